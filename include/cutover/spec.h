@@ -1,0 +1,175 @@
+// Spec: the typed form of a migration's YAML file (every field, its default and meaning are in
+// docs/spec.md). LoadSpec() validates everything and resolves secrets; code past it never sees
+// raw YAML and may rely on every invariant stated here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cutover/status.h"
+
+namespace cutover {
+
+enum class SourceKind { kMariaDB, kMySQL, kPostgres };
+enum class TargetKind { kMariaDB, kMySQL, kPostgres, kDynamoDB, kKafka };
+
+std::string_view SourceKindName(SourceKind kind);  // "mariadb", "mysql", "postgres"
+std::string_view TargetKindName(TargetKind kind);  // ... "dynamodb", "kafka"
+inline bool IsSqlTarget(TargetKind kind) {
+  return kind == TargetKind::kMariaDB || kind == TargetKind::kMySQL ||
+         kind == TargetKind::kPostgres;
+}
+
+// A secret value read from an environment variable or a file when the spec is loaded. The spec
+// itself never holds secrets. `origin` ("env CUTOVER_SRC_PASSWORD", "file /run/secrets/pw") may
+// be printed; `value` must never be logged or printed.
+struct Secret {
+  std::string origin;  // empty when no secret was configured
+  std::string value;
+  bool empty() const { return origin.empty(); }
+};
+
+// TLS for a connection. Default `prefer`: use TLS when the server offers it.
+struct TlsSpec {
+  enum class Mode { kDisable, kPrefer, kRequire, kVerifyCa, kVerifyFull };
+  Mode mode = Mode::kPrefer;
+  std::string ca_file;    // PEM bundle used to verify the server (verify_ca, verify_full)
+  std::string cert_file;  // client certificate (optional)
+  std::string key_file;   // client key (optional)
+};
+std::string_view TlsModeName(TlsSpec::Mode mode);  // "disable", "prefer", ...
+
+// A database server connection (MariaDB, MySQL or PostgreSQL).
+struct ConnectionSpec {
+  std::string host = "127.0.0.1";
+  int port = 0;                   // default per kind: 3306 MySQL/MariaDB, 5432 PostgreSQL
+  std::string user;               // required
+  Secret password;                // from password_env or password_file; may be empty
+  std::string database;           // MySQL: optional default schema; PostgreSQL: required dbname
+  TlsSpec tls;
+  std::chrono::seconds connect_timeout{10};
+};
+
+struct SourceSpec {
+  SourceKind kind = SourceKind::kMariaDB;
+  ConnectionSpec connection;
+  // MySQL/MariaDB: the server_id cutover registers with as a replica; must be unique among
+  // the source's replicas. 0 in YAML means "derive from the migration name" (never 0 here).
+  uint32_t server_id = 0;
+  // PostgreSQL: logical replication slot and publication (default cutover_<name>).
+  std::string slot;
+  std::string publication;
+};
+
+struct DynamoDbSpec {
+  std::string region = "us-east-1";
+  std::string endpoint;  // empty: https://dynamodb.<region>.amazonaws.com
+  Secret access_key_id;  // empty: AWS_ACCESS_KEY_ID / shared credentials file
+  Secret secret_access_key;
+  std::string profile;   // shared credentials profile when keys are not given
+  enum class Billing { kOnDemand, kProvisioned };
+  Billing billing = Billing::kOnDemand;
+  int64_t read_capacity = 0;   // only with provisioned
+  int64_t write_capacity = 0;  // only with provisioned
+};
+
+struct KafkaSpec {
+  std::string brokers;             // "host:port,host:port"; required for a Kafka target or log
+  std::string topic;               // default cutover.<name>
+  int partitions = 12;
+  TlsSpec tls;
+  std::string sasl_mechanism;      // empty, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+  std::string sasl_user;
+  Secret sasl_password;
+};
+
+struct TargetSpec {
+  TargetKind kind = TargetKind::kMariaDB;
+  ConnectionSpec connection;  // SQL targets
+  // What to do with a target table that exists already: create (error if it exists),
+  // truncate (empty it first), keep (load into it as is).
+  enum class ExistingTable { kCreate, kTruncate, kKeep };
+  ExistingTable existing_tables = ExistingTable::kCreate;
+  DynamoDbSpec dynamodb;  // kind == kDynamoDB
+  KafkaSpec kafka;        // kind == kKafka
+};
+
+// One entry of `tables:`. A source table `schema.table` is selected by the first entry whose
+// `match` glob matches it and none of whose `exclude` globs do; that entry's options apply.
+struct TableRule {
+  std::string match;                 // glob on "schema.table": * any run, ? one character
+  std::vector<std::string> exclude;  // globs removed from this entry's match
+  std::string filter;                // SQL boolean expression, source dialect; empty: all rows
+  std::vector<std::string> columns;  // empty: all columns (key columns are always included)
+  std::string rename;                // target table name; empty: same name
+};
+
+struct ChangeLogSpec {
+  enum class Kind { kLocal, kKafka };
+  Kind kind = Kind::kLocal;
+  uint64_t segment_bytes = 64ull << 20;
+  uint64_t retention_bytes = 0;             // 0: keep until applied
+  std::chrono::seconds retention_age{0};    // 0: keep until applied
+  std::chrono::milliseconds fsync_interval{100};
+  KafkaSpec kafka;                          // kind == kKafka
+};
+
+struct ParallelismSpec {
+  int copy_workers = 4;        // tables and key ranges copied at once
+  int64_t chunk_rows = 10000;  // first chunk size; adapts to chunk_seconds
+  std::chrono::milliseconds chunk_time{500};  // target time per chunk
+  int apply_lanes = 8;         // ordered apply lanes (hash of table and key)
+  int index_builders = 2;      // secondary indexes built at once after the load
+};
+
+struct ThrottleSpec {
+  int64_t copy_rows_per_second = 0;   // 0: unlimited
+  int64_t apply_rows_per_second = 0;  // 0: unlimited
+  std::chrono::seconds max_lag{0};    // pause copy while CDC lag exceeds it; 0: never
+};
+
+struct ControlSpec {
+  std::string listen = "127.0.0.1:7878";  // host:port of the HTTP API
+  Secret token;  // bearer token; required when listen is not a loopback address
+  bool enabled = true;
+};
+
+struct Spec {
+  std::string name;                   // [a-z0-9][a-z0-9_-]*, at most 48 characters
+  std::filesystem::path file;         // the YAML file this came from
+  SourceSpec source;
+  TargetSpec target;
+  std::vector<TableRule> tables;      // at least one entry
+  std::filesystem::path mapping;      // optional mapping file (relative to the spec file)
+  ChangeLogSpec change_log;
+  ParallelismSpec parallelism;
+  ThrottleSpec throttle;
+  std::filesystem::path state_dir;    // default: .cutover/<name> next to the spec file
+  ControlSpec control;
+};
+
+// Options for loading a spec; tests inject the environment.
+struct LoadOptions {
+  // Looks up an environment variable; default reads the process environment.
+  std::optional<std::string> (*getenv)(const std::string& name) = nullptr;
+};
+
+// Parses and validates a spec file. On any error returns InvalidArgument whose message names
+// the path of the field (`tables[2].filter`), the offending value and what is allowed, e.g.
+//   spec.yaml: tables[0].colums: unknown field; did you mean 'columns'?
+Result<Spec> LoadSpec(const std::filesystem::path& file, const LoadOptions& options = {});
+// Same, from YAML text; `origin` names it in messages and anchors relative paths.
+Result<Spec> ParseSpec(std::string_view yaml, const std::filesystem::path& origin,
+                       const LoadOptions& options = {});
+
+// The rule that selects `schema.table`, or nullptr when the table is not selected.
+const TableRule* SelectTable(const Spec& spec, std::string_view schema, std::string_view table);
+// Glob match: '*' matches any run of characters (also empty), '?' exactly one.
+bool GlobMatch(std::string_view pattern, std::string_view text);
+
+}  // namespace cutover

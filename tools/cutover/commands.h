@@ -1,0 +1,17 @@
+// The cutover CLI's subcommands. Each lives in its own cmd_<name>.cc, parses its flags with
+// CLI11 and calls the engine; no migration logic lives in tools/.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace cutover::cli {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kExitOk = 0;        // success: all checks pass, no differences
+inline constexpr int kExitFailed = 1;    // a result the user must act on (a check failed, ...)
+inline constexpr int kExitBadInput = 2;  // bad spec or arguments; nothing was done
+
+// Registers `cutover check`. The command stores its exit code in *exit_code when it runs.
+void AddCheckCommand(CLI::App& app, int* exit_code);
+
+}  // namespace cutover::cli

@@ -1,0 +1,21 @@
+// cutover: the command-line entry point; it only wires subcommands (one per cmd_*.cc).
+#include <cstdio>
+
+#include "commands.h"
+#include "cutover/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cutover: zero-downtime database migration (full load, CDC, verify, cutover)"};
+  app.set_version_flag("--version", std::string("cutover ") + cutover::kVersion);
+  app.require_subcommand(1);
+  app.fallthrough();
+  int exit_code = cutover::cli::kExitOk;
+  cutover::cli::AddCheckCommand(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : cutover::cli::kExitBadInput;
+  }
+  return exit_code;
+}
