@@ -1,12 +1,12 @@
 // Position: parsing, printing and ordering of source positions (see include/cutover/position.h).
 #include "cutover/position.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <charconv>
 #include <limits>
 #include <utility>
+
+#include <fmt/format.h>
 
 namespace cutover {
 namespace {
@@ -19,9 +19,7 @@ constexpr std::string_view kGtidShape = "<domain>-<server>-<seqno>";
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsHexDigit(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
@@ -80,8 +78,7 @@ std::string BinlogFileProblem(std::string_view file, uint64_t* sequence) {
   std::string shape =
       fmt::format("file name \"{}\" is not <base>.<number> (e.g. mysql-bin.000042)", file);
   if (dot == std::string_view::npos || dot == 0) return shape;
-  switch (ParseUnsigned(file.substr(dot + 1), 10, std::numeric_limits<uint64_t>::max(),
-                        sequence)) {
+  switch (ParseUnsigned(file.substr(dot + 1), 10, std::numeric_limits<uint64_t>::max(), sequence)) {
     case NumberError::kNone: return "";
     case NumberError::kShape: return shape;
     case NumberError::kRange:
@@ -230,7 +227,8 @@ Result<BinlogFilePosition> BinlogFilePosition::Make(std::string_view file, uint6
 Result<BinlogFilePosition> BinlogFilePosition::Parse(std::string_view text,
                                                      std::optional<uint64_t> default_offset) {
   auto fail = [&](const std::string& problem) {
-    return Status::InvalidArgument(fmt::format("invalid binlog position \"{}\": {}", text, problem));
+    return Status::InvalidArgument(
+        fmt::format("invalid binlog position \"{}\": {}", text, problem));
   };
   size_t colon = text.rfind(':');
   std::string_view file = text.substr(0, colon);
@@ -331,10 +329,10 @@ Result<Position> Position::Decode(std::string_view text) {
     return FromFile(std::move(file));
   }
   if (!StartsWith(text, kGtidPrefix)) {
-    return Status::InvalidArgument(fmt::format(
-        "invalid position \"{}\": expected gtid:<gtids>, file:<file>:<offset>, "
-        "gtid:<gtids>;file:<file>:<offset>, lsn:<hex>/<hex> or none",
-        text));
+    return Status::InvalidArgument(
+        fmt::format("invalid position \"{}\": expected gtid:<gtids>, file:<file>:<offset>, "
+                    "gtid:<gtids>;file:<file>:<offset>, lsn:<hex>/<hex> or none",
+                    text));
   }
   std::string_view rest = text.substr(kGtidPrefix.size());
   size_t semicolon = rest.find(';');
@@ -352,8 +350,8 @@ Result<Position> Position::Decode(std::string_view text) {
 
 Result<Position> Position::Parse(std::string_view text) {
   std::string_view trimmed = Trim(text);
-  if (trimmed == kNoneText || StartsWith(trimmed, kGtidPrefix) || StartsWith(trimmed, kFilePrefix) ||
-      StartsWith(trimmed, kLsnPrefix)) {
+  if (trimmed == kNoneText || StartsWith(trimmed, kGtidPrefix) ||
+      StartsWith(trimmed, kFilePrefix) || StartsWith(trimmed, kLsnPrefix)) {
     return Decode(trimmed);
   }
   if (trimmed.find('/') != std::string_view::npos) {
@@ -407,9 +405,9 @@ Status Position::Advance(uint32_t domain, uint32_t server, uint64_t seqno) {
 
 Status Position::SetFile(BinlogFilePosition file) {
   if (lsn_) {
-    return Status::FailedPrecondition(fmt::format(
-        "cannot set binlog position {} on PostgreSQL position {}", file.ToString(),
-        lsn_->ToString()));
+    return Status::FailedPrecondition(
+        fmt::format("cannot set binlog position {} on PostgreSQL position {}", file.ToString(),
+                    lsn_->ToString()));
   }
   file_ = std::move(file);
   return Status::Ok();

@@ -1,9 +1,9 @@
 // Tests for Position: parsing, exact error messages, round trips at edge values and ordering.
 #include "cutover/position.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace cutover {
 namespace {
@@ -122,8 +122,8 @@ TEST(GtidPositionTest, ComparesPerDomain) {
   EXPECT_EQ(order("0-1-42", "1-2-7"), PositionOrder::kUnordered);
   EXPECT_EQ(order("", "0-1-1"), PositionOrder::kLess);
   EXPECT_EQ(order("", ""), PositionOrder::kEqual);
-  EXPECT_EQ(order("0-1-9", "0-1-10"), PositionOrder::kLess);  // numeric, not lexical
-  EXPECT_EQ(order("0-3-43", "0-1-42"), PositionOrder::kGreater);  // after a failover
+  EXPECT_EQ(order("0-1-9", "0-1-10"), PositionOrder::kLess);        // numeric, not lexical
+  EXPECT_EQ(order("0-3-43", "0-1-42"), PositionOrder::kGreater);    // after a failover
   EXPECT_EQ(order("0-2-42", "0-1-42"), PositionOrder::kUnordered);  // two histories
 }
 
@@ -194,8 +194,8 @@ TEST(LsnTest, RejectsMalformedWithExactMessages) {
   constexpr std::string_view kTail =
       ": expected <hex>/<hex> with 1 to 8 hex digits per half (e.g. 16/B374D848)";
   for (std::string_view bad : {"16B374D848", "/1", "1/", "1/2/3", "G/1", "123456789/0", "-1/0"}) {
-    EXPECT_EQ(Lsn::Parse(bad).status().message(), "invalid LSN \"" + std::string(bad) + "\"" +
-                                                      std::string(kTail));
+    EXPECT_EQ(Lsn::Parse(bad).status().message(),
+              "invalid LSN \"" + std::string(bad) + "\"" + std::string(kTail));
   }
 }
 
@@ -277,8 +277,9 @@ TEST(PositionTest, ParseReportsTheErrorOfTheShapeItRecognised) {
   EXPECT_EQ(ParseError("16/XYZ"),
             "invalid LSN \"16/XYZ\": expected <hex>/<hex> with 1 to 8 hex digits per half (e.g. "
             "16/B374D848)");
-  EXPECT_EQ(ParseError("0-1"), "invalid GTID position \"0-1\": \"0-1\" is not "
-                               "<domain>-<server>-<seqno>");
+  EXPECT_EQ(ParseError("0-1"),
+            "invalid GTID position \"0-1\": \"0-1\" is not "
+            "<domain>-<server>-<seqno>");
   EXPECT_EQ(ParseError("mysql-bin.000042:x"),
             "invalid binlog position \"mysql-bin.000042:x\": offset \"x\" is not a decimal "
             "number");
