@@ -80,7 +80,7 @@ struct DynamoDbSpec {
 
 struct KafkaSpec {
   std::string brokers;             // "host:port,host:port"; required for a Kafka target or log
-  std::string topic;               // default cutover.<name>
+  std::string topic;               // default cutover.<name> (target), cutover.<name>.log (log)
   int partitions = 12;
   TlsSpec tls;
   std::string sasl_mechanism;      // empty, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
@@ -121,7 +121,7 @@ struct ChangeLogSpec {
 
 struct ParallelismSpec {
   int copy_workers = 4;        // tables and key ranges copied at once
-  int64_t chunk_rows = 10000;  // first chunk size; adapts to chunk_seconds
+  int64_t chunk_rows = 10000;  // first chunk size; adapts to chunk_time
   std::chrono::milliseconds chunk_time{500};  // target time per chunk
   int apply_lanes = 8;         // ordered apply lanes (hash of table and key)
   int index_builders = 2;      // secondary indexes built at once after the load
@@ -141,11 +141,11 @@ struct ControlSpec {
 
 struct Spec {
   std::string name;                   // [a-z0-9][a-z0-9_-]*, at most 48 characters
-  std::filesystem::path file;         // the YAML file this came from
+  std::filesystem::path file;         // the YAML file this came from (absolute)
   SourceSpec source;
   TargetSpec target;
   std::vector<TableRule> tables;      // at least one entry
-  std::filesystem::path mapping;      // optional mapping file (relative to the spec file)
+  std::filesystem::path mapping;      // optional mapping file (absolute; from the spec dir)
   ChangeLogSpec change_log;
   ParallelismSpec parallelism;
   ThrottleSpec throttle;
@@ -169,7 +169,17 @@ Result<Spec> ParseSpec(std::string_view yaml, const std::filesystem::path& origi
 
 // The rule that selects `schema.table`, or nullptr when the table is not selected.
 const TableRule* SelectTable(const Spec& spec, std::string_view schema, std::string_view table);
-// Glob match: '*' matches any run of characters (also empty), '?' exactly one.
+// Glob match: '*' matches any run of characters (also empty), '?' exactly one. Case-sensitive.
 bool GlobMatch(std::string_view pattern, std::string_view text);
+
+// A size as written in a spec: "4096" (bytes), "512KiB", "64MiB", "1GiB", "2TiB" (binary units,
+// case-insensitive, optional space before the unit). InvalidArgument when malformed.
+Result<uint64_t> ParseSize(std::string_view text);
+// A duration as written in a spec: "0", "100ms", "30s", "5m", "24h", or a sum like "1h30m".
+// InvalidArgument when malformed.
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+// The MySQL/MariaDB server_id used when the spec gives 0: the 32-bit FNV-1a hash of the
+// migration name with the top bit set, so it is stable, never 0 and at least 2^31.
+uint32_t DeriveServerId(std::string_view name);
 
 }  // namespace cutover

@@ -1,0 +1,196 @@
+// Sections: parses `tables`, `change_log`, `parallelism`, `throttle` and `control`.
+#include "spec/sections.h"
+
+#include <limits>
+
+#include "spec/enums.h"
+#include "spec/rules.h"
+#include "spec/units.h"
+
+namespace cutover::spec_internal {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max();
+constexpr uint64_t kUnlimitedBytes = std::numeric_limits<uint64_t>::max();
+
+// Reads `exclude`, reporting each bad glob at its list element.
+void ParseExcludes(Fields& entry, TableRule* rule) {
+  if (!entry.ReadStringList("exclude", &rule->exclude)) return;
+  const YAML::Node& list = *entry.Get("exclude");
+  for (size_t index = 0; index < rule->exclude.size(); ++index) {
+    if (std::optional<std::string> problem = GlobProblem(rule->exclude[index])) {
+      entry.diag().Add(PlaceOf(list[index]), IndexPath(entry.PathOf("exclude"), index), *problem);
+    }
+  }
+}
+
+// Reads `columns`, reporting each column listed twice.
+void ParseColumns(Fields& entry, TableRule* rule) {
+  if (!entry.ReadStringList("columns", &rule->columns)) return;
+  const YAML::Node& list = *entry.Get("columns");
+  for (size_t index = 0; index < rule->columns.size(); ++index) {
+    for (size_t earlier = 0; earlier < index; ++earlier) {
+      if (rule->columns[earlier] != rule->columns[index]) continue;
+      entry.diag().Add(PlaceOf(list[index]), IndexPath(entry.PathOf("columns"), index),
+                       "duplicate column '" + rule->columns[index] + "'; list each column once");
+      break;
+    }
+  }
+}
+
+void ParseTableRule(const YAML::Node& item, const std::string& path, Diagnostics& diag,
+                    TableRule* rule) {
+  if (item.IsScalar()) {  // shorthand: `- "shop.*"` is `- match: "shop.*"`
+    rule->match = item.Scalar();
+    if (std::optional<std::string> problem = GlobProblem(rule->match)) {
+      diag.Add(PlaceOf(item), path, *problem);
+    }
+    return;
+  }
+  if (item.IsNull()) {
+    diag.Add(PlaceOf(item), path, "empty entry; write match: \"schema.table glob\"");
+    return;
+  }
+  if (!item.IsMap()) {
+    diag.Add(PlaceOf(item), path,
+             "expected a mapping or a glob string, got " + Describe(item) +
+                 "; write match: \"schema.table glob\" and optionally exclude, filter, columns, "
+                 "rename");
+    return;
+  }
+  Fields entry(&item, path, PlaceOf(item), diag);
+  if (entry.ReadString("match", &rule->match)) {
+    if (std::optional<std::string> problem = GlobProblem(rule->match)) {
+      entry.Report("match", *problem);
+    }
+  }
+  entry.Require("match", "write the schema.table glob this entry selects, e.g. match: \"shop.*\"");
+  ParseExcludes(entry, rule);
+  entry.ReadNonEmptyString("filter", &rule->filter);
+  ParseColumns(entry, rule);
+  entry.ReadNonEmptyString("rename", &rule->rename);
+  entry.ReportUnknown();
+}
+
+// An entry whose match equals an earlier entry's without excludes can never apply.
+void ReportUnreachable(const YAML::Node& list, const std::vector<TableRule>& rules,
+                       Diagnostics& diag) {
+  for (size_t index = 0; index < rules.size(); ++index) {
+    for (size_t earlier = 0; earlier < index; ++earlier) {
+      const TableRule& first = rules[earlier];
+      if (first.match.empty() || first.match != rules[index].match || !first.exclude.empty()) {
+        continue;
+      }
+      std::string path = IndexPath("tables", index);
+      diag.Add(PlaceOf(list[index]), list[index].IsMap() ? path + ".match" : path,
+               "'" + first.match + "' is already selected by " + IndexPath("tables", earlier) +
+                   ", and the first matching entry wins; remove this entry or merge it into "
+                   "the earlier one");
+      break;
+    }
+  }
+}
+
+void ParseLocalLog(Fields& log, bool local, ChangeLogSpec* out) {
+  log.ReadSize("segment_size", 4ull << 10, 16ull << 30, &out->segment_bytes);
+  log.ReadSize("retention_size", 0, kUnlimitedBytes, &out->retention_bytes);
+  log.ReadSeconds("retention_age", seconds(0), seconds::max(), &out->retention_age);
+  log.ReadMillis("fsync_interval", milliseconds(1), milliseconds(600000), &out->fsync_interval);
+  for (std::string_view key :
+       {"segment_size", "retention_size", "retention_age", "fsync_interval"}) {
+    if (!local && log.Has(key)) {
+      log.Report(key, "only used by the local change log; remove it or set kind: local");
+    }
+  }
+  if (local && out->retention_bytes != 0 && out->retention_bytes < out->segment_bytes) {
+    log.Report("retention_size", FormatSize(out->retention_bytes) +
+                                     " is smaller than segment_size " +
+                                     FormatSize(out->segment_bytes) +
+                                     "; the log drops whole segments, so use at least the "
+                                     "segment size, or 0 to keep entries until applied");
+  }
+}
+
+}  // namespace
+
+void ParseTables(Fields& root, std::vector<TableRule>* out) {
+  const YAML::Node* list = root.Get("tables");
+  root.Require("tables", "list the tables to migrate, e.g. tables: [{match: \"shop.*\"}]");
+  if (list == nullptr) return;
+  if (!list->IsSequence()) {
+    root.Report("tables", "expected a list, got " + Describe(*list) +
+                              "; write one `- match: \"schema.table glob\"` entry per line");
+    return;
+  }
+  if (list->size() == 0) {
+    root.Report("tables", "the list is empty; add at least one entry, e.g. - match: \"shop.*\"");
+    return;
+  }
+  for (size_t index = 0; index < list->size(); ++index) {
+    TableRule rule;
+    ParseTableRule((*list)[index], IndexPath("tables", index), root.diag(), &rule);
+    out->push_back(std::move(rule));
+  }
+  ReportUnreachable(*list, *out, root.diag());
+}
+
+void ParseChangeLog(Fields& root, const ParseContext& context, ChangeLogSpec* out) {
+  Fields log = root.Section("change_log");
+  const bool kind_known = log.ReadEnum("kind", kChangeLogKinds, &out->kind) || !log.Has("kind");
+  const bool local = out->kind == ChangeLogSpec::Kind::kLocal;
+  ParseLocalLog(log, local || !kind_known, out);
+  Fields kafka = log.Section("kafka");
+  if (kind_known && !local) {
+    ParseKafka(kafka, context, "a kafka change log", &out->kafka);
+  } else if (kind_known && kafka.present()) {
+    log.Report("kafka", "only used when kind is kafka; remove it or set kind: kafka");
+  }
+  log.ReportUnknown();
+}
+
+void ParseParallelism(Fields& root, ParallelismSpec* out) {
+  Fields parallelism = root.Section("parallelism");
+  parallelism.ReadInt("copy_workers", 1, 256, &out->copy_workers);
+  parallelism.ReadInt("chunk_rows", int64_t{1}, int64_t{10000000}, &out->chunk_rows);
+  parallelism.ReadMillis("chunk_time", milliseconds(10), milliseconds(600000), &out->chunk_time);
+  parallelism.ReadInt("apply_lanes", 1, 1024, &out->apply_lanes);
+  parallelism.ReadInt("index_builders", 1, 64, &out->index_builders);
+  parallelism.ReportUnknown();
+}
+
+void ParseThrottle(Fields& root, ThrottleSpec* out) {
+  Fields throttle = root.Section("throttle");
+  throttle.ReadInt("copy_rows_per_second", 0, kUnlimited, &out->copy_rows_per_second);
+  throttle.ReadInt("apply_rows_per_second", 0, kUnlimited, &out->apply_rows_per_second);
+  throttle.ReadSeconds("max_lag", seconds(0), seconds::max(), &out->max_lag);
+  throttle.ReportUnknown();
+}
+
+void ParseControl(Fields& root, const ParseContext& context, ControlSpec* out) {
+  Fields control = root.Section("control");
+  control.ReadBool("enabled", &out->enabled);
+  std::string listen;
+  bool listen_valid = !control.Has("listen");
+  if (control.ReadNonEmptyString("listen", &listen)) {
+    if (std::optional<std::string> problem = HostPortProblem(listen, true, "127.0.0.1:7878")) {
+      control.Report("listen", *problem);
+    } else {
+      out->listen = listen;
+      listen_valid = true;
+    }
+  }
+  out->token = ReadSecret(control, "token", context);
+  if (out->enabled && listen_valid && !IsLoopbackHost(HostOf(out->listen)) &&
+      !SecretConfigured(control, "token")) {
+    control.Report("listen", out->listen +
+                                 " is not a loopback address and no token is set; set "
+                                 "control.token_env or control.token_file, or listen on "
+                                 "127.0.0.1");
+  }
+  control.ReportUnknown();
+}
+
+}  // namespace cutover::spec_internal
