@@ -1,0 +1,254 @@
+// Connection: a libmariadb session with TLS, timeouts, utf8mb4, UTC and Status errors.
+#include "source/mysql/connection.h"
+
+#include <mutex>
+
+#include <errmsg.h>
+#include <fmt/format.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+
+namespace cutover::mysql {
+namespace {
+
+// libmariadb's global initialisation is not thread-safe; do it once before any mysql_init.
+void InitLibraryOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
+}
+
+bool IsOneOf(unsigned code, std::initializer_list<unsigned> codes) {
+  for (unsigned candidate : codes) {
+    if (candidate == code) return true;
+  }
+  return false;
+}
+
+StatusCode CodeForError(unsigned code, std::string_view sqlstate) {
+  if (IsOneOf(code, {CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_UNKNOWN_HOST, CR_SERVER_GONE_ERROR,
+                     CR_SERVER_LOST, CR_SERVER_LOST_EXTENDED, ER_SERVER_SHUTDOWN,
+                     ER_CONNECTION_KILLED})) {
+    return StatusCode::kUnavailable;
+  }
+  if (code == ER_CON_COUNT_ERROR) return StatusCode::kResourceExhausted;
+  if (IsOneOf(code, {ER_ACCESS_DENIED_ERROR, ER_HOST_NOT_PRIVILEGED, ER_DBACCESS_DENIED_ERROR,
+                     ER_TABLEACCESS_DENIED_ERROR, ER_COLUMNACCESS_DENIED_ERROR,
+                     ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_PROCACCESS_DENIED_ERROR})) {
+    return StatusCode::kFailedPrecondition;
+  }
+  if (code == ER_LOCK_DEADLOCK || code == ER_LOCK_WAIT_TIMEOUT) return StatusCode::kAborted;
+  if (code == ER_BAD_DB_ERROR || code == ER_NO_SUCH_TABLE) return StatusCode::kNotFound;
+  std::string_view sql_class = sqlstate.substr(0, 2);
+  if (sql_class == "08") return StatusCode::kUnavailable;
+  if (sql_class == "40") return StatusCode::kAborted;
+  if (sql_class == "23") return StatusCode::kAlreadyExists;
+  if (sql_class == "22" || sql_class == "42") return StatusCode::kInvalidArgument;
+  return StatusCode::kInternal;
+}
+
+std::string DescribeSpec(const ConnectionSpec& spec) {
+  return fmt::format("{}@{}:{}", spec.user, spec.host, spec.port == 0 ? 3306 : spec.port);
+}
+
+Status SetOption(MYSQL* handle, mysql_option option, const void* value, std::string_view name) {
+  if (mysql_options(handle, option, value) == 0) return Status::Ok();
+  return Status::Internal(fmt::format("libmariadb rejected option {}", name));
+}
+
+Status SetTimeouts(MYSQL* handle, const ConnectionSpec& spec, const ConnectOptions& options) {
+  unsigned connect = static_cast<unsigned>(spec.connect_timeout.count());
+  unsigned read = static_cast<unsigned>(options.read_timeout.count());
+  unsigned write = static_cast<unsigned>(options.write_timeout.count());
+  CUTOVER_RETURN_IF_ERROR(
+      SetOption(handle, MYSQL_OPT_CONNECT_TIMEOUT, &connect, "connect timeout"));
+  CUTOVER_RETURN_IF_ERROR(SetOption(handle, MYSQL_OPT_READ_TIMEOUT, &read, "read timeout"));
+  return SetOption(handle, MYSQL_OPT_WRITE_TIMEOUT, &write, "write timeout");
+}
+
+// disable: no TLS. prefer: TLS when the server offers it. require: TLS, certificate unchecked.
+// verify_ca: TLS with the certificate chain checked against ca_file. verify_full: also the host
+// name. libmariadb 3.3 falls back to plain text for prefer and require alike when the server
+// has no TLS, so Open() checks the cipher afterwards for require and stricter and refuses the
+// session; verify_ca and verify_full fail before the login. Caveat of that library: after such
+// a fallback it still counts the session as secure, so caching_sha2_password's full
+// authentication (MySQL 8 with TLS switched off) would send the password unencrypted;
+// mysql_native_password and ed25519 are challenge-response and never send it.
+Status SetTls(MYSQL* handle, const TlsSpec& tls) {
+  using Mode = TlsSpec::Mode;
+  my_bool use_tls = tls.mode == Mode::kDisable ? 0 : 1;
+  CUTOVER_RETURN_IF_ERROR(SetOption(handle, MYSQL_OPT_SSL_ENFORCE, &use_tls, "TLS"));
+  if (tls.mode == Mode::kDisable) return Status::Ok();
+  bool verify = tls.mode == Mode::kVerifyCa || tls.mode == Mode::kVerifyFull;
+  if (verify && tls.ca_file.empty()) {
+    return Status::InvalidArgument(fmt::format(
+        "tls.mode {} needs tls.ca_file, the CA bundle that signed the server certificate",
+        TlsModeName(tls.mode)));
+  }
+  if (verify) {
+    CUTOVER_RETURN_IF_ERROR(
+        SetOption(handle, MYSQL_OPT_SSL_CA, tls.ca_file.c_str(), "tls.ca_file"));
+  }
+  if (!tls.cert_file.empty()) {
+    CUTOVER_RETURN_IF_ERROR(
+        SetOption(handle, MYSQL_OPT_SSL_CERT, tls.cert_file.c_str(), "tls.cert_file"));
+  }
+  if (!tls.key_file.empty()) {
+    CUTOVER_RETURN_IF_ERROR(
+        SetOption(handle, MYSQL_OPT_SSL_KEY, tls.key_file.c_str(), "tls.key_file"));
+  }
+  my_bool verify_host = tls.mode == Mode::kVerifyFull ? 1 : 0;
+  return SetOption(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify_host, "TLS host check");
+}
+
+Status Configure(MYSQL* handle, const ConnectionSpec& spec, const ConnectOptions& options) {
+  CUTOVER_RETURN_IF_ERROR(SetTimeouts(handle, spec, options));
+  CUTOVER_RETURN_IF_ERROR(SetTls(handle, spec.tls));
+  CUTOVER_RETURN_IF_ERROR(SetOption(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4", "charset"));
+  CUTOVER_RETURN_IF_ERROR(
+      SetOption(handle, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'", "init command"));
+  unsigned local_infile = options.local_infile ? 1 : 0;
+  return SetOption(handle, MYSQL_OPT_LOCAL_INFILE, &local_infile, "local infile");
+}
+
+// The connect failure, with what a person needs to fix it when it is about the login.
+Status ConnectError(MYSQL* handle, const ConnectionSpec& spec) {
+  unsigned code = mysql_errno(handle);
+  std::string context = fmt::format("cannot connect to {}:{} as user '{}'", spec.host,
+                                    spec.port == 0 ? 3306 : spec.port, spec.user);
+  Status status = MapMysqlError(code, mysql_sqlstate(handle), mysql_error(handle), context);
+  if (code != ER_ACCESS_DENIED_ERROR) return status;
+  std::string hint = spec.password.empty()
+                         ? "no password was configured (password_env or password_file)"
+                         : fmt::format("from {}", spec.password.origin);
+  return Status(status.code(),
+                fmt::format("{}; check the user name, the password ({}) and the hosts the account "
+                            "may connect from",
+                            status.message(), hint));
+}
+
+}  // namespace
+
+Status MapMysqlError(unsigned error_code, std::string_view sqlstate, std::string_view message,
+                     std::string_view context) {
+  std::string text = context.empty()
+                         ? fmt::format("{} (MySQL error {})", message, error_code)
+                         : fmt::format("{}: {} (MySQL error {})", context, message, error_code);
+  return Status(CodeForError(error_code, sqlstate), text);
+}
+
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  out += '`';
+  return out;
+}
+
+std::string QuoteQualified(std::string_view schema, std::string_view table) {
+  return QuoteIdentifier(schema) + "." + QuoteIdentifier(table);
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionSpec& spec,
+                                                     const ConnectOptions& options) {
+  InitLibraryOnce();
+  MYSQL* handle = mysql_init(nullptr);
+  if (handle == nullptr) return Status::ResourceExhausted("libmariadb: out of memory");
+  std::unique_ptr<Connection> connection(new Connection(handle, DescribeSpec(spec)));
+  Status configured = Configure(handle, spec, options);
+  if (!configured.ok()) return configured;
+  const char* database =
+      options.use_database && !spec.database.empty() ? spec.database.c_str() : nullptr;
+  const char* password = spec.password.empty() ? nullptr : spec.password.value.c_str();
+  if (mysql_real_connect(handle, spec.host.c_str(), spec.user.c_str(), password, database,
+                         static_cast<unsigned>(spec.port == 0 ? 3306 : spec.port), nullptr,
+                         0) == nullptr) {
+    return ConnectError(handle, spec);
+  }
+  bool needs_tls =
+      spec.tls.mode != TlsSpec::Mode::kDisable && spec.tls.mode != TlsSpec::Mode::kPrefer;
+  if (needs_tls && connection->TlsCipher().empty()) {
+    return Status::FailedPrecondition(fmt::format(
+        "{}: tls.mode is {} but the server does not offer TLS; configure ssl_cert and ssl_key on "
+        "the server or lower tls.mode",
+        connection->Describe(), TlsModeName(spec.tls.mode)));
+  }
+  return connection;
+}
+
+Connection::Connection(st_mysql* handle, std::string description)
+    : handle_(handle), description_(std::move(description)) {}
+
+Connection::~Connection() { mysql_close(handle_); }
+
+Status Connection::LastError(std::string_view context) const {
+  return MapMysqlError(mysql_errno(handle_), mysql_sqlstate(handle_), mysql_error(handle_),
+                       context);
+}
+
+Result<QueryResult> Connection::Query(std::string_view sql) {
+  if (mysql_real_query(handle_, sql.data(), sql.size()) != 0) return LastError(description_);
+  MYSQL_RES* result = mysql_store_result(handle_);
+  QueryResult out;
+  if (result == nullptr) {
+    if (mysql_field_count(handle_) != 0) return LastError(description_);
+    return out;
+  }
+  unsigned field_count = mysql_num_fields(result);
+  MYSQL_FIELD* fields = mysql_fetch_fields(result);
+  for (unsigned field_idx = 0; field_idx < field_count; ++field_idx) {
+    out.columns.emplace_back(fields[field_idx].name);
+  }
+  while (MYSQL_ROW row = mysql_fetch_row(result)) {
+    unsigned long* lengths = mysql_fetch_lengths(result);
+    SqlRow values;
+    values.reserve(field_count);
+    for (unsigned field_idx = 0; field_idx < field_count; ++field_idx) {
+      if (row[field_idx] == nullptr) {
+        values.emplace_back(std::nullopt);
+      } else {
+        values.emplace_back(std::string(row[field_idx], lengths[field_idx]));
+      }
+    }
+    out.rows.push_back(std::move(values));
+  }
+  mysql_free_result(result);
+  return out;
+}
+
+Result<uint64_t> Connection::Execute(std::string_view sql) {
+  if (mysql_real_query(handle_, sql.data(), sql.size()) != 0) return LastError(description_);
+  // A statement that unexpectedly returns rows: drain them so the session stays usable.
+  if (MYSQL_RES* result = mysql_store_result(handle_)) {
+    mysql_free_result(result);
+    return uint64_t{0};
+  }
+  if (mysql_field_count(handle_) != 0) return LastError(description_);
+  return static_cast<uint64_t>(mysql_affected_rows(handle_));
+}
+
+std::string Connection::QuoteString(std::string_view value) {
+  std::string escaped(value.size() * 2 + 1, '\0');
+  unsigned long length = mysql_real_escape_string(handle_, escaped.data(), value.data(),
+                                                  static_cast<unsigned long>(value.size()));
+  escaped.resize(length);
+  return "'" + escaped + "'";
+}
+
+std::string Connection::ServerFlavor() const {
+  std::string version = ServerVersion();
+  return version.find("MariaDB") != std::string::npos ? "MariaDB" : "MySQL";
+}
+
+std::string Connection::ServerVersion() const {
+  const char* version = mysql_get_server_info(handle_);
+  return version == nullptr ? std::string() : std::string(version);
+}
+
+std::string Connection::TlsCipher() const {
+  const char* cipher = mysql_get_ssl_cipher(handle_);
+  return cipher == nullptr ? std::string() : std::string(cipher);
+}
+
+}  // namespace cutover::mysql

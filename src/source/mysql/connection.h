@@ -1,0 +1,95 @@
+// Connection: one client session to a MariaDB/MySQL server over libmariadb, with TLS, timeouts,
+// utf8mb4, UTC session time and errors mapped to Status. Every MySQL-speaking part of cutover
+// talks to the server through this class; no libmariadb type leaks out of it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cutover/spec.h"
+#include "cutover/status.h"
+
+struct st_mysql;  // libmariadb's MYSQL
+
+namespace cutover::mysql {
+
+// One result row: a value per column, as the server's text; nullopt is SQL NULL.
+using SqlRow = std::vector<std::optional<std::string>>;
+
+struct QueryResult {
+  std::vector<std::string> columns;  // column names (aliases), in select order
+  std::vector<SqlRow> rows;
+};
+
+struct ConnectOptions {
+  // Timeouts for one network read or write. A read that waits longer fails with Unavailable.
+  std::chrono::seconds read_timeout{60};
+  std::chrono::seconds write_timeout{60};
+  // Allow LOAD DATA LOCAL INFILE from this client (the server must allow it too).
+  bool local_infile = false;
+  // Connect with the spec's `database` as the default schema. False: no default schema, so a
+  // missing database does not fail the connection itself.
+  bool use_database = true;
+};
+
+// Maps a MariaDB/MySQL error to a Status with retry guidance:
+//   2002/2003/2005/2006/2013/2055, 1053 (server gone or unreachable)  -> Unavailable
+//   1040 too many connections                                         -> ResourceExhausted
+//   1045/1130 access denied                                           -> FailedPrecondition
+//   1044/1142/1143/1227/1370 privileges                               -> FailedPrecondition
+//   1213 deadlock, 1205 lock wait timeout                             -> Aborted
+//   1049 unknown database, 1146 unknown table                         -> NotFound
+//   otherwise by SQLSTATE class (08 Unavailable, 40 Aborted, 23 AlreadyExists, 22/42
+//   InvalidArgument, else Internal).
+// The message is "<context>: <server message> (MySQL error <code>)".
+Status MapMysqlError(unsigned error_code, std::string_view sqlstate, std::string_view message,
+                     std::string_view context);
+
+// `name` as a MySQL identifier: in backticks, with backticks inside doubled.
+std::string QuoteIdentifier(std::string_view name);
+// `schema`.`table`
+std::string QuoteQualified(std::string_view schema, std::string_view table);
+
+class Connection {
+ public:
+  // Connects to `spec`. Failure codes as MapMysqlError; additionally FailedPrecondition when the
+  // TLS mode requires TLS and the server does not offer it, and InvalidArgument when verify_ca or
+  // verify_full has no tls.ca_file. Messages name the user, host and port and, for a password,
+  // only where it came from (`env X`), never its value.
+  static Result<std::unique_ptr<Connection>> Open(const ConnectionSpec& spec,
+                                                  const ConnectOptions& options = {});
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // Runs one statement that returns rows and reads them all into memory.
+  Result<QueryResult> Query(std::string_view sql);
+  // Runs one statement; returns the number of affected rows.
+  Result<uint64_t> Execute(std::string_view sql);
+
+  // `value` as a quoted SQL string literal, escaped for this connection's character set.
+  std::string QuoteString(std::string_view value);
+
+  // "MariaDB" or "MySQL", from the server's version string.
+  std::string ServerFlavor() const;
+  // The server's version string, e.g. "10.11.6-MariaDB-0+deb12u1-log".
+  std::string ServerVersion() const;
+  // The TLS cipher in use, or empty when the session is not encrypted.
+  std::string TlsCipher() const;
+  // "user@host:port", for messages.
+  const std::string& Describe() const { return description_; }
+
+ private:
+  Connection(st_mysql* handle, std::string description);
+  Status LastError(std::string_view context) const;
+
+  st_mysql* handle_;  // owned; closed by the destructor
+  std::string description_;
+};
+
+}  // namespace cutover::mysql

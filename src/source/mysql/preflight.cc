@@ -1,0 +1,285 @@
+// Preflight for a MariaDB/MySQL source: connect, server settings (binlog, GTID, server id) and
+// the order of the checks. Privileges and tables are in preflight_tables.cc.
+#include "source/mysql/preflight.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "source/mysql/preflight_tables.h"
+
+namespace cutover::mysql {
+namespace {
+
+using Variables = std::map<std::string, std::string>;
+
+constexpr int64_t kOneDay = 86400;
+
+const char* const kVariablesQuery =
+    "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', "
+    "'binlog_row_image', 'binlog_row_metadata', 'binlog_expire_logs_seconds', "
+    "'expire_logs_days', 'gtid_mode', 'server_id')";
+
+std::string Upper(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+std::string Lookup(const Variables& variables, const std::string& name) {
+  auto found = variables.find(name);
+  return found == variables.end() ? std::string() : found->second;
+}
+
+std::string PersistFix(std::string_view variable, std::string_view value) {
+  return fmt::format(
+      "SET GLOBAL {0} = '{1}'; and set {0}={1} under [mysqld] in the server config so it "
+      "survives a restart",
+      variable, value);
+}
+
+// A check that a variable has one value; `fix_note` is appended to the fix on its own line.
+CheckResult ExpectValue(const Variables& variables, std::string_view variable,
+                        std::string_view expected, std::string_view fix_note) {
+  std::string id = fmt::format("source.{}", variable);
+  std::string title = fmt::format("{} is {}", variable, expected);
+  std::string actual = Lookup(variables, std::string(variable));
+  std::string observed = fmt::format("{} is {}", variable, actual);
+  if (Upper(actual) == expected) return CheckResult::Pass(id, title, observed);
+  std::string fix = PersistFix(variable, expected);
+  if (!fix_note.empty()) fix += fmt::format("\n{}", fix_note);
+  return CheckResult::Fail(id, title, observed, fix);
+}
+
+CheckResult CheckVersion(Connection& connection) {
+  return CheckResult::Pass(
+      "source.version", "server version",
+      fmt::format("{} {}", connection.ServerFlavor(), connection.ServerVersion()));
+}
+
+CheckResult CheckLogBin(const Variables& variables) {
+  std::string value = Lookup(variables, "log_bin");
+  std::string observed = fmt::format("log_bin is {}", value);
+  if (Upper(value) == "ON" || value == "1") {
+    return CheckResult::Pass("source.log_bin", "binary log enabled", observed);
+  }
+  return CheckResult::Fail(
+      "source.log_bin", "binary log enabled", observed,
+      "set log_bin=mysql-bin (and a non-zero server_id) under [mysqld] in the server config and "
+      "restart the server; log_bin cannot be changed at runtime");
+}
+
+CheckResult CheckRowMetadata(const Variables& variables, const std::string& flavor) {
+  const char* title = "binlog_row_metadata is FULL";
+  if (!variables.contains("binlog_row_metadata")) {
+    return CheckResult::Warn(
+        "source.binlog_row_metadata", title,
+        fmt::format("this {} version has no binlog_row_metadata", flavor),
+        "upgrade to MariaDB 10.5+ or MySQL 8.0+; until then cutover takes column names from "
+        "the schema it read at start, so do not change table definitions during the migration");
+  }
+  return ExpectValue(variables, "binlog_row_metadata", "FULL", "");
+}
+
+CheckResult CheckRetention(const Variables& variables) {
+  const char* id = "source.binlog_retention";
+  const char* title = "binlogs kept at least a day";
+  int64_t seconds = BinlogRetentionSeconds(Lookup(variables, "binlog_expire_logs_seconds"),
+                                           Lookup(variables, "expire_logs_days"));
+  if (seconds == 0) return CheckResult::Pass(id, title, "binlogs never expire");
+  std::string observed = fmt::format("binlogs expire after {} seconds", seconds);
+  if (seconds >= kOneDay) return CheckResult::Pass(id, title, observed);
+  return CheckResult::Warn(
+      id, title, observed + " (less than a day): a paused or slow migration can lose its place",
+      "SET GLOBAL binlog_expire_logs_seconds = 604800; and set "
+      "binlog_expire_logs_seconds=604800 under [mysqld] in the server config");
+}
+
+CheckResult CheckMariaDbGtid(Connection& connection) {
+  const char* title = "GTID position";
+  auto result = connection.Query("SELECT @@GLOBAL.gtid_binlog_pos");
+  if (!result.ok() || result->rows.empty()) {
+    return CheckResult::Fail(
+        "source.gtid", title,
+        fmt::format("cannot read gtid_binlog_pos: {}", result.status().message()),
+        "use MariaDB 10.0 or later with log_bin enabled");
+  }
+  std::string position = result->rows[0][0].value_or("");
+  return CheckResult::Pass("source.gtid", title,
+                           position.empty()
+                               ? "gtid_binlog_pos is empty (no transactions logged yet)"
+                               : fmt::format("gtid_binlog_pos is {}", position));
+}
+
+CheckResult CheckMySqlGtid(const Variables& variables) {
+  const char* title = "GTID position";
+  std::string mode = Lookup(variables, "gtid_mode");
+  std::string observed = fmt::format("gtid_mode is {}", mode.empty() ? "not available" : mode);
+  if (Upper(mode) == "ON") return CheckResult::Pass("source.gtid", title, observed);
+  return CheckResult::Warn(
+      "source.gtid", title,
+      observed + ": cutover uses binlog file:position, which does not survive a failover",
+      "SET GLOBAL enforce_gtid_consistency = ON; then SET GLOBAL gtid_mode = OFF_PERMISSIVE; "
+      "= ON_PERMISSIVE; = ON (one step at a time), and set gtid_mode=ON and "
+      "enforce_gtid_consistency=ON under [mysqld] in the server config");
+}
+
+CheckResult CheckServerId(const Variables& variables, uint32_t own_server_id) {
+  const char* id = "source.server_id";
+  const char* title = "server_id set and distinct";
+  std::string value = Lookup(variables, "server_id");
+  std::string observed = fmt::format("server_id is {}", value);
+  if (value.empty() || value == "0") {
+    return CheckResult::Fail(id, title, observed,
+                             "SET GLOBAL server_id = 1; and set server_id=1 under [mysqld] in the "
+                             "server config (any number no other server or replica uses)");
+  }
+  if (value == std::to_string(own_server_id)) {
+    return CheckResult::Fail(
+        id, title, observed + ", the same as source.server_id in the spec",
+        "set source.server_id in the spec to a number that no server or replica uses");
+  }
+  return CheckResult::Pass(
+      id, title, fmt::format("{}; cutover replicates as server_id {}", observed, own_server_id));
+}
+
+void CheckServerSettings(Connection& connection, const Spec& spec,
+                         std::vector<CheckResult>* results) {
+  results->push_back(CheckVersion(connection));
+  auto queried = connection.Query(kVariablesQuery);
+  if (!queried.ok()) {
+    std::string reason =
+        fmt::format("not checked: cannot read server variables: {}", queried.status().message());
+    for (const CheckDefinition& check : SourceCheckDefinitions()) {
+      if (!check.id.starts_with("source.binlog") && check.id != "source.log_bin" &&
+          check.id != "source.gtid" && check.id != "source.server_id") {
+        continue;
+      }
+      results->push_back(CheckResult::Fail(std::string(check.id), std::string(check.title), reason,
+                                           "let the user read global variables (SHOW GLOBAL "
+                                           "VARIABLES)"));
+    }
+    return;
+  }
+  Variables variables;
+  for (const SqlRow& row : queried->rows) variables[row[0].value_or("")] = row[1].value_or("");
+  std::string flavor = connection.ServerFlavor();
+  results->push_back(CheckLogBin(variables));
+  results->push_back(
+      ExpectValue(variables, "binlog_format", "ROW",
+                  "Sessions opened before the change keep the old format until they reconnect."));
+  results->push_back(ExpectValue(variables, "binlog_row_image", "FULL", ""));
+  results->push_back(CheckRowMetadata(variables, flavor));
+  results->push_back(CheckRetention(variables));
+  results->push_back(flavor == "MariaDB" ? CheckMariaDbGtid(connection)
+                                         : CheckMySqlGtid(variables));
+  results->push_back(CheckServerId(variables, spec.source.server_id));
+}
+
+bool IsConnectionProblem(StatusCode code) {
+  return code == StatusCode::kUnavailable || code == StatusCode::kResourceExhausted ||
+         code == StatusCode::kDeadlineExceeded || code == StatusCode::kInternal;
+}
+
+std::string ServerAddress(const ConnectionSpec& spec) {
+  return fmt::format("{}:{}", spec.host, spec.port == 0 ? 3306 : spec.port);
+}
+
+}  // namespace
+
+const std::vector<CheckDefinition>& SourceCheckDefinitions() {
+  static const std::vector<CheckDefinition> kDefinitions = {
+      {"source.reachable", "server is reachable"},
+      {"source.credentials", "user can log in"},
+      {"source.version", "server version"},
+      {"source.log_bin", "binary log enabled"},
+      {"source.binlog_format", "binlog_format is ROW"},
+      {"source.binlog_row_image", "binlog_row_image is FULL"},
+      {"source.binlog_row_metadata", "binlog_row_metadata is FULL"},
+      {"source.binlog_retention", "binlogs kept at least a day"},
+      {"source.gtid", "GTID position"},
+      {"source.server_id", "server_id set and distinct"},
+      {"source.replication_privileges", "replication privileges"},
+      {"source.tables", "tables selected"},
+      {"source.select_privilege", "SELECT on selected tables"},
+      {"source.primary_keys", "every table has a key"},
+  };
+  return kDefinitions;
+}
+
+std::unique_ptr<Connection> ConnectForCheck(std::string_view side, const ConnectionSpec& spec,
+                                            const ConnectOptions& options,
+                                            std::vector<CheckResult>* results) {
+  std::string reachable = fmt::format("{}.reachable", side);
+  std::string credentials = fmt::format("{}.credentials", side);
+  auto opened = Connection::Open(spec, options);
+  if (opened.ok()) {
+    std::string cipher = (*opened)->TlsCipher();
+    results->push_back(
+        CheckResult::Pass(reachable, "server is reachable",
+                          fmt::format("connected to {} ({})", ServerAddress(spec),
+                                      cipher.empty() ? "without TLS" : "TLS " + cipher)));
+    results->push_back(CheckResult::Pass(credentials, "user can log in",
+                                         fmt::format("logged in as '{}'", spec.user)));
+    return std::move(opened).value();
+  }
+  const Status& status = opened.status();
+  std::string message(status.message());
+  if (message.find("tls.") != std::string::npos) {
+    results->push_back(CheckResult::Fail(
+        reachable, "server is reachable", message,
+        fmt::format("configure TLS on the server (ssl_cert and ssl_key under [mysqld]) or "
+                    "change {}.tls in the spec",
+                    side)));
+    return nullptr;
+  }
+  if (IsConnectionProblem(status.code())) {
+    results->push_back(CheckResult::Fail(
+        reachable, "server is reachable", message,
+        fmt::format("check {0}.host and {0}.port in the spec, that the server is running and "
+                    "that it accepts TCP connections from this machine",
+                    side)));
+    return nullptr;
+  }
+  results->push_back(CheckResult::Pass(reachable, "server is reachable",
+                                       fmt::format("{} answered", ServerAddress(spec))));
+  results->push_back(CheckResult::Fail(
+      credentials, "user can log in", message,
+      fmt::format("check {0}.user and the password it reads ({0}.password_env or "
+                  "{0}.password_file); the account must exist for the host cutover connects "
+                  "from",
+                  side)));
+  return nullptr;
+}
+
+std::vector<CheckResult> CheckSource(const Spec& spec) {
+  std::vector<CheckResult> results;
+  ConnectOptions options;
+  options.use_database = false;
+  std::unique_ptr<Connection> connection =
+      ConnectForCheck("source", spec.source.connection, options, &results);
+  if (connection == nullptr) {
+    SkipRemaining(SourceCheckDefinitions(), SkipReason(results), &results);
+    return results;
+  }
+  CheckServerSettings(*connection, spec, &results);
+  CheckPrivilegesAndTables(*connection, spec, &results);
+  return results;
+}
+
+int64_t BinlogRetentionSeconds(std::string_view binlog_expire_logs_seconds,
+                               std::string_view expire_logs_days) {
+  auto parse = [](std::string_view text) {
+    double value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    return value;
+  };
+  double seconds = parse(binlog_expire_logs_seconds);
+  if (seconds > 0) return static_cast<int64_t>(seconds);
+  return static_cast<int64_t>(parse(expire_logs_days) * kOneDay);
+}
+
+}  // namespace cutover::mysql

@@ -1,0 +1,307 @@
+// Preflight for a MariaDB/MySQL source: replication privileges (from SHOW GRANTS), the selected
+// tables, SELECT on each of them and a primary key (or unique NOT NULL index) on each.
+#include "source/mysql/preflight_tables.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "source/mysql/preflight.h"
+
+namespace cutover::mysql {
+namespace {
+
+constexpr size_t kMaxListed = 50;  // tables named in one observed line before "and N more"
+
+std::string Upper(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+std::string Trim(std::string_view text) {
+  size_t begin = text.find_first_not_of(" \t\n");
+  if (begin == std::string_view::npos) return {};
+  size_t end = text.find_last_not_of(" \t\n");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+// Splits a privilege list at top-level commas (column lists in parentheses stay whole).
+std::vector<std::string> SplitPrivileges(std::string_view list) {
+  std::vector<std::string> out;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t pos = 0; pos <= list.size(); ++pos) {
+    char c = pos < list.size() ? list[pos] : ',';
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) {
+      out.push_back(Upper(Trim(list.substr(start, pos - start))));
+      start = pos + 1;
+    }
+  }
+  return out;
+}
+
+// "'user'@'host'" for the session's account, as GRANT statements spell it.
+std::string CurrentAccount(Connection& connection) {
+  auto result = connection.Query("SELECT CURRENT_USER()");
+  if (!result.ok() || result->rows.empty() || !result->rows[0][0]) return "<user>@<host>";
+  const std::string& account = *result->rows[0][0];
+  size_t at = account.rfind('@');
+  if (at == std::string::npos) return connection.QuoteString(account);
+  return connection.QuoteString(account.substr(0, at)) + "@" +
+         connection.QuoteString(account.substr(at + 1));
+}
+
+std::string ListNames(const std::vector<std::string>& names) {
+  if (names.size() <= kMaxListed) return fmt::format("{}", fmt::join(names, ", "));
+  std::vector<std::string> head(names.begin(), names.begin() + kMaxListed);
+  return fmt::format("{} and {} more", fmt::join(head, ", "), names.size() - kMaxListed);
+}
+
+CheckResult CheckReplicationPrivileges(Connection& connection, const std::string& account) {
+  const char* id = "source.replication_privileges";
+  const char* title = "replication privileges";
+  auto grants = connection.Query("SHOW GRANTS FOR CURRENT_USER()");
+  if (!grants.ok()) {
+    return CheckResult::Fail(
+        id, title, fmt::format("cannot read the account's grants: {}", grants.status().message()),
+        "let the account run SHOW GRANTS FOR CURRENT_USER()");
+  }
+  std::vector<std::string> lines;
+  for (const SqlRow& row : grants->rows) lines.push_back(row[0].value_or(""));
+  GlobalGrants global = ParseGlobalGrants(lines);
+  std::vector<std::string> missing = MissingReplicationPrivileges(global);
+  if (missing.empty()) {
+    return CheckResult::Pass(id, title,
+                             global.all ? fmt::format("{} has ALL PRIVILEGES ON *.*", account)
+                                        : fmt::format("{} has REPLICATION SLAVE and REPLICATION "
+                                                      "CLIENT ON *.*",
+                                                      account));
+  }
+  return CheckResult::Fail(
+      id, title, fmt::format("{} lacks {} ON *.*", account, fmt::join(missing, " and ")),
+      fmt::format("GRANT {} ON *.* TO {};", fmt::join(missing, ", "), account));
+}
+
+CheckResult CheckTablesSelected(Connection& connection, const std::vector<SourceTable>& tables) {
+  const char* id = "source.tables";
+  const char* title = "tables selected";
+  if (!tables.empty()) {
+    std::vector<std::string> names;
+    for (const SourceTable& table : tables) names.push_back(table.Name());
+    return CheckResult::Pass(id, title,
+                             fmt::format("{} table{}: {}", names.size(),
+                                         names.size() == 1 ? "" : "s", ListNames(names)));
+  }
+  std::vector<std::string> schemas;
+  auto listed = connection.Query(
+      "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('mysql', "
+      "'information_schema', 'performance_schema', 'sys') ORDER BY SCHEMA_NAME");
+  if (listed.ok()) {
+    for (const SqlRow& row : listed->rows) schemas.push_back(row[0].value_or(""));
+  }
+  return CheckResult::Fail(
+      id, title, "no table on the source matches the spec's tables[].match globs",
+      fmt::format("fix the globs under tables: in the spec; they match \"schema.table\" (schemas "
+                  "this user can see: {})",
+                  schemas.empty() ? std::string("none") : ListNames(schemas)));
+}
+
+CheckResult CheckSelectPrivilege(Connection& connection, const std::vector<SourceTable>& tables,
+                                 const std::string& account) {
+  const char* id = "source.select_privilege";
+  const char* title = "SELECT on selected tables";
+  std::vector<std::string> denied;
+  std::set<std::string> schemas;
+  std::string first_error;
+  for (const SourceTable& table : tables) {
+    auto selected = connection.Query(
+        fmt::format("SELECT 1 FROM {} LIMIT 0", QuoteQualified(table.schema, table.table)));
+    if (selected.ok()) continue;
+    denied.push_back(table.Name());
+    schemas.insert(table.schema);
+    if (first_error.empty()) first_error = std::string(selected.status().message());
+  }
+  if (denied.empty()) {
+    return CheckResult::Pass(id, title,
+                             fmt::format("SELECT works on all {} selected tables", tables.size()));
+  }
+  std::vector<std::string> grants;
+  for (const std::string& schema : schemas) {
+    grants.push_back(fmt::format("GRANT SELECT ON {}.* TO {};", QuoteIdentifier(schema), account));
+  }
+  return CheckResult::Fail(id, title,
+                           fmt::format("cannot SELECT from {}: {}", ListNames(denied), first_error),
+                           fmt::format("{}", fmt::join(grants, "\n")));
+}
+
+// The unique index columns of every table in the selected tables' schemas, by "schema.table".
+Result<std::map<std::string, std::vector<UniqueIndexColumn>>> ReadUniqueIndexes(
+    Connection& connection, const std::vector<SourceTable>& tables) {
+  std::set<std::string> schemas;
+  for (const SourceTable& table : tables) schemas.insert(connection.QuoteString(table.schema));
+  CUTOVER_ASSIGN_OR_RETURN(
+      QueryResult result,
+      connection.Query(fmt::format(
+          "SELECT s.TABLE_SCHEMA, s.TABLE_NAME, s.INDEX_NAME, s.COLUMN_NAME, c.IS_NULLABLE "
+          "FROM information_schema.STATISTICS s LEFT JOIN information_schema.COLUMNS c "
+          "ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME "
+          "AND c.COLUMN_NAME = s.COLUMN_NAME "
+          "WHERE s.NON_UNIQUE = 0 AND s.TABLE_SCHEMA IN ({}) "
+          "ORDER BY s.TABLE_SCHEMA, s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX",
+          fmt::join(schemas, ", "))));
+  std::map<std::string, std::vector<UniqueIndexColumn>> indexes;
+  for (const SqlRow& row : result.rows) {
+    std::string name = row[0].value_or("") + "." + row[1].value_or("");
+    indexes[name].push_back(UniqueIndexColumn{row[2].value_or(""), row[3].value_or(""),
+                                              row[4].value_or("YES") != "NO"});
+  }
+  return indexes;
+}
+
+std::string QuotedColumns(const std::vector<std::string>& columns) {
+  std::vector<std::string> quoted;
+  for (const std::string& column : columns) quoted.push_back(QuoteIdentifier(column));
+  return fmt::format("{}", fmt::join(quoted, ", "));
+}
+
+CheckResult CheckPrimaryKeys(Connection& connection, const std::vector<SourceTable>& tables) {
+  const char* id = "source.primary_keys";
+  const char* title = "every table has a key";
+  auto indexes = ReadUniqueIndexes(connection, tables);
+  if (!indexes.ok()) {
+    return CheckResult::Fail(id, title,
+                             fmt::format("cannot read indexes: {}", indexes.status().message()),
+                             "let the user read information_schema.STATISTICS");
+  }
+  std::vector<std::string> missing, unique_used, fixes;
+  for (const SourceTable& table : tables) {
+    TableKey key = ChooseTableKey((*indexes)[table.Name()]);
+    if (key.kind == TableKey::Kind::kNone) {
+      missing.push_back(
+          fmt::format("{} has no primary key or unique NOT NULL index", table.Name()));
+      fixes.push_back(fmt::format(
+          "ALTER TABLE {} ADD PRIMARY KEY (<columns that identify a row>); or exclude it in the "
+          "spec (tables[].exclude: \"{}\")",
+          QuoteQualified(table.schema, table.table), table.Name()));
+    } else if (key.kind == TableKey::Kind::kUniqueNotNull) {
+      unique_used.push_back(fmt::format(
+          "{} has no primary key; unique index {} ({}) on NOT NULL columns will be used",
+          table.Name(), QuoteIdentifier(key.index), QuotedColumns(key.columns)));
+    }
+  }
+  std::vector<std::string> observed = missing;
+  observed.insert(observed.end(), unique_used.begin(), unique_used.end());
+  if (!missing.empty()) {
+    return CheckResult::Fail(id, title, fmt::format("{}", fmt::join(observed, "; ")),
+                             fmt::format("{}", fmt::join(fixes, "\n")));
+  }
+  if (!unique_used.empty()) {
+    return CheckResult::Warn(id, title, fmt::format("{}", fmt::join(observed, "; ")),
+                             "add a primary key to make the row identity explicit");
+  }
+  return CheckResult::Pass(id, title,
+                           fmt::format("all {} selected tables have a primary key", tables.size()));
+}
+
+}  // namespace
+
+bool GlobalGrants::Has(std::string_view privilege) const {
+  return all || privileges.contains(std::string(privilege));
+}
+
+GlobalGrants ParseGlobalGrants(const std::vector<std::string>& grant_lines) {
+  GlobalGrants grants;
+  for (const std::string& line : grant_lines) {
+    std::string upper = Upper(line);
+    if (!upper.starts_with("GRANT ")) continue;
+    size_t on = upper.find(" ON ");
+    size_t to = upper.find(" TO ", on == std::string::npos ? 0 : on);
+    if (on == std::string::npos || to == std::string::npos) continue;  // a role grant
+    if (Trim(std::string_view(upper).substr(on + 4, to - on - 4)) != "*.*") continue;
+    for (std::string& privilege : SplitPrivileges(std::string_view(upper).substr(6, on - 6))) {
+      if (privilege == "ALL" || privilege == "ALL PRIVILEGES") grants.all = true;
+      grants.privileges.insert(std::move(privilege));
+    }
+  }
+  return grants;
+}
+
+std::vector<std::string> MissingReplicationPrivileges(const GlobalGrants& grants) {
+  std::vector<std::string> missing;
+  if (!grants.Has("REPLICATION SLAVE") && !grants.Has("REPLICATION REPLICA")) {
+    missing.emplace_back("REPLICATION SLAVE");
+  }
+  if (!grants.Has("REPLICATION CLIENT") && !grants.Has("BINLOG MONITOR")) {
+    missing.emplace_back("REPLICATION CLIENT");
+  }
+  return missing;
+}
+
+TableKey ChooseTableKey(const std::vector<UniqueIndexColumn>& columns) {
+  std::map<std::string, std::vector<const UniqueIndexColumn*>> by_index;
+  std::vector<std::string> order;  // indexes in first-seen order
+  for (const UniqueIndexColumn& column : columns) {
+    if (!by_index.contains(column.index)) order.push_back(column.index);
+    by_index[column.index].push_back(&column);
+  }
+  auto make_key = [&](TableKey::Kind kind, const std::string& index) {
+    TableKey key{kind, index, {}};
+    for (const UniqueIndexColumn* column : by_index[index]) key.columns.push_back(column->column);
+    return key;
+  };
+  if (by_index.contains("PRIMARY")) return make_key(TableKey::Kind::kPrimary, "PRIMARY");
+  for (const std::string& index : order) {
+    const auto& parts = by_index[index];
+    bool usable = std::all_of(parts.begin(), parts.end(), [](const UniqueIndexColumn* column) {
+      return !column->column.empty() && !column->nullable;
+    });
+    if (usable) return make_key(TableKey::Kind::kUniqueNotNull, index);
+  }
+  return {};
+}
+
+Result<std::vector<SourceTable>> ListSelectedTables(Connection& connection, const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(
+      QueryResult result,
+      connection.Query("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
+                       "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', "
+                       "'information_schema', 'performance_schema', 'sys') "
+                       "ORDER BY TABLE_SCHEMA, TABLE_NAME"));
+  std::vector<SourceTable> tables;
+  for (const SqlRow& row : result.rows) {
+    SourceTable table{row[0].value_or(""), row[1].value_or("")};
+    if (SelectTable(spec, table.schema, table.table) != nullptr) tables.push_back(table);
+  }
+  return tables;
+}
+
+void CheckPrivilegesAndTables(Connection& connection, const Spec& spec,
+                              std::vector<CheckResult>* results) {
+  std::string account = CurrentAccount(connection);
+  results->push_back(CheckReplicationPrivileges(connection, account));
+  auto tables = ListSelectedTables(connection, spec);
+  if (!tables.ok()) {
+    results->push_back(
+        CheckResult::Fail("source.tables", "tables selected",
+                          fmt::format("cannot list tables: {}", tables.status().message()),
+                          "let the user read information_schema.TABLES"));
+  } else {
+    results->push_back(CheckTablesSelected(connection, *tables));
+  }
+  if (!tables.ok() || tables->empty()) {
+    SkipRemaining(SourceCheckDefinitions(), "not checked: no table is selected (source.tables)",
+                  results);
+    return;
+  }
+  results->push_back(CheckSelectPrivilege(connection, *tables, account));
+  results->push_back(CheckPrimaryKeys(connection, *tables));
+}
+
+}  // namespace cutover::mysql

@@ -1,0 +1,225 @@
+// Connection: a libpq session with TLS, timeouts and SQLSTATE-mapped Status errors.
+#include "source/postgres/connection.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+namespace cutover::postgres {
+namespace {
+
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+bool Contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+StatusCode CodeForSqlState(std::string_view state) {
+  if (state.empty()) return StatusCode::kUnavailable;  // no answer: the connection is gone
+  std::string_view sql_class = state.substr(0, 2);
+  if (state == "57P01" || state == "57P02" || state == "57P03") return StatusCode::kUnavailable;
+  if (state == "57014") return StatusCode::kDeadlineExceeded;
+  if (state == "3D000" || state == "42P01" || state == "42704") return StatusCode::kNotFound;
+  if (state == "42501") return StatusCode::kFailedPrecondition;
+  if (sql_class == "08") return StatusCode::kUnavailable;
+  if (sql_class == "28" || sql_class == "55") return StatusCode::kFailedPrecondition;
+  if (sql_class == "40") return StatusCode::kAborted;
+  if (sql_class == "53") return StatusCode::kResourceExhausted;
+  if (sql_class == "23") return StatusCode::kAlreadyExists;
+  if (sql_class == "22" || sql_class == "42") return StatusCode::kInvalidArgument;
+  return StatusCode::kInternal;
+}
+
+std::string_view SslMode(TlsSpec::Mode mode) {
+  switch (mode) {
+    case TlsSpec::Mode::kDisable: return "disable";
+    case TlsSpec::Mode::kPrefer: return "prefer";
+    case TlsSpec::Mode::kRequire: return "require";
+    case TlsSpec::Mode::kVerifyCa: return "verify-ca";
+    case TlsSpec::Mode::kVerifyFull: return "verify-full";
+  }
+  return "prefer";
+}
+
+// libpq's messages end with a newline and may span lines (with tabs); one line reads better
+// in reports: runs of white space become one space.
+std::string OneLine(std::string_view message) {
+  std::string out;
+  for (char c : message) {
+    bool space = c == '\n' || c == '\t' || c == ' ';
+    if (!space) {
+      out += c;
+    } else if (!out.empty() && out.back() != ' ') {
+      out += ' ';
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// Server notices (e.g. "table does not exist, skipping") are not errors; drop them rather than
+// letting libpq print them on stderr.
+void IgnoreNotice(void* /*arg*/, const char* /*message*/) {}
+
+int Port(const ConnectionSpec& spec) { return spec.port == 0 ? 5432 : spec.port; }
+
+// Runs `sql`: with PQexec when there are no parameters and no rows are wanted (so several
+// statements may be sent at once), else with PQexecParams in text format.
+Result<ResultPtr> Exec(PGconn* handle, const std::string& description, std::string_view sql,
+                       const Params& params, bool want_rows) {
+  std::string statement(sql);
+  ResultPtr result;
+  if (params.empty() && !want_rows) {
+    result.reset(PQexec(handle, statement.c_str()));
+  } else {
+    std::vector<const char*> values;
+    for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
+    result.reset(PQexecParams(handle, statement.c_str(), static_cast<int>(values.size()), nullptr,
+                              values.data(), nullptr, nullptr, 0));
+  }
+  ExecStatusType state = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  if (state == PGRES_TUPLES_OK || state == PGRES_COMMAND_OK) return result;
+  const char* sqlstate = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+  const char* message = result ? PQresultErrorMessage(result.get()) : PQerrorMessage(handle);
+  return MapPostgresError(sqlstate == nullptr ? "" : sqlstate, message, description);
+}
+
+QueryResult ReadRows(const PGresult* result) {
+  QueryResult out;
+  int column_count = PQnfields(result);
+  for (int column_idx = 0; column_idx < column_count; ++column_idx) {
+    out.columns.emplace_back(PQfname(result, column_idx));
+  }
+  int row_count = PQntuples(result);
+  for (int row_idx = 0; row_idx < row_count; ++row_idx) {
+    SqlRow row;
+    for (int column_idx = 0; column_idx < column_count; ++column_idx) {
+      if (PQgetisnull(result, row_idx, column_idx)) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(std::string(PQgetvalue(result, row_idx, column_idx),
+                                     PQgetlength(result, row_idx, column_idx)));
+      }
+    }
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace
+
+Status MapPostgresError(std::string_view sqlstate, std::string_view message,
+                        std::string_view context) {
+  std::string state = sqlstate.empty() ? std::string("none") : std::string(sqlstate);
+  std::string text = context.empty()
+                         ? fmt::format("{} (SQLSTATE {})", OneLine(message), state)
+                         : fmt::format("{}: {} (SQLSTATE {})", context, OneLine(message), state);
+  return Status(CodeForSqlState(sqlstate), text);
+}
+
+Status MapConnectFailure(std::string_view message, std::string_view context) {
+  std::string text = fmt::format("{}: {}", context, OneLine(message));
+  if (Contains(message, "authentication failed") || Contains(message, "pg_hba.conf") ||
+      Contains(message, "no password supplied") || Contains(message, "password is required") ||
+      (Contains(message, "role \"") && Contains(message, "does not exist"))) {
+    return Status::FailedPrecondition(text);
+  }
+  if (Contains(message, "database \"") && Contains(message, "does not exist")) {
+    return Status::NotFound(text);
+  }
+  if (Contains(message, "too many clients") || Contains(message, "connection slots are reserved")) {
+    return Status::ResourceExhausted(text);
+  }
+  return Status::Unavailable(text);
+}
+
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string QuoteQualified(std::string_view schema, std::string_view table) {
+  return QuoteIdentifier(schema) + "." + QuoteIdentifier(table);
+}
+
+std::string ConnInfoValue(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+std::string BuildConnInfo(const ConnectionSpec& spec, const ConnectOptions& options) {
+  std::string database =
+      options.database_override.empty() ? spec.database : options.database_override;
+  std::string info = fmt::format(
+      "host={} port={} dbname={} user={} sslmode={} connect_timeout={} application_name=cutover",
+      ConnInfoValue(spec.host), Port(spec), ConnInfoValue(database), ConnInfoValue(spec.user),
+      SslMode(spec.tls.mode), spec.connect_timeout.count());
+  if (!spec.password.empty()) info += " password=" + ConnInfoValue(spec.password.value);
+  if (!spec.tls.ca_file.empty()) info += " sslrootcert=" + ConnInfoValue(spec.tls.ca_file);
+  if (!spec.tls.cert_file.empty()) info += " sslcert=" + ConnInfoValue(spec.tls.cert_file);
+  if (!spec.tls.key_file.empty()) info += " sslkey=" + ConnInfoValue(spec.tls.key_file);
+  if (options.replication) info += " replication=database";
+  return info;
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionSpec& spec,
+                                                     const ConnectOptions& options) {
+  std::string database =
+      options.database_override.empty() ? spec.database : options.database_override;
+  std::string description = fmt::format("{}@{}:{}/{}", spec.user, spec.host, Port(spec), database);
+  PGconn* handle = PQconnectdb(BuildConnInfo(spec, options).c_str());
+  if (handle == nullptr) return Status::ResourceExhausted("libpq: out of memory");
+  std::unique_ptr<Connection> connection(new Connection(handle, description));
+  if (PQstatus(handle) == CONNECTION_OK) {
+    PQsetNoticeProcessor(handle, IgnoreNotice, nullptr);
+    return connection;
+  }
+  Status status = MapConnectFailure(
+      PQerrorMessage(handle), fmt::format("cannot connect to {}:{} database '{}' as user '{}'",
+                                          spec.host, Port(spec), database, spec.user));
+  if (status.code() != StatusCode::kFailedPrecondition) return status;
+  std::string hint = spec.password.empty()
+                         ? "no password was configured (password_env or password_file)"
+                         : fmt::format("from {}", spec.password.origin);
+  return Status(status.code(), fmt::format("{}; check the user name, the password ({}) and "
+                                           "pg_hba.conf on the server",
+                                           status.message(), hint));
+}
+
+Connection::Connection(pg_conn* handle, std::string description)
+    : handle_(handle), description_(std::move(description)) {}
+
+Connection::~Connection() { PQfinish(handle_); }
+
+Result<QueryResult> Connection::Query(std::string_view sql, const Params& params) {
+  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params, true));
+  return ReadRows(result.get());
+}
+
+Result<uint64_t> Connection::Execute(std::string_view sql, const Params& params) {
+  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params, false));
+  std::string_view text = PQcmdTuples(result.get());
+  uint64_t affected = 0;
+  std::from_chars(text.data(), text.data() + text.size(), affected);
+  return affected;
+}
+
+int Connection::ServerVersionNumber() const { return PQserverVersion(handle_); }
+
+bool Connection::UsesTls() const { return PQsslInUse(handle_) == 1; }
+
+}  // namespace cutover::postgres

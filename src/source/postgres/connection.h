@@ -1,0 +1,100 @@
+// Connection: one client session to a PostgreSQL server over libpq, with TLS, timeouts and
+// errors mapped to Status by SQLSTATE. Every PostgreSQL-speaking part of cutover talks to the
+// server through this class; no libpq type leaks out of it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cutover/spec.h"
+#include "cutover/status.h"
+
+struct pg_conn;  // libpq's PGconn
+
+namespace cutover::postgres {
+
+// One result row: a value per column in PostgreSQL's text format; nullopt is SQL NULL.
+using SqlRow = std::vector<std::optional<std::string>>;
+// Statement parameters ($1, $2, ...) in text format; nullopt is SQL NULL.
+using Params = std::vector<std::optional<std::string>>;
+
+struct QueryResult {
+  std::vector<std::string> columns;  // column names, in select order
+  std::vector<SqlRow> rows;
+};
+
+struct ConnectOptions {
+  // Connect to this database instead of the spec's (e.g. "postgres" to look around when the
+  // spec's database does not exist). Empty: the spec's.
+  std::string database_override;
+  // Open a logical replication connection (replication=database).
+  bool replication = false;
+};
+
+// Maps a SQLSTATE to a Status with retry guidance, by class:
+//   08 connection, 57P01-57P03 shutdown/starting  -> Unavailable
+//   28 invalid authorization, 42501 privilege, 55 object state -> FailedPrecondition
+//   40 transaction rollback (deadlock, serialization)          -> Aborted
+//   53 insufficient resources                                  -> ResourceExhausted
+//   57014 statement timeout / cancel                           -> DeadlineExceeded
+//   3D000 unknown database, 42P01 unknown table, 42704         -> NotFound
+//   23 integrity -> AlreadyExists; 22, 42 -> InvalidArgument; empty (lost connection)
+//   -> Unavailable; else Internal.
+// The message is "<context>: <server message> (SQLSTATE <state>)".
+Status MapPostgresError(std::string_view sqlstate, std::string_view message,
+                        std::string_view context);
+
+// libpq reports no SQLSTATE for a failed connection attempt; this classifies its message:
+// authentication or a missing role -> FailedPrecondition, a missing database -> NotFound, too
+// many clients -> ResourceExhausted, anything else (refused, timeout, unknown host) ->
+// Unavailable.
+Status MapConnectFailure(std::string_view message, std::string_view context);
+
+// `name` as a PostgreSQL identifier: in double quotes, with double quotes inside doubled.
+std::string QuoteIdentifier(std::string_view name);
+// "schema"."table"
+std::string QuoteQualified(std::string_view schema, std::string_view table);
+// `value` as one conninfo value: single-quoted, with backslashes and quotes escaped.
+std::string ConnInfoValue(std::string_view value);
+
+// The libpq conninfo string for `spec`: host, port, dbname, user, password, sslmode (from the
+// TLS mode), sslrootcert, sslcert, sslkey, connect_timeout, application_name=cutover. It holds
+// the password: never log or print it.
+std::string BuildConnInfo(const ConnectionSpec& spec, const ConnectOptions& options = {});
+
+class Connection {
+ public:
+  // Connects to `spec`; failures as MapConnectFailure, naming user, host, port and database,
+  // and for a password only where it came from.
+  static Result<std::unique_ptr<Connection>> Open(const ConnectionSpec& spec,
+                                                  const ConnectOptions& options = {});
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // Runs one statement that returns rows (text format) and reads them all into memory.
+  Result<QueryResult> Query(std::string_view sql, const Params& params = {});
+  // Runs a statement; returns the number of affected rows (0 for utility statements). Without
+  // parameters `sql` may hold several statements separated by semicolons.
+  Result<uint64_t> Execute(std::string_view sql, const Params& params = {});
+
+  // The server version as a number, e.g. 150004 for 15.4.
+  int ServerVersionNumber() const;
+  // True when the session is encrypted with TLS.
+  bool UsesTls() const;
+  // "user@host:port/database", for messages.
+  const std::string& Describe() const { return description_; }
+
+ private:
+  Connection(pg_conn* handle, std::string description);
+
+  pg_conn* handle_;  // owned; closed by the destructor
+  std::string description_;
+};
+
+}  // namespace cutover::postgres

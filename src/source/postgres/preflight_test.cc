@@ -1,0 +1,35 @@
+// Tests for the PostgreSQL source preflight's pure logic: what a replica identity allows.
+#include "source/postgres/preflight.h"
+
+#include <gtest/gtest.h>
+
+namespace cutover::postgres {
+namespace {
+
+TEST(JudgeReplicaIdentityTest, PrimaryKeyOrIndexPasses) {
+  EXPECT_EQ(JudgeReplicaIdentity("s.t", "\"s\".\"t\"", 'd', true).outcome, CheckOutcome::kPass);
+  EXPECT_EQ(JudgeReplicaIdentity("s.t", "\"s\".\"t\"", 'i', false).outcome, CheckOutcome::kPass);
+  EXPECT_EQ(JudgeReplicaIdentity("s.t", "\"s\".\"t\"", 'f', true).outcome, CheckOutcome::kPass);
+}
+
+TEST(JudgeReplicaIdentityTest, DefaultWithoutPrimaryKeyFailsWithFix) {
+  ReplicaIdentityVerdict verdict = JudgeReplicaIdentity("shop.log", "\"shop\".\"log\"", 'd', false);
+  EXPECT_EQ(verdict.outcome, CheckOutcome::kFail);
+  EXPECT_EQ(verdict.observed,
+            "shop.log has no primary key, so its updates and deletes cannot be replicated");
+  EXPECT_EQ(verdict.fix,
+            "ALTER TABLE \"shop\".\"log\" ADD PRIMARY KEY (<columns that identify a row>); or "
+            "exclude it in the spec (tables[].exclude: \"shop.log\")");
+}
+
+TEST(JudgeReplicaIdentityTest, FullWithoutKeyWarnsNothingFails) {
+  EXPECT_EQ(JudgeReplicaIdentity("s.t", "\"s\".\"t\"", 'f', false).outcome, CheckOutcome::kWarn);
+  ReplicaIdentityVerdict nothing = JudgeReplicaIdentity("s.t", "\"s\".\"t\"", 'n', true);
+  EXPECT_EQ(nothing.outcome, CheckOutcome::kFail);
+  EXPECT_EQ(nothing.fix,
+            "ALTER TABLE \"s\".\"t\" REPLICA IDENTITY DEFAULT; (with a primary key) or REPLICA "
+            "IDENTITY FULL");
+}
+
+}  // namespace
+}  // namespace cutover::postgres
