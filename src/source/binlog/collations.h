@@ -13,9 +13,9 @@ inline constexpr uint32_t kBinaryCollation = 63;
 
 struct CollationInfo {
   Charset charset = Charset::kOther;
-  std::string_view name;     // "utf8mb4_general_ci"; "" when the id has no known name
-  uint8_t max_bytes = 1;     // bytes per character at most (utf8mb4: 4, latin1: 1)
-  bool known = false;        // false: an id cutover has no table entry for
+  std::string_view name;  // "utf8mb4_general_ci"; "" when the id has no known name
+  uint8_t max_bytes = 1;  // bytes per character at most (utf8mb4: 4, latin1: 1)
+  bool known = false;     // false: an id cutover has no table entry for
 };
 
 // The collation with `id`. Unknown ids give charset kOther, max_bytes 1 and known = false.

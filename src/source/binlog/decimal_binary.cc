@@ -12,9 +12,8 @@ constexpr int kDigitsPerGroup = 9;
 constexpr size_t kGroupBytes = 4;
 // Bytes holding a partial group of n (0..9) digits.
 constexpr std::array<size_t, 10> kPartialBytes = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
-constexpr std::array<uint32_t, 10> kPowersOfTen = {1,      10,      100,      1000,      10000,
-                                                   100000, 1000000, 10000000, 100000000,
-                                                   1000000000};
+constexpr std::array<uint32_t, 10> kPowersOfTen = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
 
 bool ValidShape(int precision, int scale) {
   return precision >= 1 && precision <= 65 && scale >= 0 && scale <= 30 && scale <= precision;
@@ -69,7 +68,8 @@ Result<Decimal> DecodeDecimalBinary(std::string_view bytes, int precision, int s
   std::string integer, fraction;
   bool ok = true;
   int lead = intg % kDigitsPerGroup;
-  if (lead > 0) ok &= AppendDigits(ReadGroup(bytes, kPartialBytes[lead], mask, &pos), lead, &integer);
+  if (lead > 0)
+    ok &= AppendDigits(ReadGroup(bytes, kPartialBytes[lead], mask, &pos), lead, &integer);
   for (int group = 0; group < intg / kDigitsPerGroup; ++group) {
     ok &= AppendDigits(ReadGroup(bytes, kGroupBytes, mask, &pos), kDigitsPerGroup, &integer);
   }
@@ -77,7 +77,8 @@ Result<Decimal> DecodeDecimalBinary(std::string_view bytes, int precision, int s
     ok &= AppendDigits(ReadGroup(bytes, kGroupBytes, mask, &pos), kDigitsPerGroup, &fraction);
   }
   int tail = scale % kDigitsPerGroup;
-  if (tail > 0) ok &= AppendDigits(ReadGroup(bytes, kPartialBytes[tail], mask, &pos), tail, &fraction);
+  if (tail > 0)
+    ok &= AppendDigits(ReadGroup(bytes, kPartialBytes[tail], mask, &pos), tail, &fraction);
   if (!ok) return Status::DataLoss("corrupt DECIMAL digits group");
   size_t first_digit = integer.find_first_not_of('0');
   integer = first_digit == std::string::npos ? "0" : integer.substr(first_digit);

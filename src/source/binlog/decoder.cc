@@ -86,7 +86,8 @@ Status BinlogDecoder::Decode(std::string_view event, EventSink* sink) {
   ++stats_.events;
   const bool artificial = (header.flags & kArtificialEventFlag) != 0 || header.log_pos == 0;
   uint64_t start = file_ ? file_->offset() : 0;
-  if (!artificial && header.log_pos >= header.event_size) start = header.log_pos - header.event_size;
+  if (!artificial && header.log_pos >= header.event_size)
+    start = header.log_pos - header.event_size;
   if (header.type == static_cast<uint8_t>(EventType::kFormatDescription)) {
     Status status = OnFormatDescription(event);
     if (!status.ok()) return status.WithContext(Where(header, start));
@@ -263,7 +264,8 @@ Status BinlogDecoder::OnTableMap(const EventContext& ctx, EventSink* sink) {
   }
   entry.selected = !options_.table_filter || options_.table_filter(entry.id);
   if (entry.selected) {
-    CUTOVER_ASSIGN_OR_RETURN(TableMap map, ParseTableMap(ctx.payload, post_header, format_.is_mariadb));
+    CUTOVER_ASSIGN_OR_RETURN(TableMap map,
+                             ParseTableMap(ctx.payload, post_header, format_.is_mariadb));
     entry.map = std::make_shared<TableMap>(std::move(map));
     auto& shape = shapes_[entry.id];
     bool changed = shape && shape->columns != entry.map->schema_shape->columns;
@@ -296,11 +298,10 @@ Status BinlogDecoder::OnRows(const EventContext& ctx, EventSink* sink) {
   return EmitRows(it->second, ctx, sink);
 }
 
-Status BinlogDecoder::EmitRows(const TableEntry& entry, const EventContext& ctx,
-                               EventSink* sink) {
+Status BinlogDecoder::EmitRows(const TableEntry& entry, const EventContext& ctx, EventSink* sink) {
   const uint8_t type = ctx.header->type;
-  CUTOVER_ASSIGN_OR_RETURN(
-      RowsEvent rows, ParseRowsEvent(ctx.payload, type, format_.PostHeaderLength(type, 8)));
+  CUTOVER_ASSIGN_OR_RETURN(RowsEvent rows,
+                           ParseRowsEvent(ctx.payload, type, format_.PostHeaderLength(type, 8)));
   const TableMap& map = *entry.map;
   if (rows.column_count != map.columns.size()) {
     return Status::DataLoss("rows event has " + std::to_string(rows.column_count) +

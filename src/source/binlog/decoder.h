@@ -19,17 +19,18 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <map>
 
 #include "cutover/change.h"
 #include "cutover/position.h"
 #include "cutover/schema.h"
 #include "cutover/status.h"
+
 #include "source/binlog/events.h"
 #include "source/binlog/framing.h"
 #include "source/binlog/table_map.h"
@@ -37,15 +38,15 @@
 namespace cutover::binlog {
 
 struct TransactionBegin {
-  Position resume_position;    // read from here to see this transaction again from its start
-  std::optional<Gtid> gtid;    // MariaDB GTID (domain-server-seqno), when the source has one
-  std::string mysql_gtid;      // MySQL "uuid:gno" or "ANONYMOUS"; empty on MariaDB
+  Position resume_position;  // read from here to see this transaction again from its start
+  std::optional<Gtid> gtid;  // MariaDB GTID (domain-server-seqno), when the source has one
+  std::string mysql_gtid;    // MySQL "uuid:gno" or "ANONYMOUS"; empty on MariaDB
   uint32_t server_id = 0;
-  uint32_t timestamp = 0;      // seconds since the epoch, from the event header
+  uint32_t timestamp = 0;  // seconds since the epoch, from the event header
 };
 
 struct TransactionCommit {
-  Position position;        // after the transaction: resume here to read what follows it
+  Position position;  // after the transaction: resume here to read what follows it
   std::optional<Gtid> gtid;
   uint64_t xid = 0;          // the XID event's id (0 when committed by a COMMIT query)
   bool rolled_back = false;  // ended by ROLLBACK (non-transactional changes were logged)
@@ -123,8 +124,8 @@ class BinlogDecoder {
 
   struct Stats {
     uint64_t events = 0;
-    uint64_t row_changes = 0;           // Changes handed to the sink (kSchema excluded)
-    uint64_t skipped_rows_events = 0;   // rows events of unselected tables
+    uint64_t row_changes = 0;          // Changes handed to the sink (kSchema excluded)
+    uint64_t skipped_rows_events = 0;  // rows events of unselected tables
   };
   const Stats& stats() const { return stats_; }
 
@@ -171,7 +172,7 @@ class BinlogDecoder {
   Transaction txn_;
   std::unordered_map<uint64_t, TableEntry> tables_;
   std::map<TableId, std::shared_ptr<const TableSchema>> shapes_;  // last shape per table
-  Change change_;                // reused for every row change
+  Change change_;                                                 // reused for every row change
   Row spare_before_, spare_after_;
   Stats stats_;
 };

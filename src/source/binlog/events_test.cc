@@ -23,8 +23,8 @@ TEST(Rotate, ReadsPositionAndFileName) {
 TEST(Query, SkipsStatusVariablesByTheirLength) {
   // thread 9 | exec time 0 | schema length 2 | error 0 | status vars length 5
   // | status vars (5 opaque bytes) | "fx" NUL | query
-  std::string payload = Hex("09000000 00000000 02 0000 0500 | 0001020304 | 667800") +
-                        "ALTER TABLE t ADD c INT";
+  std::string payload =
+      Hex("09000000 00000000 02 0000 0500 | 0001020304 | 667800") + "ALTER TABLE t ADD c INT";
   auto query = ParseQuery(payload, 13);
   ASSERT_TRUE(query.ok());
   EXPECT_EQ(query->thread_id, 9u);
@@ -59,9 +59,9 @@ TEST(MariaGtid, ReadsSeqnoDomainFlagsAndCommitId) {
 
 TEST(MysqlGtid, ReadsUuidAndTransactionNumber) {
   // flags 1 | uuid 3e11fa47-71ca-11e1-9e33-c80aa9429562 | gno 23 | logical clock fields
-  std::string payload = Hex(
-      "01 3e11fa4771ca11e19e33c80aa9429562 1700000000000000 02 0500000000000000 "
-      "0600000000000000");
+  std::string payload =
+      Hex("01 3e11fa4771ca11e19e33c80aa9429562 1700000000000000 02 0500000000000000 "
+          "0600000000000000");
   auto gtid = ParseMysqlGtid(payload, false);
   ASSERT_TRUE(gtid.ok());
   EXPECT_EQ(gtid->gno, 23);

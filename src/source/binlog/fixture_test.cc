@@ -1,10 +1,10 @@
 // Decodes the MariaDB binlog fixtures (tests/fixtures/binlog, made by generate.py on a real
 // MariaDB 10.11) and compares every decoded row image with the server's own SELECT output.
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <map>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "source/binlog/decoder.h"
 #include "source/binlog/test_support.h"
@@ -70,10 +70,11 @@ bool Matches(const ExpectedColumn& column, const std::string& expected, const Va
     return ToUtf8(value.ToText(), CharsetFromName(mode.substr(5))) == Unescape(expected);
   }
   if (mode == "hex") return UpperHex(value.ToText()) == expected;
-  if (mode == "uint") return value.kind() == ValueKind::kBit &&
-                             std::to_string(value.as_bit().bits) == expected;
-  if (mode == "int") return value.kind() == ValueKind::kInt &&
-                            value.as_int() == std::strtoll(expected.c_str(), nullptr, 10);
+  if (mode == "uint")
+    return value.kind() == ValueKind::kBit && std::to_string(value.as_bit().bits) == expected;
+  if (mode == "int")
+    return value.kind() == ValueKind::kInt &&
+           value.as_int() == std::strtoll(expected.c_str(), nullptr, 10);
   if (mode == "double") {
     double want = std::strtod(expected.c_str(), nullptr);
     if (value.kind() == ValueKind::kFloat) return static_cast<double>(value.as_float()) == want;
@@ -107,8 +108,8 @@ class MariaDbFixtureTest : public ::testing::Test {
     }
     sink_ = new RecordingSink();
     BinlogDecoder decoder(DecoderOptions{});
-    status_ = new Status(
-        decoder.DecodeFile(ReadFixture("mariadb-types.binlog"), "binlog.000001", sink_));
+    status_ =
+        new Status(decoder.DecodeFile(ReadFixture("mariadb-types.binlog"), "binlog.000001", sink_));
   }
   static void TearDownTestSuite() {
     delete expected_;
@@ -147,7 +148,9 @@ std::vector<std::unique_ptr<std::vector<ExpectedColumn>>>* MariaDbFixtureTest::h
 RecordingSink* MariaDbFixtureTest::sink_ = nullptr;
 Status* MariaDbFixtureTest::status_ = nullptr;
 
-TEST_F(MariaDbFixtureTest, DecodesTheWholeFile) { ASSERT_TRUE(status_->ok()) << status_->ToString(); }
+TEST_F(MariaDbFixtureTest, DecodesTheWholeFile) {
+  ASSERT_TRUE(status_->ok()) << status_->ToString();
+}
 
 TEST_F(MariaDbFixtureTest, EveryRowImageEqualsWhatTheServerSelected) {
   size_t images = 0;
@@ -170,16 +173,16 @@ TEST_F(MariaDbFixtureTest, CountsChangesPerTableAndOperation) {
     ++counts[change.table.name + " " + std::string(ChangeOpName(change.op))];
   }
   std::map<std::string, int> want = {
-      {"t_int insert", 6},   {"t_int update", 3},    {"t_int delete", 1},
-      {"t_int schema", 1},   {"t_num insert", 5},    {"t_num update", 2},
-      {"t_num delete", 1},   {"t_time insert", 6},   {"t_time update", 2},
-      {"t_time delete", 1},  {"t_oldtime insert", 5}, {"t_oldtime update", 1},
-      {"t_oldtime delete", 1}, {"t_str insert", 5},  {"t_str update", 2},
-      {"t_str delete", 1},   {"t_blob insert", 4},   {"t_blob update", 1},
-      {"t_blob delete", 1},  {"t_enum insert", 4},   {"t_enum update", 2},
-      {"t_enum delete", 1},  {"t_mix insert", 2},    {"t_nopk insert", 3},
-      {"t_nopk update", 1},  {"t_nopk delete", 2},   {"t_cpk insert", 3},
-      {"t_cpk update", 1},   {"t_cpk delete", 1},    {"t_ppk insert", 2},
+      {"t_int insert", 6},     {"t_int update", 3},     {"t_int delete", 1},
+      {"t_int schema", 1},     {"t_num insert", 5},     {"t_num update", 2},
+      {"t_num delete", 1},     {"t_time insert", 6},    {"t_time update", 2},
+      {"t_time delete", 1},    {"t_oldtime insert", 5}, {"t_oldtime update", 1},
+      {"t_oldtime delete", 1}, {"t_str insert", 5},     {"t_str update", 2},
+      {"t_str delete", 1},     {"t_blob insert", 4},    {"t_blob update", 1},
+      {"t_blob delete", 1},    {"t_enum insert", 4},    {"t_enum update", 2},
+      {"t_enum delete", 1},    {"t_mix insert", 2},     {"t_nopk insert", 3},
+      {"t_nopk update", 1},    {"t_nopk delete", 2},    {"t_cpk insert", 3},
+      {"t_cpk update", 1},     {"t_cpk delete", 1},     {"t_ppk insert", 2},
       {"t_ppk update", 1},
   };
   EXPECT_EQ(counts, want);
@@ -274,10 +277,8 @@ TEST_F(MariaDbFixtureTest, TransactionsHaveGtidsAndGrowingPositions) {
     last_seqno = commit.gtid->seqno;
     EXPECT_EQ(commit.position.gtid().ToString(), commit.gtid->ToString());
     if (idx > 0) {
-      EXPECT_EQ(commit.position.Compare(sink_->commits[idx - 1].position),
-                PositionOrder::kGreater);
-      EXPECT_EQ(sink_->begins[idx].resume_position.gtid(),
-                sink_->commits[idx - 1].position.gtid());
+      EXPECT_EQ(commit.position.Compare(sink_->commits[idx - 1].position), PositionOrder::kGreater);
+      EXPECT_EQ(sink_->begins[idx].resume_position.gtid(), sink_->commits[idx - 1].position.gtid());
     }
   }
   EXPECT_GT(last_seqno, 30u);

@@ -1,10 +1,10 @@
 // Framing: common header, FORMAT_DESCRIPTION_EVENT, checksums, binlog file splitting.
 #include "source/binlog/framing.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdio>
+
+#include <zlib.h>
 
 #include "source/binlog/byte_reader.h"
 #include "source/binlog/event_types.h"
@@ -15,6 +15,9 @@ namespace {
 // FORMAT_DESCRIPTION_EVENT body: binlog version (2), server version (50), create time (4),
 // header length (1), then one post-header length per event type.
 constexpr size_t kServerVersionSize = 50;
+// Offset of the (low byte of the) flags in the common header, and the "file in use" flag.
+constexpr size_t kFlagsOffset = 17;
+constexpr uint8_t kBinlogInUseFlag = 0x01;
 
 struct Version {
   int major = 0, minor = 0, patch = 0;
@@ -161,7 +164,16 @@ Status VerifyChecksum(std::string_view event) {
   }
   auto stored = static_cast<uint32_t>(
       ByteReader::LoadLittleEndian(event.data() + event.size() - kChecksumSize, kChecksumSize));
-  uint32_t computed = Crc32(event.substr(0, event.size() - kChecksumSize));
+  std::string_view covered = event.substr(0, event.size() - kChecksumSize);
+  uint32_t computed = Crc32(covered);
+  if (stored != computed &&
+      static_cast<uint8_t>(event[4]) == static_cast<uint8_t>(EventType::kFormatDescription)) {
+    // The server sets LOG_EVENT_BINLOG_IN_USE_F in the FDE of the file it is writing, after
+    // computing the checksum without it.
+    std::string cleared(covered);
+    cleared[kFlagsOffset] = static_cast<char>(cleared[kFlagsOffset] & ~kBinlogInUseFlag);
+    computed = Crc32(cleared);
+  }
   if (stored != computed) {
     return Status::DataLoss("checksum mismatch: stored " + Hex32(stored) + ", computed " +
                             Hex32(computed));

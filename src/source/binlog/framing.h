@@ -17,7 +17,10 @@ inline constexpr size_t kEventHeaderSize = 19;
 // Size of the CRC32 checksum trailing each event when the checksum algorithm is CRC32.
 inline constexpr size_t kChecksumSize = 4;
 // The four bytes a binlog file starts with: 0xFE 'b' 'i' 'n'.
-inline constexpr std::string_view kBinlogMagic{"\xfe" "bin", 4};
+inline constexpr std::string_view kBinlogMagic{
+    "\xfe"
+    "bin",
+    4};
 
 // LOG_EVENT_ARTIFICIAL_F: the event was made up by the sender (a fake ROTATE), not read
 // from a file; its log_pos is meaningless.

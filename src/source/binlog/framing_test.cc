@@ -59,20 +59,20 @@ TEST(FormatDescription, ReadsTheMariaDbFixture) {
 // A MySQL 8 FORMAT_DESCRIPTION_EVENT: binlog v4, "8.0.36", header 19, post-header lengths for
 // types 1..41, checksum CRC32.
 std::string MysqlFormatDescription() {
-  std::string payload = Hex("0400");                 // binlog version 4
+  std::string payload = Hex("0400");  // binlog version 4
   std::string version = "8.0.36";
   version.resize(50, '\0');
   payload += version;
-  payload += Hex("00000000 13");                      // create time, header length 19
+  payload += Hex("00000000 13");  // create time, header length 19
   std::string lengths(41, '\0');
-  lengths[2 - 1] = 13;                                // QUERY
-  lengths[4 - 1] = 8;                                 // ROTATE
-  lengths[15 - 1] = 98;                               // FORMAT_DESCRIPTION
-  lengths[19 - 1] = 8;                                // TABLE_MAP
+  lengths[2 - 1] = 13;   // QUERY
+  lengths[4 - 1] = 8;    // ROTATE
+  lengths[15 - 1] = 98;  // FORMAT_DESCRIPTION
+  lengths[19 - 1] = 8;   // TABLE_MAP
   for (int type = 30; type <= 32; ++type) lengths[static_cast<size_t>(type - 1)] = 10;
-  lengths[33 - 1] = 42;                               // GTID_LOG_EVENT
+  lengths[33 - 1] = 42;  // GTID_LOG_EVENT
   payload += lengths;
-  payload += Hex("01");                               // checksum algorithm CRC32
+  payload += Hex("01");  // checksum algorithm CRC32
   std::string event = MakeEvent(15, payload, true, 0);
   return event;
 }
@@ -85,6 +85,20 @@ TEST(FormatDescription, ReadsAMysql8Description) {
   EXPECT_EQ(fd->post_header_lengths.size(), 41u);
   EXPECT_EQ(fd->PostHeaderLength(static_cast<uint8_t>(EventType::kWriteRowsV2), 0), 10);
   EXPECT_EQ(fd->PostHeaderLength(200, 7), 7);
+}
+
+TEST(FormatDescription, AcceptsTheInUseFlagOfTheFileBeingWritten) {
+  std::string file = ReadFixture("mariadb-types.binlog");
+  BinlogFileReader reader(file);
+  ASSERT_TRUE(reader.Open().ok());
+  std::string_view view;
+  uint64_t offset = 0;
+  ASSERT_TRUE(*reader.Next(&view, &offset));
+  std::string event(view);
+  event[17] = static_cast<char>(event[17] | 0x01);  // LOG_EVENT_BINLOG_IN_USE_F, CRC unchanged
+  EXPECT_TRUE(ParseFormatDescription(event).ok());
+  event[30] ^= 1;
+  EXPECT_EQ(ParseFormatDescription(event).status().code(), StatusCode::kDataLoss);
 }
 
 TEST(FormatDescription, RejectsItsOwnBadChecksum) {
@@ -117,7 +131,7 @@ TEST(Checksum, VerificationCanBeTurnedOff) {
   testing::RecordingSink sink;
   DecoderOptions options;
   options.verify_checksums = false;
-  BinlogDecoder decoder(std::move(options));
+  BinlogDecoder decoder(options);
   EXPECT_TRUE(decoder.DecodeFile(file, "binlog.000003", &sink).ok());
 }
 

@@ -6,10 +6,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cutover/value.h"
+
 #include "source/binlog/byte_reader.h"
 #include "source/binlog/decimal_binary.h"
 #include "source/binlog/temporal.h"
-#include "cutover/value.h"
 
 namespace cutover::binlog {
 namespace {
@@ -36,8 +37,8 @@ constexpr uint8_t kLiteralNull = 0x00, kLiteralTrue = 0x01, kLiteralFalse = 0x02
 constexpr int kMaxDepth = 100;
 // MySQL field types that opaque JSON values render specially.
 constexpr uint8_t kFieldTimestamp = 7, kFieldDate = 10, kFieldTime = 11, kFieldDateTime = 12,
-                  kFieldNewDate = 14, kFieldTimestamp2 = 17, kFieldDateTime2 = 18,
-                  kFieldTime2 = 19, kFieldNewDecimal = 246;
+                  kFieldNewDate = 14, kFieldTimestamp2 = 17, kFieldDateTime2 = 18, kFieldTime2 = 19,
+                  kFieldNewDecimal = 246;
 
 Status Corrupt(std::string_view what) {
   return Status::DataLoss("corrupt binary JSON: " + std::string(what));

@@ -8,6 +8,7 @@
 
 #include "cutover/change.h"
 #include "cutover/status.h"
+
 #include "source/binlog/byte_reader.h"
 #include "source/binlog/table_map.h"
 

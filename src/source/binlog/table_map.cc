@@ -34,8 +34,7 @@ bool ReadColumnMetadata(ByteReader* in, BinlogColumn* col) {
   uint64_t v = 0;
   switch (col->type) {
     case ColumnTypeCode::kFloat:
-    case ColumnTypeCode::kDouble:
-      return in->U8(&a);  // the pack length, implied by the type
+    case ColumnTypeCode::kDouble: return in->U8(&a);  // the pack length, implied by the type
     case ColumnTypeCode::kTinyBlob:
     case ColumnTypeCode::kMediumBlob:
     case ColumnTypeCode::kLongBlob:
@@ -56,8 +55,7 @@ bool ReadColumnMetadata(ByteReader* in, BinlogColumn* col) {
       if (!in->U8(&a) || !in->U8(&b)) return false;
       col->bit_width = static_cast<uint16_t>(b * 8 + a);
       return true;
-    case ColumnTypeCode::kNewDecimal:
-      return in->U8(&col->precision) && in->U8(&col->scale);
+    case ColumnTypeCode::kNewDecimal: return in->U8(&col->precision) && in->U8(&col->scale);
     case ColumnTypeCode::kString:
     case ColumnTypeCode::kEnum:
     case ColumnTypeCode::kSet:
@@ -66,10 +64,8 @@ bool ReadColumnMetadata(ByteReader* in, BinlogColumn* col) {
       return true;
     case ColumnTypeCode::kTime2:
     case ColumnTypeCode::kDateTime2:
-    case ColumnTypeCode::kTimestamp2:
-      return in->U8(&col->fsp);
-    default:
-      return true;
+    case ColumnTypeCode::kTimestamp2: return in->U8(&col->fsp);
+    default: return true;
   }
 }
 
@@ -221,15 +217,14 @@ Status ReadPrimaryKey(std::string_view value, bool with_prefix, size_t column_co
   return Status::Ok();
 }
 
-Status ApplyOptionalField(OptionalField type, std::string_view value, bool mariadb,
-                          TableMap* map, std::vector<size_t>* key) {
+Status ApplyOptionalField(OptionalField type, std::string_view value, bool mariadb, TableMap* map,
+                          std::vector<size_t>* key) {
   auto is_character = [mariadb](const BinlogColumn& col) { return IsCharacter(col, mariadb); };
   switch (type) {
     case OptionalField::kSignedness: return ApplySignedness(value, map);
     case OptionalField::kDefaultCharset:
       return ApplyDefaultCharset(value, Select(map, is_character));
-    case OptionalField::kColumnCharset:
-      return ApplyColumnCharset(value, Select(map, is_character));
+    case OptionalField::kColumnCharset: return ApplyColumnCharset(value, Select(map, is_character));
     case OptionalField::kColumnName: return ApplyColumnNames(value, map);
     case OptionalField::kSetStrValue: return ApplyLabels(value, ColumnTypeCode::kSet, map);
     case OptionalField::kEnumStrValue: return ApplyLabels(value, ColumnTypeCode::kEnum, map);
@@ -247,8 +242,7 @@ Status ApplyOptionalField(OptionalField type, std::string_view value, bool maria
   return Status::Ok();  // a field type cutover does not know: skipped by its length
 }
 
-Status ReadOptionalMetadata(ByteReader* in, bool mariadb, TableMap* map,
-                            std::vector<size_t>* key) {
+Status ReadOptionalMetadata(ByteReader* in, bool mariadb, TableMap* map, std::vector<size_t>* key) {
   while (!in->empty()) {
     uint8_t type = 0;
     std::string_view value;
@@ -300,8 +294,7 @@ uint64_t PeekTableId(std::string_view payload, uint8_t post_header_length) {
   return ByteReader::LoadLittleEndian(payload.data(), id_bytes);
 }
 
-Result<TableMap> ParseTableMap(std::string_view payload, uint8_t post_header_length,
-                              bool mariadb) {
+Result<TableMap> ParseTableMap(std::string_view payload, uint8_t post_header_length, bool mariadb) {
   ByteReader in(payload);
   TableMap map;
   size_t id_bytes = post_header_length == 6 ? 4 : 6;

@@ -57,15 +57,35 @@ enum class ColumnTypeCode : uint8_t {
 // TABLE_MAP so decoding a row never re-inspects the metadata.
 enum class DecodeOp : uint8_t {
   kNull,
-  kInt8, kUInt8, kInt16, kUInt16, kInt24, kUInt24, kInt32, kUInt32, kInt64, kUInt64,
-  kFloat, kDouble, kNewDecimal, kBit, kYear, kDate,
-  kTime, kTime2, kDateTime, kDateTime2, kTimestamp, kTimestamp2,
-  kChar,          // CHAR/BINARY: 1-2 byte length; CHAR drops trailing spaces, BINARY pads 0x00
-  kVarString,     // VARCHAR/VARBINARY: 1-2 byte length
-  kBlob,          // BLOB/TEXT/GEOMETRY: 1-4 byte length
-  kEnum, kSet,    // 1-2 / 1-8 byte little-endian index or bitmask
-  kJsonBinary,    // MySQL binary JSON after a 1-4 byte length
-  kUnsupported,   // a type cutover cannot decode; decoding a non-NULL value fails
+  kInt8,
+  kUInt8,
+  kInt16,
+  kUInt16,
+  kInt24,
+  kUInt24,
+  kInt32,
+  kUInt32,
+  kInt64,
+  kUInt64,
+  kFloat,
+  kDouble,
+  kNewDecimal,
+  kBit,
+  kYear,
+  kDate,
+  kTime,
+  kTime2,
+  kDateTime,
+  kDateTime2,
+  kTimestamp,
+  kTimestamp2,
+  kChar,       // CHAR/BINARY: 1-2 byte length; CHAR drops trailing spaces, BINARY pads 0x00
+  kVarString,  // VARCHAR/VARBINARY: 1-2 byte length
+  kBlob,       // BLOB/TEXT/GEOMETRY: 1-4 byte length
+  kEnum,
+  kSet,          // 1-2 / 1-8 byte little-endian index or bitmask
+  kJsonBinary,   // MySQL binary JSON after a 1-4 byte length
+  kUnsupported,  // a type cutover cannot decode; decoding a non-NULL value fails
 };
 
 struct BinlogColumn {
@@ -84,7 +104,7 @@ struct BinlogColumn {
   bool has_charset = false;  // the optional metadata gave this column's collation
   uint32_t collation_id = 0;
   Charset charset = Charset::kUtf8;
-  uint32_t geometry_type = 0;  // GEOMETRY subtype from the metadata (0 = GEOMETRY)
+  uint32_t geometry_type = 0;       // GEOMETRY subtype from the metadata (0 = GEOMETRY)
   std::vector<std::string> labels;  // ENUM/SET members in definition order
   std::string name;                 // "" when the binlog has no column names
 };
@@ -105,8 +125,7 @@ struct TableMap {
 // `post_header_length` 6 means a 4-byte table id (very old servers); otherwise 6 bytes.
 // `mariadb`: the event comes from MariaDB (whose charset metadata also lists GEOMETRY columns).
 // DataLoss when the bytes are cut short or inconsistent.
-Result<TableMap> ParseTableMap(std::string_view payload, uint8_t post_header_length,
-                              bool mariadb);
+Result<TableMap> ParseTableMap(std::string_view payload, uint8_t post_header_length, bool mariadb);
 
 // Reads only the table id at the front of a TABLE_MAP or rows event payload.
 uint64_t PeekTableId(std::string_view payload, uint8_t post_header_length);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cutover/schema.h"
+
 #include "source/binlog/table_map.h"
 
 namespace cutover::binlog {

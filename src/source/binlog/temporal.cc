@@ -14,8 +14,8 @@ Date DateFromPacked(uint32_t v) {
 Time TimeFromHhmmss(int32_t v) {
   Time t;
   t.negative = v < 0;
-  uint32_t abs = t.negative ? static_cast<uint32_t>(-static_cast<int64_t>(v))
-                            : static_cast<uint32_t>(v);
+  uint32_t abs =
+      t.negative ? static_cast<uint32_t>(-static_cast<int64_t>(v)) : static_cast<uint32_t>(v);
   t.hours = abs / 10000;
   t.minutes = static_cast<uint8_t>(abs / 100 % 100);
   t.seconds = static_cast<uint8_t>(abs % 100);
@@ -37,7 +37,8 @@ DateTime DateTimeFromNumber(uint64_t v) {
 Time TimeFromPacked(int64_t packed, uint8_t fsp) {
   Time t;
   t.negative = packed < 0;
-  uint64_t abs = t.negative ? static_cast<uint64_t>(-packed) : static_cast<uint64_t>(packed);
+  // Negate in unsigned arithmetic: corrupt input may hold INT64_MIN.
+  uint64_t abs = t.negative ? 0 - static_cast<uint64_t>(packed) : static_cast<uint64_t>(packed);
   uint64_t hms = abs >> 24;
   t.micros = static_cast<uint32_t>(abs & 0xFFFFFF);
   t.hours = static_cast<uint32_t>((hms >> 12) & 0x3FF);
@@ -50,7 +51,7 @@ Time TimeFromPacked(int64_t packed, uint8_t fsp) {
 
 DateTime DateTimeFromPacked(int64_t packed, uint8_t fsp) {
   DateTime dt;
-  uint64_t abs = packed < 0 ? static_cast<uint64_t>(-packed) : static_cast<uint64_t>(packed);
+  uint64_t abs = packed < 0 ? 0 - static_cast<uint64_t>(packed) : static_cast<uint64_t>(packed);
   dt.micros = static_cast<uint32_t>(abs & 0xFFFFFF);
   uint64_t ymdhms = abs >> 24;
   uint64_t ymd = ymdhms >> 17, hms = ymdhms & 0x1FFFF;

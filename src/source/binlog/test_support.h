@@ -3,9 +3,9 @@
 #pragma once
 
 #include <fstream>
-#include <string_view>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "source/binlog/decoder.h"
@@ -57,8 +57,10 @@ inline std::string Hex(std::string_view hex) {
   std::string out;
   int high = -1;
   for (char c : hex) {
-    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                             : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    int v = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
     if (v < 0) continue;
     if (high < 0) {
       high = v;
@@ -71,7 +73,8 @@ inline std::string Hex(std::string_view hex) {
 }
 
 inline void PutLe(std::string* out, uint64_t v, size_t bytes) {
-  for (size_t idx = 0; idx < bytes; ++idx) out->push_back(static_cast<char>((v >> (8 * idx)) & 0xFF));
+  for (size_t idx = 0; idx < bytes; ++idx)
+    out->push_back(static_cast<char>((v >> (8 * idx)) & 0xFF));
 }
 
 // A whole event: the 19-byte common header (timestamp 1700000000, server id 1), `payload`, and

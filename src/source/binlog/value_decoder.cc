@@ -12,8 +12,7 @@ namespace cutover::binlog {
 namespace {
 
 Status CutShort(const BinlogColumn& col) {
-  return Status::DataLoss("value of column " + (col.name.empty() ? "?" : col.name) +
-                          " cut short");
+  return Status::DataLoss("value of column " + (col.name.empty() ? "?" : col.name) + " cut short");
 }
 
 template <typename T>
@@ -34,7 +33,8 @@ Status UnsignedInt(const BinlogColumn& col, ByteReader* in, size_t bytes, Value*
 Status Int24(const BinlogColumn& col, ByteReader* in, Value* out) {
   uint64_t raw = 0;
   if (!in->LittleEndian(3, &raw)) return CutShort(col);
-  int64_t v = (raw & 0x800000) != 0 ? static_cast<int64_t>(raw) - 0x1000000 : static_cast<int64_t>(raw);
+  int64_t v =
+      (raw & 0x800000) != 0 ? static_cast<int64_t>(raw) - 0x1000000 : static_cast<int64_t>(raw);
   *out = Value::Int(v);
   return Status::Ok();
 }
@@ -121,8 +121,8 @@ Status Timestamp2(const BinlogColumn& col, ByteReader* in, Value* out) {
   uint64_t seconds = 0;
   uint32_t micros = 0;
   if (!in->BigEndian(4, &seconds) || !Fraction(in, col.fsp, &micros)) return CutShort(col);
-  *out = Value::Timestamp(UtcFromUnix(static_cast<int64_t>(seconds), seconds == 0 ? 0 : micros,
-                                      col.fsp));
+  *out = Value::Timestamp(
+      UtcFromUnix(static_cast<int64_t>(seconds), seconds == 0 ? 0 : micros, col.fsp));
   return Status::Ok();
 }
 
@@ -169,7 +169,8 @@ Status StringValue(const BinlogColumn& col, ByteReader* in, Value* out) {
   if (!in->LittleEndian(col.length_bytes, &len) || !in->Bytes(len, &bytes)) return CutShort(col);
   if (col.binary) {
     std::string value(bytes);
-    if (col.op == DecodeOp::kChar && value.size() < col.max_bytes) value.resize(col.max_bytes, '\0');
+    if (col.op == DecodeOp::kChar && value.size() < col.max_bytes)
+      value.resize(col.max_bytes, '\0');
     *out = Value::Bytes(std::move(value));
     return Status::Ok();
   }

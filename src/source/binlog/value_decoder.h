@@ -5,6 +5,7 @@
 
 #include "cutover/status.h"
 #include "cutover/value.h"
+
 #include "source/binlog/byte_reader.h"
 #include "source/binlog/table_map.h"
 

@@ -51,8 +51,8 @@ TEST(Integers, SignedAndUnsignedOfEveryWidth) {
 }
 
 TEST(Decimal, SizesFollowTheNineDigitGroups) {
-  EXPECT_EQ(DecimalBinarySize(5, 2), 3u);    // 3 integer digits: 2 bytes; 2 fraction: 1 byte
-  EXPECT_EQ(DecimalBinarySize(14, 4), 7u);   // 10 integer digits: 1 + 4; 4 fraction: 2
+  EXPECT_EQ(DecimalBinarySize(5, 2), 3u);   // 3 integer digits: 2 bytes; 2 fraction: 1 byte
+  EXPECT_EQ(DecimalBinarySize(14, 4), 7u);  // 10 integer digits: 1 + 4; 4 fraction: 2
   EXPECT_EQ(DecimalBinarySize(65, 30), 30u);
   EXPECT_EQ(DecimalBinarySize(66, 0), 0u);
 }
@@ -71,8 +71,8 @@ TEST(Decimal, DecodesPositiveAndNegativeValues) {
 }
 
 TEST(Decimal, RejectsGroupsWithTooManyDigits) {
-  // 0xffff in a 4-digit group is 65535: more than 4 digits.
-  EXPECT_EQ(DecodeDecimalBinary(Hex("80ffff"), 4, 0).status().ToString(),
+  // 0xffff (0x7fff = 32767 once the sign bit is flipped) in a 4-digit group: too many digits.
+  EXPECT_EQ(DecodeDecimalBinary(Hex("ffff"), 4, 0).status().ToString(),
             "DataLoss: corrupt DECIMAL digits group");
   EXPECT_EQ(DecodeDecimalBinary(Hex("80"), 5, 2).status().ToString(),
             "DataLoss: DECIMAL(5,2) needs 3 bytes, got 1");
@@ -180,7 +180,8 @@ TEST(EnumSetBit, LabelsAndBits) {
   TableMap map;
   map.columns.push_back(bit);
   ASSERT_TRUE(FinishColumns(&map).ok());
-  ByteReader in(Hex("0fff"));
+  std::string bytes = Hex("0fff");
+  ByteReader in(bytes);
   Value v;
   ASSERT_TRUE(DecodeValue(map.columns[0], &in, &v).ok());
   EXPECT_EQ(v.as_bit().bits, 4095u);
