@@ -1,0 +1,400 @@
+// Integration tests for `cutover check`: the real binary against the local test servers, with
+// specs written to a temporary directory and passwords passed through environment variables.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include "source/mysql/connection.h"
+#include "source/postgres/connection.h"
+#include "support/servers.h"
+
+namespace cutover {
+namespace {
+
+using testing::ServerInfo;
+
+constexpr char kSourcePasswordEnv[] = "CUTOVER_CHECK_TEST_SOURCE_PW";
+constexpr char kTargetPasswordEnv[] = "CUTOVER_CHECK_TEST_TARGET_PW";
+
+// What one run of the cutover binary printed and returned.
+struct CheckRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ShellWord(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// The `source:` or `target:` block of a spec for `server`, password from `password_env`.
+std::string Endpoint(const std::string& role, const std::string& kind, const ServerInfo& server,
+                     const std::string& password_env) {
+  std::string block = role + ":\n  kind: " + kind + "\n  host: " + server.host +
+                      "\n  port: " + std::to_string(server.port) + "\n  user: " + server.user +
+                      "\n  password_env: " + password_env + "\n  database: " + server.database +
+                      "\n";
+  if (role == "source" && kind != "postgres") block += "  server_id: 4242\n";
+  return block;
+}
+
+ConnectionSpec ConnectionFor(const ServerInfo& server) {
+  ConnectionSpec spec;
+  spec.host = server.host;
+  spec.port = server.port;
+  spec.user = server.user;
+  spec.password = Secret{"test", server.password};
+  spec.database = server.database;
+  return spec;
+}
+
+class CheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* bin = std::getenv("CUTOVER_BIN");
+    ASSERT_NE(bin, nullptr) << "CUTOVER_BIN must name the cutover executable";
+    bin_ = bin;
+    char pattern[] = "/tmp/cutover_check_test_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    setenv(kSourcePasswordEnv, "cutover-test", 1);
+    setenv(kTargetPasswordEnv, "cutover-test", 1);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  // Writes a spec selecting `match` and runs `cutover check` on it (with --json when asked).
+  CheckRun Check(const std::string& source_kind, const ServerInfo& source,
+                 const std::string& target_kind, const ServerInfo& target, const std::string& match,
+                 bool json = false) {
+    std::string spec = "name: check-test\n" +
+                       Endpoint("source", source_kind, source, kSourcePasswordEnv) +
+                       Endpoint("target", target_kind, target, kTargetPasswordEnv) +
+                       "tables:\n  - match: \"" + match + "\"\n";
+    return RunOnSpec(spec, json);
+  }
+
+  CheckRun RunOnSpec(const std::string& spec_text, bool json) {
+    std::filesystem::path spec = dir_ / "spec.yaml";
+    std::ofstream(spec) << spec_text;
+    std::string command = ShellWord(bin_) + " check " + ShellWord(spec.string()) +
+                          (json ? " --json" : "") + " >" + ShellWord((dir_ / "out").string()) +
+                          " 2>" + ShellWord((dir_ / "err").string());
+    int status = std::system(command.c_str());
+    CheckRun run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = ReadFile(dir_ / "out");
+    run.err = ReadFile(dir_ / "err");
+    return run;
+  }
+
+  static void MySql(const ServerInfo& server, const std::string& sql) {
+    auto connection = mysql::Connection::Open(ConnectionFor(server));
+    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+    auto done = (*connection)->Execute(sql);
+    ASSERT_TRUE(done.ok()) << done.status().ToString();
+  }
+
+  static void Postgres(const ServerInfo& server, const std::string& sql) {
+    auto connection = postgres::Connection::Open(ConnectionFor(server));
+    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+    auto done = (*connection)->Execute(sql);
+    ASSERT_TRUE(done.ok()) << done.status().ToString();
+  }
+
+  std::string bin_;
+  std::filesystem::path dir_;
+};
+
+// Outcome by check id, from the text report's lines ("FAIL  source.binlog_format ...").
+std::map<std::string, std::string> TextOutcomes(const std::string& text) {
+  std::map<std::string, std::string> outcomes;
+  std::regex line("^(PASS|FAIL|WARN|SKIP)  (\\S+) ");
+  std::istringstream in(text);
+  for (std::string row; std::getline(in, row);) {
+    std::smatch match;
+    if (std::regex_search(row, match, line)) outcomes[match[2]] = match[1];
+  }
+  return outcomes;
+}
+
+// The text report's line for check `id`.
+std::string LineOf(const std::string& text, const std::string& id) {
+  std::istringstream in(text);
+  for (std::string row; std::getline(in, row);) {
+    if (row.size() > 6 && row.compare(6, id.size() + 1, id + " ") == 0) return row;
+  }
+  return "";
+}
+
+bool EndsWith(const std::string& text, const std::string& tail) {
+  return text.size() >= tail.size() &&
+         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+TEST_F(CheckTest, MariaDbSourceAndTargetPassEveryCheck) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  ServerInfo source = testing::MariaDbSource();
+  MySql(source, "DROP TABLE IF EXISTS check_ok_orders");
+  MySql(source, "CREATE TABLE check_ok_orders (id BIGINT PRIMARY KEY, total DECIMAL(10,2))");
+  CheckRun run =
+      Check("mariadb", source, "mariadb", testing::MariaDbTarget(), "cutover_test.check_ok_*");
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  std::map<std::string, std::string> outcomes = TextOutcomes(run.out);
+  for (const auto& [id, outcome] : outcomes) EXPECT_EQ(outcome, "PASS") << id << "\n" << run.out;
+  EXPECT_EQ(outcomes.size(), 20u) << run.out;
+  EXPECT_TRUE(EndsWith(LineOf(run.out, "source.tables"), "1 table: cutover_test.check_ok_orders"));
+  EXPECT_TRUE(EndsWith(run.out, "\n20 passed, 0 failed, 0 warnings\n")) << run.out;
+  // The scratch table of target.writable is gone again.
+  auto target = mysql::Connection::Open(ConnectionFor(testing::MariaDbTarget()));
+  ASSERT_TRUE(target.ok());
+  auto left = (*target)->Query(
+      "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME LIKE "
+      "'\\_cutover\\_check\\_%'");
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->rows.empty());
+  MySql(source, "DROP TABLE check_ok_orders");
+}
+
+TEST_F(CheckTest, MisconfiguredBinlogFailsWithTheFixes) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-misconfigured"));
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  ServerInfo source = testing::MariaDbMisconfigured();
+  MySql(source, "CREATE TABLE IF NOT EXISTS check_ok_orders (id BIGINT PRIMARY KEY)");
+  CheckRun run =
+      Check("mariadb", source, "mariadb", testing::MariaDbTarget(), "cutover_test.check_ok_*");
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_TRUE(LineOf(run.out, "source.binlog_format").starts_with("FAIL  "));
+  EXPECT_TRUE(EndsWith(LineOf(run.out, "source.binlog_format"), "  binlog_format is STATEMENT"));
+  EXPECT_TRUE(LineOf(run.out, "source.binlog_row_image").starts_with("FAIL  "));
+  EXPECT_TRUE(
+      EndsWith(LineOf(run.out, "source.binlog_row_image"), "  binlog_row_image is MINIMAL"));
+  EXPECT_NE(run.out.find("\n      fix: SET GLOBAL binlog_format = 'ROW'; and set binlog_format=ROW "
+                         "under [mysqld] in the server config so it survives a restart\n"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("\n      fix: SET GLOBAL binlog_row_image = 'FULL'; and set "
+                         "binlog_row_image=FULL under [mysqld] in the server config so it "
+                         "survives a restart\n"),
+            std::string::npos)
+      << run.out;
+  EXPECT_EQ(TextOutcomes(run.out)["source.log_bin"], "PASS");
+  MySql(source, "DROP TABLE check_ok_orders");
+}
+
+TEST_F(CheckTest, JsonHasTheSameOutcomesAsText) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-misconfigured"));
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  ServerInfo source = testing::MariaDbMisconfigured();
+  ServerInfo target = testing::MariaDbTarget();
+  CheckRun text = Check("mariadb", source, "mariadb", target, "cutover_test.*");
+  CheckRun json = Check("mariadb", source, "mariadb", target, "cutover_test.*", true);
+  EXPECT_EQ(json.exit_code, text.exit_code);
+  nlohmann::json document = nlohmann::json::parse(json.out);
+  std::map<std::string, std::string> json_outcomes;
+  for (const auto& check : document["checks"]) {
+    std::string outcome = check["outcome"];
+    for (char& c : outcome) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    json_outcomes[check["id"]] = outcome;
+  }
+  EXPECT_EQ(json_outcomes, TextOutcomes(text.out));
+  EXPECT_EQ(document["ok"], false);
+  EXPECT_EQ(json_outcomes["source.binlog_format"], "FAIL");
+}
+
+TEST_F(CheckTest, TableWithoutAnyKeyIsNamed) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  ServerInfo source = testing::MariaDbSource();
+  MySql(source,
+        "DROP TABLE IF EXISTS check_nokey_audit_log, check_nokey_codes, check_nokey_orders");
+  MySql(source, "CREATE TABLE check_nokey_audit_log (at DATETIME, message TEXT)");
+  MySql(source, "CREATE TABLE check_nokey_codes (code INT NOT NULL, UNIQUE KEY uk_code (code))");
+  MySql(source, "CREATE TABLE check_nokey_orders (id INT PRIMARY KEY)");
+  CheckRun run =
+      Check("mariadb", source, "mariadb", testing::MariaDbTarget(), "cutover_test.check_nokey_*");
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_TRUE(EndsWith(LineOf(run.out, "source.primary_keys"),
+                       "  cutover_test.check_nokey_audit_log has no primary key or unique NOT NULL "
+                       "index; cutover_test.check_nokey_codes has no primary key; unique index "
+                       "`uk_code` (`code`) on NOT NULL columns will be used"))
+      << run.out;
+  EXPECT_NE(run.out.find("\n      fix: ALTER TABLE `cutover_test`.`check_nokey_audit_log` ADD "
+                         "PRIMARY KEY (<columns that identify a row>); or exclude it in the spec "
+                         "(tables[].exclude: \"cutover_test.check_nokey_audit_log\")\n"),
+            std::string::npos)
+      << run.out;
+  MySql(source, "DROP TABLE check_nokey_audit_log, check_nokey_codes, check_nokey_orders");
+}
+
+TEST_F(CheckTest, LimitedUserLacksReplicationPrivileges) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  CheckRun run = Check("mariadb", testing::Limited(testing::MariaDbSource()), "mariadb",
+                       testing::MariaDbTarget(), "cutover_test.*");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(EndsWith(LineOf(run.out, "source.replication_privileges"),
+                       "  'cutover_limited'@'127.0.0.1' lacks REPLICATION SLAVE and REPLICATION "
+                       "CLIENT ON *.*"))
+      << run.out;
+  EXPECT_NE(run.out.find("\n      fix: GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO "
+                         "'cutover_limited'@'127.0.0.1';\n"),
+            std::string::npos)
+      << run.out;
+  EXPECT_EQ(TextOutcomes(run.out)["source.credentials"], "PASS");
+}
+
+TEST_F(CheckTest, WrongPasswordIsACleanCredentialsFailure) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  const std::string wrong = "Wr0ng-Passw0rd-x7";
+  setenv(kSourcePasswordEnv, wrong.c_str(), 1);
+  CheckRun run = Check("mariadb", testing::MariaDbSource(), "mariadb", testing::MariaDbTarget(),
+                       "cutover_test.*");
+  EXPECT_EQ(run.exit_code, 1);
+  std::map<std::string, std::string> outcomes = TextOutcomes(run.out);
+  EXPECT_EQ(outcomes["source.reachable"], "PASS");
+  EXPECT_EQ(outcomes["source.credentials"], "FAIL");
+  EXPECT_EQ(outcomes["source.log_bin"], "SKIP");
+  EXPECT_EQ(outcomes["target.writable"], "PASS");
+  EXPECT_NE(LineOf(run.out, "source.credentials")
+                .find("Access denied for user 'cutover'@'127.0.0.1' (using password: YES)"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(LineOf(run.out, "source.credentials")
+                .find("the password (from env " + std::string(kSourcePasswordEnv) + ")"),
+            std::string::npos);
+  EXPECT_EQ(run.out.find(wrong), std::string::npos);
+  EXPECT_EQ(run.err.find(wrong), std::string::npos);
+  EXPECT_EQ(run.out.find("cutover-test"), std::string::npos);  // the target's password
+}
+
+TEST_F(CheckTest, UnreachablePortFailsReachableAndSkipsTheRest) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  ServerInfo nowhere = testing::MariaDbSource();
+  nowhere.port = 1;  // nothing listens there: connection refused
+  CheckRun run = Check("mariadb", nowhere, "mariadb", testing::MariaDbTarget(), "cutover_test.*");
+  EXPECT_EQ(run.exit_code, 1);
+  std::map<std::string, std::string> outcomes = TextOutcomes(run.out);
+  EXPECT_EQ(outcomes["source.reachable"], "FAIL");
+  EXPECT_NE(
+      LineOf(run.out, "source.reachable").find("cannot connect to 127.0.0.1:1 as user 'cutover'"),
+      std::string::npos);
+  int skipped = 0;
+  for (const auto& [id, outcome] : outcomes) {
+    if (!id.starts_with("source.") || id == "source.reachable") continue;
+    EXPECT_EQ(outcome, "SKIP") << id;
+    EXPECT_TRUE(EndsWith(LineOf(run.out, id), "  not checked: source.reachable failed"));
+    ++skipped;
+  }
+  EXPECT_EQ(skipped, 13);
+  EXPECT_TRUE(EndsWith(run.out, "\n6 passed, 1 failed, 0 warnings, 13 skipped\n")) << run.out;
+}
+
+TEST_F(CheckTest, RequiredTlsOnAServerWithoutTlsFailsReachable) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ASSERT_TRUE(testing::EnsureServer("postgres-target"));
+  ServerInfo source = testing::MariaDbSource();
+  ServerInfo target = testing::PostgresTarget();
+  std::string spec =
+      "name: check-test\n" + Endpoint("source", "mariadb", source, kSourcePasswordEnv) +
+      "  tls:\n    mode: require\n" + Endpoint("target", "postgres", target, kTargetPasswordEnv) +
+      "  tls:\n    mode: require\n" + "tables:\n  - match: \"cutover_test.*\"\n";
+  CheckRun run = RunOnSpec(spec, false);
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(EndsWith(LineOf(run.out, "source.reachable"),
+                       "  cutover@127.0.0.1:" + std::to_string(source.port) +
+                           ": tls.mode is require but the server does not offer TLS; configure "
+                           "ssl_cert and ssl_key on the server or lower tls.mode"))
+      << run.out;
+  EXPECT_NE(LineOf(run.out, "target.reachable")
+                .find("server does not support SSL, but SSL was "
+                      "required"),
+            std::string::npos)
+      << run.out;
+  EXPECT_EQ(TextOutcomes(run.out)["target.credentials"], "SKIP");
+}
+
+TEST_F(CheckTest, PostgresSourceAndTargetPass) {
+  ASSERT_TRUE(testing::EnsureServer("postgres-source"));
+  ASSERT_TRUE(testing::EnsureServer("postgres-target"));
+  ServerInfo source = testing::PostgresSource();
+  Postgres(source,
+           "DROP TABLE IF EXISTS check_ok_orders; "
+           "CREATE TABLE check_ok_orders (id bigint PRIMARY KEY, total numeric)");
+  CheckRun run =
+      Check("postgres", source, "postgres", testing::PostgresTarget(), "public.check_ok_*");
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  std::map<std::string, std::string> outcomes = TextOutcomes(run.out);
+  for (const auto& [id, outcome] : outcomes) EXPECT_EQ(outcome, "PASS") << id << "\n" << run.out;
+  EXPECT_EQ(outcomes.size(), 18u) << run.out;
+  EXPECT_EQ(outcomes["target.writable"], "PASS");
+  EXPECT_EQ(outcomes["source.replica_identity"], "PASS");
+  Postgres(source, "DROP TABLE check_ok_orders");
+}
+
+TEST_F(CheckTest, PostgresTableWithoutKeyFailsReplicaIdentity) {
+  ASSERT_TRUE(testing::EnsureServer("postgres-source"));
+  ASSERT_TRUE(testing::EnsureServer("postgres-target"));
+  ServerInfo source = testing::PostgresSource();
+  Postgres(source, "DROP TABLE IF EXISTS check_nokey_log; CREATE TABLE check_nokey_log (msg text)");
+  CheckRun run =
+      Check("postgres", source, "postgres", testing::PostgresTarget(), "public.check_nokey_*");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(EndsWith(LineOf(run.out, "source.replica_identity"),
+                       "  public.check_nokey_log has no primary key, so its updates and deletes "
+                       "cannot be replicated"))
+      << run.out;
+  Postgres(source, "DROP TABLE check_nokey_log");
+}
+
+TEST_F(CheckTest, MariaDbSourceToDynamoDbSaysTheTargetIsNotChecked) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ServerInfo source = testing::MariaDbSource();
+  MySql(source, "CREATE TABLE IF NOT EXISTS check_ok_orders (id BIGINT PRIMARY KEY)");
+  std::string spec = "name: check-test\n" +
+                     Endpoint("source", "mariadb", source, kSourcePasswordEnv) +
+                     "target:\n  kind: dynamodb\n  dynamodb:\n    endpoint: http://127.0.0.1:1\n"
+                     "tables:\n  - match: \"cutover_test.check_ok_*\"\n";
+  CheckRun run = RunOnSpec(spec, false);
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_TRUE(EndsWith(LineOf(run.out, "target.dynamodb"),
+                       "  the target check for dynamodb is not available yet; this target was "
+                       "not checked"))
+      << run.out << run.err;
+  EXPECT_TRUE(LineOf(run.out, "target.dynamodb").starts_with("SKIP  "));
+  MySql(source, "DROP TABLE check_ok_orders");
+}
+
+TEST_F(CheckTest, BadSpecExitsTwoWithTheErrorOnStderr) {
+  CheckRun run = RunOnSpec("name: check-test\nsource:\n  kind: oracle\n", false);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.out, "");
+  EXPECT_TRUE(run.err.starts_with("cutover check: ")) << run.err;
+  EXPECT_NE(run.err.find("source.kind"), std::string::npos) << run.err;
+  CheckRun missing = RunOnSpec("", false);
+  EXPECT_EQ(missing.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace cutover
