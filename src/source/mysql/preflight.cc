@@ -127,7 +127,20 @@ CheckResult CheckMySqlGtid(const Variables& variables) {
       "enforce_gtid_consistency=ON under [mysqld] in the server config");
 }
 
-CheckResult CheckServerId(const Variables& variables, uint32_t own_server_id) {
+// The server_ids of the replicas registered with the source right now (SHOW SLAVE HOSTS, which
+// MariaDB and MySQL 8 both accept); empty when the user may not list them.
+std::vector<std::string> RegisteredReplicaIds(Connection& connection) {
+  std::vector<std::string> ids;
+  auto hosts = connection.Query("SHOW SLAVE HOSTS");
+  if (!hosts.ok()) return ids;
+  for (const SqlRow& row : hosts->rows) {
+    if (!row.empty()) ids.push_back(row[0].value_or(""));
+  }
+  return ids;
+}
+
+CheckResult CheckServerId(const Variables& variables, uint32_t own_server_id,
+                          const std::vector<std::string>& replica_ids) {
   const char* id = "source.server_id";
   const char* title = "server_id set and distinct";
   std::string value = Lookup(variables, "server_id");
@@ -141,6 +154,16 @@ CheckResult CheckServerId(const Variables& variables, uint32_t own_server_id) {
     return CheckResult::Fail(
         id, title, observed + ", the same as source.server_id in the spec",
         "set source.server_id in the spec to a number that no server or replica uses");
+  }
+  std::string own = std::to_string(own_server_id);
+  if (std::find(replica_ids.begin(), replica_ids.end(), own) != replica_ids.end()) {
+    return CheckResult::Fail(
+        id, title,
+        fmt::format("{}; a replica with server_id {} is connected already (SHOW SLAVE HOSTS)",
+                    observed, own),
+        "set source.server_id in the spec to a number no connected replica uses, or stop the "
+        "other cutover process replicating as that id (two replicas with one id disconnect "
+        "each other)");
   }
   return CheckResult::Pass(
       id, title, fmt::format("{}; cutover replicates as server_id {}", observed, own_server_id));
@@ -176,7 +199,8 @@ void CheckServerSettings(Connection& connection, const Spec& spec,
   results->push_back(CheckRetention(variables));
   results->push_back(flavor == "MariaDB" ? CheckMariaDbGtid(connection)
                                          : CheckMySqlGtid(variables));
-  results->push_back(CheckServerId(variables, spec.source.server_id));
+  results->push_back(
+      CheckServerId(variables, spec.source.server_id, RegisteredReplicaIds(connection)));
 }
 
 bool IsConnectionProblem(StatusCode code) {
