@@ -59,6 +59,12 @@ Result<ColumnType> ParseMysqlColumnType(std::string_view column_type, std::strin
 // +00:00) for a column of `type`. The inverse of Value::ToText() for MySQL types.
 Result<Value> ParseMysqlText(const ColumnType& type, std::string_view text);
 
+// The display contract (`cutover tail`, docs/tail.md) for `value` read from a column of `type`:
+// Value::ToDisplay() plus what only the column knows, so the text equals what the server's
+// SELECT shows: YEAR in 4 digits ("0000" for the zero year, "1901"), ENUM and SET labels
+// converted from the column charset to UTF-8. NULL gives "" (check is_null() first).
+std::string DisplayValue(const ColumnType& type, const Value& value);
+
 struct Column {
   std::string name;
   ColumnType type;

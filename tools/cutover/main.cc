@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   int exit_code = cutover::cli::kExitOk;
   cutover::cli::AddCheckCommand(app, &exit_code);
+  cutover::cli::AddTailCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

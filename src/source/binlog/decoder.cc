@@ -49,6 +49,7 @@ BinlogDecoder::BinlogDecoder(DecoderOptions options)
   if (options_.start.has_gtid()) gtid_state_ = options_.start.gtid();
   if (options_.start.has_file()) file_ = options_.start.file();
   committed_ = options_.start;
+  shapes_ = options_.known_shapes;
 }
 
 const TableMap* BinlogDecoder::FindTable(uint64_t table_id) const {

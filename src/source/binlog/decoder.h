@@ -101,6 +101,10 @@ struct DecoderOptions {
   ChecksumAlgorithm initial_checksum = ChecksumAlgorithm::kOff;
   // Where reading starts: its GTID part seeds the GTID state, its file part the file name.
   Position start;
+  // The column shapes the consumer already knows per table (delivered before a reconnect): a
+  // TABLE_MAP that differs from one is reported as a schema change, as if this decoder had read
+  // the earlier one. Empty: the first TABLE_MAP of each table is taken as is.
+  std::map<TableId, std::shared_ptr<const TableSchema>> known_shapes;
 };
 
 class BinlogDecoder {

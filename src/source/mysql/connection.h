@@ -83,6 +83,9 @@ class Connection {
   std::string TlsCipher() const;
   // "user@host:port", for messages.
   const std::string& Describe() const { return description_; }
+  // The libmariadb session, for the replication protocol of binlog_transport.cc only (it sends
+  // COM_REGISTER_SLAVE / COM_BINLOG_DUMP and reads raw packets); nothing else may use it.
+  st_mysql* native_handle() { return handle_; }
 
  private:
   Connection(st_mysql* handle, std::string description);

@@ -1,0 +1,150 @@
+// binlog_decode_bench: measures how many row events per second cutover's binlog decoder reads,
+// from a binlog file (pure decode, one event at a time from a reused buffer) or from a live
+// source over the replication protocol (BinlogStream: transport, decoder, transaction buffer).
+//   binlog_decode_bench file PATH
+//   binlog_decode_bench stream --port 13306 --user cutover --password-env PW --file binlog.000007
+// Prints one line of key=value figures; bench/binlog_decode.sh runs it (docs/benchmarks.md).
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "source/binlog/decoder.h"
+#include "source/mysql/binlog_stream.h"
+
+namespace cutover::bench {
+namespace {
+
+// Counts row changes; in stream mode ends the stream at the ROTATE that leaves `file`.
+class CountingSink : public binlog::EventSink {
+ public:
+  explicit CountingSink(std::string file = "") : file_(std::move(file)) {}
+  Status OnChange(const Change& change) override {
+    if (change.op != ChangeOp::kSchema) ++row_changes;
+    return Status::Ok();
+  }
+  Status OnCommit(const binlog::TransactionCommit&) override {
+    ++transactions;
+    return Status::Ok();
+  }
+  Status OnRotate(const BinlogFilePosition& next) override {
+    if (!file_.empty() && next.file() != file_) return Status::Cancelled("end of file");
+    return Status::Ok();
+  }
+  uint64_t row_changes = 0;
+  uint64_t transactions = 0;
+
+ private:
+  std::string file_;
+};
+
+// Reads one whole event from `in` into *event (reused); false at the end of the file.
+Result<bool> ReadEvent(std::ifstream& in, std::string* event) {
+  event->resize(binlog::kEventHeaderSize);
+  if (!in.read(event->data(), binlog::kEventHeaderSize)) return false;
+  auto byte = [&](int idx) { return static_cast<uint32_t>(static_cast<uint8_t>((*event)[idx])); };
+  uint32_t size = byte(9) | byte(10) << 8 | byte(11) << 16 | byte(12) << 24;
+  if (size < binlog::kEventHeaderSize) return Status::DataLoss("impossible event size");
+  event->resize(size);
+  if (!in.read(event->data() + binlog::kEventHeaderSize, size - binlog::kEventHeaderSize)) {
+    return Status::DataLoss("truncated event");
+  }
+  return true;
+}
+
+void Report(const char* mode, uint64_t events, uint64_t row_changes, uint64_t transactions,
+            double seconds) {
+  std::printf(
+      "mode=%s events=%llu row_changes=%llu transactions=%llu seconds=%.3f "
+      "row_changes_per_second=%.0f\n",
+      mode, static_cast<unsigned long long>(events), static_cast<unsigned long long>(row_changes),
+      static_cast<unsigned long long>(transactions), seconds, row_changes / seconds);
+}
+
+int DecodeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4];
+  if (!in.read(magic, 4)) {
+    std::fprintf(stderr, "cannot read %s\n", path.c_str());
+    return 1;
+  }
+  std::string name = path.substr(path.find_last_of('/') + 1);
+  binlog::DecoderOptions options;
+  options.start = Position::FromFile(*BinlogFilePosition::Make(name, kBinlogFirstEventOffset));
+  binlog::BinlogDecoder decoder(options);
+  CountingSink sink;
+  std::string event;
+  auto started = std::chrono::steady_clock::now();
+  while (true) {
+    Result<bool> more = ReadEvent(in, &event);
+    if (!more.ok() || !*more) break;
+    Status status = decoder.Decode(event, &sink);
+    if (!status.ok()) {
+      std::fprintf(stderr, "%s\n", status.ToString().c_str());
+      return 1;
+    }
+  }
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  Report("file", decoder.stats().events, sink.row_changes, sink.transactions, elapsed.count());
+  return 0;
+}
+
+struct StreamArgs {
+  std::string host = "127.0.0.1";
+  int port = 13306;
+  std::string user = "cutover";
+  std::string password_env = "CUTOVER_BENCH_PASSWORD";
+  std::string file;
+  uint32_t server_id = 4242424;
+  bool skip_rows = false;  // select no table: measures transport and framing alone
+};
+
+int Stream(const StreamArgs& args) {
+  mysql::BinlogStreamOptions options;
+  options.connection.host = args.host;
+  options.connection.port = args.port;
+  options.connection.user = args.user;
+  const char* password = std::getenv(args.password_env.c_str());
+  options.connection.password = Secret{"env " + args.password_env, password ? password : ""};
+  options.connection.tls.mode = TlsSpec::Mode::kDisable;
+  options.server_id = args.server_id;
+  options.start = Position::FromFile(*BinlogFilePosition::Make(args.file, kBinlogFirstEventOffset));
+  options.max_attempts = 1;
+  if (args.skip_rows) options.table_filter = [](const TableId&) { return false; };
+  CountingSink sink(args.file);
+  mysql::BinlogStream stream(std::move(options));
+  auto started = std::chrono::steady_clock::now();
+  Status status = stream.Run(&sink);
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  if (status.code() != StatusCode::kCancelled) {
+    std::fprintf(stderr, "%s\n", status.ToString().c_str());
+    return 1;
+  }
+  Report("stream", stream.stats().events, sink.row_changes, sink.transactions, elapsed.count());
+  return 0;
+}
+
+}  // namespace
+}  // namespace cutover::bench
+
+int main(int argc, char** argv) {
+  CLI::App app{"cutover binlog decode benchmark"};
+  app.require_subcommand(1);
+  std::string path;
+  CLI::App* file = app.add_subcommand("file", "decode a binlog file");
+  file->add_option("PATH", path, "the binlog file")->required();
+  cutover::bench::StreamArgs args;
+  CLI::App* stream = app.add_subcommand("stream", "stream one binlog file from a live source");
+  stream->add_option("--host", args.host);
+  stream->add_option("--port", args.port);
+  stream->add_option("--user", args.user);
+  stream->add_option("--password-env", args.password_env, "variable holding the password");
+  stream->add_option("--file", args.file, "binlog file to read, start to end")->required();
+  stream->add_option("--server-id", args.server_id);
+  stream->add_flag("--skip-rows", args.skip_rows, "decode no rows: the transport's own speed");
+  CLI11_PARSE(app, argc, argv);
+  if (*file) return cutover::bench::DecodeFile(path);
+  return cutover::bench::Stream(args);
+}
