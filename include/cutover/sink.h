@@ -1,0 +1,69 @@
+// Sink: how the pipeline writes a target, whatever its kind. The full load uses PrepareTable,
+// OpenWriter/WriteChunk and BuildIndex; CDC (later) uses the ordered apply. A sink never knows
+// which phase a row comes from: both phases hand it Rows of typed Values that follow the
+// source TableSchema (with the spec's column subset already applied).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cutover/change.h"
+#include "cutover/schema.h"
+#include "cutover/spec.h"
+#include "cutover/status.h"
+
+namespace cutover {
+
+// A key range of one chunk: rows with lower < key <= upper. A missing bound is open: the first
+// chunk has no lower bound, the last no upper bound. Keys follow the source key order.
+struct ChunkBounds {
+  std::optional<Key> lower;  // exclusive
+  std::optional<Key> upper;  // inclusive
+};
+
+// What PrepareTable decided for one table; the copier stores it in the state store so a restart
+// (even after a crash between load and index build) knows which indexes are still to build.
+struct TargetTablePlan {
+  TableId source;                 // the source table
+  TableId target;                 // the target table (spec rename applied)
+  TableSchema schema;             // the rows the writer receives: source schema, column subset
+  std::vector<Index> deferred;    // secondary indexes to build after the load (target names)
+  bool created = false;           // the sink created the table (vs. kept or truncated it)
+};
+
+// Writes the rows of one target table during the full load. One writer per worker thread;
+// different writers of one table may write different chunks at the same time.
+class TableWriter {
+ public:
+  virtual ~TableWriter() = default;
+  // Makes the target rows whose keys fall in `bounds` exactly `rows` (sorted by key), in one
+  // target transaction, through the target's bulk path (LOAD DATA LOCAL INFILE, COPY,
+  // BatchWriteItem). Idempotent: writing a chunk again after a crash leaves one copy of each
+  // row. Returns after the target acknowledged (committed) the chunk.
+  virtual Status WriteChunk(const ChunkBounds& bounds, std::span<const Row> rows) = 0;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // Readies the target table for `source` (already narrowed to the selected columns) following
+  // spec.target.existing_tables: creates it (error if it exists, unless a previous run of this
+  // migration created it: `resuming`), truncates it, or keeps it. Secondary indexes are not
+  // created (or are dropped) and returned in plan.deferred. Idempotent when `resuming`.
+  virtual Result<TargetTablePlan> PrepareTable(const TableSchema& source, const TableRule& rule,
+                                               bool resuming) = 0;
+  virtual Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan& plan) = 0;
+  // Builds one deferred index; succeeds when the index exists already (a crash after the build).
+  virtual Status BuildIndex(const TargetTablePlan& plan, const Index& index) = 0;
+  // Target rows currently in the table (for progress and tests); may be an estimate when
+  // `exact` is false.
+  virtual Result<uint64_t> CountRows(const TableId& target, bool exact) = 0;
+};
+
+// Opens the sink for spec.target (MariaDB/MySQL or PostgreSQL today).
+Result<std::unique_ptr<Sink>> OpenSink(const Spec& spec);
+
+}  // namespace cutover
