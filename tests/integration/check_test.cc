@@ -1,5 +1,7 @@
 // Integration tests for `cutover check`: the real binary against the local test servers, with
 // specs written to a temporary directory and passwords passed through environment variables.
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +13,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "source/mysql/connection.h"
 #include "source/postgres/connection.h"
@@ -383,6 +386,50 @@ TEST_F(CheckTest, MariaDbSourceToDynamoDbSaysTheTargetIsNotChecked) {
                        "not checked"))
       << run.out << run.err;
   EXPECT_TRUE(LineOf(run.out, "target.dynamodb").starts_with("SKIP  "));
+  MySql(source, "DROP TABLE check_ok_orders");
+}
+
+TEST_F(CheckTest, ServerIdOfAConnectedReplicaFails) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  ServerInfo source = testing::MariaDbSource();
+  MySql(source, "CREATE TABLE IF NOT EXISTS check_ok_orders (id BIGINT PRIMARY KEY)");
+  std::string spec_text = "name: check-test\n" +
+                          Endpoint("source", "mariadb", source, kSourcePasswordEnv) +
+                          Endpoint("target", "mariadb", testing::MariaDbTarget(),
+                                   kTargetPasswordEnv) +
+                          "tables:\n  - match: \"cutover_test.check_ok_*\"\n";
+  std::filesystem::path spec = dir_ / "replica.yaml";
+  std::ofstream(spec) << spec_text;
+  // `cutover tail` registers with the source as a replica with the spec's server_id (4242).
+  pid_t tail = fork();
+  ASSERT_GE(tail, 0);
+  if (tail == 0) {
+    std::string devnull = "/dev/null";
+    std::freopen(devnull.c_str(), "w", stdout);
+    execl(bin_.c_str(), bin_.c_str(), "tail", spec.c_str(), "--from-now",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto connection = mysql::Connection::Open(ConnectionFor(source));
+  ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+  bool registered = false;
+  for (int attempt = 0; attempt < 100 && !registered; ++attempt) {
+    auto hosts = (*connection)->Query("SHOW SLAVE HOSTS");
+    ASSERT_TRUE(hosts.ok()) << hosts.status().ToString();
+    for (const auto& row : hosts->rows) registered |= row[0].value_or("") == "4242";
+    if (!registered) usleep(100 * 1000);
+  }
+  CheckRun run = registered ? RunOnSpec(spec_text, false) : CheckRun{};
+  kill(tail, SIGTERM);
+  int status = 0;
+  waitpid(tail, &status, 0);
+  ASSERT_TRUE(registered) << "cutover tail did not register as replica 4242";
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(EndsWith(LineOf(run.out, "source.server_id"),
+                       "server_id is 1; a replica with server_id 4242 is connected already "
+                       "(SHOW SLAVE HOSTS)"))
+      << run.out;
   MySql(source, "DROP TABLE check_ok_orders");
 }
 
