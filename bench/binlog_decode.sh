@@ -8,6 +8,9 @@
 #   bench/binlog_decode.sh [BUILD_DIR]
 # BUILD_DIR (default <checkout>/build-bench) must be configured with -DCUTOVER_BUILD_BENCH=ON and
 # have built binlog_decode_bench. CUTOVER_BENCH_ROWS and CUTOVER_BENCH_UPDATES change the sizes.
+# CUTOVER_BENCH_BINLOG=binlog.000010 measures a binlog an earlier run generated (still on the
+# server, no longer written to) instead of generating one; nothing on the server is changed then.
+# CUTOVER_BENCH_READ_AHEAD sets the stream's read-ahead queue in bytes (default: the stream's).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,19 +33,26 @@ sql() {
 }
 
 # --- the binlog -----------------------------------------------------------------------------------
-sql -e "DROP DATABASE IF EXISTS $database; CREATE DATABASE $database"
-sql -e "FLUSH BINARY LOGS"
-file="$(sql -e "SHOW MASTER STATUS" | cut -f1)"
-echo "generating $file: sysbench prepare of $rows rows, then $updates updated rows" >&2
-sysbench oltp_common --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" \
-  --mysql-user=cutover --mysql-password="$CUTOVER_BENCH_PASSWORD" --mysql-db="$database" \
-  --tables=1 --table-size="$rows" prepare >/dev/null
-for ((first = 1; first <= updates; first += 1000)); do
-  echo "UPDATE sbtest1 SET k = k + 1, c = REPEAT('u', 120) WHERE id BETWEEN $first AND $((first + 999));"
-done | sql "$database"
-sql -e "FLUSH BINARY LOGS"
-cp "$root/.run/mariadb-source/data/$file" "$work/$file"
-sql -e "DROP DATABASE $database"
+if [[ -n "${CUTOVER_BENCH_BINLOG:-}" ]]; then
+  file="$CUTOVER_BENCH_BINLOG"
+  current="$(sql -e "SHOW MASTER STATUS" | cut -f1)"
+  [[ "$file" != "$current" ]] || { echo "$file is still being written; FLUSH BINARY LOGS" >&2; exit 1; }
+  cp "$root/.run/mariadb-source/data/$file" "$work/$file"
+else
+  sql -e "DROP DATABASE IF EXISTS $database; CREATE DATABASE $database"
+  sql -e "FLUSH BINARY LOGS"
+  file="$(sql -e "SHOW MASTER STATUS" | cut -f1)"
+  echo "generating $file: sysbench prepare of $rows rows, then $updates updated rows" >&2
+  sysbench oltp_common --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" \
+    --mysql-user=cutover --mysql-password="$CUTOVER_BENCH_PASSWORD" --mysql-db="$database" \
+    --tables=1 --table-size="$rows" prepare >/dev/null
+  for ((first = 1; first <= updates; first += 1000)); do
+    echo "UPDATE sbtest1 SET k = k + 1, c = REPEAT('u', 120) WHERE id BETWEEN $first AND $((first + 999));"
+  done | sql "$database"
+  sql -e "FLUSH BINARY LOGS"
+  cp "$root/.run/mariadb-source/data/$file" "$work/$file"
+  sql -e "DROP DATABASE $database"
+fi
 echo "binlog $file: $(stat -c %s "$work/$file") bytes" >&2
 
 # --- the measurements -----------------------------------------------------------------------------
@@ -56,8 +66,11 @@ field() { tr ' ' '\n' <"$work/out" | sed -n "s/^$1=//p"; }
 read -r file_s file_kib < <(measure "$bench" file "$work/$file")
 row_changes="$(field row_changes)"
 file_rate="$(field row_changes_per_second)"
-read -r stream_s stream_kib < <(measure "$bench" stream --port "$port" --file "$file")
+read_ahead=()
+[[ -z "${CUTOVER_BENCH_READ_AHEAD:-}" ]] || read_ahead=(--read-ahead-bytes "$CUTOVER_BENCH_READ_AHEAD")
+read -r stream_s stream_kib < <(measure "$bench" stream --port "$port" --file "$file" "${read_ahead[@]}")
 stream_rate="$(field row_changes_per_second)"
+stream_queue="$(field peak_queue_bytes)"
 read -r remote_s remote_kib < <(measure mariadb-binlog --read-from-remote-server \
   --host=127.0.0.1 --port="$port" --user=cutover --password="$CUTOVER_BENCH_PASSWORD" -v "$file")
 remote_lines="$(wc -l <"$work/out")"
@@ -77,4 +90,5 @@ row "mariadb-binlog --read-from-remote-server -v" "$remote_s" "$remote_kib"
 row "mariadb-binlog -v (the file)" "$local_s" "$local_kib"
 echo "wall s and row events/s include process start-up; cutover's own timers, decoding only:" \
   "file $file_rate row events/s, stream $stream_rate row events/s;" \
-  "mariadb-binlog -R printed $remote_lines lines"
+  "mariadb-binlog -R printed $remote_lines lines; the stream's read-ahead queue peaked at" \
+  "$stream_queue bytes"

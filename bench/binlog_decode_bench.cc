@@ -1,8 +1,10 @@
 // binlog_decode_bench: measures how many row events per second cutover's binlog decoder reads,
 // from a binlog file (pure decode, one event at a time from a reused buffer) or from a live
-// source over the replication protocol (BinlogStream: transport, decoder, transaction buffer).
+// source over the replication protocol (BinlogStream: reader thread and transport, decoder,
+// transaction buffer).
 //   binlog_decode_bench file PATH
 //   binlog_decode_bench stream --port 13306 --user cutover --password-env PW --file binlog.000007
+//                              [--read-ahead-bytes N]
 // Prints one line of key=value figures; bench/binlog_decode.sh runs it (docs/benchmarks.md).
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -99,6 +101,7 @@ struct StreamArgs {
   std::string file;
   uint32_t server_id = 4242424;
   bool skip_rows = false;  // select no table: measures transport and framing alone
+  size_t read_ahead_bytes = mysql::BinlogStreamOptions().read_ahead_bytes;
 };
 
 int Stream(const StreamArgs& args) {
@@ -112,6 +115,7 @@ int Stream(const StreamArgs& args) {
   options.server_id = args.server_id;
   options.start = Position::FromFile(*BinlogFilePosition::Make(args.file, kBinlogFirstEventOffset));
   options.max_attempts = 1;
+  options.read_ahead_bytes = args.read_ahead_bytes;
   if (args.skip_rows) options.table_filter = [](const TableId&) { return false; };
   CountingSink sink(args.file);
   mysql::BinlogStream stream(std::move(options));
@@ -123,6 +127,8 @@ int Stream(const StreamArgs& args) {
     return 1;
   }
   Report("stream", stream.stats().events, sink.row_changes, sink.transactions, elapsed.count());
+  std::printf("read_ahead_bytes=%zu peak_queue_bytes=%llu\n", args.read_ahead_bytes,
+              static_cast<unsigned long long>(stream.stats().peak_queue_bytes));
   return 0;
 }
 
@@ -144,6 +150,8 @@ int main(int argc, char** argv) {
   stream->add_option("--file", args.file, "binlog file to read, start to end")->required();
   stream->add_option("--server-id", args.server_id);
   stream->add_flag("--skip-rows", args.skip_rows, "decode no rows: the transport's own speed");
+  stream->add_option("--read-ahead-bytes", args.read_ahead_bytes,
+                     "bound of the reader thread's queue (BinlogStreamOptions::read_ahead_bytes)");
   CLI11_PARSE(app, argc, argv);
   if (*file) return cutover::bench::DecodeFile(path);
   return cutover::bench::Stream(args);

@@ -1,11 +1,14 @@
-// BinlogStream: connect, dump, decode, buffer to commits; reconnect with backoff on failure.
+// BinlogStream: connect, dump, read on a reader thread, decode, buffer to commits; reconnect with
+// backoff on failure.
 #include "source/mysql/binlog_stream.h"
 
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "source/mysql/binlog_reader_thread.h"
 #include "source/mysql/binlog_transport.h"
 
 namespace cutover::mysql {
@@ -62,28 +65,43 @@ Status BinlogStream::RunOnce(binlog::EventSink* sink, bool* streamed, bool* sink
     spdlog::info("binlog stream: reading {} again from {}", transport->Describe(),
                  committed_position().Encode());
   }
-  binlog::BinlogDecoder decoder(binlog::DecoderOptions{
-      options_.table_filter, true, transport->checksum(), committed_position(), delivered_.shapes});
+  // The reader thread verifies the checksums (EventChecksumVerifier), the decoder need not.
+  binlog::BinlogDecoder decoder(binlog::DecoderOptions{options_.table_filter, false,
+                                                       transport->checksum(), committed_position(),
+                                                       delivered_.shapes});
   TransactionBuffer buffer(sink, &delivered_);
-  Status status;
-  while (status.ok() && !StopRequested()) {
-    Result<std::string_view> event = transport->NextEvent();
-    if (!event.ok()) {
-      status = event.status();
-      break;
-    }
-    *streamed = true;
-    ++stats_.events;
-    stats_.bytes += event->size();
-    status = buffer.Decode(&decoder, *event);
-    if (status.ok() && options_.TEST_after_event && options_.TEST_after_event(stats_.events)) {
-      break;
-    }
-  }
+  // From here on only the reader thread touches the transport, until reader.Stop() (the
+  // destructor's too, which runs before the transport's) interrupts it and joins.
+  BinlogTransport* session = transport.get();
+  EventChecksumVerifier checksums(transport->checksum());  // used by the reader thread only
+  auto read = [session, &checksums]() -> Result<std::string_view> {
+    CUTOVER_ASSIGN_OR_RETURN(std::string_view event, session->NextEvent());
+    CUTOVER_RETURN_IF_ERROR(checksums.Check(event));
+    return event;
+  };
+  BinlogReaderThread reader(
+      read, [session] { session->Interrupt(); }, options_.read_ahead_bytes);
+  Status status = DecodeEvents(&reader, &decoder, &buffer, streamed);
+  reader.Stop();
+  stats_.peak_queue_bytes = std::max<uint64_t>(stats_.peak_queue_bytes, reader.peak_queue_bytes());
   stats_.transactions += buffer.delivered();
   *sink_failed = buffer.downstream_failed();
   buffer.Discard();  // a transaction without its commit is read again after reconnecting
   return status;
+}
+
+Status BinlogStream::DecodeEvents(BinlogReaderThread* reader, binlog::BinlogDecoder* decoder,
+                                  TransactionBuffer* buffer, bool* streamed) {
+  while (!StopRequested()) {
+    // Events arrive in binlog order; the reader's error only after every event read before it.
+    CUTOVER_ASSIGN_OR_RETURN(std::string_view event, reader->Next());
+    *streamed = true;
+    ++stats_.events;
+    stats_.bytes += event.size();
+    CUTOVER_RETURN_IF_ERROR(buffer->Decode(decoder, event));
+    if (options_.TEST_after_event && options_.TEST_after_event(stats_.events)) break;
+  }
+  return Status::Ok();
 }
 
 }  // namespace cutover::mysql

@@ -1,11 +1,13 @@
 // BinlogStream: the MariaDB/MySQL change stream. Reads the source's binlog as a replica from a
-// position, decodes it, and hands the consumer whole committed transactions; survives lost
-// connections and source restarts by reconnecting with backoff and resuming from the last
-// committed position. How it works and what it guarantees: docs/binlog.md ("The stream").
+// position (on a reader thread, while the calling thread decodes), and hands the consumer whole
+// committed transactions; survives lost connections and source restarts by reconnecting with
+// backoff and resuming from the last committed position. How it works and what it guarantees:
+// docs/binlog.md ("The stream").
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 
@@ -16,6 +18,7 @@
 
 #include "source/binlog/decoder.h"
 #include "source/mysql/binlog_backoff.h"
+#include "source/mysql/binlog_reader_thread.h"
 #include "source/mysql/binlog_transaction_buffer.h"
 
 namespace cutover::mysql {
@@ -37,7 +40,10 @@ struct BinlogStreamOptions {
   // Set (from any thread or a signal handler) to make Run() return OK at the next event or
   // heartbeat. Not owned; may be null.
   const std::atomic<bool>* stop = nullptr;
-  // Test hook, called after every event read with the count so far; true stops the stream as a
+  // The most event bytes read ahead of the decoder (BinlogEventQueue's bound; a single larger
+  // event still passes). Memory is at most about twice this plus the largest event.
+  size_t read_ahead_bytes = 4 * 1024 * 1024;
+  // Test hook, called after every event decoded with the count so far; true stops the stream as a
   // stop request would (an open transaction is dropped, as on a lost connection).
   std::function<bool(uint64_t events)> TEST_after_event;
 };
@@ -46,7 +52,8 @@ class BinlogStream {
  public:
   explicit BinlogStream(BinlogStreamOptions options);
 
-  // Streams into `sink` until stopped or failed. The sink sees each committed transaction
+  // Streams into `sink` until stopped or failed; the sink is called on the calling thread only.
+  // The sink sees each committed transaction
   // exactly once and whole: OnBegin, its OnChange/OnStatement calls in binlog order, OnCommit;
   // OnRotate and OnHeartbeat arrive as they happen. A transaction cut off by a lost connection is
   // read again from its start after reconnecting and delivered once.
@@ -61,15 +68,19 @@ class BinlogStream {
   const Position& committed_position() const { return delivered_.committed; }
 
   struct Stats {
-    uint64_t connections = 0;   // dumps started
-    uint64_t events = 0;        // events read
-    uint64_t bytes = 0;         // event bytes read
-    uint64_t transactions = 0;  // transactions delivered
+    uint64_t connections = 0;       // dumps started
+    uint64_t events = 0;            // events decoded
+    uint64_t bytes = 0;             // event bytes decoded
+    uint64_t transactions = 0;      // transactions delivered
+    uint64_t peak_queue_bytes = 0;  // the reader thread's queue at its fullest
   };
   const Stats& stats() const { return stats_; }
 
  private:
   Status RunOnce(binlog::EventSink* sink, bool* streamed, bool* sink_failed);
+  // Decodes the reader's events until stopped, the TEST hook says so, or an error.
+  Status DecodeEvents(BinlogReaderThread* reader, binlog::BinlogDecoder* decoder,
+                      TransactionBuffer* buffer, bool* streamed);
   bool StopRequested() const;
   void SleepUnlessStopped(std::chrono::milliseconds delay) const;
 

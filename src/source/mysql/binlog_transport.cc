@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace cutover::mysql {
@@ -82,6 +83,7 @@ Result<std::unique_ptr<BinlogTransport>> BinlogTransport::Open(const ConnectionS
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Connection::Open(spec, connect));
   std::unique_ptr<BinlogTransport> transport(new BinlogTransport(std::move(connection), options));
   transport->is_mariadb_ = transport->connection_->ServerFlavor() == "MariaDB";
+  transport->socket_ = static_cast<int>(mysql_get_socket(transport->connection_->native_handle()));
   return transport;
 }
 
@@ -182,6 +184,11 @@ Status BinlogTransport::ReadError(std::string_view context) const {
   }
   return MapMysqlError(code, mysql_sqlstate(mysql), mysql_error(mysql),
                        fmt::format("{}: {}", Describe(), context));
+}
+
+void BinlogTransport::Interrupt() {
+  // shutdown(), unlike close(), keeps the descriptor, so it cannot be reused under the reader.
+  if (socket_ >= 0) ::shutdown(socket_, SHUT_RDWR);
 }
 
 Result<std::string_view> BinlogTransport::NextEvent() {

@@ -49,6 +49,11 @@ class BinlogTransport {
   // send from the requested position (MySQL error 1236: purged binlog, unknown GTID).
   Result<std::string_view> NextEvent();
 
+  // Makes a NextEvent() in progress on another thread, and every later one, fail soon (shuts the
+  // socket down for reading and writing; the connection is unusable afterwards). The only call
+  // that is safe while another thread is inside NextEvent(); BinlogReaderThread uses it to stop.
+  void Interrupt();
+
   // The checksum the events before the first FORMAT_DESCRIPTION carry (negotiated).
   binlog::ChecksumAlgorithm checksum() const { return checksum_; }
   bool is_mariadb() const { return is_mariadb_; }
@@ -63,6 +68,7 @@ class BinlogTransport {
 
   std::unique_ptr<Connection> connection_;
   DumpOptions options_;
+  int socket_ = -1;  // the session's socket, constant after Open(); for Interrupt()
   bool is_mariadb_ = true;
   binlog::ChecksumAlgorithm checksum_ = binlog::ChecksumAlgorithm::kOff;
   std::string start_text_;  // the dump's start position, for messages
