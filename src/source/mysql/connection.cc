@@ -1,6 +1,8 @@
 // Connection: a libmariadb session with TLS, timeouts, utf8mb4, UTC and Status errors.
 #include "source/mysql/connection.h"
 
+#include <algorithm>
+#include <cstring>
 #include <mutex>
 
 #include <errmsg.h>
@@ -226,6 +228,62 @@ Result<uint64_t> Connection::Execute(std::string_view sql) {
   }
   if (mysql_field_count(handle_) != 0) return LastError(description_);
   return static_cast<uint64_t>(mysql_affected_rows(handle_));
+}
+
+namespace {
+
+// What the local-infile callbacks of one LoadDataLocal call share: the producer, the piece
+// being sent and the first failure.
+struct LocalInfileState {
+  const Connection::PieceSource* next = nullptr;
+  std::string piece;
+  size_t sent = 0;  // bytes of `piece` already handed to libmariadb
+  Status status;
+};
+
+int LocalInfileInit(void** ptr, const char* /*filename*/, void* userdata) {
+  *ptr = userdata;
+  return 0;
+}
+
+int LocalInfileRead(void* ptr, char* buffer, unsigned int length) {
+  auto* state = static_cast<LocalInfileState*>(ptr);
+  while (state->sent == state->piece.size()) {
+    state->status = (*state->next)(&state->piece);
+    state->sent = 0;
+    if (!state->status.ok()) return -1;
+    if (state->piece.empty()) return 0;
+  }
+  size_t count = std::min<size_t>(length, state->piece.size() - state->sent);
+  std::memcpy(buffer, state->piece.data() + state->sent, count);
+  state->sent += count;
+  return static_cast<int>(count);
+}
+
+void LocalInfileEnd(void* /*ptr*/) {}
+
+int LocalInfileError(void* ptr, char* message, unsigned int length) {
+  auto* state = static_cast<LocalInfileState*>(ptr);
+  std::string text = state->status.ToString();
+  if (length > 0) {
+    size_t count = std::min<size_t>(length - 1, text.size());
+    std::memcpy(message, text.data(), count);
+    message[count] = '\0';
+  }
+  return CR_UNKNOWN_ERROR;
+}
+
+}  // namespace
+
+Result<uint64_t> Connection::LoadDataLocal(std::string_view sql, const PieceSource& next) {
+  LocalInfileState state;
+  state.next = &next;
+  mysql_set_local_infile_handler(handle_, LocalInfileInit, LocalInfileRead, LocalInfileEnd,
+                                 LocalInfileError, &state);
+  Result<uint64_t> affected = Execute(sql);
+  mysql_set_local_infile_default(handle_);
+  if (!state.status.ok()) return state.status;
+  return affected;
 }
 
 std::string Connection::QuoteString(std::string_view value) {

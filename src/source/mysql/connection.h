@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +72,14 @@ class Connection {
   Result<QueryResult> Query(std::string_view sql);
   // Runs one statement; returns the number of affected rows.
   Result<uint64_t> Execute(std::string_view sql);
+
+  // Produces the next piece of a LOAD DATA stream into *piece (replacing it); an empty piece
+  // ends the stream. A failure aborts the statement and is returned as is.
+  using PieceSource = std::function<Status(std::string* piece)>;
+  // Runs one `LOAD DATA LOCAL INFILE` statement whose file content is taken piece by piece
+  // from `next` (whatever file name the statement gives), so no file is ever written. Needs
+  // ConnectOptions::local_infile. Returns the number of affected rows.
+  Result<uint64_t> LoadDataLocal(std::string_view sql, const PieceSource& next);
 
   // `value` as a quoted SQL string literal, escaped for this connection's character set.
   std::string QuoteString(std::string_view value);

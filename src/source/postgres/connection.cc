@@ -218,6 +218,57 @@ Result<uint64_t> Connection::Execute(std::string_view sql, const Params& params)
   return affected;
 }
 
+Result<uint64_t> Connection::CopyIn(std::string_view copy_sql, const PieceSource& next) {
+  std::string statement(copy_sql);
+  ResultPtr start(PQexec(handle_, statement.c_str()));
+  if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) {
+    if (start && PQresultStatus(start.get()) == PGRES_COMMAND_OK) {
+      return Status::InvalidArgument("CopyIn needs a COPY ... FROM STDIN statement");
+    }
+    const char* sqlstate = start ? PQresultErrorField(start.get(), PG_DIAG_SQLSTATE) : nullptr;
+    const char* message = start ? PQresultErrorMessage(start.get()) : PQerrorMessage(handle_);
+    return MapPostgresError(sqlstate == nullptr ? "" : sqlstate, message, description_);
+  }
+  Status produced = SendCopyData(next);
+  const char* abort_reason = produced.ok() ? nullptr : "cutover: the row source failed";
+  if (PQputCopyEnd(handle_, abort_reason) != 1 && produced.ok()) {
+    produced = MapPostgresError("", PQerrorMessage(handle_), description_);
+  }
+  Result<uint64_t> finished = FinishCopy();
+  if (!produced.ok()) return produced;
+  return finished;
+}
+
+Status Connection::SendCopyData(const PieceSource& next) {
+  std::string piece;
+  while (true) {
+    CUTOVER_RETURN_IF_ERROR(next(&piece));
+    if (piece.empty()) return Status::Ok();
+    if (PQputCopyData(handle_, piece.data(), static_cast<int>(piece.size())) != 1) {
+      return MapPostgresError("", PQerrorMessage(handle_), description_);
+    }
+  }
+}
+
+// Reads the results that end a COPY: the command status, then nothing.
+Result<uint64_t> Connection::FinishCopy() {
+  Status status;
+  uint64_t copied = 0;
+  while (PGresult* raw = PQgetResult(handle_)) {
+    ResultPtr result(raw);
+    if (PQresultStatus(raw) == PGRES_COMMAND_OK) {
+      std::string_view text = PQcmdTuples(raw);
+      std::from_chars(text.data(), text.data() + text.size(), copied);
+    } else if (status.ok()) {
+      const char* sqlstate = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+      status = MapPostgresError(sqlstate == nullptr ? "" : sqlstate, PQresultErrorMessage(raw),
+                                description_);
+    }
+  }
+  if (!status.ok()) return status;
+  return copied;
+}
+
 int Connection::ServerVersionNumber() const { return PQserverVersion(handle_); }
 
 bool Connection::UsesTls() const { return PQsslInUse(handle_) == 1; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,13 @@ class Connection {
   // parameters `sql` may hold several statements separated by semicolons.
   Result<uint64_t> Execute(std::string_view sql, const Params& params = {});
 
+  // Produces the next piece of a COPY stream into *piece (replacing it); an empty piece ends
+  // the stream. A failure aborts the COPY and is returned as is.
+  using PieceSource = std::function<Status(std::string* piece)>;
+  // Runs `COPY ... FROM STDIN` with the data taken piece by piece from `next`, so no whole
+  // file is ever built. Returns the number of rows copied.
+  Result<uint64_t> CopyIn(std::string_view copy_sql, const PieceSource& next);
+
   // The server version as a number, e.g. 150004 for 15.4.
   int ServerVersionNumber() const;
   // True when the session is encrypted with TLS.
@@ -92,6 +100,8 @@ class Connection {
 
  private:
   Connection(pg_conn* handle, std::string description);
+  Status SendCopyData(const PieceSource& next);
+  Result<uint64_t> FinishCopy();
 
   pg_conn* handle_;  // owned; closed by the destructor
   std::string description_;

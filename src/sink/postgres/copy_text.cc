@@ -1,0 +1,126 @@
+// CopyText: PostgreSQL text input for every Value kind and COPY text-format lines.
+#include "sink/postgres/copy_text.h"
+
+#include <fmt/format.h>
+
+namespace cutover::postgres {
+namespace {
+
+std::string HexBytea(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(bytes.size() * 2 + 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::string BitString(const Bit& bit, uint32_t width) {
+  if (width == 0) width = bit.width;
+  std::string out(width, '0');
+  for (uint32_t bit_idx = 0; bit_idx < width && bit_idx < 64; ++bit_idx) {
+    if ((bit.bits >> bit_idx) & 1) out[width - 1 - bit_idx] = '1';
+  }
+  return out;
+}
+
+std::string FloatText(std::string shortest) {
+  if (shortest == "inf") return "Infinity";
+  if (shortest == "-inf") return "-Infinity";
+  if (shortest == "nan") return "NaN";
+  return shortest;
+}
+
+Result<std::optional<std::string>> Utf8Text(std::string_view bytes, Charset charset) {
+  std::string text = charset == Charset::kUtf8 ? std::string(bytes) : ToUtf8(bytes, charset);
+  if (text.find('\0') != std::string::npos) {
+    return Status::InvalidArgument(
+        "PostgreSQL text cannot hold the NUL character (0x00) this value contains");
+  }
+  return std::optional<std::string>(std::move(text));
+}
+
+std::string DateText(const Value& value, ValueAdjustments* adjustments) {
+  if (value.as_date().IsZero()) {
+    ++adjustments->zero_dates;
+    return "-infinity";
+  }
+  return value.ToText();
+}
+
+std::string DateTimeText(const Value& value, bool with_zone, ValueAdjustments* adjustments) {
+  if (value.as_datetime().date.IsZero()) {
+    ++adjustments->zero_dates;
+    return "-infinity";
+  }
+  return with_zone ? value.ToText() + "+00" : value.ToText();
+}
+
+void AppendCopyEscaped(std::string_view text, std::string* out) {
+  for (char c : text) {
+    switch (c) {
+      case '\\': out->append("\\\\"); break;
+      case '\t': out->append("\\t"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      default: out->push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> PostgresText(const ColumnType& type, const Value& value,
+                                                ValueAdjustments* adjustments) {
+  switch (value.kind()) {
+    case ValueKind::kNull: return std::optional<std::string>();
+    case ValueKind::kFloat:
+      return std::optional<std::string>(FloatText(ShortestDecimal(value.as_float())));
+    case ValueKind::kDouble:
+      return std::optional<std::string>(FloatText(ShortestDecimal(value.as_double())));
+    case ValueKind::kBytes: return std::optional<std::string>(HexBytea(value.as_bytes()));
+    case ValueKind::kText: return Utf8Text(value.as_text().bytes, value.as_text().charset);
+    case ValueKind::kJson: return Utf8Text(value.as_json(), Charset::kUtf8);
+    case ValueKind::kDate: return std::optional<std::string>(DateText(value, adjustments));
+    case ValueKind::kDateTime:
+      return std::optional<std::string>(DateTimeText(value, false, adjustments));
+    case ValueKind::kTimestamp:
+      return std::optional<std::string>(DateTimeText(value, true, adjustments));
+    case ValueKind::kBit: return std::optional<std::string>(BitString(value.as_bit(), type.length));
+    case ValueKind::kBool: return std::optional<std::string>(value.as_bool() ? "t" : "f");
+    case ValueKind::kEnum:
+      if (value.as_enum().index == 0) {
+        return Status::InvalidArgument(
+            "the ENUM error value '' (index 0) is not one of the column's labels");
+      }
+      return Utf8Text(value.as_enum().label, type.charset);
+    case ValueKind::kSet: return Utf8Text(value.as_set().labels, type.charset);
+    case ValueKind::kOther: return std::optional<std::string>(value.as_other().text);
+    default: return std::optional<std::string>(value.ToText());
+  }
+}
+
+Status AppendCopyRow(const TableSchema& schema, const Row& row, std::string* out,
+                     ValueAdjustments* adjustments) {
+  for (size_t column_idx = 0; column_idx < schema.columns.size(); ++column_idx) {
+    if (column_idx > 0) out->push_back('\t');
+    const Column& column = schema.columns[column_idx];
+    Result<std::optional<std::string>> text =
+        PostgresText(column.type, row.values[column_idx], adjustments);
+    if (!text.ok()) {
+      return text.status().WithContext(
+          fmt::format("{} column {}", schema.id.ToString(), column.name));
+    }
+    if (!text->has_value()) {
+      out->append("\\N");
+    } else {
+      AppendCopyEscaped(**text, out);
+    }
+  }
+  out->push_back('\n');
+  return Status::Ok();
+}
+
+}  // namespace cutover::postgres

@@ -1,0 +1,44 @@
+// Ddl: the SQL a PostgreSQL target table needs: CREATE TABLE with mapped types, deferred index
+// DDL with schema-unique names, and the key-range predicate of a chunk.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cutover/schema.h"
+#include "cutover/sink.h"
+
+#include "sink/postgres/copy_text.h"
+#include "source/postgres/connection.h"
+
+namespace cutover::postgres {
+
+// CREATE TABLE for `target`: every column of `schema` with its mapped type, NOT NULL as the
+// source, a CHECK per ENUM / unsigned column, and PRIMARY KEY on the key columns.
+Result<std::string> CreateTableSql(const TableSchema& schema, const TableId& target);
+
+// The secondary indexes of `schema` to build after the load, renamed for PostgreSQL, where index
+// names are unique per schema: "<table>_<index>", shortened with a hash past 63 bytes.
+// FULLTEXT and SPATIAL indexes (by their source definition) are not carried over.
+std::vector<Index> DeferredIndexes(const TableSchema& schema, const TableId& target);
+
+// CREATE [UNIQUE] INDEX IF NOT EXISTS for `index` (a DeferredIndexes entry) on `target`.
+std::string CreateIndexSql(const TableId& target, const Index& index);
+
+// The WHERE condition selecting the rows of `bounds` as row-value comparisons on the key,
+// with the bound values appended to *params as $n parameters ("true" when both are open).
+Result<std::string> KeyRangePredicate(const TableSchema& schema, const ChunkBounds& bounds,
+                                      Params* params);
+
+// True when PostgreSQL orders the key like the source does, so a chunk's key range means the
+// same rows on both: no key column holds text, ENUM, SET or JSON (a MySQL collation such as
+// utf8mb4_general_ci has no PostgreSQL equivalent, and ENUM sorts by index in MySQL).
+bool KeyOrderIsPortable(const TableSchema& schema);
+
+// The WHERE condition selecting exactly the keys of `rows`: (k1, k2) IN (SELECT * FROM
+// unnest($n::type[], ...)), one array parameter per key column. "false" when `rows` is empty.
+Result<std::string> KeyListPredicate(const TableSchema& schema, std::span<const Row> rows,
+                                     Params* params);
+
+}  // namespace cutover::postgres

@@ -1,0 +1,215 @@
+// PostgresSink: PrepareTable / WriteChunk / BuildIndex / CountRows on a PostgreSQL target.
+#include "sink/postgres/sink.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include "sink/postgres/copy_text.h"
+#include "sink/postgres/ddl.h"
+#include "source/postgres/connection.h"
+
+namespace cutover::postgres {
+namespace {
+
+// A COPY stream is handed to libpq in pieces of about this size.
+constexpr size_t kPieceBytes = 1 << 20;
+
+std::string CopySql(const TargetTablePlan& plan) {
+  std::vector<std::string> columns;
+  for (const Column& column : plan.schema.columns) columns.push_back(QuoteIdentifier(column.name));
+  return fmt::format("COPY {} ({}) FROM STDIN",
+                     QuoteQualified(plan.target.schema, plan.target.name),
+                     fmt::join(columns, ", "));
+}
+
+class PostgresTableWriter : public TableWriter {
+ public:
+  PostgresTableWriter(const TargetTablePlan& plan, std::unique_ptr<Connection> connection)
+      : plan_(plan), connection_(std::move(connection)), copy_sql_(CopySql(plan)) {}
+
+  Status WriteChunk(const ChunkBounds& bounds, std::span<const Row> rows) override {
+    ValueAdjustments adjustments;
+    CUTOVER_RETURN_IF_ERROR(connection_->Execute("BEGIN").status());
+    Status status = WriteInTransaction(bounds, rows, &adjustments);
+    if (status.ok()) status = connection_->Execute("COMMIT").status();
+    if (!status.ok()) {
+      connection_->Execute("ROLLBACK").IgnoreError();  // the first error says it all
+      return status;
+    }
+    if (adjustments.zero_dates > 0) {
+      spdlog::warn("{}: {} MySQL zero date(s) written as -infinity (docs/type-mapping.md)",
+                   plan_.target.ToString(), adjustments.zero_dates);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status WriteInTransaction(const ChunkBounds& bounds, std::span<const Row> rows,
+                            ValueAdjustments* adjustments) {
+    Params params;
+    CUTOVER_ASSIGN_OR_RETURN(std::string predicate, DeletePredicate(bounds, rows, &params));
+    CUTOVER_RETURN_IF_ERROR(
+        connection_
+            ->Execute(
+                fmt::format("DELETE FROM {} WHERE {}",
+                            QuoteQualified(plan_.target.schema, plan_.target.name), predicate),
+                params)
+            .status());
+    if (rows.empty()) return Status::Ok();
+    size_t next_row = 0;
+    auto next = [&](std::string* piece) -> Status {
+      piece->clear();
+      while (next_row < rows.size() && piece->size() < kPieceBytes) {
+        CUTOVER_RETURN_IF_ERROR(AppendCopyRow(plan_.schema, rows[next_row++], piece, adjustments));
+      }
+      return Status::Ok();
+    };
+    return connection_->CopyIn(copy_sql_, next).status();
+  }
+
+  // What a rewrite of the chunk deletes first. With a portable key order, every target row in
+  // the range, so rows gone from the source since an earlier attempt go too. Otherwise (text
+  // keys: PostgreSQL cannot sort like a MySQL collation, and a range could reach into a
+  // neighbouring chunk) only the chunk's own keys; a row an earlier attempt copied and the
+  // source deleted since was deleted after P0, so the change stream deletes it.
+  Result<std::string> DeletePredicate(const ChunkBounds& bounds, std::span<const Row> rows,
+                                      Params* params) const {
+    if (KeyOrderIsPortable(plan_.schema)) return KeyRangePredicate(plan_.schema, bounds, params);
+    return KeyListPredicate(plan_.schema, rows, params);
+  }
+
+  // Constant after construction
+  const TargetTablePlan plan_;
+  const std::unique_ptr<Connection> connection_;
+  const std::string copy_sql_;
+};
+
+class PostgresSink : public Sink {
+ public:
+  explicit PostgresSink(const Spec& spec) : spec_(spec) {}
+
+  Result<TargetTablePlan> PrepareTable(const TableSchema& source, const TableRule& rule,
+                                       bool resuming) override {
+    if (!source.has_key()) {
+      return Status::FailedPrecondition(
+          fmt::format("table {} has no primary key and no unique NOT NULL index; chunks need a key",
+                      source.id.ToString()));
+    }
+    TargetTablePlan plan;
+    plan.source = source.id;
+    plan.target = TableId{source.id.schema, rule.rename.empty() ? source.id.name : rule.rename};
+    plan.schema = source;
+    plan.deferred = DeferredIndexes(source, plan.target);
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, Open());
+    CUTOVER_ASSIGN_OR_RETURN(bool exists, TableExists(*connection, plan.target));
+    CUTOVER_RETURN_IF_ERROR(Ready(*connection, exists, resuming, &plan));
+    return plan;
+  }
+
+  Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan& plan) override {
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, Open());
+    CUTOVER_RETURN_IF_ERROR(connection->Execute("SET TIME ZONE 'UTC'").status());
+    return std::unique_ptr<TableWriter>(new PostgresTableWriter(plan, std::move(connection)));
+  }
+
+  Status BuildIndex(const TargetTablePlan& plan, const Index& index) override {
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, Open());
+    return connection->Execute(CreateIndexSql(plan.target, index)).status();
+  }
+
+  Result<uint64_t> CountRows(const TableId& target, bool exact) override {
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, Open());
+    std::string table = QuoteQualified(target.schema, target.name);
+    // reltuples is -1 for a table never vacuumed or analyzed: report 0 then.
+    std::string sql = exact ? "SELECT count(*) FROM " + table
+                            : fmt::format(
+                                  "SELECT greatest(reltuples, 0)::bigint FROM pg_class "
+                                  "WHERE oid = to_regclass($1)");
+    Params params;
+    if (!exact) params.push_back(table);
+    CUTOVER_ASSIGN_OR_RETURN(QueryResult result, connection->Query(sql, params));
+    if (result.rows.empty()) {
+      return Status::NotFound(fmt::format("target table {} does not exist", target.ToString()));
+    }
+    return static_cast<uint64_t>(std::stoull(result.rows[0][0].value_or("0")));
+  }
+
+ private:
+  Result<std::unique_ptr<Connection>> Open() const {
+    return Connection::Open(spec_.target.connection);
+  }
+
+  // Applies spec.target.existing_tables to a table that does (`exists`) or does not exist.
+  Status Ready(Connection& connection, bool exists, bool resuming, TargetTablePlan* plan) {
+    using Mode = TargetSpec::ExistingTable;
+    Mode mode = spec_.target.existing_tables;
+    if (!exists) {
+      plan->created = true;
+      return Create(connection, *plan);
+    }
+    if (mode == Mode::kCreate && !resuming) {
+      return Status::AlreadyExists(fmt::format(
+          "target table {} exists already; drop it, or set target.existing_tables to truncate "
+          "or keep",
+          plan->target.ToString()));
+    }
+    plan->created = mode == Mode::kCreate;
+    if (mode == Mode::kTruncate && !resuming) return Truncate(connection, *plan);
+    if (mode == Mode::kKeep) return KeepExistingIndexes(connection, plan);
+    return Status::Ok();
+  }
+
+  Status Create(Connection& connection, const TargetTablePlan& plan) {
+    CUTOVER_ASSIGN_OR_RETURN(std::string create, CreateTableSql(plan.schema, plan.target));
+    return connection
+        .Execute(fmt::format("CREATE SCHEMA IF NOT EXISTS {}; {}",
+                             QuoteIdentifier(plan.target.schema), create))
+        .status();
+  }
+
+  // Empties the table and drops the indexes that will be rebuilt after the load.
+  Status Truncate(Connection& connection, const TargetTablePlan& plan) {
+    std::string sql = "TRUNCATE TABLE " + QuoteQualified(plan.target.schema, plan.target.name);
+    for (const Index& index : plan.deferred) {
+      sql += "; DROP INDEX IF EXISTS " + QuoteQualified(plan.target.schema, index.name);
+    }
+    return connection.Execute(sql).status();
+  }
+
+  // keep: the table's own indexes stay; only source indexes it lacks are deferred.
+  Status KeepExistingIndexes(Connection& connection, TargetTablePlan* plan) {
+    CUTOVER_ASSIGN_OR_RETURN(
+        QueryResult result,
+        connection.Query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND "
+                         "tablename = $2",
+                         {plan->target.schema, plan->target.name}));
+    std::erase_if(plan->deferred, [&](const Index& index) {
+      return std::any_of(result.rows.begin(), result.rows.end(),
+                         [&](const SqlRow& row) { return row[0] == index.name; });
+    });
+    return Status::Ok();
+  }
+
+  static Result<bool> TableExists(Connection& connection, const TableId& table) {
+    CUTOVER_ASSIGN_OR_RETURN(
+        QueryResult result,
+        connection.Query("SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2",
+                         {table.schema, table.name}));
+    return !result.rows.empty();
+  }
+
+  // Constant after construction
+  const Spec spec_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> OpenPostgresSink(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(auto probe, Connection::Open(spec.target.connection));
+  return std::unique_ptr<Sink>(new PostgresSink(spec));
+}
+
+}  // namespace cutover::postgres
