@@ -13,7 +13,11 @@ inline constexpr int kExitBadInput = 2;  // bad spec or arguments; nothing was d
 
 // Registers `cutover check`. The command stores its exit code in *exit_code when it runs.
 void AddCheckCommand(CLI::App& app, int* exit_code);
+// Registers `cutover copy` (docs/copy.md).
+void AddCopyCommand(CLI::App& app, int* exit_code);
 // Registers `cutover tail` (docs/tail.md).
 void AddTailCommand(CLI::App& app, int* exit_code);
+// Registers `cutover mapping test` (docs/mapping.md).
+void AddMappingCommand(CLI::App& app, int* exit_code);
 
 }  // namespace cutover::cli

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   int exit_code = cutover::cli::kExitOk;
   cutover::cli::AddCheckCommand(app, &exit_code);
   cutover::cli::AddTailCommand(app, &exit_code);
+  cutover::cli::AddCopyCommand(app, &exit_code);
+  cutover::cli::AddMappingCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

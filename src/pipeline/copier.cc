@@ -1,0 +1,347 @@
+// Copier: the orchestration of the full load: state, P0, table preparation, workers, report.
+#include "pipeline/copier.h"
+
+#include <algorithm>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "pipeline/test_hooks.h"
+#include "source/mysql/snapshot_position.h"
+#include "source/mysql/snapshot_reader.h"
+
+namespace cutover::pipeline {
+namespace {
+
+constexpr const char* kStartPosition = "snapshot_start";
+
+Result<TableProgress> GetProgress(StateStore& state, const std::string& table) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<TableProgress> progress, state.GetTable(table));
+  if (!progress) return Status::Internal("table " + table + " is not in the state store");
+  return *std::move(progress);
+}
+
+mysql::ConnectOptions SourceOptions() {
+  mysql::ConnectOptions options;
+  options.read_timeout = std::chrono::seconds(600);
+  return options;
+}
+
+}  // namespace
+
+Copier::Copier(const Spec& spec, const CopyOptions& options)
+    : spec_(spec),
+      options_(options),
+      started_(std::chrono::steady_clock::now()),
+      limiter_(spec.throttle.copy_rows_per_second) {}
+
+// The copy, as a checklist: state and source; the selected tables (refusing those without a
+// key); P0 before any row is read; the target tables and their ranges, recorded; the workers.
+Result<CopyReport> Copier::Run() {
+  CUTOVER_RETURN_IF_ERROR(OpenStateAndSource());
+  CUTOVER_RETURN_IF_ERROR(LoadTables());
+  CUTOVER_RETURN_IF_ERROR(TakeStartPosition());
+  CUTOVER_ASSIGN_OR_RETURN(sink_, OpenSink(spec_));
+  for (auto& job : tables_) {
+    if (Stopping()) break;
+    CUTOVER_RETURN_IF_ERROR(PrepareTable(*job));
+  }
+  if (options_.stop != nullptr && options_.stop->load()) {
+    return Status::Cancelled("copy stopped on request; run again to resume");
+  }
+  CUTOVER_RETURN_IF_ERROR(RunWorkers());
+  return MakeReport();
+}
+
+Status Copier::OpenStateAndSource() {
+  StateStoreOptions state_options;
+  state_options.identity = StoreIdentity{spec_.name, std::string(SourceKindName(spec_.source.kind)),
+                                         spec_.source.connection.host, spec_.source.connection.port,
+                                         std::string(TargetKindName(spec_.target.kind))};
+  CUTOVER_ASSIGN_OR_RETURN(state_, StateStore::Open(spec_.state_dir, state_options));
+  CUTOVER_ASSIGN_OR_RETURN(source_,
+                           mysql::Connection::Open(spec_.source.connection, SourceOptions()));
+  return Status::Ok();
+}
+
+Status Copier::LoadTables() {
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
+                           mysql::LoadSelectedTables(*source_, spec_));
+  if (selected.empty()) {
+    return Status::InvalidArgument("no source table matches the spec's `tables` patterns");
+  }
+  for (mysql::SelectedTable& table : selected) {
+    auto job = std::make_unique<TableJob>();
+    CUTOVER_ASSIGN_OR_RETURN(job->narrowed, mysql::NarrowToColumns(table.schema, *table.rule));
+    job->name = table.schema.id.ToString();
+    job->source = std::move(table);
+    tables_.push_back(std::move(job));
+  }
+  return Status::Ok();
+}
+
+// P0 is taken once, before the first chunk is read, and kept for every rerun: chunks read in
+// any later run are still reads made after P0, which is all the catch-up needs.
+Status Copier::TakeStartPosition() {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> stored, state_->GetPosition(kStartPosition));
+  if (stored) {
+    start_ = *stored;
+    resumed_ = true;
+  } else {
+    CUTOVER_ASSIGN_OR_RETURN(start_, mysql::TakeSnapshotStart(*source_));
+    CUTOVER_RETURN_IF_ERROR(state_->SetPosition(kStartPosition, start_));
+  }
+  CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
+  if (phase == Phase::kNew || phase == Phase::kPreflight) {
+    CUTOVER_RETURN_IF_ERROR(state_->SetPhase(Phase::kCopy));
+  }
+  return Status::Ok();
+}
+
+Status Copier::PrepareTable(TableJob& job) {
+  CUTOVER_RETURN_IF_ERROR(state_->AddTable(job.name, job.source.rows_estimate));
+  CUTOVER_ASSIGN_OR_RETURN(TableProgress progress, GetProgress(*state_, job.name));
+  progress_.AddTable(job.name, job.source.rows_estimate, progress.rows_copied);
+  job.plan.source = job.source.schema.id;
+  job.plan.target = job.source.schema.id;
+  if (progress.state == TableState::kDone) {
+    progress_.SetStatus(job.name, "done");
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> json,
+                             state_->GetMeta(PlanMetaKey(job.source.schema.id)));
+    if (json) {
+      CUTOVER_ASSIGN_OR_RETURN(job.stored, StoredTablePlan::FromJson(*json));
+    }
+    return Status::Ok();
+  }
+  // Marked before the sink acts, so a crash inside PrepareTable makes the rerun "resuming"
+  // (the sink then accepts the table it created itself).
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> prepared,
+                           state_->GetMeta(PreparedMetaKey(job.source.schema.id)));
+  CUTOVER_RETURN_IF_ERROR(state_->SetMeta(PreparedMetaKey(job.source.schema.id), "1"));
+  CUTOVER_ASSIGN_OR_RETURN(
+      job.plan, sink_->PrepareTable(job.narrowed, *job.source.rule, prepared.has_value()));
+  CUTOVER_ASSIGN_OR_RETURN(job.stored, LoadOrPlanRanges(job));
+  return QueueTable(job);
+}
+
+Result<StoredTablePlan> Copier::LoadOrPlanRanges(TableJob& job) {
+  std::string key = PlanMetaKey(job.source.schema.id);
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> json, state_->GetMeta(key));
+  if (json) return StoredTablePlan::FromJson(*json);
+  StoredTablePlan plan;
+  plan.deferred = job.plan.deferred;
+  plan.created = job.plan.created;
+  int ranges = RangeCount(job.source.rows_estimate, spec_.parallelism.chunk_rows,
+                          spec_.parallelism.copy_workers);
+  if (ranges > 1) {
+    int64_t step = std::max<int64_t>(job.source.rows_estimate / ranges, 1);
+    CUTOVER_ASSIGN_OR_RETURN(plan.boundaries,
+                             mysql::SampleKeyBoundaries(*source_, job.narrowed, step, ranges - 1));
+  }
+  CUTOVER_RETURN_IF_ERROR(state_->SetMeta(key, plan.ToJson()));
+  return plan;
+}
+
+Status Copier::QueueTable(TableJob& job) {
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<ChunkRecord> chunks, state_->ListChunks(job.name));
+  std::vector<RangeJob> pending;
+  for (const KeyRange& range : RangesFromBoundaries(job.stored.boundaries)) {
+    CUTOVER_ASSIGN_OR_RETURN(RangeResume resume, ResumeRange(range, chunks));
+    if (!resume.done) pending.push_back(RangeJob{&job, range, std::move(resume)});
+  }
+  job.ranges_left = static_cast<int>(pending.size());
+  if (pending.empty()) return FinishRange(job, /*counted=*/false);
+  std::lock_guard lock(mutex_);
+  for (RangeJob& range : pending) ranges_.push_back(std::move(range));
+  return Status::Ok();
+}
+
+Status Copier::RunWorkers() {
+  std::vector<std::thread> copiers;
+  std::vector<std::thread> builders;
+  for (int worker = 0; worker < std::max(spec_.parallelism.copy_workers, 1); ++worker) {
+    copiers.emplace_back([this] { CopyWorkerLoop(); });
+  }
+  for (int worker = 0; worker < std::max(spec_.parallelism.index_builders, 1); ++worker) {
+    builders.emplace_back([this] { IndexBuilderLoop(); });
+  }
+  std::thread reporter([this] { ProgressLoop(); });
+  for (std::thread& thread : copiers) thread.join();
+  {
+    std::lock_guard lock(mutex_);
+    copy_workers_done_ = true;
+  }
+  changed_.notify_all();
+  for (std::thread& thread : builders) thread.join();
+  {
+    std::lock_guard lock(mutex_);
+    all_done_ = true;
+  }
+  changed_.notify_all();
+  reporter.join();
+  std::lock_guard lock(mutex_);
+  if (!first_error_.ok()) return first_error_;
+  if (options_.stop != nullptr && options_.stop->load()) {
+    return Status::Cancelled("copy stopped on request; run again to resume");
+  }
+  return Status::Ok();
+}
+
+void Copier::CopyWorkerLoop() {
+  std::unique_ptr<mysql::Connection> connection;
+  while (!Stopping()) {
+    RangeJob job;
+    {
+      std::lock_guard lock(mutex_);
+      if (ranges_.empty()) return;
+      job = std::move(ranges_.front());
+      ranges_.pop_front();
+    }
+    Status status = CopyRange(job, connection);
+    if (!status.ok()) Fail(status.WithContext(job.table->name));
+  }
+}
+
+void Copier::IndexBuilderLoop() {
+  while (true) {
+    std::pair<TableJob*, Index> task;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return !indexes_.empty() || copy_workers_done_ || failed_; });
+      if (failed_ || indexes_.empty()) return;
+      task = std::move(indexes_.front());
+      indexes_.pop_front();
+    }
+    Status status = BuildIndex(*task.first, task.second);
+    if (!status.ok()) Fail(status.WithContext(task.first->name));
+  }
+}
+
+// Called when a range of `table` is complete (counted) or at queueing time for a table whose
+// ranges were all done by earlier runs. The last range marks the table copied and queues its
+// indexes that are not recorded as built.
+Status Copier::FinishRange(TableJob& table, bool counted) {
+  if (counted && table.ranges_left.fetch_sub(1) != 1) return Status::Ok();
+  table.finished = std::chrono::steady_clock::now();
+  CUTOVER_ASSIGN_OR_RETURN(TableProgress progress, GetProgress(*state_, table.name));
+  if (progress.state == TableState::kPending || progress.state == TableState::kCopying) {
+    CUTOVER_RETURN_IF_ERROR(state_->SetTableState(table.name, TableState::kCopied));
+  }
+  return EnqueueIndexes(table);
+}
+
+Status Copier::EnqueueIndexes(TableJob& table) {
+  std::vector<Index> missing;
+  for (const Index& index : table.stored.deferred) {
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> built,
+                             state_->GetMeta(IndexMetaKey(table.source.schema.id, index.name)));
+    if (!built) missing.push_back(index);
+  }
+  if (missing.empty()) return TableDone(table);
+  CUTOVER_RETURN_IF_ERROR(state_->SetTableState(table.name, TableState::kIndexesBuilding));
+  progress_.SetStatus(table.name, "indexes");
+  table.indexes_left = static_cast<int>(missing.size());
+  {
+    std::lock_guard lock(mutex_);
+    for (Index& index : missing) indexes_.emplace_back(&table, std::move(index));
+  }
+  changed_.notify_all();
+  return Status::Ok();
+}
+
+// BuildIndex succeeds when the index exists already, so a crash between the build and the
+// record below only repeats a cheap check.
+Status Copier::BuildIndex(TableJob& table, const Index& index) {
+  if (Stopping()) return Status::Ok();
+  CUTOVER_RETURN_IF_ERROR(sink_->BuildIndex(table.plan, index));
+  TEST_PausePoint("after_index");
+  CUTOVER_RETURN_IF_ERROR(
+      state_->SetMeta(IndexMetaKey(table.source.schema.id, index.name), "built"));
+  table.indexes_built.fetch_add(1);
+  if (table.indexes_left.fetch_sub(1) == 1) return TableDone(table);
+  return Status::Ok();
+}
+
+Status Copier::TableDone(TableJob& table) {
+  table.finished = std::chrono::steady_clock::now();
+  CUTOVER_RETURN_IF_ERROR(state_->SetTableState(table.name, TableState::kDone));
+  progress_.SetStatus(table.name, "done");
+  return Status::Ok();
+}
+
+void Copier::ProgressLoop() {
+  if (options_.progress == nullptr) return;
+  bool terminal = isatty(fileno(options_.progress)) == 1;
+  auto interval = terminal ? std::chrono::milliseconds(1000) : options_.progress_interval;
+  size_t drawn_lines = 0;
+  bool done = false;
+  while (!done) {
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, interval, [&] { return all_done_; });
+      done = all_done_;
+    }
+    // Written without mutex_ held: a slow reader of stdout must not stall the workers.
+    std::string text = progress_.Render(terminal, CopyProgress::Clock::now());
+    if (terminal) {
+      // Move up over the previous bar and redraw it in place.
+      for (size_t line = 0; line < drawn_lines; ++line) {
+        std::fputs("\x1b[1A\x1b[2K", options_.progress);
+      }
+      drawn_lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+    }
+    std::fputs(text.c_str(), options_.progress);
+    std::fflush(options_.progress);
+  }
+}
+
+void Copier::Fail(const Status& status) {
+  {
+    std::lock_guard lock(mutex_);
+    if (first_error_.ok()) first_error_ = status;
+    failed_ = true;
+  }
+  changed_.notify_all();
+}
+
+bool Copier::Stopping() const {
+  return failed_.load() || (options_.stop != nullptr && options_.stop->load());
+}
+
+CopyReport Copier::MakeReport() const {
+  CopyReport report;
+  report.start = start_;
+  report.resumed = resumed_;
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  for (const auto& job : tables_) {
+    TableCopyReport table;
+    table.table = job->name;
+    table.target = job->plan.target.ToString();
+    Result<std::optional<TableProgress>> progress = state_->GetTable(job->name);
+    if (progress.ok() && progress->has_value()) {
+      table.rows = (*progress)->rows_copied;
+      table.bytes = (*progress)->bytes;
+    }
+    table.rows_this_run = progress_.RowsThisRun(job->name);
+    table.indexes_built = job->indexes_built.load();
+    if (job->started.load()) {
+      table.seconds = std::chrono::duration<double>(job->finished - job->first_start).count();
+    }
+    report.tables.push_back(std::move(table));
+  }
+  return report;
+}
+
+}  // namespace cutover::pipeline
+
+namespace cutover {
+
+Result<CopyReport> RunCopy(const Spec& spec, const CopyOptions& options) {
+  pipeline::Copier copier(spec, options);
+  return copier.Run();
+}
+
+}  // namespace cutover

@@ -1,0 +1,125 @@
+// ItemWriter: ItemOps -> BatchWriteItem, PutItem, DeleteItem and UpdateItem calls.
+#include "sink/dynamodb/item_writer.h"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "sink/dynamodb/operations.h"
+
+namespace cutover::dynamodb {
+namespace {
+
+// UpdateItem for a shared item: SET this table's attributes, REMOVE its NULL ones.
+Json UpdateRequest(const ItemOp& op) {
+  Json request = {{"Key", op.key}};
+  std::string set, remove;
+  Json names = Json::object(), values = Json::object();
+  int counter = 0;
+  for (const auto& [name, value] : op.item.items()) {
+    std::string id = std::to_string(counter++);
+    set += (set.empty() ? "SET " : ", ") + ("#a" + id) + " = :v" + id;
+    names["#a" + id] = name;
+    values[":v" + id] = value;
+  }
+  for (const std::string& name : op.remove) {
+    std::string id = std::to_string(counter++);
+    remove += (remove.empty() ? "REMOVE " : ", ") + ("#a" + id);
+    names["#a" + id] = name;
+  }
+  if (set.empty() && remove.empty()) return request;  // creates the bare item if missing
+  request["UpdateExpression"] = set + (set.empty() || remove.empty() ? "" : " ") + remove;
+  request["ExpressionAttributeNames"] = names;
+  if (!values.empty()) request["ExpressionAttributeValues"] = values;
+  return request;
+}
+
+// Deletes a shared item when none of the sharing tables' attributes is left on it. The
+// condition makes the check and the delete one atomic step: a concurrent contribution wins.
+Status DeleteIfEmpty(Client& client, const ItemOp& op) {
+  Json request = {{"TableName", op.table}, {"Key", op.key}};
+  std::string condition;
+  Json names = Json::object();
+  for (size_t attribute_idx = 0; attribute_idx < op.shared_attributes.size(); ++attribute_idx) {
+    std::string id = "#c" + std::to_string(attribute_idx);
+    condition += (condition.empty() ? "" : " AND ") + ("attribute_not_exists(" + id + ")");
+    names[id] = op.shared_attributes[attribute_idx];
+  }
+  if (!condition.empty()) {
+    request["ConditionExpression"] = condition;
+    request["ExpressionAttributeNames"] = names;
+  }
+  Result<Json> response = client.Call("DeleteItem", request);
+  if (response.status().code() == StatusCode::kFailedPrecondition) return Status::Ok();
+  return response.status();
+}
+
+Status WithSource(Status status, const ItemOp& op) {
+  if (status.ok()) return status;
+  return status.WithContext("table " + op.table + " (" + op.source + ")");
+}
+
+}  // namespace
+
+Status ExecuteOne(Client& client, const ItemOp& op) {
+  switch (op.kind) {
+    case ItemOp::Kind::kPut: {
+      if (size_t size = ItemSize(op.item); size > kMaxItemBytes) {
+        return Status::InvalidArgument("table " + op.table + ": item for " + op.source + " is " +
+                                       std::to_string(size) +
+                                       " bytes; DynamoDB items are at most 400 KB");
+      }
+      return WithSource(PutItem(client, op.table, op.item), op);
+    }
+    case ItemOp::Kind::kDelete: return WithSource(DeleteItem(client, op.table, op.key), op);
+    case ItemOp::Kind::kUpdate: {
+      CUTOVER_RETURN_IF_ERROR(
+          WithSource(UpdateItem(client, op.table, UpdateRequest(op)).status(), op));
+      if (!op.delete_if_empty) return Status::Ok();
+      return WithSource(DeleteIfEmpty(client, op), op);
+    }
+  }
+  return Status::Internal("unknown item op");
+}
+
+Status ExecuteInOrder(Client& client, std::span<const ItemOp> ops) {
+  for (const ItemOp& op : ops) CUTOVER_RETURN_IF_ERROR(ExecuteOne(client, op));
+  return Status::Ok();
+}
+
+Status ExecuteBulk(Client& client, std::span<const ItemOp> ops, int parallelism) {
+  std::map<std::string, std::vector<WriteRequest>> batches;  // by table
+  std::vector<const ItemOp*> updates;
+  for (const ItemOp& op : ops) {
+    if (op.kind == ItemOp::Kind::kUpdate) {
+      updates.push_back(&op);
+      continue;
+    }
+    bool is_delete = op.kind == ItemOp::Kind::kDelete;
+    batches[op.table].push_back({is_delete, is_delete ? op.key : op.item, op.source});
+  }
+  for (auto& [table, requests] : batches) {
+    CUTOVER_RETURN_IF_ERROR(BatchWrite(client, table, std::move(requests), parallelism));
+  }
+  std::atomic<size_t> next{0};
+  std::mutex error_mutex;
+  Status first_error;  // guarded by error_mutex
+  auto worker = [&] {
+    for (size_t op_idx = next++; op_idx < updates.size(); op_idx = next++) {
+      Status status = ExecuteOne(client, *updates[op_idx]);
+      if (status.ok()) continue;
+      std::lock_guard lock(error_mutex);
+      if (first_error.ok()) first_error = status;
+      next = updates.size();
+    }
+  };
+  size_t workers = std::min<size_t>(std::max(parallelism, 1), updates.size());
+  std::vector<std::thread> threads;
+  for (size_t worker_idx = 1; worker_idx < workers; ++worker_idx) threads.emplace_back(worker);
+  if (!updates.empty()) worker();
+  for (std::thread& thread : threads) thread.join();
+  return first_error;
+}
+
+}  // namespace cutover::dynamodb

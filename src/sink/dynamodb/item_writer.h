@@ -1,0 +1,25 @@
+// ItemWriter: executes the ItemOps the mapping produced against DynamoDB: bulk (puts batched
+// with BatchWriteItem, shared-item updates in parallel) or in order (the apply of changes).
+#pragma once
+
+#include <span>
+
+#include "cutover/mapping.h"
+
+#include "sink/dynamodb/client.h"
+
+namespace cutover::dynamodb {
+
+// Full load: puts and deletes go through BatchWriteItem, updates through parallel UpdateItem
+// calls. Order between ops is not kept: the ops must touch distinct items.
+Status ExecuteBulk(Client& client, std::span<const ItemOp> ops, int parallelism);
+
+// Apply: executes ops one after the other, each acknowledged before the next starts, so the
+// item ends as the last op left it.
+Status ExecuteInOrder(Client& client, std::span<const ItemOp> ops);
+
+// One op with a single-item call (PutItem, DeleteItem, or UpdateItem followed by a conditional
+// delete when the shared item has nothing left).
+Status ExecuteOne(Client& client, const ItemOp& op);
+
+}  // namespace cutover::dynamodb

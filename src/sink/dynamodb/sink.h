@@ -1,0 +1,61 @@
+// DynamoDbSink: the DynamoDB target behind the Sink interface (full load through
+// BatchWriteItem) plus the ordered, lane-parallel apply of Changes that CDC uses.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <span>
+#include <string>
+
+#include "cutover/mapping.h"
+#include "cutover/sink.h"
+
+#include "sink/dynamodb/client.h"
+
+namespace cutover::dynamodb {
+
+class DynamoDbSink : public Sink {
+ public:
+  DynamoDbSink(const Spec& spec, Mapping mapping, std::unique_ptr<Client> client);
+
+  // Creates the mapping's DynamoDB table for `source` (GSIs deferred to BuildIndex). Several
+  // source tables may share one DynamoDB table: the first creates it, the others find it.
+  Result<TargetTablePlan> PrepareTable(const TableSchema& source, const TableRule& rule,
+                                       bool resuming) override;
+  Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan& plan) override;
+  Status BuildIndex(const TargetTablePlan& plan, const Index& index) override;
+  // exact: a COUNT scan; otherwise DescribeTable's ItemCount (updated every ~6 hours on AWS).
+  Result<uint64_t> CountRows(const TableId& target, bool exact) override;
+
+  // Applies `changes` (in log order) with `lanes` parallel lanes. Changes of one source key
+  // stay in one lane, in order; an update that changes the key is a barrier (every lane drains
+  // first), so the old and new items never race. At-least-once: replaying an applied suffix
+  // of full row images ends in the same items (idempotent), which is why DynamoDB needs no
+  // transactional checkpoint.
+  Status Apply(std::span<const Change> changes, int lanes);
+
+  const Mapping& mapping() const { return mapping_; }
+  Client& client() { return *client_; }
+
+ private:
+  Status ApplyLanes(std::span<const Change> changes, int lanes);
+  Status ApplyOne(const Change& change);
+  Status EnsureTable(const DynamoTable& table, bool resuming, bool* created);
+
+  // Constant after construction
+  const TargetSpec::ExistingTable existing_tables_;
+  const DynamoDbSpec dynamodb_;
+  const int write_parallelism_;
+  const Mapping mapping_;
+  std::unique_ptr<Client> client_;  // thread-safe
+  // State below is protected by tables_mutex_
+  std::mutex tables_mutex_;
+  std::set<std::string> prepared_;  // tables this process created, truncated or kept
+};
+
+// Opens the DynamoDB sink: the mapping from spec.mapping, credentials and endpoint from
+// spec.target.dynamodb. InvalidArgument when the spec has no mapping file.
+Result<std::unique_ptr<Sink>> OpenDynamoDbSink(const Spec& spec);
+
+}  // namespace cutover::dynamodb

@@ -1,0 +1,36 @@
+// SnapshotReader: reads the full load's rows from a MariaDB/MySQL source: one chunk by keyset
+// pagination (a single autocommit SELECT, so no transaction outlives it), and key samples that
+// split a large table into ranges.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "cutover/change.h"
+#include "cutover/schema.h"
+#include "cutover/status.h"
+
+#include "source/mysql/connection.h"
+#include "source/mysql/snapshot_sql.h"
+
+namespace cutover::mysql {
+
+// The rows of one chunk select and their size as the server sent them (bytes of all values).
+struct ChunkRows {
+  std::vector<Row> rows;
+  int64_t bytes = 0;
+};
+
+// The rows of one chunk select, typed by the columns of `schema` (ParseMysqlText), in key
+// order. Errors: the connection's (Unavailable: retry with a new connection), InvalidArgument
+// for a filter the server rejects, DataLoss for a value that does not parse.
+Result<ChunkRows> ReadChunk(Connection& connection, const TableSchema& schema,
+                            const ChunkSelect& select);
+
+// Up to `max_boundaries` keys splitting the table into ranges of about `step` rows: the key of
+// row step, 2*step, ... in key order (one scan of the key). Fewer when the table is smaller.
+Result<std::vector<Key>> SampleKeyBoundaries(Connection& connection, const TableSchema& schema,
+                                             int64_t step, int max_boundaries);
+
+}  // namespace cutover::mysql

@@ -1,0 +1,34 @@
+// Attribute values: converts typed source Values into DynamoDB JSON attribute values under the
+// mapping's type rules, and renders key templates.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "cutover/schema.h"
+#include "cutover/status.h"
+
+#include "transform/mapping_rules.h"
+
+namespace cutover::transform {
+
+using Json = nlohmann::json;
+
+// The attribute value for `value` of a column of `type` under `rule`; nullopt when the value
+// is omitted (NULL without null_type, an empty SET). InvalidArgument (no row context) when the
+// value cannot be represented: "DECIMAL NaN has no DynamoDB number".
+Result<std::optional<Json>> AttributeFromValue(const ColumnType& type, const Value& value,
+                                               TypeRule rule, bool null_type);
+
+// The text of `value` inside a template ("CUSTOMER#{id}"): numbers as digits, text as UTF-8,
+// dates as ISO 8601, binary as base64. InvalidArgument for NULL.
+Result<std::string> TemplateText(const ColumnType& type, const Value& value);
+
+// Standard base64 (with padding).
+std::string Base64(std::string_view bytes);
+
+// ISO 8601 text of a DATE, DATETIME or TIMESTAMP value ("2024-01-02T03:04:05.250Z").
+std::string IsoText(const Value& value);
+
+}  // namespace cutover::transform
