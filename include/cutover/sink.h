@@ -27,11 +27,11 @@ struct ChunkBounds {
 // What PrepareTable decided for one table; the copier stores it in the state store so a restart
 // (even after a crash between load and index build) knows which indexes are still to build.
 struct TargetTablePlan {
-  TableId source;                 // the source table
-  TableId target;                 // the target table (spec rename applied)
-  TableSchema schema;             // the rows the writer receives: source schema, column subset
-  std::vector<Index> deferred;    // secondary indexes to build after the load (target names)
-  bool created = false;           // the sink created the table (vs. kept or truncated it)
+  TableId source;               // the source table
+  TableId target;               // the target table (spec rename applied)
+  TableSchema schema;           // the rows the writer receives: source schema, column subset
+  std::vector<Index> deferred;  // secondary indexes to build after the load (target names)
+  bool created = false;         // the sink created the table (vs. kept or truncated it)
 };
 
 // Writes the rows of one target table during the full load. One writer per worker thread;
@@ -62,6 +62,31 @@ class Sink {
   // `exact` is false.
   virtual Result<uint64_t> CountRows(const TableId& target, bool exact) = 0;
 };
+
+// What a sink does to ready a target table under spec.target.existing_tables.
+enum class TableAction { kCreate, kTruncate, kKeepIndexes, kNothing };
+
+// The one policy every SQL sink follows for existing tables: a missing table is created; an
+// existing one is an error in `create` mode unless a previous run of this migration created it
+// (`resuming`), emptied in `truncate` mode (not again when resuming), and kept with its
+// indexes in `keep` mode. Sets plan->created when the migration owns the table.
+inline Result<TableAction> DecideTableAction(TargetSpec::ExistingTable mode, bool exists,
+                                             bool resuming, TargetTablePlan* plan) {
+  using Mode = TargetSpec::ExistingTable;
+  if (!exists) {
+    plan->created = true;
+    return TableAction::kCreate;
+  }
+  if (mode == Mode::kCreate && !resuming) {
+    return Status::AlreadyExists("target table " + plan->target.ToString() +
+                                 " exists already; drop it, or set target.existing_tables to "
+                                 "truncate or keep");
+  }
+  plan->created = mode == Mode::kCreate;
+  if (mode == Mode::kTruncate && !resuming) return TableAction::kTruncate;
+  if (mode == Mode::kKeep) return TableAction::kKeepIndexes;
+  return TableAction::kNothing;
+}
 
 // Opens the sink for spec.target (MariaDB/MySQL or PostgreSQL today).
 Result<std::unique_ptr<Sink>> OpenSink(const Spec& spec);

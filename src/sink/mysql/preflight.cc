@@ -24,16 +24,6 @@ struct WriteTrial {
   std::string table;     // its quoted name
 };
 
-std::string Account(Connection& connection) {
-  auto result = connection.Query("SELECT CURRENT_USER()");
-  if (!result.ok() || result->rows.empty() || !result->rows[0][0]) return "<user>@<host>";
-  const std::string& account = *result->rows[0][0];
-  size_t at = account.rfind('@');
-  if (at == std::string::npos) return connection.QuoteString(account);
-  return connection.QuoteString(account.substr(0, at)) + "@" +
-         connection.QuoteString(account.substr(at + 1));
-}
-
 CheckResult CheckVersion(Connection& connection) {
   return CheckResult::Pass(
       "target.version", "server version",
@@ -72,7 +62,7 @@ CheckResult CheckDatabase(Connection& connection, const std::string& database, b
                   "user may not create it",
                   database),
       fmt::format("{}\nGRANT ALL ON {}.* TO {};", create, QuoteIdentifier(database),
-                  Account(connection)));
+                  connection.CurrentAccount()));
 }
 
 // The LOAD DATA LOCAL INFILE trial: one row from a temporary file into the scratch table.
@@ -190,7 +180,7 @@ void CheckWrites(Connection& connection, const std::string& database, bool datab
   auto allows = ServerAllowsLocalInfile(connection);
   Status load = Status::Ok();
   WriteTrial trial = TryWrite(connection, database, allows.ok() && *allows, &load);
-  results->push_back(JudgeWrite(trial, database, Account(connection)));
+  results->push_back(JudgeWrite(trial, database, connection.CurrentAccount()));
   if (!allows.ok()) {
     results->push_back(
         CheckResult::Fail("target.local_infile", "LOAD DATA LOCAL INFILE allowed",

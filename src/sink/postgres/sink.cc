@@ -144,21 +144,14 @@ class PostgresSink : public Sink {
 
   // Applies spec.target.existing_tables to a table that does (`exists`) or does not exist.
   Status Ready(Connection& connection, bool exists, bool resuming, TargetTablePlan* plan) {
-    using Mode = TargetSpec::ExistingTable;
-    Mode mode = spec_.target.existing_tables;
-    if (!exists) {
-      plan->created = true;
-      return Create(connection, *plan);
+    CUTOVER_ASSIGN_OR_RETURN(TableAction action, DecideTableAction(spec_.target.existing_tables,
+                                                                   exists, resuming, plan));
+    switch (action) {
+      case TableAction::kCreate: return Create(connection, *plan);
+      case TableAction::kTruncate: return Truncate(connection, *plan);
+      case TableAction::kKeepIndexes: return KeepExistingIndexes(connection, plan);
+      case TableAction::kNothing: return Status::Ok();
     }
-    if (mode == Mode::kCreate && !resuming) {
-      return Status::AlreadyExists(fmt::format(
-          "target table {} exists already; drop it, or set target.existing_tables to truncate "
-          "or keep",
-          plan->target.ToString()));
-    }
-    plan->created = mode == Mode::kCreate;
-    if (mode == Mode::kTruncate && !resuming) return Truncate(connection, *plan);
-    if (mode == Mode::kKeep) return KeepExistingIndexes(connection, plan);
     return Status::Ok();
   }
 

@@ -294,6 +294,15 @@ std::string Connection::QuoteString(std::string_view value) {
   return "'" + escaped + "'";
 }
 
+std::string Connection::CurrentAccount() {
+  auto result = Query("SELECT CURRENT_USER()");
+  if (!result.ok() || result->rows.empty() || !result->rows[0][0]) return "<user>@<host>";
+  const std::string& account = *result->rows[0][0];
+  size_t at = account.rfind('@');
+  if (at == std::string::npos) return QuoteString(account);
+  return QuoteString(account.substr(0, at)) + "@" + QuoteString(account.substr(at + 1));
+}
+
 std::string Connection::ServerFlavor() const {
   std::string version = ServerVersion();
   return version.find("MariaDB") != std::string::npos ? "MariaDB" : "MySQL";

@@ -83,6 +83,9 @@ class Connection {
 
   // `value` as a quoted SQL string literal, escaped for this connection's character set.
   std::string QuoteString(std::string_view value);
+  // "'user'@'host'" for the session's account (CURRENT_USER()), as GRANT statements spell it;
+  // "<user>@<host>" when the server does not say.
+  std::string CurrentAccount();
 
   // "MariaDB" or "MySQL", from the server's version string.
   std::string ServerFlavor() const;

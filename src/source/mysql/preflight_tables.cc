@@ -47,17 +47,6 @@ std::vector<std::string> SplitPrivileges(std::string_view list) {
   return out;
 }
 
-// "'user'@'host'" for the session's account, as GRANT statements spell it.
-std::string CurrentAccount(Connection& connection) {
-  auto result = connection.Query("SELECT CURRENT_USER()");
-  if (!result.ok() || result->rows.empty() || !result->rows[0][0]) return "<user>@<host>";
-  const std::string& account = *result->rows[0][0];
-  size_t at = account.rfind('@');
-  if (at == std::string::npos) return connection.QuoteString(account);
-  return connection.QuoteString(account.substr(0, at)) + "@" +
-         connection.QuoteString(account.substr(at + 1));
-}
-
 std::string ListNames(const std::vector<std::string>& names) {
   if (names.size() <= kMaxListed) return fmt::format("{}", fmt::join(names, ", "));
   std::vector<std::string> head(names.begin(), names.begin() + kMaxListed);
@@ -284,7 +273,7 @@ Result<std::vector<SourceTable>> ListSelectedTables(Connection& connection, cons
 
 void CheckPrivilegesAndTables(Connection& connection, const Spec& spec,
                               std::vector<CheckResult>* results) {
-  std::string account = CurrentAccount(connection);
+  std::string account = connection.CurrentAccount();
   results->push_back(CheckReplicationPrivileges(connection, account));
   auto tables = ListSelectedTables(connection, spec);
   if (!tables.ok()) {
