@@ -1,5 +1,5 @@
 // binlog_decode_bench: measures how many row events per second cutover's binlog decoder reads,
-// from a binlog file (pure decode, one event at a time from a reused buffer) or from a live
+// from a binlog file (pure decode, events decoded in place from a memory mapping) or from a live
 // source over the replication protocol (BinlogStream: reader thread and transport, decoder,
 // transaction buffer).
 //   binlog_decode_bench file PATH
@@ -10,8 +10,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <string>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "source/binlog/decoder.h"
 #include "source/mysql/binlog_stream.h"
@@ -42,20 +47,6 @@ class CountingSink : public binlog::EventSink {
   std::string file_;
 };
 
-// Reads one whole event from `in` into *event (reused); false at the end of the file.
-Result<bool> ReadEvent(std::ifstream& in, std::string* event) {
-  event->resize(binlog::kEventHeaderSize);
-  if (!in.read(event->data(), binlog::kEventHeaderSize)) return false;
-  auto byte = [&](int idx) { return static_cast<uint32_t>(static_cast<uint8_t>((*event)[idx])); };
-  uint32_t size = byte(9) | byte(10) << 8 | byte(11) << 16 | byte(12) << 24;
-  if (size < binlog::kEventHeaderSize) return Status::DataLoss("impossible event size");
-  event->resize(size);
-  if (!in.read(event->data() + binlog::kEventHeaderSize, size - binlog::kEventHeaderSize)) {
-    return Status::DataLoss("truncated event");
-  }
-  return true;
-}
-
 void Report(const char* mode, uint64_t events, uint64_t row_changes, uint64_t transactions,
             double seconds) {
   std::printf(
@@ -65,30 +56,56 @@ void Report(const char* mode, uint64_t events, uint64_t row_changes, uint64_t tr
       static_cast<unsigned long long>(transactions), seconds, row_changes / seconds);
 }
 
+// The file is mapped, not read: events are decoded where they lie (no copy through read(2), which
+// took a third of the time), and pages already decoded are dropped every kReleaseBytes so the
+// resident size does not grow with the file.
 int DecodeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[4];
-  if (!in.read(magic, 4)) {
+  constexpr size_t kReleaseBytes = 4u << 20;
+  int fd = open(path.c_str(), O_RDONLY);
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < 4) {
     std::fprintf(stderr, "cannot read %s\n", path.c_str());
     return 1;
   }
+  const auto size = static_cast<size_t>(st.st_size);
+  void* mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (mapped == MAP_FAILED) {
+    std::fprintf(stderr, "cannot map %s\n", path.c_str());
+    return 1;
+  }
+  madvise(mapped, size, MADV_SEQUENTIAL);
+  const char* data = static_cast<const char*>(mapped);
   std::string name = path.substr(path.find_last_of('/') + 1);
   binlog::DecoderOptions options;
   options.start = Position::FromFile(*BinlogFilePosition::Make(name, kBinlogFirstEventOffset));
   binlog::BinlogDecoder decoder(options);
   CountingSink sink;
-  std::string event;
+  size_t offset = 4;  // after the magic bytes
+  size_t released = 0;
   auto started = std::chrono::steady_clock::now();
-  while (true) {
-    Result<bool> more = ReadEvent(in, &event);
-    if (!more.ok() || !*more) break;
-    Status status = decoder.Decode(event, &sink);
+  while (offset + binlog::kEventHeaderSize <= size) {
+    uint32_t event_size = 0;
+    std::memcpy(&event_size, data + offset + 9, 4);  // little-endian, as the host
+    if (event_size < binlog::kEventHeaderSize || offset + event_size > size) {
+      std::fprintf(stderr, "impossible or truncated event at offset %zu\n", offset);
+      return 1;
+    }
+    Status status = decoder.Decode(std::string_view(data + offset, event_size), &sink);
     if (!status.ok()) {
       std::fprintf(stderr, "%s\n", status.ToString().c_str());
       return 1;
     }
+    offset += event_size;
+    if (offset - released >= 2 * kReleaseBytes) {  // keep the last kReleaseBytes mapped
+      size_t upto = offset - kReleaseBytes;
+      upto -= upto % 4096;
+      madvise(const_cast<char*>(data) + released, upto - released, MADV_DONTNEED);
+      released = upto;
+    }
   }
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  munmap(mapped, size);
   Report("file", decoder.stats().events, sink.row_changes, sink.transactions, elapsed.count());
   return 0;
 }

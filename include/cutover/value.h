@@ -28,38 +28,38 @@ namespace cutover {
 // append new kinds at the end, never renumber.
 enum class ValueKind : uint8_t {
   kNull = 0,
-  kInt = 1,        // signed 64-bit: TINYINT..BIGINT, YEAR, PG smallint/int/bigint
-  kUInt = 2,       // unsigned 64-bit: TINYINT..BIGINT UNSIGNED
-  kDecimal = 3,    // exact decimal: DECIMAL(M,D), PG numeric (also NaN and +-Infinity)
-  kFloat = 4,      // IEEE binary32: FLOAT, PG real
-  kDouble = 5,     // IEEE binary64: DOUBLE, PG double precision
-  kBytes = 6,      // binary string: BINARY, VARBINARY, BLOB, binary-collation text, PG bytea
-  kText = 7,       // character string with its charset: CHAR, VARCHAR, TEXT, PG text/varchar
-  kDate = 8,       // DATE, zero dates allowed; PG date including BC and +-infinity
-  kTime = 9,       // TIME with sign and fraction (MySQL -838:59:59.000000..838:59:59.000000)
-  kDateTime = 10,  // DATETIME, PG timestamp without time zone: wall-clock fields, no zone
-  kTimestamp = 11, // TIMESTAMP, PG timestamptz: an instant, kept as UTC fields
-  kJson = 12,      // JSON text (MariaDB JSON, MySQL JSON converted to text, PG json/jsonb)
-  kEnum = 13,      // ENUM: 1-based index and its label (index 0 is MySQL's '' error value)
-  kSet = 14,       // SET: bitmask and its labels
-  kBit = 15,       // BIT(1..64): value and width in bits
-  kBool = 16,      // PG boolean
-  kOther = 17,     // a type kept as its source text (PG uuid, interval, inet, arrays, ...)
+  kInt = 1,         // signed 64-bit: TINYINT..BIGINT, YEAR, PG smallint/int/bigint
+  kUInt = 2,        // unsigned 64-bit: TINYINT..BIGINT UNSIGNED
+  kDecimal = 3,     // exact decimal: DECIMAL(M,D), PG numeric (also NaN and +-Infinity)
+  kFloat = 4,       // IEEE binary32: FLOAT, PG real
+  kDouble = 5,      // IEEE binary64: DOUBLE, PG double precision
+  kBytes = 6,       // binary string: BINARY, VARBINARY, BLOB, binary-collation text, PG bytea
+  kText = 7,        // character string with its charset: CHAR, VARCHAR, TEXT, PG text/varchar
+  kDate = 8,        // DATE, zero dates allowed; PG date including BC and +-infinity
+  kTime = 9,        // TIME with sign and fraction (MySQL -838:59:59.000000..838:59:59.000000)
+  kDateTime = 10,   // DATETIME, PG timestamp without time zone: wall-clock fields, no zone
+  kTimestamp = 11,  // TIMESTAMP, PG timestamptz: an instant, kept as UTC fields
+  kJson = 12,       // JSON text (MariaDB JSON, MySQL JSON converted to text, PG json/jsonb)
+  kEnum = 13,       // ENUM: 1-based index and its label (index 0 is MySQL's '' error value)
+  kSet = 14,        // SET: bitmask and its labels
+  kBit = 15,        // BIT(1..64): value and width in bits
+  kBool = 16,       // PG boolean
+  kOther = 17,      // a type kept as its source text (PG uuid, interval, inet, arrays, ...)
 };
 
 std::string_view ValueKindName(ValueKind kind);
 
 // Character sets of text values. Values are stored in the source's bytes; ToUtf8() converts.
 enum class Charset : uint8_t {
-  kUtf8 = 0,     // utf8mb4, utf8mb3, PostgreSQL UTF8
-  kLatin1 = 1,   // MySQL latin1 (which is Windows-1252)
+  kUtf8 = 0,    // utf8mb4, utf8mb3, PostgreSQL UTF8
+  kLatin1 = 1,  // MySQL latin1 (which is Windows-1252)
   kAscii = 2,
   kUcs2 = 3,
   kUtf16 = 4,
   kUtf16le = 5,
   kUtf32 = 6,
-  kBinary = 7,   // bytes with no charset (text columns with a binary collation decode as kBytes)
-  kOther = 8,    // any other charset: bytes kept, converted only when asked
+  kBinary = 7,  // bytes with no charset (text columns with a binary collation decode as kBytes)
+  kOther = 8,   // any other charset: bytes kept, converted only when asked
 };
 std::string_view CharsetName(Charset charset);
 // Maps a MySQL/MariaDB charset name ("utf8mb4", "latin1", ...) to Charset.
@@ -90,8 +90,8 @@ struct Decimal {
 // PostgreSQL BC dates (year 0 = 1 BC, as ISO 8601). `infinity` is PostgreSQL's +-infinity.
 struct Date {
   int32_t year = 0;
-  uint8_t month = 0;  // 0..12 (0 only in zero dates)
-  uint8_t day = 0;    // 0..31 (0 only in zero dates)
+  uint8_t month = 0;    // 0..12 (0 only in zero dates)
+  uint8_t day = 0;      // 0..31 (0 only in zero dates)
   int8_t infinity = 0;  // -1: -infinity, +1: infinity, 0: a real (or zero) date
   bool IsZero() const { return infinity == 0 && (year == 0 || month == 0 || day == 0); }
   auto operator<=>(const Date& other) const = default;
@@ -103,8 +103,8 @@ struct Time {
   uint32_t hours = 0;
   uint8_t minutes = 0;
   uint8_t seconds = 0;
-  uint32_t micros = 0;    // 0..999999
-  uint8_t precision = 0;  // fractional digits shown (column fsp, 0..6)
+  uint32_t micros = 0;          // 0..999999
+  uint8_t precision = 0;        // fractional digits shown (column fsp, 0..6)
   int64_t TotalMicros() const;  // signed
   bool operator==(const Time& other) const = default;
 };
@@ -175,6 +175,39 @@ class Value {
   static Value Bool(bool v) { return Value(v); }
   static Value FromOther(Other v) { return Value(std::move(v)); }
 
+  // In-place setters for hot decode loops: when the value already holds that kind, its string
+  // keeps its capacity, so decoding row after row into the same Row allocates nothing.
+  void SetNull() { data_.emplace<std::monostate>(); }
+  void SetInt(int64_t v) {
+    if (auto* held = std::get_if<int64_t>(&data_)) {
+      *held = v;
+    } else {
+      data_.emplace<int64_t>(v);
+    }
+  }
+  void SetUInt(uint64_t v) {
+    if (auto* held = std::get_if<Tagged<uint64_t>>(&data_)) {
+      held->value = v;
+    } else {
+      data_.emplace<Tagged<uint64_t>>(Tagged<uint64_t>{v});
+    }
+  }
+  void SetText(std::string_view bytes, Charset charset) {
+    if (auto* held = std::get_if<Text>(&data_)) {
+      held->bytes.assign(bytes);
+      held->charset = charset;
+    } else {
+      data_.emplace<Text>(Text{std::string(bytes), charset});
+    }
+  }
+  // Binary string; padded with 0x00 up to `pad_to` bytes (BINARY(n) shows its padding).
+  void SetBytes(std::string_view bytes, size_t pad_to = 0) {
+    auto* held = std::get_if<BytesBox>(&data_);
+    if (held == nullptr) held = &data_.emplace<BytesBox>();
+    held->value.assign(bytes);
+    if (held->value.size() < pad_to) held->value.resize(pad_to, '\0');
+  }
+
   ValueKind kind() const { return static_cast<ValueKind>(data_.index()); }
   bool is_null() const { return kind() == ValueKind::kNull; }
 
@@ -188,7 +221,7 @@ class Value {
   const Text& as_text() const;
   const Date& as_date() const;
   const Time& as_time() const;
-  const DateTime& as_datetime() const;   // kDateTime or kTimestamp (UTC fields)
+  const DateTime& as_datetime() const;  // kDateTime or kTimestamp (UTC fields)
   const std::string& as_json() const;
   const Enum& as_enum() const;
   const Set& as_set() const;
@@ -238,9 +271,9 @@ class Value {
     std::string value;
     bool operator==(const JsonBox& other) const = default;
   };
-  using Data = std::variant<std::monostate, int64_t, Tagged<uint64_t>, Decimal, float, double,
-                            BytesBox, Text, Date, Time, DateTime, TimestampBox, JsonBox, Enum, Set,
-                            Bit, bool, Other>;
+  using Data =
+      std::variant<std::monostate, int64_t, Tagged<uint64_t>, Decimal, float, double, BytesBox,
+                   Text, Date, Time, DateTime, TimestampBox, JsonBox, Enum, Set, Bit, bool, Other>;
   template <typename T>
   explicit Value(T v) : data_(std::move(v)) {}
 

@@ -1,12 +1,13 @@
 // Tests of Value: binary round trip, text rendering and parsing, and ordering, for every type.
-#include <gtest/gtest.h>
+#include "cutover/value.h"
 
 #include <cmath>
 #include <limits>
 
+#include <gtest/gtest.h>
+
 #include "cutover/change.h"
 #include "cutover/schema.h"
-#include "cutover/value.h"
 
 namespace cutover {
 namespace {
@@ -171,8 +172,7 @@ TEST(ValueTextTest, DisplayContractHexesBinaryAndPrintsBitAsInteger) {
   EXPECT_EQ(Parse("bit(10)", std::string_view("\x02\x01", 2)).ToDisplay(), "513");
   EXPECT_EQ(Parse("bit(64)", "\xff\xff\xff\xff\xff\xff\xff\xff").ToDisplay(),
             "18446744073709551615");
-  EXPECT_EQ(Parse("char(4)", "caf\xe9", "latin1", "latin1_swedish_ci").ToDisplay(),
-            "caf\xc3\xa9");
+  EXPECT_EQ(Parse("char(4)", "caf\xe9", "latin1", "latin1_swedish_ci").ToDisplay(), "caf\xc3\xa9");
   EXPECT_EQ(Parse("char(4)", "\x80", "latin1", "latin1_swedish_ci").ToDisplay(), "\xe2\x82\xac");
   EXPECT_EQ(Value::Double(0.1).ToDisplay(), "0.1");
   EXPECT_EQ(Value::Float(0.1f).ToDisplay(), "0.1");
@@ -295,8 +295,8 @@ TEST(ValueOrderTest, EveryOtherKindOrdersNaturally) {
   ExpectAscending({Parse("timestamp", "0000-00-00 00:00:00"),
                    Parse("timestamp", "1970-01-01 00:00:01"),
                    Parse("timestamp", "2038-01-19 03:14:07")});
-  ExpectAscending({Parse("enum('z','a')", ""), Parse("enum('z','a')", "z"),
-                   Parse("enum('z','a')", "a")});
+  ExpectAscending(
+      {Parse("enum('z','a')", ""), Parse("enum('z','a')", "z"), Parse("enum('z','a')", "a")});
   ExpectAscending({Parse("set('a','b')", ""), Parse("set('a','b')", "a"),
                    Parse("set('a','b')", "b"), Parse("set('a','b')", "a,b")});
   ExpectAscending({Parse("bit(64)", std::string_view("\0", 1)), Parse("bit(64)", "\x01"),
@@ -372,6 +372,43 @@ TEST(ChangeTest, KeysComeFromTheImagesFollowingTheSchemaKey) {
   Row partial{{Value::Int(1), Value(), Value::UInt(1)}, {true, false, true}};
   EXPECT_FALSE(partial.IsPresent(1));
   EXPECT_TRUE(partial.IsPresent(2));
+}
+
+TEST(ValueSetterTest, InPlaceSettersGiveTheSameValueAsTheFactoriesWhateverWasHeld) {
+  std::vector<Value> held = {Value(),
+                             Value::Int(-5),
+                             Value::UInt(7),
+                             Value::Str("old", Charset::kLatin1),
+                             Value::Bytes(std::string(100, 'x')),
+                             Value::Json("{}")};
+  for (const Value& start : held) {
+    Value v = start;
+    v.SetText("caf\xc3\xa9", Charset::kUtf8);
+    EXPECT_EQ(v, Value::Str("caf\xc3\xa9", Charset::kUtf8));
+    v = start;
+    v.SetBytes(std::string_view("a\0b", 3), 5);  // BINARY(5) shows its 0x00 padding
+    EXPECT_EQ(v, Value::Bytes(std::string("a\0b\0\0", 5)));
+    v = start;
+    v.SetBytes("abcdef", 3);  // never truncates
+    EXPECT_EQ(v, Value::Bytes("abcdef"));
+    v = start;
+    v.SetInt(INT64_MIN);
+    EXPECT_EQ(v, Value::Int(INT64_MIN));
+    v = start;
+    v.SetUInt(UINT64_MAX);
+    EXPECT_EQ(v, Value::UInt(UINT64_MAX));
+    v = start;
+    v.SetNull();
+    EXPECT_TRUE(v.is_null());
+  }
+}
+
+TEST(ValueSetterTest, SetTextKeepsTheStringsCapacityForTheNextRow) {
+  Value v = Value::Str(std::string(200, 'a'));
+  const char* buffer = v.as_text().bytes.data();
+  v.SetText(std::string(150, 'b'), Charset::kUtf8);
+  EXPECT_EQ(v.as_text().bytes, std::string(150, 'b'));
+  EXPECT_EQ(v.as_text().bytes.data(), buffer);  // no new allocation
 }
 
 }  // namespace

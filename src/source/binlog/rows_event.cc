@@ -88,13 +88,13 @@ Status DecodeRowImage(const TableMap& map, std::string_view present, ByteReader*
     Value& value = row->values[column_idx];
     if (present_count != columns) {
       if (!BitmapBit(present, column_idx)) {
-        value = Value();
+        value.SetNull();
         continue;
       }
       row->present[column_idx] = true;
     }
     if (BitmapBit(nulls, image_idx++)) {
-      value = Value();
+      value.SetNull();
       continue;
     }
     Status status = DecodeValue(map.columns[column_idx], in, &value);

@@ -19,14 +19,14 @@ template <typename T>
 Status SignedInt(const BinlogColumn& col, ByteReader* in, size_t bytes, Value* out) {
   uint64_t raw = 0;
   if (!in->LittleEndian(bytes, &raw)) return CutShort(col);
-  *out = Value::Int(static_cast<T>(raw));
+  out->SetInt(static_cast<T>(raw));
   return Status::Ok();
 }
 
 Status UnsignedInt(const BinlogColumn& col, ByteReader* in, size_t bytes, Value* out) {
   uint64_t raw = 0;
   if (!in->LittleEndian(bytes, &raw)) return CutShort(col);
-  *out = Value::UInt(raw);
+  out->SetUInt(raw);
   return Status::Ok();
 }
 
@@ -35,7 +35,7 @@ Status Int24(const BinlogColumn& col, ByteReader* in, Value* out) {
   if (!in->LittleEndian(3, &raw)) return CutShort(col);
   int64_t v =
       (raw & 0x800000) != 0 ? static_cast<int64_t>(raw) - 0x1000000 : static_cast<int64_t>(raw);
-  *out = Value::Int(v);
+  out->SetInt(v);
   return Status::Ok();
 }
 
@@ -153,7 +153,13 @@ Status OldTemporal(const BinlogColumn& col, ByteReader* in, Value* out) {
 // CHAR values are sent without trailing spaces (SELECT shows them so too); BINARY values are
 // shown padded with 0x00 to the column length.
 std::string_view StripSpaces(std::string_view s, Charset charset) {
-  std::string_view pad = " ";
+  if (charset != Charset::kUcs2 && charset != Charset::kUtf16 && charset != Charset::kUtf16le &&
+      charset != Charset::kUtf32) {
+    size_t end = s.size();
+    while (end > 0 && s[end - 1] == ' ') --end;
+    return s.substr(0, end);
+  }
+  std::string_view pad;
   if (charset == Charset::kUcs2 || charset == Charset::kUtf16) pad = std::string_view("\0 ", 2);
   if (charset == Charset::kUtf16le) pad = std::string_view(" \0", 2);
   if (charset == Charset::kUtf32) pad = std::string_view("\0\0\0 ", 4);
@@ -168,14 +174,11 @@ Status StringValue(const BinlogColumn& col, ByteReader* in, Value* out) {
   std::string_view bytes;
   if (!in->LittleEndian(col.length_bytes, &len) || !in->Bytes(len, &bytes)) return CutShort(col);
   if (col.binary) {
-    std::string value(bytes);
-    if (col.op == DecodeOp::kChar && value.size() < col.max_bytes)
-      value.resize(col.max_bytes, '\0');
-    *out = Value::Bytes(std::move(value));
+    out->SetBytes(bytes, col.op == DecodeOp::kChar ? col.max_bytes : 0);
     return Status::Ok();
   }
   if (col.op == DecodeOp::kChar) bytes = StripSpaces(bytes, col.charset);
-  *out = Value::Str(std::string(bytes), col.charset);
+  out->SetText(bytes, col.charset);
   return Status::Ok();
 }
 
@@ -226,7 +229,7 @@ Status JsonValue(const BinlogColumn& col, ByteReader* in, Value* out) {
 
 Status DecodeValue(const BinlogColumn& col, ByteReader* in, Value* out) {
   switch (col.op) {
-    case DecodeOp::kNull: *out = Value(); return Status::Ok();
+    case DecodeOp::kNull: out->SetNull(); return Status::Ok();
     case DecodeOp::kInt8: return SignedInt<int8_t>(col, in, 1, out);
     case DecodeOp::kUInt8: return UnsignedInt(col, in, 1, out);
     case DecodeOp::kInt16: return SignedInt<int16_t>(col, in, 2, out);
