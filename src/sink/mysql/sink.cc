@@ -2,10 +2,12 @@
 #include "sink/mysql/sink.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "sink/mysql/bulk_rows.h"
 #include "sink/mysql/ddl.h"
 #include "sink/mysql/load_data.h"
 #include "source/mysql/connection.h"
@@ -15,6 +17,9 @@ namespace {
 
 // A LOAD DATA stream is handed to libmariadb in pieces of about this size.
 constexpr size_t kPieceBytes = 1 << 20;
+// One bulk execution carries rows of at most about this many bytes: well under the servers'
+// default max_allowed_packet (16 MiB); a larger row goes by LOAD DATA, which streams.
+constexpr size_t kBulkBytes = 4 << 20;
 
 // Session settings of a writer. Binary logging stays on (sql_log_bin untouched): the target may
 // have replicas of its own, and turning it off needs SUPER. The sql_mode admits zero dates and
@@ -34,10 +39,14 @@ Status NoKeyError(const TableSchema& source) {
 
 class MysqlTableWriter : public TableWriter {
  public:
-  MysqlTableWriter(const TargetTablePlan& plan, std::unique_ptr<Connection> connection)
+  // `bulk`: the prepared bulk REPLACE when the target supports it (MariaDB), else null.
+  MysqlTableWriter(const TargetTablePlan& plan, std::unique_ptr<Connection> connection,
+                   std::unique_ptr<BulkStatement> bulk)
       : plan_(plan),
         connection_(std::move(connection)),
+        bulk_(std::move(bulk)),
         load_sql_(LoadDataStatement(plan.schema, plan.target)) {}
+  ~MysqlTableWriter() override { bulk_.reset(); }  // the statement before its connection
 
   Status WriteChunk(const ChunkBounds& bounds, std::span<const Row> rows) override {
     CUTOVER_RETURN_IF_ERROR(connection_->Execute("START TRANSACTION").status());
@@ -56,6 +65,7 @@ class MysqlTableWriter : public TableWriter {
                                   KeyRangePredicate(plan_.schema, bounds)))
             .status());
     if (rows.empty()) return Status::Ok();
+    if (bulk_ != nullptr && WriteBulk(rows)) return CheckWarnings();
     size_t next_row = 0;
     auto next = [&](std::string* piece) {
       piece->clear();
@@ -68,9 +78,41 @@ class MysqlTableWriter : public TableWriter {
     return CheckWarnings();
   }
 
+  // Writes `rows` by bulk REPLACE in groups of at most kBulkBytes; false (nothing written) when
+  // a row is too large for one group, which LOAD DATA then streams instead.
+  bool WriteBulk(std::span<const Row> rows) {
+    std::vector<size_t> group_ends;
+    size_t group_bytes = 0;
+    for (size_t idx = 0; idx < rows.size(); ++idx) {
+      size_t bytes = BulkRowBytes(rows[idx]);
+      if (bytes > kBulkBytes) return false;
+      if (group_bytes + bytes > kBulkBytes) {
+        group_ends.push_back(idx);
+        group_bytes = 0;
+      }
+      group_bytes += bytes;
+    }
+    group_ends.push_back(rows.size());
+    bulk_status_ = Status::Ok();
+    size_t begin = 0;
+    for (size_t end : group_ends) {
+      std::span<const Row> group = rows.subspan(begin, end - begin);
+      FillBulkColumns(plan_.schema, group, &columns_);
+      Result<uint64_t> written = bulk_->Execute(columns_, group.size());
+      if (!written.ok()) {
+        bulk_status_ = written.status();
+        return true;
+      }
+      begin = end;
+    }
+    return true;
+  }
+
   // LOAD DATA LOCAL turns bad values into warnings (truncated, out of range, invalid); a
   // chunk with any of them is refused rather than stored altered.
   Status CheckWarnings() {
+    if (!bulk_status_.ok()) return std::exchange(bulk_status_, Status::Ok());
+    if (connection_->WarningCount() == 0) return Status::Ok();
     CUTOVER_ASSIGN_OR_RETURN(QueryResult warnings, connection_->Query("SHOW WARNINGS LIMIT 3"));
     for (const SqlRow& row : warnings.rows) {
       if (row.size() < 3 || row[0].value_or("") == "Note") continue;
@@ -84,7 +126,12 @@ class MysqlTableWriter : public TableWriter {
   // Constant after construction
   const TargetTablePlan plan_;
   const std::unique_ptr<Connection> connection_;
+  std::unique_ptr<BulkStatement> bulk_;
   const std::string load_sql_;
+
+  // Reused across chunks
+  std::vector<BulkColumn> columns_;
+  Status bulk_status_;
 };
 
 class MysqlSink : public Sink {
@@ -112,7 +159,13 @@ class MysqlSink : public Sink {
     // key ranges of one table do not deadlock on each other's boundaries.
     CUTOVER_RETURN_IF_ERROR(
         connection->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").status());
-    return std::unique_ptr<TableWriter>(new MysqlTableWriter(plan, std::move(connection)));
+    std::unique_ptr<BulkStatement> bulk;
+    if (connection->SupportsBulk()) {
+      CUTOVER_ASSIGN_OR_RETURN(
+          bulk, connection->PrepareBulk(BulkReplaceStatement(plan.schema, plan.target)));
+    }
+    return std::unique_ptr<TableWriter>(
+        new MysqlTableWriter(plan, std::move(connection), std::move(bulk)));
   }
 
   Status BuildIndex(const TargetTablePlan& plan, const Index& index) override {

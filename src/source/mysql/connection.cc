@@ -303,6 +303,88 @@ std::string Connection::CurrentAccount() {
   return QuoteString(account.substr(0, at)) + "@" + QuoteString(account.substr(at + 1));
 }
 
+bool Connection::SupportsBulk() const {
+  unsigned long capabilities = 0;  // NOLINT(runtime/int): libmariadb's type
+  if (mariadb_get_infov(handle_, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &capabilities) !=
+      0) {
+    return false;
+  }
+  return (capabilities & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) != 0;
+}
+
+unsigned Connection::WarningCount() const { return mysql_warning_count(handle_); }
+
+Result<std::unique_ptr<BulkStatement>> Connection::PrepareBulk(std::string_view sql) {
+  if (!SupportsBulk()) {
+    return Status::FailedPrecondition(description_ + " does not support bulk execution");
+  }
+  MYSQL_STMT* stmt = mysql_stmt_init(handle_);
+  if (stmt == nullptr) return Status::ResourceExhausted(description_ + ": out of memory");
+  std::unique_ptr<BulkStatement> statement(new BulkStatement(this, stmt));
+  if (mysql_stmt_prepare(stmt, sql.data(), sql.size()) != 0) {
+    return statement->Error("preparing a bulk statement");
+  }
+  return statement;
+}
+
+BulkStatement::~BulkStatement() { mysql_stmt_close(stmt_); }
+
+Status BulkStatement::Error(std::string_view context) const {
+  return MapMysqlError(mysql_stmt_errno(stmt_), mysql_stmt_sqlstate(stmt_), mysql_stmt_error(stmt_),
+                       fmt::format("{}: {}", connection_->Describe(), context));
+}
+
+Result<uint64_t> BulkStatement::Execute(std::span<const BulkColumn> columns, size_t rows) {
+  if (rows == 0) return uint64_t{0};
+  if (columns.size() != mysql_stmt_param_count(stmt_)) {
+    return Status::Internal(fmt::format("bulk statement has {} parameters, {} columns given",
+                                        mysql_stmt_param_count(stmt_), columns.size()));
+  }
+  std::vector<MYSQL_BIND> binds(columns.size());
+  pointers_.resize(columns.size());
+  lengths_.resize(columns.size());
+  for (size_t col = 0; col < columns.size(); ++col) {
+    const BulkColumn& column = columns[col];
+    MYSQL_BIND& bind = binds[col];
+    std::memset(&bind, 0, sizeof bind);
+    if (column.is_null.size() != rows)
+      return Status::Internal("bulk column without a NULL mark per row");
+    // STMT_INDICATOR_NULL is 1 and STMT_INDICATOR_NONE 0: the marks are the indicator array.
+    bind.u.indicator = const_cast<char*>(column.is_null.data());
+    if (column.kind != BulkColumn::Kind::kBytes) {
+      if (column.integers.size() != rows)
+        return Status::Internal("bulk column without a value per row");
+      bind.buffer_type = MYSQL_TYPE_LONGLONG;
+      bind.is_unsigned = column.kind == BulkColumn::Kind::kUnsigned;
+      bind.buffer = const_cast<int64_t*>(column.integers.data());
+      continue;
+    }
+    if (column.ends.size() != rows) return Status::Internal("bulk column without a value per row");
+    // BLOB-typed parameters are binary strings: the server does not convert them from the
+    // connection's character set.
+    bind.buffer_type = MYSQL_TYPE_BLOB;
+    std::vector<char*>& pointers = pointers_[col];
+    std::vector<unsigned long>& lengths = lengths_[col];  // NOLINT(runtime/int)
+    pointers.resize(rows);
+    lengths.resize(rows);
+    size_t start = 0;
+    for (size_t row = 0; row < rows; ++row) {
+      pointers[row] = const_cast<char*>(column.bytes.data()) + start;
+      lengths[row] = column.ends[row] - start;
+      start = column.ends[row];
+    }
+    bind.buffer = pointers.data();
+    bind.length = lengths.data();
+  }
+  auto array_size = static_cast<unsigned int>(rows);
+  if (mysql_stmt_attr_set(stmt_, STMT_ATTR_ARRAY_SIZE, &array_size) != 0 ||
+      mysql_stmt_bind_param(stmt_, binds.data()) != 0) {
+    return Error("binding a bulk statement");
+  }
+  if (mysql_stmt_execute(stmt_) != 0) return Error("bulk execution");
+  return static_cast<uint64_t>(mysql_stmt_affected_rows(stmt_));
+}
+
 std::string Connection::ServerFlavor() const {
   std::string version = ServerVersion();
   return version.find("MariaDB") != std::string::npos ? "MariaDB" : "MySQL";

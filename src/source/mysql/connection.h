@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,8 @@
 #include "cutover/spec.h"
 #include "cutover/status.h"
 
-struct st_mysql;  // libmariadb's MYSQL
+struct st_mysql;       // libmariadb's MYSQL
+struct st_mysql_stmt;  // libmariadb's MYSQL_STMT
 
 namespace cutover::mysql {
 
@@ -55,6 +57,51 @@ std::string QuoteIdentifier(std::string_view name);
 // `schema`.`table`
 std::string QuoteQualified(std::string_view schema, std::string_view table);
 
+// One column of a bulk execution: a value per row. Integers travel as 64-bit binary values;
+// everything else as binary strings (the server converts them as LOAD DATA ... CHARACTER SET
+// binary would: bytes stored as they are, numbers and dates parsed from their text).
+struct BulkColumn {
+  enum class Kind : uint8_t { kSigned, kUnsigned, kBytes };
+  Kind kind = Kind::kBytes;
+  std::vector<int64_t> integers;  // kSigned/kUnsigned (as the bit pattern): one per row
+  std::string bytes;              // kBytes: the rows' values back to back
+  std::vector<size_t> ends;       // kBytes: where each row's value ends in `bytes`
+  std::vector<char> is_null;      // one per row: 1 for SQL NULL
+  void Clear() {
+    integers.clear();
+    bytes.clear();
+    ends.clear();
+    is_null.clear();
+  }
+};
+
+class Connection;
+
+// A statement prepared once and executed for many rows per round trip with MariaDB's bulk
+// execution (COM_STMT_BULK_EXECUTE): the server gets the values in binary and parses no row
+// text. Belongs to one Connection and must not outlive it.
+class BulkStatement {
+ public:
+  BulkStatement(const BulkStatement&) = delete;
+  BulkStatement& operator=(const BulkStatement&) = delete;
+  ~BulkStatement();
+  // Executes the statement once for each of `rows` rows (columns[i] gives the i-th parameter).
+  // Returns the affected rows.
+  Result<uint64_t> Execute(std::span<const BulkColumn> columns, size_t rows);
+
+ private:
+  friend class Connection;
+  BulkStatement(Connection* connection, st_mysql_stmt* stmt)
+      : connection_(connection), stmt_(stmt) {}
+  Status Error(std::string_view context) const;
+
+  Connection* connection_;
+  st_mysql_stmt* stmt_;  // owned
+  // Per-execution scratch, kept to reuse its capacity.
+  std::vector<std::vector<char*>> pointers_;
+  std::vector<std::vector<unsigned long>> lengths_;
+};
+
 class Connection {
  public:
   // Connects to `spec`. Failure codes as MapMysqlError; additionally FailedPrecondition when the
@@ -81,6 +128,13 @@ class Connection {
   // ConnectOptions::local_infile. Returns the number of affected rows.
   Result<uint64_t> LoadDataLocal(std::string_view sql, const PieceSource& next);
 
+  // True when the server executes one prepared statement for an array of rows (MariaDB 10.2+;
+  // MySQL does not).
+  bool SupportsBulk() const;
+  // Prepares `sql` (with ? placeholders) for BulkStatement::Execute. Needs SupportsBulk().
+  Result<std::unique_ptr<BulkStatement>> PrepareBulk(std::string_view sql);
+  // Warnings of the last statement (0 when none): lets a caller skip SHOW WARNINGS.
+  unsigned WarningCount() const;
   // `value` as a quoted SQL string literal, escaped for this connection's character set.
   std::string QuoteString(std::string_view value);
   // "'user'@'host'" for the session's account (CURRENT_USER()), as GRANT statements spell it;
