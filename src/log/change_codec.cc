@@ -1,0 +1,222 @@
+// ChangeCodec: Change <-> log record bytes.
+#include "log/change_codec.h"
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace cutover::log {
+namespace {
+
+constexpr char kSchemaRecord = 'S';
+constexpr char kChangeRecord = 'C';
+
+void PutU32(uint32_t v, std::string* out) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+bool GetU32(std::string_view* in, uint32_t* v) {
+  if (in->size() < 4) return false;
+  *v = 0;
+  for (int i = 0; i < 4; ++i)
+    *v |= static_cast<uint32_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
+  in->remove_prefix(4);
+  return true;
+}
+
+Status Malformed(std::string_view what) {
+  return Status::DataLoss("change log record malformed: " + std::string(what));
+}
+
+void PutRow(const Row& row, std::string* out) {
+  PutU32(static_cast<uint32_t>(row.values.size()), out);
+  out->push_back(row.present.empty() ? 0 : 1);
+  if (!row.present.empty()) {
+    std::string bits((row.values.size() + 7) / 8, '\0');
+    for (size_t i = 0; i < row.present.size(); ++i) {
+      if (row.present[i]) bits[i / 8] = static_cast<char>(bits[i / 8] | (1 << (i % 8)));
+    }
+    out->append(bits);
+  }
+  for (const Value& value : row.values) value.EncodeTo(out);
+}
+
+Status GetRow(std::string_view* in, Row* row) {
+  uint32_t count = 0;
+  if (!GetU32(in, &count) || in->empty()) return Malformed("row header");
+  const bool has_present = (*in)[0] != 0;
+  in->remove_prefix(1);
+  row->present.clear();
+  if (has_present) {
+    size_t bytes = (count + 7) / 8;
+    if (in->size() < bytes) return Malformed("present bitmap");
+    row->present.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+      row->present[i] = ((static_cast<uint8_t>((*in)[i / 8]) >> (i % 8)) & 1) != 0;
+    }
+    in->remove_prefix(bytes);
+  }
+  row->values.clear();
+  row->values.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    Result<Value> value = Value::DecodeFrom(in);
+    if (!value.ok()) return value.status();
+    row->values.push_back(std::move(*value));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string SchemaToJson(const TableSchema& schema) {
+  nlohmann::json columns = nlohmann::json::array();
+  for (const Column& column : schema.columns) {
+    const ColumnType& t = column.type;
+    columns.push_back({{"name", column.name},
+                       {"nullable", column.nullable},
+                       {"type", static_cast<int>(t.type)},
+                       {"unsigned", t.is_unsigned},
+                       {"length", t.length},
+                       {"precision", t.precision},
+                       {"scale", t.scale},
+                       {"fsp", t.fsp},
+                       {"charset", static_cast<int>(t.charset)},
+                       {"collation", t.collation},
+                       {"elements", t.elements},
+                       {"source_name", t.source_name},
+                       {"jsonb", t.is_jsonb}});
+  }
+  nlohmann::json indexes = nlohmann::json::array();
+  for (const Index& index : schema.indexes) {
+    indexes.push_back({{"name", index.name},
+                       {"columns", index.columns},
+                       {"unique", index.unique},
+                       {"primary", index.primary},
+                       {"definition", index.definition}});
+  }
+  nlohmann::json doc = {
+      {"schema", schema.id.schema}, {"table", schema.id.name},       {"columns", columns},
+      {"key", schema.key},          {"key_index", schema.key_index}, {"indexes", indexes},
+      {"charset", schema.charset}};
+  // Binary-safe: names and labels may hold any bytes.
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+}
+
+Result<TableSchema> SchemaFromJson(std::string_view json) {
+  try {
+    nlohmann::json doc = nlohmann::json::parse(json);
+    TableSchema schema;
+    schema.id = TableId{doc.at("schema").get<std::string>(), doc.at("table").get<std::string>()};
+    for (const nlohmann::json& c : doc.at("columns")) {
+      Column column;
+      column.name = c.at("name").get<std::string>();
+      column.nullable = c.at("nullable").get<bool>();
+      ColumnType& t = column.type;
+      t.type = static_cast<SqlType>(c.at("type").get<int>());
+      t.is_unsigned = c.at("unsigned").get<bool>();
+      t.length = c.at("length").get<uint32_t>();
+      t.precision = c.at("precision").get<uint32_t>();
+      t.scale = c.at("scale").get<uint32_t>();
+      t.fsp = c.at("fsp").get<uint8_t>();
+      t.charset = static_cast<Charset>(c.at("charset").get<int>());
+      t.collation = c.at("collation").get<std::string>();
+      t.elements = c.at("elements").get<std::vector<std::string>>();
+      t.source_name = c.at("source_name").get<std::string>();
+      t.is_jsonb = c.at("jsonb").get<bool>();
+      schema.columns.push_back(std::move(column));
+    }
+    schema.key = doc.at("key").get<std::vector<size_t>>();
+    for (size_t k : schema.key) {
+      if (k >= schema.columns.size()) return Malformed("schema key beyond its columns");
+    }
+    schema.key_index = doc.at("key_index").get<std::string>();
+    for (const nlohmann::json& i : doc.at("indexes")) {
+      schema.indexes.push_back(Index{i.at("name").get<std::string>(),
+                                     i.at("columns").get<std::vector<std::string>>(),
+                                     i.at("unique").get<bool>(), i.at("primary").get<bool>(),
+                                     i.at("definition").get<std::string>()});
+    }
+    schema.charset = doc.at("charset").get<std::string>();
+    return schema;
+  } catch (const nlohmann::json::exception& e) {
+    return Malformed(std::string("schema: ") + e.what());
+  }
+}
+
+Result<int> ChangeEncoder::Encode(const Change& change, std::vector<std::string>* out) {
+  if (!change.schema) {
+    return Status::InvalidArgument("change of " + change.table.ToString() + " has no schema");
+  }
+  int records = 0;
+  auto found = ids_.find(change.schema.get());
+  if (found == ids_.end()) {
+    const auto id = static_cast<uint32_t>(ids_.size() + 1);
+    found = ids_.emplace(change.schema.get(), id).first;
+    kept_.push_back(change.schema);
+    std::string record(1, kSchemaRecord);
+    PutU32(id, &record);
+    record += SchemaToJson(*change.schema);
+    out->push_back(std::move(record));
+    ++records;
+  }
+  std::string record(1, kChangeRecord);
+  PutU32(found->second, &record);
+  record.push_back(static_cast<char>(change.op));
+  std::string position = change.position.Encode();
+  PutU32(static_cast<uint32_t>(position.size()), &record);
+  record += position;
+  record.push_back(static_cast<char>((change.before ? 1 : 0) | (change.after ? 2 : 0)));
+  if (change.before) PutRow(*change.before, &record);
+  if (change.after) PutRow(*change.after, &record);
+  out->push_back(std::move(record));
+  return records + 1;
+}
+
+void ChangeEncoder::Reset() {
+  ids_.clear();
+  kept_.clear();
+}
+
+Result<bool> ChangeDecoder::Decode(std::string_view record, Change* change) {
+  if (record.empty()) return Malformed("empty");
+  const char type = record[0];
+  record.remove_prefix(1);
+  uint32_t id = 0;
+  if (!GetU32(&record, &id)) return Malformed("shape id");
+  if (type == kSchemaRecord) {
+    Result<TableSchema> schema = SchemaFromJson(record);
+    if (!schema.ok()) return schema.status();
+    shapes_[id] = std::make_shared<const TableSchema>(std::move(*schema));
+    return false;
+  }
+  if (type != kChangeRecord) return Malformed("unknown record type");
+  auto shape = shapes_.find(id);
+  if (shape == shapes_.end())
+    return Malformed("change refers to unknown shape " + std::to_string(id));
+  if (record.empty()) return Malformed("op");
+  const auto op = static_cast<uint8_t>(record[0]);
+  if (op > static_cast<uint8_t>(ChangeOp::kSchema)) return Malformed("op");
+  record.remove_prefix(1);
+  uint32_t position_size = 0;
+  if (!GetU32(&record, &position_size) || record.size() < position_size)
+    return Malformed("position");
+  Result<Position> position = Position::Decode(record.substr(0, position_size));
+  if (!position.ok()) return Malformed("position: " + std::string(position.status().message()));
+  record.remove_prefix(position_size);
+  if (record.empty()) return Malformed("images");
+  const auto images = static_cast<uint8_t>(record[0]);
+  record.remove_prefix(1);
+  change->table = shape->second->id;
+  change->schema = shape->second;
+  change->op = static_cast<ChangeOp>(op);
+  change->position = std::move(*position);
+  change->before.reset();
+  change->after.reset();
+  if ((images & 1) != 0) CUTOVER_RETURN_IF_ERROR(GetRow(&record, &change->before.emplace()));
+  if ((images & 2) != 0) CUTOVER_RETURN_IF_ERROR(GetRow(&record, &change->after.emplace()));
+  if (!record.empty()) return Malformed("trailing bytes");
+  return true;
+}
+
+void ChangeDecoder::Reset() { shapes_.clear(); }
+
+}  // namespace cutover::log

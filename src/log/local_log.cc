@@ -1,0 +1,427 @@
+// LocalLog: segment files, framing, recovery, batched durability, readers and retention.
+#include "log/local_log.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <unistd.h>
+
+namespace cutover::log {
+namespace {
+
+constexpr size_t kFrameHeader = 8;  // body length, CRC32 of the body
+constexpr size_t kBodyFixed = 20;   // offset, time, position length
+constexpr uint32_t kMaxBody = 1u << 30;
+constexpr char kSuffix[] = ".log";
+
+void PutLe(uint64_t v, int bytes, std::string* out) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t GetLe(const char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+Status Errno(std::string_view what, const std::filesystem::path& path) {
+  return Status::Unavailable(std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+}
+
+std::filesystem::path SegmentPath(const std::filesystem::path& dir, uint64_t first_offset) {
+  std::string name = std::to_string(first_offset);
+  name.insert(0, 20 - std::min<size_t>(20, name.size()), '0');
+  return dir / (name + kSuffix);
+}
+
+Status WriteAll(int fd, std::string_view bytes, const std::filesystem::path& path) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Errno("cannot write", path);
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Result<size_t> ReadAt(int fd, uint64_t pos, size_t size, char* out) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd, out + done, size - done, static_cast<off_t>(pos + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      return Status::Unavailable(std::string("cannot read the change log: ") +
+                                 std::strerror(errno));
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+Status SyncDir(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return Errno("cannot open", dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? Status::Ok() : Errno("cannot sync", dir);
+}
+
+}  // namespace
+
+Result<uint64_t> LocalLog::ReadFrame(int fd, uint64_t pos, uint64_t limit, LogEntry* entry,
+                                     const std::filesystem::path& path) {
+  if (pos >= limit) return uint64_t{0};
+  char header[kFrameHeader];
+  CUTOVER_ASSIGN_OR_RETURN(size_t got, ReadAt(fd, pos, kFrameHeader, header));
+  auto corrupt = [&](std::string_view what) {
+    return Status::DataLoss("change log " + path.string() + " at byte " + std::to_string(pos) +
+                            ": " + std::string(what));
+  };
+  if (got < kFrameHeader || pos + kFrameHeader > limit) return corrupt("record header cut short");
+  const auto body_size = static_cast<uint32_t>(GetLe(header, 4));
+  const auto crc = static_cast<uint32_t>(GetLe(header + 4, 4));
+  if (body_size < kBodyFixed || body_size > kMaxBody) return corrupt("impossible record length");
+  if (pos + kFrameHeader + body_size > limit) return corrupt("record cut short");
+  std::string body(body_size, '\0');
+  CUTOVER_ASSIGN_OR_RETURN(got, ReadAt(fd, pos + kFrameHeader, body_size, body.data()));
+  if (got < body_size) return corrupt("record cut short");
+  if (libdeflate_crc32(0, body.data(), body.size()) != crc) return corrupt("CRC32 mismatch");
+  entry->offset = GetLe(body.data(), 8);
+  entry->time_ms = static_cast<int64_t>(GetLe(body.data() + 8, 8));
+  const auto position_size = static_cast<uint32_t>(GetLe(body.data() + 16, 4));
+  if (kBodyFixed + position_size > body_size) return corrupt("position beyond the record");
+  std::string_view position_text(body.data() + kBodyFixed, position_size);
+  if (position_text.empty()) {
+    entry->position = Position();
+  } else {
+    Result<Position> position = Position::Decode(position_text);
+    if (!position.ok()) return corrupt("bad position");
+    entry->position = std::move(*position);
+  }
+  entry->payload.assign(body, kBodyFixed + position_size);
+  return kFrameHeader + body_size;
+}
+
+Result<std::shared_ptr<LocalLog>> LocalLog::Open(LocalLogOptions options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) {
+    return Status::Unavailable("cannot create the change log directory " + options.dir.string() +
+                               ": " + ec.message());
+  }
+  std::shared_ptr<LocalLog> log(new LocalLog(std::move(options)));
+  CUTOVER_RETURN_IF_ERROR(log->Recover());
+  return log;
+}
+
+LocalLog::~LocalLog() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    SyncLocked().IgnoreError();  // best effort; a crash would lose only unsynced records anyway
+  }
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status LocalLog::Recover() {
+  std::vector<uint64_t> firsts;
+  for (const auto& file : std::filesystem::directory_iterator(options_.dir)) {
+    std::string name = file.path().filename().string();
+    if (name.size() != 20 + std::strlen(kSuffix) || !name.ends_with(kSuffix)) continue;
+    firsts.push_back(std::stoull(name.substr(0, 20)));
+  }
+  std::sort(firsts.begin(), firsts.end());
+  for (uint64_t first : firsts) {
+    std::filesystem::path path = SegmentPath(options_.dir, first);
+    segments_.push_back(Segment{first, path, std::filesystem::file_size(path)});
+  }
+  if (segments_.empty()) {
+    CUTOVER_RETURN_IF_ERROR(StartSegment(0));
+    return SyncLocked();
+  }
+  // Only the last segment can end in a torn record: scan it to its last whole one.
+  Segment& last = segments_.back();
+  fd_ = ::open(last.path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+  if (fd_ < 0) return Errno("cannot open", last.path);
+  uint64_t pos = 0;
+  uint64_t offset = last.first_offset;
+  LogEntry entry;
+  while (true) {
+    Result<uint64_t> size = ReadFrame(fd_, pos, last.bytes, &entry, last.path);
+    if (!size.ok() || *size == 0) break;  // a torn tail: never made durable, cut below
+    if (entry.offset != offset) {
+      return Status::DataLoss("change log " + last.path.string() + " at byte " +
+                              std::to_string(pos) + ": offset " + std::to_string(entry.offset) +
+                              " where " + std::to_string(offset) + " was expected");
+    }
+    pos += *size;
+    ++offset;
+  }
+  if (pos < last.bytes) {
+    if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0) return Errno("cannot truncate", last.path);
+    if (::fdatasync(fd_) != 0) return Errno("cannot sync", last.path);
+    last.bytes = pos;
+  }
+  next_offset_ = durable_offset_ = written_offset_ = offset;
+  return Status::Ok();
+}
+
+Status LocalLog::StartSegment(uint64_t first_offset) {
+  if (fd_ >= 0) {
+    if (::fdatasync(fd_) != 0) return Errno("cannot sync", segments_.back().path);
+    ::close(fd_);
+    fd_ = -1;
+  }
+  std::filesystem::path path = SegmentPath(options_.dir, first_offset);
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd_ < 0) return Errno("cannot create", path);
+  segments_.push_back(Segment{first_offset, path, 0});
+  new_segment_unsynced_ = true;
+  return Status::Ok();
+}
+
+Result<uint64_t> LocalLog::Append(std::span<const LogAppend> records, int64_t time_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const uint64_t first = next_offset_;
+  for (const LogAppend& record : records) {
+    std::string position = record.position.empty() ? std::string() : record.position.Encode();
+    const size_t body_size = kBodyFixed + position.size() + record.payload.size();
+    if (body_size > kMaxBody) {
+      return Status::InvalidArgument("change log record of " + std::to_string(body_size) +
+                                     " bytes is over the 1 GiB limit");
+    }
+    // A record never straddles segments: roll over before one that would cross the limit.
+    if (segments_.back().bytes + buffer_.size() >= options_.segment_bytes) {
+      CUTOVER_RETURN_IF_ERROR(FlushBufferLocked());
+      CUTOVER_RETURN_IF_ERROR(StartSegment(next_offset_));
+    }
+    std::string body;
+    body.reserve(body_size);
+    PutLe(next_offset_, 8, &body);
+    PutLe(static_cast<uint64_t>(time_ms), 8, &body);
+    PutLe(position.size(), 4, &body);
+    body += position;
+    body.append(record.payload);
+    PutLe(body.size(), 4, &buffer_);
+    PutLe(libdeflate_crc32(0, body.data(), body.size()), 4, &buffer_);
+    buffer_ += body;
+    ++next_offset_;
+    if (buffer_.size() >= options_.write_buffer_bytes) CUTOVER_RETURN_IF_ERROR(FlushBufferLocked());
+  }
+  if (std::chrono::steady_clock::now() - last_sync_ >= options_.sync_every) {
+    CUTOVER_RETURN_IF_ERROR(SyncLocked());
+  }
+  return first;
+}
+
+Status LocalLog::FlushBufferLocked() {
+  if (buffer_.empty()) return Status::Ok();
+  CUTOVER_RETURN_IF_ERROR(WriteAll(fd_, buffer_, segments_.back().path));
+  segments_.back().bytes += buffer_.size();
+  buffer_.clear();
+  written_offset_ = next_offset_;
+  return Status::Ok();
+}
+
+Status LocalLog::SyncLocked() {
+  CUTOVER_RETURN_IF_ERROR(FlushBufferLocked());
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0) return Errno("cannot sync", segments_.back().path);
+  if (new_segment_unsynced_) {
+    CUTOVER_RETURN_IF_ERROR(SyncDir(options_.dir));
+    new_segment_unsynced_ = false;
+  }
+  durable_offset_ = written_offset_;
+  last_sync_ = std::chrono::steady_clock::now();
+  return Status::Ok();
+}
+
+Status LocalLog::Sync() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return SyncLocked();
+}
+
+uint64_t LocalLog::first_offset() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return segments_.front().first_offset;
+}
+
+uint64_t LocalLog::next_offset() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return next_offset_;
+}
+
+uint64_t LocalLog::durable_offset() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return durable_offset_;
+}
+
+uint64_t LocalLog::size_bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  uint64_t total = buffer_.size();
+  for (const Segment& segment : segments_) total += segment.bytes;
+  return total;
+}
+
+std::optional<LocalLog::Segment> LocalLog::SegmentForLocked(uint64_t offset) const {
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
+                             [](uint64_t o, const Segment& s) { return o < s.first_offset; });
+  if (it == segments_.begin()) return std::nullopt;
+  return *(it - 1);
+}
+
+Result<std::unique_ptr<LogReader>> LocalLog::Read(uint64_t offset) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (offset < segments_.front().first_offset || offset > next_offset_) {
+      return Status::NotFound("change log offset " + std::to_string(offset) + " is outside " +
+                              std::to_string(segments_.front().first_offset) + ".." +
+                              std::to_string(next_offset_) +
+                              " (older records were deleted by retention)");
+    }
+  }
+  return std::unique_ptr<LogReader>(new LogReader(shared_from_this(), offset));
+}
+
+LogReader::~LogReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status LogReader::OpenSegmentFor(uint64_t offset) {
+  std::optional<LocalLog::Segment> segment;
+  {
+    std::lock_guard<std::mutex> lock(log_->mutex_);
+    segment = log_->SegmentForLocked(offset);
+  }
+  if (!segment) {
+    return Status::NotFound("change log offset " + std::to_string(offset) +
+                            " was deleted by retention");
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = ::open(segment->path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) return Errno("cannot open", segment->path);
+  segment_first_ = segment->first_offset;
+  file_pos_ = 0;
+  // Skip to `offset`: records are read to find their ends (no per-record index needed for a
+  // reader that then goes on sequentially).
+  LogEntry entry;
+  for (uint64_t skip = segment_first_; skip < offset; ++skip) {
+    CUTOVER_ASSIGN_OR_RETURN(
+        uint64_t size, LocalLog::ReadFrame(fd_, file_pos_, UINT64_MAX, &entry, segment->path));
+    if (size == 0) return Status::DataLoss("change log segment ends before its records");
+    file_pos_ += size;
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<LogEntry>> LogReader::Next() {
+  uint64_t durable = 0;
+  std::optional<LocalLog::Segment> segment;
+  {
+    std::lock_guard<std::mutex> lock(log_->mutex_);
+    durable = log_->durable_offset_;
+    if (next_offset_ < durable) segment = log_->SegmentForLocked(next_offset_);
+  }
+  if (next_offset_ >= durable) return std::optional<LogEntry>();
+  if (!segment)
+    return Status::NotFound("change log offset " + std::to_string(next_offset_) +
+                            " was deleted by retention");
+  if (fd_ < 0 || segment->first_offset != segment_first_) {
+    CUTOVER_RETURN_IF_ERROR(OpenSegmentFor(next_offset_));
+  }
+  LogEntry entry;
+  CUTOVER_ASSIGN_OR_RETURN(uint64_t size,
+                           LocalLog::ReadFrame(fd_, file_pos_, UINT64_MAX, &entry, segment->path));
+  if (size == 0 || entry.offset != next_offset_) {
+    return Status::DataLoss("change log " + segment->path.string() + ": record " +
+                            std::to_string(next_offset_) + " is missing");
+  }
+  file_pos_ += size;
+  ++next_offset_;
+  return std::optional<LogEntry>(std::move(entry));
+}
+
+template <typename Predicate>
+Result<uint64_t> LocalLog::FirstDurableWhere(Predicate predicate) {
+  // Records are scanned from the first segment whose successor starts past a match; the
+  // predicate must be monotonic in the offset (false ... false true ... true).
+  std::vector<Segment> segments;
+  uint64_t durable = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    segments = segments_;
+    durable = durable_offset_;
+  }
+  // Find the last segment whose first record does not match yet.
+  size_t start = 0;
+  for (size_t idx = 0; idx < segments.size(); ++idx) {
+    if (segments[idx].first_offset >= durable) break;
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, Read(segments[idx].first_offset));
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<LogEntry> first, reader->Next());
+    if (!first) break;
+    if (predicate(*first)) break;
+    start = idx;
+  }
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, Read(segments[start].first_offset));
+  while (true) {
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<LogEntry> entry, reader->Next());
+    if (!entry) return durable;
+    if (predicate(*entry)) return entry->offset;
+  }
+}
+
+Result<uint64_t> LocalLog::OffsetAtTime(int64_t time_ms) {
+  return FirstDurableWhere([time_ms](const LogEntry& e) { return e.time_ms >= time_ms; });
+}
+
+Result<uint64_t> LocalLog::OffsetAtPosition(const Position& position) {
+  return FirstDurableWhere([&position](const LogEntry& e) {
+    return !e.position.empty() && !position.IsAfter(e.position);
+  });
+}
+
+Result<int> LocalLog::Retain(uint64_t applied_offset, int64_t now_ms) {
+  std::vector<Segment> doomed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    uint64_t total = buffer_.size();
+    for (const Segment& segment : segments_) total += segment.bytes;
+    const int64_t max_age_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.retain_age).count();
+    size_t drop = 0;
+    // Never the last (written) segment; a segment ends where the next begins.
+    while (drop + 1 < segments_.size()) {
+      const Segment& segment = segments_[drop];
+      const uint64_t end = segments_[drop + 1].first_offset;  // exclusive
+      if (end > applied_offset) break;
+      bool too_big = total > options_.retain_bytes;
+      bool too_old = false;
+      if (!too_big) {
+        // The segment's newest record is at most as old as the next segment's first.
+        int fd = ::open(segments_[drop + 1].path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+          LogEntry first;
+          Result<uint64_t> size = ReadFrame(fd, 0, UINT64_MAX, &first, segments_[drop + 1].path);
+          ::close(fd);
+          too_old = size.ok() && *size > 0 && now_ms - first.time_ms > max_age_ms;
+        }
+      }
+      if (!too_big && !too_old) break;
+      total -= segment.bytes;
+      doomed.push_back(segment);
+      ++drop;
+    }
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(drop));
+  }
+  for (const Segment& segment : doomed) {
+    std::error_code ec;
+    std::filesystem::remove(segment.path, ec);
+    if (ec)
+      return Status::Unavailable("cannot delete " + segment.path.string() + ": " + ec.message());
+  }
+  return static_cast<int>(doomed.size());
+}
+
+}  // namespace cutover::log

@@ -1,0 +1,198 @@
+// Unit tests of the local change log on a real directory: framing, durability, recovery from a
+// torn tail, corruption, segments, lookups by time and position, retention.
+#include "log/local_log.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "state/test_support.h"
+
+namespace cutover::log {
+namespace {
+
+using state::TempDir;
+
+Position At(uint64_t pos) {
+  return Position::FromFile(*BinlogFilePosition::Make("binlog.000001", pos));
+}
+
+LocalLogOptions Options(const TempDir& dir, uint64_t segment_bytes = 64u << 20) {
+  LocalLogOptions options;
+  options.dir = dir.path() / "log";
+  options.segment_bytes = segment_bytes;
+  options.sync_every = std::chrono::hours(1);  // only explicit Sync() in these tests
+  return options;
+}
+
+// Appends `count` records "r<offset>" at positions 1000 + offset and times 5000 + offset.
+void AppendRecords(LocalLog& log, int count) {
+  for (int i = 0; i < count; ++i) {
+    uint64_t offset = log.next_offset();
+    std::string payload = "r" + std::to_string(offset);
+    LogAppend record{payload, At(1000 + offset)};
+    Result<uint64_t> first = log.Append(std::span(&record, 1), 5000 + static_cast<int64_t>(offset));
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    ASSERT_EQ(*first, offset);
+  }
+}
+
+std::vector<std::string> ReadAll(LocalLog& log, uint64_t from) {
+  std::vector<std::string> out;
+  Result<std::unique_ptr<LogReader>> reader = log.Read(from);
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  if (!reader.ok()) return out;
+  while (true) {
+    Result<std::optional<LogEntry>> entry = (*reader)->Next();
+    EXPECT_TRUE(entry.ok()) << entry.status().ToString();
+    if (!entry.ok() || !entry->has_value()) break;
+    EXPECT_EQ((*entry)->payload, "r" + std::to_string((*entry)->offset));
+    EXPECT_EQ((*entry)->time_ms, 5000 + static_cast<int64_t>((*entry)->offset));
+    EXPECT_EQ((*entry)->position, At(1000 + (*entry)->offset));
+    out.push_back((*entry)->payload);
+  }
+  return out;
+}
+
+TEST(LocalLogTest, ReadersSeeOnlyDurableRecordsInOrder) {
+  TempDir dir;
+  auto log = *LocalLog::Open(Options(dir));
+  AppendRecords(*log, 3);
+  EXPECT_EQ(log->next_offset(), 3u);
+  EXPECT_EQ(log->durable_offset(), 0u);
+  EXPECT_TRUE(ReadAll(*log, 0).empty());  // not synced: not visible
+  ASSERT_TRUE(log->Sync().ok());
+  EXPECT_EQ(ReadAll(*log, 0), (std::vector<std::string>{"r0", "r1", "r2"}));
+  EXPECT_EQ(ReadAll(*log, 2), (std::vector<std::string>{"r2"}));
+  EXPECT_TRUE(ReadAll(*log, 3).empty());
+  Result<std::unique_ptr<LogReader>> beyond = log->Read(4);
+  ASSERT_FALSE(beyond.ok());
+  EXPECT_EQ(beyond.status().code(), StatusCode::kNotFound);
+}
+
+TEST(LocalLogTest, AReaderFollowsAppendsAcrossSegments) {
+  TempDir dir;
+  auto log = *LocalLog::Open(Options(dir, /*segment_bytes=*/200));
+  Result<std::unique_ptr<LogReader>> reader = log->Read(0);
+  ASSERT_TRUE(reader.ok());
+  uint64_t seen = 0;
+  for (int round = 0; round < 5; ++round) {
+    AppendRecords(*log, 7);
+    ASSERT_TRUE(log->Sync().ok());
+    while (true) {
+      Result<std::optional<LogEntry>> entry = (*reader)->Next();
+      ASSERT_TRUE(entry.ok()) << entry.status().ToString();
+      if (!entry->has_value()) break;
+      EXPECT_EQ((*entry)->offset, seen++);
+    }
+  }
+  EXPECT_EQ(seen, 35u);
+  size_t segments = 0;
+  for (const auto& file : std::filesystem::directory_iterator(dir.path() / "log")) {
+    segments += file.path().extension() == ".log" ? 1 : 0;
+  }
+  EXPECT_GT(segments, 5u);
+  EXPECT_EQ(ReadAll(*log, 17).size(), 18u);  // from the middle of a middle segment
+}
+
+TEST(LocalLogTest, ReopeningCutsATornTailAndContinuesTheOffsets) {
+  TempDir dir;
+  std::filesystem::path segment;
+  {
+    auto log = *LocalLog::Open(Options(dir));
+    AppendRecords(*log, 4);
+    ASSERT_TRUE(log->Sync().ok());
+    segment = std::filesystem::directory_iterator(dir.path() / "log")->path();
+  }
+  // A crash in the middle of writing a record: half a frame at the end.
+  const auto whole = std::filesystem::file_size(segment);
+  {
+    std::ofstream out(segment, std::ios::binary | std::ios::app);
+    out.write("\x30\x00\x00\x00\x01\x02", 6);
+  }
+  auto log = *LocalLog::Open(Options(dir));
+  EXPECT_EQ(std::filesystem::file_size(segment), whole);
+  EXPECT_EQ(log->next_offset(), 4u);
+  EXPECT_EQ(log->durable_offset(), 4u);
+  AppendRecords(*log, 2);
+  ASSERT_TRUE(log->Sync().ok());
+  EXPECT_EQ(ReadAll(*log, 0).size(), 6u);
+}
+
+TEST(LocalLogTest, ACorruptRecordInsideTheLogIsDataLossNamingTheFileAndByte) {
+  TempDir dir;
+  {
+    auto log = *LocalLog::Open(Options(dir, /*segment_bytes=*/100));
+    AppendRecords(*log, 10);
+    ASSERT_TRUE(log->Sync().ok());
+  }
+  std::filesystem::path first = dir.path() / "log" / "00000000000000000000.log";
+  {
+    std::fstream file(first, std::ios::binary | std::ios::in | std::ios::out);
+    file.seekp(30);
+    file.put('X');  // inside the first record's body
+  }
+  auto log = *LocalLog::Open(Options(dir, 100));  // only the last segment is scanned at open
+  Result<std::unique_ptr<LogReader>> reader = log->Read(0);
+  ASSERT_TRUE(reader.ok());
+  Result<std::optional<LogEntry>> entry = (*reader)->Next();
+  ASSERT_FALSE(entry.ok());
+  EXPECT_EQ(entry.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(entry.status().message(),
+            "change log " + first.string() + " at byte 0: CRC32 mismatch");
+}
+
+TEST(LocalLogTest, FindsOffsetsByTimeAndBySourcePosition) {
+  TempDir dir;
+  auto log = *LocalLog::Open(Options(dir, /*segment_bytes=*/150));
+  AppendRecords(*log, 30);
+  ASSERT_TRUE(log->Sync().ok());
+  EXPECT_EQ(*log->OffsetAtTime(0), 0u);
+  EXPECT_EQ(*log->OffsetAtTime(5017), 17u);
+  EXPECT_EQ(*log->OffsetAtTime(9999), 30u);  // none yet: where the next one will be
+  EXPECT_EQ(*log->OffsetAtPosition(At(1021)), 21u);
+  EXPECT_EQ(*log->OffsetAtPosition(At(1)), 0u);
+  EXPECT_EQ(*log->OffsetAtPosition(At(5000)), 30u);
+}
+
+TEST(LocalLogTest, RetentionDeletesOnlyAppliedSegmentsBeyondTheLimits) {
+  TempDir dir;
+  LocalLogOptions options = Options(dir, /*segment_bytes=*/150);
+  options.retain_bytes = 0;  // keep nothing that is applied
+  auto log = *LocalLog::Open(options);
+  AppendRecords(*log, 30);
+  ASSERT_TRUE(log->Sync().ok());
+  // Nothing applied: nothing deleted, whatever the size.
+  EXPECT_EQ(*log->Retain(0, 0), 0);
+  EXPECT_EQ(log->first_offset(), 0u);
+  // Applied up to 12: only segments that end at or below 12 go.
+  Result<int> deleted = log->Retain(12, 0);
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_GT(*deleted, 0);
+  EXPECT_LE(log->first_offset(), 12u);
+  EXPECT_GT(log->first_offset(), 0u);
+  EXPECT_EQ(ReadAll(*log, 12).size(), 18u);
+  Result<std::unique_ptr<LogReader>> gone = log->Read(0);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().code(), StatusCode::kNotFound);
+  // A reopened log starts at the oldest kept segment.
+  uint64_t first = log->first_offset();
+  log.reset();
+  auto reopened = *LocalLog::Open(options);
+  EXPECT_EQ(reopened->first_offset(), first);
+  EXPECT_EQ(reopened->next_offset(), 30u);
+}
+
+TEST(LocalLogTest, RetentionByAgeKeepsRecentAppliedSegments) {
+  TempDir dir;
+  LocalLogOptions options = Options(dir, /*segment_bytes=*/150);
+  options.retain_age = std::chrono::hours(1);
+  auto log = *LocalLog::Open(options);
+  AppendRecords(*log, 30);  // appended at times 5000..5029 ms
+  ASSERT_TRUE(log->Sync().ok());
+  EXPECT_EQ(*log->Retain(30, 5030 + 1000), 0);             // a second later: all recent
+  EXPECT_GT(*log->Retain(30, 5030 + 3 * 3600 * 1000), 0);  // three hours later: old
+}
+
+}  // namespace
+}  // namespace cutover::log
