@@ -9,6 +9,7 @@ namespace {
 
 constexpr char kSchemaRecord = 'S';
 constexpr char kChangeRecord = 'C';
+constexpr char kCommitRecord = 'T';
 
 void PutU32(uint32_t v, std::string* out) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -176,17 +177,23 @@ void ChangeEncoder::Reset() {
   kept_.clear();
 }
 
-Result<bool> ChangeDecoder::Decode(std::string_view record, Change* change) {
+std::string CommitRecord() { return std::string(1, kCommitRecord); }
+
+Result<RecordKind> ChangeDecoder::Decode(std::string_view record, Change* change) {
   if (record.empty()) return Malformed("empty");
   const char type = record[0];
   record.remove_prefix(1);
+  if (type == kCommitRecord) {
+    if (!record.empty()) return Malformed("trailing bytes");
+    return RecordKind::kCommit;
+  }
   uint32_t id = 0;
   if (!GetU32(&record, &id)) return Malformed("shape id");
   if (type == kSchemaRecord) {
     Result<TableSchema> schema = SchemaFromJson(record);
     if (!schema.ok()) return schema.status();
     shapes_[id] = std::make_shared<const TableSchema>(std::move(*schema));
-    return false;
+    return RecordKind::kShape;
   }
   if (type != kChangeRecord) return Malformed("unknown record type");
   auto shape = shapes_.find(id);
@@ -214,7 +221,7 @@ Result<bool> ChangeDecoder::Decode(std::string_view record, Change* change) {
   if ((images & 1) != 0) CUTOVER_RETURN_IF_ERROR(GetRow(&record, &change->before.emplace()));
   if ((images & 2) != 0) CUTOVER_RETURN_IF_ERROR(GetRow(&record, &change->after.emplace()));
   if (!record.empty()) return Malformed("trailing bytes");
-  return true;
+  return RecordKind::kChange;
 }
 
 void ChangeDecoder::Reset() { shapes_.clear(); }

@@ -35,11 +35,18 @@ class ChangeEncoder {
   std::vector<std::shared_ptr<const TableSchema>> kept_;
 };
 
+// The end of a source transaction: the frame's position is where reading the source resumes
+// after it. Capture appends one after each transaction's changes, in the same append.
+std::string CommitRecord();
+
+enum class RecordKind { kShape, kChange, kCommit };
+
 class ChangeDecoder {
  public:
-  // Decodes one record. A schema record is remembered and gives false; a change record fills
-  // *change and gives true. DataLoss on a malformed record or an unknown shape.
-  Result<bool> Decode(std::string_view record, Change* change);
+  // Decodes one record. A shape record is remembered (kShape); a change record fills *change
+  // (kChange); kCommit marks a transaction's end. DataLoss on a malformed record or an unknown
+  // shape.
+  Result<RecordKind> Decode(std::string_view record, Change* change);
   void Reset();
 
  private:

@@ -57,16 +57,17 @@ TEST(ChangeCodecTest, ChangesRoundTripAndEachShapeTravelsOnce) {
 
   ChangeDecoder decoder;
   Change out;
-  EXPECT_FALSE(*decoder.Decode(records[0], &out));
-  ASSERT_TRUE(*decoder.Decode(records[1], &out));
+  EXPECT_EQ(*decoder.Decode(records[0], &out), RecordKind::kShape);
+  ASSERT_EQ(*decoder.Decode(records[1], &out), RecordKind::kChange);
   EXPECT_EQ(out.table, update.table);
   EXPECT_EQ(out.op, ChangeOp::kUpdate);
   EXPECT_EQ(out.position, update.position);
   EXPECT_EQ(out.before, update.before);
   EXPECT_EQ(out.after, update.after);
   EXPECT_EQ(out.schema->columns, orders->columns);
-  ASSERT_TRUE(*decoder.Decode(records[2], &out));
+  ASSERT_EQ(*decoder.Decode(records[2], &out), RecordKind::kChange);
   EXPECT_EQ(out.op, ChangeOp::kDelete);
+  EXPECT_EQ(*decoder.Decode(CommitRecord(), &out), RecordKind::kCommit);
   EXPECT_FALSE(out.after.has_value());
   EXPECT_EQ(out.before, remove.before);
 }
@@ -82,7 +83,7 @@ TEST(ChangeCodecTest, AChangeWhoseShapeWasNeverSeenIsDataLoss) {
   ASSERT_TRUE(encoder.Encode(insert, &records).ok());
   ChangeDecoder decoder;  // starts after the shape record
   Change out;
-  Result<bool> decoded = decoder.Decode(records[1], &out);
+  Result<RecordKind> decoded = decoder.Decode(records[1], &out);
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().message(),
             "change log record malformed: change refers to unknown shape 1");

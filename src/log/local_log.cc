@@ -162,9 +162,11 @@ Status LocalLog::Recover() {
   }
   if (pos < last.bytes) {
     if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0) return Errno("cannot truncate", last.path);
-    if (::fdatasync(fd_) != 0) return Errno("cannot sync", last.path);
     last.bytes = pos;
   }
+  // What a killed process wrote is in the page cache, not yet on disk: make it durable before
+  // anyone relies on it.
+  if (::fdatasync(fd_) != 0) return Errno("cannot sync", last.path);
   next_offset_ = durable_offset_ = written_offset_ = offset;
   return Status::Ok();
 }
@@ -185,6 +187,11 @@ Status LocalLog::StartSegment(uint64_t first_offset) {
 
 Result<uint64_t> LocalLog::Append(std::span<const LogAppend> records, int64_t time_ms) {
   std::lock_guard<std::mutex> lock(mutex_);
+  // Segments roll over between appends only, so one append's records share a segment.
+  if (segments_.back().bytes + buffer_.size() >= options_.segment_bytes) {
+    CUTOVER_RETURN_IF_ERROR(FlushBufferLocked());
+    CUTOVER_RETURN_IF_ERROR(StartSegment(next_offset_));
+  }
   const uint64_t first = next_offset_;
   for (const LogAppend& record : records) {
     std::string position = record.position.empty() ? std::string() : record.position.Encode();
@@ -192,11 +199,6 @@ Result<uint64_t> LocalLog::Append(std::span<const LogAppend> records, int64_t ti
     if (body_size > kMaxBody) {
       return Status::InvalidArgument("change log record of " + std::to_string(body_size) +
                                      " bytes is over the 1 GiB limit");
-    }
-    // A record never straddles segments: roll over before one that would cross the limit.
-    if (segments_.back().bytes + buffer_.size() >= options_.segment_bytes) {
-      CUTOVER_RETURN_IF_ERROR(FlushBufferLocked());
-      CUTOVER_RETURN_IF_ERROR(StartSegment(next_offset_));
     }
     std::string body;
     body.reserve(body_size);
@@ -215,6 +217,36 @@ Result<uint64_t> LocalLog::Append(std::span<const LogAppend> records, int64_t ti
     CUTOVER_RETURN_IF_ERROR(SyncLocked());
   }
   return first;
+}
+
+bool LocalLog::NextAppendStartsSegment() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return segments_.back().bytes + buffer_.size() >= options_.segment_bytes;
+}
+
+Status LocalLog::TruncateFrom(uint64_t offset) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  CUTOVER_RETURN_IF_ERROR(FlushBufferLocked());
+  Segment& last = segments_.back();
+  if (offset < last.first_offset || offset > next_offset_) {
+    return Status::InvalidArgument("change log can only cut records of its last segment (" +
+                                   std::to_string(last.first_offset) + ".." +
+                                   std::to_string(next_offset_) + "), not from " +
+                                   std::to_string(offset));
+  }
+  uint64_t pos = 0;
+  LogEntry entry;
+  for (uint64_t skip = last.first_offset; skip < offset; ++skip) {
+    CUTOVER_ASSIGN_OR_RETURN(uint64_t size, ReadFrame(fd_, pos, last.bytes, &entry, last.path));
+    if (size == 0) return Status::DataLoss("change log segment ends before its records");
+    pos += size;
+  }
+  if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0) return Errno("cannot truncate", last.path);
+  if (::fdatasync(fd_) != 0) return Errno("cannot sync", last.path);
+  last.bytes = pos;
+  next_offset_ = written_offset_ = offset;
+  durable_offset_ = std::min(durable_offset_, offset);
+  return Status::Ok();
 }
 
 Status LocalLog::FlushBufferLocked() {
@@ -263,6 +295,13 @@ uint64_t LocalLog::size_bytes() const {
   uint64_t total = buffer_.size();
   for (const Segment& segment : segments_) total += segment.bytes;
   return total;
+}
+
+std::vector<uint64_t> LocalLog::SegmentFirstOffsets() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<uint64_t> firsts;
+  for (const Segment& segment : segments_) firsts.push_back(segment.first_offset);
+  return firsts;
 }
 
 std::optional<LocalLog::Segment> LocalLog::SegmentForLocked(uint64_t offset) const {

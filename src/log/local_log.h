@@ -78,15 +78,23 @@ class LocalLog : public std::enable_shared_from_this<LocalLog> {
   LocalLog(const LocalLog&) = delete;
   LocalLog& operator=(const LocalLog&) = delete;
 
-  // Appends records with consecutive offsets; returns the first one's offset.
+  // Appends records with consecutive offsets, all in one segment; returns the first one's offset.
   Result<uint64_t> Append(std::span<const LogAppend> records, int64_t time_ms);
   // Makes every appended record durable (and visible to readers).
   Status Sync();
+  // True when the next Append() starts a new segment. The records of one Append() always share
+  // a segment, so a writer that starts each segment with what its readers need (the codec's
+  // shapes) checks this first.
+  bool NextAppendStartsSegment() const;
+  // Removes every record from `offset` on (capture drops a transaction whose end never reached
+  // the log). Only records of the last segment can be removed.
+  Status TruncateFrom(uint64_t offset);
 
-  uint64_t first_offset() const;    // the oldest record kept
-  uint64_t next_offset() const;     // the offset the next append gets
-  uint64_t durable_offset() const;  // records below it are durable
-  uint64_t size_bytes() const;      // of every segment kept
+  uint64_t first_offset() const;                      // the oldest record kept
+  uint64_t next_offset() const;                       // the offset the next append gets
+  uint64_t durable_offset() const;                    // records below it are durable
+  uint64_t size_bytes() const;                        // of every segment kept
+  std::vector<uint64_t> SegmentFirstOffsets() const;  // oldest first
 
   // A reader starting at `offset` (first_offset() <= offset <= next_offset()).
   Result<std::unique_ptr<LogReader>> Read(uint64_t offset);

@@ -194,5 +194,35 @@ TEST(LocalLogTest, RetentionByAgeKeepsRecentAppliedSegments) {
   EXPECT_GT(*log->Retain(30, 5030 + 3 * 3600 * 1000), 0);  // three hours later: old
 }
 
+TEST(LocalLogTest, TruncateFromCutsTheLastSegmentsTailOnly) {
+  TempDir dir;
+  auto log = *LocalLog::Open(Options(dir, /*segment_bytes=*/150));
+  AppendRecords(*log, 12);
+  ASSERT_TRUE(log->Sync().ok());
+  std::vector<uint64_t> firsts = log->SegmentFirstOffsets();
+  ASSERT_GT(firsts.size(), 1u);
+  Status inside_old = log->TruncateFrom(firsts.back() - 1);
+  EXPECT_EQ(inside_old.code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(log->TruncateFrom(firsts.back() + 1).ok()) << "one record of the last segment kept";
+  EXPECT_EQ(log->next_offset(), firsts.back() + 1);
+  AppendRecords(*log, 2);  // offsets continue where the cut was
+  ASSERT_TRUE(log->Sync().ok());
+  EXPECT_EQ(ReadAll(*log, 0).size(), firsts.back() + 3);
+}
+
+TEST(LocalLogTest, OneAppendNeverStraddlesTwoSegments) {
+  TempDir dir;
+  auto log = *LocalLog::Open(Options(dir, /*segment_bytes=*/100));
+  std::vector<std::string> payloads(10, std::string(40, 'x'));
+  std::vector<LogAppend> batch;
+  for (const std::string& payload : payloads) batch.push_back(LogAppend{payload, At(1)});
+  EXPECT_FALSE(log->NextAppendStartsSegment());
+  ASSERT_TRUE(log->Append(batch, 1).ok());  // 10 records over the 100-byte limit: one segment
+  EXPECT_EQ(log->SegmentFirstOffsets(), (std::vector<uint64_t>{0}));
+  EXPECT_TRUE(log->NextAppendStartsSegment());
+  ASSERT_TRUE(log->Append(batch, 2).ok());
+  EXPECT_EQ(log->SegmentFirstOffsets(), (std::vector<uint64_t>{0, 10}));
+}
+
 }  // namespace
 }  // namespace cutover::log
