@@ -154,6 +154,22 @@ void CheckKafkaTopics(const Spec& spec, Fields& root) {
                       "of its own");
 }
 
+// A DynamoDB target takes its table names from the mapping file (sources.<table>.table), so a
+// `rename` would be silently ignored; refuse it instead.
+void CheckRenameOnDynamoDb(const Spec& spec, Fields& root) {
+  if (spec.target.kind != TargetKind::kDynamoDB) return;
+  const YAML::Node* list = root.Get("tables");
+  if (list == nullptr || !list->IsSequence()) return;
+  for (size_t index = 0; index < spec.tables.size() && index < list->size(); ++index) {
+    if (spec.tables[index].rename.empty()) continue;
+    const YAML::Node entry = (*list)[index];
+    root.diag().Add(spec_internal::PlaceOf(entry["rename"]),
+                    spec_internal::IndexPath("tables", index) + ".rename",
+                    "not used by a dynamodb target; remove it and name the DynamoDB table in "
+                    "the mapping file instead (sources.<schema.table>.table)");
+  }
+}
+
 std::string SlotName(const std::string& name) {
   std::string slot = "cutover_" + name;
   for (char& c : slot) {
@@ -205,6 +221,7 @@ void ParseSections(Fields& root, const ParseContext& context, Spec* spec) {
   root.ReportUnknown();
   if (endpoints_valid) CheckTargetIsNotSource(*spec, root);
   if (!spec->name.empty()) CheckKafkaTopics(*spec, root);
+  CheckRenameOnDynamoDb(*spec, root);
 }
 
 }  // namespace

@@ -223,6 +223,12 @@ std::vector<ErrorCase> Cases() {
        "target.dynamodb)\n"
        "target.user: not used by a dynamodb target; remove it (DynamoDB settings go under "
        "target.dynamodb)"},
+      {"RenameOnDynamoDbTarget",
+       std::string(kName) + kSource +
+           "target: {kind: dynamodb}\n"
+           "tables: [{match: shop.orders, rename: orders_v2}, {match: shop.*}]\n",
+       "tables[0].rename: not used by a dynamodb target; remove it and name the DynamoDB table "
+       "in the mapping file instead (sources.<schema.table>.table)"},
       {"DynamoDbBlockOnSqlTarget",
        std::string(kName) + kSource + kTables +
            "target: {kind: mariadb, user: cutover, dynamodb: {region: us-east-1}}\n",

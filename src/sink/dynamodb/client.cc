@@ -135,6 +135,10 @@ Result<Json> Client::Call(std::string_view action, const Json& request) {
     return Status::InvalidArgument(std::string(action) +
                                    ": request is not valid UTF-8: " + e.what());
   }
+  return CallBody(action, body);
+}
+
+Result<Json> Client::CallBody(std::string_view action, const std::string& body) {
   Status last;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) Backoff(attempt - 1);

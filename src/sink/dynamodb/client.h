@@ -51,6 +51,9 @@ class Client {
   // are retried with full-jitter backoff up to max_attempts, then ResourceExhausted/Unavailable.
   // Other errors are classified (see ClassifyError) and returned at once.
   Result<Json> Call(std::string_view action, const Json& request);
+  // As Call, with the request body already serialized (the bulk path writes its JSON text
+  // directly instead of building a JSON tree only to print it).
+  Result<Json> CallBody(std::string_view action, const std::string& body);
 
   // Sleeps the full-jitter backoff for retry number `attempt` (0-based): uniform in
   // [0, min(max_backoff, base * 2^attempt)].

@@ -88,16 +88,19 @@ Status ExecuteInOrder(Client& client, std::span<const ItemOp> ops) {
   return Status::Ok();
 }
 
-Status ExecuteBulk(Client& client, std::span<const ItemOp> ops, int parallelism) {
+Status ExecuteBulk(Client& client, std::vector<ItemOp> ops, int parallelism) {
   std::map<std::string, std::vector<WriteRequest>> batches;  // by table
   std::vector<const ItemOp*> updates;
-  for (const ItemOp& op : ops) {
+  for (ItemOp& op : ops) {
     if (op.kind == ItemOp::Kind::kUpdate) {
       updates.push_back(&op);
       continue;
     }
     bool is_delete = op.kind == ItemOp::Kind::kDelete;
-    batches[op.table].push_back({is_delete, is_delete ? op.key : op.item, op.source});
+    std::vector<WriteRequest>& requests = batches[op.table];
+    if (requests.empty()) requests.reserve(ops.size());
+    requests.push_back(
+        {is_delete, is_delete ? std::move(op.key) : std::move(op.item), std::move(op.source)});
   }
   for (auto& [table, requests] : batches) {
     CUTOVER_RETURN_IF_ERROR(BatchWrite(client, table, std::move(requests), parallelism));

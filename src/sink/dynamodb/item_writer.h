@@ -3,6 +3,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "cutover/mapping.h"
 
@@ -11,8 +12,9 @@
 namespace cutover::dynamodb {
 
 // Full load: puts and deletes go through BatchWriteItem, updates through parallel UpdateItem
-// calls. Order between ops is not kept: the ops must touch distinct items.
-Status ExecuteBulk(Client& client, std::span<const ItemOp> ops, int parallelism);
+// calls. Order between ops is not kept: the ops must touch distinct items. Takes the ops so
+// that their items move into the batches instead of being copied.
+Status ExecuteBulk(Client& client, std::vector<ItemOp> ops, int parallelism);
 
 // Apply: executes ops one after the other, each acknowledged before the next starts, so the
 // item ends as the last op left it.

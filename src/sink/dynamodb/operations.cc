@@ -64,18 +64,42 @@ size_t ValueSize(const Json& value) {
   return size;
 }
 
-Json RequestJson(const WriteRequest& request) {
-  if (request.is_delete) return {{"DeleteRequest", {{"Key", request.item}}}};
-  return {{"PutRequest", {{"Item", request.item}}}};
+// The BatchWriteItem body for `requests` (PutRequest/DeleteRequest objects, or the same
+// objects given as the server's UnprocessedItems array), printed straight into the text: the
+// full load sends millions of items, and building a JSON tree around each one only to print it
+// cost more CPU than the rest of the write path.
+Result<std::string> BatchBody(const std::string& table, std::span<const WriteRequest> batch,
+                              const Json* unprocessed) {
+  std::string body = R"({"RequestItems":{)" + Json(table).dump() + ":";
+  try {
+    if (unprocessed != nullptr) {
+      body += unprocessed->dump(-1, ' ', false, Json::error_handler_t::strict);
+    } else {
+      body += '[';
+      for (const WriteRequest& request : batch) {
+        body += request.is_delete ? R"({"DeleteRequest":{"Key":)" : R"({"PutRequest":{"Item":)";
+        body += request.item.dump(-1, ' ', false, Json::error_handler_t::strict);
+        body += "}},";
+      }
+      if (body.back() == ',') body.pop_back();
+      body += ']';
+    }
+  } catch (const Json::exception& e) {
+    return Status::InvalidArgument(std::string("BatchWriteItem: request is not valid UTF-8: ") +
+                                   e.what());
+  }
+  body += "}}";
+  return body;
 }
 
 // Writes one batch (at most 25 requests) until nothing is unprocessed.
 Status WriteBatch(Client& client, const std::string& table, std::span<const WriteRequest> batch) {
-  Json pending = Json::array();
-  for (const WriteRequest& request : batch) pending.push_back(RequestJson(request));
+  Json pending;  // null until the server leaves items unprocessed
   for (int round = 0; round < kMaxBatchRounds; ++round) {
     if (round > 0) client.Backoff(std::min(round - 1, 8));
-    Result<Json> response = client.Call("BatchWriteItem", {{"RequestItems", {{table, pending}}}});
+    Result<std::string> body = BatchBody(table, batch, pending.is_null() ? nullptr : &pending);
+    Result<Json> response =
+        body.ok() ? client.CallBody("BatchWriteItem", *body) : Result<Json>(body.status());
     if (!response.ok()) {
       std::string sources;
       for (const WriteRequest& request : batch) {
@@ -84,11 +108,11 @@ Status WriteBatch(Client& client, const std::string& table, std::span<const Writ
       }
       return response.status().WithContext("table " + table + " (batch with " + sources + ")");
     }
-    const Json& unprocessed = (*response)["UnprocessedItems"];
+    Json& unprocessed = (*response)["UnprocessedItems"];
     if (!unprocessed.is_object() || !unprocessed.contains(table) || unprocessed[table].empty()) {
       return Status::Ok();
     }
-    pending = unprocessed[table];
+    pending = std::move(unprocessed[table]);
   }
   return Status::ResourceExhausted("table " + table + ": UnprocessedItems still left after " +
                                    std::to_string(kMaxBatchRounds) + " rounds");

@@ -24,7 +24,7 @@ class DynamoDbWriter : public TableWriter {
       CUTOVER_ASSIGN_OR_RETURN(std::vector<ItemOp> row_ops, mapping_.MapRow(schema_, row));
       for (ItemOp& op : row_ops) ops.push_back(std::move(op));
     }
-    return ExecuteBulk(client_, ops, parallelism_);
+    return ExecuteBulk(client_, std::move(ops), parallelism_);
   }
 
  private:
