@@ -14,6 +14,10 @@ if(CUTOVER_SANITIZE)
   # GCC 12 reports false -Wmaybe-uninitialized inside libstdc++ (<regex>, std::function) once the
   # sanitizers instrument the code; the plain build keeps the warning.
   add_compile_options(-Wno-maybe-uninitialized)
+  # -O1 -g1 (line tables, so reports still say file:line) after the build type's -O2 -g: a
+  # sanitized translation unit then compiles ~2.5x faster (src/pipeline/copier.cc: 33 s vs
+  # 82 s), which keeps the CI run well inside its time budget. The last -O/-g given wins.
+  add_compile_options(-O1 -g1)
 endif()
 
 # cutover_library(<name> SOURCES ... [DEPS ...] [SYSTEM_DEPS ...])
