@@ -102,5 +102,30 @@ TEST(AppendCopyRowTest, EscapesTabsNewlinesBackslashesAndNulls) {
             "contains");
 }
 
+TEST(AppendCopyRowTest, FastPathsWriteWhatPostgresTextWrites) {
+  TableSchema schema;
+  schema.id = TableId{"s", "t"};
+  schema.columns = {Column{"i", Type("bigint(20)"), true},
+                    Column{"u", Type("bigint(20) unsigned"), true},
+                    Column{"t", Type("varchar(10)", "utf8mb4", "utf8mb4_bin"), true},
+                    Column{"l", Type("varchar(10)", "latin1", "latin1_swedish_ci"), true}};
+  Row row{{Value::Int(INT64_MIN), Value::UInt(UINT64_MAX), Value::Str("caf\xc3\xa9\t"),
+           Value::Str("caf\xe9", Charset::kLatin1)},
+          {}};
+  std::string expected;
+  ValueAdjustments adjustments;
+  for (size_t idx = 0; idx < row.values.size(); ++idx) {
+    if (idx > 0) expected += '\t';
+    auto text = PostgresText(schema.columns[idx].type, row.values[idx], &adjustments);
+    ASSERT_TRUE(text.ok());
+    for (char c : **text) expected += c == '\t' ? std::string("\\t") : std::string(1, c);
+  }
+  expected += '\n';
+  std::string out;
+  ASSERT_TRUE(AppendCopyRow(schema, row, &out, &adjustments).ok());
+  EXPECT_EQ(out, expected);
+  EXPECT_EQ(out, "-9223372036854775808\t18446744073709551615\tcaf\xc3\xa9\\t\tcaf\xc3\xa9\n");
+}
+
 }  // namespace
 }  // namespace cutover::postgres
