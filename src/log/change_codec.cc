@@ -179,6 +179,10 @@ void ChangeEncoder::Reset() {
 
 std::string CommitRecord() { return std::string(1, kCommitRecord); }
 
+bool IsShapeRecord(std::string_view record) {
+  return !record.empty() && record[0] == kSchemaRecord;
+}
+
 Result<RecordKind> ChangeDecoder::Decode(std::string_view record, Change* change) {
   if (record.empty()) return Malformed("empty");
   const char type = record[0];

@@ -41,6 +41,9 @@ std::string CommitRecord();
 
 enum class RecordKind { kShape, kChange, kCommit };
 
+// True for a shape record (cheap: looks at the first byte only).
+bool IsShapeRecord(std::string_view record);
+
 class ChangeDecoder {
  public:
   // Decodes one record. A shape record is remembered (kShape); a change record fills *change
