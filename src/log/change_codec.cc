@@ -183,6 +183,10 @@ bool IsShapeRecord(std::string_view record) {
   return !record.empty() && record[0] == kSchemaRecord;
 }
 
+bool IsCommitRecord(std::string_view record) {
+  return !record.empty() && record[0] == kCommitRecord;
+}
+
 Result<RecordKind> ChangeDecoder::Decode(std::string_view record, Change* change) {
   if (record.empty()) return Malformed("empty");
   const char type = record[0];

@@ -41,8 +41,9 @@ std::string CommitRecord();
 
 enum class RecordKind { kShape, kChange, kCommit };
 
-// True for a shape record (cheap: looks at the first byte only).
+// True for a shape / commit record (cheap: look at the first byte only).
 bool IsShapeRecord(std::string_view record);
+bool IsCommitRecord(std::string_view record);
 
 class ChangeDecoder {
  public:

@@ -103,7 +103,7 @@ Result<Position> RecoverCapturePosition(log::LocalLog& log, const Position& star
     while (true) {
       CUTOVER_ASSIGN_OR_RETURN(std::optional<log::LogEntry> entry, reader->Next());
       if (!entry) break;
-      if (entry->payload == log::CommitRecord()) {
+      if (log::IsCommitRecord(entry->payload)) {
         last_commit = entry->offset;
         position = entry->position;
       }

@@ -16,10 +16,11 @@
 
 #include "cutover/tail.h"
 
-#include "log/change_codec.h"
+#include "log/change_reader.h"
 #include "log/local_log.h"
 #include "source/mysql/connection.h"
 #include "state/test_support.h"
+#include "support/connection_spec.h"
 #include "support/servers.h"
 
 namespace cutover {
@@ -28,14 +29,7 @@ namespace {
 constexpr int kTransactions = 150;
 constexpr int kCuts = 12;
 
-ConnectionSpec ConnectionFor(const testing::ServerInfo& server) {
-  ConnectionSpec spec;
-  spec.host = server.host;
-  spec.port = server.port;
-  spec.user = server.user;
-  spec.password = Secret{"test", server.password};
-  return spec;
-}
+using testing::ConnectionFor;
 
 using Transactions = std::vector<std::vector<std::string>>;  // row changes as `tail` prints them
 
@@ -64,29 +58,25 @@ class Reference : public binlog::EventSink {
 };
 
 // The log's transactions, and the GTID seqno of its last commit record.
-Transactions ReadLog(log::LocalLog& log, uint64_t* last_seqno) {
+Transactions ReadLog(const std::shared_ptr<log::LocalLog>& log, uint64_t* last_seqno) {
   Transactions out;
-  auto reader = log.Read(log.first_offset());
-  EXPECT_TRUE(reader.ok());
+  auto reader = log::ChangeReader::Open(log, log->first_offset());
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
   if (!reader.ok()) return out;
-  log::ChangeDecoder decoder;
   std::vector<std::string> current;
   Change change;
   while (true) {
-    auto entry = (*reader)->Next();
-    EXPECT_TRUE(entry.ok()) << entry.status().ToString();
-    if (!entry.ok() || !entry->has_value()) break;
-    auto kind = decoder.Decode((*entry)->payload, &change);
-    EXPECT_TRUE(kind.ok()) << kind.status().ToString();
-    if (!kind.ok()) break;
-    if (*kind == log::RecordKind::kChange && change.op != ChangeOp::kSchema) {
-      current.push_back(ChangeToJsonLine(change));
-    } else if (*kind == log::RecordKind::kCommit) {
-      if (!current.empty()) out.push_back(std::move(current));
-      current.clear();
-      std::optional<Gtid> gtid = (*entry)->position.gtid().Find(0);
-      if (last_seqno != nullptr && gtid) *last_seqno = gtid->seqno;
+    auto record = (*reader)->Next(&change);
+    EXPECT_TRUE(record.ok()) << record.status().ToString();
+    if (!record.ok() || !record->has_value()) break;
+    if ((*record)->kind == log::RecordKind::kChange) {
+      if (change.op != ChangeOp::kSchema) current.push_back(ChangeToJsonLine(change));
+      continue;
     }
+    if (!current.empty()) out.push_back(std::move(current));
+    current.clear();
+    std::optional<Gtid> gtid = (*record)->position.gtid().Find(0);
+    if (last_seqno != nullptr && gtid) *last_seqno = gtid->seqno;
   }
   EXPECT_TRUE(current.empty()) << "the log ends inside a transaction";
   return out;
@@ -206,7 +196,7 @@ TEST_F(CaptureTest, StoppedAndCrashedCaptureLeavesEveryTransactionOnceInTheLog) 
       for (int i = 0; i < 600 && !caught_up; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         uint64_t last = 0;
-        ReadLog(**log, &last);
+        ReadLog(*log, &last);
         if (last >= end) caught_up = true;
       }
       stop = true;
@@ -218,7 +208,7 @@ TEST_F(CaptureTest, StoppedAndCrashedCaptureLeavesEveryTransactionOnceInTheLog) 
     ASSERT_TRUE(caught_up.load()) << "capture did not reach seqno " << end;
 
     uint64_t last = 0;
-    Transactions captured = ReadLog(**log, &last);
+    Transactions captured = ReadLog(*log, &last);
     Reference reference(end);
     mysql::BinlogStream stream(Options(start));
     Status read = stream.Run(&reference);

@@ -65,7 +65,10 @@ class MysqlTableWriter : public TableWriter {
                                   KeyRangePredicate(plan_.schema, bounds)))
             .status());
     if (rows.empty()) return Status::Ok();
-    if (bulk_ != nullptr && WriteBulk(rows)) return CheckWarnings();
+    if (bulk_ != nullptr) {
+      CUTOVER_ASSIGN_OR_RETURN(bool written, WriteBulk(rows));
+      if (written) return CheckWarnings();
+    }
     size_t next_row = 0;
     auto next = [&](std::string* piece) {
       piece->clear();
@@ -80,7 +83,7 @@ class MysqlTableWriter : public TableWriter {
 
   // Writes `rows` by bulk REPLACE in groups of at most kBulkBytes; false (nothing written) when
   // a row is too large for one group, which LOAD DATA then streams instead.
-  bool WriteBulk(std::span<const Row> rows) {
+  Result<bool> WriteBulk(std::span<const Row> rows) {
     std::vector<size_t> group_ends;
     size_t group_bytes = 0;
     for (size_t idx = 0; idx < rows.size(); ++idx) {
@@ -93,16 +96,11 @@ class MysqlTableWriter : public TableWriter {
       group_bytes += bytes;
     }
     group_ends.push_back(rows.size());
-    bulk_status_ = Status::Ok();
     size_t begin = 0;
     for (size_t end : group_ends) {
       std::span<const Row> group = rows.subspan(begin, end - begin);
       FillBulkColumns(plan_.schema, group, &columns_);
-      Result<uint64_t> written = bulk_->Execute(columns_, group.size());
-      if (!written.ok()) {
-        bulk_status_ = written.status();
-        return true;
-      }
+      CUTOVER_RETURN_IF_ERROR(bulk_->Execute(columns_, group.size()).status());
       begin = end;
     }
     return true;
@@ -111,7 +109,6 @@ class MysqlTableWriter : public TableWriter {
   // LOAD DATA LOCAL turns bad values into warnings (truncated, out of range, invalid); a
   // chunk with any of them is refused rather than stored altered.
   Status CheckWarnings() {
-    if (!bulk_status_.ok()) return std::exchange(bulk_status_, Status::Ok());
     if (connection_->WarningCount() == 0) return Status::Ok();
     CUTOVER_ASSIGN_OR_RETURN(QueryResult warnings, connection_->Query("SHOW WARNINGS LIMIT 3"));
     for (const SqlRow& row : warnings.rows) {
@@ -131,7 +128,6 @@ class MysqlTableWriter : public TableWriter {
 
   // Reused across chunks
   std::vector<BulkColumn> columns_;
-  Status bulk_status_;
 };
 
 class MysqlSink : public Sink {
