@@ -6,6 +6,7 @@
 # TEXT, ENUM and BIGINT UNSIGNED columns. Each tool runs under GNU time (wall s, peak RSS).
 # Figures and the command: docs/benchmarks.md.
 #   bench/copy.sh [BUILD_DIR]    (BUILD_DIR default <checkout>/build; must have built `cutover`)
+# CUTOVER_BENCH_ONLY=mariadb or =postgres runs one of the two comparisons.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +15,7 @@ cutover="$build/tools/cutover/cutover"
 rows="${CUTOVER_BENCH_ROWS:-1000000}"
 wide_rows="${CUTOVER_BENCH_WIDE_ROWS:-200000}"
 workers="${CUTOVER_BENCH_WORKERS:-4}"
+only="${CUTOVER_BENCH_ONLY:-}"
 src_port="${CUTOVER_TEST_MARIADB_SOURCE_PORT:-13306}"
 dst_port="${CUTOVER_TEST_MARIADB_TARGET_PORT:-13307}"
 pg_port="${CUTOVER_TEST_POSTGRES_TARGET_PORT:-15433}"
@@ -27,12 +29,22 @@ trap 'rm -rf "$work"' EXIT
 src() { mariadb -h127.0.0.1 -P"$src_port" -ucutover -p"$PW" --batch --skip-column-names "$@"; }
 dst() { mariadb -h127.0.0.1 -P"$dst_port" -ucutover -p"$PW" --batch --skip-column-names "$@"; }
 pg() { psql -h127.0.0.1 -p"$pg_port" -Ucutover -d cutover_test -qAt "$@"; }
-timed() {  # timed NAME COMMAND...: prints "NAME wall_s peak_rss_mib"
-  local name="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/$name.log" 2>&1 ||
+# CPU seconds a server has used so far: its own and that of its children that ended (PostgreSQL
+# runs a process per connection; the postmaster collects their time when they exit).
+server_cpu() {
+  local pid; pid="$(cat "$root/.run/$1/pid")"
+  awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / t }' \
+    "/proc/$pid/stat"
+}
+timed() {  # timed NAME SOURCE TARGET COMMAND...: prints wall s, peak RSS MiB, CPU s of tool and servers
+  local name="$1" source="$2" target="$3"; shift 3
+  local s0 t0; s0="$(server_cpu "$source")"; t0="$(server_cpu "$target")"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >"$work/$name.log" 2>&1 ||
     { echo "$name failed:" >&2; tail -20 "$work/$name.log" >&2; return 1; }
-  read -r wall rss <"$work/time"
-  echo "$name $wall $((rss / 1024))"
+  read -r wall rss user sys <"$work/time"
+  printf '%s %s s, %s MiB; CPU s: tool %.1f, %s %.1f, %s %.1f\n' "$name" "$wall" "$((rss / 1024))" \
+    "$(echo "$user + $sys" | bc)" "$source" "$(echo "$(server_cpu "$source") - $s0" | bc)" \
+    "$target" "$(echo "$(server_cpu "$target") - $t0" | bc)"
 }
 
 # --- the dataset ------------------------------------------------------------------------------
@@ -65,23 +77,27 @@ YAML
 }
 
 # --- MariaDB -> MariaDB -------------------------------------------------------------------------
+if [[ "$only" != postgres ]]; then
 for db in bench_cutover bench_myloader bench_dump; do dst -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"; done
 spec bench-mariadb "{kind: mariadb, host: 127.0.0.1, port: $dst_port, user: cutover, password_env: PW, database: bench_cutover}"
-timed cutover_mariadb "$cutover" copy "$work/bench-mariadb.yaml" --quiet
-timed mydumper mydumper -h 127.0.0.1 -P "$src_port" -u cutover -p "$PW" -B bench_copy \
+timed cutover_mariadb mariadb-source mariadb-target "$cutover" copy "$work/bench-mariadb.yaml" --quiet
+timed mydumper mariadb-source mariadb-target mydumper -h 127.0.0.1 -P "$src_port" -u cutover -p "$PW" -B bench_copy \
   -t "$workers" --rows 100000 -o "$work/dump"
-timed myloader myloader -h 127.0.0.1 -P "$dst_port" -u cutover -p "$PW" -B bench_myloader \
+timed myloader mariadb-source mariadb-target myloader -h 127.0.0.1 -P "$dst_port" -u cutover -p "$PW" -B bench_myloader \
   -s bench_copy -t "$workers" -d "$work/dump"
-timed mysqldump bash -c "mariadb-dump -h127.0.0.1 -P$src_port -ucutover -p$PW --single-transaction \
+timed mysqldump mariadb-source mariadb-target bash -c "mariadb-dump -h127.0.0.1 -P$src_port -ucutover -p$PW --single-transaction \
   bench_copy | mariadb -h127.0.0.1 -P$dst_port -ucutover -p$PW bench_dump"
 for db in bench_cutover bench_myloader bench_dump; do
   echo "$db rows: $(dst -e "SELECT (SELECT COUNT(*) FROM $db.sbtest1)+(SELECT COUNT(*) FROM $db.sbtest2)+(SELECT COUNT(*) FROM $db.sbtest3)+(SELECT COUNT(*) FROM $db.sbtest4)+(SELECT COUNT(*) FROM $db.wide)")"
 done
 
+fi
+
 # --- MariaDB -> PostgreSQL ------------------------------------------------------------------------
+if [[ "$only" != mariadb ]]; then
 pg -c "DROP SCHEMA IF EXISTS bench_copy CASCADE"
 spec bench-postgres "{kind: postgres, host: 127.0.0.1, port: $pg_port, user: cutover, password_env: PW, database: cutover_test}"
-timed cutover_postgres "$cutover" copy "$work/bench-postgres.yaml" --quiet
+timed cutover_postgres mariadb-source postgres-target "$cutover" copy "$work/bench-postgres.yaml" --quiet
 echo "cutover postgres rows: $(pg -c "SELECT (SELECT COUNT(*) FROM bench_copy.sbtest1)+(SELECT COUNT(*) FROM bench_copy.wide)") (sbtest1 + wide)"
 pg -c "DROP SCHEMA IF EXISTS bench_copy CASCADE"
 # pgloader's defaults exhaust its 1 GiB SBCL heap on this dataset; smaller batches fit.
@@ -91,7 +107,8 @@ LOAD DATABASE
   INTO postgresql://cutover:$PW@127.0.0.1:$pg_port/cutover_test
   WITH workers = $workers, concurrency = 1, prefetch rows = 10000, batch rows = 10000;
 LOAD
-timed pgloader pgloader --no-ssl-cert-verification "$work/pgloader.load"
+timed pgloader mariadb-source postgres-target pgloader --no-ssl-cert-verification "$work/pgloader.load"
 echo "pgloader rows: $(pg -c "SELECT (SELECT COUNT(*) FROM bench_copy.sbtest1)+(SELECT COUNT(*) FROM bench_copy.wide)") (sbtest1 + wide)"
 pg -c "DROP SCHEMA IF EXISTS bench_copy CASCADE"
+fi
 for db in bench_cutover bench_myloader bench_dump; do dst -e "DROP DATABASE IF EXISTS $db"; done

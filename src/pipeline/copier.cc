@@ -135,11 +135,9 @@ Result<StoredTablePlan> Copier::LoadOrPlanRanges(TableJob& job) {
   plan.created = job.plan.created;
   int ranges = RangeCount(job.source.rows_estimate, spec_.parallelism.chunk_rows,
                           spec_.parallelism.copy_workers);
-  if (ranges > 1) {
-    int64_t step = std::max<int64_t>(job.source.rows_estimate / ranges, 1);
-    CUTOVER_ASSIGN_OR_RETURN(plan.boundaries,
-                             mysql::SampleKeyBoundaries(*source_, job.narrowed, step, ranges - 1));
-  }
+  CUTOVER_ASSIGN_OR_RETURN(plan.boundaries, mysql::PlanKeyBoundaries(*source_, job.narrowed,
+                                                                     job.source.rows_estimate,
+                                                                     ranges));
   CUTOVER_RETURN_IF_ERROR(state_->SetMeta(key, plan.ToJson()));
   return plan;
 }

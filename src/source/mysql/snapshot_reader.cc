@@ -39,6 +39,72 @@ Result<ChunkRows> ReadChunk(Connection& connection, const TableSchema& schema,
   return chunk;
 }
 
+namespace {
+
+// An integer key as an unsigned number in the same order (signed values offset by 2^63), so
+// the arithmetic of a split never overflows.
+constexpr uint64_t kSignBit = uint64_t{1} << 63;
+
+uint64_t OrderedBits(const Value& value) {
+  return value.kind() == ValueKind::kUInt ? value.as_uint()
+                                          : static_cast<uint64_t>(value.as_int()) ^ kSignBit;
+}
+
+Value FromOrderedBits(ValueKind kind, uint64_t bits) {
+  return kind == ValueKind::kUInt ? Value::UInt(bits)
+                                  : Value::Int(static_cast<int64_t>(bits ^ kSignBit));
+}
+
+// The smallest and largest value of the single integer key column as OrderedBits; nullopt for
+// an empty table. Two index dives: no rows are read.
+Result<std::optional<std::pair<uint64_t, uint64_t>>> IntegerKeyBounds(Connection& connection,
+                                                                     const TableSchema& schema) {
+  const Column& column = schema.columns[schema.key[0]];
+  CUTOVER_ASSIGN_OR_RETURN(
+      QueryResult result,
+      connection.Query(fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}",
+                                   QuoteIdentifier(column.name),
+                                   QuoteQualified(schema.id.schema, schema.id.name))));
+  std::optional<std::pair<uint64_t, uint64_t>> bounds;
+  if (result.rows.empty() || !result.rows[0][0] || !result.rows[0][1]) return bounds;
+  CUTOVER_ASSIGN_OR_RETURN(Value low, ParseCell(schema, column, result.rows[0][0]));
+  CUTOVER_ASSIGN_OR_RETURN(Value high, ParseCell(schema, column, result.rows[0][1]));
+  bounds.emplace(OrderedBits(low), OrderedBits(high));
+  return bounds;
+}
+
+}  // namespace
+
+Result<std::vector<Key>> PlanKeyBoundaries(Connection& connection, const TableSchema& schema,
+                                           int64_t rows_estimate, int ranges) {
+  if (ranges <= 1 || rows_estimate <= 0) return std::vector<Key>{};
+  ValueKind kind = schema.key.size() == 1 ? schema.columns[schema.key[0]].type.value_kind()
+                                          : ValueKind::kNull;
+  if (kind == ValueKind::kInt || kind == ValueKind::kUInt) {
+    CUTOVER_ASSIGN_OR_RETURN(auto bounds, IntegerKeyBounds(connection, schema));
+    if (!bounds) return std::vector<Key>{};
+    auto [low, high] = *bounds;
+    uint64_t span = high - low;
+    if (span / 4 < static_cast<uint64_t>(rows_estimate)) {
+      auto count = static_cast<uint64_t>(ranges);
+      std::vector<Key> boundaries;
+      uint64_t previous = low;
+      for (uint64_t index = 1; index < count; ++index) {
+        // low + span * index / count without overflow: span % count < count is small.
+        uint64_t boundary = low + span / count * index + span % count * index / count;
+        if (boundary <= previous) continue;
+        Key key;
+        key.values.push_back(FromOrderedBits(kind, boundary));
+        boundaries.push_back(std::move(key));
+        previous = boundary;
+      }
+      return boundaries;
+    }
+  }
+  return SampleKeyBoundaries(connection, schema, std::max<int64_t>(rows_estimate / ranges, 1),
+                             ranges - 1);
+}
+
 Result<std::vector<Key>> SampleKeyBoundaries(Connection& connection, const TableSchema& schema,
                                              int64_t step, int max_boundaries) {
   std::vector<Key> boundaries;

@@ -28,6 +28,14 @@ struct ChunkRows {
 Result<ChunkRows> ReadChunk(Connection& connection, const TableSchema& schema,
                             const ChunkSelect& select);
 
+// Keys splitting the table into `ranges` ranges of about equal rows (fewer for a small table):
+// for a single integer key whose values are dense enough (MAX - MIN under 4 x the estimated
+// rows), equal steps between MIN and MAX, found through the index ends alone; otherwise
+// SampleKeyBoundaries, which reads the key of every row once. The split only balances the work:
+// every range is read by keyset pagination, so an uneven split costs time, never rows.
+Result<std::vector<Key>> PlanKeyBoundaries(Connection& connection, const TableSchema& schema,
+                                           int64_t rows_estimate, int ranges);
+
 // Up to `max_boundaries` keys splitting the table into ranges of about `step` rows: the key of
 // row step, 2*step, ... in key order (one scan of the key). Fewer when the table is smaller.
 Result<std::vector<Key>> SampleKeyBoundaries(Connection& connection, const TableSchema& schema,
