@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct CopyOptions {
   // anything else one plain line per active table every `progress_interval`.
   FILE* progress = nullptr;
   std::chrono::milliseconds progress_interval{10000};
+  // Called once P0 is known and stored (the first run takes it, reruns read it back), before
+  // any row is read: `cutover run` starts capturing the binlog from there, so the source keeps
+  // every change the copy may miss. An error stops the copy with it. May be empty.
+  std::function<Status(const Position& start)> on_start_position;
 };
 
 struct TableCopyReport {

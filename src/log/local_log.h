@@ -30,7 +30,7 @@ struct LocalLogOptions {
   std::chrono::milliseconds sync_every{200};
   size_t write_buffer_bytes = 1u << 20;   // appends are written to the file in batches
   uint64_t retain_bytes = 8ull << 30;     // applied data kept for replay, at most
-  std::chrono::hours retain_age{7 * 24};  // applied data kept for replay, at most this old
+  std::chrono::seconds retain_age{7 * 24 * 3600};  // applied data kept, at most this old
 };
 
 struct LogAppend {

@@ -39,6 +39,26 @@ class BoundedQueue {
     return item;
   }
 
+  // Like Pop, but waits at most `timeout`: nullopt when nothing arrived in time (or the queue
+  // is closed and drained: see closed()).
+  template <typename Duration>
+  std::optional<T> PopFor(Duration timeout) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
+    return PopLocked();
+  }
+
+  // The next item if one is queued, without waiting.
+  std::optional<T> TryPop() {
+    std::lock_guard lock(mutex_);
+    return PopLocked();
+  }
+
+  bool closed() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
   void Close() {
     std::lock_guard lock(mutex_);
     closed_ = true;
@@ -47,9 +67,17 @@ class BoundedQueue {
   }
 
  private:
+  std::optional<T> PopLocked() {
+    if (items_.empty()) return std::nullopt;
+    T item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+
   const size_t capacity_;
   // Guards items_ and closed_.
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
   std::deque<T> items_;

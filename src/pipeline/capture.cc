@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/test_hooks.h"
+
 namespace cutover::pipeline {
 namespace {
 
@@ -53,6 +55,7 @@ class CaptureSink : public binlog::EventSink {
       records.push_back(log::LogAppend{payloads_[i], positions_[i]});
     }
     CUTOVER_RETURN_IF_ERROR(log_->Append(records, NowMs()).status());
+    TEST_PausePoint("capture_appended");
     last_append_ = std::chrono::steady_clock::now();
     empty_commit_.reset();
     ++stats_->transactions;

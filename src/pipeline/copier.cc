@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "pipeline/state_options.h"
 #include "pipeline/test_hooks.h"
 #include "source/mysql/snapshot_position.h"
 #include "source/mysql/snapshot_reader.h"
@@ -56,11 +57,7 @@ Result<CopyReport> Copier::Run() {
 }
 
 Status Copier::OpenStateAndSource() {
-  StateStoreOptions state_options;
-  state_options.identity = StoreIdentity{spec_.name, std::string(SourceKindName(spec_.source.kind)),
-                                         spec_.source.connection.host, spec_.source.connection.port,
-                                         std::string(TargetKindName(spec_.target.kind))};
-  CUTOVER_ASSIGN_OR_RETURN(state_, StateStore::Open(spec_.state_dir, state_options));
+  CUTOVER_ASSIGN_OR_RETURN(state_, StateStore::Open(spec_.state_dir, StateOptionsFor(spec_)));
   CUTOVER_ASSIGN_OR_RETURN(source_,
                            mysql::Connection::Open(spec_.source.connection, SourceOptions()));
   return Status::Ok();
@@ -97,6 +94,7 @@ Status Copier::TakeStartPosition() {
   if (phase == Phase::kNew || phase == Phase::kPreflight) {
     CUTOVER_RETURN_IF_ERROR(state_->SetPhase(Phase::kCopy));
   }
+  if (options_.on_start_position) return options_.on_start_position(start_);
   return Status::Ok();
 }
 

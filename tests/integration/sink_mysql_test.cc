@@ -299,7 +299,7 @@ TEST_F(SinkMysqlTest, RefusesAChunkWhoseValuesTheServerWouldChange) {
   rows[1].values[1] = Value::Int(300);  // ti is a TINYINT
   Status status = (*writer)->WriteChunk(ChunkBounds{}, rows);
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(), "loading a chunk into " + database_ +
+  EXPECT_EQ(status.message(), "writing rows into " + database_ +
                                   ".types changed a value: Out of range value for column 'ti' "
                                   "at row 2 (MySQL Warning 1264)");
   EXPECT_EQ(Count(), 0u);  // the chunk was rolled back

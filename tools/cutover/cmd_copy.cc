@@ -1,7 +1,6 @@
 // `cutover copy SPEC`: runs (or resumes) the full load of the selected tables into the target
 // and prints progress and a final summary (docs/copy.md).
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -22,18 +21,6 @@ struct CopyArgs {
   bool quiet = false;
 };
 
-std::atomic<bool> copy_stop_requested{false};
-
-extern "C" void RequestCopyStop(int) { copy_stop_requested.store(true); }
-
-void InstallCopyStopHandlers() {
-  struct sigaction action {};
-  action.sa_handler = RequestCopyStop;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
 int ExitCodeFor(const Status& status) {
   bool bad_input = status.code() == StatusCode::kInvalidArgument;
   std::fprintf(stderr, "cutover copy: %s\n", status.ToString().c_str());
@@ -43,9 +30,8 @@ int ExitCodeFor(const Status& status) {
 int RunCopyCommand(const CopyArgs& args) {
   Result<Spec> spec = LoadSpec(args.spec_file);
   if (!spec.ok()) return ExitCodeFor(spec.status());
-  InstallCopyStopHandlers();
   CopyOptions options;
-  options.stop = &copy_stop_requested;
+  options.stop = InstallStopHandlers();
   options.progress = args.quiet ? nullptr : stdout;
   options.progress_interval = std::chrono::seconds(std::max(args.progress_seconds, 1));
   Result<CopyReport> report = RunCopy(*spec, options);

@@ -22,18 +22,6 @@ struct TailArgs {
   uint64_t limit = 0;
 };
 
-std::atomic<bool> stop_requested{false};
-
-extern "C" void RequestStop(int) { stop_requested.store(true); }
-
-void InstallStopHandlers() {
-  struct sigaction action {};
-  action.sa_handler = RequestStop;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
 int Fail(const Status& status, int exit_code) {
   std::fprintf(stderr, "cutover tail: %s\n", status.ToString().c_str());
   return exit_code;
@@ -45,13 +33,12 @@ int RunTail(const TailArgs& args) {
   TailOptions options;
   options.tables = args.tables;
   options.limit = args.limit;
-  options.stop = &stop_requested;
+  options.stop = InstallStopHandlers();
   if (!args.from.empty()) {
     Result<Position> from = Position::Parse(args.from);
     if (!from.ok()) return Fail(from.status().WithContext("--from"), kExitBadInput);
     options.from = *from;
   }
-  InstallStopHandlers();
   Status status = Tail(*spec, options, stdout);
   if (status.ok()) return kExitOk;
   return Fail(status, status.code() == StatusCode::kInvalidArgument ? kExitBadInput : kExitFailed);

@@ -2,6 +2,8 @@
 // CLI11 and calls the engine; no migration logic lives in tools/.
 #pragma once
 
+#include <atomic>
+
 #include <CLI/CLI.hpp>
 
 namespace cutover::cli {
@@ -11,12 +13,20 @@ inline constexpr int kExitOk = 0;        // success: all checks pass, no differe
 inline constexpr int kExitFailed = 1;    // a result the user must act on (a check failed, ...)
 inline constexpr int kExitBadInput = 2;  // bad spec or arguments; nothing was done
 
+// Makes SIGINT and SIGTERM set the returned flag (instead of ending the process), so a
+// long-running command stops cleanly at its next checkpoint.
+const std::atomic<bool>* InstallStopHandlers();
+
 // Registers `cutover check`. The command stores its exit code in *exit_code when it runs.
 void AddCheckCommand(CLI::App& app, int* exit_code);
 // Registers `cutover copy` (docs/copy.md).
 void AddCopyCommand(CLI::App& app, int* exit_code);
 // Registers `cutover tail` (docs/tail.md).
 void AddTailCommand(CLI::App& app, int* exit_code);
+// Registers `cutover run` (docs/run.md).
+void AddRunCommand(CLI::App& app, int* exit_code);
+// Registers `cutover status` (docs/run.md).
+void AddStatusCommand(CLI::App& app, int* exit_code);
 // Registers `cutover mapping test` (docs/mapping.md).
 void AddMappingCommand(CLI::App& app, int* exit_code);
 

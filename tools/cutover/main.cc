@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   cutover::cli::AddCheckCommand(app, &exit_code);
   cutover::cli::AddTailCommand(app, &exit_code);
   cutover::cli::AddCopyCommand(app, &exit_code);
+  cutover::cli::AddRunCommand(app, &exit_code);
+  cutover::cli::AddStatusCommand(app, &exit_code);
   cutover::cli::AddMappingCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -7,19 +7,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "sink/mysql/bulk_rows.h"
 #include "sink/mysql/ddl.h"
-#include "sink/mysql/load_data.h"
+#include "sink/mysql/row_replacer.h"
 #include "source/mysql/connection.h"
 
 namespace cutover::mysql {
 namespace {
-
-// A LOAD DATA stream is handed to libmariadb in pieces of about this size.
-constexpr size_t kPieceBytes = 1 << 20;
-// One bulk execution carries rows of at most about this many bytes: well under the servers'
-// default max_allowed_packet (16 MiB); a larger row goes by LOAD DATA, which streams.
-constexpr size_t kBulkBytes = 4 << 20;
 
 // Session settings of a writer. Binary logging stays on (sql_log_bin untouched): the target may
 // have replicas of its own, and turning it off needs SUPER. The sql_mode admits zero dates and
@@ -39,14 +32,15 @@ Status NoKeyError(const TableSchema& source) {
 
 class MysqlTableWriter : public TableWriter {
  public:
-  // `bulk`: the prepared bulk REPLACE when the target supports it (MariaDB), else null.
-  MysqlTableWriter(const TargetTablePlan& plan, std::unique_ptr<Connection> connection,
-                   std::unique_ptr<BulkStatement> bulk)
-      : plan_(plan),
-        connection_(std::move(connection)),
-        bulk_(std::move(bulk)),
-        load_sql_(LoadDataStatement(plan.schema, plan.target)) {}
-  ~MysqlTableWriter() override { bulk_.reset(); }  // the statement before its connection
+  MysqlTableWriter(const TargetTablePlan& plan, std::unique_ptr<Connection> connection)
+      : plan_(plan), connection_(std::move(connection)) {}
+  ~MysqlTableWriter() override { replacer_.reset(); }  // its statement before its connection
+
+  Status Open() {
+    CUTOVER_ASSIGN_OR_RETURN(replacer_,
+                             RowReplacer::Create(*connection_, plan_.schema, plan_.target));
+    return Status::Ok();
+  }
 
   Status WriteChunk(const ChunkBounds& bounds, std::span<const Row> rows) override {
     CUTOVER_RETURN_IF_ERROR(connection_->Execute("START TRANSACTION").status());
@@ -64,70 +58,13 @@ class MysqlTableWriter : public TableWriter {
                                   QuoteQualified(plan_.target.schema, plan_.target.name),
                                   KeyRangePredicate(plan_.schema, bounds)))
             .status());
-    if (rows.empty()) return Status::Ok();
-    if (bulk_ != nullptr) {
-      CUTOVER_ASSIGN_OR_RETURN(bool written, WriteBulk(rows));
-      if (written) return CheckWarnings();
-    }
-    size_t next_row = 0;
-    auto next = [&](std::string* piece) {
-      piece->clear();
-      while (next_row < rows.size() && piece->size() < kPieceBytes) {
-        AppendLoadDataRow(plan_.schema, rows[next_row++], piece);
-      }
-      return Status::Ok();
-    };
-    CUTOVER_RETURN_IF_ERROR(connection_->LoadDataLocal(load_sql_, next).status());
-    return CheckWarnings();
-  }
-
-  // Writes `rows` by bulk REPLACE in groups of at most kBulkBytes; false (nothing written) when
-  // a row is too large for one group, which LOAD DATA then streams instead.
-  Result<bool> WriteBulk(std::span<const Row> rows) {
-    std::vector<size_t> group_ends;
-    size_t group_bytes = 0;
-    for (size_t idx = 0; idx < rows.size(); ++idx) {
-      size_t bytes = BulkRowBytes(rows[idx]);
-      if (bytes > kBulkBytes) return false;
-      if (group_bytes + bytes > kBulkBytes) {
-        group_ends.push_back(idx);
-        group_bytes = 0;
-      }
-      group_bytes += bytes;
-    }
-    group_ends.push_back(rows.size());
-    size_t begin = 0;
-    for (size_t end : group_ends) {
-      std::span<const Row> group = rows.subspan(begin, end - begin);
-      FillBulkColumns(plan_.schema, group, &columns_);
-      CUTOVER_RETURN_IF_ERROR(bulk_->Execute(columns_, group.size()).status());
-      begin = end;
-    }
-    return true;
-  }
-
-  // LOAD DATA LOCAL turns bad values into warnings (truncated, out of range, invalid); a
-  // chunk with any of them is refused rather than stored altered.
-  Status CheckWarnings() {
-    if (connection_->WarningCount() == 0) return Status::Ok();
-    CUTOVER_ASSIGN_OR_RETURN(QueryResult warnings, connection_->Query("SHOW WARNINGS LIMIT 3"));
-    for (const SqlRow& row : warnings.rows) {
-      if (row.size() < 3 || row[0].value_or("") == "Note") continue;
-      return Status::InvalidArgument(fmt::format(
-          "loading a chunk into {} changed a value: {} (MySQL {} {})", plan_.target.ToString(),
-          row[2].value_or(""), row[0].value_or(""), row[1].value_or("")));
-    }
-    return Status::Ok();
+    return replacer_->Replace(rows);
   }
 
   // Constant after construction
   const TargetTablePlan plan_;
   const std::unique_ptr<Connection> connection_;
-  std::unique_ptr<BulkStatement> bulk_;
-  const std::string load_sql_;
-
-  // Reused across chunks
-  std::vector<BulkColumn> columns_;
+  std::unique_ptr<RowReplacer> replacer_;
 };
 
 class MysqlSink : public Sink {
@@ -139,7 +76,7 @@ class MysqlSink : public Sink {
     if (!source.has_key()) return NoKeyError(source);
     TargetTablePlan plan;
     plan.source = source.id;
-    plan.target = TargetId(source, rule);
+    plan.target = TargetTableId(spec_, source.id, rule);
     plan.schema = source;
     plan.deferred = DeferredIndexes(source);
     CUTOVER_ASSIGN_OR_RETURN(auto connection, Open(false));
@@ -155,13 +92,9 @@ class MysqlSink : public Sink {
     // key ranges of one table do not deadlock on each other's boundaries.
     CUTOVER_RETURN_IF_ERROR(
         connection->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").status());
-    std::unique_ptr<BulkStatement> bulk;
-    if (connection->SupportsBulk()) {
-      CUTOVER_ASSIGN_OR_RETURN(
-          bulk, connection->PrepareBulk(BulkReplaceStatement(plan.schema, plan.target)));
-    }
-    return std::unique_ptr<TableWriter>(
-        new MysqlTableWriter(plan, std::move(connection), std::move(bulk)));
+    auto writer = std::make_unique<MysqlTableWriter>(plan, std::move(connection));
+    CUTOVER_RETURN_IF_ERROR(writer->Open());
+    return std::unique_ptr<TableWriter>(std::move(writer));
   }
 
   Status BuildIndex(const TargetTablePlan& plan, const Index& index) override {
@@ -190,11 +123,6 @@ class MysqlSink : public Sink {
   }
 
  private:
-  TableId TargetId(const TableSchema& source, const TableRule& rule) const {
-    const std::string& database = spec_.target.connection.database;
-    return TableId{database.empty() ? source.id.schema : database,
-                   rule.rename.empty() ? source.id.name : rule.rename};
-  }
 
   // `read_timeout`: how long one statement may run before the client gives up.
   Result<std::unique_ptr<Connection>> Open(
@@ -281,6 +209,12 @@ class MysqlSink : public Sink {
 };
 
 }  // namespace
+
+TableId TargetTableId(const Spec& spec, const TableId& source, const TableRule& rule) {
+  const std::string& database = spec.target.connection.database;
+  return TableId{database.empty() ? source.schema : database,
+                 rule.rename.empty() ? source.name : rule.rename};
+}
 
 Result<std::unique_ptr<Sink>> OpenMysqlSink(const Spec& spec) {
   ConnectOptions options;

@@ -16,4 +16,8 @@ namespace cutover::mysql {
 // named like the source schema (created when missing).
 Result<std::unique_ptr<Sink>> OpenMysqlSink(const Spec& spec);
 
+// The target table of source table `source` selected by `rule` (the database rule above and
+// the rule's rename).
+TableId TargetTableId(const Spec& spec, const TableId& source, const TableRule& rule);
+
 }  // namespace cutover::mysql

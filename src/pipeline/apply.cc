@@ -1,0 +1,338 @@
+// Apply: reader -> lanes -> ChangeApplier, with checkpoints per lane.
+#include "pipeline/apply.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "log/change_reader.h"
+#include "pipeline/bounded_queue.h"
+#include "pipeline/rate_limiter.h"
+#include "pipeline/test_hooks.h"
+
+namespace cutover::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// FNV-1a over the table and the key's text: stable across builds and runs, so a key stays in
+// the lane whose checkpoint covers it.
+uint64_t KeyHash(const TableId& table, const Key& key) {
+  uint64_t hash = 14695981039346656037ull;
+  auto add = [&](std::string_view bytes) {
+    for (unsigned char byte : bytes) {
+      hash ^= byte;
+      hash *= 1099511628211ull;
+    }
+    hash ^= 0xff;  // separator: ("ab","c") and ("a","bc") differ
+    hash *= 1099511628211ull;
+  };
+  add(table.schema);
+  add(table.name);
+  for (const Value& value : key.values) add(value.ToText());
+  return hash;
+}
+
+std::chrono::milliseconds Backoff(int attempt) {
+  static thread_local std::mt19937 random(std::random_device{}());
+  int64_t ceiling = std::min<int64_t>(int64_t{100} << std::min(attempt, 6), 5000);
+  return std::chrono::milliseconds(
+      std::uniform_int_distribution<int64_t>(ceiling / 4, ceiling)(random));
+}
+
+struct LaneItem {
+  LoggedChange logged;
+  int64_t time_ms = 0;
+};
+
+class Lane;
+
+// Shared by the reader and the lanes.
+struct ApplyShared {
+  ApplyShared(const Spec& spec_in, const std::vector<TargetTablePlan>& plans_in,
+              const ApplyOptions& options_in, ApplyStats* stats_in)
+      : spec(spec_in),
+        plans(plans_in),
+        options(options_in),
+        stats(stats_in),
+        limiter(options_in.max_rows_per_second) {}
+  const Spec& spec;
+  const std::vector<TargetTablePlan>& plans;
+  const ApplyOptions& options;
+  ApplyStats* stats;
+  RateLimiter limiter;
+  // Every change below it has been queued to its lane (stored after the pushes).
+  std::atomic<uint64_t> routed{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;
+  Status first_error;  // guarded by mutex
+
+  bool Stopping() const {
+    return failed.load() || (options.stop != nullptr && options.stop->load());
+  }
+  void Fail(Status status) {
+    std::lock_guard lock(mutex);
+    if (first_error.ok()) first_error = std::move(status);
+    failed = true;
+  }
+};
+
+class Lane {
+ public:
+  Lane(ApplyShared& shared, int index, std::unique_ptr<ChangeApplier> applier, uint64_t checkpoint)
+      : shared_(shared),
+        index_(index),
+        applier_(std::move(applier)),
+        queue_(shared.options.lane_queue),
+        resume_from_(checkpoint),
+        applied_(checkpoint) {}
+
+  BoundedQueue<LaneItem>& queue() { return queue_; }
+  uint64_t applied() const { return applied_.load(); }
+  int64_t oldest_pending_ms() const { return oldest_pending_ms_.load(); }
+
+  void Run() {
+    std::vector<LoggedChange> batch;
+    uint64_t pending = applied_.load();
+    auto last_flush = Clock::now();
+    while (!shared_.Stopping()) {
+      uint64_t routed = shared_.routed.load();
+      bool drained = true;
+      std::optional<LaneItem> item = queue_.PopFor(std::chrono::milliseconds(50));
+      while (item) {
+        if (item->logged.offset >= resume_from_) {  // below: applied before the restart
+          if (batch.empty()) oldest_pending_ms_ = item->time_ms;
+          // Not offset + 1: a key-changing update is two items of one offset, and the second
+          // may not be queued yet. Applying the first again after a restart is harmless.
+          pending = std::max(pending, item->logged.offset);
+          batch.push_back(std::move(item->logged));
+        }
+        if (batch.size() >= shared_.options.max_batch) {
+          drained = false;
+          break;
+        }
+        item = queue_.TryPop();
+      }
+      if (queue_.closed()) break;
+      // Every item below `routed` was queued before `routed` was read, and the queue has been
+      // emptied since: this lane holds every change of its own below it.
+      if (drained) pending = std::max(pending, routed);
+      bool idle_due = Clock::now() - last_flush >= shared_.options.idle_checkpoint;
+      if (batch.empty() && !(pending > applied_.load() && idle_due)) continue;
+      if (!Flush(batch, pending)) return;
+      batch.clear();
+      oldest_pending_ms_ = 0;
+      last_flush = Clock::now();
+    }
+  }
+
+ private:
+  bool Flush(std::span<const LoggedChange> batch, uint64_t checkpoint) {
+    shared_.limiter.Acquire(static_cast<int64_t>(batch.size()));
+    if (!batch.empty()) TEST_PausePoint("apply_before");
+    for (int attempt = 0;; ++attempt) {
+      Status status;
+      if (applier_ == nullptr) {
+        Result<std::unique_ptr<ChangeApplier>> opened =
+            OpenApplier(shared_.spec, shared_.plans, index_, shared_.options.lanes);
+        if (opened.ok()) applier_ = *std::move(opened);
+        status = opened.status();
+      }
+      if (applier_ != nullptr) status = applier_->Apply(batch, checkpoint);
+      if (status.ok()) break;
+      if (status.retry() == Retry::kNeedsPerson) {
+        shared_.Fail(status.WithContext(fmt::format("applying changes (lane {})", index_)));
+        return false;
+      }
+      if (attempt == 0 || attempt % 10 == 0) {
+        spdlog::warn("lane {}: applying {} changes failed, retrying: {}", index_, batch.size(),
+                     status.ToString());
+      }
+      applier_.reset();
+      if (shared_.Stopping()) return false;
+      std::this_thread::sleep_for(Backoff(attempt));
+    }
+    if (!batch.empty()) TEST_PausePoint("apply_after");
+    applied_ = checkpoint;
+    shared_.stats->applied_changes.fetch_add(batch.size(), std::memory_order_relaxed);
+    return true;
+  }
+
+  ApplyShared& shared_;
+  const int index_;
+  std::unique_ptr<ChangeApplier> applier_;  // null after a failure, until reopened
+  BoundedQueue<LaneItem> queue_;
+  const uint64_t resume_from_;       // the checkpoint this run started from
+  std::atomic<uint64_t> applied_;    // the checkpoint last recorded
+  std::atomic<int64_t> oldest_pending_ms_{0};
+};
+
+// Maps a change's images onto the applied schema's columns by name, per source schema version.
+class Projector {
+ public:
+  explicit Projector(const TargetTablePlan& plan) : plan_(plan) {}
+
+  Result<Row> Project(const Change& change, const Row& image) {
+    const TableSchema& from = *change.schema;
+    if (&from != last_schema_) {
+      columns_.clear();
+      for (const Column& column : plan_.schema.columns) {
+        std::optional<size_t> position = from.ColumnIndex(column.name);
+        if (!position) {
+          return Status::DataLoss(fmt::format(
+              "the changes of {} have no column {} (was the source table altered after the "
+              "copy? cutover does not follow schema changes yet)",
+              change.table.ToString(), column.name));
+        }
+        columns_.push_back(*position);
+      }
+      last_schema_ = &from;
+      holder_ = change.schema;
+    }
+    Row row;
+    row.values.reserve(columns_.size());
+    for (size_t position : columns_) {
+      if (position >= image.values.size()) {
+        return Status::DataLoss(fmt::format("a row image of {} is shorter than its schema",
+                                            change.table.ToString()));
+      }
+      row.values.push_back(image.values[position]);
+    }
+    return row;
+  }
+
+ private:
+  const TargetTablePlan& plan_;
+  const TableSchema* last_schema_ = nullptr;
+  std::shared_ptr<const TableSchema> holder_;  // keeps last_schema_ alive
+  std::vector<size_t> columns_;
+};
+
+}  // namespace
+
+Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
+                const std::vector<TargetTablePlan>& plans, const ApplyOptions& options,
+                ApplyStats* stats) {
+  int lanes = std::max(options.lanes, 1);
+  ApplyOptions lane_options = options;
+  lane_options.lanes = lanes;
+  ApplyShared shared(spec, plans, lane_options, stats);
+
+  // The lanes and where each resumes; the reader starts at the oldest.
+  std::vector<std::unique_ptr<Lane>> lane_list;
+  uint64_t start = UINT64_MAX;
+  for (int index = 0; index < lanes; ++index) {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<ChangeApplier> applier,
+                             OpenApplier(spec, plans, index, lanes));
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<uint64_t> checkpoint, applier->LoadCheckpoint());
+    uint64_t from = std::max(checkpoint.value_or(0), log->first_offset());
+    start = std::min(start, from);
+    lane_list.push_back(std::make_unique<Lane>(shared, index, std::move(applier), from));
+  }
+  shared.routed = start;
+  stats->read_offset = start;
+  stats->applied_offset = start;
+
+  std::map<TableId, const TargetTablePlan*> by_table;
+  for (const TargetTablePlan& plan : plans) by_table.emplace(plan.source, &plan);
+  std::map<TableId, Projector> projectors;
+  for (const TargetTablePlan& plan : plans) projectors.emplace(plan.source, Projector(plan));
+  std::map<TableId, std::shared_ptr<const TableSchema>> applied_schemas;
+  for (const TargetTablePlan& plan : plans) {
+    applied_schemas.emplace(plan.source, std::make_shared<const TableSchema>(plan.schema));
+  }
+
+  std::vector<std::thread> threads;
+  for (auto& lane : lane_list) threads.emplace_back([&lane] { lane->Run(); });
+
+  auto update_stats = [&] {
+    uint64_t applied = UINT64_MAX;
+    int64_t oldest = 0;
+    for (const auto& lane : lane_list) {
+      applied = std::min(applied, lane->applied());
+      int64_t pending = lane->oldest_pending_ms();
+      if (pending != 0 && (oldest == 0 || pending < oldest)) oldest = pending;
+    }
+    stats->applied_offset = applied;
+    stats->oldest_pending_ms = oldest;
+  };
+
+  Status status = [&]() -> Status {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<log::ChangeReader> reader,
+                             log::ChangeReader::Open(log, start));
+    Change change;
+    auto last_stats = Clock::now();
+    while (!shared.Stopping()) {
+      if (Clock::now() - last_stats > std::chrono::milliseconds(200)) {
+        update_stats();
+        last_stats = Clock::now();
+      }
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<log::ChangeRecord> record, reader->Next(&change));
+      if (!record) {
+        update_stats();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      if (record->kind == log::RecordKind::kChange) {
+        auto plan = by_table.find(change.table);
+        if (plan != by_table.end()) {
+          Projector& projector = projectors.at(change.table);
+          std::optional<Row> before;
+          std::optional<Row> after;
+          if (change.before) {
+            CUTOVER_ASSIGN_OR_RETURN(Row row, projector.Project(change, *change.before));
+            before = std::move(row);
+          }
+          if (change.after) {
+            CUTOVER_ASSIGN_OR_RETURN(Row row, projector.Project(change, *change.after));
+            after = std::move(row);
+          }
+          const TableSchema& schema = plan->second->schema;
+          auto route = [&](ChangeOp op, std::optional<Row> b, std::optional<Row> a) {
+            Key key = KeyOf(schema, a ? *a : *b);
+            size_t lane = KeyHash(change.table, key) % static_cast<uint64_t>(lanes);
+            LaneItem item;
+            item.time_ms = record->time_ms;
+            item.logged.offset = record->offset;
+            item.logged.change.table = change.table;
+            item.logged.change.op = op;
+            item.logged.change.before = std::move(b);
+            item.logged.change.after = std::move(a);
+            item.logged.change.position = record->position;
+            item.logged.change.schema = applied_schemas.at(change.table);
+            return lane_list[lane]->queue().Push(std::move(item));
+          };
+          bool key_changed = change.op == ChangeOp::kUpdate && before && after &&
+                             !(KeyOf(schema, *before) == KeyOf(schema, *after));
+          bool pushed = true;
+          if (key_changed) {
+            pushed = route(ChangeOp::kDelete, std::move(before), std::nullopt) &&
+                     route(ChangeOp::kInsert, std::nullopt, std::move(after));
+          } else {
+            pushed = route(change.op, std::move(before), std::move(after));
+          }
+          if (!pushed) break;
+        }
+      }
+      shared.routed = reader->next_offset();
+      stats->read_offset = reader->next_offset();
+    }
+    return Status::Ok();
+  }();
+  if (!status.ok()) shared.Fail(status);
+  for (auto& lane : lane_list) lane->queue().Close();
+  for (std::thread& thread : threads) thread.join();
+  update_stats();
+  std::lock_guard lock(shared.mutex);
+  return shared.first_error;
+}
+
+}  // namespace cutover::pipeline

@@ -1,0 +1,53 @@
+// Apply: the change log into the target. One reader follows the log from the oldest lane
+// checkpoint and routes every change to lane hash(table, key) mod lanes (a key-changing update
+// becomes a delete of the old key in its lane and an insert of the new key in its lane), so each
+// key's changes stay in log order. Each lane batches what is queued, applies it with its own
+// ChangeApplier and records its checkpoint with it; a lane that has nothing to do still moves
+// its checkpoint forward now and then, so restarts and log retention do not wait on idle lanes.
+// Lane queues are bounded: a slow target stops the reader, not memory (docs/apply.md).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cutover/apply.h"
+#include "cutover/spec.h"
+#include "cutover/status.h"
+
+#include "log/local_log.h"
+
+namespace cutover::pipeline {
+
+struct ApplyOptions {
+  int lanes = 8;
+  size_t max_batch = 2000;    // changes per lane batch
+  size_t lane_queue = 20000;  // changes waiting per lane (memory bound)
+  // An idle lane records how far the reader has passed at most this often.
+  std::chrono::milliseconds idle_checkpoint{1000};
+  int64_t max_rows_per_second = 0;  // 0: unlimited
+  // Set (from any thread or a signal handler) to stop after the batches being applied.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// Counters a status line reads while the pipeline runs (relaxed atomics).
+struct ApplyStats {
+  std::atomic<uint64_t> applied_changes{0};  // by this run
+  std::atomic<uint64_t> read_offset{0};      // the reader's next log offset
+  std::atomic<uint64_t> applied_offset{0};   // every change below it is applied (min of lanes)
+  std::atomic<int64_t> oldest_pending_ms{0};  // log time of the oldest change not yet applied;
+                                              // 0 when every change read is applied
+};
+
+// Applies the log from the lanes' checkpoints until options.stop is set (then returns OK) or a
+// lane fails with an error retrying cannot mend (returns it). Transient target errors are
+// retried with backoff for as long as they last. Only changes of the tables of `plans` are
+// applied, their images narrowed to each plan's schema by column name; a selected column missing
+// from the images (the source table was altered) is DataLoss.
+Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
+                const std::vector<TargetTablePlan>& plans, const ApplyOptions& options,
+                ApplyStats* stats);
+
+}  // namespace cutover::pipeline

@@ -1,0 +1,281 @@
+// RunMigration: capture thread + copy, then the apply pipeline, with a monitor thread that
+// turns a stop request into a halt, moves the phase on and records status for `cutover status`.
+#include "cutover/run.h"
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cutover/copy.h"
+#include "cutover/state_store.h"
+
+#include "log/local_log.h"
+#include "pipeline/apply.h"
+#include "pipeline/capture.h"
+#include "pipeline/state_options.h"
+#include "sink/mysql/sink.h"
+#include "source/mysql/snapshot_schema.h"
+
+namespace cutover {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kRunStatusKey[] = "run.status";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status CheckRunnable(const Spec& spec) {
+  if (spec.target.kind != TargetKind::kMariaDB && spec.target.kind != TargetKind::kMySQL) {
+    return Status::Unimplemented(fmt::format(
+        "`cutover run` applies changes to MariaDB/MySQL targets so far, not to {}; `cutover "
+        "copy` does the full load into it",
+        TargetKindName(spec.target.kind)));
+  }
+  for (size_t index = 0; index < spec.tables.size(); ++index) {
+    if (!spec.tables[index].filter.empty()) {
+      return Status::InvalidArgument(fmt::format(
+          "tables[{}].filter: `cutover run` cannot filter the change stream yet; remove the "
+          "filter, or use `cutover copy` for a one-time filtered load",
+          index));
+    }
+  }
+  return Status::Ok();
+}
+
+// The tables the applier writes: each selected source table, narrowed to its rule's columns,
+// with its target table.
+Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(auto source, mysql::Connection::Open(spec.source.connection));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
+                           mysql::LoadSelectedTables(*source, spec));
+  std::vector<TargetTablePlan> plans;
+  for (const mysql::SelectedTable& table : selected) {
+    TargetTablePlan plan;
+    plan.source = table.schema.id;
+    plan.target = mysql::TargetTableId(spec, table.schema.id, *table.rule);
+    CUTOVER_ASSIGN_OR_RETURN(plan.schema, mysql::NarrowToColumns(table.schema, *table.rule));
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+class Migration {
+ public:
+  Migration(const Spec& spec, const RunOptions& options) : spec_(spec), options_(options) {}
+
+  Status Run() {
+    CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec_));
+    CUTOVER_ASSIGN_OR_RETURN(state_, StateStore::Open(spec_.state_dir,
+                                                      pipeline::StateOptionsFor(spec_)));
+    log::LocalLogOptions log_options;
+    log_options.dir = spec_.state_dir / "log";
+    log_options.segment_bytes = spec_.change_log.segment_bytes;
+    log_options.sync_every = spec_.change_log.fsync_interval;
+    // docs/spec.md: 0 keeps applied segments for no time and no size (removed once applied).
+    log_options.retain_bytes = spec_.change_log.retention_bytes;
+    log_options.retain_age = spec_.change_log.retention_age;
+    CUTOVER_ASSIGN_OR_RETURN(log_, log::LocalLog::Open(log_options));
+    monitor_ = std::thread([this] { Monitor(); });
+    Status status = CopyThenApply();
+    if (!status.ok()) Fail(status);
+    halt_ = true;
+    if (capture_.joinable()) capture_.join();
+    done_ = true;
+    monitor_.join();
+    WriteStatus();
+    std::lock_guard lock(mutex_);
+    return first_error_;
+  }
+
+ private:
+  Status CopyThenApply() {
+    CopyOptions copy;
+    copy.stop = &halt_;
+    copy.progress = options_.progress;
+    copy.on_start_position = [this](const Position& start) { return StartCapture(start); };
+    Result<CopyReport> report = RunCopy(spec_, copy);
+    if (!report.ok()) {
+      if (report.status().code() == StatusCode::kCancelled && halt_) return Status::Ok();
+      return report.status();
+    }
+    if (options_.progress != nullptr && !report->tables.empty()) {
+      std::fputs(FormatCopySummary(*report).c_str(), options_.progress);
+    }
+    CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
+    if (phase == Phase::kCopy) CUTOVER_RETURN_IF_ERROR(state_->SetPhase(Phase::kCatchUp));
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, ApplyPlans(spec_));
+    pipeline::ApplyOptions apply;
+    apply.lanes = spec_.parallelism.apply_lanes;
+    apply.max_rows_per_second = spec_.throttle.apply_rows_per_second;
+    apply.stop = &halt_;
+    applying_ = true;
+    return pipeline::RunApply(spec_, log_, plans, apply, &apply_stats_);
+  }
+
+  Status StartCapture(const Position& start) {
+    if (capture_.joinable()) return Status::Ok();
+    mysql::BinlogStreamOptions stream;
+    stream.connection = spec_.source.connection;
+    stream.server_id = spec_.source.server_id;
+    stream.start = start;
+    const Spec* spec = &spec_;
+    stream.table_filter = [spec](const TableId& id) {
+      return SelectTable(*spec, id.schema, id.name) != nullptr;
+    };
+    stream.stop = &halt_;
+    capture_ = std::thread([this, stream = std::move(stream)]() mutable {
+      Status status = pipeline::RunCapture(std::move(stream), *log_, &capture_stats_);
+      if (!status.ok()) Fail(status.WithContext("capturing the binlog"));
+    });
+    return Status::Ok();
+  }
+
+  void Fail(const Status& status) {
+    std::lock_guard lock(mutex_);
+    if (first_error_.ok()) first_error_ = status;
+    halt_ = true;
+  }
+
+  // Every 100 ms: passes a stop request on. Every second: phase and status record. Every
+  // status_interval while applying: a status line.
+  void Monitor() {
+    auto last_status = Clock::now();
+    auto last_line = Clock::now();
+    auto last_retain = Clock::now();
+    uint64_t last_applied = 0;
+    while (!done_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (options_.stop != nullptr && options_.stop->load()) halt_ = true;
+      if (Clock::now() - last_status >= std::chrono::seconds(1)) {
+        WriteStatus();
+        last_status = Clock::now();
+      }
+      if (applying_ && Clock::now() - last_retain >= std::chrono::seconds(10)) {
+        Result<int> removed = log_->Retain(apply_stats_.applied_offset.load(), NowMs());
+        if (!removed.ok()) spdlog::warn("change log retention: {}", removed.status().ToString());
+        last_retain = Clock::now();
+      }
+      if (applying_ && options_.progress != nullptr &&
+          Clock::now() - last_line >= options_.status_interval) {
+        double seconds = std::chrono::duration<double>(Clock::now() - last_line).count();
+        uint64_t applied = apply_stats_.applied_changes.load();
+        nlohmann::json status = StatusJson();
+        std::fprintf(options_.progress,
+                     "cdc: %s, lag %.1f s / %llu records, %.0f changes/s applied, %llu captured "
+                     "transactions\n",
+                     status["phase"].get<std::string>().c_str(),
+                     status["lag_seconds"].get<double>(),
+                     static_cast<unsigned long long>(status["lag_records"].get<uint64_t>()),
+                     static_cast<double>(applied - last_applied) / seconds,
+                     static_cast<unsigned long long>(capture_stats_.transactions));
+        std::fflush(options_.progress);
+        last_applied = applied;
+        last_line = Clock::now();
+      }
+    }
+  }
+
+  nlohmann::json StatusJson() {
+    uint64_t durable = log_->durable_offset();
+    uint64_t applied = apply_stats_.applied_offset.load();
+    int64_t oldest = apply_stats_.oldest_pending_ms.load();
+    nlohmann::json status;
+    status["phase"] = applying_ ? (caught_up_ ? "cdc" : "catch_up") : "copy";
+    status["log_durable_offset"] = durable;
+    status["applied_offset"] = applying_ ? applied : 0;
+    status["lag_records"] = applying_ && durable > applied ? durable - applied : 0;
+    status["lag_seconds"] = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
+    status["applied_changes"] = apply_stats_.applied_changes.load();
+    status["captured_transactions"] = capture_stats_.transactions;
+    status["updated_at_ms"] = NowMs();
+    return status;
+  }
+
+  void WriteStatus() {
+    if (!log_) return;
+    nlohmann::json status = StatusJson();
+    // Caught up: every change read is applied and the reader is at the end of the log.
+    if (applying_ && !caught_up_ && apply_stats_.oldest_pending_ms.load() == 0 &&
+        apply_stats_.read_offset.load() >= log_->durable_offset()) {
+      caught_up_ = true;
+      Result<Phase> phase = state_->GetPhase();
+      if (phase.ok() && *phase == Phase::kCatchUp) state_->SetPhase(Phase::kCdc).IgnoreError();
+      status["phase"] = "cdc";
+    }
+    state_->SetMeta(kRunStatusKey, status.dump()).IgnoreError();  // status is best effort
+  }
+
+  const Spec& spec_;
+  const RunOptions options_;
+  std::unique_ptr<StateStore> state_;
+  std::shared_ptr<log::LocalLog> log_;
+  std::thread capture_;
+  std::thread monitor_;
+  pipeline::CaptureStats capture_stats_;
+  pipeline::ApplyStats apply_stats_;
+  std::atomic<bool> halt_{false};
+  std::atomic<bool> done_{false};
+  std::atomic<bool> applying_{false};
+  std::atomic<bool> caught_up_{false};
+  std::mutex mutex_;
+  Status first_error_;  // guarded by mutex_
+};
+
+}  // namespace
+
+Status RunMigration(const Spec& spec, const RunOptions& options) {
+  Migration migration(spec, options);
+  return migration.Run();
+}
+
+Result<std::string> FormatStatus(const Spec& spec, bool json) {
+  StateStoreOptions options;
+  options.read_only = true;
+  CUTOVER_ASSIGN_OR_RETURN(auto state, StateStore::Open(spec.state_dir, options));
+  CUTOVER_ASSIGN_OR_RETURN(Phase phase, state->GetPhase());
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> start, state->GetPosition("snapshot_start"));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<TableProgress> tables, state->ListTables());
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> run, state->GetMeta(kRunStatusKey));
+  nlohmann::json out;
+  out["migration"] = spec.name;
+  out["phase"] = std::string(PhaseName(phase));
+  out["start_position"] = start ? start->Encode() : "";
+  out["tables"] = nlohmann::json::array();
+  for (const TableProgress& table : tables) {
+    out["tables"].push_back({{"table", table.name},
+                             {"state", std::string(TableStateName(table.state))},
+                             {"rows_copied", table.rows_copied},
+                             {"rows_estimate", table.rows_total_estimate}});
+  }
+  if (run) out["cdc"] = nlohmann::json::parse(*run, nullptr, /*allow_exceptions=*/false);
+  if (json) return out.dump(2) + "\n";
+  std::string text = fmt::format("migration {}: phase {}\nstart position (P0): {}\n", spec.name,
+                                 PhaseName(phase), start ? start->Encode() : "not taken yet");
+  for (const TableProgress& table : tables) {
+    text += fmt::format("  {:<40} {:<16} {:>12} / ~{} rows\n", table.name,
+                        TableStateName(table.state), table.rows_copied, table.rows_total_estimate);
+  }
+  if (run && out["cdc"].is_object()) {
+    const nlohmann::json& cdc = out["cdc"];
+    double age = static_cast<double>(NowMs() - cdc.value("updated_at_ms", int64_t{0})) / 1000.0;
+    text += fmt::format(
+        "cdc: {}, lag {:.1f} s / {} records, {} changes applied and {} transactions captured by "
+        "the last run (status of {:.0f} s ago)\n",
+        cdc.value("phase", std::string("?")), cdc.value("lag_seconds", 0.0),
+        cdc.value("lag_records", uint64_t{0}), cdc.value("applied_changes", uint64_t{0}),
+        cdc.value("captured_transactions", uint64_t{0}), age);
+  }
+  return text;
+}
+
+}  // namespace cutover

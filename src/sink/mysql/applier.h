@@ -1,0 +1,25 @@
+// MysqlApplier: applies CDC changes to a MariaDB/MySQL target, one lane per session. A batch
+// becomes one transaction: per key only the last image counts (the batch is applied whole or not
+// at all), deleted keys go by one DELETE per table, surviving rows by REPLACE (RowReplacer), and
+// the lane's checkpoint row is written in the same transaction: so after any crash the target
+// and its checkpoint agree and nothing is applied twice or skipped.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "cutover/apply.h"
+#include "cutover/spec.h"
+#include "cutover/status.h"
+
+namespace cutover::mysql {
+
+// The database holding the checkpoint table `cutover_checkpoints`: spec.target.connection's
+// database when set, else `cutover` (created when missing).
+std::string CheckpointDatabase(const Spec& spec);
+
+Result<std::unique_ptr<ChangeApplier>> OpenMysqlApplier(const Spec& spec,
+                                                        const std::vector<TargetTablePlan>& plans,
+                                                        int lane, int lanes);
+
+}  // namespace cutover::mysql

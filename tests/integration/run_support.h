@@ -1,0 +1,194 @@
+// Helpers of the `cutover run` tests: the CLI as a background process that a test signals or
+// kill -9s, and a source write workload (inserts, updates including key changes, deletes, in
+// multi-row transactions) on its own thread.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "copy_support.h"
+
+namespace cutover::runtest {
+
+// `cutover <args>` started in the background with `env` ("NAME=value ..."), output to a file.
+class CutoverProcess {
+ public:
+  CutoverProcess(const std::string& args, const std::string& env,
+                 const std::filesystem::path& output)
+      : output_(output) {
+    const char* bin = std::getenv("CUTOVER_BIN");
+    EXPECT_NE(bin, nullptr) << "CUTOVER_BIN must name the cutover executable";
+    std::string command = "exec env COPY_TEST_PASSWORD=cutover-test " + env + " " +
+                          std::string(bin ? bin : "cutover") + " " + args + " >> " +
+                          output.string() + " 2>&1";
+    pid_ = fork();
+    if (pid_ == 0) {
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  ~CutoverProcess() {
+    if (pid_ > 0 && !waited_) {
+      kill(pid_, SIGKILL);
+      Wait();
+    }
+  }
+  void Signal(int signal) { kill(pid_, signal); }
+  // Waits for the end: the exit code, or -signal when a signal ended it.
+  int Wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    waited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  // True when the process ended on its own within `timeout`; *code gets Wait()'s value.
+  bool WaitFor(std::chrono::milliseconds timeout, int* code) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        waited_ = true;
+        *code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  std::string Output() const {
+    std::ifstream in(output_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+ private:
+  std::filesystem::path output_;
+  pid_t pid_ = -1;
+  bool waited_ = false;
+};
+
+// The workload's tables in `db`: accounts (single integer key, secondary index, DECIMAL,
+// DATETIME(6), nullable TEXT) and lines (composite key), `rows` rows each.
+inline void CreateWorkloadSchema(mysql::Connection& sql, const std::string& db, int rows) {
+  copytest::Exec(sql, "DROP DATABASE IF EXISTS " + db);
+  copytest::Exec(sql, "CREATE DATABASE " + db);
+  copytest::Exec(sql, "CREATE TABLE " + db +
+                          ".accounts (id INT PRIMARY KEY, owner VARCHAR(40) NOT NULL, "
+                          "balance DECIMAL(12,2) NOT NULL, updated DATETIME(6) NOT NULL, "
+                          "note TEXT NULL, KEY by_owner (owner))");
+  copytest::Exec(sql, "CREATE TABLE " + db +
+                          ".`lines` (order_id INT NOT NULL, line INT NOT NULL, sku VARCHAR(20) "
+                          "NOT NULL, qty INT NOT NULL, PRIMARY KEY (order_id, line))");
+  std::string count = std::to_string(rows);
+  copytest::Exec(sql, "INSERT INTO " + db +
+                          ".accounts SELECT seq, CONCAT('owner ', seq % 97), seq * 1.25, "
+                          "'2024-01-01' + INTERVAL seq SECOND, IF(seq % 3 = 0, NULL, "
+                          "CONCAT('note ', seq)) FROM " + db + ".seq_1_to_" + count);
+  copytest::Exec(sql, "INSERT INTO " + db + ".`lines` SELECT seq DIV 4, seq % 4, CONCAT('sku', "
+                          "seq % 50), seq % 9 FROM " + db + ".seq_1_to_" + count);
+}
+
+// Random multi-row transactions on the workload tables until Stop(): inserts, updates (of
+// values and of primary keys), deletes. Keys never collide: new keys come from counters.
+class Workload {
+ public:
+  Workload(const testing::ServerInfo& server, std::string db, int rows)
+      : server_(server), db_(std::move(db)), next_id_(rows + 1), next_order_(rows + 1) {}
+  ~Workload() { Stop(); }
+
+  void Start(std::chrono::milliseconds pause) {
+    thread_ = std::thread([this, pause] { Loop(pause); });
+  }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int transactions() const { return transactions_.load(); }
+  int failures() const { return failures_.load(); }
+
+ private:
+  void Loop(std::chrono::milliseconds pause) {
+    std::unique_ptr<mysql::Connection> sql;
+    std::mt19937 random(12345);
+    while (!stop_) {
+      if (sql == nullptr) {
+        mysql::ConnectOptions options;
+        options.use_database = false;
+        auto opened = mysql::Connection::Open(copytest::ConnectionFor(server_), options);
+        if (!opened.ok()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a restarting source
+          continue;
+        }
+        sql = *std::move(opened);
+      }
+      bool ok = sql->Execute("START TRANSACTION").ok();
+      int ops = 2 + static_cast<int>(random() % 5);
+      for (int op = 0; ok && op < ops; ++op) ok = sql->Execute(Statement(random)).ok();
+      ok = ok && sql->Execute("COMMIT").ok();
+      if (ok) {
+        ++transactions_;
+      } else {
+        ++failures_;
+        sql.reset();  // the connection may be gone; a failed transaction was rolled back
+      }
+      std::this_thread::sleep_for(pause);
+    }
+  }
+
+  std::string Statement(std::mt19937& random) {
+    std::string accounts = db_ + ".accounts";
+    std::string lines = db_ + ".`lines`";
+    int id = 1 + static_cast<int>(random() % static_cast<unsigned>(next_id_));
+    int order = static_cast<int>(random() % static_cast<unsigned>(next_order_));
+    switch (random() % 9) {
+      case 0:
+      case 1: {
+        int fresh = next_id_++;
+        return fmt::format(
+            "INSERT INTO {} VALUES ({}, 'owner {}', {}.5, NOW(6), IF({} % 2, NULL, 'fresh'))",
+            accounts, fresh, fresh % 97, fresh, fresh);
+      }
+      case 2:
+      case 3:
+        return fmt::format("UPDATE {} SET balance = balance + 1.25, updated = NOW(6), note = "
+                           "CONCAT('touched ', {}) WHERE id = {}",
+                           accounts, random() % 1000, id);
+      case 4: return fmt::format("UPDATE {} SET id = {} WHERE id = {}", accounts, next_id_++, id);
+      case 5: return fmt::format("DELETE FROM {} WHERE id = {}", accounts, id);
+      case 6: {
+        int fresh = next_order_++;
+        return fmt::format("INSERT INTO {} VALUES ({}, 0, 'new', 1), ({}, 1, 'new', 2)", lines,
+                           fresh, fresh);
+      }
+      case 7:
+        return fmt::format("UPDATE {} SET qty = qty + 1, line = line + 1000 WHERE order_id = {}",
+                           lines, order);
+      default: return fmt::format("DELETE FROM {} WHERE order_id = {}", lines, order);
+    }
+  }
+
+  const testing::ServerInfo server_;
+  const std::string db_;
+  int next_id_;
+  int next_order_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> transactions_{0};
+  std::atomic<int> failures_{0};
+  std::thread thread_;
+};
+
+}  // namespace cutover::runtest

@@ -1,0 +1,207 @@
+// `cutover run` MariaDB -> MariaDB end to end, with a write workload on the source for the whole
+// migration (inserts, updates including primary-key changes, deletes, multi-row transactions):
+// uninterrupted; killed with SIGKILL at several points and run again; with the target stopped
+// for 30 s during CDC; with the source restarted during CDC. Each ends with the target equal to
+// the source row by row.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "run_support.h"
+
+namespace cutover {
+namespace {
+
+using copytest::Lines;
+using namespace std::chrono_literals;
+
+constexpr int kRows = 3000;
+
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+    ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+    source_ = copytest::Connect(testing::MariaDbSource());
+    target_ = copytest::Connect(testing::MariaDbTarget());
+    ASSERT_NE(source_, nullptr);
+    ASSERT_NE(target_, nullptr);
+    db_ = "run_test_" + std::to_string(getpid());
+    target_db_ = db_ + "_t";
+    dir_ = copytest::MakeTempDir("cutover_run");
+    copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
+    runtest::CreateWorkloadSchema(*source_, db_, kRows);
+    spec_ = dir_ / "spec.yaml";
+    // A throttled copy (about 3 s for 6,000 rows) so the workload overlaps it.
+    copytest::WriteFile(
+        spec_, copytest::CopySpec("run-test", testing::MariaDbSource(),
+                                  copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
+                                  "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
+                                  "parallelism: {copy_workers: 2, chunk_rows: 200, apply_lanes: "
+                                  "4}\nthrottle: {copy_rows_per_second: 2000}\n"));
+  }
+  void TearDown() override {
+    if (HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;  // to investigate
+    if (source_) copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
+    if (target_) copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<runtest::CutoverProcess> StartRun(const std::string& env = "") {
+    return std::make_unique<runtest::CutoverProcess>("run " + spec_.string() + " --status-every 1",
+                                                     env, dir_ / "run.out");
+  }
+
+  std::vector<std::string> Rows(mysql::Connection& sql, const std::string& db,
+                                const std::string& table) {
+    std::string order = table == "accounts" ? "id" : "order_id, line";
+    return Lines(sql, "SELECT * FROM " + db + ".`" + table + "` ORDER BY " + order);
+  }
+
+  // Polls until both tables are equal on source and target (the workload has stopped), at most
+  // `timeout`; then asserts they are.
+  void ExpectTargetCatchesUp(std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      bool equal = true;
+      for (const char* table : {"accounts", "lines"}) {
+        equal = equal && Rows(*source_, db_, table) == Rows(*target_, target_db_, table);
+      }
+      if (equal || std::chrono::steady_clock::now() > deadline) break;
+      std::this_thread::sleep_for(500ms);
+    }
+    for (const char* table : {"accounts", "lines"}) {
+      std::vector<std::string> source_rows = Rows(*source_, db_, table);
+      std::vector<std::string> target_rows = Rows(*target_, target_db_, table);
+      EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
+      EXPECT_TRUE(target_rows == source_rows) << table << " differs:\n" << Diff(source_rows, target_rows);
+    }
+  }
+
+  // The first rows only the source or only the target has.
+  static std::string Diff(const std::vector<std::string>& source_rows,
+                          const std::vector<std::string>& target_rows) {
+    std::set<std::string> source_set(source_rows.begin(), source_rows.end());
+    std::set<std::string> target_set(target_rows.begin(), target_rows.end());
+    std::string out;
+    int shown = 0;
+    for (const std::string& row : source_set) {
+      if (!target_set.contains(row) && shown++ < 5) out += "  source only: " + row + "\n";
+    }
+    shown = 0;
+    for (const std::string& row : target_set) {
+      if (!source_set.contains(row) && shown++ < 5) out += "  target only: " + row + "\n";
+    }
+    return out;
+  }
+
+  // Stops a run with SIGTERM: it must exit 0 soon.
+  void StopRun(runtest::CutoverProcess& run) {
+    run.Signal(SIGTERM);
+    int code = 0;
+    ASSERT_TRUE(run.WaitFor(30s, &code)) << run.Output();
+    EXPECT_EQ(code, 0) << run.Output();
+  }
+
+  std::unique_ptr<mysql::Connection> source_;
+  std::unique_ptr<mysql::Connection> target_;
+  std::string db_;
+  std::string target_db_;
+  std::filesystem::path dir_;
+  std::filesystem::path spec_;
+};
+
+TEST_F(RunTest, LiveWorkloadThroughCopyAndCdcEndsEqual) {
+  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+  workload.Start(5ms);
+  auto run = StartRun();
+  std::this_thread::sleep_for(8s);
+  workload.Stop();
+  EXPECT_GT(workload.transactions(), 200);
+  EXPECT_EQ(workload.failures(), 0);
+  ExpectTargetCatchesUp(60s);
+  // `cutover status` from another process while the run goes on.
+  runtest::CutoverProcess status("status " + spec_.string() + " --json", "", dir_ / "status.out");
+  ASSERT_EQ(status.Wait(), 0) << status.Output();
+  nlohmann::json json = nlohmann::json::parse(status.Output());
+  EXPECT_EQ(json["phase"], "cdc") << status.Output();
+  EXPECT_EQ(json["tables"].size(), 2u);
+  EXPECT_EQ(json["tables"][0]["state"], "done");
+  EXPECT_LT(json["cdc"]["lag_seconds"].get<double>(), 5.0) << status.Output();
+  StopRun(*run);
+  EXPECT_NE(run->Output().find("cdc: cdc, lag"), std::string::npos) << run->Output();
+  // Every selected table was written with its secondary index, and the checkpoints are there.
+  EXPECT_EQ(Lines(*target_, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE "
+                            "TABLE_SCHEMA = '" + target_db_ + "' AND INDEX_NAME = 'by_owner'"),
+            std::vector<std::string>{"1"});
+  EXPECT_EQ(Lines(*target_, "SELECT COUNT(*) FROM " + target_db_ +
+                                ".cutover_checkpoints WHERE migration = 'run-test'"),
+            std::vector<std::string>{"4"});
+}
+
+// kill -9 during the copy, right after a transaction reached the log (before it was applied),
+// before a batch was applied, right after a batch and its checkpoint committed, and at a random
+// moment of CDC; each time the next run resumes. The workload never stops meanwhile.
+TEST_F(RunTest, KilledAtSeveralPointsResumesToEqual) {
+  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+  workload.Start(5ms);
+  for (const char* point : {"after_record:6:kill", "capture_appended:30:kill",
+                                   "apply_before:5:kill", "apply_after:8:kill"}) {
+    auto run = StartRun(std::string("CUTOVER_TEST_PAUSE_AT=") + point);
+    int code = 0;
+    ASSERT_TRUE(run->WaitFor(60s, &code)) << point << ": not killed\n" << run->Output();
+    ASSERT_EQ(code, -SIGKILL) << point << "\n" << run->Output();
+  }
+  {
+    auto run = StartRun();
+    std::this_thread::sleep_for(1500ms);
+    run->Signal(SIGKILL);
+    EXPECT_EQ(run->Wait(), -SIGKILL);
+  }
+  auto run = StartRun();
+  std::this_thread::sleep_for(2s);
+  workload.Stop();
+  EXPECT_EQ(workload.failures(), 0);
+  ExpectTargetCatchesUp(60s);
+  StopRun(*run);
+}
+
+TEST_F(RunTest, TargetDownForThirtySecondsDuringCdc) {
+  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+  workload.Start(5ms);
+  auto run = StartRun();
+  std::this_thread::sleep_for(6s);  // past the copy
+  std::string servers = testing::SourceDir() + "/scripts/servers";
+  ASSERT_EQ(std::system((servers + " stop mariadb-target > /dev/null").c_str()), 0);
+  std::this_thread::sleep_for(30s);
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  target_ = copytest::Connect(testing::MariaDbTarget());
+  ASSERT_NE(target_, nullptr);
+  std::this_thread::sleep_for(2s);
+  workload.Stop();
+  ExpectTargetCatchesUp(90s);
+  StopRun(*run);
+  EXPECT_NE(run->Output().find("applying"), std::string::npos) << "no retry was logged";
+}
+
+TEST_F(RunTest, SourceRestartDuringCdc) {
+  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+  workload.Start(5ms);
+  auto run = StartRun();
+  std::this_thread::sleep_for(6s);
+  std::string servers = testing::SourceDir() + "/scripts/servers";
+  ASSERT_EQ(std::system((servers + " stop mariadb-source > /dev/null").c_str()), 0);
+  std::this_thread::sleep_for(3s);
+  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  source_ = copytest::Connect(testing::MariaDbSource());
+  ASSERT_NE(source_, nullptr);
+  std::this_thread::sleep_for(3s);
+  workload.Stop();
+  ExpectTargetCatchesUp(90s);
+  StopRun(*run);
+}
+
+}  // namespace
+}  // namespace cutover

@@ -1,0 +1,70 @@
+// `cutover run SPEC`: the whole migration in one process (copy with capture, then continuous
+// CDC) until SIGINT/SIGTERM; `cutover status SPEC [--json]` reads its state from anywhere
+// (docs/run.md).
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cutover/run.h"
+#include "cutover/spec.h"
+
+#include "commands.h"
+
+namespace cutover::cli {
+namespace {
+
+struct RunArgs {
+  std::string spec_file;
+  int status_seconds = 10;
+  bool json = false;
+};
+
+int ExitCodeFor(const char* command, const Status& status) {
+  std::fprintf(stderr, "cutover %s: %s\n", command, status.ToString().c_str());
+  return status.code() == StatusCode::kInvalidArgument ? kExitBadInput : kExitFailed;
+}
+
+int RunRunCommand(const RunArgs& args) {
+  Result<Spec> spec = LoadSpec(args.spec_file);
+  if (!spec.ok()) return ExitCodeFor("run", spec.status());
+  RunOptions options;
+  options.stop = InstallStopHandlers();
+  options.progress = stdout;
+  options.status_interval = std::chrono::seconds(std::max(args.status_seconds, 1));
+  Status status = RunMigration(*spec, options);
+  if (!status.ok()) return ExitCodeFor("run", status);
+  std::fprintf(stdout, "cutover run: stopped; run the same command again to continue\n");
+  return kExitOk;
+}
+
+int RunStatusCommand(const RunArgs& args) {
+  Result<Spec> spec = LoadSpec(args.spec_file);
+  if (!spec.ok()) return ExitCodeFor("status", spec.status());
+  Result<std::string> text = FormatStatus(*spec, args.json);
+  if (!text.ok()) return ExitCodeFor("status", text.status());
+  std::fputs(text->c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* command = app.add_subcommand(
+      "run", "Migrate: full load with binlog capture, then continuous CDC until stopped");
+  command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
+  command->add_option("--status-every", args->status_seconds,
+                      "seconds between CDC status lines");
+  command->callback([args, exit_code] { *exit_code = RunRunCommand(*args); });
+}
+
+void AddStatusCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* command =
+      app.add_subcommand("status", "Show a migration's phase, copy progress and CDC lag");
+  command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
+  command->add_flag("--json", args->json, "one JSON object instead of text");
+  command->callback([args, exit_code] { *exit_code = RunStatusCommand(*args); });
+}
+
+}  // namespace cutover::cli
