@@ -22,16 +22,30 @@ namespace cutover {
 struct ChunkBounds {
   std::optional<Key> lower;  // exclusive
   std::optional<Key> upper;  // inclusive
+  // Whether the target may hold rows inside the bounds already: an earlier attempt of this
+  // chunk may have committed (a retry after an error cannot know whether its COMMIT arrived),
+  // an earlier run wrote there, or the table was kept with its rows. The copier clears it only
+  // for the first attempt of a chunk of a table the sink emptied in this run
+  // (TargetTablePlan::starts_empty); a writer may then skip replacing rows in the bounds (the
+  // PostgreSQL writer skips its DELETE, which would scan a table not yet keyed). Writers may
+  // ignore it and always replace (MySQL, DynamoDB).
+  bool may_exist = true;
 };
 
 // What PrepareTable decided for one table; the copier stores it in the state store so a restart
 // (even after a crash between load and index build) knows which indexes are still to build.
 struct TargetTablePlan {
-  TableId source;               // the source table
-  TableId target;               // the target table (spec rename applied)
-  TableSchema schema;           // the rows the writer receives: source schema, column subset
-  std::vector<Index> deferred;  // secondary indexes to build after the load (target names)
-  bool created = false;         // the sink created the table (vs. kept or truncated it)
+  TableId source;      // the source table
+  TableId target;      // the target table (spec rename applied)
+  TableSchema schema;  // the rows the writer receives: source schema, column subset
+  // Indexes to build after the load (target names): the secondary indexes, and first of all
+  // the primary key (Index::primary) when the sink loads the table unkeyed (PostgreSQL).
+  std::vector<Index> deferred;
+  bool created = false;  // the sink created the table (vs. kept or truncated it)
+  // This PrepareTable call created or emptied the table: it holds no row until this run's
+  // chunks arrive (never true when resuming or keeping a table). About this run only; not
+  // stored.
+  bool starts_empty = false;
 };
 
 // Writes the rows of one target table during the full load. One writer per worker thread;
@@ -42,7 +56,9 @@ class TableWriter {
   // Makes the target rows whose keys fall in `bounds` exactly `rows` (sorted by key), in one
   // target transaction, through the target's bulk path (LOAD DATA LOCAL INFILE, COPY,
   // BatchWriteItem). Idempotent: writing a chunk again after a crash leaves one copy of each
-  // row. Returns after the target acknowledged (committed) the chunk.
+  // row, as long as bounds.may_exist is set whenever an earlier write of these bounds may have
+  // committed (a writer may skip replacing rows when it is not). Returns after the target
+  // acknowledged (committed) the chunk.
   virtual Status WriteChunk(const ChunkBounds& bounds, std::span<const Row> rows) = 0;
 };
 
@@ -52,11 +68,14 @@ class Sink {
   // Readies the target table for `source` (already narrowed to the selected columns) following
   // spec.target.existing_tables: creates it (error if it exists, unless a previous run of this
   // migration created it: `resuming`), truncates it, or keeps it. Secondary indexes are not
-  // created (or are dropped) and returned in plan.deferred. Idempotent when `resuming`.
+  // created (or are dropped) and returned in plan.deferred. Idempotent when `resuming`; a table
+  // whose chunks a crashed run may have written is then readied for keyed rewrites (PostgreSQL
+  // adds the primary key it deferred).
   virtual Result<TargetTablePlan> PrepareTable(const TableSchema& source, const TableRule& rule,
                                                bool resuming) = 0;
   virtual Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan& plan) = 0;
-  // Builds one deferred index; succeeds when the index exists already (a crash after the build).
+  // Builds one deferred index (or the deferred primary key); succeeds when it exists already
+  // (a crash after the build, or a key added by a resuming PrepareTable).
   virtual Status BuildIndex(const TargetTablePlan& plan, const Index& index) = 0;
   // Target rows currently in the table (for progress and tests); may be an estimate when
   // `exact` is false.

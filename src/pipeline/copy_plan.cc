@@ -110,6 +110,7 @@ std::string StoredTablePlan::ToJson() const {
     json["deferred"].push_back({{"name", index.name},
                                 {"columns", index.columns},
                                 {"unique", index.unique},
+                                {"primary", index.primary},
                                 {"definition", index.definition}});
   }
   json["created"] = created;
@@ -134,6 +135,7 @@ Result<StoredTablePlan> StoredTablePlan::FromJson(std::string_view text) {
     index.name = entry.value("name", "");
     index.columns = entry.value("columns", std::vector<std::string>{});
     index.unique = entry.value("unique", false);
+    index.primary = entry.value("primary", false);  // absent in plans of older versions
     index.definition = entry.value("definition", "");
     plan.deferred.push_back(std::move(index));
   }

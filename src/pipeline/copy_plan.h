@@ -64,7 +64,7 @@ int64_t NextChunkRows(int64_t current, std::chrono::nanoseconds elapsed,
 // ("copy.plan/<schema.table>") so every later run uses the same ranges and index list.
 struct StoredTablePlan {
   std::vector<Key> boundaries;  // range boundaries (see RangesFromBoundaries)
-  std::vector<Index> deferred;  // secondary indexes to build after the load
+  std::vector<Index> deferred;  // indexes (and a primary key) to build after the load
   bool created = false;         // the sink created the target table
   std::string ToJson() const;
   static Result<StoredTablePlan> FromJson(std::string_view json);

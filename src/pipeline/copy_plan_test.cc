@@ -91,7 +91,8 @@ TEST(StoredTablePlanTest, RoundTripsThroughJson) {
   StoredTablePlan plan;
   plan.boundaries = {Key{{Value::Str("a'\""), Value::Int(-1)}},
                      Key{{Value::Bytes("\x01"), Value::UInt(7)}}};
-  plan.deferred = {Index{"k_name", {"name", "id"}, true, false, "UNIQUE KEY `k_name` (`name`)"}};
+  plan.deferred = {Index{"t_pkey", {"id"}, true, true, ""},
+                   Index{"k_name", {"name", "id"}, true, false, "UNIQUE KEY `k_name` (`name`)"}};
   plan.created = true;
   StoredTablePlan back = StoredTablePlan::FromJson(plan.ToJson()).value();
   EXPECT_EQ(back.boundaries, plan.boundaries);

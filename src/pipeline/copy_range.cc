@@ -107,6 +107,9 @@ Status Copier::ReadRange(RangeJob& job, std::unique_ptr<mysql::Connection>& conn
 
 // Writes the chunks in key order and records each one after WriteChunk returned; a failed
 // write is repeated (WriteChunk is idempotent over its bounds) with a fresh writer session.
+// In a table the sink emptied in this run, no row of a chunk is in the target before its first
+// write, and the ranges never overlap; a repeated write may find the rows of an attempt whose
+// COMMIT arrived although its acknowledgement did not, so it says so (may_exist).
 Status Copier::WriteRange(RangeJob& job, ChunkQueue& queue, std::atomic<int64_t>& last_write_ns) {
   TableJob& table = *job.table;
   std::unique_ptr<TableWriter> writer;
@@ -115,13 +118,18 @@ Status Copier::WriteRange(RangeJob& job, ChunkQueue& queue, std::atomic<int64_t>
     if (Stopping()) return Status::Ok();
     auto began = std::chrono::steady_clock::now();
     Status written;
+    bool sent = false;  // a WriteChunk of this chunk ran, so it may have committed
     for (int attempt = 0;; ++attempt) {
       if (writer == nullptr) {
         Result<std::unique_ptr<TableWriter>> opened = sink_->OpenWriter(table.plan);
         if (opened.ok()) writer = *std::move(opened);
         written = opened.status();
       }
-      if (writer != nullptr) written = writer->WriteChunk(chunk->bounds, chunk->rows);
+      if (writer != nullptr) {
+        chunk->bounds.may_exist = sent || !table.plan.starts_empty;
+        sent = true;
+        written = writer->WriteChunk(chunk->bounds, chunk->rows);
+      }
       if (written.ok() || !Retryable(written) || attempt + 1 >= kMaxAttempts || Stopping()) {
         break;
       }

@@ -1,8 +1,13 @@
 // `cutover copy` MariaDB -> PostgreSQL: every type, composite and binary keys, a row filter and
 // a column subset arrive row by row equal under docs/type-mapping.md (each column compared
 // through the text both servers give for it, normalised only where the mapping says the
-// spelling differs: fraction zeros, time zone suffix, float exponent, JSON whitespace).
+// spelling differs: fraction zeros, time zone suffix, float exponent, JSON whitespace), and
+// every table ends with its primary key, which the copy builds after the load: also when the
+// copy is killed between a chunk's write and its record, or while the keys are being built,
+// and run again.
+#include <csignal>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -95,6 +100,80 @@ class CopyPostgresTest : public ::testing::Test {
     }
   }
 
+  // The spec of the copy tests' schema into the PostgreSQL target, with `extra` settings.
+  std::filesystem::path WriteSpec(const std::string& extra = "") {
+    std::filesystem::path spec = dir_ / "spec.yaml";
+    copytest::WriteFile(
+        spec, copytest::CopySpec("copy-pg", testing::MariaDbSource(),
+                                 copytest::PostgresTargetYaml(testing::PostgresTarget()),
+                                 copytest::SourceTablesYaml(db_), (dir_ / "state").string(),
+                                 copytest::SmallChunks() + extra));
+    return spec;
+  }
+
+  // Every copied table equals its source under the type mapping: no row missing, none twice.
+  void ExpectTargetEqualsSource() {
+    auto same = [](const std::string& column) {
+      return ColumnPair{column, column, Compare::kExact};
+    };
+    std::vector<ColumnPair> types = {same("id"),
+                                     same("ti"),
+                                     same("tu"),
+                                     same("si"),
+                                     same("mi"),
+                                     same("bi"),
+                                     same("bu"),
+                                     same("de"),
+                                     {"fl", "fl", Compare::kNumber},
+                                     {"dbl", "dbl", Compare::kNumber},
+                                     {"LPAD(BIN(bt), 10, '0')", "bt::text", Compare::kExact},
+                                     same("yr"),
+                                     same("d"),
+                                     {"t", "t::text", Compare::kTime},
+                                     {"dt", "dt::text", Compare::kTime},
+                                     {"ts", "ts::text", Compare::kTime},
+                                     same("c"),
+                                     same("vc"),
+                                     same("tx"),
+                                     {"LOWER(HEX(bn))", "encode(bn, 'hex')"},
+                                     {"LOWER(HEX(vb))", "encode(vb, 'hex')"},
+                                     {"LOWER(HEX(bl))", "encode(bl, 'hex')"},
+                                     same("en"),
+                                     same("st"),
+                                     {"js", "js::text", Compare::kJson},
+                                     same("l1")};
+    ExpectSameRows("types", types, "id");
+    ExpectSameRows("composite", {same("tenant"), same("line"), same("qty"), same("note")}, "line");
+    ExpectSameRows("binkey", {{"LOWER(HEX(code))", "encode(code, 'hex')"}, same("v")}, "v");
+    ExpectSameRows("uniq_only", {same("code"), same("v")}, "code");
+    ExpectSameRows("filtered", {same("id"), same("payload")}, "id", " WHERE status = 'active'");
+  }
+
+  // Every table has exactly its primary key on the source's key (uniq_only: its unique index)
+  // and every index once.
+  void ExpectKeysAndIndexes() {
+    Result<postgres::QueryResult> keys = target_->Query(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'p' AND connamespace = to_regnamespace($1) ORDER BY 1",
+        {db_});
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    std::vector<postgres::SqlRow> expected = {
+        {db_ + ".binkey", "binkey_pkey", "PRIMARY KEY (code)"},
+        {db_ + ".composite", "composite_pkey", "PRIMARY KEY (tenant, line)"},
+        {db_ + ".filtered", "filtered_pkey", "PRIMARY KEY (id)"},
+        {db_ + ".types", "types_pkey", "PRIMARY KEY (id)"},
+        {db_ + ".uniq_only", "uniq_only_pkey", "PRIMARY KEY (code)"}};
+    EXPECT_EQ(keys->rows, expected);
+    Result<postgres::QueryResult> indexes = target_->Query(
+        "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE "
+        "schemaname = $1",
+        {db_});
+    ASSERT_TRUE(indexes.ok()) << indexes.status().ToString();
+    EXPECT_EQ(indexes->rows[0][0].value_or(""),
+              "binkey_pkey,composite_k_qty,composite_pkey,filtered_pkey,types_k_vc,types_pkey,"
+              "types_u_bi,uniq_only_pkey");
+  }
+
   std::unique_ptr<mysql::Connection> source_;
   std::unique_ptr<postgres::Connection> target_;
   std::string db_;
@@ -103,47 +182,10 @@ class CopyPostgresTest : public ::testing::Test {
 
 TEST_F(CopyPostgresTest, TargetEqualsSourceUnderTheTypeMapping) {
   copytest::CreateSourceSchema(*source_, db_);
-  std::filesystem::path spec = dir_ / "spec.yaml";
-  copytest::WriteFile(spec,
-                      copytest::CopySpec("copy-pg", testing::MariaDbSource(),
-                                         copytest::PostgresTargetYaml(testing::PostgresTarget()),
-                                         copytest::SourceTablesYaml(db_), (dir_ / "state").string(),
-                                         copytest::SmallChunks()));
-  copytest::RunResult run = copytest::RunCopy(spec);
+  copytest::RunResult run = copytest::RunCopy(WriteSpec());
   ASSERT_EQ(run.exit_code, 0) << run.output;
-
-  auto same = [](const std::string& column) { return ColumnPair{column, column, Compare::kExact}; };
-  std::vector<ColumnPair> types = {same("id"),
-                                   same("ti"),
-                                   same("tu"),
-                                   same("si"),
-                                   same("mi"),
-                                   same("bi"),
-                                   same("bu"),
-                                   same("de"),
-                                   {"fl", "fl", Compare::kNumber},
-                                   {"dbl", "dbl", Compare::kNumber},
-                                   {"LPAD(BIN(bt), 10, '0')", "bt::text", Compare::kExact},
-                                   same("yr"),
-                                   same("d"),
-                                   {"t", "t::text", Compare::kTime},
-                                   {"dt", "dt::text", Compare::kTime},
-                                   {"ts", "ts::text", Compare::kTime},
-                                   same("c"),
-                                   same("vc"),
-                                   same("tx"),
-                                   {"LOWER(HEX(bn))", "encode(bn, 'hex')"},
-                                   {"LOWER(HEX(vb))", "encode(vb, 'hex')"},
-                                   {"LOWER(HEX(bl))", "encode(bl, 'hex')"},
-                                   same("en"),
-                                   same("st"),
-                                   {"js", "js::text", Compare::kJson},
-                                   same("l1")};
-  ExpectSameRows("types", types, "id");
-  ExpectSameRows("composite", {same("tenant"), same("line"), same("qty"), same("note")}, "line");
-  ExpectSameRows("binkey", {{"LOWER(HEX(code))", "encode(code, 'hex')"}, same("v")}, "v");
-  ExpectSameRows("uniq_only", {same("code"), same("v")}, "code");
-  ExpectSameRows("filtered", {same("id"), same("payload")}, "id", " WHERE status = 'active'");
+  ExpectTargetEqualsSource();
+  ExpectKeysAndIndexes();
   Result<postgres::QueryResult> columns = target_->Query(
       "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
       "information_schema.columns WHERE table_schema = '" +
@@ -157,6 +199,92 @@ TEST_F(CopyPostgresTest, TargetEqualsSourceUnderTheTypeMapping) {
   std::string names = indexes->rows[0][0].value_or("");
   EXPECT_NE(names.find("k_vc"), std::string::npos) << names;
   EXPECT_NE(names.find("u_bi"), std::string::npos) << names;
+}
+
+// Killed with SIGKILL at the named points (copytest's CUTOVER_TEST_PAUSE_AT), then run again.
+class CopyPostgresResumeTest : public CopyPostgresTest,
+                               public ::testing::WithParamInterface<std::vector<std::string>> {};
+
+TEST_P(CopyPostgresResumeTest, KilledThenRerunEndsEqualWithEveryKey) {
+  copytest::CreateSourceSchema(*source_, db_);
+  std::filesystem::path spec = WriteSpec();
+  for (const std::string& point : GetParam()) {
+    copytest::RunResult killed = copytest::RunCopy(spec, "CUTOVER_TEST_PAUSE_AT=" + point);
+    ASSERT_EQ(killed.signal, 9) << point << " exit " << killed.exit_code << ": " << killed.output;
+  }
+  copytest::RunResult rerun = copytest::RunCopy(spec);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
+  ExpectTargetEqualsSource();
+  ExpectKeysAndIndexes();
+  copytest::RunResult again = copytest::RunCopy(spec);
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  ExpectTargetEqualsSource();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    KillPoints, CopyPostgresResumeTest,
+    ::testing::Values(std::vector<std::string>{"after_write:7:kill"},
+                      std::vector<std::string>{"after_index:1:kill"},
+                      std::vector<std::string>{"after_write:3:kill", "after_write:12:kill",
+                                               "after_index:2:kill"}),
+    [](const ::testing::TestParamInfo<std::vector<std::string>>& param_info) {
+      std::string name;
+      for (const std::string& point : param_info.param) {
+        name += (name.empty() ? "" : "_then_") + point.substr(0, point.find(':')) +
+                point.substr(point.find(':') + 1, point.rfind(':') - point.find(':') - 1);
+      }
+      return name;
+    });
+
+// Killed in the middle of adding a primary key: the test holds a lock on the table that lets
+// the load through but not the ALTER TABLE, kills the copy while its key build waits for it,
+// then lets the dead process's session go on. The rerun adds the key (or finds it added) and
+// ends equal.
+TEST_F(CopyPostgresTest, KilledWhileAddingThePrimaryKeyThenRerunEndsKeyed) {
+  copytest::CreateSourceSchema(*source_, db_);
+  // Slow enough (about 3 s for the 6,000 rows) for the lock to be taken before the load ends.
+  std::filesystem::path spec = WriteSpec("throttle:\n  copy_rows_per_second: 2000\n");
+  ConnectionSpec pg =
+      copytest::ConnectionFor(testing::PostgresTarget(), testing::PostgresTarget().database);
+  Result<std::unique_ptr<postgres::Connection>> locker = postgres::Connection::Open(pg);
+  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
+  pid_t copy = copytest::StartCopy(spec);
+  ASSERT_GT(copy, 0);
+  std::string table = db_ + ".composite";
+  auto poll = [&](const std::string& sql, const postgres::Params& params) {
+    for (int tries = 0; tries < 3000; ++tries) {
+      Result<postgres::QueryResult> result = target_->Query(sql, params);
+      if (result.ok() && !result->rows.empty() && result->rows[0][0]) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  bool created = poll("SELECT to_regclass($1)", {table});
+  // ACCESS SHARE lets COPY write but makes ALTER TABLE (ACCESS EXCLUSIVE) wait.
+  Status locked =
+      (*locker)->Execute("BEGIN; LOCK TABLE " + table + " IN ACCESS SHARE MODE").status();
+  bool waiting = created && locked.ok() &&
+                 poll(
+                     "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+                     "query = $1",
+                     {"LOCK TABLE \"" + db_ + "\".\"composite\" IN ACCESS EXCLUSIVE MODE"});
+  kill(copy, SIGKILL);
+  int status = 0;
+  waitpid(copy, &status, 0);
+  ASSERT_TRUE(created) << "the copy did not create " << table;
+  ASSERT_TRUE(locked.ok()) << locked.ToString();
+  ASSERT_TRUE(waiting) << "the copy did not start adding the primary key of " << table;
+  ASSERT_TRUE(WIFSIGNALED(status));
+  Result<postgres::QueryResult> keys = target_->Query(
+      "SELECT 1 FROM pg_constraint WHERE contype = 'p' AND conrelid = to_regclass($1)", {table});
+  ASSERT_TRUE(keys.ok());
+  EXPECT_TRUE(keys->rows.empty());  // not yet: the build waits for the lock
+  ASSERT_TRUE((*locker)->Execute("COMMIT").ok());
+
+  copytest::RunResult rerun = copytest::RunCopy(spec);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
+  ExpectTargetEqualsSource();
+  ExpectKeysAndIndexes();
 }
 
 }  // namespace

@@ -110,6 +110,23 @@ inline RunResult RunCopy(const std::filesystem::path& spec, const std::string& e
   return result;
 }
 
+// Starts `cutover copy <spec>` like RunCopy but in the background; returns its pid (the shell
+// execs the program, so the pid is the copy's own) for kill() and waitpid().
+inline pid_t StartCopy(const std::filesystem::path& spec, const std::string& env = "") {
+  const char* bin = std::getenv("CUTOVER_BIN");
+  EXPECT_NE(bin, nullptr) << "CUTOVER_BIN must name the cutover executable";
+  std::filesystem::path out = spec.parent_path() / "copy.out";
+  std::string command = "exec env COPY_TEST_PASSWORD=cutover-test " + env + " " +
+                        std::string(bin ? bin : "cutover") + " copy " + spec.string() + " > " +
+                        out.string() + " 2>&1";
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
 inline void WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path);
   out << text;

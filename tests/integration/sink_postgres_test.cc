@@ -558,8 +558,9 @@ TEST_F(SinkPostgresTest, ExistingTableModesAndDeferredIndexes) {
   auto create = OpenSink(TargetSpec::ExistingTable::kCreate);
   auto plan = create->PrepareTable(schema_, TableRule{}, false);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  ASSERT_EQ(plan->deferred.size(), 2u);
-  EXPECT_EQ(plan->deferred[0].name, "types_by_bi");
+  ASSERT_EQ(plan->deferred.size(), 3u);
+  EXPECT_EQ(plan->deferred[0], (Index{"types_pkey", {"id"}, true, true, ""}));
+  EXPECT_EQ(plan->deferred[1].name, "types_by_bi");
   for (const Index& index : plan->deferred) {
     Status built = create->BuildIndex(*plan, index);
     EXPECT_TRUE(built.ok()) << built.ToString();
@@ -608,6 +609,73 @@ TEST_F(SinkPostgresTest, ExistingTableModesAndDeferredIndexes) {
   auto left =
       admin_->Query("SELECT count(*) FROM pg_indexes WHERE schemaname = $1", {schema_name_});
   EXPECT_EQ(left->rows[0][0], "1");  // only the primary key
+}
+
+TEST_F(SinkPostgresTest, LoadsUnkeyedAndAddsTheKeyAfterTheLoadOrWhenResuming) {
+  auto sink = OpenSink(TargetSpec::ExistingTable::kCreate);
+  auto plan = sink->PrepareTable(schema_, TableRule{}, false);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_TRUE(plan->starts_empty);
+  std::string constraints_sql =
+      "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'p' AND "
+      "conrelid = to_regclass($1)";
+  postgres::Params table = {schema_name_ + ".types"};
+  EXPECT_TRUE(admin_->Query(constraints_sql, table)->rows.empty());
+
+  auto writer = sink->OpenWriter(*plan);
+  ASSERT_TRUE(writer.ok());
+  std::vector<Row> rows = {RowFromText(schema_, {"1"}), RowFromText(schema_, {"2"})};
+  ChunkBounds fresh{std::nullopt, KeyOfId(2), /*may_exist=*/false};
+  ASSERT_TRUE((*writer)->WriteChunk(fresh, rows).ok());
+  // may_exist=false promises an empty range, so nothing is deleted: a second such write
+  // duplicates (the copier never sends it twice) ...
+  ASSERT_TRUE((*writer)->WriteChunk(fresh, rows).ok());
+  EXPECT_EQ(*sink->CountRows(plan->target, true), 4u);
+  // ... and the key cannot be built over duplicates; the error names it and the row.
+  auto duplicated = sink->PrepareTable(schema_, TableRule{}, true);
+  EXPECT_EQ(duplicated.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(duplicated.status().message(),
+            "adding primary key types_pkey: " + admin_->Describe() +
+                ": ERROR: could not create unique index \"types_pkey\" DETAIL: Key (id)=(1) is "
+                "duplicated. (SQLSTATE 23505)");
+  // A retry (may_exist) replaces every row in its bounds, keyed or not.
+  ChunkBounds retried{std::nullopt, KeyOfId(2)};
+  ASSERT_TRUE((*writer)->WriteChunk(retried, rows).ok());
+  EXPECT_EQ(*sink->CountRows(plan->target, true), 2u);
+
+  // Resuming keys the table first, so that this run's rewrites delete by key.
+  auto resumed = sink->PrepareTable(schema_, TableRule{}, true);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_FALSE(resumed->starts_empty);
+  ASSERT_EQ(resumed->deferred.size(), 2u);
+  EXPECT_FALSE(resumed->deferred[0].primary);
+  EXPECT_EQ(admin_->Query(constraints_sql, table)->rows,
+            (std::vector<postgres::SqlRow>{{"types_pkey", "PRIMARY KEY (id)"}}));
+  // The key the first run deferred is then found built.
+  Status built = sink->BuildIndex(*plan, plan->deferred[0]);
+  EXPECT_TRUE(built.ok()) << built.ToString();
+  EXPECT_EQ(admin_->Query(constraints_sql, table)->rows.size(), 1u);
+
+  // truncate keeps a table's own primary key; a table without one is keyed after the load.
+  auto truncate = OpenSink(TargetSpec::ExistingTable::kTruncate);
+  auto keyed = truncate->PrepareTable(schema_, TableRule{}, false);
+  ASSERT_TRUE(keyed.ok()) << keyed.status().ToString();
+  EXPECT_TRUE(keyed->starts_empty);
+  EXPECT_EQ(keyed->deferred.size(), 2u);
+  EXPECT_EQ(admin_->Query(constraints_sql, table)->rows.size(), 1u);
+  ASSERT_TRUE(
+      admin_->Execute("ALTER TABLE " + schema_name_ + ".types DROP CONSTRAINT types_pkey").ok());
+  auto unkeyed = truncate->PrepareTable(schema_, TableRule{}, false);
+  ASSERT_TRUE(unkeyed.ok()) << unkeyed.status().ToString();
+  ASSERT_EQ(unkeyed->deferred.size(), 3u);
+  EXPECT_TRUE(unkeyed->deferred[0].primary);
+  EXPECT_TRUE(truncate->BuildIndex(*unkeyed, unkeyed->deferred[0]).ok());
+  EXPECT_EQ(admin_->Query(constraints_sql, table)->rows.size(), 1u);
+
+  // keep leaves the table as it is and promises nothing about its rows.
+  auto kept = OpenSink(TargetSpec::ExistingTable::kKeep)->PrepareTable(schema_, TableRule{}, false);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_FALSE(kept->starts_empty);
 }
 
 }  // namespace

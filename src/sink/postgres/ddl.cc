@@ -1,4 +1,5 @@
-// Ddl: CREATE TABLE, CREATE INDEX and chunk predicates for a PostgreSQL target.
+// Ddl: CREATE TABLE, the deferred primary key, CREATE INDEX and chunk predicates for a
+// PostgreSQL target.
 #include "sink/postgres/ddl.h"
 
 #include <fmt/format.h>
@@ -81,9 +82,25 @@ Result<std::string> CreateTableSql(const TableSchema& schema, const TableId& tar
     if (!check.empty()) line += fmt::format(" CHECK ({})", check);
     lines.push_back(std::move(line));
   }
-  if (schema.has_key()) lines.push_back("PRIMARY KEY " + KeyColumns(schema));
   return fmt::format("CREATE TABLE {} (\n  {}\n)", QuoteQualified(target.schema, target.name),
                      fmt::join(lines, ",\n  "));
+}
+
+Index PrimaryKeyIndex(const TableSchema& schema, const TableId& target) {
+  Index key;
+  key.name = IndexName(target, Index{"pkey", {}, false, false, ""});
+  for (size_t column_idx : schema.key) key.columns.push_back(schema.columns[column_idx].name);
+  key.unique = true;
+  key.primary = true;
+  return key;
+}
+
+std::string AddPrimaryKeySql(const TableId& target, const Index& key) {
+  std::vector<std::string> columns;
+  for (const std::string& column : key.columns) columns.push_back(QuoteIdentifier(column));
+  return fmt::format("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
+                     QuoteQualified(target.schema, target.name), QuoteIdentifier(key.name),
+                     fmt::join(columns, ", "));
 }
 
 std::vector<Index> DeferredIndexes(const TableSchema& schema, const TableId& target) {

@@ -1,5 +1,6 @@
-// Ddl: the SQL a PostgreSQL target table needs: CREATE TABLE with mapped types, deferred index
-// DDL with schema-unique names, and the key-range predicate of a chunk.
+// Ddl: the SQL a PostgreSQL target table needs: CREATE TABLE with mapped types, the primary
+// key and index DDL built after the load with schema-unique names, and the key-range predicate
+// of a chunk.
 #pragma once
 
 #include <span>
@@ -15,8 +16,21 @@
 namespace cutover::postgres {
 
 // CREATE TABLE for `target`: every column of `schema` with its mapped type, NOT NULL as the
-// source, a CHECK per ENUM / unsigned column, and PRIMARY KEY on the key columns.
+// source, a CHECK per ENUM / unsigned column. No PRIMARY KEY: COPY into an unkeyed table and
+// one index build afterwards is faster than maintaining the key row by row (PrimaryKeyIndex).
 Result<std::string> CreateTableSql(const TableSchema& schema, const TableId& target);
+
+// The primary key of `target` over the key columns of `schema`, as a deferred index
+// (Index::primary) named "<table>_pkey" like PostgreSQL's own default, shortened with a hash
+// past 63 bytes.
+Index PrimaryKeyIndex(const TableSchema& schema, const TableId& target);
+
+// ALTER TABLE ... ADD CONSTRAINT <name> PRIMARY KEY (...) for a PrimaryKeyIndex entry.
+std::string AddPrimaryKeySql(const TableId& target, const Index& key);
+
+// A query returning one row when the table named by $1 ("schema"."table") has a primary key.
+inline constexpr const char* kHasPrimaryKeySql =
+    "SELECT 1 FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'";
 
 // The secondary indexes of `schema` to build after the load, renamed for PostgreSQL, where index
 // names are unique per schema: "<table>_<index>", shortened with a hash past 63 bytes.

@@ -28,16 +28,33 @@ TableSchema Orders() {
   return schema;
 }
 
-TEST(CreateTableSqlTest, MapsTypesAndKeepsKeyNullabilityAndChecks) {
+TEST(CreateTableSqlTest, MapsTypesAndKeepsKeyNullabilityAndChecksWithoutTheKey) {
   Result<std::string> sql = CreateTableSql(Orders(), TableId{"shop", "orders"});
   ASSERT_TRUE(sql.ok()) << sql.status().ToString();
   EXPECT_EQ(*sql,
             "CREATE TABLE \"shop\".\"orders\" (\n"
             "  \"id\" numeric(20,0) NOT NULL CHECK (\"id\" >= 0),\n"
             "  \"day\" date NOT NULL,\n"
-            "  \"state\" text CHECK (\"state\" IN ('new', 'paid')),\n"
-            "  PRIMARY KEY (\"id\", \"day\")\n"
+            "  \"state\" text CHECK (\"state\" IN ('new', 'paid'))\n"
             ")");
+}
+
+TEST(PrimaryKeyIndexTest, TheKeyColumnsUnderPostgresDefaultName) {
+  Index key = PrimaryKeyIndex(Orders(), TableId{"shop", "orders"});
+  EXPECT_EQ(key, (Index{"orders_pkey", {"id", "day"}, true, true, ""}));
+  EXPECT_EQ(AddPrimaryKeySql(TableId{"shop", "orders"}, key),
+            "ALTER TABLE \"shop\".\"orders\" ADD CONSTRAINT \"orders_pkey\" "
+            "PRIMARY KEY (\"id\", \"day\")");
+  // A table keyed by a unique NOT NULL index: the key is that index's columns, in key order.
+  TableSchema unique = Orders();
+  unique.key = {1};
+  unique.key_index = "by_day";
+  std::string long_name(60, 'o');
+  Index shortened = PrimaryKeyIndex(unique, TableId{"shop", long_name});
+  EXPECT_EQ(shortened.columns, std::vector<std::string>{"day"});
+  EXPECT_EQ(shortened.name.size(), 63u);
+  EXPECT_EQ(shortened.name.substr(0, 55), long_name.substr(0, 54) + "_");
+  EXPECT_NE(shortened.name, PrimaryKeyIndex(unique, TableId{"shop", long_name + "x"}).name);
 }
 
 TEST(DeferredIndexesTest, NamesAreUniquePerSchemaAndFitIn63Bytes) {

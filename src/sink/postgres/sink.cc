@@ -47,17 +47,13 @@ class PostgresTableWriter : public TableWriter {
   }
 
  private:
+  // Deletes what the chunk replaces, then copies its rows. The delete is skipped when no row
+  // of the chunk can be in the target yet (!bounds.may_exist: the first attempt into a table
+  // this run created or emptied): such a table has no primary key until the load ends, and
+  // the delete would scan all of it for every chunk.
   Status WriteInTransaction(const ChunkBounds& bounds, std::span<const Row> rows,
                             ValueAdjustments* adjustments) {
-    Params params;
-    CUTOVER_ASSIGN_OR_RETURN(std::string predicate, DeletePredicate(bounds, rows, &params));
-    CUTOVER_RETURN_IF_ERROR(
-        connection_
-            ->Execute(
-                fmt::format("DELETE FROM {} WHERE {}",
-                            QuoteQualified(plan_.target.schema, plan_.target.name), predicate),
-                params)
-            .status());
+    if (bounds.may_exist) CUTOVER_RETURN_IF_ERROR(DeleteReplaced(bounds, rows));
     if (rows.empty()) return Status::Ok();
     size_t next_row = 0;
     auto next = [&](std::string* piece) -> Status {
@@ -68,6 +64,16 @@ class PostgresTableWriter : public TableWriter {
       return Status::Ok();
     };
     return connection_->CopyIn(copy_sql_, next).status();
+  }
+
+  Status DeleteReplaced(const ChunkBounds& bounds, std::span<const Row> rows) {
+    Params params;
+    CUTOVER_ASSIGN_OR_RETURN(std::string predicate, DeletePredicate(bounds, rows, &params));
+    return connection_
+        ->Execute(fmt::format("DELETE FROM {} WHERE {}",
+                              QuoteQualified(plan_.target.schema, plan_.target.name), predicate),
+                  params)
+        .status();
   }
 
   // What a rewrite of the chunk deletes first. With a portable key order, every target row in
@@ -117,6 +123,7 @@ class PostgresSink : public Sink {
 
   Status BuildIndex(const TargetTablePlan& plan, const Index& index) override {
     CUTOVER_ASSIGN_OR_RETURN(auto connection, Open());
+    if (index.primary) return EnsurePrimaryKey(*connection, plan.target, index);
     return connection->Execute(CreateIndexSql(plan.target, index)).status();
   }
 
@@ -147,29 +154,89 @@ class PostgresSink : public Sink {
     CUTOVER_ASSIGN_OR_RETURN(TableAction action, DecideTableAction(spec_.target.existing_tables,
                                                                    exists, resuming, plan));
     switch (action) {
-      case TableAction::kCreate: return Create(connection, *plan);
-      case TableAction::kTruncate: return Truncate(connection, *plan);
+      case TableAction::kCreate: return Create(connection, plan);
+      case TableAction::kTruncate: return Truncate(connection, plan);
       case TableAction::kKeepIndexes: return KeepExistingIndexes(connection, plan);
-      case TableAction::kNothing: return Status::Ok();
+      case TableAction::kNothing: return KeyForRewrites(connection, *plan);
     }
     return Status::Ok();
   }
 
-  Status Create(Connection& connection, const TargetTablePlan& plan) {
-    CUTOVER_ASSIGN_OR_RETURN(std::string create, CreateTableSql(plan.schema, plan.target));
-    return connection
-        .Execute(fmt::format("CREATE SCHEMA IF NOT EXISTS {}; {}",
-                             QuoteIdentifier(plan.target.schema), create))
-        .status();
+  // Creates the table without its primary key, which is built first after the load.
+  Status Create(Connection& connection, TargetTablePlan* plan) {
+    CUTOVER_ASSIGN_OR_RETURN(std::string create, CreateTableSql(plan->schema, plan->target));
+    CUTOVER_RETURN_IF_ERROR(connection
+                                .Execute(fmt::format("CREATE SCHEMA IF NOT EXISTS {}; {}",
+                                                     QuoteIdentifier(plan->target.schema), create))
+                                .status());
+    DeferPrimaryKey(plan);
+    plan->starts_empty = true;
+    return Status::Ok();
   }
 
-  // Empties the table and drops the indexes that will be rebuilt after the load.
-  Status Truncate(Connection& connection, const TargetTablePlan& plan) {
-    std::string sql = "TRUNCATE TABLE " + QuoteQualified(plan.target.schema, plan.target.name);
-    for (const Index& index : plan.deferred) {
-      sql += "; DROP INDEX IF EXISTS " + QuoteQualified(plan.target.schema, index.name);
+  // Empties the table and drops the indexes that will be rebuilt after the load. A primary key
+  // of its own stays (its name and definition are the user's); a table without one is loaded
+  // like a created table and gets the key on the source's key columns after the load, so that
+  // a resumed run can add it too without knowing whether this one created the table.
+  Status Truncate(Connection& connection, TargetTablePlan* plan) {
+    CUTOVER_ASSIGN_OR_RETURN(bool keyed, HasPrimaryKey(connection, plan->target));
+    if (!keyed) DeferPrimaryKey(plan);
+    std::string sql = "TRUNCATE TABLE " + QuoteQualified(plan->target.schema, plan->target.name);
+    for (const Index& index : plan->deferred) {
+      if (index.primary) continue;
+      sql += "; DROP INDEX IF EXISTS " + QuoteQualified(plan->target.schema, index.name);
     }
-    return connection.Execute(sql).status();
+    CUTOVER_RETURN_IF_ERROR(connection.Execute(sql).status());
+    plan->starts_empty = true;
+    return Status::Ok();
+  }
+
+  // The key goes first: a duplicate key fails the copy before time goes into other indexes.
+  static void DeferPrimaryKey(TargetTablePlan* plan) {
+    std::vector<Index> deferred = {PrimaryKeyIndex(plan->schema, plan->target)};
+    for (Index& index : plan->deferred) deferred.push_back(std::move(index));
+    plan->deferred = std::move(deferred);
+  }
+
+  // Resuming a table this migration created or truncated. The crashed run may have committed
+  // chunks it did not record, and this run's chunks (sized anew) must replace whatever lies in
+  // their bounds: a DELETE per chunk that is a scan of the whole table without the key. So the
+  // primary key that run deferred is added now, before any chunk; the committed chunks hold
+  // each key once, so it builds. The deferred entry stored by that run then finds it present.
+  Status KeyForRewrites(Connection& connection, const TargetTablePlan& plan) {
+    return EnsurePrimaryKey(connection, plan.target, PrimaryKeyIndex(plan.schema, plan.target));
+  }
+
+  // Adds `key` unless the table has a primary key already, in one transaction that looks only
+  // after taking the lock ALTER TABLE needs anyway: a build still running in the server for a
+  // killed earlier process is waited for and then seen, instead of failing this one with
+  // "multiple primary keys".
+  static Status EnsurePrimaryKey(Connection& connection, const TableId& target, const Index& key) {
+    CUTOVER_RETURN_IF_ERROR(connection.Execute("BEGIN").status());
+    Status status = AddPrimaryKeyLocked(connection, target, key);
+    if (status.ok()) status = connection.Execute("COMMIT").status();
+    if (!status.ok()) {
+      connection.Execute("ROLLBACK").IgnoreError();  // the first error says it all
+      return status.WithContext("adding primary key " + key.name);
+    }
+    return Status::Ok();
+  }
+
+  static Status AddPrimaryKeyLocked(Connection& connection, const TableId& target,
+                                    const Index& key) {
+    std::string lock =
+        "LOCK TABLE " + QuoteQualified(target.schema, target.name) + " IN ACCESS EXCLUSIVE MODE";
+    CUTOVER_RETURN_IF_ERROR(connection.Execute(lock).status());
+    CUTOVER_ASSIGN_OR_RETURN(bool keyed, HasPrimaryKey(connection, target));
+    if (keyed) return Status::Ok();
+    return connection.Execute(AddPrimaryKeySql(target, key)).status();
+  }
+
+  static Result<bool> HasPrimaryKey(Connection& connection, const TableId& table) {
+    CUTOVER_ASSIGN_OR_RETURN(
+        QueryResult result,
+        connection.Query(kHasPrimaryKeySql, {QuoteQualified(table.schema, table.name)}));
+    return !result.rows.empty();
   }
 
   // keep: the table's own indexes stay; only source indexes it lacks are deferred.
