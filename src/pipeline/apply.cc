@@ -17,6 +17,8 @@
 #include "pipeline/bounded_queue.h"
 #include "pipeline/rate_limiter.h"
 #include "pipeline/test_hooks.h"
+#include "sink/mysql/sink.h"
+#include "source/mysql/snapshot_schema.h"
 
 namespace cutover::pipeline {
 namespace {
@@ -217,6 +219,21 @@ class Projector {
 };
 
 }  // namespace
+
+Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(auto source, mysql::Connection::Open(spec.source.connection));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
+                           mysql::LoadSelectedTables(*source, spec));
+  std::vector<TargetTablePlan> plans;
+  for (const mysql::SelectedTable& table : selected) {
+    TargetTablePlan plan;
+    plan.source = table.schema.id;
+    plan.target = mysql::TargetTableId(spec, table.schema.id, *table.rule);
+    CUTOVER_ASSIGN_OR_RETURN(plan.schema, mysql::NarrowToColumns(table.schema, *table.rule));
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
 
 Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
                 const std::vector<TargetTablePlan>& plans, const ApplyOptions& options,

@@ -41,6 +41,10 @@ struct ApplyStats {
                                               // 0 when every change read is applied
 };
 
+// The tables the applier writes: each selected source table narrowed to its rule's columns,
+// with its target table (for MariaDB/MySQL targets: the sink's naming rule).
+Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec);
+
 // Applies the log from the lanes' checkpoints until options.stop is set (then returns OK) or a
 // lane fails with an error retrying cannot mend (returns it). Transient target errors are
 // retried with backoff for as long as they last. Only changes of the tables of `plans` are

@@ -18,8 +18,6 @@
 #include "pipeline/apply.h"
 #include "pipeline/capture.h"
 #include "pipeline/state_options.h"
-#include "sink/mysql/sink.h"
-#include "source/mysql/snapshot_schema.h"
 
 namespace cutover {
 namespace {
@@ -50,23 +48,6 @@ Status CheckRunnable(const Spec& spec) {
     }
   }
   return Status::Ok();
-}
-
-// The tables the applier writes: each selected source table, narrowed to its rule's columns,
-// with its target table.
-Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
-  CUTOVER_ASSIGN_OR_RETURN(auto source, mysql::Connection::Open(spec.source.connection));
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
-                           mysql::LoadSelectedTables(*source, spec));
-  std::vector<TargetTablePlan> plans;
-  for (const mysql::SelectedTable& table : selected) {
-    TargetTablePlan plan;
-    plan.source = table.schema.id;
-    plan.target = mysql::TargetTableId(spec, table.schema.id, *table.rule);
-    CUTOVER_ASSIGN_OR_RETURN(plan.schema, mysql::NarrowToColumns(table.schema, *table.rule));
-    plans.push_back(std::move(plan));
-  }
-  return plans;
 }
 
 class Migration {
@@ -113,7 +94,7 @@ class Migration {
     }
     CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
     if (phase == Phase::kCopy) CUTOVER_RETURN_IF_ERROR(state_->SetPhase(Phase::kCatchUp));
-    CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, ApplyPlans(spec_));
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(spec_));
     pipeline::ApplyOptions apply;
     apply.lanes = spec_.parallelism.apply_lanes;
     apply.max_rows_per_second = spec_.throttle.apply_rows_per_second;
