@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "cutover/spec.h"
@@ -26,6 +28,29 @@ struct RunOptions {
 // retrying cannot mend (that error). Errors before anything starts: InvalidArgument for spec
 // options `run` cannot honour (row filters), Unimplemented for a target it cannot apply to yet.
 Status RunMigration(const Spec& spec, const RunOptions& options);
+
+struct ReplayOptions {
+  // Where to start: a log offset (digits only), a source position (Position::Parse: GTID,
+  // binlog file:pos, or Encode()'s text), or a UTC time "YYYY-MM-DD HH:MM:SS" (or with a "T").
+  std::string from;
+  // A spec whose target (and mapping) receive the replay, checkpointed under its name; empty:
+  // the migration's own target.
+  std::filesystem::path target_spec;
+  const std::atomic<bool>* stop = nullptr;
+};
+
+struct ReplayReport {
+  uint64_t from_offset = 0;   // the first log record replayed
+  uint64_t until_offset = 0;  // the log's end when the replay started
+  uint64_t changes = 0;       // changes applied
+  double seconds = 0;
+};
+
+// Applies the change log of `spec` from options.from up to its end (as it is when the replay
+// starts) to the target, through the same applier as `cutover run`, then returns. The log must
+// still hold `from` (change_log.retention_size/retention_age keep applied segments). Refused
+// while another cutover process uses the state directory.
+Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options);
 
 // What `cutover status` prints: the phase, the copy per table, and the last CDC status the
 // running (or last) `cutover run` recorded: as text, or as one JSON object.

@@ -246,11 +246,18 @@ Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
   // The lanes and where each resumes; the reader starts at the oldest.
   std::vector<std::unique_ptr<Lane>> lane_list;
   uint64_t start = UINT64_MAX;
+  if (options.from && *options.from < log->first_offset()) {
+    return Status::FailedPrecondition(fmt::format(
+        "the change log starts at offset {} now (older segments were removed once applied); "
+        "set change_log.retention_size or retention_age to keep more for replay",
+        log->first_offset()));
+  }
   for (int index = 0; index < lanes; ++index) {
     CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<ChangeApplier> applier,
                              OpenApplier(spec, plans, index, lanes));
     CUTOVER_ASSIGN_OR_RETURN(std::optional<uint64_t> checkpoint, applier->LoadCheckpoint());
-    uint64_t from = std::max(checkpoint.value_or(0), log->first_offset());
+    uint64_t from = options.from ? *options.from
+                                 : std::max(checkpoint.value_or(0), log->first_offset());
     start = std::min(start, from);
     lane_list.push_back(std::make_unique<Lane>(shared, index, std::move(applier), from));
   }
@@ -291,6 +298,14 @@ Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
       if (Clock::now() - last_stats > std::chrono::milliseconds(200)) {
         update_stats();
         last_stats = Clock::now();
+      }
+      if (options.until && reader->next_offset() >= *options.until) {
+        // Replay: everything wanted is routed; done once every lane recorded it.
+        shared.routed = std::max(shared.routed.load(), *options.until);
+        update_stats();
+        if (stats->applied_offset.load() >= *options.until) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
       }
       CUTOVER_ASSIGN_OR_RETURN(std::optional<log::ChangeRecord> record, reader->Next(&change));
       if (!record) {

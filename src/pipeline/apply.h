@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "cutover/apply.h"
@@ -30,6 +31,11 @@ struct ApplyOptions {
   int64_t max_rows_per_second = 0;  // 0: unlimited
   // Set (from any thread or a signal handler) to stop after the batches being applied.
   const std::atomic<bool>* stop = nullptr;
+  // Replay: every lane starts at `from` whatever its checkpoint (FailedPrecondition when the
+  // log no longer holds it), and RunApply returns OK once every change below `until` is
+  // applied, reading no further.
+  std::optional<uint64_t> from;
+  std::optional<uint64_t> until;
 };
 
 // Counters a status line reads while the pipeline runs (relaxed atomics).

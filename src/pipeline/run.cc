@@ -17,6 +17,7 @@
 #include "log/local_log.h"
 #include "pipeline/apply.h"
 #include "pipeline/capture.h"
+#include "pipeline/dir_lock.h"
 #include "pipeline/state_options.h"
 
 namespace cutover {
@@ -56,6 +57,7 @@ class Migration {
 
   Status Run() {
     CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec_));
+    CUTOVER_ASSIGN_OR_RETURN(lock_, pipeline::DirLock::Acquire(spec_.state_dir));
     CUTOVER_ASSIGN_OR_RETURN(state_, StateStore::Open(spec_.state_dir,
                                                       pipeline::StateOptionsFor(spec_)));
     log::LocalLogOptions log_options;
@@ -198,6 +200,7 @@ class Migration {
 
   const Spec& spec_;
   const RunOptions options_;
+  std::unique_ptr<pipeline::DirLock> lock_;
   std::unique_ptr<StateStore> state_;
   std::shared_ptr<log::LocalLog> log_;
   std::thread capture_;

@@ -82,7 +82,7 @@ class CutoverProcess {
 };
 
 // The workload's tables in `db`: accounts (single integer key, secondary index, DECIMAL,
-// DATETIME(6), nullable TEXT) and lines (composite key), `rows` rows each.
+// DATETIME(6), nullable TEXT) and lines (composite key), `rows` rows each (0: empty).
 inline void CreateWorkloadSchema(mysql::Connection& sql, const std::string& db, int rows) {
   copytest::Exec(sql, "DROP DATABASE IF EXISTS " + db);
   copytest::Exec(sql, "CREATE DATABASE " + db);
@@ -93,6 +93,7 @@ inline void CreateWorkloadSchema(mysql::Connection& sql, const std::string& db, 
   copytest::Exec(sql, "CREATE TABLE " + db +
                           ".`lines` (order_id INT NOT NULL, line INT NOT NULL, sku VARCHAR(20) "
                           "NOT NULL, qty INT NOT NULL, PRIMARY KEY (order_id, line))");
+  if (rows == 0) return;
   std::string count = std::to_string(rows);
   copytest::Exec(sql, "INSERT INTO " + db +
                           ".accounts SELECT seq, CONCAT('owner ', seq % 97), seq * 1.25, "

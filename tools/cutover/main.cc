@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   cutover::cli::AddCopyCommand(app, &exit_code);
   cutover::cli::AddRunCommand(app, &exit_code);
   cutover::cli::AddStatusCommand(app, &exit_code);
+  cutover::cli::AddReplayCommand(app, &exit_code);
   cutover::cli::AddMappingCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
