@@ -116,6 +116,10 @@ class Migration {
       return SelectTable(*spec, id.schema, id.name) != nullptr;
     };
     stream.stop = &halt_;
+    // Capture makes the log durable (and so visible to the applier) at least at every
+    // heartbeat: on a quiet source, the heartbeat bounds how late the last transaction shows.
+    stream.heartbeat_period =
+        std::max(spec_.change_log.fsync_interval, std::chrono::milliseconds(50));
     capture_ = std::thread([this, stream = std::move(stream)]() mutable {
       Status status = pipeline::RunCapture(std::move(stream), *log_, &capture_stats_);
       if (!status.ok()) Fail(status.WithContext("capturing the binlog"));
