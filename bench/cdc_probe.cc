@@ -4,6 +4,7 @@
 // sees it on the target (so it includes capture, the change log, apply and the target's commit,
 // plus up to 2 ms of polling). Also samples a process's RSS every second (the `cutover run`
 // under test). Prints one summary line per figure (bench/cdc_lag.sh).
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -14,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "source/mysql/connection.h"
@@ -107,7 +107,8 @@ int main(int argc, char** argv) {
       if (result.ok()) {
         int64_t max_id = std::stoll(result->rows[0][0].value_or("0"));
         std::lock_guard lock(mutex);
-        for (int64_t id = seen + 1; id <= max_id && id - first_id < static_cast<int64_t>(committed.size()); ++id) {
+        for (int64_t id = seen + 1;
+             id <= max_id && id - first_id < static_cast<int64_t>(committed.size()); ++id) {
           lags_ms.push_back(std::chrono::duration<double, std::milli>(
                                 now - committed[static_cast<size_t>(id - first_id)])
                                 .count());
@@ -131,8 +132,8 @@ int main(int argc, char** argv) {
       rss.push_back(RssKib(pid));
       next_rss += std::chrono::seconds(1);
     }
-    auto inserted = source->Execute(fmt::format("INSERT INTO {} VALUES ({}, NOW(6))",
-                                                source_table, next_id));
+    auto inserted =
+        source->Execute(fmt::format("INSERT INTO {} VALUES ({}, NOW(6))", source_table, next_id));
     if (!inserted.ok()) {
       std::fprintf(stderr, "%s\n", inserted.status().ToString().c_str());
       return 1;

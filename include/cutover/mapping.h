@@ -77,6 +77,9 @@ class Mapping {
   bool Maps(const TableId& source) const;
   // The DynamoDB table a source table writes (NotFound when unmapped).
   Result<std::string> TargetOf(const TableId& source) const;
+  // Whether a Lua hook maps the source table: its rows may then become any number of items
+  // with any keys (the ordered apply cannot route such a row by one item key).
+  bool HasHook(const TableId& source) const;
 
   // Checks a source table against its rule (template columns exist, key types fit).
   Status Check(const TableSchema& schema) const;

@@ -17,6 +17,7 @@
 #include "pipeline/bounded_queue.h"
 #include "pipeline/rate_limiter.h"
 #include "pipeline/test_hooks.h"
+#include "sink/dynamodb/sink.h"
 #include "sink/mysql/sink.h"
 #include "source/mysql/snapshot_schema.h"
 
@@ -25,21 +26,32 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr uint64_t kFnvBasis = 14695981039346656037ull;
+
+// One part of an FNV-1a hash, then a separator: ("ab","c") and ("a","bc") differ.
+void FnvAdd(uint64_t* hash, std::string_view bytes) {
+  for (unsigned char byte : bytes) {
+    *hash ^= byte;
+    *hash *= 1099511628211ull;
+  }
+  *hash ^= 0xff;
+  *hash *= 1099511628211ull;
+}
+
 // FNV-1a over the table and the key's text: stable across builds and runs, so a key stays in
 // the lane whose checkpoint covers it.
 uint64_t KeyHash(const TableId& table, const Key& key) {
-  uint64_t hash = 14695981039346656037ull;
-  auto add = [&](std::string_view bytes) {
-    for (unsigned char byte : bytes) {
-      hash ^= byte;
-      hash *= 1099511628211ull;
-    }
-    hash ^= 0xff;  // separator: ("ab","c") and ("a","bc") differ
-    hash *= 1099511628211ull;
-  };
-  add(table.schema);
-  add(table.name);
-  for (const Value& value : key.values) add(value.ToText());
+  uint64_t hash = kFnvBasis;
+  FnvAdd(&hash, table.schema);
+  FnvAdd(&hash, table.name);
+  for (const Value& value : key.values) FnvAdd(&hash, value.ToText());
+  return hash;
+}
+
+// The same over a target's routing key (RoutingKeyFunction).
+uint64_t RoutingHash(std::string_view routing_key) {
+  uint64_t hash = kFnvBasis;
+  FnvAdd(&hash, routing_key);
   return hash;
 }
 
@@ -172,8 +184,8 @@ class Lane {
   const int index_;
   std::unique_ptr<ChangeApplier> applier_;  // null after a failure, until reopened
   BoundedQueue<LaneItem> queue_;
-  const uint64_t resume_from_;       // the checkpoint this run started from
-  std::atomic<uint64_t> applied_;    // the checkpoint last recorded
+  const uint64_t resume_from_;     // the checkpoint this run started from
+  std::atomic<uint64_t> applied_;  // the checkpoint last recorded
   std::atomic<int64_t> oldest_pending_ms_{0};
 };
 
@@ -203,8 +215,8 @@ class Projector {
     row.values.reserve(columns_.size());
     for (size_t position : columns_) {
       if (position >= image.values.size()) {
-        return Status::DataLoss(fmt::format("a row image of {} is shorter than its schema",
-                                            change.table.ToString()));
+        return Status::DataLoss(
+            fmt::format("a row image of {} is shorter than its schema", change.table.ToString()));
       }
       row.values.push_back(image.values[position]);
     }
@@ -224,12 +236,29 @@ Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
   CUTOVER_ASSIGN_OR_RETURN(auto source, mysql::Connection::Open(spec.source.connection));
   CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
                            mysql::LoadSelectedTables(*source, spec));
+  std::optional<Mapping> mapping;  // DynamoDB: names each source table's DynamoDB table
+  if (spec.target.kind == TargetKind::kDynamoDB) {
+    CUTOVER_ASSIGN_OR_RETURN(mapping, dynamodb::LoadMapping(spec));
+  }
   std::vector<TargetTablePlan> plans;
   for (const mysql::SelectedTable& table : selected) {
     TargetTablePlan plan;
     plan.source = table.schema.id;
-    plan.target = mysql::TargetTableId(spec, table.schema.id, *table.rule);
     CUTOVER_ASSIGN_OR_RETURN(plan.schema, mysql::NarrowToColumns(table.schema, *table.rule));
+    // The target table as each sink's PrepareTable names it.
+    switch (spec.target.kind) {
+      case TargetKind::kDynamoDB: {
+        CUTOVER_RETURN_IF_ERROR(mapping->Check(plan.schema));
+        CUTOVER_ASSIGN_OR_RETURN(std::string target, mapping->TargetOf(plan.source));
+        plan.target = TableId{"", target};
+        break;
+      }
+      case TargetKind::kPostgres:
+        plan.target = TableId{plan.source.schema,
+                              table.rule->rename.empty() ? plan.source.name : table.rule->rename};
+        break;
+      default: plan.target = mysql::TargetTableId(spec, table.schema.id, *table.rule);
+    }
     plans.push_back(std::move(plan));
   }
   return plans;
@@ -246,6 +275,7 @@ Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
   // The lanes and where each resumes; the reader starts at the oldest.
   std::vector<std::unique_ptr<Lane>> lane_list;
   uint64_t start = UINT64_MAX;
+  RoutingKeyFunction routing_key;  // empty: by (table, source key)
   if (options.from && *options.from < log->first_offset()) {
     return Status::FailedPrecondition(fmt::format(
         "the change log starts at offset {} now (older segments were removed once applied); "
@@ -255,9 +285,10 @@ Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
   for (int index = 0; index < lanes; ++index) {
     CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<ChangeApplier> applier,
                              OpenApplier(spec, plans, index, lanes));
+    if (index == 0) routing_key = applier->RoutingKey();
     CUTOVER_ASSIGN_OR_RETURN(std::optional<uint64_t> checkpoint, applier->LoadCheckpoint());
-    uint64_t from = options.from ? *options.from
-                                 : std::max(checkpoint.value_or(0), log->first_offset());
+    uint64_t from =
+        options.from ? *options.from : std::max(checkpoint.value_or(0), log->first_offset());
     start = std::min(start, from);
     lane_list.push_back(std::make_unique<Lane>(shared, index, std::move(applier), from));
   }
@@ -328,9 +359,21 @@ Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
             after = std::move(row);
           }
           const TableSchema& schema = plan->second->schema;
+          // With the target's routing key (DynamoDB: the item's key), the changes of one item
+          // stay in order even when different source keys write it.
+          std::optional<std::string> before_route;
+          std::optional<std::string> after_route;
+          if (routing_key && before) {
+            CUTOVER_ASSIGN_OR_RETURN(before_route, routing_key(schema, *before));
+          }
+          if (routing_key && after) {
+            CUTOVER_ASSIGN_OR_RETURN(after_route, routing_key(schema, *after));
+          }
           auto route = [&](ChangeOp op, std::optional<Row> b, std::optional<Row> a) {
-            Key key = KeyOf(schema, a ? *a : *b);
-            size_t lane = KeyHash(change.table, key) % static_cast<uint64_t>(lanes);
+            const std::optional<std::string>& routing = a ? after_route : before_route;
+            uint64_t hash =
+                routing ? RoutingHash(*routing) : KeyHash(change.table, KeyOf(schema, a ? *a : *b));
+            size_t lane = hash % static_cast<uint64_t>(lanes);
             LaneItem item;
             item.time_ms = record->time_ms;
             item.logged.offset = record->offset;
@@ -343,7 +386,8 @@ Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
             return lane_list[lane]->queue().Push(std::move(item));
           };
           bool key_changed = change.op == ChangeOp::kUpdate && before && after &&
-                             !(KeyOf(schema, *before) == KeyOf(schema, *after));
+                             (routing_key ? before_route != after_route
+                                          : !(KeyOf(schema, *before) == KeyOf(schema, *after)));
           bool pushed = true;
           if (key_changed) {
             pushed = route(ChangeOp::kDelete, std::move(before), std::nullopt) &&

@@ -48,7 +48,8 @@ struct ApplyStats {
 };
 
 // The tables the applier writes: each selected source table narrowed to its rule's columns,
-// with its target table (for MariaDB/MySQL targets: the sink's naming rule).
+// with its target table as the target's sink names it (DynamoDB: the mapping's table, the
+// mapping checked against the narrowed schema).
 Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec);
 
 // Applies the log from the lanes' checkpoints until options.stop is set (then returns OK) or a

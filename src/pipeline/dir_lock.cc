@@ -6,10 +6,9 @@
 #include <string>
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 namespace cutover::pipeline {
 
@@ -29,8 +28,8 @@ Result<std::unique_ptr<DirLock>> DirLock::Acquire(const std::filesystem::path& s
     std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "?";
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
     return Status::FailedPrecondition(fmt::format(
-        "another cutover process (pid {}) is using the state directory {}; stop it first",
-        pid, state_dir.string()));
+        "another cutover process (pid {}) is using the state directory {}; stop it first", pid,
+        state_dir.string()));
   }
   // The pid only serves the message of a process that finds the lock taken: best effort.
   std::string pid = std::to_string(::getpid()) + "\n";

@@ -3,6 +3,7 @@
 
 #include "cutover/apply.h"
 
+#include "sink/dynamodb/applier.h"
 #include "sink/mysql/applier.h"
 
 namespace cutover {
@@ -13,6 +14,7 @@ Result<std::unique_ptr<ChangeApplier>> OpenApplier(const Spec& spec,
   switch (spec.target.kind) {
     case TargetKind::kMariaDB:
     case TargetKind::kMySQL: return mysql::OpenMysqlApplier(spec, plans, lane, lanes);
+    case TargetKind::kDynamoDB: return dynamodb::OpenDynamoDbApplier(spec, plans, lane, lanes);
     default:
       return Status::Unimplemented(fmt::format("applying changes to a {} target is not built yet",
                                                TargetKindName(spec.target.kind)));

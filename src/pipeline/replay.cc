@@ -82,8 +82,8 @@ Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options) {
   log_options.dir = spec.state_dir / "log";
   log_options.segment_bytes = spec.change_log.segment_bytes;
   if (!std::filesystem::exists(log_options.dir)) {
-    return Status::NotFound(fmt::format("{} has no change log: `cutover run` writes it",
-                                        spec.state_dir.string()));
+    return Status::NotFound(
+        fmt::format("{} has no change log: `cutover run` writes it", spec.state_dir.string()));
   }
   CUTOVER_ASSIGN_OR_RETURN(std::shared_ptr<log::LocalLog> log, log::LocalLog::Open(log_options));
   ReplayReport report;
@@ -101,9 +101,9 @@ Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options) {
   if (report.from_offset < report.until_offset) {
     CUTOVER_RETURN_IF_ERROR(pipeline::RunApply(target, log, plans, apply, &stats));
     if (options.stop != nullptr && options.stop->load()) {
-      return Status::Cancelled(fmt::format(
-          "replay stopped on request; every change below offset {} is applied",
-          stats.applied_offset.load()));
+      return Status::Cancelled(
+          fmt::format("replay stopped on request; every change below offset {} is applied",
+                      stats.applied_offset.load()));
     }
   }
   report.changes = stats.applied_changes.load();

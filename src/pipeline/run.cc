@@ -4,11 +4,11 @@
 
 #include <atomic>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "cutover/copy.h"
@@ -34,10 +34,11 @@ int64_t NowMs() {
 }
 
 Status CheckRunnable(const Spec& spec) {
-  if (spec.target.kind != TargetKind::kMariaDB && spec.target.kind != TargetKind::kMySQL) {
+  if (spec.target.kind != TargetKind::kMariaDB && spec.target.kind != TargetKind::kMySQL &&
+      spec.target.kind != TargetKind::kDynamoDB) {
     return Status::Unimplemented(fmt::format(
-        "`cutover run` applies changes to MariaDB/MySQL targets so far, not to {}; `cutover "
-        "copy` does the full load into it",
+        "`cutover run` applies changes to MariaDB/MySQL and DynamoDB targets so far, not to {}; "
+        "`cutover copy` does the full load into it",
         TargetKindName(spec.target.kind)));
   }
   for (size_t index = 0; index < spec.tables.size(); ++index) {
@@ -58,8 +59,8 @@ class Migration {
   Status Run() {
     CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec_));
     CUTOVER_ASSIGN_OR_RETURN(lock_, pipeline::DirLock::Acquire(spec_.state_dir));
-    CUTOVER_ASSIGN_OR_RETURN(state_, StateStore::Open(spec_.state_dir,
-                                                      pipeline::StateOptionsFor(spec_)));
+    CUTOVER_ASSIGN_OR_RETURN(state_,
+                             StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
     log::LocalLogOptions log_options;
     log_options.dir = spec_.state_dir / "log";
     log_options.segment_bytes = spec_.change_log.segment_bytes;

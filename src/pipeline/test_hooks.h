@@ -1,7 +1,7 @@
 // TestHooks: named points where a test stops `cutover copy` or `cutover run`, set by the
-// environment variable CUTOVER_TEST_PAUSE_AT=<point>:<n>[:kill] (docs/copy.md). At the n-th time the process passes
-// <point> it either kills itself with SIGKILL (":kill", a kill -9 at exactly that moment) or
-// prints "cutover: TEST pause at <point>:<n>" to stderr and sleeps until killed.
+// environment variable CUTOVER_TEST_PAUSE_AT=<point>:<n>[:kill] (docs/copy.md). At the n-th time
+// the process passes <point> it either kills itself with SIGKILL (":kill", a kill -9 at exactly
+// that moment) or prints "cutover: TEST pause at <point>:<n>" to stderr and sleeps until killed.
 // Points: after_read (a chunk read, not yet written), after_write (a chunk written and
 // acknowledged, not yet recorded), after_record (recorded), after_index (an index built, not
 // yet recorded); capture_appended (a source transaction appended to the change log, maybe not

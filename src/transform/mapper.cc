@@ -250,6 +250,11 @@ Result<std::string> Mapping::TargetOf(const TableId& source) const {
   return rule->second.table;
 }
 
+bool Mapping::HasHook(const TableId& source) const {
+  auto rule = impl_->sources.find(source.ToString());
+  return rule != impl_->sources.end() && rule->second.lua != nullptr;
+}
+
 Status Mapping::Check(const TableSchema& schema) const {
   auto found = impl_->sources.find(schema.id.ToString());
   if (found == impl_->sources.end()) {

@@ -48,7 +48,8 @@ class KeySplitTest : public ::testing::Test {
 
 TEST_F(KeySplitTest, DenseSignedKeySplitsEvenlyWithoutReadingRows) {
   Exec("CREATE TABLE " + db_ + ".t (id INT PRIMARY KEY, v INT)");
-  Exec("INSERT INTO " + db_ + ".t SELECT CAST(seq AS SIGNED) - 500, seq FROM " + db_ + ".seq_0_to_999");
+  Exec("INSERT INTO " + db_ + ".t SELECT CAST(seq AS SIGNED) - 500, seq FROM " + db_ +
+       ".seq_0_to_999");
   EXPECT_EQ(Split("t", 1000, 4), (std::vector<std::string>{"-251", "-1", "249"}));
   // Each range holds about a quarter of the rows.
   EXPECT_EQ(copytest::Lines(*source_, "SELECT COUNT(*) FROM " + db_ +
@@ -78,7 +79,8 @@ TEST_F(KeySplitTest, SparseAndNonIntegerKeysAreSampled) {
   Exec("INSERT INTO " + db_ + ".skewed VALUES (1000000)");
   EXPECT_EQ(Split("skewed", 100, 4), (std::vector<std::string>{"25", "50", "75"}));
   Exec("CREATE TABLE " + db_ + ".text_key (code VARCHAR(10) PRIMARY KEY)");
-  Exec("INSERT INTO " + db_ + ".text_key SELECT CONCAT('k', LPAD(seq, 3, '0')) FROM " + db_ + ".seq_1_to_100");
+  Exec("INSERT INTO " + db_ + ".text_key SELECT CONCAT('k', LPAD(seq, 3, '0')) FROM " + db_ +
+       ".seq_1_to_100");
   EXPECT_EQ(Split("text_key", 100, 2), (std::vector<std::string>{"k050"}));
 }
 

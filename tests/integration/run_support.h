@@ -3,10 +3,6 @@
 // multi-row transactions) on its own thread.
 #pragma once
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -18,6 +14,9 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "copy_support.h"
 
@@ -81,6 +80,24 @@ class CutoverProcess {
   bool waited_ = false;
 };
 
+// Runs `start(env)` (which starts `cutover run` with extra environment) once per pause point,
+// each run expected to die by SIGKILL at its point, then once more killed after 1.5 s at
+// whatever it is doing. The caller's next run resumes from all that.
+template <typename StartRun>
+void KillAtEachPointThenAtRandom(StartRun start, std::initializer_list<const char*> points) {
+  for (const char* point : points) {
+    std::unique_ptr<CutoverProcess> run = start(std::string("CUTOVER_TEST_PAUSE_AT=") + point);
+    int code = 0;
+    ASSERT_TRUE(run->WaitFor(std::chrono::seconds(60), &code)) << point << ": not killed\n"
+                                                               << run->Output();
+    ASSERT_EQ(code, -SIGKILL) << point << "\n" << run->Output();
+  }
+  std::unique_ptr<CutoverProcess> run = start("");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  run->Signal(SIGKILL);
+  EXPECT_EQ(run->Wait(), -SIGKILL);
+}
+
 // The workload's tables in `db`: accounts (single integer key, secondary index, DECIMAL,
 // DATETIME(6), nullable TEXT) and lines (composite key), `rows` rows each (0: empty).
 inline void CreateWorkloadSchema(mysql::Connection& sql, const std::string& db, int rows) {
@@ -98,9 +115,12 @@ inline void CreateWorkloadSchema(mysql::Connection& sql, const std::string& db, 
   copytest::Exec(sql, "INSERT INTO " + db +
                           ".accounts SELECT seq, CONCAT('owner ', seq % 97), seq * 1.25, "
                           "'2024-01-01' + INTERVAL seq SECOND, IF(seq % 3 = 0, NULL, "
-                          "CONCAT('note ', seq)) FROM " + db + ".seq_1_to_" + count);
-  copytest::Exec(sql, "INSERT INTO " + db + ".`lines` SELECT seq DIV 4, seq % 4, CONCAT('sku', "
-                          "seq % 50), seq % 9 FROM " + db + ".seq_1_to_" + count);
+                          "CONCAT('note ', seq)) FROM " +
+                          db + ".seq_1_to_" + count);
+  copytest::Exec(sql, "INSERT INTO " + db +
+                          ".`lines` SELECT seq DIV 4, seq % 4, CONCAT('sku', "
+                          "seq % 50), seq % 9 FROM " +
+                          db + ".seq_1_to_" + count);
 }
 
 // Random multi-row transactions on the workload tables until Stop(): inserts, updates (of
@@ -165,9 +185,10 @@ class Workload {
       }
       case 2:
       case 3:
-        return fmt::format("UPDATE {} SET balance = balance + 1.25, updated = NOW(6), note = "
-                           "CONCAT('touched ', {}) WHERE id = {}",
-                           accounts, random() % 1000, id);
+        return fmt::format(
+            "UPDATE {} SET balance = balance + 1.25, updated = NOW(6), note = "
+            "CONCAT('touched ', {}) WHERE id = {}",
+            accounts, random() % 1000, id);
       case 4: return fmt::format("UPDATE {} SET id = {} WHERE id = {}", accounts, next_id_++, id);
       case 5: return fmt::format("DELETE FROM {} WHERE id = {}", accounts, id);
       case 6: {

@@ -3,11 +3,10 @@
 // uninterrupted; killed with SIGKILL at several points and run again; with the target stopped
 // for 30 s during CDC; with the source restarted during CDC. Each ends with the target equal to
 // the source row by row.
-#include <gtest/gtest.h>
-
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <nlohmann/json.hpp>
+#include <gtest/gtest.h>
 
 #include "run_support.h"
 
@@ -76,7 +75,8 @@ class RunTest : public ::testing::Test {
       std::vector<std::string> source_rows = Rows(*source_, db_, table);
       std::vector<std::string> target_rows = Rows(*target_, target_db_, table);
       EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
-      EXPECT_TRUE(target_rows == source_rows) << table << " differs:\n" << Diff(source_rows, target_rows);
+      EXPECT_TRUE(target_rows == source_rows) << table << " differs:\n"
+                                              << Diff(source_rows, target_rows);
     }
   }
 
@@ -133,8 +133,10 @@ TEST_F(RunTest, LiveWorkloadThroughCopyAndCdcEndsEqual) {
   StopRun(*run);
   EXPECT_NE(run->Output().find("cdc: cdc, lag"), std::string::npos) << run->Output();
   // Every selected table was written with its secondary index, and the checkpoints are there.
-  EXPECT_EQ(Lines(*target_, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE "
-                            "TABLE_SCHEMA = '" + target_db_ + "' AND INDEX_NAME = 'by_owner'"),
+  EXPECT_EQ(Lines(*target_,
+                  "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE "
+                  "TABLE_SCHEMA = '" +
+                      target_db_ + "' AND INDEX_NAME = 'by_owner'"),
             std::vector<std::string>{"1"});
   EXPECT_EQ(Lines(*target_, "SELECT COUNT(*) FROM " + target_db_ +
                                 ".cutover_checkpoints WHERE migration = 'run-test'"),
@@ -147,19 +149,10 @@ TEST_F(RunTest, LiveWorkloadThroughCopyAndCdcEndsEqual) {
 TEST_F(RunTest, KilledAtSeveralPointsResumesToEqual) {
   runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
   workload.Start(5ms);
-  for (const char* point : {"after_record:6:kill", "capture_appended:30:kill",
-                                   "apply_before:5:kill", "apply_after:8:kill"}) {
-    auto run = StartRun(std::string("CUTOVER_TEST_PAUSE_AT=") + point);
-    int code = 0;
-    ASSERT_TRUE(run->WaitFor(60s, &code)) << point << ": not killed\n" << run->Output();
-    ASSERT_EQ(code, -SIGKILL) << point << "\n" << run->Output();
-  }
-  {
-    auto run = StartRun();
-    std::this_thread::sleep_for(1500ms);
-    run->Signal(SIGKILL);
-    EXPECT_EQ(run->Wait(), -SIGKILL);
-  }
+  runtest::KillAtEachPointThenAtRandom([this](const std::string& env) { return StartRun(env); },
+                                       {"after_record:6:kill", "capture_appended:30:kill",
+                                        "apply_before:5:kill", "apply_after:8:kill"});
+  if (HasFatalFailure()) return;
   auto run = StartRun();
   std::this_thread::sleep_for(2s);
   workload.Stop();
@@ -207,11 +200,11 @@ TEST_F(RunTest, SourceRestartDuringCdc) {
 // empty second target builds the same tables and rows; a position and a time work as starts.
 TEST_F(RunTest, ReplayIntoAnEmptySecondTarget) {
   runtest::CreateWorkloadSchema(*source_, db_, 0);
-  std::string spec_text = copytest::CopySpec(
-      "run-test", testing::MariaDbSource(),
-      copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
-      "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
-      "parallelism: {apply_lanes: 3}\nchange_log: {retention_size: 1GiB}\n");
+  std::string spec_text =
+      copytest::CopySpec("run-test", testing::MariaDbSource(),
+                         copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
+                         "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
+                         "parallelism: {apply_lanes: 3}\nchange_log: {retention_size: 1GiB}\n");
   copytest::WriteFile(spec_, spec_text);
   runtest::Workload workload(testing::MariaDbSource(), db_, 0);
   workload.Start(5ms);
@@ -224,13 +217,13 @@ TEST_F(RunTest, ReplayIntoAnEmptySecondTarget) {
   std::string second_db = db_ + "_t2";
   copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + second_db);
   std::filesystem::path second = dir_ / "second.yaml";
-  copytest::WriteFile(second, copytest::CopySpec(
-                                  "run-test-replay", testing::MariaDbSource(),
-                                  copytest::MariaDbTargetYaml(testing::MariaDbTarget(), second_db),
-                                  "  - match: \"" + db_ + ".*\"\n", (dir_ / "state2").string()));
-  runtest::CutoverProcess replay("replay " + spec_.string() + " --from 0 --target " +
-                                     second.string(),
-                                 "", dir_ / "replay.out");
+  copytest::WriteFile(
+      second, copytest::CopySpec("run-test-replay", testing::MariaDbSource(),
+                                 copytest::MariaDbTargetYaml(testing::MariaDbTarget(), second_db),
+                                 "  - match: \"" + db_ + ".*\"\n", (dir_ / "state2").string()));
+  runtest::CutoverProcess replay(
+      "replay " + spec_.string() + " --from 0 --target " + second.string(), "",
+      dir_ / "replay.out");
   ASSERT_EQ(replay.Wait(), 0) << replay.Output();
   EXPECT_NE(replay.Output().find("replayed log offsets 0 to "), std::string::npos)
       << replay.Output();
@@ -240,16 +233,18 @@ TEST_F(RunTest, ReplayIntoAnEmptySecondTarget) {
     EXPECT_TRUE(Rows(*target_, second_db, table) == source_rows) << table;
   }
   // The second target has the source's secondary index too.
-  EXPECT_EQ(Lines(*target_, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE "
-                            "TABLE_SCHEMA = '" + second_db + "' AND INDEX_NAME = 'by_owner'"),
+  EXPECT_EQ(Lines(*target_,
+                  "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE "
+                  "TABLE_SCHEMA = '" +
+                      second_db + "' AND INDEX_NAME = 'by_owner'"),
             std::vector<std::string>{"1"});
   // Replaying again from a time before the migration or from its start position rewrites the
   // same rows (full images, in order).
-  for (const std::string& from : {std::string("'2000-01-01 00:00:00'"),
-                                  std::string("gtid:0-0-0")}) {
-    runtest::CutoverProcess again("replay " + spec_.string() + " --from " + from +
-                                      " --target " + second.string(),
-                                  "", dir_ / "replay2.out");
+  for (const std::string& from :
+       {std::string("'2000-01-01 00:00:00'"), std::string("gtid:0-0-0")}) {
+    runtest::CutoverProcess again(
+        "replay " + spec_.string() + " --from " + from + " --target " + second.string(), "",
+        dir_ / "replay2.out");
     ASSERT_EQ(again.Wait(), 0) << again.Output();
     EXPECT_TRUE(Rows(*target_, second_db, "accounts") == Rows(*source_, db_, "accounts"));
   }

@@ -47,8 +47,8 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
   CLI::App* command = app.add_subcommand(
       "replay", "Apply the change log again from a point, to the target or another one");
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
-  command->add_option("--from", args->from,
-                      "log offset, source position (GTID, file:pos) or UTC time")
+  command
+      ->add_option("--from", args->from, "log offset, source position (GTID, file:pos) or UTC time")
       ->required();
   command->add_option("--target", args->target_spec,
                       "a spec whose target receives the replay (default: the migration's)");

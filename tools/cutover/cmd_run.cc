@@ -53,8 +53,7 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   CLI::App* command = app.add_subcommand(
       "run", "Migrate: full load with binlog capture, then continuous CDC until stopped");
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
-  command->add_option("--status-every", args->status_seconds,
-                      "seconds between CDC status lines");
+  command->add_option("--status-every", args->status_seconds, "seconds between CDC status lines");
   command->callback([args, exit_code] { *exit_code = RunRunCommand(*args); });
 }
 

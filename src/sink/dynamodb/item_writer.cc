@@ -2,9 +2,12 @@
 #include "sink/dynamodb/item_writer.h"
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "sink/dynamodb/operations.h"
 
@@ -60,6 +63,35 @@ Status WithSource(Status status, const ItemOp& op) {
   return status.WithContext("table " + op.table + " (" + op.source + ")");
 }
 
+// Runs work(0) .. work(count - 1) on up to `parallelism` threads (this one included); after the
+// first error no new index starts, and that error is returned.
+Status ParallelFor(size_t count, int parallelism, const std::function<Status(size_t)>& work) {
+  std::atomic<size_t> next{0};
+  std::mutex error_mutex;
+  Status first_error;  // guarded by error_mutex
+  auto worker = [&] {
+    for (size_t index = next++; index < count; index = next++) {
+      Status status = work(index);
+      if (status.ok()) continue;
+      std::lock_guard lock(error_mutex);
+      if (first_error.ok()) first_error = status;
+      next = count;  // stop the other workers
+    }
+  };
+  size_t workers = std::min<size_t>(std::max(parallelism, 1), count);
+  std::vector<std::thread> threads;
+  for (size_t worker_idx = 1; worker_idx < workers; ++worker_idx) threads.emplace_back(worker);
+  if (count > 0) worker();
+  for (std::thread& thread : threads) thread.join();
+  return first_error;
+}
+
+// One put or delete as a BatchWriteItem request (the op's item or key moves into it).
+WriteRequest ToWriteRequest(ItemOp& op) {
+  bool is_delete = op.kind == ItemOp::Kind::kDelete;
+  return {is_delete, is_delete ? std::move(op.key) : std::move(op.item), std::move(op.source)};
+}
+
 }  // namespace
 
 Status ExecuteOne(Client& client, const ItemOp& op) {
@@ -96,33 +128,46 @@ Status ExecuteBulk(Client& client, std::vector<ItemOp> ops, int parallelism) {
       updates.push_back(&op);
       continue;
     }
-    bool is_delete = op.kind == ItemOp::Kind::kDelete;
     std::vector<WriteRequest>& requests = batches[op.table];
     if (requests.empty()) requests.reserve(ops.size());
-    requests.push_back(
-        {is_delete, is_delete ? std::move(op.key) : std::move(op.item), std::move(op.source)});
+    requests.push_back(ToWriteRequest(op));
   }
   for (auto& [table, requests] : batches) {
     CUTOVER_RETURN_IF_ERROR(BatchWrite(client, table, std::move(requests), parallelism));
   }
-  std::atomic<size_t> next{0};
-  std::mutex error_mutex;
-  Status first_error;  // guarded by error_mutex
-  auto worker = [&] {
-    for (size_t op_idx = next++; op_idx < updates.size(); op_idx = next++) {
-      Status status = ExecuteOne(client, *updates[op_idx]);
-      if (status.ok()) continue;
-      std::lock_guard lock(error_mutex);
-      if (first_error.ok()) first_error = status;
-      next = updates.size();
+  return ParallelFor(updates.size(), parallelism,
+                     [&](size_t index) { return ExecuteOne(client, *updates[index]); });
+}
+
+Status ExecuteLastPerItem(Client& client, std::vector<ItemOp> ops, int parallelism) {
+  // Per item (table and key; numbers by value, as DynamoDB keys them), in first-seen order: its
+  // last put or delete, then the updates that followed it.
+  std::unordered_map<std::string, size_t> item_index;
+  std::vector<std::vector<ItemOp>> items;
+  for (ItemOp& op : ops) {
+    std::string item = op.table + '\0' + CanonicalItem(op.key).dump();
+    auto [found, inserted] = item_index.try_emplace(std::move(item), items.size());
+    if (inserted) items.emplace_back();
+    std::vector<ItemOp>& item_ops = items[found->second];
+    if (op.kind != ItemOp::Kind::kUpdate) item_ops.clear();
+    item_ops.push_back(std::move(op));
+  }
+  // One request per item and table, so no BatchWriteItem call names an item twice (DynamoDB
+  // rejects that) and the order inside a call does not matter.
+  std::map<std::string, std::vector<WriteRequest>> batches;  // by table
+  std::vector<const std::vector<ItemOp>*> in_order;
+  for (std::vector<ItemOp>& item_ops : items) {
+    if (item_ops.size() == 1 && item_ops[0].kind != ItemOp::Kind::kUpdate) {
+      batches[item_ops[0].table].push_back(ToWriteRequest(item_ops[0]));
+    } else {
+      in_order.push_back(&item_ops);
     }
-  };
-  size_t workers = std::min<size_t>(std::max(parallelism, 1), updates.size());
-  std::vector<std::thread> threads;
-  for (size_t worker_idx = 1; worker_idx < workers; ++worker_idx) threads.emplace_back(worker);
-  if (!updates.empty()) worker();
-  for (std::thread& thread : threads) thread.join();
-  return first_error;
+  }
+  for (auto& [table, requests] : batches) {
+    CUTOVER_RETURN_IF_ERROR(BatchWrite(client, table, std::move(requests), parallelism));
+  }
+  return ParallelFor(in_order.size(), parallelism,
+                     [&](size_t index) { return ExecuteInOrder(client, *in_order[index]); });
 }
 
 }  // namespace cutover::dynamodb

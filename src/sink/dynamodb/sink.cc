@@ -200,12 +200,16 @@ Status DynamoDbSink::Apply(std::span<const Change> changes, int lanes) {
   return ApplyLanes(changes.subspan(start), lanes);
 }
 
-Result<std::unique_ptr<Sink>> OpenDynamoDbSink(const Spec& spec) {
+Result<Mapping> LoadMapping(const Spec& spec) {
   if (spec.mapping.empty()) {
     return Status::InvalidArgument(spec.file.string() +
                                    ": mapping: a DynamoDB target needs a mapping file");
   }
-  CUTOVER_ASSIGN_OR_RETURN(Mapping mapping, Mapping::Load(spec.mapping));
+  return Mapping::Load(spec.mapping);
+}
+
+Result<std::unique_ptr<Sink>> OpenDynamoDbSink(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(Mapping mapping, LoadMapping(spec));
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Client> client, Client::Open(spec.target.dynamodb));
   return std::unique_ptr<Sink>(new DynamoDbSink(spec, std::move(mapping), std::move(client)));
 }

@@ -1,5 +1,6 @@
 // DynamoDbSink: the DynamoDB target behind the Sink interface (full load through
-// BatchWriteItem) plus the ordered, lane-parallel apply of Changes that CDC uses.
+// BatchWriteItem) plus an in-process apply of a list of Changes. `cutover run` and `replay`
+// apply CDC through DynamoDbApplier (applier.h) instead: lanes by item, checkpoints.
 #pragma once
 
 #include <memory>
@@ -30,9 +31,10 @@ class DynamoDbSink : public Sink {
 
   // Applies `changes` (in log order) with `lanes` parallel lanes. Changes of one source key
   // stay in one lane, in order; an update that changes the key is a barrier (every lane drains
-  // first), so the old and new items never race. At-least-once: replaying an applied suffix
-  // of full row images ends in the same items (idempotent), which is why DynamoDB needs no
-  // transactional checkpoint.
+  // first), so the old and new items never race. Items that different source keys write (keys
+  // from non-key columns, shared items) may be reordered: the pipeline's applier routes by item.
+  // At-least-once: replaying an applied suffix of full row images ends in the same items
+  // (idempotent), which is why DynamoDB needs no transactional checkpoint.
   Status Apply(std::span<const Change> changes, int lanes);
 
   const Mapping& mapping() const { return mapping_; }
@@ -57,5 +59,8 @@ class DynamoDbSink : public Sink {
 // Opens the DynamoDB sink: the mapping from spec.mapping, credentials and endpoint from
 // spec.target.dynamodb. InvalidArgument when the spec has no mapping file.
 Result<std::unique_ptr<Sink>> OpenDynamoDbSink(const Spec& spec);
+
+// Loads spec.mapping; InvalidArgument naming the spec when it has none.
+Result<Mapping> LoadMapping(const Spec& spec);
 
 }  // namespace cutover::dynamodb

@@ -75,10 +75,10 @@ class MysqlApplier : public ChangeApplier {
   ~MysqlApplier() override { replacers_.clear(); }  // statements before their connection
 
   Result<std::optional<uint64_t>> LoadCheckpoint() override {
-    CUTOVER_ASSIGN_OR_RETURN(
-        QueryResult result,
-        connection_->Query(fmt::format("SELECT lane, lanes, log_offset FROM {} WHERE migration = {}",
-                                       checkpoint_table_, connection_->QuoteString(migration_))));
+    CUTOVER_ASSIGN_OR_RETURN(QueryResult result,
+                             connection_->Query(fmt::format(
+                                 "SELECT lane, lanes, log_offset FROM {} WHERE migration = {}",
+                                 checkpoint_table_, connection_->QuoteString(migration_))));
     // With another lane count, keys were routed to other lanes: every lane then starts from
     // the oldest checkpoint of any lane (replaying full images again is harmless).
     std::optional<uint64_t> own;
@@ -168,9 +168,9 @@ class MysqlApplier : public ChangeApplier {
         const std::vector<std::string>& literals = *deleted[idx];
         std::string one;
         for (size_t part = 0; part < literals.size(); ++part) {
-          one += fmt::format("{}{} = {}", part == 0 ? "" : " AND ",
-                             QuoteIdentifier(schema.columns[schema.key[part]].name),
-                             literals[part]);
+          one +=
+              fmt::format("{}{} = {}", part == 0 ? "" : " AND ",
+                          QuoteIdentifier(schema.columns[schema.key[part]].name), literals[part]);
         }
         condition += (condition.empty() ? "(" : " OR (") + one + ")";
       }

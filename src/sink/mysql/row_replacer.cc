@@ -86,9 +86,9 @@ Status RowReplacer::CheckWarnings() {
   CUTOVER_ASSIGN_OR_RETURN(QueryResult warnings, connection_.Query("SHOW WARNINGS LIMIT 3"));
   for (const SqlRow& row : warnings.rows) {
     if (row.size() < 3 || row[0].value_or("") == "Note") continue;
-    return Status::InvalidArgument(fmt::format("writing rows into {} changed a value: {} (MySQL {} {})",
-                                               target_.ToString(), row[2].value_or(""),
-                                               row[0].value_or(""), row[1].value_or("")));
+    return Status::InvalidArgument(
+        fmt::format("writing rows into {} changed a value: {} (MySQL {} {})", target_.ToString(),
+                    row[2].value_or(""), row[0].value_or(""), row[1].value_or("")));
   }
   return Status::Ok();
 }

@@ -58,13 +58,12 @@ Value FromOrderedBits(ValueKind kind, uint64_t bits) {
 // The smallest and largest value of the single integer key column as OrderedBits; nullopt for
 // an empty table. Two index dives: no rows are read.
 Result<std::optional<std::pair<uint64_t, uint64_t>>> IntegerKeyBounds(Connection& connection,
-                                                                     const TableSchema& schema) {
+                                                                      const TableSchema& schema) {
   const Column& column = schema.columns[schema.key[0]];
-  CUTOVER_ASSIGN_OR_RETURN(
-      QueryResult result,
-      connection.Query(fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}",
-                                   QuoteIdentifier(column.name),
-                                   QuoteQualified(schema.id.schema, schema.id.name))));
+  CUTOVER_ASSIGN_OR_RETURN(QueryResult result,
+                           connection.Query(fmt::format(
+                               "SELECT MIN({0}), MAX({0}) FROM {1}", QuoteIdentifier(column.name),
+                               QuoteQualified(schema.id.schema, schema.id.name))));
   std::optional<std::pair<uint64_t, uint64_t>> bounds;
   if (result.rows.empty() || !result.rows[0][0] || !result.rows[0][1]) return bounds;
   CUTOVER_ASSIGN_OR_RETURN(Value low, ParseCell(schema, column, result.rows[0][0]));
@@ -78,8 +77,8 @@ Result<std::optional<std::pair<uint64_t, uint64_t>>> IntegerKeyBounds(Connection
 Result<std::vector<Key>> PlanKeyBoundaries(Connection& connection, const TableSchema& schema,
                                            int64_t rows_estimate, int ranges) {
   if (ranges <= 1 || rows_estimate <= 0) return std::vector<Key>{};
-  ValueKind kind = schema.key.size() == 1 ? schema.columns[schema.key[0]].type.value_kind()
-                                          : ValueKind::kNull;
+  ValueKind kind =
+      schema.key.size() == 1 ? schema.columns[schema.key[0]].type.value_kind() : ValueKind::kNull;
   if (kind == ValueKind::kInt || kind == ValueKind::kUInt) {
     CUTOVER_ASSIGN_OR_RETURN(auto bounds, IntegerKeyBounds(connection, schema));
     if (!bounds) return std::vector<Key>{};

@@ -1,0 +1,448 @@
+// `cutover run` MariaDB -> DynamoDB (dynalite) end to end: the run tests' live write workload
+// (inserts, updates including primary-key changes, deletes, multi-row transactions) through
+// copy and CDC, uninterrupted and killed with SIGKILL at several points; items keyed by a
+// non-key column, which different source rows write in turn; items two tables share; and the
+// applier's routing keys and lane checkpoints. Each end-to-end test ends with every DynamoDB item
+// equal to the source rows mapped through the same Mapping code.
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "cutover/state_store.h"
+
+#include "dynamodb_support.h"
+#include "run_support.h"
+#include "sink/dynamodb/applier.h"
+#include "source/mysql/snapshot_reader.h"
+#include "source/mysql/snapshot_schema.h"
+
+namespace cutover {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr int kRows = 3000;
+
+class RunDynamoDbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+    ASSERT_TRUE(testing::EnsureServer("dynalite"));
+    source_ = copytest::Connect(testing::MariaDbSource());
+    ASSERT_NE(source_, nullptr);
+    db_ = "run_dyn_" + std::to_string(getpid());
+    table_ = "run_dyn_" + std::to_string(getpid());
+    dir_ = copytest::MakeTempDir("cutover_run_dynamodb");
+    DynamoDbSpec dynamodb;
+    dynamodb.endpoint = testing::DynaliteEndpoint();
+    dynamodb.access_key_id = Secret{"test", testing::Dynalite().user};
+    dynamodb.secret_access_key = Secret{"test", testing::Dynalite().password};
+    client_ = dynamodb::Client::Open(dynamodb).value();
+    DropDynamoTable();
+  }
+  void TearDown() override {
+    if (HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;  // to investigate
+    if (source_) copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
+    if (client_) DropDynamoTable();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void DropDynamoTable() {
+    dynamodb::DeleteTable(*client_, table_).IgnoreError();  // may not exist
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      if (!dynamodb::DescribeTable(*client_, table_).ok()) return;
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+
+  // The spec and the mapping: every selected table of db_ into one DynamoDB table (pk, sk).
+  void WriteSpec(const std::string& sources_yaml) {
+    std::filesystem::path mapping = dir_ / "mapping.yaml";
+    copytest::WriteFile(mapping, "tables:\n  - {name: " + table_ +
+                                     ", partition_key: pk, sort_key: sk}\nsources:\n" +
+                                     sources_yaml);
+    std::string target =
+        "target:\n  kind: dynamodb\n  dynamodb:\n    endpoint: " + testing::DynaliteEndpoint() +
+        "\n    access_key_id_env: DYN_KEY\n    secret_access_key_env: DYN_SECRET\n";
+    // A throttled copy (about 3 s for 6,000 rows) so the workload overlaps it.
+    copytest::WriteFile(
+        spec_, copytest::CopySpec("run-dynamodb", testing::MariaDbSource(), target,
+                                  "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
+                                  "mapping: " + mapping.string() +
+                                      "\nparallelism: {copy_workers: 2, chunk_rows: 200, "
+                                      "apply_lanes: 4}\nthrottle: {copy_rows_per_second: 2000}\n"));
+    mapping_ = std::make_unique<Mapping>(Mapping::Load(mapping).value());
+  }
+
+  // The workload's tables: accounts (key id) and lines (key order_id, line) share the table.
+  void WriteWorkloadSpec() {
+    WriteSpec("  " + db_ + ".accounts:\n    table: " + table_ +
+              "\n    pk: \"ACCOUNT#{id}\"\n    sk: \"PROFILE\"\n    rename: {owner: holder}\n"
+              "    computed: {kind: account}\n  " +
+              db_ + ".lines:\n    table: " + table_ +
+              "\n    pk: \"ORDER#{order_id}\"\n    sk: \"LINE#{line}\"\n    exclude: [order_id]\n");
+  }
+
+  // The spec reads the AWS keys for dynalite from these variables.
+  static std::string KeysEnv() {
+    return "DYN_KEY=" + testing::Dynalite().user + " DYN_SECRET=" + testing::Dynalite().password;
+  }
+
+  std::unique_ptr<runtest::CutoverProcess> StartRun(const std::string& env = "") {
+    return std::make_unique<runtest::CutoverProcess>("run " + spec_.string() + " --status-every 1",
+                                                     KeysEnv() + " " + env, dir_ / "run.out");
+  }
+
+  // The items the source rows of `tables` make through the mapping, canonical, by item key. A
+  // shared item holds its key and the attributes every source row writing it sets.
+  std::map<std::string, json> ExpectedItems(const std::vector<std::string>& tables) {
+    std::map<std::string, json> merged;  // by the key's JSON
+    for (const std::string& name : tables) {
+      TableSchema schema = mysql::LoadTableSchema(*source_, TableId{db_, name}).value();
+      mysql::ChunkSelect select;
+      select.limit = 1000000;
+      mysql::ChunkRows rows = mysql::ReadChunk(*source_, schema, select).value();
+      for (const Row& row : rows.rows) {
+        Result<std::vector<ItemOp>> ops = mapping_->MapRow(schema, row);
+        EXPECT_TRUE(ops.ok()) << ops.status().ToString();
+        if (!ops.ok()) continue;
+        for (const ItemOp& op : *ops) {
+          json& item = merged.try_emplace(op.key.dump(), op.key).first->second;
+          item.update(op.item);  // a put's item holds the key too
+        }
+      }
+    }
+    std::vector<json> items;
+    for (const auto& [key, item] : merged) items.push_back(CanonicalItem(item));
+    return testing::ByKey(items, {"pk", "sk"});
+  }
+
+  std::map<std::string, json> ActualItems() {
+    Result<std::vector<json>> items = dynamodb::ParallelScan(*client_, table_, 4);
+    // Not created yet: no items (the comparison fails if the source has rows).
+    if (items.status().code() == StatusCode::kNotFound) return {};
+    EXPECT_TRUE(items.ok()) << items.status().ToString();
+    std::vector<json> canonical;
+    if (items.ok()) {
+      for (const json& item : *items) canonical.push_back(CanonicalItem(item));
+    }
+    return testing::ByKey(canonical, {"pk", "sk"});
+  }
+
+  // The first items only one side has or that differ.
+  static std::string Diff(const std::map<std::string, json>& expected,
+                          const std::map<std::string, json>& actual) {
+    std::string out;
+    int shown = 0;
+    for (const auto& [key, item] : expected) {
+      auto found = actual.find(key);
+      if (found == actual.end()) {
+        if (shown++ < 5) out += "  source only: " + item.dump() + "\n";
+      } else if (found->second != item && shown++ < 10) {
+        out += "  differs: " + item.dump() + "\n     item: " + found->second.dump() + "\n";
+      }
+    }
+    for (const auto& [key, item] : actual) {
+      if (!expected.contains(key) && shown++ < 15) out += "  target only: " + item.dump() + "\n";
+    }
+    return out;
+  }
+
+  // Polls until the DynamoDB items equal the mapped source rows (the writes have stopped), at
+  // most `timeout`; then asserts they are equal, item by item.
+  void ExpectItemsCatchUp(const std::vector<std::string>& tables, std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (ExpectedItems(tables) != ActualItems() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(500ms);
+    }
+    std::map<std::string, json> expected = ExpectedItems(tables);
+    std::map<std::string, json> actual = ActualItems();
+    EXPECT_EQ(actual.size(), expected.size());
+    EXPECT_TRUE(actual == expected) << "items differ:\n" << Diff(expected, actual);
+  }
+
+  // `cutover status --json` from another process; null when it fails (before the run created
+  // its state store) or prints no JSON.
+  json StatusJson() {
+    runtest::CutoverProcess status("status " + spec_.string() + " --json", KeysEnv(),
+                                   dir_ / "status.out");
+    int code = status.Wait();
+    json report =
+        code == 0 ? json::parse(status.Output(), nullptr, /*allow_exceptions=*/false) : json();
+    std::filesystem::remove(dir_ / "status.out");
+    return report.is_discarded() ? json() : report;
+  }
+
+  // Waits (at most 30 s) until the run is past the copy and applying changes, so what the test
+  // writes next reaches DynamoDB through CDC, not through the copy.
+  void WaitForCdc() {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      json report = StatusJson();
+      if (report.is_object() && report.value("phase", "") == "cdc") return;
+      std::this_thread::sleep_for(200ms);
+    }
+    ADD_FAILURE() << "the run did not reach cdc";
+  }
+
+  // Changes applied by the running `cutover run`, as its last status record (every second) says.
+  uint64_t AppliedChanges() {
+    std::this_thread::sleep_for(1500ms);  // the next status record
+    json report = StatusJson();
+    return report.is_object() ? report["cdc"].value("applied_changes", uint64_t{0}) : 0;
+  }
+
+  // Stops a run with SIGTERM: it must exit 0 soon.
+  void StopRun(runtest::CutoverProcess& run) {
+    run.Signal(SIGTERM);
+    int code = 0;
+    ASSERT_TRUE(run.WaitFor(30s, &code)) << run.Output();
+    EXPECT_EQ(code, 0) << run.Output();
+  }
+
+  std::unique_ptr<mysql::Connection> source_;
+  std::unique_ptr<dynamodb::Client> client_;
+  std::unique_ptr<Mapping> mapping_;
+  std::string db_;
+  std::string table_;  // the DynamoDB table
+  std::filesystem::path dir_;
+  std::filesystem::path spec_ = "/nonexistent";
+};
+
+TEST_F(RunDynamoDbTest, LiveWorkloadThroughCopyAndCdcEndsEqual) {
+  spec_ = dir_ / "spec.yaml";
+  runtest::CreateWorkloadSchema(*source_, db_, kRows);
+  WriteWorkloadSpec();
+  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+  workload.Start(5ms);
+  auto run = StartRun();
+  std::this_thread::sleep_for(8s);
+  workload.Stop();
+  EXPECT_GT(workload.transactions(), 200);
+  EXPECT_EQ(workload.failures(), 0);
+  ExpectItemsCatchUp({"accounts", "lines"}, 60s);
+  json report = StatusJson();
+  EXPECT_EQ(report["phase"], "cdc") << report.dump();
+  EXPECT_EQ(report["tables"].size(), 2u);
+  StopRun(*run);
+  EXPECT_NE(run->Output().find("cdc: cdc, lag"), std::string::npos) << run->Output();
+  // Every lane recorded its checkpoint in the state store, with the lane count.
+  auto state = StateStore::Open(dir_ / "state").value();
+  std::map<std::string, uint64_t> offsets = state->ListOffsets().value();
+  for (int lane = 0; lane < 4; ++lane) {
+    std::string name = "apply.run-dynamodb.lane." + std::to_string(lane);
+    EXPECT_TRUE(offsets.contains(name)) << name;
+    EXPECT_EQ(state->GetMeta(name + ".lanes").value(), std::optional<std::string>("4"));
+  }
+}
+
+// kill -9 during the copy, right after a transaction reached the log, before a lane batch was
+// written, right after a batch and its checkpoint were recorded, and at a random moment of CDC;
+// each time the next run resumes. The workload never stops meanwhile.
+TEST_F(RunDynamoDbTest, KilledAtSeveralPointsResumesToEqual) {
+  spec_ = dir_ / "spec.yaml";
+  runtest::CreateWorkloadSchema(*source_, db_, kRows);
+  WriteWorkloadSpec();
+  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+  workload.Start(5ms);
+  runtest::KillAtEachPointThenAtRandom([this](const std::string& env) { return StartRun(env); },
+                                       {"after_record:4:kill", "capture_appended:30:kill",
+                                        "apply_before:8:kill", "apply_after:5:kill"});
+  if (HasFatalFailure()) return;
+  auto run = StartRun();
+  std::this_thread::sleep_for(2s);
+  workload.Stop();
+  EXPECT_EQ(workload.failures(), 0);
+  ExpectItemsCatchUp({"accounts", "lines"}, 60s);
+  StopRun(*run);
+}
+
+// Items keyed by a unique non-key column: a row gives its handle up and another row takes it,
+// and a row changes its primary key but keeps its handle. Different source keys then write one
+// item one after the other; routed by source key, the lanes could reorder those writes (the
+// new owner's put before the old owner's delete: the item lost).
+TEST_F(RunDynamoDbTest, ItemWrittenByDifferentSourceRowsKeepsTheirOrder) {
+  spec_ = dir_ / "spec.yaml";
+  copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
+  copytest::Exec(*source_, "CREATE DATABASE " + db_);
+  copytest::Exec(*source_, "CREATE TABLE " + db_ +
+                               ".handles (id INT PRIMARY KEY, handle VARCHAR(20) NOT NULL, "
+                               "v INT NOT NULL, UNIQUE KEY u_handle (handle))");
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".handles SELECT seq, CONCAT('h', seq), 0 FROM " +
+                               db_ + ".seq_1_to_200");
+  WriteSpec("  " + db_ + ".handles: {table: " + table_ + ", pk: \"HANDLE#{handle}\", sk: \"H\"}\n");
+  auto run = StartRun();
+  WaitForCdc();
+  int next_id = 1000;
+  for (int round = 0; round < 400; ++round) {
+    int id = 1 + round % 200;
+    std::string handles = db_ + ".handles";
+    // Row `id` gives its handle up; a new row takes it; the new row changes its key.
+    copytest::Exec(*source_, fmt::format("UPDATE {} SET handle = CONCAT(handle, 'x'), v = v + 1 "
+                                         "WHERE id = {}",
+                                         handles, id));
+    copytest::Exec(*source_, fmt::format("INSERT INTO {} SELECT {}, LEFT(handle, LENGTH(handle) - "
+                                         "1), {} FROM {} WHERE id = {}",
+                                         handles, next_id, round, handles, id));
+    copytest::Exec(*source_, fmt::format("UPDATE {} SET id = {} WHERE id = {}", handles,
+                                         next_id + 1, next_id));
+    copytest::Exec(*source_, fmt::format("DELETE FROM {} WHERE id = {}", handles, next_id + 1));
+    copytest::Exec(*source_, fmt::format("UPDATE {} SET handle = LEFT(handle, LENGTH(handle) - 1) "
+                                         "WHERE id = {}",
+                                         handles, id));
+    next_id += 2;
+  }
+  ExpectItemsCatchUp({"handles"}, 60s);
+  EXPECT_EQ(ExpectedItems({"handles"}).size(), 200u);
+  EXPECT_GE(AppliedChanges(), 2000u) << "the statements went through CDC";
+  StopRun(*run);
+}
+
+// Two source tables share items (`shared: true`): each sets and removes only its own attributes,
+// an item moves when its key column changes, and an item is deleted once neither table has a
+// row for it. The writes of both tables to one item go through one lane, in log order.
+TEST_F(RunDynamoDbTest, SharedItemsOfTwoTablesEndEqual) {
+  spec_ = dir_ / "spec.yaml";
+  copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
+  copytest::Exec(*source_, "CREATE DATABASE " + db_);
+  copytest::Exec(*source_, "CREATE TABLE " + db_ +
+                               ".users (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, name "
+                               "VARCHAR(40) NULL, UNIQUE KEY u_email (email))");
+  copytest::Exec(*source_, "CREATE TABLE " + db_ +
+                               ".profiles (id INT PRIMARY KEY, user_email VARCHAR(40) NOT NULL, "
+                               "bio VARCHAR(40) NULL, UNIQUE KEY u_email (user_email))");
+  copytest::Exec(*source_, "INSERT INTO " + db_ +
+                               ".users SELECT seq, CONCAT('e', seq), CONCAT('n', seq) FROM " + db_ +
+                               ".seq_1_to_60");
+  copytest::Exec(*source_, "INSERT INTO " + db_ +
+                               ".profiles SELECT seq, CONCAT('e', seq), CONCAT('b', seq) FROM " +
+                               db_ + ".seq_1_to_40");
+  WriteSpec("  " + db_ + ".users: {table: " + table_ +
+            ", pk: \"U#{email}\", sk: \"U\", shared: true, include: [id, name]}\n  " + db_ +
+            ".profiles: {table: " + table_ +
+            ", pk: \"U#{user_email}\", sk: \"U\", shared: true, include: [bio]}\n");
+  auto run = StartRun();
+  WaitForCdc();
+  std::string users = db_ + ".users";
+  std::string profiles = db_ + ".profiles";
+  for (int round = 0; round < 200; ++round) {
+    int id = 1 + round % 60;
+    copytest::Exec(*source_, fmt::format("UPDATE {} SET name = IF(name IS NULL, 'r{}', NULL) "
+                                         "WHERE id = {}",
+                                         users, round, id));
+    copytest::Exec(*source_, fmt::format("INSERT INTO {} VALUES ({}, 'e{}', 'p{}') ON DUPLICATE "
+                                         "KEY UPDATE bio = IF(bio IS NULL, 'q{}', NULL)",
+                                         profiles, id, id, round, round));
+    // The user's part moves to another item and back; the profile's part stays.
+    copytest::Exec(
+        *source_, fmt::format("UPDATE {} SET email = CONCAT(email, 'x') WHERE id = {}", users, id));
+    copytest::Exec(*source_, fmt::format("UPDATE {} SET email = LEFT(email, LENGTH(email) - 1) "
+                                         "WHERE id = {}",
+                                         users, id));
+    if (round % 3 == 0) {
+      copytest::Exec(*source_, fmt::format("DELETE FROM {} WHERE id = {}", users, id));
+    }
+    if (round % 3 == 1) {
+      copytest::Exec(*source_,
+                     fmt::format("INSERT IGNORE INTO {} VALUES ({}, 'e{}', NULL)", users, id, id));
+    }
+    if (round % 5 == 0) {
+      copytest::Exec(*source_, fmt::format("DELETE FROM {} WHERE id = {}", profiles, id));
+    }
+  }
+  ExpectItemsCatchUp({"users", "profiles"}, 60s);
+  EXPECT_GE(AppliedChanges(), 1000u) << "the statements went through CDC";
+  StopRun(*run);
+}
+
+// The routing keys the applier gives the reader: the item (DynamoDB table and key), whatever the
+// source table or key; for a table a Lua hook writes, the table alone. And the lane checkpoints
+// in the state store: own with the same lane count, the oldest of all after a change of lane
+// count, from the start for a lane that never recorded one, per migration name.
+TEST_F(RunDynamoDbTest, RoutingKeysAndLaneCheckpoints) {
+  std::filesystem::path lua = dir_ / "hook.lua";
+  copytest::WriteFile(lua,
+                      "function transform(t, row) return {{pk = 'L#' .. row.id, sk = 'A'},"
+                      " {pk = 'L#' .. row.id, sk = 'B'}} end\n");
+  std::filesystem::path mapping = dir_ / "mapping.yaml";
+  copytest::WriteFile(mapping, R"x(
+tables:
+  - {name: items, partition_key: pk, sort_key: sk}
+  - {name: hooked, partition_key: pk, sort_key: sk}
+sources:
+  app.users: {table: items, pk: "U#{email}", sk: "U", shared: true, include: [name]}
+  app.profiles: {table: items, pk: "U#{user_email}", sk: "U", shared: true, include: [bio]}
+  app.logs: {table: hooked, pk: "L#{id}", sk: "A", lua: hook.lua}
+  app.notes: {table: hooked, pk: "N#{id}", sk: "N"}
+)x");
+  Spec spec = testing::DynaliteSpec("", testing::DynaliteEndpoint());
+  spec.name = "routing";
+  spec.mapping = mapping;
+  spec.state_dir = dir_ / "state";
+  std::vector<TargetTablePlan> plans;
+  for (const char* table : {"users", "profiles", "logs", "notes"}) {
+    TargetTablePlan plan;
+    plan.source = TableId{"app", table};
+    plans.push_back(plan);
+  }
+  auto applier = dynamodb::OpenDynamoDbApplier(spec, plans, 0, 2).value();
+  RoutingKeyFunction routing = applier->RoutingKey();
+  ASSERT_TRUE(routing);
+  applier.reset();  // the function outlives the applier
+
+  SampleRows users = testing::Rows(
+      R"x({"table":"app.users","columns":{"id":"int","email":"text","name":"text"},)x"
+      R"x("rows":[{"id":1,"email":"a@x","name":"Ann"},{"id":2,"email":"a@x","name":"Bo"},)x"
+      R"x({"id":1,"email":"b@x","name":"Ann"}]})x");
+  SampleRows profiles = testing::Rows(
+      R"x({"table":"app.profiles","columns":{"id":"int","user_email":"text","bio":"text"},)x"
+      R"x("rows":[{"id":9,"user_email":"a@x","bio":"hi"}]})x");
+  SampleRows logs =
+      testing::Rows(R"x({"table":"app.logs","columns":{"id":"int"},"rows":[{"id":1},{"id":2}]})x");
+  SampleRows notes =
+      testing::Rows(R"x({"table":"app.notes","columns":{"id":"int"},"rows":[{"id":1}]})x");
+  auto key = [&](const SampleRows& sample, size_t row) {
+    Result<std::string> routed = routing(sample.schema, sample.rows[row]);
+    EXPECT_TRUE(routed.ok()) << routed.status().ToString();
+    return routed.ok() ? *routed : std::string();
+  };
+  std::string item_a = std::string("items") + '\0' + R"x({"pk":{"S":"U#a@x"},"sk":{"S":"U"}})x";
+  EXPECT_EQ(key(users, 0), item_a);
+  EXPECT_EQ(key(users, 1), item_a) << "another source key, the same item";
+  EXPECT_EQ(key(profiles, 0), item_a) << "another source table, the same shared item";
+  EXPECT_NE(key(users, 2), item_a) << "the same source key, another item";
+  EXPECT_EQ(key(logs, 0), "hooked");
+  EXPECT_EQ(key(logs, 1), "hooked");
+  EXPECT_EQ(key(notes, 0), "hooked") << "a table a Lua hook writes goes by the table";
+
+  auto open = [&](const std::string& name, int lane, int lanes) {
+    Spec lane_spec = spec;
+    lane_spec.name = name;
+    return dynamodb::OpenDynamoDbApplier(lane_spec, plans, lane, lanes).value();
+  };
+  auto checkpoint = [&](const std::string& name, int lane, int lanes) {
+    Result<std::optional<uint64_t>> loaded = open(name, lane, lanes)->LoadCheckpoint();
+    EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+    return loaded.ok() ? *loaded : std::optional<uint64_t>(999);
+  };
+  EXPECT_EQ(checkpoint("routing", 0, 2), std::nullopt) << "nothing recorded yet";
+  ASSERT_EQ(open("routing", 0, 2)->Apply({}, 100).ToString(), "OK");
+  EXPECT_EQ(checkpoint("routing", 0, 2), std::optional<uint64_t>(100));
+  EXPECT_EQ(checkpoint("routing", 1, 2), std::optional<uint64_t>(0)) << "lane 1 never recorded";
+  ASSERT_EQ(open("routing", 1, 2)->Apply({}, 60).ToString(), "OK");
+  EXPECT_EQ(checkpoint("routing", 0, 2), std::optional<uint64_t>(100));
+  EXPECT_EQ(checkpoint("routing", 1, 2), std::optional<uint64_t>(60));
+  EXPECT_EQ(checkpoint("routing", 0, 3), std::optional<uint64_t>(60)) << "3 lanes: the oldest";
+  EXPECT_EQ(checkpoint("routing", 2, 3), std::optional<uint64_t>(60));
+  EXPECT_EQ(checkpoint("routing", 0, 1), std::optional<uint64_t>(60)) << "1 lane: the oldest";
+  EXPECT_EQ(checkpoint("routing.lane.0", 0, 2), std::nullopt) << "another migration's name";
+  ASSERT_EQ(open("routing-2", 0, 2)->Apply({}, 5).ToString(), "OK");
+  ASSERT_EQ(open("routing.lane.1", 0, 2)->Apply({}, 7).ToString(), "OK");
+  EXPECT_EQ(checkpoint("routing", 0, 2), std::optional<uint64_t>(100)) << "per migration name";
+  EXPECT_EQ(checkpoint("routing", 1, 2), std::optional<uint64_t>(60)) << "per migration name";
+}
+
+}  // namespace
+}  // namespace cutover
