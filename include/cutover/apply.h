@@ -4,6 +4,7 @@
 // applier owns its lane's checkpoint: the log offset from which the lane resumes (docs/run.md).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,6 +35,33 @@ struct LoggedChange {
 // any columns, and several source rows or tables may write one item.
 using RoutingKeyFunction =
     std::function<Result<std::string>(const TableSchema& schema, const Row& image)>;
+
+// One lane's checkpoint as a target stored it.
+struct StoredCheckpoint {
+  int lane = 0;
+  int lanes = 0;  // the lane count it was recorded under
+  uint64_t offset = 0;
+};
+
+// Where lane `lane` of `lanes` resumes, given every lane's stored checkpoint of the migration
+// (the one rule every ChangeApplier::LoadCheckpoint follows): its own checkpoint; the oldest of
+// all when any was recorded under another lane count (keys were routed to other lanes then, and
+// replaying full images again is harmless); 0 for a lane that never recorded one while others
+// did; nullopt when none was recorded.
+inline std::optional<uint64_t> ResumeOffset(std::span<const StoredCheckpoint> stored, int lane,
+                                            int lanes) {
+  std::optional<uint64_t> own;
+  std::optional<uint64_t> oldest;
+  bool same_lanes = true;
+  for (const StoredCheckpoint& checkpoint : stored) {
+    if (checkpoint.lanes != lanes) same_lanes = false;
+    if (checkpoint.lane == lane) own = checkpoint.offset;
+    oldest = oldest ? std::min(*oldest, checkpoint.offset) : checkpoint.offset;
+  }
+  if (!same_lanes) return oldest;
+  if (!own && oldest) return uint64_t{0};
+  return own;
+}
 
 class ChangeApplier {
  public:

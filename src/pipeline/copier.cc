@@ -16,7 +16,6 @@
 namespace cutover::pipeline {
 namespace {
 
-constexpr const char* kStartPosition = "snapshot_start";
 
 Result<TableProgress> GetProgress(StateStore& state, const std::string& table) {
   CUTOVER_ASSIGN_OR_RETURN(std::optional<TableProgress> progress, state.GetTable(table));

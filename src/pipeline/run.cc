@@ -232,7 +232,8 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
   options.read_only = true;
   CUTOVER_ASSIGN_OR_RETURN(auto state, StateStore::Open(spec.state_dir, options));
   CUTOVER_ASSIGN_OR_RETURN(Phase phase, state->GetPhase());
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> start, state->GetPosition("snapshot_start"));
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> start,
+                           state->GetPosition(pipeline::kStartPosition));
   CUTOVER_ASSIGN_OR_RETURN(std::vector<TableProgress> tables, state->ListTables());
   CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> run, state->GetMeta(kRunStatusKey));
   nlohmann::json out;

@@ -8,6 +8,9 @@
 
 namespace cutover::pipeline {
 
+// The state store position where the copy records P0 (the start of CDC).
+inline constexpr char kStartPosition[] = "snapshot_start";
+
 // Records (first open) and checks (later opens) that the store belongs to this migration,
 // source and target kind, so two specs never share a state directory by mistake.
 inline StateStoreOptions StateOptionsFor(const Spec& spec) {

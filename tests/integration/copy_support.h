@@ -16,20 +16,12 @@
 #include <unistd.h>
 
 #include "source/mysql/connection.h"
+#include "support/connection_spec.h"
 #include "support/servers.h"
 
 namespace cutover::copytest {
 
-inline ConnectionSpec ConnectionFor(const testing::ServerInfo& server,
-                                    const std::string& database = "") {
-  ConnectionSpec spec;
-  spec.host = server.host;
-  spec.port = server.port;
-  spec.user = server.user;
-  spec.password = Secret{"test", server.password};
-  spec.database = database;
-  return spec;
-}
+using testing::ConnectionFor;
 
 inline std::unique_ptr<mysql::Connection> Connect(const testing::ServerInfo& server) {
   mysql::ConnectOptions options;

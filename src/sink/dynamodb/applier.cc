@@ -51,23 +51,16 @@ class DynamoDbApplier : public ChangeApplier {
   // transaction, meta "apply.<migration>.lane.<n>.lanes" (the lane count it was routed with).
   Result<std::optional<uint64_t>> LoadCheckpoint() override {
     CUTOVER_ASSIGN_OR_RETURN(auto offsets, state_->ListOffsets());
-    // With another lane count, items were routed to other lanes: every lane then starts from
-    // the oldest checkpoint of any lane (replaying full images again is harmless).
-    std::optional<uint64_t> own;
-    std::optional<uint64_t> oldest;
-    bool same_lanes = true;
+    std::vector<StoredCheckpoint> stored;
     for (const auto& [name, offset] : offsets) {
       if (!name.starts_with(prefix_)) continue;
       std::optional<int> lane = ParseLane(std::string_view(name).substr(prefix_.size()));
       if (!lane) continue;  // another migration's name that starts like this one's
       CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> lanes, state_->GetMeta(name + ".lanes"));
-      if (lanes != std::to_string(lanes_)) same_lanes = false;
-      if (*lane == lane_) own = offset;
-      oldest = oldest ? std::min(*oldest, offset) : offset;
+      std::optional<int> count = lanes ? ParseLane(*lanes) : std::nullopt;
+      stored.push_back(StoredCheckpoint{*lane, count.value_or(0), offset});
     }
-    if (!same_lanes) return oldest;
-    if (!own && oldest) return std::optional<uint64_t>(0);  // a lane that never recorded one
-    return own;
+    return ResumeOffset(stored, lane_, lanes_);
   }
 
   Status Apply(std::span<const LoggedChange> changes, uint64_t checkpoint) override {

@@ -79,20 +79,13 @@ class MysqlApplier : public ChangeApplier {
                              connection_->Query(fmt::format(
                                  "SELECT lane, lanes, log_offset FROM {} WHERE migration = {}",
                                  checkpoint_table_, connection_->QuoteString(migration_))));
-    // With another lane count, keys were routed to other lanes: every lane then starts from
-    // the oldest checkpoint of any lane (replaying full images again is harmless).
-    std::optional<uint64_t> own;
-    std::optional<uint64_t> oldest;
-    bool same_lanes = true;
+    std::vector<StoredCheckpoint> stored;
     for (const SqlRow& row : result.rows) {
-      uint64_t offset = std::stoull(row[2].value_or("0"));
-      if (std::stoi(row[1].value_or("0")) != lanes_) same_lanes = false;
-      if (std::stoi(row[0].value_or("-1")) == lane_) own = offset;
-      oldest = oldest ? std::min(*oldest, offset) : offset;
+      stored.push_back(StoredCheckpoint{std::stoi(row[0].value_or("-1")),
+                                        std::stoi(row[1].value_or("0")),
+                                        std::stoull(row[2].value_or("0"))});
     }
-    if (!same_lanes) return oldest;
-    if (!own && oldest) return std::optional<uint64_t>(0);  // a lane that never committed
-    return own;
+    return ResumeOffset(stored, lane_, lanes_);
   }
 
   Status Apply(std::span<const LoggedChange> changes, uint64_t checkpoint) override {
