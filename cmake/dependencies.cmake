@@ -20,3 +20,10 @@ pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 if(CUTOVER_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+# The `cutover` executable allocates through TCMalloc (gperftools' minimal build): the copy moves
+# millions of small values from reader threads to writer threads, which glibc's malloc serves
+# with arena locking and fastbin consolidation (docs/dependencies.md has the measurement).
+# Sanitizer builds keep the system allocator, which ASan replaces.
+if(NOT CUTOVER_SANITIZE)
+  pkg_check_modules(TCMALLOC REQUIRED IMPORTED_TARGET libtcmalloc_minimal)
+endif()

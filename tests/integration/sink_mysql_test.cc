@@ -257,6 +257,57 @@ void ExpectRowsEqual(const TableSchema& schema, const std::vector<Row>& actual,
 
 Key KeyOfId(int64_t id) { return Key{{Value::Int(id)}}; }
 
+// QueryEach (the full load's chunk reads) streams every row with its NULLs and empty strings
+// apart, binary bytes intact; an error from the callback stops the statement, is returned, and
+// leaves the connection usable.
+TEST_F(SinkMysqlTest, QueryEachStreamsRowsAndStopsAtTheFirstError) {
+  ASSERT_TRUE(
+      admin_->Execute("CREATE TABLE " + database_ + ".stream (id INT PRIMARY KEY, s VARBINARY(20))")
+          .ok());
+  ASSERT_TRUE(admin_
+                  ->Execute("INSERT INTO " + database_ +
+                            ".stream SELECT seq, CASE seq % 3 WHEN 0 THEN NULL WHEN 1 THEN '' "
+                            "ELSE CONCAT('v', seq, X'00ff') END FROM " +
+                            database_ + ".seq_1_to_5000")
+                  .ok());
+  std::string select = "SELECT id, s FROM " + database_ + ".stream ORDER BY id";
+  std::vector<std::pair<std::string, std::optional<std::string>>> rows;
+  Status status = admin_->QueryEach(select, [&](mysql::Connection::RowView cells) {
+    EXPECT_EQ(cells.size(), 2u);
+    rows.emplace_back(std::string(*cells[0]),
+                      cells[1] ? std::optional<std::string>(std::string(*cells[1])) : std::nullopt);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_EQ(rows.size(), 5000u);
+  for (int id = 1; id <= 5000; ++id) {
+    const auto& [got_id, got_s] = rows[id - 1];
+    EXPECT_EQ(got_id, std::to_string(id));
+    if (id % 3 == 0) {
+      EXPECT_FALSE(got_s.has_value()) << id;
+    } else if (id % 3 == 1) {
+      EXPECT_EQ(got_s, std::optional<std::string>("")) << id;
+    } else {
+      EXPECT_EQ(got_s, "v" + std::to_string(id) + std::string("\x00\xff", 2)) << id;
+    }
+  }
+
+  int seen = 0;
+  status = admin_->QueryEach(select, [&](mysql::Connection::RowView) {
+    return ++seen == 10 ? Status::DataLoss("row 10 is bad") : Status::Ok();
+  });
+  EXPECT_EQ(status.ToString(), Status::DataLoss("row 10 is bad").ToString());
+  EXPECT_EQ(seen, 10);
+  auto count = admin_->Query("SELECT COUNT(*) FROM " + database_ + ".stream");
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  EXPECT_EQ(count->rows[0][0], "5000");
+
+  status = admin_->QueryEach("SELECT no_such_column FROM " + database_ + ".stream",
+                             [](mysql::Connection::RowView) { return Status::Ok(); });
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("no_such_column"), std::string::npos) << status.ToString();
+}
+
 TEST_F(SinkMysqlTest, WritesEveryTypeExactlyAndRewritesIdempotently) {
   auto sink = OpenSink(TargetSpec::ExistingTable::kCreate);
   ASSERT_NE(sink, nullptr);

@@ -219,6 +219,35 @@ Result<QueryResult> Connection::Query(std::string_view sql) {
   return out;
 }
 
+Status Connection::QueryEach(std::string_view sql, const std::function<Status(RowView)>& on_row) {
+  if (mysql_real_query(handle_, sql.data(), sql.size()) != 0) return LastError(description_);
+  MYSQL_RES* result = mysql_use_result(handle_);
+  if (result == nullptr) {
+    if (mysql_field_count(handle_) != 0) return LastError(description_);
+    return Status::Ok();
+  }
+  unsigned field_count = mysql_num_fields(result);
+  std::vector<std::optional<std::string_view>> cells(field_count);
+  Status status;
+  while (MYSQL_ROW row = mysql_fetch_row(result)) {
+    if (!status.ok()) continue;  // drain: the connection stays usable
+    unsigned long* lengths = mysql_fetch_lengths(result);
+    for (unsigned field_idx = 0; field_idx < field_count; ++field_idx) {
+      if (row[field_idx] == nullptr) {
+        cells[field_idx].reset();
+      } else {
+        cells[field_idx].emplace(row[field_idx], lengths[field_idx]);
+      }
+    }
+    status = on_row(RowView(cells));
+  }
+  // mysql_fetch_row() returns NULL at the end and on a read error; only the error sets errno.
+  Status fetch_status = mysql_errno(handle_) != 0 ? LastError(description_) : Status::Ok();
+  mysql_free_result(result);
+  if (!fetch_status.ok()) return fetch_status;
+  return status;
+}
+
 Result<uint64_t> Connection::Execute(std::string_view sql) {
   if (mysql_real_query(handle_, sql.data(), sql.size()) != 0) return LastError(description_);
   // A statement that unexpectedly returns rows: drain them so the session stays usable.

@@ -117,6 +117,13 @@ class Connection {
 
   // Runs one statement that returns rows and reads them all into memory.
   Result<QueryResult> Query(std::string_view sql);
+  // A result row seen by QueryEach: a view per column into the client's buffer, valid only
+  // during the call; nullopt is SQL NULL.
+  using RowView = std::span<const std::optional<std::string_view>>;
+  // Runs one statement that returns rows and streams them to `on_row` as they arrive, without
+  // copying any value (the full load reads its chunks this way). The first error `on_row`
+  // returns stops the statement (the rest of the result is drained) and is returned.
+  Status QueryEach(std::string_view sql, const std::function<Status(RowView)>& on_row);
   // Runs one statement; returns the number of affected rows.
   Result<uint64_t> Execute(std::string_view sql);
 

@@ -1,6 +1,8 @@
 // SnapshotReader: chunk selects and key samples, rows typed through ParseMysqlText.
 #include "source/mysql/snapshot_reader.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace cutover::mysql {
@@ -22,20 +24,29 @@ Result<Value> ParseCell(const TableSchema& schema, const Column& column,
 Result<ChunkRows> ReadChunk(Connection& connection, const TableSchema& schema,
                             const ChunkSelect& select) {
   CUTOVER_ASSIGN_OR_RETURN(std::string sql, BuildChunkSelect(schema, select));
-  CUTOVER_ASSIGN_OR_RETURN(QueryResult result, connection.Query(sql));
   ChunkRows chunk;
-  chunk.rows.reserve(result.rows.size());
-  for (const SqlRow& sql_row : result.rows) {
-    Row row;
+  chunk.rows.reserve(static_cast<size_t>(std::clamp<int64_t>(select.limit, 0, 1 << 16)));
+  // Each value is parsed straight from the client's receive buffer: the only copy of a string
+  // is the one its Value owns.
+  CUTOVER_RETURN_IF_ERROR(connection.QueryEach(sql, [&](Connection::RowView cells) -> Status {
+    Row& row = chunk.rows.emplace_back();
     row.values.reserve(schema.columns.size());
     for (size_t column = 0; column < schema.columns.size(); ++column) {
-      CUTOVER_ASSIGN_OR_RETURN(Value value,
-                               ParseCell(schema, schema.columns[column], sql_row[column]));
-      chunk.bytes += sql_row[column] ? static_cast<int64_t>(sql_row[column]->size()) : 0;
-      row.values.push_back(std::move(value));
+      const std::optional<std::string_view>& cell = cells[column];
+      if (!cell) {
+        row.values.push_back(Value::Null());
+        continue;
+      }
+      Result<Value> value = ParseMysqlText(schema.columns[column].type, *cell);
+      if (!value.ok()) {
+        return Status::DataLoss(fmt::format("{} column {}: {}", schema.id.ToString(),
+                                            schema.columns[column].name, value.status().message()));
+      }
+      chunk.bytes += static_cast<int64_t>(cell->size());
+      row.values.push_back(std::move(value).value());
     }
-    chunk.rows.push_back(std::move(row));
-  }
+    return Status::Ok();
+  }));
   return chunk;
 }
 
