@@ -29,6 +29,12 @@ struct RunOptions {
 // options `run` cannot honour (row filters), Unimplemented for a target it cannot apply to yet.
 Status RunMigration(const Spec& spec, const RunOptions& options);
 
+// One more applier of a Kafka change log (`cutover apply`, docs/change-log.md): waits until
+// the copy of `cutover run` is finished, then applies the partitions Kafka assigns it (sharing
+// them with every other applier of the migration) until options.stop is set (OK).
+// FailedPrecondition for a local change log.
+Status RunApplier(const Spec& spec, const RunOptions& options);
+
 struct ReplayOptions {
   // Where to start: a log offset (digits only), a source position (Position::Parse: GTID,
   // binlog file:pos, or Encode()'s text), or a UTC time "YYYY-MM-DD HH:MM:SS" (or with a "T").

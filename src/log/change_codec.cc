@@ -66,6 +66,34 @@ Status GetRow(std::string_view* in, Row* row) {
   return Status::Ok();
 }
 
+// The part of a change record after its type byte and shape id.
+Status DecodeChangeBody(std::string_view record, std::shared_ptr<const TableSchema> shape,
+                        Change* change) {
+  if (record.empty()) return Malformed("op");
+  const auto op = static_cast<uint8_t>(record[0]);
+  if (op > static_cast<uint8_t>(ChangeOp::kSchema)) return Malformed("op");
+  record.remove_prefix(1);
+  uint32_t position_size = 0;
+  if (!GetU32(&record, &position_size) || record.size() < position_size)
+    return Malformed("position");
+  Result<Position> position = Position::Decode(record.substr(0, position_size));
+  if (!position.ok()) return Malformed("position: " + std::string(position.status().message()));
+  record.remove_prefix(position_size);
+  if (record.empty()) return Malformed("images");
+  const auto images = static_cast<uint8_t>(record[0]);
+  record.remove_prefix(1);
+  change->table = shape->id;
+  change->schema = std::move(shape);
+  change->op = static_cast<ChangeOp>(op);
+  change->position = std::move(*position);
+  change->before.reset();
+  change->after.reset();
+  if ((images & 1) != 0) CUTOVER_RETURN_IF_ERROR(GetRow(&record, &change->before.emplace()));
+  if ((images & 2) != 0) CUTOVER_RETURN_IF_ERROR(GetRow(&record, &change->after.emplace()));
+  if (!record.empty()) return Malformed("trailing bytes");
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string SchemaToJson(const TableSchema& schema) {
@@ -159,15 +187,7 @@ Result<int> ChangeEncoder::Encode(const Change& change, std::vector<std::string>
     out->push_back(std::move(record));
     ++records;
   }
-  std::string record(1, kChangeRecord);
-  PutU32(found->second, &record);
-  record.push_back(static_cast<char>(change.op));
-  std::string position = change.position.Encode();
-  PutU32(static_cast<uint32_t>(position.size()), &record);
-  record += position;
-  record.push_back(static_cast<char>((change.before ? 1 : 0) | (change.after ? 2 : 0)));
-  if (change.before) PutRow(*change.before, &record);
-  if (change.after) PutRow(*change.after, &record);
+  std::string record = EncodeChangeRecord(change, found->second);
   out->push_back(std::move(record));
   return records + 1;
 }
@@ -178,6 +198,34 @@ void ChangeEncoder::Reset() {
 }
 
 std::string CommitRecord() { return std::string(1, kCommitRecord); }
+
+std::string EncodeChangeRecord(const Change& change, uint32_t shape_id) {
+  std::string record(1, kChangeRecord);
+  PutU32(shape_id, &record);
+  record.push_back(static_cast<char>(change.op));
+  std::string position = change.position.Encode();
+  PutU32(static_cast<uint32_t>(position.size()), &record);
+  record += position;
+  record.push_back(static_cast<char>((change.before ? 1 : 0) | (change.after ? 2 : 0)));
+  if (change.before) PutRow(*change.before, &record);
+  if (change.after) PutRow(*change.after, &record);
+  return record;
+}
+
+Result<uint32_t> ChangeRecordShape(std::string_view record) {
+  if (record.empty() || record[0] != kChangeRecord) return Malformed("not a change record");
+  record.remove_prefix(1);
+  uint32_t id = 0;
+  if (!GetU32(&record, &id)) return Malformed("shape id");
+  return id;
+}
+
+Status DecodeChangeRecord(std::string_view record, std::shared_ptr<const TableSchema> shape,
+                          Change* change) {
+  CUTOVER_RETURN_IF_ERROR(ChangeRecordShape(record).status());
+  record.remove_prefix(5);
+  return DecodeChangeBody(record, std::move(shape), change);
+}
 
 bool IsShapeRecord(std::string_view record) {
   return !record.empty() && record[0] == kSchemaRecord;
@@ -207,28 +255,7 @@ Result<RecordKind> ChangeDecoder::Decode(std::string_view record, Change* change
   auto shape = shapes_.find(id);
   if (shape == shapes_.end())
     return Malformed("change refers to unknown shape " + std::to_string(id));
-  if (record.empty()) return Malformed("op");
-  const auto op = static_cast<uint8_t>(record[0]);
-  if (op > static_cast<uint8_t>(ChangeOp::kSchema)) return Malformed("op");
-  record.remove_prefix(1);
-  uint32_t position_size = 0;
-  if (!GetU32(&record, &position_size) || record.size() < position_size)
-    return Malformed("position");
-  Result<Position> position = Position::Decode(record.substr(0, position_size));
-  if (!position.ok()) return Malformed("position: " + std::string(position.status().message()));
-  record.remove_prefix(position_size);
-  if (record.empty()) return Malformed("images");
-  const auto images = static_cast<uint8_t>(record[0]);
-  record.remove_prefix(1);
-  change->table = shape->second->id;
-  change->schema = shape->second;
-  change->op = static_cast<ChangeOp>(op);
-  change->position = std::move(*position);
-  change->before.reset();
-  change->after.reset();
-  if ((images & 1) != 0) CUTOVER_RETURN_IF_ERROR(GetRow(&record, &change->before.emplace()));
-  if ((images & 2) != 0) CUTOVER_RETURN_IF_ERROR(GetRow(&record, &change->after.emplace()));
-  if (!record.empty()) return Malformed("trailing bytes");
+  CUTOVER_RETURN_IF_ERROR(DecodeChangeBody(record, shape->second, change));
   return RecordKind::kChange;
 }
 

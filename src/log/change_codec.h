@@ -39,6 +39,14 @@ class ChangeEncoder {
 // after it. Capture appends one after each transaction's changes, in the same append.
 std::string CommitRecord();
 
+// One change record with an explicit shape number (the Kafka log keeps its shapes in a control
+// topic instead of in the record stream), and back: the shape number of a change record, and
+// the change decoded with that shape. DataLoss on a malformed record.
+std::string EncodeChangeRecord(const Change& change, uint32_t shape_id);
+Result<uint32_t> ChangeRecordShape(std::string_view record);
+Status DecodeChangeRecord(std::string_view record, std::shared_ptr<const TableSchema> shape,
+                          Change* change);
+
 enum class RecordKind { kShape, kChange, kCommit };
 
 // True for a shape / commit record (cheap: look at the first byte only).

@@ -16,6 +16,7 @@
 #include "log/change_reader.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/rate_limiter.h"
+#include "pipeline/router.h"
 #include "pipeline/test_hooks.h"
 #include "sink/dynamodb/sink.h"
 #include "sink/mysql/sink.h"
@@ -25,35 +26,6 @@ namespace cutover::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-constexpr uint64_t kFnvBasis = 14695981039346656037ull;
-
-// One part of an FNV-1a hash, then a separator: ("ab","c") and ("a","bc") differ.
-void FnvAdd(uint64_t* hash, std::string_view bytes) {
-  for (unsigned char byte : bytes) {
-    *hash ^= byte;
-    *hash *= 1099511628211ull;
-  }
-  *hash ^= 0xff;
-  *hash *= 1099511628211ull;
-}
-
-// FNV-1a over the table and the key's text: stable across builds and runs, so a key stays in
-// the lane whose checkpoint covers it.
-uint64_t KeyHash(const TableId& table, const Key& key) {
-  uint64_t hash = kFnvBasis;
-  FnvAdd(&hash, table.schema);
-  FnvAdd(&hash, table.name);
-  for (const Value& value : key.values) FnvAdd(&hash, value.ToText());
-  return hash;
-}
-
-// The same over a target's routing key (RoutingKeyFunction).
-uint64_t RoutingHash(std::string_view routing_key) {
-  uint64_t hash = kFnvBasis;
-  FnvAdd(&hash, routing_key);
-  return hash;
-}
 
 std::chrono::milliseconds Backoff(int attempt) {
   static thread_local std::mt19937 random(std::random_device{}());
@@ -152,27 +124,12 @@ class Lane {
   bool Flush(std::span<const LoggedChange> batch, uint64_t checkpoint) {
     shared_.limiter.Acquire(static_cast<int64_t>(batch.size()));
     if (!batch.empty()) TEST_PausePoint("apply_before");
-    for (int attempt = 0;; ++attempt) {
-      Status status;
-      if (applier_ == nullptr) {
-        Result<std::unique_ptr<ChangeApplier>> opened =
-            OpenApplier(shared_.spec, shared_.plans, index_, shared_.options.lanes);
-        if (opened.ok()) applier_ = *std::move(opened);
-        status = opened.status();
-      }
-      if (applier_ != nullptr) status = applier_->Apply(batch, checkpoint);
-      if (status.ok()) break;
-      if (status.retry() == Retry::kNeedsPerson) {
-        shared_.Fail(status.WithContext(fmt::format("applying changes (lane {})", index_)));
-        return false;
-      }
-      if (attempt == 0 || attempt % 10 == 0) {
-        spdlog::warn("lane {}: applying {} changes failed, retrying: {}", index_, batch.size(),
-                     status.ToString());
-      }
-      applier_.reset();
-      if (shared_.Stopping()) return false;
-      std::this_thread::sleep_for(Backoff(attempt));
+    Status status =
+        ApplyWithRetry(shared_.spec, shared_.plans, index_, shared_.options.lanes, &applier_, batch,
+                       checkpoint, [this] { return shared_.Stopping(); });
+    if (!status.ok()) {
+      if (status.code() != StatusCode::kCancelled) shared_.Fail(status);
+      return false;
     }
     if (!batch.empty()) TEST_PausePoint("apply_after");
     applied_ = checkpoint;
@@ -189,48 +146,33 @@ class Lane {
   std::atomic<int64_t> oldest_pending_ms_{0};
 };
 
-// Maps a change's images onto the applied schema's columns by name, per source schema version.
-class Projector {
- public:
-  explicit Projector(const TargetTablePlan& plan) : plan_(plan) {}
-
-  Result<Row> Project(const Change& change, const Row& image) {
-    const TableSchema& from = *change.schema;
-    if (&from != last_schema_) {
-      columns_.clear();
-      for (const Column& column : plan_.schema.columns) {
-        std::optional<size_t> position = from.ColumnIndex(column.name);
-        if (!position) {
-          return Status::DataLoss(fmt::format(
-              "the changes of {} have no column {} (was the source table altered after the "
-              "copy? cutover does not follow schema changes yet)",
-              change.table.ToString(), column.name));
-        }
-        columns_.push_back(*position);
-      }
-      last_schema_ = &from;
-      holder_ = change.schema;
-    }
-    Row row;
-    row.values.reserve(columns_.size());
-    for (size_t position : columns_) {
-      if (position >= image.values.size()) {
-        return Status::DataLoss(
-            fmt::format("a row image of {} is shorter than its schema", change.table.ToString()));
-      }
-      row.values.push_back(image.values[position]);
-    }
-    return row;
-  }
-
- private:
-  const TargetTablePlan& plan_;
-  const TableSchema* last_schema_ = nullptr;
-  std::shared_ptr<const TableSchema> holder_;  // keeps last_schema_ alive
-  std::vector<size_t> columns_;
-};
-
 }  // namespace
+
+Status ApplyWithRetry(const Spec& spec, const std::vector<TargetTablePlan>& plans, int lane,
+                      int lanes, std::unique_ptr<ChangeApplier>* applier,
+                      std::span<const LoggedChange> batch, uint64_t checkpoint,
+                      const std::function<bool()>& stopping) {
+  for (int attempt = 0;; ++attempt) {
+    Status status;
+    if (*applier == nullptr) {
+      Result<std::unique_ptr<ChangeApplier>> opened = OpenApplier(spec, plans, lane, lanes);
+      if (opened.ok()) *applier = *std::move(opened);
+      status = opened.status();
+    }
+    if (*applier != nullptr) status = (*applier)->Apply(batch, checkpoint);
+    if (status.ok()) return status;
+    if (status.retry() == Retry::kNeedsPerson) {
+      return status.WithContext(fmt::format("applying changes (lane {})", lane));
+    }
+    if (attempt == 0 || attempt % 10 == 0) {
+      spdlog::warn("lane {}: applying {} changes failed, retrying: {}", lane, batch.size(),
+                   status.ToString());
+    }
+    applier->reset();
+    if (stopping()) return Status::Cancelled("stopped while retrying");
+    std::this_thread::sleep_for(Backoff(attempt));
+  }
+}
 
 Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
   CUTOVER_ASSIGN_OR_RETURN(auto source, mysql::Connection::Open(spec.source.connection));
@@ -296,14 +238,8 @@ Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
   stats->read_offset = start;
   stats->applied_offset = start;
 
-  std::map<TableId, const TargetTablePlan*> by_table;
-  for (const TargetTablePlan& plan : plans) by_table.emplace(plan.source, &plan);
-  std::map<TableId, Projector> projectors;
-  for (const TargetTablePlan& plan : plans) projectors.emplace(plan.source, Projector(plan));
-  std::map<TableId, std::shared_ptr<const TableSchema>> applied_schemas;
-  for (const TargetTablePlan& plan : plans) {
-    applied_schemas.emplace(plan.source, std::make_shared<const TableSchema>(plan.schema));
-  }
+  ChangeRouter router(plans, routing_key);
+  std::vector<RoutedChange> routed;
 
   std::vector<std::thread> threads;
   for (auto& lane : lane_list) threads.emplace_back([&lane] { lane->Run(); });
@@ -345,58 +281,26 @@ Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
         continue;
       }
       if (record->kind == log::RecordKind::kChange) {
-        auto plan = by_table.find(change.table);
-        if (plan != by_table.end()) {
-          Projector& projector = projectors.at(change.table);
-          std::optional<Row> before;
-          std::optional<Row> after;
-          if (change.before) {
-            CUTOVER_ASSIGN_OR_RETURN(Row row, projector.Project(change, *change.before));
-            before = std::move(row);
+        routed.clear();
+        CUTOVER_RETURN_IF_ERROR(router.Route(change, &routed));
+        bool pushed = true;
+        for (RoutedChange& part : routed) {
+          LaneItem item;
+          item.time_ms = record->time_ms;
+          item.logged.offset = record->offset;
+          item.logged.change.table = change.table;
+          item.logged.change.op = part.op;
+          item.logged.change.before = std::move(part.before);
+          item.logged.change.after = std::move(part.after);
+          item.logged.change.position = record->position;
+          item.logged.change.schema = std::move(part.schema);
+          size_t lane = part.hash % static_cast<uint64_t>(lanes);
+          if (!lane_list[lane]->queue().Push(std::move(item))) {
+            pushed = false;
+            break;
           }
-          if (change.after) {
-            CUTOVER_ASSIGN_OR_RETURN(Row row, projector.Project(change, *change.after));
-            after = std::move(row);
-          }
-          const TableSchema& schema = plan->second->schema;
-          // With the target's routing key (DynamoDB: the item's key), the changes of one item
-          // stay in order even when different source keys write it.
-          std::optional<std::string> before_route;
-          std::optional<std::string> after_route;
-          if (routing_key && before) {
-            CUTOVER_ASSIGN_OR_RETURN(before_route, routing_key(schema, *before));
-          }
-          if (routing_key && after) {
-            CUTOVER_ASSIGN_OR_RETURN(after_route, routing_key(schema, *after));
-          }
-          auto route = [&](ChangeOp op, std::optional<Row> b, std::optional<Row> a) {
-            const std::optional<std::string>& routing = a ? after_route : before_route;
-            uint64_t hash =
-                routing ? RoutingHash(*routing) : KeyHash(change.table, KeyOf(schema, a ? *a : *b));
-            size_t lane = hash % static_cast<uint64_t>(lanes);
-            LaneItem item;
-            item.time_ms = record->time_ms;
-            item.logged.offset = record->offset;
-            item.logged.change.table = change.table;
-            item.logged.change.op = op;
-            item.logged.change.before = std::move(b);
-            item.logged.change.after = std::move(a);
-            item.logged.change.position = record->position;
-            item.logged.change.schema = applied_schemas.at(change.table);
-            return lane_list[lane]->queue().Push(std::move(item));
-          };
-          bool key_changed = change.op == ChangeOp::kUpdate && before && after &&
-                             (routing_key ? before_route != after_route
-                                          : !(KeyOf(schema, *before) == KeyOf(schema, *after)));
-          bool pushed = true;
-          if (key_changed) {
-            pushed = route(ChangeOp::kDelete, std::move(before), std::nullopt) &&
-                     route(ChangeOp::kInsert, std::nullopt, std::move(after));
-          } else {
-            pushed = route(change.op, std::move(before), std::move(after));
-          }
-          if (!pushed) break;
         }
+        if (!pushed) break;
       }
       shared.routed = reader->next_offset();
       stats->read_offset = reader->next_offset();

@@ -10,8 +10,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "cutover/apply.h"
@@ -40,17 +42,28 @@ struct ApplyOptions {
 
 // Counters a status line reads while the pipeline runs (relaxed atomics).
 struct ApplyStats {
-  std::atomic<uint64_t> applied_changes{0};  // by this run
-  std::atomic<uint64_t> read_offset{0};      // the reader's next log offset
-  std::atomic<uint64_t> applied_offset{0};   // every change below it is applied (min of lanes)
+  std::atomic<uint64_t> applied_changes{0};   // by this run
+  std::atomic<uint64_t> read_offset{0};       // the reader's next log offset
+  std::atomic<uint64_t> applied_offset{0};    // every change below it is applied (min of lanes)
   std::atomic<int64_t> oldest_pending_ms{0};  // log time of the oldest change not yet applied;
                                               // 0 when every change read is applied
+  std::atomic<uint64_t> lag_records{0};       // Kafka log: records of the assigned partitions not
+                                              // yet applied
 };
 
 // The tables the applier writes: each selected source table narrowed to its rule's columns,
 // with its target table as the target's sink names it (DynamoDB: the mapping's table, the
 // mapping checked against the narrowed schema).
 Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec);
+
+// Applies `batch` and records `checkpoint` through *applier, opening lane `lane` of `lanes`
+// first when it is null; transient errors are retried with backoff (the applier reopened) for
+// as long as they last. Returns OK, the first error retrying cannot mend (with the lane named),
+// or Cancelled once `stopping()` is true between attempts.
+Status ApplyWithRetry(const Spec& spec, const std::vector<TargetTablePlan>& plans, int lane,
+                      int lanes, std::unique_ptr<ChangeApplier>* applier,
+                      std::span<const LoggedChange> batch, uint64_t checkpoint,
+                      const std::function<bool()>& stopping);
 
 // Applies the log from the lanes' checkpoints until options.stop is set (then returns OK) or a
 // lane fails with an error retrying cannot mend (returns it). Transient target errors are

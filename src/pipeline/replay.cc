@@ -69,6 +69,11 @@ Status ReadyTargetTables(const Spec& target, const std::vector<TargetTablePlan>&
 }  // namespace
 
 Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options) {
+  if (spec.change_log.kind == ChangeLogSpec::Kind::kKafka) {
+    return Status::Unimplemented(
+        "`cutover replay` reads the local change log; with change_log.kind: kafka, point a new "
+        "consumer at the log topic instead (the records are the same change records)");
+  }
   auto began = std::chrono::steady_clock::now();
   Spec target = spec;
   if (!options.target_spec.empty()) {

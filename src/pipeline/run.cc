@@ -14,10 +14,14 @@
 #include "cutover/copy.h"
 #include "cutover/state_store.h"
 
+#include "log/kafka_log.h"
 #include "log/local_log.h"
 #include "pipeline/apply.h"
 #include "pipeline/capture.h"
 #include "pipeline/dir_lock.h"
+#include "pipeline/kafka_apply.h"
+#include "pipeline/kafka_capture.h"
+#include "pipeline/router.h"
 #include "pipeline/state_options.h"
 
 namespace cutover {
@@ -61,6 +65,11 @@ class Migration {
     CUTOVER_ASSIGN_OR_RETURN(lock_, pipeline::DirLock::Acquire(spec_.state_dir));
     CUTOVER_ASSIGN_OR_RETURN(state_,
                              StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
+    if (kafka_) {
+      CUTOVER_ASSIGN_OR_RETURN(kafka_writer_, log::KafkaLogWriter::Open(spec_));
+      monitor_ = std::thread([this] { Monitor(); });
+      return Finish(CopyThenApply());
+    }
     log::LocalLogOptions log_options;
     log_options.dir = spec_.state_dir / "log";
     log_options.segment_bytes = spec_.change_log.segment_bytes;
@@ -70,7 +79,11 @@ class Migration {
     log_options.retain_age = spec_.change_log.retention_age;
     CUTOVER_ASSIGN_OR_RETURN(log_, log::LocalLog::Open(log_options));
     monitor_ = std::thread([this] { Monitor(); });
-    Status status = CopyThenApply();
+    return Finish(CopyThenApply());
+  }
+
+ private:
+  Status Finish(Status status) {
     if (!status.ok()) Fail(status);
     halt_ = true;
     if (capture_.joinable()) capture_.join();
@@ -81,7 +94,6 @@ class Migration {
     return first_error_;
   }
 
- private:
   Status CopyThenApply() {
     CopyOptions copy;
     copy.stop = &halt_;
@@ -102,6 +114,14 @@ class Migration {
     apply.lanes = spec_.parallelism.apply_lanes;
     apply.max_rows_per_second = spec_.throttle.apply_rows_per_second;
     apply.stop = &halt_;
+    if (kafka_) {
+      // Appliers in other processes (`cutover apply`) start once this marker is published.
+      CUTOVER_RETURN_IF_ERROR(kafka_writer_->MarkCopyDone());
+      applying_ = true;
+      pipeline::KafkaApplyOptions kafka;
+      kafka.apply = apply;
+      return pipeline::RunKafkaApply(spec_, plans, kafka, &apply_stats_);
+    }
     applying_ = true;
     return pipeline::RunApply(spec_, log_, plans, apply, &apply_stats_);
   }
@@ -121,6 +141,19 @@ class Migration {
     // heartbeat: on a quiet source, the heartbeat bounds how late the last transaction shows.
     stream.heartbeat_period =
         std::max(spec_.change_log.fsync_interval, std::chrono::milliseconds(50));
+    if (kafka_) {
+      // Capture partitions by the appliers' lane hash, so it needs their plans and routing key.
+      CUTOVER_ASSIGN_OR_RETURN(capture_plans_, pipeline::ApplyPlans(spec_));
+      CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<ChangeApplier> first,
+                               OpenApplier(spec_, capture_plans_, 0, kafka_writer_->partitions()));
+      router_ = std::make_unique<pipeline::ChangeRouter>(capture_plans_, first->RoutingKey());
+      capture_ = std::thread([this, stream = std::move(stream)]() mutable {
+        Status status = pipeline::RunKafkaCapture(std::move(stream), *kafka_writer_, *router_,
+                                                  *state_, &capture_stats_);
+        if (!status.ok()) Fail(status.WithContext("capturing the binlog into Kafka"));
+      });
+      return Status::Ok();
+    }
     capture_ = std::thread([this, stream = std::move(stream)]() mutable {
       Status status = pipeline::RunCapture(std::move(stream), *log_, &capture_stats_);
       if (!status.ok()) Fail(status.WithContext("capturing the binlog"));
@@ -148,7 +181,7 @@ class Migration {
         WriteStatus();
         last_status = Clock::now();
       }
-      if (applying_ && Clock::now() - last_retain >= std::chrono::seconds(10)) {
+      if (applying_ && !kafka_ && Clock::now() - last_retain >= std::chrono::seconds(10)) {
         Result<int> removed = log_->Retain(apply_stats_.applied_offset.load(), NowMs());
         if (!removed.ok()) spdlog::warn("change log retention: {}", removed.status().ToString());
         last_retain = Clock::now();
@@ -174,6 +207,18 @@ class Migration {
   }
 
   nlohmann::json StatusJson() {
+    if (kafka_) {
+      nlohmann::json status;
+      status["phase"] = applying_ ? (caught_up_ ? "cdc" : "catch_up") : "copy";
+      status["change_log"] = "kafka";
+      status["lag_records"] = applying_ ? apply_stats_.lag_records.load() : 0;
+      int64_t oldest = apply_stats_.oldest_pending_ms.load();
+      status["lag_seconds"] = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
+      status["applied_changes"] = apply_stats_.applied_changes.load();
+      status["captured_transactions"] = capture_stats_.transactions;
+      status["updated_at_ms"] = NowMs();
+      return status;
+    }
     uint64_t durable = log_->durable_offset();
     uint64_t applied = apply_stats_.applied_offset.load();
     int64_t oldest = apply_stats_.oldest_pending_ms.load();
@@ -190,11 +235,13 @@ class Migration {
   }
 
   void WriteStatus() {
-    if (!log_) return;
+    if (!log_ && !kafka_writer_) return;
     nlohmann::json status = StatusJson();
-    // Caught up: every change read is applied and the reader is at the end of the log.
-    if (applying_ && !caught_up_ && apply_stats_.oldest_pending_ms.load() == 0 &&
-        apply_stats_.read_offset.load() >= log_->durable_offset()) {
+    // Caught up: every change read is applied and the reader is at the end of the log (Kafka:
+    // of every partition this process applies).
+    bool at_end = kafka_ ? apply_stats_.lag_records.load() == 0
+                         : apply_stats_.read_offset.load() >= log_->durable_offset();
+    if (applying_ && !caught_up_ && apply_stats_.oldest_pending_ms.load() == 0 && at_end) {
       caught_up_ = true;
       Result<Phase> phase = state_->GetPhase();
       if (phase.ok() && *phase == Phase::kCatchUp) state_->SetPhase(Phase::kCdc).IgnoreError();
@@ -207,7 +254,11 @@ class Migration {
   const RunOptions options_;
   std::unique_ptr<pipeline::DirLock> lock_;
   std::unique_ptr<StateStore> state_;
+  const bool kafka_ = spec_.change_log.kind == ChangeLogSpec::Kind::kKafka;
   std::shared_ptr<log::LocalLog> log_;
+  std::unique_ptr<log::KafkaLogWriter> kafka_writer_;
+  std::vector<TargetTablePlan> capture_plans_;  // Kafka capture's router refers to them
+  std::unique_ptr<pipeline::ChangeRouter> router_;
   std::thread capture_;
   std::thread monitor_;
   pipeline::CaptureStats capture_stats_;
@@ -225,6 +276,46 @@ class Migration {
 Status RunMigration(const Spec& spec, const RunOptions& options) {
   Migration migration(spec, options);
   return migration.Run();
+}
+
+Status RunApplier(const Spec& spec, const RunOptions& options) {
+  if (spec.change_log.kind != ChangeLogSpec::Kind::kKafka) {
+    return Status::FailedPrecondition(
+        "change_log.kind is local: `cutover run` applies the local change log itself; more "
+        "appliers need change_log.kind: kafka");
+  }
+  CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(spec));
+  pipeline::KafkaApplyOptions kafka;
+  kafka.apply.max_rows_per_second = spec.throttle.apply_rows_per_second;
+  kafka.apply.stop = options.stop;
+  kafka.wait_for_copy = true;
+  pipeline::ApplyStats stats;
+  std::atomic<bool> done{false};
+  std::thread monitor([&] {
+    auto last_line = Clock::now();
+    uint64_t last_applied = 0;
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (options.progress == nullptr || Clock::now() - last_line < options.status_interval) {
+        continue;
+      }
+      double seconds = std::chrono::duration<double>(Clock::now() - last_line).count();
+      uint64_t applied = stats.applied_changes.load();
+      int64_t oldest = stats.oldest_pending_ms.load();
+      std::fprintf(options.progress, "apply: lag %.1f s / %llu records, %.0f changes/s applied\n",
+                   oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0,
+                   static_cast<unsigned long long>(stats.lag_records.load()),
+                   static_cast<double>(applied - last_applied) / seconds);
+      std::fflush(options.progress);
+      last_applied = applied;
+      last_line = Clock::now();
+    }
+  });
+  Status status = pipeline::RunKafkaApply(spec, plans, kafka, &stats);
+  done = true;
+  monitor.join();
+  return status;
 }
 
 Result<std::string> FormatStatus(const Spec& spec, bool json) {

@@ -12,6 +12,7 @@
 #include "cutover/state_store.h"
 
 #include "dynamodb_support.h"
+#include "kafka_support.h"
 #include "run_support.h"
 #include "sink/dynamodb/applier.h"
 #include "source/mysql/snapshot_reader.h"
@@ -58,7 +59,7 @@ class RunDynamoDbTest : public ::testing::Test {
   }
 
   // The spec and the mapping: every selected table of db_ into one DynamoDB table (pk, sk).
-  void WriteSpec(const std::string& sources_yaml) {
+  void WriteSpec(const std::string& sources_yaml, const std::string& extra_yaml = "") {
     std::filesystem::path mapping = dir_ / "mapping.yaml";
     copytest::WriteFile(mapping, "tables:\n  - {name: " + table_ +
                                      ", partition_key: pk, sort_key: sk}\nsources:\n" +
@@ -72,17 +73,20 @@ class RunDynamoDbTest : public ::testing::Test {
                                   "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
                                   "mapping: " + mapping.string() +
                                       "\nparallelism: {copy_workers: 2, chunk_rows: 200, "
-                                      "apply_lanes: 4}\nthrottle: {copy_rows_per_second: 2000}\n"));
+                                      "apply_lanes: 4}\nthrottle: {copy_rows_per_second: 2000}\n" +
+                                      extra_yaml));
     mapping_ = std::make_unique<Mapping>(Mapping::Load(mapping).value());
   }
 
   // The workload's tables: accounts (key id) and lines (key order_id, line) share the table.
-  void WriteWorkloadSpec() {
-    WriteSpec("  " + db_ + ".accounts:\n    table: " + table_ +
-              "\n    pk: \"ACCOUNT#{id}\"\n    sk: \"PROFILE\"\n    rename: {owner: holder}\n"
-              "    computed: {kind: account}\n  " +
-              db_ + ".lines:\n    table: " + table_ +
-              "\n    pk: \"ORDER#{order_id}\"\n    sk: \"LINE#{line}\"\n    exclude: [order_id]\n");
+  void WriteWorkloadSpec(const std::string& extra_yaml = "") {
+    WriteSpec(
+        "  " + db_ + ".accounts:\n    table: " + table_ +
+            "\n    pk: \"ACCOUNT#{id}\"\n    sk: \"PROFILE\"\n    rename: {owner: holder}\n"
+            "    computed: {kind: account}\n  " +
+            db_ + ".lines:\n    table: " + table_ +
+            "\n    pk: \"ORDER#{order_id}\"\n    sk: \"LINE#{line}\"\n    exclude: [order_id]\n",
+        extra_yaml);
   }
 
   // The spec reads the AWS keys for dynalite from these variables.
@@ -90,9 +94,11 @@ class RunDynamoDbTest : public ::testing::Test {
     return "DYN_KEY=" + testing::Dynalite().user + " DYN_SECRET=" + testing::Dynalite().password;
   }
 
-  std::unique_ptr<runtest::CutoverProcess> StartRun(const std::string& env = "") {
-    return std::make_unique<runtest::CutoverProcess>("run " + spec_.string() + " --status-every 1",
-                                                     KeysEnv() + " " + env, dir_ / "run.out");
+  std::unique_ptr<runtest::CutoverProcess> StartRun(const std::string& env = "",
+                                                    const std::string& command = "run",
+                                                    const char* output = "run.out") {
+    return std::make_unique<runtest::CutoverProcess>(
+        command + " " + spec_.string() + " --status-every 1", KeysEnv() + " " + env, dir_ / output);
   }
 
   // The items the source rows of `tables` make through the mapping, canonical, by item key. A
@@ -442,6 +448,43 @@ sources:
   ASSERT_EQ(open("routing.lane.1", 0, 2)->Apply({}, 7).ToString(), "OK");
   EXPECT_EQ(checkpoint("routing", 0, 2), std::optional<uint64_t>(100)) << "per migration name";
   EXPECT_EQ(checkpoint("routing", 1, 2), std::optional<uint64_t>(60)) << "per migration name";
+}
+
+}  // namespace
+}  // namespace cutover
+
+namespace cutover {
+namespace {
+
+// The same pipeline with the Kafka change log (mock cluster: 3 brokers, 8 partitions) and two
+// appliers, `cutover run` and `cutover apply`; `cutover run` is killed with SIGKILL once during
+// CDC and started again. The log is partitioned by the item key (the mapping's pk and sk), so
+// the changes of one item stay in order across the two processes.
+TEST_F(RunDynamoDbTest, KafkaLogWithTwoAppliersEndsEqual) {
+  testing::MockKafka kafka(3);
+  kafka.CreateTopic("cutover.run-dynamodb.log", 8, 3);
+  kafka.CreateTopic("cutover.run-dynamodb.log.control", 1, 3);
+  spec_ = dir_ / "spec.yaml";
+  runtest::CreateWorkloadSchema(*source_, db_, kRows);
+  WriteWorkloadSpec("change_log:\n  kind: kafka\n  kafka: {brokers: \"" + kafka.bootstraps() +
+                    "\", partitions: 8}\n");
+  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+  workload.Start(5ms);
+  auto second = StartRun("", "apply", "apply.out");
+  auto run = StartRun();
+  WaitForCdc();
+  std::this_thread::sleep_for(3s);
+  run->Signal(SIGKILL);
+  EXPECT_EQ(run->Wait(), -SIGKILL);
+  run = StartRun();
+  std::this_thread::sleep_for(4s);
+  workload.Stop();
+  EXPECT_GT(workload.transactions(), 200);
+  EXPECT_EQ(workload.failures(), 0);
+  ExpectItemsCatchUp({"accounts", "lines"}, 90s);
+  StopRun(*run);
+  StopRun(*second);
+  EXPECT_GT(testing::MostAppliedPerSecond(second->Output()), 0) << second->Output();
 }
 
 }  // namespace

@@ -37,6 +37,19 @@ int RunRunCommand(const RunArgs& args) {
   return kExitOk;
 }
 
+int RunApplyCommand(const RunArgs& args) {
+  Result<Spec> spec = LoadSpec(args.spec_file);
+  if (!spec.ok()) return ExitCodeFor("apply", spec.status());
+  RunOptions options;
+  options.stop = InstallStopHandlers();
+  options.progress = stdout;
+  options.status_interval = std::chrono::seconds(std::max(args.status_seconds, 1));
+  Status status = RunApplier(*spec, options);
+  if (!status.ok()) return ExitCodeFor("apply", status);
+  std::fprintf(stdout, "cutover apply: stopped\n");
+  return kExitOk;
+}
+
 int RunStatusCommand(const RunArgs& args) {
   Result<Spec> spec = LoadSpec(args.spec_file);
   if (!spec.ok()) return ExitCodeFor("status", spec.status());
@@ -55,6 +68,15 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
   command->add_option("--status-every", args->status_seconds, "seconds between CDC status lines");
   command->callback([args, exit_code] { *exit_code = RunRunCommand(*args); });
+}
+
+void AddApplyCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* command = app.add_subcommand(
+      "apply", "One more applier of a Kafka change log, sharing its partitions with the others");
+  command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
+  command->add_option("--status-every", args->status_seconds, "seconds between status lines");
+  command->callback([args, exit_code] { *exit_code = RunApplyCommand(*args); });
 }
 
 void AddStatusCommand(CLI::App& app, int* exit_code) {

@@ -25,6 +25,8 @@ void AddCopyCommand(CLI::App& app, int* exit_code);
 void AddTailCommand(CLI::App& app, int* exit_code);
 // Registers `cutover run` (docs/run.md).
 void AddRunCommand(CLI::App& app, int* exit_code);
+// Registers `cutover apply` (docs/change-log.md: more appliers of a Kafka change log).
+void AddApplyCommand(CLI::App& app, int* exit_code);
 // Registers `cutover replay` (docs/run.md).
 void AddReplayCommand(CLI::App& app, int* exit_code);
 // Registers `cutover status` (docs/run.md).

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   cutover::cli::AddTailCommand(app, &exit_code);
   cutover::cli::AddCopyCommand(app, &exit_code);
   cutover::cli::AddRunCommand(app, &exit_code);
+  cutover::cli::AddApplyCommand(app, &exit_code);
   cutover::cli::AddStatusCommand(app, &exit_code);
   cutover::cli::AddReplayCommand(app, &exit_code);
   cutover::cli::AddMappingCommand(app, &exit_code);
