@@ -30,6 +30,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr char kRunStatusKey[] = "run.status";
+// The lag under which the catch-up phase ends (docs/run.md).
+constexpr std::chrono::milliseconds kCaughtUpLag{2000};
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -237,11 +239,15 @@ class Migration {
   void WriteStatus() {
     if (!log_ && !kafka_writer_) return;
     nlohmann::json status = StatusJson();
-    // Caught up: every change read is applied and the reader is at the end of the log (Kafka:
-    // of every partition this process applies).
-    bool at_end = kafka_ ? apply_stats_.lag_records.load() == 0
+    // Caught up: the backlog of the copy is gone. Under a steady write load something is always
+    // in flight, so it is enough that the oldest change not yet applied is recent
+    // (kCaughtUpLag) and that the reader is at the end of the log (local log), or that the
+    // consumer has fetched what is pending (Kafka: otherwise nothing pending says nothing).
+    int64_t oldest = apply_stats_.oldest_pending_ms.load();
+    bool recent = oldest == 0 || NowMs() - oldest < kCaughtUpLag.count();
+    bool at_end = kafka_ ? (oldest != 0 || apply_stats_.lag_records.load() == 0)
                          : apply_stats_.read_offset.load() >= log_->durable_offset();
-    if (applying_ && !caught_up_ && apply_stats_.oldest_pending_ms.load() == 0 && at_end) {
+    if (applying_ && !caught_up_ && recent && at_end) {
       caught_up_ = true;
       Result<Phase> phase = state_->GetPhase();
       if (phase.ok() && *phase == Phase::kCatchUp) state_->SetPhase(Phase::kCdc).IgnoreError();

@@ -1,9 +1,13 @@
 // DynamoDB sink against dynalite: full load of a type-matrix table and of a two-table
-// single-table design, shared items, and the ordered apply of inserts, updates (including key
-// changes) and deletes in parallel lanes. Every item is compared attribute by attribute.
+// single-table design, shared items, and the applier's ordered apply of inserts, updates
+// (including key changes) and deletes. Every item is compared attribute by attribute.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "cutover/apply.h"
 
 #include "dynamodb_support.h"
+#include "sink/dynamodb/applier.h"
 
 namespace cutover::testing {
 namespace {
@@ -72,6 +76,35 @@ class DynamoDbSinkTest : public ::testing::Test {
     for (const Index& index : plan->deferred) {
       ASSERT_EQ(sink.BuildIndex(*plan, index).ToString(), "OK");
     }
+  }
+
+  // Applies `changes` in order through the pipeline's DynamoDB applier (one lane, checkpoint in
+  // a throw-away state directory), as `cutover run` does after routing them.
+  void ApplyChanges(DynamoDbSink& sink, const std::string& mapping_yaml,
+                    const std::vector<Change>& changes) {
+    Spec spec = DynaliteSpec(mapping_yaml, DynaliteEndpoint());
+    spec.state_dir = std::filesystem::temp_directory_path() /
+                     ("cutover_dynamodb_apply_" + std::to_string(getpid()));
+    std::filesystem::remove_all(spec.state_dir);
+    std::vector<TargetTablePlan> plans;
+    for (const Change& change : changes) {
+      bool known = false;
+      for (const TargetTablePlan& plan : plans) known = known || plan.source == change.table;
+      if (known) continue;
+      TargetTablePlan plan;
+      plan.source = change.table;
+      plan.schema = *change.schema;
+      plan.target = TableId{"", sink.mapping().TargetOf(change.table).value()};
+      plans.push_back(std::move(plan));
+    }
+    auto applier = dynamodb::OpenDynamoDbApplier(spec, plans, 0, 1);
+    ASSERT_TRUE(applier.ok()) << applier.status().ToString();
+    std::vector<LoggedChange> logged;
+    for (const Change& change : changes) {
+      logged.push_back(LoggedChange{change, static_cast<uint64_t>(logged.size())});
+    }
+    EXPECT_EQ((*applier)->Apply(logged, logged.size()).ToString(), "OK");
+    std::filesystem::remove_all(spec.state_dir);
   }
 
   // Every item of `table`, keyed by its key attributes.
@@ -220,7 +253,7 @@ Change MakeChange(const SampleRows& sample, ChangeOp op, std::optional<size_t> b
   return change;
 }
 
-TEST_F(DynamoDbSinkTest, ApplyInsertsUpdatesKeyChangesAndDeletesInLanes) {
+TEST_F(DynamoDbSinkTest, ApplierAppliesInsertsUpdatesKeyChangesAndDeletesInOrder) {
   auto sink = Open(kShopMapping);
   // Row images: 0..19 orders 1..20 of customer 1; 20: order 5 moved to id 105 (key change);
   // 21: order 6 with a new total.
@@ -244,7 +277,7 @@ TEST_F(DynamoDbSinkTest, ApplyInsertsUpdatesKeyChangesAndDeletesInLanes) {
     changes.push_back(MakeChange(sample, ChangeOp::kDelete, row, std::nullopt));
   }
   changes.push_back(MakeChange(sample, ChangeOp::kInsert, std::nullopt, 19));  // 20 comes back
-  ASSERT_EQ(sink->Apply(changes, 8).ToString(), "OK");
+  ApplyChanges(*sink, kShopMapping, changes);
 
   std::map<std::string, json> items = Scan(*sink, "shop", {"pk", "sk"});
   std::vector<std::string> sort_keys;
@@ -258,12 +291,13 @@ TEST_F(DynamoDbSinkTest, ApplyInsertsUpdatesKeyChangesAndDeletesInLanes) {
 }
 
 TEST_F(DynamoDbSinkTest, SharedItemKeepsEachTablesAttributes) {
-  auto sink = Open(R"x(
+  const std::string mapping = R"x(
 tables: [{name: people, partition_key: pk}]
 sources:
   app.users: {table: people, pk: "U#{id}", include: [id, name], shared: true}
   app.profiles: {table: people, pk: "U#{user_id}", include: [bio], shared: true}
-)x");
+)x";
+  auto sink = Open(mapping);
   SampleRows users = Rows(
       R"x({"table":"app.users","columns":{"id":"int","name":"text"},"rows":[{"id":1,"name":"Ann"}]})x");
   SampleRows profiles = Rows(
@@ -276,13 +310,13 @@ sources:
             R"x({"bio":{"S":"hi"},"id":{"N":"1"},"name":{"S":"Ann"},"pk":{"S":"U#1"}})x");
 
   std::vector<Change> delete_user = {MakeChange(users, ChangeOp::kDelete, 0, std::nullopt)};
-  ASSERT_EQ(sink->Apply(delete_user, 2).ToString(), "OK");
+  ApplyChanges(*sink, mapping, delete_user);
   items = Scan(*sink, "people", {"pk"});
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items.begin()->second.dump(), R"x({"bio":{"S":"hi"},"pk":{"S":"U#1"}})x");
 
   std::vector<Change> delete_profile = {MakeChange(profiles, ChangeOp::kDelete, 0, std::nullopt)};
-  ASSERT_EQ(sink->Apply(delete_profile, 2).ToString(), "OK");
+  ApplyChanges(*sink, mapping, delete_profile);
   EXPECT_TRUE(Scan(*sink, "people", {"pk"}).empty()) << "nothing left: the item is deleted";
 }
 

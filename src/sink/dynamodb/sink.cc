@@ -156,50 +156,6 @@ Result<uint64_t> DynamoDbSink::CountRows(const TableId& target, bool exact) {
   }
 }
 
-Status DynamoDbSink::ApplyOne(const Change& change) {
-  if (change.op == ChangeOp::kSchema) return Status::Ok();  // items have no fixed columns
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<ItemOp> ops, mapping_.MapChange(change));
-  return ExecuteInOrder(*client_, ops);
-}
-
-Status DynamoDbSink::ApplyLanes(std::span<const Change> changes, int lanes) {
-  if (changes.empty()) return Status::Ok();
-  std::vector<std::vector<const Change*>> by_lane(std::max(lanes, 1));
-  for (const Change& change : changes) {
-    size_t hash =
-        std::hash<std::string>{}(change.table.ToString() + '\0' + change.KeyAfter().Encode());
-    by_lane[hash % by_lane.size()].push_back(&change);
-  }
-  std::vector<Status> statuses(by_lane.size());
-  std::vector<std::thread> threads;
-  for (size_t lane = 0; lane < by_lane.size(); ++lane) {
-    if (by_lane[lane].empty()) continue;
-    threads.emplace_back([&, lane] {
-      for (const Change* change : by_lane[lane]) {
-        statuses[lane] = ApplyOne(*change);
-        if (!statuses[lane].ok()) return;
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  for (const Status& status : statuses) CUTOVER_RETURN_IF_ERROR(status);
-  return Status::Ok();
-}
-
-Status DynamoDbSink::Apply(std::span<const Change> changes, int lanes) {
-  size_t start = 0;
-  for (size_t change_idx = 0; change_idx < changes.size(); ++change_idx) {
-    const Change& change = changes[change_idx];
-    bool moves = change.op == ChangeOp::kUpdate && change.before && change.after &&
-                 !(change.KeyBefore() == change.KeyAfter());
-    if (!moves) continue;
-    CUTOVER_RETURN_IF_ERROR(ApplyLanes(changes.subspan(start, change_idx - start), lanes));
-    CUTOVER_RETURN_IF_ERROR(ApplyOne(change));
-    start = change_idx + 1;
-  }
-  return ApplyLanes(changes.subspan(start), lanes);
-}
-
 Result<Mapping> LoadMapping(const Spec& spec) {
   if (spec.mapping.empty()) {
     return Status::InvalidArgument(spec.file.string() +

@@ -29,20 +29,10 @@ class DynamoDbSink : public Sink {
   // exact: a COUNT scan; otherwise DescribeTable's ItemCount (updated every ~6 hours on AWS).
   Result<uint64_t> CountRows(const TableId& target, bool exact) override;
 
-  // Applies `changes` (in log order) with `lanes` parallel lanes. Changes of one source key
-  // stay in one lane, in order; an update that changes the key is a barrier (every lane drains
-  // first), so the old and new items never race. Items that different source keys write (keys
-  // from non-key columns, shared items) may be reordered: the pipeline's applier routes by item.
-  // At-least-once: replaying an applied suffix of full row images ends in the same items
-  // (idempotent), which is why DynamoDB needs no transactional checkpoint.
-  Status Apply(std::span<const Change> changes, int lanes);
-
   const Mapping& mapping() const { return mapping_; }
   Client& client() { return *client_; }
 
  private:
-  Status ApplyLanes(std::span<const Change> changes, int lanes);
-  Status ApplyOne(const Change& change);
   Status EnsureTable(const DynamoTable& table, bool resuming, bool* created);
 
   // Constant after construction
