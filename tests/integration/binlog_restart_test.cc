@@ -18,6 +18,7 @@
 
 #include "source/mysql/binlog_stream.h"
 #include "source/mysql/connection.h"
+#include "support/connection_spec.h"
 #include "support/servers.h"
 
 namespace cutover {
@@ -27,14 +28,7 @@ constexpr int kBeforeRestart = 150;
 constexpr int kAfterRestart = 100;
 constexpr int kRowsPerTransaction = 3;
 
-ConnectionSpec ConnectionFor(const testing::ServerInfo& server) {
-  ConnectionSpec spec;
-  spec.host = server.host;
-  spec.port = server.port;
-  spec.user = server.user;
-  spec.password = Secret{"test", server.password};
-  return spec;
-}
+using testing::ConnectionFor;
 
 // Collects the inserted ids of whole transactions, slowly (so the restart lands mid-backlog),
 // and ends the stream after the transaction with seqno `end_seqno` once that is known.

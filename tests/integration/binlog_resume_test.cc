@@ -16,6 +16,7 @@
 
 #include "source/mysql/binlog_stream.h"
 #include "source/mysql/connection.h"
+#include "support/connection_spec.h"
 #include "support/servers.h"
 
 namespace cutover {
@@ -24,14 +25,7 @@ namespace {
 constexpr int kTransactions = 240;
 constexpr int kCuts = 20;
 
-ConnectionSpec ConnectionFor(const testing::ServerInfo& server) {
-  ConnectionSpec spec;
-  spec.host = server.host;
-  spec.port = server.port;
-  spec.user = server.user;
-  spec.password = Secret{"test", server.password};
-  return spec;
-}
+using testing::ConnectionFor;
 
 // One delivered transaction: its GTID and its row changes as `cutover tail` prints them.
 struct Transaction {

@@ -18,6 +18,7 @@
 #include "cutover/position.h"
 
 #include "source/mysql/connection.h"
+#include "support/connection_spec.h"
 #include "support/servers.h"
 
 namespace cutover {
@@ -155,14 +156,7 @@ std::string ShellWord(const std::string& text) {
   return quoted + "'";
 }
 
-ConnectionSpec ConnectionFor(const testing::ServerInfo& server) {
-  ConnectionSpec spec;
-  spec.host = server.host;
-  spec.port = server.port;
-  spec.user = server.user;
-  spec.password = Secret{"test", server.password};
-  return spec;
-}
+using testing::ConnectionFor;
 
 struct TailRun {
   int exit_code = -1;

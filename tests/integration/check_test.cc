@@ -17,6 +17,7 @@
 
 #include "source/mysql/connection.h"
 #include "source/postgres/connection.h"
+#include "support/connection_spec.h"
 #include "support/servers.h"
 
 namespace cutover {
@@ -58,14 +59,9 @@ std::string Endpoint(const std::string& role, const std::string& kind, const Ser
   return block;
 }
 
-ConnectionSpec ConnectionFor(const ServerInfo& server) {
-  ConnectionSpec spec;
-  spec.host = server.host;
-  spec.port = server.port;
-  spec.user = server.user;
-  spec.password = Secret{"test", server.password};
-  spec.database = server.database;
-  return spec;
+// The server's own database as the default schema, as the check's specs name it.
+ConnectionSpec InDatabase(const ServerInfo& server) {
+  return testing::ConnectionFor(server, server.database);
 }
 
 class CheckTest : public ::testing::Test {
@@ -111,14 +107,14 @@ class CheckTest : public ::testing::Test {
   }
 
   static void MySql(const ServerInfo& server, const std::string& sql) {
-    auto connection = mysql::Connection::Open(ConnectionFor(server));
+    auto connection = mysql::Connection::Open(InDatabase(server));
     ASSERT_TRUE(connection.ok()) << connection.status().ToString();
     auto done = (*connection)->Execute(sql);
     ASSERT_TRUE(done.ok()) << done.status().ToString();
   }
 
   static void Postgres(const ServerInfo& server, const std::string& sql) {
-    auto connection = postgres::Connection::Open(ConnectionFor(server));
+    auto connection = postgres::Connection::Open(InDatabase(server));
     ASSERT_TRUE(connection.ok()) << connection.status().ToString();
     auto done = (*connection)->Execute(sql);
     ASSERT_TRUE(done.ok()) << done.status().ToString();
@@ -169,7 +165,7 @@ TEST_F(CheckTest, MariaDbSourceAndTargetPassEveryCheck) {
   EXPECT_TRUE(EndsWith(LineOf(run.out, "source.tables"), "1 table: cutover_test.check_ok_orders"));
   EXPECT_TRUE(EndsWith(run.out, "\n20 passed, 0 failed, 0 warnings\n")) << run.out;
   // The scratch table of target.writable is gone again.
-  auto target = mysql::Connection::Open(ConnectionFor(testing::MariaDbTarget()));
+  auto target = mysql::Connection::Open(InDatabase(testing::MariaDbTarget()));
   ASSERT_TRUE(target.ok());
   auto left = (*target)->Query(
       "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME LIKE "
@@ -411,7 +407,7 @@ TEST_F(CheckTest, ServerIdOfAConnectedReplicaFails) {
           static_cast<char*>(nullptr));
     _exit(127);
   }
-  auto connection = mysql::Connection::Open(ConnectionFor(source));
+  auto connection = mysql::Connection::Open(InDatabase(source));
   ASSERT_TRUE(connection.ok()) << connection.status().ToString();
   bool registered = false;
   for (int attempt = 0; attempt < 100 && !registered; ++attempt) {
