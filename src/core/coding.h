@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -92,6 +93,37 @@ inline bool GetByte(std::string_view* in, uint8_t* v) {
   *v = static_cast<uint8_t>(in->front());
   in->remove_prefix(1);
   return true;
+}
+
+// Lower-case hex of `bytes` (how binary keys are stored in the state store's JSON), and back:
+// nullopt for an odd length or a character that is not a lower-case hex digit.
+inline std::string HexEncode(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char byte : bytes) {
+    out += kDigits[byte >> 4];
+    out += kDigits[byte & 0x0f];
+  }
+  return out;
+}
+
+inline std::optional<std::string> HexDecode(std::string_view hex) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t pos = 0; pos < hex.size(); pos += 2) {
+    int high = digit(hex[pos]);
+    int low = digit(hex[pos + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+  }
+  return out;
 }
 
 }  // namespace cutover::coding

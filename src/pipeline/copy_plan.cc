@@ -6,34 +6,15 @@
 
 #include <fmt/format.h>
 
+#include "core/coding.h"
+
 namespace cutover::pipeline {
 namespace {
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char byte : bytes) {
-    out += kDigits[byte >> 4];
-    out += kDigits[byte & 0x0f];
-  }
-  return out;
-}
-
 Result<std::string> Unhex(std::string_view hex) {
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  if (hex.size() % 2 != 0) return Status::DataLoss("copy plan: odd-length hex key");
-  std::string out;
-  for (size_t pos = 0; pos < hex.size(); pos += 2) {
-    int high = digit(hex[pos]);
-    int low = digit(hex[pos + 1]);
-    if (high < 0 || low < 0) return Status::DataLoss("copy plan: bad hex key");
-    out += static_cast<char>(high * 16 + low);
-  }
-  return out;
+  std::optional<std::string> bytes = coding::HexDecode(hex);
+  if (!bytes) return Status::DataLoss("copy plan: a key is not valid hex");
+  return *bytes;
 }
 
 }  // namespace
@@ -104,7 +85,7 @@ int64_t NextChunkRows(int64_t current, std::chrono::nanoseconds elapsed,
 std::string StoredTablePlan::ToJson() const {
   nlohmann::json json;
   json["boundaries"] = nlohmann::json::array();
-  for (const Key& key : boundaries) json["boundaries"].push_back(Hex(key.Encode()));
+  for (const Key& key : boundaries) json["boundaries"].push_back(coding::HexEncode(key.Encode()));
   json["deferred"] = nlohmann::json::array();
   for (const Index& index : deferred) {
     json["deferred"].push_back({{"name", index.name},

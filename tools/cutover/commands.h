@@ -11,7 +11,7 @@ namespace cutover::cli {
 // Exit codes shared by every subcommand.
 inline constexpr int kExitOk = 0;        // success: all checks pass, no differences
 inline constexpr int kExitFailed = 1;    // a result the user must act on (a check failed, ...)
-inline constexpr int kExitBadInput = 2;  // bad spec or arguments; nothing was done
+inline constexpr int kExitBadInput = 2;  // bad spec or arguments, or could not check
 
 // Makes SIGINT and SIGTERM set the returned flag (instead of ending the process), so a
 // long-running command stops cleanly at its next checkpoint.
@@ -33,5 +33,7 @@ void AddReplayCommand(CLI::App& app, int* exit_code);
 void AddStatusCommand(CLI::App& app, int* exit_code);
 // Registers `cutover mapping test` (docs/mapping.md).
 void AddMappingCommand(CLI::App& app, int* exit_code);
+// Registers `cutover verify` (docs/verify.md).
+void AddVerifyCommand(CLI::App& app, int* exit_code);
 
 }  // namespace cutover::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   cutover::cli::AddStatusCommand(app, &exit_code);
   cutover::cli::AddReplayCommand(app, &exit_code);
   cutover::cli::AddMappingCommand(app, &exit_code);
+  cutover::cli::AddVerifyCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -321,4 +321,38 @@ Result<std::vector<Json>> ParallelScan(Client& client, const std::string& table,
   return items;
 }
 
+Status ParallelScanEach(Client& client, const std::string& table, int segments,
+                        const std::function<Status(std::vector<Json>& page)>& each) {
+  segments = std::max(segments, 1);
+  std::vector<Status> statuses(segments);
+  std::atomic<bool> failed{false};
+  auto scan = [&](int segment) {
+    Json request = {{"TableName", table},
+                    {"Segment", segment},
+                    {"TotalSegments", segments},
+                    {"ConsistentRead", true}};
+    while (!failed.load()) {
+      Result<Json> response = client.Call("Scan", request);
+      Status status = response.status();
+      if (status.ok()) {
+        std::vector<Json> page;
+        for (Json& item : (*response)["Items"]) page.push_back(std::move(item));
+        status = each(page);
+      }
+      if (!status.ok()) {
+        statuses[segment] = status;
+        failed = true;
+        return;
+      }
+      if (!response->contains("LastEvaluatedKey")) return;
+      request["ExclusiveStartKey"] = (*response)["LastEvaluatedKey"];
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int segment = 0; segment < segments; ++segment) threads.emplace_back(scan, segment);
+  for (std::thread& thread : threads) thread.join();
+  for (const Status& status : statuses) CUTOVER_RETURN_IF_ERROR(status);
+  return Status::Ok();
+}
+
 }  // namespace cutover::dynamodb

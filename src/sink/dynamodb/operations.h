@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,12 @@ Result<std::vector<Json>> BatchGet(Client& client, const std::string& table,
                                    const std::vector<Json>& keys);
 // Every item of `table`, read by `segments` parallel Scan segments (consistent reads).
 Result<std::vector<Json>> ParallelScan(Client& client, const std::string& table, int segments);
+// As ParallelScan, without holding the table in memory: each page of items (up to 1 MB) is
+// handed to `each` as it arrives, from the segments' threads at once (`each` must be
+// thread-safe). The first error, of a Scan call or of `each`, stops every segment and is
+// returned.
+Status ParallelScanEach(Client& client, const std::string& table, int segments,
+                        const std::function<Status(std::vector<Json>& page)>& each);
 
 // The size DynamoDB counts for an item: attribute names plus values (approximate for numbers:
 // their digit count). Items over kMaxItemBytes are rejected before sending.

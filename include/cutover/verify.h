@@ -1,0 +1,93 @@
+// Verify: proves the target equals the transformed source (docs/verify.md). The source's
+// selected tables are read in key order, chunk by chunk, exactly as the copy reads them (same
+// column subset and row filter); each chunk is compared with the target: SQL targets by
+// reading the same key range back, DynamoDB by mapping every row through the applier's own
+// Mapping code and fetching the items by key; a parallel Scan then finds DynamoDB items no
+// source row produced. Each finished chunk is recorded in the state store, so a stopped verify
+// continues where it stopped. A difference is a result; an error means "could not check".
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cutover/spec.h"
+#include "cutover/status.h"
+
+namespace cutover {
+
+struct VerifyOptions {
+  // Glob on "schema.table" (spec syntax); only the selected tables that match are verified.
+  // Empty: every selected table.
+  std::string tables;
+  // Forget a stopped verify's progress and start over. A finished verify always starts over.
+  bool restart = false;
+  // Rows per chunk; 0: the spec's parallelism.chunk_rows.
+  int64_t chunk_rows = 0;
+  // SQL targets: compare each chunk's checksums, computed inside both databases, and read
+  // the rows of a chunk only when they differ. False: compare every row.
+  bool checksums = true;
+  // Differences listed per table (the counts are always exact).
+  int max_listed = 20;
+  // Set (from any thread or a signal handler) to stop after the chunk being checked; RunVerify
+  // then returns the partial report with complete == false.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// One difference between the transformed source and the target.
+struct VerifyDifference {
+  enum class Kind { kMissing, kExtra, kDifferent };
+  Kind kind = Kind::kMissing;
+  // The row: SQL targets "id=7 line=2" (the key columns); DynamoDB the item key as DynamoDB
+  // JSON ({"pk":{"S":"A#7"}}).
+  std::string key;
+  std::string source_row;  // DynamoDB: the source row the item came from ("shop.orders id=7")
+  // kDifferent: the first differing column (SQL, in column order) or attribute (DynamoDB, in
+  // name order) and its value on each side; nullopt when that side lacks it (NULL is "NULL").
+  std::string column;
+  std::optional<std::string> source_value;
+  std::optional<std::string> target_value;
+};
+std::string_view VerifyDifferenceKindName(VerifyDifference::Kind kind);  // "missing", ...
+
+// The result for one source table, or for one DynamoDB table's Scan for extra items.
+struct VerifyTableReport {
+  std::string table;   // source "schema.table"; for a scan, the DynamoDB table
+  std::string target;  // the target table it was compared with
+  bool scan = false;   // DynamoDB extra-item scan: rows = items scanned, only `extra` counts
+  int64_t rows = 0;    // source rows compared (scan: target items read)
+  int64_t missing = 0;
+  int64_t extra = 0;
+  int64_t different = 0;
+  int64_t chunks = 0;          // chunks finished, this run and the runs it continues
+  int64_t chunks_checked = 0;  // chunks checked by this run
+  // Chunks of this run whose rows were read and compared one by one: every chunk without
+  // checksums; with them (SQL targets), only the chunks whose checksums differed.
+  int64_t chunks_compared_by_rows = 0;
+  bool done = false;
+  std::vector<VerifyDifference> listed;  // the first VerifyOptions::max_listed differences
+  int64_t differences() const { return missing + extra + different; }
+};
+
+struct VerifyReport {
+  std::vector<VerifyTableReport> tables;
+  bool complete = false;  // every table and scan finished (false: stopped)
+  bool resumed = false;   // continued a stopped verify
+  int64_t differences() const;
+};
+
+// Verifies the spec's target against its source. Errors (exit 2 in the CLI): the spec's
+// source or target unreachable, a target table missing, a row the mapping rejects,
+// Unimplemented for PostgreSQL targets. The report (also partial, when stopped) is stored in
+// the state store (meta "verify.report").
+Result<VerifyReport> RunVerify(const Spec& spec, const VerifyOptions& options);
+
+// The report as docs/verify.md shows it: a table per source table, the listed differences,
+// and a last line "0 differences" / "N differences".
+std::string FormatVerifyReport(const VerifyReport& report);
+nlohmann::json VerifyReportToJson(const VerifyReport& report);
+
+}  // namespace cutover

@@ -1,0 +1,91 @@
+// TargetChecker: compares chunks of source rows with one kind of target. The verifier reads
+// the source and keeps the progress; a checker only knows how its target stores a row.
+// Re-checking a few keys (live CDC, repair; issue 7) builds on the same calls: DynamoDB's
+// CheckChunk takes any set of source rows; SQL's compares a key range, so it needs a variant
+// over a key list (SELECT ... WHERE key IN (...)) that reuses its row comparison.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cutover/change.h"
+#include "cutover/sink.h"
+#include "cutover/spec.h"
+#include "cutover/verify.h"
+
+namespace cutover::mysql {
+class Connection;  // source/mysql/connection.h
+}  // namespace cutover::mysql
+
+namespace cutover::verify {
+
+// What one CheckChunk call found. Differences are all listed; the verifier caps what it keeps.
+struct ChunkResult {
+  int64_t rows = 0;
+  int64_t missing = 0;
+  int64_t extra = 0;
+  int64_t different = 0;
+  std::vector<VerifyDifference> differences;
+
+  void Add(VerifyDifference difference);  // counts it by kind and lists it
+};
+
+class TargetChecker {
+ public:
+  virtual ~TargetChecker() = default;
+
+  // Called once with every table being verified, before any other call.
+  virtual Status Prepare(std::span<const TargetTablePlan> /*plans*/) { return Status::Ok(); }
+
+  // Compares `rows` (source rows of plan.source narrowed to plan.schema, in key order, every
+  // source row with lower < key <= upper that the filter selects) with the target. A checker
+  // whose target is keyed like the source (SQL) also reports target rows inside the bounds
+  // that no source row has (extra); an open bound extends to that end of the table.
+  virtual Status CheckChunk(const TargetTablePlan& plan, const std::optional<Key>& lower,
+                            const std::optional<Key>& upper, std::span<const Row> rows,
+                            ChunkResult* result) = 0;
+
+  // Whether SameChecksum can tell equal ranges apart without reading their rows (SQL
+  // targets, docs/verify.md "Checksums").
+  virtual bool HasChecksums() const { return false; }
+  // Checksums of the rows with lower < key <= upper, computed inside the source (through
+  // `source`, with the rule's `filter`) and inside the target at once: the range's row count
+  // when both agree; nullopt when they differ (the verifier then reads the rows and calls
+  // CheckChunk, which finds what differs).
+  virtual Result<std::optional<int64_t>> SameChecksum(mysql::Connection& /*source*/,
+                                                      const TargetTablePlan& /*plan*/,
+                                                      const std::string& /*filter*/,
+                                                      const std::optional<Key>& /*lower*/,
+                                                      const std::optional<Key>& /*upper*/) {
+    return std::optional<int64_t>();
+  }
+
+  // Rows a previous run already checked (resume): a checker that finds extras at the end
+  // (DynamoDB) notes which target records they account for. Default: nothing to note.
+  virtual Status Remember(const TargetTablePlan& /*plan*/, std::span<const Row> /*rows*/) {
+    return Status::Ok();
+  }
+  virtual bool NeedsCheckedRows() const { return false; }
+
+  // After every table: one report per target table scanned for records no source row
+  // produced (DynamoDB); none for SQL targets, whose chunks cover the whole key space.
+  virtual Result<std::vector<VerifyTableReport>> FindExtras(int max_listed) {
+    (void)max_listed;
+    return std::vector<VerifyTableReport>{};
+  }
+};
+
+// "id=7 line=2": the key columns of `row` and their display values.
+std::string KeyText(const TableSchema& schema, const Row& row);
+// A value as a difference shows it: DisplayValue() (what SELECT shows), "NULL" for NULL.
+std::string ValueText(const ColumnType& type, const Value& value);
+
+// The checkers. `plans` are every table being verified (ApplyPlans).
+Result<std::unique_ptr<TargetChecker>> OpenDynamoDbChecker(const Spec& spec);
+Result<std::unique_ptr<TargetChecker>> OpenMysqlChecker(const Spec& spec);
+
+}  // namespace cutover::verify

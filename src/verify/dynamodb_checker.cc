@@ -1,0 +1,213 @@
+// DynamoDbChecker: source rows through the applier's Mapping, compared with the items fetched
+// by key (BatchGetItem); at the end a parallel Scan of each DynamoDB table finds the items no
+// source row produced.
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "cutover/mapping.h"
+
+#include "sink/dynamodb/client.h"
+#include "sink/dynamodb/operations.h"
+#include "sink/dynamodb/sink.h"
+#include "verify/checker.h"
+#include "verify/item_compare.h"
+
+namespace cutover::verify {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kGetThreads = 8;    // BatchGetItem calls in flight per chunk
+constexpr int kScanSegments = 4;  // parallel Scan segments per DynamoDB table
+
+// The identity of an item across tables: table, then the key with numbers by value.
+std::string ItemId(const std::string& table, const Json& key) {
+  return table + '\0' + CanonicalItem(key).dump();
+}
+
+class DynamoDbChecker : public TargetChecker {
+ public:
+  DynamoDbChecker(Mapping mapping, std::unique_ptr<dynamodb::Client> client)
+      : mapping_(std::move(mapping)), client_(std::move(client)) {}
+
+  // Each row becomes the ops the full load writes. A put must find exactly its item; a
+  // shared item's update must find its attributes set and its NULL columns absent (other
+  // source tables own the rest of the item).
+  Status CheckChunk(const TargetTablePlan& plan, const std::optional<Key>&,
+                    const std::optional<Key>&, std::span<const Row> rows,
+                    ChunkResult* result) override {
+    std::vector<ItemOp> ops;
+    for (const Row& row : rows) {
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<ItemOp> row_ops, mapping_.MapRow(plan.schema, row));
+      for (ItemOp& op : row_ops) ops.push_back(std::move(op));
+    }
+    CUTOVER_ASSIGN_OR_RETURN(auto items, FetchItems(ops));
+    for (const ItemOp& op : ops) {
+      std::string id = ItemId(op.table, op.key);
+      Remember(id);
+      auto found = items.find(id);
+      if (found == items.end()) {
+        result->Add(Difference(VerifyDifference::Kind::kMissing, op));
+        continue;
+      }
+      std::optional<AttributeDifference> difference =
+          op.kind == ItemOp::Kind::kUpdate
+              ? FirstItemDifference(MergedKey(op), found->second, false, op.remove)
+              : FirstItemDifference(op.item, found->second, true, {});
+      if (!difference) continue;
+      VerifyDifference different = Difference(VerifyDifference::Kind::kDifferent, op);
+      different.column = difference->name;
+      different.source_value = difference->expected;
+      different.target_value = difference->actual;
+      result->Add(std::move(different));
+    }
+    result->rows += static_cast<int64_t>(rows.size());
+    return Status::Ok();
+  }
+
+  bool NeedsCheckedRows() const override { return true; }
+
+  Status Prepare(std::span<const TargetTablePlan> plans) override {
+    for (const TargetTablePlan& plan : plans) scanned_tables_.insert(plan.target.name);
+    return Status::Ok();
+  }
+
+  Status Remember(const TargetTablePlan& plan, std::span<const Row> rows) override {
+    for (const Row& row : rows) {
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<ItemOp> ops, mapping_.MapRow(plan.schema, row));
+      for (const ItemOp& op : ops) Remember(ItemId(op.table, op.key));
+    }
+    return Status::Ok();
+  }
+
+  // Every DynamoDB table a verified source writes, scanned once; an item whose key no
+  // source row produced is extra.
+  Result<std::vector<VerifyTableReport>> FindExtras(int max_listed) override {
+    std::vector<VerifyTableReport> reports;
+    for (const std::string& name : scanned_tables_) {
+      const DynamoTable* table = mapping_.FindTable(name);
+      if (table == nullptr) return Status::Internal("no mapping table " + name);
+      VerifyTableReport report;
+      report.table = name;
+      report.target = name;
+      report.scan = true;
+      std::mutex mutex;  // guards report: the segments' threads call back at once
+      CUTOVER_RETURN_IF_ERROR(
+          dynamodb::ParallelScanEach(*client_, name, kScanSegments, [&](std::vector<Json>& page) {
+            // seen_ is only read while the scan runs, so the threads look up without the lock.
+            std::vector<Json> extras;
+            for (const Json& item : page) {
+              Json key = KeyOf(*table, item);
+              if (!seen_.contains(ItemId(name, key))) extras.push_back(std::move(key));
+            }
+            std::lock_guard lock(mutex);
+            report.rows += static_cast<int64_t>(page.size());
+            report.extra += static_cast<int64_t>(extras.size());
+            for (const Json& key : extras) {
+              if (static_cast<int>(report.listed.size()) >= max_listed) break;
+              VerifyDifference extra;
+              extra.kind = VerifyDifference::Kind::kExtra;
+              extra.key = key.dump();
+              report.listed.push_back(std::move(extra));
+            }
+            return Status::Ok();
+          }));
+      report.chunks = report.chunks_checked = 1;
+      report.done = true;
+      reports.push_back(std::move(report));
+    }
+    return reports;
+  }
+
+ private:
+  void Remember(const std::string& id) { seen_.insert(id); }
+
+  static Json KeyOf(const DynamoTable& table, const Json& item) {
+    Json key = Json::object();
+    key[table.partition_key.name] = item.value(table.partition_key.name, Json());
+    if (table.sort_key) key[table.sort_key->name] = item.value(table.sort_key->name, Json());
+    return key;
+  }
+
+  // A shared item's expected attributes: its key and what this source sets.
+  static Json MergedKey(const ItemOp& op) {
+    Json expected = op.key;
+    for (const auto& [name, value] : op.item.items()) expected[name] = value;
+    return expected;
+  }
+
+  static VerifyDifference Difference(VerifyDifference::Kind kind, const ItemOp& op) {
+    VerifyDifference difference;
+    difference.kind = kind;
+    difference.key = op.key.dump();
+    difference.source_row = op.source;
+    return difference;
+  }
+
+  // The items at the ops' keys, by ItemId: BatchGetItem per DynamoDB table (each key once,
+  // as DynamoDB refuses a batch that names a key twice), kGetThreads calls in flight.
+  Result<std::map<std::string, Json>> FetchItems(const std::vector<ItemOp>& ops) {
+    std::map<std::string, std::vector<Json>> keys;  // by table
+    std::set<std::string> asked;
+    for (const ItemOp& op : ops) {
+      if (asked.insert(ItemId(op.table, op.key)).second) keys[op.table].push_back(op.key);
+    }
+    std::map<std::string, Json> items;
+    std::mutex mutex;  // guards items and first_error
+    Status first_error;
+    for (const auto& [table, table_keys] : keys) {
+      const DynamoTable* schema = mapping_.FindTable(table);
+      if (schema == nullptr) return Status::Internal("no mapping table " + table);
+      size_t slice = std::max<size_t>(100, (table_keys.size() + kGetThreads - 1) / kGetThreads);
+      std::vector<std::thread> threads;
+      for (size_t start = 0; start < table_keys.size(); start += slice) {
+        threads.emplace_back([&, start, table_name = table] {
+          std::vector<Json> part(table_keys.begin() + static_cast<ptrdiff_t>(start),
+                                 table_keys.begin() + static_cast<ptrdiff_t>(std::min(
+                                                          table_keys.size(), start + slice)));
+          Result<std::vector<Json>> got = dynamodb::BatchGet(*client_, table_name, part);
+          std::lock_guard lock(mutex);
+          if (!got.ok()) {
+            if (first_error.ok()) first_error = got.status();
+            return;
+          }
+          for (Json& item : *got) {
+            items.emplace(ItemId(table_name, KeyOf(*schema, item)), std::move(item));
+          }
+        });
+      }
+      for (std::thread& thread : threads) thread.join();
+      if (!first_error.ok()) {
+        return first_error.WithContext("reading DynamoDB table " + table);
+      }
+    }
+    return items;
+  }
+
+  // Constant after construction
+  const Mapping mapping_;
+  const std::unique_ptr<dynamodb::Client> client_;
+  // Only the verifier's thread uses the state below.
+  std::set<std::string> scanned_tables_;  // the DynamoDB tables of the verified sources
+  // Every item a source row produced (ItemId): the Scan's yardstick for extras. Memory grows
+  // with the items (about 100 bytes each).
+  std::unordered_set<std::string> seen_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TargetChecker>> OpenDynamoDbChecker(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(Mapping mapping, dynamodb::LoadMapping(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<dynamodb::Client> client,
+                           dynamodb::Client::Open(spec.target.dynamodb));
+  auto checker = std::make_unique<DynamoDbChecker>(std::move(mapping), std::move(client));
+  return std::unique_ptr<TargetChecker>(std::move(checker));
+}
+
+}  // namespace cutover::verify

@@ -1,0 +1,493 @@
+// `cutover verify` after `cutover copy`, MariaDB -> MariaDB and MariaDB -> DynamoDB (dynalite,
+// with a mapping): a faithful copy gives 0 differences and exit 0; a target corrupted on
+// purpose (a column updated, rows deleted, rows inserted, a key changed) gives exactly those
+// keys, with the first differing column and both values, and exit 1; an unreachable target
+// exits 2; a verify killed midway continues after its last recorded chunk with the same
+// counts, and a finished verify starts over; DynamoDB items two tables share are checked per
+// source.
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "dynamodb_support.h"
+#include "run_support.h"
+
+namespace cutover {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr int kRows = 1000;  // per table; 100-row chunks: 11 chunks each (the last one empty)
+
+struct VerifyRun {
+  int exit_code = -1;
+  int signal = 0;
+  std::string out;  // stdout
+  std::string err;  // stderr
+  json report;      // stdout parsed, when --json
+};
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `cutover verify <args>` with `env` prepended, waits for it.
+VerifyRun Verify(const std::filesystem::path& dir, const std::string& args,
+                 const std::string& env = "") {
+  const char* bin = std::getenv("CUTOVER_BIN");
+  EXPECT_NE(bin, nullptr) << "CUTOVER_BIN must name the cutover executable";
+  std::filesystem::path out = dir / "verify.out";
+  std::filesystem::path err = dir / "verify.err";
+  std::string command = "COPY_TEST_PASSWORD=cutover-test " + env + " " +
+                        std::string(bin ? bin : "cutover") + " verify " + args + " > " +
+                        out.string() + " 2> " + err.string();
+  int status = std::system(command.c_str());
+  VerifyRun run;
+  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+  if (run.exit_code > 128) run.signal = run.exit_code - 128;
+  run.out = ReadAll(out);
+  run.err = ReadAll(err);
+  if (args.find("--json") != std::string::npos) {
+    run.report = json::parse(run.out, nullptr, false);
+  }
+  return run;
+}
+
+const json& TableOf(const json& report, const std::string& table) {
+  static const json kNone;
+  for (const json& entry : report["tables"]) {
+    if (entry["table"] == table) return entry;
+  }
+  ADD_FAILURE() << "no table " << table << " in " << report.dump(2);
+  return kNone;
+}
+
+// The listed differences of one table as "kind key" or "different key column source target".
+std::set<std::string> Listed(const json& table) {
+  std::set<std::string> out;
+  for (const json& difference : table["differences"]) {
+    std::string line =
+        difference["kind"].get<std::string>() + " " + difference["key"].get<std::string>();
+    if (difference["kind"] == "different") {
+      line += " " + difference["column"].get<std::string>() + " " + difference["source"].dump() +
+              " " + difference["target"].dump();
+    }
+    out.insert(line);
+  }
+  return out;
+}
+
+class VerifyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+    source_ = copytest::Connect(testing::MariaDbSource());
+    ASSERT_NE(source_, nullptr);
+    db_ = "verify_test_" + std::to_string(getpid());
+    dir_ = copytest::MakeTempDir("cutover_verify");
+    spec_ = dir_ / "spec.yaml";
+    runtest::CreateWorkloadSchema(*source_, db_, kRows);
+  }
+  void TearDown() override {
+    if (HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;  // to investigate
+    if (source_) copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Copy(const std::string& env = "") {
+    copytest::RunResult copy = copytest::RunCopy(spec_, env);
+    ASSERT_EQ(copy.exit_code, 0) << copy.output;
+  }
+
+  std::unique_ptr<mysql::Connection> source_;
+  std::string db_;
+  std::filesystem::path dir_;
+  std::filesystem::path spec_;
+};
+
+class VerifyMariaDbTest : public VerifyTest {
+ protected:
+  void SetUp() override {
+    VerifyTest::SetUp();
+    ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+    target_ = copytest::Connect(testing::MariaDbTarget());
+    ASSERT_NE(target_, nullptr);
+    target_db_ = db_ + "_t";
+    copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
+    copytest::WriteFile(
+        spec_, copytest::CopySpec("verify-test", testing::MariaDbSource(),
+                                  copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
+                                  "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
+                                  "parallelism: {copy_workers: 2, chunk_rows: 100}\n"));
+  }
+  void TearDown() override {
+    if (!(HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) && target_) {
+      copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
+    }
+    VerifyTest::TearDown();
+  }
+
+  // A column changed, rows deleted, rows inserted before the first key, between keys and
+  // after the last, a key changed.
+  void CorruptTarget() {
+    std::string accounts = target_db_ + ".accounts";
+    std::string lines = target_db_ + ".`lines`";
+    copytest::Exec(*target_, "UPDATE " + accounts + " SET owner = 'mallory' WHERE id = 7");
+    copytest::Exec(*target_, "DELETE FROM " + accounts + " WHERE id IN (10, 11)");
+    copytest::Exec(*target_, "UPDATE " + accounts + " SET id = 6000 WHERE id = 20");
+    copytest::Exec(*target_, "INSERT INTO " + accounts +
+                                 " VALUES (0, 'zero', 0, '2024-01-01', NULL), "
+                                 "(5000, 'late', 1, '2024-01-01', 'x')");
+    copytest::Exec(*target_, "UPDATE " + accounts + " SET balance = 0.01 WHERE id = 950");
+    copytest::Exec(*target_, "UPDATE " + lines + " SET qty = 99 WHERE order_id = 3 AND line = 1");
+    copytest::Exec(*target_, "INSERT INTO " + lines + " VALUES (5, 7, 'odd', 1)");
+  }
+
+  void ExpectCorruptionReported(const json& report) {
+    EXPECT_EQ(report["differences"], 10) << report.dump(2);
+    const json& accounts = TableOf(report, db_ + ".accounts");
+    EXPECT_EQ(accounts["rows"], kRows);
+    EXPECT_EQ(accounts["missing"], 3);
+    EXPECT_EQ(accounts["extra"], 3);
+    EXPECT_EQ(accounts["different"], 2);
+    EXPECT_EQ(Listed(accounts),
+              (std::set<std::string>{"missing id=10", "missing id=11", "missing id=20",
+                                     "extra id=0", "extra id=5000", "extra id=6000",
+                                     "different id=7 owner \"owner 7\" \"mallory\"",
+                                     "different id=950 balance \"1187.50\" \"0.01\""}))
+        << accounts.dump(2);
+    const json& lines = TableOf(report, db_ + ".lines");
+    EXPECT_EQ(lines["rows"], kRows);
+    EXPECT_EQ(Listed(lines), (std::set<std::string>{"different order_id=3 line=1 qty \"4\" "
+                                                    "\"99\"",
+                                                    "extra order_id=5 line=7"}))
+        << lines.dump(2);
+  }
+
+  std::unique_ptr<mysql::Connection> target_;
+  std::string target_db_;
+};
+
+TEST_F(VerifyMariaDbTest, ReportsExactlyTheCorruptedKeys) {
+  Copy();
+  VerifyRun clean = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_EQ(clean.report["differences"], 0);
+  EXPECT_EQ(clean.report["complete"], true);
+  EXPECT_EQ(TableOf(clean.report, db_ + ".accounts")["rows"], kRows);
+  EXPECT_EQ(TableOf(clean.report, db_ + ".lines")["rows"], kRows);
+  // Equal chunks are settled by their checksums alone.
+  EXPECT_EQ(TableOf(clean.report, db_ + ".accounts")["chunks_compared_by_rows"], 0);
+  EXPECT_EQ(TableOf(clean.report, db_ + ".lines")["chunks_compared_by_rows"], 0);
+  VerifyRun text = Verify(dir_, spec_.string());
+  ASSERT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_TRUE(text.out.ends_with("\n0 differences\n")) << text.out;
+
+  CorruptTarget();
+  VerifyRun corrupt = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(corrupt.exit_code, 1) << corrupt.out << corrupt.err;
+  ExpectCorruptionReported(corrupt.report);
+  // Rows read only where the checksums differ: accounts (-inf, 100], (900, 1000] and the
+  // tail after 1000; lines' first chunk.
+  EXPECT_EQ(TableOf(corrupt.report, db_ + ".accounts")["chunks_compared_by_rows"], 3);
+  EXPECT_EQ(TableOf(corrupt.report, db_ + ".lines")["chunks_compared_by_rows"], 1);
+  // Without checksums, every row compared: the same report.
+  VerifyRun row_compare = Verify(dir_, spec_.string() + " --json --row-compare");
+  ASSERT_EQ(row_compare.exit_code, 1) << row_compare.out << row_compare.err;
+  ExpectCorruptionReported(row_compare.report);
+  EXPECT_EQ(TableOf(row_compare.report, db_ + ".accounts")["chunks_compared_by_rows"], 11);
+  VerifyRun corrupt_text = Verify(dir_, spec_.string());
+  EXPECT_EQ(corrupt_text.exit_code, 1);
+  EXPECT_NE(corrupt_text.out.find("different  id=7  owner: source owner 7, target mallory\n"),
+            std::string::npos)
+      << corrupt_text.out;
+  EXPECT_TRUE(corrupt_text.out.ends_with("\n10 differences\n")) << corrupt_text.out;
+
+  // --tables narrows the check to the matching tables.
+  VerifyRun lines_only = Verify(dir_, spec_.string() + " --json --tables '*.lines'");
+  ASSERT_EQ(lines_only.exit_code, 1) << lines_only.out << lines_only.err;
+  EXPECT_EQ(lines_only.report["tables"].size(), 1u);
+  EXPECT_EQ(lines_only.report["differences"], 2);
+}
+
+TEST_F(VerifyMariaDbTest, KilledVerifyContinuesAfterItsLastRecordedChunk) {
+  Copy();
+  CorruptTarget();
+  // Killed right after its 3rd chunk was recorded (accounts' keys 1..300).
+  VerifyRun killed = Verify(dir_, spec_.string() + " --json",
+                            "CUTOVER_TEST_PAUSE_AT=verify_chunk_recorded:3:kill");
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.exit_code << killed.out << killed.err;
+
+  VerifyRun resumed = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(resumed.exit_code, 1) << resumed.out << resumed.err;
+  EXPECT_EQ(resumed.report["resumed"], true);
+  const json& accounts = TableOf(resumed.report, db_ + ".accounts");
+  EXPECT_EQ(accounts["chunks"], 11);
+  EXPECT_EQ(accounts["chunks_checked"], 8);  // not the 3 finished before the kill
+  EXPECT_EQ(TableOf(resumed.report, db_ + ".lines")["chunks_checked"], 11);
+  ExpectCorruptionReported(resumed.report);  // counts of the first run kept
+
+  // A finished verify starts over; --restart drops a stopped one's progress.
+  VerifyRun again = Verify(dir_, spec_.string() + " --json");
+  EXPECT_EQ(again.report["resumed"], false);
+  EXPECT_EQ(TableOf(again.report, db_ + ".accounts")["chunks_checked"], 11);
+  ExpectCorruptionReported(again.report);
+  VerifyRun killed_again = Verify(dir_, spec_.string() + " --json",
+                                  "CUTOVER_TEST_PAUSE_AT=verify_chunk_recorded:5:kill");
+  ASSERT_EQ(killed_again.signal, SIGKILL) << killed_again.out << killed_again.err;
+  VerifyRun restarted = Verify(dir_, spec_.string() + " --json --restart");
+  EXPECT_EQ(restarted.report["resumed"], false);
+  EXPECT_EQ(TableOf(restarted.report, db_ + ".accounts")["chunks_checked"], 11);
+  ExpectCorruptionReported(restarted.report);
+}
+
+// Every column type with edge values, a composite key in a case-insensitive collation, a
+// binary key, a row filter with a column subset, a unique-index key: a faithful copy is equal
+// through the checksums and row by row.
+TEST_F(VerifyMariaDbTest, EveryTypeOfTheCopyTestsIsEqual) {
+  copytest::CreateSourceSchema(*source_, db_);
+  copytest::WriteFile(
+      spec_, copytest::CopySpec("verify-test", testing::MariaDbSource(),
+                                copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
+                                copytest::SourceTablesYaml(db_), (dir_ / "state").string(),
+                                copytest::SmallChunks()));
+  Copy();
+  for (const char* mode : {"", " --row-compare"}) {
+    VerifyRun run = Verify(dir_, spec_.string() + " --json" + mode);
+    ASSERT_EQ(run.exit_code, 0) << mode << run.out << run.err;
+    EXPECT_EQ(TableOf(run.report, db_ + ".filtered")["rows"], 667) << mode;
+    EXPECT_EQ(TableOf(run.report, db_ + ".composite")["rows"], 3000) << mode;
+    EXPECT_EQ(TableOf(run.report, db_ + ".types")["rows"], 3) << mode;
+  }
+  // The copy tests' INSERT writes 'caf\\xE9', which MariaDB stores as the text "cafxE9".
+  copytest::Exec(*target_, "UPDATE " + target_db_ + ".types SET l1 = 'cafe' WHERE id = 1");
+  copytest::Exec(*target_, "UPDATE " + target_db_ + ".binkey SET v = 0 WHERE code = X''");
+  VerifyRun run = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_EQ(run.report["differences"], 2);
+  EXPECT_EQ(Listed(TableOf(run.report, db_ + ".types")),
+            (std::set<std::string>{"different id=1 l1 \"cafxE9\" \"cafe\""}));
+  EXPECT_EQ(Listed(TableOf(run.report, db_ + ".binkey")),
+            (std::set<std::string>{"different code=0x v \"-3\" \"0\""}));
+}
+
+TEST_F(VerifyMariaDbTest, UnreachableTargetExitsTwo) {
+  Copy();
+  std::string spec_text = ReadAll(spec_);
+  std::string port = std::to_string(testing::MariaDbTarget().port);
+  spec_text.replace(spec_text.find("port: " + port), 6 + port.size(), "port: 1");
+  std::filesystem::path down = dir_ / "down.yaml";
+  copytest::WriteFile(down, spec_text);
+  VerifyRun run = Verify(dir_, down.string());
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find("cutover verify: "), std::string::npos) << run.err;
+  EXPECT_EQ(run.out, "");
+}
+
+class VerifyDynamoDbTest : public VerifyTest {
+ protected:
+  // Deletes the table and waits until it is gone: dynalite deletes asynchronously, and the next
+  // test's copy (same table name) must not find it half there.
+  void DropTable() {
+    dynamodb::DeleteTable(*client_, table_).IgnoreError();  // may not exist
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      if (!dynamodb::DescribeTable(*client_, table_).ok()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  void SetUp() override {
+    VerifyTest::SetUp();
+    ASSERT_TRUE(testing::EnsureServer("dynalite"));
+    table_ = "verify_" + std::to_string(getpid());
+    DynamoDbSpec dynamodb;
+    dynamodb.endpoint = testing::DynaliteEndpoint();
+    dynamodb.access_key_id = Secret{"test", testing::Dynalite().user};
+    dynamodb.secret_access_key = Secret{"test", testing::Dynalite().password};
+    client_ = dynamodb::Client::Open(dynamodb).value();
+    DropTable();
+    std::filesystem::path mapping = dir_ / "mapping.yaml";
+    copytest::WriteFile(mapping,
+                        "tables:\n  - {name: " + table_ +
+                            ", partition_key: pk, sort_key: sk}\nsources:\n  " + db_ +
+                            ".accounts:\n    table: " + table_ +
+                            "\n    pk: \"ACCOUNT#{id}\"\n    sk: \"PROFILE\"\n    rename: {owner: "
+                            "holder}\n    computed: {kind: account}\n  " +
+                            db_ + ".lines:\n    table: " + table_ +
+                            "\n    pk: \"ORDER#{order_id}\"\n    sk: \"LINE#{line}\"\n"
+                            "    exclude: [order_id]\n");
+    std::string target =
+        "target:\n  kind: dynamodb\n  dynamodb:\n    endpoint: " + testing::DynaliteEndpoint() +
+        "\n    access_key_id_env: DYN_KEY\n    secret_access_key_env: DYN_SECRET\n";
+    copytest::WriteFile(
+        spec_, copytest::CopySpec("verify-dynamodb", testing::MariaDbSource(), target,
+                                  "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
+                                  "mapping: " + mapping.string() +
+                                      "\nparallelism: {copy_workers: 2, "
+                                      "chunk_rows: 100}\n"));
+  }
+  void TearDown() override {
+    if (!(HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) && client_) {
+      DropTable();
+    }
+    VerifyTest::TearDown();
+  }
+
+  static std::string KeysEnv() {
+    return "DYN_KEY=" + testing::Dynalite().user + " DYN_SECRET=" + testing::Dynalite().password;
+  }
+  static json Key(const std::string& pk, const std::string& sk) {
+    return {{"pk", {{"S", pk}}}, {"sk", {{"S", sk}}}};
+  }
+  static std::string KeyText(const std::string& pk, const std::string& sk) {
+    return Key(pk, sk).dump();
+  }
+
+  // An attribute changed, an item deleted, an extra item, an item moved to another key.
+  void CorruptTarget() {
+    ASSERT_TRUE(dynamodb::UpdateItem(*client_, table_,
+                                     {{"Key", Key("ACCOUNT#7", "PROFILE")},
+                                      {"UpdateExpression", "SET holder = :v"},
+                                      {"ExpressionAttributeValues", {{":v", {{"S", "mallory"}}}}}})
+                    .ok());
+    ASSERT_TRUE(dynamodb::DeleteItem(*client_, table_, Key("ACCOUNT#10", "PROFILE")).ok());
+    json extra = Key("ACCOUNT#5000", "PROFILE");
+    extra["holder"] = {{"S", "nobody"}};
+    ASSERT_TRUE(dynamodb::PutItem(*client_, table_, extra).ok());
+    std::vector<json> moved =
+        dynamodb::BatchGet(*client_, table_, {Key("ORDER#3", "LINE#1")}).value();
+    ASSERT_EQ(moved.size(), 1u);
+    ASSERT_TRUE(dynamodb::DeleteItem(*client_, table_, Key("ORDER#3", "LINE#1")).ok());
+    moved[0]["pk"] = {{"S", "ORDER#3X"}};
+    ASSERT_TRUE(dynamodb::PutItem(*client_, table_, moved[0]).ok());
+  }
+
+  void ExpectCorruptionReported(const json& report) {
+    EXPECT_EQ(report["differences"], 5) << report.dump(2);
+    const json& accounts = TableOf(report, db_ + ".accounts");
+    EXPECT_EQ(accounts["rows"], kRows);
+    EXPECT_EQ(Listed(accounts),
+              (std::set<std::string>{"missing " + KeyText("ACCOUNT#10", "PROFILE"),
+                                     "different " + KeyText("ACCOUNT#7", "PROFILE") +
+                                         R"( holder "{\"S\":\"owner 7\"}" "{\"S\":\"mallory\"}")"}))
+        << accounts.dump(2);
+    const json& lines = TableOf(report, db_ + ".lines");
+    EXPECT_EQ(Listed(lines), (std::set<std::string>{"missing " + KeyText("ORDER#3", "LINE#1")}))
+        << lines.dump(2);
+    const json& scan = TableOf(report, table_);
+    EXPECT_EQ(scan["scan"], true);
+    EXPECT_EQ(scan["rows"], 2 * kRows);  // items: -1 deleted, +1 extra, 1 moved
+    EXPECT_EQ(scan["extra"], 2);
+    EXPECT_EQ(Listed(scan), (std::set<std::string>{"extra " + KeyText("ACCOUNT#5000", "PROFILE"),
+                                                   "extra " + KeyText("ORDER#3X", "LINE#1")}))
+        << scan.dump(2);
+  }
+
+  std::string table_;
+  std::unique_ptr<dynamodb::Client> client_;
+};
+
+// DECIMAL balance (1.25 * id, e.g. "12.50") reads back from DynamoDB as "12.5": equal.
+TEST_F(VerifyDynamoDbTest, ReportsExactlyTheCorruptedItems) {
+  Copy(KeysEnv());
+  VerifyRun clean = Verify(dir_, spec_.string() + " --json", KeysEnv());
+  ASSERT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_EQ(clean.report["differences"], 0) << clean.out;
+  EXPECT_EQ(TableOf(clean.report, db_ + ".accounts")["rows"], kRows);
+  EXPECT_EQ(TableOf(clean.report, table_)["rows"], 2 * kRows);
+  VerifyRun text = Verify(dir_, spec_.string(), KeysEnv());
+  ASSERT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_TRUE(text.out.ends_with("\n0 differences\n")) << text.out;
+
+  CorruptTarget();
+  VerifyRun corrupt = Verify(dir_, spec_.string() + " --json", KeysEnv());
+  ASSERT_EQ(corrupt.exit_code, 1) << corrupt.out << corrupt.err;
+  ExpectCorruptionReported(corrupt.report);
+}
+
+// The extra-item scan after a resume still knows the items of the chunks checked before the
+// kill (they are not extra).
+TEST_F(VerifyDynamoDbTest, KilledVerifyContinuesAndFindsOnlyTheRealExtras) {
+  Copy(KeysEnv());
+  CorruptTarget();
+  VerifyRun killed = Verify(dir_, spec_.string() + " --json",
+                            KeysEnv() + " CUTOVER_TEST_PAUSE_AT=verify_chunk_recorded:13:kill");
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.exit_code << killed.out << killed.err;
+  VerifyRun resumed = Verify(dir_, spec_.string() + " --json", KeysEnv());
+  ASSERT_EQ(resumed.exit_code, 1) << resumed.out << resumed.err;
+  EXPECT_EQ(resumed.report["resumed"], true);
+  EXPECT_EQ(TableOf(resumed.report, db_ + ".accounts")["chunks_checked"], 0);
+  EXPECT_EQ(TableOf(resumed.report, db_ + ".lines")["chunks_checked"], 9);
+  ExpectCorruptionReported(resumed.report);
+}
+
+// Two source tables share items (`shared: true`): each checks only its own attributes, and
+// that its NULL columns are absent from the item.
+TEST_F(VerifyDynamoDbTest, SharedItemsCheckEachSourcesOwnAttributes) {
+  copytest::Exec(*source_,
+                 "CREATE TABLE " + db_ + ".users (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL)");
+  copytest::Exec(*source_, "CREATE TABLE " + db_ +
+                               ".profiles (user_id INT PRIMARY KEY, bio VARCHAR(40) NULL)");
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".users SELECT seq, CONCAT('user ', seq) FROM " +
+                               db_ + ".seq_1_to_300");
+  copytest::Exec(*source_, "INSERT INTO " + db_ +
+                               ".profiles SELECT seq, IF(seq % 5 = 0, NULL, CONCAT('bio ', seq)) "
+                               "FROM " +
+                               db_ + ".seq_100_to_400");
+  std::string spec_text = ReadAll(spec_);
+  std::filesystem::path mapping = dir_ / "mapping.yaml";
+  copytest::WriteFile(
+      mapping, "tables:\n  - {name: " + table_ +
+                   ", partition_key: pk, sort_key: sk}\nsources:\n  " + db_ + ".users: {table: " +
+                   table_ + ", pk: \"U#{id}\", sk: \"U\", shared: true, include: [name]}\n  " +
+                   db_ + ".profiles: {table: " + table_ +
+                   ", pk: \"U#{user_id}\", sk: \"U\", shared: true, include: "
+                   "[bio]}\n");
+  std::string tables = "  - match: \"" + db_ + ".*\"\n";
+  spec_text.replace(spec_text.find(tables), tables.size(),
+                    "  - match: " + db_ + ".users\n  - match: " + db_ + ".profiles\n");
+  copytest::WriteFile(spec_, spec_text);
+  Copy(KeysEnv());
+  VerifyRun clean = Verify(dir_, spec_.string() + " --json", KeysEnv());
+  ASSERT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_EQ(TableOf(clean.report, table_)["rows"], 400);  // users 1..300, profiles 100..400
+
+  // U#7 has no profile row, so no source row says anything about its bio (not reported).
+  // U#121's bio changed; U#200's bio is NULL in the source but set in DynamoDB.
+  for (const char* key : {"U#7", "U#121", "U#200"}) {
+    ASSERT_TRUE(dynamodb::UpdateItem(*client_, table_,
+                                     {{"Key", Key(key, "U")},
+                                      {"UpdateExpression", "SET bio = :v"},
+                                      {"ExpressionAttributeValues", {{":v", {{"S", "forged"}}}}}})
+                    .ok());
+  }
+  VerifyRun corrupt = Verify(dir_, spec_.string() + " --json", KeysEnv());
+  ASSERT_EQ(corrupt.exit_code, 1) << corrupt.out << corrupt.err;
+  EXPECT_EQ(corrupt.report["differences"], 2) << corrupt.out;
+  EXPECT_EQ(Listed(TableOf(corrupt.report, db_ + ".profiles")),
+            (std::set<std::string>{
+                "different " + KeyText("U#121", "U") +
+                    R"( bio "{\"S\":\"bio 121\"}" "{\"S\":\"forged\"}")",
+                "different " + KeyText("U#200", "U") + R"( bio null "{\"S\":\"forged\"}")"}))
+      << corrupt.out;
+}
+
+TEST_F(VerifyDynamoDbTest, UnreachableTargetExitsTwo) {
+  std::string spec_text = ReadAll(spec_);
+  std::string endpoint = testing::DynaliteEndpoint();
+  spec_text.replace(spec_text.find(endpoint), endpoint.size(), "http://127.0.0.1:1");
+  copytest::WriteFile(spec_, spec_text);
+  VerifyRun run = Verify(dir_, spec_.string(), KeysEnv());
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find("cutover verify: "), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace cutover
