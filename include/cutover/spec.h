@@ -47,10 +47,10 @@ std::string_view TlsModeName(TlsSpec::Mode mode);  // "disable", "prefer", ...
 // A database server connection (MariaDB, MySQL or PostgreSQL).
 struct ConnectionSpec {
   std::string host = "127.0.0.1";
-  int port = 0;                   // default per kind: 3306 MySQL/MariaDB, 5432 PostgreSQL
-  std::string user;               // required
-  Secret password;                // from password_env or password_file; may be empty
-  std::string database;           // MySQL: optional default schema; PostgreSQL: required dbname
+  int port = 0;          // default per kind: 3306 MySQL/MariaDB, 5432 PostgreSQL
+  std::string user;      // required
+  Secret password;       // from password_env or password_file; may be empty
+  std::string database;  // MySQL: optional default schema; PostgreSQL: required dbname
   TlsSpec tls;
   std::chrono::seconds connect_timeout{10};
 };
@@ -71,7 +71,7 @@ struct DynamoDbSpec {
   std::string endpoint;  // empty: https://dynamodb.<region>.amazonaws.com
   Secret access_key_id;  // empty: AWS_ACCESS_KEY_ID / shared credentials file
   Secret secret_access_key;
-  std::string profile;   // shared credentials profile when keys are not given
+  std::string profile;  // shared credentials profile when keys are not given
   enum class Billing { kOnDemand, kProvisioned };
   Billing billing = Billing::kOnDemand;
   int64_t read_capacity = 0;   // only with provisioned
@@ -79,11 +79,11 @@ struct DynamoDbSpec {
 };
 
 struct KafkaSpec {
-  std::string brokers;             // "host:port,host:port"; required for a Kafka target or log
-  std::string topic;               // default cutover.<name> (target), cutover.<name>.log (log)
+  std::string brokers;  // "host:port,host:port"; required for a Kafka target or log
+  std::string topic;    // default cutover.<name> (target), cutover.<name>.log (log)
   int partitions = 12;
   TlsSpec tls;
-  std::string sasl_mechanism;      // empty, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+  std::string sasl_mechanism;  // empty, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
   std::string sasl_user;
   Secret sasl_password;
 };
@@ -113,18 +113,18 @@ struct ChangeLogSpec {
   enum class Kind { kLocal, kKafka };
   Kind kind = Kind::kLocal;
   uint64_t segment_bytes = 64ull << 20;
-  uint64_t retention_bytes = 0;             // 0: keep until applied
-  std::chrono::seconds retention_age{0};    // 0: keep until applied
+  uint64_t retention_bytes = 0;           // 0: keep until applied
+  std::chrono::seconds retention_age{0};  // 0: keep until applied
   std::chrono::milliseconds fsync_interval{100};
-  KafkaSpec kafka;                          // kind == kKafka
+  KafkaSpec kafka;  // kind == kKafka
 };
 
 struct ParallelismSpec {
-  int copy_workers = 4;        // tables and key ranges copied at once
-  int64_t chunk_rows = 10000;  // first chunk size; adapts to chunk_time
+  int copy_workers = 4;                       // tables and key ranges copied at once
+  int64_t chunk_rows = 10000;                 // first chunk size; adapts to chunk_time
   std::chrono::milliseconds chunk_time{500};  // target time per chunk
-  int apply_lanes = 8;         // ordered apply lanes (hash of table and key)
-  int index_builders = 2;      // secondary indexes built at once after the load
+  int apply_lanes = 8;                        // ordered apply lanes (hash of table and key)
+  int index_builders = 2;                     // secondary indexes built at once after the load
 };
 
 struct ThrottleSpec {
@@ -140,16 +140,16 @@ struct ControlSpec {
 };
 
 struct Spec {
-  std::string name;                   // [a-z0-9][a-z0-9_-]*, at most 48 characters
-  std::filesystem::path file;         // the YAML file this came from (absolute)
+  std::string name;            // [a-z0-9][a-z0-9_-]*, at most 48 characters
+  std::filesystem::path file;  // the YAML file this came from (absolute)
   SourceSpec source;
   TargetSpec target;
-  std::vector<TableRule> tables;      // at least one entry
-  std::filesystem::path mapping;      // optional mapping file (absolute; from the spec dir)
+  std::vector<TableRule> tables;  // at least one entry
+  std::filesystem::path mapping;  // optional mapping file (absolute; from the spec dir)
   ChangeLogSpec change_log;
   ParallelismSpec parallelism;
   ThrottleSpec throttle;
-  std::filesystem::path state_dir;    // default: .cutover/<name> next to the spec file
+  std::filesystem::path state_dir;  // default: .cutover/<name> next to the spec file
   ControlSpec control;
 };
 
@@ -166,6 +166,10 @@ Result<Spec> LoadSpec(const std::filesystem::path& file, const LoadOptions& opti
 // Same, from YAML text; `origin` names it in messages and anchors relative paths.
 Result<Spec> ParseSpec(std::string_view yaml, const std::filesystem::path& origin,
                        const LoadOptions& options = {});
+
+// The table cutover writes watermarks into on the source, in the schema of the tables it
+// repairs (docs/verify.md, "Repair"). Never selected, whatever the patterns say.
+inline constexpr std::string_view kWatermarkTable = "cutover_watermarks";
 
 // The rule that selects `schema.table`, or nullptr when the table is not selected.
 const TableRule* SelectTable(const Spec& spec, std::string_view schema, std::string_view table);

@@ -32,6 +32,12 @@ struct VerifyOptions {
   bool checksums = true;
   // Differences listed per table (the counts are always exact).
   int max_listed = 20;
+  // After a complete verify with differences: send the source rows of every chunk that differed
+  // again through the change log (a `cutover run` must be running; docs/verify.md "Repair"),
+  // wait until they are applied, then verify those tables again; the report is the second one.
+  bool repair = false;
+  // With repair, SQL targets: also delete target rows of those chunks the source lacks.
+  bool delete_extra = false;
   // Set (from any thread or a signal handler) to stop after the chunk being checked; RunVerify
   // then returns the partial report with complete == false.
   const std::atomic<bool>* stop = nullptr;
@@ -72,10 +78,20 @@ struct VerifyTableReport {
   int64_t differences() const { return missing + extra + different; }
 };
 
+// What --repair did before the verify whose report it is.
+struct VerifyRepair {
+  int64_t ranges = 0;       // chunks sent again
+  int64_t resent = 0;       // source rows sent again
+  int64_t deleted = 0;      // target rows deleted (--delete-extra)
+  int64_t left_to_cdc = 0;  // rows that changed while selected: their own change applies
+  int64_t differences_before = 0;
+};
+
 struct VerifyReport {
   std::vector<VerifyTableReport> tables;
-  bool complete = false;  // every table and scan finished (false: stopped)
-  bool resumed = false;   // continued a stopped verify
+  std::optional<VerifyRepair> repair;  // --repair ran (this report is the verify after it)
+  bool complete = false;               // every table and scan finished (false: stopped)
+  bool resumed = false;                // continued a stopped verify
   int64_t differences() const;
 };
 

@@ -22,7 +22,8 @@ constexpr std::chrono::seconds kEmptyCommitEvery{1};
 
 class CaptureSink : public binlog::EventSink {
  public:
-  CaptureSink(log::LocalLog* log, CaptureStats* stats) : log_(log), stats_(stats) {}
+  CaptureSink(log::LocalLog* log, CaptureStats* stats, StateStore* state)
+      : log_(log), stats_(stats), windows_(state) {}
 
   Status OnBegin(const binlog::TransactionBegin&) override {
     payloads_.clear();
@@ -33,6 +34,15 @@ class CaptureSink : public binlog::EventSink {
   }
 
   Status OnChange(const Change& change) override {
+    emit_.clear();
+    CUTOVER_ASSIGN_OR_RETURN(bool watermark, windows_.OnChange(change, &emit_));
+    if (!watermark) return Record(change);
+    for (const Change& repaired : emit_) CUTOVER_RETURN_IF_ERROR(Record(repaired));
+    return Status::Ok();
+  }
+
+  // Adds `change` to the open transaction's records.
+  Status Record(const Change& change) {
     CUTOVER_ASSIGN_OR_RETURN(int records, encoder_.Encode(change, &payloads_));
     for (int i = 0; i < records; ++i) positions_.push_back(change.position);
     if (change.op != ChangeOp::kSchema) ++pending_changes_;
@@ -90,6 +100,8 @@ class CaptureSink : public binlog::EventSink {
   std::vector<Position> positions_;
   uint64_t pending_changes_ = 0;
   std::optional<Position> empty_commit_;  // a commit of only unselected tables, not appended yet
+  RepairWindows windows_;
+  std::vector<Change> emit_;  // a high watermark's re-sent rows
   std::chrono::steady_clock::time_point last_append_{};
 };
 
@@ -125,11 +137,12 @@ Result<Position> RecoverCapturePosition(log::LocalLog& log, const Position& star
   return start;
 }
 
-Status RunCapture(mysql::BinlogStreamOptions options, log::LocalLog& log, CaptureStats* stats) {
+Status RunCapture(mysql::BinlogStreamOptions options, log::LocalLog& log, CaptureStats* stats,
+                  StateStore* state) {
   CUTOVER_ASSIGN_OR_RETURN(Position from, RecoverCapturePosition(log, options.start));
   stats->resumed_from = from;
   options.start = from;
-  CaptureSink sink(&log, stats);
+  CaptureSink sink(&log, stats, state);
   mysql::BinlogStream stream(std::move(options));
   Status status = stream.Run(&sink);
   Status synced = log.Sync();

@@ -11,10 +11,12 @@
 #include <memory>
 
 #include "cutover/position.h"
+#include "cutover/state_store.h"
 #include "cutover/status.h"
 
 #include "log/change_codec.h"
 #include "log/local_log.h"
+#include "pipeline/repair_windows.h"
 #include "source/mysql/binlog_stream.h"
 
 namespace cutover::pipeline {
@@ -30,7 +32,9 @@ struct CaptureStats {
 Result<Position> RecoverCapturePosition(log::LocalLog& log, const Position& start);
 
 // Streams from RecoverCapturePosition(log, options.start) into `log` until options.stop is set
-// (returns OK, after a final Sync) or the stream fails.
-Status RunCapture(mysql::BinlogStreamOptions options, log::LocalLog& log, CaptureStats* stats);
+// (returns OK, after a final Sync) or the stream fails. With a state store, repair watermarks
+// are honoured (RepairWindows); without one they are dropped.
+Status RunCapture(mysql::BinlogStreamOptions options, log::LocalLog& log, CaptureStats* stats,
+                  StateStore* state = nullptr);
 
 }  // namespace cutover::pipeline

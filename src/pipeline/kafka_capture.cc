@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "log/change_codec.h"
+#include "pipeline/repair_windows.h"
 #include "pipeline/test_hooks.h"
 
 namespace cutover::pipeline {
@@ -23,7 +24,12 @@ class KafkaCaptureSink : public binlog::EventSink {
  public:
   KafkaCaptureSink(log::KafkaLogWriter* writer, ChangeRouter* router, StateStore* state,
                    CaptureStats* stats, std::chrono::milliseconds sync_every)
-      : writer_(writer), router_(router), state_(state), stats_(stats), sync_every_(sync_every) {}
+      : writer_(writer),
+        router_(router),
+        state_(state),
+        stats_(stats),
+        sync_every_(sync_every),
+        windows_(state) {}
 
   Status OnBegin(const binlog::TransactionBegin&) override {
     pending_.clear();
@@ -31,6 +37,15 @@ class KafkaCaptureSink : public binlog::EventSink {
   }
 
   Status OnChange(const Change& change) override {
+    emit_.clear();
+    CUTOVER_ASSIGN_OR_RETURN(bool watermark, windows_.OnChange(change, &emit_));
+    if (!watermark) return Add(change);
+    for (const Change& repaired : emit_) CUTOVER_RETURN_IF_ERROR(Add(repaired));
+    return Status::Ok();
+  }
+
+  // Adds the records of `change` to the open transaction's.
+  Status Add(const Change& change) {
     routed_.clear();
     CUTOVER_RETURN_IF_ERROR(router_->Route(change, &routed_));
     if (routed_.empty()) return Status::Ok();
@@ -108,6 +123,8 @@ class KafkaCaptureSink : public binlog::EventSink {
   StateStore* state_;
   CaptureStats* stats_;
   const std::chrono::milliseconds sync_every_;
+  RepairWindows windows_;
+  std::vector<Change> emit_;  // a high watermark's re-sent rows
   std::vector<RoutedChange> routed_;
   std::vector<Record> pending_;  // the open transaction's records
   uint64_t pending_changes_ = 0;

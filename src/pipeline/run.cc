@@ -135,8 +135,9 @@ class Migration {
     stream.server_id = spec_.source.server_id;
     stream.start = start;
     const Spec* spec = &spec_;
+    // Repair watermarks (docs/verify.md) travel in the stream, in the selected tables' schemas.
     stream.table_filter = [spec](const TableId& id) {
-      return SelectTable(*spec, id.schema, id.name) != nullptr;
+      return SelectTable(*spec, id.schema, id.name) != nullptr || id.name == kWatermarkTable;
     };
     stream.stop = &halt_;
     // Capture makes the log durable (and so visible to the applier) at least at every
@@ -157,7 +158,7 @@ class Migration {
       return Status::Ok();
     }
     capture_ = std::thread([this, stream = std::move(stream)]() mutable {
-      Status status = pipeline::RunCapture(std::move(stream), *log_, &capture_stats_);
+      Status status = pipeline::RunCapture(std::move(stream), *log_, &capture_stats_, state_.get());
       if (!status.ok()) Fail(status.WithContext("capturing the binlog"));
     });
     return Status::Ok();
@@ -219,6 +220,8 @@ class Migration {
       status["applied_changes"] = apply_stats_.applied_changes.load();
       status["captured_transactions"] = capture_stats_.transactions;
       status["updated_at_ms"] = NowMs();
+      bool drained = apply_stats_.lag_records.load() == 0;
+      status["applied_through_ms"] = AppliedThrough(oldest, drained);
       return status;
     }
     uint64_t durable = log_->durable_offset();
@@ -233,7 +236,18 @@ class Migration {
     status["applied_changes"] = apply_stats_.applied_changes.load();
     status["captured_transactions"] = capture_stats_.transactions;
     status["updated_at_ms"] = NowMs();
+    status["applied_through_ms"] =
+        AppliedThrough(oldest, apply_stats_.read_offset.load() >= durable);
     return status;
+  }
+
+  // A time before which every logged change is applied (`verify --repair` waits on it): the
+  // log time of the oldest change not yet applied; now when the reader is at the log's end with
+  // nothing pending; 0 (unknown) otherwise, and before apply starts.
+  int64_t AppliedThrough(int64_t oldest_pending_ms, bool drained) const {
+    if (!applying_) return 0;
+    if (oldest_pending_ms > 0) return oldest_pending_ms;
+    return drained ? NowMs() : 0;
   }
 
   void WriteStatus() {

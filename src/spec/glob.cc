@@ -33,6 +33,7 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
 }
 
 const TableRule* SelectTable(const Spec& spec, std::string_view schema, std::string_view table) {
+  if (table == kWatermarkTable) return nullptr;  // cutover's own, never migrated
   std::string qualified(schema);
   qualified += '.';
   qualified += table;

@@ -48,8 +48,12 @@ std::string TableVerifyState::ToJson() const {
   nlohmann::json json = {{"chunks", chunks},     {"done", done},   {"rows", rows},
                          {"missing", missing},   {"extra", extra}, {"different", different},
                          {"listed", listed_json}};
-  json["lower"] =
-      lower ? nlohmann::json(coding::HexEncode(lower->Encode())) : nlohmann::json(nullptr);
+  auto key_json = [](const std::optional<Key>& key) {
+    return key ? nlohmann::json(coding::HexEncode(key->Encode())) : nlohmann::json(nullptr);
+  };
+  json["lower"] = key_json(lower);
+  json["dirty"] = nlohmann::json::array();
+  for (const auto& [from, to] : dirty) json["dirty"].push_back({key_json(from), key_json(to)});
   return json.dump();
 }
 
@@ -66,6 +70,20 @@ Result<TableVerifyState> TableVerifyState::FromJson(std::string_view text) {
     CUTOVER_ASSIGN_OR_RETURN(std::string bytes, Unhex(json["lower"].get<std::string>()));
     CUTOVER_ASSIGN_OR_RETURN(Key key, Key::Decode(bytes));
     state.lower = std::move(key);
+  }
+  auto key_of = [](const nlohmann::json& hex) -> Result<std::optional<Key>> {
+    if (!hex.is_string()) return std::optional<Key>();
+    CUTOVER_ASSIGN_OR_RETURN(std::string bytes, Unhex(hex.get<std::string>()));
+    CUTOVER_ASSIGN_OR_RETURN(Key key, Key::Decode(bytes));
+    return std::optional<Key>(std::move(key));
+  };
+  for (const nlohmann::json& range : json.value("dirty", nlohmann::json::array())) {
+    if (!range.is_array() || range.size() != 2) {
+      return Status::DataLoss("verify progress: a differing chunk is not [lower, upper]");
+    }
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<Key> from, key_of(range[0]));
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<Key> to, key_of(range[1]));
+    state.dirty.emplace_back(std::move(from), std::move(to));
   }
   for (const nlohmann::json& difference : json.value("listed", nlohmann::json::array())) {
     CUTOVER_ASSIGN_OR_RETURN(VerifyDifference parsed, DifferenceFromJson(difference));

@@ -41,6 +41,8 @@ struct TableVerifyState {
   int64_t extra = 0;
   int64_t different = 0;
   std::vector<VerifyDifference> listed;
+  // The chunks (lower, upper] that had a difference: what --repair sends again.
+  std::vector<std::pair<std::optional<Key>, std::optional<Key>>> dirty;
   std::string ToJson() const;
   static Result<TableVerifyState> FromJson(std::string_view json);
 };

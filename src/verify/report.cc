@@ -50,6 +50,13 @@ std::string FormatVerifyReport(const VerifyReport& report) {
     int64_t unlisted = table.differences() - static_cast<int64_t>(table.listed.size());
     if (unlisted > 0) out += fmt::format("  ... and {} more\n", unlisted);
   }
+  if (report.repair) {
+    out += fmt::format(
+        "repair: {} differences in {} chunks; {} rows sent again, {} target rows deleted, {} left "
+        "to CDC (changed while selected); verified again:\n",
+        report.repair->differences_before, report.repair->ranges, report.repair->resent,
+        report.repair->deleted, report.repair->left_to_cdc);
+  }
   if (!report.complete) out += "stopped before the end; run the same command again to continue\n";
   int64_t differences = report.differences();
   out += fmt::format("{} difference{}\n", differences, differences == 1 ? "" : "s");
@@ -76,10 +83,18 @@ nlohmann::json VerifyReportToJson(const VerifyReport& report) {
                       {"done", table.done},
                       {"differences", listed}});
   }
-  return {{"complete", report.complete},
-          {"resumed", report.resumed},
-          {"differences", report.differences()},
-          {"tables", tables}};
+  nlohmann::json out = {{"complete", report.complete},
+                        {"resumed", report.resumed},
+                        {"differences", report.differences()},
+                        {"tables", tables}};
+  if (report.repair) {
+    out["repair"] = {{"ranges", report.repair->ranges},
+                     {"resent", report.repair->resent},
+                     {"deleted", report.repair->deleted},
+                     {"left_to_cdc", report.repair->left_to_cdc},
+                     {"differences_before", report.repair->differences_before}};
+  }
+  return out;
 }
 
 namespace verify {

@@ -17,6 +17,7 @@
 #include "source/mysql/snapshot_schema.h"
 #include "verify/checker.h"
 #include "verify/progress.h"
+#include "verify/repair.h"
 
 namespace cutover::verify {
 
@@ -91,7 +92,8 @@ class Verifier {
       report.complete = true;
     }
     CUTOVER_RETURN_IF_ERROR(StoreReport(report));
-    return report;
+    if (!options_.repair || !report.complete || report.differences() == 0) return report;
+    return RepairThenVerifyAgain(report);
   }
 
  private:
@@ -253,6 +255,9 @@ class Verifier {
       }
       CUTOVER_RETURN_IF_ERROR(checker_->CheckChunk(job.plan, progress.lower, upper, rows, &result));
     }
+    if (result.missing + result.extra + result.different > 0) {
+      progress.dirty.emplace_back(progress.lower, upper);
+    }
     progress.rows += result.rows;
     progress.missing += result.missing;
     progress.extra += result.extra;
@@ -309,6 +314,41 @@ class Verifier {
     if (!rows.ok())
       return rows.status().WithContext("reading source table " + job.plan.source.ToString());
     return rows;
+  }
+
+  // --repair: every chunk that differed goes through the change log again, then the tables
+  // that had differences are verified once more (from the start).
+  Result<VerifyReport> RepairThenVerifyAgain(const VerifyReport& first) {
+    std::vector<RepairRange> ranges;
+    std::string tables;  // a --tables glob per table is not possible: verify them all again
+    for (const TableJob& job : jobs_) {
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                               state_->GetMeta(TableMetaKey(job.plan.source)));
+      if (!stored) continue;
+      CUTOVER_ASSIGN_OR_RETURN(TableVerifyState progress, TableVerifyState::FromJson(*stored));
+      for (const auto& [lower, upper] : progress.dirty) {
+        ranges.push_back(RepairRange{job.plan, job.filter, lower, upper});
+      }
+    }
+    VerifyRepair repair;
+    repair.ranges = static_cast<int64_t>(ranges.size());
+    repair.differences_before = first.differences();
+    if (!ranges.empty()) {
+      RepairOptions options;
+      options.delete_extra = options_.delete_extra;
+      options.stop = options_.stop;
+      CUTOVER_ASSIGN_OR_RETURN(RepairResult result,
+                               RepairRanges(spec_, *state_, *source_, ranges, options));
+      repair.resent = result.resent;
+      repair.deleted = result.deleted;
+      repair.left_to_cdc = result.left_to_cdc;
+    }
+    VerifyOptions again = options_;
+    again.repair = false;
+    again.restart = true;
+    CUTOVER_ASSIGN_OR_RETURN(VerifyReport second, Verifier(spec_, again).Run());
+    second.repair = repair;
+    return second;
   }
 
   // The report goes to the state store; a complete one also ends the verify, so the next

@@ -19,6 +19,8 @@ struct VerifyArgs {
   bool json = false;
   bool restart = false;
   bool row_compare = false;
+  bool repair = false;
+  bool delete_extra = false;
   int64_t chunk_rows = 0;
 };
 
@@ -33,6 +35,8 @@ int RunVerifyCommand(const VerifyArgs& args) {
   options.restart = args.restart;
   options.chunk_rows = args.chunk_rows;
   options.checksums = !args.row_compare;
+  options.repair = args.repair;
+  options.delete_extra = args.delete_extra;
   options.stop = InstallStopHandlers();
   Result<VerifyReport> report = RunVerify(*spec, options);
   if (!report.ok()) {
@@ -64,6 +68,14 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
                     "start over instead of continuing a stopped verify");
   command->add_flag("--row-compare", args->row_compare,
                     "SQL targets: compare every row instead of in-database chunk checksums first");
+  CLI::Option* repair = command->add_flag(
+      "--repair", args->repair,
+      "send the source rows of differing chunks again through the running `cutover "
+      "run`, then verify again");
+  command
+      ->add_flag("--delete-extra", args->delete_extra,
+                 "with --repair, SQL targets: also delete target rows the source lacks")
+      ->needs(repair);
   command->add_option("--chunk-rows", args->chunk_rows,
                       "source rows per chunk (default: the spec's parallelism.chunk_rows)");
   command->callback([args, exit_code] { *exit_code = RunVerifyCommand(*args); });

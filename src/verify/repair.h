@@ -1,0 +1,55 @@
+// Repair (`cutover verify --repair`, docs/verify.md "Repair"): the source rows of the chunks a
+// verify found different are sent again through the change log and the applier, inside a
+// low/high watermark window that the running `cutover run`'s capture honours
+// (pipeline/repair_windows.h), so a row that changes meanwhile is never overwritten by its
+// older read. With delete_extra, target rows of those chunks that the source does not have are
+// deleted the same way (SQL targets).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "cutover/change.h"
+#include "cutover/sink.h"
+#include "cutover/spec.h"
+#include "cutover/state_store.h"
+#include "cutover/status.h"
+
+namespace cutover::mysql {
+class Connection;
+}  // namespace cutover::mysql
+
+namespace cutover::verify {
+
+// A key range (lower, upper] of one table whose source rows are sent again.
+struct RepairRange {
+  TargetTablePlan plan;
+  std::string filter;  // the rule's row filter
+  std::optional<Key> lower;
+  std::optional<Key> upper;
+};
+
+struct RepairResult {
+  int64_t resent = 0;       // source rows sent again
+  int64_t deleted = 0;      // target rows the source lacks, deleted (delete_extra)
+  int64_t left_to_cdc = 0;  // rows that changed while selected: their newer change applies
+};
+
+struct RepairOptions {
+  bool delete_extra = false;
+  std::chrono::seconds timeout{120};  // for capture to take a request, and for apply after
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// Sends the ranges again and returns once the applier has applied them. FailedPrecondition
+// when no `cutover run` is running (the change log's capture carries the rows);
+// DeadlineExceeded when capture or apply does not get there within options.timeout.
+Result<RepairResult> RepairRanges(const Spec& spec, StateStore& state, mysql::Connection& source,
+                                  std::span<const RepairRange> ranges,
+                                  const RepairOptions& options);
+
+}  // namespace cutover::verify
