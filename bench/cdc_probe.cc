@@ -1,9 +1,13 @@
 // cdc_probe: end-to-end CDC lag, measured from outside. Inserts a probe row into a selected
-// source table every 1/rate s and notes when its COMMIT returned; polls the target every 2 ms for
-// new probe rows; the lag of a probe is the time from its source commit to the first poll that
-// sees it on the target (so it includes capture, the change log, apply and the target's commit,
-// plus up to 2 ms of polling). Also samples a process's RSS every second (the `cutover run`
-// under test). Prints one summary line per figure (bench/cdc_lag.sh).
+// source table every 1/rate s and notes when its COMMIT returned; polls the target every 2 ms
+// (--poll-ms) for new probe rows; the lag of a probe is the time from its source commit to the
+// first poll that sees it on the target (so it includes capture, the change log, apply and the
+// target's commit, plus up to one polling interval). Also samples a process's RSS every second
+// (the `cutover run` under test). Prints one summary line per figure (bench/cdc_lag.sh).
+// The target is the MariaDB table --target-table, or with --dynamodb-endpoint the DynamoDB table
+// --dynamodb-table whose items are keyed by the probe's id (partition key --dynamodb-key, type
+// N): each poll is then one consistent BatchGetItem of the probes sent and not yet seen, through
+// cutover's own DynamoDB client (credentials as for a target: AWS_ACCESS_KEY_ID, ...).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -11,12 +15,15 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "sink/dynamodb/client.h"
+#include "sink/dynamodb/operations.h"
 #include "source/mysql/connection.h"
 
 namespace {
@@ -73,6 +80,10 @@ int main(int argc, char** argv) {
   double seconds = 60;
   double rate = 10;
   int pid = 0;
+  int poll_ms = 2;
+  std::string dynamodb_endpoint;
+  std::string dynamodb_table = "bench_cdc_probe";
+  std::string dynamodb_key = "pk";
   app.add_option("--source-port", source_port);
   app.add_option("--target-port", target_port);
   app.add_option("--source-table", source_table, "db.table (id BIGINT PRIMARY KEY, sent ...)");
@@ -80,10 +91,28 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds);
   app.add_option("--rate", rate, "probes per second");
   app.add_option("--pid", pid, "process whose RSS is sampled every second");
+  app.add_option("--poll-ms", poll_ms, "pause between two polls of the target");
+  app.add_option("--dynamodb-endpoint", dynamodb_endpoint,
+                 "poll this DynamoDB-compatible server instead of the MariaDB target");
+  app.add_option("--dynamodb-table", dynamodb_table);
+  app.add_option("--dynamodb-key", dynamodb_key, "the items' partition key (type N, the id)");
   CLI11_PARSE(app, argc, argv);
 
   auto source = Open(source_port, password);
-  auto target = Open(target_port, password);
+  std::unique_ptr<Connection> target;
+  std::unique_ptr<cutover::dynamodb::Client> dynamodb;
+  if (dynamodb_endpoint.empty()) {
+    target = Open(target_port, password);
+  } else {
+    cutover::DynamoDbSpec spec;
+    spec.endpoint = dynamodb_endpoint;
+    auto client = cutover::dynamodb::Client::Open(spec);
+    if (!client.ok()) {
+      std::fprintf(stderr, "%s\n", client.status().ToString().c_str());
+      return 1;
+    }
+    dynamodb = *std::move(client);
+  }
   auto first = source->Query("SELECT COALESCE(MAX(id), 0) FROM " + source_table);
   if (!first.ok()) {
     std::fprintf(stderr, "%s\n", first.status().ToString().c_str());
@@ -98,7 +127,52 @@ int main(int argc, char** argv) {
   std::atomic<bool> done{false};
   std::atomic<int64_t> sent{0};
 
+  // DynamoDB: the lanes go by item, so probes may become visible out of order; each poll asks
+  // for every probe sent and not yet seen (normally one or two) and times each one found.
+  auto poll_dynamodb = [&] {
+    std::vector<bool> seen;  // by id - first_id
+    size_t low = 0;          // every probe below it was seen
+    for (;;) {
+      bool finished = done.load();
+      std::vector<nlohmann::json> keys;
+      {
+        std::lock_guard lock(mutex);
+        seen.resize(committed.size(), false);
+        while (low < seen.size() && seen[low]) ++low;
+        for (size_t i = low; i < seen.size() && keys.size() < 100; ++i) {
+          if (seen[i]) continue;
+          keys.push_back(
+              {{dynamodb_key, {{"N", std::to_string(first_id + static_cast<int64_t>(i))}}}});
+        }
+      }
+      if (finished && keys.empty()) break;
+      if (!keys.empty()) {
+        auto items = cutover::dynamodb::BatchGet(*dynamodb, dynamodb_table, keys);
+        auto now = Clock::now();
+        if (!items.ok()) {
+          // Not created yet (NotFound) or a failed call: the probes stay pending, try again.
+          std::fprintf(stderr, "poll: %s\n", items.status().ToString().c_str());
+        } else {
+          std::lock_guard lock(mutex);
+          for (const nlohmann::json& item : *items) {
+            int64_t id = std::stoll(item.at(dynamodb_key).at("N").get<std::string>());
+            size_t index = static_cast<size_t>(id - first_id);
+            if (id < first_id || index >= seen.size() || seen[index]) continue;
+            seen[index] = true;
+            lags_ms.push_back(
+                std::chrono::duration<double, std::milli>(now - committed[index]).count());
+          }
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+    }
+  };
+
   std::thread poller([&] {
+    if (dynamodb) {
+      poll_dynamodb();
+      return;
+    }
     int64_t seen = first_id - 1;
     for (;;) {
       bool finished = done.load();
@@ -116,7 +190,7 @@ int main(int argc, char** argv) {
         }
       }
       if (finished && seen >= first_id + sent.load() - 1) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
     }
   });
 
