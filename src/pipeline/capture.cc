@@ -5,16 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/clock.h"
 #include "pipeline/test_hooks.h"
 
 namespace cutover::pipeline {
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Transactions that touched no selected table still move the resume position, but only once a
 // second, so an unrelated write load does not fill the log with empty commits.
@@ -34,11 +29,7 @@ class CaptureSink : public binlog::EventSink {
   }
 
   Status OnChange(const Change& change) override {
-    emit_.clear();
-    CUTOVER_ASSIGN_OR_RETURN(bool watermark, windows_.OnChange(change, &emit_));
-    if (!watermark) return Record(change);
-    for (const Change& repaired : emit_) CUTOVER_RETURN_IF_ERROR(Record(repaired));
-    return Status::Ok();
+    return windows_.Pass(change, [this](const Change& logged) { return Record(logged); });
   }
 
   // Adds `change` to the open transaction's records.
@@ -101,7 +92,6 @@ class CaptureSink : public binlog::EventSink {
   uint64_t pending_changes_ = 0;
   std::optional<Position> empty_commit_;  // a commit of only unselected tables, not appended yet
   RepairWindows windows_;
-  std::vector<Change> emit_;  // a high watermark's re-sent rows
   std::chrono::steady_clock::time_point last_append_{};
 };
 

@@ -8,17 +8,12 @@
 #include <vector>
 
 #include "log/change_codec.h"
+#include "pipeline/clock.h"
 #include "pipeline/repair_windows.h"
 #include "pipeline/test_hooks.h"
 
 namespace cutover::pipeline {
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class KafkaCaptureSink : public binlog::EventSink {
  public:
@@ -37,11 +32,7 @@ class KafkaCaptureSink : public binlog::EventSink {
   }
 
   Status OnChange(const Change& change) override {
-    emit_.clear();
-    CUTOVER_ASSIGN_OR_RETURN(bool watermark, windows_.OnChange(change, &emit_));
-    if (!watermark) return Add(change);
-    for (const Change& repaired : emit_) CUTOVER_RETURN_IF_ERROR(Add(repaired));
-    return Status::Ok();
+    return windows_.Pass(change, [this](const Change& logged) { return Add(logged); });
   }
 
   // Adds the records of `change` to the open transaction's.
@@ -124,7 +115,6 @@ class KafkaCaptureSink : public binlog::EventSink {
   CaptureStats* stats_;
   const std::chrono::milliseconds sync_every_;
   RepairWindows windows_;
-  std::vector<Change> emit_;  // a high watermark's re-sent rows
   std::vector<RoutedChange> routed_;
   std::vector<Record> pending_;  // the open transaction's records
   uint64_t pending_changes_ = 0;

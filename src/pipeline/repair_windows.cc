@@ -11,6 +11,7 @@
 
 #include "core/coding.h"
 #include "log/change_codec.h"
+#include "pipeline/clock.h"
 
 namespace cutover::pipeline {
 namespace {
@@ -18,12 +19,6 @@ namespace {
 // A change's table and key, as the window notes it.
 std::string WindowKey(const TableId& table, const Key& key) {
   return table.ToString() + '\0' + key.Encode();
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -57,6 +52,15 @@ Result<std::vector<Change>> DecodeRepairRows(std::string_view text) {
     CUTOVER_RETURN_IF_ERROR(log::DecodeChangeRecord(*record, shape, &change));
   }
   return changes;
+}
+
+Status RepairWindows::Pass(const Change& change,
+                           const std::function<Status(const Change&)>& record) {
+  emit_.clear();
+  CUTOVER_ASSIGN_OR_RETURN(bool watermark, OnChange(change, &emit_));
+  if (!watermark) return record(change);
+  for (const Change& repaired : emit_) CUTOVER_RETURN_IF_ERROR(record(repaired));
+  return Status::Ok();
 }
 
 Result<bool> RepairWindows::OnChange(const Change& change, std::vector<Change>* emit) {

@@ -9,6 +9,7 @@
 // writes them in order with everything else. Watermark rows never reach the log.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -37,15 +38,19 @@ class RepairWindows {
   // `state` null: capture without a state store ignores watermarks.
   explicit RepairWindows(StateStore* state) : state_(state) {}
 
-  // To be called with every captured change, in order. Returns true when the change was a
-  // watermark row (capture must not log it); at a high watermark, *emit receives the changes
-  // to log in its place.
-  Result<bool> OnChange(const Change& change, std::vector<Change>* emit);
+  // To be called with every captured change, in order: hands `change` to `record` (capture's
+  // logging of it), except a watermark row, which is not logged; at a high watermark the
+  // re-sent rows are handed to `record` in its place.
+  Status Pass(const Change& change, const std::function<Status(const Change&)>& record);
 
  private:
+  // True when the change was a watermark row; at a high watermark *emit receives the rows.
+  Result<bool> OnChange(const Change& change, std::vector<Change>* emit);
+
   StateStore* state_;
   // Open windows (request id -> the keys changed since its low watermark).
   std::map<std::string, std::set<std::string>> open_;
+  std::vector<Change> emit_;  // a high watermark's re-sent rows (reused)
 };
 
 }  // namespace cutover::pipeline

@@ -18,6 +18,7 @@
 #include "log/local_log.h"
 #include "pipeline/apply.h"
 #include "pipeline/capture.h"
+#include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
 #include "pipeline/kafka_apply.h"
 #include "pipeline/kafka_capture.h"
@@ -33,11 +34,7 @@ constexpr char kRunStatusKey[] = "run.status";
 // The lag under which the catch-up phase ends (docs/run.md).
 constexpr std::chrono::milliseconds kCaughtUpLag{2000};
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using pipeline::NowMs;
 
 Status CheckRunnable(const Spec& spec) {
   if (spec.target.kind != TargetKind::kMariaDB && spec.target.kind != TargetKind::kMySQL &&

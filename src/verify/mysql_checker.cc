@@ -113,30 +113,21 @@ class MysqlChecker : public TargetChecker {
   }
 
   // Every target row with lower < key <= upper, in pages (the range may hold any number of
-  // extra rows). A lost connection is opened again once per page.
+  // extra rows). A lost connection is opened again once.
   Result<std::vector<Row>> ReadRange(const TableSchema& schema, const std::optional<Key>& lower,
                                      const std::optional<Key>& upper) {
-    std::vector<Row> out;
-    std::optional<Key> from = lower;
-    while (true) {
-      mysql::ChunkSelect select{from, upper, "", page_};
-      Result<mysql::ChunkRows> page = Read(schema, select);
-      if (!page.ok())
-        return page.status().WithContext("reading target table " + schema.id.ToString());
-      bool last = static_cast<int64_t>(page->rows.size()) < page_;
-      if (!page->rows.empty()) from = KeyOf(schema, page->rows.back());
-      for (Row& row : page->rows) out.push_back(std::move(row));
-      if (last) return out;
+    auto read = [&]() -> Result<std::vector<Row>> {
+      if (connection_ == nullptr) CUTOVER_RETURN_IF_ERROR(Connect());
+      return mysql::ReadKeyRange(*connection_, schema, "", lower, upper, page_);
+    };
+    Result<std::vector<Row>> rows = read();
+    if (rows.status().code() == StatusCode::kUnavailable) {
+      connection_.reset();
+      rows = read();
     }
-  }
-
-  Result<mysql::ChunkRows> Read(const TableSchema& schema, const mysql::ChunkSelect& select) {
-    if (connection_ == nullptr) CUTOVER_RETURN_IF_ERROR(Connect());
-    Result<mysql::ChunkRows> rows = mysql::ReadChunk(*connection_, schema, select);
-    if (rows.ok() || rows.status().code() != StatusCode::kUnavailable) return rows;
-    connection_.reset();
-    CUTOVER_RETURN_IF_ERROR(Connect());
-    return mysql::ReadChunk(*connection_, schema, select);
+    if (!rows.ok())
+      return rows.status().WithContext("reading target table " + schema.id.ToString());
+    return rows;
   }
 
   Status Connect() {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/clock.h"
 #include "pipeline/repair_windows.h"
 #include "source/mysql/connection.h"
 #include "source/mysql/snapshot_reader.h"
@@ -27,11 +28,7 @@ constexpr int64_t kStatusFreshMs = 5000;
 // Apply must be past the high watermark by this much before the rows count as applied.
 constexpr int64_t kAppliedMarginMs = 1000;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using pipeline::NowMs;
 
 std::string NewRequestId() {
   static thread_local std::mt19937_64 random(std::random_device{}());
@@ -48,23 +45,6 @@ Result<std::optional<nlohmann::json>> RunStatus(StateStore& state) {
     return std::optional<nlohmann::json>();
   }
   return std::optional<nlohmann::json>(std::move(status));
-}
-
-// Every row of `schema` (the table's own, full) with lower < key <= upper that `filter` keeps.
-Result<std::vector<Row>> ReadRange(mysql::Connection& connection, const TableSchema& schema,
-                                   const std::string& filter, const std::optional<Key>& lower,
-                                   const std::optional<Key>& upper) {
-  std::vector<Row> out;
-  std::optional<Key> from = lower;
-  while (true) {
-    CUTOVER_ASSIGN_OR_RETURN(
-        mysql::ChunkRows page,
-        mysql::ReadChunk(connection, schema, mysql::ChunkSelect{from, upper, filter, kPage}));
-    bool end = static_cast<int64_t>(page.rows.size()) < kPage;
-    if (!page.rows.empty()) from = KeyOf(schema, page.rows.back());
-    for (Row& row : page.rows) out.push_back(std::move(row));
-    if (end) return out;
-  }
 }
 
 // `key` (values of the applied schema's key columns) as a row of the full source schema: the
@@ -124,8 +104,9 @@ class Repairer {
     auto shape = std::make_shared<const TableSchema>(full);
     std::string id = NewRequestId();
     CUTOVER_RETURN_IF_ERROR(Mark(table.schema, id, "low"));
-    CUTOVER_ASSIGN_OR_RETURN(std::vector<Row> rows,
-                             ReadRange(source_, full, range.filter, range.lower, range.upper));
+    CUTOVER_ASSIGN_OR_RETURN(
+        std::vector<Row> rows,
+        mysql::ReadKeyRange(source_, full, range.filter, range.lower, range.upper, kPage));
     std::vector<Change> changes;
     std::set<std::string> source_keys;
     for (Row& row : rows) {
@@ -242,8 +223,9 @@ class Repairer {
       keys.key.push_back(keys.columns.size());
       keys.columns.push_back(range.plan.schema.columns[column]);
     }
-    CUTOVER_ASSIGN_OR_RETURN(std::vector<Row> rows,
-                             ReadRange(*target_, keys, "", range.lower, range.upper));
+    CUTOVER_ASSIGN_OR_RETURN(
+        std::vector<Row> rows,
+        mysql::ReadKeyRange(*target_, keys, "", range.lower, range.upper, kPage));
     std::vector<Key> extra;
     for (const Row& row : rows) {
       Key key = KeyOf(keys, row);

@@ -274,19 +274,18 @@ class Verifier {
   }
 
   // Every source row with lower < key <= upper, in pages (rows may have arrived since the
-  // range's keys were read).
+  // range's keys were read); a lost connection is opened again once.
   Result<std::vector<Row>> ReadSourceRange(const TableJob& job, const std::optional<Key>& lower,
                                            const std::optional<Key>& upper) {
-    std::vector<Row> out;
-    std::optional<Key> from = lower;
-    while (true) {
-      mysql::ChunkSelect select{from, upper, job.filter, chunk_rows_};
-      CUTOVER_ASSIGN_OR_RETURN(mysql::ChunkRows page, ReadSource(job, job.plan.schema, select));
-      bool end = static_cast<int64_t>(page.rows.size()) < chunk_rows_;
-      if (!page.rows.empty()) from = KeyOf(job.plan.schema, page.rows.back());
-      for (Row& row : page.rows) out.push_back(std::move(row));
-      if (end) return out;
+    Result<std::vector<Row>> rows =
+        mysql::ReadKeyRange(*source_, job.plan.schema, job.filter, lower, upper, chunk_rows_);
+    if (rows.status().code() == StatusCode::kUnavailable) {
+      CUTOVER_ASSIGN_OR_RETURN(source_, mysql::Connection::Open(spec_.source.connection));
+      rows = mysql::ReadKeyRange(*source_, job.plan.schema, job.filter, lower, upper, chunk_rows_);
     }
+    if (!rows.ok())
+      return rows.status().WithContext("reading source table " + job.plan.source.ToString());
+    return rows;
   }
 
   // The rows of the chunks an earlier run finished, read again for checkers that need them

@@ -50,6 +50,21 @@ Result<ChunkRows> ReadChunk(Connection& connection, const TableSchema& schema,
   return chunk;
 }
 
+Result<std::vector<Row>> ReadKeyRange(Connection& connection, const TableSchema& schema,
+                                      const std::string& filter, const std::optional<Key>& lower,
+                                      const std::optional<Key>& upper, int64_t page) {
+  std::vector<Row> out;
+  std::optional<Key> from = lower;
+  while (true) {
+    CUTOVER_ASSIGN_OR_RETURN(ChunkRows rows,
+                             ReadChunk(connection, schema, ChunkSelect{from, upper, filter, page}));
+    bool end = static_cast<int64_t>(rows.rows.size()) < page;
+    if (!rows.rows.empty()) from = KeyOf(schema, rows.rows.back());
+    for (Row& row : rows.rows) out.push_back(std::move(row));
+    if (end) return out;
+  }
+}
+
 namespace {
 
 // An integer key as an unsigned number in the same order (signed values offset by 2^63), so

@@ -28,6 +28,12 @@ struct ChunkRows {
 Result<ChunkRows> ReadChunk(Connection& connection, const TableSchema& schema,
                             const ChunkSelect& select);
 
+// Every row of `schema` with lower < key <= upper that `filter` keeps, in key order, read by
+// ReadChunk in pages of `page` rows (so a range may hold any number of rows).
+Result<std::vector<Row>> ReadKeyRange(Connection& connection, const TableSchema& schema,
+                                      const std::string& filter, const std::optional<Key>& lower,
+                                      const std::optional<Key>& upper, int64_t page);
+
 // Keys splitting the table into `ranges` ranges of about equal rows (fewer for a small table):
 // for a single integer key whose values are dense enough (MAX - MIN under 4 x the estimated
 // rows), equal steps between MIN and MAX, found through the index ends alone; otherwise
