@@ -172,6 +172,8 @@ class StateStore {
   Status SetMeta(std::string_view key, std::string_view value);
   Result<std::optional<std::string>> GetMeta(std::string_view key);
   Status DeleteMeta(std::string_view key);
+  // Every entry whose key starts with `prefix`, by key.
+  Result<std::vector<std::pair<std::string, std::string>>> ListMeta(std::string_view prefix);
 
   // Runs PRAGMA integrity_check: OK when the file is intact, else DataLoss with SQLite's report.
   Status CheckIntegrity();

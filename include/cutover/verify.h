@@ -8,7 +8,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -30,13 +32,27 @@ struct VerifyOptions {
   // SQL targets: compare each chunk's checksums, computed inside both databases, and read
   // the rows of a chunk only when they differ. False: compare every row.
   bool checksums = true;
+  // While a `cutover run` applies (its status record is fresh), a difference is re-checked
+  // key by key after apply has passed its source row, and reported only if it persists
+  // (docs/verify.md "While CDC runs"). False: every difference as first seen.
+  bool recheck = true;
+  // Continuous mode (docs/verify.md "Continuous mode"): instead of a pass over the tables,
+  // re-verify a sample of the keys the running `cutover run` applies, each once apply has
+  // passed it (re-checked like any live difference), until `stop` is set or `duration` has
+  // passed. The report's rows are the keys checked.
+  bool continuous = false;
+  double sample = 0.1;                    // the share of applied changes whose key is checked
+  std::chrono::seconds duration{0};       // 0: until stopped
+  std::chrono::seconds report_every{10};  // a progress line to `progress` this often
+  std::FILE* progress = nullptr;          // continuous mode's progress lines; null: none
   // Differences listed per table (the counts are always exact).
   int max_listed = 20;
   // After a complete verify with differences: send the source rows of every chunk that differed
   // again through the change log (a `cutover run` must be running; docs/verify.md "Repair"),
   // wait until they are applied, then verify those tables again; the report is the second one.
   bool repair = false;
-  // With repair, SQL targets: also delete target rows of those chunks the source lacks.
+  // With repair: also delete what the target has and the source lacks: SQL target rows of
+  // those chunks; DynamoDB extra items the scan found, each only if it is unchanged since.
   bool delete_extra = false;
   // Set (from any thread or a signal handler) to stop after the chunk being checked; RunVerify
   // then returns the partial report with complete == false.
@@ -68,6 +84,11 @@ struct VerifyTableReport {
   int64_t missing = 0;
   int64_t extra = 0;
   int64_t different = 0;
+  // Under live CDC: differences that went away when re-checked (a change not yet applied),
+  // and keys whose source row changed in every re-check round, so that neither a difference
+  // nor an agreement could be shown. Neither counts as a difference.
+  int64_t settled = 0;
+  int64_t unsettled = 0;
   int64_t chunks = 0;          // chunks finished, this run and the runs it continues
   int64_t chunks_checked = 0;  // chunks checked by this run
   // Chunks of this run whose rows were read and compared one by one: every chunk without
@@ -80,10 +101,12 @@ struct VerifyTableReport {
 
 // What --repair did before the verify whose report it is.
 struct VerifyRepair {
-  int64_t ranges = 0;       // chunks sent again
-  int64_t resent = 0;       // source rows sent again
-  int64_t deleted = 0;      // target rows deleted (--delete-extra)
-  int64_t left_to_cdc = 0;  // rows that changed while selected: their own change applies
+  int64_t ranges = 0;   // chunks sent again
+  int64_t resent = 0;   // source rows sent again
+  int64_t deleted = 0;  // target rows (DynamoDB: extra items) deleted (--delete-extra)
+  // Rows that changed while selected: their own change applies. DynamoDB: also extra items
+  // that changed or went after the scan read them (not deleted).
+  int64_t left_to_cdc = 0;
   int64_t differences_before = 0;
 };
 
@@ -92,13 +115,21 @@ struct VerifyReport {
   std::optional<VerifyRepair> repair;  // --repair ran (this report is the verify after it)
   bool complete = false;               // every table and scan finished (false: stopped)
   bool resumed = false;                // continued a stopped verify
+  bool live = false;                   // a `cutover run` was applying: differences re-checked
+  // Continuous mode: how long it ran, and the keys the applier sampled that were left out
+  // (over its per-second limit) or that named a table not verified.
+  bool continuous = false;
+  int64_t seconds = 0;
+  int64_t keys_dropped = 0;
   int64_t differences() const;
 };
 
 // Verifies the spec's target against its source. Errors (exit 2 in the CLI): the spec's
 // source or target unreachable, a target table missing, a row the mapping rejects,
-// Unimplemented for PostgreSQL targets. The report (also partial, when stopped) is stored in
-// the state store (meta "verify.report").
+// Unimplemented for PostgreSQL sources and Kafka targets; under live CDC, apply not passing a
+// re-check's source read within 120 s; --continuous without a running `cutover run`. The
+// report (also partial, when stopped) is stored in the state store (meta "verify.report";
+// continuous mode: "verify.continuous.report").
 Result<VerifyReport> RunVerify(const Spec& spec, const VerifyOptions& options);
 
 // The report as docs/verify.md shows it: a table per source table, the listed differences,

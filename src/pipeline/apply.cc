@@ -18,6 +18,7 @@
 #include "pipeline/rate_limiter.h"
 #include "pipeline/router.h"
 #include "pipeline/test_hooks.h"
+#include "pipeline/touched_keys.h"
 #include "sink/dynamodb/sink.h"
 #include "sink/mysql/sink.h"
 #include "source/mysql/snapshot_schema.h"
@@ -134,6 +135,7 @@ class Lane {
     if (!batch.empty()) TEST_PausePoint("apply_after");
     applied_ = checkpoint;
     shared_.stats->applied_changes.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (shared_.stats->touched != nullptr) shared_.stats->touched->Note(batch);
     return true;
   }
 

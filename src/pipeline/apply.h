@@ -40,6 +40,8 @@ struct ApplyOptions {
   std::optional<uint64_t> until;
 };
 
+class TouchedKeys;  // pipeline/touched_keys.h
+
 // Counters a status line reads while the pipeline runs (relaxed atomics).
 struct ApplyStats {
   std::atomic<uint64_t> applied_changes{0};   // by this run
@@ -49,6 +51,8 @@ struct ApplyStats {
                                               // 0 when every change read is applied
   std::atomic<uint64_t> lag_records{0};       // Kafka log: records of the assigned partitions not
                                               // yet applied
+  // Told every applied batch, for a continuous verify; null: nobody asks.
+  TouchedKeys* touched = nullptr;
 };
 
 // The tables the applier writes: each selected source table narrowed to its rule's columns,

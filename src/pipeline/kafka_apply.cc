@@ -16,6 +16,7 @@
 #include "pipeline/rate_limiter.h"
 #include "pipeline/router.h"
 #include "pipeline/test_hooks.h"
+#include "pipeline/touched_keys.h"
 
 namespace cutover::pipeline {
 namespace {
@@ -229,6 +230,7 @@ class KafkaApplier {
         continue;
       }
       stats_->applied_changes.fetch_add(partition->batch.size(), std::memory_order_relaxed);
+      if (stats_->touched != nullptr) stats_->touched->Note(partition->batch);
       partition->applied = partition->next;
       partition->batch.clear();
       partition->oldest_ms = 0;

@@ -24,6 +24,7 @@
 #include "pipeline/kafka_capture.h"
 #include "pipeline/router.h"
 #include "pipeline/state_options.h"
+#include "pipeline/touched_keys.h"
 
 namespace cutover {
 namespace {
@@ -57,7 +58,9 @@ Status CheckRunnable(const Spec& spec) {
 
 class Migration {
  public:
-  Migration(const Spec& spec, const RunOptions& options) : spec_(spec), options_(options) {}
+  Migration(const Spec& spec, const RunOptions& options) : spec_(spec), options_(options) {
+    apply_stats_.touched = &touched_;
+  }
 
   Status Run() {
     CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec_));
@@ -179,6 +182,10 @@ class Migration {
       if (options_.stop != nullptr && options_.stop->load()) halt_ = true;
       if (Clock::now() - last_status >= std::chrono::seconds(1)) {
         WriteStatus();
+        if (applying_) {
+          Status flushed = touched_.Flush(*state_);
+          if (!flushed.ok()) spdlog::warn("continuous verify keys: {}", flushed.ToString());
+        }
         last_status = Clock::now();
       }
       if (applying_ && !kafka_ && Clock::now() - last_retain >= std::chrono::seconds(10)) {
@@ -280,6 +287,7 @@ class Migration {
   std::thread monitor_;
   pipeline::CaptureStats capture_stats_;
   pipeline::ApplyStats apply_stats_;
+  pipeline::TouchedKeys touched_;  // for a continuous verify (apply_stats_.touched)
   std::atomic<bool> halt_{false};
   std::atomic<bool> done_{false};
   std::atomic<bool> applying_{false};

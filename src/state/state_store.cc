@@ -369,6 +369,24 @@ Result<std::optional<std::string>> StateStore::GetMeta(std::string_view key) {
   return std::optional<std::string>(stmt.Text(0));
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> StateStore::ListMeta(
+    std::string_view prefix) {
+  std::lock_guard lock(mutex_);
+  CUTOVER_ASSIGN_OR_RETURN(
+      auto stmt,
+      db_->Prepare(
+          "SELECT key, value FROM meta WHERE substr(CAST(key AS BLOB), 1, ?2) = CAST(?1 AS "
+          "BLOB) ORDER BY key"));
+  stmt.BindText(1, prefix);
+  stmt.BindInt(2, static_cast<int64_t>(prefix.size()));
+  std::vector<std::pair<std::string, std::string>> out;
+  while (true) {
+    CUTOVER_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return out;
+    out.emplace_back(stmt.Text(0), stmt.Text(1));
+  }
+}
+
 Status StateStore::DeleteMeta(std::string_view key) {
   CUTOVER_RETURN_IF_ERROR(CheckWritable());
   std::lock_guard lock(mutex_);

@@ -166,6 +166,25 @@ TEST(StateStoreTest, MetaSetGetDelete) {
   ASSERT_TRUE(store->DeleteMeta("never-set").ok());
 }
 
+TEST(StateStoreTest, ListMetaByPrefix) {
+  TempDir tmp;
+  auto store = OpenOrDie(tmp.state_dir());
+  ASSERT_TRUE(store->SetMeta("verify.touched/0002", "b").ok());
+  ASSERT_TRUE(store->SetMeta("verify.touched/0001", "a").ok());
+  ASSERT_TRUE(store->SetMeta("verify.touchedX", "not under the prefix's slash").ok());
+  ASSERT_TRUE(store->SetMeta("verify.run", "other").ok());
+  using Entries = std::vector<std::pair<std::string, std::string>>;
+  Result<Entries> touched = store->ListMeta("verify.touched/");
+  ASSERT_TRUE(touched.ok()) << touched.status().ToString();
+  EXPECT_EQ(*touched, (Entries{{"verify.touched/0001", "a"}, {"verify.touched/0002", "b"}}));
+  Result<Entries> nothing = store->ListMeta("nothing/");
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_TRUE(nothing->empty());
+  Result<Entries> all = store->ListMeta("");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 4u);
+}
+
 TEST(StateStoreTest, TransactionCommitsAllOrNothing) {
   TempDir tmp;
   auto store = OpenOrDie(tmp.state_dir());

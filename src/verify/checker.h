@@ -1,8 +1,7 @@
 // TargetChecker: compares chunks of source rows with one kind of target. The verifier reads
 // the source and keeps the progress; a checker only knows how its target stores a row.
-// Re-checking a few keys (live CDC, repair; issue 7) builds on the same calls: DynamoDB's
-// CheckChunk takes any set of source rows; SQL's compares a key range, so it needs a variant
-// over a key list (SELECT ... WHERE key IN (...)) that reuses its row comparison.
+// Re-checking single keys (a difference under live CDC, docs/verify.md "While CDC runs") goes
+// through CheckKeys, which reuses the chunk's row comparison.
 #pragma once
 
 #include <cstdint>
@@ -30,8 +29,13 @@ struct ChunkResult {
   int64_t extra = 0;
   int64_t different = 0;
   std::vector<VerifyDifference> differences;
+  // keys[i]: the source table's key (plan.schema's key columns) of differences[i]: the row's
+  // key for missing and different, the target row's key for SQL extras. A re-check reads
+  // those keys again.
+  std::vector<Key> keys;
 
-  void Add(VerifyDifference difference);  // counts it by kind and lists it
+  // Counts `difference` by kind and lists it, with the source key it is about.
+  void Add(VerifyDifference difference, Key key);
 };
 
 class TargetChecker {
@@ -48,6 +52,14 @@ class TargetChecker {
   virtual Status CheckChunk(const TargetTablePlan& plan, const std::optional<Key>& lower,
                             const std::optional<Key>& upper, std::span<const Row> rows,
                             ChunkResult* result) = 0;
+
+  // Compares the rows with one of `keys` (source keys of plan.schema): `rows` are the source
+  // rows that have one of them now (a key without a row was deleted). Like CheckChunk, but for
+  // single keys: a target keyed like the source (SQL) also reports a target row of a key the
+  // source lacks as extra; DynamoDB checks the items the rows produce (a deleted row's items
+  // are the extra-item scan's to find).
+  virtual Status CheckKeys(const TargetTablePlan& plan, std::span<const Key> keys,
+                           std::span<const Row> rows, ChunkResult* result) = 0;
 
   // Whether SameChecksum can tell equal ranges apart without reading their rows (SQL
   // targets, docs/verify.md "Checksums").
@@ -87,5 +99,6 @@ std::string ValueText(const ColumnType& type, const Value& value);
 // The checkers. `plans` are every table being verified (ApplyPlans).
 Result<std::unique_ptr<TargetChecker>> OpenDynamoDbChecker(const Spec& spec);
 Result<std::unique_ptr<TargetChecker>> OpenMysqlChecker(const Spec& spec);
+Result<std::unique_ptr<TargetChecker>> OpenPostgresChecker(const Spec& spec);
 
 }  // namespace cutover::verify

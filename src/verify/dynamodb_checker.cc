@@ -11,12 +11,15 @@
 #include <fmt/format.h>
 
 #include "cutover/mapping.h"
+#include "cutover/state_store.h"
 
+#include "pipeline/state_options.h"
 #include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
 #include "sink/dynamodb/sink.h"
 #include "verify/checker.h"
 #include "verify/item_compare.h"
+#include "verify/progress.h"
 
 namespace cutover::verify {
 namespace {
@@ -33,8 +36,12 @@ std::string ItemId(const std::string& table, const Json& key) {
 
 class DynamoDbChecker : public TargetChecker {
  public:
-  DynamoDbChecker(Mapping mapping, std::unique_ptr<dynamodb::Client> client)
-      : mapping_(std::move(mapping)), client_(std::move(client)) {}
+  DynamoDbChecker(Mapping mapping, std::unique_ptr<dynamodb::Client> client,
+                  std::filesystem::path state_dir, StateStoreOptions state_options)
+      : mapping_(std::move(mapping)),
+        client_(std::move(client)),
+        state_dir_(std::move(state_dir)),
+        state_options_(std::move(state_options)) {}
 
   // Each row becomes the ops the full load writes. A put must find exactly its item; a
   // shared item's update must find its attributes set and its NULL columns absent (other
@@ -42,33 +49,14 @@ class DynamoDbChecker : public TargetChecker {
   Status CheckChunk(const TargetTablePlan& plan, const std::optional<Key>&,
                     const std::optional<Key>&, std::span<const Row> rows,
                     ChunkResult* result) override {
-    std::vector<ItemOp> ops;
-    for (const Row& row : rows) {
-      CUTOVER_ASSIGN_OR_RETURN(std::vector<ItemOp> row_ops, mapping_.MapRow(plan.schema, row));
-      for (ItemOp& op : row_ops) ops.push_back(std::move(op));
-    }
-    CUTOVER_ASSIGN_OR_RETURN(auto items, FetchItems(ops));
-    for (const ItemOp& op : ops) {
-      std::string id = ItemId(op.table, op.key);
-      Remember(id);
-      auto found = items.find(id);
-      if (found == items.end()) {
-        result->Add(Difference(VerifyDifference::Kind::kMissing, op));
-        continue;
-      }
-      std::optional<AttributeDifference> difference =
-          op.kind == ItemOp::Kind::kUpdate
-              ? FirstItemDifference(MergedKey(op), found->second, false, op.remove)
-              : FirstItemDifference(op.item, found->second, true, {});
-      if (!difference) continue;
-      VerifyDifference different = Difference(VerifyDifference::Kind::kDifferent, op);
-      different.column = difference->name;
-      different.source_value = difference->expected;
-      different.target_value = difference->actual;
-      result->Add(std::move(different));
-    }
-    result->rows += static_cast<int64_t>(rows.size());
-    return Status::Ok();
+    return CheckRows(plan, rows, /*remember=*/true, result);
+  }
+
+  // The rows' items, as a chunk's. A key without a source row now was deleted: whether its
+  // items are gone is the extra-item scan's question.
+  Status CheckKeys(const TargetTablePlan& plan, std::span<const Key>, std::span<const Row> rows,
+                   ChunkResult* result) override {
+    return CheckRows(plan, rows, /*remember=*/false, result);
   }
 
   bool NeedsCheckedRows() const override { return true; }
@@ -87,8 +75,10 @@ class DynamoDbChecker : public TargetChecker {
   }
 
   // Every DynamoDB table a verified source writes, scanned once; an item whose key no
-  // source row produced is extra.
+  // source row produced is extra. Every extra item is kept in the state store as the scan
+  // read it (ExtraItemsWriter), for `--repair --delete-extra`.
   Result<std::vector<VerifyTableReport>> FindExtras(int max_listed) override {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, OpenStateForExtras());
     std::vector<VerifyTableReport> reports;
     for (const std::string& name : scanned_tables_) {
       const DynamoTable* table = mapping_.FindTable(name);
@@ -97,27 +87,33 @@ class DynamoDbChecker : public TargetChecker {
       report.table = name;
       report.target = name;
       report.scan = true;
-      std::mutex mutex;  // guards report: the segments' threads call back at once
+      CUTOVER_ASSIGN_OR_RETURN(ExtraItemsWriter kept, ExtraItemsWriter::Start(*state, name));
+      std::mutex mutex;  // guards report and kept: the segments' threads call back at once
       CUTOVER_RETURN_IF_ERROR(
           dynamodb::ParallelScanEach(*client_, name, kScanSegments, [&](std::vector<Json>& page) {
             // seen_ is only read while the scan runs, so the threads look up without the lock.
-            std::vector<Json> extras;
-            for (const Json& item : page) {
+            std::vector<std::pair<Json, Json>> extras;  // key, item
+            for (Json& item : page) {
               Json key = KeyOf(*table, item);
-              if (!seen_.contains(ItemId(name, key))) extras.push_back(std::move(key));
+              if (!seen_.contains(ItemId(name, key))) extras.emplace_back(key, std::move(item));
             }
             std::lock_guard lock(mutex);
             report.rows += static_cast<int64_t>(page.size());
             report.extra += static_cast<int64_t>(extras.size());
-            for (const Json& key : extras) {
-              if (static_cast<int>(report.listed.size()) >= max_listed) break;
-              VerifyDifference extra;
-              extra.kind = VerifyDifference::Kind::kExtra;
-              extra.key = key.dump();
-              report.listed.push_back(std::move(extra));
+            for (auto& [key, item] : extras) {
+              if (static_cast<int>(report.listed.size()) < max_listed) {
+                VerifyDifference extra;
+                extra.kind = VerifyDifference::Kind::kExtra;
+                extra.key = key.dump();
+                report.listed.push_back(std::move(extra));
+              }
+              // (not CUTOVER_RETURN_IF_ERROR: this lambda is inside one)
+              Status added = kept.Add(std::move(key), std::move(item));
+              if (!added.ok()) return added;
             }
             return Status::Ok();
           }));
+      CUTOVER_RETURN_IF_ERROR(kept.Finish());
       report.chunks = report.chunks_checked = 1;
       report.done = true;
       reports.push_back(std::move(report));
@@ -127,6 +123,50 @@ class DynamoDbChecker : public TargetChecker {
 
  private:
   void Remember(const std::string& id) { seen_.insert(id); }
+
+  // The verify's state store, opened once more: the checker has no handle of its own, and
+  // SQLite lets two connections of one process share the file.
+  Result<std::unique_ptr<StateStore>> OpenStateForExtras() const {
+    return StateStore::Open(state_dir_, state_options_);
+  }
+
+  Status CheckRows(const TargetTablePlan& plan, std::span<const Row> rows, bool remember,
+                   ChunkResult* result) {
+    std::vector<ItemOp> ops;
+    std::vector<size_t> op_rows;  // op_rows[i]: the row ops[i] came from
+    for (size_t index = 0; index < rows.size(); ++index) {
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<ItemOp> row_ops,
+                               mapping_.MapRow(plan.schema, rows[index]));
+      for (ItemOp& op : row_ops) {
+        ops.push_back(std::move(op));
+        op_rows.push_back(index);
+      }
+    }
+    CUTOVER_ASSIGN_OR_RETURN(auto items, FetchItems(ops));
+    for (size_t index = 0; index < ops.size(); ++index) {
+      const ItemOp& op = ops[index];
+      std::string id = ItemId(op.table, op.key);
+      if (remember) Remember(id);
+      auto found = items.find(id);
+      Key key = cutover::KeyOf(plan.schema, rows[op_rows[index]]);
+      if (found == items.end()) {
+        result->Add(Difference(VerifyDifference::Kind::kMissing, op), std::move(key));
+        continue;
+      }
+      std::optional<AttributeDifference> difference =
+          op.kind == ItemOp::Kind::kUpdate
+              ? FirstItemDifference(MergedKey(op), found->second, false, op.remove)
+              : FirstItemDifference(op.item, found->second, true, {});
+      if (!difference) continue;
+      VerifyDifference different = Difference(VerifyDifference::Kind::kDifferent, op);
+      different.column = difference->name;
+      different.source_value = difference->expected;
+      different.target_value = difference->actual;
+      result->Add(std::move(different), std::move(key));
+    }
+    result->rows += static_cast<int64_t>(rows.size());
+    return Status::Ok();
+  }
 
   static Json KeyOf(const DynamoTable& table, const Json& item) {
     Json key = Json::object();
@@ -193,6 +233,8 @@ class DynamoDbChecker : public TargetChecker {
   // Constant after construction
   const Mapping mapping_;
   const std::unique_ptr<dynamodb::Client> client_;
+  const std::filesystem::path state_dir_;  // where FindExtras keeps the extra items
+  const StateStoreOptions state_options_;
   // Only the verifier's thread uses the state below.
   std::set<std::string> scanned_tables_;  // the DynamoDB tables of the verified sources
   // Every item a source row produced (ItemId): the Scan's yardstick for extras. Memory grows
@@ -206,7 +248,8 @@ Result<std::unique_ptr<TargetChecker>> OpenDynamoDbChecker(const Spec& spec) {
   CUTOVER_ASSIGN_OR_RETURN(Mapping mapping, dynamodb::LoadMapping(spec));
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<dynamodb::Client> client,
                            dynamodb::Client::Open(spec.target.dynamodb));
-  auto checker = std::make_unique<DynamoDbChecker>(std::move(mapping), std::move(client));
+  auto checker = std::make_unique<DynamoDbChecker>(std::move(mapping), std::move(client),
+                                                   spec.state_dir, pipeline::StateOptionsFor(spec));
   return std::unique_ptr<TargetChecker>(std::move(checker));
 }
 

@@ -23,28 +23,28 @@ class MysqlChecker : public TargetChecker {
   Status CheckChunk(const TargetTablePlan& plan, const std::optional<Key>& lower,
                     const std::optional<Key>& upper, std::span<const Row> rows,
                     ChunkResult* result) override {
-    TableSchema target_schema = plan.schema;
-    target_schema.id = plan.target;
+    TableSchema target_schema = TargetSchema(plan);
     CUTOVER_ASSIGN_OR_RETURN(std::vector<Row> target_rows, ReadRange(target_schema, lower, upper));
-    std::unordered_map<std::string, const Row*> by_key;
-    by_key.reserve(target_rows.size());
-    for (const Row& row : target_rows) by_key.emplace(KeyOf(target_schema, row).Encode(), &row);
-    for (const Row& row : rows) {
-      auto found = by_key.find(KeyOf(plan.schema, row).Encode());
-      if (found == by_key.end()) {
-        result->Add(Keyed(VerifyDifference::Kind::kMissing, plan.schema, row));
-        continue;
-      }
-      CompareRow(plan.schema, row, *found->second, result);
-      by_key.erase(found);
+    Compare(plan.schema, target_schema, rows, target_rows, result);
+    return Status::Ok();
+  }
+
+  Status CheckKeys(const TargetTablePlan& plan, std::span<const Key> keys,
+                   std::span<const Row> rows, ChunkResult* result) override {
+    TableSchema target_schema = TargetSchema(plan);
+    auto read = [&]() -> Result<std::vector<Row>> {
+      if (connection_ == nullptr) CUTOVER_RETURN_IF_ERROR(Connect());
+      return mysql::ReadKeys(*connection_, target_schema, "", keys);
+    };
+    Result<std::vector<Row>> target_rows = read();
+    if (target_rows.status().code() == StatusCode::kUnavailable) {
+      connection_.reset();
+      target_rows = read();
     }
-    // What is left has no source row; listed in key order.
-    for (const Row& row : target_rows) {
-      if (by_key.contains(KeyOf(target_schema, row).Encode())) {
-        result->Add(Keyed(VerifyDifference::Kind::kExtra, target_schema, row));
-      }
+    if (!target_rows.ok()) {
+      return target_rows.status().WithContext("reading target table " + plan.target.ToString());
     }
-    result->rows += static_cast<int64_t>(rows.size());
+    Compare(plan.schema, target_schema, rows, *target_rows, result);
     return Status::Ok();
   }
 
@@ -56,8 +56,7 @@ class MysqlChecker : public TargetChecker {
                                               const std::string& filter,
                                               const std::optional<Key>& lower,
                                               const std::optional<Key>& upper) override {
-    TableSchema target_schema = plan.schema;
-    target_schema.id = plan.target;
+    TableSchema target_schema = TargetSchema(plan);
     CUTOVER_ASSIGN_OR_RETURN(std::string source_sql,
                              BuildRangeChecksum(plan.schema, lower, upper, filter));
     CUTOVER_ASSIGN_OR_RETURN(std::string target_sql,
@@ -89,6 +88,39 @@ class MysqlChecker : public TargetChecker {
     return RangeChecksum{row[0].value_or("0"), row[1].value_or("0")};
   }
 
+  static TableSchema TargetSchema(const TargetTablePlan& plan) {
+    TableSchema schema = plan.schema;
+    schema.id = plan.target;
+    return schema;
+  }
+
+  // Source rows matched with target rows by key: a source row without a target row is
+  // missing, a target row without a source row extra (listed in key order), a pair differing
+  // in a value different.
+  static void Compare(const TableSchema& schema, const TableSchema& target_schema,
+                      std::span<const Row> rows, const std::vector<Row>& target_rows,
+                      ChunkResult* result) {
+    std::unordered_map<std::string, const Row*> by_key;
+    by_key.reserve(target_rows.size());
+    for (const Row& row : target_rows) by_key.emplace(KeyOf(target_schema, row).Encode(), &row);
+    for (const Row& row : rows) {
+      auto found = by_key.find(KeyOf(schema, row).Encode());
+      if (found == by_key.end()) {
+        result->Add(Keyed(VerifyDifference::Kind::kMissing, schema, row), KeyOf(schema, row));
+        continue;
+      }
+      CompareRow(schema, row, *found->second, result);
+      by_key.erase(found);
+    }
+    for (const Row& row : target_rows) {
+      if (by_key.contains(KeyOf(target_schema, row).Encode())) {
+        result->Add(Keyed(VerifyDifference::Kind::kExtra, target_schema, row),
+                    KeyOf(target_schema, row));
+      }
+    }
+    result->rows += static_cast<int64_t>(rows.size());
+  }
+
   static VerifyDifference Keyed(VerifyDifference::Kind kind, const TableSchema& schema,
                                 const Row& row) {
     VerifyDifference difference;
@@ -107,7 +139,7 @@ class MysqlChecker : public TargetChecker {
       const ColumnType& type = schema.columns[column].type;
       difference.source_value = ValueText(type, source.values[column]);
       difference.target_value = ValueText(type, target.values[column]);
-      result->Add(std::move(difference));
+      result->Add(std::move(difference), KeyOf(schema, source));
       return;
     }
   }

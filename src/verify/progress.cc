@@ -24,6 +24,56 @@ Result<nlohmann::json> ParseJson(std::string_view text) {
 
 std::string TableMetaKey(const TableId& table) { return "verify.table/" + table.ToString(); }
 
+namespace {
+std::string ExtraBatchKey(const std::string& table, int64_t batch) {
+  return "verify.extras/" + table + "/" + std::to_string(batch);
+}
+}  // namespace
+
+Result<ExtraItemsWriter> ExtraItemsWriter::Start(StateStore& state, std::string table) {
+  // Batches are numbered without gaps, so the earlier scan's end where one is missing (also
+  // when that scan was killed before it finished).
+  for (int64_t batch = 0;; ++batch) {
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                             state.GetMeta(ExtraBatchKey(table, batch)));
+    if (!stored) break;
+    CUTOVER_RETURN_IF_ERROR(state.DeleteMeta(ExtraBatchKey(table, batch)));
+  }
+  return ExtraItemsWriter(state, std::move(table));
+}
+
+Status ExtraItemsWriter::Add(nlohmann::json key, nlohmann::json item) {
+  nlohmann::json entry = {{"key", std::move(key)}, {"item", std::move(item)}};
+  buffered_bytes_ += entry.dump().size();
+  buffer_.push_back(std::move(entry));
+  if (buffer_.size() >= kExtraBatchItems || buffered_bytes_ >= kExtraBatchBytes) return Flush();
+  return Status::Ok();
+}
+
+Status ExtraItemsWriter::Finish() { return buffer_.empty() ? Status::Ok() : Flush(); }
+
+Status ExtraItemsWriter::Flush() {
+  CUTOVER_RETURN_IF_ERROR(state_->SetMeta(ExtraBatchKey(table_, batches_), buffer_.dump()));
+  ++batches_;
+  buffer_ = nlohmann::json::array();
+  buffered_bytes_ = 0;
+  return Status::Ok();
+}
+
+Status ForEachExtraItemBatch(StateStore& state, const std::string& table,
+                             const std::function<Status(const nlohmann::json& batch)>& each) {
+  for (int64_t batch = 0;; ++batch) {
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                             state.GetMeta(ExtraBatchKey(table, batch)));
+    if (!stored) return Status::Ok();
+    nlohmann::json entries = nlohmann::json::parse(*stored, nullptr, /*allow_exceptions=*/false);
+    if (!entries.is_array()) {
+      return Status::DataLoss("verify: the extra items kept for " + table + " are not a list");
+    }
+    CUTOVER_RETURN_IF_ERROR(each(entries));
+  }
+}
+
 std::string RunSettings::ToJson() const {
   return nlohmann::json{
       {"finished", finished}, {"tables", tables}, {"chunk_rows", chunk_rows}, {"keyed", keyed}}
@@ -45,9 +95,9 @@ std::string TableVerifyState::ToJson() const {
   for (const VerifyDifference& difference : listed) {
     listed_json.push_back(DifferenceToJson(difference));
   }
-  nlohmann::json json = {{"chunks", chunks},     {"done", done},   {"rows", rows},
-                         {"missing", missing},   {"extra", extra}, {"different", different},
-                         {"listed", listed_json}};
+  nlohmann::json json = {{"chunks", chunks},   {"done", done},           {"rows", rows},
+                         {"missing", missing}, {"extra", extra},         {"different", different},
+                         {"settled", settled}, {"unsettled", unsettled}, {"listed", listed_json}};
   auto key_json = [](const std::optional<Key>& key) {
     return key ? nlohmann::json(coding::HexEncode(key->Encode())) : nlohmann::json(nullptr);
   };
@@ -66,6 +116,8 @@ Result<TableVerifyState> TableVerifyState::FromJson(std::string_view text) {
   state.missing = json.value("missing", int64_t{0});
   state.extra = json.value("extra", int64_t{0});
   state.different = json.value("different", int64_t{0});
+  state.settled = json.value("settled", int64_t{0});
+  state.unsettled = json.value("unsettled", int64_t{0});
   if (json.contains("lower") && json["lower"].is_string()) {
     CUTOVER_ASSIGN_OR_RETURN(std::string bytes, Unhex(json["lower"].get<std::string>()));
     CUTOVER_ASSIGN_OR_RETURN(Key key, Key::Decode(bytes));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "cutover/change.h"
 #include "cutover/schema.h"
+#include "cutover/state_store.h"
 #include "cutover/status.h"
 #include "cutover/verify.h"
 
@@ -19,6 +21,7 @@ namespace cutover::verify {
 
 inline constexpr char kRunMetaKey[] = "verify.run";
 inline constexpr char kReportMetaKey[] = "verify.report";
+inline constexpr char kContinuousReportMetaKey[] = "verify.continuous.report";
 std::string TableMetaKey(const TableId& table);  // verify.table/<schema.table>
 
 // The settings of the verify in progress; a rerun continues it only with the same settings.
@@ -40,12 +43,45 @@ struct TableVerifyState {
   int64_t missing = 0;
   int64_t extra = 0;
   int64_t different = 0;
+  int64_t settled = 0;    // VerifyTableReport::settled
+  int64_t unsettled = 0;  // VerifyTableReport::unsettled
   std::vector<VerifyDifference> listed;
   // The chunks (lower, upper] that had a difference: what --repair sends again.
   std::vector<std::pair<std::optional<Key>, std::optional<Key>>> dirty;
   std::string ToJson() const;
   static Result<TableVerifyState> FromJson(std::string_view json);
 };
+
+// The extra items a DynamoDB scan found, kept for `--repair --delete-extra` (docs/verify.md
+// "Repair"): each as {"key": ..., "item": ...}, the item as the scan read it, in batches
+// "verify.extras/<table>/<n>" (n = 0, 1, ...), so that neither the scan nor the repair holds
+// them all in memory. Each scan of the table replaces what the previous one kept.
+class ExtraItemsWriter {
+ public:
+  // Forgets what an earlier scan of `table` kept.
+  static Result<ExtraItemsWriter> Start(StateStore& state, std::string table);
+  // Buffers one item; writes a batch when kExtraBatchItems or kExtraBatchBytes are buffered.
+  Status Add(nlohmann::json key, nlohmann::json item);
+  Status Finish();  // writes what is buffered
+
+ private:
+  ExtraItemsWriter(StateStore& state, std::string table)
+      : state_(&state), table_(std::move(table)) {}
+  Status Flush();
+
+  StateStore* state_;
+  std::string table_;
+  int64_t batches_ = 0;  // written
+  nlohmann::json buffer_ = nlohmann::json::array();
+  size_t buffered_bytes_ = 0;
+};
+inline constexpr size_t kExtraBatchItems = 500;
+inline constexpr size_t kExtraBatchBytes = 1 << 20;
+
+// Hands each batch of the extra items kept for `table` to `each` (entries as ExtraItemsWriter
+// wrote them), in order.
+Status ForEachExtraItemBatch(StateStore& state, const std::string& table,
+                             const std::function<Status(const nlohmann::json& batch)>& each);
 
 nlohmann::json DifferenceToJson(const VerifyDifference& difference);
 Result<VerifyDifference> DifferenceFromJson(const nlohmann::json& json);

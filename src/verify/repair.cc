@@ -1,21 +1,31 @@
 // Repair: watermark requests for the running capture, then a wait for apply.
 #include "verify/repair.h"
 
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cutover/mapping.h"
 
 #include "pipeline/clock.h"
 #include "pipeline/repair_windows.h"
+#include "sink/dynamodb/client.h"
+#include "sink/dynamodb/operations.h"
 #include "source/mysql/connection.h"
 #include "source/mysql/snapshot_reader.h"
 #include "source/mysql/snapshot_schema.h"
 #include "source/mysql/snapshot_sql.h"
+#include "verify/item_compare.h"
+#include "verify/live.h"
+#include "verify/progress.h"
 
 namespace cutover::verify {
 namespace {
@@ -23,28 +33,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kPage = 5000;
-// A `cutover run` status older than this means none is running.
-constexpr int64_t kStatusFreshMs = 5000;
 // Apply must be past the high watermark by this much before the rows count as applied.
 constexpr int64_t kAppliedMarginMs = 1000;
+constexpr size_t kDeleteThreads = 8;  // DeleteItem calls in flight
 
 using pipeline::NowMs;
 
 std::string NewRequestId() {
   static thread_local std::mt19937_64 random(std::random_device{}());
   return fmt::format("{:016x}", random());
-}
-
-// The last status record of `cutover run`, if it is fresh.
-Result<std::optional<nlohmann::json>> RunStatus(StateStore& state) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta("run.status"));
-  if (!text) return std::optional<nlohmann::json>();
-  nlohmann::json status = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (status.is_discarded() ||
-      NowMs() - status.value("updated_at_ms", int64_t{0}) > kStatusFreshMs) {
-    return std::optional<nlohmann::json>();
-  }
-  return std::optional<nlohmann::json>(std::move(status));
 }
 
 // `key` (values of the applied schema's key columns) as a row of the full source schema: the
@@ -68,11 +65,18 @@ class Repairer {
       : spec_(spec), state_(state), source_(source), options_(options) {}
 
   Result<RepairResult> Run(std::span<const RepairRange> ranges) {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, RunStatus(state_));
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, FreshRunStatus(state_));
     if (!status) {
       return Status::FailedPrecondition(
           "--repair sends rows through the change log: start `cutover run` for this spec (it "
           "must be running while verify repairs), then repair again");
+    }
+    // Extra items first: a re-sent row that produces one of their keys by now is then
+    // written after the delete.
+    if (options_.delete_extra) {
+      for (const std::string& table : options_.extra_item_tables) {
+        CUTOVER_RETURN_IF_ERROR(DeleteExtraItems(table));
+      }
     }
     int64_t last_emitted_ms = 0;
     for (const RepairRange& range : ranges) {
@@ -82,7 +86,7 @@ class Repairer {
       CUTOVER_ASSIGN_OR_RETURN(int64_t emitted_ms, RepairOne(range));
       last_emitted_ms = std::max(last_emitted_ms, emitted_ms);
     }
-    CUTOVER_RETURN_IF_ERROR(WaitApplied(last_emitted_ms + kAppliedMarginMs));
+    if (!ranges.empty()) CUTOVER_RETURN_IF_ERROR(WaitApplied(last_emitted_ms + kAppliedMarginMs));
     return result_;
   }
 
@@ -186,29 +190,89 @@ class Repairer {
         id, options_.timeout.count()));
   }
 
-  // Waits until `cutover run` has applied every change logged before `time_ms`: two status
-  // records in a row say so (one could be written in the instant a lane's queue is not yet
-  // taken).
   Status WaitApplied(int64_t time_ms) {
-    auto deadline = Clock::now() + options_.timeout;
-    int64_t agreeing_record = 0;  // updated_at_ms of a status record that agreed
-    while (Clock::now() < deadline) {
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, RunStatus(state_));
-      if (status && status->value("applied_through_ms", int64_t{0}) >= time_ms) {
-        int64_t updated = status->value("updated_at_ms", int64_t{0});
-        if (agreeing_record != 0 && updated != agreeing_record) return Status::Ok();
-        agreeing_record = updated;
-      } else {
-        agreeing_record = 0;
-      }
-      if (options_.stop != nullptr && options_.stop->load()) {
-        return Status::Cancelled("stopped during the repair");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return verify::WaitApplied(state_, time_ms, options_.timeout, options_.stop,
+                               "repair: the re-sent rows");
+  }
+
+  // The extra items the verify's scan kept for DynamoDB table `table`, deleted where they are
+  // still exactly what the scan read. Each is read again (consistent BatchGetItem) and compared
+  // whole, which also catches an attribute added since (a condition cannot say "no other
+  // attributes"); then deleted under a condition on every attribute the scan saw, so a write
+  // between that read and the delete keeps the item. An item that changed or went is left.
+  Status DeleteExtraItems(const std::string& table) {
+    if (!dynamodb_) {
+      CUTOVER_ASSIGN_OR_RETURN(dynamodb_, dynamodb::Client::Open(spec_.target.dynamodb));
     }
-    return Status::DeadlineExceeded(
-        fmt::format("repair: the re-sent rows were not applied within {} s (see `cutover status`)",
-                    options_.timeout.count()));
+    return ForEachExtraItemBatch(state_, table, [&](const nlohmann::json& batch) -> Status {
+      if (batch.empty()) return Status::Ok();
+      std::vector<nlohmann::json> keys;
+      for (const nlohmann::json& entry : batch) keys.push_back(entry.at("key"));
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<nlohmann::json> items,
+                               dynamodb::BatchGet(*dynamodb_, table, keys));
+      std::map<std::string, nlohmann::json> now;  // by ItemKeyId
+      for (nlohmann::json& item : items) {
+        now.emplace(ItemKeyId(keys[0], item), std::move(item));
+      }
+      std::vector<const nlohmann::json*> unchanged;
+      for (const nlohmann::json& entry : batch) {
+        auto found = now.find(ItemKeyId(entry.at("key"), entry.at("key")));
+        if (found == now.end() ||
+            FirstItemDifference(entry.at("item"), found->second, true, {}).has_value()) {
+          ++result_.left_to_cdc;
+        } else {
+          unchanged.push_back(&entry);
+        }
+      }
+      return DeleteUnchanged(table, unchanged);
+    });
+  }
+
+  // Deletes each entry's item if it still has every attribute value the scan read,
+  // kDeleteThreads calls in flight. An item too large for one condition is left.
+  Status DeleteUnchanged(const std::string& table,
+                         const std::vector<const nlohmann::json*>& entries) {
+    std::atomic<size_t> next{0};
+    std::atomic<int64_t> deleted{0};
+    std::atomic<int64_t> changed{0};
+    std::mutex mutex;
+    Status first_error;  // guarded by mutex
+    auto worker = [&] {
+      for (size_t index = next++; index < entries.size(); index = next++) {
+        const nlohmann::json& entry = *entries[index];
+        Result<bool> done =
+            dynamodb::DeleteItemIfUnchanged(*dynamodb_, table, entry.at("key"), entry.at("item"));
+        if (done.ok()) {
+          ++(*done ? deleted : changed);
+          continue;
+        }
+        if (done.status().code() == StatusCode::kUnimplemented) {  // too large to compare
+          spdlog::warn("repair: extra item left: {}", done.status().ToString());
+          ++changed;
+          continue;
+        }
+        std::lock_guard lock(mutex);
+        if (first_error.ok()) first_error = done.status();
+        next = entries.size();  // stop the other workers
+      }
+    };
+    std::vector<std::thread> threads;
+    for (size_t thread = 1; thread < std::min(kDeleteThreads, entries.size()); ++thread) {
+      threads.emplace_back(worker);
+    }
+    worker();
+    for (std::thread& thread : threads) thread.join();
+    result_.deleted += deleted;
+    result_.left_to_cdc += changed;
+    return first_error;
+  }
+
+  // An item's key attributes (the names `key` has) with numbers by value: what matches an
+  // item read back with the key the scan recorded.
+  static std::string ItemKeyId(const nlohmann::json& key, const nlohmann::json& item) {
+    nlohmann::json id = nlohmann::json::object();
+    for (const auto& part : key.items()) id[part.key()] = item.value(part.key(), nlohmann::json());
+    return CanonicalItem(id).dump();
   }
 
   // Target keys in the range that are not in `source_keys` (SQL targets).
@@ -239,7 +303,8 @@ class Repairer {
   mysql::Connection& source_;
   const RepairOptions& options_;
   std::unique_ptr<mysql::Connection> target_;
-  std::set<std::string> watermarks_;  // schemas whose watermark table exists
+  std::unique_ptr<dynamodb::Client> dynamodb_;  // DynamoDB targets, for the extra items
+  std::set<std::string> watermarks_;            // schemas whose watermark table exists
   RepairResult result_;
 };
 

@@ -3,7 +3,9 @@
 // low/high watermark window that the running `cutover run`'s capture honours
 // (pipeline/repair_windows.h), so a row that changes meanwhile is never overwritten by its
 // older read. With delete_extra, target rows of those chunks that the source does not have are
-// deleted the same way (SQL targets).
+// deleted the same way (SQL targets); DynamoDB items that no source row produced (the verify's
+// extra-item scan kept them, ExtraItemsWriter) are deleted directly, each only if it is still
+// exactly what the scan read.
 #pragma once
 
 #include <atomic>
@@ -12,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "cutover/change.h"
 #include "cutover/sink.h"
@@ -34,18 +37,23 @@ struct RepairRange {
 };
 
 struct RepairResult {
-  int64_t resent = 0;       // source rows sent again
-  int64_t deleted = 0;      // target rows the source lacks, deleted (delete_extra)
-  int64_t left_to_cdc = 0;  // rows that changed while selected: their newer change applies
+  int64_t resent = 0;   // source rows sent again
+  int64_t deleted = 0;  // target rows (DynamoDB: extra items) deleted (delete_extra)
+  // Rows that changed while selected: their newer change applies. Also DynamoDB extra items
+  // that changed (or went) since the scan read them: left as they are.
+  int64_t left_to_cdc = 0;
 };
 
 struct RepairOptions {
   bool delete_extra = false;
+  // With delete_extra: the DynamoDB tables whose extra items the verify's scan kept.
+  std::vector<std::string> extra_item_tables;
   std::chrono::seconds timeout{120};  // for capture to take a request, and for apply after
   const std::atomic<bool>* stop = nullptr;
 };
 
-// Sends the ranges again and returns once the applier has applied them. FailedPrecondition
+// Deletes the kept extra items (options.extra_item_tables, with delete_extra), then sends the
+// ranges again and returns once the applier has applied them. FailedPrecondition
 // when no `cutover run` is running (the change log's capture carries the rows);
 // DeadlineExceeded when capture or apply does not get there within options.timeout.
 Result<RepairResult> RepairRanges(const Spec& spec, StateStore& state, mysql::Connection& source,

@@ -39,8 +39,15 @@ std::string DifferenceLine(const VerifyDifference& difference) {
 }  // namespace
 
 std::string FormatVerifyReport(const VerifyReport& report) {
-  std::string out = fmt::format("{:<36} {:<32} {:>10} {:>9} {:>9} {:>9}\n", "table", "target",
-                                "rows", "missing", "extra", "different");
+  std::string out;
+  if (report.continuous) {
+    out += fmt::format(
+        "continuous verify, {} s: rows are the keys checked (sampled from the changes `cutover "
+        "run` applied); {} sampled keys left out\n",
+        report.seconds, report.keys_dropped);
+  }
+  out += fmt::format("{:<36} {:<32} {:>10} {:>9} {:>9} {:>9}\n", "table", "target", "rows",
+                     "missing", "extra", "different");
   for (const VerifyTableReport& table : report.tables) {
     std::string name = table.scan ? "scan for extra items" : table.table;
     if (!table.done) name += " (stopped)";
@@ -49,6 +56,12 @@ std::string FormatVerifyReport(const VerifyReport& report) {
     for (const VerifyDifference& difference : table.listed) out += DifferenceLine(difference);
     int64_t unlisted = table.differences() - static_cast<int64_t>(table.listed.size());
     if (unlisted > 0) out += fmt::format("  ... and {} more\n", unlisted);
+    if (table.settled > 0 || table.unsettled > 0) {
+      out += fmt::format(
+          "  re-checked under live CDC: {} settled (a change not yet applied), {} still changing "
+          "(not settled)\n",
+          table.settled, table.unsettled);
+    }
   }
   if (report.repair) {
     out += fmt::format(
@@ -77,6 +90,8 @@ nlohmann::json VerifyReportToJson(const VerifyReport& report) {
                       {"missing", table.missing},
                       {"extra", table.extra},
                       {"different", table.different},
+                      {"settled", table.settled},
+                      {"unsettled", table.unsettled},
                       {"chunks", table.chunks},
                       {"chunks_checked", table.chunks_checked},
                       {"chunks_compared_by_rows", table.chunks_compared_by_rows},
@@ -85,8 +100,14 @@ nlohmann::json VerifyReportToJson(const VerifyReport& report) {
   }
   nlohmann::json out = {{"complete", report.complete},
                         {"resumed", report.resumed},
+                        {"live", report.live},
+                        {"continuous", report.continuous},
                         {"differences", report.differences()},
                         {"tables", tables}};
+  if (report.continuous) {
+    out["seconds"] = report.seconds;
+    out["keys_dropped"] = report.keys_dropped;
+  }
   if (report.repair) {
     out["repair"] = {{"ranges", report.repair->ranges},
                      {"resent", report.repair->resent},

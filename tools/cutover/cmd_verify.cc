@@ -1,6 +1,7 @@
-// `cutover verify SPEC [--tables PATTERN] [--json] [--restart]`: compares the target with the
+// `cutover verify SPEC [--tables PATTERN] [--json] [--restart] ...`: compares the target with the
 // transformed source and prints the differences (docs/verify.md). Exit 0: no difference;
 // 1: differences; 2: could not check (bad spec, a server down, stopped before the end).
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -21,6 +22,11 @@ struct VerifyArgs {
   bool row_compare = false;
   bool repair = false;
   bool delete_extra = false;
+  bool no_recheck = false;
+  bool continuous = false;
+  double sample = 0.1;
+  int64_t for_seconds = 0;
+  int64_t report_every = 10;
   int64_t chunk_rows = 0;
 };
 
@@ -37,6 +43,12 @@ int RunVerifyCommand(const VerifyArgs& args) {
   options.checksums = !args.row_compare;
   options.repair = args.repair;
   options.delete_extra = args.delete_extra;
+  options.recheck = !args.no_recheck;
+  options.continuous = args.continuous;
+  options.sample = args.sample;
+  options.duration = std::chrono::seconds(args.for_seconds);
+  options.report_every = std::chrono::seconds(args.report_every);
+  options.progress = stderr;
   options.stop = InstallStopHandlers();
   Result<VerifyReport> report = RunVerify(*spec, options);
   if (!report.ok()) {
@@ -76,6 +88,27 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
       ->add_flag("--delete-extra", args->delete_extra,
                  "with --repair, SQL targets: also delete target rows the source lacks")
       ->needs(repair);
+  command->add_flag("--no-recheck", args->no_recheck,
+                    "while `cutover run` applies, report differences as first seen instead of "
+                    "re-checking them after the lag");
+  CLI::Option* continuous = command->add_flag(
+      "--continuous", args->continuous,
+      "re-verify a sample of the keys the running `cutover run` applies, until stopped");
+  continuous->excludes(repair);
+  command
+      ->add_option("--sample", args->sample,
+                   "with --continuous: the share of applied changes "
+                   "whose key is checked (default 0.1)")
+      ->check(CLI::Range(0.0001, 1.0))
+      ->needs(continuous);
+  command->add_option("--for", args->for_seconds, "with --continuous: stop after this many seconds")
+      ->check(CLI::PositiveNumber)
+      ->needs(continuous);
+  command
+      ->add_option("--report-every", args->report_every,
+                   "with --continuous: a progress line on stderr every N seconds (default 10)")
+      ->check(CLI::PositiveNumber)
+      ->needs(continuous);
   command->add_option("--chunk-rows", args->chunk_rows,
                       "source rows per chunk (default: the spec's parallelism.chunk_rows)");
   command->callback([args, exit_code] { *exit_code = RunVerifyCommand(*args); });

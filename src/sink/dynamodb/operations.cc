@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <span>
 #include <thread>
@@ -142,6 +143,47 @@ Result<std::vector<std::span<const WriteRequest>>> SplitBatches(
   return batches;
 }
 
+// A ConditionExpression that holds while values are exactly as given. A map or a list is
+// compared by its type, its size and each element through a document path (`#a0.#a1[2]`):
+// DynamoDB also compares a whole map or list with `=`, but not every server that speaks its
+// protocol does (dynalite fails such a condition even when the values are equal). Other values
+// (strings, numbers by value, binaries, sets without order, booleans, NULL) with `=`.
+struct EqualCondition {
+  std::string expression;
+  Json names = Json::object();                      // #aN -> attribute name or map key, each once
+  Json values = Json::object();                     // :vN -> value
+  std::map<std::string, std::string> placeholders;  // name -> #aN
+
+  std::string Name(const std::string& name) {
+    auto [at, added] = placeholders.emplace(name, "#a" + std::to_string(placeholders.size()));
+    if (added) names[at->second] = name;
+    return at->second;
+  }
+  std::string Value(Json value) {
+    std::string placeholder = ":v" + std::to_string(values.size());
+    values[placeholder] = std::move(value);
+    return placeholder;
+  }
+  void Add(const std::string& term) { expression += (expression.empty() ? "" : " AND ") + term; }
+  void AddEqual(const std::string& path, const Json& value) {
+    const std::string type = value.begin().key();  // {"<type>": payload}
+    const Json& payload = value.begin().value();
+    if (type != "M" && type != "L") {
+      Add(path + " = " + Value(value));
+      return;
+    }
+    Add("attribute_type(" + path + ", " + Value({{"S", type}}) + ")");
+    Add("size(" + path + ") = " + Value({{"N", std::to_string(payload.size())}}));
+    if (type == "M") {
+      for (const auto& [name, inner] : payload.items()) AddEqual(path + "." + Name(name), inner);
+    } else {
+      for (size_t index = 0; index < payload.size(); ++index) {
+        AddEqual(path + "[" + std::to_string(index) + "]", payload[index]);
+      }
+    }
+  }
+};
+
 }  // namespace
 
 size_t ItemSize(const Json& item) {
@@ -259,6 +301,34 @@ Status PutItem(Client& client, const std::string& table, Json item) {
 
 Status DeleteItem(Client& client, const std::string& table, Json key) {
   return client.Call("DeleteItem", {{"TableName", table}, {"Key", std::move(key)}}).status();
+}
+
+Result<bool> DeleteItemIfUnchanged(Client& client, const std::string& table, const Json& key,
+                                   const Json& expected) {
+  EqualCondition condition;
+  for (const auto& [name, value] : expected.items()) {
+    condition.AddEqual(condition.Name(name), value);
+  }
+  if (condition.expression.size() > kMaxExpressionBytes) {
+    return Status::Unimplemented("table " + table + ": the item at " + key.dump() +
+                                 " is too large to compare in one delete condition (" +
+                                 std::to_string(condition.expression.size()) + " bytes)");
+  }
+  Json request = {{"TableName", table}, {"Key", key}};
+  if (!condition.expression.empty()) {
+    request["ConditionExpression"] = condition.expression;
+    request["ExpressionAttributeNames"] = condition.names;
+    request["ExpressionAttributeValues"] = condition.values;
+  }
+  Result<Json> response = client.Call("DeleteItem", request);
+  if (response.ok()) return true;
+  // FailedPrecondition is also a credentials error: only a failed condition means "changed".
+  if (response.status().code() == StatusCode::kFailedPrecondition &&
+      response.status().message().find("ConditionalCheckFailedException") !=
+          std::string_view::npos) {
+    return false;
+  }
+  return response.status().WithContext("deleting from table " + table);
 }
 
 Result<Json> UpdateItem(Client& client, const std::string& table, Json request) {

@@ -51,6 +51,13 @@ Status BatchWrite(Client& client, const std::string& table, std::vector<WriteReq
 // Single-item writes; `request` holds the action's fields besides TableName.
 Status PutItem(Client& client, const std::string& table, Json item);
 Status DeleteItem(Client& client, const std::string& table, Json key);
+// Deletes the item at `key` only if each attribute of `expected` still has exactly that value,
+// checked by DynamoDB in the same step as the delete (numbers by value, sets without order,
+// maps and lists element by element). False when the condition failed: the item changed or is
+// gone. Unimplemented when the condition would be over kMaxExpressionBytes (a large item).
+Result<bool> DeleteItemIfUnchanged(Client& client, const std::string& table, const Json& key,
+                                   const Json& expected);
+inline constexpr size_t kMaxExpressionBytes = 4096;  // DynamoDB's limit for an expression
 Result<Json> UpdateItem(Client& client, const std::string& table, Json request);
 
 // Reads items by key (BatchGetItem, 100 per call, UnprocessedKeys retried); missing keys are

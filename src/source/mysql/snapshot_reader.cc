@@ -65,6 +65,23 @@ Result<std::vector<Row>> ReadKeyRange(Connection& connection, const TableSchema&
   }
 }
 
+Result<std::vector<Row>> ReadKeys(Connection& connection, const TableSchema& schema,
+                                  const std::string& filter, std::span<const Key> keys,
+                                  int64_t page) {
+  std::vector<Row> out;
+  for (size_t start = 0; start < keys.size(); start += static_cast<size_t>(page)) {
+    ChunkSelect select;
+    select.filter = filter;
+    size_t end = std::min(keys.size(), start + static_cast<size_t>(page));
+    select.keys.assign(keys.begin() + static_cast<ptrdiff_t>(start),
+                       keys.begin() + static_cast<ptrdiff_t>(end));
+    select.limit = static_cast<int64_t>(select.keys.size());
+    CUTOVER_ASSIGN_OR_RETURN(ChunkRows rows, ReadChunk(connection, schema, select));
+    for (Row& row : rows.rows) out.push_back(std::move(row));
+  }
+  return out;
+}
+
 namespace {
 
 // An integer key as an unsigned number in the same order (signed values offset by 2^63), so

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "cutover/change.h"
@@ -33,6 +34,12 @@ Result<ChunkRows> ReadChunk(Connection& connection, const TableSchema& schema,
 Result<std::vector<Row>> ReadKeyRange(Connection& connection, const TableSchema& schema,
                                       const std::string& filter, const std::optional<Key>& lower,
                                       const std::optional<Key>& upper, int64_t page);
+
+// The rows of `schema` with one of `keys` that `filter` keeps, in key order; a key without
+// such a row is left out. Read in selects of at most `page` keys.
+Result<std::vector<Row>> ReadKeys(Connection& connection, const TableSchema& schema,
+                                  const std::string& filter, std::span<const Key> keys,
+                                  int64_t page = 500);
 
 // Keys splitting the table into `ranges` ranges of about equal rows (fewer for a small table):
 // for a single integer key whose values are dense enough (MAX - MIN under 4 x the estimated

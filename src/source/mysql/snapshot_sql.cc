@@ -94,6 +94,42 @@ Result<std::string> KeyCondition(const TableSchema& schema, const Key& bound, st
   return condition;
 }
 
+namespace {
+
+// "one of `keys`": `id` IN (1, 2) for one key column; for a composite key an OR of equalities,
+// each of which MariaDB resolves with one index dive.
+Result<std::string> KeyListCondition(const TableSchema& schema, const std::vector<Key>& keys) {
+  std::string out;
+  for (const Key& key : keys) {
+    if (key.values.size() != schema.key.size()) {
+      return Status::InvalidArgument(fmt::format("a key of {} has {} values, not {}",
+                                                 schema.id.ToString(), key.values.size(),
+                                                 schema.key.size()));
+    }
+    std::string equal;
+    for (size_t part = 0; part < schema.key.size(); ++part) {
+      const Column& column = schema.columns[schema.key[part]];
+      CUTOVER_ASSIGN_OR_RETURN(std::string literal, KeyLiteral(column.type, key.values[part]));
+      if (schema.key.size() == 1) {
+        equal = literal;
+      } else {
+        equal += fmt::format("{}{} = {}", equal.empty() ? "" : " AND ",
+                             QuoteIdentifier(column.name), literal);
+      }
+    }
+    out += (out.empty()              ? ""
+            : schema.key.size() == 1 ? ", "
+                                     : " OR ") +
+           (schema.key.size() == 1 ? equal : "(" + equal + ")");
+  }
+  if (schema.key.size() == 1) {
+    return fmt::format("{} IN ({})", QuoteIdentifier(schema.columns[schema.key[0]].name), out);
+  }
+  return "(" + out + ")";
+}
+
+}  // namespace
+
 Result<std::string> BuildChunkSelect(const TableSchema& schema, const ChunkSelect& select) {
   std::string columns;
   for (const Column& column : schema.columns) {
@@ -107,6 +143,10 @@ Result<std::string> BuildChunkSelect(const TableSchema& schema, const ChunkSelec
   if (select.upper) {
     CUTOVER_ASSIGN_OR_RETURN(std::string upper, KeyCondition(schema, *select.upper, "<="));
     conditions.push_back(std::move(upper));
+  }
+  if (!select.keys.empty()) {
+    CUTOVER_ASSIGN_OR_RETURN(std::string keys, KeyListCondition(schema, select.keys));
+    conditions.push_back(std::move(keys));
   }
   if (!select.filter.empty()) conditions.push_back("(" + select.filter + ")");
   std::string where;

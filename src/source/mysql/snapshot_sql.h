@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cutover/change.h"
 #include "cutover/schema.h"
@@ -39,6 +40,9 @@ struct ChunkSelect {
   std::optional<Key> upper;  // inclusive; none: to the last row
   std::string filter;        // SQL boolean expression; empty: every row
   int64_t limit = 0;         // > 0
+  // Non-empty: only the rows with one of these keys (a re-check of single rows), as
+  // `k` IN (..) for one key column, ((`a` = .. AND `b` = ..) OR ..) for a composite key.
+  std::vector<Key> keys = {};
 };
 Result<std::string> BuildChunkSelect(const TableSchema& schema, const ChunkSelect& select);
 

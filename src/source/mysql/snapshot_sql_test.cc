@@ -91,6 +91,28 @@ TEST(BuildChunkSelectTest, OpenBoundsHaveNoWhere) {
             "ORDER BY `tenant`,`line no` LIMIT 10");
 }
 
+TEST(BuildChunkSelectTest, KeyListSelectsOnlyThoseRows) {
+  ChunkSelect select;
+  select.limit = 2;
+  select.keys = {Key{{Value::Str("a"), Value::Int(1)}}, Key{{Value::Str("b"), Value::Int(2)}}};
+  select.filter = "1=1";
+  EXPECT_EQ(BuildChunkSelect(CompositeTable(), select).value(),
+            "SELECT `tenant`, `line no`, BINARY `note` AS `note` FROM `shop`.`order``lines` "
+            "WHERE ((`tenant` = _utf8mb4 X'61' AND `line no` = 1) OR (`tenant` = _utf8mb4 X'62' "
+            "AND `line no` = 2)) AND (1=1) ORDER BY `tenant`,`line no` LIMIT 2");
+  TableSchema single;
+  single.id = TableId{"shop", "orders"};
+  single.columns = {{"id", Type("int(11)"), false}};
+  single.key = {0};
+  select.keys = {Key{{Value::Int(7)}}, Key{{Value::Int(9)}}};
+  select.filter.clear();
+  EXPECT_EQ(BuildChunkSelect(single, select).value(),
+            "SELECT `id` FROM `shop`.`orders` WHERE `id` IN (7, 9) ORDER BY `id` LIMIT 2");
+  select.keys = {Key{{Value::Int(7), Value::Int(1)}}};
+  EXPECT_EQ(BuildChunkSelect(single, select).status().message(),
+            "a key of shop.orders has 2 values, not 1");
+}
+
 TEST(BuildKeySampleTest, OffsetFromLowerBound) {
   TableSchema schema = CompositeTable();
   EXPECT_EQ(BuildKeySample(schema, std::nullopt, 1000).value(),

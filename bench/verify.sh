@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# verify.sh: rows per second of `cutover verify`, in one run on the local test servers:
+#  1. MariaDB -> MariaDB, next to pt-table-checksum (percona-toolkit) over the same tables: the
+#     dataset of bench/copy.sh (sysbench-shaped tables, 4 x CUTOVER_BENCH_ROWS rows, default
+#     1,000,000, plus its `wide` table of CUTOVER_BENCH_WIDE_ROWS, default 200,000), created on
+#     the source the same way (or reused), then `cutover copy` into database bench_verify on the
+#     target, then `cutover verify` (in-server chunk checksums, the default),
+#     `cutover verify --row-compare` (every row read from both sides and compared) and
+#     pt-table-checksum. With no replica here, pt-table-checksum is run with
+#     `--recursion-method none`: it computes and stores its chunk checksums on the source only
+#     (REPLACE INTO bench_verify_pt.checksums ... SELECT); in a real check every replica computes
+#     them again as the statements replicate, where cutover verify computes both sides at once.
+#  2. MariaDB -> DynamoDB (dynalite): one sysbench table of CUTOVER_BENCH_DYNAMO_ROWS rows
+#     (default 100,000) in database bench_verify_dynamo, copied with `cutover copy` (pk: "{id}",
+#     partition key pk of type N), then `cutover verify` (BatchGetItem by key, then a Scan for
+#     extra items).
+# Every verify must end with `0 differences` and exit 0, and every tool must report the same
+# number of rows, or the script fails. Each tool runs under GNU time (wall s, peak RSS) with the
+# CPU seconds of the tool and of both servers. Figures and the command: docs/benchmarks.md.
+#   bench/verify.sh [BUILD_DIR]    (BUILD_DIR default <checkout>/build; must have built `cutover`)
+# CUTOVER_BENCH_ONLY=mariadb or =dynamodb runs one of the two parts; CUTOVER_BENCH_DB (default
+# bench_copy, shared with bench/copy.sh) names the source database of part 1, so a trial with a
+# small CUTOVER_BENCH_ROWS can use its own.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${1:-$root/build}"
+cutover="$build/tools/cutover/cutover"
+rows="${CUTOVER_BENCH_ROWS:-1000000}"
+wide_rows="${CUTOVER_BENCH_WIDE_ROWS:-200000}"
+dynamo_rows="${CUTOVER_BENCH_DYNAMO_ROWS:-100000}"
+workers="${CUTOVER_BENCH_WORKERS:-4}"
+only="${CUTOVER_BENCH_ONLY:-}"
+db="${CUTOVER_BENCH_DB:-bench_copy}"
+src_port="${CUTOVER_TEST_MARIADB_SOURCE_PORT:-13306}"
+dst_port="${CUTOVER_TEST_MARIADB_TARGET_PORT:-13307}"
+endpoint="http://127.0.0.1:${CUTOVER_TEST_DYNALITE_PORT:-18000}"
+dynamo_table=bench_verify_sbtest1
+# dynalite checks that a request is signed, not with which key (docs/servers.md).
+export PW=cutover-test AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
+work="$(mktemp -d /tmp/cutover_bench_verify_XXXXXX)"
+
+src() { mariadb -h127.0.0.1 -P"$src_port" -ucutover -p"$PW" --batch --skip-column-names "$@"; }
+dst() { mariadb -h127.0.0.1 -P"$dst_port" -ucutover -p"$PW" --batch --skip-column-names "$@"; }
+dynamo() {  # dynamo ACTION JSON: one DynamoDB API call to dynalite (curl signs it with SigV4)
+  curl -sS --aws-sigv4 "aws:amz:us-east-1:dynamodb" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+    -H "X-Amz-Target: DynamoDB_20120810.$1" -H 'Content-Type: application/x-amz-json-1.0' -d "$2" "$endpoint/"
+}
+cleanup() {  # the copies are dropped; the source datasets stay for the next run
+  if [[ "$only" != dynamodb ]]; then
+    dst -e "DROP DATABASE IF EXISTS bench_verify" || true
+    src -e "DROP DATABASE IF EXISTS bench_verify_pt" || true
+  fi
+  # dynalite holds its tables in memory, shared with other users of the server
+  [[ "$only" != mariadb ]] && { dynamo DeleteTable "{\"TableName\": \"$dynamo_table\"}" >/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+[[ -x "$cutover" ]] || { echo "build $cutover first" >&2; exit 1; }
+"$root/scripts/servers" start mariadb-source mariadb-target dynalite >/dev/null
+
+# CPU seconds a server has used so far: its own and that of its children that ended.
+server_cpu() {
+  local pid; pid="$(cat "$root/.run/$1/pid")"
+  awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / t }' \
+    "/proc/$pid/stat"
+}
+timed() {  # timed NAME SOURCE TARGET COMMAND...: prints wall s, peak RSS MiB, CPU s of tool and servers
+  local name="$1" source="$2" target="$3"; shift 3
+  local s0 t0 s1 t1; s0="$(server_cpu "$source")"; t0="$(server_cpu "$target")"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >"$work/$name.log" 2>&1 ||
+    { echo "$name failed:" >&2; tail -20 "$work/$name.log" >&2; return 1; }
+  s1="$(server_cpu "$source")"; t1="$(server_cpu "$target")"
+  read -r wall rss user sys <"$work/time"
+  tool_cpu="$(echo "$user + $sys" | bc)"
+  source_cpu="$(echo "$s1 - $s0" | bc)"
+  target_cpu="$(echo "$t1 - $t0" | bc)"
+  printf '%s %s s, %s MiB; CPU s: tool %.1f, %s %.1f, %s %.1f\n' "$name" "$wall" "$((rss / 1024))" \
+    "$tool_cpu" "$source" "$source_cpu" "$target" "$target_cpu"
+}
+rate() {  # rate NAME ROWS: after `timed NAME ...`, its rows/s; one line of the summary
+  local per_s; per_s="$(awk -v n="$2" -v s="$wall" 'BEGIN {printf "%.0f", n / s}')"
+  echo "$1: $2 rows, $per_s rows/s"
+  printf '| %s | %s | %s | %s | %s | %.1f / %.1f / %.1f |\n' "$1" "$2" "$wall" "$per_s" "$((rss / 1024))" \
+    "$tool_cpu" "$source_cpu" "$target_cpu" >>"$work/summary"
+}
+verified() {  # verified NAME: source rows a verify compared (its report), once it found 0 differences
+  local log="$work/$1.log"
+  [[ "$(tail -1 "$log")" == "0 differences" ]] ||
+    { echo "$1 did not end with '0 differences':" >&2; tail -20 "$log" >&2; exit 1; }
+  # Table lines: source table, target, rows, missing, extra, different. The DynamoDB Scan's line
+  # (`scan for extra items ...`, more fields) counts the items it read, not source rows.
+  awk 'NF == 6 && $1 != "table" && $3 ~ /^[0-9]+$/ {n += $3} END {print n + 0}' "$log"
+}
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| tool | rows | wall s | rows/s | peak RSS MiB | CPU s: tool / source / target |" >"$work/summary"
+echo "|---|---:|---:|---:|---:|---:|" >>"$work/summary"
+
+# --- MariaDB -> MariaDB ---------------------------------------------------------------------------
+if [[ "$only" != dynamodb ]]; then
+# The dataset, as bench/copy.sh makes it.
+if [[ "$(src -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$db'")" != 5 ]]; then
+  src -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
+  sysbench oltp_common --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$src_port" \
+    --mysql-user=cutover --mysql-password="$PW" --mysql-db="$db" --tables=4 \
+    --table-size="$rows" --threads=2 prepare >/dev/null
+  src "$db" -e "CREATE TABLE wide (id BIGINT UNSIGNED PRIMARY KEY, amount DECIMAL(18,4),
+    created DATETIME(6), doc JSON, name VARCHAR(100), body TEXT, state ENUM('new','paid','shipped'),
+    counter BIGINT UNSIGNED, KEY k_created (created));
+    INSERT INTO wide SELECT seq, seq * 1.2345, '2024-01-01' + INTERVAL seq SECOND,
+      JSON_OBJECT('id', seq, 'tags', JSON_ARRAY('a', 'b'), 'price', seq / 7),
+      CONCAT('customer ', seq), REPEAT('lorem ipsum ', 1 + seq % 20),
+      ELT(1 + seq % 3, 'new', 'paid', 'shipped'), 18446744073709551615 - seq
+    FROM seq_1_to_$wide_rows; ANALYZE TABLE wide, sbtest1, sbtest2, sbtest3, sbtest4" >/dev/null
+fi
+echo "dataset: $db, about $(src -e "SELECT SUM(TABLE_ROWS) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$db'") rows, $(src -e "SELECT ROUND(SUM(DATA_LENGTH)/1048576) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$db'") MiB of data"
+
+dst -e "DROP DATABASE IF EXISTS bench_verify"
+cat >"$work/mariadb.yaml" <<YAML
+name: bench-verify-mariadb
+source: {kind: mariadb, host: 127.0.0.1, port: $src_port, user: cutover, password_env: PW, server_id: 4549}
+target: {kind: mariadb, host: 127.0.0.1, port: $dst_port, user: cutover, password_env: PW, database: bench_verify}
+tables: [{match: "$db.*"}]
+parallelism: {copy_workers: $workers, index_builders: 2}
+state_dir: $work/state-mariadb
+YAML
+timed copy_mariadb mariadb-source mariadb-target "$cutover" copy "$work/mariadb.yaml" --quiet
+
+timed cutover_verify mariadb-source mariadb-target "$cutover" verify "$work/mariadb.yaml"
+checked="$(verified cutover_verify)"
+rate "\`cutover verify\` (checksums)" "$checked"
+timed cutover_verify_rows mariadb-source mariadb-target "$cutover" verify "$work/mariadb.yaml" --row-compare
+compared="$(verified cutover_verify_rows)"
+[[ "$compared" == "$checked" ]] ||
+  { echo "verify --row-compare compared $compared rows, verify $checked" >&2; exit 1; }
+rate "\`cutover verify --row-compare\`" "$checked"
+
+# pt-table-checksum on the source alone: no replica to find (--recursion-method none), so
+# nothing to compare; binlog format and replication filters only matter to replicas. Its own
+# defaults otherwise (CRC32, chunks sized toward --chunk-time 0.5 s, one table at a time).
+src -e "DROP DATABASE IF EXISTS bench_verify_pt"
+timed pt_table_checksum mariadb-source mariadb-target pt-table-checksum \
+  "h=127.0.0.1,P=$src_port,u=cutover,p=$PW" --databases "$db" --replicate bench_verify_pt.checksums \
+  --recursion-method none --no-check-binlog-format --no-check-replication-filters
+# Lines: TS ERRORS DIFFS ROWS DIFF_ROWS CHUNKS SKIPPED TIME TABLE; every table checked in full.
+pt_rows="$(awk -v db="$db" 'index($9, db ".") == 1 {
+    if ($2 != 0 || $7 != 0) bad = 1; n += $4; tables++ }
+  END {if (bad || tables != 5) print "bad"; else print n}' "$work/pt_table_checksum.log")"
+[[ "$pt_rows" == "$checked" ]] ||
+  { echo "pt-table-checksum checked $pt_rows rows (errors, skipped chunks or missing tables?), cutover $checked:" >&2
+    cat "$work/pt_table_checksum.log" >&2; exit 1; }
+echo "pt-table-checksum chunks: $(src -e "SELECT COUNT(*) FROM bench_verify_pt.checksums")"
+rate "\`pt-table-checksum\` (source only)" "$pt_rows"
+fi
+
+# --- MariaDB -> DynamoDB (dynalite) -----------------------------------------------------------------
+if [[ "$only" != mariadb ]]; then
+if [[ "$(src -e "SELECT COUNT(*) FROM bench_verify_dynamo.sbtest1" 2>/dev/null)" != "$dynamo_rows" ]]; then
+  src -e "DROP DATABASE IF EXISTS bench_verify_dynamo; CREATE DATABASE bench_verify_dynamo"
+  sysbench oltp_common --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$src_port" \
+    --mysql-user=cutover --mysql-password="$PW" --mysql-db=bench_verify_dynamo --tables=1 \
+    --table-size="$dynamo_rows" --threads=1 prepare >/dev/null
+fi
+echo "dataset: bench_verify_dynamo.sbtest1, $dynamo_rows rows"
+cat >"$work/mapping.yaml" <<YAML
+tables:
+  - {name: $dynamo_table, partition_key: {name: pk, type: N}}
+sources:
+  bench_verify_dynamo.sbtest1: {table: $dynamo_table, pk: "{id}"}
+YAML
+cat >"$work/dynamodb.yaml" <<YAML
+name: bench-verify-dynamodb
+source: {kind: mariadb, host: 127.0.0.1, port: $src_port, user: cutover, password_env: PW, server_id: 4550}
+target:
+  kind: dynamodb
+  existing_tables: truncate
+  dynamodb: {endpoint: "$endpoint"}
+tables: [{match: bench_verify_dynamo.sbtest1}]
+mapping: mapping.yaml
+parallelism: {copy_workers: $workers}
+state_dir: $work/state-dynamodb
+YAML
+timed copy_dynamodb mariadb-source dynalite "$cutover" copy "$work/dynamodb.yaml" --quiet
+timed cutover_verify_dynamodb mariadb-source dynalite "$cutover" verify "$work/dynamodb.yaml"
+dynamo_checked="$(verified cutover_verify_dynamodb)"
+[[ "$dynamo_checked" == "$dynamo_rows" ]] ||
+  { echo "verify into dynalite compared $dynamo_checked rows, expected $dynamo_rows" >&2; exit 1; }
+rate "\`cutover verify\` into dynalite" "$dynamo_checked"
+fi
+
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+cat "$work/summary"

@@ -1,0 +1,37 @@
+// LiveRun: the running `cutover run` as a verify sees it, through the status record it writes
+// to the state store every second (run.status): whether one is running, and when every change
+// logged before a given time has been applied. Verify's re-check under live CDC and --repair
+// wait on it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+
+#include "cutover/state_store.h"
+#include "cutover/status.h"
+
+namespace cutover::verify {
+
+// A status record older than this means no `cutover run` is running.
+inline constexpr int64_t kStatusFreshMs = 5000;
+
+// The last status record of `cutover run`, if it is fresh.
+Result<std::optional<nlohmann::json>> FreshRunStatus(StateStore& state);
+
+// "applied_through_ms" of a fresh status record: every change logged before it is applied;
+// 0 when the run cannot say at the moment (apply not started, or reading a backlog with
+// nothing in flight). nullopt when no `cutover run` is running.
+Result<std::optional<int64_t>> AppliedThrough(StateStore& state);
+
+// Waits until two status records in a row say every change logged before `time_ms` is
+// applied (one record could be written in the instant a lane's queue is not yet taken).
+// DeadlineExceeded after `timeout` ("<what> were not applied within N s"), Cancelled when
+// `stop` is set.
+Status WaitApplied(StateStore& state, int64_t time_ms, std::chrono::seconds timeout,
+                   const std::atomic<bool>* stop, std::string_view what);
+
+}  // namespace cutover::verify

@@ -1,0 +1,435 @@
+// PostgresChecker: a PostgreSQL target (loaded by `cutover copy`) compared row by row. Each
+// source row is rendered by the sink's own postgres::PostgresText, exactly as the copy renders
+// it for COPY, and compared with the text PostgreSQL returns for the target row of the same
+// key, under the normalisation rules of verify/postgres_values.h (docs/verify.md).
+//
+// Where the target row of a source key is found depends on the key. PostgreSQL orders numbers,
+// dates, times and bytes as MariaDB does (postgres::KeyOrderIsPortable), so a chunk's key
+// range (lower, upper] selects the same rows on both servers: every target row in it is read,
+// and one without a source row is extra. Text, ENUM and SET keys sort by a MariaDB collation
+// PostgreSQL does not have, so a range would not mean the same rows; there each chunk's rows
+// are fetched by their exact keys, the keys are remembered, and after every table one scan of
+// the target table (in byte order, COLLATE "C") finds the rows no source key accounts for.
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "sink/postgres/copy_text.h"
+#include "sink/postgres/ddl.h"
+#include "source/postgres/connection.h"
+#include "verify/checker.h"
+#include "verify/postgres_values.h"
+
+namespace cutover::verify {
+namespace {
+
+using postgres::Params;
+using postgres::QueryResult;
+using postgres::SqlRow;
+
+// The session settings that fix how PostgreSQL spells what it returns: timestamptz in UTC
+// ("+00", as the sink writes TIMESTAMP values), ISO dates, intervals as "-838:59:59", bytea
+// in hex (as the sink writes it), floats with enough digits to read back the same value.
+constexpr const char* kSessionSql =
+    "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
+    "SET bytea_output = 'hex'; SET extra_float_digits = 3";
+
+// One target table's columns as the comparison needs them.
+struct TableShape {
+  std::string table;                // "schema"."table"
+  std::vector<PostgresRule> rules;  // per column
+  std::string columns;              // every column, quoted, in schema order
+  std::vector<std::string> keys;    // key column expressions: text ones COLLATE "C"
+  bool portable = true;             // key order is MariaDB's: chunk ranges work
+};
+
+TableShape ShapeOf(const TargetTablePlan& plan) {
+  TableShape shape;
+  shape.table = postgres::QuoteQualified(plan.target.schema, plan.target.name);
+  std::vector<std::string> columns;
+  for (const Column& column : plan.schema.columns) {
+    shape.rules.push_back(PostgresRuleFor(column.type));
+    columns.push_back(postgres::QuoteIdentifier(column.name));
+  }
+  shape.columns = fmt::format("{}", fmt::join(columns, ", "));
+  for (size_t column : plan.schema.key) {
+    std::string key = postgres::QuoteIdentifier(plan.schema.columns[column].name);
+    // Byte order, whatever the column's or the database's collation: the scan for extras
+    // lists them in an order that does not depend on the server's settings.
+    ValueKind kind = plan.schema.columns[column].type.value_kind();
+    if (kind == ValueKind::kText || kind == ValueKind::kEnum || kind == ValueKind::kSet) {
+      key += " COLLATE \"C\"";
+    }
+    shape.keys.push_back(std::move(key));
+  }
+  shape.portable = postgres::KeyOrderIsPortable(plan.schema);
+  return shape;
+}
+
+// The source row as the copy writes it: each column's PostgreSQL input text, nullopt for NULL.
+Result<SqlRow> Render(const TableSchema& schema, const Row& row) {
+  SqlRow out;
+  out.reserve(schema.columns.size());
+  postgres::ValueAdjustments adjustments;  // zero dates are counted by the copy, not here
+  for (size_t column = 0; column < schema.columns.size(); ++column) {
+    Result<std::optional<std::string>> text =
+        postgres::PostgresText(schema.columns[column].type, row.values[column], &adjustments);
+    if (!text.ok()) {
+      return text.status().WithContext(
+          fmt::format("{} column {}", schema.id.ToString(), schema.columns[column].name));
+    }
+    out.push_back(*std::move(text));
+  }
+  return out;
+}
+
+// A key's identity: its columns' normalised texts, each length-prefixed. `key_only`: `row`
+// holds just the key columns (a scan), else every column.
+std::string KeyId(const TableSchema& schema, const TableShape& shape, const SqlRow& row,
+                  bool key_only) {
+  std::string out;
+  for (size_t key = 0; key < schema.key.size(); ++key) {
+    size_t column = schema.key[key];
+    const std::optional<std::string>& text = row[key_only ? key : column];
+    if (!text) {
+      out += "N;";
+      continue;
+    }
+    std::string canonical = CanonicalPostgresText(shape.rules[column], *text);
+    out += std::to_string(canonical.size()) + ":" + canonical;
+  }
+  return out;
+}
+
+// "id=7 line=2" from normalised key texts; bytea as 0x-hex, as KeyText shows binary keys.
+std::string KeyDisplay(const TableSchema& schema, const TableShape& shape, const SqlRow& row,
+                       bool key_only) {
+  std::string out;
+  for (size_t key = 0; key < schema.key.size(); ++key) {
+    size_t column = schema.key[key];
+    const std::optional<std::string>& text = row[key_only ? key : column];
+    std::string value = text ? CanonicalPostgresText(shape.rules[column], *text) : "NULL";
+    if (text && schema.columns[column].type.value_kind() == ValueKind::kBytes &&
+        value.starts_with("\\x")) {
+      value.replace(0, 2, "0x");
+    }
+    if (!out.empty()) out += ' ';
+    out += schema.columns[column].name + "=" + value;
+  }
+  return out;
+}
+
+// A session on the target with kSessionSql applied.
+Result<std::unique_ptr<postgres::Connection>> OpenSession(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
+                           postgres::Connection::Open(spec.target.connection));
+  CUTOVER_RETURN_IF_ERROR(connection->Execute(kSessionSql).status());
+  return connection;
+}
+
+class PostgresChecker : public TargetChecker {
+ public:
+  PostgresChecker(const Spec& spec, std::unique_ptr<postgres::Connection> connection, int64_t page)
+      : spec_(spec), page_(page), connection_(std::move(connection)) {}
+
+  Status Prepare(std::span<const TargetTablePlan> plans) override {
+    for (const TargetTablePlan& plan : plans) {
+      TableShape shape = ShapeOf(plan);
+      if (!shape.portable) scanned_.push_back(plan);
+      shapes_.emplace(plan.target.ToString(), std::move(shape));
+    }
+    return Status::Ok();
+  }
+
+  Status CheckChunk(const TargetTablePlan& plan, const std::optional<Key>& lower,
+                    const std::optional<Key>& upper, std::span<const Row> rows,
+                    ChunkResult* result) override {
+    const TableShape& shape = Shape(plan);
+    std::vector<SqlRow> source;
+    source.reserve(rows.size());
+    for (const Row& row : rows) {
+      CUTOVER_ASSIGN_OR_RETURN(SqlRow rendered, Render(plan.schema, row));
+      source.push_back(std::move(rendered));
+    }
+    std::vector<SqlRow> target;
+    if (shape.portable) {
+      CUTOVER_ASSIGN_OR_RETURN(target, ReadRange(plan, shape, lower, upper));
+    } else {
+      CUTOVER_ASSIGN_OR_RETURN(target, ReadKeys(plan, shape, rows));
+      std::unordered_set<std::string>& seen = seen_[plan.target.ToString()];
+      for (const SqlRow& row : source) seen.insert(KeyId(plan.schema, shape, row, false));
+    }
+    return Compare(plan, shape, rows, source, target, nullptr, result);
+  }
+
+  // The target rows of `keys`, found by those exact keys whatever the key's type.
+  Status CheckKeys(const TargetTablePlan& plan, std::span<const Key> keys,
+                   std::span<const Row> rows, ChunkResult* result) override {
+    const TableShape& shape = Shape(plan);
+    std::vector<SqlRow> source;
+    source.reserve(rows.size());
+    for (const Row& row : rows) {
+      CUTOVER_ASSIGN_OR_RETURN(SqlRow rendered, Render(plan.schema, row));
+      source.push_back(std::move(rendered));
+    }
+    // Each key as a row holding only its key columns: what KeyListPredicate and KeyId read.
+    std::vector<Row> key_rows;
+    std::unordered_map<std::string, Key> requested;
+    for (const Key& key : keys) {
+      Row row;
+      row.values.resize(plan.schema.columns.size());
+      for (size_t at = 0; at < plan.schema.key.size(); ++at) {
+        row.values[plan.schema.key[at]] = key.values[at];
+      }
+      CUTOVER_ASSIGN_OR_RETURN(SqlRow rendered, Render(plan.schema, row));
+      requested.emplace(KeyId(plan.schema, shape, rendered, false), key);
+      key_rows.push_back(std::move(row));
+    }
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<SqlRow> target, ReadKeys(plan, shape, key_rows));
+    return Compare(plan, shape, rows, source, target, &requested, result);
+  }
+
+  // A continued verify: the keys of the chunks an earlier run checked, for the scan.
+  Status Remember(const TargetTablePlan& plan, std::span<const Row> rows) override {
+    const TableShape& shape = Shape(plan);
+    if (shape.portable) return Status::Ok();
+    std::unordered_set<std::string>& seen = seen_[plan.target.ToString()];
+    for (const Row& row : rows) {
+      CUTOVER_ASSIGN_OR_RETURN(SqlRow rendered, Render(plan.schema, row));
+      seen.insert(KeyId(plan.schema, shape, rendered, false));
+    }
+    return Status::Ok();
+  }
+  bool NeedsCheckedRows() const override { return !scanned_.empty(); }
+
+  // Tables keyed by text: every target key, in byte order, looked up among the source's.
+  Result<std::vector<VerifyTableReport>> FindExtras(int max_listed) override {
+    std::vector<VerifyTableReport> reports;
+    for (const TargetTablePlan& plan : scanned_) {
+      Result<VerifyTableReport> report = Scan(plan, max_listed);
+      if (report.status().code() == StatusCode::kUnavailable) {
+        connection_.reset();  // a lost session: the scan once more from the start
+        report = Scan(plan, max_listed);
+      }
+      if (!report.ok()) {
+        connection_.reset();  // may be inside the scan's transaction
+        return report.status().WithContext("scanning target table " + plan.target.ToString());
+      }
+      reports.push_back(*std::move(report));
+    }
+    return reports;
+  }
+
+ private:
+  // One pass over the target table's keys in byte order, through a cursor: one sort (the
+  // primary key's index has the column's collation, not "C") instead of one per page.
+  Result<VerifyTableReport> Scan(const TargetTablePlan& plan, int max_listed) {
+    const TableShape& shape = Shape(plan);
+    const std::unordered_set<std::string>& seen = seen_[plan.target.ToString()];
+    VerifyTableReport report;
+    report.table = plan.target.ToString();
+    report.target = plan.target.ToString();
+    report.scan = true;
+    if (connection_ == nullptr) CUTOVER_RETURN_IF_ERROR(Connect());
+    std::string keys = fmt::format("{}", fmt::join(shape.keys, ", "));
+    CUTOVER_RETURN_IF_ERROR(
+        connection_
+            ->Execute(fmt::format("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+                                  "DECLARE cutover_scan NO SCROLL CURSOR FOR "
+                                  "SELECT {} FROM {} ORDER BY {}",
+                                  keys, shape.table, keys))
+            .status());
+    std::string fetch = fmt::format("FETCH FORWARD {} FROM cutover_scan", page_);
+    while (true) {
+      CUTOVER_ASSIGN_OR_RETURN(QueryResult page, connection_->Query(fetch));
+      for (const SqlRow& row : page.rows) {
+        if (seen.contains(KeyId(plan.schema, shape, row, true))) continue;
+        ++report.extra;
+        if (static_cast<int>(report.listed.size()) >= max_listed) continue;
+        VerifyDifference difference;
+        difference.kind = VerifyDifference::Kind::kExtra;
+        difference.key = KeyDisplay(plan.schema, shape, row, true);
+        report.listed.push_back(std::move(difference));
+      }
+      report.rows += static_cast<int64_t>(page.rows.size());
+      if (static_cast<int64_t>(page.rows.size()) < page_) break;
+    }
+    CUTOVER_RETURN_IF_ERROR(connection_->Execute("COMMIT").status());
+    report.done = true;
+    return report;
+  }
+
+  const TableShape& Shape(const TargetTablePlan& plan) {
+    auto found = shapes_.find(plan.target.ToString());
+    if (found == shapes_.end()) {
+      found = shapes_.emplace(plan.target.ToString(), ShapeOf(plan)).first;
+    }
+    return found->second;
+  }
+
+  // Source rows (`rows`, rendered as `source`) matched with target rows by key: a source row
+  // without a target row is missing, a target row without a source row extra (in the order
+  // read: key order for a range), a pair differing in a value different. An extra row's source
+  // key is the `requested` key it was read for, or else read back from its text.
+  static Status Compare(const TargetTablePlan& plan, const TableShape& shape,
+                        std::span<const Row> rows, const std::vector<SqlRow>& source,
+                        const std::vector<SqlRow>& target,
+                        const std::unordered_map<std::string, Key>* requested,
+                        ChunkResult* result) {
+    const TableSchema& schema = plan.schema;
+    std::unordered_map<std::string, const SqlRow*> by_key;
+    by_key.reserve(target.size());
+    for (const SqlRow& row : target) by_key.emplace(KeyId(schema, shape, row, false), &row);
+    for (size_t at = 0; at < source.size(); ++at) {
+      auto found = by_key.find(KeyId(schema, shape, source[at], false));
+      if (found == by_key.end()) {
+        result->Add(Keyed(VerifyDifference::Kind::kMissing, schema, shape, source[at]),
+                    KeyOf(schema, rows[at]));
+        continue;
+      }
+      CompareRow(schema, shape, rows[at], source[at], *found->second, result);
+      by_key.erase(found);
+    }
+    for (const SqlRow& row : target) {
+      std::string id = KeyId(schema, shape, row, false);
+      if (!by_key.contains(id)) continue;
+      Key key;
+      if (requested != nullptr && requested->contains(id)) {
+        key = requested->at(id);
+      } else {
+        SqlRow texts;
+        for (size_t column : schema.key) texts.push_back(row[column]);
+        Result<Key> parsed = KeyFromPostgresText(schema, texts);
+        if (!parsed.ok()) {
+          return parsed.status().WithContext("reading target table " + plan.target.ToString());
+        }
+        key = *std::move(parsed);
+      }
+      result->Add(Keyed(VerifyDifference::Kind::kExtra, schema, shape, row), std::move(key));
+    }
+    result->rows += static_cast<int64_t>(rows.size());
+    return Status::Ok();
+  }
+
+  static VerifyDifference Keyed(VerifyDifference::Kind kind, const TableSchema& schema,
+                                const TableShape& shape, const SqlRow& row) {
+    VerifyDifference difference;
+    difference.kind = kind;
+    difference.key = KeyDisplay(schema, shape, row, false);
+    return difference;
+  }
+
+  // Column by column under each column's rule; the first difference is reported with the
+  // copy's rendering of the source value and the text PostgreSQL returned.
+  static void CompareRow(const TableSchema& schema, const TableShape& shape, const Row& row,
+                         const SqlRow& source, const SqlRow& target, ChunkResult* result) {
+    for (size_t column = 0; column < schema.columns.size(); ++column) {
+      if (SamePostgresValue(shape.rules[column], source[column], target[column])) continue;
+      VerifyDifference difference =
+          Keyed(VerifyDifference::Kind::kDifferent, schema, shape, source);
+      difference.column = schema.columns[column].name;
+      difference.source_value = source[column].value_or("NULL");
+      difference.target_value = target[column].value_or("NULL");
+      result->Add(std::move(difference), KeyOf(schema, row));
+      return;
+    }
+  }
+
+  // "(k1, k2) > ($n, $n+1)": the keys after `key_values` (the key columns' texts of the last
+  // row read, in key order), for the next page of a range.
+  static std::string After(const TableShape& shape, const SqlRow& key_values, Params* params) {
+    std::vector<std::string> placeholders;
+    for (const std::optional<std::string>& value : key_values) {
+      params->push_back(value);
+      placeholders.push_back(fmt::format("${}", params->size()));
+    }
+    return fmt::format("({}) > ({})", fmt::join(shape.keys, ", "), fmt::join(placeholders, ", "));
+  }
+
+  // Every target row with lower < key <= upper, in pages of page_ rows in key order (the range
+  // may hold any number of extra rows). The bounds are the source keys rendered by the sink's
+  // postgres::KeyRangePredicate, as the copy's own rewrite of a chunk selects its range.
+  Result<std::vector<SqlRow>> ReadRange(const TargetTablePlan& plan, const TableShape& shape,
+                                        const std::optional<Key>& lower,
+                                        const std::optional<Key>& upper) {
+    std::vector<SqlRow> rows;
+    std::optional<SqlRow> after;  // the key columns of the previous page's last row
+    while (true) {
+      Params params;
+      CUTOVER_ASSIGN_OR_RETURN(
+          std::string where,
+          postgres::KeyRangePredicate(plan.schema, ChunkBounds{lower, upper}, &params));
+      if (after) where += " AND " + After(shape, *after, &params);
+      CUTOVER_ASSIGN_OR_RETURN(
+          QueryResult page,
+          Query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {}", shape.columns,
+                            shape.table, where, fmt::join(shape.keys, ", "), page_),
+                params, plan.target));
+      size_t count = page.rows.size();
+      for (SqlRow& row : page.rows) rows.push_back(std::move(row));
+      if (static_cast<int64_t>(count) < page_) return rows;
+      after.emplace();
+      for (size_t column : plan.schema.key) after->push_back(rows.back()[column]);
+    }
+  }
+
+  // The target rows with exactly the keys of `rows` (equality on the PostgreSQL types: text
+  // byte for byte under PostgreSQL's deterministic collations).
+  Result<std::vector<SqlRow>> ReadKeys(const TargetTablePlan& plan, const TableShape& shape,
+                                       std::span<const Row> rows) {
+    if (rows.empty()) return std::vector<SqlRow>{};
+    Params params;
+    CUTOVER_ASSIGN_OR_RETURN(std::string where,
+                             postgres::KeyListPredicate(plan.schema, rows, &params));
+    CUTOVER_ASSIGN_OR_RETURN(
+        QueryResult result,
+        Query(fmt::format("SELECT {} FROM {} WHERE {}", shape.columns, shape.table, where), params,
+              plan.target));
+    return std::move(result.rows);
+  }
+
+  // One query; a lost connection is opened again once.
+  Result<QueryResult> Query(const std::string& sql, const Params& params, const TableId& table) {
+    auto query = [&]() -> Result<QueryResult> {
+      if (connection_ == nullptr) CUTOVER_RETURN_IF_ERROR(Connect());
+      return connection_->Query(sql, params);
+    };
+    Result<QueryResult> result = query();
+    if (result.status().code() == StatusCode::kUnavailable) {
+      connection_.reset();
+      result = query();
+    }
+    if (!result.ok()) {
+      return result.status().WithContext("reading target table " + table.ToString());
+    }
+    return result;
+  }
+
+  Status Connect() {
+    CUTOVER_ASSIGN_OR_RETURN(connection_, OpenSession(spec_));
+    return Status::Ok();
+  }
+
+  // Constant after construction
+  const Spec& spec_;
+  const int64_t page_;
+  // Only the verifier's thread uses the state below.
+  std::unique_ptr<postgres::Connection> connection_;
+  std::unordered_map<std::string, TableShape> shapes_;  // by target "schema.table"
+  std::vector<TargetTablePlan> scanned_;                // tables keyed by text: scanned at the end
+  // Scanned tables: the normalised key of every source row checked (KeyId), by target table.
+  std::unordered_map<std::string, std::unordered_set<std::string>> seen_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TargetChecker>> OpenPostgresChecker(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection, OpenSession(spec));
+  int64_t page = std::max<int64_t>(spec.parallelism.chunk_rows, 1000);
+  return std::unique_ptr<TargetChecker>(
+      std::make_unique<PostgresChecker>(spec, std::move(connection), page));
+}
+
+}  // namespace cutover::verify

@@ -1,0 +1,71 @@
+// Test support for the `cutover verify` integration tests: running the CLI and reading its
+// JSON report.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+namespace cutover::verifytest {
+
+using nlohmann::json;
+
+struct VerifyRun {
+  int exit_code = -1;
+  int signal = 0;
+  std::string out;  // stdout
+  std::string err;  // stderr
+  json report;      // stdout parsed, when --json
+};
+
+inline std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `cutover verify <args>` with `env` prepended, waits for it.
+inline VerifyRun Verify(const std::filesystem::path& dir, const std::string& args,
+                        const std::string& env = "") {
+  const char* bin = std::getenv("CUTOVER_BIN");
+  EXPECT_NE(bin, nullptr) << "CUTOVER_BIN must name the cutover executable";
+  std::filesystem::path out = dir / "verify.out";
+  std::filesystem::path err = dir / "verify.err";
+  std::string command = "COPY_TEST_PASSWORD=cutover-test " + env + " " +
+                        std::string(bin ? bin : "cutover") + " verify " + args + " > " +
+                        out.string() + " 2> " + err.string();
+  int status = std::system(command.c_str());
+  VerifyRun run;
+  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+  if (run.exit_code > 128) run.signal = run.exit_code - 128;  // the shell's report of a signal
+  run.out = ReadAll(out);
+  run.err = ReadAll(err);
+  if (args.find("--json") != std::string::npos) run.report = json::parse(run.out, nullptr, false);
+  return run;
+}
+
+// The listed differences of one report entry as "kind key" or "different key column source
+// target".
+inline std::set<std::string> Listed(const json& entry) {
+  std::set<std::string> out;
+  for (const json& difference : entry["differences"]) {
+    std::string line =
+        difference["kind"].get<std::string>() + " " + difference["key"].get<std::string>();
+    if (difference["kind"] == "different") {
+      line += " " + difference["column"].get<std::string>() + " " + difference["source"].dump() +
+              " " + difference["target"].dump();
+    }
+    out.insert(line);
+  }
+  return out;
+}
+
+}  // namespace cutover::verifytest
