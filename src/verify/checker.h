@@ -89,6 +89,16 @@ class TargetChecker {
     (void)max_listed;
     return std::vector<VerifyTableReport>{};
   }
+
+  // Live CDC, a checker that needs checked rows: FindExtras's extras re-checked. The verifier
+  // first calls ForgetRemembered, then Remember with every source row as it is now, then
+  // waits until apply has passed that read; RecheckExtras then keeps as extra only the
+  // records no row produces now that are still there, and counts the others as settled.
+  virtual void ForgetRemembered() {}
+  virtual Result<std::vector<VerifyTableReport>> RecheckExtras(
+      std::vector<VerifyTableReport> reports, int /*max_listed*/) {
+    return reports;
+  }
 };
 
 // "id=7 line=2": the key columns of `row` and their display values.

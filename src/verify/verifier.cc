@@ -135,8 +135,14 @@ class Verifier {
       if (stopped) break;
     }
     if (!stopped) {
+      // Live CDC: rows inserted since their chunk was read produce items the scan would
+      // count as extra; the source is read once more first.
+      if (live_ && checker_->NeedsCheckedRows()) CUTOVER_RETURN_IF_ERROR(RememberEverything());
       CUTOVER_ASSIGN_OR_RETURN(std::vector<VerifyTableReport> extras,
                                checker_->FindExtras(options_.max_listed));
+      if (live_) {
+        CUTOVER_ASSIGN_OR_RETURN(extras, RecheckExtras(std::move(extras)));
+      }
       for (VerifyTableReport& extra : extras) report.tables.push_back(std::move(extra));
       report.complete = true;
     }
@@ -511,6 +517,31 @@ class Verifier {
       if (static_cast<int64_t>(rows.rows.size()) < chunk_rows_) return Status::Ok();
       lower = KeyOf(job.plan.schema, rows.rows.back());
     }
+  }
+
+  // Every selected source row as it is now, handed to the checker's Remember.
+  Status RememberEverything() {
+    TableVerifyState whole;
+    whole.done = true;
+    for (const TableJob& job : jobs_) CUTOVER_RETURN_IF_ERROR(RememberChecked(job, whole));
+    return Status::Ok();
+  }
+
+  // Live CDC: the scan's extra records re-checked once the source is read again and apply
+  // has passed that read (a row inserted during the scan, or deleted and its record not yet).
+  Result<std::vector<VerifyTableReport>> RecheckExtras(std::vector<VerifyTableReport> extras) {
+    bool any = std::any_of(extras.begin(), extras.end(),
+                           [](const VerifyTableReport& report) { return report.extra > 0; });
+    if (!any) return extras;
+    checker_->ForgetRemembered();
+    CUTOVER_RETURN_IF_ERROR(RememberEverything());
+    int64_t read_ms = pipeline::NowMs();
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<int64_t> applied, AppliedThrough(*state_));
+    if (applied) {  // else `cutover run` stopped: the target no longer changes
+      CUTOVER_RETURN_IF_ERROR(WaitApplied(*state_, read_ms + kRecheckMarginMs, kRecheckTimeout,
+                                          options_.stop, "re-checking extra items: changes"));
+    }
+    return checker_->RecheckExtras(std::move(extras), options_.max_listed);
   }
 
   // One chunk select; a lost connection is opened again once.
