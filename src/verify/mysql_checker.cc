@@ -57,10 +57,13 @@ class MysqlChecker : public TargetChecker {
                                               const std::optional<Key>& lower,
                                               const std::optional<Key>& upper) override {
     TableSchema target_schema = TargetSchema(plan);
+    if (!hash_) {
+      CUTOVER_ASSIGN_OR_RETURN(hash_, ChooseHash(source));
+    }
     CUTOVER_ASSIGN_OR_RETURN(std::string source_sql,
-                             BuildRangeChecksum(plan.schema, lower, upper, filter));
+                             BuildRangeChecksum(plan.schema, lower, upper, filter, *hash_));
     CUTOVER_ASSIGN_OR_RETURN(std::string target_sql,
-                             BuildRangeChecksum(target_schema, lower, upper, ""));
+                             BuildRangeChecksum(target_schema, lower, upper, "", *hash_));
     Result<RangeChecksum> source_sum = Status::Internal("not computed");
     std::thread source_thread([&] { source_sum = Checksum(source, source_sql); });
     Status connected = connection_ != nullptr ? Status::Ok() : Connect();
@@ -79,6 +82,14 @@ class MysqlChecker : public TargetChecker {
   }
 
  private:
+  // CRC32C (MariaDB 10.8+) on both servers: the fast checksum; otherwise (MySQL) MD5 on both.
+  Result<ChecksumHash> ChooseHash(mysql::Connection& source) {
+    if (connection_ == nullptr) CUTOVER_RETURN_IF_ERROR(Connect());
+    bool both =
+        source.Query("SELECT CRC32C('')").ok() && connection_->Query("SELECT CRC32C('')").ok();
+    return both ? ChecksumHash::kCrc32Pair : ChecksumHash::kMd5;
+  }
+
   static Result<RangeChecksum> Checksum(mysql::Connection& connection, const std::string& sql) {
     CUTOVER_ASSIGN_OR_RETURN(mysql::QueryResult result, connection.Query(sql));
     if (result.rows.size() != 1 || result.rows[0].size() != 2) {
@@ -175,6 +186,7 @@ class MysqlChecker : public TargetChecker {
   // Only the verifier's thread uses the state below.
   std::unique_ptr<mysql::Connection> connection_;
   const int64_t page_;
+  std::optional<ChecksumHash> hash_;  // chosen at the first checksum
 };
 
 }  // namespace
