@@ -133,10 +133,23 @@ struct ThrottleSpec {
   std::chrono::seconds max_lag{0};    // pause copy while CDC lag exceeds it; 0: never
 };
 
+// A named group of tables whose flag stage moves on its own (docs/control-api.md); the tables
+// no group names follow the group "default".
+struct ControlGroupSpec {
+  std::string name;                 // [a-z0-9][a-z0-9_-]*, not "default"
+  std::vector<std::string> tables;  // globs on "schema.table", at least one
+};
+
 struct ControlSpec {
   std::string listen = "127.0.0.1:7878";  // host:port of the HTTP API
-  Secret token;  // bearer token; required when listen is not a loopback address
+  // Bearer token; required when listen is not a loopback address. The API refuses to start
+  // without one (`cutover serve`); `cutover run` then runs without the API.
+  Secret token;
   bool enabled = true;
+  bool present = false;  // the spec has a `control` section: `cutover run` serves the API
+  std::vector<ControlGroupSpec> groups;  // in spec order, names unique
+  // Guard rail: moving forward to target_reads needs the CDC lag under this (guards.max_lag).
+  std::chrono::milliseconds max_lag{5000};
 };
 
 struct Spec {
@@ -170,6 +183,9 @@ Result<Spec> ParseSpec(std::string_view yaml, const std::filesystem::path& origi
 // The table cutover writes watermarks into on the source, in the schema of the tables it
 // repairs (docs/verify.md, "Repair"). Never selected, whatever the patterns say.
 inline constexpr std::string_view kWatermarkTable = "cutover_watermarks";
+// The table `cutover fence` writes its marker rows into on the source, in the schema of the first
+// selected table (docs/cutover.md). Never selected either; `cutover finish` drops both.
+inline constexpr std::string_view kFenceTable = "cutover_fence";
 
 // The rule that selects `schema.table`, or nullptr when the table is not selected.
 const TableRule* SelectTable(const Spec& spec, std::string_view schema, std::string_view table);

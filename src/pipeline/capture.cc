@@ -17,8 +17,15 @@ constexpr std::chrono::seconds kEmptyCommitEvery{1};
 
 class CaptureSink : public binlog::EventSink {
  public:
-  CaptureSink(log::LocalLog* log, CaptureStats* stats, StateStore* state)
-      : log_(log), stats_(stats), windows_(state) {}
+  CaptureSink(log::LocalLog* log, CaptureStats* stats, StateStore* state, FenceMarks* fences)
+      : log_(log), stats_(stats), windows_(state) {
+    if (fences == nullptr) return;
+    windows_.OnFence([this, fences](const std::string& id) {
+      // The marker's place in the log: after every record appended or pending before it.
+      return fences->Seen(FenceMark{id, log_->next_offset() + payloads_.size(), NowMs(),
+                                    stats_->last_event_ms.load()});
+    });
+  }
 
   Status OnBegin(const binlog::TransactionBegin&) override {
     payloads_.clear();
@@ -36,7 +43,10 @@ class CaptureSink : public binlog::EventSink {
   Status Record(const Change& change) {
     CUTOVER_ASSIGN_OR_RETURN(int records, encoder_.Encode(change, &payloads_));
     for (int i = 0; i < records; ++i) positions_.push_back(change.position);
-    if (change.op != ChangeOp::kSchema) ++pending_changes_;
+    if (change.op != ChangeOp::kSchema) {
+      ++pending_changes_;
+      stats_->last_event_ms.store(NowMs(), std::memory_order_relaxed);
+    }
     return Status::Ok();
   }
 
@@ -128,11 +138,12 @@ Result<Position> RecoverCapturePosition(log::LocalLog& log, const Position& star
 }
 
 Status RunCapture(mysql::BinlogStreamOptions options, log::LocalLog& log, CaptureStats* stats,
-                  StateStore* state) {
+                  StateStore* state, FenceMarks* fences) {
   CUTOVER_ASSIGN_OR_RETURN(Position from, RecoverCapturePosition(log, options.start));
   stats->resumed_from = from;
+  stats->last_event_ms = NowMs();
   options.start = from;
-  CaptureSink sink(&log, stats, state);
+  CaptureSink sink(&log, stats, state, fences);
   mysql::BinlogStream stream(std::move(options));
   Status status = stream.Run(&sink);
   Status synced = log.Sync();

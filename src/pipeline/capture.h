@@ -16,6 +16,7 @@
 
 #include "log/change_codec.h"
 #include "log/local_log.h"
+#include "pipeline/fence_marks.h"
 #include "pipeline/repair_windows.h"
 #include "source/mysql/binlog_stream.h"
 
@@ -25,6 +26,9 @@ struct CaptureStats {
   uint64_t transactions = 0;  // appended by this run
   uint64_t changes = 0;
   Position resumed_from;  // where this run started reading the source
+  // When capture last saw a change of a selected table (Unix ms); the time capture started
+  // until it sees one. Read by other threads (the run's status record).
+  std::atomic<int64_t> last_event_ms{0};
 };
 
 // Where capture must start reading: after the last whole transaction in `log` (cutting any
@@ -33,8 +37,9 @@ Result<Position> RecoverCapturePosition(log::LocalLog& log, const Position& star
 
 // Streams from RecoverCapturePosition(log, options.start) into `log` until options.stop is set
 // (returns OK, after a final Sync) or the stream fails. With a state store, repair watermarks
-// are honoured (RepairWindows); without one they are dropped.
+// are honoured (RepairWindows); without one they are dropped. Fence markers go to `fences`
+// (dropped when null).
 Status RunCapture(mysql::BinlogStreamOptions options, log::LocalLog& log, CaptureStats* stats,
-                  StateStore* state = nullptr);
+                  StateStore* state = nullptr, FenceMarks* fences = nullptr);
 
 }  // namespace cutover::pipeline

@@ -18,13 +18,21 @@ namespace {
 class KafkaCaptureSink : public binlog::EventSink {
  public:
   KafkaCaptureSink(log::KafkaLogWriter* writer, ChangeRouter* router, StateStore* state,
-                   CaptureStats* stats, std::chrono::milliseconds sync_every)
+                   CaptureStats* stats, std::chrono::milliseconds sync_every, FenceMarks* fences)
       : writer_(writer),
         router_(router),
         state_(state),
         stats_(stats),
         sync_every_(sync_every),
-        windows_(state) {}
+        windows_(state) {
+    if (fences == nullptr) return;
+    windows_.OnFence([this, fences](const std::string& id) -> Status {
+      // Every record produced before the marker acknowledged first, so that "seen" means "in
+      // the log" for the appliers' progress to be compared with.
+      CUTOVER_RETURN_IF_ERROR(writer_->Flush());
+      return fences->Seen(FenceMark{id, 0, NowMs(), stats_->last_event_ms.load()});
+    });
+  }
 
   Status OnBegin(const binlog::TransactionBegin&) override {
     pending_.clear();
@@ -65,6 +73,7 @@ class KafkaCaptureSink : public binlog::EventSink {
           Record{PartitionOf(routed_[1].hash, partitions), log::EncodeChangeRecord(added, shape)});
     }
     ++pending_changes_;
+    stats_->last_event_ms.store(NowMs(), std::memory_order_relaxed);
     return Status::Ok();
   }
 
@@ -125,13 +134,15 @@ class KafkaCaptureSink : public binlog::EventSink {
 }  // namespace
 
 Status RunKafkaCapture(mysql::BinlogStreamOptions options, log::KafkaLogWriter& writer,
-                       ChangeRouter& router, StateStore& state, CaptureStats* stats) {
+                       ChangeRouter& router, StateStore& state, CaptureStats* stats,
+                       FenceMarks* fences) {
   CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> checkpoint,
                            state.GetPosition(kKafkaCapturePosition));
   if (checkpoint) options.start = *checkpoint;
   stats->resumed_from = options.start;
+  stats->last_event_ms = NowMs();
   std::chrono::milliseconds sync_every = options.heartbeat_period;
-  KafkaCaptureSink sink(&writer, &router, &state, stats, sync_every);
+  KafkaCaptureSink sink(&writer, &router, &state, stats, sync_every, fences);
   mysql::BinlogStream stream(std::move(options));
   Status status = stream.Run(&sink);
   Status synced = sink.Checkpoint();

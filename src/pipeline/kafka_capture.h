@@ -23,7 +23,9 @@ inline constexpr char kKafkaCapturePosition[] = "kafka_capture";
 
 // Streams from the checkpoint (or options.start the first time) into `writer` until
 // options.stop is set (returns OK after a final flush and checkpoint) or the stream fails.
+// Fence markers go to `fences` (dropped when null).
 Status RunKafkaCapture(mysql::BinlogStreamOptions options, log::KafkaLogWriter& writer,
-                       ChangeRouter& router, StateStore& state, CaptureStats* stats);
+                       ChangeRouter& router, StateStore& state, CaptureStats* stats,
+                       FenceMarks* fences = nullptr);
 
 }  // namespace cutover::pipeline

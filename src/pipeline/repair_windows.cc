@@ -56,6 +56,15 @@ Result<std::vector<Change>> DecodeRepairRows(std::string_view text) {
 
 Status RepairWindows::Pass(const Change& change,
                            const std::function<Status(const Change&)>& record) {
+  if (change.table.name == kFenceTable) {
+    // cutover_fence (id, at): only the marker's insert matters; fence's clean-up delete is not.
+    if (!on_fence_ || change.op != ChangeOp::kInsert || !change.after || !change.schema) {
+      return Status::Ok();
+    }
+    std::optional<size_t> id_column = change.schema->ColumnIndex("id");
+    if (!id_column) return Status::Ok();
+    return on_fence_(change.after->values[*id_column].ToText());
+  }
   emit_.clear();
   CUTOVER_ASSIGN_OR_RETURN(bool watermark, OnChange(change, &emit_));
   if (!watermark) return record(change);

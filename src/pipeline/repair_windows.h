@@ -6,7 +6,8 @@
 // changed; at the high watermark it loads the stored rows, drops those whose key changed in
 // the window (the log already has a newer image of them, after the low watermark), and emits
 // the rest into the change log right there, as full-image inserts (or deletes), so the applier
-// writes them in order with everything else. Watermark rows never reach the log.
+// writes them in order with everything else. Watermark rows never reach the log, and neither do
+// the fence markers of `cutover fence` (docs/cutover.md): Pass hands their id to the fence hook.
 #pragma once
 
 #include <functional>
@@ -40,8 +41,13 @@ class RepairWindows {
 
   // To be called with every captured change, in order: hands `change` to `record` (capture's
   // logging of it), except a watermark row, which is not logged; at a high watermark the
-  // re-sent rows are handed to `record` in its place.
+  // re-sent rows are handed to `record` in its place. A fence marker (an insert into
+  // kFenceTable) is not logged either; its id goes to the fence hook, if one is set.
   Status Pass(const Change& change, const std::function<Status(const Change&)>& record);
+
+  // Sets the fence hook: told the id of each fence marker, at its place in the stream (every
+  // change before it was handed to `record` already).
+  void OnFence(std::function<Status(const std::string& id)> seen) { on_fence_ = std::move(seen); }
 
  private:
   // True when the change was a watermark row; at a high watermark *emit receives the rows.
@@ -51,6 +57,7 @@ class RepairWindows {
   // Open windows (request id -> the keys changed since its low watermark).
   std::map<std::string, std::set<std::string>> open_;
   std::vector<Change> emit_;  // a high watermark's re-sent rows (reused)
+  std::function<Status(const std::string& id)> on_fence_;  // empty: markers are dropped
 };
 
 }  // namespace cutover::pipeline

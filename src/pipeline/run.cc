@@ -20,10 +20,12 @@
 #include "pipeline/capture.h"
 #include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
+#include "pipeline/fence_marks.h"
 #include "pipeline/kafka_apply.h"
 #include "pipeline/kafka_capture.h"
 #include "pipeline/router.h"
 #include "pipeline/state_options.h"
+#include "pipeline/stop_request.h"
 #include "pipeline/touched_keys.h"
 
 namespace cutover {
@@ -31,10 +33,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr char kRunStatusKey[] = "run.status";
 // The lag under which the catch-up phase ends (docs/run.md).
 constexpr std::chrono::milliseconds kCaughtUpLag{2000};
 
+using pipeline::kRunStatusKey;
 using pipeline::NowMs;
 
 Status CheckRunnable(const Spec& spec) {
@@ -67,6 +69,10 @@ class Migration {
     CUTOVER_ASSIGN_OR_RETURN(lock_, pipeline::DirLock::Acquire(spec_.state_dir));
     CUTOVER_ASSIGN_OR_RETURN(state_,
                              StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
+    CUTOVER_RETURN_IF_ERROR(LoadTotals());
+    // A stop request left from before this run (a finish that gave up) must not stop it.
+    CUTOVER_RETURN_IF_ERROR(state_->DeleteMeta(pipeline::kStopRequestKey));
+    fences_ = std::make_unique<pipeline::FenceMarks>(state_.get());
     if (kafka_) {
       CUTOVER_ASSIGN_OR_RETURN(kafka_writer_, log::KafkaLogWriter::Open(spec_));
       monitor_ = std::thread([this] { Monitor(); });
@@ -88,11 +94,13 @@ class Migration {
   Status Finish(Status status) {
     if (!status.ok()) Fail(status);
     halt_ = true;
+    capture_stop_ = true;
     if (capture_.joinable()) capture_.join();
     done_ = true;
     monitor_.join();
     WriteStatus();
     std::lock_guard lock(mutex_);
+    if (drained_on_request_ && first_error_.ok()) return AnswerStopRequest();
     return first_error_;
   }
 
@@ -110,7 +118,10 @@ class Migration {
       std::fputs(FormatCopySummary(*report).c_str(), options_.progress);
     }
     CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
-    if (phase == Phase::kCopy) CUTOVER_RETURN_IF_ERROR(state_->SetPhase(Phase::kCatchUp));
+    // Finished (`cutover finish`) and run again: CDC continues where it stopped.
+    if (phase == Phase::kCopy || phase == Phase::kFinished) {
+      CUTOVER_RETURN_IF_ERROR(state_->SetPhase(Phase::kCatchUp));
+    }
     CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(spec_));
     pipeline::ApplyOptions apply;
     apply.lanes = spec_.parallelism.apply_lanes;
@@ -135,11 +146,14 @@ class Migration {
     stream.server_id = spec_.source.server_id;
     stream.start = start;
     const Spec* spec = &spec_;
-    // Repair watermarks (docs/verify.md) travel in the stream, in the selected tables' schemas.
+    // Repair watermarks (docs/verify.md) and fence markers (docs/cutover.md) travel in the
+    // stream, in the selected tables' schemas.
     stream.table_filter = [spec](const TableId& id) {
-      return SelectTable(*spec, id.schema, id.name) != nullptr || id.name == kWatermarkTable;
+      return SelectTable(*spec, id.schema, id.name) != nullptr || id.name == kWatermarkTable ||
+             id.name == kFenceTable;
     };
-    stream.stop = &halt_;
+    // Its own flag: a stop request stops capture first, and apply once it has applied the rest.
+    stream.stop = &capture_stop_;
     // Capture makes the log durable (and so visible to the applier) at least at every
     // heartbeat: on a quiet source, the heartbeat bounds how late the last transaction shows.
     stream.heartbeat_period =
@@ -152,14 +166,17 @@ class Migration {
       router_ = std::make_unique<pipeline::ChangeRouter>(capture_plans_, first->RoutingKey());
       capture_ = std::thread([this, stream = std::move(stream)]() mutable {
         Status status = pipeline::RunKafkaCapture(std::move(stream), *kafka_writer_, *router_,
-                                                  *state_, &capture_stats_);
+                                                  *state_, &capture_stats_, fences_.get());
         if (!status.ok()) Fail(status.WithContext("capturing the binlog into Kafka"));
+        capture_done_ = true;
       });
       return Status::Ok();
     }
     capture_ = std::thread([this, stream = std::move(stream)]() mutable {
-      Status status = pipeline::RunCapture(std::move(stream), *log_, &capture_stats_, state_.get());
+      Status status = pipeline::RunCapture(std::move(stream), *log_, &capture_stats_, state_.get(),
+                                           fences_.get());
       if (!status.ok()) Fail(status.WithContext("capturing the binlog"));
+      capture_done_ = true;
     });
     return Status::Ok();
   }
@@ -168,9 +185,11 @@ class Migration {
     std::lock_guard lock(mutex_);
     if (first_error_.ok()) first_error_ = status;
     halt_ = true;
+    capture_stop_ = true;
   }
 
-  // Every 100 ms: passes a stop request on. Every second: phase and status record. Every
+  // Every 100 ms: passes a stop signal on, and records the fences apply passed. Every second:
+  // phase and status record, and a stop request (pipeline/stop_request.h). Every
   // status_interval while applying: a status line.
   void Monitor() {
     auto last_status = Clock::now();
@@ -179,9 +198,14 @@ class Migration {
     uint64_t last_applied = 0;
     while (!done_) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (options_.stop != nullptr && options_.stop->load()) halt_ = true;
+      if (options_.stop != nullptr && options_.stop->load()) {
+        halt_ = true;
+        capture_stop_ = true;
+      }
+      if (applying_) PassFences();
       if (Clock::now() - last_status >= std::chrono::seconds(1)) {
         WriteStatus();
+        if (applying_) CheckStopRequest();
         if (applying_) {
           Status flushed = touched_.Flush(*state_);
           if (!flushed.ok()) spdlog::warn("continuous verify keys: {}", flushed.ToString());
@@ -213,6 +237,75 @@ class Migration {
     }
   }
 
+  // Records the fences whose marker apply has passed: every change below the marker's log
+  // offset is applied. Kafka: not yet (fence refuses it), since the applier's oldest pending
+  // time and cached end offsets cannot show that every partition is applied up to the marker.
+  void PassFences() {
+    if (kafka_) return;
+    uint64_t applied = apply_stats_.applied_offset.load();
+    fences_->Pass([applied](const pipeline::FenceMark& mark) { return applied >= mark.log_offset; },
+                  0);
+  }
+
+  // A stop request: stop capture, then, once capture has ended and everything it logged is
+  // applied (two checks a second apart agree), stop apply; Finish answers the request.
+  void CheckStopRequest() {
+    if (!stop_requested_) {
+      Result<std::optional<std::string>> request = state_->GetMeta(pipeline::kStopRequestKey);
+      if (!request.ok() || !*request) return;
+      stop_requested_ = true;
+      capture_stop_ = true;
+      if (options_.progress != nullptr) {
+        std::fputs("stop requested (cutover finish): capture stopped; applying what it logged\n",
+                   options_.progress);
+        std::fflush(options_.progress);
+      }
+      return;
+    }
+    if (!capture_done_) return;
+    bool drained =
+        kafka_ ? apply_stats_.lag_records.load() == 0 && apply_stats_.oldest_pending_ms.load() == 0
+               : apply_stats_.applied_offset.load() >= log_->next_offset();
+    drained_checks_ = drained ? drained_checks_ + 1 : 0;
+    if (drained_checks_ < 2) return;
+    drained_on_request_ = true;
+    halt_ = true;
+  }
+
+  // Adds "stopped_at_ms" to the stop request: `cutover finish` waits for it.
+  Status AnswerStopRequest() {
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
+                             state_->GetMeta(pipeline::kStopRequestKey));
+    nlohmann::json request = nlohmann::json::parse(text.value_or("{}"), nullptr, false);
+    if (!request.is_object()) request = nlohmann::json::object();
+    request["stopped_at_ms"] = NowMs();
+    CUTOVER_RETURN_IF_ERROR(state_->SetMeta(pipeline::kStopRequestKey, request.dump()));
+    if (options_.progress != nullptr) {
+      std::fputs("cutover run: finished: everything captured is applied\n", options_.progress);
+      std::fflush(options_.progress);
+    }
+    return Status::Ok();
+  }
+
+  // The counters of the runs before this one, from the last status record.
+  Status LoadTotals() {
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state_->GetMeta(kRunStatusKey));
+    if (!text) return Status::Ok();
+    nlohmann::json last = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (!last.is_object()) return Status::Ok();
+    captured_before_ = last.value("captured_changes_total", uint64_t{0});
+    applied_before_ = last.value("applied_changes_total", uint64_t{0});
+    return Status::Ok();
+  }
+
+  // What every status record has, whatever the change log.
+  void AddEventCounts(nlohmann::json& status) {
+    status["captured_changes"] = capture_stats_.changes;
+    status["captured_changes_total"] = captured_before_ + capture_stats_.changes;
+    status["applied_changes_total"] = applied_before_ + apply_stats_.applied_changes.load();
+    status["last_event_ms"] = capture_stats_.last_event_ms.load();
+  }
+
   nlohmann::json StatusJson() {
     if (kafka_) {
       nlohmann::json status;
@@ -226,6 +319,7 @@ class Migration {
       status["updated_at_ms"] = NowMs();
       bool drained = apply_stats_.lag_records.load() == 0;
       status["applied_through_ms"] = AppliedThrough(oldest, drained);
+      AddEventCounts(status);
       return status;
     }
     uint64_t durable = log_->durable_offset();
@@ -242,6 +336,7 @@ class Migration {
     status["updated_at_ms"] = NowMs();
     status["applied_through_ms"] =
         AppliedThrough(oldest, apply_stats_.read_offset.load() >= durable);
+    AddEventCounts(status);
     return status;
   }
 
@@ -285,10 +380,19 @@ class Migration {
   std::unique_ptr<pipeline::ChangeRouter> router_;
   std::thread capture_;
   std::thread monitor_;
+  std::unique_ptr<pipeline::FenceMarks> fences_;  // from capture to the monitor
   pipeline::CaptureStats capture_stats_;
   pipeline::ApplyStats apply_stats_;
   pipeline::TouchedKeys touched_;  // for a continuous verify (apply_stats_.touched)
   std::atomic<bool> halt_{false};
+  std::atomic<bool> capture_stop_{false};  // set with halt_, or alone by a stop request
+  std::atomic<bool> capture_done_{false};  // the capture thread has ended
+  // The monitor thread's stop request handling (pipeline/stop_request.h).
+  bool stop_requested_ = false;
+  int drained_checks_ = 0;
+  std::atomic<bool> drained_on_request_{false};
+  uint64_t captured_before_ = 0;  // changes captured and applied by earlier runs
+  uint64_t applied_before_ = 0;
   std::atomic<bool> done_{false};
   std::atomic<bool> applying_{false};
   std::atomic<bool> caught_up_{false};

@@ -33,7 +33,7 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
 }
 
 const TableRule* SelectTable(const Spec& spec, std::string_view schema, std::string_view table) {
-  if (table == kWatermarkTable) return nullptr;  // cutover's own, never migrated
+  if (table == kWatermarkTable || table == kFenceTable) return nullptr;  // cutover's own
   std::string qualified(schema);
   qualified += '.';
   qualified += table;

@@ -114,6 +114,51 @@ void ParseLocalLog(Fields& log, bool local, ChangeLogSpec* out) {
   }
 }
 
+// `groups: {orders: ["shop.orders", "shop.order_items"]}`: each key a group name, each value a
+// non-empty list of table globs.
+void ParseControlGroups(Fields& control, std::vector<ControlGroupSpec>* out) {
+  const YAML::Node* node = control.Get("groups");
+  if (node == nullptr || node->IsNull()) return;
+  if (!node->IsMap()) {
+    control.Report("groups", "expected a mapping, got " + Describe(*node) +
+                                 "; write groups: {orders: [\"shop.orders\"]}");
+    return;
+  }
+  Fields groups = control.Section("groups");
+  for (const auto& entry : *node) {
+    const std::string name = entry.first.Scalar();
+    ControlGroupSpec group;
+    group.name = name;
+    if (!groups.ReadStringList(name, &group.tables)) continue;
+    if (std::optional<std::string> problem = NameProblem(name)) {
+      groups.Report(name, "group name: " + *problem);
+      continue;
+    }
+    if (name == "default") {
+      groups.Report(name,
+                    "'default' is the group of every table no other group names; "
+                    "choose another name");
+      continue;
+    }
+    if (group.tables.empty()) {
+      groups.Report(name,
+                    "the list is empty; list the tables of the group, e.g. "
+                    "[\"shop.orders\"]");
+      continue;
+    }
+    const YAML::Node& list = *groups.Get(name);
+    bool valid = true;
+    for (size_t index = 0; index < group.tables.size(); ++index) {
+      if (std::optional<std::string> problem = GlobProblem(group.tables[index])) {
+        groups.diag().Add(PlaceOf(list[index]), IndexPath(groups.PathOf(name), index), *problem);
+        valid = false;
+      }
+    }
+    if (valid) out->push_back(std::move(group));
+  }
+  groups.ReportUnknown();
+}
+
 }  // namespace
 
 void ParseTables(Fields& root, std::vector<TableRule>* out) {
@@ -182,7 +227,12 @@ void ParseControl(Fields& root, const ParseContext& context, ControlSpec* out) {
       listen_valid = true;
     }
   }
+  out->present = root.Has("control");  // `control:` alone too: the API with every default
   out->token = ReadSecret(control, "token", context);
+  ParseControlGroups(control, &out->groups);
+  Fields guards = control.Section("guards");
+  guards.ReadMillis("max_lag", milliseconds(0), milliseconds(86400000), &out->max_lag);
+  guards.ReportUnknown();
   if (out->enabled && listen_valid && !IsLoopbackHost(HostOf(out->listen)) &&
       !SecretConfigured(control, "token")) {
     control.Report("listen", out->listen +

@@ -262,6 +262,20 @@ std::vector<ErrorCase> Cases() {
        "control.token_env or control.token_file, or listen on 127.0.0.1"},
       {"BadListen", Valid("control: {listen: \"127.0.0.1\"}\n"),
        "control.listen: '127.0.0.1' has no port; write host:port, e.g. 127.0.0.1:7878"},
+      {"ControlGroupNamedDefault", Valid("control: {groups: {default: [\"shop.a\"]}}\n"),
+       "control.groups.default: 'default' is the group of every table no other group names; "
+       "choose another name"},
+      {"ControlGroupBadName", Valid("control: {groups: {Orders: [\"shop.a\"]}}\n"),
+       "control.groups.Orders: group name: 'Orders' is not a valid name; use 1 to 48 characters "
+       "from a-z, 0-9, '_' and '-', starting with a letter or digit"},
+      {"ControlGroupEmpty", Valid("control: {groups: {orders: []}}\n"),
+       "control.groups.orders: the list is empty; list the tables of the group, e.g. "
+       "[\"shop.orders\"]"},
+      {"ControlGroupsNotAMapping", Valid("control: {groups: [orders]}\n"),
+       "control.groups: expected a mapping, got a list; write groups: {orders: "
+       "[\"shop.orders\"]}"},
+      {"ControlGuardMisspelt", Valid("control: {guards: {max_lags: 5s}}\n"),
+       "control.guards.max_lags: unknown field; did you mean 'max_lag'?"},
       {"DuplicateField", base + "source:\n  kind: mariadb\n  user: cutover\n  kind: mysql\n",
        "source.kind: duplicate field (first on line 5); keep only one"},
       {"ServerIdOnPostgres",

@@ -411,6 +411,27 @@ TEST(SpecTest, LoopbackListenNeedsNoTokenAndPublicListenTakesOne) {
   EXPECT_EQ(with_token.control.token.value, "control-token");
 }
 
+TEST(SpecTest, ControlGroupsAndGuards) {
+  Spec none = MustParse(kMinimal);
+  EXPECT_FALSE(none.control.present);
+  EXPECT_TRUE(none.control.groups.empty());
+  EXPECT_EQ(none.control.max_lag, std::chrono::seconds(5));
+  Spec spec = MustParse(std::string(kMinimal) +
+                        "control:\n"
+                        "  groups:\n"
+                        "    orders: [\"shop.orders\", \"shop.order_items\"]\n"
+                        "    users: [\"shop.user*\"]\n"
+                        "  guards: {max_lag: 1500ms}\n");
+  EXPECT_TRUE(spec.control.present);
+  ASSERT_EQ(spec.control.groups.size(), 2u);
+  EXPECT_EQ(spec.control.groups[0].name, "orders");
+  EXPECT_EQ(spec.control.groups[0].tables,
+            (std::vector<std::string>{"shop.orders", "shop.order_items"}));
+  EXPECT_EQ(spec.control.groups[1].name, "users");
+  EXPECT_EQ(spec.control.max_lag, std::chrono::milliseconds(1500));
+  EXPECT_TRUE(MustParse(std::string(kMinimal) + "control:\n").control.present);
+}
+
 TEST(SpecTest, NullSectionsMeanDefaults) {
   Spec spec = MustParse(std::string(kMinimal) + "parallelism:\ncontrol: ~\n");
   EXPECT_EQ(spec.parallelism.copy_workers, 4);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "cutover/control.h"
 #include "cutover/run.h"
 #include "cutover/spec.h"
 
@@ -31,7 +32,22 @@ int RunRunCommand(const RunArgs& args) {
   options.stop = InstallStopHandlers();
   options.progress = stdout;
   options.status_interval = std::chrono::seconds(std::max(args.status_seconds, 1));
+  // The control API runs beside the migration when the spec asks for it (docs/control-api.md);
+  // without a token it does not start, and the migration runs without it.
+  std::unique_ptr<ControlServer> control;
+  if (spec->control.present && spec->control.enabled) {
+    ControlServerOptions control_options;
+    control_options.log = stdout;
+    Result<std::unique_ptr<ControlServer>> started = ControlServer::Start(*spec, control_options);
+    if (started.ok()) {
+      control = std::move(*started);
+    } else {
+      std::fprintf(stdout, "cutover run: control API not started: %s\n",
+                   started.status().ToString().c_str());
+    }
+  }
   Status status = RunMigration(*spec, options);
+  if (control) control->Stop();
   if (!status.ok()) return ExitCodeFor("run", status);
   std::fprintf(stdout, "cutover run: stopped; run the same command again to continue\n");
   return kExitOk;

@@ -2,9 +2,8 @@
 // CLI11 and calls the engine; no migration logic lives in tools/.
 #pragma once
 
-#include <atomic>
-
 #include <CLI/CLI.hpp>
+#include <atomic>
 
 namespace cutover::cli {
 
@@ -35,5 +34,12 @@ void AddStatusCommand(CLI::App& app, int* exit_code);
 void AddMappingCommand(CLI::App& app, int* exit_code);
 // Registers `cutover verify` (docs/verify.md).
 void AddVerifyCommand(CLI::App& app, int* exit_code);
+// Registers `cutover fence` and `cutover finish` (docs/cutover.md).
+void AddFenceCommand(CLI::App& app, int* exit_code);
+void AddFinishCommand(CLI::App& app, int* exit_code);
+// Registers `cutover serve` (docs/control-api.md).
+void AddServeCommand(CLI::App& app, int* exit_code);
+// Registers `cutover flags get|set|history` (docs/control-api.md).
+void AddFlagsCommand(CLI::App& app, int* exit_code);
 
 }  // namespace cutover::cli

@@ -1,8 +1,9 @@
 // cutover: the command-line entry point; it only wires subcommands (one per cmd_*.cc).
 #include <cstdio>
 
-#include "commands.h"
 #include "cutover/version.h"
+
+#include "commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"cutover: zero-downtime database migration (full load, CDC, verify, cutover)"};
@@ -19,6 +20,10 @@ int main(int argc, char** argv) {
   cutover::cli::AddReplayCommand(app, &exit_code);
   cutover::cli::AddMappingCommand(app, &exit_code);
   cutover::cli::AddVerifyCommand(app, &exit_code);
+  cutover::cli::AddFenceCommand(app, &exit_code);
+  cutover::cli::AddFinishCommand(app, &exit_code);
+  cutover::cli::AddServeCommand(app, &exit_code);
+  cutover::cli::AddFlagsCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,110 @@
+// Control: the flag stages an application follows during the cutover, their audit and guard
+// rails, and the HTTP control API that serves them with the migration's status and metrics
+// (docs/control-api.md). The stages live in the state store, so `cutover flags` (no server), the
+// API of `cutover serve` and that of `cutover run` all see and change the same ones.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cutover/spec.h"
+#include "cutover/state_store.h"
+#include "cutover/status.h"
+
+namespace cutover {
+
+// Where an application reads and writes, in the order a cutover moves through them. The names
+// and order are the API's contract; cutover::Stage (cutover/router.h) is the client's copy.
+enum class FlagStage {
+  kSourceOnly,     // reads and writes on the source only
+  kDualWrite,      // source primary, target written second
+  kShadow,         // reads from both, the source's answer returned, the results compared
+  kTargetReads,    // the target answers reads; the source stays primary for writes
+  kTargetPrimary,  // target written first, source second
+  kTargetOnly,     // reads and writes on the target only
+};
+inline constexpr int kFlagStageCount = 6;
+std::string_view FlagStageName(FlagStage stage);  // "source_only", "dual_write", ...
+// InvalidArgument naming the six stages for anything else.
+Result<FlagStage> ParseFlagStage(std::string_view name);
+
+// The group of every table no named group lists (control.groups in the spec).
+inline constexpr std::string_view kDefaultGroup = "default";
+
+// A group's current stage. A group never set is at source_only since 0.
+struct StageState {
+  std::string group;
+  FlagStage stage = FlagStage::kSourceOnly;
+  int64_t since_ms = 0;  // Unix ms of the change that set it; 0: never set
+};
+
+// One audited stage change (state meta "flags.history/<group>/<12-digit sequence>").
+struct StageChange {
+  int64_t sequence = 0;  // 1, 2, ... per group
+  std::string group;
+  FlagStage from = FlagStage::kSourceOnly;
+  FlagStage to = FlagStage::kSourceOnly;
+  std::string reason;
+  bool forced = false;
+  int64_t at_ms = 0;
+  std::string by;  // who asked: "cli <user>", "api <address>", ...
+};
+
+struct StageRequest {
+  std::string group{kDefaultGroup};
+  FlagStage to = FlagStage::kSourceOnly;
+  std::string reason;  // optional unless force
+  bool force = false;  // overrides the guard rails; needs a reason
+  std::string by;
+};
+
+// The groups of the spec: "default" first, then control.groups in spec order.
+std::vector<std::string> StageGroups(const Spec& spec);
+// NotFound for a group the spec does not define (the message lists those it does).
+Result<StageState> GetStage(const Spec& spec, StateStore& state, std::string_view group);
+Result<std::vector<StageState>> ListStages(const Spec& spec,
+                                           StateStore& state);  // StageGroups order
+// The group's changes, oldest first.
+Result<std::vector<StageChange>> StageHistory(const Spec& spec, StateStore& state,
+                                              std::string_view group);
+
+// Moves a group to request.to and audits the change, in one state store transaction. Going back
+// (to an earlier stage) is always allowed. Going forward is refused (FailedPrecondition, saying
+// why and how to force it) when it skips a stage, when the target is target_reads and the last
+// verify is missing, incomplete or found differences, or the CDC lag is unknown or above
+// control.guards.max_lag, and when the target is target_primary without a fence passed after the
+// group's last change. request.force overrides these; the change is then audited as forced.
+// Setting the current stage again changes nothing and returns the current state's last change
+// (sequence 0 when none). InvalidArgument for a force without a reason.
+Result<StageChange> SetStage(const Spec& spec, StateStore& state, const StageRequest& request);
+
+// The state store of `spec`, opened for reading and writing by a process that does not run the
+// migration (`cutover flags`, `cutover serve`): it must coexist with a running `cutover run`.
+Result<std::unique_ptr<StateStore>> OpenControlState(const Spec& spec);
+
+struct ControlServerOptions {
+  // Where the server says where it listens and logs refused requests; null: nowhere.
+  FILE* log = nullptr;
+};
+
+// The HTTP control API on spec.control.listen, answering on its own threads until Stop() or
+// destruction. Every request needs `Authorization: Bearer <control token>`.
+class ControlServer {
+ public:
+  // Binds and starts serving. FailedPrecondition when the spec has no control token (the API
+  // never runs without one); Unavailable when the address cannot be bound.
+  static Result<std::unique_ptr<ControlServer>> Start(const Spec& spec,
+                                                      const ControlServerOptions& options = {});
+  virtual ~ControlServer() = default;
+  virtual int port() const = 0;             // the bound port (listen port 0: the one chosen)
+  virtual std::string address() const = 0;  // "127.0.0.1:8470"
+  // Stops accepting requests and waits for the server thread. Idempotent.
+  virtual void Stop() = 0;
+};
+
+}  // namespace cutover

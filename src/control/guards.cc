@@ -1,0 +1,118 @@
+// Guards: reads the last verify report, the run's status record and the last fence from the
+// state store and says which guard rail a forward stage change would cross.
+#include "control/guards.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include "pipeline/clock.h"
+
+namespace cutover::control {
+namespace {
+
+// The state meta entry `key` as a JSON object; nullopt when missing or not an object.
+Result<std::optional<nlohmann::json>> MetaJson(StateStore& state, const char* key) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta(key));
+  if (!text) return std::optional<nlohmann::json>();
+  nlohmann::json json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return std::optional<nlohmann::json>();
+  return std::optional<nlohmann::json>(std::move(json));
+}
+
+Status AddVerifyProblems(const Spec& spec, StateStore& state, std::vector<std::string>* out) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> report, MetaJson(state, "verify.report"));
+  std::string file = spec.file.string();
+  if (!report) {
+    out->push_back(fmt::format(
+        "no verify has run yet; run `cutover verify {}` until it reports 0 differences", file));
+    return Status::Ok();
+  }
+  if (!report->value("complete", false)) {
+    out->push_back(fmt::format(
+        "the last verify did not finish; run `cutover verify {}` again to complete it", file));
+    return Status::Ok();
+  }
+  int64_t differences = report->value("differences", int64_t{0});
+  if (differences != 0) {
+    out->push_back(fmt::format(
+        "the last verify found {} difference{}; repair them (`cutover verify {} --repair`) "
+        "until a verify reports 0",
+        differences, differences == 1 ? "" : "s", file));
+  }
+  return Status::Ok();
+}
+
+Status AddLagProblems(const Spec& spec, StateStore& state, std::vector<std::string>* out) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, MetaJson(state, "run.status"));
+  int64_t age_ms = status ? pipeline::NowMs() - status->value("updated_at_ms", int64_t{0}) : 0;
+  if (!status || age_ms > kRunStatusFreshMs) {
+    out->push_back(fmt::format(
+        "the CDC lag is unknown: no `cutover run` has recorded its status in the last {} s; "
+        "start `cutover run {}` and let it catch up",
+        kRunStatusFreshMs / 1000, spec.file.string()));
+    return Status::Ok();
+  }
+  double lag = status->value("lag_seconds", 0.0);
+  double max_lag = static_cast<double>(spec.control.max_lag.count()) / 1000.0;
+  if (lag > max_lag) {
+    out->push_back(fmt::format(
+        "the CDC lag is {:.1f} s, above control.guards.max_lag ({:g} s); wait until apply "
+        "catches up",
+        lag, max_lag));
+  }
+  return Status::Ok();
+}
+
+Status AddFenceProblems(const Spec& spec, StateStore& state, const StageState& current,
+                        std::vector<std::string>* out) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> fence, MetaJson(state, "fence.last"));
+  bool passed = fence && fence->value("passed", false) &&
+                fence->value("written_at_ms", int64_t{0}) > current.since_ms;
+  if (passed) return Status::Ok();
+  out->push_back(fmt::format(
+      "no fence has passed since group '{}' moved to {}; run `cutover fence {}` (or POST "
+      "/v1/fence) so that every source write made before now is on the target",
+      current.group, FlagStageName(current.stage), spec.file.string()));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ForwardProblems(const Spec& spec, StateStore& state,
+                                                 const StageState& current, FlagStage to) {
+  std::vector<std::string> problems;
+  std::vector<std::string_view> skipped;
+  for (int index = static_cast<int>(current.stage) + 1; index < static_cast<int>(to); ++index) {
+    skipped.push_back(FlagStageName(static_cast<FlagStage>(index)));
+  }
+  if (!skipped.empty()) {
+    problems.push_back(
+        fmt::format("it skips {}; move one stage at a time", fmt::join(skipped, ", ")));
+  }
+  // The guard of every stage entered on the way, so a skip cannot dodge one.
+  for (int index = static_cast<int>(current.stage) + 1; index <= static_cast<int>(to); ++index) {
+    FlagStage entered = static_cast<FlagStage>(index);
+    if (entered == FlagStage::kTargetReads) {
+      CUTOVER_RETURN_IF_ERROR(AddVerifyProblems(spec, state, &problems));
+      CUTOVER_RETURN_IF_ERROR(AddLagProblems(spec, state, &problems));
+    } else if (entered == FlagStage::kTargetPrimary) {
+      CUTOVER_RETURN_IF_ERROR(AddFenceProblems(spec, state, current, &problems));
+    }
+  }
+  return problems;
+}
+
+Status CheckForward(const Spec& spec, StateStore& state, const StageState& current, FlagStage to) {
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> problems,
+                           ForwardProblems(spec, state, current, to));
+  if (problems.empty()) return Status::Ok();
+  return Status::FailedPrecondition(fmt::format(
+      "refused to move group '{0}' from {1} to {2}: {3}. To do it anyway, force it with a "
+      "reason: cutover flags set {4} {0} {2} --force --reason \"...\" (API: PUT /v1/flags/{0} "
+      "with {{\"stage\": \"{2}\", \"force\": true, \"reason\": \"...\"}})",
+      current.group, FlagStageName(current.stage), FlagStageName(to), fmt::join(problems, "; "),
+      spec.file.string()));
+}
+
+}  // namespace cutover::control

@@ -1,0 +1,203 @@
+// Metrics: one family at a time, each with its HELP and TYPE lines, values from the state store.
+#include "control/metrics.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include "control/router_reports.h"
+
+namespace cutover::control {
+namespace {
+
+// A label value with \, " and newlines escaped as the text format requires.
+std::string Escape(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+class Writer {
+ public:
+  void Family(std::string_view name, std::string_view type, std::string_view help) {
+    text_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  }
+  void Sample(std::string_view name, std::string_view labels, double value) {
+    text_ += fmt::format("{}{}{}{} {}\n", name, labels.empty() ? "" : "{", labels,
+                         labels.empty() ? "" : "}", value);
+  }
+  std::string Take() { return std::move(text_); }
+
+ private:
+  std::string text_;
+};
+
+std::string Label(std::string_view name, std::string_view value) {
+  return fmt::format("{}=\"{}\"", name, Escape(value));
+}
+
+nlohmann::json MetaJson(const std::optional<std::string>& text) {
+  if (!text) return nlohmann::json();
+  nlohmann::json json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  return json.is_object() ? json : nlohmann::json();
+}
+
+double Number(const nlohmann::json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key) || !object[key].is_number()) return 0;
+  return object[key].get<double>();
+}
+
+Status WriteCopy(StateStore& state, Writer& out) {
+  CUTOVER_ASSIGN_OR_RETURN(Phase phase, state.GetPhase());
+  out.Family("cutover_phase", "gauge", "The migration's phase (1 for the current one).");
+  for (Phase each : {Phase::kNew, Phase::kPreflight, Phase::kCopy, Phase::kCatchUp, Phase::kCdc,
+                     Phase::kFinished}) {
+    out.Sample("cutover_phase", Label("phase", PhaseName(each)), each == phase ? 1 : 0);
+  }
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<TableProgress> tables, state.ListTables());
+  out.Family("cutover_rows_copied_total", "counter", "Rows copied by the full load, per table.");
+  for (const TableProgress& table : tables) {
+    out.Sample("cutover_rows_copied_total", Label("table", table.name),
+               static_cast<double>(table.rows_copied));
+  }
+  out.Family("cutover_rows_estimate", "gauge", "The source's row count estimate, per table.");
+  for (const TableProgress& table : tables) {
+    out.Sample("cutover_rows_estimate", Label("table", table.name),
+               static_cast<double>(table.rows_total_estimate));
+  }
+  return Status::Ok();
+}
+
+Status WriteCdc(StateStore& state, int64_t now_ms, Writer& out) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta("run.status"));
+  nlohmann::json status = MetaJson(text);
+  out.Family("cutover_captured_transactions_total", "counter",
+             "Source transactions captured into the change log by the running `cutover run`.");
+  out.Sample("cutover_captured_transactions_total", "", Number(status, "captured_transactions"));
+  out.Family("cutover_applied_changes_total", "counter",
+             "Changes applied to the target by the running `cutover run`.");
+  out.Sample("cutover_applied_changes_total", "", Number(status, "applied_changes"));
+  out.Family("cutover_lag_seconds", "gauge",
+             "Age of the oldest change captured but not yet applied (0 when none).");
+  out.Sample("cutover_lag_seconds", "", Number(status, "lag_seconds"));
+  out.Family("cutover_lag_records", "gauge", "Change log records not yet applied.");
+  out.Sample("cutover_lag_records", "", Number(status, "lag_records"));
+  double updated = Number(status, "updated_at_ms");
+  out.Family("cutover_run_status_age_seconds", "gauge",
+             "Seconds since `cutover run` last recorded its status (-1: never); above 5 it is "
+             "not running.");
+  out.Sample("cutover_run_status_age_seconds", "",
+             updated > 0 ? (static_cast<double>(now_ms) - updated) / 1000.0 : -1);
+  return Status::Ok();
+}
+
+void WriteThrottle(const Spec& spec, Writer& out) {
+  out.Family("cutover_throttle_rows_per_second", "gauge",
+             "Configured rate limits (throttle in the spec); 0: unlimited.");
+  out.Sample("cutover_throttle_rows_per_second", Label("stage", "copy"),
+             static_cast<double>(spec.throttle.copy_rows_per_second));
+  out.Sample("cutover_throttle_rows_per_second", Label("stage", "apply"),
+             static_cast<double>(spec.throttle.apply_rows_per_second));
+  out.Family("cutover_throttle_max_lag_seconds", "gauge",
+             "Configured throttle.max_lag: the copy pauses while the lag exceeds it; 0: never.");
+  out.Sample("cutover_throttle_max_lag_seconds", "",
+             static_cast<double>(spec.throttle.max_lag.count()));
+}
+
+Status WriteVerify(StateStore& state, Writer& out) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta("verify.report"));
+  nlohmann::json report = MetaJson(text);
+  out.Family("cutover_verify_complete", "gauge",
+             "1 when the last verify checked every table, 0 when it stopped early or none ran.");
+  bool complete = report.is_object() && report.value("complete", false);
+  out.Sample("cutover_verify_complete", "", complete ? 1 : 0);
+  out.Family("cutover_verify_differences", "gauge",
+             "Differences the last verify found, per table and kind (missing, extra, "
+             "different).");
+  if (!report.is_object() || !report.contains("tables") || !report["tables"].is_array()) {
+    return Status::Ok();
+  }
+  for (const nlohmann::json& table : report["tables"]) {
+    if (!table.is_object()) continue;
+    std::string name = table.value("table", std::string());
+    for (const char* kind : {"missing", "extra", "different"}) {
+      out.Sample("cutover_verify_differences", Label("table", name) + "," + Label("kind", kind),
+                 Number(table, kind));
+    }
+  }
+  return Status::Ok();
+}
+
+Status WriteStages(const Spec& spec, StateStore& state, Writer& out) {
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<StageState> stages, ListStages(spec, state));
+  out.Family("cutover_flag_stage", "gauge",
+             "Each group's flag stage as its index: 0 source_only, 1 dual_write, 2 shadow, "
+             "3 target_reads, 4 target_primary, 5 target_only.");
+  for (const StageState& stage : stages) {
+    out.Sample("cutover_flag_stage", Label("group", stage.group), static_cast<int>(stage.stage));
+  }
+  out.Family("cutover_flag_stage_info", "gauge", "1 for each group's current stage.");
+  for (const StageState& stage : stages) {
+    out.Sample("cutover_flag_stage_info",
+               Label("group", stage.group) + "," + Label("stage", FlagStageName(stage.stage)), 1);
+  }
+  return Status::Ok();
+}
+
+Status WriteFence(StateStore& state, Writer& out) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta("fence.last"));
+  nlohmann::json fence = MetaJson(text);
+  out.Family("cutover_fence_lag_seconds", "gauge",
+             "The last passed fence's lag: from its write on the source to its apply.");
+  out.Sample("cutover_fence_lag_seconds", "", Number(fence, "lag_seconds"));
+  out.Family("cutover_fence_timestamp_seconds", "gauge",
+             "When the last passed fence was written (Unix seconds; 0: none).");
+  out.Sample("cutover_fence_timestamp_seconds", "", Number(fence, "written_at_ms") / 1000.0);
+  return Status::Ok();
+}
+
+Status WriteRouter(const Spec& spec, StateStore& state, Writer& out) {
+  CUTOVER_ASSIGN_OR_RETURN(RouterTotals totals, ReadRouterTotals(state));
+  for (std::string_view counter : kRouterCounters) {
+    std::string name = fmt::format("cutover_router_{}_total", counter);
+    out.Family(name, "counter",
+               fmt::format("Applications' {} (POST /v1/router-reports), per group.", counter));
+    for (const std::string& group : StageGroups(spec)) {
+      uint64_t value = 0;
+      if (auto found = totals.find(group); found != totals.end()) {
+        if (auto count = found->second.find(std::string(counter)); count != found->second.end()) {
+          value = count->second;
+        }
+      }
+      out.Sample(name, Label("group", group), static_cast<double>(value));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> RenderMetrics(const Spec& spec, StateStore& state, int64_t now_ms) {
+  Writer out;
+  out.Family("cutover_info", "gauge", "The migration this API serves.");
+  out.Sample("cutover_info", Label("migration", spec.name), 1);
+  // No transaction around the reads: on a writable store it would take the write lock and
+  // hold up `cutover run` at every scrape; families a moment apart are fine for monitoring.
+  CUTOVER_RETURN_IF_ERROR(WriteCopy(state, out));
+  CUTOVER_RETURN_IF_ERROR(WriteCdc(state, now_ms, out));
+  WriteThrottle(spec, out);
+  CUTOVER_RETURN_IF_ERROR(WriteVerify(state, out));
+  CUTOVER_RETURN_IF_ERROR(WriteStages(spec, state, out));
+  CUTOVER_RETURN_IF_ERROR(WriteFence(state, out));
+  CUTOVER_RETURN_IF_ERROR(WriteRouter(spec, state, out));
+  return out.Take();
+}
+
+}  // namespace cutover::control

@@ -1,0 +1,345 @@
+// ControlServer: the HTTP control API (docs/control-api.md) on cpp-httplib: bearer-token check
+// before routing, JSON in and out, errors as {"error", "code"}; the state lives in the store.
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include "cutover/control.h"
+#include "cutover/fence.h"
+#include "cutover/run.h"
+
+#include "control/metrics.h"
+#include "control/router_reports.h"
+#include "pipeline/clock.h"
+
+namespace cutover {
+namespace {
+
+using nlohmann::json;
+
+// Compares in time that depends only on the lengths, so that timing does not reveal how much
+// of a guess matches the token.
+bool TokenEquals(std::string_view given, std::string_view token) {
+  size_t length = std::max(given.size(), token.size());
+  unsigned char diff = given.size() == token.size() ? 0 : 1;
+  for (size_t index = 0; index < length; ++index) {
+    unsigned char a = index < given.size() ? static_cast<unsigned char>(given[index]) : 0;
+    unsigned char b = index < token.size() ? static_cast<unsigned char>(token[index]) : 0;
+    diff |= a ^ b;
+  }
+  return diff == 0;
+}
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kAborted:
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kDeadlineExceeded: return 504;
+    case StatusCode::kUnimplemented: return 501;
+    case StatusCode::kUnavailable:
+    case StatusCode::kResourceExhausted: return 503;
+    default: return 500;
+  }
+}
+
+void SendJson(httplib::Response& response, int http_status, const json& body) {
+  response.status = http_status;
+  response.set_content(body.dump() + "\n", "application/json");
+}
+
+void SendError(httplib::Response& response, int http_status, StatusCode code,
+               std::string_view message) {
+  SendJson(response, http_status,
+           {{"error", std::string(message)}, {"code", std::string(StatusCodeName(code))}});
+}
+
+void SendStatus(httplib::Response& response, const Status& status) {
+  SendError(response, HttpStatusFor(status.code()), status.code(), status.message());
+}
+
+json StageJson(const Spec& spec, const StageState& stage) {
+  json tables = json::array();
+  for (const ControlGroupSpec& group : spec.control.groups) {
+    if (group.name == stage.group) tables = group.tables;
+  }
+  return {{"group", stage.group},
+          {"stage", FlagStageName(stage.stage)},
+          {"stage_index", static_cast<int>(stage.stage)},
+          {"since_ms", stage.since_ms},
+          {"tables", tables}};
+}
+
+json ChangeJson(const StageChange& change) {
+  return {{"sequence", change.sequence},
+          {"group", change.group},
+          {"from", FlagStageName(change.from)},
+          {"to", FlagStageName(change.to)},
+          {"reason", change.reason},
+          {"forced", change.forced},
+          {"at_ms", change.at_ms},
+          {"by", change.by}};
+}
+
+// The body as a JSON object (an empty body is {}); InvalidArgument otherwise.
+Result<json> BodyObject(const httplib::Request& request) {
+  if (request.body.empty()) return json::object();
+  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) {
+    return Status::InvalidArgument("the request body must be a JSON object");
+  }
+  return body;
+}
+
+// "host:port" or "[v6]:port" (validated by the spec) into its parts.
+std::pair<std::string, int> SplitListen(std::string_view listen) {
+  size_t colon = listen.rfind(':');
+  std::string host(listen.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return {host, std::atoi(std::string(listen.substr(colon + 1)).c_str())};
+}
+
+class HttpControlServer final : public ControlServer {
+ public:
+  HttpControlServer(const Spec& spec, std::unique_ptr<StateStore> state,
+                    const ControlServerOptions& options)
+      : spec_(spec), state_(std::move(state)), options_(options) {}
+  ~HttpControlServer() override { Stop(); }
+
+  Status Bind() {
+    Route();
+    auto [host, port] = SplitListen(spec_.control.listen);
+    host_ = host;
+    if (port == 0) {
+      port_ = server_.bind_to_any_port(host);
+      if (port_ <= 0) port_ = -1;
+    } else if (server_.bind_to_port(host, port)) {
+      port_ = port;
+    }
+    if (port_ <= 0) {
+      return Status::Unavailable(fmt::format(
+          "control.listen {}: cannot listen there (in use, or not an address of this host); "
+          "choose another control.listen",
+          spec_.control.listen));
+    }
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // Stop() only ends a server that runs: wait for it, so that a Stop() right after Start()
+    // cannot miss it and leave the thread listening.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (options_.log != nullptr) {
+      std::fprintf(options_.log, "control API listening on http://%s (docs/control-api.md)\n",
+                   address().c_str());
+      std::fflush(options_.log);
+    }
+    return Status::Ok();
+  }
+
+  int port() const override { return port_; }
+  std::string address() const override {
+    return host_.find(':') != std::string::npos ? fmt::format("[{}]:{}", host_, port_)
+                                                : fmt::format("{}:{}", host_, port_);
+  }
+  void Stop() override {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Route() {
+    server_.set_pre_routing_handler(
+        [this](const httplib::Request& request, httplib::Response& response) {
+          return Authorized(request, response) ? httplib::Server::HandlerResponse::Unhandled
+                                               : httplib::Server::HandlerResponse::Handled;
+        });
+    server_.Get("/v1/status", [this](const auto& request, auto& response) {
+      Reply(request, response, [this] { return StatusBody(); });
+    });
+    server_.Get("/v1/flags", [this](const auto& request, auto& response) {
+      Reply(request, response, [this]() -> Result<json> {
+        CUTOVER_ASSIGN_OR_RETURN(std::vector<StageState> stages, ListStages(spec_, *state_));
+        json groups = json::array();
+        for (const StageState& stage : stages) groups.push_back(StageJson(spec_, stage));
+        return json{{"groups", groups}, {"stages", StageNames()}};
+      });
+    });
+    server_.Get(R"(/v1/flags/([^/]+))", [this](const auto& request, auto& response) {
+      std::string group = request.matches[1];
+      Reply(request, response, [this, group]() -> Result<json> {
+        CUTOVER_ASSIGN_OR_RETURN(StageState stage, GetStage(spec_, *state_, group));
+        return StageJson(spec_, stage);
+      });
+    });
+    server_.Get(R"(/v1/flags/([^/]+)/history)", [this](const auto& request, auto& response) {
+      std::string group = request.matches[1];
+      Reply(request, response, [this, group]() -> Result<json> {
+        CUTOVER_ASSIGN_OR_RETURN(std::vector<StageChange> changes,
+                                 StageHistory(spec_, *state_, group));
+        json out = json::array();
+        for (const StageChange& change : changes) out.push_back(ChangeJson(change));
+        return json{{"group", group}, {"changes", out}};
+      });
+    });
+    server_.Put(R"(/v1/flags/([^/]+))", [this](const auto& request, auto& response) {
+      std::string group = request.matches[1];
+      Reply(request, response, [this, group, &request]() { return PutFlag(group, request); });
+    });
+    server_.Post("/v1/fence", [this](const auto& request, auto& response) {
+      Reply(request, response, [this, &request]() { return Fence(request); });
+    });
+    server_.Post("/v1/router-reports", [this](const auto& request, auto& response) {
+      Reply(request, response, [this, &request]() -> Result<json> {
+        CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
+        CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> ignored,
+                                 control::AddRouterReport(spec_, *state_, body));
+        return json{{"ok", true}, {"ignored", ignored}};
+      });
+    });
+    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
+      Result<std::string> text = control::RenderMetrics(spec_, *state_, pipeline::NowMs());
+      if (!text.ok()) return SendStatus(response, text.status());
+      response.set_content(*text, "text/plain; version=0.0.4; charset=utf-8");
+    });
+    server_.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
+      if (response.status != 404 || !response.body.empty()) return;
+      SendError(response, 404, StatusCode::kNotFound,
+                fmt::format("no such endpoint: {} {}; see docs/control-api.md", request.method,
+                            request.path));
+    });
+  }
+
+  bool Authorized(const httplib::Request& request, httplib::Response& response) {
+    constexpr std::string_view kBearer = "Bearer ";
+    std::string header = request.get_header_value("Authorization");
+    bool has_bearer = header.compare(0, kBearer.size(), kBearer) == 0;
+    if (has_bearer &&
+        TokenEquals(std::string_view(header).substr(kBearer.size()), spec_.control.token.value)) {
+      return true;
+    }
+    response.set_header("WWW-Authenticate", "Bearer");
+    SendError(response, 401, StatusCode::kFailedPrecondition,
+              has_bearer ? "wrong bearer token"
+                         : "missing `Authorization: Bearer <token>` header; the token is the "
+                           "value of the spec's control.token_env (or token_file)");
+    if (options_.log != nullptr) {
+      std::fprintf(options_.log, "control API: refused %s %s from %s: %s\n", request.method.c_str(),
+                   request.path.c_str(), request.remote_addr.c_str(),
+                   has_bearer ? "wrong token" : "no token");
+      std::fflush(options_.log);
+    }
+    return false;
+  }
+
+  template <typename Handler>
+  void Reply(const httplib::Request&, httplib::Response& response, Handler handler) {
+    Result<json> body = handler();
+    if (!body.ok()) return SendStatus(response, body.status());
+    SendJson(response, 200, *body);
+  }
+
+  static json StageNames() {
+    json names = json::array();
+    for (int index = 0; index < kFlagStageCount; ++index) {
+      names.push_back(FlagStageName(static_cast<FlagStage>(index)));
+    }
+    return names;
+  }
+
+  Result<json> StatusBody() {
+    CUTOVER_ASSIGN_OR_RETURN(std::string text, FormatStatus(spec_, /*json=*/true));
+    json out = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!out.is_object()) return Status::Internal("the status record is not JSON");
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<StageState> stages, ListStages(spec_, *state_));
+    out["flags"] = json::array();
+    for (const StageState& stage : stages) out["flags"].push_back(StageJson(spec_, stage));
+    for (const char* key : {"verify.report", "fence.last"}) {
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> meta, state_->GetMeta(key));
+      json value = meta ? json::parse(*meta, nullptr, false) : json();
+      if (value.is_discarded()) value = json();
+      // The verify summary only: its listed differences can be long.
+      if (value.is_object()) value.erase("tables");
+      out[std::string(key) == "verify.report" ? "verify" : "fence"] = value;
+    }
+    CUTOVER_ASSIGN_OR_RETURN(control::RouterTotals totals, control::ReadRouterTotals(*state_));
+    out["router"] = totals;
+    return out;
+  }
+
+  Result<json> PutFlag(const std::string& group, const httplib::Request& request) {
+    CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
+    if (!body.contains("stage") || !body["stage"].is_string()) {
+      return Status::InvalidArgument(
+          "stage: missing; send {\"stage\": \"dual_write\", \"reason\": \"...\"}");
+    }
+    StageRequest change;
+    change.group = group;
+    CUTOVER_ASSIGN_OR_RETURN(change.to, ParseFlagStage(body["stage"].get<std::string>()));
+    if (body.contains("reason") && !body["reason"].is_string()) {
+      return Status::InvalidArgument("reason: expected a string");
+    }
+    if (body.contains("force") && !body["force"].is_boolean()) {
+      return Status::InvalidArgument("force: expected true or false");
+    }
+    change.reason = body.value("reason", std::string());
+    change.force = body.value("force", false);
+    std::string by = body.contains("by") && body["by"].is_string() ? body["by"].get<std::string>()
+                                                                   : std::string();
+    change.by = by.empty() ? fmt::format("api {}", request.remote_addr)
+                           : fmt::format("api {} ({})", request.remote_addr, by);
+    CUTOVER_ASSIGN_OR_RETURN(StageChange done, SetStage(spec_, *state_, change));
+    CUTOVER_ASSIGN_OR_RETURN(StageState now, GetStage(spec_, *state_, group));
+    json out = StageJson(spec_, now);
+    out["change"] = done.sequence == 0 ? json() : ChangeJson(done);
+    return out;
+  }
+
+  Result<json> Fence(const httplib::Request& request) {
+    CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
+    FenceOptions options;
+    if (body.contains("timeout_seconds")) {
+      if (!body["timeout_seconds"].is_number_unsigned()) {
+        return Status::InvalidArgument("timeout_seconds: expected a whole number of seconds");
+      }
+      options.timeout = std::chrono::seconds(body["timeout_seconds"].get<int64_t>());
+    }
+    CUTOVER_ASSIGN_OR_RETURN(FenceResult fence, RunFence(spec_, options));
+    return json{{"id", fence.id},
+                {"written_at_ms", fence.written_at_ms},
+                {"applied_at_ms", fence.applied_at_ms},
+                {"lag_seconds", fence.lag_seconds},
+                {"passed", true}};
+  }
+
+  // Constant after construction.
+  const Spec spec_;
+  const std::unique_ptr<StateStore> state_;  // thread-safe; shared by the handler threads
+  const ControlServerOptions options_;
+
+  httplib::Server server_;  // thread-safe; its own pool runs the handlers
+  std::string host_;
+  int port_ = -1;
+  std::thread thread_;  // runs listen_after_bind until Stop
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ControlServer>> ControlServer::Start(const Spec& spec,
+                                                            const ControlServerOptions& options) {
+  if (spec.control.token.value.empty()) {
+    return Status::FailedPrecondition(
+        "control: the API never runs without a bearer token; set control.token_env (e.g. "
+        "CUTOVER_CONTROL_TOKEN, exported with a long random value) or control.token_file");
+  }
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, OpenControlState(spec));
+  auto server = std::make_unique<HttpControlServer>(spec, std::move(state), options);
+  CUTOVER_RETURN_IF_ERROR(server->Bind());
+  return std::unique_ptr<ControlServer>(std::move(server));
+}
+
+}  // namespace cutover

@@ -1,0 +1,227 @@
+// Fence: a marker row written on the source and waited for until apply has passed it.
+#include "cutover/fence.h"
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/clock.h"
+#include "pipeline/fence.h"
+#include "pipeline/fence_marks.h"
+#include "pipeline/state_options.h"
+#include "pipeline/stop_request.h"
+#include "source/mysql/connection.h"
+#include "source/mysql/snapshot_schema.h"
+
+namespace cutover {
+namespace pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kPollEvery = std::chrono::milliseconds(20);
+constexpr auto kCheckRunEvery = std::chrono::seconds(1);
+
+std::string NewFenceId() {
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  return fmt::format("{:016x}{:016x}", random(), random());
+}
+
+std::string NoRunMessage(const Spec& spec, std::string_view command) {
+  return fmt::format(
+      "no `cutover run` is running for migration {} (its status record in {} is missing or "
+      "older than {} s): {} works through the running capture and applier; start `cutover run "
+      "{}`, then try again",
+      spec.name, spec.state_dir.string(), kRunStatusFreshMs / 1000, command, spec.file.string());
+}
+
+// The source connection and the schema of the first selected table, where the fence table is.
+struct FenceSource {
+  std::unique_ptr<mysql::Connection> connection;
+  std::string table;  // `schema`.`cutover_fence`
+};
+
+Result<FenceSource> OpenFenceSource(const Spec& spec) {
+  FenceSource source;
+  CUTOVER_ASSIGN_OR_RETURN(source.connection, mysql::Connection::Open(spec.source.connection));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
+                           mysql::LoadSelectedTables(*source.connection, spec));
+  if (selected.empty()) {
+    return Status::FailedPrecondition(
+        "the spec selects no source table: there is no schema to write the fence marker into");
+  }
+  source.table = mysql::QuoteQualified(selected.front().schema.id.schema, kFenceTable);
+  return source;
+}
+
+class Fence {
+ public:
+  Fence(StateStore& state, FenceSource source, const FenceOptions& options)
+      : state_(state), source_(std::move(source)), options_(options), id_(NewFenceId()) {}
+
+  // The fence record and the marker row go, whatever happened.
+  ~Fence() {
+    state_.DeleteMeta(FenceKey(id_)).IgnoreError();
+    if (!marker_written_) return;
+    Result<uint64_t> removed = source_.connection->Execute(fmt::format(
+        "DELETE FROM {} WHERE id = {}", source_.table, source_.connection->QuoteString(id_)));
+    if (!removed.ok()) {
+      spdlog::warn("fence {}: removing its marker row: {}", id_, removed.status().ToString());
+    }
+  }
+
+  Result<FenceOutcome> Run() {
+    nlohmann::json request{{"id", id_}, {"requested_at_ms", NowMs()}};
+    CUTOVER_RETURN_IF_ERROR(state_.SetMeta(FenceKey(id_), request.dump()));
+    CUTOVER_RETURN_IF_ERROR(
+        source_.connection
+            ->Execute(fmt::format("CREATE TABLE IF NOT EXISTS {} (id VARCHAR(40) NOT NULL "
+                                  "PRIMARY KEY, at TIMESTAMP(6) NOT NULL DEFAULT "
+                                  "CURRENT_TIMESTAMP(6))",
+                                  source_.table))
+            .status());
+    // Taken before the write: the lag then covers the write itself and is never negative.
+    int64_t written_at = NowMs();
+    marker_written_ = true;  // from here the row may exist: the destructor removes it
+    CUTOVER_RETURN_IF_ERROR(
+        source_.connection
+            ->Execute(fmt::format("INSERT INTO {} (id) VALUES ({})", source_.table,
+                                  source_.connection->QuoteString(id_)))
+            .status());
+    CUTOVER_ASSIGN_OR_RETURN(nlohmann::json passed, WaitPassed());
+    FenceOutcome outcome;
+    outcome.result.id = id_;
+    outcome.result.written_at_ms = written_at;
+    outcome.result.applied_at_ms = std::max(passed.value("applied_at_ms", int64_t{0}), written_at);
+    outcome.result.lag_seconds =
+        static_cast<double>(outcome.result.applied_at_ms - written_at) / 1000.0;
+    outcome.last_event_ms = passed.value("last_event_ms", int64_t{0});
+    nlohmann::json last{{"id", id_},
+                        {"written_at_ms", outcome.result.written_at_ms},
+                        {"applied_at_ms", outcome.result.applied_at_ms},
+                        {"lag_seconds", outcome.result.lag_seconds},
+                        {"passed", true}};
+    CUTOVER_RETURN_IF_ERROR(state_.SetMeta(kFenceLastKey, last.dump()));
+    return outcome;
+  }
+
+ private:
+  // The fence record once the run marked it passed.
+  Result<nlohmann::json> WaitPassed() {
+    auto deadline = Clock::now() + options_.timeout;
+    auto last_run_check = Clock::now();
+    bool seen = false;
+    while (true) {
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state_.GetMeta(FenceKey(id_)));
+      nlohmann::json record = nlohmann::json::parse(text.value_or(""), nullptr, false);
+      if (record.is_object()) {
+        if (record.value("passed", false)) return record;
+        seen = seen || record.contains("seen_ms");
+      }
+      if (options_.stop != nullptr && options_.stop->load()) {
+        return Status::Cancelled(fmt::format("fence {}: stopped while waiting", id_));
+      }
+      if (Clock::now() >= deadline) return TimedOut(seen);
+      if (Clock::now() - last_run_check >= kCheckRunEvery) {
+        CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, FreshRunStatus(state_));
+        if (!status) {
+          return Status::FailedPrecondition(fmt::format(
+              "fence {}: `cutover run` stopped while the fence waited for it (no status record "
+              "for {} s); see its output",
+              id_, kRunStatusFreshMs / 1000));
+        }
+        last_run_check = Clock::now();
+      }
+      std::this_thread::sleep_for(kPollEvery);
+    }
+  }
+
+  Status TimedOut(bool seen) const {
+    if (!seen) {
+      return Status::DeadlineExceeded(fmt::format(
+          "fence {}: capture did not see the marker within {} s; is `cutover run` capturing "
+          "(see `cutover status`)?",
+          id_, options_.timeout.count()));
+    }
+    return Status::DeadlineExceeded(fmt::format(
+        "fence {}: capture saw the marker, but apply did not pass it within {} s (see the lag "
+        "in `cutover status`)",
+        id_, options_.timeout.count()));
+  }
+
+  StateStore& state_;
+  FenceSource source_;
+  const FenceOptions& options_;
+  const std::string id_;
+  bool marker_written_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<StateStore>> OpenStateForFence(const Spec& spec) {
+  if (!std::filesystem::exists(spec.state_dir / "state.db")) {
+    return Status::FailedPrecondition(fmt::format(
+        "no `cutover run` is running for migration {} (no state store in {}): start `cutover run "
+        "{}`, then try again",
+        spec.name, spec.state_dir.string(), spec.file.string()));
+  }
+  return StateStore::Open(spec.state_dir, StateOptionsFor(spec));
+}
+
+Result<std::optional<nlohmann::json>> FreshRunStatus(StateStore& state) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta(kRunStatusKey));
+  if (!text) return std::optional<nlohmann::json>();
+  nlohmann::json status = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!status.is_object() ||
+      NowMs() - status.value("updated_at_ms", int64_t{0}) > kRunStatusFreshMs) {
+    return std::optional<nlohmann::json>();
+  }
+  return std::optional<nlohmann::json>(std::move(status));
+}
+
+Status CheckRunApplying(const Spec& spec, StateStore& state, std::string_view command) {
+  if (spec.source.kind == SourceKind::kPostgres) {
+    return Status::Unimplemented(fmt::format(
+        "{} needs `cutover run`'s capture, which reads MariaDB/MySQL binlogs only so far",
+        command));
+  }
+  if (spec.change_log.kind == ChangeLogSpec::Kind::kKafka) {
+    // The run's applier progress over Kafka (oldest pending time, cached end offsets) cannot
+    // show that every partition is applied up to the marker; per-partition offsets are needed.
+    return Status::Unimplemented(fmt::format(
+        "{} is not available with change_log.kind: kafka yet (the applier's progress is not "
+        "tracked per partition); use the local change log",
+        command));
+  }
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, FreshRunStatus(state));
+  if (!status) return Status::FailedPrecondition(NoRunMessage(spec, command));
+  std::string phase = status->value("phase", std::string());
+  if (phase != "catch_up" && phase != "cdc") {
+    return Status::FailedPrecondition(fmt::format(
+        "`cutover run` for migration {} is in phase {}: {} waits for apply, which starts after "
+        "the copy; try again once `cutover status` shows catch_up or cdc",
+        spec.name, phase, command));
+  }
+  return Status::Ok();
+}
+
+Result<FenceOutcome> WriteFence(const Spec& spec, StateStore& state, const FenceOptions& options) {
+  CUTOVER_ASSIGN_OR_RETURN(FenceSource source, OpenFenceSource(spec));
+  Fence fence(state, std::move(source), options);
+  return fence.Run();
+}
+
+}  // namespace pipeline
+
+Result<FenceResult> RunFence(const Spec& spec, const FenceOptions& options) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, pipeline::OpenStateForFence(spec));
+  CUTOVER_RETURN_IF_ERROR(pipeline::CheckRunApplying(spec, *state, "a fence"));
+  CUTOVER_ASSIGN_OR_RETURN(pipeline::FenceOutcome outcome,
+                           pipeline::WriteFence(spec, *state, options));
+  return outcome.result;
+}
+
+}  // namespace cutover

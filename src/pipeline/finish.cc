@@ -1,0 +1,300 @@
+// Finish: waits for a drained stream, stops the running `cutover run`, removes cutover's tables
+// from the source and reports.
+#include "cutover/finish.h"
+
+#include <algorithm>
+#include <ctime>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cutover/state_store.h"
+
+#include "pipeline/clock.h"
+#include "pipeline/dir_lock.h"
+#include "pipeline/fence.h"
+#include "pipeline/stop_request.h"
+#include "source/mysql/connection.h"
+#include "source/mysql/snapshot_schema.h"
+
+namespace cutover {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using pipeline::NowMs;
+
+constexpr char kFinishReportKey[] = "finish.report";
+constexpr char kVerifyReportKey[] = "verify.report";  // verify/progress.h
+constexpr char kStageHistoryPrefix[] = "flags.history/";
+// After a passed fence little is left to apply; a run that takes longer to stop is stuck.
+constexpr auto kStopWait = std::chrono::seconds(120);
+
+std::string UtcText(int64_t ms) {
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &utc);
+  return std::string(text) + " UTC";
+}
+
+class Finisher {
+ public:
+  Finisher(const Spec& spec, StateStore& state, const FinishOptions& options)
+      : spec_(spec), state_(state), options_(options) {}
+
+  Result<FinishReport> Run() {
+    CUTOVER_ASSIGN_OR_RETURN(pipeline::FenceOutcome drained, WaitDrained());
+    CUTOVER_RETURN_IF_ERROR(StopRun(drained.result.id));
+    CUTOVER_RETURN_IF_ERROR(state_.SetPhase(Phase::kFinished));
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> removed, RemoveSourceTables());
+    CUTOVER_ASSIGN_OR_RETURN(FinishReport report, Report(drained, std::move(removed)));
+    CUTOVER_RETURN_IF_ERROR(state_.SetMeta(kFinishReportKey, FinishReportToJson(report).dump()));
+    return report;
+  }
+
+ private:
+  // Fences until one passes with no change captured for options_.quiet before it.
+  Result<pipeline::FenceOutcome> WaitDrained() {
+    const auto deadline = Clock::now() + options_.timeout;
+    const int64_t quiet_ms = std::chrono::milliseconds(options_.quiet).count();
+    while (true) {
+      FenceOptions fence;
+      fence.timeout = std::max(std::chrono::seconds(1),
+                               std::chrono::ceil<std::chrono::seconds>(deadline - Clock::now()));
+      fence.stop = options_.stop;
+      Result<pipeline::FenceOutcome> outcome = pipeline::WriteFence(spec_, state_, fence);
+      if (!outcome.ok()) {
+        if (outcome.status().code() != StatusCode::kDeadlineExceeded) return outcome.status();
+        return Status::DeadlineExceeded(fmt::format(
+            "the stream did not drain within --timeout {} s ({}); `cutover run` keeps running",
+            options_.timeout.count(), outcome.status().message()));
+      }
+      int64_t quiet = outcome->result.written_at_ms - outcome->last_event_ms;
+      Progress(fmt::format(
+          "fence {}: applied {} ms after it was written; last change captured {:.1f} s before "
+          "it\n",
+          outcome->result.id, outcome->result.applied_at_ms - outcome->result.written_at_ms,
+          static_cast<double>(quiet) / 1000.0));
+      if (quiet >= quiet_ms) {
+        quiet_seconds_ = static_cast<double>(quiet) / 1000.0;
+        return outcome;
+      }
+      // The next fence once the quiet time could have passed since that last change.
+      auto wait = std::chrono::milliseconds(
+          std::max<int64_t>(outcome->last_event_ms + quiet_ms - NowMs(), 200));
+      if (Clock::now() + wait > deadline) {
+        return Status::DeadlineExceeded(fmt::format(
+            "changes kept coming for longer than --timeout {} s: the last change of a selected "
+            "table was captured {:.1f} s before the last fence, and {} s without one are "
+            "needed (--quiet-seconds); `cutover run` keeps running",
+            options_.timeout.count(), static_cast<double>(std::max<int64_t>(quiet, 0)) / 1000.0,
+            options_.quiet.count()));
+      }
+      CUTOVER_RETURN_IF_ERROR(Sleep(wait));
+    }
+  }
+
+  Status Sleep(std::chrono::milliseconds wait) const {
+    auto until = Clock::now() + wait;
+    while (Clock::now() < until) {
+      if (options_.stop != nullptr && options_.stop->load()) {
+        return Status::Cancelled("stopped while waiting for the stream to drain");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return Status::Ok();
+  }
+
+  // Asks the run to stop and waits until it confirmed (everything captured applied) and exited.
+  Status StopRun(const std::string& fence_id) {
+    nlohmann::json request{
+        {"requested_at_ms", NowMs()}, {"by", "cutover finish"}, {"fence", fence_id}};
+    CUTOVER_RETURN_IF_ERROR(state_.SetMeta(pipeline::kStopRequestKey, request.dump()));
+    Progress("stopping `cutover run`: capture first, then apply once it applied the rest\n");
+    const auto deadline = Clock::now() + kStopWait;
+    while (Clock::now() < deadline) {
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
+                               state_.GetMeta(pipeline::kStopRequestKey));
+      nlohmann::json answer = nlohmann::json::parse(text.value_or(""), nullptr, false);
+      if (answer.is_object() && answer.contains("stopped_at_ms")) return WaitExited(deadline);
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status,
+                               pipeline::FreshRunStatus(state_));
+      if (!status) {
+        return Status::Aborted(
+            "`cutover run` ended without confirming the stop request (see its output); start it "
+            "again and run `cutover finish` again");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return Status::DeadlineExceeded(
+        fmt::format("`cutover run` did not stop within {} s of the stop request; see its output",
+                    kStopWait.count()));
+  }
+
+  // The run answers just before it returns; the state directory's lock tells it has exited.
+  Status WaitExited(Clock::time_point deadline) const {
+    while (true) {
+      Result<std::unique_ptr<pipeline::DirLock>> lock = pipeline::DirLock::Acquire(spec_.state_dir);
+      if (lock.ok()) return Status::Ok();
+      if (Clock::now() >= deadline) {
+        return Status::DeadlineExceeded(fmt::format(
+            "`cutover run` confirmed the stop but has not exited: {}", lock.status().message()));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  // Drops the fence and watermark tables from the schemas of the selected tables.
+  Result<std::vector<std::string>> RemoveSourceTables() {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<mysql::Connection> source,
+                             mysql::Connection::Open(spec_.source.connection));
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
+                             mysql::LoadSelectedTables(*source, spec_));
+    std::set<std::string> schemas;
+    for (const mysql::SelectedTable& table : selected) schemas.insert(table.schema.id.schema);
+    std::vector<std::string> removed;
+    for (const std::string& schema : schemas) {
+      for (std::string_view table : {kFenceTable, kWatermarkTable}) {
+        CUTOVER_ASSIGN_OR_RETURN(
+            mysql::QueryResult found,
+            source->Query(fmt::format("SELECT 1 FROM information_schema.TABLES WHERE "
+                                      "TABLE_SCHEMA = {} AND TABLE_NAME = {}",
+                                      source->QuoteString(schema), source->QuoteString(table))));
+        if (found.rows.empty()) continue;
+        std::string name = mysql::QuoteQualified(schema, table);
+        CUTOVER_RETURN_IF_ERROR(source->Execute("DROP TABLE IF EXISTS " + name).status());
+        removed.push_back(name);
+      }
+    }
+    return removed;
+  }
+
+  Result<FinishReport> Report(const pipeline::FenceOutcome& drained,
+                              std::vector<std::string> removed) {
+    FinishReport report;
+    report.migration = spec_.name;
+    report.fence = drained.result;
+    report.quiet_seconds = quiet_seconds_;
+    report.removed = std::move(removed);
+    report.finished_at_ms = NowMs();
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<TableProgress> tables, state_.ListTables());
+    for (const TableProgress& table : tables) {
+      report.tables.push_back(
+          FinishTable{table.name, std::string(TableStateName(table.state)), table.rows_copied});
+    }
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> status,
+                             state_.GetMeta(pipeline::kRunStatusKey));
+    nlohmann::json run = nlohmann::json::parse(status.value_or(""), nullptr, false);
+    if (run.is_object()) {
+      report.events_captured = run.value("captured_changes_total", uint64_t{0});
+      report.events_applied = run.value("applied_changes_total", uint64_t{0});
+    }
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> verify, state_.GetMeta(kVerifyReportKey));
+    if (verify) report.verify = nlohmann::json::parse(*verify, nullptr, false);
+    if (report.verify.is_discarded()) report.verify = nullptr;
+    CUTOVER_ASSIGN_OR_RETURN(auto history, state_.ListMeta(kStageHistoryPrefix));
+    for (const auto& [key, value] : history) {
+      nlohmann::json change = nlohmann::json::parse(value, nullptr, false);
+      if (change.is_object()) report.stage_history.push_back(std::move(change));
+    }
+    return report;
+  }
+
+  void Progress(const std::string& line) const {
+    if (options_.progress == nullptr) return;
+    std::fputs(line.c_str(), options_.progress);
+    std::fflush(options_.progress);
+  }
+
+  const Spec& spec_;
+  StateStore& state_;
+  const FinishOptions& options_;
+  double quiet_seconds_ = 0;
+};
+
+std::string FormatStageChange(const nlohmann::json& change) {
+  std::string text =
+      fmt::format("  {}  {}: {} -> {}", UtcText(change.value("at_ms", int64_t{0})),
+                  change.value("group", std::string("?")), change.value("from", std::string("?")),
+                  change.value("to", std::string("?")));
+  if (change.value("forced", false)) text += " (forced)";
+  std::string reason = change.value("reason", std::string());
+  if (!reason.empty()) text += ": " + reason;
+  std::string by = change.value("by", std::string());
+  if (!by.empty()) text += " [" + by + "]";
+  return text + "\n";
+}
+
+}  // namespace
+
+Result<FinishReport> FinishMigration(const Spec& spec, const FinishOptions& options) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, pipeline::OpenStateForFence(spec));
+  CUTOVER_RETURN_IF_ERROR(pipeline::CheckRunApplying(spec, *state, "`cutover finish`"));
+  return Finisher(spec, *state, options).Run();
+}
+
+nlohmann::json FinishReportToJson(const FinishReport& report) {
+  nlohmann::json tables = nlohmann::json::array();
+  for (const FinishTable& table : report.tables) {
+    tables.push_back(
+        {{"table", table.table}, {"state", table.state}, {"rows_copied", table.rows_copied}});
+  }
+  return {{"migration", report.migration},
+          {"finished_at_ms", report.finished_at_ms},
+          {"tables", tables},
+          {"events_captured", report.events_captured},
+          {"events_applied", report.events_applied},
+          {"fence",
+           {{"id", report.fence.id},
+            {"written_at_ms", report.fence.written_at_ms},
+            {"applied_at_ms", report.fence.applied_at_ms},
+            {"lag_seconds", report.fence.lag_seconds}}},
+          {"quiet_seconds", report.quiet_seconds},
+          {"verify", report.verify},
+          {"stage_history", report.stage_history},
+          {"removed", report.removed}};
+}
+
+std::string FormatFinishReport(const FinishReport& report) {
+  std::string text = fmt::format("migration {} finished at {}\n", report.migration,
+                                 UtcText(report.finished_at_ms));
+  text += "rows copied:\n";
+  int64_t rows = 0;
+  for (const FinishTable& table : report.tables) {
+    text += fmt::format("  {:<40} {:<16} {:>12}\n", table.table, table.state, table.rows_copied);
+    rows += table.rows_copied;
+  }
+  text += fmt::format("  {:<40} {:<16} {:>12}\n", "total", "", rows);
+  text += fmt::format("events: {} captured, {} applied\n", report.events_captured,
+                      report.events_applied);
+  text += fmt::format(
+      "fence {}: applied {} ms after it was written; no change for {:.1f} s "
+      "before it\n",
+      report.fence.id, report.fence.applied_at_ms - report.fence.written_at_ms,
+      report.quiet_seconds);
+  if (report.verify.is_object()) {
+    text += fmt::format("last verify: {} differences{}\n",
+                        report.verify.value("differences", int64_t{0}),
+                        report.verify.value("complete", false) ? "" : " (stopped before the end)");
+  } else {
+    text += "last verify: none recorded (run `cutover verify` before finishing)\n";
+  }
+  if (report.stage_history.empty()) {
+    text += "stage history: none recorded\n";
+  } else {
+    text += "stage history:\n";
+    for (const nlohmann::json& change : report.stage_history) text += FormatStageChange(change);
+  }
+  if (report.removed.empty()) {
+    text += "removed from the source: nothing (cutover created no table there)\n";
+  } else {
+    text += "removed from the source:";
+    for (const std::string& table : report.removed) text += " " + table;
+    text += "\n";
+  }
+  return text;
+}
+
+}  // namespace cutover
