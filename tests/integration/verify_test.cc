@@ -270,7 +270,7 @@ TEST_F(VerifyMariaDbTest, LiveWorkloadGivesNoFalseReports) {
   EXPECT_GT(unchecked_differences, 1);
 
   const char* seconds_env = std::getenv("CUTOVER_TEST_LIVE_VERIFY_SECONDS");
-  auto duration = std::chrono::seconds(seconds_env != nullptr ? std::atoi(seconds_env) : 150);
+  auto duration = std::chrono::seconds(seconds_env != nullptr ? std::atoi(seconds_env) : 90);
   auto deadline = std::chrono::steady_clock::now() + duration;
   int verifies = 0;
   int64_t settled = 0;
@@ -779,7 +779,7 @@ TEST_F(VerifyDynamoDbTest, LiveWorkloadGivesNoFalseReports) {
   runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
   workload.Start(10ms);
   const char* seconds_env = std::getenv("CUTOVER_TEST_LIVE_VERIFY_SECONDS");
-  auto duration = std::chrono::seconds((seconds_env != nullptr ? std::atoi(seconds_env) : 150) / 3);
+  auto duration = std::chrono::seconds((seconds_env != nullptr ? std::atoi(seconds_env) : 90) / 2);
   auto deadline = std::chrono::steady_clock::now() + duration;
   int verifies = 0;
   int64_t settled = 0;
