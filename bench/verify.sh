@@ -3,13 +3,15 @@
 #  1. MariaDB -> MariaDB, next to pt-table-checksum (percona-toolkit) over the same tables: the
 #     dataset of bench/copy.sh (sysbench-shaped tables, 4 x CUTOVER_BENCH_ROWS rows, default
 #     1,000,000, plus its `wide` table of CUTOVER_BENCH_WIDE_ROWS, default 200,000), created on
-#     the source the same way (or reused), then `cutover copy` into database bench_verify on the
-#     target, then `cutover verify` (in-server chunk checksums, the default),
+#     the source the same way (or reused), then `cutover copy` into the database of the same
+#     name on the target, then `cutover verify` (in-server chunk checksums, the default),
 #     `cutover verify --row-compare` (every row read from both sides and compared) and
-#     pt-table-checksum. With no replica here, pt-table-checksum is run with
-#     `--recursion-method none`: it computes and stores its chunk checksums on the source only
-#     (REPLACE INTO bench_verify_pt.checksums ... SELECT); in a real check every replica computes
-#     them again as the statements replicate, where cutover verify computes both sides at once.
+#     pt-table-checksum. pt-table-checksum compares a source with its replicas, so for its run
+#     the target becomes a replica of the source for as long as it runs (replication from the
+#     source's binlog position just before it, so only its own statements replicate): it
+#     computes each chunk's checksum on the source, the replica computes it again when the
+#     statement replicates, and it compares the two. Both tools then do the same work on the
+#     same two servers. Its figure without a replica (source only) is printed too.
 #  2. MariaDB -> DynamoDB (dynalite): one sysbench table of CUTOVER_BENCH_DYNAMO_ROWS rows
 #     (default 100,000) in database bench_verify_dynamo, copied with `cutover copy` (pk: "{id}",
 #     partition key pk of type N), then `cutover verify` (BatchGetItem by key, then a Scan for
@@ -48,7 +50,8 @@ dynamo() {  # dynamo ACTION JSON: one DynamoDB API call to dynalite (curl signs 
 }
 cleanup() {  # the copies are dropped; the source datasets stay for the next run
   if [[ "$only" != dynamodb ]]; then
-    dst -e "DROP DATABASE IF EXISTS bench_verify" || true
+    dst -e "STOP SLAVE; RESET SLAVE ALL" 2>/dev/null || true
+    dst -e "DROP DATABASE IF EXISTS $db; DROP DATABASE IF EXISTS bench_verify_pt" || true
     src -e "DROP DATABASE IF EXISTS bench_verify_pt" || true
   fi
   # dynalite holds its tables in memory, shared with other users of the server
@@ -116,11 +119,11 @@ if [[ "$(src -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHE
 fi
 echo "dataset: $db, about $(src -e "SELECT SUM(TABLE_ROWS) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$db'") rows, $(src -e "SELECT ROUND(SUM(DATA_LENGTH)/1048576) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$db'") MiB of data"
 
-dst -e "DROP DATABASE IF EXISTS bench_verify"
+dst -e "DROP DATABASE IF EXISTS $db"
 cat >"$work/mariadb.yaml" <<YAML
 name: bench-verify-mariadb
 source: {kind: mariadb, host: 127.0.0.1, port: $src_port, user: cutover, password_env: PW, server_id: 4549}
-target: {kind: mariadb, host: 127.0.0.1, port: $dst_port, user: cutover, password_env: PW, database: bench_verify}
+target: {kind: mariadb, host: 127.0.0.1, port: $dst_port, user: cutover, password_env: PW, database: $db}
 tables: [{match: "$db.*"}]
 parallelism: {copy_workers: $workers, index_builders: 2}
 state_dir: $work/state-mariadb
@@ -136,22 +139,56 @@ compared="$(verified cutover_verify_rows)"
   { echo "verify --row-compare compared $compared rows, verify $checked" >&2; exit 1; }
 rate "\`cutover verify --row-compare\`" "$checked"
 
-# pt-table-checksum on the source alone: no replica to find (--recursion-method none), so
-# nothing to compare; binlog format and replication filters only matter to replicas. Its own
-# defaults otherwise (CRC32, chunks sized toward --chunk-time 0.5 s, one table at a time).
+# pt-table-checksum: its own defaults (CRC32, chunks sized toward --chunk-time 0.5 s, one table
+# at a time, pausing while a replica lags more than 1 s). Lines: TS ERRORS DIFFS ROWS DIFF_ROWS
+# CHUNKS SKIPPED TIME TABLE; every table must be checked in full with no difference.
+pt_checked() {  # pt_checked NAME: the rows its log reports, or "bad"
+  awk -v db="$db" 'index($9, db ".") == 1 {
+      if ($2 != 0 || $3 != 0 || $7 != 0) bad = 1; n += $4; tables++ }
+    END {if (bad || tables != 5) print "bad"; else print n}' "$work/$1.log"
+}
+pt_run() {  # pt_run NAME ARGS...: pt-table-checksum over the dataset, its rows checked
+  local name="$1"; shift
+  src -e "DROP DATABASE IF EXISTS bench_verify_pt"
+  dst -e "DROP DATABASE IF EXISTS bench_verify_pt"
+  timed "$name" mariadb-source mariadb-target pt-table-checksum \
+    "h=127.0.0.1,P=$src_port,u=cutover,p=$PW" --databases "$db" \
+    --replicate bench_verify_pt.checksums --no-check-binlog-format "$@"
+  pt_rows="$(pt_checked "$name")"
+  [[ "$pt_rows" == "$checked" ]] ||
+    { echo "$name checked $pt_rows rows (errors, differences, skipped chunks or missing tables?), cutover $checked:" >&2
+      cat "$work/$name.log" >&2; exit 1; }
+  echo "$name chunks: $(src -e "SELECT COUNT(*) FROM bench_verify_pt.checksums")"
+}
+
+# With the target as its replica. The DSN table that tells it where the replica is lives in a
+# database of its own on the source, created before the replication starts.
+src -e "DROP DATABASE IF EXISTS bench_verify_dsn; CREATE DATABASE bench_verify_dsn;
+  CREATE TABLE bench_verify_dsn.dsns (id INT PRIMARY KEY, parent_id INT, dsn VARCHAR(255));
+  INSERT INTO bench_verify_dsn.dsns VALUES (1, NULL, 'h=127.0.0.1,P=$dst_port,u=cutover,p=$PW')"
 src -e "DROP DATABASE IF EXISTS bench_verify_pt"
-timed pt_table_checksum mariadb-source mariadb-target pt-table-checksum \
-  "h=127.0.0.1,P=$src_port,u=cutover,p=$PW" --databases "$db" --replicate bench_verify_pt.checksums \
-  --recursion-method none --no-check-binlog-format --no-check-replication-filters
-# Lines: TS ERRORS DIFFS ROWS DIFF_ROWS CHUNKS SKIPPED TIME TABLE; every table checked in full.
-pt_rows="$(awk -v db="$db" 'index($9, db ".") == 1 {
-    if ($2 != 0 || $7 != 0) bad = 1; n += $4; tables++ }
-  END {if (bad || tables != 5) print "bad"; else print n}' "$work/pt_table_checksum.log")"
-[[ "$pt_rows" == "$checked" ]] ||
-  { echo "pt-table-checksum checked $pt_rows rows (errors, skipped chunks or missing tables?), cutover $checked:" >&2
-    cat "$work/pt_table_checksum.log" >&2; exit 1; }
-echo "pt-table-checksum chunks: $(src -e "SELECT COUNT(*) FROM bench_verify_pt.checksums")"
-rate "\`pt-table-checksum\` (source only)" "$pt_rows"
+read -r binlog_file binlog_pos _ <<<"$(src -e "SHOW MASTER STATUS")"
+dst -e "STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS bench_verify_pt;
+  CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$src_port, MASTER_USER='cutover',
+    MASTER_PASSWORD='$PW', MASTER_LOG_FILE='$binlog_file', MASTER_LOG_POS=$binlog_pos,
+    MASTER_USE_GTID=no;
+  START SLAVE"
+for _ in $(seq 50); do
+  [[ "$(dst -e "SHOW SLAVE STATUS\G" | awk '/Slave_IO_Running:|Slave_SQL_Running:/ {print $2}' | sort -u)" == Yes ]] && break
+  sleep 0.2
+done
+pt_run pt_table_checksum --recursion-method "dsn=h=127.0.0.1,P=$src_port,u=cutover,p=$PW,D=bench_verify_dsn,t=dsns"
+[[ "$(dst -e "SELECT COUNT(*) FROM bench_verify_pt.checksums WHERE this_crc = master_crc AND this_cnt = master_cnt")" == \
+   "$(src -e "SELECT COUNT(*) FROM bench_verify_pt.checksums")" ]] ||
+  { echo "the replica's checksums are missing or differ" >&2; exit 1; }
+rate "\`pt-table-checksum\` (target as replica)" "$pt_rows"
+dst -e "STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS bench_verify_pt"
+src -e "DROP DATABASE IF EXISTS bench_verify_dsn"
+
+# The same on the source alone (no replica to find: --recursion-method none), which is half the
+# work: the checksums are computed on one server and compared with nothing.
+pt_run pt_table_checksum_alone --recursion-method none --no-check-replication-filters
+rate "\`pt-table-checksum\` (source only, nothing compared)" "$pt_rows"
 fi
 
 # --- MariaDB -> DynamoDB (dynalite) -----------------------------------------------------------------

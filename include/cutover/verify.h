@@ -29,6 +29,10 @@ struct VerifyOptions {
   bool restart = false;
   // Rows per chunk; 0: the spec's parallelism.chunk_rows.
   int64_t chunk_rows = 0;
+  // Checksum chunks (SQL targets) grow from chunk_rows until one takes about this long (up to
+  // 1,000,000 rows); a grown chunk that differs is checked again in chunk_rows chunks.
+  // 0: every chunk chunk_rows rows.
+  double chunk_seconds = 0.5;
   // SQL targets: compare each chunk's checksums, computed inside both databases, and read
   // the rows of a chunk only when they differ. False: compare every row.
   bool checksums = true;

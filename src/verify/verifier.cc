@@ -80,8 +80,9 @@ struct OpenChunk {
   std::optional<Key> lower;
   std::optional<Key> upper;
   bool last = false;
-  bool compared_rows = false;  // its rows were read and compared one by one
-  ChunkResult result;          // rows compared, and the differences that stand
+  bool compared_rows = false;       // its rows were read and compared one by one
+  bool oversized_mismatch = false;  // grown beyond chunk_rows and differed: check it again
+  ChunkResult result;               // rows compared, and the differences that stand
   // A key being re-checked: its source row as last read (nullopt: none), what differed.
   struct Suspect {
     Key key;
@@ -94,6 +95,33 @@ struct OpenChunk {
   int rounds = 0;
   int64_t settled = 0;    // differences that went away when re-checked
   int64_t unsettled = 0;  // keys that changed in every round
+};
+
+// Checksum chunks grow so that each takes about `seconds` (as pt-table-checksum's
+// --chunk-time): from the configured chunk_rows (never below it) up to kMaxChunkRows, at most
+// doubling from one chunk to the next. A differing grown chunk sends the size back (Reset).
+class ChunkSizer {
+ public:
+  static constexpr int64_t kMaxChunkRows = 1'000'000;
+
+  ChunkSizer(int64_t base, double seconds) : base_(base), rows_(base), seconds_(seconds) {}
+
+  int64_t rows() const { return rows_; }
+  void Reset() { rows_ = base_; }
+
+  // A chunk of `rows` rows whose checksums matched, checked in `took`.
+  void Checked(int64_t rows, std::chrono::steady_clock::duration took) {
+    if (seconds_ <= 0 || rows < rows_) return;  // fixed size, or the table's last chunk
+    double took_seconds = std::max(std::chrono::duration<double>(took).count(), 1e-3);
+    double fitting = static_cast<double>(rows) * seconds_ / took_seconds;
+    fitting = std::min(fitting, static_cast<double>(rows_) * 2);
+    rows_ = std::clamp(static_cast<int64_t>(fitting), base_, std::max(base_, kMaxChunkRows));
+  }
+
+ private:
+  const int64_t base_;
+  int64_t rows_;
+  const double seconds_;
 };
 
 TableSchema KeyColumnsOnly(const TableSchema& schema) {
@@ -266,9 +294,18 @@ class Verifier {
     std::deque<OpenChunk> open;
     std::optional<Key> next_lower = progress.lower;
     bool read_all = progress.done;
+    ChunkSizer sizer(chunk_rows_, options_.chunk_seconds);
     while (!Stopping()) {
       if (!read_all && open.size() < kMaxOpenChunks) {
-        CUTOVER_ASSIGN_OR_RETURN(OpenChunk chunk, CheckChunkAfter(job, next_lower));
+        auto started = std::chrono::steady_clock::now();
+        CUTOVER_ASSIGN_OR_RETURN(OpenChunk chunk, CheckChunkAfter(job, next_lower, sizer.rows()));
+        if (chunk.oversized_mismatch) {
+          sizer.Reset();  // the same range again in chunks of the configured size
+          continue;
+        }
+        if (!chunk.compared_rows) {
+          sizer.Checked(chunk.result.rows, std::chrono::steady_clock::now() - started);
+        }
         next_lower = chunk.upper;
         read_all = chunk.last;
         ++checked;
@@ -305,25 +342,35 @@ class Verifier {
     return report;
   }
 
-  // Checks the chunk after `lower`. Its upper bound is the key of its chunk_rows-th row, or
-  // open for the table's last chunk, so the chunks cover every key. With checksums (SQL
-  // targets) the rows are read and compared one by one only when the checksums differ.
-  Result<OpenChunk> CheckChunkAfter(const TableJob& job, const std::optional<Key>& lower) {
+  // Checks the chunk of up to `rows` rows after `lower`. Its upper bound is the key of its
+  // rows-th row, or open for the table's last chunk, so the chunks cover every key. With
+  // checksums (SQL targets) the bound is found on the source (LIMIT 1 OFFSET rows-1) and the
+  // rows are read and compared one by one only when the checksums differ; a chunk grown beyond
+  // chunk_rows_ that differs is given up (oversized_mismatch) and checked again in chunks of
+  // chunk_rows_, so row compares and repair ranges stay that small.
+  Result<OpenChunk> CheckChunkAfter(const TableJob& job, const std::optional<Key>& lower,
+                                    int64_t rows_wanted) {
     OpenChunk chunk;
     chunk.lower = lower;
     std::optional<int64_t> same;
-    if (options_.checksums && checker_->HasChecksums()) {
-      mysql::ChunkSelect select{lower, std::nullopt, job.filter, chunk_rows_};
-      CUTOVER_ASSIGN_OR_RETURN(mysql::ChunkRows keys, ReadSource(job, job.keys, select));
-      chunk.last = static_cast<int64_t>(keys.rows.size()) < chunk_rows_;
-      if (!chunk.last) chunk.upper = KeyOf(job.keys, keys.rows.back());
+    bool checksums = options_.checksums && checker_->HasChecksums();
+    if (checksums) {
+      mysql::ChunkSelect select{lower, std::nullopt, job.filter, 1};
+      select.offset = rows_wanted - 1;
+      CUTOVER_ASSIGN_OR_RETURN(mysql::ChunkRows bound, ReadSource(job, job.keys, select));
+      chunk.last = bound.rows.empty();
+      if (!chunk.last) chunk.upper = KeyOf(job.keys, bound.rows.front());
       CUTOVER_ASSIGN_OR_RETURN(
           same, checker_->SameChecksum(*source_, job.plan, job.filter, lower, chunk.upper));
       if (same) chunk.result.rows = *same;
+      if (!same && rows_wanted > chunk_rows_) {
+        chunk.oversized_mismatch = true;
+        return chunk;
+      }
     }
     if (!same) {
       std::vector<Row> rows;
-      if (options_.checksums && checker_->HasChecksums()) {
+      if (checksums) {
         CUTOVER_ASSIGN_OR_RETURN(rows, ReadSourceRange(job, lower, chunk.upper));
       } else {
         mysql::ChunkSelect select{lower, std::nullopt, job.filter, chunk_rows_};

@@ -157,6 +157,12 @@ TEST_F(VerifyMariaDbTest, ReportsExactlyTheCorruptedKeys) {
   // Equal chunks are settled by their checksums alone.
   EXPECT_EQ(TableOf(clean.report, db_ + ".accounts")["chunks_compared_by_rows"], 0);
   EXPECT_EQ(TableOf(clean.report, db_ + ".lines")["chunks_compared_by_rows"], 0);
+  // Matching chunks grow toward --chunk-time (100, 200, 400, ... rows); --chunk-time 0 keeps
+  // them at chunk_rows: 10 chunks of 100 and the empty tail.
+  EXPECT_LT(TableOf(clean.report, db_ + ".accounts")["chunks_checked"], 11);
+  VerifyRun fixed = Verify(dir_, spec_.string() + " --json --chunk-time 0");
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+  EXPECT_EQ(TableOf(fixed.report, db_ + ".accounts")["chunks_checked"], 11);
   VerifyRun text = Verify(dir_, spec_.string());
   ASSERT_EQ(text.exit_code, 0) << text.out << text.err;
   EXPECT_TRUE(text.out.ends_with("\n0 differences\n")) << text.out;
@@ -165,8 +171,9 @@ TEST_F(VerifyMariaDbTest, ReportsExactlyTheCorruptedKeys) {
   VerifyRun corrupt = Verify(dir_, spec_.string() + " --json");
   ASSERT_EQ(corrupt.exit_code, 1) << corrupt.out << corrupt.err;
   ExpectCorruptionReported(corrupt.report);
-  // Rows read only where the checksums differ: accounts (-inf, 100], (900, 1000] and the
-  // tail after 1000; lines' first chunk.
+  // Rows read only where the checksums differ, in chunks of chunk_rows even where the chunk
+  // had grown (the grown chunk is checked again at 100 rows): accounts (-inf, 100],
+  // (900, 1000] and the tail after 1000; lines' first chunk.
   EXPECT_EQ(TableOf(corrupt.report, db_ + ".accounts")["chunks_compared_by_rows"], 3);
   EXPECT_EQ(TableOf(corrupt.report, db_ + ".lines")["chunks_compared_by_rows"], 1);
   // Without checksums, every row compared: the same report.
@@ -368,12 +375,13 @@ TEST_F(VerifyMariaDbTest, ContinuousModeFindsWhatTheApplierGotWrongAndNothingEls
 TEST_F(VerifyMariaDbTest, KilledVerifyContinuesAfterItsLastRecordedChunk) {
   Copy();
   CorruptTarget();
+  // Fixed 100-row chunks (--chunk-time 0), so chunk counts are known.
   // Killed right after its 3rd chunk was recorded (accounts' keys 1..300).
-  VerifyRun killed = Verify(dir_, spec_.string() + " --json",
+  VerifyRun killed = Verify(dir_, spec_.string() + " --json --chunk-time 0",
                             "CUTOVER_TEST_PAUSE_AT=verify_chunk_recorded:3:kill");
   ASSERT_EQ(killed.signal, SIGKILL) << killed.exit_code << killed.out << killed.err;
 
-  VerifyRun resumed = Verify(dir_, spec_.string() + " --json");
+  VerifyRun resumed = Verify(dir_, spec_.string() + " --json --chunk-time 0");
   ASSERT_EQ(resumed.exit_code, 1) << resumed.out << resumed.err;
   EXPECT_EQ(resumed.report["resumed"], true);
   const json& accounts = TableOf(resumed.report, db_ + ".accounts");
@@ -383,14 +391,14 @@ TEST_F(VerifyMariaDbTest, KilledVerifyContinuesAfterItsLastRecordedChunk) {
   ExpectCorruptionReported(resumed.report);  // counts of the first run kept
 
   // A finished verify starts over; --restart drops a stopped one's progress.
-  VerifyRun again = Verify(dir_, spec_.string() + " --json");
+  VerifyRun again = Verify(dir_, spec_.string() + " --json --chunk-time 0");
   EXPECT_EQ(again.report["resumed"], false);
   EXPECT_EQ(TableOf(again.report, db_ + ".accounts")["chunks_checked"], 11);
   ExpectCorruptionReported(again.report);
-  VerifyRun killed_again = Verify(dir_, spec_.string() + " --json",
+  VerifyRun killed_again = Verify(dir_, spec_.string() + " --json --chunk-time 0",
                                   "CUTOVER_TEST_PAUSE_AT=verify_chunk_recorded:5:kill");
   ASSERT_EQ(killed_again.signal, SIGKILL) << killed_again.out << killed_again.err;
-  VerifyRun restarted = Verify(dir_, spec_.string() + " --json --restart");
+  VerifyRun restarted = Verify(dir_, spec_.string() + " --json --chunk-time 0 --restart");
   EXPECT_EQ(restarted.report["resumed"], false);
   EXPECT_EQ(TableOf(restarted.report, db_ + ".accounts")["chunks_checked"], 11);
   ExpectCorruptionReported(restarted.report);

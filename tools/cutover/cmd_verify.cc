@@ -28,6 +28,7 @@ struct VerifyArgs {
   int64_t for_seconds = 0;
   int64_t report_every = 10;
   int64_t chunk_rows = 0;
+  double chunk_time = 0.5;
 };
 
 int RunVerifyCommand(const VerifyArgs& args) {
@@ -40,6 +41,7 @@ int RunVerifyCommand(const VerifyArgs& args) {
   options.tables = args.tables;
   options.restart = args.restart;
   options.chunk_rows = args.chunk_rows;
+  options.chunk_seconds = args.chunk_time;
   options.checksums = !args.row_compare;
   options.repair = args.repair;
   options.delete_extra = args.delete_extra;
@@ -111,6 +113,11 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
       ->needs(continuous);
   command->add_option("--chunk-rows", args->chunk_rows,
                       "source rows per chunk (default: the spec's parallelism.chunk_rows)");
+  command
+      ->add_option("--chunk-time", args->chunk_time,
+                   "SQL targets: grow checksum chunks from --chunk-rows until one takes about "
+                   "this many seconds (default 0.5; 0: fixed size)")
+      ->check(CLI::Range(0.0, 60.0));
   command->callback([args, exit_code] { *exit_code = RunVerifyCommand(*args); });
 }
 

@@ -153,9 +153,10 @@ Result<std::string> BuildChunkSelect(const TableSchema& schema, const ChunkSelec
   for (const std::string& condition : conditions) {
     where += (where.empty() ? " WHERE " : " AND ") + condition;
   }
-  return fmt::format("SELECT {} FROM {}{} ORDER BY {} LIMIT {}", columns,
+  return fmt::format("SELECT {} FROM {}{} ORDER BY {} LIMIT {}{}", columns,
                      QuoteQualified(schema.id.schema, schema.id.name), where, KeyColumns(schema),
-                     select.limit);
+                     select.limit,
+                     select.offset > 0 ? fmt::format(" OFFSET {}", select.offset) : "");
 }
 
 Result<std::string> BuildKeySample(const TableSchema& schema, const std::optional<Key>& lower,

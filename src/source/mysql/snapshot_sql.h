@@ -40,6 +40,7 @@ struct ChunkSelect {
   std::optional<Key> upper;  // inclusive; none: to the last row
   std::string filter;        // SQL boolean expression; empty: every row
   int64_t limit = 0;         // > 0
+  int64_t offset = 0;        // > 0: skip this many rows first (LIMIT 1 OFFSET n-1 finds a bound)
   // Non-empty: only the rows with one of these keys (a re-check of single rows), as
   // `k` IN (..) for one key column, ((`a` = .. AND `b` = ..) OR ..) for a composite key.
   std::vector<Key> keys = {};

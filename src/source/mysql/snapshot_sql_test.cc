@@ -91,6 +91,18 @@ TEST(BuildChunkSelectTest, OpenBoundsHaveNoWhere) {
             "ORDER BY `tenant`,`line no` LIMIT 10");
 }
 
+TEST(BuildChunkSelectTest, OffsetSkipsRowsToFindABound) {
+  ChunkSelect select;
+  select.lower = Key{{Value::Str("a"), Value::Int(1)}};
+  select.filter = "note <> ''";
+  select.limit = 1;
+  select.offset = 9999;
+  EXPECT_EQ(BuildChunkSelect(CompositeTable(), select).value(),
+            "SELECT `tenant`, `line no`, BINARY `note` AS `note` FROM `shop`.`order``lines` "
+            "WHERE (`tenant` > _utf8mb4 X'61' OR (`tenant` = _utf8mb4 X'61' AND `line no` > 1)) "
+            "AND (note <> '') ORDER BY `tenant`,`line no` LIMIT 1 OFFSET 9999");
+}
+
 TEST(BuildChunkSelectTest, KeyListSelectsOnlyThoseRows) {
   ChunkSelect select;
   select.limit = 2;
