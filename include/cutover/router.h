@@ -12,7 +12,8 @@
 //                   compares them
 //   target_reads    target              source, then target (secondary)
 //   target_primary  target              target, then source (secondary)
-//   target_only     target              target
+//   target_only     target              target, then source (a rollback copy) until the
+//                                       migration is finished, then target only
 //
 // The secondary write happens only after the primary one succeeded; its failure never fails
 // the caller (CDC still carries the change while the source is primary) but is counted. A
@@ -36,15 +37,15 @@
 namespace cutover {
 
 enum class Stage { kSourceOnly, kDualWrite, kShadow, kTargetReads, kTargetPrimary, kTargetOnly };
-std::string_view StageName(Stage stage);                // "source_only", ...
+std::string_view StageName(Stage stage);                 // "source_only", ...
 std::optional<Stage> ParseStage(std::string_view name);  // nullopt for an unknown name
 
 struct RouterOptions {
   std::string control_url = "http://127.0.0.1:8470";  // the control API (`cutover serve`/`run`)
-  std::string token;                                   // its bearer token
-  std::string group = "default";                       // the flag group this application follows
-  std::chrono::milliseconds refresh{1000};             // stage and applied_through_ms polled
-  Stage fallback = Stage::kSourceOnly;  // while the stage has never been fetched
+  std::string token;                                  // its bearer token
+  std::string group = "default";                      // the flag group this application follows
+  std::chrono::milliseconds refresh{1000};            // stage and applied_through_ms polled
+  Stage fallback = Stage::kSourceOnly;                // while the stage has never been fetched
   std::chrono::milliseconds report_every{2000};
   // A shadow mismatch is re-checked once apply has passed its read time plus this margin.
   std::chrono::milliseconds recheck_margin{1500};
@@ -75,6 +76,9 @@ class RouterCore {
 
   Stage stage() const;
   bool stage_known() const;  // fetched at least once
+  // The control API said the migration is finished (`cutover finish` completed): in
+  // target_only the source is no longer written.
+  bool source_retired() const;
   RouterCounters counters() const;
   // Blocks until the stage has been fetched once (or `timeout`); false on timeout.
   bool WaitForStage(std::chrono::milliseconds timeout);
@@ -108,7 +112,7 @@ template <typename Key, typename Value>
 class Router {
  public:
   struct Store {
-    std::function<Result<std::optional<Value>>(const Key&)> read;     // nullopt: no such key
+    std::function<Result<std::optional<Value>>(const Key&)> read;          // nullopt: no such key
     std::function<Status(const Key&, const std::optional<Value>&)> write;  // nullopt: delete
   };
   using Same = std::function<bool(const std::optional<Value>&, const std::optional<Value>&)>;
@@ -154,7 +158,12 @@ class Router {
         primary = &target_;
         secondary = &source_;
         break;
-      case Stage::kTargetOnly: primary = &target_; break;
+      case Stage::kTargetOnly:
+        // Until the migration is finished the source still gets each write after the target,
+        // so that going back to any stage loses nothing (CDC only runs source -> target).
+        primary = &target_;
+        if (!core_->source_retired()) secondary = &source_;
+        break;
     }
     Status written = primary->write(key, value);
     if (!written.ok()) return written;

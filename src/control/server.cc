@@ -62,7 +62,9 @@ void SendStatus(httplib::Response& response, const Status& status) {
   SendError(response, HttpStatusFor(status.code()), status.code(), status.message());
 }
 
-json StageJson(const Spec& spec, const StageState& stage) {
+// `finished`: `cutover finish` completed (state meta finish.report): the source no longer
+// follows, so Routers stop copying target_only writes to it.
+json StageJson(const Spec& spec, const StageState& stage, bool finished) {
   json tables = json::array();
   for (const ControlGroupSpec& group : spec.control.groups) {
     if (group.name == stage.group) tables = group.tables;
@@ -71,7 +73,8 @@ json StageJson(const Spec& spec, const StageState& stage) {
           {"stage", FlagStageName(stage.stage)},
           {"stage_index", static_cast<int>(stage.stage)},
           {"since_ms", stage.since_ms},
-          {"tables", tables}};
+          {"tables", tables},
+          {"finished", finished}};
 }
 
 json ChangeJson(const StageChange& change) {
@@ -164,8 +167,9 @@ class HttpControlServer final : public ControlServer {
     server_.Get("/v1/flags", [this](const auto& request, auto& response) {
       Reply(request, response, [this]() -> Result<json> {
         CUTOVER_ASSIGN_OR_RETURN(std::vector<StageState> stages, ListStages(spec_, *state_));
+        CUTOVER_ASSIGN_OR_RETURN(bool finished, Finished());
         json groups = json::array();
-        for (const StageState& stage : stages) groups.push_back(StageJson(spec_, stage));
+        for (const StageState& stage : stages) groups.push_back(StageJson(spec_, stage, finished));
         return json{{"groups", groups}, {"stages", StageNames()}};
       });
     });
@@ -173,7 +177,8 @@ class HttpControlServer final : public ControlServer {
       std::string group = request.matches[1];
       Reply(request, response, [this, group]() -> Result<json> {
         CUTOVER_ASSIGN_OR_RETURN(StageState stage, GetStage(spec_, *state_, group));
-        return StageJson(spec_, stage);
+        CUTOVER_ASSIGN_OR_RETURN(bool finished, Finished());
+        return StageJson(spec_, stage, finished);
       });
     });
     server_.Get(R"(/v1/flags/([^/]+)/history)", [this](const auto& request, auto& response) {
@@ -251,13 +256,21 @@ class HttpControlServer final : public ControlServer {
     return names;
   }
 
+  Result<bool> Finished() {
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> report, state_->GetMeta("finish.report"));
+    return report.has_value();
+  }
+
   Result<json> StatusBody() {
     CUTOVER_ASSIGN_OR_RETURN(std::string text, FormatStatus(spec_, /*json=*/true));
     json out = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!out.is_object()) return Status::Internal("the status record is not JSON");
     CUTOVER_ASSIGN_OR_RETURN(std::vector<StageState> stages, ListStages(spec_, *state_));
+    CUTOVER_ASSIGN_OR_RETURN(bool finished, Finished());
     out["flags"] = json::array();
-    for (const StageState& stage : stages) out["flags"].push_back(StageJson(spec_, stage));
+    for (const StageState& stage : stages) {
+      out["flags"].push_back(StageJson(spec_, stage, finished));
+    }
     for (const char* key : {"verify.report", "fence.last"}) {
       CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> meta, state_->GetMeta(key));
       json value = meta ? json::parse(*meta, nullptr, false) : json();
@@ -294,7 +307,8 @@ class HttpControlServer final : public ControlServer {
                            : fmt::format("api {} ({})", request.remote_addr, by);
     CUTOVER_ASSIGN_OR_RETURN(StageChange done, SetStage(spec_, *state_, change));
     CUTOVER_ASSIGN_OR_RETURN(StageState now, GetStage(spec_, *state_, group));
-    json out = StageJson(spec_, now);
+    CUTOVER_ASSIGN_OR_RETURN(bool finished, Finished());
+    json out = StageJson(spec_, now, finished);
     out["change"] = done.sequence == 0 ? json() : ChangeJson(done);
     return out;
   }

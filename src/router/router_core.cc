@@ -102,6 +102,10 @@ struct RouterCore::Impl {
       Json body = Json::parse(stage_reply->body, nullptr, false);
       if (body.is_object() && body.contains("stage") && body["stage"].is_string()) {
         fetched = ParseStage(body["stage"].get<std::string>());
+        if (fetched) {
+          retired.store(body.contains("finished") && body["finished"].is_boolean() &&
+                        body["finished"].get<bool>());
+        }
       }
     }
     if (fetched) {
@@ -208,6 +212,7 @@ struct RouterCore::Impl {
 
   std::atomic<int> stage{0};
   std::atomic<bool> known{false};
+  std::atomic<bool> retired{false};  // the flag reply's "finished"
   std::atomic<int64_t> applied_through_ms{0};
   std::atomic<int64_t> reads{0}, writes{0}, secondary_write_failures{0}, target_read_failures{0},
       comparisons{0}, mismatches{0}, settled{0}, unsettled{0}, stage_fetch_failures{0};
@@ -230,6 +235,7 @@ RouterCore::~RouterCore() = default;
 
 Stage RouterCore::stage() const { return static_cast<Stage>(impl_->stage.load()); }
 bool RouterCore::stage_known() const { return impl_->known.load(); }
+bool RouterCore::source_retired() const { return impl_->retired.load(); }
 RouterCounters RouterCore::counters() const { return impl_->Counters(); }
 
 bool RouterCore::WaitForStage(std::chrono::milliseconds timeout) {

@@ -24,30 +24,30 @@ using Json = nlohmann::json;
 class ControlStandIn {
  public:
   ControlStandIn() {
-    server_.Get("/v1/flags/default", [this](const httplib::Request& request,
-                                            httplib::Response& response) {
-      if (!Authorized(request, response)) return;
-      std::lock_guard lock(mutex_);
-      response.set_content(Json{{"group", "default"}, {"stage", stage_}}.dump(),
-                           "application/json");
-    });
-    server_.Get("/v1/status", [this](const httplib::Request& request,
-                                     httplib::Response& response) {
+    server_.Get("/v1/flags/default",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  if (!Authorized(request, response)) return;
+                  std::lock_guard lock(mutex_);
+                  response.set_content(
+                      Json{{"group", "default"}, {"stage", stage_}, {"finished", finished_}}.dump(),
+                      "application/json");
+                });
+    server_.Get("/v1/status", [this](const httplib::Request& request, httplib::Response& response) {
       if (!Authorized(request, response)) return;
       std::lock_guard lock(mutex_);
       response.set_content(Json{{"run", {{"applied_through_ms", applied_through_ms_}}}}.dump(),
                            "application/json");
     });
-    server_.Post("/v1/router-reports", [this](const httplib::Request& request,
-                                              httplib::Response& response) {
-      if (!Authorized(request, response)) return;
-      Json body = Json::parse(request.body);
-      std::lock_guard lock(mutex_);
-      for (const auto& [name, value] : body.items()) {
-        if (value.is_number_integer()) reported_[name] += value.get<int64_t>();
-      }
-      response.status = 204;
-    });
+    server_.Post("/v1/router-reports",
+                 [this](const httplib::Request& request, httplib::Response& response) {
+                   if (!Authorized(request, response)) return;
+                   Json body = Json::parse(request.body);
+                   std::lock_guard lock(mutex_);
+                   for (const auto& [name, value] : body.items()) {
+                     if (value.is_number_integer()) reported_[name] += value.get<int64_t>();
+                   }
+                   response.status = 204;
+                 });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -59,6 +59,10 @@ class ControlStandIn {
   void SetStage(const std::string& stage) {
     std::lock_guard lock(mutex_);
     stage_ = stage;
+  }
+  void SetFinished(bool finished) {
+    std::lock_guard lock(mutex_);
+    finished_ = finished;
   }
   void SetAppliedThrough(int64_t ms) {
     std::lock_guard lock(mutex_);
@@ -81,6 +85,7 @@ class ControlStandIn {
   std::thread thread_;
   std::mutex mutex_;
   std::string stage_ = "source_only";
+  bool finished_ = false;
   int64_t applied_through_ms_ = 0;
   std::map<std::string, int64_t> reported_;
 };
@@ -181,12 +186,12 @@ TEST(RouterTest, EachStageReadsAndWritesItsStores) {
     int source_writes;
     int target_writes;
   };
-  for (const Expected& expected : {Expected{"source_only", "source", 1, 0},
-                                   Expected{"dual_write", "source", 1, 1},
-                                   Expected{"shadow", "source", 1, 1},
-                                   Expected{"target_reads", "target", 1, 1},
-                                   Expected{"target_primary", "target", 1, 1},
-                                   Expected{"target_only", "target", 0, 1}}) {
+  for (const Expected& expected :
+       {Expected{"source_only", "source", 1, 0}, Expected{"dual_write", "source", 1, 1},
+        Expected{"shadow", "source", 1, 1}, Expected{"target_reads", "target", 1, 1},
+        Expected{"target_primary", "target", 1, 1},
+        // the source still gets a copy: going back loses nothing
+        Expected{"target_only", "target", 1, 1}}) {
     control.SetStage(expected.stage);
     MapStore source, target;
     source.Set(1, "source");
@@ -200,6 +205,33 @@ TEST(RouterTest, EachStageReadsAndWritesItsStores) {
     EXPECT_EQ(source.writes, expected.source_writes) << expected.stage;
     EXPECT_EQ(target.writes, expected.target_writes) << expected.stage;
   }
+}
+
+TEST(RouterTest, TargetOnlyWritesTheTargetFirstAndStopsCopyingOnceFinished) {
+  ControlStandIn control;
+  control.SetStage("target_only");
+  MapStore source, target;
+  Router<int, std::string> router(OptionsFor(control.url()), source.Functions(),
+                                  target.Functions());
+  ASSERT_TRUE(router.core().WaitForStage(2s));
+  // The target is the primary: its failure fails the caller and the source is not written.
+  target.fail_writes = true;
+  EXPECT_FALSE(router.Write(1, "one").ok());
+  EXPECT_EQ(source.writes, 0);
+  // The source's failure is only counted.
+  target.fail_writes = false;
+  source.fail_writes = true;
+  EXPECT_TRUE(router.Write(2, "two").ok());
+  EXPECT_EQ(router.core().counters().secondary_write_failures, 1);
+  source.fail_writes = false;
+  ASSERT_TRUE(router.Write(3, "three").ok());
+  EXPECT_EQ(source.writes, 1);
+  // `cutover finish` done: the source is retired, only the target is written.
+  control.SetFinished(true);
+  ASSERT_TRUE(Eventually([&] { return router.core().source_retired(); }));
+  ASSERT_TRUE(router.Write(4, "four").ok());
+  EXPECT_EQ(source.writes, 1);
+  EXPECT_EQ(target.writes, 3);
 }
 
 TEST(RouterTest, TheStageIsFollowedAsItChanges) {

@@ -6,11 +6,13 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "cutover/mapping.h"
 
+#include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
 #include "sink/dynamodb/sink.h"
 #include "support/servers.h"
@@ -37,6 +39,26 @@ inline Spec DynaliteSpec(const std::string& mapping_yaml, const std::string& end
   spec.target.dynamodb.access_key_id = Secret{"test", Dynalite().user};
   spec.target.dynamodb.secret_access_key = Secret{"test", Dynalite().password};
   return spec;
+}
+
+// A client of the local dynalite (its keys as scripts/servers reports them).
+inline std::unique_ptr<dynamodb::Client> DynaliteClient() {
+  DynamoDbSpec dynamodb;
+  dynamodb.endpoint = DynaliteEndpoint();
+  dynamodb.access_key_id = Secret{"test", Dynalite().user};
+  dynamodb.secret_access_key = Secret{"test", Dynalite().password};
+  Result<std::unique_ptr<dynamodb::Client>> client = dynamodb::Client::Open(dynamodb);
+  EXPECT_TRUE(client.ok()) << client.status().ToString();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+// Deletes a DynamoDB table if it exists and waits (at most 10 s) until it is gone.
+inline void DropTableAndWait(dynamodb::Client& client, const std::string& table) {
+  dynamodb::DeleteTable(client, table).IgnoreError();  // may not exist
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (!dynamodb::DescribeTable(client, table).ok()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 inline SampleRows Rows(const std::string& json) {

@@ -25,25 +25,9 @@ using namespace std::chrono_literals;
 constexpr int kRows = 1000;
 
 // `cutover <args>`, waited for: exit code, stdout, stderr.
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
+using CliRun = verifytest::VerifyRun;
 CliRun Cli(const std::filesystem::path& dir, const std::string& args) {
-  const char* bin = std::getenv("CUTOVER_BIN");
-  EXPECT_NE(bin, nullptr) << "CUTOVER_BIN must name the cutover executable";
-  std::filesystem::path out = dir / "cli.out";
-  std::filesystem::path err = dir / "cli.err";
-  std::string command = "COPY_TEST_PASSWORD=cutover-test " + std::string(bin ? bin : "cutover") +
-                        " " + args + " > " + out.string() + " 2> " + err.string();
-  int status = std::system(command.c_str());
-  CliRun run;
-  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
-  run.out = verifytest::ReadAll(out);
-  run.err = verifytest::ReadAll(err);
-  return run;
+  return verifytest::RunCutover(dir, args);
 }
 
 class FenceTest : public ::testing::Test {

@@ -36,26 +36,15 @@ class RunDynamoDbTest : public ::testing::Test {
     db_ = "run_dyn_" + std::to_string(getpid());
     table_ = "run_dyn_" + std::to_string(getpid());
     dir_ = copytest::MakeTempDir("cutover_run_dynamodb");
-    DynamoDbSpec dynamodb;
-    dynamodb.endpoint = testing::DynaliteEndpoint();
-    dynamodb.access_key_id = Secret{"test", testing::Dynalite().user};
-    dynamodb.secret_access_key = Secret{"test", testing::Dynalite().password};
-    client_ = dynamodb::Client::Open(dynamodb).value();
-    DropDynamoTable();
+    client_ = testing::DynaliteClient();
+    ASSERT_NE(client_, nullptr);
+    testing::DropTableAndWait(*client_, table_);
   }
   void TearDown() override {
     if (HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;  // to investigate
     if (source_) copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
-    if (client_) DropDynamoTable();
+    if (client_) testing::DropTableAndWait(*client_, table_);
     std::filesystem::remove_all(dir_);
-  }
-
-  void DropDynamoTable() {
-    dynamodb::DeleteTable(*client_, table_).IgnoreError();  // may not exist
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      if (!dynamodb::DescribeTable(*client_, table_).ok()) return;
-      std::this_thread::sleep_for(100ms);
-    }
   }
 
   // The spec and the mapping: every selected table of db_ into one DynamoDB table (pk, sk).

@@ -22,29 +22,26 @@
 
 namespace cutover::runtest {
 
-// `cutover <args>` started in the background with `env` ("NAME=value ..."), output to a file.
-class CutoverProcess {
+// A program started in the background with `/bin/sh -c "exec <command>"`, stdout and stderr
+// appended to a file; killed (SIGKILL) when destroyed before it was waited for.
+class Process {
  public:
-  CutoverProcess(const std::string& args, const std::string& env,
-                 const std::filesystem::path& output)
-      : output_(output) {
-    const char* bin = std::getenv("CUTOVER_BIN");
-    EXPECT_NE(bin, nullptr) << "CUTOVER_BIN must name the cutover executable";
-    std::string command = "exec env COPY_TEST_PASSWORD=cutover-test " + env + " " +
-                          std::string(bin ? bin : "cutover") + " " + args + " >> " +
-                          output.string() + " 2>&1";
+  Process(const std::string& command, const std::filesystem::path& output) : output_(output) {
+    std::string line = "exec " + command + " >> " + output.string() + " 2>&1";
     pid_ = fork();
     if (pid_ == 0) {
-      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
   }
-  ~CutoverProcess() {
+  ~Process() {
     if (pid_ > 0 && !waited_) {
       kill(pid_, SIGKILL);
       Wait();
     }
   }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
   void Signal(int signal) { kill(pid_, signal); }
   // Waits for the end: the exit code, or -signal when a signal ended it.
   int Wait() {
@@ -78,6 +75,22 @@ class CutoverProcess {
   std::filesystem::path output_;
   pid_t pid_ = -1;
   bool waited_ = false;
+};
+
+// `cutover <args>` (the CUTOVER_BIN executable) in the background with `env` ("NAME=value
+// ..."), the test servers' password in COPY_TEST_PASSWORD.
+class CutoverProcess : public Process {
+ public:
+  CutoverProcess(const std::string& args, const std::string& env,
+                 const std::filesystem::path& output)
+      : Process("env COPY_TEST_PASSWORD=cutover-test " + env + " " + Bin() + " " + args, output) {}
+
+ private:
+  static std::string Bin() {
+    const char* bin = std::getenv("CUTOVER_BIN");
+    EXPECT_NE(bin, nullptr) << "CUTOVER_BIN must name the cutover executable";
+    return bin ? bin : "cutover";
+  }
 };
 
 // Runs `start(env)` (which starts `cutover run` with extra environment) once per pause point,

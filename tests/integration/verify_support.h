@@ -32,16 +32,17 @@ inline std::string ReadAll(const std::filesystem::path& path) {
   return text.str();
 }
 
-// Runs `cutover verify <args>` with `env` prepended, waits for it.
-inline VerifyRun Verify(const std::filesystem::path& dir, const std::string& args,
-                        const std::string& env = "") {
+// Runs `cutover <args>` with `env` ("NAME=value ...") prepended and the test servers'
+// password in COPY_TEST_PASSWORD, waits for it; stdout parsed as JSON when args has --json.
+inline VerifyRun RunCutover(const std::filesystem::path& dir, const std::string& args,
+                            const std::string& env = "") {
   const char* bin = std::getenv("CUTOVER_BIN");
   EXPECT_NE(bin, nullptr) << "CUTOVER_BIN must name the cutover executable";
-  std::filesystem::path out = dir / "verify.out";
-  std::filesystem::path err = dir / "verify.err";
-  std::string command = "COPY_TEST_PASSWORD=cutover-test " + env + " " +
-                        std::string(bin ? bin : "cutover") + " verify " + args + " > " +
-                        out.string() + " 2> " + err.string();
+  std::filesystem::path out = dir / "cli.out";
+  std::filesystem::path err = dir / "cli.err";
+  std::string command = "env COPY_TEST_PASSWORD=cutover-test " + env + " " +
+                        std::string(bin ? bin : "cutover") + " " + args + " > " + out.string() +
+                        " 2> " + err.string();
   int status = std::system(command.c_str());
   VerifyRun run;
   if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
@@ -50,6 +51,12 @@ inline VerifyRun Verify(const std::filesystem::path& dir, const std::string& arg
   run.err = ReadAll(err);
   if (args.find("--json") != std::string::npos) run.report = json::parse(run.out, nullptr, false);
   return run;
+}
+
+// Runs `cutover verify <args>` with `env` prepended, waits for it.
+inline VerifyRun Verify(const std::filesystem::path& dir, const std::string& args,
+                        const std::string& env = "") {
+  return RunCutover(dir, "verify " + args, env);
 }
 
 // The listed differences of one report entry as "kind key" or "different key column source
