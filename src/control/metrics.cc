@@ -75,9 +75,8 @@ Status WriteCopy(StateStore& state, Writer& out) {
   return Status::Ok();
 }
 
-Status WriteCdc(StateStore& state, int64_t now_ms, Writer& out) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta("run.status"));
-  nlohmann::json status = MetaJson(text);
+// `status`: the run's status record (state meta run.status), null when none.
+void WriteCdc(const nlohmann::json& status, int64_t now_ms, Writer& out) {
   out.Family("cutover_captured_transactions_total", "counter",
              "Source transactions captured into the change log by the running `cutover run`.");
   out.Sample("cutover_captured_transactions_total", "", Number(status, "captured_transactions"));
@@ -95,20 +94,30 @@ Status WriteCdc(StateStore& state, int64_t now_ms, Writer& out) {
              "not running.");
   out.Sample("cutover_run_status_age_seconds", "",
              updated > 0 ? (static_cast<double>(now_ms) - updated) / 1000.0 : -1);
-  return Status::Ok();
 }
 
-void WriteThrottle(const Spec& spec, Writer& out) {
+void WriteThrottle(const Spec& spec, const nlohmann::json& status, Writer& out) {
   out.Family("cutover_throttle_rows_per_second", "gauge",
              "Configured rate limits (throttle in the spec); 0: unlimited.");
   out.Sample("cutover_throttle_rows_per_second", Label("stage", "copy"),
              static_cast<double>(spec.throttle.copy_rows_per_second));
   out.Sample("cutover_throttle_rows_per_second", Label("stage", "apply"),
              static_cast<double>(spec.throttle.apply_rows_per_second));
-  out.Family("cutover_throttle_max_lag_seconds", "gauge",
-             "Configured throttle.max_lag: the copy pauses while the lag exceeds it; 0: never.");
-  out.Sample("cutover_throttle_max_lag_seconds", "",
-             static_cast<double>(spec.throttle.max_lag.count()));
+  // What throttling cost the running `cutover run` (its status record's "throttle").
+  nlohmann::json throttle =
+      status.is_object() && status.contains("throttle") ? status["throttle"] : nlohmann::json();
+  out.Family("cutover_throttle_wait_seconds_total", "counter",
+             "Time the rate limits held the copy workers and apply lanes back (summed over "
+             "them), since `cutover run` started.");
+  out.Sample("cutover_throttle_wait_seconds_total", Label("stage", "copy"),
+             Number(throttle, "copy_wait_seconds"));
+  out.Sample("cutover_throttle_wait_seconds_total", Label("stage", "apply"),
+             Number(throttle, "apply_wait_seconds"));
+  out.Family("cutover_target_throttled_total", "counter",
+             "Throttling answers from the target (DynamoDB ProvisionedThroughputExceeded, "
+             "ThrottlingException, RequestLimitExceeded), each retried with backoff, since "
+             "`cutover run` started.");
+  out.Sample("cutover_target_throttled_total", "", Number(throttle, "target_throttled"));
 }
 
 Status WriteVerify(StateStore& state, Writer& out) {
@@ -191,8 +200,10 @@ Result<std::string> RenderMetrics(const Spec& spec, StateStore& state, int64_t n
   // No transaction around the reads: on a writable store it would take the write lock and
   // hold up `cutover run` at every scrape; families a moment apart are fine for monitoring.
   CUTOVER_RETURN_IF_ERROR(WriteCopy(state, out));
-  CUTOVER_RETURN_IF_ERROR(WriteCdc(state, now_ms, out));
-  WriteThrottle(spec, out);
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> run_status, state.GetMeta("run.status"));
+  nlohmann::json status = MetaJson(run_status);
+  WriteCdc(status, now_ms, out);
+  WriteThrottle(spec, status, out);
   CUTOVER_RETURN_IF_ERROR(WriteVerify(state, out));
   CUTOVER_RETURN_IF_ERROR(WriteStages(spec, state, out));
   CUTOVER_RETURN_IF_ERROR(WriteFence(state, out));

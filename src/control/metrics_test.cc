@@ -48,6 +48,9 @@ TEST_F(MetricsTest, ANewMigrationHasEveryFamilyAtZero) {
            "cutover_run_status_age_seconds -1\n",
            "cutover_throttle_rows_per_second{stage=\"copy\"} 0\n",
            "cutover_throttle_rows_per_second{stage=\"apply\"} 2000\n",
+           "# TYPE cutover_throttle_wait_seconds_total counter\n",
+           "cutover_throttle_wait_seconds_total{stage=\"apply\"} 0\n",
+           "cutover_target_throttled_total 0\n",
            "cutover_verify_complete 0\n",
            "cutover_flag_stage{group=\"default\"} 0\n",
            "cutover_flag_stage{group=\"orders\"} 0\n",
@@ -63,11 +66,14 @@ TEST_F(MetricsTest, ValuesComeFromTheStateStore) {
   ASSERT_TRUE(state_->SetPhase(Phase::kCdc).ok());
   ASSERT_TRUE(state_->AddTable("shop.orders", 1200).ok());
   ASSERT_TRUE(state_->RecordChunk("shop.orders", 1, "", "a", 1000).ok());
-  nlohmann::json status = {{"captured_transactions", 42},
-                           {"applied_changes", 77},
-                           {"lag_seconds", 1.5},
-                           {"lag_records", 3},
-                           {"updated_at_ms", 999'999'998'000}};
+  nlohmann::json status = {
+      {"captured_transactions", 42},
+      {"applied_changes", 77},
+      {"lag_seconds", 1.5},
+      {"lag_records", 3},
+      {"updated_at_ms", 999'999'998'000},
+      {"throttle",
+       {{"copy_wait_seconds", 0.25}, {"apply_wait_seconds", 12.5}, {"target_throttled", 9}}}};
   ASSERT_TRUE(state_->SetMeta("run.status", status.dump()).ok());
   nlohmann::json report = {
       {"complete", true},
@@ -92,6 +98,9 @@ TEST_F(MetricsTest, ValuesComeFromTheStateStore) {
            "cutover_lag_seconds 1.5\n",
            "cutover_lag_records 3\n",
            "cutover_run_status_age_seconds 2\n",
+           "cutover_throttle_wait_seconds_total{stage=\"copy\"} 0.25\n",
+           "cutover_throttle_wait_seconds_total{stage=\"apply\"} 12.5\n",
+           "cutover_target_throttled_total 9\n",
            "cutover_verify_complete 1\n",
            "cutover_verify_differences{table=\"shop.orders\",kind=\"missing\"} 1\n",
            "cutover_verify_differences{table=\"shop.orders\",kind=\"different\"} 1\n",

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/throttle_stats.h"
 #include "log/change_reader.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/rate_limiter.h"
@@ -50,7 +51,7 @@ struct ApplyShared {
         plans(plans_in),
         options(options_in),
         stats(stats_in),
-        limiter(options_in.max_rows_per_second) {}
+        limiter(options_in.max_rows_per_second, &ProcessThrottleStats().apply_wait_us) {}
   const Spec& spec;
   const std::vector<TargetTablePlan>& plans;
   const ApplyOptions& options;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "core/throttle_stats.h"
 #include "pipeline/state_options.h"
 #include "pipeline/test_hooks.h"
 #include "source/mysql/snapshot_position.h"
@@ -15,7 +16,6 @@
 
 namespace cutover::pipeline {
 namespace {
-
 
 Result<TableProgress> GetProgress(StateStore& state, const std::string& table) {
   CUTOVER_ASSIGN_OR_RETURN(std::optional<TableProgress> progress, state.GetTable(table));
@@ -35,7 +35,7 @@ Copier::Copier(const Spec& spec, const CopyOptions& options)
     : spec_(spec),
       options_(options),
       started_(std::chrono::steady_clock::now()),
-      limiter_(spec.throttle.copy_rows_per_second) {}
+      limiter_(spec.throttle.copy_rows_per_second, &ProcessThrottleStats().copy_wait_us) {}
 
 // The copy, as a checklist: state and source; the selected tables (refusing those without a
 // key); P0 before any row is read; the target tables and their ranges, recorded; the workers.
@@ -132,9 +132,9 @@ Result<StoredTablePlan> Copier::LoadOrPlanRanges(TableJob& job) {
   plan.created = job.plan.created;
   int ranges = RangeCount(job.source.rows_estimate, spec_.parallelism.chunk_rows,
                           spec_.parallelism.copy_workers);
-  CUTOVER_ASSIGN_OR_RETURN(plan.boundaries, mysql::PlanKeyBoundaries(*source_, job.narrowed,
-                                                                     job.source.rows_estimate,
-                                                                     ranges));
+  CUTOVER_ASSIGN_OR_RETURN(
+      plan.boundaries,
+      mysql::PlanKeyBoundaries(*source_, job.narrowed, job.source.rows_estimate, ranges));
   CUTOVER_RETURN_IF_ERROR(state_->SetMeta(key, plan.ToJson()));
   return plan;
 }

@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
+#include "core/throttle_stats.h"
 #include "log/change_codec.h"
 #include "log/kafka_log.h"
 #include "pipeline/rate_limiter.h"
@@ -35,7 +36,7 @@ class KafkaApplier {
         options_(options),
         stats_(stats),
         topic_(log::KafkaLogTopic(spec)),
-        limiter_(options.apply.max_rows_per_second) {}
+        limiter_(options.apply.max_rows_per_second, &ProcessThrottleStats().apply_wait_us) {}
 
   ~KafkaApplier() {
     if (consumer_ != nullptr) rd_kafka_destroy(consumer_);

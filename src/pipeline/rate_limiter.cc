@@ -17,7 +17,14 @@ void RateLimiter::Acquire(int64_t rows) {
         static_cast<double>(rows) / static_cast<double>(rows_per_second_)));
     wake = next_free_ - std::chrono::seconds(1);
   }
+  Clock::time_point before = Clock::now();
+  if (wake <= before) return;
   std::this_thread::sleep_until(wake);
+  if (waited_us_ != nullptr) {
+    waited_us_->fetch_add(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - before).count(),
+        std::memory_order_relaxed);
+  }
 }
 
 }  // namespace cutover::pipeline

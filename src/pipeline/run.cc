@@ -14,6 +14,7 @@
 #include "cutover/copy.h"
 #include "cutover/state_store.h"
 
+#include "core/throttle_stats.h"
 #include "log/kafka_log.h"
 #include "log/local_log.h"
 #include "pipeline/apply.h"
@@ -298,12 +299,18 @@ class Migration {
     return Status::Ok();
   }
 
-  // What every status record has, whatever the change log.
+  // What every status record has, whatever the change log: event counts, and what throttling
+  // cost since this process started (core/throttle_stats.h).
   void AddEventCounts(nlohmann::json& status) {
     status["captured_changes"] = capture_stats_.changes;
     status["captured_changes_total"] = captured_before_ + capture_stats_.changes;
     status["applied_changes_total"] = applied_before_ + apply_stats_.applied_changes.load();
     status["last_event_ms"] = capture_stats_.last_event_ms.load();
+    const ThrottleStats& throttle = ProcessThrottleStats();
+    status["throttle"] = {
+        {"copy_wait_seconds", static_cast<double>(throttle.copy_wait_us.load()) / 1e6},
+        {"apply_wait_seconds", static_cast<double>(throttle.apply_wait_us.load()) / 1e6},
+        {"target_throttled", throttle.target_throttled.load()}};
   }
 
   nlohmann::json StatusJson() {

@@ -350,6 +350,10 @@ TEST_F(CutoverStagesTest, ShadowCountsACorruptedItemAndNotALaggingOne) {
   EXPECT_EQ(Sample(metrics, "cutover_router_shadow_unsettled_total{group=\"default\"}"), 0)
       << metrics;
   EXPECT_EQ(Health()["shadow_mismatches"], 1);
+  // The throttle held apply back (60 rows at 20 rows/s, beyond a second's burst): counted.
+  EXPECT_GE(Sample(metrics, "cutover_throttle_wait_seconds_total{stage=\"apply\"}"), 1.0)
+      << metrics;
+  EXPECT_EQ(Sample(metrics, "cutover_throttle_wait_seconds_total{stage=\"copy\"}"), 0);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "core/throttle_stats.h"
 #include "sink/dynamodb/operations.h"
 
 namespace cutover::dynamodb {
@@ -125,7 +126,11 @@ std::vector<WriteRequest> Puts(int count) {
 TEST(DynamoDbThrottleTest, BackoffAndUnprocessedItemsLoseNothing) {
   FlakyServer server;
   Client client(Options(server));
+  uint64_t process_throttled = ProcessThrottleStats().target_throttled.load();
   ASSERT_EQ(BatchWrite(client, "t", Puts(500), 4).ToString(), "OK");
+  // What /metrics shows as cutover_target_throttled_total counts the same answers.
+  EXPECT_EQ(ProcessThrottleStats().target_throttled.load() - process_throttled,
+            client.stats().throttled.load());
   std::map<std::string, nlohmann::json> items = server.items();
   ASSERT_EQ(items.size(), 500u);
   for (int id = 0; id < 500; ++id) {

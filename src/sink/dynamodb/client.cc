@@ -4,6 +4,7 @@
 #include <random>
 #include <thread>
 
+#include "core/throttle_stats.h"
 #include "sink/dynamodb/credentials.h"
 
 namespace cutover::dynamodb {
@@ -117,7 +118,10 @@ Result<Json> Client::CallOnce(std::string_view action, const std::string& body, 
                                              : ClassifyError(response->status, response->body);
   *throttled = failure.code() == StatusCode::kResourceExhausted;
   limiter_.Release(*throttled);
-  if (*throttled) stats_.throttled++;
+  if (*throttled) {
+    stats_.throttled++;
+    ProcessThrottleStats().target_throttled.fetch_add(1, std::memory_order_relaxed);
+  }
   if (failure.code() == StatusCode::kUnavailable) stats_.server_errors++;
   // A failed transfer may leave the connection in an unknown state: drop it.
   if (response.ok()) ReturnConnection(std::move(connection));
