@@ -7,31 +7,21 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cutover/spec.h"
+#include "cutover/stage.h"
 #include "cutover/state_store.h"
 #include "cutover/status.h"
 
 namespace cutover {
 
-// Where an application reads and writes, in the order a cutover moves through them. The names
-// and order are the API's contract; cutover::Stage (cutover/router.h) is the client's copy.
-enum class FlagStage {
-  kSourceOnly,     // reads and writes on the source only
-  kDualWrite,      // source primary, target written second
-  kShadow,         // reads from both, the source's answer returned, the results compared
-  kTargetReads,    // the target answers reads; the source stays primary for writes
-  kTargetPrimary,  // target written first, source second
-  kTargetOnly,     // reads and writes on the target only
-};
-inline constexpr int kFlagStageCount = 6;
-std::string_view FlagStageName(FlagStage stage);  // "source_only", "dual_write", ...
-// InvalidArgument naming the six stages for anything else.
-Result<FlagStage> ParseFlagStage(std::string_view name);
+// A stage (cutover/stage.h) by name; InvalidArgument naming the six stages for anything else.
+Result<Stage> ParseFlagStage(std::string_view name);
 
 // The group of every table no named group lists (control.groups in the spec).
 inline constexpr std::string_view kDefaultGroup = "default";
@@ -39,7 +29,7 @@ inline constexpr std::string_view kDefaultGroup = "default";
 // A group's current stage. A group never set is at source_only since 0.
 struct StageState {
   std::string group;
-  FlagStage stage = FlagStage::kSourceOnly;
+  Stage stage = Stage::kSourceOnly;
   int64_t since_ms = 0;  // Unix ms of the change that set it; 0: never set
 };
 
@@ -47,17 +37,20 @@ struct StageState {
 struct StageChange {
   int64_t sequence = 0;  // 1, 2, ... per group
   std::string group;
-  FlagStage from = FlagStage::kSourceOnly;
-  FlagStage to = FlagStage::kSourceOnly;
+  Stage from = Stage::kSourceOnly;
+  Stage to = Stage::kSourceOnly;
   std::string reason;
   bool forced = false;
   int64_t at_ms = 0;
   std::string by;  // who asked: "cli <user>", "api <address>", ...
 };
+// As the API and `cutover flags history --json` show it: {"sequence", "group", "from", "to",
+// "reason", "forced", "at_ms", "by"} (the audit record in the state store has all but sequence).
+nlohmann::json StageChangeJson(const StageChange& change);
 
 struct StageRequest {
   std::string group{kDefaultGroup};
-  FlagStage to = FlagStage::kSourceOnly;
+  Stage to = Stage::kSourceOnly;
   std::string reason;  // optional unless force
   bool force = false;  // overrides the guard rails; needs a reason
   std::string by;

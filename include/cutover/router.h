@@ -32,13 +32,10 @@
 #include <string>
 #include <string_view>
 
+#include "cutover/stage.h"
 #include "cutover/status.h"
 
 namespace cutover {
-
-enum class Stage { kSourceOnly, kDualWrite, kShadow, kTargetReads, kTargetPrimary, kTargetOnly };
-std::string_view StageName(Stage stage);                 // "source_only", ...
-std::optional<Stage> ParseStage(std::string_view name);  // nullopt for an unknown name
 
 struct RouterOptions {
   std::string control_url = "http://127.0.0.1:8470";  // the control API (`cutover serve`/`run`)

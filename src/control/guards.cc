@@ -73,18 +73,18 @@ Status AddFenceProblems(const Spec& spec, StateStore& state, const StageState& c
   out->push_back(fmt::format(
       "no fence has passed since group '{}' moved to {}; run `cutover fence {}` (or POST "
       "/v1/fence) so that every source write made before now is on the target",
-      current.group, FlagStageName(current.stage), spec.file.string()));
+      current.group, StageName(current.stage), spec.file.string()));
   return Status::Ok();
 }
 
 }  // namespace
 
 Result<std::vector<std::string>> ForwardProblems(const Spec& spec, StateStore& state,
-                                                 const StageState& current, FlagStage to) {
+                                                 const StageState& current, Stage to) {
   std::vector<std::string> problems;
   std::vector<std::string_view> skipped;
   for (int index = static_cast<int>(current.stage) + 1; index < static_cast<int>(to); ++index) {
-    skipped.push_back(FlagStageName(static_cast<FlagStage>(index)));
+    skipped.push_back(StageName(static_cast<Stage>(index)));
   }
   if (!skipped.empty()) {
     problems.push_back(
@@ -92,18 +92,18 @@ Result<std::vector<std::string>> ForwardProblems(const Spec& spec, StateStore& s
   }
   // The guard of every stage entered on the way, so a skip cannot dodge one.
   for (int index = static_cast<int>(current.stage) + 1; index <= static_cast<int>(to); ++index) {
-    FlagStage entered = static_cast<FlagStage>(index);
-    if (entered == FlagStage::kTargetReads) {
+    Stage entered = static_cast<Stage>(index);
+    if (entered == Stage::kTargetReads) {
       CUTOVER_RETURN_IF_ERROR(AddVerifyProblems(spec, state, &problems));
       CUTOVER_RETURN_IF_ERROR(AddLagProblems(spec, state, &problems));
-    } else if (entered == FlagStage::kTargetPrimary) {
+    } else if (entered == Stage::kTargetPrimary) {
       CUTOVER_RETURN_IF_ERROR(AddFenceProblems(spec, state, current, &problems));
     }
   }
   return problems;
 }
 
-Status CheckForward(const Spec& spec, StateStore& state, const StageState& current, FlagStage to) {
+Status CheckForward(const Spec& spec, StateStore& state, const StageState& current, Stage to) {
   CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> problems,
                            ForwardProblems(spec, state, current, to));
   if (problems.empty()) return Status::Ok();
@@ -111,7 +111,7 @@ Status CheckForward(const Spec& spec, StateStore& state, const StageState& curre
       "refused to move group '{0}' from {1} to {2}: {3}. To do it anyway, force it with a "
       "reason: cutover flags set {4} {0} {2} --force --reason \"...\" (API: PUT /v1/flags/{0} "
       "with {{\"stage\": \"{2}\", \"force\": true, \"reason\": \"...\"}})",
-      current.group, FlagStageName(current.stage), FlagStageName(to), fmt::join(problems, "; "),
+      current.group, StageName(current.stage), StageName(to), fmt::join(problems, "; "),
       spec.file.string()));
 }
 

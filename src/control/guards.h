@@ -16,8 +16,8 @@ inline constexpr int64_t kRunStatusFreshMs = 5000;
 // What stands in the way of moving `current` forward to `to`, one "<why>; <what to do>" each;
 // empty when nothing does.
 Result<std::vector<std::string>> ForwardProblems(const Spec& spec, StateStore& state,
-                                                 const StageState& current, FlagStage to);
+                                                 const StageState& current, Stage to);
 // OK, or FailedPrecondition listing ForwardProblems and how to force the change.
-Status CheckForward(const Spec& spec, StateStore& state, const StageState& current, FlagStage to);
+Status CheckForward(const Spec& spec, StateStore& state, const StageState& current, Stage to);
 
 }  // namespace cutover::control

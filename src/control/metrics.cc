@@ -155,7 +155,7 @@ Status WriteStages(const Spec& spec, StateStore& state, Writer& out) {
   out.Family("cutover_flag_stage_info", "gauge", "1 for each group's current stage.");
   for (const StageState& stage : stages) {
     out.Sample("cutover_flag_stage_info",
-               Label("group", stage.group) + "," + Label("stage", FlagStageName(stage.stage)), 1);
+               Label("group", stage.group) + "," + Label("stage", StageName(stage.stage)), 1);
   }
   return Status::Ok();
 }

@@ -86,7 +86,7 @@ TEST_F(MetricsTest, ValuesComeFromTheStateStore) {
                   .ok());
   StageRequest request;
   request.group = "orders";
-  request.to = FlagStage::kDualWrite;
+  request.to = Stage::kDualWrite;
   ASSERT_TRUE(SetStage(spec_, *state_, request).ok());
   std::string text = Render();
   for (const char* line : {

@@ -70,22 +70,11 @@ json StageJson(const Spec& spec, const StageState& stage, bool finished) {
     if (group.name == stage.group) tables = group.tables;
   }
   return {{"group", stage.group},
-          {"stage", FlagStageName(stage.stage)},
+          {"stage", StageName(stage.stage)},
           {"stage_index", static_cast<int>(stage.stage)},
           {"since_ms", stage.since_ms},
           {"tables", tables},
           {"finished", finished}};
-}
-
-json ChangeJson(const StageChange& change) {
-  return {{"sequence", change.sequence},
-          {"group", change.group},
-          {"from", FlagStageName(change.from)},
-          {"to", FlagStageName(change.to)},
-          {"reason", change.reason},
-          {"forced", change.forced},
-          {"at_ms", change.at_ms},
-          {"by", change.by}};
 }
 
 // The body as a JSON object (an empty body is {}); InvalidArgument otherwise.
@@ -170,7 +159,7 @@ class HttpControlServer final : public ControlServer {
         CUTOVER_ASSIGN_OR_RETURN(bool finished, Finished());
         json groups = json::array();
         for (const StageState& stage : stages) groups.push_back(StageJson(spec_, stage, finished));
-        return json{{"groups", groups}, {"stages", StageNames()}};
+        return json{{"groups", groups}, {"stages", kStageNames}};
       });
     });
     server_.Get(R"(/v1/flags/([^/]+))", [this](const auto& request, auto& response) {
@@ -187,7 +176,7 @@ class HttpControlServer final : public ControlServer {
         CUTOVER_ASSIGN_OR_RETURN(std::vector<StageChange> changes,
                                  StageHistory(spec_, *state_, group));
         json out = json::array();
-        for (const StageChange& change : changes) out.push_back(ChangeJson(change));
+        for (const StageChange& change : changes) out.push_back(StageChangeJson(change));
         return json{{"group", group}, {"changes", out}};
       });
     });
@@ -248,14 +237,6 @@ class HttpControlServer final : public ControlServer {
     SendJson(response, 200, *body);
   }
 
-  static json StageNames() {
-    json names = json::array();
-    for (int index = 0; index < kFlagStageCount; ++index) {
-      names.push_back(FlagStageName(static_cast<FlagStage>(index)));
-    }
-    return names;
-  }
-
   Result<bool> Finished() {
     CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> report, state_->GetMeta("finish.report"));
     return report.has_value();
@@ -309,7 +290,7 @@ class HttpControlServer final : public ControlServer {
     CUTOVER_ASSIGN_OR_RETURN(StageState now, GetStage(spec_, *state_, group));
     CUTOVER_ASSIGN_OR_RETURN(bool finished, Finished());
     json out = StageJson(spec_, now, finished);
-    out["change"] = done.sequence == 0 ? json() : ChangeJson(done);
+    out["change"] = done.sequence == 0 ? json() : StageChangeJson(done);
     return out;
   }
 

@@ -14,9 +14,6 @@
 namespace cutover {
 namespace {
 
-constexpr std::string_view kStageNames[kFlagStageCount] = {
-    "source_only", "dual_write", "shadow", "target_reads", "target_primary", "target_only"};
-
 std::string CurrentKey(std::string_view group) { return fmt::format("flags/{}", group); }
 std::string HistoryPrefix(std::string_view group) {
   return fmt::format("flags.history/{}/", group);
@@ -62,14 +59,10 @@ Result<StageChange> ChangeFromJson(std::string_view key, std::string_view text) 
   return change;
 }
 
+// The audit record: the sequence is in its key.
 std::string ChangeToJson(const StageChange& change) {
-  nlohmann::json json = {{"group", change.group},
-                         {"from", FlagStageName(change.from)},
-                         {"to", FlagStageName(change.to)},
-                         {"reason", change.reason},
-                         {"forced", change.forced},
-                         {"at_ms", change.at_ms},
-                         {"by", change.by}};
+  nlohmann::json json = StageChangeJson(change);
+  json.erase("sequence");
   return json.dump();
 }
 
@@ -86,12 +79,15 @@ Result<StageChange> LastChange(StateStore& state, std::string_view group) {
 
 }  // namespace
 
-std::string_view FlagStageName(FlagStage stage) { return kStageNames[static_cast<int>(stage)]; }
+nlohmann::json StageChangeJson(const StageChange& change) {
+  return {{"sequence", change.sequence},    {"group", change.group},
+          {"from", StageName(change.from)}, {"to", StageName(change.to)},
+          {"reason", change.reason},        {"forced", change.forced},
+          {"at_ms", change.at_ms},          {"by", change.by}};
+}
 
-Result<FlagStage> ParseFlagStage(std::string_view name) {
-  for (int index = 0; index < kFlagStageCount; ++index) {
-    if (kStageNames[index] == name) return static_cast<FlagStage>(index);
-  }
+Result<Stage> ParseFlagStage(std::string_view name) {
+  if (std::optional<Stage> stage = ParseStage(name)) return *stage;
   return Status::InvalidArgument(fmt::format("unknown stage '{}'; the stages are, in order: {}",
                                              name, fmt::join(kStageNames, ", ")));
 }
@@ -153,7 +149,7 @@ Result<StageChange> SetStage(const Spec& spec, StateStore& state, const StageReq
   change.forced = request.force;
   change.at_ms = pipeline::NowMs();
   change.by = request.by;
-  nlohmann::json stage = {{"stage", FlagStageName(change.to)}, {"since_ms", change.at_ms}};
+  nlohmann::json stage = {{"stage", StageName(change.to)}, {"since_ms", change.at_ms}};
   CUTOVER_RETURN_IF_ERROR(state.SetMeta(CurrentKey(change.group), stage.dump()));
   CUTOVER_RETURN_IF_ERROR(
       state.SetMeta(fmt::format("{}{:012d}", HistoryPrefix(change.group), change.sequence),

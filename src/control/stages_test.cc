@@ -42,7 +42,7 @@ class StagesTest : public ::testing::Test {
     state_ = OpenControlState(spec_).value();
   }
 
-  Result<StageChange> Set(const std::string& group, FlagStage to, bool force = false,
+  Result<StageChange> Set(const std::string& group, Stage to, bool force = false,
                           const std::string& reason = "") {
     StageRequest request;
     request.group = group;
@@ -60,15 +60,15 @@ class StagesTest : public ::testing::Test {
     Meta("run.status", {{"lag_seconds", seconds}, {"updated_at_ms", updated_at_ms}});
   }
   // Moves `group` to `to` one stage at a time with every guard satisfied.
-  void Walk(const std::string& group, FlagStage to) {
+  void Walk(const std::string& group, Stage to) {
     CleanVerify();
     RunLag(0.5);
     StageState current = GetStage(spec_, *state_, group).value();
     for (int index = static_cast<int>(current.stage) + 1; index <= static_cast<int>(to); ++index) {
-      if (static_cast<FlagStage>(index) == FlagStage::kTargetPrimary) {
+      if (static_cast<Stage>(index) == Stage::kTargetPrimary) {
         Meta("fence.last", {{"passed", true}, {"written_at_ms", NowMs() + 1}});
       }
-      ASSERT_TRUE(Set(group, static_cast<FlagStage>(index)).ok());
+      ASSERT_TRUE(Set(group, static_cast<Stage>(index)).ok());
     }
   }
   std::string Refusal(const std::string& from, const std::string& to, const std::string& why) {
@@ -86,9 +86,9 @@ class StagesTest : public ::testing::Test {
 };
 
 TEST_F(StagesTest, NamesRoundTripAndUnknownNamesListTheStages) {
-  for (int index = 0; index < kFlagStageCount; ++index) {
-    FlagStage stage = static_cast<FlagStage>(index);
-    EXPECT_EQ(ParseFlagStage(FlagStageName(stage)).value(), stage);
+  for (int index = 0; index < kStageCount; ++index) {
+    Stage stage = static_cast<Stage>(index);
+    EXPECT_EQ(ParseFlagStage(StageName(stage)).value(), stage);
   }
   EXPECT_EQ(ParseFlagStage("target").status().message(),
             "unknown stage 'target'; the stages are, in order: source_only, dual_write, shadow, "
@@ -100,7 +100,7 @@ TEST_F(StagesTest, GroupsStartAtSourceOnlyAndUnknownGroupsAreNamed) {
   std::vector<StageState> stages = ListStages(spec_, *state_).value();
   ASSERT_EQ(stages.size(), 2u);
   EXPECT_EQ(stages[1].group, "orders");
-  EXPECT_EQ(stages[1].stage, FlagStage::kSourceOnly);
+  EXPECT_EQ(stages[1].stage, Stage::kSourceOnly);
   EXPECT_EQ(stages[1].since_ms, 0);
   Result<StageState> unknown = GetStage(spec_, *state_, "users");
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
@@ -111,7 +111,7 @@ TEST_F(StagesTest, GroupsStartAtSourceOnlyAndUnknownGroupsAreNamed) {
 
 TEST_F(StagesTest, EveryChangeIsAuditedWithTheContractsKeys) {
   int64_t before = NowMs();
-  StageChange change = Set("orders", FlagStage::kDualWrite, false, "start dual writes").value();
+  StageChange change = Set("orders", Stage::kDualWrite, false, "start dual writes").value();
   EXPECT_EQ(change.sequence, 1);
   EXPECT_GE(change.at_ms, before);
   nlohmann::json current = nlohmann::json::parse(state_->GetMeta("flags/orders").value().value());
@@ -127,14 +127,14 @@ TEST_F(StagesTest, EveryChangeIsAuditedWithTheContractsKeys) {
                                      {"at_ms", change.at_ms},
                                      {"by", "test"}}));
   // The other group did not move.
-  EXPECT_EQ(GetStage(spec_, *state_, "default").value().stage, FlagStage::kSourceOnly);
+  EXPECT_EQ(GetStage(spec_, *state_, "default").value().stage, Stage::kSourceOnly);
   // Setting the same stage again records nothing.
-  EXPECT_EQ(Set("orders", FlagStage::kDualWrite).value().sequence, 1);
+  EXPECT_EQ(Set("orders", Stage::kDualWrite).value().sequence, 1);
   EXPECT_EQ(StageHistory(spec_, *state_, "orders").value().size(), 1u);
 }
 
 TEST_F(StagesTest, SkippingAStageIsRefused) {
-  Result<StageChange> skip = Set("default", FlagStage::kShadow);
+  Result<StageChange> skip = Set("default", Stage::kShadow);
   EXPECT_EQ(skip.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(skip.status().message(),
             Refusal("source_only", "shadow", "it skips dual_write; move one stage at a time"));
@@ -142,45 +142,45 @@ TEST_F(StagesTest, SkippingAStageIsRefused) {
 }
 
 TEST_F(StagesTest, TargetReadsNeedsACompleteCleanVerify) {
-  Walk("default", FlagStage::kShadow);
+  Walk("default", Stage::kShadow);
   ASSERT_TRUE(state_->DeleteMeta("verify.report").ok());
-  EXPECT_EQ(Set("default", FlagStage::kTargetReads).status().message(),
+  EXPECT_EQ(Set("default", Stage::kTargetReads).status().message(),
             Refusal("shadow", "target_reads",
                     "no verify has run yet; run `cutover verify " + file() +
                         "` until it reports 0 differences"));
   Meta("verify.report", {{"complete", false}, {"differences", 0}});
-  EXPECT_EQ(Set("default", FlagStage::kTargetReads).status().message(),
+  EXPECT_EQ(Set("default", Stage::kTargetReads).status().message(),
             Refusal("shadow", "target_reads",
                     "the last verify did not finish; run `cutover verify " + file() +
                         "` again to complete it"));
   Meta("verify.report", {{"complete", true}, {"differences", 3}});
-  EXPECT_EQ(Set("default", FlagStage::kTargetReads).status().message(),
+  EXPECT_EQ(Set("default", Stage::kTargetReads).status().message(),
             Refusal("shadow", "target_reads",
                     "the last verify found 3 differences; repair them (`cutover verify " + file() +
                         " --repair`) until a verify reports 0"));
   CleanVerify();
-  EXPECT_TRUE(Set("default", FlagStage::kTargetReads).ok());
+  EXPECT_TRUE(Set("default", Stage::kTargetReads).ok());
 }
 
 TEST_F(StagesTest, TargetReadsNeedsAFreshLagUnderTheThreshold) {
-  Walk("default", FlagStage::kShadow);
+  Walk("default", Stage::kShadow);
   RunLag(7.31);
-  EXPECT_EQ(Set("default", FlagStage::kTargetReads).status().message(),
+  EXPECT_EQ(Set("default", Stage::kTargetReads).status().message(),
             Refusal("shadow", "target_reads",
                     "the CDC lag is 7.3 s, above control.guards.max_lag (5 s); wait until apply "
                     "catches up"));
   RunLag(0.1, NowMs() - 60000);  // `cutover run` stopped a minute ago
-  EXPECT_EQ(Set("default", FlagStage::kTargetReads).status().message(),
+  EXPECT_EQ(Set("default", Stage::kTargetReads).status().message(),
             Refusal("shadow", "target_reads",
                     "the CDC lag is unknown: no `cutover run` has recorded its status in the last "
                     "5 s; start `cutover run " +
                         file() + "` and let it catch up"));
   RunLag(4.9);
-  EXPECT_TRUE(Set("default", FlagStage::kTargetReads).ok());
+  EXPECT_TRUE(Set("default", Stage::kTargetReads).ok());
 }
 
 TEST_F(StagesTest, TargetPrimaryNeedsAFencePassedAfterTheLastChange) {
-  Walk("default", FlagStage::kTargetReads);
+  Walk("default", Stage::kTargetReads);
   int64_t since = GetStage(spec_, *state_, "default").value().since_ms;
   std::string why =
       "no fence has passed since group 'default' moved to target_reads; run "
@@ -188,19 +188,19 @@ TEST_F(StagesTest, TargetPrimaryNeedsAFencePassedAfterTheLastChange) {
       file() +
       "` (or POST /v1/fence) so that every source "
       "write made before now is on the target";
-  EXPECT_EQ(Set("default", FlagStage::kTargetPrimary).status().message(),
+  EXPECT_EQ(Set("default", Stage::kTargetPrimary).status().message(),
             Refusal("target_reads", "target_primary", why));
   Meta("fence.last", {{"passed", true}, {"written_at_ms", since - 1}});  // before the change
-  EXPECT_EQ(Set("default", FlagStage::kTargetPrimary).status().message(),
+  EXPECT_EQ(Set("default", Stage::kTargetPrimary).status().message(),
             Refusal("target_reads", "target_primary", why));
   Meta("fence.last", {{"passed", true}, {"written_at_ms", since + 1}});
-  EXPECT_TRUE(Set("default", FlagStage::kTargetPrimary).ok());
+  EXPECT_TRUE(Set("default", Stage::kTargetPrimary).ok());
 }
 
 TEST_F(StagesTest, ASkipListsTheGuardsOfEveryStageOnTheWay) {
   Meta("verify.report", {{"complete", true}, {"differences", 1}});
   RunLag(0.5);
-  EXPECT_EQ(Set("default", FlagStage::kTargetOnly).status().message(),
+  EXPECT_EQ(Set("default", Stage::kTargetOnly).status().message(),
             Refusal("source_only", "target_only",
                     "it skips dual_write, shadow, target_reads, target_primary; move one stage "
                     "at a time; the last verify found 1 difference; repair them (`cutover "
@@ -214,32 +214,32 @@ TEST_F(StagesTest, ASkipListsTheGuardsOfEveryStageOnTheWay) {
 }
 
 TEST_F(StagesTest, AForcedChangeNeedsAReasonAndIsAuditedAsForced) {
-  Result<StageChange> no_reason = Set("default", FlagStage::kTargetReads, /*force=*/true);
+  Result<StageChange> no_reason = Set("default", Stage::kTargetReads, /*force=*/true);
   EXPECT_EQ(no_reason.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(no_reason.status().message(),
             "a forced stage change needs a reason: add --reason \"why\" (API: \"reason\"); it "
             "is kept in the audit history");
   StageChange forced =
-      Set("default", FlagStage::kTargetReads, true, "reads only, verified by hand").value();
+      Set("default", Stage::kTargetReads, true, "reads only, verified by hand").value();
   EXPECT_TRUE(forced.forced);
   std::vector<StageChange> history = StageHistory(spec_, *state_, "default").value();
   ASSERT_EQ(history.size(), 1u);
-  EXPECT_EQ(history[0].from, FlagStage::kSourceOnly);
-  EXPECT_EQ(history[0].to, FlagStage::kTargetReads);
+  EXPECT_EQ(history[0].from, Stage::kSourceOnly);
+  EXPECT_EQ(history[0].to, Stage::kTargetReads);
   EXPECT_TRUE(history[0].forced);
   EXPECT_EQ(history[0].reason, "reads only, verified by hand");
 }
 
 TEST_F(StagesTest, GoingBackIsAlwaysAllowedAtOnce) {
-  Walk("default", FlagStage::kTargetOnly);
+  Walk("default", Stage::kTargetOnly);
   // Every guard now fails: the verify found differences, run stopped, no new fence.
   Meta("verify.report", {{"complete", true}, {"differences", 9}});
   ASSERT_TRUE(state_->DeleteMeta("run.status").ok());
   ASSERT_TRUE(state_->DeleteMeta("fence.last").ok());
-  StageChange back = Set("default", FlagStage::kSourceOnly, false, "rollback").value();
-  EXPECT_EQ(back.from, FlagStage::kTargetOnly);
+  StageChange back = Set("default", Stage::kSourceOnly, false, "rollback").value();
+  EXPECT_EQ(back.from, Stage::kTargetOnly);
   EXPECT_FALSE(back.forced);
-  EXPECT_EQ(GetStage(spec_, *state_, "default").value().stage, FlagStage::kSourceOnly);
+  EXPECT_EQ(GetStage(spec_, *state_, "default").value().stage, Stage::kSourceOnly);
   std::vector<StageChange> history = StageHistory(spec_, *state_, "default").value();
   ASSERT_EQ(history.size(), 6u);
   for (size_t index = 0; index < history.size(); ++index) {

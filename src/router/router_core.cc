@@ -16,8 +16,6 @@ namespace {
 using Json = nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr std::string_view kStageNames[] = {"source_only",  "dual_write",     "shadow",
-                                            "target_reads", "target_primary", "target_only"};
 // Shadow differences waiting for their re-check, at most; more are counted as unsettled.
 constexpr size_t kMaxSuspects = 10000;
 
@@ -36,15 +34,6 @@ std::optional<int64_t> FindInt(const Json& json, const std::string& key) {
 }
 
 }  // namespace
-
-std::string_view StageName(Stage stage) { return kStageNames[static_cast<int>(stage)]; }
-
-std::optional<Stage> ParseStage(std::string_view name) {
-  for (int index = 0; index < 6; ++index) {
-    if (kStageNames[index] == name) return static_cast<Stage>(index);
-  }
-  return std::nullopt;
-}
 
 int64_t RouterNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -46,21 +46,10 @@ std::string TimeText(int64_t at_ms) {
   return text;
 }
 
-nlohmann::json ChangeJson(const StageChange& change) {
-  return {{"sequence", change.sequence},
-          {"group", change.group},
-          {"from", FlagStageName(change.from)},
-          {"to", FlagStageName(change.to)},
-          {"reason", change.reason},
-          {"forced", change.forced},
-          {"at_ms", change.at_ms},
-          {"by", change.by}};
-}
-
 std::string ChangeText(const StageChange& change) {
   return std::string("#") + std::to_string(change.sequence) + " " + TimeText(change.at_ms) + " " +
-         change.group + ": " + std::string(FlagStageName(change.from)) + " -> " +
-         std::string(FlagStageName(change.to)) + (change.forced ? " (forced)" : "") + " by " +
+         change.group + ": " + std::string(StageName(change.from)) + " -> " +
+         std::string(StageName(change.to)) + (change.forced ? " (forced)" : "") + " by " +
          change.by + (change.reason.empty() ? "" : ": " + change.reason) + "\n";
 }
 
@@ -110,12 +99,11 @@ int RunGet(const FlagsArgs& args) {
   for (const StageState& stage : stages) {
     if (args.json) {
       out.push_back({{"group", stage.group},
-                     {"stage", FlagStageName(stage.stage)},
+                     {"stage", StageName(stage.stage)},
                      {"since_ms", stage.since_ms}});
     } else {
       std::printf("%s: %s (since %s)\n", stage.group.c_str(),
-                  std::string(FlagStageName(stage.stage)).c_str(),
-                  TimeText(stage.since_ms).c_str());
+                  std::string(StageName(stage.stage)).c_str(), TimeText(stage.since_ms).c_str());
     }
   }
   if (args.json) std::printf("%s\n", out.dump(2).c_str());
@@ -132,7 +120,7 @@ int RunSet(const FlagsArgs& args) {
   }
   StageRequest request;
   if (args.words.size() == 2) request.group = args.words[0];
-  Result<FlagStage> to = ParseFlagStage(args.words.back());
+  Result<Stage> to = ParseFlagStage(args.words.back());
   if (!to.ok()) return Fail("set", to.status());
   request.to = *to;
   request.reason = args.reason;
@@ -142,7 +130,7 @@ int RunSet(const FlagsArgs& args) {
   if (!before.ok()) return Fail("set", before.status());
   if (before->stage == request.to) {
     std::printf("%s: already %s; nothing changed\n", request.group.c_str(),
-                std::string(FlagStageName(request.to)).c_str());
+                std::string(StageName(request.to)).c_str());
     return kExitOk;
   }
   Result<StageChange> change = SetStage(spec, *state, request);
@@ -167,7 +155,7 @@ int RunHistory(const FlagsArgs& args) {
     if (!changes.ok()) return Fail("history", changes.status());
     for (const StageChange& change : *changes) {
       if (args.json) {
-        out.push_back(ChangeJson(change));
+        out.push_back(StageChangeJson(change));
       } else {
         std::fputs(ChangeText(change).c_str(), stdout);
       }
