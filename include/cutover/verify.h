@@ -120,6 +120,12 @@ struct VerifyReport {
   bool complete = false;               // every table and scan finished (false: stopped)
   bool resumed = false;                // continued a stopped verify
   bool live = false;                   // a `cutover run` was applying: differences re-checked
+  // When the verify started (Unix ms; a continued one: when its first part started) and
+  // finished (or stopped), and its --tables glob (empty: every selected table). The guard rail
+  // into target_reads (docs/control-api.md) wants a whole verify started in the current stage.
+  int64_t started_at_ms = 0;
+  int64_t finished_at_ms = 0;
+  std::string tables_glob;
   // Continuous mode: how long it ran, and the keys the applier sampled that were left out
   // (over its per-second limit) or that named a table not verified.
   bool continuous = false;

@@ -20,7 +20,8 @@ Result<std::optional<nlohmann::json>> MetaJson(StateStore& state, const char* ke
   return std::optional<nlohmann::json>(std::move(json));
 }
 
-Status AddVerifyProblems(const Spec& spec, StateStore& state, std::vector<std::string>* out) {
+Status AddVerifyProblems(const Spec& spec, StateStore& state, const StageState& current,
+                         std::vector<std::string>* out) {
   CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> report, MetaJson(state, "verify.report"));
   std::string file = spec.file.string();
   if (!report) {
@@ -32,6 +33,21 @@ Status AddVerifyProblems(const Spec& spec, StateStore& state, std::vector<std::s
     out->push_back(fmt::format(
         "the last verify did not finish; run `cutover verify {}` again to complete it", file));
     return Status::Ok();
+  }
+  // The evidence must be of the pair as it is now: a verify over every table, started after
+  // the group entered its current stage (dual writes, a rollback or a repair since then can
+  // have changed the target).
+  std::string glob = report->value("tables_glob", std::string());
+  if (!glob.empty()) {
+    out->push_back(fmt::format(
+        "the last verify checked only the tables matching --tables '{}'; run `cutover verify {}` "
+        "over every table",
+        glob, file));
+  }
+  if (report->value("started_at_ms", int64_t{0}) < current.since_ms) {
+    out->push_back(fmt::format(
+        "the last verify started before group '{}' moved to {}; run `cutover verify {}` again",
+        current.group, StageName(current.stage), file));
   }
   int64_t differences = report->value("differences", int64_t{0});
   if (differences != 0) {
@@ -94,7 +110,7 @@ Result<std::vector<std::string>> ForwardProblems(const Spec& spec, StateStore& s
   for (int index = static_cast<int>(current.stage) + 1; index <= static_cast<int>(to); ++index) {
     Stage entered = static_cast<Stage>(index);
     if (entered == Stage::kTargetReads) {
-      CUTOVER_RETURN_IF_ERROR(AddVerifyProblems(spec, state, &problems));
+      CUTOVER_RETURN_IF_ERROR(AddVerifyProblems(spec, state, current, &problems));
       CUTOVER_RETURN_IF_ERROR(AddLagProblems(spec, state, &problems));
     } else if (entered == Stage::kTargetPrimary) {
       CUTOVER_RETURN_IF_ERROR(AddFenceProblems(spec, state, current, &problems));

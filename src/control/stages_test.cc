@@ -55,7 +55,15 @@ class StagesTest : public ::testing::Test {
   void Meta(const char* key, const nlohmann::json& value) {
     ASSERT_TRUE(state_->SetMeta(key, value.dump()).ok());
   }
-  void CleanVerify() { Meta("verify.report", {{"complete", true}, {"differences", 0}}); }
+  // A verify report as `cutover verify` stores it, started now unless told otherwise.
+  void VerifyReport(bool complete, int64_t differences, int64_t started_at_ms = NowMs(),
+                    const std::string& tables_glob = "") {
+    Meta("verify.report", {{"complete", complete},
+                           {"differences", differences},
+                           {"started_at_ms", started_at_ms},
+                           {"tables_glob", tables_glob}});
+  }
+  void CleanVerify() { VerifyReport(true, 0); }
   void RunLag(double seconds, int64_t updated_at_ms = NowMs()) {
     Meta("run.status", {{"lag_seconds", seconds}, {"updated_at_ms", updated_at_ms}});
   }
@@ -65,6 +73,7 @@ class StagesTest : public ::testing::Test {
     RunLag(0.5);
     StageState current = GetStage(spec_, *state_, group).value();
     for (int index = static_cast<int>(current.stage) + 1; index <= static_cast<int>(to); ++index) {
+      if (static_cast<Stage>(index) == Stage::kTargetReads) CleanVerify();
       if (static_cast<Stage>(index) == Stage::kTargetPrimary) {
         Meta("fence.last", {{"passed", true}, {"written_at_ms", NowMs() + 1}});
       }
@@ -148,22 +157,37 @@ TEST_F(StagesTest, TargetReadsNeedsACompleteCleanVerify) {
             Refusal("shadow", "target_reads",
                     "no verify has run yet; run `cutover verify " + file() +
                         "` until it reports 0 differences"));
-  Meta("verify.report", {{"complete", false}, {"differences", 0}});
+  VerifyReport(false, 0);
   EXPECT_EQ(Set("default", Stage::kTargetReads).status().message(),
             Refusal("shadow", "target_reads",
                     "the last verify did not finish; run `cutover verify " + file() +
                         "` again to complete it"));
-  Meta("verify.report", {{"complete", true}, {"differences", 3}});
+  VerifyReport(true, 3);
   EXPECT_EQ(Set("default", Stage::kTargetReads).status().message(),
             Refusal("shadow", "target_reads",
                     "the last verify found 3 differences; repair them (`cutover verify " + file() +
                         " --repair`) until a verify reports 0"));
+  // Clean, but from before the group entered shadow, or over some tables only.
+  int64_t since = GetStage(spec_, *state_, "default").value().since_ms;
+  VerifyReport(true, 0, since - 1);
+  EXPECT_EQ(Set("default", Stage::kTargetReads).status().message(),
+            Refusal("shadow", "target_reads",
+                    "the last verify started before group 'default' moved to shadow; run "
+                    "`cutover verify " +
+                        file() + "` again"));
+  VerifyReport(true, 0, NowMs(), "shop.orders");
+  EXPECT_EQ(Set("default", Stage::kTargetReads).status().message(),
+            Refusal("shadow", "target_reads",
+                    "the last verify checked only the tables matching --tables 'shop.orders'; "
+                    "run `cutover verify " +
+                        file() + "` over every table"));
   CleanVerify();
   EXPECT_TRUE(Set("default", Stage::kTargetReads).ok());
 }
 
 TEST_F(StagesTest, TargetReadsNeedsAFreshLagUnderTheThreshold) {
   Walk("default", Stage::kShadow);
+  CleanVerify();  // in shadow
   RunLag(7.31);
   EXPECT_EQ(Set("default", Stage::kTargetReads).status().message(),
             Refusal("shadow", "target_reads",

@@ -75,8 +75,11 @@ Status ForEachExtraItemBatch(StateStore& state, const std::string& table,
 }
 
 std::string RunSettings::ToJson() const {
-  return nlohmann::json{
-      {"finished", finished}, {"tables", tables}, {"chunk_rows", chunk_rows}, {"keyed", keyed}}
+  return nlohmann::json{{"finished", finished},
+                        {"tables", tables},
+                        {"chunk_rows", chunk_rows},
+                        {"keyed", keyed},
+                        {"started_at_ms", started_at_ms}}
       .dump();
 }
 
@@ -87,6 +90,7 @@ Result<RunSettings> RunSettings::FromJson(std::string_view text) {
   settings.tables = json.value("tables", "");
   settings.chunk_rows = json.value("chunk_rows", int64_t{0});
   settings.keyed = json.value("keyed", std::vector<std::string>{});
+  settings.started_at_ms = json.value("started_at_ms", int64_t{0});
   return settings;
 }
 

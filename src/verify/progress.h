@@ -30,6 +30,7 @@ struct RunSettings {
   std::string tables;              // --tables
   int64_t chunk_rows = 0;          // rows per chunk
   std::vector<std::string> keyed;  // source tables with progress recorded
+  int64_t started_at_ms = 0;       // when it started (a continued verify keeps the first start)
   std::string ToJson() const;
   static Result<RunSettings> FromJson(std::string_view json);
 };

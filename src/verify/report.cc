@@ -103,6 +103,9 @@ nlohmann::json VerifyReportToJson(const VerifyReport& report) {
                         {"live", report.live},
                         {"continuous", report.continuous},
                         {"differences", report.differences()},
+                        {"started_at_ms", report.started_at_ms},
+                        {"finished_at_ms", report.finished_at_ms},
+                        {"tables_glob", report.tables_glob},
                         {"tables", tables}};
   if (report.continuous) {
     out["seconds"] = report.seconds;

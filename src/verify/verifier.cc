@@ -155,6 +155,8 @@ class Verifier {
     VerifyReport report;
     report.live = live_;
     report.resumed = resumed_;
+    report.started_at_ms = started_at_ms_;
+    report.tables_glob = options_.tables;
     bool stopped = false;
     for (const TableJob& job : jobs_) {
       CUTOVER_ASSIGN_OR_RETURN(VerifyTableReport table, VerifyTable(job));
@@ -262,6 +264,9 @@ class Verifier {
     RunSettings settings;
     settings.tables = options_.tables;
     settings.chunk_rows = chunk_rows_;
+    settings.started_at_ms =
+        resumed_ && previous.started_at_ms > 0 ? previous.started_at_ms : pipeline::NowMs();
+    started_at_ms_ = settings.started_at_ms;
     for (const TableJob& job : jobs_) settings.keyed.push_back(job.plan.source.ToString());
     CUTOVER_ASSIGN_OR_RETURN(StateStore::Transaction transaction, state_->Begin());
     if (!resumed_) {
@@ -807,7 +812,8 @@ class Verifier {
 
   // The report goes to the state store; a complete one also ends the verify, so the next
   // starts over.
-  Status StoreReport(const VerifyReport& report) {
+  Status StoreReport(VerifyReport& report) {
+    report.finished_at_ms = pipeline::NowMs();
     CUTOVER_ASSIGN_OR_RETURN(StateStore::Transaction transaction, state_->Begin());
     CUTOVER_RETURN_IF_ERROR(state_->SetMeta(kReportMetaKey, VerifyReportToJson(report).dump()));
     if (report.complete) {
@@ -830,6 +836,7 @@ class Verifier {
   std::unique_ptr<TargetChecker> checker_;
   std::vector<TableJob> jobs_;
   int64_t chunk_rows_ = 0;
+  int64_t started_at_ms_ = 0;  // of this verify (a continued one: of its first part)
   bool resumed_ = false;
   bool live_ = false;  // a `cutover run` is applying: differences are re-checked
 };

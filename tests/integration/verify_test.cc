@@ -372,6 +372,12 @@ TEST_F(VerifyMariaDbTest, ContinuousModeFindsWhatTheApplierGotWrongAndNothingEls
       << refused.err;
 }
 
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 TEST_F(VerifyMariaDbTest, KilledVerifyContinuesAfterItsLastRecordedChunk) {
   Copy();
   CorruptTarget();
@@ -381,7 +387,11 @@ TEST_F(VerifyMariaDbTest, KilledVerifyContinuesAfterItsLastRecordedChunk) {
                             "CUTOVER_TEST_PAUSE_AT=verify_chunk_recorded:3:kill");
   ASSERT_EQ(killed.signal, SIGKILL) << killed.exit_code << killed.out << killed.err;
 
+  int64_t resumed_at_ms = UnixMs();
   VerifyRun resumed = Verify(dir_, spec_.string() + " --json --chunk-time 0");
+  // Its start is the first part's (what the target_reads guard rail looks at).
+  EXPECT_LT(resumed.report["started_at_ms"].get<int64_t>(), resumed_at_ms);
+  EXPECT_GE(resumed.report["finished_at_ms"].get<int64_t>(), resumed_at_ms);
   ASSERT_EQ(resumed.exit_code, 1) << resumed.out << resumed.err;
   EXPECT_EQ(resumed.report["resumed"], true);
   const json& accounts = TableOf(resumed.report, db_ + ".accounts");
@@ -391,7 +401,9 @@ TEST_F(VerifyMariaDbTest, KilledVerifyContinuesAfterItsLastRecordedChunk) {
   ExpectCorruptionReported(resumed.report);  // counts of the first run kept
 
   // A finished verify starts over; --restart drops a stopped one's progress.
+  int64_t again_at_ms = UnixMs();
   VerifyRun again = Verify(dir_, spec_.string() + " --json --chunk-time 0");
+  EXPECT_GE(again.report["started_at_ms"].get<int64_t>(), again_at_ms);
   EXPECT_EQ(again.report["resumed"], false);
   EXPECT_EQ(TableOf(again.report, db_ + ".accounts")["chunks_checked"], 11);
   ExpectCorruptionReported(again.report);
