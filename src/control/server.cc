@@ -62,8 +62,8 @@ void SendStatus(httplib::Response& response, const Status& status) {
   SendError(response, HttpStatusFor(status.code()), status.code(), status.message());
 }
 
-// `finished`: `cutover finish` completed (state meta finish.report): the source no longer
-// follows, so Routers stop copying target_only writes to it.
+// `finished`: `cutover finish` completed (phase finished): the source no longer follows, so
+// Routers stop copying target_only writes to it.
 json StageJson(const Spec& spec, const StageState& stage, bool finished) {
   json tables = json::array();
   for (const ControlGroupSpec& group : spec.control.groups) {
@@ -237,9 +237,10 @@ class HttpControlServer final : public ControlServer {
     SendJson(response, 200, *body);
   }
 
+  // `cutover finish` completed and no `cutover run` has started CDC again since.
   Result<bool> Finished() {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> report, state_->GetMeta("finish.report"));
-    return report.has_value();
+    CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
+    return phase == Phase::kFinished;
   }
 
   Result<json> StatusBody() {

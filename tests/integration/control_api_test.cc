@@ -11,6 +11,8 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
+#include "cutover/state_store.h"
+
 #include "run_support.h"
 
 namespace cutover {
@@ -328,6 +330,21 @@ TEST_F(ControlApiTest, StatusFenceAndMetrics) {
   ASSERT_TRUE(server_->WaitFor(std::chrono::seconds(10), &code));
   EXPECT_EQ(code, 0);
   EXPECT_NE(server_->Output().find("cutover serve: stopped"), std::string::npos);
+}
+
+TEST_F(ControlApiTest, FlagRepliesSayWhenTheMigrationIsFinished) {
+  int port = Serve();
+  ASSERT_NE(port, 0);
+  httplib::Client client = Client(port);
+  EXPECT_EQ(Body(client.Get("/v1/flags/default"))["finished"], false);
+  {
+    // What `cutover finish` leaves behind; Routers then stop copying writes to the source.
+    auto state = StateStore::Open(dir_ / "state");
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    ASSERT_TRUE((*state)->SetPhase(Phase::kFinished).ok());
+  }
+  EXPECT_EQ(Body(client.Get("/v1/flags/default"))["finished"], true);
+  EXPECT_EQ(Body(client.Get("/v1/flags"))["groups"][0]["finished"], true);
 }
 
 }  // namespace
