@@ -54,13 +54,16 @@ inline std::vector<std::string> Lines(mysql::Connection& connection, const std::
 }
 
 // A `cutover copy` spec from source `database` into the target block `target_yaml`.
+// The source's server_id is the test process's own (4300000 + pid): a `cutover run` connects to
+// the shared source as a replica, and two with the same id make the source drop the older.
 inline std::string CopySpec(const std::string& name, const testing::ServerInfo& source,
                             const std::string& target_yaml, const std::string& tables_yaml,
                             const std::string& state_dir, const std::string& extra = "") {
   return "name: " + name + "\nsource:\n  kind: mariadb\n  host: " + source.host +
          "\n  port: " + std::to_string(source.port) + "\n  user: " + source.user +
-         "\n  password_env: COPY_TEST_PASSWORD\n  server_id: 4343\n" + target_yaml + "tables:\n" +
-         tables_yaml + "state_dir: " + state_dir + "\n" + extra;
+         "\n  password_env: COPY_TEST_PASSWORD\n  server_id: " +
+         std::to_string(4300000 + getpid()) + "\n" + target_yaml + "tables:\n" + tables_yaml +
+         "state_dir: " + state_dir + "\n" + extra;
 }
 
 inline std::string MariaDbTargetYaml(const testing::ServerInfo& target,

@@ -100,9 +100,6 @@ class CutoverStagesTest : public ::testing::Test {
             "\nparallelism: {copy_workers: 2, chunk_rows: 100}\ncontrol:\n  listen: "
             "127.0.0.1:0\n  token_env: CUTOVER_CONTROL_TOKEN\n" +
             extra_yaml);
-    // A server_id of its own, so that parallel test runs never share a replica id.
-    spec.replace(spec.find("server_id: 4343"), std::string("server_id: 4343").size(),
-                 "server_id: " + std::to_string(4300000 + getpid()));
     copytest::WriteFile(spec_, spec);
   }
 

@@ -50,9 +50,6 @@ class FenceTest : public ::testing::Test {
                            copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
                            "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
                            "parallelism: {copy_workers: 2, chunk_rows: 200}\n" + ChangeLogYaml());
-    // A server_id of its own, so that parallel test runs never share a replica id.
-    std::string server_id = "server_id: " + std::to_string(4300000 + getpid());
-    spec.replace(spec.find("server_id: 4343"), std::string("server_id: 4343").size(), server_id);
     spec.replace(spec.find("fence-test"), std::string("fence-test").size(), name_);
     copytest::WriteFile(spec_, spec);
   }
@@ -70,11 +67,7 @@ class FenceTest : public ::testing::Test {
   std::unique_ptr<runtest::CutoverProcess> StartRun() {
     auto run = std::make_unique<runtest::CutoverProcess>(
         "run " + spec_.string() + " --status-every 1", "", dir_ / "run.out");
-    for (int waited = 0; waited < 120 && run->Output().find("cdc: cdc") == std::string::npos;
-         ++waited) {
-      std::this_thread::sleep_for(500ms);
-    }
-    EXPECT_NE(run->Output().find("cdc: cdc"), std::string::npos) << run->Output();
+    EXPECT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
     return run;
   }
 

@@ -77,6 +77,18 @@ class Process {
   bool waited_ = false;
 };
 
+// Waits (at most `timeout`) until a `cutover run` started with --status-every reports that
+// it applies changes ("cdc: cdc"); false if it never did.
+inline bool WaitForCdc(const Process& run,
+                       std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (run.Output().find("cdc: cdc") == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return true;
+}
+
 // `cutover <args>` (the CUTOVER_BIN executable) in the background with `env` ("NAME=value
 // ..."), the test servers' password in COPY_TEST_PASSWORD.
 class CutoverProcess : public Process {

@@ -53,25 +53,6 @@ class VerifyTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  // Waits (up to 30 s) until `cutover run` reports CDC; false if it never did.
-  static bool WaitForCdc(runtest::CutoverProcess& run) {
-    for (int waited = 0; waited < 60 && run.Output().find("cdc: cdc") == std::string::npos;
-         ++waited) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-    return run.Output().find("cdc: cdc") != std::string::npos;
-  }
-
-  // `cutover run` connects to the shared source as a replica: a server_id of its own, so that
-  // no other test's run (the spec's fixed 4343) makes the source drop this one.
-  void UseOwnServerId() {
-    std::string spec_text = ReadAll(spec_);
-    std::string fixed_id = "server_id: 4343";
-    spec_text.replace(spec_text.find(fixed_id), fixed_id.size(),
-                      "server_id: " + std::to_string(4300000 + getpid()));
-    copytest::WriteFile(spec_, spec_text);
-  }
-
   void Copy(const std::string& env = "") {
     copytest::RunResult copy = copytest::RunCopy(spec_, env);
     ASSERT_EQ(copy.exit_code, 0) << copy.output;
@@ -202,7 +183,7 @@ TEST_F(VerifyMariaDbTest, ReportsExactlyTheCorruptedKeys) {
 // read): once the workload stops and CDC catches up, a plain verify finds 0 differences.
 TEST_F(VerifyMariaDbTest, RepairMendsTheTargetThroughTheRunningCapture) {
   runtest::CutoverProcess run("run " + spec_.string() + " --status-every 1", "", dir_ / "run.out");
-  ASSERT_TRUE(WaitForCdc(run)) << run.Output();
+  ASSERT_TRUE(runtest::WaitForCdc(run)) << run.Output();
 
   CorruptTarget();
   VerifyRun repaired = Verify(dir_, spec_.string() + " --json --repair --delete-extra");
@@ -260,7 +241,7 @@ TEST_F(VerifyMariaDbTest, LiveWorkloadGivesNoFalseReports) {
   copytest::Exec(*source_, "INSERT INTO " + db_ + ".quiet SELECT seq, CONCAT('quiet ', seq) FROM " +
                                db_ + ".seq_1_to_50");
   runtest::CutoverProcess run("run " + spec_.string() + " --status-every 1", "", dir_ / "run.out");
-  ASSERT_TRUE(WaitForCdc(run)) << run.Output();
+  ASSERT_TRUE(runtest::WaitForCdc(run)) << run.Output();
   copytest::Exec(*target_, "UPDATE " + target_db_ + ".quiet SET v = 'bad' WHERE id = 7");
 
   runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
@@ -320,7 +301,7 @@ TEST_F(VerifyMariaDbTest, LiveWorkloadGivesNoFalseReports) {
 // keys are reported, under a live workload, and nothing else.
 TEST_F(VerifyMariaDbTest, ContinuousModeFindsWhatTheApplierGotWrongAndNothingElse) {
   runtest::CutoverProcess run("run " + spec_.string() + " --status-every 1", "", dir_ / "run.out");
-  ASSERT_TRUE(WaitForCdc(run)) << run.Output();
+  ASSERT_TRUE(runtest::WaitForCdc(run)) << run.Output();
   for (const char* when : {"INSERT", "UPDATE"}) {
     copytest::Exec(*target_, "CREATE TRIGGER " + target_db_ + ".tamper_" + when + " BEFORE " +
                                  when + " ON " + target_db_ +
@@ -661,10 +642,9 @@ TEST_F(VerifyDynamoDbTest, UnreachableTargetExitsTwo) {
 // there, one left by a key change, one with every kind of attribute) are only reported without
 // --delete-extra, and deleted with it.
 TEST_F(VerifyDynamoDbTest, RepairMendsItemsAndDeletesExtrasOnlyWithDeleteExtra) {
-  UseOwnServerId();
   runtest::CutoverProcess run("run " + spec_.string() + " --status-every 1", KeysEnv(),
                               dir_ / "run.out");
-  ASSERT_TRUE(WaitForCdc(run)) << run.Output();
+  ASSERT_TRUE(runtest::WaitForCdc(run)) << run.Output();
 
   CorruptTarget();  // ACCOUNT#7 changed, ACCOUNT#10 deleted, ACCOUNT#5000 extra, ORDER#3 moved
   ASSERT_TRUE(dynamodb::DeleteItem(*client_, table_, Key("ACCOUNT#11", "PROFILE")).ok());
@@ -788,10 +768,9 @@ TEST_F(VerifyDynamoDbTest, ExtraItemIsDeletedOnlyWhileUnchanged) {
 // nothing the changes in flight make differ: items of rows inserted or deleted during a
 // verify are settled by the re-checks, the scan's included.
 TEST_F(VerifyDynamoDbTest, LiveWorkloadGivesNoFalseReports) {
-  UseOwnServerId();
   runtest::CutoverProcess run("run " + spec_.string() + " --status-every 1", KeysEnv(),
                               dir_ / "run.out");
-  ASSERT_TRUE(WaitForCdc(run)) << run.Output();
+  ASSERT_TRUE(runtest::WaitForCdc(run)) << run.Output();
   json planted = Key("ACCOUNT#900000", "PROFILE");  // the workload's ids never get there
   planted["holder"] = {{"S", "nobody"}};
   ASSERT_TRUE(dynamodb::PutItem(*client_, table_, planted).ok());
