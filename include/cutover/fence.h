@@ -34,8 +34,9 @@ struct FenceResult {
 // "applied_at_ms", "lag_seconds", "passed": true}). FailedPrecondition when no `cutover run` is
 // running for the spec (its status record is missing or stale) or the run is not in CDC yet;
 // DeadlineExceeded after options.timeout; Cancelled when options.stop was set; Unimplemented
-// for a PostgreSQL source (capture is binlog only today) and for change_log.kind: kafka (the
-// applier's progress is not tracked per partition yet).
+// for a PostgreSQL source (capture is binlog only today). With change_log.kind: kafka the fence
+// passes once the appliers' consumer group has committed, on every partition of the log topic,
+// the end offset capture recorded when it saw the marker (docs/cutover.md).
 Result<FenceResult> RunFence(const Spec& spec, const FenceOptions& options);
 
 }  // namespace cutover

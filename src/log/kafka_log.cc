@@ -1,6 +1,7 @@
 // KafkaLog: librdkafka configuration, the control topic and the capture-side producer.
 #include "log/kafka_log.h"
 
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -218,6 +219,76 @@ Result<KafkaControl> ReadKafkaControl(const KafkaSpec& kafka, const std::string&
   return control;
 }
 
+Result<std::vector<int64_t>> KafkaEndOffsets(rd_kafka_t* handle, const std::string& topic,
+                                             int partitions) {
+  std::vector<int64_t> ends(static_cast<size_t>(partitions), 0);
+  for (int partition = 0; partition < partitions; ++partition) {
+    int64_t low = 0;
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        handle, topic.c_str(), partition, &low, &ends[static_cast<size_t>(partition)],
+        static_cast<int>(kAdminTimeout.count() * 1000));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return KafkaError(fmt::format("reading the end of topic {} partition {}", topic, partition),
+                        err);
+    }
+  }
+  return ends;
+}
+
+Result<std::unique_ptr<KafkaGroupProgress>> KafkaGroupProgress::Open(const Spec& spec) {
+  std::unique_ptr<KafkaGroupProgress> progress(new KafkaGroupProgress());
+  progress->topic_ = KafkaLogTopic(spec);
+  progress->group_ = KafkaApplyGroup(spec);
+  // Never subscribes: librdkafka joins a group only on subscribe, so the appliers keep their
+  // partitions. Nothing is consumed, so nothing is ever committed from here.
+  CUTOVER_ASSIGN_OR_RETURN(
+      rd_kafka_conf_t * conf,
+      KafkaConfig(spec.change_log.kafka, {{"group.id", progress->group_},
+                                          {"client.id", "cutover-progress." + spec.name},
+                                          {"enable.auto.commit", "false"},
+                                          {"enable.auto.offset.store", "false"}}));
+  CUTOVER_ASSIGN_OR_RETURN(progress->consumer_, NewHandle(RD_KAFKA_CONSUMER, conf));
+  CUTOVER_ASSIGN_OR_RETURN(progress->partitions_,
+                           KafkaPartitions(progress->consumer_, progress->topic_));
+  return progress;
+}
+
+KafkaGroupProgress::~KafkaGroupProgress() {
+  if (consumer_ != nullptr) {
+    rd_kafka_consumer_close(consumer_);
+    rd_kafka_destroy(consumer_);
+  }
+}
+
+Result<std::vector<int64_t>> KafkaGroupProgress::Committed() {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions_);
+  for (int partition = 0; partition < partitions_; ++partition) {
+    rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition);
+  }
+  rd_kafka_resp_err_t err =
+      rd_kafka_committed(consumer_, list, static_cast<int>(kAdminTimeout.count() * 1000));
+  std::vector<int64_t> committed(static_cast<size_t>(partitions_), -1);
+  for (int item = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && item < list->cnt; ++item) {
+    const rd_kafka_topic_partition_t& entry = list->elems[item];
+    if (entry.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      err = entry.err;
+    } else if (entry.partition >= 0 && entry.partition < partitions_) {
+      // RD_KAFKA_OFFSET_INVALID (-1001) when the group never committed this partition.
+      committed[static_cast<size_t>(entry.partition)] = std::max<int64_t>(entry.offset, -1);
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaError(fmt::format("reading the committed offsets of consumer group {}", group_),
+                      err);
+  }
+  return committed;
+}
+
+Result<std::vector<int64_t>> KafkaGroupProgress::EndOffsets() {
+  return KafkaEndOffsets(consumer_, topic_, partitions_);
+}
+
 Result<std::unique_ptr<KafkaLogWriter>> KafkaLogWriter::Open(const Spec& spec) {
   std::unique_ptr<KafkaLogWriter> writer(new KafkaLogWriter());
   writer->topic_ = KafkaLogTopic(spec);
@@ -305,6 +376,10 @@ Status KafkaLogWriter::MarkCopyDone() {
   CUTOVER_RETURN_IF_ERROR(Flush());
   control_.copy_done = true;
   return Status::Ok();
+}
+
+Result<std::vector<int64_t>> KafkaLogWriter::EndOffsets() {
+  return KafkaEndOffsets(producer_, topic_, partitions_);
 }
 
 }  // namespace cutover::log

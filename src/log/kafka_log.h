@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cutover/schema.h"
 #include "cutover/spec.h"
@@ -46,6 +47,38 @@ struct KafkaControl {
 // Reads the whole control topic (from its start to its current end).
 Result<KafkaControl> ReadKafkaControl(const KafkaSpec& kafka, const std::string& topic);
 
+// The end offset (high watermark: the offset the next record gets, every acknowledged record is
+// below it) of partitions 0..partitions-1 of `topic`, asked of each partition's leader.
+Result<std::vector<int64_t>> KafkaEndOffsets(rd_kafka_s* handle, const std::string& topic,
+                                             int partitions);
+
+// What the appliers' consumer group has applied, read without joining the group (a consumer
+// handle with the group's id that never subscribes, so no partition moves): `cutover fence`
+// and `cutover run`'s stop compare it with end offsets. An applier commits a partition's offset
+// only after the records below it are applied (pipeline/kafka_apply.h).
+class KafkaGroupProgress {
+ public:
+  static Result<std::unique_ptr<KafkaGroupProgress>> Open(const Spec& spec);
+  ~KafkaGroupProgress();
+  KafkaGroupProgress(const KafkaGroupProgress&) = delete;
+  KafkaGroupProgress& operator=(const KafkaGroupProgress&) = delete;
+
+  const std::string& group() const { return group_; }
+  int partitions() const { return partitions_; }
+  // The group's committed offset of each partition of the log topic; -1 where it has none.
+  Result<std::vector<int64_t>> Committed();
+  // The log topic's end offsets (KafkaEndOffsets).
+  Result<std::vector<int64_t>> EndOffsets();
+
+ private:
+  KafkaGroupProgress() = default;
+
+  rd_kafka_s* consumer_ = nullptr;
+  std::string topic_;
+  std::string group_;
+  int partitions_ = 0;
+};
+
 // The producer side, used by capture. Idempotent: librdkafka retries a send without duplicating
 // or reordering it within a partition.
 class KafkaLogWriter {
@@ -68,6 +101,9 @@ class KafkaLogWriter {
   Status Flush(std::chrono::milliseconds timeout = std::chrono::seconds(60));
   // Publishes the end-of-copy marker (idempotent).
   Status MarkCopyDone();
+  // The log topic's end offsets (KafkaEndOffsets): after a Flush, every record produced so far
+  // is below them.
+  Result<std::vector<int64_t>> EndOffsets();
 
  private:
   KafkaLogWriter() = default;

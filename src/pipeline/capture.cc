@@ -22,8 +22,8 @@ class CaptureSink : public binlog::EventSink {
     if (fences == nullptr) return;
     windows_.OnFence([this, fences](const std::string& id) {
       // The marker's place in the log: after every record appended or pending before it.
-      return fences->Seen(FenceMark{id, log_->next_offset() + payloads_.size(), NowMs(),
-                                    stats_->last_event_ms.load()});
+      return fences->Seen(FenceMark{
+          id, log_->next_offset() + payloads_.size(), NowMs(), stats_->last_event_ms.load(), {}});
     });
   }
 

@@ -1,13 +1,16 @@
 // Fence: a marker row written on the source and waited for until apply has passed it.
 #include "cutover/fence.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "log/kafka_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/fence.h"
 #include "pipeline/fence_marks.h"
@@ -59,8 +62,14 @@ Result<FenceSource> OpenFenceSource(const Spec& spec) {
 
 class Fence {
  public:
-  Fence(StateStore& state, FenceSource source, const FenceOptions& options)
-      : state_(state), source_(std::move(source)), options_(options), id_(NewFenceId()) {}
+  // `kafka`: the appliers' group progress when the change log is Kafka, else null.
+  Fence(StateStore& state, FenceSource source, std::unique_ptr<log::KafkaGroupProgress> kafka,
+        const FenceOptions& options)
+      : state_(state),
+        source_(std::move(source)),
+        kafka_(std::move(kafka)),
+        options_(options),
+        id_(NewFenceId()) {}
 
   // The fence record and the marker row go, whatever happened.
   ~Fence() {
@@ -120,6 +129,11 @@ class Fence {
       if (record.is_object()) {
         if (record.value("passed", false)) return record;
         seen = seen || record.contains("seen_ms");
+        if (kafka_ != nullptr && record.contains("end_offsets") && KafkaApplied(record)) {
+          record["applied_at_ms"] = NowMs();
+          record["passed"] = true;
+          return record;
+        }
       }
       if (options_.stop != nullptr && options_.stop->load()) {
         return Status::Cancelled(fmt::format("fence {}: stopped while waiting", id_));
@@ -139,7 +153,47 @@ class Fence {
     }
   }
 
+  // Kafka: whether the appliers' group has committed, on every partition, at least the end
+  // offset capture recorded with the marker (every change before the marker is below it, and
+  // an applier commits an offset only once the records below it are applied). Notes what
+  // still lags (or why the offsets could not be read) for the timeout message.
+  bool KafkaApplied(const nlohmann::json& record) {
+    std::vector<int64_t> ends;
+    for (const nlohmann::json& end : record["end_offsets"]) {
+      if (!end.is_number_integer()) {
+        kafka_lagging_ = "the fence record's end offsets are unreadable";
+        return false;  // never passes on what it cannot compare
+      }
+      ends.push_back(end.get<int64_t>());
+    }
+    Result<std::vector<int64_t>> committed = kafka_->Committed();
+    if (!committed.ok()) {
+      kafka_lagging_ = "its offsets could not be read: " + committed.status().ToString();
+      return false;  // tried again at the next poll
+    }
+    std::string lagging;
+    for (size_t partition = 0; partition < ends.size(); ++partition) {
+      int64_t at = partition < committed->size() ? (*committed)[partition] : -1;
+      int64_t behind = ends[partition] - std::max<int64_t>(at, 0);
+      if (behind <= 0) continue;
+      lagging += fmt::format(
+          "{}partition {}: {} {} before the marker not applied (committed offset {}, needed {})",
+          lagging.empty() ? "" : ", ", partition, behind, behind == 1 ? "record" : "records",
+          at < 0 ? "none" : std::to_string(at), ends[partition]);
+    }
+    kafka_lagging_ = lagging;
+    return lagging.empty();
+  }
+
   Status TimedOut(bool seen) const {
+    if (kafka_ != nullptr && seen) {
+      return Status::DeadlineExceeded(fmt::format(
+          "fence {}: capture saw the marker, but the appliers (consumer group {}) did not apply "
+          "everything before it within {} s: {}; are `cutover run` and every `cutover apply` "
+          "applying (see their output)?",
+          id_, kafka_->group(), options_.timeout.count(),
+          kafka_lagging_.empty() ? "its offsets were not read yet" : kafka_lagging_));
+    }
     if (!seen) {
       return Status::DeadlineExceeded(fmt::format(
           "fence {}: capture did not see the marker within {} s; is `cutover run` capturing "
@@ -154,9 +208,11 @@ class Fence {
 
   StateStore& state_;
   FenceSource source_;
+  std::unique_ptr<log::KafkaGroupProgress> kafka_;  // null: local change log
   const FenceOptions& options_;
   const std::string id_;
   bool marker_written_ = false;
+  std::string kafka_lagging_;  // the partitions behind the marker at the last check
 };
 
 }  // namespace
@@ -188,14 +244,6 @@ Status CheckRunApplying(const Spec& spec, StateStore& state, std::string_view co
         "{} needs `cutover run`'s capture, which reads MariaDB/MySQL binlogs only so far",
         command));
   }
-  if (spec.change_log.kind == ChangeLogSpec::Kind::kKafka) {
-    // The run's applier progress over Kafka (oldest pending time, cached end offsets) cannot
-    // show that every partition is applied up to the marker; per-partition offsets are needed.
-    return Status::Unimplemented(fmt::format(
-        "{} is not available with change_log.kind: kafka yet (the applier's progress is not "
-        "tracked per partition); use the local change log",
-        command));
-  }
   CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, FreshRunStatus(state));
   if (!status) return Status::FailedPrecondition(NoRunMessage(spec, command));
   std::string phase = status->value("phase", std::string());
@@ -210,7 +258,15 @@ Status CheckRunApplying(const Spec& spec, StateStore& state, std::string_view co
 
 Result<FenceOutcome> WriteFence(const Spec& spec, StateStore& state, const FenceOptions& options) {
   CUTOVER_ASSIGN_OR_RETURN(FenceSource source, OpenFenceSource(spec));
-  Fence fence(state, std::move(source), options);
+  std::unique_ptr<log::KafkaGroupProgress> kafka;
+  if (spec.change_log.kind == ChangeLogSpec::Kind::kKafka) {
+    // Opened, and the group's offsets read once, before the marker is written: a Kafka that
+    // cannot answer fails the fence before it touches the source, and the lag does not include
+    // finding the group's coordinator.
+    CUTOVER_ASSIGN_OR_RETURN(kafka, log::KafkaGroupProgress::Open(spec));
+    CUTOVER_RETURN_IF_ERROR(kafka->Committed().status());
+  }
+  Fence fence(state, std::move(source), std::move(kafka), options);
   return fence.Run();
 }
 

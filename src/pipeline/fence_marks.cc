@@ -29,7 +29,9 @@ Status FenceMarks::Seen(FenceMark mark) {
   fence["seen_ms"] = mark.seen_ms;
   fence["log_offset"] = mark.log_offset;
   fence["last_event_ms"] = mark.last_event_ms;
+  if (!mark.end_offsets.empty()) fence["end_offsets"] = mark.end_offsets;
   CUTOVER_RETURN_IF_ERROR(state_->SetMeta(FenceKey(mark.id), fence.dump()));
+  if (!mark.end_offsets.empty()) return Status::Ok();
   std::lock_guard lock(mutex_);
   pending_.push_back(Pending{std::move(mark), 0});
   return Status::Ok();

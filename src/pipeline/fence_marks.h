@@ -17,8 +17,10 @@
 namespace cutover::pipeline {
 
 // The state meta key of fence `id`: JSON written by `cutover fence` before it writes the marker
-// ({"id", "requested_at_ms"}), completed by capture ("seen_ms", "log_offset", "last_event_ms")
-// and by the run once apply passed the marker ("applied_at_ms", "passed": true).
+// ({"id", "requested_at_ms"}), completed by capture ("seen_ms", "log_offset", "last_event_ms";
+// Kafka: "end_offsets") and, local log, by the run once apply passed the marker
+// ("applied_at_ms", "passed": true). With Kafka `cutover fence` itself compares the appliers'
+// committed offsets with "end_offsets" (the appliers may run in other processes).
 std::string FenceKey(std::string_view id);
 // The last fence that passed: {"id", "written_at_ms", "applied_at_ms", "lag_seconds", "passed"}.
 inline constexpr char kFenceLastKey[] = "fence.last";
@@ -34,6 +36,9 @@ struct FenceMark {
   // When capture last saw a change of a selected table before the marker (or, if none, when
   // capture started): `cutover finish` measures the quiet time from it.
   int64_t last_event_ms = 0;
+  // Kafka change log: per partition of the log topic, its end offset once every record
+  // produced before the marker was acknowledged; every such change is below it. Empty: local.
+  std::vector<int64_t> end_offsets;
 };
 
 class FenceMarks {
@@ -41,9 +46,9 @@ class FenceMarks {
   // `state`: where fences are recorded; must outlive this object.
   explicit FenceMarks(StateStore* state) : state_(state) {}
 
-  // Capture thread: records `mark` as seen and keeps it until apply passes it. A marker no
-  // `cutover fence` of this state store asked for (another migration's, on the same source) is
-  // ignored.
+  // Capture thread: records `mark` as seen and keeps it until apply passes it (a Kafka mark is
+  // not kept: `cutover fence` checks it). A marker no `cutover fence` of this state store asked
+  // for (another migration's, on the same source) is ignored.
   Status Seen(FenceMark mark);
 
   // Monitor thread: each pending mark for which `passed` has held for `confirm_ms` (since the

@@ -11,6 +11,7 @@
 
 #include "cutover/state_store.h"
 
+#include "log/kafka_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence.h"
@@ -47,6 +48,13 @@ class Finisher {
   Result<FinishReport> Run() {
     CUTOVER_ASSIGN_OR_RETURN(pipeline::FenceOutcome drained, WaitDrained());
     CUTOVER_RETURN_IF_ERROR(StopRun(drained.result.id));
+    if (spec_.change_log.kind == ChangeLogSpec::Kind::kKafka) {
+      // The run stopped once the whole group had applied everything; other appliers idle.
+      Progress(fmt::format(
+          "every partition of the Kafka change log is applied; stop any `cutover apply` of "
+          "consumer group {} (SIGTERM): it has nothing left to apply\n",
+          log::KafkaApplyGroup(spec_)));
+    }
     CUTOVER_RETURN_IF_ERROR(state_.SetPhase(Phase::kFinished));
     CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> removed, RemoveSourceTables());
     CUTOVER_ASSIGN_OR_RETURN(FinishReport report, Report(drained, std::move(removed)));

@@ -94,6 +94,8 @@ class KafkaApplier {
     std::vector<LoggedChange> batch;
     uint64_t next = 0;     // the offset after the last change read
     uint64_t applied = 0;  // every record below it is applied
+    // The group's committed offset as last known here; CommitApplied brings it to `applied`.
+    uint64_t committed = 0;
     int64_t oldest_ms = 0;
     Clock::time_point first_pending{};
   };
@@ -140,6 +142,10 @@ class KafkaApplier {
       }
       if (pending > 0 && (due || pending >= options_.apply.max_batch)) {
         CUTOVER_RETURN_IF_ERROR(FlushAll());
+      } else if (pending == 0) {
+        // Progress made without a batch (records that route to nothing, a checkpoint ahead of
+        // the group's offset at assignment) is committed too: a fence waits for it.
+        CommitApplied();
       }
       UpdateStats();
     }
@@ -221,8 +227,6 @@ class KafkaApplier {
     for (size_t item = 1; item < work.size(); ++item) threads.emplace_back(apply_one, item);
     apply_one(0);
     for (std::thread& thread : threads) thread.join();
-    rd_kafka_topic_partition_list_t* commit =
-        rd_kafka_topic_partition_list_new(static_cast<int>(work.size()));
     Status status;
     for (size_t item = 0; item < work.size(); ++item) {
       auto [index, partition] = work[item];
@@ -235,18 +239,44 @@ class KafkaApplier {
       partition->applied = partition->next;
       partition->batch.clear();
       partition->oldest_ms = 0;
-      rd_kafka_topic_partition_list_add(commit, topic_.c_str(), index)->offset =
-          static_cast<int64_t>(partition->next);
     }
-    if (commit->cnt > 0) {
-      // Synchronous: DynamoDB appliers on other machines resume from it.
-      rd_kafka_resp_err_t err = rd_kafka_commit(consumer_, commit, 0);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        spdlog::warn("kafka: committing applied offsets: {}", rd_kafka_err2str(err));
+    next_commit_ = Clock::time_point{};  // what was just applied is committed now
+    CommitApplied();
+    return status;
+  }
+
+  // Commits each assigned partition's applied offset the group does not have yet. Only ever
+  // after the records below it are applied: `cutover fence` and `cutover run`'s stop read these
+  // offsets as "applied" (log/kafka_log.h KafkaGroupProgress). A failed commit is tried again
+  // a second later.
+  void CommitApplied() {
+    if (Clock::now() < next_commit_) return;
+    rd_kafka_topic_partition_list_t* commit = nullptr;
+    for (auto& [index, partition] : assigned_) {
+      if (partition.applied <= partition.committed) continue;
+      if (commit == nullptr) commit = rd_kafka_topic_partition_list_new(4);
+      rd_kafka_topic_partition_list_add(commit, topic_.c_str(), index)->offset =
+          static_cast<int64_t>(partition.applied);
+    }
+    if (commit == nullptr) return;
+    // Synchronous: DynamoDB appliers on other machines resume from it.
+    rd_kafka_resp_err_t err = rd_kafka_commit(consumer_, commit, 0);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int item = 0; item < commit->cnt; ++item) {
+        if (commit->elems[item].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          next_commit_ = Clock::now() + std::chrono::seconds(1);  // tried again then
+          continue;
+        }
+        auto found = assigned_.find(commit->elems[item].partition);
+        if (found != assigned_.end()) {
+          found->second.committed = static_cast<uint64_t>(commit->elems[item].offset);
+        }
       }
+    } else {
+      spdlog::warn("kafka: committing applied offsets: {}", rd_kafka_err2str(err));
+      next_commit_ = Clock::now() + std::chrono::seconds(1);
     }
     rd_kafka_topic_partition_list_destroy(commit);
-    return status;
   }
 
   void UpdateStats() {
@@ -318,6 +348,7 @@ class KafkaApplier {
       }
       if (assigned.offset >= 0) {
         auto committed = static_cast<uint64_t>(assigned.offset);
+        partition.committed = committed;
         checkpoint = checkpoint ? std::max(*checkpoint, committed) : committed;
       }
       assigned.offset = checkpoint ? static_cast<int64_t>(*checkpoint) : RD_KAFKA_OFFSET_BEGINNING;
@@ -341,7 +372,8 @@ class KafkaApplier {
   std::map<int, Partition> assigned_;  // by partition
   Change change_;                      // decoding scratch
   std::vector<RoutedChange> routed_;
-  Status first_error_;  // the consumer thread's only
+  Status first_error_;               // the consumer thread's only
+  Clock::time_point next_commit_{};  // no commit before it (after a failed one)
 };
 
 }  // namespace

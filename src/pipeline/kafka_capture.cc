@@ -27,10 +27,15 @@ class KafkaCaptureSink : public binlog::EventSink {
         windows_(state) {
     if (fences == nullptr) return;
     windows_.OnFence([this, fences](const std::string& id) -> Status {
-      // Every record produced before the marker acknowledged first, so that "seen" means "in
-      // the log" for the appliers' progress to be compared with.
+      // Every record produced before the marker acknowledged first (acks=all: below the high
+      // watermark); then each partition's end offset bounds them. Nothing is produced while
+      // this runs, and the marker is a transaction of its own (`cutover fence` inserts it
+      // alone), so no change of its transaction waits in pending_. The end offsets may also
+      // cover records of an earlier run not applied yet: they are before the marker too.
       CUTOVER_RETURN_IF_ERROR(writer_->Flush());
-      return fences->Seen(FenceMark{id, 0, NowMs(), stats_->last_event_ms.load()});
+      FenceMark mark{id, 0, NowMs(), stats_->last_event_ms.load(), {}};
+      CUTOVER_ASSIGN_OR_RETURN(mark.end_offsets, writer_->EndOffsets());
+      return fences->Seen(std::move(mark));
     });
   }
 

@@ -2,11 +2,13 @@
 // turns a stop request into a halt, moves the phase on and records status for `cutover status`.
 #include "cutover/run.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -239,8 +241,9 @@ class Migration {
   }
 
   // Records the fences whose marker apply has passed: every change below the marker's log
-  // offset is applied. Kafka: not yet (fence refuses it), since the applier's oldest pending
-  // time and cached end offsets cannot show that every partition is applied up to the marker.
+  // offset is applied. Kafka: `cutover fence` compares the consumer group's committed offsets
+  // with the end offsets capture recorded (appliers in other processes count too), so capture
+  // keeps no mark here.
   void PassFences() {
     if (kafka_) return;
     uint64_t applied = apply_stats_.applied_offset.load();
@@ -265,12 +268,40 @@ class Migration {
     }
     if (!capture_done_) return;
     bool drained =
-        kafka_ ? apply_stats_.lag_records.load() == 0 && apply_stats_.oldest_pending_ms.load() == 0
-               : apply_stats_.applied_offset.load() >= log_->next_offset();
+        kafka_ ? KafkaDrained() : apply_stats_.applied_offset.load() >= log_->next_offset();
     drained_checks_ = drained ? drained_checks_ + 1 : 0;
     if (drained_checks_ < 2) return;
     drained_on_request_ = true;
     halt_ = true;
+  }
+
+  // Kafka, once capture has ended (its last records acknowledged): whether the consumer group
+  // has committed the log topic's end offset on every partition, so everything captured is
+  // applied, also on partitions that `cutover apply` processes own (this process's own
+  // consumer state shows only its partitions).
+  bool KafkaDrained() {
+    if (!group_progress_) {
+      Result<std::unique_ptr<log::KafkaGroupProgress>> opened =
+          log::KafkaGroupProgress::Open(spec_);
+      if (!opened.ok()) {
+        spdlog::warn("stop request: reading the appliers' progress: {}",
+                     opened.status().ToString());
+        return false;
+      }
+      group_progress_ = *std::move(opened);
+    }
+    Result<std::vector<int64_t>> ends = group_progress_->EndOffsets();
+    Result<std::vector<int64_t>> committed =
+        ends.ok() ? group_progress_->Committed() : Result<std::vector<int64_t>>(ends.status());
+    if (!committed.ok()) {
+      spdlog::warn("stop request: reading the appliers' progress: {}",
+                   committed.status().ToString());
+      return false;
+    }
+    for (size_t partition = 0; partition < ends->size(); ++partition) {
+      if (std::max<int64_t>((*committed)[partition], 0) < (*ends)[partition]) return false;
+    }
+    return true;
   }
 
   // Adds "stopped_at_ms" to the stop request: `cutover finish` waits for it.
@@ -383,6 +414,7 @@ class Migration {
   const bool kafka_ = spec_.change_log.kind == ChangeLogSpec::Kind::kKafka;
   std::shared_ptr<log::LocalLog> log_;
   std::unique_ptr<log::KafkaLogWriter> kafka_writer_;
+  std::unique_ptr<log::KafkaGroupProgress> group_progress_;  // the monitor's, for a stop request
   std::vector<TargetTablePlan> capture_plans_;  // Kafka capture's router refers to them
   std::unique_ptr<pipeline::ChangeRouter> router_;
   std::thread capture_;

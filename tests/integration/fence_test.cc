@@ -3,8 +3,11 @@
 // the target when it returns; without a running run a fence is refused with the reason; finish
 // after the workload stops ends the run (exit 0), leaves no cutover table on the source and the
 // target equal to the source, and reports rows, events and the verify; finish while writes go
-// on for longer than --timeout refuses and leaves the run running. With a Kafka change log both
-// refuse (not available yet) and leave the run alone.
+// on for longer than --timeout refuses and leaves the run running. With a Kafka change log
+// (librdkafka's mock cluster) a fence under a live workload passes the same way; a fence while
+// one partition's apply is blocked on the target does not pass (it times out, naming the
+// partition), nor while a second applier (`cutover apply`) is stopped; finish ends the run once
+// the whole group has applied everything, and the target equals the source.
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -71,12 +74,93 @@ class FenceTest : public ::testing::Test {
     return run;
   }
 
+  // `cutover finish --quiet-seconds 2` once the workload stopped: it exits 0, and so does the
+  // run, saying everything captured is applied.
+  CliRun FinishRun(runtest::CutoverProcess& run) {
+    CliRun finish = Cli(dir_, "finish " + spec_.string() + " --quiet-seconds 2 --timeout 60");
+    EXPECT_EQ(finish.exit_code, 0) << finish.out << finish.err << run.Output();
+    std::printf("%s%s", finish.err.c_str(), finish.out.c_str());
+    int code = -1;
+    EXPECT_TRUE(run.WaitFor(10s, &code)) << run.Output();
+    EXPECT_EQ(code, 0) << run.Output();
+    EXPECT_NE(run.Output().find("cutover run: finished: everything captured is applied"),
+              std::string::npos)
+        << run.Output();
+    return finish;
+  }
+
   // The cutover tables left in the source schema.
   std::vector<std::string> CutoverTablesOnSource() {
     return copytest::Lines(*source_,
                            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA "
                            "= '" +
                                db_ + "' AND TABLE_NAME LIKE 'cutover%' ORDER BY 1");
+  }
+
+  // Three fences under a live workload: each passes, prints its lag (also in fence.last), and
+  // the row written just before it is on the target when it returns.
+  void FencesPassUnderLiveWorkload() {
+    std::unique_ptr<runtest::CutoverProcess> run = StartRun();
+    ASSERT_FALSE(HasFailure());
+    runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+    workload.Start(5ms);
+    std::this_thread::sleep_for(1s);
+
+    const std::regex printed("fence ([0-9a-f]{32}): applied ([0-9]+) ms after it was written\n");
+    for (int fence = 0; fence < 3; ++fence) {
+      // A row written just before the fence is on the target when the fence returns: that is
+      // what a passed fence promises.
+      int id = 900000 + fence;
+      copytest::Exec(*source_, fmt::format("INSERT INTO {}.accounts VALUES ({}, 'fence', 1, "
+                                           "NOW(6), NULL)",
+                                           db_, id));
+      CliRun passed = Cli(dir_, "fence " + spec_.string() + " --timeout 60");
+      ASSERT_EQ(passed.exit_code, 0) << passed.out << passed.err << run->Output();
+      std::smatch match;
+      ASSERT_TRUE(std::regex_match(passed.out, match, printed)) << passed.out;
+      int64_t lag_ms = std::stoll(match[2].str());
+      EXPECT_LT(lag_ms, 30000) << passed.out;
+      EXPECT_EQ(copytest::Lines(*target_, fmt::format("SELECT owner FROM {}.accounts WHERE id = {}",
+                                                      target_db_, id)),
+                std::vector<std::string>{"fence"})
+          << passed.out;
+      std::printf("fence under a live workload (%s): applied %lld ms after it was written\n",
+                  name_.c_str(), static_cast<long long>(lag_ms));
+
+      // The state store keeps the last fence; the marker row is gone from the source.
+      StateStoreOptions read_only;
+      read_only.read_only = true;
+      auto state = StateStore::Open(dir_ / "state", read_only);
+      ASSERT_TRUE(state.ok()) << state.status().ToString();
+      auto last = (*state)->GetMeta("fence.last");
+      ASSERT_TRUE(last.ok() && last->has_value());
+      json record = json::parse(**last);
+      EXPECT_EQ(record["id"], match[1].str());
+      EXPECT_EQ(record["passed"], true);
+      EXPECT_EQ(record["applied_at_ms"].get<int64_t>() - record["written_at_ms"].get<int64_t>(),
+                lag_ms);
+      EXPECT_NEAR(record["lag_seconds"].get<double>(), static_cast<double>(lag_ms) / 1000.0, 1e-9);
+      auto pending = (*state)->ListMeta("fence/");
+      ASSERT_TRUE(pending.ok());
+      EXPECT_TRUE(pending->empty());
+    }
+    EXPECT_EQ(copytest::Lines(*source_, "SELECT COUNT(*) FROM " + db_ + ".cutover_fence"),
+              std::vector<std::string>{"0"});
+    // Never migrated: the fence table is not selected, whatever the patterns say (the target
+    // has only the applier's checkpoints).
+    EXPECT_EQ(copytest::Lines(*target_,
+                              "SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
+                              "TABLE_SCHEMA = '" +
+                                  target_db_ + "' AND TABLE_NAME LIKE 'cutover%'"),
+              std::vector<std::string>{"cutover_checkpoints"});
+
+    workload.Stop();
+    EXPECT_GT(workload.transactions(), 100);
+    EXPECT_EQ(workload.failures(), 0);
+    run->Signal(SIGTERM);
+    int code = 0;
+    ASSERT_TRUE(run->WaitFor(30s, &code)) << run->Output();
+    EXPECT_EQ(code, 0) << run->Output();
   }
 
   std::string name_ = "fence-test";
@@ -88,69 +172,7 @@ class FenceTest : public ::testing::Test {
   std::filesystem::path spec_;
 };
 
-TEST_F(FenceTest, FenceUnderLiveWorkloadPassesAndReportsItsLag) {
-  std::unique_ptr<runtest::CutoverProcess> run = StartRun();
-  ASSERT_FALSE(HasFailure());
-  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
-  workload.Start(5ms);
-  std::this_thread::sleep_for(1s);
-
-  const std::regex printed("fence ([0-9a-f]{32}): applied ([0-9]+) ms after it was written\n");
-  for (int fence = 0; fence < 3; ++fence) {
-    // A row written just before the fence is on the target when the fence returns: that is
-    // what a passed fence promises.
-    int id = 900000 + fence;
-    copytest::Exec(*source_, fmt::format("INSERT INTO {}.accounts VALUES ({}, 'fence', 1, "
-                                         "NOW(6), NULL)",
-                                         db_, id));
-    CliRun passed = Cli(dir_, "fence " + spec_.string() + " --timeout 60");
-    ASSERT_EQ(passed.exit_code, 0) << passed.out << passed.err << run->Output();
-    std::smatch match;
-    ASSERT_TRUE(std::regex_match(passed.out, match, printed)) << passed.out;
-    int64_t lag_ms = std::stoll(match[2].str());
-    EXPECT_LT(lag_ms, 30000) << passed.out;
-    EXPECT_EQ(copytest::Lines(*target_, fmt::format("SELECT owner FROM {}.accounts WHERE id = {}",
-                                                    target_db_, id)),
-              std::vector<std::string>{"fence"})
-        << passed.out;
-    std::printf("fence under a live workload: applied %lld ms after it was written\n",
-                static_cast<long long>(lag_ms));
-
-    // The state store keeps the last fence; the marker row is gone from the source.
-    StateStoreOptions read_only;
-    read_only.read_only = true;
-    auto state = StateStore::Open(dir_ / "state", read_only);
-    ASSERT_TRUE(state.ok()) << state.status().ToString();
-    auto last = (*state)->GetMeta("fence.last");
-    ASSERT_TRUE(last.ok() && last->has_value());
-    json record = json::parse(**last);
-    EXPECT_EQ(record["id"], match[1].str());
-    EXPECT_EQ(record["passed"], true);
-    EXPECT_EQ(record["applied_at_ms"].get<int64_t>() - record["written_at_ms"].get<int64_t>(),
-              lag_ms);
-    EXPECT_NEAR(record["lag_seconds"].get<double>(), static_cast<double>(lag_ms) / 1000.0, 1e-9);
-    auto pending = (*state)->ListMeta("fence/");
-    ASSERT_TRUE(pending.ok());
-    EXPECT_TRUE(pending->empty());
-  }
-  EXPECT_EQ(copytest::Lines(*source_, "SELECT COUNT(*) FROM " + db_ + ".cutover_fence"),
-            std::vector<std::string>{"0"});
-  // Never migrated: the fence table is not selected, whatever the patterns say (the target
-  // has only the applier's checkpoints).
-  EXPECT_EQ(copytest::Lines(*target_,
-                            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
-                            "TABLE_SCHEMA = '" +
-                                target_db_ + "' AND TABLE_NAME LIKE 'cutover%'"),
-            std::vector<std::string>{"cutover_checkpoints"});
-
-  workload.Stop();
-  EXPECT_GT(workload.transactions(), 100);
-  EXPECT_EQ(workload.failures(), 0);
-  run->Signal(SIGTERM);
-  int code = 0;
-  ASSERT_TRUE(run->WaitFor(30s, &code)) << run->Output();
-  EXPECT_EQ(code, 0) << run->Output();
-}
+TEST_F(FenceTest, FenceUnderLiveWorkloadPassesAndReportsItsLag) { FencesPassUnderLiveWorkload(); }
 
 TEST_F(FenceTest, FenceWithoutRunningRunIsRefused) {
   // No state at all yet.
@@ -206,15 +228,8 @@ TEST_F(FenceTest, FinishAfterWorkloadStopsEndsTheRunAndCleansTheSource) {
   EXPECT_EQ(workload.failures(), 0);
   EXPECT_EQ(CutoverTablesOnSource(), (std::vector<std::string>{"cutover_watermarks"}));
 
-  CliRun finish = Cli(dir_, "finish " + spec_.string() + " --quiet-seconds 2 --timeout 60");
-  ASSERT_EQ(finish.exit_code, 0) << finish.out << finish.err << run->Output();
-  std::printf("%s%s", finish.err.c_str(), finish.out.c_str());
-  int code = -1;
-  ASSERT_TRUE(run->WaitFor(10s, &code)) << run->Output();
-  EXPECT_EQ(code, 0) << run->Output();
-  EXPECT_NE(run->Output().find("cutover run: finished: everything captured is applied"),
-            std::string::npos)
-      << run->Output();
+  CliRun finish = FinishRun(*run);
+  ASSERT_FALSE(HasFailure());
 
   // The report as printed, and as stored with the state (what it prints, as JSON).
   StateStoreOptions read_only;
@@ -297,9 +312,9 @@ TEST_F(FenceTest, FinishRefusesWhileWritesGoOnAndLeavesTheRunRunning) {
   EXPECT_EQ(code, 0) << run->Output();
 }
 
-// With a Kafka change log (librdkafka's mock cluster) fence and finish refuse: the applier's
-// progress is not tracked per partition yet, and a fence passed on the oldest pending time alone
-// was seen to return before a row written ahead of it was applied. The run is left alone.
+// With a Kafka change log (librdkafka's mock cluster, a log topic of 4 partitions): the fence
+// passes once the appliers' consumer group has committed, on every partition, the end offset
+// capture recorded when it saw the marker.
 class FenceKafkaTest : public FenceTest {
  protected:
   void SetUp() override {
@@ -313,31 +328,152 @@ class FenceKafkaTest : public FenceTest {
     return "change_log:\n  kind: kafka\n  kafka: {brokers: \"" + kafka_->bootstraps() +
            "\", partitions: 4}\n";
   }
+  std::vector<std::string> Rows(mysql::Connection& sql, const std::string& db,
+                                const std::string& table) {
+    std::string order = table == "accounts" ? "id" : "order_id, line";
+    return copytest::Lines(sql, "SELECT * FROM " + db + ".`" + table + "` ORDER BY " + order);
+  }
   std::unique_ptr<testing::MockKafka> kafka_;
 };
 
-TEST_F(FenceKafkaTest, FenceAndFinishRefuseAndLeaveTheRunAlone) {
+TEST_F(FenceKafkaTest, FenceUnderLiveWorkloadPassesAndReportsItsLag) {
+  FencesPassUnderLiveWorkload();
+}
+
+// The fence cannot pass early: a change before the marker that one partition's applier cannot
+// apply (its row is locked on the target) holds the fence, though capture saw the marker and
+// every other partition is applied. Once the lock goes, a fence passes and the row is there.
+TEST_F(FenceKafkaTest, FenceDoesNotPassWhileApplyIsBlocked) {
   std::unique_ptr<runtest::CutoverProcess> run = StartRun();
   ASSERT_FALSE(HasFailure());
-  CliRun fence = Cli(dir_, "fence " + spec_.string() + " --timeout 10");
-  EXPECT_EQ(fence.exit_code, 2) << fence.out << fence.err;
-  EXPECT_NE(fence.err.find("Unimplemented: a fence is not available with change_log.kind: kafka "
-                           "yet (the applier's progress is not tracked per partition); use the "
-                           "local change log"),
+  std::unique_ptr<mysql::Connection> blocker = copytest::Connect(testing::MariaDbTarget());
+  ASSERT_NE(blocker, nullptr);
+  copytest::Exec(*blocker, "START TRANSACTION");
+  ASSERT_EQ(copytest::Lines(*blocker,
+                            "SELECT id FROM " + target_db_ + ".accounts WHERE id = 7 FOR UPDATE"),
+            std::vector<std::string>{"7"});
+  copytest::Exec(*source_, "UPDATE " + db_ + ".accounts SET owner = 'before-fence' WHERE id = 7");
+
+  auto started = std::chrono::steady_clock::now();
+  CliRun held = Cli(dir_, "fence " + spec_.string() + " --timeout 4");
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(held.exit_code, 2) << held.out << held.err << run->Output();
+  EXPECT_TRUE(held.out.empty()) << held.out;
+  EXPECT_NE(held.err.find("DeadlineExceeded: fence "), std::string::npos) << held.err;
+  EXPECT_NE(held.err.find(": capture saw the marker, but the appliers (consumer group "
+                          "cutover.fence-kafka) did not apply everything before it within 4 s: "
+                          "partition "),
             std::string::npos)
-      << fence.err;
-  CliRun finish = Cli(dir_, "finish " + spec_.string() + " --timeout 10");
-  EXPECT_EQ(finish.exit_code, 2) << finish.out << finish.err;
-  EXPECT_NE(finish.err.find("Unimplemented: `cutover finish` is not available with "
-                            "change_log.kind: kafka yet"),
+      << held.err;
+  EXPECT_NE(held.err.find("; are `cutover run` and every `cutover apply` applying (see their "
+                          "output)?"),
             std::string::npos)
-      << finish.err;
-  EXPECT_TRUE(CutoverTablesOnSource().empty());
+      << held.err;
+  std::printf("fence while apply is blocked: %s", held.err.c_str());
+  EXPECT_GE(took, 4s);
+  EXPECT_LT(took, 20s);
+  // Not applied indeed, and no fence recorded as passed.
+  EXPECT_EQ(
+      copytest::Lines(*target_, "SELECT owner FROM " + target_db_ + ".accounts WHERE id = 7"),
+      copytest::Lines(*blocker, "SELECT owner FROM " + target_db_ + ".accounts WHERE id = 7"));
+  EXPECT_NE(copytest::Lines(*target_, "SELECT owner FROM " + target_db_ + ".accounts WHERE id = 7"),
+            std::vector<std::string>{"before-fence"});
+  {
+    StateStoreOptions read_only;
+    read_only.read_only = true;
+    auto state = StateStore::Open(dir_ / "state", read_only);
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    auto last = (*state)->GetMeta("fence.last");
+    ASSERT_TRUE(last.ok());
+    EXPECT_FALSE(last->has_value()) << **last;
+  }
+
+  copytest::Exec(*blocker, "ROLLBACK");
+  CliRun passed = Cli(dir_, "fence " + spec_.string() + " --timeout 60");
+  EXPECT_EQ(passed.exit_code, 0) << passed.out << passed.err << run->Output();
+  EXPECT_EQ(copytest::Lines(*target_, "SELECT owner FROM " + target_db_ + ".accounts WHERE id = 7"),
+            std::vector<std::string>{"before-fence"});
+  std::printf("fence after the lock went: %s", passed.out.c_str());
   int code = 0;
-  EXPECT_FALSE(run->WaitFor(1s, &code)) << run->Output();
   run->Signal(SIGTERM);
   ASSERT_TRUE(run->WaitFor(30s, &code)) << run->Output();
   EXPECT_EQ(code, 0) << run->Output();
+}
+
+// With a second applier (`cutover apply`) in the group: a fence waits for every applier (with
+// the second one stopped, it does not pass on the partitions that one owns); finish stops the
+// run once the whole group has applied everything captured, the target equals the source, and
+// the second applier, told to stop, exits cleanly.
+TEST_F(FenceKafkaTest, FenceWaitsForEveryApplierAndFinishEndsTheRun) {
+  std::unique_ptr<runtest::CutoverProcess> run = StartRun();
+  ASSERT_FALSE(HasFailure());
+  auto second = std::make_unique<runtest::CutoverProcess>(
+      "apply " + spec_.string() + " --status-every 1", "", dir_ / "apply.out");
+  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+  workload.Start(5ms);
+  // Long enough for the second applier to join the group and apply some of it.
+  for (int waited = 0; waited < 30 && testing::MostAppliedPerSecond(second->Output()) == 0;
+       ++waited) {
+    std::this_thread::sleep_for(500ms);
+  }
+  workload.Stop();
+  EXPECT_GT(workload.transactions(), 100);
+  EXPECT_EQ(workload.failures(), 0);
+  ASSERT_GT(testing::MostAppliedPerSecond(second->Output()), 0) << second->Output();
+
+  // The second applier stopped (SIGSTOP: Kafka moves its partitions only after the 10 s
+  // session timeout), a change to every row: `cutover run` applies its partitions, the fence
+  // waits for the others.
+  CliRun before = Cli(dir_, "fence " + spec_.string() + " --timeout 60");
+  ASSERT_EQ(before.exit_code, 0) << before.out << before.err;
+  second->Signal(SIGSTOP);
+  copytest::Exec(*source_, "UPDATE " + db_ + ".accounts SET owner = CONCAT('all-', id)");
+  CliRun held = Cli(dir_, "fence " + spec_.string() + " --timeout 3");
+  bool equal_while_stopped =
+      Rows(*target_, target_db_, "accounts") == Rows(*source_, db_, "accounts");
+  second->Signal(SIGCONT);
+  EXPECT_EQ(held.exit_code, 2) << held.out << held.err;
+  EXPECT_NE(held.err.find("did not apply everything before it within 3 s: partition "),
+            std::string::npos)
+      << held.err;
+  std::printf("fence while the second applier is stopped: %s", held.err.c_str());
+  // Only the stopped applier's partitions are named: each of the two owns some of the four.
+  size_t named = 0;
+  for (size_t at = held.err.find("partition "); at != std::string::npos;
+       at = held.err.find("partition ", at + 1)) {
+    ++named;
+  }
+  EXPECT_GE(named, 1u) << held.err;
+  EXPECT_LE(named, 3u) << held.err;
+  EXPECT_FALSE(equal_while_stopped);
+  CliRun passed = Cli(dir_, "fence " + spec_.string() + " --timeout 60");
+  EXPECT_EQ(passed.exit_code, 0) << passed.out << passed.err;
+  EXPECT_TRUE(Rows(*target_, target_db_, "accounts") == Rows(*source_, db_, "accounts"));
+
+  CliRun finish = FinishRun(*run);
+  ASSERT_FALSE(HasFailure());
+  EXPECT_NE(finish.err.find("every partition of the Kafka change log is applied; stop any "
+                            "`cutover apply` of consumer group cutover.fence-kafka (SIGTERM): it "
+                            "has nothing left to apply\n"),
+            std::string::npos)
+      << finish.err;
+  EXPECT_NE(finish.out.find("removed from the source: `" + db_ + "`.`cutover_fence`\n"),
+            std::string::npos)
+      << finish.out;
+  EXPECT_TRUE(CutoverTablesOnSource().empty());
+  // Equal right away: finish returned after the group had applied everything.
+  for (const char* table : {"accounts", "lines"}) {
+    std::vector<std::string> source_rows = Rows(*source_, db_, table);
+    EXPECT_GT(source_rows.size(), 0u) << table;
+    EXPECT_TRUE(Rows(*target_, target_db_, table) == source_rows) << table << " differs";
+  }
+  EXPECT_GT(testing::MostAppliedPerSecond(second->Output()), 0) << second->Output();
+  int code = -1;
+  second->Signal(SIGTERM);
+  ASSERT_TRUE(second->WaitFor(30s, &code)) << second->Output();
+  EXPECT_EQ(code, 0) << second->Output();
+  CliRun status = Cli(dir_, "status " + spec_.string() + " --json");
+  EXPECT_EQ(json::parse(status.out, nullptr, false)["phase"], "finished") << status.out;
 }
 
 }  // namespace
