@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cutover/fence.h"
 #include "cutover/mapping.h"
 
 #include "pipeline/clock.h"
@@ -86,7 +87,7 @@ class Repairer {
       CUTOVER_ASSIGN_OR_RETURN(int64_t emitted_ms, RepairOne(range));
       last_emitted_ms = std::max(last_emitted_ms, emitted_ms);
     }
-    if (!ranges.empty()) CUTOVER_RETURN_IF_ERROR(WaitApplied(last_emitted_ms + kAppliedMarginMs));
+    if (!ranges.empty()) CUTOVER_RETURN_IF_ERROR(WaitResentApplied(last_emitted_ms));
     return result_;
   }
 
@@ -188,6 +189,23 @@ class Repairer {
         "repair: capture did not reach the high watermark of request {} in {} s; is `cutover "
         "run` capturing (see `cutover status`)?",
         id, options_.timeout.count()));
+  }
+
+  // Waits until the rows re-sent up to `last_emitted_ms` are applied. Local log: the run's
+  // applied_through_ms passes it. Kafka: that time covers only the run's own consumer, not the
+  // partitions `cutover apply` processes own, so a fence is written instead: it follows every
+  // high watermark in the binlog and passes once the appliers' group has committed, on every
+  // partition, past what capture had produced when it saw the fence (docs/cutover.md).
+  Status WaitResentApplied(int64_t last_emitted_ms) {
+    if (spec_.change_log.kind != ChangeLogSpec::Kind::kKafka) {
+      return WaitApplied(last_emitted_ms + kAppliedMarginMs);
+    }
+    FenceOptions fence;
+    fence.timeout = options_.timeout;
+    fence.stop = options_.stop;
+    Result<FenceResult> passed = RunFence(spec_, fence);
+    if (!passed.ok()) return passed.status().WithContext("repair: the re-sent rows");
+    return Status::Ok();
   }
 
   Status WaitApplied(int64_t time_ms) {
