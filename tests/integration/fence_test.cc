@@ -333,6 +333,24 @@ class FenceKafkaTest : public FenceTest {
     std::string order = table == "accounts" ? "id" : "order_id, line";
     return copytest::Lines(sql, "SELECT * FROM " + db + ".`" + table + "` ORDER BY " + order);
   }
+  // A second applier (`cutover apply`) in the group, started under a workload that runs until
+  // it has joined and applied some of it (its partitions then are its own).
+  std::unique_ptr<runtest::CutoverProcess> StartSecondApplier() {
+    auto second = std::make_unique<runtest::CutoverProcess>(
+        "apply " + spec_.string() + " --status-every 1", "", dir_ / "apply.out");
+    runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+    workload.Start(5ms);
+    // Joining takes a group rebalance: usually a few seconds, allow 45.
+    for (int waited = 0; waited < 90 && testing::MostAppliedPerSecond(second->Output()) == 0;
+         ++waited) {
+      std::this_thread::sleep_for(500ms);
+    }
+    workload.Stop();
+    EXPECT_GT(workload.transactions(), 100);
+    EXPECT_EQ(workload.failures(), 0);
+    EXPECT_GT(testing::MostAppliedPerSecond(second->Output()), 0) << second->Output();
+    return second;
+  }
   std::unique_ptr<testing::MockKafka> kafka_;
 };
 
@@ -407,19 +425,8 @@ TEST_F(FenceKafkaTest, FenceDoesNotPassWhileApplyIsBlocked) {
 TEST_F(FenceKafkaTest, FenceWaitsForEveryApplierAndFinishEndsTheRun) {
   std::unique_ptr<runtest::CutoverProcess> run = StartRun();
   ASSERT_FALSE(HasFailure());
-  auto second = std::make_unique<runtest::CutoverProcess>(
-      "apply " + spec_.string() + " --status-every 1", "", dir_ / "apply.out");
-  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
-  workload.Start(5ms);
-  // Long enough for the second applier to join the group and apply some of it.
-  for (int waited = 0; waited < 30 && testing::MostAppliedPerSecond(second->Output()) == 0;
-       ++waited) {
-    std::this_thread::sleep_for(500ms);
-  }
-  workload.Stop();
-  EXPECT_GT(workload.transactions(), 100);
-  EXPECT_EQ(workload.failures(), 0);
-  ASSERT_GT(testing::MostAppliedPerSecond(second->Output()), 0) << second->Output();
+  std::unique_ptr<runtest::CutoverProcess> second = StartSecondApplier();
+  ASSERT_FALSE(HasFailure());
 
   // The second applier stopped (SIGSTOP: Kafka moves its partitions only after the 10 s
   // session timeout), a change to every row: `cutover run` applies its partitions, the fence
@@ -483,16 +490,8 @@ TEST_F(FenceKafkaTest, FenceWaitsForEveryApplierAndFinishEndsTheRun) {
 TEST_F(FenceKafkaTest, RepairWaitsForEveryApplier) {
   std::unique_ptr<runtest::CutoverProcess> run = StartRun();
   ASSERT_FALSE(HasFailure());
-  auto second = std::make_unique<runtest::CutoverProcess>(
-      "apply " + spec_.string() + " --status-every 1", "", dir_ / "apply.out");
-  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
-  workload.Start(5ms);
-  for (int waited = 0; waited < 30 && testing::MostAppliedPerSecond(second->Output()) == 0;
-       ++waited) {
-    std::this_thread::sleep_for(500ms);
-  }
-  workload.Stop();
-  ASSERT_GT(testing::MostAppliedPerSecond(second->Output()), 0) << second->Output();
+  std::unique_ptr<runtest::CutoverProcess> second = StartSecondApplier();
+  ASSERT_FALSE(HasFailure());
   CliRun drained = Cli(dir_, "fence " + spec_.string() + " --timeout 60");
   ASSERT_EQ(drained.exit_code, 0) << drained.out << drained.err;
   ASSERT_TRUE(Rows(*target_, target_db_, "accounts") == Rows(*source_, db_, "accounts"));
