@@ -33,34 +33,11 @@ CliRun Cli(const std::filesystem::path& dir, const std::string& args) {
   return verifytest::RunCutover(dir, args);
 }
 
-class FenceTest : public ::testing::Test {
+class FenceTest : public runtest::WorkloadPairTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
-    ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
-    source_ = copytest::Connect(testing::MariaDbSource());
-    target_ = copytest::Connect(testing::MariaDbTarget());
-    ASSERT_NE(source_, nullptr);
-    ASSERT_NE(target_, nullptr);
-    db_ = "fence_test_" + std::to_string(getpid());
-    target_db_ = db_ + "_t";
-    dir_ = copytest::MakeTempDir("cutover_fence");
-    copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
-    runtest::CreateWorkloadSchema(*source_, db_, kRows);
-    spec_ = dir_ / "spec.yaml";
-    std::string spec =
-        copytest::CopySpec("fence-test", testing::MariaDbSource(),
-                           copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
-                           "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
-                           "parallelism: {copy_workers: 2, chunk_rows: 200}\n" + ChangeLogYaml());
-    spec.replace(spec.find("fence-test"), std::string("fence-test").size(), name_);
-    copytest::WriteFile(spec_, spec);
-  }
-  void TearDown() override {
-    if (HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;  // to investigate
-    if (source_) copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
-    if (target_) copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
-    std::filesystem::remove_all(dir_);
+    ASSERT_NO_FATAL_FAILURE(SetUpPair("fence_test", "cutover_fence", kRows));
+    WriteSpec(name_, "parallelism: {copy_workers: 2, chunk_rows: 200}\n" + ChangeLogYaml());
   }
 
   // The spec's change_log section; empty: the local log.
@@ -164,12 +141,6 @@ class FenceTest : public ::testing::Test {
   }
 
   std::string name_ = "fence-test";
-  std::unique_ptr<mysql::Connection> source_;
-  std::unique_ptr<mysql::Connection> target_;
-  std::string db_;
-  std::string target_db_;
-  std::filesystem::path dir_;
-  std::filesystem::path spec_;
 };
 
 TEST_F(FenceTest, FenceUnderLiveWorkloadPassesAndReportsItsLag) { FencesPassUnderLiveWorkload(); }

@@ -20,39 +20,18 @@ using namespace std::chrono_literals;
 constexpr int kRows = 2000;
 constexpr int kPartitions = 8;
 
-class RunKafkaTest : public ::testing::Test {
+class RunKafkaTest : public runtest::WorkloadPairTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
-    ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
-    source_ = copytest::Connect(testing::MariaDbSource());
-    target_ = copytest::Connect(testing::MariaDbTarget());
-    ASSERT_NE(source_, nullptr);
-    ASSERT_NE(target_, nullptr);
-    db_ = "run_kafka_" + std::to_string(getpid());
-    target_db_ = db_ + "_t";
-    dir_ = copytest::MakeTempDir("cutover_run_kafka");
-    copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
-    runtest::CreateWorkloadSchema(*source_, db_, kRows);
+    ASSERT_NO_FATAL_FAILURE(SetUpPair("run_kafka", "cutover_run_kafka", kRows));
     kafka_ = std::make_unique<testing::MockKafka>(3);
     kafka_->CreateTopic("cutover.run-kafka.log", kPartitions, 3);
     kafka_->CreateTopic("cutover.run-kafka.log.control", 1, 3);
-    spec_ = dir_ / "spec.yaml";
-    copytest::WriteFile(
-        spec_, copytest::CopySpec("run-kafka", testing::MariaDbSource(),
-                                  copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
-                                  "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
-                                  "parallelism: {copy_workers: 2, chunk_rows: 200}\n"
-                                  "throttle: {copy_rows_per_second: 2000}\n"
-                                  "change_log:\n  kind: kafka\n  kafka: {brokers: \"" +
-                                      kafka_->bootstraps() +
-                                      "\", partitions: " + std::to_string(kPartitions) + "}\n"));
-  }
-  void TearDown() override {
-    if (HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;
-    if (source_) copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
-    if (target_) copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
-    std::filesystem::remove_all(dir_);
+    WriteSpec("run-kafka",
+              "parallelism: {copy_workers: 2, chunk_rows: 200}\n"
+              "throttle: {copy_rows_per_second: 2000}\n"
+              "change_log:\n  kind: kafka\n  kafka: {brokers: \"" +
+                  kafka_->bootstraps() + "\", partitions: " + std::to_string(kPartitions) + "}\n");
   }
 
   std::unique_ptr<runtest::CutoverProcess> Start(const std::string& command, const std::string& env,
@@ -81,12 +60,6 @@ class RunKafkaTest : public ::testing::Test {
     EXPECT_EQ(code, 0) << process.Output();
   }
 
-  std::unique_ptr<mysql::Connection> source_;
-  std::unique_ptr<mysql::Connection> target_;
-  std::string db_;
-  std::string target_db_;
-  std::filesystem::path dir_;
-  std::filesystem::path spec_;
   std::unique_ptr<testing::MockKafka> kafka_;
 };
 

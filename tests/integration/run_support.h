@@ -148,6 +148,51 @@ inline void CreateWorkloadSchema(mysql::Connection& sql, const std::string& db, 
                           db + ".seq_1_to_" + count);
 }
 
+// The fixture of the tests that move the workload tables from the MariaDB source to a MariaDB
+// target database: both servers reachable, `db_` (`<prefix>_<pid>`) on the source with the
+// workload tables of `rows` rows each, its target database `db_`_t dropped, a temporary
+// directory for the spec, state and outputs; all removed afterwards (kept after a failure with
+// CUTOVER_TEST_KEEP set, to investigate).
+class WorkloadPairTest : public ::testing::Test {
+ protected:
+  // Call with ASSERT_NO_FATAL_FAILURE from SetUp.
+  void SetUpPair(const std::string& db_prefix, const std::string& dir_prefix, int rows) {
+    ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+    ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+    source_ = copytest::Connect(testing::MariaDbSource());
+    target_ = copytest::Connect(testing::MariaDbTarget());
+    ASSERT_NE(source_, nullptr);
+    ASSERT_NE(target_, nullptr);
+    db_ = db_prefix + "_" + std::to_string(getpid());
+    target_db_ = db_ + "_t";
+    dir_ = copytest::MakeTempDir(dir_prefix);
+    copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
+    CreateWorkloadSchema(*source_, db_, rows);
+    spec_ = dir_ / "spec.yaml";
+  }
+  // spec_: migration `name`, every table of db_ into target_db_, state in dir_, then `extra`.
+  void WriteSpec(const std::string& name, const std::string& extra) {
+    copytest::WriteFile(
+        spec_,
+        copytest::CopySpec(name, testing::MariaDbSource(),
+                           copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
+                           "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(), extra));
+  }
+  void TearDown() override {
+    if (HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;
+    if (source_) copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
+    if (target_) copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<mysql::Connection> source_;
+  std::unique_ptr<mysql::Connection> target_;
+  std::string db_;
+  std::string target_db_;
+  std::filesystem::path dir_;
+  std::filesystem::path spec_;
+};
+
 // Random multi-row transactions on the workload tables until Stop(): inserts, updates (of
 // values and of primary keys), deletes. Keys never collide: new keys come from counters.
 class Workload {

@@ -18,34 +18,14 @@ using namespace std::chrono_literals;
 
 constexpr int kRows = 3000;
 
-class RunTest : public ::testing::Test {
+class RunTest : public runtest::WorkloadPairTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
-    ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
-    source_ = copytest::Connect(testing::MariaDbSource());
-    target_ = copytest::Connect(testing::MariaDbTarget());
-    ASSERT_NE(source_, nullptr);
-    ASSERT_NE(target_, nullptr);
-    db_ = "run_test_" + std::to_string(getpid());
-    target_db_ = db_ + "_t";
-    dir_ = copytest::MakeTempDir("cutover_run");
-    copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
-    runtest::CreateWorkloadSchema(*source_, db_, kRows);
-    spec_ = dir_ / "spec.yaml";
+    ASSERT_NO_FATAL_FAILURE(SetUpPair("run_test", "cutover_run", kRows));
     // A throttled copy (about 3 s for 6,000 rows) so the workload overlaps it.
-    copytest::WriteFile(
-        spec_, copytest::CopySpec("run-test", testing::MariaDbSource(),
-                                  copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
-                                  "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
-                                  "parallelism: {copy_workers: 2, chunk_rows: 200, apply_lanes: "
-                                  "4}\nthrottle: {copy_rows_per_second: 2000}\n"));
-  }
-  void TearDown() override {
-    if (HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;  // to investigate
-    if (source_) copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
-    if (target_) copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + target_db_);
-    std::filesystem::remove_all(dir_);
+    WriteSpec("run-test",
+              "parallelism: {copy_workers: 2, chunk_rows: 200, apply_lanes: 4}\n"
+              "throttle: {copy_rows_per_second: 2000}\n");
   }
 
   std::unique_ptr<runtest::CutoverProcess> StartRun(const std::string& env = "") {
@@ -104,13 +84,6 @@ class RunTest : public ::testing::Test {
     ASSERT_TRUE(run.WaitFor(30s, &code)) << run.Output();
     EXPECT_EQ(code, 0) << run.Output();
   }
-
-  std::unique_ptr<mysql::Connection> source_;
-  std::unique_ptr<mysql::Connection> target_;
-  std::string db_;
-  std::string target_db_;
-  std::filesystem::path dir_;
-  std::filesystem::path spec_;
 };
 
 TEST_F(RunTest, LiveWorkloadThroughCopyAndCdcEndsEqual) {
