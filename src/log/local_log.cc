@@ -7,8 +7,12 @@
 #include <system_error>
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <libdeflate.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
+
+#include "core/parse_number.h"
 
 namespace cutover::log {
 namespace {
@@ -60,6 +64,98 @@ Result<size_t> ReadAt(int fd, uint64_t pos, size_t size, char* out) {
     done += static_cast<size_t>(n);
   }
   return done;
+}
+
+struct SegmentFile {
+  uint64_t first_offset;
+  std::filesystem::path path;
+  uint64_t bytes;
+};
+
+// A file in the log folder that the log cannot use: what is wrong with it and what to do.
+Status StrayFile(const std::filesystem::path& path, std::string_view problem,
+                 std::string_view fix) {
+  return Status::FailedPrecondition(fmt::format("change log folder {}: {} {}; {}",
+                                                path.parent_path().string(),
+                                                path.filename().string(), problem, fix));
+}
+
+// The segment files of `dir`, by first offset. A segment is found by its name alone, so a file
+// whose name does not end in ".log" (notes.txt, an editor's backup, a segment moved aside as
+// .log.bak) cannot change what the log holds: it is ignored, with a warning. A ".log" file
+// without a segment's name (123.log, 123abc.log, 99999999999999999999.log) may be a segment
+// someone renamed, whose records the log would silently miss: that is refused.
+Result<std::vector<SegmentFile>> ListSegmentFiles(const std::filesystem::path& dir) {
+  std::vector<SegmentFile> files;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::filesystem::path& path = it->path();
+    const std::string name = path.filename().string();
+    if (!name.ends_with(kSuffix)) {
+      spdlog::warn("change log folder {}: ignoring {}: segments are named <first offset>{}",
+                   dir.string(), name, kSuffix);
+      continue;
+    }
+    std::string_view digits(name.data(), name.size() - std::strlen(kSuffix));
+    Result<uint64_t> first = ParseInteger<uint64_t>(digits, "first offset");
+    if (digits.size() != 20 || !first.ok()) {
+      return StrayFile(path,
+                       "is not named like a segment (its first offset in 20 digits, e.g. "
+                       "00000000000000000000.log), so cutover cannot tell which records it holds",
+                       "move it out of the folder, or if it is a segment, name it by its first "
+                       "offset");
+    }
+    std::error_code stat_ec;
+    if (!it->is_regular_file(stat_ec)) {
+      return StrayFile(path, "is not a regular file", "move it out of the folder");
+    }
+    const uint64_t bytes = it->file_size(stat_ec);
+    if (stat_ec) {
+      return Status::Unavailable(
+          fmt::format("cannot read the size of {}: {}", path.string(), stat_ec.message()));
+    }
+    files.push_back(SegmentFile{*first, path, bytes});
+  }
+  if (ec) return Status::Unavailable(fmt::format("cannot list {}: {}", dir.string(), ec.message()));
+  std::sort(files.begin(), files.end(), [](const SegmentFile& a, const SegmentFile& b) {
+    return a.first_offset < b.first_offset;
+  });
+  return files;
+}
+
+// A segment is started only for the append that follows it, so cutover leaves an empty segment
+// only at the end (stopped between the two); an empty one before another was put there.
+Status CheckNoEmptySegmentBeforeTheLast(const std::vector<SegmentFile>& files) {
+  for (size_t idx = 0; idx + 1 < files.size(); ++idx) {
+    if (files[idx].bytes == 0) {
+      return StrayFile(files[idx].path,
+                       fmt::format("is empty, yet segment {} follows it: cutover does not leave "
+                                   "such a file",
+                                   files[idx + 1].path.filename().string()),
+                       "delete it (it holds no records)");
+    }
+  }
+  return Status::Ok();
+}
+
+// An empty last segment after `before`, whose whole records end at byte `whole_bytes` (of
+// `before_bytes`) and offset `end_offset`: it must begin at that offset, and `before`, synced
+// before the empty one was started, cannot end in a torn record.
+Status CheckEmptyLastSegment(const SegmentFile& empty, const std::filesystem::path& before,
+                             uint64_t before_bytes, uint64_t whole_bytes, uint64_t end_offset) {
+  if (empty.first_offset != end_offset) {
+    return StrayFile(empty.path,
+                     fmt::format("is empty and does not begin where the log ends (offset {}): "
+                                 "cutover does not leave such a file",
+                                 end_offset),
+                     "delete it (it holds no records)");
+  }
+  if (whole_bytes < before_bytes) {
+    return Status::DataLoss(fmt::format(
+        "change log {} at byte {}: a damaged record in a segment that another one follows",
+        before.string(), whole_bytes));
+  }
+  return Status::Ok();
 }
 
 Status SyncDir(const std::filesystem::path& dir) {
@@ -127,16 +223,17 @@ LocalLog::~LocalLog() {
 }
 
 Status LocalLog::Recover() {
-  std::vector<uint64_t> firsts;
-  for (const auto& file : std::filesystem::directory_iterator(options_.dir)) {
-    std::string name = file.path().filename().string();
-    if (name.size() != 20 + std::strlen(kSuffix) || !name.ends_with(kSuffix)) continue;
-    firsts.push_back(std::stoull(name.substr(0, 20)));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<SegmentFile> files, ListSegmentFiles(options_.dir));
+  CUTOVER_RETURN_IF_ERROR(CheckNoEmptySegmentBeforeTheLast(files));
+  // An empty last segment: the one before it was whole and synced before it began, and must
+  // end where it begins. That one is scanned, and appends go on in the empty one.
+  std::optional<SegmentFile> empty_last;
+  if (files.size() > 1 && files.back().bytes == 0) {
+    empty_last = files.back();
+    files.pop_back();
   }
-  std::sort(firsts.begin(), firsts.end());
-  for (uint64_t first : firsts) {
-    std::filesystem::path path = SegmentPath(options_.dir, first);
-    segments_.push_back(Segment{first, path, std::filesystem::file_size(path)});
+  for (const SegmentFile& file : files) {
+    segments_.push_back(Segment{file.first_offset, file.path, file.bytes});
   }
   if (segments_.empty()) {
     CUTOVER_RETURN_IF_ERROR(StartSegment(0));
@@ -160,6 +257,9 @@ Status LocalLog::Recover() {
     pos += *size;
     ++offset;
   }
+  if (empty_last) {
+    CUTOVER_RETURN_IF_ERROR(CheckEmptyLastSegment(*empty_last, last.path, last.bytes, pos, offset));
+  }
   if (pos < last.bytes) {
     if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0) return Errno("cannot truncate", last.path);
     last.bytes = pos;
@@ -167,6 +267,12 @@ Status LocalLog::Recover() {
   // What a killed process wrote is in the page cache, not yet on disk: make it durable before
   // anyone relies on it.
   if (::fdatasync(fd_) != 0) return Errno("cannot sync", last.path);
+  if (empty_last) {
+    ::close(fd_);
+    fd_ = ::open(empty_last->path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+    if (fd_ < 0) return Errno("cannot open", empty_last->path);
+    segments_.push_back(Segment{empty_last->first_offset, empty_last->path, 0});
+  }
   next_offset_ = durable_offset_ = written_offset_ = offset;
   return Status::Ok();
 }

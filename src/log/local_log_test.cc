@@ -224,5 +224,109 @@ TEST(LocalLogTest, OneAppendNeverStraddlesTwoSegments) {
   EXPECT_EQ(log->SegmentFirstOffsets(), (std::vector<uint64_t>{0, 10}));
 }
 
+// A file `name` in the log folder of `dir`, holding `content`.
+void PutFile(const TempDir& dir, const std::string& name, const std::string& content = "") {
+  std::ofstream out(dir.path() / "log" / name, std::ios::binary);
+  out << content;
+}
+
+// A closed log of `count` records in `dir` (one segment unless segment_bytes says otherwise).
+void MakeLog(const TempDir& dir, int count, uint64_t segment_bytes = 64u << 20) {
+  auto log = *LocalLog::Open(Options(dir, segment_bytes));
+  AppendRecords(*log, count);
+  ASSERT_TRUE(log->Sync().ok());
+}
+
+TEST(LocalLogTest, AStrayFileNotNamedLogIsIgnored) {
+  TempDir dir;
+  MakeLog(dir, 3);
+  PutFile(dir, "notes.txt", "to do: replay from 2");
+  PutFile(dir, "00000000000000000000.log.bak", "moved aside");
+  std::filesystem::create_directory(dir.path() / "log" / "old");
+  Result<std::shared_ptr<LocalLog>> log = LocalLog::Open(Options(dir));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ((*log)->SegmentFirstOffsets(), (std::vector<uint64_t>{0}));
+  EXPECT_EQ(ReadAll(**log, 0), (std::vector<std::string>{"r0", "r1", "r2"}));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "log" / "notes.txt"));  // left alone
+}
+
+TEST(LocalLogTest, ALogFileNotNamedLikeASegmentIsRefusedNamingIt) {
+  for (const char* name : {"123abc.log", "123.log", "00000000000000000000 (copy).log",
+                           "0000000000000000abcd.log", "99999999999999999999.log",
+                           "-0000000000000000001.log", ".log"}) {
+    TempDir dir;
+    MakeLog(dir, 3);
+    PutFile(dir, name, "x");
+    Result<std::shared_ptr<LocalLog>> log = LocalLog::Open(Options(dir));
+    ASSERT_FALSE(log.ok()) << name;
+    EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition) << name;
+    EXPECT_EQ(log.status().message(),
+              "change log folder " + (dir.path() / "log").string() + ": " + name +
+                  " is not named like a segment (its first offset in 20 digits, e.g. "
+                  "00000000000000000000.log), so cutover cannot tell which records it holds; "
+                  "move it out of the folder, or if it is a segment, name it by its first offset");
+  }
+}
+
+TEST(LocalLogTest, AFolderNamedLikeASegmentIsRefused) {
+  TempDir dir;
+  MakeLog(dir, 3);
+  std::filesystem::create_directory(dir.path() / "log" / "00000000000000000007.log");
+  Result<std::shared_ptr<LocalLog>> log = LocalLog::Open(Options(dir));
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(log.status().message().find(
+                "00000000000000000007.log is not a regular file; move it out of the folder"),
+            std::string_view::npos)
+      << log.status().message();
+}
+
+TEST(LocalLogTest, AnEmptySegmentBeforeAnotherIsRefused) {
+  TempDir dir;
+  MakeLog(dir, 3);
+  PutFile(dir, "00000000000000000001.log");  // empty, between segment 0 and a segment 2
+  PutFile(dir, "00000000000000000002.log", "not empty");
+  Result<std::shared_ptr<LocalLog>> log = LocalLog::Open(Options(dir));
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(log.status().message(),
+            "change log folder " + (dir.path() / "log").string() +
+                ": 00000000000000000001.log is empty, yet segment 00000000000000000002.log "
+                "follows it: cutover does not leave such a file; delete it (it holds no records)");
+}
+
+TEST(LocalLogTest, AnEmptyLastSegmentNotWhereTheLogEndsIsRefused) {
+  for (const char* name : {"00000000000000000001.log", "00000000000000000100.log"}) {
+    TempDir dir;
+    MakeLog(dir, 3);  // offsets 0..2 in segment 0: the log ends at 3
+    PutFile(dir, name);
+    Result<std::shared_ptr<LocalLog>> log = LocalLog::Open(Options(dir));
+    ASSERT_FALSE(log.ok()) << name;
+    EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition) << name;
+    EXPECT_EQ(log.status().message(),
+              "change log folder " + (dir.path() / "log").string() + ": " + name +
+                  " is empty and does not begin where the log ends (offset 3): cutover does not "
+                  "leave such a file; delete it (it holds no records)");
+    // The fix the message gives works.
+    std::filesystem::remove(dir.path() / "log" / name);
+    ASSERT_TRUE(LocalLog::Open(Options(dir)).ok()) << name;
+  }
+}
+
+TEST(LocalLogTest, AnEmptyLastSegmentWhereTheLogEndsIsWhereAppendsGoOn) {
+  // What a process stopped right after starting a segment leaves behind.
+  TempDir dir;
+  MakeLog(dir, 3);
+  PutFile(dir, "00000000000000000003.log");
+  Result<std::shared_ptr<LocalLog>> log = LocalLog::Open(Options(dir));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ((*log)->next_offset(), 3u);
+  EXPECT_EQ((*log)->SegmentFirstOffsets(), (std::vector<uint64_t>{0, 3}));
+  AppendRecords(**log, 2);
+  ASSERT_TRUE((*log)->Sync().ok());
+  EXPECT_GT(std::filesystem::file_size(dir.path() / "log" / "00000000000000000003.log"), 0u);
+  EXPECT_EQ(ReadAll(**log, 0), (std::vector<std::string>{"r0", "r1", "r2", "r3", "r4"}));
+}
+
 }  // namespace
 }  // namespace cutover::log
