@@ -1,11 +1,5 @@
 // ReplayLog: the change log from a chosen point into a target, through RunApply with a fixed
 // start and end.
-#include <algorithm>
-#include <cctype>
-#include <ctime>
-#include <iomanip>
-#include <sstream>
-
 #include <fmt/format.h>
 
 #include "cutover/run.h"
@@ -14,39 +8,18 @@
 #include "log/local_log.h"
 #include "pipeline/apply.h"
 #include "pipeline/dir_lock.h"
+#include "pipeline/replay_from.h"
 
 namespace cutover {
 namespace {
 
-// "2026-11-21 20:00:00" or "2026-11-21T20:00:00" (UTC, optional trailing "Z") as Unix ms.
-std::optional<int64_t> ParseUtcTime(std::string text) {
-  if (!text.empty() && (text.back() == 'Z' || text.back() == 'z')) text.pop_back();
-  for (char& c : text) {
-    if (c == 'T') c = ' ';
+Result<uint64_t> ResolveFrom(log::LocalLog& log, const pipeline::ReplayFrom& from) {
+  switch (from.kind) {
+    case pipeline::ReplayFrom::Kind::kOffset: return from.offset;
+    case pipeline::ReplayFrom::Kind::kTime: return log.OffsetAtTime(from.time_ms);
+    case pipeline::ReplayFrom::Kind::kPosition: return log.OffsetAtPosition(from.position);
   }
-  std::tm tm{};
-  std::istringstream in(text);
-  in >> std::get_time(&tm, "%Y-%m-%d %H:%M:%S");
-  if (in.fail() || !(in >> std::ws).eof()) return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
-}
-
-Result<uint64_t> ResolveFrom(log::LocalLog& log, const std::string& from) {
-  if (from.empty()) {
-    return Status::InvalidArgument("--from: give a log offset, a source position or a UTC time");
-  }
-  if (std::all_of(from.begin(), from.end(), [](unsigned char c) { return std::isdigit(c); })) {
-    return std::stoull(from);
-  }
-  if (std::optional<int64_t> time_ms = ParseUtcTime(from)) return log.OffsetAtTime(*time_ms);
-  Result<Position> position = Position::Parse(from);
-  if (!position.ok()) {
-    return Status::InvalidArgument(fmt::format(
-        "--from {}: not a log offset, a time (\"2026-11-21 20:00:00\", UTC) or a source "
-        "position: {}",
-        from, position.status().message()));
-  }
-  return log.OffsetAtPosition(*position);
+  return Status::Internal("unknown --from kind");
 }
 
 // A target that never had the copy (a second target, or one dropped to rebuild it) gets its
@@ -75,6 +48,8 @@ Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options) {
         "consumer at the log topic instead (the records are the same change records)");
   }
   auto began = std::chrono::steady_clock::now();
+  // A bad --from is the user's typo: say so before any state or server is touched.
+  CUTOVER_ASSIGN_OR_RETURN(pipeline::ReplayFrom from, pipeline::ParseReplayFrom(options.from));
   Spec target = spec;
   if (!options.target_spec.empty()) {
     CUTOVER_ASSIGN_OR_RETURN(Spec other, LoadSpec(options.target_spec));
@@ -92,7 +67,7 @@ Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options) {
   }
   CUTOVER_ASSIGN_OR_RETURN(std::shared_ptr<log::LocalLog> log, log::LocalLog::Open(log_options));
   ReplayReport report;
-  CUTOVER_ASSIGN_OR_RETURN(report.from_offset, ResolveFrom(*log, options.from));
+  CUTOVER_ASSIGN_OR_RETURN(report.from_offset, ResolveFrom(*log, from));
   report.until_offset = log->durable_offset();
   CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(target));
   CUTOVER_RETURN_IF_ERROR(ReadyTargetTables(target, plans));
