@@ -110,7 +110,9 @@ Result<SampleRows> ParseSampleRows(std::string_view json, const std::string& ori
 
 // The canonical form of a DynamoDB number as the server stores it: no exponent, no leading
 // zeros, no trailing fraction zeros ("1.50" -> "1.5", "2.5e-3" -> "0.0025", "-0.0" -> "0").
-// DynamoDB keeps a number's value, not its scale; compare through this.
+// DynamoDB keeps a number's value, not its scale; compare through this. Text with an exponent
+// that is not an integer or beyond +-1000 ("1e", "1e99999") is no number DynamoDB holds: it
+// comes back unchanged.
 std::string CanonicalNumber(std::string_view text);
 // `item` with every N/NS canonical and every set sorted, so items compare with ==.
 nlohmann::json CanonicalItem(const nlohmann::json& item);

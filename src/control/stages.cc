@@ -8,6 +8,7 @@
 #include "cutover/control.h"
 
 #include "control/guards.h"
+#include "core/parse_number.h"
 #include "pipeline/clock.h"
 #include "pipeline/state_options.h"
 
@@ -48,7 +49,12 @@ Result<StageChange> ChangeFromJson(std::string_view key, std::string_view text) 
     return Status::DataLoss(fmt::format("state meta {} is not a stage change: {}", key, text));
   }
   StageChange change;
-  change.sequence = std::strtoll(std::string(key.substr(key.rfind('/') + 1)).c_str(), nullptr, 10);
+  Result<int64_t> sequence =
+      ParseInteger<int64_t>(key.substr(key.rfind('/') + 1), "stage change sequence");
+  if (!sequence.ok()) {
+    return Status::DataLoss(fmt::format("state meta {}: {}", key, sequence.status().message()));
+  }
+  change.sequence = *sequence;
   change.group = json.value("group", std::string());
   CUTOVER_ASSIGN_OR_RETURN(change.from, ParseFlagStage(json.value("from", std::string())));
   CUTOVER_ASSIGN_OR_RETURN(change.to, ParseFlagStage(json.value("to", std::string())));

@@ -142,6 +142,20 @@ TEST_F(StagesTest, EveryChangeIsAuditedWithTheContractsKeys) {
   EXPECT_EQ(StageHistory(spec_, *state_, "orders").value().size(), 1u);
 }
 
+TEST_F(StagesTest, AnAuditKeyWhoseSequenceIsNoNumberIsDataLossNamingIt) {
+  Meta("flags.history/orders/0000000000x1", {{"group", "orders"},
+                                             {"from", "source_only"},
+                                             {"to", "dual_write"},
+                                             {"at_ms", 1},
+                                             {"by", "test"}});
+  Result<std::vector<StageChange>> history = StageHistory(spec_, *state_, "orders");
+  ASSERT_FALSE(history.ok());
+  EXPECT_EQ(history.status().ToString(),
+            "DataLoss: state meta flags.history/orders/0000000000x1: stage change sequence "
+            "'0000000000x1' is not a whole number");
+  EXPECT_EQ(Set("orders", Stage::kDualWrite).status().code(), StatusCode::kDataLoss);
+}
+
 TEST_F(StagesTest, SkippingAStageIsRefused) {
   Result<StageChange> skip = Set("default", Stage::kShadow);
   EXPECT_EQ(skip.status().code(), StatusCode::kFailedPrecondition);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/parse_number.h"
+
 namespace cutover::transform {
 namespace {
 
@@ -55,13 +57,27 @@ Result<Json> EpochNumber(const Value& value, bool millis) {
   return Attr("N", std::to_string(seconds) + Fraction(time.micros, time.precision));
 }
 
+}  // namespace
+
+Result<int> ParseExponent(std::string_view text) {
+  if (text.starts_with('+')) text.remove_prefix(1);  // "1e+20", as printf writes it
+  return ParseInteger<int>(text, "exponent");
+}
+
+namespace {
+
 // DynamoDB numbers keep at most 38 significant digits, magnitude 1E-130 to 9.99...E+125.
 // Checked here so the error names the column instead of failing a whole batch on the server.
 Status CheckDynamoNumber(const std::string& text) {
   size_t exponent_at = text.find_first_of("eE");
   std::string mantissa = text.substr(0, exponent_at);
-  int64_t exponent =
-      exponent_at == std::string::npos ? 0 : std::stoll(text.substr(exponent_at + 1));
+  int64_t exponent = 0;
+  if (exponent_at != std::string::npos) {
+    // An int: the power computed below cannot overflow.
+    Result<int> parsed = ParseExponent(std::string_view(text).substr(exponent_at + 1));
+    if (!parsed.ok()) return parsed.status().WithContext(text + " is not a number");
+    exponent = *parsed;
+  }
   size_t point = mantissa.find('.');
   std::string digits;
   int64_t integer_digits = 0;

@@ -31,4 +31,8 @@ std::string Base64(std::string_view bytes);
 // ISO 8601 text of a DATE, DATETIME or TIMESTAMP value ("2024-01-02T03:04:05.250Z").
 std::string IsoText(const Value& value);
 
+// The exponent of a number's text, what follows its 'e' ("5", "+5", "-12"); InvalidArgument
+// naming it when it is empty, not digits or beyond an int.
+Result<int> ParseExponent(std::string_view text);
+
 }  // namespace cutover::transform

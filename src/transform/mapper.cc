@@ -1,5 +1,6 @@
 // Mapper: applies a source table's rule to rows and changes, producing ItemOps.
 #include <algorithm>
+#include <cstdlib>
 
 #include "transform/attribute_values.h"
 #include "transform/lua_hook.h"
@@ -367,12 +368,18 @@ nlohmann::json ItemOpToJson(const ItemOp& op) {
 namespace cutover {
 
 std::string CanonicalNumber(std::string_view text) {
+  // A number DynamoDB holds (1E-130 to 9.99E+125, 38 digits) never needs a larger exponent;
+  // writing out a larger one would only build a huge string.
+  constexpr int kMaxCanonicalExponent = 1000;
+  const std::string_view original = text;
   bool negative = !text.empty() && text[0] == '-';
   if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.remove_prefix(1);
   size_t exponent_at = text.find_first_of("eE");
   int64_t exponent = 0;
   if (exponent_at != std::string_view::npos) {
-    exponent = std::stoll(std::string(text.substr(exponent_at + 1)));
+    Result<int> parsed = transform::ParseExponent(text.substr(exponent_at + 1));
+    if (!parsed.ok() || std::abs(*parsed) > kMaxCanonicalExponent) return std::string(original);
+    exponent = *parsed;
     text = text.substr(0, exponent_at);
   }
   size_t point = text.find('.');

@@ -268,5 +268,49 @@ TEST(MappingTest, SampleRowErrors) {
             "InvalidArgument: r: columns.id: unsupported column type 'intt'");
 }
 
+TEST(MappingTest, AnExponentWithAPlusSignIsReadByValue) {
+  Mapping mapping = Load(
+      "tables: [{name: t, partition_key: pk}]\n"
+      "sources:\n  a.b: {table: t, pk: \"X#{id}\"}");
+  SampleRows sample = ParseSampleRows(
+                          R"x({"table":"a.b","columns":{"id":"int","d":"double"},
+          "rows":[{"id":1,"d":1e100},{"id":2,"d":1e300}]})x",
+                          "r")
+                          .value();
+  Result<std::vector<ItemOp>> in_range = mapping.MapRow(sample.schema, sample.rows[0]);
+  ASSERT_TRUE(in_range.ok()) << in_range.status().ToString();
+  EXPECT_EQ((*in_range)[0].item["d"].dump(), R"x({"N":"1e+100"})x");
+  EXPECT_EQ(mapping.MapRow(sample.schema, sample.rows[1]).status().ToString(),
+            "InvalidArgument: a.b id=2: column 'd': 1e+300 is outside DynamoDB's number range "
+            "1E-130 to 9.99E+125 (map the column with type rule 'string')");
+}
+
+TEST(MappingTest, CanonicalNumberLeavesTextWithABadExponentAsItIs) {
+  EXPECT_EQ(CanonicalNumber("2e+3"), "2000");
+  for (const char* text :
+       {"1e", "1e+", "1e-", "1ex", "1e99999999999999999999", "1e5000", "1e-5000"}) {
+    EXPECT_EQ(CanonicalNumber(text), text);
+  }
+}
+
+TEST(MappingTest, SampleRowsWithBadBinaryOrBitTextAreErrorsNamingTheCell) {
+  auto error = [](const char* columns, const char* row) {
+    std::string json = std::string(R"x({"table":"a.b","columns":{"id":"int",)x") + columns +
+                       R"x(},"rows":[{"id":1,)x" + row + "}]}";
+    return ParseSampleRows(json, "r").status().ToString();
+  };
+  EXPECT_EQ(error(R"x("photo":"blob")x", R"x("photo":"0xzz")x"),
+            "InvalidArgument: r: rows[0].photo: binary values are written as 0x followed by hex "
+            "digits: byte 'zz' is not a hexadecimal number");
+  EXPECT_EQ(error(R"x("photo":"blob")x", R"x("photo":"0x-1")x"),
+            "InvalidArgument: r: rows[0].photo: binary values are written as 0x followed by hex "
+            "digits: byte '-1' is not a hexadecimal number");
+  EXPECT_EQ(error(R"x("flags":"bit(8)")x", R"x("flags":"abc")x"),
+            "InvalidArgument: r: rows[0].flags: BIT value 'abc' is not a whole number");
+  EXPECT_EQ(error(R"x("flags":"bit(64)")x", R"x("flags":"99999999999999999999")x"),
+            "InvalidArgument: r: rows[0].flags: BIT value '99999999999999999999' is out of range "
+            "(0..18446744073709551615)");
+}
+
 }  // namespace
 }  // namespace cutover

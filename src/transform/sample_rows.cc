@@ -5,6 +5,8 @@
 
 #include "cutover/mapping.h"
 
+#include "core/parse_number.h"
+
 namespace cutover {
 namespace {
 
@@ -30,7 +32,11 @@ Result<std::string> HexDecode(std::string_view text) {
   }
   std::string out;
   for (size_t pos = 2; pos < text.size(); pos += 2) {
-    out.push_back(static_cast<char>(std::stoi(std::string(text.substr(pos, 2)), nullptr, 16)));
+    Result<uint32_t> byte = ParseInteger<uint32_t>(text.substr(pos, 2), "byte", 16);
+    if (!byte.ok()) {
+      return byte.status().WithContext("binary values are written as 0x followed by hex digits");
+    }
+    out.push_back(static_cast<char>(*byte));
   }
   return out;
 }
@@ -49,7 +55,7 @@ Result<Value> ParseCell(const Column& column, const OrderedJson& cell) {
     } else if (column.type.is_binary_string()) {
       return Status::InvalidArgument("binary values are written as 0x followed by hex digits");
     } else {
-      uint64_t bits = std::stoull(text);
+      CUTOVER_ASSIGN_OR_RETURN(uint64_t bits, ParseInteger<uint64_t>(text, "BIT value"));
       text.clear();
       for (int byte_idx = (column.type.length + 7) / 8 - 1; byte_idx >= 0; --byte_idx) {
         text.push_back(static_cast<char>((bits >> (8 * byte_idx)) & 0xff));

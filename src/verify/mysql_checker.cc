@@ -4,6 +4,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
+#include "core/parse_number.h"
 #include "source/mysql/connection.h"
 #include "source/mysql/snapshot_reader.h"
 #include "verify/checker.h"
@@ -78,7 +81,11 @@ class MysqlChecker : public TargetChecker {
       return target_sum.status().WithContext("checksum of target table " + plan.target.ToString());
     }
     if (!(*source_sum == *target_sum)) return std::optional<int64_t>();
-    return std::optional<int64_t>(std::stoll(source_sum->count));
+    CUTOVER_ASSIGN_OR_RETURN(
+        int64_t rows,
+        ParseInteger<int64_t>(source_sum->count,
+                              fmt::format("row count of {}", plan.source.ToString())));
+    return std::optional<int64_t>(rows);
   }
 
  private:

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/parse_number.h"
 #include "sink/mysql/ddl.h"
 #include "sink/mysql/row_replacer.h"
 #include "source/mysql/connection.h"
@@ -81,9 +82,8 @@ class MysqlApplier : public ChangeApplier {
                                  checkpoint_table_, connection_->QuoteString(migration_))));
     std::vector<StoredCheckpoint> stored;
     for (const SqlRow& row : result.rows) {
-      stored.push_back(StoredCheckpoint{std::stoi(row[0].value_or("-1")),
-                                        std::stoi(row[1].value_or("0")),
-                                        std::stoull(row[2].value_or("0"))});
+      CUTOVER_ASSIGN_OR_RETURN(StoredCheckpoint checkpoint, ReadCheckpoint(row));
+      stored.push_back(checkpoint);
     }
     return ResumeOffset(stored, lane_, lanes_);
   }
@@ -94,6 +94,21 @@ class MysqlApplier : public ChangeApplier {
     if (status.ok()) status = connection_->Execute("COMMIT").status();
     if (!status.ok()) connection_->Execute("ROLLBACK").IgnoreError();  // the error says it all
     return status;
+  }
+
+  // One row of the checkpoint table (lane, lanes, log_offset). Only a hand edit could put text
+  // that is no number there: DataLoss naming the table and the value.
+  Result<StoredCheckpoint> ReadCheckpoint(const SqlRow& row) const {
+    Result<int> lane = ParseInteger<int>(row[0].value_or("-1"), "lane");
+    Result<int> lanes = ParseInteger<int>(row[1].value_or("0"), "lanes");
+    Result<uint64_t> offset = ParseInteger<uint64_t>(row[2].value_or("0"), "log_offset");
+    for (const Status& status : {lane.status(), lanes.status(), offset.status()}) {
+      if (!status.ok()) {
+        return Status::DataLoss(
+            fmt::format("checkpoint table {}: {}", checkpoint_table_, status.message()));
+      }
+    }
+    return StoredCheckpoint{*lane, *lanes, *offset};
   }
 
   Status CreateCheckpointTable(const Spec& spec) {

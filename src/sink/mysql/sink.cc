@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/parse_number.h"
 #include "sink/mysql/ddl.h"
 #include "sink/mysql/row_replacer.h"
 #include "source/mysql/connection.h"
@@ -119,7 +120,8 @@ class MysqlSink : public Sink {
     if (result.rows.empty()) {
       return Status::NotFound(fmt::format("target table {} does not exist", target.ToString()));
     }
-    return static_cast<uint64_t>(std::stoull(result.rows[0][0].value_or("0")));
+    return ParseInteger<uint64_t>(result.rows[0][0].value_or("0"),
+                                  fmt::format("row count of {}", target.ToString()));
   }
 
  private:

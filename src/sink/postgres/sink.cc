@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "core/parse_number.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
 #include "source/postgres/connection.h"
@@ -141,7 +142,8 @@ class PostgresSink : public Sink {
     if (result.rows.empty()) {
       return Status::NotFound(fmt::format("target table {} does not exist", target.ToString()));
     }
-    return static_cast<uint64_t>(std::stoull(result.rows[0][0].value_or("0")));
+    return ParseInteger<uint64_t>(result.rows[0][0].value_or("0"),
+                                  fmt::format("row count of {}", target.ToString()));
   }
 
  private:

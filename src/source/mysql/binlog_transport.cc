@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/parse_number.h"
+
 namespace cutover::mysql {
 namespace {
 
@@ -64,7 +66,8 @@ Result<BinlogFilePosition> MasterStatus(Connection* connection) {
         "{}: binary logging is off (SHOW MASTER STATUS is empty); start the source with log_bin",
         connection->Describe()));
   }
-  uint64_t offset = std::strtoull(result->rows[0][1]->c_str(), nullptr, 10);
+  CUTOVER_ASSIGN_OR_RETURN(
+      uint64_t offset, ParseInteger<uint64_t>(*result->rows[0][1], "SHOW MASTER STATUS Position"));
   return BinlogFilePosition::Make(*result->rows[0][0], offset);
 }
 

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/parse_number.h"
+
 namespace cutover::mysql {
 namespace {
 
@@ -24,7 +26,9 @@ Result<Position> ReadSnapshotStatus(Connection& connection) {
     return Status::FailedPrecondition(
         "the source has no binary log position (binlog_snapshot_file is empty): enable log_bin");
   }
-  uint64_t offset = std::stoull(values["binlog_snapshot_position"]);
+  CUTOVER_ASSIGN_OR_RETURN(
+      uint64_t offset,
+      ParseInteger<uint64_t>(values["binlog_snapshot_position"], "binlog_snapshot_position"));
   CUTOVER_ASSIGN_OR_RETURN(BinlogFilePosition file_position,
                            BinlogFilePosition::Make(file, offset));
   CUTOVER_ASSIGN_OR_RETURN(QueryResult gtid,

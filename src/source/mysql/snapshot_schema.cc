@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "core/parse_number.h"
+
 namespace cutover::mysql {
 namespace {
 
@@ -134,7 +136,11 @@ Result<std::vector<std::pair<TableId, int64_t>>> ListBaseTables(Connection& conn
                        "'performance_schema', 'sys') ORDER BY TABLE_SCHEMA, TABLE_NAME"));
   std::vector<std::pair<TableId, int64_t>> tables;
   for (const SqlRow& row : result.rows) {
-    tables.emplace_back(TableId{Text(row, 0), Text(row, 1)}, std::stoll(Text(row, 2)));
+    TableId table{Text(row, 0), Text(row, 1)};
+    CUTOVER_ASSIGN_OR_RETURN(
+        int64_t estimate,
+        ParseInteger<int64_t>(Text(row, 2), fmt::format("TABLE_ROWS of {}", table.ToString())));
+    tables.emplace_back(std::move(table), estimate);
   }
   return tables;
 }
