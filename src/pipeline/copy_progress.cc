@@ -60,7 +60,12 @@ std::string CopyProgress::RenderLine(const std::string& table, const Entry& entr
   if (terminal) {
     constexpr int kWidth = 24;
     int filled = static_cast<int>(fraction * kWidth);
-    bar = "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "] ";
+    // Appended: `"[" + std::string(...)` prepends into a temporary, which GCC 12 at -O3 (the
+    // Release build) reports as a false -Wrestrict (GCC bug 105329).
+    bar += '[';
+    bar.append(filled, '#');
+    bar.append(kWidth - filled, '.');
+    bar += "] ";
   }
   return fmt::format("{} {}{}/{} ({:.0f}%) {:.0f} rows/s ETA {} {}", table, bar, entry.done, total,
                      fraction * 100, rate, FormatEta(eta), entry.status);

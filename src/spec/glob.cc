@@ -58,11 +58,11 @@ std::optional<std::string> GlobProblem(std::string_view pattern) {
   }
   size_t unsupported = pattern.find_first_of("[]{}\\");
   if (unsupported != std::string_view::npos) {
-    return "'" + std::string(pattern) + "' uses '" + pattern[unsupported] +
+    return Quoted(pattern) + " uses '" + pattern[unsupported] +
            "', which is not supported; use * (any run of characters) and ? (one character)";
   }
   if (pattern.find_first_of(".*") == std::string_view::npos) {
-    return "'" + std::string(pattern) + "' has no '.'; a pattern matches schema.table, e.g. *." +
+    return Quoted(pattern) + " has no '.'; a pattern matches schema.table, e.g. *." +
            std::string(pattern) + " or shop." + std::string(pattern);
   }
   return std::nullopt;

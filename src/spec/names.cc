@@ -40,8 +40,6 @@ namespace {
 
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
-
 bool ParsePort(std::string_view text, int* port) {
   if (text.empty()) return false;
   const char* end = text.data() + text.size();
@@ -50,6 +48,16 @@ bool ParsePort(std::string_view text, int* port) {
 }
 
 }  // namespace
+
+std::string Quoted(std::string_view text) {
+  // Appended piece by piece, never prepended: see rules.h.
+  std::string quoted;
+  quoted.reserve(text.size() + 2);
+  quoted += '\'';
+  quoted += text;
+  quoted += '\'';
+  return quoted;
+}
 
 std::optional<std::string> NameProblem(std::string_view name) {
   bool valid = !name.empty() && name.size() <= 48 && IsLowerAlnum(name.front()) &&

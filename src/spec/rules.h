@@ -8,6 +8,11 @@
 
 namespace cutover::spec_internal {
 
+// `text` in single quotes, for messages. Start a message with it rather than with a literal:
+// `"'" + std::string(text)` prepends into a temporary string, which GCC 12 at -O3 (the Release
+// build) reports as a false -Wrestrict (GCC bug 105329), an error under -Werror.
+std::string Quoted(std::string_view text);
+
 // Problems are "<what is wrong>; <the fix>", or nullopt when the value is fine.
 
 // A migration name: [a-z0-9][a-z0-9_-]*, at most 48 characters.

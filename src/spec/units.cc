@@ -7,6 +7,8 @@
 
 #include "cutover/spec.h"
 
+#include "spec/rules.h"
+
 namespace cutover::spec_internal {
 namespace {
 
@@ -131,7 +133,7 @@ namespace cutover {
 Result<uint64_t> ParseSize(std::string_view text) {
   std::optional<uint64_t> bytes = spec_internal::ParseSizeText(text);
   if (!bytes) {
-    return Status::InvalidArgument("'" + std::string(text) + "' is not a size; " +
+    return Status::InvalidArgument(spec_internal::Quoted(text) + " is not a size; " +
                                    std::string(spec_internal::kSizeHelp));
   }
   return *bytes;
@@ -140,7 +142,7 @@ Result<uint64_t> ParseSize(std::string_view text) {
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   std::optional<std::chrono::milliseconds> duration = spec_internal::ParseDurationText(text);
   if (!duration) {
-    return Status::InvalidArgument("'" + std::string(text) + "' is not a duration; " +
+    return Status::InvalidArgument(spec_internal::Quoted(text) + " is not a duration; " +
                                    std::string(spec_internal::kDurationHelp));
   }
   return *duration;

@@ -3,6 +3,7 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "transform/lua_hook.h"
@@ -299,8 +300,8 @@ void CollectSharedAttributes(Mapping::Impl* impl) {
 Result<std::shared_ptr<Mapping::Impl>> ParseDocument(const Reader& reader, const YAML::Node& root) {
   CUTOVER_RETURN_IF_ERROR(reader.CheckFields(root, "", {"version", "tables", "sources"}));
   if (root["version"] && root["version"].as<std::string>("") != "1") {
-    return reader.Error(
-        "version", "'" + root["version"].as<std::string>("") + "' is not supported; allowed: 1");
+    return reader.Error("version", fmt::format("'{}' is not supported; allowed: 1",
+                                               root["version"].as<std::string>("")));
   }
   auto impl = std::make_shared<Mapping::Impl>();
   impl->origin = reader.origin();

@@ -290,7 +290,9 @@ std::string JsonDouble(double v) {
   std::string out = negative ? "-" : "";
   if (fixed) {
     if (point <= 0) {
-      out += "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+      out += "0.";
+      out.append(static_cast<size_t>(-point), '0');
+      out += digits;
     } else if (point < len) {
       out += digits.substr(0, static_cast<size_t>(point)) + "." +
              digits.substr(static_cast<size_t>(point));
@@ -300,7 +302,12 @@ std::string JsonDouble(double v) {
     return out;
   }
   out += digits.substr(0, 1);
-  if (len > 1) out += "." + digits.substr(1);
+  // Appended, not `"." + digits.substr(1)`: prepending into that temporary is GCC 12's false
+  // -Wrestrict at -O3 (GCC bug 105329), an error in a Release build.
+  if (len > 1) {
+    out += '.';
+    out.append(digits, 1);
+  }
   return out + "e" + std::to_string(exponent);
 }
 
