@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace cutover {
@@ -35,8 +36,7 @@ TEST(ParseIntegerTest, TextThatIsNotAWholeNumberIsAnErrorNamingIt) {
     Result<int64_t> parsed = ParseInteger<int64_t>(text, "row count");
     ASSERT_FALSE(parsed.ok()) << text;
     EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_EQ(parsed.status().message(),
-              "row count '" + std::string(text) + "' is not a whole number");
+    EXPECT_EQ(parsed.status().message(), fmt::format("row count '{}' is not a whole number", text));
   }
   Result<uint64_t> negative = ParseInteger<uint64_t>("-1", "offset");
   ASSERT_FALSE(negative.ok());
@@ -50,8 +50,9 @@ TEST(ParseIntegerTest, ALongTextIsShortenedInTheMessage) {
   std::string text(200, 'x');
   Result<int> parsed = ParseInteger<int>(text, "lane");
   ASSERT_FALSE(parsed.ok());
-  EXPECT_EQ(parsed.status().message(),
-            "lane '" + std::string(64, 'x') + "... (200 characters)' is not a whole number");
+  EXPECT_EQ(
+      parsed.status().message(),
+      fmt::format("lane '{}... (200 characters)' is not a whole number", std::string(64, 'x')));
 }
 
 }  // namespace

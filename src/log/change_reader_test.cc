@@ -1,6 +1,7 @@
 // Unit tests of reading Changes back from the log at any offset, across segments.
 #include "log/change_reader.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "state/test_support.h"
@@ -31,7 +32,7 @@ void WriteLog(LocalLog& log) {
       Change change;
       change.schema = (txn + n) % 2 == 0 ? orders : items;
       change.table = change.schema->id;
-      change.after = Row{{Value::Int(txn * 10 + n), Value::Str("v" + std::to_string(txn))}, {}};
+      change.after = Row{{Value::Int(txn * 10 + n), Value::Str(fmt::format("v{}", txn))}, {}};
       ASSERT_TRUE(encoder.Encode(change, &payloads).ok());
     }
     payloads.push_back(CommitRecord());

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "state/test_support.h"
@@ -29,7 +30,7 @@ LocalLogOptions Options(const TempDir& dir, uint64_t segment_bytes = 64u << 20) 
 void AppendRecords(LocalLog& log, int count) {
   for (int i = 0; i < count; ++i) {
     uint64_t offset = log.next_offset();
-    std::string payload = "r" + std::to_string(offset);
+    std::string payload = fmt::format("r{}", offset);
     LogAppend record{payload, At(1000 + offset)};
     Result<uint64_t> first = log.Append(std::span(&record, 1), 5000 + static_cast<int64_t>(offset));
     ASSERT_TRUE(first.ok()) << first.status().ToString();
@@ -46,7 +47,7 @@ std::vector<std::string> ReadAll(LocalLog& log, uint64_t from) {
     Result<std::optional<LogEntry>> entry = (*reader)->Next();
     EXPECT_TRUE(entry.ok()) << entry.status().ToString();
     if (!entry.ok() || !entry->has_value()) break;
-    EXPECT_EQ((*entry)->payload, "r" + std::to_string((*entry)->offset));
+    EXPECT_EQ((*entry)->payload, fmt::format("r{}", (*entry)->offset));
     EXPECT_EQ((*entry)->time_ms, 5000 + static_cast<int64_t>((*entry)->offset));
     EXPECT_EQ((*entry)->position, At(1000 + (*entry)->offset));
     out.push_back((*entry)->payload);
@@ -261,10 +262,11 @@ TEST(LocalLogTest, ALogFileNotNamedLikeASegmentIsRefusedNamingIt) {
     ASSERT_FALSE(log.ok()) << name;
     EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition) << name;
     EXPECT_EQ(log.status().message(),
-              "change log folder " + (dir.path() / "log").string() + ": " + name +
-                  " is not named like a segment (its first offset in 20 digits, e.g. "
-                  "00000000000000000000.log), so cutover cannot tell which records it holds; "
-                  "move it out of the folder, or if it is a segment, name it by its first offset");
+              fmt::format("change log folder {}: {} is not named like a segment (its first "
+                          "offset in 20 digits, e.g. 00000000000000000000.log), so cutover cannot "
+                          "tell which records it holds; move it out of the folder, or if it is a "
+                          "segment, name it by its first offset",
+                          (dir.path() / "log").string(), name));
   }
 }
 
@@ -290,9 +292,10 @@ TEST(LocalLogTest, AnEmptySegmentBeforeAnotherIsRefused) {
   ASSERT_FALSE(log.ok());
   EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(log.status().message(),
-            "change log folder " + (dir.path() / "log").string() +
-                ": 00000000000000000001.log is empty, yet segment 00000000000000000002.log "
-                "follows it: cutover does not leave such a file; delete it (it holds no records)");
+            fmt::format("change log folder {}: 00000000000000000001.log is empty, yet segment "
+                        "00000000000000000002.log follows it: cutover does not leave such a "
+                        "file; delete it (it holds no records)",
+                        (dir.path() / "log").string()));
 }
 
 TEST(LocalLogTest, AnEmptyLastSegmentNotWhereTheLogEndsIsRefused) {
@@ -304,9 +307,10 @@ TEST(LocalLogTest, AnEmptyLastSegmentNotWhereTheLogEndsIsRefused) {
     ASSERT_FALSE(log.ok()) << name;
     EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition) << name;
     EXPECT_EQ(log.status().message(),
-              "change log folder " + (dir.path() / "log").string() + ": " + name +
-                  " is empty and does not begin where the log ends (offset 3): cutover does not "
-                  "leave such a file; delete it (it holds no records)");
+              fmt::format("change log folder {}: {} is empty and does not begin where the log "
+                          "ends (offset 3): cutover does not leave such a file; delete it (it "
+                          "holds no records)",
+                          (dir.path() / "log").string(), name));
     // The fix the message gives works.
     std::filesystem::remove(dir.path() / "log" / name);
     ASSERT_TRUE(LocalLog::Open(Options(dir)).ok()) << name;

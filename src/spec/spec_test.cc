@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -577,9 +578,9 @@ TEST(UnitsTest, ParsesSizes) {
     Result<uint64_t> size = ParseSize(bad);
     ASSERT_FALSE(size.ok()) << bad;
     EXPECT_EQ(size.status().message(),
-              "'" + std::string(bad) +
-                  "' is not a size; use a byte count or a whole number with B, KiB, MiB, GiB or "
-                  "TiB, e.g. 64MiB");
+              fmt::format("'{}' is not a size; use a byte count or a whole number with B, KiB, "
+                          "MiB, GiB or TiB, e.g. 64MiB",
+                          bad));
   }
 }
 
@@ -596,9 +597,9 @@ TEST(UnitsTest, ParsesDurations) {
     Result<milliseconds> duration = ParseDuration(bad);
     ASSERT_FALSE(duration.ok()) << bad;
     EXPECT_EQ(duration.status().message(),
-              "'" + std::string(bad) +
-                  "' is not a duration; use whole numbers with ms, s, m or h, e.g. 500ms, 30s, "
-                  "5m, 24h or 1h30m");
+              fmt::format("'{}' is not a duration; use whole numbers with ms, s, m or h, e.g. "
+                          "500ms, 30s, 5m, 24h or 1h30m",
+                          bad));
   }
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
@@ -33,8 +34,8 @@ int64_t RowsOf(int64_t chunk_id) { return chunk_id % 97 + 1; }
   auto store = StateStore::Open(dir);
   if (!store.ok()) _exit(2);
   for (int64_t chunk_id = first_id;; ++chunk_id) {
-    std::string lower = "k" + std::to_string(chunk_id);
-    std::string upper = "k" + std::to_string(chunk_id + 1);
+    std::string lower = fmt::format("k{}", chunk_id);
+    std::string upper = fmt::format("k{}", chunk_id + 1);
     Status status;
     if (grouped) {
       auto txn = (*store)->Begin();
@@ -124,7 +125,7 @@ TEST(DurabilityTest, KillNineNeverLosesACommittedChunk) {
       stored.insert(chunk.chunk_id);
       rows += chunk.rows;
       EXPECT_EQ(chunk.rows, RowsOf(chunk.chunk_id));
-      EXPECT_EQ(chunk.lower_key, "k" + std::to_string(chunk.chunk_id));
+      EXPECT_EQ(chunk.lower_key, fmt::format("k{}", chunk.chunk_id));
     }
     for (int64_t chunk_id : all_reported) {
       EXPECT_TRUE(stored.count(chunk_id)) << "chunk " << chunk_id << " was committed but is lost";

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -111,9 +112,8 @@ class BinlogResumeTest : public ::testing::Test {
       int rows = 2 + static_cast<int>(random() % 5);
       std::string insert = "INSERT INTO " + items + " VALUES ";
       for (int row = 0; row < rows; ++row) {
-        insert += (row ? "," : "") + std::string("(") + std::to_string(next_id + row) + ",'t" +
-                  std::to_string(txn) + "'," + std::to_string(txn * 1000 + row) + "," +
-                  std::to_string(txn) + ".125)";
+        if (row > 0) insert += ',';
+        insert += fmt::format("({},'t{}',{},{}.125)", next_id + row, txn, txn * 1000 + row, txn);
       }
       int low = std::max(1, next_id - 10);
       std::vector<std::string> statements = {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -122,8 +123,8 @@ class CaptureTest : public ::testing::Test {
     for (int txn = 1; txn <= kTransactions; ++txn) {
       std::string insert = "INSERT INTO " + items + " VALUES ";
       for (int row = 0; row < 3; ++row) {
-        insert += (row ? "," : "") + std::string("(") + std::to_string(next_id + row) + ",'t" +
-                  std::to_string(txn) + "'," + std::to_string(txn) + ".5)";
+        if (row > 0) insert += ',';
+        insert += fmt::format("({},'t{}',{}.5)", next_id + row, txn, txn);
       }
       for (const std::string& statement :
            {std::string("BEGIN"), insert,

@@ -35,7 +35,10 @@ class KeySplitTest : public ::testing::Test {
     std::vector<std::string> rendered;
     for (const Key& key : *keys) {
       std::string text;
-      for (const Value& value : key.values) text += (text.empty() ? "" : "|") + value.ToText();
+      for (const Value& value : key.values) {
+        if (!text.empty()) text += '|';
+        text += value.ToText();
+      }
       rendered.push_back(text);
     }
     return rendered;

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -67,8 +68,8 @@ inline std::set<std::string> Listed(const json& entry) {
     std::string line =
         difference["kind"].get<std::string>() + " " + difference["key"].get<std::string>();
     if (difference["kind"] == "different") {
-      line += " " + difference["column"].get<std::string>() + " " + difference["source"].dump() +
-              " " + difference["target"].dump();
+      line += fmt::format(" {} {} {}", difference["column"].get<std::string>(),
+                          difference["source"].dump(), difference["target"].dump());
     }
     out.insert(line);
   }
