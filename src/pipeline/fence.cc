@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "log/kafka_log.h"
+#include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/fence.h"
 #include "pipeline/fence_marks.h"
@@ -62,12 +62,12 @@ Result<FenceSource> OpenFenceSource(const Spec& spec) {
 
 class Fence {
  public:
-  // `kafka`: the appliers' group progress when the change log is Kafka, else null.
-  Fence(StateStore& state, FenceSource source, std::unique_ptr<log::KafkaGroupProgress> kafka,
+  // `log`: the change log, opened to read the appliers' progress.
+  Fence(StateStore& state, FenceSource source, std::unique_ptr<log::ChangeLog> log,
         const FenceOptions& options)
       : state_(state),
         source_(std::move(source)),
-        kafka_(std::move(kafka)),
+        log_(std::move(log)),
         options_(options),
         id_(NewFenceId()) {}
 
@@ -129,7 +129,7 @@ class Fence {
       if (record.is_object()) {
         if (record.value("passed", false)) return record;
         seen = seen || record.contains("seen_ms");
-        if (kafka_ != nullptr && record.contains("end_offsets") && KafkaApplied(record)) {
+        if (record.contains("end_offsets") && Applied(record)) {
           record["applied_at_ms"] = NowMs();
           record["passed"] = true;
           return record;
@@ -153,27 +153,30 @@ class Fence {
     }
   }
 
-  // Kafka: whether the appliers' group has committed, on every partition, at least the end
-  // offset capture recorded with the marker (every change before the marker is below it, and
-  // an applier commits an offset only once the records below it are applied). Notes what
-  // still lags (or why the offsets could not be read) for the timeout message.
-  bool KafkaApplied(const nlohmann::json& record) {
+  // Whether the appliers have committed, on every partition of the change log, at least the
+  // durable end capture recorded with the marker (every change before the marker is below it,
+  // and an applier commits progress only once the records below it are applied, whichever
+  // process it runs in). Notes what still lags (or why the progress could not be read) for the
+  // timeout message.
+  bool Applied(const nlohmann::json& record) {
     std::vector<int64_t> ends;
     for (const nlohmann::json& end : record["end_offsets"]) {
       if (!end.is_number_integer()) {
-        kafka_lagging_ = "the fence record's end offsets are unreadable";
+        lagging_ = "the fence record's end offsets are unreadable";
         return false;  // never passes on what it cannot compare
       }
       ends.push_back(end.get<int64_t>());
     }
-    Result<std::vector<int64_t>> committed = kafka_->Committed();
+    Result<std::vector<std::optional<uint64_t>>> committed = log_->Committed();
     if (!committed.ok()) {
-      kafka_lagging_ = "its offsets could not be read: " + committed.status().ToString();
+      lagging_ = "its progress could not be read: " + committed.status().ToString();
       return false;  // tried again at the next poll
     }
     std::string lagging;
     for (size_t partition = 0; partition < ends.size(); ++partition) {
-      int64_t at = partition < committed->size() ? (*committed)[partition] : -1;
+      int64_t at = partition < committed->size() && (*committed)[partition]
+                       ? static_cast<int64_t>(*(*committed)[partition])
+                       : -1;
       int64_t behind = ends[partition] - std::max<int64_t>(at, 0);
       if (behind <= 0) continue;
       lagging += fmt::format(
@@ -181,18 +184,18 @@ class Fence {
           lagging.empty() ? "" : ", ", partition, behind, behind == 1 ? "record" : "records",
           at < 0 ? "none" : std::to_string(at), ends[partition]);
     }
-    kafka_lagging_ = lagging;
+    lagging_ = lagging;
     return lagging.empty();
   }
 
   Status TimedOut(bool seen) const {
-    if (kafka_ != nullptr && seen) {
+    if (seen && log_->shared_by_processes()) {
       return Status::DeadlineExceeded(fmt::format(
-          "fence {}: capture saw the marker, but the appliers (consumer group {}) did not apply "
-          "everything before it within {} s: {}; are `cutover run` and every `cutover apply` "
-          "applying (see their output)?",
-          id_, kafka_->group(), options_.timeout.count(),
-          kafka_lagging_.empty() ? "its offsets were not read yet" : kafka_lagging_));
+          "fence {}: capture saw the marker, but the appliers ({}) did not apply everything "
+          "before it within {} s: {}; are `cutover run` and every `cutover apply` applying (see "
+          "their output)?",
+          id_, log_->ProgressName(), options_.timeout.count(),
+          lagging_.empty() ? "its offsets were not read yet" : lagging_));
     }
     if (!seen) {
       return Status::DeadlineExceeded(fmt::format(
@@ -208,11 +211,11 @@ class Fence {
 
   StateStore& state_;
   FenceSource source_;
-  std::unique_ptr<log::KafkaGroupProgress> kafka_;  // null: local change log
+  std::unique_ptr<log::ChangeLog> log_;  // read-only: the appliers' progress
   const FenceOptions& options_;
   const std::string id_;
   bool marker_written_ = false;
-  std::string kafka_lagging_;  // the partitions behind the marker at the last check
+  std::string lagging_;  // the partitions behind the marker at the last check
 };
 
 }  // namespace
@@ -258,15 +261,16 @@ Status CheckRunApplying(const Spec& spec, StateStore& state, std::string_view co
 
 Result<FenceOutcome> WriteFence(const Spec& spec, StateStore& state, const FenceOptions& options) {
   CUTOVER_ASSIGN_OR_RETURN(FenceSource source, OpenFenceSource(spec));
-  std::unique_ptr<log::KafkaGroupProgress> kafka;
-  if (spec.change_log.kind == ChangeLogSpec::Kind::kKafka) {
-    // Opened, and the group's offsets read once, before the marker is written: a Kafka that
-    // cannot answer fails the fence before it touches the source, and the lag does not include
-    // finding the group's coordinator.
-    CUTOVER_ASSIGN_OR_RETURN(kafka, log::KafkaGroupProgress::Open(spec));
-    CUTOVER_RETURN_IF_ERROR(kafka->Committed().status());
-  }
-  Fence fence(state, std::move(source), std::move(kafka), options);
+  // Opened, and the appliers' progress read once, before the marker is written: a log that
+  // cannot answer (a Kafka without its group coordinator) fails the fence before it touches
+  // the source, and the lag does not include finding it.
+  log::OpenLogOptions log_options;
+  log_options.create = false;
+  log_options.read_only = true;
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<log::ChangeLog> log,
+                           log::OpenChangeLog(spec, log_options));
+  CUTOVER_RETURN_IF_ERROR(log->Committed().status());
+  Fence fence(state, std::move(source), std::move(log), options);
   return fence.Run();
 }
 

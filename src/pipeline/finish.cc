@@ -11,7 +11,7 @@
 
 #include "cutover/state_store.h"
 
-#include "log/kafka_log.h"
+#include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence.h"
@@ -48,13 +48,7 @@ class Finisher {
   Result<FinishReport> Run() {
     CUTOVER_ASSIGN_OR_RETURN(pipeline::FenceOutcome drained, WaitDrained());
     CUTOVER_RETURN_IF_ERROR(StopRun(drained.result.id));
-    if (spec_.change_log.kind == ChangeLogSpec::Kind::kKafka) {
-      // The run stopped once the whole group had applied everything; other appliers idle.
-      Progress(fmt::format(
-          "every partition of the Kafka change log is applied; stop any `cutover apply` of "
-          "consumer group {} (SIGTERM): it has nothing left to apply\n",
-          log::KafkaApplyGroup(spec_)));
-    }
+    CUTOVER_RETURN_IF_ERROR(NoteOtherAppliers());
     CUTOVER_RETURN_IF_ERROR(state_.SetPhase(Phase::kFinished));
     CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> removed, RemoveSourceTables());
     CUTOVER_ASSIGN_OR_RETURN(FinishReport report, Report(drained, std::move(removed)));
@@ -112,6 +106,21 @@ class Finisher {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    return Status::Ok();
+  }
+
+  // The run stopped once every applier had applied everything; appliers in other processes
+  // (`cutover apply`, where the change log allows them) now idle.
+  Status NoteOtherAppliers() {
+    log::OpenLogOptions log_options;
+    log_options.create = false;
+    log_options.read_only = true;
+    Result<std::unique_ptr<log::ChangeLog>> log = log::OpenChangeLog(spec_, log_options);
+    if (!log.ok() || !(*log)->shared_by_processes()) return Status::Ok();
+    Progress(fmt::format(
+        "every partition of {} is applied; stop any `cutover apply` of {} (SIGTERM): it has "
+        "nothing left to apply\n",
+        (*log)->Describe(), (*log)->ProgressName()));
     return Status::Ok();
   }
 

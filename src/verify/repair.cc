@@ -191,15 +191,11 @@ class Repairer {
         id, options_.timeout.count()));
   }
 
-  // Waits until the rows re-sent up to `last_emitted_ms` are applied. Local log: the run's
-  // applied_through_ms passes it. Kafka: that time covers only the run's own consumer, not the
-  // partitions `cutover apply` processes own, so a fence is written instead: it follows every
-  // high watermark in the binlog and passes once the appliers' group has committed, on every
-  // partition, past what capture had produced when it saw the fence (docs/cutover.md).
-  Status WaitResentApplied(int64_t last_emitted_ms) {
-    if (spec_.change_log.kind != ChangeLogSpec::Kind::kKafka) {
-      return WaitApplied(last_emitted_ms + kAppliedMarginMs);
-    }
+  // Waits until the rows re-sent up to `last_emitted_ms` are applied: a fence follows every
+  // high watermark in the source's stream and passes once the appliers have committed, on every
+  // partition of the change log, past what capture had logged when it saw the fence
+  // (docs/cutover.md), whichever processes apply it.
+  Status WaitResentApplied(int64_t) {
     FenceOptions fence;
     fence.timeout = options_.timeout;
     fence.stop = options_.stop;
