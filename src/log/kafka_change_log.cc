@@ -5,6 +5,7 @@
 // committed offsets. Every librdkafka call of cutover's change log is in src/log/.
 #include "log/kafka_change_log.h"
 
+#include <functional>
 #include <map>
 #include <set>
 #include <mutex>
@@ -367,30 +368,28 @@ class KafkaChangeLog : public ChangeLog {
     }
     return out;
   }
+  // The record's own timestamp (capture's append time, as in the local log), found by reading
+  // each partition: Kafka's offsets-for-times index answers by the broker's notion of a
+  // record's time, which a topic set to LogAppendTime changes, and librdkafka's mock cluster
+  // does not implement it.
   Result<std::vector<uint64_t>> OffsetsAtTime(int64_t time_ms) override {
-    CUTOVER_ASSIGN_OR_RETURN(std::vector<uint64_t> ends, DurableEnds());
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions());
-    for (int partition = 0; partition < partitions(); ++partition) {
-      rd_kafka_topic_partition_list_add(list, KafkaLogTopic(spec_).c_str(), partition)->offset =
-          time_ms;
-    }
-    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(progress_->handle(), list, kTimeoutMs);
-    std::vector<uint64_t> offsets = ends;
-    for (int item = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && item < list->cnt; ++item) {
-      const rd_kafka_topic_partition_t& entry = list->elems[item];
-      if (entry.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        err = entry.err;
-      } else if (entry.offset >= 0 && entry.partition >= 0 && entry.partition < partitions()) {
-        offsets[static_cast<size_t>(entry.partition)] = static_cast<uint64_t>(entry.offset);
-      }
-    }
-    rd_kafka_topic_partition_list_destroy(list);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Error("finding offsets for a time", err);
-    return offsets;
+    return FirstWhere([time_ms](const rd_kafka_message_t& message) -> Result<bool> {
+      return rd_kafka_message_timestamp(&message, nullptr) >= time_ms;
+    });
   }
-  // Kafka has no index by a record's content: each partition is read from its start to its end
-  // until the first record at or after `position` (a replay's one-time cost).
+  // Kafka has no index by a record's content: each partition is read from its start to the
+  // first record at or after `position` (a replay's one-time cost).
   Result<std::vector<uint64_t>> OffsetsAtPosition(const Position& position) override {
+    return FirstWhere([&position](const rd_kafka_message_t& message) -> Result<bool> {
+      std::string_view value(static_cast<const char*>(message.payload), message.len);
+      CUTOVER_ASSIGN_OR_RETURN(Position at, ChangeRecordPosition(value));
+      return !at.empty() && !position.IsAfter(at);
+    });
+  }
+
+  // Per partition, the first record for which `found` holds, or the durable end.
+  Result<std::vector<uint64_t>> FirstWhere(
+      const std::function<Result<bool>(const rd_kafka_message_t&)>& found) {
     CUTOVER_ASSIGN_OR_RETURN(std::vector<uint64_t> firsts, FirstOffsets());
     CUTOVER_ASSIGN_OR_RETURN(std::vector<uint64_t> ends, DurableEnds());
     std::vector<uint64_t> offsets = ends;
@@ -422,9 +421,8 @@ class KafkaChangeLog : public ChangeLog {
       auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
       while (true) {
         if (std::chrono::steady_clock::now() > deadline) {
-          return Status::Unavailable(fmt::format(
-              "kafka: reading partition {} for position {} took over {} s", partition,
-              position.Encode(), kTimeoutMs / 1000));
+          return Status::Unavailable(fmt::format("kafka: reading partition {} took over {} s",
+                                                 partition, kTimeoutMs / 1000));
         }
         rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 200);
         if (message == nullptr) continue;
@@ -434,9 +432,9 @@ class KafkaChangeLog : public ChangeLog {
         if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
           return Error("reading a partition", message->err);
         }
-        std::string_view value(static_cast<const char*>(message->payload), message->len);
-        CUTOVER_ASSIGN_OR_RETURN(Position at, ChangeRecordPosition(value));
-        if (!at.empty() && !position.IsAfter(at)) {
+        if (message->partition != partition) continue;
+        CUTOVER_ASSIGN_OR_RETURN(bool hit, found(*message));
+        if (hit) {
           offsets[index] = static_cast<uint64_t>(message->offset);
           break;
         }

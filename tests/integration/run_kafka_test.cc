@@ -189,9 +189,14 @@ TEST_F(RunKafkaTest, CaptureRefusesALocalChangeLog) {
 TEST_F(RunKafkaTest, ReplayByOffsetTimeAndPositionIntoAnEmptySecondTarget) {
   runtest::CreateWorkloadSchema(*source_, db_, 0);
   int64_t before_ms = pipeline::NowMs() - 1000;
+  auto run = Start("run", "", "run.out");
+  // Writes only once CDC runs: every row is then in the log, none only in the copy.
+  for (int waited = 0; waited < 60 && run->Output().find("cdc: ") == std::string::npos; ++waited) {
+    std::this_thread::sleep_for(1s);
+  }
+  ASSERT_NE(run->Output().find("cdc: "), std::string::npos) << run->Output();
   runtest::Workload workload(testing::MariaDbSource(), db_, 0);
   workload.Start(5ms);
-  auto run = Start("run", "", "run.out");
   std::this_thread::sleep_for(6s);
   workload.Stop();
   auto deadline = std::chrono::steady_clock::now() + 90s;
@@ -219,7 +224,7 @@ TEST_F(RunKafkaTest, ReplayByOffsetTimeAndPositionIntoAnEmptySecondTarget) {
   for (const std::string& from : {std::string("0"), std::string(time_text), start[1].str()}) {
     copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + second_db);
     runtest::CutoverProcess replay(
-        "replay " + spec_.string() + " --from " + from + " --target " + second.string(), "",
+        "replay " + spec_.string() + " --from '" + from + "' --target " + second.string(), "",
         dir_ / ("replay" + std::to_string(++run_number) + ".out"));
     ASSERT_EQ(replay.Wait(), 0) << from << "\n" << replay.Output();
     EXPECT_NE(replay.Output().find("replayed log offsets "), std::string::npos)
