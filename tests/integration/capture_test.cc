@@ -16,9 +16,9 @@
 
 #include "cutover/tail.h"
 
+#include "db/mysql/connection.h"
 #include "log/change_reader.h"
 #include "log/local_log.h"
-#include "source/mysql/connection.h"
 #include "state/test_support.h"
 #include "support/connection_spec.h"
 #include "support/servers.h"
