@@ -6,7 +6,7 @@
 
 #include "sink/dynamodb/sink.h"
 #include "sink/mysql/sink.h"
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 #include "source/mysql/snapshot_schema.h"
 
 namespace cutover::pipeline {

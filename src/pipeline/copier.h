@@ -19,11 +19,11 @@
 #include "cutover/spec.h"
 #include "cutover/state_store.h"
 
+#include "db/mysql/connection.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/copy_plan.h"
 #include "pipeline/copy_progress.h"
 #include "pipeline/rate_limiter.h"
-#include "source/mysql/connection.h"
 #include "source/mysql/snapshot_schema.h"
 
 namespace cutover::pipeline {

@@ -10,13 +10,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "db/mysql/connection.h"
 #include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/fence.h"
 #include "pipeline/fence_marks.h"
 #include "pipeline/state_options.h"
 #include "pipeline/stop_request.h"
-#include "source/mysql/connection.h"
 #include "source/mysql/snapshot_schema.h"
 
 namespace cutover {

@@ -11,12 +11,12 @@
 
 #include "cutover/state_store.h"
 
+#include "db/mysql/connection.h"
 #include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence.h"
 #include "pipeline/stop_request.h"
-#include "source/mysql/connection.h"
 #include "source/mysql/snapshot_schema.h"
 
 namespace cutover {

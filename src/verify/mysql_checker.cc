@@ -4,7 +4,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 #include "source/mysql/snapshot_reader.h"
 #include "verify/checker.h"
 #include "verify/checksum_sql.h"

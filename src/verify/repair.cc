@@ -16,11 +16,11 @@
 #include "cutover/fence.h"
 #include "cutover/mapping.h"
 
+#include "db/mysql/connection.h"
 #include "pipeline/clock.h"
 #include "pipeline/repair_windows.h"
 #include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
-#include "source/mysql/connection.h"
 #include "source/mysql/snapshot_reader.h"
 #include "source/mysql/snapshot_schema.h"
 #include "source/mysql/snapshot_sql.h"

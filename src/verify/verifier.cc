@@ -14,12 +14,12 @@
 #include "cutover/verify.h"
 
 #include "core/coding.h"
+#include "db/mysql/connection.h"
 #include "pipeline/apply.h"
 #include "pipeline/clock.h"
 #include "pipeline/state_options.h"
 #include "pipeline/test_hooks.h"
 #include "pipeline/touched_keys.h"
-#include "source/mysql/connection.h"
 #include "source/mysql/snapshot_reader.h"
 #include "source/mysql/snapshot_schema.h"
 #include "verify/checker.h"

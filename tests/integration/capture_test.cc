@@ -16,11 +16,11 @@
 
 #include "cutover/tail.h"
 
+#include "db/mysql/connection.h"
 #include "log/change_reader.h"
 #include "log/local_change_log.h"
 #include "log/local_log.h"
 #include "source/mysql/change_stream.h"
-#include "source/mysql/connection.h"
 #include "state/test_support.h"
 #include "support/connection_spec.h"
 #include "support/servers.h"

@@ -7,9 +7,9 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "db/postgres/connection.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
-#include "source/postgres/connection.h"
 
 namespace cutover::postgres {
 namespace {

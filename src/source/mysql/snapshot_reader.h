@@ -12,7 +12,7 @@
 #include "cutover/schema.h"
 #include "cutover/status.h"
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 #include "source/mysql/snapshot_sql.h"
 
 namespace cutover::mysql {
