@@ -114,6 +114,7 @@ class ChangeLog {
  public:
   virtual ~ChangeLog() = default;
   virtual std::string_view kind() const = 0;  // "local" or "kafka"
+  virtual std::string_view title() const = 0;  // for messages: "local", "Kafka"
   virtual int partitions() const = 0;
   // How many apply lanes share one partition: each partition's records are routed further into
   // lanes by the lane hash (a local log's one partition), or a partition is one lane (Kafka,

@@ -327,6 +327,7 @@ class KafkaChangeLog : public ChangeLog {
       : spec_(spec), state_(state), writer_(std::move(writer)), progress_(std::move(progress)) {}
 
   std::string_view kind() const override { return "kafka"; }
+  std::string_view title() const override { return "Kafka"; }
   int partitions() const override { return progress_->partitions(); }
   int LanesPerPartition(int) const override { return 1; }
   bool shared_by_processes() const override { return true; }

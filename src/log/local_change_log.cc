@@ -187,6 +187,7 @@ class LocalChangeLog : public ChangeLog {
       : dir_(std::move(dir)), log_(std::move(log)) {}
 
   std::string_view kind() const override { return "local"; }
+  std::string_view title() const override { return "local"; }
   int partitions() const override { return 1; }
   int LanesPerPartition(int apply_lanes) const override { return std::max(apply_lanes, 1); }
   bool shared_by_processes() const override { return false; }

@@ -20,6 +20,7 @@ class MemoryChangeLog : public ChangeLog, public std::enable_shared_from_this<Me
   static std::shared_ptr<MemoryChangeLog> Create(int partitions);
 
   std::string_view kind() const override { return "memory"; }
+  std::string_view title() const override { return "in-memory"; }
   int partitions() const override { return static_cast<int>(partitions_.size()); }
   int LanesPerPartition(int apply_lanes) const override {
     return partitions_.size() == 1 ? std::max(apply_lanes, 1) : 1;

@@ -118,9 +118,9 @@ class Finisher {
     Result<std::unique_ptr<log::ChangeLog>> log = log::OpenChangeLog(spec_, log_options);
     if (!log.ok() || !(*log)->shared_by_processes()) return Status::Ok();
     Progress(fmt::format(
-        "every partition of {} is applied; stop any `cutover apply` of {} (SIGTERM): it has "
-        "nothing left to apply\n",
-        (*log)->Describe(), (*log)->ProgressName()));
+        "every partition of the {} change log is applied; stop any `cutover apply` of {} "
+        "(SIGTERM): it has nothing left to apply\n",
+        (*log)->title(), (*log)->ProgressName()));
     return Status::Ok();
   }
 

@@ -17,6 +17,7 @@
 #include "cutover/mapping.h"
 
 #include "db/mysql/connection.h"
+#include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/repair_windows.h"
 #include "sink/dynamodb/client.h"
@@ -191,11 +192,21 @@ class Repairer {
         id, options_.timeout.count()));
   }
 
-  // Waits until the rows re-sent up to `last_emitted_ms` are applied: a fence follows every
-  // high watermark in the source's stream and passes once the appliers have committed, on every
-  // partition of the change log, past what capture had logged when it saw the fence
-  // (docs/cutover.md), whichever processes apply it.
-  Status WaitResentApplied(int64_t) {
+  // Waits until the rows re-sent up to `last_emitted_ms` are applied. When the run's own
+  // applier is the only one (a log no other process reads), its status record's
+  // applied_through_ms covers everything and passes it. When other processes apply too
+  // (`cutover apply`), that time covers only the run's own partitions, so a fence is written
+  // instead: it follows every high watermark in the stream and passes once the appliers have
+  // committed, on every partition, past what capture had logged when it saw the fence
+  // (docs/cutover.md).
+  Status WaitResentApplied(int64_t last_emitted_ms) {
+    log::OpenLogOptions log_options;
+    log_options.create = false;
+    log_options.read_only = true;
+    Result<std::unique_ptr<log::ChangeLog>> log = log::OpenChangeLog(spec_, log_options);
+    if (log.ok() && !(*log)->shared_by_processes()) {
+      return WaitApplied(last_emitted_ms + kAppliedMarginMs);
+    }
     FenceOptions fence;
     fence.timeout = options_.timeout;
     fence.stop = options_.stop;
