@@ -1,29 +1,20 @@
 // FenceMarks: the fence markers (docs/cutover.md) capture has seen and apply has not passed yet,
 // handed from the capture thread to the monitor of `cutover run`. Capture records each marker
-// in the state store (where it was seen) and adds it here; the monitor asks, ten times a
-// second, which of them apply has passed and records that too; `cutover fence` waits for it.
+// in the fence's record in the state store (state/fence_record.h: where it was seen) and adds
+// it here; the monitor asks, ten times a second, which of them apply has passed and records
+// that too; `cutover fence` waits for it.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "cutover/state_store.h"
 #include "cutover/status.h"
 
 namespace cutover::pipeline {
-
-// The state meta key of fence `id`: JSON written by `cutover fence` before it writes the marker
-// ({"id", "requested_at_ms"}), completed by capture ("seen_ms", "log_offset", "last_event_ms";
-// Kafka: "end_offsets") and, local log, by the run once apply passed the marker
-// ("applied_at_ms", "passed": true). With Kafka `cutover fence` itself compares the appliers'
-// committed offsets with "end_offsets" (the appliers may run in other processes).
-std::string FenceKey(std::string_view id);
-// The last fence that passed: {"id", "written_at_ms", "applied_at_ms", "lag_seconds", "passed"}.
-inline constexpr char kFenceLastKey[] = "fence.last";
 
 // One marker as capture saw it.
 struct FenceMark {

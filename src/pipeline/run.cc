@@ -28,8 +28,9 @@
 #include "pipeline/kafka_capture.h"
 #include "pipeline/router.h"
 #include "pipeline/state_options.h"
-#include "pipeline/stop_request.h"
 #include "pipeline/touched_keys.h"
+#include "state/run_status.h"
+#include "state/stop_request.h"
 
 namespace cutover {
 namespace {
@@ -39,7 +40,6 @@ using Clock = std::chrono::steady_clock;
 // The lag under which the catch-up phase ends (docs/run.md).
 constexpr std::chrono::milliseconds kCaughtUpLag{2000};
 
-using pipeline::kRunStatusKey;
 using pipeline::NowMs;
 
 Status CheckRunnable(const Spec& spec) {
@@ -74,7 +74,7 @@ class Migration {
                              StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
     CUTOVER_RETURN_IF_ERROR(LoadTotals());
     // A stop request left from before this run (a finish that gave up) must not stop it.
-    CUTOVER_RETURN_IF_ERROR(state_->DeleteMeta(pipeline::kStopRequestKey));
+    CUTOVER_RETURN_IF_ERROR(state::DeleteStopRequest(*state_));
     fences_ = std::make_unique<pipeline::FenceMarks>(state_.get());
     if (kafka_) {
       CUTOVER_ASSIGN_OR_RETURN(kafka_writer_, log::KafkaLogWriter::Open(spec_));
@@ -192,7 +192,7 @@ class Migration {
   }
 
   // Every 100 ms: passes a stop signal on, and records the fences apply passed. Every second:
-  // phase and status record, and a stop request (pipeline/stop_request.h). Every
+  // phase and status record, and a stop request (state/stop_request.h). Every
   // status_interval while applying: a status line.
   void Monitor() {
     auto last_status = Clock::now();
@@ -224,13 +224,12 @@ class Migration {
           Clock::now() - last_line >= options_.status_interval) {
         double seconds = std::chrono::duration<double>(Clock::now() - last_line).count();
         uint64_t applied = apply_stats_.applied_changes.load();
-        nlohmann::json status = StatusJson();
+        state::RunStatus status = CurrentStatus();
         std::fprintf(options_.progress,
                      "cdc: %s, lag %.1f s / %llu records, %.0f changes/s applied, %llu captured "
                      "transactions\n",
-                     status["phase"].get<std::string>().c_str(),
-                     status["lag_seconds"].get<double>(),
-                     static_cast<unsigned long long>(status["lag_records"].get<uint64_t>()),
+                     status.phase.c_str(), status.lag_seconds,
+                     static_cast<unsigned long long>(status.lag_records),
                      static_cast<double>(applied - last_applied) / seconds,
                      static_cast<unsigned long long>(capture_stats_.transactions));
         std::fflush(options_.progress);
@@ -255,7 +254,8 @@ class Migration {
   // applied (two checks a second apart agree), stop apply; Finish answers the request.
   void CheckStopRequest() {
     if (!stop_requested_) {
-      Result<std::optional<std::string>> request = state_->GetMeta(pipeline::kStopRequestKey);
+      Result<std::optional<state::StopRequest>> request = state::ReadStopRequest(*state_);
+      if (!request.ok()) spdlog::warn("stop request: {}", request.status().ToString());
       if (!request.ok() || !*request) return;
       stop_requested_ = true;
       capture_stop_ = true;
@@ -304,14 +304,13 @@ class Migration {
     return true;
   }
 
-  // Adds "stopped_at_ms" to the stop request: `cutover finish` waits for it.
+  // Adds "stopped_at_ms" to the stop request: `cutover finish` waits for it. A request that
+  // cannot be decoded is answered all the same (finish reads only the answer).
   Status AnswerStopRequest() {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
-                             state_->GetMeta(pipeline::kStopRequestKey));
-    nlohmann::json request = nlohmann::json::parse(text.value_or("{}"), nullptr, false);
-    if (!request.is_object()) request = nlohmann::json::object();
-    request["stopped_at_ms"] = NowMs();
-    CUTOVER_RETURN_IF_ERROR(state_->SetMeta(pipeline::kStopRequestKey, request.dump()));
+    Result<std::optional<state::StopRequest>> stored = state::ReadStopRequest(*state_);
+    state::StopRequest request = stored.ok() && *stored ? **stored : state::StopRequest{};
+    request.stopped_at_ms = NowMs();
+    CUTOVER_RETURN_IF_ERROR(state::WriteStopRequest(*state_, request));
     if (options_.progress != nullptr) {
       std::fputs("cutover run: finished: everything captured is applied\n", options_.progress);
       std::fflush(options_.progress);
@@ -319,61 +318,63 @@ class Migration {
     return Status::Ok();
   }
 
-  // The counters of the runs before this one, from the last status record.
+  // The counters of the runs before this one, from the last status record (one that cannot
+  // be decoded counts as none: the totals are informative, the run must not fail on them).
   Status LoadTotals() {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state_->GetMeta(kRunStatusKey));
-    if (!text) return Status::Ok();
-    nlohmann::json last = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (!last.is_object()) return Status::Ok();
-    captured_before_ = last.value("captured_changes_total", uint64_t{0});
-    applied_before_ = last.value("applied_changes_total", uint64_t{0});
+    Result<std::optional<state::RunStatus>> last = state::ReadRunStatus(*state_);
+    if (last.status().code() == StatusCode::kDataLoss) {
+      spdlog::warn("counting changes from 0: {}", last.status().ToString());
+      return Status::Ok();
+    }
+    CUTOVER_RETURN_IF_ERROR(last.status());
+    if (!*last) return Status::Ok();
+    captured_before_ = (*last)->captured_changes_total;
+    applied_before_ = (*last)->applied_changes_total;
     return Status::Ok();
   }
 
   // What every status record has, whatever the change log: event counts, and what throttling
   // cost since this process started (core/throttle_stats.h).
-  void AddEventCounts(nlohmann::json& status) {
-    status["captured_changes"] = capture_stats_.changes;
-    status["captured_changes_total"] = captured_before_ + capture_stats_.changes;
-    status["applied_changes_total"] = applied_before_ + apply_stats_.applied_changes.load();
-    status["last_event_ms"] = capture_stats_.last_event_ms.load();
+  void AddEventCounts(state::RunStatus& status) {
+    status.captured_changes = capture_stats_.changes;
+    status.captured_changes_total = captured_before_ + capture_stats_.changes;
+    status.applied_changes_total = applied_before_ + apply_stats_.applied_changes.load();
+    status.last_event_ms = capture_stats_.last_event_ms.load();
     const ThrottleStats& throttle = ProcessThrottleStats();
-    status["throttle"] = {
-        {"copy_wait_seconds", static_cast<double>(throttle.copy_wait_us.load()) / 1e6},
-        {"apply_wait_seconds", static_cast<double>(throttle.apply_wait_us.load()) / 1e6},
-        {"target_throttled", throttle.target_throttled.load()}};
+    status.throttle = {static_cast<double>(throttle.copy_wait_us.load()) / 1e6,
+                       static_cast<double>(throttle.apply_wait_us.load()) / 1e6,
+                       throttle.target_throttled.load()};
   }
 
-  nlohmann::json StatusJson() {
+  state::RunStatus CurrentStatus() {
     if (kafka_) {
-      nlohmann::json status;
-      status["phase"] = applying_ ? (caught_up_ ? "cdc" : "catch_up") : "copy";
-      status["change_log"] = "kafka";
-      status["lag_records"] = applying_ ? apply_stats_.lag_records.load() : 0;
+      state::RunStatus status;
+      status.phase = applying_ ? (caught_up_ ? "cdc" : "catch_up") : "copy";
+      status.change_log = "kafka";
+      status.lag_records = applying_ ? apply_stats_.lag_records.load() : 0;
       int64_t oldest = apply_stats_.oldest_pending_ms.load();
-      status["lag_seconds"] = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
-      status["applied_changes"] = apply_stats_.applied_changes.load();
-      status["captured_transactions"] = capture_stats_.transactions;
-      status["updated_at_ms"] = NowMs();
+      status.lag_seconds = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
+      status.applied_changes = apply_stats_.applied_changes.load();
+      status.captured_transactions = capture_stats_.transactions;
+      status.updated_at_ms = NowMs();
       bool drained = apply_stats_.lag_records.load() == 0;
-      status["applied_through_ms"] = AppliedThrough(oldest, drained);
+      status.applied_through_ms = AppliedThrough(oldest, drained);
       AddEventCounts(status);
       return status;
     }
     uint64_t durable = log_->durable_offset();
     uint64_t applied = apply_stats_.applied_offset.load();
     int64_t oldest = apply_stats_.oldest_pending_ms.load();
-    nlohmann::json status;
-    status["phase"] = applying_ ? (caught_up_ ? "cdc" : "catch_up") : "copy";
-    status["log_durable_offset"] = durable;
-    status["applied_offset"] = applying_ ? applied : 0;
-    status["lag_records"] = applying_ && durable > applied ? durable - applied : 0;
-    status["lag_seconds"] = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
-    status["applied_changes"] = apply_stats_.applied_changes.load();
-    status["captured_transactions"] = capture_stats_.transactions;
-    status["updated_at_ms"] = NowMs();
-    status["applied_through_ms"] =
-        AppliedThrough(oldest, apply_stats_.read_offset.load() >= durable);
+    state::RunStatus status;
+    status.phase = applying_ ? (caught_up_ ? "cdc" : "catch_up") : "copy";
+    status.log_durable_offset = durable;
+    status.applied_offset = applying_ ? applied : 0;
+    status.lag_records = applying_ && durable > applied ? durable - applied : 0;
+    status.lag_seconds = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
+    status.applied_changes = apply_stats_.applied_changes.load();
+    status.captured_transactions = capture_stats_.transactions;
+    status.updated_at_ms = NowMs();
+    status.applied_through_ms = AppliedThrough(oldest, apply_stats_.read_offset.load() >= durable);
     AddEventCounts(status);
     return status;
   }
@@ -389,7 +390,7 @@ class Migration {
 
   void WriteStatus() {
     if (!log_ && !kafka_writer_) return;
-    nlohmann::json status = StatusJson();
+    state::RunStatus status = CurrentStatus();
     // Caught up: the backlog of the copy is gone. Under a steady write load something is always
     // in flight, so it is enough that the oldest change not yet applied is recent
     // (kCaughtUpLag) and that the reader is at the end of the log (local log), or that the
@@ -402,9 +403,9 @@ class Migration {
       caught_up_ = true;
       Result<Phase> phase = state_->GetPhase();
       if (phase.ok() && *phase == Phase::kCatchUp) state_->SetPhase(Phase::kCdc).IgnoreError();
-      status["phase"] = "cdc";
+      status.phase = "cdc";
     }
-    state_->SetMeta(kRunStatusKey, status.dump()).IgnoreError();  // status is best effort
+    state::WriteRunStatus(*state_, status).IgnoreError();  // status is best effort
   }
 
   const Spec& spec_;
@@ -426,7 +427,7 @@ class Migration {
   std::atomic<bool> halt_{false};
   std::atomic<bool> capture_stop_{false};  // set with halt_, or alone by a stop request
   std::atomic<bool> capture_done_{false};  // the capture thread has ended
-  // The monitor thread's stop request handling (pipeline/stop_request.h).
+  // The monitor thread's stop request handling (state/stop_request.h).
   bool stop_requested_ = false;
   int drained_checks_ = 0;
   std::atomic<bool> drained_on_request_{false};
@@ -494,7 +495,7 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
   CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> start,
                            state->GetPosition(pipeline::kStartPosition));
   CUTOVER_ASSIGN_OR_RETURN(std::vector<TableProgress> tables, state->ListTables());
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> run, state->GetMeta(kRunStatusKey));
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> run, state::ReadRunStatus(*state));
   nlohmann::json out;
   out["migration"] = spec.name;
   out["phase"] = std::string(PhaseName(phase));
@@ -506,7 +507,7 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
                              {"rows_copied", table.rows_copied},
                              {"rows_estimate", table.rows_total_estimate}});
   }
-  if (run) out["cdc"] = nlohmann::json::parse(*run, nullptr, /*allow_exceptions=*/false);
+  if (run) out["cdc"] = run->ToJson();
   if (json) return out.dump(2) + "\n";
   std::string text = fmt::format("migration {}: phase {}\nstart position (P0): {}\n", spec.name,
                                  PhaseName(phase), start ? start->Encode() : "not taken yet");
@@ -514,15 +515,13 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
     text += fmt::format("  {:<40} {:<16} {:>12} / ~{} rows\n", table.name,
                         TableStateName(table.state), table.rows_copied, table.rows_total_estimate);
   }
-  if (run && out["cdc"].is_object()) {
-    const nlohmann::json& cdc = out["cdc"];
-    double age = static_cast<double>(NowMs() - cdc.value("updated_at_ms", int64_t{0})) / 1000.0;
+  if (run) {
+    double age = static_cast<double>(NowMs() - run->updated_at_ms) / 1000.0;
     text += fmt::format(
         "cdc: {}, lag {:.1f} s / {} records, {} changes applied and {} transactions captured by "
         "the last run (status of {:.0f} s ago)\n",
-        cdc.value("phase", std::string("?")), cdc.value("lag_seconds", 0.0),
-        cdc.value("lag_records", uint64_t{0}), cdc.value("applied_changes", uint64_t{0}),
-        cdc.value("captured_transactions", uint64_t{0}), age);
+        run->phase.empty() ? "?" : run->phase, run->lag_seconds, run->lag_records,
+        run->applied_changes, run->captured_transactions, age);
   }
   return text;
 }
