@@ -18,10 +18,11 @@
 #include "pipeline/clock.h"
 #include "pipeline/state_options.h"
 #include "pipeline/test_hooks.h"
-#include "pipeline/touched_keys.h"
 #include "source/mysql/connection.h"
 #include "source/mysql/snapshot_reader.h"
 #include "source/mysql/snapshot_schema.h"
+#include "state/touched_keys.h"
+#include "state/verify_report.h"
 #include "verify/checker.h"
 #include "verify/live.h"
 #include "verify/progress.h"
@@ -610,7 +611,7 @@ class Verifier {
   }
 
   // Continuous mode: asks the running `cutover run` for a sample of the keys it applies
-  // (pipeline/touched_keys.h), and re-checks each batch of them like the suspects of a chunk:
+  // (state/touched_keys.h), and re-checks each batch of them like the suspects of a chunk:
   // once apply has passed their source rows; a key whose target agrees counts as checked, a
   // lasting difference is reported. Runs until stopped or options_.duration.
   Result<VerifyReport> RunContinuous() {
@@ -622,8 +623,7 @@ class Verifier {
     }
     live_ = true;
     // Keys a previous continuous verify left behind are old: start from now.
-    CUTOVER_ASSIGN_OR_RETURN(auto stale, state_->ListMeta(pipeline::kTouchedPrefix));
-    for (const auto& [key, value] : stale) CUTOVER_RETURN_IF_ERROR(state_->DeleteMeta(key));
+    CUTOVER_RETURN_IF_ERROR(state::DeleteTouchedBatches(*state_));
     struct Continuous {
       const TableJob* job = nullptr;
       std::deque<OpenChunk> open;
@@ -637,19 +637,17 @@ class Verifier {
     auto started = std::chrono::steady_clock::now();
     auto last_heartbeat = started - std::chrono::hours(1);
     auto last_line = started;
-    auto finish = [&]() -> Status { return state_->DeleteMeta(pipeline::kContinuousVerifyKey); };
+    auto finish = [&]() -> Status { return state::DeleteContinuousRequest(*state_); };
     while (!Stopping() && (options_.duration.count() == 0 ||
                            std::chrono::steady_clock::now() - started < options_.duration)) {
       if (std::chrono::steady_clock::now() - last_heartbeat >= std::chrono::seconds(1)) {
-        pipeline::ContinuousRequest request{options_.sample, pipeline::NowMs()};
-        CUTOVER_RETURN_IF_ERROR(state_->SetMeta(pipeline::kContinuousVerifyKey, request.ToJson()));
+        state::ContinuousRequest request{options_.sample, pipeline::NowMs()};
+        CUTOVER_RETURN_IF_ERROR(state::WriteContinuousRequest(*state_, request));
         last_heartbeat = std::chrono::steady_clock::now();
       }
-      CUTOVER_ASSIGN_OR_RETURN(auto entries, state_->ListMeta(pipeline::kTouchedPrefix));
-      for (const auto& [key, value] : entries) {
-        CUTOVER_RETURN_IF_ERROR(state_->DeleteMeta(key));
-        CUTOVER_ASSIGN_OR_RETURN(pipeline::TouchedBatch batch,
-                                 pipeline::TouchedBatch::FromJson(value));
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<state::TouchedBatch> batches,
+                               state::TakeTouchedBatches(*state_));
+      for (const state::TouchedBatch& batch : batches) {
         report.keys_dropped += batch.dropped;
         for (const auto& [table, keys] : batch.keys) {
           auto found = tables.find(table);
@@ -720,8 +718,7 @@ class Verifier {
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
             .count();
     report.complete = true;
-    CUTOVER_RETURN_IF_ERROR(
-        state_->SetMeta(kContinuousReportMetaKey, VerifyReportToJson(report).dump()));
+    CUTOVER_RETURN_IF_ERROR(state::WriteVerifyReport(*state_, ReportRecord(report)));
     return report;
   }
 
@@ -815,7 +812,7 @@ class Verifier {
   Status StoreReport(VerifyReport& report) {
     report.finished_at_ms = pipeline::NowMs();
     CUTOVER_ASSIGN_OR_RETURN(StateStore::Transaction transaction, state_->Begin());
-    CUTOVER_RETURN_IF_ERROR(state_->SetMeta(kReportMetaKey, VerifyReportToJson(report).dump()));
+    CUTOVER_RETURN_IF_ERROR(state::WriteVerifyReport(*state_, ReportRecord(report)));
     if (report.complete) {
       CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> stored, state_->GetMeta(kRunMetaKey));
       CUTOVER_ASSIGN_OR_RETURN(RunSettings settings, RunSettings::FromJson(stored.value_or("{}")));
