@@ -8,20 +8,12 @@
 #include <functional>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "cutover/state_store.h"
 #include "cutover/status.h"
 
 namespace cutover::pipeline {
-
-// The state meta key of fence `id`: JSON written by `cutover fence` before it writes the marker
-// ({"id", "requested_at_ms"}), completed by capture ("seen_ms", "last_event_ms", "end_offsets").
-// `cutover fence` itself compares the appliers' committed progress with "end_offsets".
-std::string FenceKey(std::string_view id);
-// The last fence that passed: {"id", "written_at_ms", "applied_at_ms", "lag_seconds", "passed"}.
-inline constexpr char kFenceLastKey[] = "fence.last";
 
 // One marker as capture saw it.
 struct FenceMark {

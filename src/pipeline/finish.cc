@@ -16,8 +16,10 @@
 #include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence.h"
-#include "pipeline/stop_request.h"
 #include "source/mysql/snapshot_schema.h"
+#include "state/run_status.h"
+#include "state/stop_request.h"
+#include "state/verify_report.h"
 
 namespace cutover {
 namespace {
@@ -26,7 +28,6 @@ using Clock = std::chrono::steady_clock;
 using pipeline::NowMs;
 
 constexpr char kFinishReportKey[] = "finish.report";
-constexpr char kVerifyReportKey[] = "verify.report";  // verify/progress.h
 constexpr char kStageHistoryPrefix[] = "flags.history/";
 // After a passed fence little is left to apply; a run that takes longer to stop is stuck.
 constexpr auto kStopWait = std::chrono::seconds(120);
@@ -126,18 +127,16 @@ class Finisher {
 
   // Asks the run to stop and waits until it confirmed (everything captured applied) and exited.
   Status StopRun(const std::string& fence_id) {
-    nlohmann::json request{
-        {"requested_at_ms", NowMs()}, {"by", "cutover finish"}, {"fence", fence_id}};
-    CUTOVER_RETURN_IF_ERROR(state_.SetMeta(pipeline::kStopRequestKey, request.dump()));
+    state::StopRequest request{NowMs(), "cutover finish", fence_id, std::nullopt};
+    CUTOVER_RETURN_IF_ERROR(state::WriteStopRequest(state_, request));
     Progress("stopping `cutover run`: capture first, then apply once it applied the rest\n");
     const auto deadline = Clock::now() + kStopWait;
     while (Clock::now() < deadline) {
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
-                               state_.GetMeta(pipeline::kStopRequestKey));
-      nlohmann::json answer = nlohmann::json::parse(text.value_or(""), nullptr, false);
-      if (answer.is_object() && answer.contains("stopped_at_ms")) return WaitExited(deadline);
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status,
-                               pipeline::FreshRunStatus(state_));
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<state::StopRequest> answer,
+                               state::ReadStopRequest(state_));
+      if (answer && answer->stopped_at_ms) return WaitExited(deadline);
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
+                               state::ReadFreshRunStatus(state_, NowMs()));
       if (!status) {
         return Status::Aborted(
             "`cutover run` ended without confirming the stop request (see its output); start it "
@@ -201,16 +200,17 @@ class Finisher {
       report.tables.push_back(
           FinishTable{table.name, std::string(TableStateName(table.state)), table.rows_copied});
     }
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> status,
-                             state_.GetMeta(pipeline::kRunStatusKey));
-    nlohmann::json run = nlohmann::json::parse(status.value_or(""), nullptr, false);
-    if (run.is_object()) {
-      report.events_captured = run.value("captured_changes_total", uint64_t{0});
-      report.events_applied = run.value("applied_changes_total", uint64_t{0});
+    // The run has stopped and the source is cleaned: a record that cannot be read is left
+    // out of the report (and said), it does not fail the finished migration.
+    Result<std::optional<state::RunStatus>> run = state::ReadRunStatus(state_);
+    if (!run.ok()) Progress("report: no event counts: " + run.status().ToString() + "\n");
+    if (run.ok() && *run) {
+      report.events_captured = (*run)->captured_changes_total;
+      report.events_applied = (*run)->applied_changes_total;
     }
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> verify, state_.GetMeta(kVerifyReportKey));
-    if (verify) report.verify = nlohmann::json::parse(*verify, nullptr, false);
-    if (report.verify.is_discarded()) report.verify = nullptr;
+    Result<std::optional<state::VerifyReportRecord>> verify = state::ReadVerifyReport(state_);
+    if (!verify.ok()) Progress("report: no verify result: " + verify.status().ToString() + "\n");
+    report.verify = verify.ok() && *verify ? (*verify)->ToJson() : nlohmann::json(nullptr);
     CUTOVER_ASSIGN_OR_RETURN(auto history, state_.ListMeta(kStageHistoryPrefix));
     for (const auto& [key, value] : history) {
       nlohmann::json change = nlohmann::json::parse(value, nullptr, false);

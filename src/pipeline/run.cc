@@ -30,9 +30,10 @@
 #include "pipeline/fence_marks.h"
 #include "pipeline/router.h"
 #include "pipeline/state_options.h"
-#include "pipeline/stop_request.h"
 #include "pipeline/touched_keys.h"
 #include "source/mysql/change_stream.h"
+#include "state/run_status.h"
+#include "state/stop_request.h"
 
 namespace cutover {
 namespace {
@@ -42,7 +43,6 @@ using Clock = std::chrono::steady_clock;
 // The lag under which the catch-up phase ends (docs/run.md).
 constexpr std::chrono::milliseconds kCaughtUpLag{2000};
 
-using pipeline::kRunStatusKey;
 using pipeline::NowMs;
 
 Status CheckRunnable(const Spec& spec) {
@@ -128,7 +128,7 @@ class Migration {
                              StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
     CUTOVER_RETURN_IF_ERROR(LoadTotals());
     // A stop request left from before this run (a finish that gave up) must not stop it.
-    CUTOVER_RETURN_IF_ERROR(state_->DeleteMeta(pipeline::kStopRequestKey));
+    CUTOVER_RETURN_IF_ERROR(state::DeleteStopRequest(*state_));
     fences_ = std::make_unique<pipeline::FenceMarks>(state_.get());
     log::OpenLogOptions log_options;
     log_options.state = state_.get();
@@ -301,12 +301,12 @@ class Migration {
     if (options_.progress == nullptr) return;
     double seconds = std::chrono::duration<double>(Clock::now() - last_line_).count();
     uint64_t applied = apply_stats_.applied_changes.load();
-    nlohmann::json status = StatusJson();
+    state::RunStatus status = CurrentStatus();
     std::fprintf(options_.progress,
                  "cdc: %s, lag %.1f s / %llu records, %.0f changes/s applied, %llu captured "
                  "transactions\n",
-                 status["phase"].get<std::string>().c_str(), status["lag_seconds"].get<double>(),
-                 static_cast<unsigned long long>(status["lag_records"].get<uint64_t>()),
+                 status.phase.c_str(), status.lag_seconds,
+                 static_cast<unsigned long long>(status.lag_records),
                  static_cast<double>(applied - last_applied_) / seconds,
                  static_cast<unsigned long long>(capture_stats_.transactions.load()));
     std::fflush(options_.progress);
@@ -319,7 +319,8 @@ class Migration {
   // second apart agree), stop apply; Finish answers the request.
   void CheckStopRequest() {
     if (!stop_requested_) {
-      Result<std::optional<std::string>> request = state_->GetMeta(pipeline::kStopRequestKey);
+      Result<std::optional<state::StopRequest>> request = state::ReadStopRequest(*state_);
+      if (!request.ok()) spdlog::warn("stop request: {}", request.status().ToString());
       if (!request.ok() || !*request) return;
       stop_requested_ = true;
       capture_stop_ = true;
@@ -354,14 +355,13 @@ class Migration {
     return true;
   }
 
-  // Adds "stopped_at_ms" to the stop request: `cutover finish` waits for it.
+  // Adds "stopped_at_ms" to the stop request: `cutover finish` waits for it. A request that
+  // cannot be decoded is answered all the same (finish reads only the answer).
   Status AnswerStopRequest() {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
-                             state_->GetMeta(pipeline::kStopRequestKey));
-    nlohmann::json request = nlohmann::json::parse(text.value_or("{}"), nullptr, false);
-    if (!request.is_object()) request = nlohmann::json::object();
-    request["stopped_at_ms"] = NowMs();
-    CUTOVER_RETURN_IF_ERROR(state_->SetMeta(pipeline::kStopRequestKey, request.dump()));
+    Result<std::optional<state::StopRequest>> stored = state::ReadStopRequest(*state_);
+    state::StopRequest request = stored.ok() && *stored ? **stored : state::StopRequest{};
+    request.stopped_at_ms = NowMs();
+    CUTOVER_RETURN_IF_ERROR(state::WriteStopRequest(*state_, request));
     if (options_.progress != nullptr) {
       std::fputs("cutover run: finished: everything captured is applied\n", options_.progress);
       std::fflush(options_.progress);
@@ -369,20 +369,24 @@ class Migration {
     return Status::Ok();
   }
 
-  // The counters of the runs before this one, from the last status record.
+  // The counters of the runs before this one, from the last status record (one that cannot
+  // be decoded counts as none: the totals are informative, the run must not fail on them).
   Status LoadTotals() {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state_->GetMeta(kRunStatusKey));
-    if (!text) return Status::Ok();
-    nlohmann::json last = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (!last.is_object()) return Status::Ok();
-    captured_before_ = last.value("captured_changes_total", uint64_t{0});
-    applied_before_ = last.value("applied_changes_total", uint64_t{0});
+    Result<std::optional<state::RunStatus>> last = state::ReadRunStatus(*state_);
+    if (last.status().code() == StatusCode::kDataLoss) {
+      spdlog::warn("counting changes from 0: {}", last.status().ToString());
+      return Status::Ok();
+    }
+    CUTOVER_RETURN_IF_ERROR(last.status());
+    if (!*last) return Status::Ok();
+    captured_before_ = (*last)->captured_changes_total;
+    applied_before_ = (*last)->applied_changes_total;
     return Status::Ok();
   }
 
   // The appliers' lag when they run in other processes: the log's durable ends against their
   // committed progress.
-  void LogLag(nlohmann::json& status) {
+  void LogLag(state::RunStatus& status) {
     Result<std::vector<uint64_t>> ends = log_->DurableEnds();
     Result<std::vector<std::optional<uint64_t>>> committed =
         ends.ok() ? log_->Committed()
@@ -398,42 +402,39 @@ class Migration {
         if ((*ends)[partition] > at) lag += (*ends)[partition] - at;
       }
     }
-    status["log_durable_offset"] = durable;
-    status["applied_offset"] = applied;
-    status["lag_records"] = lag;
-    status["lag_seconds"] = 0.0;
+    status.log_durable_offset = durable;
+    status.applied_offset = applied;
+    status.lag_records = lag;
+    status.lag_seconds = 0.0;
   }
 
-  nlohmann::json StatusJson() {
-    nlohmann::json status;
+  state::RunStatus CurrentStatus() {
+    state::RunStatus status;
     const bool applying = Applying();
-    status["phase"] = std::string(RunPhaseName(phase_));
-    status["change_log"] = std::string(log_->kind());
+    status.phase = std::string(RunPhaseName(phase_));
+    status.change_log = std::string(log_->kind());
     int64_t oldest = apply_stats_.oldest_pending_ms.load();
     if (apply_) {
-      uint64_t durable = apply_stats_.durable_offset.load();
-      uint64_t applied = apply_stats_.applied_offset.load();
-      status["log_durable_offset"] = durable;
-      status["applied_offset"] = applying ? applied : 0;
-      status["lag_records"] = applying ? apply_stats_.lag_records.load() : 0;
-      status["lag_seconds"] = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
+      status.log_durable_offset = apply_stats_.durable_offset.load();
+      status.applied_offset = applying ? apply_stats_.applied_offset.load() : 0;
+      status.lag_records = applying ? apply_stats_.lag_records.load() : 0;
+      status.lag_seconds = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
     } else {
       LogLag(status);
     }
-    status["applied_changes"] = apply_stats_.applied_changes.load();
-    status["captured_transactions"] = capture_stats_.transactions.load();
-    status["updated_at_ms"] = NowMs();
-    status["applied_through_ms"] = AppliedThrough(oldest, apply_stats_.at_end.load());
-    status["captured_changes"] = capture_stats_.changes.load();
-    status["captured_changes_total"] = captured_before_ + capture_stats_.changes.load();
-    status["applied_changes_total"] = applied_before_ + apply_stats_.applied_changes.load();
-    status["last_event_ms"] = capture_stats_.last_event_ms.load();
+    status.applied_changes = apply_stats_.applied_changes.load();
+    status.captured_transactions = capture_stats_.transactions.load();
+    status.updated_at_ms = NowMs();
+    status.applied_through_ms = AppliedThrough(oldest, apply_stats_.at_end.load());
+    status.captured_changes = capture_stats_.changes.load();
+    status.captured_changes_total = captured_before_ + capture_stats_.changes.load();
+    status.applied_changes_total = applied_before_ + apply_stats_.applied_changes.load();
+    status.last_event_ms = capture_stats_.last_event_ms.load();
     // What throttling cost since this process started (core/throttle_stats.h).
     const ThrottleStats& throttle = ProcessThrottleStats();
-    status["throttle"] = {
-        {"copy_wait_seconds", static_cast<double>(throttle.copy_wait_us.load()) / 1e6},
-        {"apply_wait_seconds", static_cast<double>(throttle.apply_wait_us.load()) / 1e6},
-        {"target_throttled", throttle.target_throttled.load()}};
+    status.throttle = {static_cast<double>(throttle.copy_wait_us.load()) / 1e6,
+                       static_cast<double>(throttle.apply_wait_us.load()) / 1e6,
+                       throttle.target_throttled.load()};
     return status;
   }
 
@@ -448,20 +449,20 @@ class Migration {
 
   void WriteStatus() {
     if (!log_) return;
-    nlohmann::json status = StatusJson();
+    state::RunStatus status = CurrentStatus();
     // Caught up: the backlog of the copy is gone. Under a steady write load something is always
     // in flight, so it is enough that the oldest change not yet applied is recent
     // (kCaughtUpLag) and that the reader is at the end of the log.
     int64_t oldest = apply_stats_.oldest_pending_ms.load();
     bool recent = oldest == 0 || NowMs() - oldest < kCaughtUpLag.count();
-    bool at_end = apply_ ? apply_stats_.at_end.load() : status.value("lag_records", 0) == 0;
+    bool at_end = apply_ ? apply_stats_.at_end.load() : status.lag_records == 0;
     if (phase_ == RunPhase::kCatchUp && recent && at_end) {
       phase_ = RunPhase::kCdc;
       Result<Phase> phase = state_->GetPhase();
       if (phase.ok() && *phase == Phase::kCatchUp) state_->SetPhase(Phase::kCdc).IgnoreError();
-      status["phase"] = "cdc";
+      status.phase = "cdc";
     }
-    state_->SetMeta(kRunStatusKey, status.dump()).IgnoreError();  // status is best effort
+    state::WriteRunStatus(*state_, status).IgnoreError();  // status is best effort
   }
 
   const Spec& spec_;
@@ -485,7 +486,7 @@ class Migration {
   std::atomic<bool> halt_{false};
   std::atomic<bool> capture_stop_{false};  // set with halt_, or alone by a stop request
   std::atomic<bool> capture_done_{false};  // the capture thread has ended
-  // The monitor thread's stop request handling (pipeline/stop_request.h).
+  // The monitor thread's stop request handling (state/stop_request.h).
   bool stop_requested_ = false;
   int drained_checks_ = 0;
   std::atomic<bool> drained_on_request_{false};
@@ -590,7 +591,7 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
   CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> start,
                            state->GetPosition(pipeline::kStartPosition));
   CUTOVER_ASSIGN_OR_RETURN(std::vector<TableProgress> tables, state->ListTables());
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> run, state->GetMeta(kRunStatusKey));
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> run, state::ReadRunStatus(*state));
   nlohmann::json out;
   out["migration"] = spec.name;
   out["phase"] = std::string(PhaseName(phase));
@@ -602,7 +603,7 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
                              {"rows_copied", table.rows_copied},
                              {"rows_estimate", table.rows_total_estimate}});
   }
-  if (run) out["cdc"] = nlohmann::json::parse(*run, nullptr, /*allow_exceptions=*/false);
+  if (run) out["cdc"] = run->ToJson();
   if (json) return out.dump(2) + "\n";
   std::string text = fmt::format("migration {}: phase {}\nstart position (P0): {}\n", spec.name,
                                  PhaseName(phase), start ? start->Encode() : "not taken yet");
@@ -610,15 +611,13 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
     text += fmt::format("  {:<40} {:<16} {:>12} / ~{} rows\n", table.name,
                         TableStateName(table.state), table.rows_copied, table.rows_total_estimate);
   }
-  if (run && out["cdc"].is_object()) {
-    const nlohmann::json& cdc = out["cdc"];
-    double age = static_cast<double>(NowMs() - cdc.value("updated_at_ms", int64_t{0})) / 1000.0;
+  if (run) {
+    double age = static_cast<double>(NowMs() - run->updated_at_ms) / 1000.0;
     text += fmt::format(
         "cdc: {}, lag {:.1f} s / {} records, {} changes applied and {} transactions captured by "
         "the last run (status of {:.0f} s ago)\n",
-        cdc.value("phase", std::string("?")), cdc.value("lag_seconds", 0.0),
-        cdc.value("lag_records", uint64_t{0}), cdc.value("applied_changes", uint64_t{0}),
-        cdc.value("captured_transactions", uint64_t{0}), age);
+        run->phase.empty() ? "?" : run->phase, run->lag_seconds, run->lag_records,
+        run->applied_changes, run->captured_transactions, age);
   }
   return text;
 }

@@ -25,6 +25,7 @@
 #include "source/mysql/snapshot_reader.h"
 #include "source/mysql/snapshot_schema.h"
 #include "source/mysql/snapshot_sql.h"
+#include "state/run_status.h"
 #include "verify/item_compare.h"
 #include "verify/live.h"
 #include "verify/progress.h"
@@ -67,7 +68,8 @@ class Repairer {
       : spec_(spec), state_(state), source_(source), options_(options) {}
 
   Result<RepairResult> Run(std::span<const RepairRange> ranges) {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, FreshRunStatus(state_));
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
+                             state::ReadFreshRunStatus(state_, pipeline::NowMs()));
     if (!status) {
       return Status::FailedPrecondition(
           "--repair sends rows through the change log: start `cutover run` for this spec (it "
