@@ -16,7 +16,7 @@
 #include "cutover/state_store.h"
 #include "cutover/verify.h"
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 #include "source/mysql/snapshot_reader.h"
 #include "verify/checker.h"
 #include "verify/progress.h"
