@@ -20,9 +20,6 @@
 #include "pipeline/router.h"
 #include "pipeline/test_hooks.h"
 #include "pipeline/touched_keys.h"
-#include "sink/dynamodb/sink.h"
-#include "sink/mysql/sink.h"
-#include "source/mysql/snapshot_schema.h"
 
 namespace cutover::pipeline {
 namespace {
@@ -175,38 +172,6 @@ Status ApplyWithRetry(const Spec& spec, const std::vector<TargetTablePlan>& plan
     if (stopping()) return Status::Cancelled("stopped while retrying");
     std::this_thread::sleep_for(Backoff(attempt));
   }
-}
-
-Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
-  CUTOVER_ASSIGN_OR_RETURN(auto source, mysql::Connection::Open(spec.source.connection));
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
-                           mysql::LoadSelectedTables(*source, spec));
-  std::optional<Mapping> mapping;  // DynamoDB: names each source table's DynamoDB table
-  if (spec.target.kind == TargetKind::kDynamoDB) {
-    CUTOVER_ASSIGN_OR_RETURN(mapping, dynamodb::LoadMapping(spec));
-  }
-  std::vector<TargetTablePlan> plans;
-  for (const mysql::SelectedTable& table : selected) {
-    TargetTablePlan plan;
-    plan.source = table.schema.id;
-    CUTOVER_ASSIGN_OR_RETURN(plan.schema, mysql::NarrowToColumns(table.schema, *table.rule));
-    // The target table as each sink's PrepareTable names it.
-    switch (spec.target.kind) {
-      case TargetKind::kDynamoDB: {
-        CUTOVER_RETURN_IF_ERROR(mapping->Check(plan.schema));
-        CUTOVER_ASSIGN_OR_RETURN(std::string target, mapping->TargetOf(plan.source));
-        plan.target = TableId{"", target};
-        break;
-      }
-      case TargetKind::kPostgres:
-        plan.target = TableId{plan.source.schema,
-                              table.rule->rename.empty() ? plan.source.name : table.rule->rename};
-        break;
-      default: plan.target = mysql::TargetTableId(spec, table.schema.id, *table.rule);
-    }
-    plans.push_back(std::move(plan));
-  }
-  return plans;
 }
 
 Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,

@@ -21,6 +21,7 @@
 #include "cutover/status.h"
 
 #include "log/local_log.h"
+#include "pipeline/apply_plans.h"
 
 namespace cutover::pipeline {
 
@@ -54,11 +55,6 @@ struct ApplyStats {
   // Told every applied batch, for a continuous verify; null: nobody asks.
   TouchedKeys* touched = nullptr;
 };
-
-// The tables the applier writes: each selected source table narrowed to its rule's columns,
-// with its target table as the target's sink names it (DynamoDB: the mapping's table, the
-// mapping checked against the narrowed schema).
-Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec);
 
 // Applies `batch` and records `checkpoint` through *applier, opening lane `lane` of `lanes`
 // first when it is null; transient errors are retried with backoff (the applier reopened) for
