@@ -1,29 +1,30 @@
-// ApplyPlans: the selected source tables, narrowed to their rules' columns, with the target
-// table each sink writes.
+// ApplyPlans: selected source tables -> TargetTablePlans, named the way each sink names them.
 #include "pipeline/apply_plans.h"
 
+#include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+
+#include "cutover/mapping.h"
 
 #include "sink/dynamodb/sink.h"
 #include "sink/mysql/sink.h"
-#include "db/mysql/connection.h"
-#include "source/mysql/snapshot_schema.h"
 
 namespace cutover::pipeline {
 
-Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
-  CUTOVER_ASSIGN_OR_RETURN(auto source, mysql::Connection::Open(spec.source.connection));
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
-                           mysql::LoadSelectedTables(*source, spec));
+Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec,
+                                                const std::vector<SourceTable>& tables) {
   std::optional<Mapping> mapping;  // DynamoDB: names each source table's DynamoDB table
   if (spec.target.kind == TargetKind::kDynamoDB) {
     CUTOVER_ASSIGN_OR_RETURN(mapping, dynamodb::LoadMapping(spec));
   }
   std::vector<TargetTablePlan> plans;
-  for (const mysql::SelectedTable& table : selected) {
+  plans.reserve(tables.size());
+  for (const SourceTable& table : tables) {
     TargetTablePlan plan;
     plan.source = table.schema.id;
-    CUTOVER_ASSIGN_OR_RETURN(plan.schema, mysql::NarrowToColumns(table.schema, *table.rule));
+    plan.schema = table.narrowed;
     // The target table as each sink's PrepareTable names it.
     switch (spec.target.kind) {
       case TargetKind::kDynamoDB: {
@@ -41,6 +42,12 @@ Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
     plans.push_back(std::move(plan));
   }
   return plans;
+}
+
+Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenSource(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source->LoadSelectedTables());
+  return ApplyPlans(spec, tables);
 }
 
 }  // namespace cutover::pipeline

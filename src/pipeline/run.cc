@@ -31,7 +31,6 @@
 #include "pipeline/router.h"
 #include "pipeline/state_options.h"
 #include "pipeline/touched_keys.h"
-#include "source/mysql/change_stream.h"
 #include "state/run_status.h"
 #include "state/stop_request.h"
 
@@ -46,11 +45,6 @@ constexpr std::chrono::milliseconds kCaughtUpLag{2000};
 using pipeline::NowMs;
 
 Status CheckRunnable(const Spec& spec) {
-  if (spec.source.kind == SourceKind::kPostgres) {
-    return Status::Unimplemented(
-        "`cutover run` captures MariaDB/MySQL binlogs only so far, not PostgreSQL's logical "
-        "replication; `cutover check` and `cutover tail` work with a PostgreSQL source");
-  }
   if (spec.target.kind != TargetKind::kMariaDB && spec.target.kind != TargetKind::kMySQL &&
       spec.target.kind != TargetKind::kDynamoDB) {
     return Status::Unimplemented(fmt::format(
@@ -70,10 +64,8 @@ Status CheckRunnable(const Spec& spec) {
 }
 
 // The source's change stream (cutover/source.h).
-ChangeStreamFactory ChangeStreams(const Spec& spec) {
-  return [&spec](ChangeStreamOptions options) -> Result<std::unique_ptr<ChangeStream>> {
-    return mysql::OpenBinlogChangeStream(spec.source, std::move(options));
-  };
+ChangeStreamFactory ChangeStreams(Source& source) {
+  return [&source](ChangeStreamOptions options) { return source.OpenChangeStream(options); };
 }
 
 // The phases of a run, in order; the monitor and status read it.
@@ -123,6 +115,9 @@ class Migration {
  private:
   // Everything the parts need, built once.
   Status Open() {
+    // First, and without connecting: a source engine that cannot be migrated yet is refused
+    // before anything is created.
+    CUTOVER_ASSIGN_OR_RETURN(source_, OpenSource(spec_));
     CUTOVER_ASSIGN_OR_RETURN(lock_, pipeline::DirLock::Acquire(spec_.state_dir));
     CUTOVER_ASSIGN_OR_RETURN(state_,
                              StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
@@ -140,7 +135,8 @@ class Migration {
           "separate processes",
           log_->kind()));
     }
-    CUTOVER_ASSIGN_OR_RETURN(plans_, pipeline::ApplyPlans(spec_));
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source_->LoadSelectedTables());
+    CUTOVER_ASSIGN_OR_RETURN(plans_, pipeline::ApplyPlans(spec_, tables));
     appliers_ = pipeline::TargetAppliers(spec_, plans_);
     return Status::Ok();
   }
@@ -162,6 +158,7 @@ class Migration {
     CopyOptions copy;
     copy.stop = &halt_;
     copy.progress = options_.progress;
+    copy.source = source_.get();
     copy.on_start_position = [this](const Position& start) { return StartCapture(start); };
     Result<CopyReport> report = RunCopy(spec_, copy);
     if (!report.ok()) {
@@ -233,7 +230,7 @@ class Migration {
     capture.router = router_.get();
     capture_ = std::thread([this, capture = std::move(capture)]() mutable {
       Status status =
-          pipeline::RunCapture(ChangeStreams(spec_), *writer_, std::move(capture), &capture_stats_);
+          pipeline::RunCapture(ChangeStreams(*source_), *writer_, std::move(capture), &capture_stats_);
       if (!status.ok()) Fail(status.WithContext("capturing the source's changes"));
       capture_done_ = true;
     });
@@ -472,6 +469,7 @@ class Migration {
   std::unique_ptr<pipeline::DirLock> lock_;
   std::unique_ptr<StateStore> state_;
   std::unique_ptr<log::ChangeLog> log_;
+  std::unique_ptr<Source> source_;
   std::vector<TargetTablePlan> plans_;
   pipeline::ApplierFactory appliers_;
   std::unique_ptr<log::LogWriter> writer_;
@@ -513,6 +511,7 @@ Status RunCaptureOnly(const Spec& spec, const RunOptions& options) {
 
 Status RunApplier(const Spec& spec, const RunOptions& options) {
   CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenSource(spec));
   log::OpenLogOptions log_options;
   log_options.create = false;
   log_options.read_only = true;
@@ -549,7 +548,8 @@ Status RunApplier(const Spec& spec, const RunOptions& options) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   if (!log) return Status::Ok();  // stopped while waiting
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source->LoadSelectedTables());
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(spec, tables));
   pipeline::ApplyOptions apply;
   apply.lanes = spec.parallelism.apply_lanes;
   apply.max_rows_per_second = spec.throttle.apply_rows_per_second;
