@@ -22,9 +22,9 @@
 
 #include <fmt/format.h>
 
+#include "db/mysql/connection.h"
 #include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
-#include "source/mysql/connection.h"
 
 namespace {
 

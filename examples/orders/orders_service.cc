@@ -25,10 +25,10 @@
 #include "cutover/router.h"
 #include "cutover/spec.h"
 
+#include "db/mysql/connection.h"
 #include "order.h"
 #include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
-#include "source/mysql/connection.h"
 
 namespace orders {
 namespace {

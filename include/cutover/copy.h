@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cutover/position.h"
+#include "cutover/source.h"
 #include "cutover/spec.h"
 #include "cutover/status.h"
 
@@ -29,6 +30,12 @@ struct CopyOptions {
   // any row is read: `cutover run` starts capturing the binlog from there, so the source keeps
   // every change the copy may miss. An error stops the copy with it. May be empty.
   std::function<Status(const Position& start)> on_start_position;
+  // The source to copy from, when the caller has opened it already (`cutover run` opens it
+  // once for copy, capture and apply). Not owned. While RunCopy runs, only it calls the
+  // source's main-session methods (cutover/source.h: not thread-safe); its workers and the
+  // caller's other threads may call OpenChunkReader and OpenChangeStream. Null: RunCopy opens
+  // spec.source itself (OpenSource).
+  Source* source = nullptr;
 };
 
 struct TableCopyReport {
@@ -48,10 +55,11 @@ struct CopyReport {
   double seconds = 0;  // this run's wall clock
 };
 
-// Runs (or resumes) the full load of `spec`. Errors: InvalidArgument for a spec the source
-// contradicts (a column that does not exist), FailedPrecondition naming tables without a key
-// or a source without a binary log, Cancelled when stopped, else the first source, target or
-// state store error after retries.
+// Runs (or resumes) the full load of `spec`. Errors: Unimplemented for a source kind that
+// cannot be read yet (PostgreSQL; before anything is opened), InvalidArgument for a spec the
+// source contradicts (a column that does not exist), FailedPrecondition naming tables without a
+// key or a source without a binary log, Cancelled when stopped, else the first source, target
+// or state store error after retries.
 Result<CopyReport> RunCopy(const Spec& spec, const CopyOptions& options);
 
 // The final summary table: one line per table (rows, size, time, rows/s, indexes) and a total.

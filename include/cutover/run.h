@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "cutover/spec.h"
 #include "cutover/status.h"
@@ -29,6 +30,11 @@ struct RunOptions {
 // options `run` cannot honour (row filters), Unimplemented for a target it cannot apply to yet.
 Status RunMigration(const Spec& spec, const RunOptions& options);
 
+// `cutover capture`: the run without its applier (copy with capture, then capture until
+// options.stop is set): `cutover apply` processes apply the change log, on this machine or
+// others. FailedPrecondition for a change log only this process can read (local).
+Status RunCaptureOnly(const Spec& spec, const RunOptions& options);
+
 // One more applier of a Kafka change log (`cutover apply`, docs/change-log.md): waits until
 // the copy of `cutover run` is finished, then applies the partitions Kafka assigns it (sharing
 // them with every other applier of the migration) until options.stop is set (OK).
@@ -46,8 +52,10 @@ struct ReplayOptions {
 };
 
 struct ReplayReport {
-  uint64_t from_offset = 0;   // the first log record replayed
-  uint64_t until_offset = 0;  // the log's end when the replay started
+  uint64_t from_offset = 0;   // the first log record replayed (summed over partitions)
+  uint64_t until_offset = 0;  // the log's end when the replay started (summed likewise)
+  std::vector<uint64_t> from_offsets;   // per partition of the log
+  std::vector<uint64_t> until_offsets;
   uint64_t changes = 0;       // changes applied
   double seconds = 0;
 };

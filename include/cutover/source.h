@@ -1,16 +1,25 @@
 // Source: what the pipeline needs of a source database, whatever its engine (MariaDB/MySQL now,
-// PostgreSQL next). The change stream half: capture reads committed transactions through a
-// ChangeStream into a ChangeEventSink, so capture is written once and tested with a fake stream.
+// PostgreSQL next): preflight checks, the selected tables' schemas, the full load's start
+// position P0, chunk reads for the copy, and the change stream. Capture reads committed
+// transactions through a ChangeStream into a ChangeEventSink, the copier reads chunks through a
+// ChunkReader, so both are written once and tested with fakes.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "cutover/change.h"
 #include "cutover/position.h"
+#include "cutover/preflight.h"
 #include "cutover/schema.h"
+#include "cutover/spec.h"
 #include "cutover/status.h"
 
 namespace cutover {
@@ -51,5 +60,90 @@ class ChangeStream {
 // Opens a change stream; how (connection, replica id) is the source's business.
 using ChangeStreamFactory =
     std::function<Result<std::unique_ptr<ChangeStream>>(ChangeStreamOptions options)>;
+
+// A source table the spec selects.
+struct SourceTable {
+  TableSchema schema;               // the full source schema (every column), with its key
+  TableSchema narrowed;             // the columns migrated: the rule's `columns` plus the key
+  const TableRule* rule = nullptr;  // the rule that selected it; points into the Spec; never null
+  int64_t rows_estimate = 0;        // the source's estimate (MariaDB: InnoDB's TABLE_ROWS)
+};
+
+// What one chunk read selects: the rows of a table with lower < key <= upper that `filter`
+// keeps, in key order, at most `limit` of them.
+struct ChunkSelect {
+  std::optional<Key> lower;  // exclusive; none: from the first row
+  std::optional<Key> upper;  // inclusive; none: to the last row
+  std::string filter;        // the rule's row filter, in the source's SQL; empty: every row
+  int64_t limit = 0;         // > 0
+  int64_t offset = 0;        // > 0: skip this many rows first (with limit 1: a chunk's bound)
+  // Non-empty: only the rows with one of these keys (a re-check of single rows).
+  std::vector<Key> keys = {};
+};
+
+// The rows of one chunk read and their size as the source sent them (bytes of all values).
+struct ChunkRows {
+  std::vector<Row> rows;
+  int64_t bytes = 0;
+};
+
+// One session reading chunks: each read is a statement of its own (no transaction outlives
+// it). Used by one thread at a time; a worker keeps its reader across chunks and opens a new
+// one after an error it retries.
+class ChunkReader {
+ public:
+  virtual ~ChunkReader() = default;
+  // The rows `select` selects, typed by the columns of `schema` (read as they are: `schema` may
+  // be narrowed to some columns), in key order. Errors: Unavailable when the session is lost
+  // (open a new reader and retry), InvalidArgument for a filter the source rejects, DataLoss
+  // for a value that does not parse.
+  virtual Result<ChunkRows> ReadChunk(const TableSchema& schema, const ChunkSelect& select) = 0;
+};
+
+// A source database, as the migration opens it once (OpenSource) and hands to what needs it.
+// Not thread-safe, except OpenChunkReader and OpenChangeStream, which may be called from any
+// thread (each opens a session of its own). Connects on first use, not when opened.
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  // The engine, as spec `source.kind` names it: "mariadb", "mysql", "postgres".
+  virtual std::string_view Engine() const = 0;
+
+  // The source's preflight checks (`cutover check`): settings, privileges, keys. Never fails:
+  // a problem, an unreachable server included, is a check result with its fix.
+  virtual std::vector<CheckResult> Preflight() = 0;
+
+  // The base tables the spec's `tables` select, sorted by schema and name, each with its schema
+  // and narrowed to its rule's columns. FailedPrecondition naming every selected table without
+  // a usable key (primary key, or unique index over NOT NULL columns); InvalidArgument for a
+  // rule column that a table does not have. Reads the source each time it is called.
+  virtual Result<std::vector<SourceTable>> LoadSelectedTables() = 0;
+
+  // The full load's start position P0: every transaction committed before it is visible to
+  // every read made after this call returns, and the change stream from P0 delivers every
+  // transaction after it. Holds no transaction or lock afterwards. Unimplemented where the
+  // engine has no such position yet (MySQL); FailedPrecondition when the source keeps no log
+  // of changes (MariaDB: log_bin off).
+  virtual Result<Position> TakeStartPosition() = 0;
+
+  // Keys splitting the rows of `schema` (of `rows_estimate` rows) into about `ranges` key
+  // ranges of about equal rows, sorted; fewer for a small table, none for one range. The split
+  // only balances work: ranges are read by keyset pagination, so an uneven split costs time,
+  // never rows.
+  virtual Result<std::vector<Key>> PlanKeyBoundaries(const TableSchema& schema,
+                                                     int64_t rows_estimate, int ranges) = 0;
+
+  // A new session for chunk reads (one per worker thread).
+  virtual Result<std::unique_ptr<ChunkReader>> OpenChunkReader() = 0;
+
+  // The source's change stream from `options.start` (the ChangeStreamFactory of this source).
+  virtual Result<std::unique_ptr<ChangeStream>> OpenChangeStream(ChangeStreamOptions options) = 0;
+};
+
+// The source `spec.source` describes; `spec` must outlive it. Does not connect (the first call
+// that needs the server does). Unimplemented, before anything is opened, for a source kind whose
+// reading is not built yet: a PostgreSQL source is only checked (`cutover check`) so far.
+Result<std::unique_ptr<Source>> OpenSource(const Spec& spec);
 
 }  // namespace cutover

@@ -2,34 +2,27 @@
 // state store and says which guard rail a forward stage change would cross.
 #include "control/guards.h"
 
-#include <nlohmann/json.hpp>
-
 #include <fmt/format.h>
 
 #include "pipeline/clock.h"
+#include "state/fence_record.h"
+#include "state/run_status.h"
+#include "state/verify_report.h"
 
 namespace cutover::control {
 namespace {
 
-// The state meta entry `key` as a JSON object; nullopt when missing or not an object.
-Result<std::optional<nlohmann::json>> MetaJson(StateStore& state, const char* key) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta(key));
-  if (!text) return std::optional<nlohmann::json>();
-  nlohmann::json json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) return std::optional<nlohmann::json>();
-  return std::optional<nlohmann::json>(std::move(json));
-}
-
 Status AddVerifyProblems(const Spec& spec, StateStore& state, const StageState& current,
                          std::vector<std::string>* out) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> report, MetaJson(state, "verify.report"));
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::VerifyReportRecord> report,
+                           state::ReadVerifyReport(state));
   std::string file = spec.file.string();
   if (!report) {
     out->push_back(fmt::format(
         "no verify has run yet; run `cutover verify {}` until it reports 0 differences", file));
     return Status::Ok();
   }
-  if (!report->value("complete", false)) {
+  if (!report->complete) {
     out->push_back(fmt::format(
         "the last verify did not finish; run `cutover verify {}` again to complete it", file));
     return Status::Ok();
@@ -37,19 +30,19 @@ Status AddVerifyProblems(const Spec& spec, StateStore& state, const StageState& 
   // The evidence must be of the pair as it is now: a verify over every table, started after
   // the group entered its current stage (dual writes, a rollback or a repair since then can
   // have changed the target).
-  std::string glob = report->value("tables_glob", std::string());
+  const std::string& glob = report->tables_glob;
   if (!glob.empty()) {
     out->push_back(fmt::format(
         "the last verify checked only the tables matching --tables '{}'; run `cutover verify {}` "
         "over every table",
         glob, file));
   }
-  if (report->value("started_at_ms", int64_t{0}) < current.since_ms) {
+  if (report->started_at_ms < current.since_ms) {
     out->push_back(fmt::format(
         "the last verify started before group '{}' moved to {}; run `cutover verify {}` again",
         current.group, StageName(current.stage), file));
   }
-  int64_t differences = report->value("differences", int64_t{0});
+  int64_t differences = report->differences;
   if (differences != 0) {
     out->push_back(fmt::format(
         "the last verify found {} difference{}; repair them (`cutover verify {} --repair`) "
@@ -60,16 +53,16 @@ Status AddVerifyProblems(const Spec& spec, StateStore& state, const StageState& 
 }
 
 Status AddLagProblems(const Spec& spec, StateStore& state, std::vector<std::string>* out) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, MetaJson(state, "run.status"));
-  int64_t age_ms = status ? pipeline::NowMs() - status->value("updated_at_ms", int64_t{0}) : 0;
-  if (!status || age_ms > kRunStatusFreshMs) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
+                           state::ReadFreshRunStatus(state, pipeline::NowMs()));
+  if (!status) {
     out->push_back(fmt::format(
         "the CDC lag is unknown: no `cutover run` has recorded its status in the last {} s; "
         "start `cutover run {}` and let it catch up",
-        kRunStatusFreshMs / 1000, spec.file.string()));
+        state::kRunStatusFreshMs / 1000, spec.file.string()));
     return Status::Ok();
   }
-  double lag = status->value("lag_seconds", 0.0);
+  double lag = status->lag_seconds;
   double max_lag = static_cast<double>(spec.control.max_lag.count()) / 1000.0;
   if (lag > max_lag) {
     out->push_back(fmt::format(
@@ -82,9 +75,8 @@ Status AddLagProblems(const Spec& spec, StateStore& state, std::vector<std::stri
 
 Status AddFenceProblems(const Spec& spec, StateStore& state, const StageState& current,
                         std::vector<std::string>* out) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> fence, MetaJson(state, "fence.last"));
-  bool passed = fence && fence->value("passed", false) &&
-                fence->value("written_at_ms", int64_t{0}) > current.since_ms;
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::LastFence> fence, state::ReadLastFence(state));
+  bool passed = fence && fence->passed && fence->written_at_ms > current.since_ms;
   if (passed) return Status::Ok();
   out->push_back(fmt::format(
       "no fence has passed since group '{}' moved to {}; run `cutover fence {}` (or POST "

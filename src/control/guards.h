@@ -10,9 +10,6 @@
 
 namespace cutover::control {
 
-// How fresh `cutover run`'s status record must be for its lag to count (as verify uses it).
-inline constexpr int64_t kRunStatusFreshMs = 5000;
-
 // What stands in the way of moving `current` forward to `to`, one "<why>; <what to do>" each;
 // empty when nothing does.
 Result<std::vector<std::string>> ForwardProblems(const Spec& spec, StateStore& state,

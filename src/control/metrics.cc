@@ -1,11 +1,12 @@
 // Metrics: one family at a time, each with its HELP and TYPE lines, values from the state store.
 #include "control/metrics.h"
 
-#include <nlohmann/json.hpp>
-
 #include <fmt/format.h>
 
 #include "control/router_reports.h"
+#include "state/fence_record.h"
+#include "state/run_status.h"
+#include "state/verify_report.h"
 
 namespace cutover::control {
 namespace {
@@ -43,17 +44,6 @@ std::string Label(std::string_view name, std::string_view value) {
   return fmt::format("{}=\"{}\"", name, Escape(value));
 }
 
-nlohmann::json MetaJson(const std::optional<std::string>& text) {
-  if (!text) return nlohmann::json();
-  nlohmann::json json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  return json.is_object() ? json : nlohmann::json();
-}
-
-double Number(const nlohmann::json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key) || !object[key].is_number()) return 0;
-  return object[key].get<double>();
-}
-
 Status WriteCopy(StateStore& state, Writer& out) {
   CUTOVER_ASSIGN_OR_RETURN(Phase phase, state.GetPhase());
   out.Family("cutover_phase", "gauge", "The migration's phase (1 for the current one).");
@@ -75,20 +65,21 @@ Status WriteCopy(StateStore& state, Writer& out) {
   return Status::Ok();
 }
 
-// `status`: the run's status record (state meta run.status), null when none.
-void WriteCdc(const nlohmann::json& status, int64_t now_ms, Writer& out) {
+// `status`: the run's status record; all zeros when none was written.
+void WriteCdc(const state::RunStatus& status, int64_t now_ms, Writer& out) {
   out.Family("cutover_captured_transactions_total", "counter",
              "Source transactions captured into the change log by the running `cutover run`.");
-  out.Sample("cutover_captured_transactions_total", "", Number(status, "captured_transactions"));
+  out.Sample("cutover_captured_transactions_total", "",
+             static_cast<double>(status.captured_transactions));
   out.Family("cutover_applied_changes_total", "counter",
              "Changes applied to the target by the running `cutover run`.");
-  out.Sample("cutover_applied_changes_total", "", Number(status, "applied_changes"));
+  out.Sample("cutover_applied_changes_total", "", static_cast<double>(status.applied_changes));
   out.Family("cutover_lag_seconds", "gauge",
              "Age of the oldest change captured but not yet applied (0 when none).");
-  out.Sample("cutover_lag_seconds", "", Number(status, "lag_seconds"));
+  out.Sample("cutover_lag_seconds", "", status.lag_seconds);
   out.Family("cutover_lag_records", "gauge", "Change log records not yet applied.");
-  out.Sample("cutover_lag_records", "", Number(status, "lag_records"));
-  double updated = Number(status, "updated_at_ms");
+  out.Sample("cutover_lag_records", "", static_cast<double>(status.lag_records));
+  double updated = static_cast<double>(status.updated_at_ms);
   out.Family("cutover_run_status_age_seconds", "gauge",
              "Seconds since `cutover run` last recorded its status (-1: never); above 5 it is "
              "not running.");
@@ -96,7 +87,7 @@ void WriteCdc(const nlohmann::json& status, int64_t now_ms, Writer& out) {
              updated > 0 ? (static_cast<double>(now_ms) - updated) / 1000.0 : -1);
 }
 
-void WriteThrottle(const Spec& spec, const nlohmann::json& status, Writer& out) {
+void WriteThrottle(const Spec& spec, const state::RunStatus& status, Writer& out) {
   out.Family("cutover_throttle_rows_per_second", "gauge",
              "Configured rate limits (throttle in the spec); 0: unlimited.");
   out.Sample("cutover_throttle_rows_per_second", Label("stage", "copy"),
@@ -104,41 +95,38 @@ void WriteThrottle(const Spec& spec, const nlohmann::json& status, Writer& out) 
   out.Sample("cutover_throttle_rows_per_second", Label("stage", "apply"),
              static_cast<double>(spec.throttle.apply_rows_per_second));
   // What throttling cost the running `cutover run` (its status record's "throttle").
-  nlohmann::json throttle =
-      status.is_object() && status.contains("throttle") ? status["throttle"] : nlohmann::json();
+  const state::RunThrottle& throttle = status.throttle;
   out.Family("cutover_throttle_wait_seconds_total", "counter",
              "Time the rate limits held the copy workers and apply lanes back (summed over "
              "them), since `cutover run` started.");
   out.Sample("cutover_throttle_wait_seconds_total", Label("stage", "copy"),
-             Number(throttle, "copy_wait_seconds"));
+             throttle.copy_wait_seconds);
   out.Sample("cutover_throttle_wait_seconds_total", Label("stage", "apply"),
-             Number(throttle, "apply_wait_seconds"));
+             throttle.apply_wait_seconds);
   out.Family("cutover_target_throttled_total", "counter",
              "Throttling answers from the target (DynamoDB ProvisionedThroughputExceeded, "
              "ThrottlingException, RequestLimitExceeded), each retried with backoff, since "
              "`cutover run` started.");
-  out.Sample("cutover_target_throttled_total", "", Number(throttle, "target_throttled"));
+  out.Sample("cutover_target_throttled_total", "", static_cast<double>(throttle.target_throttled));
 }
 
 Status WriteVerify(StateStore& state, Writer& out) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta("verify.report"));
-  nlohmann::json report = MetaJson(text);
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::VerifyReportRecord> report,
+                           state::ReadVerifyReport(state));
   out.Family("cutover_verify_complete", "gauge",
              "1 when the last verify checked every table, 0 when it stopped early or none ran.");
-  bool complete = report.is_object() && report.value("complete", false);
+  bool complete = report && report->complete;
   out.Sample("cutover_verify_complete", "", complete ? 1 : 0);
   out.Family("cutover_verify_differences", "gauge",
              "Differences the last verify found, per table and kind (missing, extra, "
              "different).");
-  if (!report.is_object() || !report.contains("tables") || !report["tables"].is_array()) {
-    return Status::Ok();
-  }
-  for (const nlohmann::json& table : report["tables"]) {
-    if (!table.is_object()) continue;
-    std::string name = table.value("table", std::string());
-    for (const char* kind : {"missing", "extra", "different"}) {
-      out.Sample("cutover_verify_differences", Label("table", name) + "," + Label("kind", kind),
-                 Number(table, kind));
+  if (!report) return Status::Ok();
+  for (const state::VerifyTableRecord& table : report->tables) {
+    for (auto [kind, count] : {std::pair{"missing", table.missing}, std::pair{"extra", table.extra},
+                               std::pair{"different", table.different}}) {
+      out.Sample("cutover_verify_differences",
+                 Label("table", table.table) + "," + Label("kind", kind),
+                 static_cast<double>(count));
     }
   }
   return Status::Ok();
@@ -161,14 +149,15 @@ Status WriteStages(const Spec& spec, StateStore& state, Writer& out) {
 }
 
 Status WriteFence(StateStore& state, Writer& out) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta("fence.last"));
-  nlohmann::json fence = MetaJson(text);
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::LastFence> fence, state::ReadLastFence(state));
+  state::LastFence last = fence.value_or(state::LastFence{});
   out.Family("cutover_fence_lag_seconds", "gauge",
              "The last passed fence's lag: from its write on the source to its apply.");
-  out.Sample("cutover_fence_lag_seconds", "", Number(fence, "lag_seconds"));
+  out.Sample("cutover_fence_lag_seconds", "", last.lag_seconds);
   out.Family("cutover_fence_timestamp_seconds", "gauge",
              "When the last passed fence was written (Unix seconds; 0: none).");
-  out.Sample("cutover_fence_timestamp_seconds", "", Number(fence, "written_at_ms") / 1000.0);
+  out.Sample("cutover_fence_timestamp_seconds", "",
+             static_cast<double>(last.written_at_ms) / 1000.0);
   return Status::Ok();
 }
 
@@ -200,8 +189,8 @@ Result<std::string> RenderMetrics(const Spec& spec, StateStore& state, int64_t n
   // No transaction around the reads: on a writable store it would take the write lock and
   // hold up `cutover run` at every scrape; families a moment apart are fine for monitoring.
   CUTOVER_RETURN_IF_ERROR(WriteCopy(state, out));
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> run_status, state.GetMeta("run.status"));
-  nlohmann::json status = MetaJson(run_status);
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> run_status, state::ReadRunStatus(state));
+  state::RunStatus status = run_status.value_or(state::RunStatus{});
   WriteCdc(status, now_ms, out);
   WriteThrottle(spec, status, out);
   CUTOVER_RETURN_IF_ERROR(WriteVerify(state, out));

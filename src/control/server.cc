@@ -13,6 +13,8 @@
 #include "control/metrics.h"
 #include "control/router_reports.h"
 #include "pipeline/clock.h"
+#include "state/fence_record.h"
+#include "state/verify_report.h"
 
 namespace cutover {
 namespace {
@@ -253,14 +255,13 @@ class HttpControlServer final : public ControlServer {
     for (const StageState& stage : stages) {
       out["flags"].push_back(StageJson(spec_, stage, finished));
     }
-    for (const char* key : {"verify.report", "fence.last"}) {
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> meta, state_->GetMeta(key));
-      json value = meta ? json::parse(*meta, nullptr, false) : json();
-      if (value.is_discarded()) value = json();
-      // The verify summary only: its listed differences can be long.
-      if (value.is_object()) value.erase("tables");
-      out[std::string(key) == "verify.report" ? "verify" : "fence"] = value;
-    }
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<state::VerifyReportRecord> verify,
+                             state::ReadVerifyReport(*state_));
+    out["verify"] = verify ? verify->ToJson() : json();
+    // The verify summary only: its listed differences can be long.
+    if (verify) out["verify"].erase("tables");
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<state::LastFence> fence, state::ReadLastFence(*state_));
+    out["fence"] = fence ? fence->ToJson() : json();
     CUTOVER_ASSIGN_OR_RETURN(control::RouterTotals totals, control::ReadRouterTotals(*state_));
     out["router"] = totals;
     return out;

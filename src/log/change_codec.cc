@@ -220,6 +220,16 @@ Result<uint32_t> ChangeRecordShape(std::string_view record) {
   return id;
 }
 
+Result<Position> ChangeRecordPosition(std::string_view record) {
+  CUTOVER_RETURN_IF_ERROR(ChangeRecordShape(record).status());
+  record.remove_prefix(6);  // type, shape id, op
+  uint32_t position_size = 0;
+  if (!GetU32(&record, &position_size) || record.size() < position_size) {
+    return Malformed("position");
+  }
+  return Position::Decode(record.substr(0, position_size));
+}
+
 Status DecodeChangeRecord(std::string_view record, std::shared_ptr<const TableSchema> shape,
                           Change* change) {
   CUTOVER_RETURN_IF_ERROR(ChangeRecordShape(record).status());

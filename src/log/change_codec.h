@@ -44,6 +44,8 @@ std::string CommitRecord();
 // the change decoded with that shape. DataLoss on a malformed record.
 std::string EncodeChangeRecord(const Change& change, uint32_t shape_id);
 Result<uint32_t> ChangeRecordShape(std::string_view record);
+// The source position of a change record, read without its shape.
+Result<Position> ChangeRecordPosition(std::string_view record);
 Status DecodeChangeRecord(std::string_view record, std::shared_ptr<const TableSchema> shape,
                           Change* change);
 

@@ -65,6 +65,8 @@ class KafkaGroupProgress {
 
   const std::string& group() const { return group_; }
   int partitions() const { return partitions_; }
+  // The consumer handle (never subscribed), for watermark and offset-for-time queries.
+  rd_kafka_s* handle() const { return consumer_; }
   // The group's committed offset of each partition of the log topic; -1 where it has none.
   Result<std::vector<int64_t>> Committed();
   // The log topic's end offsets (KafkaEndOffsets).

@@ -90,6 +90,7 @@ class LocalLog : public std::enable_shared_from_this<LocalLog> {
   // the log). Only records of the last segment can be removed.
   Status TruncateFrom(uint64_t offset);
 
+  const std::filesystem::path& dir() const { return options_.dir; }
   uint64_t first_offset() const;                      // the oldest record kept
   uint64_t next_offset() const;                       // the offset the next append gets
   uint64_t durable_offset() const;                    // records below it are durable

@@ -1,10 +1,13 @@
-// Apply: the change log into the target. One reader follows the log from the oldest lane
-// checkpoint and routes every change to lane hash(table, key) mod lanes (a key-changing update
-// becomes a delete of the old key in its lane and an insert of the new key in its lane), so each
-// key's changes stay in log order. Each lane batches what is queued, applies it with its own
-// ChangeApplier and records its checkpoint with it; a lane that has nothing to do still moves
-// its checkpoint forward now and then, so restarts and log retention do not wait on idle lanes.
-// Lane queues are bounded: a slow target stops the reader, not memory (docs/apply.md).
+// Apply: the change log into the target, whatever the log (log/change_log.h). A consumer reads
+// the partitions this process is assigned (a local log's one partition; a share of a Kafka
+// topic's, moving between the processes of the consumer group); each partition is split into
+// lanes by hash(table, key) (a key-changing update becomes a delete of the old key in its lane
+// and an insert of the new key in its lane), so each key's changes stay in log order. Each lane
+// batches what is queued, applies it with its own ChangeApplier and records its checkpoint with
+// it; a lane that has nothing to do still moves its checkpoint forward now and then, so restarts
+// and log retention do not wait on idle lanes. The smallest checkpoint of a partition's lanes is
+// committed to the log as the appliers' progress (fence, finish, lag and retention read it).
+// Lane queues are bounded: a slow target stops the reader, not memory (docs/run.md).
 #pragma once
 
 #include <atomic>
@@ -20,12 +23,13 @@
 #include "cutover/spec.h"
 #include "cutover/status.h"
 
-#include "log/local_log.h"
+#include "log/change_log.h"
+#include "pipeline/apply_plans.h"
 
 namespace cutover::pipeline {
 
 struct ApplyOptions {
-  int lanes = 8;
+  int lanes = 8;              // per partition of a log that LanesPerPartition splits
   size_t max_batch = 2000;    // changes per lane batch
   size_t lane_queue = 20000;  // changes waiting per lane (memory bound)
   // An idle lane records how far the reader has passed at most this often.
@@ -33,48 +37,53 @@ struct ApplyOptions {
   int64_t max_rows_per_second = 0;  // 0: unlimited
   // Set (from any thread or a signal handler) to stop after the batches being applied.
   const std::atomic<bool>* stop = nullptr;
-  // Replay: every lane starts at `from` whatever its checkpoint (FailedPrecondition when the
-  // log no longer holds it), and RunApply returns OK once every change below `until` is
-  // applied, reading no further.
-  std::optional<uint64_t> from;
-  std::optional<uint64_t> until;
+  // A member of the appliers' group (commits progress); false for a replay into another target.
+  bool group = true;
+  // Replay: per partition, every lane starts at from[p] whatever its checkpoint
+  // (FailedPrecondition when the log no longer holds it), and RunApply returns OK once every
+  // change below until[p] is applied on every partition, reading no further.
+  std::optional<std::vector<uint64_t>> from;
+  std::optional<std::vector<uint64_t>> until;
 };
 
 class TouchedKeys;  // pipeline/touched_keys.h
 
-// Counters a status line reads while the pipeline runs (relaxed atomics).
+// Counters a status line reads while the pipeline runs (relaxed atomics). Offsets are summed
+// over the partitions this process holds (a local log has one).
 struct ApplyStats {
   std::atomic<uint64_t> applied_changes{0};   // by this run
-  std::atomic<uint64_t> read_offset{0};       // the reader's next log offset
-  std::atomic<uint64_t> applied_offset{0};    // every change below it is applied (min of lanes)
+  std::atomic<uint64_t> read_offset{0};       // the reader's next offsets
+  std::atomic<uint64_t> applied_offset{0};    // every change below them is applied
+  std::atomic<uint64_t> durable_offset{0};    // the partitions' durable ends
   std::atomic<int64_t> oldest_pending_ms{0};  // log time of the oldest change not yet applied;
                                               // 0 when every change read is applied
-  std::atomic<uint64_t> lag_records{0};       // Kafka log: records of the assigned partitions not
-                                              // yet applied
+  std::atomic<uint64_t> lag_records{0};       // records durable and not yet applied
+  std::atomic<bool> at_end{false};            // every record durable has been read
   // Told every applied batch, for a continuous verify; null: nobody asks.
   TouchedKeys* touched = nullptr;
 };
 
-// The tables the applier writes: each selected source table narrowed to its rule's columns,
-// with its target table as the target's sink names it (DynamoDB: the mapping's table, the
-// mapping checked against the narrowed schema).
-Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec);
+// Opens lane `lane` of `lanes` of the target's applier (OpenApplier for a spec; a fake in tests).
+using ApplierFactory =
+    std::function<Result<std::unique_ptr<ChangeApplier>>(int lane, int lanes)>;
+
+// The factory of the spec's target.
+ApplierFactory TargetAppliers(const Spec& spec, const std::vector<TargetTablePlan>& plans);
 
 // Applies `batch` and records `checkpoint` through *applier, opening lane `lane` of `lanes`
 // first when it is null; transient errors are retried with backoff (the applier reopened) for
 // as long as they last. Returns OK, the first error retrying cannot mend (with the lane named),
 // or Cancelled once `stopping()` is true between attempts.
-Status ApplyWithRetry(const Spec& spec, const std::vector<TargetTablePlan>& plans, int lane,
-                      int lanes, std::unique_ptr<ChangeApplier>* applier,
+Status ApplyWithRetry(const ApplierFactory& open, int lane, int lanes,
+                      std::unique_ptr<ChangeApplier>* applier,
                       std::span<const LoggedChange> batch, uint64_t checkpoint,
                       const std::function<bool()>& stopping);
 
-// Applies the log from the lanes' checkpoints until options.stop is set (then returns OK) or a
-// lane fails with an error retrying cannot mend (returns it). Transient target errors are
-// retried with backoff for as long as they last. Only changes of the tables of `plans` are
-// applied, their images narrowed to each plan's schema by column name; a selected column missing
-// from the images (the source table was altered) is DataLoss.
-Status RunApply(const Spec& spec, std::shared_ptr<log::LocalLog> log,
+// Applies `log` from the lanes' checkpoints until options.stop is set (then returns OK) or a
+// lane fails with an error retrying cannot mend (returns it). Only changes of the tables of
+// `plans` are applied, their images narrowed to each plan's schema by column name; a selected
+// column missing from the images (the source table was altered) is DataLoss.
+Status RunApply(log::ChangeLog& log, const ApplierFactory& open,
                 const std::vector<TargetTablePlan>& plans, const ApplyOptions& options,
                 ApplyStats* stats);
 

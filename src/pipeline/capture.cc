@@ -1,11 +1,13 @@
-// Capture: BinlogStream -> change records -> LocalLog, resumable from the log's last commit.
+// Capture: ChangeStream -> (partition by the lane hash) -> LogWriter, resumable from the log.
 #include "pipeline/capture.h"
 
-#include <chrono>
+#include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "pipeline/clock.h"
+#include "pipeline/repair_windows.h"
 #include "pipeline/test_hooks.h"
 
 namespace cutover::pipeline {
@@ -15,34 +17,112 @@ namespace {
 // second, so an unrelated write load does not fill the log with empty commits.
 constexpr std::chrono::seconds kEmptyCommitEvery{1};
 
-class CaptureSink : public binlog::EventSink {
+class CaptureSink : public ChangeEventSink {
  public:
-  CaptureSink(log::LocalLog* log, CaptureStats* stats, StateStore* state, FenceMarks* fences)
-      : log_(log), stats_(stats), windows_(state) {
-    if (fences == nullptr) return;
-    windows_.OnFence([this, fences](const std::string& id) {
-      // The marker's place in the log: after every record appended or pending before it.
-      return fences->Seen(FenceMark{
-          id, log_->next_offset() + payloads_.size(), NowMs(), stats_->last_event_ms.load(), {}});
+  CaptureSink(log::LogWriter* writer, const CaptureOptions& options, CaptureStats* stats)
+      : writer_(writer),
+        router_(writer->partitions() > 1 ? options.router : nullptr),
+        stats_(stats),
+        sync_every_(options.sync_every),
+        windows_(options.state) {
+    if (options.fences == nullptr) return;
+    FenceMarks* fences = options.fences;
+    windows_.OnFence([this, fences](const std::string& id) -> Status {
+      // Every transaction before the marker made durable first; then each partition's durable
+      // end bounds them. The marker is a transaction of its own (`cutover fence` inserts it
+      // alone), so nothing of its transaction is pending. The ends may also cover records of an
+      // earlier run not applied yet: they are before the marker too.
+      CUTOVER_RETURN_IF_ERROR(writer_->Sync());
+      FenceMark mark{id, 0, NowMs(), stats_->last_event_ms.load(), {}};
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<uint64_t> ends, writer_->DurableEnds());
+      mark.end_offsets.assign(ends.begin(), ends.end());
+      return fences->Seen(std::move(mark));
     });
   }
 
-  Status OnBegin(const binlog::TransactionBegin&) override {
-    payloads_.clear();
-    positions_.clear();
-    // The records of one append share a segment; a new segment starts with its shapes.
-    if (log_->NextAppendStartsSegment()) encoder_.Reset();
+  Status OnBegin() override {
+    pending_.clear();
+    logged_.clear();
+    pending_changes_ = 0;
     return Status::Ok();
   }
 
   Status OnChange(const Change& change) override {
-    return windows_.Pass(change, [this](const Change& logged) { return Record(logged); });
+    return windows_.Pass(change, [this](const Change& logged) { return Add(logged); });
   }
 
-  // Adds `change` to the open transaction's records.
-  Status Record(const Change& change) {
-    CUTOVER_ASSIGN_OR_RETURN(int records, encoder_.Encode(change, &payloads_));
-    for (int i = 0; i < records; ++i) positions_.push_back(change.position);
+  Status OnCommit(const Position& resume) override {
+    if (pending_.empty()) {
+      empty_commit_ = resume;
+      if (std::chrono::steady_clock::now() - last_append_ >= kEmptyCommitEvery) {
+        CUTOVER_RETURN_IF_ERROR(AppendEmptyCommit());
+      }
+      return SyncIfDue();
+    }
+    logged_.clear();
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      logged_.push_back(log::LogChange{&pending_[i], hashes_[i]});
+    }
+    CUTOVER_RETURN_IF_ERROR(writer_->AppendTransaction(logged_, resume, NowMs()));
+    TEST_PausePoint("capture_appended");
+    last_append_ = std::chrono::steady_clock::now();
+    empty_commit_.reset();
+    stats_->transactions.fetch_add(1, std::memory_order_relaxed);
+    stats_->changes.fetch_add(pending_changes_, std::memory_order_relaxed);
+    pending_changes_ = 0;
+    pending_.clear();
+    hashes_.clear();
+    return SyncIfDue();
+  }
+
+  Status OnIdle() override {
+    if (empty_commit_) CUTOVER_RETURN_IF_ERROR(AppendEmptyCommit());
+    // An idle source: make what was appended durable (and visible to the appliers) now.
+    if (writer_->unsynced()) return Sync();
+    return Status::Ok();
+  }
+
+  Status Sync() {
+    last_sync_ = std::chrono::steady_clock::now();
+    return writer_->Sync();
+  }
+
+ private:
+  // Adds `change` to the open transaction. With several partitions its partition is the
+  // appliers' lane hash (ChangeRouter); a change that moves a row to another partition becomes
+  // the old key's delete there and the new row here, so each partition keeps its keys' order.
+  Status Add(const Change& change) {
+    if (router_ == nullptr) {
+      pending_.push_back(change);
+      hashes_.push_back(0);
+    } else {
+      routed_.clear();
+      CUTOVER_RETURN_IF_ERROR(router_->Route(change, &routed_));
+      if (routed_.empty()) return Status::Ok();  // not applied (or a schema change)
+      const auto partitions = static_cast<uint64_t>(writer_->partitions());
+      if (routed_.size() == 1 ||
+          routed_[0].hash % partitions == routed_[1].hash % partitions) {
+        pending_.push_back(change);
+        hashes_.push_back(routed_[0].hash);
+      } else {
+        Change removed;
+        removed.table = change.table;
+        removed.schema = change.schema;
+        removed.op = ChangeOp::kDelete;
+        removed.position = change.position;
+        removed.before = change.before;
+        pending_.push_back(std::move(removed));
+        hashes_.push_back(routed_[0].hash);
+        Change added;
+        added.table = change.table;
+        added.schema = change.schema;
+        added.op = ChangeOp::kInsert;
+        added.position = change.position;
+        added.after = change.after;
+        pending_.push_back(std::move(added));
+        hashes_.push_back(routed_[1].hash);
+      }
+    }
     if (change.op != ChangeOp::kSchema) {
       ++pending_changes_;
       stats_->last_event_ms.store(NowMs(), std::memory_order_relaxed);
@@ -50,103 +130,45 @@ class CaptureSink : public binlog::EventSink {
     return Status::Ok();
   }
 
-  Status OnCommit(const binlog::TransactionCommit& commit) override {
-    if (payloads_.empty()) {
-      empty_commit_ = commit.position;
-      if (std::chrono::steady_clock::now() - last_append_ >= kEmptyCommitEvery) {
-        return AppendEmptyCommit();
-      }
-      return Status::Ok();
-    }
-    payloads_.push_back(log::CommitRecord());
-    positions_.push_back(commit.position);
-    std::vector<log::LogAppend> records;
-    records.reserve(payloads_.size());
-    for (size_t i = 0; i < payloads_.size(); ++i) {
-      records.push_back(log::LogAppend{payloads_[i], positions_[i]});
-    }
-    CUTOVER_RETURN_IF_ERROR(log_->Append(records, NowMs()).status());
-    TEST_PausePoint("capture_appended");
-    last_append_ = std::chrono::steady_clock::now();
-    empty_commit_.reset();
-    ++stats_->transactions;
-    stats_->changes += pending_changes_;
-    pending_changes_ = 0;
-    payloads_.clear();
-    positions_.clear();
-    return Status::Ok();
-  }
-
-  Status OnHeartbeat(const binlog::HeartbeatEvent&) override {
-    if (empty_commit_) CUTOVER_RETURN_IF_ERROR(AppendEmptyCommit());
-    // An idle source: make what was appended durable (and visible to the applier) now.
-    if (log_->durable_offset() < log_->next_offset()) return log_->Sync();
-    return Status::Ok();
-  }
-
- private:
   Status AppendEmptyCommit() {
-    std::string record = log::CommitRecord();
-    log::LogAppend append{record, *empty_commit_};
-    CUTOVER_RETURN_IF_ERROR(log_->Append(std::span(&append, 1), NowMs()).status());
+    CUTOVER_RETURN_IF_ERROR(writer_->AppendTransaction({}, *empty_commit_, NowMs()));
     last_append_ = std::chrono::steady_clock::now();
     empty_commit_.reset();
     return Status::Ok();
   }
 
-  log::LocalLog* log_;
+  Status SyncIfDue() {
+    if (std::chrono::steady_clock::now() - last_sync_ < sync_every_) return Status::Ok();
+    return Sync();
+  }
+
+  log::LogWriter* writer_;
+  ChangeRouter* router_;  // null: one partition, nothing to choose
   CaptureStats* stats_;
-  log::ChangeEncoder encoder_;
-  std::vector<std::string> payloads_;  // the open transaction's records
-  std::vector<Position> positions_;
+  const std::chrono::milliseconds sync_every_;
+  RepairWindows windows_;
+  std::deque<Change> pending_;  // the open transaction's changes (stable addresses)
+  std::vector<uint64_t> hashes_;
+  std::vector<log::LogChange> logged_;
+  std::vector<RoutedChange> routed_;
   uint64_t pending_changes_ = 0;
   std::optional<Position> empty_commit_;  // a commit of only unselected tables, not appended yet
-  RepairWindows windows_;
   std::chrono::steady_clock::time_point last_append_{};
+  std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace
 
-Result<Position> RecoverCapturePosition(log::LocalLog& log, const Position& start) {
-  std::vector<uint64_t> firsts = log.SegmentFirstOffsets();
-  const uint64_t end = log.next_offset();
-  for (auto it = firsts.rbegin(); it != firsts.rend(); ++it) {
-    if (*it >= end) continue;
-    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<log::LogReader> reader, log.Read(*it));
-    std::optional<uint64_t> last_commit;
-    Position position;
-    while (true) {
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<log::LogEntry> entry, reader->Next());
-      if (!entry) break;
-      if (log::IsCommitRecord(entry->payload)) {
-        last_commit = entry->offset;
-        position = entry->position;
-      }
-    }
-    if (!last_commit) {
-      // No transaction ends in this segment: it holds only the start of one cut off by a crash
-      // (a transaction is appended whole, in one segment). Cut it and look further back.
-      if (it == firsts.rbegin()) CUTOVER_RETURN_IF_ERROR(log.TruncateFrom(*it));
-      continue;
-    }
-    if (*last_commit + 1 < log.next_offset()) {
-      CUTOVER_RETURN_IF_ERROR(log.TruncateFrom(*last_commit + 1));
-    }
-    return position;
-  }
-  return start;
-}
-
-Status RunCapture(mysql::BinlogStreamOptions options, log::LocalLog& log, CaptureStats* stats,
-                  StateStore* state, FenceMarks* fences) {
-  CUTOVER_ASSIGN_OR_RETURN(Position from, RecoverCapturePosition(log, options.start));
+Status RunCapture(const ChangeStreamFactory& open_stream, log::LogWriter& writer,
+                  CaptureOptions options, CaptureStats* stats) {
+  CUTOVER_ASSIGN_OR_RETURN(Position from, writer.ResumePosition(options.start));
   stats->resumed_from = from;
   stats->last_event_ms = NowMs();
-  options.start = from;
-  CaptureSink sink(&log, stats, state, fences);
-  mysql::BinlogStream stream(std::move(options));
-  Status status = stream.Run(&sink);
-  Status synced = log.Sync();
+  options.stream.start = from;
+  CaptureSink sink(&writer, options, stats);
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<ChangeStream> stream, open_stream(options.stream));
+  Status status = stream->Run(&sink);
+  Status synced = sink.Sync();
   if (!status.ok()) return status;
   return synced;
 }

@@ -11,8 +11,6 @@
 #include "core/throttle_stats.h"
 #include "pipeline/state_options.h"
 #include "pipeline/test_hooks.h"
-#include "source/mysql/snapshot_position.h"
-#include "source/mysql/snapshot_reader.h"
 
 namespace cutover::pipeline {
 namespace {
@@ -23,12 +21,6 @@ Result<TableProgress> GetProgress(StateStore& state, const std::string& table) {
   return *std::move(progress);
 }
 
-mysql::ConnectOptions SourceOptions() {
-  mysql::ConnectOptions options;
-  options.read_timeout = std::chrono::seconds(600);
-  return options;
-}
-
 }  // namespace
 
 Copier::Copier(const Spec& spec, const CopyOptions& options)
@@ -37,10 +29,10 @@ Copier::Copier(const Spec& spec, const CopyOptions& options)
       started_(std::chrono::steady_clock::now()),
       limiter_(spec.throttle.copy_rows_per_second, &ProcessThrottleStats().copy_wait_us) {}
 
-// The copy, as a checklist: state and source; the selected tables (refusing those without a
+// The copy, as a checklist: source and state; the selected tables (refusing those without a
 // key); P0 before any row is read; the target tables and their ranges, recorded; the workers.
 Result<CopyReport> Copier::Run() {
-  CUTOVER_RETURN_IF_ERROR(OpenStateAndSource());
+  CUTOVER_RETURN_IF_ERROR(OpenSourceAndState());
   CUTOVER_RETURN_IF_ERROR(LoadTables());
   CUTOVER_RETURN_IF_ERROR(TakeStartPosition());
   CUTOVER_ASSIGN_OR_RETURN(sink_, OpenSink(spec_));
@@ -55,22 +47,25 @@ Result<CopyReport> Copier::Run() {
   return MakeReport();
 }
 
-Status Copier::OpenStateAndSource() {
+// The source first: a source kind that cannot be read is refused before the state directory
+// is touched.
+Status Copier::OpenSourceAndState() {
+  source_ = options_.source;
+  if (source_ == nullptr) {
+    CUTOVER_ASSIGN_OR_RETURN(owned_source_, OpenSource(spec_));
+    source_ = owned_source_.get();
+  }
   CUTOVER_ASSIGN_OR_RETURN(state_, StateStore::Open(spec_.state_dir, StateOptionsFor(spec_)));
-  CUTOVER_ASSIGN_OR_RETURN(source_,
-                           mysql::Connection::Open(spec_.source.connection, SourceOptions()));
   return Status::Ok();
 }
 
 Status Copier::LoadTables() {
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
-                           mysql::LoadSelectedTables(*source_, spec_));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> selected, source_->LoadSelectedTables());
   if (selected.empty()) {
     return Status::InvalidArgument("no source table matches the spec's `tables` patterns");
   }
-  for (mysql::SelectedTable& table : selected) {
+  for (SourceTable& table : selected) {
     auto job = std::make_unique<TableJob>();
-    CUTOVER_ASSIGN_OR_RETURN(job->narrowed, mysql::NarrowToColumns(table.schema, *table.rule));
     job->name = table.schema.id.ToString();
     job->source = std::move(table);
     tables_.push_back(std::move(job));
@@ -86,7 +81,7 @@ Status Copier::TakeStartPosition() {
     start_ = *stored;
     resumed_ = true;
   } else {
-    CUTOVER_ASSIGN_OR_RETURN(start_, mysql::TakeSnapshotStart(*source_));
+    CUTOVER_ASSIGN_OR_RETURN(start_, source_->TakeStartPosition());
     CUTOVER_RETURN_IF_ERROR(state_->SetPosition(kStartPosition, start_));
   }
   CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
@@ -118,7 +113,7 @@ Status Copier::PrepareTable(TableJob& job) {
                            state_->GetMeta(PreparedMetaKey(job.source.schema.id)));
   CUTOVER_RETURN_IF_ERROR(state_->SetMeta(PreparedMetaKey(job.source.schema.id), "1"));
   CUTOVER_ASSIGN_OR_RETURN(
-      job.plan, sink_->PrepareTable(job.narrowed, *job.source.rule, prepared.has_value()));
+      job.plan, sink_->PrepareTable(job.source.narrowed, *job.source.rule, prepared.has_value()));
   CUTOVER_ASSIGN_OR_RETURN(job.stored, LoadOrPlanRanges(job));
   return QueueTable(job);
 }
@@ -134,7 +129,7 @@ Result<StoredTablePlan> Copier::LoadOrPlanRanges(TableJob& job) {
                           spec_.parallelism.copy_workers);
   CUTOVER_ASSIGN_OR_RETURN(
       plan.boundaries,
-      mysql::PlanKeyBoundaries(*source_, job.narrowed, job.source.rows_estimate, ranges));
+      source_->PlanKeyBoundaries(job.source.narrowed, job.source.rows_estimate, ranges));
   CUTOVER_RETURN_IF_ERROR(state_->SetMeta(key, plan.ToJson()));
   return plan;
 }
@@ -185,7 +180,7 @@ Status Copier::RunWorkers() {
 }
 
 void Copier::CopyWorkerLoop() {
-  std::unique_ptr<mysql::Connection> connection;
+  std::unique_ptr<ChunkReader> chunk_reader;  // this worker's session, kept across its ranges
   while (!Stopping()) {
     RangeJob job;
     {
@@ -194,7 +189,7 @@ void Copier::CopyWorkerLoop() {
       job = std::move(ranges_.front());
       ranges_.pop_front();
     }
-    Status status = CopyRange(job, connection);
+    Status status = CopyRange(job, chunk_reader);
     if (!status.ok()) Fail(status.WithContext(job.table->name));
   }
 }

@@ -16,25 +16,24 @@
 
 #include "cutover/copy.h"
 #include "cutover/sink.h"
+#include "cutover/source.h"
 #include "cutover/spec.h"
 #include "cutover/state_store.h"
 
+#include "db/mysql/connection.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/copy_plan.h"
 #include "pipeline/copy_progress.h"
 #include "pipeline/rate_limiter.h"
-#include "source/mysql/connection.h"
-#include "source/mysql/snapshot_schema.h"
 
 namespace cutover::pipeline {
 
 // One table of the copy, shared by the workers copying its ranges.
 struct TableJob {
-  mysql::SelectedTable source;  // full source schema, its rule and row estimate
-  TableSchema narrowed;         // the columns copied (rule.columns plus the key)
-  TargetTablePlan plan;         // the sink's decision for the target table
-  StoredTablePlan stored;       // ranges and deferred indexes, as first recorded
-  std::string name;             // "schema.table", the state store's table name
+  SourceTable source;      // schemas (source.narrowed: the columns copied), rule, row estimate
+  TargetTablePlan plan;    // the sink's decision for the target table
+  StoredTablePlan stored;  // ranges and deferred indexes, as first recorded
+  std::string name;        // "schema.table", the state store's table name
   std::atomic<int> ranges_left{0};
   std::atomic<int> indexes_left{0};
   std::atomic<int> indexes_built{0};
@@ -65,7 +64,7 @@ class Copier {
   Result<CopyReport> Run();
 
  private:
-  Status OpenStateAndSource();
+  Status OpenSourceAndState();
   Status LoadTables();
   Status TakeStartPosition();
   Status PrepareTable(TableJob& job);
@@ -74,8 +73,8 @@ class Copier {
   Status RunWorkers();
   void CopyWorkerLoop();
   void IndexBuilderLoop();
-  Status CopyRange(RangeJob& job, std::unique_ptr<mysql::Connection>& connection);
-  Status ReadRange(RangeJob& job, std::unique_ptr<mysql::Connection>& connection, ChunkQueue& queue,
+  Status CopyRange(RangeJob& job, std::unique_ptr<ChunkReader>& chunk_reader);
+  Status ReadRange(RangeJob& job, std::unique_ptr<ChunkReader>& reader, ChunkQueue& queue,
                    std::atomic<int64_t>& last_write_ns);
   Status WriteRange(RangeJob& job, ChunkQueue& queue, std::atomic<int64_t>& last_write_ns);
   Status FinishRange(TableJob& table, bool counted);
@@ -95,7 +94,9 @@ class Copier {
   // Set up by Run() before any worker starts; then only read (the objects are thread-safe:
   // the state store locks, progress_ locks, the sink opens a session per writer).
   std::unique_ptr<StateStore> state_;
-  std::unique_ptr<mysql::Connection> source_;  // the main thread's session (schemas, P0)
+  std::unique_ptr<Source> owned_source_;  // when options.source is null
+  Source* source_ = nullptr;              // main thread only (schemas, P0, key boundaries);
+                                          // workers read through their own ChunkReader
   std::unique_ptr<Sink> sink_;
   std::vector<std::unique_ptr<TableJob>> tables_;
   Position start_;

@@ -9,7 +9,6 @@
 
 #include "pipeline/copier.h"
 #include "pipeline/test_hooks.h"
-#include "source/mysql/snapshot_reader.h"
 
 namespace cutover::pipeline {
 namespace {
@@ -34,7 +33,7 @@ int64_t Nanos(std::chrono::steady_clock::duration duration) {
 
 }  // namespace
 
-Status Copier::CopyRange(RangeJob& job, std::unique_ptr<mysql::Connection>& connection) {
+Status Copier::CopyRange(RangeJob& job, std::unique_ptr<ChunkReader>& chunk_reader) {
   TableJob& table = *job.table;
   if (!table.started.exchange(true)) {
     table.first_start = std::chrono::steady_clock::now();
@@ -45,7 +44,7 @@ Status Copier::CopyRange(RangeJob& job, std::unique_ptr<mysql::Connection>& conn
   std::atomic<int64_t> last_write_ns{0};
   Status read_status;
   std::thread reader([&] {
-    read_status = ReadRange(job, connection, queue, last_write_ns);
+    read_status = ReadRange(job, chunk_reader, queue, last_write_ns);
     queue.Close();
   });
   Status write_status = WriteRange(job, queue, last_write_ns);
@@ -57,32 +56,31 @@ Status Copier::CopyRange(RangeJob& job, std::unique_ptr<mysql::Connection>& conn
   return FinishRange(table, /*counted=*/true);
 }
 
-// Reads the range chunk by chunk. Each chunk is one autocommit SELECT (no transaction spans
-// chunks). A chunk shorter than its limit is the range's last and extends to the range's upper
-// bound, so that target rows left in that tail by an earlier run are replaced too.
-Status Copier::ReadRange(RangeJob& job, std::unique_ptr<mysql::Connection>& connection,
-                         ChunkQueue& queue, std::atomic<int64_t>& last_write_ns) {
+// Reads the range chunk by chunk. Each chunk is one read of its own (ChunkReader: no
+// transaction spans chunks). A chunk shorter than its limit is the range's last and extends to the
+// range's upper bound, so that target rows left in that tail by an earlier run are replaced too.
+Status Copier::ReadRange(RangeJob& job, std::unique_ptr<ChunkReader>& reader, ChunkQueue& queue,
+                         std::atomic<int64_t>& last_write_ns) {
   const TableJob& table = *job.table;
   std::optional<Key> lower = job.resume.lower;
   int64_t limit = std::max<int64_t>(spec_.parallelism.chunk_rows, 1);
   while (!Stopping()) {
-    mysql::ChunkSelect select{lower, job.range.upper, table.source.rule->filter, limit};
+    ChunkSelect select{lower, job.range.upper, table.source.rule->filter, limit};
     auto began = std::chrono::steady_clock::now();
-    Result<mysql::ChunkRows> rows = Status::Internal("not read");
+    Result<ChunkRows> rows = Status::Internal("not read");
     for (int attempt = 0;; ++attempt) {
-      if (connection == nullptr) {
-        Result<std::unique_ptr<mysql::Connection>> opened =
-            mysql::Connection::Open(spec_.source.connection);
-        if (opened.ok()) connection = *std::move(opened);
+      if (reader == nullptr) {
+        Result<std::unique_ptr<ChunkReader>> opened = source_->OpenChunkReader();
+        if (opened.ok()) reader = *std::move(opened);
         rows = opened.status();
       }
-      if (connection != nullptr) rows = mysql::ReadChunk(*connection, table.narrowed, select);
+      if (reader != nullptr) rows = reader->ReadChunk(table.source.narrowed, select);
       if (rows.ok() || !Retryable(rows.status()) || attempt + 1 >= kMaxAttempts || Stopping()) {
         break;
       }
       spdlog::warn("{}: reading a chunk failed, retrying: {}", table.name,
                    rows.status().ToString());
-      connection.reset();
+      reader.reset();
       std::this_thread::sleep_for(Backoff(attempt));
     }
     if (!rows.ok()) return rows.status().WithContext("reading from the source");
@@ -91,7 +89,7 @@ Status Copier::ReadRange(RangeJob& job, std::unique_ptr<mysql::Connection>& conn
     bool last = static_cast<int64_t>(rows->rows.size()) < limit;
     PendingChunk chunk;
     chunk.bounds.lower = lower;
-    chunk.bounds.upper = last ? job.range.upper : KeyOf(table.narrowed, rows->rows.back());
+    chunk.bounds.upper = last ? job.range.upper : KeyOf(table.source.narrowed, rows->rows.back());
     chunk.bytes = rows->bytes;
     chunk.rows = std::move(rows->rows);
     limiter_.Acquire(static_cast<int64_t>(chunk.rows.size()));

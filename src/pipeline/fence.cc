@@ -10,14 +10,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "log/kafka_log.h"
+#include "db/mysql/connection.h"
+#include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/fence.h"
-#include "pipeline/fence_marks.h"
 #include "pipeline/state_options.h"
-#include "pipeline/stop_request.h"
-#include "source/mysql/connection.h"
 #include "source/mysql/snapshot_schema.h"
+#include "state/fence_record.h"
+#include "state/run_status.h"
 
 namespace cutover {
 namespace pipeline {
@@ -38,7 +38,8 @@ std::string NoRunMessage(const Spec& spec, std::string_view command) {
       "no `cutover run` is running for migration {} (its status record in {} is missing or "
       "older than {} s): {} works through the running capture and applier; start `cutover run "
       "{}`, then try again",
-      spec.name, spec.state_dir.string(), kRunStatusFreshMs / 1000, command, spec.file.string());
+      spec.name, spec.state_dir.string(), state::kRunStatusFreshMs / 1000, command,
+      spec.file.string());
 }
 
 // The source connection and the schema of the first selected table, where the fence table is.
@@ -62,18 +63,18 @@ Result<FenceSource> OpenFenceSource(const Spec& spec) {
 
 class Fence {
  public:
-  // `kafka`: the appliers' group progress when the change log is Kafka, else null.
-  Fence(StateStore& state, FenceSource source, std::unique_ptr<log::KafkaGroupProgress> kafka,
+  // `log`: the change log, opened to read the appliers' progress.
+  Fence(StateStore& state, FenceSource source, std::unique_ptr<log::ChangeLog> log,
         const FenceOptions& options)
       : state_(state),
         source_(std::move(source)),
-        kafka_(std::move(kafka)),
+        log_(std::move(log)),
         options_(options),
         id_(NewFenceId()) {}
 
   // The fence record and the marker row go, whatever happened.
   ~Fence() {
-    state_.DeleteMeta(FenceKey(id_)).IgnoreError();
+    state::DeleteFenceRecord(state_, id_).IgnoreError();
     if (!marker_written_) return;
     Result<uint64_t> removed = source_.connection->Execute(fmt::format(
         "DELETE FROM {} WHERE id = {}", source_.table, source_.connection->QuoteString(id_)));
@@ -83,8 +84,10 @@ class Fence {
   }
 
   Result<FenceOutcome> Run() {
-    nlohmann::json request{{"id", id_}, {"requested_at_ms", NowMs()}};
-    CUTOVER_RETURN_IF_ERROR(state_.SetMeta(FenceKey(id_), request.dump()));
+    state::FenceRecord request;
+    request.id = id_;
+    request.requested_at_ms = NowMs();
+    CUTOVER_RETURN_IF_ERROR(state::WriteFenceRecord(state_, request));
     CUTOVER_RETURN_IF_ERROR(
         source_.connection
             ->Execute(fmt::format("CREATE TABLE IF NOT EXISTS {} (id VARCHAR(40) NOT NULL "
@@ -100,39 +103,36 @@ class Fence {
             ->Execute(fmt::format("INSERT INTO {} (id) VALUES ({})", source_.table,
                                   source_.connection->QuoteString(id_)))
             .status());
-    CUTOVER_ASSIGN_OR_RETURN(nlohmann::json passed, WaitPassed());
+    CUTOVER_ASSIGN_OR_RETURN(state::FenceRecord passed, WaitPassed());
     FenceOutcome outcome;
     outcome.result.id = id_;
     outcome.result.written_at_ms = written_at;
-    outcome.result.applied_at_ms = std::max(passed.value("applied_at_ms", int64_t{0}), written_at);
+    outcome.result.applied_at_ms = std::max(passed.applied_at_ms, written_at);
     outcome.result.lag_seconds =
         static_cast<double>(outcome.result.applied_at_ms - written_at) / 1000.0;
-    outcome.last_event_ms = passed.value("last_event_ms", int64_t{0});
-    nlohmann::json last{{"id", id_},
-                        {"written_at_ms", outcome.result.written_at_ms},
-                        {"applied_at_ms", outcome.result.applied_at_ms},
-                        {"lag_seconds", outcome.result.lag_seconds},
-                        {"passed", true}};
-    CUTOVER_RETURN_IF_ERROR(state_.SetMeta(kFenceLastKey, last.dump()));
+    outcome.last_event_ms = passed.last_event_ms;
+    state::LastFence last{id_, outcome.result.written_at_ms, outcome.result.applied_at_ms,
+                          outcome.result.lag_seconds, /*passed=*/true};
+    CUTOVER_RETURN_IF_ERROR(state::WriteLastFence(state_, last));
     return outcome;
   }
 
  private:
   // The fence record once the run marked it passed.
-  Result<nlohmann::json> WaitPassed() {
+  Result<state::FenceRecord> WaitPassed() {
     auto deadline = Clock::now() + options_.timeout;
     auto last_run_check = Clock::now();
     bool seen = false;
     while (true) {
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state_.GetMeta(FenceKey(id_)));
-      nlohmann::json record = nlohmann::json::parse(text.value_or(""), nullptr, false);
-      if (record.is_object()) {
-        if (record.value("passed", false)) return record;
-        seen = seen || record.contains("seen_ms");
-        if (kafka_ != nullptr && record.contains("end_offsets") && KafkaApplied(record)) {
-          record["applied_at_ms"] = NowMs();
-          record["passed"] = true;
-          return record;
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<state::FenceRecord> record,
+                               state::ReadFenceRecord(state_, id_));
+      if (record) {
+        if (record->passed) return *std::move(record);
+        seen = seen || record->seen;
+        if (!record->end_offsets.empty() && Applied(*record)) {
+          record->applied_at_ms = NowMs();
+          record->passed = true;
+          return *std::move(record);
         }
       }
       if (options_.stop != nullptr && options_.stop->load()) {
@@ -140,12 +140,13 @@ class Fence {
       }
       if (Clock::now() >= deadline) return TimedOut(seen);
       if (Clock::now() - last_run_check >= kCheckRunEvery) {
-        CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, FreshRunStatus(state_));
+        CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
+                                 state::ReadFreshRunStatus(state_, NowMs()));
         if (!status) {
           return Status::FailedPrecondition(fmt::format(
               "fence {}: `cutover run` stopped while the fence waited for it (no status record "
               "for {} s); see its output",
-              id_, kRunStatusFreshMs / 1000));
+              id_, state::kRunStatusFreshMs / 1000));
         }
         last_run_check = Clock::now();
       }
@@ -153,27 +154,23 @@ class Fence {
     }
   }
 
-  // Kafka: whether the appliers' group has committed, on every partition, at least the end
-  // offset capture recorded with the marker (every change before the marker is below it, and
-  // an applier commits an offset only once the records below it are applied). Notes what
-  // still lags (or why the offsets could not be read) for the timeout message.
-  bool KafkaApplied(const nlohmann::json& record) {
-    std::vector<int64_t> ends;
-    for (const nlohmann::json& end : record["end_offsets"]) {
-      if (!end.is_number_integer()) {
-        kafka_lagging_ = "the fence record's end offsets are unreadable";
-        return false;  // never passes on what it cannot compare
-      }
-      ends.push_back(end.get<int64_t>());
-    }
-    Result<std::vector<int64_t>> committed = kafka_->Committed();
+  // Whether the appliers have committed, on every partition of the change log, at least the
+  // durable end capture recorded with the marker (every change before the marker is below it,
+  // and an applier commits progress only once the records below it are applied, whichever
+  // process it runs in). Notes what still lags (or why the progress could not be read) for the
+  // timeout message.
+  bool Applied(const state::FenceRecord& record) {
+    const std::vector<int64_t>& ends = record.end_offsets;
+    Result<std::vector<std::optional<uint64_t>>> committed = log_->Committed();
     if (!committed.ok()) {
-      kafka_lagging_ = "its offsets could not be read: " + committed.status().ToString();
+      lagging_ = "its progress could not be read: " + committed.status().ToString();
       return false;  // tried again at the next poll
     }
     std::string lagging;
     for (size_t partition = 0; partition < ends.size(); ++partition) {
-      int64_t at = partition < committed->size() ? (*committed)[partition] : -1;
+      int64_t at = partition < committed->size() && (*committed)[partition]
+                       ? static_cast<int64_t>(*(*committed)[partition])
+                       : -1;
       int64_t behind = ends[partition] - std::max<int64_t>(at, 0);
       if (behind <= 0) continue;
       lagging += fmt::format(
@@ -181,18 +178,18 @@ class Fence {
           lagging.empty() ? "" : ", ", partition, behind, behind == 1 ? "record" : "records",
           at < 0 ? "none" : std::to_string(at), ends[partition]);
     }
-    kafka_lagging_ = lagging;
+    lagging_ = lagging;
     return lagging.empty();
   }
 
   Status TimedOut(bool seen) const {
-    if (kafka_ != nullptr && seen) {
+    if (seen && log_->shared_by_processes()) {
       return Status::DeadlineExceeded(fmt::format(
-          "fence {}: capture saw the marker, but the appliers (consumer group {}) did not apply "
-          "everything before it within {} s: {}; are `cutover run` and every `cutover apply` "
-          "applying (see their output)?",
-          id_, kafka_->group(), options_.timeout.count(),
-          kafka_lagging_.empty() ? "its offsets were not read yet" : kafka_lagging_));
+          "fence {}: capture saw the marker, but the appliers ({}) did not apply everything "
+          "before it within {} s: {}; are `cutover run` and every `cutover apply` applying (see "
+          "their output)?",
+          id_, log_->ProgressName(), options_.timeout.count(),
+          lagging_.empty() ? "its offsets were not read yet" : lagging_));
     }
     if (!seen) {
       return Status::DeadlineExceeded(fmt::format(
@@ -208,11 +205,11 @@ class Fence {
 
   StateStore& state_;
   FenceSource source_;
-  std::unique_ptr<log::KafkaGroupProgress> kafka_;  // null: local change log
+  std::unique_ptr<log::ChangeLog> log_;  // read-only: the appliers' progress
   const FenceOptions& options_;
   const std::string id_;
   bool marker_written_ = false;
-  std::string kafka_lagging_;  // the partitions behind the marker at the last check
+  std::string lagging_;  // the partitions behind the marker at the last check
 };
 
 }  // namespace
@@ -227,26 +224,16 @@ Result<std::unique_ptr<StateStore>> OpenStateForFence(const Spec& spec) {
   return StateStore::Open(spec.state_dir, StateOptionsFor(spec));
 }
 
-Result<std::optional<nlohmann::json>> FreshRunStatus(StateStore& state) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta(kRunStatusKey));
-  if (!text) return std::optional<nlohmann::json>();
-  nlohmann::json status = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!status.is_object() ||
-      NowMs() - status.value("updated_at_ms", int64_t{0}) > kRunStatusFreshMs) {
-    return std::optional<nlohmann::json>();
-  }
-  return std::optional<nlohmann::json>(std::move(status));
-}
-
 Status CheckRunApplying(const Spec& spec, StateStore& state, std::string_view command) {
   if (spec.source.kind == SourceKind::kPostgres) {
     return Status::Unimplemented(fmt::format(
         "{} needs `cutover run`'s capture, which reads MariaDB/MySQL binlogs only so far",
         command));
   }
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, FreshRunStatus(state));
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
+                           state::ReadFreshRunStatus(state, NowMs()));
   if (!status) return Status::FailedPrecondition(NoRunMessage(spec, command));
-  std::string phase = status->value("phase", std::string());
+  const std::string& phase = status->phase;
   if (phase != "catch_up" && phase != "cdc") {
     return Status::FailedPrecondition(fmt::format(
         "`cutover run` for migration {} is in phase {}: {} waits for apply, which starts after "
@@ -258,15 +245,16 @@ Status CheckRunApplying(const Spec& spec, StateStore& state, std::string_view co
 
 Result<FenceOutcome> WriteFence(const Spec& spec, StateStore& state, const FenceOptions& options) {
   CUTOVER_ASSIGN_OR_RETURN(FenceSource source, OpenFenceSource(spec));
-  std::unique_ptr<log::KafkaGroupProgress> kafka;
-  if (spec.change_log.kind == ChangeLogSpec::Kind::kKafka) {
-    // Opened, and the group's offsets read once, before the marker is written: a Kafka that
-    // cannot answer fails the fence before it touches the source, and the lag does not include
-    // finding the group's coordinator.
-    CUTOVER_ASSIGN_OR_RETURN(kafka, log::KafkaGroupProgress::Open(spec));
-    CUTOVER_RETURN_IF_ERROR(kafka->Committed().status());
-  }
-  Fence fence(state, std::move(source), std::move(kafka), options);
+  // Opened, and the appliers' progress read once, before the marker is written: a log that
+  // cannot answer (a Kafka without its group coordinator) fails the fence before it touches
+  // the source, and the lag does not include finding it.
+  log::OpenLogOptions log_options;
+  log_options.create = false;
+  log_options.read_only = true;
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<log::ChangeLog> log,
+                           log::OpenChangeLog(spec, log_options));
+  CUTOVER_RETURN_IF_ERROR(log->Committed().status());
+  Fence fence(state, std::move(source), std::move(log), options);
   return fence.Run();
 }
 

@@ -1,12 +1,10 @@
 // Fence internals shared by RunFence (cutover/fence.h) and `cutover finish` (cutover/finish.h):
-// the running `cutover run` as its status record shows it, and a fence that also returns what
-// finish measures the quiet time with.
+// the running `cutover run` as its status record (state/run_status.h) shows it, and a fence
+// that also returns what finish measures the quiet time with.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <optional>
 
 #include "cutover/fence.h"
 #include "cutover/spec.h"
@@ -15,15 +13,9 @@
 
 namespace cutover::pipeline {
 
-// A status record older than this means no `cutover run` is running (as verify/live.h).
-inline constexpr int64_t kRunStatusFreshMs = 5000;
-
 // The state store of `spec` for fence and finish: FailedPrecondition (the message says to start
 // `cutover run`) when there is none yet.
 Result<std::unique_ptr<StateStore>> OpenStateForFence(const Spec& spec);
-
-// The last status record of `cutover run`, if it is fresh.
-Result<std::optional<nlohmann::json>> FreshRunStatus(StateStore& state);
 
 // FailedPrecondition with a message that says why and what to do, unless a `cutover run` is
 // running for `spec` and applying (phase catch_up or cdc). `command` names the caller.

@@ -1,14 +1,13 @@
-// FenceMarks: the fence markers (docs/cutover.md) capture has seen and apply has not passed yet,
-// handed from the capture thread to the monitor of `cutover run`. Capture records each marker
-// in the state store (where it was seen) and adds it here; the monitor asks, ten times a
-// second, which of them apply has passed and records that too; `cutover fence` waits for it.
+// FenceMarks: where capture saw the fence markers (docs/cutover.md). Capture records each marker
+// in the state store with the change log's durable end per partition at that point; `cutover
+// fence` passes once the appliers' committed progress reaches those ends on every partition
+// (whatever the change log, and whichever processes apply it).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "cutover/state_store.h"
@@ -16,28 +15,18 @@
 
 namespace cutover::pipeline {
 
-// The state meta key of fence `id`: JSON written by `cutover fence` before it writes the marker
-// ({"id", "requested_at_ms"}), completed by capture ("seen_ms", "log_offset", "last_event_ms";
-// Kafka: "end_offsets") and, local log, by the run once apply passed the marker
-// ("applied_at_ms", "passed": true). With Kafka `cutover fence` itself compares the appliers'
-// committed offsets with "end_offsets" (the appliers may run in other processes).
-std::string FenceKey(std::string_view id);
-// The last fence that passed: {"id", "written_at_ms", "applied_at_ms", "lag_seconds", "passed"}.
-inline constexpr char kFenceLastKey[] = "fence.last";
-
 // One marker as capture saw it.
 struct FenceMark {
   std::string id;
-  // Local change log: every change captured before the marker has a lower log offset.
-  uint64_t log_offset = 0;
+  uint64_t log_offset = 0;  // unused; kept so older records still read
   // When capture saw the marker; every change captured before it was logged (Kafka:
   // acknowledged by the brokers) by then.
   int64_t seen_ms = 0;
   // When capture last saw a change of a selected table before the marker (or, if none, when
   // capture started): `cutover finish` measures the quiet time from it.
   int64_t last_event_ms = 0;
-  // Kafka change log: per partition of the log topic, its end offset once every record
-  // produced before the marker was acknowledged; every such change is below it. Empty: local.
+  // Per partition of the change log, its durable end once every record appended before the
+  // marker was durable; every such change is below it.
   std::vector<int64_t> end_offsets;
 };
 
@@ -46,25 +35,12 @@ class FenceMarks {
   // `state`: where fences are recorded; must outlive this object.
   explicit FenceMarks(StateStore* state) : state_(state) {}
 
-  // Capture thread: records `mark` as seen and keeps it until apply passes it (a Kafka mark is
-  // not kept: `cutover fence` checks it). A marker no `cutover fence` of this state store asked
-  // for (another migration's, on the same source) is ignored.
+  // Capture thread: records `mark` as seen. A marker no `cutover fence` of this state store
+  // asked for (another migration's, on the same source) is ignored.
   Status Seen(FenceMark mark);
 
-  // Monitor thread: each pending mark for which `passed` has held for `confirm_ms` (since the
-  // first check it held at) is recorded as applied at that first check, and dropped. A failed
-  // state store write keeps the mark for the next call.
-  void Pass(const std::function<bool(const FenceMark&)>& passed, int64_t confirm_ms);
-
  private:
-  struct Pending {
-    FenceMark mark;
-    int64_t passed_since_ms = 0;  // the first check `passed` held at, 0: not yet
-  };
-
   StateStore* const state_;
-  std::mutex mutex_;
-  std::vector<Pending> pending_;  // guarded by mutex_
 };
 
 }  // namespace cutover::pipeline

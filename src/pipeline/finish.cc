@@ -11,13 +11,15 @@
 
 #include "cutover/state_store.h"
 
-#include "log/kafka_log.h"
+#include "db/mysql/connection.h"
+#include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence.h"
-#include "pipeline/stop_request.h"
-#include "source/mysql/connection.h"
 #include "source/mysql/snapshot_schema.h"
+#include "state/run_status.h"
+#include "state/stop_request.h"
+#include "state/verify_report.h"
 
 namespace cutover {
 namespace {
@@ -26,7 +28,6 @@ using Clock = std::chrono::steady_clock;
 using pipeline::NowMs;
 
 constexpr char kFinishReportKey[] = "finish.report";
-constexpr char kVerifyReportKey[] = "verify.report";  // verify/progress.h
 constexpr char kStageHistoryPrefix[] = "flags.history/";
 // After a passed fence little is left to apply; a run that takes longer to stop is stuck.
 constexpr auto kStopWait = std::chrono::seconds(120);
@@ -48,13 +49,7 @@ class Finisher {
   Result<FinishReport> Run() {
     CUTOVER_ASSIGN_OR_RETURN(pipeline::FenceOutcome drained, WaitDrained());
     CUTOVER_RETURN_IF_ERROR(StopRun(drained.result.id));
-    if (spec_.change_log.kind == ChangeLogSpec::Kind::kKafka) {
-      // The run stopped once the whole group had applied everything; other appliers idle.
-      Progress(fmt::format(
-          "every partition of the Kafka change log is applied; stop any `cutover apply` of "
-          "consumer group {} (SIGTERM): it has nothing left to apply\n",
-          log::KafkaApplyGroup(spec_)));
-    }
+    CUTOVER_RETURN_IF_ERROR(NoteOtherAppliers());
     CUTOVER_RETURN_IF_ERROR(state_.SetPhase(Phase::kFinished));
     CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> removed, RemoveSourceTables());
     CUTOVER_ASSIGN_OR_RETURN(FinishReport report, Report(drained, std::move(removed)));
@@ -115,20 +110,33 @@ class Finisher {
     return Status::Ok();
   }
 
+  // The run stopped once every applier had applied everything; appliers in other processes
+  // (`cutover apply`, where the change log allows them) now idle.
+  Status NoteOtherAppliers() {
+    log::OpenLogOptions log_options;
+    log_options.create = false;
+    log_options.read_only = true;
+    Result<std::unique_ptr<log::ChangeLog>> log = log::OpenChangeLog(spec_, log_options);
+    if (!log.ok() || !(*log)->shared_by_processes()) return Status::Ok();
+    Progress(fmt::format(
+        "every partition of the {} change log is applied; stop any `cutover apply` of {} "
+        "(SIGTERM): it has nothing left to apply\n",
+        (*log)->title(), (*log)->ProgressName()));
+    return Status::Ok();
+  }
+
   // Asks the run to stop and waits until it confirmed (everything captured applied) and exited.
   Status StopRun(const std::string& fence_id) {
-    nlohmann::json request{
-        {"requested_at_ms", NowMs()}, {"by", "cutover finish"}, {"fence", fence_id}};
-    CUTOVER_RETURN_IF_ERROR(state_.SetMeta(pipeline::kStopRequestKey, request.dump()));
+    state::StopRequest request{NowMs(), "cutover finish", fence_id, std::nullopt};
+    CUTOVER_RETURN_IF_ERROR(state::WriteStopRequest(state_, request));
     Progress("stopping `cutover run`: capture first, then apply once it applied the rest\n");
     const auto deadline = Clock::now() + kStopWait;
     while (Clock::now() < deadline) {
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
-                               state_.GetMeta(pipeline::kStopRequestKey));
-      nlohmann::json answer = nlohmann::json::parse(text.value_or(""), nullptr, false);
-      if (answer.is_object() && answer.contains("stopped_at_ms")) return WaitExited(deadline);
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status,
-                               pipeline::FreshRunStatus(state_));
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<state::StopRequest> answer,
+                               state::ReadStopRequest(state_));
+      if (answer && answer->stopped_at_ms) return WaitExited(deadline);
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
+                               state::ReadFreshRunStatus(state_, NowMs()));
       if (!status) {
         return Status::Aborted(
             "`cutover run` ended without confirming the stop request (see its output); start it "
@@ -192,16 +200,17 @@ class Finisher {
       report.tables.push_back(
           FinishTable{table.name, std::string(TableStateName(table.state)), table.rows_copied});
     }
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> status,
-                             state_.GetMeta(pipeline::kRunStatusKey));
-    nlohmann::json run = nlohmann::json::parse(status.value_or(""), nullptr, false);
-    if (run.is_object()) {
-      report.events_captured = run.value("captured_changes_total", uint64_t{0});
-      report.events_applied = run.value("applied_changes_total", uint64_t{0});
+    // The run has stopped and the source is cleaned: a record that cannot be read is left
+    // out of the report (and said), it does not fail the finished migration.
+    Result<std::optional<state::RunStatus>> run = state::ReadRunStatus(state_);
+    if (!run.ok()) Progress("report: no event counts: " + run.status().ToString() + "\n");
+    if (run.ok() && *run) {
+      report.events_captured = (*run)->captured_changes_total;
+      report.events_applied = (*run)->applied_changes_total;
     }
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> verify, state_.GetMeta(kVerifyReportKey));
-    if (verify) report.verify = nlohmann::json::parse(*verify, nullptr, false);
-    if (report.verify.is_discarded()) report.verify = nullptr;
+    Result<std::optional<state::VerifyReportRecord>> verify = state::ReadVerifyReport(state_);
+    if (!verify.ok()) Progress("report: no verify result: " + verify.status().ToString() + "\n");
+    report.verify = verify.ok() && *verify ? (*verify)->ToJson() : nlohmann::json(nullptr);
     CUTOVER_ASSIGN_OR_RETURN(auto history, state_.ListMeta(kStageHistoryPrefix));
     for (const auto& [key, value] : history) {
       nlohmann::json change = nlohmann::json::parse(value, nullptr, false);

@@ -1,26 +1,16 @@
 // ReplayLog: the change log from a chosen point into a target, through RunApply with a fixed
-// start and end.
+// start and end per partition (the same code path for the local and the Kafka log).
 #include <fmt/format.h>
 
 #include "cutover/run.h"
 #include "cutover/sink.h"
 
-#include "log/local_log.h"
+#include "log/change_log.h"
 #include "pipeline/apply.h"
 #include "pipeline/dir_lock.h"
-#include "pipeline/replay_from.h"
 
 namespace cutover {
 namespace {
-
-Result<uint64_t> ResolveFrom(log::LocalLog& log, const pipeline::ReplayFrom& from) {
-  switch (from.kind) {
-    case pipeline::ReplayFrom::Kind::kOffset: return from.offset;
-    case pipeline::ReplayFrom::Kind::kTime: return log.OffsetAtTime(from.time_ms);
-    case pipeline::ReplayFrom::Kind::kPosition: return log.OffsetAtPosition(from.position);
-  }
-  return Status::Internal("unknown --from kind");
-}
 
 // A target that never had the copy (a second target, or one dropped to rebuild it) gets its
 // tables as the copy would create them, with every index; existing tables stay as they are
@@ -42,14 +32,7 @@ Status ReadyTargetTables(const Spec& target, const std::vector<TargetTablePlan>&
 }  // namespace
 
 Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options) {
-  if (spec.change_log.kind == ChangeLogSpec::Kind::kKafka) {
-    return Status::Unimplemented(
-        "`cutover replay` reads the local change log; with change_log.kind: kafka, point a new "
-        "consumer at the log topic instead (the records are the same change records)");
-  }
   auto began = std::chrono::steady_clock::now();
-  // A bad --from is the user's typo: say so before any state or server is touched.
-  CUTOVER_ASSIGN_OR_RETURN(pipeline::ReplayFrom from, pipeline::ParseReplayFrom(options.from));
   Spec target = spec;
   if (!options.target_spec.empty()) {
     CUTOVER_ASSIGN_OR_RETURN(Spec other, LoadSpec(options.target_spec));
@@ -57,33 +40,48 @@ Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options) {
     target.target = other.target;
     target.mapping = other.mapping;
   }
-  CUTOVER_ASSIGN_OR_RETURN(auto lock, pipeline::DirLock::Acquire(spec.state_dir));
-  log::LocalLogOptions log_options;
-  log_options.dir = spec.state_dir / "log";
-  log_options.segment_bytes = spec.change_log.segment_bytes;
-  if (!std::filesystem::exists(log_options.dir)) {
-    return Status::NotFound(
-        fmt::format("{} has no change log: `cutover run` writes it", spec.state_dir.string()));
+  // A log in the state directory is read by one process at a time; a log other processes
+  // share (Kafka) is replayed while the migration goes on.
+  Result<std::unique_ptr<pipeline::DirLock>> lock = pipeline::DirLock::Acquire(spec.state_dir);
+  if (!lock.ok()) {
+    log::OpenLogOptions peek;
+    peek.create = false;
+    peek.read_only = true;
+    Result<std::unique_ptr<log::ChangeLog>> shared = log::OpenChangeLog(spec, peek);
+    if (!shared.ok() || !(*shared)->shared_by_processes()) return lock.status();
   }
-  CUTOVER_ASSIGN_OR_RETURN(std::shared_ptr<log::LocalLog> log, log::LocalLog::Open(log_options));
+  log::OpenLogOptions log_options;
+  log_options.create = false;
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<log::ChangeLog> log,
+                           log::OpenChangeLog(spec, log_options));
   ReplayReport report;
-  CUTOVER_ASSIGN_OR_RETURN(report.from_offset, ResolveFrom(*log, from));
-  report.until_offset = log->durable_offset();
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<uint64_t> from, log::ResolveReplayFrom(*log, options.from));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<uint64_t> until, log->DurableEnds());
+  for (size_t partition = 0; partition < from.size() && partition < until.size(); ++partition) {
+    from[partition] = std::min(from[partition], until[partition]);
+    report.from_offset += from[partition];
+    report.until_offset += until[partition];
+  }
+  report.from_offsets = from;
+  report.until_offsets = until;
   CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(target));
   CUTOVER_RETURN_IF_ERROR(ReadyTargetTables(target, plans));
   pipeline::ApplyOptions apply;
   apply.lanes = target.parallelism.apply_lanes;
   apply.max_rows_per_second = target.throttle.apply_rows_per_second;
   apply.stop = options.stop;
-  apply.from = report.from_offset;
-  apply.until = report.until_offset;
+  apply.group = false;  // a replay commits no progress for the migration's appliers
+  apply.from = from;
+  apply.until = until;
   pipeline::ApplyStats stats;
   if (report.from_offset < report.until_offset) {
-    CUTOVER_RETURN_IF_ERROR(pipeline::RunApply(target, log, plans, apply, &stats));
+    CUTOVER_RETURN_IF_ERROR(pipeline::RunApply(*log, pipeline::TargetAppliers(target, plans),
+                                               plans, apply, &stats));
     if (options.stop != nullptr && options.stop->load()) {
-      return Status::Cancelled(
-          fmt::format("replay stopped on request; every change below offset {} is applied",
-                      stats.applied_offset.load()));
+      return Status::Cancelled(fmt::format(
+          "replay stopped on request; every change below offset {} (summed over partitions) is "
+          "applied",
+          stats.applied_offset.load()));
     }
   }
   report.changes = stats.applied_changes.load();

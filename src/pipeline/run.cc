@@ -1,5 +1,9 @@
-// RunMigration: capture thread + copy, then the apply pipeline, with a monitor thread that
-// turns a stop request into a halt, moves the phase on and records status for `cutover status`.
+// RunMigration: a migration as a checklist of phases (start position, capture, copy, catch-up,
+// CDC), over dependencies built once (state store, change log, applied tables, applier factory,
+// change stream) and handed to each part; a monitor thread whose duties (stop signals, status
+// record, stop requests, continuous-verify keys, retention, status lines) each have their own
+// method and period. The same code runs whatever the change log; `cutover capture` is the run
+// without its applier, `cutover apply` the applier alone (docs/run.md, docs/change-log.md).
 #include "cutover/run.h"
 
 #include <algorithm>
@@ -14,22 +18,21 @@
 #include <spdlog/spdlog.h>
 
 #include "cutover/copy.h"
+#include "cutover/source.h"
 #include "cutover/state_store.h"
 
 #include "core/throttle_stats.h"
-#include "log/kafka_log.h"
-#include "log/local_log.h"
+#include "log/change_log.h"
 #include "pipeline/apply.h"
 #include "pipeline/capture.h"
 #include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence_marks.h"
-#include "pipeline/kafka_apply.h"
-#include "pipeline/kafka_capture.h"
 #include "pipeline/router.h"
 #include "pipeline/state_options.h"
-#include "pipeline/stop_request.h"
 #include "pipeline/touched_keys.h"
+#include "state/run_status.h"
+#include "state/stop_request.h"
 
 namespace cutover {
 namespace {
@@ -39,7 +42,6 @@ using Clock = std::chrono::steady_clock;
 // The lag under which the catch-up phase ends (docs/run.md).
 constexpr std::chrono::milliseconds kCaughtUpLag{2000};
 
-using pipeline::kRunStatusKey;
 using pipeline::NowMs;
 
 Status CheckRunnable(const Spec& spec) {
@@ -61,39 +63,180 @@ Status CheckRunnable(const Spec& spec) {
   return Status::Ok();
 }
 
+// The source's change stream (cutover/source.h).
+ChangeStreamFactory ChangeStreams(Source& source) {
+  return [&source](ChangeStreamOptions options) { return source.OpenChangeStream(options); };
+}
+
+// The phases of a run, in order; the monitor and status read it.
+enum class RunPhase { kOpening, kCopy, kCatchUp, kCdc };
+
+std::string_view RunPhaseName(RunPhase phase) {
+  switch (phase) {
+    case RunPhase::kOpening:
+    case RunPhase::kCopy: return "copy";
+    case RunPhase::kCatchUp: return "catch_up";
+    case RunPhase::kCdc: return "cdc";
+  }
+  return "copy";
+}
+
+// Calls a duty at most once per period.
+class Every {
+ public:
+  explicit Every(std::chrono::milliseconds period) : period_(period) {}
+  bool Due() {
+    if (Clock::now() - last_ < period_) return false;
+    last_ = Clock::now();
+    return true;
+  }
+
+ private:
+  std::chrono::milliseconds period_;
+  Clock::time_point last_ = Clock::now();
+};
+
 class Migration {
  public:
-  Migration(const Spec& spec, const RunOptions& options) : spec_(spec), options_(options) {
+  // `apply`: apply in this process (`cutover run`); false: capture only (`cutover capture`,
+  // with `cutover apply` processes applying).
+  Migration(const Spec& spec, const RunOptions& options, bool apply)
+      : spec_(spec), options_(options), apply_(apply) {
     apply_stats_.touched = &touched_;
   }
 
   Status Run() {
     CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec_));
+    CUTOVER_RETURN_IF_ERROR(Open());
+    monitor_ = std::thread([this] { Monitor(); });
+    return Finish(Phases());
+  }
+
+ private:
+  // Everything the parts need, built once.
+  Status Open() {
+    // First, and without connecting: a source engine that cannot be migrated yet is refused
+    // before anything is created.
+    CUTOVER_ASSIGN_OR_RETURN(source_, OpenSource(spec_));
     CUTOVER_ASSIGN_OR_RETURN(lock_, pipeline::DirLock::Acquire(spec_.state_dir));
     CUTOVER_ASSIGN_OR_RETURN(state_,
                              StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
     CUTOVER_RETURN_IF_ERROR(LoadTotals());
     // A stop request left from before this run (a finish that gave up) must not stop it.
-    CUTOVER_RETURN_IF_ERROR(state_->DeleteMeta(pipeline::kStopRequestKey));
+    CUTOVER_RETURN_IF_ERROR(state::DeleteStopRequest(*state_));
     fences_ = std::make_unique<pipeline::FenceMarks>(state_.get());
-    if (kafka_) {
-      CUTOVER_ASSIGN_OR_RETURN(kafka_writer_, log::KafkaLogWriter::Open(spec_));
-      monitor_ = std::thread([this] { Monitor(); });
-      return Finish(CopyThenApply());
+    log::OpenLogOptions log_options;
+    log_options.state = state_.get();
+    CUTOVER_ASSIGN_OR_RETURN(log_, log::OpenChangeLog(spec_, log_options));
+    if (!apply_ && !log_->shared_by_processes()) {
+      return Status::FailedPrecondition(fmt::format(
+          "change_log.kind is {}: only this process can apply it, so capture alone would apply "
+          "nothing; use `cutover run`, or change_log.kind: kafka for capture and appliers in "
+          "separate processes",
+          log_->kind()));
     }
-    log::LocalLogOptions log_options;
-    log_options.dir = spec_.state_dir / "log";
-    log_options.segment_bytes = spec_.change_log.segment_bytes;
-    log_options.sync_every = spec_.change_log.fsync_interval;
-    // docs/spec.md: 0 keeps applied segments for no time and no size (removed once applied).
-    log_options.retain_bytes = spec_.change_log.retention_bytes;
-    log_options.retain_age = spec_.change_log.retention_age;
-    CUTOVER_ASSIGN_OR_RETURN(log_, log::LocalLog::Open(log_options));
-    monitor_ = std::thread([this] { Monitor(); });
-    return Finish(CopyThenApply());
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source_->LoadSelectedTables());
+    CUTOVER_ASSIGN_OR_RETURN(plans_, pipeline::ApplyPlans(spec_, tables));
+    appliers_ = pipeline::TargetAppliers(spec_, plans_);
+    return Status::Ok();
   }
 
- private:
+  // The checklist. The copy takes (or reads back) the start position P0 and starts capture
+  // from it before reading a row; then the log says the copy is done, and apply follows it
+  // from the lanes' checkpoints: catch-up until the lag is small, then CDC.
+  Status Phases() {
+    phase_ = RunPhase::kCopy;
+    CUTOVER_ASSIGN_OR_RETURN(bool copied, Copy());
+    if (!copied) return Status::Ok();  // stopped during the copy
+    CUTOVER_RETURN_IF_ERROR(EnterCatchUp());
+    if (!apply_) return CaptureOnly();
+    return pipeline::RunApply(*log_, appliers_, plans_, ApplyOptions(), &apply_stats_);
+  }
+
+  // Phase copy: false when stopped before it finished.
+  Result<bool> Copy() {
+    CopyOptions copy;
+    copy.stop = &halt_;
+    copy.progress = options_.progress;
+    copy.source = source_.get();
+    copy.on_start_position = [this](const Position& start) { return StartCapture(start); };
+    Result<CopyReport> report = RunCopy(spec_, copy);
+    if (!report.ok()) {
+      if (report.status().code() == StatusCode::kCancelled && halt_) return false;
+      return report.status();
+    }
+    if (options_.progress != nullptr && !report->tables.empty()) {
+      std::fputs(FormatCopySummary(*report).c_str(), options_.progress);
+    }
+    return true;
+  }
+
+  Status EnterCatchUp() {
+    CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
+    // Finished (`cutover finish`) and run again: CDC continues where it stopped.
+    if (phase == Phase::kCopy || phase == Phase::kFinished) {
+      CUTOVER_RETURN_IF_ERROR(state_->SetPhase(Phase::kCatchUp));
+    }
+    // Appliers in other processes (`cutover apply`) start once the log says so.
+    if (!writer_) return Status::Internal("the copy ended without starting capture");
+    CUTOVER_RETURN_IF_ERROR(writer_->MarkCopyDone());
+    phase_ = RunPhase::kCatchUp;
+    return Status::Ok();
+  }
+
+  // `cutover capture`: capture goes on until stopped; the appliers are other processes.
+  Status CaptureOnly() {
+    while (!halt_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return Status::Ok();
+  }
+
+  pipeline::ApplyOptions ApplyOptions() {
+    pipeline::ApplyOptions apply;
+    apply.lanes = spec_.parallelism.apply_lanes;
+    apply.max_rows_per_second = spec_.throttle.apply_rows_per_second;
+    apply.stop = &halt_;
+    return apply;
+  }
+
+  // Phase capture: from P0 (or where the log says it stopped) into the change log, on its own
+  // thread, until a stop or a stop request.
+  Status StartCapture(const Position& start) {
+    if (capture_.joinable()) return Status::Ok();
+    CUTOVER_ASSIGN_OR_RETURN(writer_, log_->OpenWriter());
+    if (writer_->partitions() > 1) {
+      // The log's partitions follow the appliers' lane hash, which needs their routing key.
+      CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<ChangeApplier> first,
+                               appliers_(0, writer_->partitions()));
+      router_ = std::make_unique<pipeline::ChangeRouter>(plans_, first->RoutingKey());
+    }
+    pipeline::CaptureOptions capture;
+    capture.start = start;
+    const Spec* spec = &spec_;
+    // Repair watermarks (docs/verify.md) and fence markers (docs/cutover.md) travel in the
+    // stream, in the selected tables' schemas.
+    capture.stream.table_filter = [spec](const TableId& id) {
+      return SelectTable(*spec, id.schema, id.name) != nullptr || id.name == kWatermarkTable ||
+             id.name == kFenceTable;
+    };
+    // Its own flag: a stop request stops capture first, and apply once it has applied the rest.
+    capture.stream.stop = &capture_stop_;
+    // Capture makes the log durable (and so visible to the appliers) at least at every
+    // heartbeat: on a quiet source, the heartbeat bounds how late the last transaction shows.
+    capture.stream.heartbeat_period =
+        std::max(spec_.change_log.fsync_interval, std::chrono::milliseconds(50));
+    capture.sync_every = capture.stream.heartbeat_period;
+    capture.state = state_.get();
+    capture.fences = fences_.get();
+    capture.router = router_.get();
+    capture_ = std::thread([this, capture = std::move(capture)]() mutable {
+      Status status =
+          pipeline::RunCapture(ChangeStreams(*source_), *writer_, std::move(capture), &capture_stats_);
+      if (!status.ok()) Fail(status.WithContext("capturing the source's changes"));
+      capture_done_ = true;
+    });
+    return Status::Ok();
+  }
+
   Status Finish(Status status) {
     if (!status.ok()) Fail(status);
     halt_ = true;
@@ -107,83 +250,6 @@ class Migration {
     return first_error_;
   }
 
-  Status CopyThenApply() {
-    CopyOptions copy;
-    copy.stop = &halt_;
-    copy.progress = options_.progress;
-    copy.on_start_position = [this](const Position& start) { return StartCapture(start); };
-    Result<CopyReport> report = RunCopy(spec_, copy);
-    if (!report.ok()) {
-      if (report.status().code() == StatusCode::kCancelled && halt_) return Status::Ok();
-      return report.status();
-    }
-    if (options_.progress != nullptr && !report->tables.empty()) {
-      std::fputs(FormatCopySummary(*report).c_str(), options_.progress);
-    }
-    CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
-    // Finished (`cutover finish`) and run again: CDC continues where it stopped.
-    if (phase == Phase::kCopy || phase == Phase::kFinished) {
-      CUTOVER_RETURN_IF_ERROR(state_->SetPhase(Phase::kCatchUp));
-    }
-    CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(spec_));
-    pipeline::ApplyOptions apply;
-    apply.lanes = spec_.parallelism.apply_lanes;
-    apply.max_rows_per_second = spec_.throttle.apply_rows_per_second;
-    apply.stop = &halt_;
-    if (kafka_) {
-      // Appliers in other processes (`cutover apply`) start once this marker is published.
-      CUTOVER_RETURN_IF_ERROR(kafka_writer_->MarkCopyDone());
-      applying_ = true;
-      pipeline::KafkaApplyOptions kafka;
-      kafka.apply = apply;
-      return pipeline::RunKafkaApply(spec_, plans, kafka, &apply_stats_);
-    }
-    applying_ = true;
-    return pipeline::RunApply(spec_, log_, plans, apply, &apply_stats_);
-  }
-
-  Status StartCapture(const Position& start) {
-    if (capture_.joinable()) return Status::Ok();
-    mysql::BinlogStreamOptions stream;
-    stream.connection = spec_.source.connection;
-    stream.server_id = spec_.source.server_id;
-    stream.start = start;
-    const Spec* spec = &spec_;
-    // Repair watermarks (docs/verify.md) and fence markers (docs/cutover.md) travel in the
-    // stream, in the selected tables' schemas.
-    stream.table_filter = [spec](const TableId& id) {
-      return SelectTable(*spec, id.schema, id.name) != nullptr || id.name == kWatermarkTable ||
-             id.name == kFenceTable;
-    };
-    // Its own flag: a stop request stops capture first, and apply once it has applied the rest.
-    stream.stop = &capture_stop_;
-    // Capture makes the log durable (and so visible to the applier) at least at every
-    // heartbeat: on a quiet source, the heartbeat bounds how late the last transaction shows.
-    stream.heartbeat_period =
-        std::max(spec_.change_log.fsync_interval, std::chrono::milliseconds(50));
-    if (kafka_) {
-      // Capture partitions by the appliers' lane hash, so it needs their plans and routing key.
-      CUTOVER_ASSIGN_OR_RETURN(capture_plans_, pipeline::ApplyPlans(spec_));
-      CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<ChangeApplier> first,
-                               OpenApplier(spec_, capture_plans_, 0, kafka_writer_->partitions()));
-      router_ = std::make_unique<pipeline::ChangeRouter>(capture_plans_, first->RoutingKey());
-      capture_ = std::thread([this, stream = std::move(stream)]() mutable {
-        Status status = pipeline::RunKafkaCapture(std::move(stream), *kafka_writer_, *router_,
-                                                  *state_, &capture_stats_, fences_.get());
-        if (!status.ok()) Fail(status.WithContext("capturing the binlog into Kafka"));
-        capture_done_ = true;
-      });
-      return Status::Ok();
-    }
-    capture_ = std::thread([this, stream = std::move(stream)]() mutable {
-      Status status = pipeline::RunCapture(std::move(stream), *log_, &capture_stats_, state_.get(),
-                                           fences_.get());
-      if (!status.ok()) Fail(status.WithContext("capturing the binlog"));
-      capture_done_ = true;
-    });
-    return Status::Ok();
-  }
-
   void Fail(const Status& status) {
     std::lock_guard lock(mutex_);
     if (first_error_.ok()) first_error_ = status;
@@ -191,71 +257,67 @@ class Migration {
     capture_stop_ = true;
   }
 
-  // Every 100 ms: passes a stop signal on, and records the fences apply passed. Every second:
-  // phase and status record, and a stop request (pipeline/stop_request.h). Every
-  // status_interval while applying: a status line.
+  bool Applying() const { return phase_ == RunPhase::kCatchUp || phase_ == RunPhase::kCdc; }
+
+  // The monitor thread: each duty on its own period.
   void Monitor() {
-    auto last_status = Clock::now();
-    auto last_line = Clock::now();
-    auto last_retain = Clock::now();
-    uint64_t last_applied = 0;
+    Every status(std::chrono::seconds(1));
+    Every retention(std::chrono::seconds(10));
+    Every line(options_.status_interval);
     while (!done_) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (options_.stop != nullptr && options_.stop->load()) {
-        halt_ = true;
-        capture_stop_ = true;
-      }
-      if (applying_) PassFences();
-      if (Clock::now() - last_status >= std::chrono::seconds(1)) {
+      PassStopSignal();
+      if (status.Due()) {
         WriteStatus();
-        if (applying_) CheckStopRequest();
-        if (applying_) {
-          Status flushed = touched_.Flush(*state_);
-          if (!flushed.ok()) spdlog::warn("continuous verify keys: {}", flushed.ToString());
-        }
-        last_status = Clock::now();
+        if (Applying()) CheckStopRequest();
+        if (Applying()) FlushTouchedKeys();
       }
-      if (applying_ && !kafka_ && Clock::now() - last_retain >= std::chrono::seconds(10)) {
-        Result<int> removed = log_->Retain(apply_stats_.applied_offset.load(), NowMs());
-        if (!removed.ok()) spdlog::warn("change log retention: {}", removed.status().ToString());
-        last_retain = Clock::now();
-      }
-      if (applying_ && options_.progress != nullptr &&
-          Clock::now() - last_line >= options_.status_interval) {
-        double seconds = std::chrono::duration<double>(Clock::now() - last_line).count();
-        uint64_t applied = apply_stats_.applied_changes.load();
-        nlohmann::json status = StatusJson();
-        std::fprintf(options_.progress,
-                     "cdc: %s, lag %.1f s / %llu records, %.0f changes/s applied, %llu captured "
-                     "transactions\n",
-                     status["phase"].get<std::string>().c_str(),
-                     status["lag_seconds"].get<double>(),
-                     static_cast<unsigned long long>(status["lag_records"].get<uint64_t>()),
-                     static_cast<double>(applied - last_applied) / seconds,
-                     static_cast<unsigned long long>(capture_stats_.transactions));
-        std::fflush(options_.progress);
-        last_applied = applied;
-        last_line = Clock::now();
-      }
+      if (Applying() && retention.Due()) Retain();
+      if (Applying() && line.Due()) PrintStatusLine();
     }
   }
 
-  // Records the fences whose marker apply has passed: every change below the marker's log
-  // offset is applied. Kafka: `cutover fence` compares the consumer group's committed offsets
-  // with the end offsets capture recorded (appliers in other processes count too), so capture
-  // keeps no mark here.
-  void PassFences() {
-    if (kafka_) return;
-    uint64_t applied = apply_stats_.applied_offset.load();
-    fences_->Pass([applied](const pipeline::FenceMark& mark) { return applied >= mark.log_offset; },
-                  0);
+  void PassStopSignal() {
+    if (options_.stop != nullptr && options_.stop->load()) {
+      halt_ = true;
+      capture_stop_ = true;
+    }
   }
 
-  // A stop request: stop capture, then, once capture has ended and everything it logged is
-  // applied (two checks a second apart agree), stop apply; Finish answers the request.
+  void FlushTouchedKeys() {
+    Status flushed = touched_.Flush(*state_);
+    if (!flushed.ok()) spdlog::warn("continuous verify keys: {}", flushed.ToString());
+  }
+
+  void Retain() {
+    Result<int> removed = log_->Retain(NowMs());
+    if (!removed.ok()) spdlog::warn("change log retention: {}", removed.status().ToString());
+  }
+
+  void PrintStatusLine() {
+    if (options_.progress == nullptr) return;
+    double seconds = std::chrono::duration<double>(Clock::now() - last_line_).count();
+    uint64_t applied = apply_stats_.applied_changes.load();
+    state::RunStatus status = CurrentStatus();
+    std::fprintf(options_.progress,
+                 "cdc: %s, lag %.1f s / %llu records, %.0f changes/s applied, %llu captured "
+                 "transactions\n",
+                 status.phase.c_str(), status.lag_seconds,
+                 static_cast<unsigned long long>(status.lag_records),
+                 static_cast<double>(applied - last_applied_) / seconds,
+                 static_cast<unsigned long long>(capture_stats_.transactions.load()));
+    std::fflush(options_.progress);
+    last_applied_ = applied;
+    last_line_ = Clock::now();
+  }
+
+  // A stop request: stop capture, then, once capture has ended and the appliers (in this
+  // process or others) have committed the log's durable end on every partition (two checks a
+  // second apart agree), stop apply; Finish answers the request.
   void CheckStopRequest() {
     if (!stop_requested_) {
-      Result<std::optional<std::string>> request = state_->GetMeta(pipeline::kStopRequestKey);
+      Result<std::optional<state::StopRequest>> request = state::ReadStopRequest(*state_);
+      if (!request.ok()) spdlog::warn("stop request: {}", request.status().ToString());
       if (!request.ok() || !*request) return;
       stop_requested_ = true;
       capture_stop_ = true;
@@ -267,51 +329,36 @@ class Migration {
       return;
     }
     if (!capture_done_) return;
-    bool drained =
-        kafka_ ? KafkaDrained() : apply_stats_.applied_offset.load() >= log_->next_offset();
-    drained_checks_ = drained ? drained_checks_ + 1 : 0;
+    drained_checks_ = Drained() ? drained_checks_ + 1 : 0;
     if (drained_checks_ < 2) return;
     drained_on_request_ = true;
     halt_ = true;
   }
 
-  // Kafka, once capture has ended (its last records acknowledged): whether the consumer group
-  // has committed the log topic's end offset on every partition, so everything captured is
-  // applied, also on partitions that `cutover apply` processes own (this process's own
-  // consumer state shows only its partitions).
-  bool KafkaDrained() {
-    if (!group_progress_) {
-      Result<std::unique_ptr<log::KafkaGroupProgress>> opened =
-          log::KafkaGroupProgress::Open(spec_);
-      if (!opened.ok()) {
-        spdlog::warn("stop request: reading the appliers' progress: {}",
-                     opened.status().ToString());
-        return false;
-      }
-      group_progress_ = *std::move(opened);
-    }
-    Result<std::vector<int64_t>> ends = group_progress_->EndOffsets();
-    Result<std::vector<int64_t>> committed =
-        ends.ok() ? group_progress_->Committed() : Result<std::vector<int64_t>>(ends.status());
+  bool Drained() {
+    Result<std::vector<uint64_t>> ends = log_->DurableEnds();
+    Result<std::vector<std::optional<uint64_t>>> committed =
+        ends.ok() ? log_->Committed()
+                  : Result<std::vector<std::optional<uint64_t>>>(ends.status());
     if (!committed.ok()) {
       spdlog::warn("stop request: reading the appliers' progress: {}",
                    committed.status().ToString());
       return false;
     }
     for (size_t partition = 0; partition < ends->size(); ++partition) {
-      if (std::max<int64_t>((*committed)[partition], 0) < (*ends)[partition]) return false;
+      uint64_t at = partition < committed->size() ? (*committed)[partition].value_or(0) : 0;
+      if (at < (*ends)[partition]) return false;
     }
     return true;
   }
 
-  // Adds "stopped_at_ms" to the stop request: `cutover finish` waits for it.
+  // Adds "stopped_at_ms" to the stop request: `cutover finish` waits for it. A request that
+  // cannot be decoded is answered all the same (finish reads only the answer).
   Status AnswerStopRequest() {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
-                             state_->GetMeta(pipeline::kStopRequestKey));
-    nlohmann::json request = nlohmann::json::parse(text.value_or("{}"), nullptr, false);
-    if (!request.is_object()) request = nlohmann::json::object();
-    request["stopped_at_ms"] = NowMs();
-    CUTOVER_RETURN_IF_ERROR(state_->SetMeta(pipeline::kStopRequestKey, request.dump()));
+    Result<std::optional<state::StopRequest>> stored = state::ReadStopRequest(*state_);
+    state::StopRequest request = stored.ok() && *stored ? **stored : state::StopRequest{};
+    request.stopped_at_ms = NowMs();
+    CUTOVER_RETURN_IF_ERROR(state::WriteStopRequest(*state_, request));
     if (options_.progress != nullptr) {
       std::fputs("cutover run: finished: everything captured is applied\n", options_.progress);
       std::fflush(options_.progress);
@@ -319,122 +366,133 @@ class Migration {
     return Status::Ok();
   }
 
-  // The counters of the runs before this one, from the last status record.
+  // The counters of the runs before this one, from the last status record (one that cannot
+  // be decoded counts as none: the totals are informative, the run must not fail on them).
   Status LoadTotals() {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state_->GetMeta(kRunStatusKey));
-    if (!text) return Status::Ok();
-    nlohmann::json last = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (!last.is_object()) return Status::Ok();
-    captured_before_ = last.value("captured_changes_total", uint64_t{0});
-    applied_before_ = last.value("applied_changes_total", uint64_t{0});
+    Result<std::optional<state::RunStatus>> last = state::ReadRunStatus(*state_);
+    if (last.status().code() == StatusCode::kDataLoss) {
+      spdlog::warn("counting changes from 0: {}", last.status().ToString());
+      return Status::Ok();
+    }
+    CUTOVER_RETURN_IF_ERROR(last.status());
+    if (!*last) return Status::Ok();
+    captured_before_ = (*last)->captured_changes_total;
+    applied_before_ = (*last)->applied_changes_total;
     return Status::Ok();
   }
 
-  // What every status record has, whatever the change log: event counts, and what throttling
-  // cost since this process started (core/throttle_stats.h).
-  void AddEventCounts(nlohmann::json& status) {
-    status["captured_changes"] = capture_stats_.changes;
-    status["captured_changes_total"] = captured_before_ + capture_stats_.changes;
-    status["applied_changes_total"] = applied_before_ + apply_stats_.applied_changes.load();
-    status["last_event_ms"] = capture_stats_.last_event_ms.load();
-    const ThrottleStats& throttle = ProcessThrottleStats();
-    status["throttle"] = {
-        {"copy_wait_seconds", static_cast<double>(throttle.copy_wait_us.load()) / 1e6},
-        {"apply_wait_seconds", static_cast<double>(throttle.apply_wait_us.load()) / 1e6},
-        {"target_throttled", throttle.target_throttled.load()}};
+  // The appliers' lag when they run in other processes: the log's durable ends against their
+  // committed progress.
+  void LogLag(state::RunStatus& status) {
+    Result<std::vector<uint64_t>> ends = log_->DurableEnds();
+    Result<std::vector<std::optional<uint64_t>>> committed =
+        ends.ok() ? log_->Committed()
+                  : Result<std::vector<std::optional<uint64_t>>>(ends.status());
+    uint64_t durable = 0;
+    uint64_t applied = 0;
+    uint64_t lag = 0;
+    if (committed.ok()) {
+      for (size_t partition = 0; partition < ends->size(); ++partition) {
+        uint64_t at = partition < committed->size() ? (*committed)[partition].value_or(0) : 0;
+        durable += (*ends)[partition];
+        applied += at;
+        if ((*ends)[partition] > at) lag += (*ends)[partition] - at;
+      }
+    }
+    status.log_durable_offset = durable;
+    status.applied_offset = applied;
+    status.lag_records = lag;
+    status.lag_seconds = 0.0;
   }
 
-  nlohmann::json StatusJson() {
-    if (kafka_) {
-      nlohmann::json status;
-      status["phase"] = applying_ ? (caught_up_ ? "cdc" : "catch_up") : "copy";
-      status["change_log"] = "kafka";
-      status["lag_records"] = applying_ ? apply_stats_.lag_records.load() : 0;
-      int64_t oldest = apply_stats_.oldest_pending_ms.load();
-      status["lag_seconds"] = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
-      status["applied_changes"] = apply_stats_.applied_changes.load();
-      status["captured_transactions"] = capture_stats_.transactions;
-      status["updated_at_ms"] = NowMs();
-      bool drained = apply_stats_.lag_records.load() == 0;
-      status["applied_through_ms"] = AppliedThrough(oldest, drained);
-      AddEventCounts(status);
-      return status;
-    }
-    uint64_t durable = log_->durable_offset();
-    uint64_t applied = apply_stats_.applied_offset.load();
+  state::RunStatus CurrentStatus() {
+    state::RunStatus status;
+    const bool applying = Applying();
+    status.phase = std::string(RunPhaseName(phase_));
+    status.change_log = std::string(log_->kind());
     int64_t oldest = apply_stats_.oldest_pending_ms.load();
-    nlohmann::json status;
-    status["phase"] = applying_ ? (caught_up_ ? "cdc" : "catch_up") : "copy";
-    status["log_durable_offset"] = durable;
-    status["applied_offset"] = applying_ ? applied : 0;
-    status["lag_records"] = applying_ && durable > applied ? durable - applied : 0;
-    status["lag_seconds"] = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
-    status["applied_changes"] = apply_stats_.applied_changes.load();
-    status["captured_transactions"] = capture_stats_.transactions;
-    status["updated_at_ms"] = NowMs();
-    status["applied_through_ms"] =
-        AppliedThrough(oldest, apply_stats_.read_offset.load() >= durable);
-    AddEventCounts(status);
+    if (apply_) {
+      status.log_durable_offset = apply_stats_.durable_offset.load();
+      status.applied_offset = applying ? apply_stats_.applied_offset.load() : 0;
+      status.lag_records = applying ? apply_stats_.lag_records.load() : 0;
+      status.lag_seconds = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
+    } else {
+      LogLag(status);
+    }
+    status.applied_changes = apply_stats_.applied_changes.load();
+    status.captured_transactions = capture_stats_.transactions.load();
+    status.updated_at_ms = NowMs();
+    status.applied_through_ms = AppliedThrough(oldest, apply_stats_.at_end.load());
+    status.captured_changes = capture_stats_.changes.load();
+    status.captured_changes_total = captured_before_ + capture_stats_.changes.load();
+    status.applied_changes_total = applied_before_ + apply_stats_.applied_changes.load();
+    status.last_event_ms = capture_stats_.last_event_ms.load();
+    // What throttling cost since this process started (core/throttle_stats.h).
+    const ThrottleStats& throttle = ProcessThrottleStats();
+    status.throttle = {static_cast<double>(throttle.copy_wait_us.load()) / 1e6,
+                       static_cast<double>(throttle.apply_wait_us.load()) / 1e6,
+                       throttle.target_throttled.load()};
     return status;
   }
 
-  // A time before which every logged change is applied (`verify --repair` waits on it): the
-  // log time of the oldest change not yet applied; now when the reader is at the log's end with
-  // nothing pending; 0 (unknown) otherwise, and before apply starts.
-  int64_t AppliedThrough(int64_t oldest_pending_ms, bool drained) const {
-    if (!applying_) return 0;
+  // A time before which every logged change is applied (`verify` waits on it): the log time of
+  // the oldest change not yet applied; now when the reader is at the log's end with nothing
+  // pending; 0 (unknown) otherwise, before apply starts, and when the appliers are elsewhere.
+  int64_t AppliedThrough(int64_t oldest_pending_ms, bool at_end) const {
+    if (!Applying() || !apply_) return 0;
     if (oldest_pending_ms > 0) return oldest_pending_ms;
-    return drained ? NowMs() : 0;
+    return at_end ? NowMs() : 0;
   }
 
   void WriteStatus() {
-    if (!log_ && !kafka_writer_) return;
-    nlohmann::json status = StatusJson();
+    if (!log_) return;
+    state::RunStatus status = CurrentStatus();
     // Caught up: the backlog of the copy is gone. Under a steady write load something is always
     // in flight, so it is enough that the oldest change not yet applied is recent
-    // (kCaughtUpLag) and that the reader is at the end of the log (local log), or that the
-    // consumer has fetched what is pending (Kafka: otherwise nothing pending says nothing).
+    // (kCaughtUpLag) and that the reader is at the end of the log.
     int64_t oldest = apply_stats_.oldest_pending_ms.load();
     bool recent = oldest == 0 || NowMs() - oldest < kCaughtUpLag.count();
-    bool at_end = kafka_ ? (oldest != 0 || apply_stats_.lag_records.load() == 0)
-                         : apply_stats_.read_offset.load() >= log_->durable_offset();
-    if (applying_ && !caught_up_ && recent && at_end) {
-      caught_up_ = true;
+    bool at_end = apply_ ? apply_stats_.at_end.load() : status.lag_records == 0;
+    if (phase_ == RunPhase::kCatchUp && recent && at_end) {
+      phase_ = RunPhase::kCdc;
       Result<Phase> phase = state_->GetPhase();
       if (phase.ok() && *phase == Phase::kCatchUp) state_->SetPhase(Phase::kCdc).IgnoreError();
-      status["phase"] = "cdc";
+      status.phase = "cdc";
     }
-    state_->SetMeta(kRunStatusKey, status.dump()).IgnoreError();  // status is best effort
+    state::WriteRunStatus(*state_, status).IgnoreError();  // status is best effort
   }
 
   const Spec& spec_;
   const RunOptions options_;
+  const bool apply_;
+  // Built once (Open), handed to the parts.
   std::unique_ptr<pipeline::DirLock> lock_;
   std::unique_ptr<StateStore> state_;
-  const bool kafka_ = spec_.change_log.kind == ChangeLogSpec::Kind::kKafka;
-  std::shared_ptr<log::LocalLog> log_;
-  std::unique_ptr<log::KafkaLogWriter> kafka_writer_;
-  std::unique_ptr<log::KafkaGroupProgress> group_progress_;  // the monitor's, for a stop request
-  std::vector<TargetTablePlan> capture_plans_;  // Kafka capture's router refers to them
-  std::unique_ptr<pipeline::ChangeRouter> router_;
+  std::unique_ptr<log::ChangeLog> log_;
+  std::unique_ptr<Source> source_;
+  std::vector<TargetTablePlan> plans_;
+  pipeline::ApplierFactory appliers_;
+  std::unique_ptr<log::LogWriter> writer_;
+  std::unique_ptr<pipeline::ChangeRouter> router_;  // capture's, for a partitioned log
+  std::unique_ptr<pipeline::FenceMarks> fences_;    // from capture to the state store
   std::thread capture_;
   std::thread monitor_;
-  std::unique_ptr<pipeline::FenceMarks> fences_;  // from capture to the monitor
   pipeline::CaptureStats capture_stats_;
   pipeline::ApplyStats apply_stats_;
   pipeline::TouchedKeys touched_;  // for a continuous verify (apply_stats_.touched)
+  std::atomic<RunPhase> phase_{RunPhase::kOpening};
   std::atomic<bool> halt_{false};
   std::atomic<bool> capture_stop_{false};  // set with halt_, or alone by a stop request
   std::atomic<bool> capture_done_{false};  // the capture thread has ended
-  // The monitor thread's stop request handling (pipeline/stop_request.h).
+  // The monitor thread's stop request handling (state/stop_request.h).
   bool stop_requested_ = false;
   int drained_checks_ = 0;
   std::atomic<bool> drained_on_request_{false};
   uint64_t captured_before_ = 0;  // changes captured and applied by earlier runs
   uint64_t applied_before_ = 0;
+  Clock::time_point last_line_ = Clock::now();  // the monitor's status line
+  uint64_t last_applied_ = 0;
   std::atomic<bool> done_{false};
-  std::atomic<bool> applying_{false};
-  std::atomic<bool> caught_up_{false};
   std::mutex mutex_;
   Status first_error_;  // guarded by mutex_
 };
@@ -442,22 +500,60 @@ class Migration {
 }  // namespace
 
 Status RunMigration(const Spec& spec, const RunOptions& options) {
-  Migration migration(spec, options);
+  Migration migration(spec, options, /*apply=*/true);
+  return migration.Run();
+}
+
+Status RunCaptureOnly(const Spec& spec, const RunOptions& options) {
+  Migration migration(spec, options, /*apply=*/false);
   return migration.Run();
 }
 
 Status RunApplier(const Spec& spec, const RunOptions& options) {
-  if (spec.change_log.kind != ChangeLogSpec::Kind::kKafka) {
-    return Status::FailedPrecondition(
-        "change_log.kind is local: `cutover run` applies the local change log itself; more "
-        "appliers need change_log.kind: kafka");
-  }
   CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec));
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(spec));
-  pipeline::KafkaApplyOptions kafka;
-  kafka.apply.max_rows_per_second = spec.throttle.apply_rows_per_second;
-  kafka.apply.stop = options.stop;
-  kafka.wait_for_copy = true;
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenSource(spec));
+  log::OpenLogOptions log_options;
+  log_options.create = false;
+  log_options.read_only = true;
+  {
+    // A local log is applied by the process that captures it.
+    Result<std::unique_ptr<log::ChangeLog>> peek = log::OpenChangeLog(spec, log_options);
+    if (peek.ok() && !(*peek)->shared_by_processes()) {
+      return Status::FailedPrecondition(fmt::format(
+          "change_log.kind is {}: `cutover run` applies it itself; more appliers need "
+          "change_log.kind: kafka",
+          (*peek)->kind()));
+    }
+  }
+  // Waits for the log (its capture may start after this process) and for the end of the copy.
+  log_options.read_only = false;
+  std::unique_ptr<log::ChangeLog> log;
+  auto last_note = Clock::now();
+  while (options.stop == nullptr || !options.stop->load()) {
+    Result<std::unique_ptr<log::ChangeLog>> opened = log::OpenChangeLog(spec, log_options);
+    if (opened.ok()) {
+      Result<bool> copied = (*opened)->CopyDone();
+      if (!copied.ok()) return copied.status();
+      if (*copied) {
+        log = *std::move(opened);
+        break;
+      }
+    } else if (opened.status().code() != StatusCode::kNotFound) {
+      return opened.status();
+    }
+    if (Clock::now() - last_note > std::chrono::seconds(30)) {
+      spdlog::info("waiting for the copy of migration {} to finish", spec.name);
+      last_note = Clock::now();
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  if (!log) return Status::Ok();  // stopped while waiting
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source->LoadSelectedTables());
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(spec, tables));
+  pipeline::ApplyOptions apply;
+  apply.lanes = spec.parallelism.apply_lanes;
+  apply.max_rows_per_second = spec.throttle.apply_rows_per_second;
+  apply.stop = options.stop;
   pipeline::ApplyStats stats;
   std::atomic<bool> done{false};
   std::thread monitor([&] {
@@ -480,7 +576,8 @@ Status RunApplier(const Spec& spec, const RunOptions& options) {
       last_line = Clock::now();
     }
   });
-  Status status = pipeline::RunKafkaApply(spec, plans, kafka, &stats);
+  Status status =
+      pipeline::RunApply(*log, pipeline::TargetAppliers(spec, plans), plans, apply, &stats);
   done = true;
   monitor.join();
   return status;
@@ -494,7 +591,7 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
   CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> start,
                            state->GetPosition(pipeline::kStartPosition));
   CUTOVER_ASSIGN_OR_RETURN(std::vector<TableProgress> tables, state->ListTables());
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> run, state->GetMeta(kRunStatusKey));
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> run, state::ReadRunStatus(*state));
   nlohmann::json out;
   out["migration"] = spec.name;
   out["phase"] = std::string(PhaseName(phase));
@@ -506,7 +603,7 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
                              {"rows_copied", table.rows_copied},
                              {"rows_estimate", table.rows_total_estimate}});
   }
-  if (run) out["cdc"] = nlohmann::json::parse(*run, nullptr, /*allow_exceptions=*/false);
+  if (run) out["cdc"] = run->ToJson();
   if (json) return out.dump(2) + "\n";
   std::string text = fmt::format("migration {}: phase {}\nstart position (P0): {}\n", spec.name,
                                  PhaseName(phase), start ? start->Encode() : "not taken yet");
@@ -514,15 +611,13 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
     text += fmt::format("  {:<40} {:<16} {:>12} / ~{} rows\n", table.name,
                         TableStateName(table.state), table.rows_copied, table.rows_total_estimate);
   }
-  if (run && out["cdc"].is_object()) {
-    const nlohmann::json& cdc = out["cdc"];
-    double age = static_cast<double>(NowMs() - cdc.value("updated_at_ms", int64_t{0})) / 1000.0;
+  if (run) {
+    double age = static_cast<double>(NowMs() - run->updated_at_ms) / 1000.0;
     text += fmt::format(
         "cdc: {}, lag {:.1f} s / {} records, {} changes applied and {} transactions captured by "
         "the last run (status of {:.0f} s ago)\n",
-        cdc.value("phase", std::string("?")), cdc.value("lag_seconds", 0.0),
-        cdc.value("lag_records", uint64_t{0}), cdc.value("applied_changes", uint64_t{0}),
-        cdc.value("captured_transactions", uint64_t{0}), age);
+        run->phase.empty() ? "?" : run->phase, run->lag_seconds, run->lag_records,
+        run->applied_changes, run->captured_transactions, age);
   }
   return text;
 }

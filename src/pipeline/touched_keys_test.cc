@@ -32,11 +32,12 @@ LoggedChange Insert(int64_t id) {
 std::string HexKey(int64_t id) { return coding::HexEncode(Key{{Value::Int(id)}}.Encode()); }
 
 // Every touched-keys entry in the store, merged.
-TouchedBatch Stored(StateStore& state) {
-  TouchedBatch all;
-  std::vector<std::pair<std::string, std::string>> entries = state.ListMeta(kTouchedPrefix).value();
+state::TouchedBatch Stored(StateStore& state) {
+  state::TouchedBatch all;
+  std::vector<std::pair<std::string, std::string>> entries =
+      state.ListMeta(state::kTouchedPrefix).value();
   for (const auto& entry : entries) {
-    TouchedBatch batch = TouchedBatch::FromJson(entry.second).value();
+    state::TouchedBatch batch = state::TouchedBatch::FromJson(entry.second).value();
     for (auto& [table, keys] : batch.keys) {
       for (std::string& key : keys) all.keys[table].push_back(std::move(key));
     }
@@ -50,7 +51,7 @@ class TouchedKeysTest : public ::testing::Test {
   void SetUp() override { state_ = StateStore::Open(tmp_.state_dir()).value(); }
   void Ask(double sample, int64_t heartbeat_ms = NowMs()) {
     ASSERT_TRUE(
-        state_->SetMeta(kContinuousVerifyKey, ContinuousRequest{sample, heartbeat_ms}.ToJson())
+        state::WriteContinuousRequest(*state_, state::ContinuousRequest{sample, heartbeat_ms})
             .ok());
   }
   state::TempDir tmp_;
@@ -62,7 +63,7 @@ TEST_F(TouchedKeysTest, NothingIsNotedUntilAVerifyAsks) {
   std::vector<LoggedChange> batch = {Insert(1), Insert(2)};
   touched.Note(batch);
   ASSERT_TRUE(touched.Flush(*state_).ok());
-  EXPECT_TRUE(state_->ListMeta(kTouchedPrefix).value().empty());
+  EXPECT_TRUE(state_->ListMeta(state::kTouchedPrefix).value().empty());
 
   Ask(1.0);
   ASSERT_TRUE(touched.Flush(*state_).ok());  // picks the request up
@@ -109,12 +110,12 @@ TEST_F(TouchedKeysTest, DeletesAndKeyChangesNoteTheOldKey) {
 
 TEST_F(TouchedKeysTest, AVerifyWhoseHeartbeatStoppedGetsNothing) {
   TouchedKeys touched;
-  Ask(1.0, NowMs() - kHeartbeatTimeoutMs - 1000);
+  Ask(1.0, NowMs() - state::kHeartbeatTimeoutMs - 1000);
   ASSERT_TRUE(touched.Flush(*state_).ok());
   std::vector<LoggedChange> batch = {Insert(1)};
   touched.Note(batch);
   ASSERT_TRUE(touched.Flush(*state_).ok());
-  EXPECT_TRUE(state_->ListMeta(kTouchedPrefix).value().empty());
+  EXPECT_TRUE(state_->ListMeta(state::kTouchedPrefix).value().empty());
 }
 
 TEST_F(TouchedKeysTest, APerFlushLimitCountsWhatItLeavesOut) {
@@ -127,7 +128,7 @@ TEST_F(TouchedKeysTest, APerFlushLimitCountsWhatItLeavesOut) {
   }
   touched.Note(batch);
   ASSERT_TRUE(touched.Flush(*state_).ok());
-  TouchedBatch stored = Stored(*state_);
+  state::TouchedBatch stored = Stored(*state_);
   EXPECT_EQ(stored.keys["shop.accounts"].size(), kMaxTouchedPerFlush);
   EXPECT_EQ(stored.dropped, 5);
 }

@@ -17,7 +17,7 @@
 #include "cutover/verify.h"
 
 namespace cutover::mysql {
-class Connection;  // source/mysql/connection.h
+class Connection;  // db/mysql/connection.h
 }  // namespace cutover::mysql
 
 namespace cutover::verify {

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 #include "source/mysql/snapshot_sql.h"
 
 namespace cutover::verify {

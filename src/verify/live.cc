@@ -6,24 +6,15 @@
 #include <fmt/format.h>
 
 #include "pipeline/clock.h"
+#include "state/run_status.h"
 
 namespace cutover::verify {
 
-Result<std::optional<nlohmann::json>> FreshRunStatus(StateStore& state) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta("run.status"));
-  if (!text) return std::optional<nlohmann::json>();
-  nlohmann::json status = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (status.is_discarded() ||
-      pipeline::NowMs() - status.value("updated_at_ms", int64_t{0}) > kStatusFreshMs) {
-    return std::optional<nlohmann::json>();
-  }
-  return std::optional<nlohmann::json>(std::move(status));
-}
-
 Result<std::optional<int64_t>> AppliedThrough(StateStore& state) {
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, FreshRunStatus(state));
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
+                           state::ReadFreshRunStatus(state, pipeline::NowMs()));
   if (!status) return std::optional<int64_t>();
-  return std::optional<int64_t>(status->value("applied_through_ms", int64_t{0}));
+  return std::optional<int64_t>(status->applied_through_ms);
 }
 
 Status WaitApplied(StateStore& state, int64_t time_ms, std::chrono::seconds timeout,
@@ -31,9 +22,10 @@ Status WaitApplied(StateStore& state, int64_t time_ms, std::chrono::seconds time
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int64_t agreeing_record = 0;  // updated_at_ms of a status record that agreed
   while (std::chrono::steady_clock::now() < deadline) {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, FreshRunStatus(state));
-    if (status && status->value("applied_through_ms", int64_t{0}) >= time_ms) {
-      int64_t updated = status->value("updated_at_ms", int64_t{0});
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
+                             state::ReadFreshRunStatus(state, pipeline::NowMs()));
+    if (status && status->applied_through_ms >= time_ms) {
+      int64_t updated = status->updated_at_ms;
       if (agreeing_record != 0 && updated != agreeing_record) return Status::Ok();
       agreeing_record = updated;
     } else {

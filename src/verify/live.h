@@ -1,13 +1,12 @@
 // LiveRun: the running `cutover run` as a verify sees it, through the status record it writes
-// to the state store every second (run.status): whether one is running, and when every change
-// logged before a given time has been applied. Verify's re-check under live CDC and --repair
-// wait on it.
+// to the state store every second (state/run_status.h): whether one is running, and when every
+// change logged before a given time has been applied. Verify's re-check under live CDC and
+// --repair wait on it.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 
@@ -15,12 +14,6 @@
 #include "cutover/status.h"
 
 namespace cutover::verify {
-
-// A status record older than this means no `cutover run` is running.
-inline constexpr int64_t kStatusFreshMs = 5000;
-
-// The last status record of `cutover run`, if it is fresh.
-Result<std::optional<nlohmann::json>> FreshRunStatus(StateStore& state);
 
 // "applied_through_ms" of a fresh status record: every change logged before it is applied;
 // 0 when the run cannot say at the moment (apply not started, or reading a backlog with

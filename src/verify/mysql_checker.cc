@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/parse_number.h"
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 #include "source/mysql/snapshot_reader.h"
 #include "verify/checker.h"
 #include "verify/checksum_sql.h"

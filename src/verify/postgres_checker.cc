@@ -16,9 +16,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "db/postgres/connection.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
-#include "source/postgres/connection.h"
 #include "verify/checker.h"
 #include "verify/postgres_values.h"
 

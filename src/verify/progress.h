@@ -1,7 +1,7 @@
 // VerifyProgress: what a verify keeps in the state store so that a stopped run continues where
 // it stopped: the run's settings ("verify.run") and, per source table, the chunks finished, the
 // next chunk's lower bound, the counts and the listed differences ("verify.table/<schema.table>",
-// rewritten after every chunk). The last report is "verify.report".
+// rewritten after every chunk). The last report is a record of state/verify_report.h.
 #pragma once
 
 #include <cstdint>
@@ -17,11 +17,11 @@
 #include "cutover/status.h"
 #include "cutover/verify.h"
 
+#include "state/verify_report.h"
+
 namespace cutover::verify {
 
 inline constexpr char kRunMetaKey[] = "verify.run";
-inline constexpr char kReportMetaKey[] = "verify.report";
-inline constexpr char kContinuousReportMetaKey[] = "verify.continuous.report";
 std::string TableMetaKey(const TableId& table);  // verify.table/<schema.table>
 
 // The settings of the verify in progress; a rerun continues it only with the same settings.
@@ -84,6 +84,10 @@ inline constexpr size_t kExtraBatchBytes = 1 << 20;
 Status ForEachExtraItemBatch(StateStore& state, const std::string& table,
                              const std::function<Status(const nlohmann::json& batch)>& each);
 
+// The report and a difference as the state store keeps them (report.cc).
+state::VerifyReportRecord ReportRecord(const VerifyReport& report);
+state::VerifyDifferenceRecord DifferenceRecord(const VerifyDifference& difference);
+// A listed difference of a table's progress, in the same JSON as the report's.
 nlohmann::json DifferenceToJson(const VerifyDifference& difference);
 Result<VerifyDifference> DifferenceFromJson(const nlohmann::json& json);
 

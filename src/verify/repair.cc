@@ -16,14 +16,16 @@
 #include "cutover/fence.h"
 #include "cutover/mapping.h"
 
+#include "db/mysql/connection.h"
+#include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/repair_windows.h"
 #include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
-#include "source/mysql/connection.h"
 #include "source/mysql/snapshot_reader.h"
 #include "source/mysql/snapshot_schema.h"
 #include "source/mysql/snapshot_sql.h"
+#include "state/run_status.h"
 #include "verify/item_compare.h"
 #include "verify/live.h"
 #include "verify/progress.h"
@@ -66,7 +68,8 @@ class Repairer {
       : spec_(spec), state_(state), source_(source), options_(options) {}
 
   Result<RepairResult> Run(std::span<const RepairRange> ranges) {
-    CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> status, FreshRunStatus(state_));
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
+                             state::ReadFreshRunStatus(state_, pipeline::NowMs()));
     if (!status) {
       return Status::FailedPrecondition(
           "--repair sends rows through the change log: start `cutover run` for this spec (it "
@@ -191,13 +194,19 @@ class Repairer {
         id, options_.timeout.count()));
   }
 
-  // Waits until the rows re-sent up to `last_emitted_ms` are applied. Local log: the run's
-  // applied_through_ms passes it. Kafka: that time covers only the run's own consumer, not the
-  // partitions `cutover apply` processes own, so a fence is written instead: it follows every
-  // high watermark in the binlog and passes once the appliers' group has committed, on every
-  // partition, past what capture had produced when it saw the fence (docs/cutover.md).
+  // Waits until the rows re-sent up to `last_emitted_ms` are applied. When the run's own
+  // applier is the only one (a log no other process reads), its status record's
+  // applied_through_ms covers everything and passes it. When other processes apply too
+  // (`cutover apply`), that time covers only the run's own partitions, so a fence is written
+  // instead: it follows every high watermark in the stream and passes once the appliers have
+  // committed, on every partition, past what capture had logged when it saw the fence
+  // (docs/cutover.md).
   Status WaitResentApplied(int64_t last_emitted_ms) {
-    if (spec_.change_log.kind != ChangeLogSpec::Kind::kKafka) {
+    log::OpenLogOptions log_options;
+    log_options.create = false;
+    log_options.read_only = true;
+    Result<std::unique_ptr<log::ChangeLog>> log = log::OpenChangeLog(spec_, log_options);
+    if (log.ok() && !(*log)->shared_by_processes()) {
       return WaitApplied(last_emitted_ms + kAppliedMarginMs);
     }
     FenceOptions fence;

@@ -1,5 +1,5 @@
-// VerifyReport rendering: the text table and the JSON document (docs/verify.md), and the JSON
-// of one difference, which the state store also keeps between runs.
+// VerifyReport rendering: the text table, and the report and its differences as the records
+// the state store keeps (state/verify_report.h), whose JSON is also `cutover verify --json`.
 #include <fmt/format.h>
 
 #include "verify/progress.h"
@@ -77,87 +77,83 @@ std::string FormatVerifyReport(const VerifyReport& report) {
 }
 
 nlohmann::json VerifyReportToJson(const VerifyReport& report) {
-  nlohmann::json tables = nlohmann::json::array();
-  for (const VerifyTableReport& table : report.tables) {
-    nlohmann::json listed = nlohmann::json::array();
-    for (const VerifyDifference& difference : table.listed) {
-      listed.push_back(verify::DifferenceToJson(difference));
-    }
-    tables.push_back({{"table", table.table},
-                      {"target", table.target},
-                      {"scan", table.scan},
-                      {"rows", table.rows},
-                      {"missing", table.missing},
-                      {"extra", table.extra},
-                      {"different", table.different},
-                      {"settled", table.settled},
-                      {"unsettled", table.unsettled},
-                      {"chunks", table.chunks},
-                      {"chunks_checked", table.chunks_checked},
-                      {"chunks_compared_by_rows", table.chunks_compared_by_rows},
-                      {"done", table.done},
-                      {"differences", listed}});
-  }
-  nlohmann::json out = {{"complete", report.complete},
-                        {"resumed", report.resumed},
-                        {"live", report.live},
-                        {"continuous", report.continuous},
-                        {"differences", report.differences()},
-                        {"started_at_ms", report.started_at_ms},
-                        {"finished_at_ms", report.finished_at_ms},
-                        {"tables_glob", report.tables_glob},
-                        {"tables", tables}};
-  if (report.continuous) {
-    out["seconds"] = report.seconds;
-    out["keys_dropped"] = report.keys_dropped;
-  }
-  if (report.repair) {
-    out["repair"] = {{"ranges", report.repair->ranges},
-                     {"resent", report.repair->resent},
-                     {"deleted", report.repair->deleted},
-                     {"left_to_cdc", report.repair->left_to_cdc},
-                     {"differences_before", report.repair->differences_before}};
-  }
-  return out;
+  return verify::ReportRecord(report).ToJson();
 }
 
 namespace verify {
 
-nlohmann::json DifferenceToJson(const VerifyDifference& difference) {
-  nlohmann::json out = {{"kind", VerifyDifferenceKindName(difference.kind)},
-                        {"key", difference.key}};
-  if (!difference.source_row.empty()) out["source_row"] = difference.source_row;
+state::VerifyDifferenceRecord DifferenceRecord(const VerifyDifference& difference) {
+  state::VerifyDifferenceRecord record;
+  record.kind = VerifyDifferenceKindName(difference.kind);
+  record.key = difference.key;
+  record.source_row = difference.source_row;
   if (difference.kind == VerifyDifference::Kind::kDifferent) {
-    out["column"] = difference.column;
-    out["source"] = difference.source_value ? nlohmann::json(*difference.source_value)
-                                            : nlohmann::json(nullptr);
-    out["target"] = difference.target_value ? nlohmann::json(*difference.target_value)
-                                            : nlohmann::json(nullptr);
+    record.column = difference.column;
+    record.source = difference.source_value;
+    record.target = difference.target_value;
   }
-  return out;
+  return record;
+}
+
+state::VerifyReportRecord ReportRecord(const VerifyReport& report) {
+  state::VerifyReportRecord record;
+  for (const VerifyTableReport& table : report.tables) {
+    state::VerifyTableRecord& out = record.tables.emplace_back();
+    out.table = table.table;
+    out.target = table.target;
+    out.scan = table.scan;
+    out.rows = table.rows;
+    out.missing = table.missing;
+    out.extra = table.extra;
+    out.different = table.different;
+    out.settled = table.settled;
+    out.unsettled = table.unsettled;
+    out.chunks = table.chunks;
+    out.chunks_checked = table.chunks_checked;
+    out.chunks_compared_by_rows = table.chunks_compared_by_rows;
+    out.done = table.done;
+    for (const VerifyDifference& difference : table.listed) {
+      out.differences.push_back(DifferenceRecord(difference));
+    }
+  }
+  record.complete = report.complete;
+  record.resumed = report.resumed;
+  record.live = report.live;
+  record.continuous = report.continuous;
+  record.differences = report.differences();
+  record.started_at_ms = report.started_at_ms;
+  record.finished_at_ms = report.finished_at_ms;
+  record.tables_glob = report.tables_glob;
+  record.seconds = report.seconds;
+  record.keys_dropped = report.keys_dropped;
+  if (report.repair) {
+    record.repair = state::VerifyRepairRecord{report.repair->ranges, report.repair->resent,
+                                              report.repair->deleted, report.repair->left_to_cdc,
+                                              report.repair->differences_before};
+  }
+  return record;
+}
+
+nlohmann::json DifferenceToJson(const VerifyDifference& difference) {
+  return DifferenceRecord(difference).ToJson();
 }
 
 Result<VerifyDifference> DifferenceFromJson(const nlohmann::json& json) {
+  CUTOVER_ASSIGN_OR_RETURN(state::JsonFields fields,
+                           state::JsonFields::Of("verify.table/<schema.table>", "listed", json));
+  state::VerifyDifferenceRecord record = state::VerifyDifferenceRecord::Read(fields);
+  CUTOVER_RETURN_IF_ERROR(fields.status());
   VerifyDifference difference;
-  std::string kind = json.value("kind", "");
-  if (kind == "missing") {
-    difference.kind = VerifyDifference::Kind::kMissing;
-  } else if (kind == "extra") {
+  if (record.kind == "extra") {
     difference.kind = VerifyDifference::Kind::kExtra;
-  } else if (kind == "different") {
+  } else if (record.kind == "different") {
     difference.kind = VerifyDifference::Kind::kDifferent;
-  } else {
-    return Status::DataLoss("verify progress: unknown difference kind '" + kind + "'");
-  }
-  difference.key = json.value("key", "");
-  difference.source_row = json.value("source_row", "");
-  difference.column = json.value("column", "");
-  if (json.contains("source") && json["source"].is_string()) {
-    difference.source_value = json["source"].get<std::string>();
-  }
-  if (json.contains("target") && json["target"].is_string()) {
-    difference.target_value = json["target"].get<std::string>();
-  }
+  }  // else "missing", the default (Read allows no other kind)
+  difference.key = std::move(record.key);
+  difference.source_row = std::move(record.source_row);
+  difference.column = std::move(record.column);
+  difference.source_value = std::move(record.source);
+  difference.target_value = std::move(record.target);
   return difference;
 }
 

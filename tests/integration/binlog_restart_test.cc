@@ -16,8 +16,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "db/mysql/connection.h"
 #include "source/mysql/binlog_stream.h"
-#include "source/mysql/connection.h"
 #include "support/connection_spec.h"
 #include "support/servers.h"
 

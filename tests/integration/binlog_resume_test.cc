@@ -15,8 +15,8 @@
 
 #include "cutover/tail.h"
 
+#include "db/mysql/connection.h"
 #include "source/mysql/binlog_stream.h"
-#include "source/mysql/connection.h"
 #include "support/connection_spec.h"
 #include "support/servers.h"
 

@@ -17,7 +17,7 @@
 
 #include "cutover/position.h"
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 #include "support/connection_spec.h"
 #include "support/servers.h"
 

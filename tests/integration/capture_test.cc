@@ -17,9 +17,11 @@
 
 #include "cutover/tail.h"
 
+#include "db/mysql/connection.h"
 #include "log/change_reader.h"
+#include "log/local_change_log.h"
 #include "log/local_log.h"
-#include "source/mysql/connection.h"
+#include "source/mysql/change_stream.h"
 #include "state/test_support.h"
 #include "support/connection_spec.h"
 #include "support/servers.h"
@@ -154,6 +156,21 @@ class CaptureTest : public ::testing::Test {
   std::unique_ptr<mysql::Connection> sql_;
 };
 
+// Captures `options`' binlog into `log` through the change log interface until the stream stops.
+Status CaptureInto(const std::shared_ptr<log::LocalLog>& log, mysql::BinlogStreamOptions options) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<log::ChangeLog> change_log, log::WrapLocalLog(log));
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<log::LogWriter> writer, change_log->OpenWriter());
+  pipeline::CaptureOptions capture;
+  capture.start = options.start;
+  pipeline::CaptureStats stats;
+  return pipeline::RunCapture(
+      [&options](ChangeStreamOptions stream) -> Result<std::unique_ptr<ChangeStream>> {
+        options.start = stream.start;
+        return mysql::BinlogChangeStream(options);
+      },
+      *writer, capture, &stats);
+}
+
 TEST_F(CaptureTest, StoppedAndCrashedCaptureLeavesEveryTransactionOnceInTheLog) {
   state::TempDir dir;
   log::LocalLogOptions log_options;
@@ -178,8 +195,7 @@ TEST_F(CaptureTest, StoppedAndCrashedCaptureLeavesEveryTransactionOnceInTheLog) 
     mysql::BinlogStreamOptions options = Options(start);
     const uint64_t stop_after = 5 + random() % 150;
     options.TEST_after_event = [stop_after](uint64_t events) { return events >= stop_after; };
-    pipeline::CaptureStats stats;
-    Status status = pipeline::RunCapture(std::move(options), **log, &stats);
+    Status status = CaptureInto(*log, std::move(options));
     ASSERT_TRUE(status.ok()) << status.ToString();
   }
   workload.join();
@@ -202,8 +218,7 @@ TEST_F(CaptureTest, StoppedAndCrashedCaptureLeavesEveryTransactionOnceInTheLog) 
       }
       stop = true;
     });
-    pipeline::CaptureStats stats;
-    Status status = pipeline::RunCapture(std::move(options), **log, &stats);
+    Status status = CaptureInto(*log, std::move(options));
     stopper.join();
     ASSERT_TRUE(status.ok()) << status.ToString();
     ASSERT_TRUE(caught_up.load()) << "capture did not reach seqno " << end;

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "source/mysql/connection.h"
-#include "source/postgres/connection.h"
+#include "db/mysql/connection.h"
+#include "db/postgres/connection.h"
 #include "support/connection_spec.h"
 #include "support/servers.h"
 

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 #include "support/connection_spec.h"
 #include "support/servers.h"
 

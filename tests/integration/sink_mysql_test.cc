@@ -10,8 +10,8 @@
 
 #include "cutover/schema.h"
 
+#include "db/mysql/connection.h"
 #include "sink/mysql/sink.h"
-#include "source/mysql/connection.h"
 #include "support/servers.h"
 
 namespace cutover {

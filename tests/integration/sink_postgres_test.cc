@@ -11,8 +11,8 @@
 
 #include "cutover/schema.h"
 
+#include "db/postgres/connection.h"
 #include "sink/postgres/sink.h"
-#include "source/postgres/connection.h"
 #include "support/servers.h"
 
 namespace cutover {

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "copy_support.h"
-#include "source/postgres/connection.h"
+#include "db/postgres/connection.h"
 #include "verify_support.h"
 
 namespace cutover {

@@ -66,6 +66,19 @@ int RunApplyCommand(const RunArgs& args) {
   return kExitOk;
 }
 
+int RunCaptureCommand(const RunArgs& args) {
+  Result<Spec> spec = LoadSpec(args.spec_file);
+  if (!spec.ok()) return ExitCodeFor("capture", spec.status());
+  RunOptions options;
+  options.stop = InstallStopHandlers();
+  options.progress = stdout;
+  options.status_interval = std::chrono::seconds(std::max(args.status_seconds, 1));
+  Status status = RunCaptureOnly(*spec, options);
+  if (!status.ok()) return ExitCodeFor("capture", status);
+  std::fprintf(stdout, "cutover capture: stopped; run the same command again to continue\n");
+  return kExitOk;
+}
+
 int RunStatusCommand(const RunArgs& args) {
   Result<Spec> spec = LoadSpec(args.spec_file);
   if (!spec.ok()) return ExitCodeFor("status", spec.status());
@@ -93,6 +106,17 @@ void AddApplyCommand(CLI::App& app, int* exit_code) {
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
   command->add_option("--status-every", args->status_seconds, "seconds between status lines");
   command->callback([args, exit_code] { *exit_code = RunApplyCommand(*args); });
+}
+
+void AddCaptureCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* command = app.add_subcommand(
+      "capture",
+      "The full load and capture into a Kafka change log, without applying: `cutover apply` "
+      "processes apply it");
+  command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
+  command->add_option("--status-every", args->status_seconds, "seconds between status lines");
+  command->callback([args, exit_code] { *exit_code = RunCaptureCommand(*args); });
 }
 
 void AddStatusCommand(CLI::App& app, int* exit_code) {

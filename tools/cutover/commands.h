@@ -25,6 +25,7 @@ void AddTailCommand(CLI::App& app, int* exit_code);
 // Registers `cutover run` (docs/run.md).
 void AddRunCommand(CLI::App& app, int* exit_code);
 // Registers `cutover apply` (docs/change-log.md: more appliers of a Kafka change log).
+void AddCaptureCommand(CLI::App& app, int* exit_code);
 void AddApplyCommand(CLI::App& app, int* exit_code);
 // Registers `cutover replay` (docs/run.md).
 void AddReplayCommand(CLI::App& app, int* exit_code);

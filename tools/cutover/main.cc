@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   cutover::cli::AddTailCommand(app, &exit_code);
   cutover::cli::AddCopyCommand(app, &exit_code);
   cutover::cli::AddRunCommand(app, &exit_code);
+  cutover::cli::AddCaptureCommand(app, &exit_code);
   cutover::cli::AddApplyCommand(app, &exit_code);
   cutover::cli::AddStatusCommand(app, &exit_code);
   cutover::cli::AddReplayCommand(app, &exit_code);

@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 
 #include "core/parse_number.h"
+#include "db/mysql/connection.h"
 #include "sink/mysql/ddl.h"
 #include "sink/mysql/row_replacer.h"
-#include "source/mysql/connection.h"
 
 namespace cutover::mysql {
 namespace {

@@ -10,7 +10,7 @@
 #include "cutover/change.h"
 #include "cutover/schema.h"
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 
 namespace cutover::mysql {
 

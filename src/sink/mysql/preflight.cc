@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "source/mysql/connection.h"
-#include "source/mysql/preflight.h"
+#include "db/mysql/connection.h"
+#include "db/mysql/preflight_support.h"
 
 namespace cutover::mysql {
 namespace {

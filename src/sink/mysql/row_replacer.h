@@ -11,8 +11,8 @@
 #include "cutover/schema.h"
 #include "cutover/status.h"
 
+#include "db/mysql/connection.h"
 #include "sink/mysql/bulk_rows.h"
-#include "source/mysql/connection.h"
 
 namespace cutover::mysql {
 

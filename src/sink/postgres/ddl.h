@@ -10,8 +10,8 @@
 #include "cutover/schema.h"
 #include "cutover/sink.h"
 
+#include "db/postgres/connection.h"
 #include "sink/postgres/copy_text.h"
-#include "source/postgres/connection.h"
 
 namespace cutover::postgres {
 

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "source/postgres/connection.h"
-#include "source/postgres/preflight.h"
+#include "db/postgres/connection.h"
+#include "db/postgres/preflight_support.h"
 
 namespace cutover::postgres {
 namespace {

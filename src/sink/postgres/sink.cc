@@ -8,9 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "core/parse_number.h"
+#include "db/postgres/connection.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
-#include "source/postgres/connection.h"
 
 namespace cutover::postgres {
 namespace {

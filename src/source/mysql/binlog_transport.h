@@ -14,8 +14,8 @@
 #include "cutover/spec.h"
 #include "cutover/status.h"
 
+#include "db/mysql/connection.h"
 #include "source/binlog/framing.h"
-#include "source/mysql/connection.h"
 
 namespace cutover::mysql {
 

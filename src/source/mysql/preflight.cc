@@ -203,15 +203,6 @@ void CheckServerSettings(Connection& connection, const Spec& spec,
       CheckServerId(variables, spec.source.server_id, RegisteredReplicaIds(connection)));
 }
 
-bool IsConnectionProblem(StatusCode code) {
-  return code == StatusCode::kUnavailable || code == StatusCode::kResourceExhausted ||
-         code == StatusCode::kDeadlineExceeded || code == StatusCode::kInternal;
-}
-
-std::string ServerAddress(const ConnectionSpec& spec) {
-  return fmt::format("{}:{}", spec.host, spec.port == 0 ? 3306 : spec.port);
-}
-
 }  // namespace
 
 const std::vector<CheckDefinition>& SourceCheckDefinitions() {
@@ -232,51 +223,6 @@ const std::vector<CheckDefinition>& SourceCheckDefinitions() {
       {"source.primary_keys", "every table has a key"},
   };
   return kDefinitions;
-}
-
-std::unique_ptr<Connection> ConnectForCheck(std::string_view side, const ConnectionSpec& spec,
-                                            const ConnectOptions& options,
-                                            std::vector<CheckResult>* results) {
-  std::string reachable = fmt::format("{}.reachable", side);
-  std::string credentials = fmt::format("{}.credentials", side);
-  auto opened = Connection::Open(spec, options);
-  if (opened.ok()) {
-    std::string cipher = (*opened)->TlsCipher();
-    results->push_back(
-        CheckResult::Pass(reachable, "server is reachable",
-                          fmt::format("connected to {} ({})", ServerAddress(spec),
-                                      cipher.empty() ? "without TLS" : "TLS " + cipher)));
-    results->push_back(CheckResult::Pass(credentials, "user can log in",
-                                         fmt::format("logged in as '{}'", spec.user)));
-    return std::move(opened).value();
-  }
-  const Status& status = opened.status();
-  std::string message(status.message());
-  if (message.find("tls.") != std::string::npos) {
-    results->push_back(CheckResult::Fail(
-        reachable, "server is reachable", message,
-        fmt::format("configure TLS on the server (ssl_cert and ssl_key under [mysqld]) or "
-                    "change {}.tls in the spec",
-                    side)));
-    return nullptr;
-  }
-  if (IsConnectionProblem(status.code())) {
-    results->push_back(CheckResult::Fail(
-        reachable, "server is reachable", message,
-        fmt::format("check {0}.host and {0}.port in the spec, that the server is running and "
-                    "that it accepts TCP connections from this machine",
-                    side)));
-    return nullptr;
-  }
-  results->push_back(CheckResult::Pass(reachable, "server is reachable",
-                                       fmt::format("{} answered", ServerAddress(spec))));
-  results->push_back(CheckResult::Fail(
-      credentials, "user can log in", message,
-      fmt::format("check {0}.user and the password it reads ({0}.password_env or "
-                  "{0}.password_file); the account must exist for the host cutover connects "
-                  "from",
-                  side)));
-  return nullptr;
 }
 
 std::vector<CheckResult> CheckSource(const Spec& spec) {

@@ -1,6 +1,6 @@
 // Preflight for a MariaDB/MySQL source: binlog settings, GTID, server id, privileges and keys,
-// each a CheckResult with what was observed and the fix. Also the connect step shared with the
-// MySQL target checks.
+// each a CheckResult with what was observed and the fix. The connect step shared with the MySQL
+// target checks is in db/mysql/preflight_support.h.
 #pragma once
 
 #include <memory>
@@ -12,7 +12,8 @@
 #include "cutover/preflight.h"
 #include "cutover/spec.h"
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
+#include "db/mysql/preflight_support.h"
 
 namespace cutover::mysql {
 
@@ -23,23 +24,7 @@ std::vector<CheckResult> CheckSource(const Spec& spec);
 // The source checks, in report order.
 const std::vector<CheckDefinition>& SourceCheckDefinitions();
 
-// Connects for a preflight and appends `<side>.reachable` and `<side>.credentials` results
-// (side is "source" or "target"). Returns null when the connection failed; the caller then
-// skips its remaining checks with SkipReason(results) (cutover/preflight.h).
-std::unique_ptr<Connection> ConnectForCheck(std::string_view side, const ConnectionSpec& spec,
-                                            const ConnectOptions& options,
-                                            std::vector<CheckResult>* results);
-
 // --- Pure logic, exposed for unit tests ---
-
-// The privileges granted globally (ON *.*) by SHOW GRANTS lines, upper-case
-// ("REPLICATION SLAVE"); `all` when ALL [PRIVILEGES] ON *.* was granted.
-struct GlobalGrants {
-  bool all = false;
-  std::set<std::string> privileges;
-  bool Has(std::string_view privilege) const;
-};
-GlobalGrants ParseGlobalGrants(const std::vector<std::string>& grant_lines);
 
 // The replication privileges `grants` lacks, e.g. {"REPLICATION SLAVE"}; empty when complete.
 // REPLICATION CLIENT is satisfied by BINLOG MONITOR (its MariaDB 10.5+ name) and

@@ -16,37 +16,6 @@ namespace {
 
 constexpr size_t kMaxListed = 50;  // tables named in one observed line before "and N more"
 
-std::string Upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
-std::string Trim(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t\n");
-  if (begin == std::string_view::npos) return {};
-  size_t end = text.find_last_not_of(" \t\n");
-  return std::string(text.substr(begin, end - begin + 1));
-}
-
-// Splits a privilege list at top-level commas (column lists in parentheses stay whole).
-std::vector<std::string> SplitPrivileges(std::string_view list) {
-  std::vector<std::string> out;
-  int depth = 0;
-  size_t start = 0;
-  for (size_t pos = 0; pos <= list.size(); ++pos) {
-    char c = pos < list.size() ? list[pos] : ',';
-    if (c == '(') ++depth;
-    if (c == ')') --depth;
-    if (c == ',' && depth == 0) {
-      out.push_back(Upper(Trim(list.substr(start, pos - start))));
-      start = pos + 1;
-    }
-  }
-  return out;
-}
-
 std::string ListNames(const std::vector<std::string>& names) {
   if (names.size() <= kMaxListed) return fmt::format("{}", fmt::join(names, ", "));
   std::vector<std::string> head(names.begin(), names.begin() + kMaxListed);
@@ -200,27 +169,6 @@ CheckResult CheckPrimaryKeys(Connection& connection, const std::vector<SourceTab
 }
 
 }  // namespace
-
-bool GlobalGrants::Has(std::string_view privilege) const {
-  return all || privileges.contains(std::string(privilege));
-}
-
-GlobalGrants ParseGlobalGrants(const std::vector<std::string>& grant_lines) {
-  GlobalGrants grants;
-  for (const std::string& line : grant_lines) {
-    std::string upper = Upper(line);
-    if (!upper.starts_with("GRANT ")) continue;
-    size_t on = upper.find(" ON ");
-    size_t to = upper.find(" TO ", on == std::string::npos ? 0 : on);
-    if (on == std::string::npos || to == std::string::npos) continue;  // a role grant
-    if (Trim(std::string_view(upper).substr(on + 4, to - on - 4)) != "*.*") continue;
-    for (std::string& privilege : SplitPrivileges(std::string_view(upper).substr(6, on - 6))) {
-      if (privilege == "ALL" || privilege == "ALL PRIVILEGES") grants.all = true;
-      grants.privileges.insert(std::move(privilege));
-    }
-  }
-  return grants;
-}
 
 std::vector<std::string> MissingReplicationPrivileges(const GlobalGrants& grants) {
   std::vector<std::string> missing;

@@ -8,7 +8,7 @@
 #include "cutover/preflight.h"
 #include "cutover/spec.h"
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 
 namespace cutover::mysql {
 

@@ -5,7 +5,7 @@
 #include "cutover/position.h"
 #include "cutover/status.h"
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 
 namespace cutover::mysql {
 

@@ -10,18 +10,16 @@
 
 #include "cutover/change.h"
 #include "cutover/schema.h"
+#include "cutover/source.h"
 #include "cutover/status.h"
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 #include "source/mysql/snapshot_sql.h"
 
 namespace cutover::mysql {
 
-// The rows of one chunk select and their size as the server sent them (bytes of all values).
-struct ChunkRows {
-  std::vector<Row> rows;
-  int64_t bytes = 0;
-};
+// The rows of one chunk select and their size as the server sent them (cutover/source.h).
+using cutover::ChunkRows;
 
 // The rows of one chunk select, typed by the columns of `schema` (ParseMysqlText), in key
 // order. Errors: the connection's (Unavailable: retry with a new connection), InvalidArgument

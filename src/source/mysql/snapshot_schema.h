@@ -10,7 +10,7 @@
 #include "cutover/spec.h"
 #include "cutover/status.h"
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 
 namespace cutover::mysql {
 

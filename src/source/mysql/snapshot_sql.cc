@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 
 namespace cutover::mysql {
 namespace {

@@ -10,6 +10,7 @@
 
 #include "cutover/change.h"
 #include "cutover/schema.h"
+#include "cutover/source.h"
 #include "cutover/status.h"
 
 namespace cutover::mysql {
@@ -33,18 +34,10 @@ std::string SelectExpression(const Column& column);
 // InvalidArgument when the bound's arity differs from the key's.
 Result<std::string> KeyCondition(const TableSchema& schema, const Key& bound, std::string_view op);
 
-// What one chunk select reads: rows of `schema` with lower < key <= upper and `filter`,
-// ordered by the key, at most `limit` rows.
-struct ChunkSelect {
-  std::optional<Key> lower;  // exclusive; none: from the first row
-  std::optional<Key> upper;  // inclusive; none: to the last row
-  std::string filter;        // SQL boolean expression; empty: every row
-  int64_t limit = 0;         // > 0
-  int64_t offset = 0;        // > 0: skip this many rows first (LIMIT 1 OFFSET n-1 finds a bound)
-  // Non-empty: only the rows with one of these keys (a re-check of single rows), as
-  // `k` IN (..) for one key column, ((`a` = .. AND `b` = ..) OR ..) for a composite key.
-  std::vector<Key> keys = {};
-};
+// The SELECT of one chunk (cutover/source.h): rows of `schema` with lower < key <= upper and
+// `filter`, ordered by the key, at most `limit` rows; `keys` as `k` IN (..) for one key column,
+// ((`a` = .. AND `b` = ..) OR ..) for a composite key.
+using cutover::ChunkSelect;
 Result<std::string> BuildChunkSelect(const TableSchema& schema, const ChunkSelect& select);
 
 // The key of the row `step` rows after `lower` (exclusive) in key order, for splitting a

@@ -1,6 +1,6 @@
 // Preflight for a PostgreSQL source: logical decoding settings, replication capacity and role,
 // replica identity of the selected tables and the publication, each a CheckResult with the fix.
-// Also the connect step shared with the PostgreSQL target checks.
+// The connect step shared with the PostgreSQL target checks is in db/postgres/preflight_support.h.
 #pragma once
 
 #include <memory>
@@ -11,7 +11,8 @@
 #include "cutover/preflight.h"
 #include "cutover/spec.h"
 
-#include "source/postgres/connection.h"
+#include "db/postgres/connection.h"
+#include "db/postgres/preflight_support.h"
 
 namespace cutover::postgres {
 
@@ -21,12 +22,6 @@ std::vector<CheckResult> CheckSource(const Spec& spec);
 
 // The source checks, in report order.
 const std::vector<CheckDefinition>& SourceCheckDefinitions();
-
-// Connects for a preflight and appends `<side>.reachable`, `<side>.credentials` and
-// `<side>.database` results (side is "source" or "target"). Returns null when the connection
-// failed; the caller then skips its remaining checks with SkipReason(results).
-std::unique_ptr<Connection> ConnectForCheck(std::string_view side, const ConnectionSpec& spec,
-                                            std::vector<CheckResult>* results);
 
 // --- Pure logic, exposed for unit tests ---
 

@@ -1,5 +1,5 @@
 // Connection: a libmariadb session with TLS, timeouts, utf8mb4, UTC and Status errors.
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,5 +1,5 @@
 // Tests for the MySQL adapter's pure parts: error mapping with retry guidance and quoting.
-#include "source/mysql/connection.h"
+#include "db/mysql/connection.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Tests for the PostgreSQL adapter's pure parts: error mapping, quoting and conninfo escaping.
-#include "source/postgres/connection.h"
+#include "db/postgres/connection.h"
 
 #include <gtest/gtest.h>
 

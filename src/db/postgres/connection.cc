@@ -1,5 +1,5 @@
 // Connection: a libpq session with TLS, timeouts and SQLSTATE-mapped Status errors.
-#include "source/postgres/connection.h"
+#include "db/postgres/connection.h"
 
 #include <charconv>
 

@@ -1,0 +1,53 @@
+// ApplyPlans: selected source tables -> TargetTablePlans, named the way each sink names them.
+#include "pipeline/apply_plans.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "cutover/mapping.h"
+
+#include "sink/dynamodb/sink.h"
+#include "sink/mysql/sink.h"
+
+namespace cutover::pipeline {
+
+Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec,
+                                                const std::vector<SourceTable>& tables) {
+  std::optional<Mapping> mapping;  // DynamoDB: names each source table's DynamoDB table
+  if (spec.target.kind == TargetKind::kDynamoDB) {
+    CUTOVER_ASSIGN_OR_RETURN(mapping, dynamodb::LoadMapping(spec));
+  }
+  std::vector<TargetTablePlan> plans;
+  plans.reserve(tables.size());
+  for (const SourceTable& table : tables) {
+    TargetTablePlan plan;
+    plan.source = table.schema.id;
+    plan.schema = table.narrowed;
+    // The target table as each sink's PrepareTable names it.
+    switch (spec.target.kind) {
+      case TargetKind::kDynamoDB: {
+        CUTOVER_RETURN_IF_ERROR(mapping->Check(plan.schema));
+        CUTOVER_ASSIGN_OR_RETURN(std::string target, mapping->TargetOf(plan.source));
+        plan.target = TableId{"", target};
+        break;
+      }
+      case TargetKind::kPostgres:
+        plan.target = TableId{plan.source.schema,
+                              table.rule->rename.empty() ? plan.source.name : table.rule->rename};
+        break;
+      default: plan.target = mysql::TargetTableId(spec, table.schema.id, *table.rule);
+    }
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenSource(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source->LoadSelectedTables());
+  return ApplyPlans(spec, tables);
+}
+
+}  // namespace cutover::pipeline

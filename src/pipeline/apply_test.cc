@@ -1,0 +1,420 @@
+// Unit tests of the pipeline written once against the ChangeLog interface, with an in-memory log
+// (log/memory_change_log.h), a fake applier and a fake change stream: no server, no disk.
+//  - apply: every key's changes arrive in log order whatever the lanes and partitions; lanes
+//    resume from their checkpoints; a failed batch is retried; a rebalance hands a partition
+//    over with nothing lost; a replay reads exactly from..until; the routing key is computed
+//    once per image.
+//  - capture: each transaction is appended once, whole, with its resume position; capture
+//    resumes where the log says; a partitioned log gets each key in one partition.
+#include "pipeline/apply.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "log/memory_change_log.h"
+#include "pipeline/capture.h"
+#include "pipeline/router.h"
+
+namespace cutover::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::shared_ptr<const TableSchema> Accounts() {
+  static auto schema = [] {
+    auto made = std::make_shared<TableSchema>();
+    made->id = TableId{"shop", "accounts"};
+    made->columns = {{"id", ColumnType{}, false}, {"balance", ColumnType{}, true}};
+    made->key = {0};
+    return made;
+  }();
+  return schema;
+}
+
+std::vector<TargetTablePlan> Plans() {
+  TargetTablePlan plan;
+  plan.source = Accounts()->id;
+  plan.target = TableId{"copy", "accounts"};
+  plan.schema = *Accounts();
+  return {plan};
+}
+
+Position At(int seqno) { return Position::Parse(fmt::format("0-1-{}", seqno)).value(); }
+
+Change Upsert(int64_t id, int64_t balance, int seqno) {
+  Change change;
+  change.table = Accounts()->id;
+  change.schema = Accounts();
+  change.op = ChangeOp::kInsert;
+  change.after = Row{{Value::Int(id), Value::Int(balance)}, {}};
+  change.position = At(seqno);
+  return change;
+}
+
+Change MoveKey(int64_t from, int64_t to, int64_t balance, int seqno) {
+  Change change = Upsert(to, balance, seqno);
+  change.op = ChangeOp::kUpdate;
+  change.before = Row{{Value::Int(from), Value::Int(balance)}, {}};
+  return change;
+}
+
+// What the fake target holds: rows by id, every lane's checkpoint, every change applied in
+// order, and how many batches to fail first.
+struct FakeTarget {
+  std::mutex mutex;
+  std::map<int64_t, int64_t> rows;
+  std::map<int, uint64_t> checkpoints;  // by lane
+  std::map<int64_t, std::vector<uint64_t>> offsets_by_key;  // each key's applied offsets
+  std::atomic<int> fail_next{0};
+  std::atomic<int> failures{0};
+  std::atomic<int> routing_calls{0};
+  int lanes_seen = 0;
+};
+
+class FakeApplier : public ChangeApplier {
+ public:
+  FakeApplier(FakeTarget* target, int lane, bool routed)
+      : target_(target), lane_(lane), routed_(routed) {}
+
+  Result<std::optional<uint64_t>> LoadCheckpoint() override {
+    std::lock_guard lock(target_->mutex);
+    auto found = target_->checkpoints.find(lane_);
+    if (found == target_->checkpoints.end()) return std::optional<uint64_t>();
+    return std::optional<uint64_t>(found->second);
+  }
+
+  Status Apply(std::span<const LoggedChange> changes, uint64_t checkpoint) override {
+    if (!changes.empty() && target_->fail_next.load() > 0) {
+      target_->fail_next.fetch_sub(1);
+      target_->failures.fetch_add(1);
+      return Status::Unavailable("the fake target is down for this batch");
+    }
+    std::lock_guard lock(target_->mutex);
+    for (const LoggedChange& logged : changes) {
+      const Change& change = logged.change;
+      if (change.op == ChangeOp::kDelete) {
+        int64_t id = change.before->values[0].as_int();
+        target_->rows.erase(id);
+        target_->offsets_by_key[id].push_back(logged.offset);
+      } else {
+        int64_t id = change.after->values[0].as_int();
+        target_->rows[id] = change.after->values[1].as_int();
+        target_->offsets_by_key[id].push_back(logged.offset);
+      }
+    }
+    target_->checkpoints[lane_] = checkpoint;
+    return Status::Ok();
+  }
+
+  RoutingKeyFunction RoutingKey() const override {
+    if (!routed_) return nullptr;
+    FakeTarget* target = target_;
+    return [target](const TableSchema&, const Row& image) -> Result<std::string> {
+      target->routing_calls.fetch_add(1);
+      return "item#" + std::to_string(image.values[0].as_int());
+    };
+  }
+
+ private:
+  FakeTarget* target_;
+  const int lane_;
+  const bool routed_;
+};
+
+ApplierFactory Fake(FakeTarget* target, bool routed = false) {
+  return [target, routed](int lane, int lanes) -> Result<std::unique_ptr<ChangeApplier>> {
+    {
+      std::lock_guard lock(target->mutex);
+      target->lanes_seen = lanes;
+    }
+    return std::unique_ptr<ChangeApplier>(std::make_unique<FakeApplier>(target, lane, routed));
+  };
+}
+
+// Appends transactions straight through a writer (as capture does), one change each.
+void Append(log::ChangeLog& log, const std::vector<Change>& changes, ChangeRouter* router,
+            int first_seqno) {
+  std::unique_ptr<log::LogWriter> writer = log.OpenWriter().value();
+  int seqno = first_seqno;
+  for (const Change& change : changes) {
+    uint64_t hash = 0;
+    if (router != nullptr) {
+      std::vector<RoutedChange> routed;
+      ASSERT_TRUE(router->Route(change, &routed).ok());
+      hash = routed.front().hash;
+    }
+    log::LogChange logged{&change, hash};
+    ++seqno;
+    ASSERT_TRUE(writer->AppendTransaction(std::span(&logged, 1), At(seqno), 1000 + seqno).ok());
+  }
+  ASSERT_TRUE(writer->Sync().ok());
+}
+
+// Runs apply on another thread until `done` holds (or 20 s pass), then stops it.
+Status ApplyUntil(log::ChangeLog& log, const ApplierFactory& open, ApplyOptions options,
+                  ApplyStats* stats, const std::function<bool()>& done) {
+  std::atomic<bool> stop{false};
+  options.stop = &stop;
+  Status status;
+  const std::vector<TargetTablePlan> plans = Plans();
+  std::thread runner([&] { status = RunApply(log, open, plans, options, stats); });
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  stop = true;
+  runner.join();
+  return status;
+}
+
+// Many updates of few keys: the last value per key wins and each key's changes were applied in
+// increasing log offsets, whatever lane they went to.
+std::vector<Change> Workload(int changes, int keys) {
+  std::vector<Change> out;
+  for (int i = 0; i < changes; ++i) out.push_back(Upsert(i % keys, i, i));
+  return out;
+}
+
+// The value the last of Workload(changes, keys)'s changes of `key` wrote.
+int64_t LastValue(int changes, int keys, int key) {
+  return (changes - 1) - ((changes - 1 - key) % keys);
+}
+
+void ExpectOrderedAndFinal(FakeTarget& target, int changes, int keys) {
+  std::lock_guard lock(target.mutex);
+  ASSERT_EQ(target.rows.size(), static_cast<size_t>(keys));
+  for (int key = 0; key < keys; ++key) {
+    EXPECT_EQ(target.rows[key], LastValue(changes, keys, key)) << "key " << key;
+    const std::vector<uint64_t>& offsets = target.offsets_by_key[key];
+    EXPECT_TRUE(std::is_sorted(offsets.begin(), offsets.end())) << "key " << key;
+  }
+}
+
+TEST(ApplyTest, EveryKeysChangesArriveInLogOrderAcrossLanes) {
+  auto log = log::MemoryChangeLog::Create(1);
+  Append(*log, Workload(600, 7), nullptr, 0);
+  FakeTarget target;
+  ApplyOptions options;
+  options.lanes = 4;
+  options.max_batch = 16;
+  ApplyStats stats;
+  auto durable = log->DurableEnds().value()[0];
+  ASSERT_TRUE(ApplyUntil(*log, Fake(&target), options, &stats, [&] {
+                return log->Committed().value()[0].value_or(0) >= durable;
+              }).ok());
+  ExpectOrderedAndFinal(target, 600, 7);
+  EXPECT_EQ(stats.applied_changes.load(), 600u);
+  EXPECT_EQ(target.lanes_seen, 4);
+  EXPECT_EQ(log->Committed().value()[0], durable);  // progress: every record applied
+}
+
+TEST(ApplyTest, LanesResumeFromTheirCheckpointsAndApplyNothingTwice) {
+  auto log = log::MemoryChangeLog::Create(1);
+  Append(*log, Workload(300, 5), nullptr, 0);
+  FakeTarget target;
+  ApplyOptions options;
+  options.lanes = 3;
+  ApplyStats first;
+  uint64_t durable = log->DurableEnds().value()[0];
+  ASSERT_TRUE(ApplyUntil(*log, Fake(&target), options, &first, [&] {
+                return log->Committed().value()[0].value_or(0) >= durable;
+              }).ok());
+  // More changes, and a new run: only they are applied.
+  Append(*log, Workload(50, 5), nullptr, 1000);
+  ApplyStats second;
+  uint64_t end = log->DurableEnds().value()[0];
+  ASSERT_TRUE(ApplyUntil(*log, Fake(&target), options, &second, [&] {
+                return log->Committed().value()[0].value_or(0) >= end;
+              }).ok());
+  EXPECT_EQ(second.applied_changes.load(), 50u);
+  std::lock_guard lock(target.mutex);
+  for (auto& [key, offsets] : target.offsets_by_key) {
+    EXPECT_EQ(std::set<uint64_t>(offsets.begin(), offsets.end()).size(), offsets.size())
+        << "key " << key << " got an offset twice";
+  }
+}
+
+TEST(ApplyTest, AFailedBatchIsRetriedAndNothingIsLost) {
+  auto log = log::MemoryChangeLog::Create(1);
+  Append(*log, Workload(200, 9), nullptr, 0);
+  FakeTarget target;
+  target.fail_next = 3;
+  ApplyOptions options;
+  options.lanes = 2;
+  ApplyStats stats;
+  uint64_t durable = log->DurableEnds().value()[0];
+  ASSERT_TRUE(ApplyUntil(*log, Fake(&target), options, &stats, [&] {
+                return log->Committed().value()[0].value_or(0) >= durable;
+              }).ok());
+  EXPECT_EQ(target.failures.load(), 3);
+  ExpectOrderedAndFinal(target, 200, 9);
+}
+
+TEST(ApplyTest, APartitionedLogKeepsOrderThroughARebalance) {
+  auto log = log::MemoryChangeLog::Create(4);
+  FakeTarget target;
+  std::vector<TargetTablePlan> plans = Plans();
+  ChangeRouter router(plans, nullptr);
+  Append(*log, Workload(400, 11), &router, 0);
+  ApplyOptions options;
+  options.lanes = 8;  // a partition is one lane whatever this says
+  ApplyStats stats;
+  std::atomic<bool> rebalanced{false};
+  auto all_applied = [&] {
+    std::vector<uint64_t> ends = log->DurableEnds().value();
+    std::vector<std::optional<uint64_t>> committed = log->Committed().value();
+    if (!rebalanced && committed[1].value_or(0) > 0) {
+      log->Rebalance(1);  // partition 1 leaves and comes back mid-way
+      rebalanced = true;
+      Append(*log, Workload(100, 11), &router, 1000);
+    }
+    for (size_t p = 0; p < ends.size(); ++p) {
+      if (committed[p].value_or(0) < ends[p]) return false;
+    }
+    return rebalanced.load();
+  };
+  ASSERT_TRUE(ApplyUntil(*log, Fake(&target), options, &stats, all_applied).ok());
+  EXPECT_EQ(target.lanes_seen, 4);
+  std::lock_guard lock(target.mutex);
+  ASSERT_EQ(target.rows.size(), 11u);
+  for (int key = 0; key < 11; ++key) {
+    EXPECT_EQ(target.rows[key], LastValue(100, 11, key)) << "key " << key;
+    const std::vector<uint64_t>& offsets = target.offsets_by_key[key];
+    EXPECT_TRUE(std::is_sorted(offsets.begin(), offsets.end())) << "key " << key;
+  }
+}
+
+TEST(ApplyTest, AReplayAppliesExactlyFromUntilAndCommitsNothing) {
+  auto log = log::MemoryChangeLog::Create(1);
+  Append(*log, Workload(100, 4), nullptr, 0);
+  uint64_t end = log->DurableEnds().value()[0];
+  Append(*log, Workload(20, 4), nullptr, 500);  // after the replay's end: not applied
+  FakeTarget target;
+  ApplyOptions options;
+  options.lanes = 2;
+  options.group = false;
+  options.from = std::vector<uint64_t>{10};  // offsets 10.. (each transaction is 2 records)
+  options.until = std::vector<uint64_t>{end};
+  ApplyStats stats;
+  const std::vector<TargetTablePlan> plans = Plans();
+  ASSERT_TRUE(RunApply(*log, Fake(&target), plans, options, &stats).ok());
+  EXPECT_EQ(stats.applied_changes.load(), 95u);  // changes at offsets 10, 12, ... 198
+  EXPECT_FALSE(log->Committed().value()[0].has_value());
+  std::lock_guard lock(target.mutex);
+  EXPECT_EQ(target.rows[0], 96);  // the last change of key 0 below `end`
+}
+
+TEST(ApplyTest, TheRoutingKeyIsComputedOncePerImage) {
+  auto log = log::MemoryChangeLog::Create(1);
+  std::vector<Change> changes = {Upsert(1, 10, 1), Upsert(2, 20, 2), MoveKey(1, 3, 30, 3)};
+  Append(*log, changes, nullptr, 0);
+  FakeTarget target;
+  ApplyOptions options;
+  options.lanes = 2;
+  ApplyStats stats;
+  uint64_t durable = log->DurableEnds().value()[0];
+  ASSERT_TRUE(ApplyUntil(*log, Fake(&target, /*routed=*/true), options, &stats, [&] {
+                return log->Committed().value()[0].value_or(0) >= durable;
+              }).ok());
+  // Two inserts (one image each) and a key-moving update (two images): four computations.
+  EXPECT_EQ(target.routing_calls.load(), 4);
+  std::lock_guard lock(target.mutex);
+  EXPECT_EQ(target.rows, (std::map<int64_t, int64_t>{{2, 20}, {3, 30}}));
+}
+
+// A change stream that delivers scripted transactions, then stops (OK) or fails.
+class FakeStream : public ChangeStream {
+ public:
+  FakeStream(std::vector<std::vector<Change>> transactions, Position start)
+      : transactions_(std::move(transactions)), start_(std::move(start)) {}
+  Status Run(ChangeEventSink* sink) override {
+    for (size_t i = 0; i < transactions_.size(); ++i) {
+      const Position resume = At(static_cast<int>(i) + 1);
+      if (!start_.empty() && (resume == start_ || start_.IsAfter(resume))) continue;
+      CUTOVER_RETURN_IF_ERROR(sink->OnBegin());
+      for (const Change& change : transactions_[i]) {
+        CUTOVER_RETURN_IF_ERROR(sink->OnChange(change));
+      }
+      CUTOVER_RETURN_IF_ERROR(sink->OnCommit(resume));
+    }
+    return sink->OnIdle();
+  }
+
+ private:
+  std::vector<std::vector<Change>> transactions_;
+  Position start_;
+};
+
+Status Capture(log::ChangeLog& log, const std::vector<std::vector<Change>>& transactions,
+               std::vector<Position>* starts, ChangeRouter* router = nullptr) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<log::LogWriter> writer, log.OpenWriter());
+  CaptureOptions options;
+  options.router = router;
+  CaptureStats stats;
+  return RunCapture(
+      [&](ChangeStreamOptions stream) -> Result<std::unique_ptr<ChangeStream>> {
+        starts->push_back(stream.start);
+        return std::unique_ptr<ChangeStream>(
+            std::make_unique<FakeStream>(transactions, stream.start));
+      },
+      *writer, options, &stats);
+}
+
+TEST(CaptureTest, EachTransactionIsAppendedOnceWithItsResumePositionAndResumes) {
+  auto log = log::MemoryChangeLog::Create(1);
+  std::vector<std::vector<Change>> transactions = {
+      {Upsert(1, 1, 1), Upsert(2, 2, 1)}, {Upsert(1, 3, 2)}, {Upsert(3, 4, 3), Upsert(4, 5, 3)}};
+  std::vector<Position> starts;
+  ASSERT_TRUE(Capture(*log, transactions, &starts).ok());
+  std::vector<log::LogRecord> records = log->Records(0);
+  // 5 changes and 3 commit records, each commit with where the source resumes after it.
+  ASSERT_EQ(records.size(), 8u);
+  std::vector<Position> commits;
+  for (const log::LogRecord& record : records) {
+    if (record.commit) commits.push_back(record.position);
+  }
+  EXPECT_EQ(commits, (std::vector<Position>{At(1), At(2), At(3)}));
+  EXPECT_EQ(log->synced_resume(), At(3));
+  // Capture again: it resumes after the last transaction the log holds, appending nothing again.
+  ASSERT_TRUE(Capture(*log, transactions, &starts).ok());
+  EXPECT_EQ(log->Records(0).size(), 8u);
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_TRUE(starts[0].empty());
+  EXPECT_EQ(starts[1], At(3));
+}
+
+TEST(CaptureTest, APartitionedLogKeepsEachKeyInOnePartitionAndSplitsAMovedKey) {
+  auto log = log::MemoryChangeLog::Create(3);
+  std::vector<TargetTablePlan> plans = Plans();
+  ChangeRouter router(plans, nullptr);
+  std::vector<std::vector<Change>> transactions;
+  for (int i = 0; i < 30; ++i) transactions.push_back({Upsert(i % 6, i, i + 1)});
+  // Key 0 moves to key 100: a delete of 0 where 0 lives and an insert of 100 where 100 lives.
+  transactions.push_back({MoveKey(0, 100, 7, 31)});
+  std::vector<Position> starts;
+  ASSERT_TRUE(Capture(*log, transactions, &starts, &router).ok());
+  std::map<int64_t, std::set<int>> partitions_of;
+  size_t records = 0;
+  for (int partition = 0; partition < 3; ++partition) {
+    for (const log::LogRecord& record : log->Records(partition)) {
+      EXPECT_FALSE(record.commit);  // a partitioned log keeps no commit records
+      const Row& image = record.change.after ? *record.change.after : *record.change.before;
+      partitions_of[image.values[0].as_int()].insert(partition);
+      ++records;
+    }
+  }
+  // 30 inserts, and the move as one record (both keys in one partition) or two.
+  EXPECT_GE(records, 31u);
+  EXPECT_LE(records, 32u);
+  for (const auto& [key, partitions] : partitions_of) {
+    EXPECT_EQ(partitions.size(), 1u) << "key " << key << " is in several partitions";
+  }
+}
+
+}  // namespace
+}  // namespace cutover::pipeline

@@ -1,0 +1,100 @@
+// Tests for OpenSource: a PostgreSQL source is refused at once, naming what works instead, by
+// every entry point that reads a source (the copy, the apply plans), without connecting or
+// touching the state directory; a MariaDB/MySQL source is built without connecting.
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "cutover/copy.h"
+#include "cutover/source.h"
+
+#include "pipeline/apply_plans.h"
+#include "state/test_support.h"
+
+namespace cutover {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// TEST-NET-1 (RFC 5737): nothing answers there, so a connection attempt would hang until its
+// timeout rather than fail fast; every call below must return long before that.
+constexpr char kNowhere[] = "192.0.2.1";
+constexpr auto kNoConnection = std::chrono::seconds(2);
+
+std::optional<std::string> TestEnv(const std::string& name) {
+  if (name.starts_with("CUTOVER_")) return std::string("test-secret");
+  return std::nullopt;
+}
+
+// The example spec that migrates PostgreSQL to MariaDB, as a user would run it.
+Spec PostgresExample() {
+  LoadOptions options;
+  options.getenv = TestEnv;
+  Result<Spec> spec = LoadSpec(
+      std::filesystem::path(CUTOVER_SOURCE_DIR) / "examples/postgres-to-mariadb.yaml", options);
+  EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+  Spec loaded = spec.ok() ? *std::move(spec) : Spec{};
+  loaded.source.connection.host = kNowhere;
+  return loaded;
+}
+
+void ExpectPostgresRefusal(const Status& status) {
+  EXPECT_EQ(status.code(), StatusCode::kUnimplemented) << status.ToString();
+  EXPECT_NE(status.message().find("PostgreSQL sources are not supported by this command yet"),
+            std::string::npos)
+      << status.ToString();
+  EXPECT_NE(status.message().find("Only `cutover check` works with a PostgreSQL source"),
+            std::string::npos)
+      << status.ToString();
+}
+
+TEST(OpenSourceTest, RefusesAPostgresSourceWithoutConnecting) {
+  Spec spec = PostgresExample();
+  ASSERT_EQ(spec.source.kind, SourceKind::kPostgres);
+  auto began = Clock::now();
+  Result<std::unique_ptr<Source>> source = OpenSource(spec);
+  EXPECT_LT(Clock::now() - began, kNoConnection);
+  ASSERT_FALSE(source.ok());
+  ExpectPostgresRefusal(source.status());
+}
+
+TEST(OpenSourceTest, ApplyPlansRefusesAPostgresSourceWithoutConnecting) {
+  Spec spec = PostgresExample();
+  auto began = Clock::now();
+  Result<std::vector<TargetTablePlan>> plans = pipeline::ApplyPlans(spec);
+  EXPECT_LT(Clock::now() - began, kNoConnection);
+  ASSERT_FALSE(plans.ok());
+  ExpectPostgresRefusal(plans.status());
+}
+
+TEST(OpenSourceTest, CopyRefusesAPostgresSourceBeforeTouchingTheStateDirectory) {
+  state::TempDir dir;
+  Spec spec = PostgresExample();
+  spec.state_dir = dir.state_dir();
+  auto began = Clock::now();
+  Result<CopyReport> report = RunCopy(spec, CopyOptions{});
+  EXPECT_LT(Clock::now() - began, kNoConnection);
+  ASSERT_FALSE(report.ok());
+  ExpectPostgresRefusal(report.status());
+  EXPECT_FALSE(std::filesystem::exists(spec.state_dir));
+}
+
+TEST(OpenSourceTest, BuildsAMariaDbOrMySqlSourceWithoutConnecting) {
+  for (SourceKind kind : {SourceKind::kMariaDB, SourceKind::kMySQL}) {
+    Spec spec;
+    spec.source.kind = kind;
+    spec.source.connection.host = kNowhere;
+    spec.source.connection.port = 3306;
+    auto began = Clock::now();
+    Result<std::unique_ptr<Source>> source = OpenSource(spec);
+    EXPECT_LT(Clock::now() - began, kNoConnection);
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    EXPECT_EQ((*source)->Engine(), SourceKindName(kind));
+  }
+}
+
+}  // namespace
+}  // namespace cutover

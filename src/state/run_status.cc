@@ -1,0 +1,73 @@
+// RunStatus: the run's status record and its JSON.
+#include "state/run_status.h"
+
+#include "state/json_fields.h"
+
+namespace cutover::state {
+
+nlohmann::json RunStatus::ToJson() const {
+  nlohmann::json json = {{"phase", phase},
+                         {"lag_seconds", lag_seconds},
+                         {"lag_records", lag_records},
+                         {"applied_changes", applied_changes},
+                         {"captured_transactions", captured_transactions},
+                         {"captured_changes", captured_changes},
+                         {"captured_changes_total", captured_changes_total},
+                         {"applied_changes_total", applied_changes_total},
+                         {"applied_through_ms", applied_through_ms},
+                         {"last_event_ms", last_event_ms},
+                         {"updated_at_ms", updated_at_ms},
+                         {"throttle",
+                          {{"copy_wait_seconds", throttle.copy_wait_seconds},
+                           {"apply_wait_seconds", throttle.apply_wait_seconds},
+                           {"target_throttled", throttle.target_throttled}}}};
+  if (!change_log.empty()) json["change_log"] = change_log;
+  if (log_durable_offset) json["log_durable_offset"] = *log_durable_offset;
+  if (applied_offset) json["applied_offset"] = *applied_offset;
+  return json;
+}
+
+Result<RunStatus> RunStatus::FromJson(std::string_view text) {
+  CUTOVER_ASSIGN_OR_RETURN(JsonFields fields, JsonFields::Parse(kRunStatusKey, text));
+  RunStatus status;
+  fields.Read("phase", &status.phase);
+  fields.Read("change_log", &status.change_log);
+  fields.Read("lag_seconds", &status.lag_seconds);
+  fields.Read("lag_records", &status.lag_records);
+  fields.Read("applied_changes", &status.applied_changes);
+  fields.Read("captured_transactions", &status.captured_transactions);
+  fields.Read("captured_changes", &status.captured_changes);
+  fields.Read("captured_changes_total", &status.captured_changes_total);
+  fields.Read("applied_changes_total", &status.applied_changes_total);
+  fields.Read("applied_through_ms", &status.applied_through_ms);
+  fields.Read("last_event_ms", &status.last_event_ms);
+  fields.Read("updated_at_ms", &status.updated_at_ms);
+  fields.ReadObject("throttle", [&](JsonFields& throttle) {
+    throttle.Read("copy_wait_seconds", &status.throttle.copy_wait_seconds);
+    throttle.Read("apply_wait_seconds", &status.throttle.apply_wait_seconds);
+    throttle.Read("target_throttled", &status.throttle.target_throttled);
+  });
+  fields.Read("log_durable_offset", &status.log_durable_offset);
+  fields.Read("applied_offset", &status.applied_offset);
+  CUTOVER_RETURN_IF_ERROR(fields.status());
+  return status;
+}
+
+Result<std::optional<RunStatus>> ReadRunStatus(StateStore& state) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta(kRunStatusKey));
+  if (!text) return std::optional<RunStatus>();
+  CUTOVER_ASSIGN_OR_RETURN(RunStatus status, RunStatus::FromJson(*text));
+  return std::optional<RunStatus>(std::move(status));
+}
+
+Result<std::optional<RunStatus>> ReadFreshRunStatus(StateStore& state, int64_t now_ms) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<RunStatus> status, ReadRunStatus(state));
+  if (!status || !status->FreshAt(now_ms)) return std::optional<RunStatus>();
+  return status;
+}
+
+Status WriteRunStatus(StateStore& state, const RunStatus& status) {
+  return state.SetMeta(kRunStatusKey, status.ToJson().dump());
+}
+
+}  // namespace cutover::state

@@ -1,0 +1,66 @@
+// RunStatus: the status record `cutover run` writes to the state store every second (meta
+// "run.status", docs/run.md): phase, lag, counters, when every logged change was applied, when
+// it was written. `cutover status`, /metrics, the guard rails, fence, finish and verify read
+// it; a record older than kRunStatusFreshMs means that no `cutover run` is running.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cutover/state_store.h"
+#include "cutover/status.h"
+
+namespace cutover::state {
+
+inline constexpr char kRunStatusKey[] = "run.status";
+// A status record older than this means no `cutover run` is running (it writes one a second).
+inline constexpr int64_t kRunStatusFreshMs = 5000;
+
+// What throttling cost the running process (core/throttle_stats.h), stored as "throttle".
+struct RunThrottle {
+  double copy_wait_seconds = 0;
+  double apply_wait_seconds = 0;
+  uint64_t target_throttled = 0;
+};
+
+struct RunStatus {
+  std::string phase;  // "copy", "catch_up" or "cdc"
+  // The change log's kind ("local", "kafka"); empty (not stored) in records of older runs,
+  // which wrote it for Kafka only.
+  std::string change_log;
+  double lag_seconds = 0;  // age of the oldest change captured and not yet applied
+  uint64_t lag_records = 0;
+  uint64_t applied_changes = 0;         // by this run
+  uint64_t captured_transactions = 0;   // by this run
+  uint64_t captured_changes = 0;        // by this run
+  uint64_t captured_changes_total = 0;  // by every run, as each counted them
+  uint64_t applied_changes_total = 0;   // by every run
+  // Every change logged before it is applied (Unix ms); 0: unknown.
+  int64_t applied_through_ms = 0;
+  // When capture last saw a change of a selected table (when it started, until it sees one).
+  int64_t last_event_ms = 0;
+  int64_t updated_at_ms = 0;  // when the run wrote this record
+  RunThrottle throttle;
+  // Summed over the change log's partitions (the process's own, or every one for `cutover
+  // capture`); absent in records of older runs with Kafka.
+  std::optional<uint64_t> log_durable_offset;
+  std::optional<uint64_t> applied_offset;
+
+  // Whether the record shows a running `cutover run` at `now_ms` (Unix ms).
+  bool FreshAt(int64_t now_ms) const { return now_ms - updated_at_ms <= kRunStatusFreshMs; }
+
+  nlohmann::json ToJson() const;
+  // Absent fields keep their defaults; DataLoss naming the field when one has another type.
+  static Result<RunStatus> FromJson(std::string_view text);
+};
+
+// The last record, nullopt when none was written.
+Result<std::optional<RunStatus>> ReadRunStatus(StateStore& state);
+// The last record if it is fresh at `now_ms`; nullopt when no `cutover run` is running.
+Result<std::optional<RunStatus>> ReadFreshRunStatus(StateStore& state, int64_t now_ms);
+Status WriteRunStatus(StateStore& state, const RunStatus& status);
+
+}  // namespace cutover::state

@@ -1,0 +1,141 @@
+// Tests for the run's status record: a round trip through the store, the records of older
+// runs (fields missing, unknown fields), freshness, and named errors for malformed text.
+#include "state/run_status.h"
+
+#include <gtest/gtest.h>
+
+#include "state/test_support.h"
+
+namespace cutover::state {
+namespace {
+
+RunStatus LocalStatus() {
+  RunStatus status;
+  status.phase = "cdc";
+  status.lag_seconds = 0.25;
+  status.lag_records = 12;
+  status.applied_changes = 1850;
+  status.captured_transactions = 48211;
+  status.captured_changes = 52000;
+  status.captured_changes_total = 90000;
+  status.applied_changes_total = 89990;
+  status.applied_through_ms = 1700000000100;
+  status.last_event_ms = 1700000000050;
+  status.updated_at_ms = 1700000000200;
+  status.throttle = {1.5, 0.25, 3};
+  status.log_durable_offset = 4096;
+  status.applied_offset = 4000;
+  return status;
+}
+
+void ExpectEqual(const RunStatus& got, const RunStatus& want) {
+  EXPECT_EQ(got.ToJson(), want.ToJson());
+  EXPECT_EQ(got.phase, want.phase);
+  EXPECT_EQ(got.change_log, want.change_log);
+  EXPECT_EQ(got.lag_seconds, want.lag_seconds);
+  EXPECT_EQ(got.applied_through_ms, want.applied_through_ms);
+  EXPECT_EQ(got.throttle.target_throttled, want.throttle.target_throttled);
+  EXPECT_EQ(got.log_durable_offset, want.log_durable_offset);
+  EXPECT_EQ(got.applied_offset, want.applied_offset);
+}
+
+TEST(RunStatusTest, RoundTripsThroughTheStore) {
+  TempDir tmp;
+  auto state = StateStore::Open(tmp.state_dir()).value();
+  EXPECT_EQ(ReadRunStatus(*state).value(), std::nullopt);
+  ASSERT_TRUE(WriteRunStatus(*state, LocalStatus()).ok());
+  std::optional<RunStatus> read = ReadRunStatus(*state).value();
+  ASSERT_TRUE(read.has_value());
+  ExpectEqual(*read, LocalStatus());
+}
+
+TEST(RunStatusTest, TheFormatIsTheDocumentedOne) {
+  // docs/run.md; `cutover status --json` shows the record as it is.
+  nlohmann::json local = nlohmann::json::parse(R"({
+      "phase": "cdc", "lag_seconds": 0.25, "lag_records": 12, "applied_changes": 1850,
+      "captured_transactions": 48211, "captured_changes": 52000,
+      "captured_changes_total": 90000, "applied_changes_total": 89990,
+      "applied_through_ms": 1700000000100, "last_event_ms": 1700000000050,
+      "updated_at_ms": 1700000000200,
+      "throttle": {"copy_wait_seconds": 1.5, "apply_wait_seconds": 0.25, "target_throttled": 3},
+      "log_durable_offset": 4096, "applied_offset": 4000})");
+  EXPECT_EQ(LocalStatus().ToJson(), local);
+  // Kafka: the log is named and the local offsets are left out.
+  RunStatus kafka = LocalStatus();
+  kafka.change_log = "kafka";
+  kafka.log_durable_offset.reset();
+  kafka.applied_offset.reset();
+  nlohmann::json json = kafka.ToJson();
+  EXPECT_EQ(json["change_log"], "kafka");
+  EXPECT_FALSE(json.contains("log_durable_offset"));
+  EXPECT_FALSE(json.contains("applied_offset"));
+  ExpectEqual(RunStatus::FromJson(json.dump()).value(), kafka);
+}
+
+TEST(RunStatusTest, MissingFieldsKeepTheirDefaultsAndUnknownOnesAreIgnored) {
+  // A record of an older run: no totals, no throttle, no applied_through_ms; and a field from
+  // a newer one.
+  Result<RunStatus> old = RunStatus::FromJson(
+      R"({"phase":"catch_up","lag_seconds":1,"updated_at_ms":1000,"future_field":[1,2]})");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->phase, "catch_up");
+  EXPECT_EQ(old->lag_seconds, 1.0);  // an integer is a number too
+  EXPECT_EQ(old->updated_at_ms, 1000);
+  EXPECT_EQ(old->captured_changes_total, 0u);
+  EXPECT_EQ(old->applied_through_ms, 0);
+  EXPECT_EQ(old->throttle.copy_wait_seconds, 0.0);
+  EXPECT_EQ(old->change_log, "");
+  EXPECT_EQ(old->log_durable_offset, std::nullopt);
+  RunStatus empty = RunStatus::FromJson("{}").value();
+  EXPECT_EQ(empty.phase, "");
+  EXPECT_EQ(empty.updated_at_ms, 0);
+}
+
+TEST(RunStatusTest, MalformedTextIsDataLossNamingTheRecordAndField) {
+  auto error = [](std::string_view text) { return RunStatus::FromJson(text).status(); };
+  EXPECT_EQ(
+      error(R"({"lag_seconds":"fast"})"),
+      Status::DataLoss(R"(state meta "run.status": lag_seconds: expected a number, found "fast")"));
+  EXPECT_EQ(error(R"({"applied_changes":-1})"),
+            Status::DataLoss(R"(state meta "run.status": applied_changes: expected an integer )"
+                             R"(of 0 or more, found -1)"));
+  EXPECT_EQ(error(R"({"updated_at_ms":1.5})"),
+            Status::DataLoss(
+                R"(state meta "run.status": updated_at_ms: expected an integer, found 1.5)"));
+  EXPECT_EQ(error(R"({"throttle":{"target_throttled":"x"}})"),
+            Status::DataLoss(R"(state meta "run.status": throttle.target_throttled: expected an )"
+                             R"(integer of 0 or more, found "x")"));
+  EXPECT_EQ(error(R"({"throttle":7})"),
+            Status::DataLoss(R"(state meta "run.status": throttle: expected an object, found 7)"));
+  EXPECT_EQ(error("[1,2]"),
+            Status::DataLoss(R"(state meta "run.status" is not a JSON object: [1,2])"));
+  Status truncated = error(R"({"phase":"cdc","lag)");
+  EXPECT_EQ(truncated.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(truncated.message().find(R"(state meta "run.status" is not JSON: parse error at )"), 0u)
+      << truncated.ToString();
+  EXPECT_EQ(error("").code(), StatusCode::kDataLoss);
+}
+
+TEST(RunStatusTest, AMalformedStoredRecordIsAnErrorOfTheReader) {
+  TempDir tmp;
+  auto state = StateStore::Open(tmp.state_dir()).value();
+  ASSERT_TRUE(state->SetMeta(kRunStatusKey, "not json").ok());
+  EXPECT_EQ(ReadRunStatus(*state).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(ReadFreshRunStatus(*state, 0).status().code(), StatusCode::kDataLoss);
+}
+
+TEST(RunStatusTest, OnlyARecentRecordShowsARunningRun) {
+  TempDir tmp;
+  auto state = StateStore::Open(tmp.state_dir()).value();
+  EXPECT_EQ(ReadFreshRunStatus(*state, 10'000).value(), std::nullopt);
+  RunStatus status = LocalStatus();
+  status.updated_at_ms = 10'000;
+  ASSERT_TRUE(WriteRunStatus(*state, status).ok());
+  EXPECT_TRUE(ReadFreshRunStatus(*state, 10'000 + kRunStatusFreshMs).value().has_value());
+  EXPECT_EQ(ReadFreshRunStatus(*state, 10'001 + kRunStatusFreshMs).value(), std::nullopt);
+  EXPECT_TRUE(status.FreshAt(10'000));
+  EXPECT_FALSE(status.FreshAt(10'001 + kRunStatusFreshMs));
+}
+
+}  // namespace
+}  // namespace cutover::state
