@@ -124,16 +124,22 @@ Result<std::vector<SegmentFile>> ListSegmentFiles(const std::filesystem::path& d
 }
 
 // A segment is started only for the append that follows it, so cutover leaves an empty segment
-// only at the end (stopped between the two); an empty one before another was put there.
+// only at the end (stopped between the two); an empty one before another was put there. When
+// the next one is empty too, either may be the stray; the earlier is named, so that offsets never
+// go back (a log cut by retention to one empty segment keeps it).
 Status CheckNoEmptySegmentBeforeTheLast(const std::vector<SegmentFile>& files) {
   for (size_t idx = 0; idx + 1 < files.size(); ++idx) {
-    if (files[idx].bytes == 0) {
-      return StrayFile(files[idx].path,
-                       fmt::format("is empty, yet segment {} follows it: cutover does not leave "
-                                   "such a file",
-                                   files[idx + 1].path.filename().string()),
-                       "delete it (it holds no records)");
-    }
+    if (files[idx].bytes != 0) continue;
+    const std::string next = files[idx + 1].path.filename().string();
+    return StrayFile(files[idx].path,
+                     files[idx + 1].bytes == 0
+                         ? fmt::format("is empty and so is {} after it: cutover leaves at most "
+                                       "one empty segment, the last",
+                                       next)
+                         : fmt::format("is empty, yet segment {} follows it: cutover does not "
+                                       "leave such a file",
+                                       next),
+                     "delete it (it holds no records)");
   }
   return Status::Ok();
 }

@@ -298,6 +298,26 @@ TEST(LocalLogTest, AnEmptySegmentBeforeAnotherIsRefused) {
                         (dir.path() / "log").string()));
 }
 
+TEST(LocalLogTest, OfTwoEmptySegmentsTheEarlierIsRefused) {
+  // A new log (one empty segment 0) and an empty file put after it: naming the earlier keeps
+  // the later, so offsets never go back whichever of the two is cutover's.
+  TempDir dir;
+  MakeLog(dir, 0);
+  PutFile(dir, "00000000000000000100.log");
+  Result<std::shared_ptr<LocalLog>> log = LocalLog::Open(Options(dir));
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(log.status().message(),
+            fmt::format("change log folder {}: 00000000000000000000.log is empty and so is "
+                        "00000000000000000100.log after it: cutover leaves at most one empty "
+                        "segment, the last; delete it (it holds no records)",
+                        (dir.path() / "log").string()));
+  std::filesystem::remove(dir.path() / "log" / "00000000000000000000.log");
+  log = LocalLog::Open(Options(dir));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ((*log)->next_offset(), 100u);
+}
+
 TEST(LocalLogTest, AnEmptyLastSegmentNotWhereTheLogEndsIsRefused) {
   for (const char* name : {"00000000000000000001.log", "00000000000000000100.log"}) {
     TempDir dir;
