@@ -105,21 +105,9 @@ class CaptureSink : public ChangeEventSink {
         pending_.push_back(change);
         hashes_.push_back(routed_[0].hash);
       } else {
-        Change removed;
-        removed.table = change.table;
-        removed.schema = change.schema;
-        removed.op = ChangeOp::kDelete;
-        removed.position = change.position;
-        removed.before = change.before;
-        pending_.push_back(std::move(removed));
+        pending_.push_back(OneImage(change, ChangeOp::kDelete));
         hashes_.push_back(routed_[0].hash);
-        Change added;
-        added.table = change.table;
-        added.schema = change.schema;
-        added.op = ChangeOp::kInsert;
-        added.position = change.position;
-        added.after = change.after;
-        pending_.push_back(std::move(added));
+        pending_.push_back(OneImage(change, ChangeOp::kInsert));
         hashes_.push_back(routed_[1].hash);
       }
     }
@@ -128,6 +116,18 @@ class CaptureSink : public ChangeEventSink {
       stats_->last_event_ms.store(NowMs(), std::memory_order_relaxed);
     }
     return Status::Ok();
+  }
+
+  // The delete of `change`'s before image, or the insert of its after image.
+  static Change OneImage(const Change& change, ChangeOp op) {
+    Change part;
+    part.table = change.table;
+    part.schema = change.schema;
+    part.op = op;
+    part.position = change.position;
+    if (op == ChangeOp::kDelete) part.before = change.before;
+    if (op == ChangeOp::kInsert) part.after = change.after;
+    return part;
   }
 
   Status AppendEmptyCommit() {

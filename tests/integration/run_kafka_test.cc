@@ -55,6 +55,20 @@ class RunKafkaTest : public runtest::WorkloadPairTest {
     return true;
   }
 
+  // Waits (at most `timeout`) until the target equals the source, then compares them row by row.
+  void ExpectTargetCatchesUp(std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!Equal() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1s);
+    }
+    for (const char* table : {"accounts", "lines"}) {
+      std::vector<std::string> source_rows = Rows(*source_, db_, table);
+      std::vector<std::string> target_rows = Rows(*target_, target_db_, table);
+      EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
+      EXPECT_TRUE(target_rows == source_rows) << table << " differs";
+    }
+  }
+
   void Stop(runtest::CutoverProcess& process) {
     process.Signal(SIGTERM);
     int code = 0;
@@ -88,14 +102,7 @@ TEST_F(RunKafkaTest, TwoAppliersUnderLiveWritesAndCrashesEndEqual) {
   workload.Stop();
   EXPECT_GT(workload.transactions(), 200);
   EXPECT_EQ(workload.failures(), 0);
-  auto deadline = std::chrono::steady_clock::now() + 120s;
-  while (!Equal() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1s);
-  for (const char* table : {"accounts", "lines"}) {
-    std::vector<std::string> source_rows = Rows(*source_, db_, table);
-    std::vector<std::string> target_rows = Rows(*target_, target_db_, table);
-    EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
-    EXPECT_TRUE(target_rows == source_rows) << table << " differs";
-  }
+  ExpectTargetCatchesUp(120s);
   Stop(*run);
   Stop(*second);
   // Every partition has its checkpoint in the target, and the second process applied changes.
@@ -153,14 +160,7 @@ TEST_F(RunKafkaTest, CaptureAndTwoAppliersKilledInTurnEndEqual) {
   workload.Stop();
   EXPECT_GT(workload.transactions(), 200);
   EXPECT_EQ(workload.failures(), 0);
-  auto deadline = std::chrono::steady_clock::now() + 120s;
-  while (!Equal() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1s);
-  for (const char* table : {"accounts", "lines"}) {
-    std::vector<std::string> source_rows = Rows(*source_, db_, table);
-    std::vector<std::string> target_rows = Rows(*target_, target_db_, table);
-    EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
-    EXPECT_TRUE(target_rows == source_rows) << table << " differs";
-  }
+  ExpectTargetCatchesUp(120s);
   Stop(*capture);
   Stop(*first);
   Stop(*second);
