@@ -1,7 +1,8 @@
 // Apply: how CDC changes reach a target. The pipeline reads the change log, routes each change
 // to a lane by the hash of (table, key), or of the target's routing key, so every key keeps its
-// order, and hands each lane's changes to that lane's ChangeApplier in batches, in log order. An
-// applier owns its lane's checkpoint: the log offset from which the lane resumes (docs/run.md).
+// order, maps it once when the target has a ChangeMapper, and hands each lane's changes to that
+// lane's ChangeApplier in batches, in log order. An applier owns its lane's checkpoint: the log
+// offset from which the lane resumes (docs/run.md).
 #pragma once
 
 #include <algorithm>
@@ -20,21 +21,38 @@
 
 namespace cutover {
 
+// What a target makes of one change (DynamoDB: its item writes): made once, by the target's
+// ChangeMapper on the apply reader thread, and handed to the lane's applier with the change.
+class MappedChange {
+ public:
+  virtual ~MappedChange() = default;
+};
+
 // One change as an applier receives it: the change (its images follow the applied table's
-// schema, i.e. the spec's column subset) and its offset in the change log.
+// schema, i.e. the spec's column subset), its offset in the change log and, for a target with a
+// ChangeMapper, what the mapper made of it.
 struct LoggedChange {
   Change change;
   uint64_t offset = 0;
+  std::shared_ptr<const MappedChange> mapped;  // null for a target without a mapper
 };
 
-// The routing key of one image (a row of `schema`, the applied schema of source table
-// schema.id): the reader sends changes whose images have equal routing keys to one lane, in log
-// order, and splits an update whose before and after images have different routing keys into a
-// delete (routed by the before image) and an insert (routed by the after image). A target whose
-// records are not keyed by the source key needs one: DynamoDB items are keyed by templates over
-// any columns, and several source rows or tables may write one item.
-using RoutingKeyFunction =
-    std::function<Result<std::string>(const TableSchema& schema, const Row& image)>;
+// A target whose records are not keyed by the source key (DynamoDB items are keyed by templates
+// over any columns, and several source rows or tables may write one item) routes and maps
+// changes through its mapper, built once per process and shared by every lane and by capture.
+class ChangeMapper {
+ public:
+  virtual ~ChangeMapper() = default;
+  // The routing key of one image (a row of `schema`, the applied schema of source table
+  // schema.id): changes whose images have equal routing keys go to one lane (one log
+  // partition), in log order; an update whose images have different routing keys is split into
+  // a delete (routed by the before image) and an insert (routed by the after image). Only the
+  // key: cheap enough for capture to choose a partition with it.
+  virtual Result<std::string> RoutingKey(const TableSchema& schema, const Row& image) const = 0;
+  // What the applier writes for `change` (routed: an update's images have one routing key).
+  // Errors name the source row.
+  virtual Result<std::shared_ptr<const MappedChange>> Map(const Change& change) const = 0;
+};
 
 // One lane's checkpoint as a target stored it.
 struct StoredCheckpoint {
@@ -75,16 +93,19 @@ class ChangeApplier {
   // rely on replaying full images being idempotent. Either all of it is applied or a retry of
   // the same call is safe.
   virtual Status Apply(std::span<const LoggedChange> changes, uint64_t checkpoint) = 0;
-  // The target's routing key; empty (the default) routes by (source table, source key), right
-  // for targets that key every row by its source key (SQL tables). The reader asks lane 0's
-  // applier once, before any Apply, and keeps the function after the applier is gone.
-  virtual RoutingKeyFunction RoutingKey() const { return nullptr; }
 };
 
-// Opens lane `lane` (0 <= lane < lanes) of the applier for spec.target, writing the tables of
-// `plans` (source table, target table, applied schema).
-Result<std::unique_ptr<ChangeApplier>> OpenApplier(const Spec& spec,
-                                                   const std::vector<TargetTablePlan>& plans,
-                                                   int lane, int lanes);
+// A target's appliers, opened once per process: what every lane shares (DynamoDB: the mapping,
+// the HTTP client and its connections, the state store) is built once, and each lane opens
+// only what is its own (a SQL session). Thread-safe.
+class Appliers {
+ public:
+  virtual ~Appliers() = default;
+  // Null (the default): changes are routed by (source table, source key) and applied as they
+  // are, right for targets that key every row by its source key (SQL tables).
+  virtual const ChangeMapper* mapper() const { return nullptr; }
+  // Opens lane `lane` (0 <= lane < lanes).
+  virtual Result<std::unique_ptr<ChangeApplier>> OpenLane(int lane, int lanes) const = 0;
+};
 
 }  // namespace cutover

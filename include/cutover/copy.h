@@ -14,6 +14,8 @@
 #include "cutover/position.h"
 #include "cutover/source.h"
 #include "cutover/spec.h"
+#include "cutover/state_store.h"
+#include "cutover/target.h"
 #include "cutover/status.h"
 
 namespace cutover {
@@ -36,6 +38,10 @@ struct CopyOptions {
   // caller's other threads may call OpenChunkReader and OpenChangeStream. Null: RunCopy opens
   // spec.source itself (OpenSource).
   Source* source = nullptr;
+  // The same for the target (its sink) and the migration's state store, when the caller has
+  // opened them (not owned; thread-safe). Null: RunCopy opens them (OpenTarget, StateStore::Open).
+  const Target* target = nullptr;
+  StateStore* state = nullptr;
 };
 
 struct TableCopyReport {

@@ -86,6 +86,9 @@ class Mapping {
   // The writes that make the target hold `row` (full load and inserts). InvalidArgument naming
   // the source row when the row cannot be mapped.
   Result<std::vector<ItemOp>> MapRow(const TableSchema& schema, const Row& row) const;
+  // The key of the item `row` writes (its key attributes only: nothing else is mapped), for a
+  // table without a Lua hook (FailedPrecondition for one: a hook decides its items' keys).
+  Result<nlohmann::json> ItemKeyOf(const TableSchema& schema, const Row& row) const;
   // The writes that apply one change, in order (an update that moves the item: delete, then put).
   Result<std::vector<ItemOp>> MapChange(const Change& change) const;
 

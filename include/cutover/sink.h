@@ -107,7 +107,4 @@ inline Result<TableAction> DecideTableAction(TargetSpec::ExistingTable mode, boo
   return TableAction::kNothing;
 }
 
-// Opens the sink for spec.target (MariaDB/MySQL or PostgreSQL today).
-Result<std::unique_ptr<Sink>> OpenSink(const Spec& spec);
-
 }  // namespace cutover

@@ -24,11 +24,6 @@ namespace {
 
 constexpr int kTimeoutMs = 30000;
 
-Status Error(std::string_view what, rd_kafka_resp_err_t err) {
-  std::string message = fmt::format("kafka: {}: {}", what, rd_kafka_err2str(err));
-  if (err == RD_KAFKA_RESP_ERR__FATAL) return Status::FailedPrecondition(message);
-  return Status::Unavailable(message);
-}
 
 // Keeps a consumer's shapes current: a shape published after the control topic was last read
 // is looked up again once.
@@ -158,7 +153,7 @@ class KafkaConsumer : public LogConsumer {
       rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_, topics);
       rd_kafka_topic_partition_list_destroy(topics);
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return Error(fmt::format("subscribing to {}", topic_), err);
+        return KafkaError(fmt::format("subscribing to {}", topic_), err);
       }
       return Status::Ok();
     }
@@ -176,7 +171,7 @@ class KafkaConsumer : public LogConsumer {
     }
     if (status.ok()) {
       rd_kafka_resp_err_t err = rd_kafka_assign(consumer_, all);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) status = Error("assigning the partitions", err);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) status = KafkaError("assigning the partitions", err);
     }
     rd_kafka_topic_partition_list_destroy(all);
     return status;
@@ -235,7 +230,7 @@ class KafkaConsumer : public LogConsumer {
     }
     rd_kafka_topic_partition_list_destroy(list);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Error(fmt::format("committing offset {} of partition {}", offset, partition), err);
+      return KafkaError(fmt::format("committing offset {} of partition {}", offset, partition), err);
     }
     committed_[partition] = offset;
     return Status::Ok();
@@ -246,7 +241,7 @@ class KafkaConsumer : public LogConsumer {
     int64_t high = 0;
     rd_kafka_resp_err_t err =
         rd_kafka_get_watermark_offsets(consumer_, topic_.c_str(), partition, &low, &high);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Error("reading a partition's end", err);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("reading a partition's end", err);
     return static_cast<uint64_t>(std::max<int64_t>(high, 0));
   }
 
@@ -349,7 +344,7 @@ class KafkaChangeLog : public ChangeLog {
       int64_t high = 0;
       rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
           progress_->handle(), KafkaLogTopic(spec_).c_str(), partition, &low, &high, kTimeoutMs);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Error("reading a partition's start", err);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("reading a partition's start", err);
       firsts.push_back(static_cast<uint64_t>(std::max<int64_t>(low, 0)));
     }
     return firsts;
@@ -389,61 +384,25 @@ class KafkaChangeLog : public ChangeLog {
   }
 
   // Per partition, the first record for which `found` holds, or the durable end.
-  Result<std::vector<uint64_t>> FirstWhere(
-      const std::function<Result<bool>(const rd_kafka_message_t&)>& found) {
+  Result<std::vector<uint64_t>> FirstWhere(const KafkaRecordVisitor& found) {
     CUTOVER_ASSIGN_OR_RETURN(std::vector<uint64_t> firsts, FirstOffsets());
     CUTOVER_ASSIGN_OR_RETURN(std::vector<uint64_t> ends, DurableEnds());
     std::vector<uint64_t> offsets = ends;
-    CUTOVER_ASSIGN_OR_RETURN(
-        rd_kafka_conf_t * conf,
-        KafkaConfig(spec_.change_log.kafka,
-                    {{"group.id", fmt::format("cutover.{}.scan", spec_.name)},
-                     {"enable.auto.commit", "false"},
-                     {"enable.partition.eof", "true"}}));
-    char error[512];
-    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
-    if (consumer == nullptr) {
-      rd_kafka_conf_destroy(conf);
-      return Status::InvalidArgument(fmt::format("kafka: cannot create a consumer: {}", error));
-    }
-    std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> owner(consumer, [](rd_kafka_t* handle) {
-      rd_kafka_consumer_close(handle);
-      rd_kafka_destroy(handle);
-    });
     for (int partition = 0; partition < partitions(); ++partition) {
       const auto index = static_cast<size_t>(partition);
-      if (firsts[index] >= ends[index]) continue;
-      rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-      rd_kafka_topic_partition_list_add(list, KafkaLogTopic(spec_).c_str(), partition)->offset =
-          static_cast<int64_t>(firsts[index]);
-      rd_kafka_resp_err_t err = rd_kafka_assign(consumer, list);
-      rd_kafka_topic_partition_list_destroy(list);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Error("reading a partition", err);
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
-      while (true) {
-        if (std::chrono::steady_clock::now() > deadline) {
-          return Status::Unavailable(fmt::format("kafka: reading partition {} took over {} s",
-                                                 partition, kTimeoutMs / 1000));
-        }
-        rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 200);
-        if (message == nullptr) continue;
-        std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> held(
-            message, rd_kafka_message_destroy);
-        if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
-        if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          return Error("reading a partition", message->err);
-        }
-        if (message->partition != partition) continue;
-        CUTOVER_ASSIGN_OR_RETURN(bool hit, found(*message));
-        if (hit) {
-          offsets[index] = static_cast<uint64_t>(message->offset);
-          break;
-        }
-        if (static_cast<uint64_t>(message->offset) + 1 >= ends[index]) break;
-      }
+      CUTOVER_RETURN_IF_ERROR(ScanKafkaPartition(
+          spec_.change_log.kafka, fmt::format("cutover.{}.scan", spec_.name),
+          KafkaLogTopic(spec_), partition, static_cast<int64_t>(firsts[index]),
+          static_cast<int64_t>(ends[index]),
+          [&](const rd_kafka_message_t& message) -> Result<bool> {
+            CUTOVER_ASSIGN_OR_RETURN(bool hit, found(message));
+            if (hit) offsets[index] = static_cast<uint64_t>(message.offset);
+            return hit;
+          }));
     }
     return offsets;
   }
+
   Result<bool> CopyDone() override {
     CUTOVER_ASSIGN_OR_RETURN(KafkaControl control,
                              ReadKafkaControl(spec_.change_log.kafka, KafkaControlTopic(spec_)));

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 
+#include "core/parse_number.h"
 #include "log/change_codec.h"
 
 namespace cutover::log {
@@ -16,6 +17,8 @@ namespace {
 constexpr char kShapePrefix[] = "shape:";
 constexpr char kCopyDoneKey[] = "copy_done";
 constexpr std::chrono::seconds kAdminTimeout{30};
+
+}  // namespace
 
 Status KafkaError(std::string_view what, rd_kafka_resp_err_t err) {
   std::string message = fmt::format("kafka: {}: {}", what, rd_kafka_err2str(err));
@@ -30,6 +33,8 @@ Status KafkaError(std::string_view what, rd_kafka_resp_err_t err) {
     default: return Status::Unavailable(message);
   }
 }
+
+namespace {
 
 // Delivery reports: the first failure is kept for the next Flush().
 void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
@@ -163,36 +168,32 @@ Result<int> KafkaPartitions(rd_kafka_t* handle, const std::string& topic) {
   return partitions;
 }
 
-Result<KafkaControl> ReadKafkaControl(const KafkaSpec& kafka, const std::string& topic) {
+Status ScanKafkaPartition(const KafkaSpec& kafka, const std::string& group,
+                          const std::string& topic, int partition, int64_t from, int64_t end,
+                          const KafkaRecordVisitor& visit) {
+  if (from >= end) return Status::Ok();
   CUTOVER_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf,
                            KafkaConfig(kafka, {{"enable.auto.commit", "false"},
-                                               {"group.id", "cutover-control-reader"},
+                                               {"group.id", group},
                                                {"enable.partition.eof", "true"}}));
   CUTOVER_ASSIGN_OR_RETURN(rd_kafka_t * consumer, NewHandle(RD_KAFKA_CONSUMER, conf));
   std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> owner(consumer, [](rd_kafka_t* handle) {
     rd_kafka_consumer_close(handle);
     rd_kafka_destroy(handle);
   });
-  int64_t low = 0;
-  int64_t high = 0;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      consumer, topic.c_str(), 0, &low, &high, static_cast<int>(kAdminTimeout.count() * 1000));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaError(fmt::format("reading the end of topic {}", topic), err);
-  }
-  KafkaControl control;
-  if (high <= low) return control;
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(assignment, topic.c_str(), 0)->offset = low;
-  err = rd_kafka_assign(consumer, assignment);
+  rd_kafka_topic_partition_list_add(assignment, topic.c_str(), partition)->offset = from;
+  rd_kafka_resp_err_t err = rd_kafka_assign(consumer, assignment);
   rd_kafka_topic_partition_list_destroy(assignment);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("reading the control topic", err);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaError(fmt::format("reading topic {} partition {}", topic, partition), err);
+  }
   auto deadline = std::chrono::steady_clock::now() + kAdminTimeout;
-  int64_t next = low;
-  while (next < high) {
+  int64_t next = from;
+  while (next < end) {
     if (std::chrono::steady_clock::now() > deadline) {
-      return Status::Unavailable(
-          fmt::format("kafka: reading topic {} took over {} s", topic, kAdminTimeout.count()));
+      return Status::Unavailable(fmt::format("kafka: reading topic {} partition {} took over {} s",
+                                             topic, partition, kAdminTimeout.count()));
     }
     rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 200);
     if (message == nullptr) continue;
@@ -200,22 +201,48 @@ Result<KafkaControl> ReadKafkaControl(const KafkaSpec& kafka, const std::string&
         message, rd_kafka_message_destroy);
     if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return KafkaError(fmt::format("reading topic {}", topic), message->err);
+      return KafkaError(fmt::format("reading topic {} partition {}", topic, partition),
+                        message->err);
     }
+    if (message->partition != partition) continue;
     next = message->offset + 1;
-    std::string_view key(static_cast<const char*>(message->key), message->key_len);
-    std::string_view value(static_cast<const char*>(message->payload), message->len);
-    if (key == kCopyDoneKey) {
-      control.copy_done = true;
-    } else if (key.starts_with(kShapePrefix)) {
-      uint32_t id = 0;
-      std::string_view number = key.substr(sizeof(kShapePrefix) - 1);
-      for (char digit : number) id = id * 10 + static_cast<uint32_t>(digit - '0');
-      CUTOVER_ASSIGN_OR_RETURN(TableSchema schema, SchemaFromJson(value));
-      control.shapes[id] = std::make_shared<const TableSchema>(std::move(schema));
-      control.shape_ids[std::string(value)] = id;
+    CUTOVER_ASSIGN_OR_RETURN(bool stop, visit(*message));
+    if (stop) break;
+  }
+  return Status::Ok();
+}
+
+Result<KafkaControl> ReadKafkaControl(const KafkaSpec& kafka, const std::string& topic) {
+  int64_t low = 0;
+  int64_t high = 0;
+  {
+    CUTOVER_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, KafkaConfig(kafka, {}));
+    CUTOVER_ASSIGN_OR_RETURN(rd_kafka_t * handle, NewHandle(RD_KAFKA_PRODUCER, conf));
+    std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> owner(handle, rd_kafka_destroy);
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        handle, topic.c_str(), 0, &low, &high, static_cast<int>(kAdminTimeout.count() * 1000));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return KafkaError(fmt::format("reading the end of topic {}", topic), err);
     }
   }
+  KafkaControl control;
+  CUTOVER_RETURN_IF_ERROR(ScanKafkaPartition(
+      kafka, "cutover-control-reader", topic, 0, low, high,
+      [&control](const rd_kafka_message_t& message) -> Result<bool> {
+        std::string_view key(static_cast<const char*>(message.key), message.key_len);
+        std::string_view value(static_cast<const char*>(message.payload), message.len);
+        if (key == kCopyDoneKey) {
+          control.copy_done = true;
+        } else if (key.starts_with(kShapePrefix)) {
+          CUTOVER_ASSIGN_OR_RETURN(
+              uint32_t id, ParseInteger<uint32_t>(key.substr(sizeof(kShapePrefix) - 1),
+                                                  "the shape number of a control record"));
+          CUTOVER_ASSIGN_OR_RETURN(TableSchema schema, SchemaFromJson(value));
+          control.shapes[id] = std::make_shared<const TableSchema>(std::move(schema));
+          control.shape_ids[std::string(value)] = id;
+        }
+        return false;
+      }));
   return control;
 }
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,9 +17,13 @@
 #include <string_view>
 #include <vector>
 
+#include <librdkafka/rdkafka.h>
+
 #include "cutover/schema.h"
 #include "cutover/spec.h"
 #include "cutover/status.h"
+
+#include <librdkafka/rdkafka.h>
 
 struct rd_kafka_s;       // librdkafka's rd_kafka_t
 struct rd_kafka_conf_s;  // rd_kafka_conf_t
@@ -46,6 +51,18 @@ struct KafkaControl {
 
 // Reads the whole control topic (from its start to its current end).
 Result<KafkaControl> ReadKafkaControl(const KafkaSpec& kafka, const std::string& topic);
+
+// A Kafka error as a Status: NotFound for an unknown topic, FailedPrecondition for what needs a
+// person (fatal, authorization, authentication), Unavailable (retried) for the rest.
+Status KafkaError(std::string_view what, rd_kafka_resp_err_t err);
+
+// Reads records [from, end) of one partition of `topic` with a private consumer (group
+// `group`, which never subscribes or commits), calling `visit` on each in order until it returns
+// true. Stops early at the partition's end; Unavailable after 30 s.
+using KafkaRecordVisitor = std::function<Result<bool>(const rd_kafka_message_t& record)>;
+Status ScanKafkaPartition(const KafkaSpec& kafka, const std::string& group,
+                          const std::string& topic, int partition, int64_t from, int64_t end,
+                          const KafkaRecordVisitor& visit);
 
 // The end offset (high watermark: the offset the next record gets, every acknowledged record is
 // below it) of partitions 0..partitions-1 of `topic`, asked of each partition's leader.

@@ -43,14 +43,14 @@ struct LaneItem {
 
 // Shared by the reader and the lanes.
 struct ApplyShared {
-  ApplyShared(const ApplierFactory& open_in, const ApplyOptions& options_in, ApplyStats* stats_in,
+  ApplyShared(const Appliers& appliers_in, const ApplyOptions& options_in, ApplyStats* stats_in,
               int lanes_in)
-      : open(open_in),
+      : appliers(appliers_in),
         options(options_in),
         stats(stats_in),
         lanes(lanes_in),
         limiter(options_in.max_rows_per_second, &ProcessThrottleStats().apply_wait_us) {}
-  const ApplierFactory& open;
+  const Appliers& appliers;
   const ApplyOptions& options;
   ApplyStats* stats;
   const int lanes;  // over every partition: the applier's lane count
@@ -140,7 +140,7 @@ class Lane {
   bool Flush(std::span<const LoggedChange> batch, uint64_t checkpoint) {
     shared_.limiter.Acquire(static_cast<int64_t>(batch.size()));
     if (!batch.empty()) TEST_PausePoint("apply_before");
-    Status status = ApplyWithRetry(shared_.open, index_, shared_.lanes, &applier_, batch,
+    Status status = ApplyWithRetry(shared_.appliers, index_, shared_.lanes, &applier_, batch,
                                    checkpoint, [this] { return shared_.Stopping(); });
     if (!status.ok()) {
       if (status.code() != StatusCode::kCancelled) shared_.Fail(status);
@@ -167,27 +167,21 @@ class Lane {
 // thread (the consumer calls the listener from Poll/Start/Close there).
 class Engine : public log::PartitionListener {
  public:
-  Engine(log::ChangeLog& log, const ApplierFactory& open,
+  Engine(log::ChangeLog& log, const Appliers& appliers,
          const std::vector<TargetTablePlan>& plans, const ApplyOptions& options,
          ApplyStats* stats)
-      : log_(log),
-        plans_(plans),
-        options_(options),
+      : options_(options),
         stats_(stats),
+        log_(log),
         lanes_per_partition_(log.LanesPerPartition(options.lanes)),
-        shared_(open, options, stats, log.partitions() * lanes_per_partition_) {}
+        shared_(appliers, options, stats, log.partitions() * lanes_per_partition_),
+        router_(plans, appliers.mapper(), /*map=*/true) {}
 
   ~Engine() override {
     for (auto& [index, partition] : partitions_) Stop(*partition);
   }
 
   Status Run() {
-    // The target's routing key, from lane 0's applier, asked once.
-    {
-      CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<ChangeApplier> first,
-                               shared_.open(0, shared_.lanes));
-      router_ = std::make_unique<ChangeRouter>(plans_, first->RoutingKey());
-    }
     CUTOVER_ASSIGN_OR_RETURN(firsts_, log_.FirstOffsets());
     log::ConsumerOptions consumer_options;
     consumer_options.group = options_.group;
@@ -281,7 +275,7 @@ class Engine : public log::PartitionListener {
   Status OpenLane(int lane, std::unique_ptr<ChangeApplier>* applier,
                   std::optional<uint64_t>* checkpoint) {
     for (int attempt = 0;; ++attempt) {
-      Result<std::unique_ptr<ChangeApplier>> opened = shared_.open(lane, shared_.lanes);
+      Result<std::unique_ptr<ChangeApplier>> opened = shared_.appliers.OpenLane(lane, shared_.lanes);
       Status status = opened.status();
       if (opened.ok()) {
         Result<std::optional<uint64_t>> stored = (*opened)->LoadCheckpoint();
@@ -395,17 +389,15 @@ class Engine : public log::PartitionListener {
       }
       if (!record->commit) {
         routed.clear();
-        CUTOVER_RETURN_IF_ERROR(router_->Route(record->change, &routed));
+        CUTOVER_RETURN_IF_ERROR(
+            router_.Route(record->change, /*hash=*/lanes_per_partition_ > 1, &routed));
         for (RoutedChange& part : routed) {
           LaneItem item;
           item.time_ms = record->time_ms;
           item.logged.offset = record->offset;
-          item.logged.change.table = record->change.table;
-          item.logged.change.op = part.op;
-          item.logged.change.before = std::move(part.before);
-          item.logged.change.after = std::move(part.after);
+          item.logged.change = std::move(part.change);
           item.logged.change.position = record->position;
-          item.logged.change.schema = std::move(part.schema);
+          item.logged.mapped = std::move(part.mapped);
           size_t lane = part.hash % static_cast<uint64_t>(lanes_per_partition_);
           if (!partition.lanes[lane]->queue().Push(std::move(item))) {
             return Status::Ok();  // closed: stopping
@@ -419,13 +411,12 @@ class Engine : public log::PartitionListener {
     return Status::Ok();
   }
 
-  log::ChangeLog& log_;
-  const std::vector<TargetTablePlan>& plans_;
   const ApplyOptions& options_;
   ApplyStats* stats_;
+  log::ChangeLog& log_;
   const int lanes_per_partition_;
   ApplyShared shared_;
-  std::unique_ptr<ChangeRouter> router_;
+  ChangeRouter router_;  // reader thread only
   std::vector<uint64_t> firsts_;
   std::unique_ptr<log::LogConsumer> consumer_;
   std::map<int, std::unique_ptr<Partition>> partitions_;
@@ -433,18 +424,14 @@ class Engine : public log::PartitionListener {
 
 }  // namespace
 
-ApplierFactory TargetAppliers(const Spec& spec, const std::vector<TargetTablePlan>& plans) {
-  return [&spec, &plans](int lane, int lanes) { return OpenApplier(spec, plans, lane, lanes); };
-}
-
-Status ApplyWithRetry(const ApplierFactory& open, int lane, int lanes,
+Status ApplyWithRetry(const Appliers& appliers, int lane, int lanes,
                       std::unique_ptr<ChangeApplier>* applier,
                       std::span<const LoggedChange> batch, uint64_t checkpoint,
                       const std::function<bool()>& stopping) {
   for (int attempt = 0;; ++attempt) {
     Status status;
     if (*applier == nullptr) {
-      Result<std::unique_ptr<ChangeApplier>> opened = open(lane, lanes);
+      Result<std::unique_ptr<ChangeApplier>> opened = appliers.OpenLane(lane, lanes);
       if (opened.ok()) *applier = *std::move(opened);
       status = opened.status();
     }
@@ -463,10 +450,10 @@ Status ApplyWithRetry(const ApplierFactory& open, int lane, int lanes,
   }
 }
 
-Status RunApply(log::ChangeLog& log, const ApplierFactory& open,
+Status RunApply(log::ChangeLog& log, const Appliers& appliers,
                 const std::vector<TargetTablePlan>& plans, const ApplyOptions& options,
                 ApplyStats* stats) {
-  Engine engine(log, open, plans, options, stats);
+  Engine engine(log, appliers, plans, options, stats);
   return engine.Run();
 }
 

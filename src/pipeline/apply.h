@@ -63,18 +63,11 @@ struct ApplyStats {
   TouchedKeys* touched = nullptr;
 };
 
-// Opens lane `lane` of `lanes` of the target's applier (OpenApplier for a spec; a fake in tests).
-using ApplierFactory =
-    std::function<Result<std::unique_ptr<ChangeApplier>>(int lane, int lanes)>;
-
-// The factory of the spec's target.
-ApplierFactory TargetAppliers(const Spec& spec, const std::vector<TargetTablePlan>& plans);
-
 // Applies `batch` and records `checkpoint` through *applier, opening lane `lane` of `lanes`
 // first when it is null; transient errors are retried with backoff (the applier reopened) for
 // as long as they last. Returns OK, the first error retrying cannot mend (with the lane named),
 // or Cancelled once `stopping()` is true between attempts.
-Status ApplyWithRetry(const ApplierFactory& open, int lane, int lanes,
+Status ApplyWithRetry(const Appliers& appliers, int lane, int lanes,
                       std::unique_ptr<ChangeApplier>* applier,
                       std::span<const LoggedChange> batch, uint64_t checkpoint,
                       const std::function<bool()>& stopping);
@@ -82,8 +75,9 @@ Status ApplyWithRetry(const ApplierFactory& open, int lane, int lanes,
 // Applies `log` from the lanes' checkpoints until options.stop is set (then returns OK) or a
 // lane fails with an error retrying cannot mend (returns it). Only changes of the tables of
 // `plans` are applied, their images narrowed to each plan's schema by column name; a selected
-// column missing from the images (the source table was altered) is DataLoss.
-Status RunApply(log::ChangeLog& log, const ApplierFactory& open,
+// column missing from the images (the source table was altered) is DataLoss. Each change is
+// routed and, when the target has a mapper, mapped once, on the reader thread.
+Status RunApply(log::ChangeLog& log, const Appliers& appliers,
                 const std::vector<TargetTablePlan>& plans, const ApplyOptions& options,
                 ApplyStats* stats);
 

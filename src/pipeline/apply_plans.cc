@@ -8,16 +8,16 @@
 
 #include "cutover/mapping.h"
 
-#include "sink/dynamodb/sink.h"
 #include "sink/mysql/sink.h"
 
 namespace cutover::pipeline {
 
 Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec,
-                                                const std::vector<SourceTable>& tables) {
-  std::optional<Mapping> mapping;  // DynamoDB: names each source table's DynamoDB table
-  if (spec.target.kind == TargetKind::kDynamoDB) {
-    CUTOVER_ASSIGN_OR_RETURN(mapping, dynamodb::LoadMapping(spec));
+                                                const std::vector<SourceTable>& tables,
+                                                const Mapping* mapping) {
+  if (spec.target.kind == TargetKind::kDynamoDB && mapping == nullptr) {
+    return Status::InvalidArgument(spec.file.string() +
+                                   ": mapping: a DynamoDB target needs a mapping file");
   }
   std::vector<TargetTablePlan> plans;
   plans.reserve(tables.size());
@@ -42,12 +42,6 @@ Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec,
     plans.push_back(std::move(plan));
   }
   return plans;
-}
-
-Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec) {
-  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenSource(spec));
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source->LoadSelectedTables());
-  return ApplyPlans(spec, tables);
 }
 
 }  // namespace cutover::pipeline

@@ -2,10 +2,11 @@
 // (log/memory_change_log.h), a fake applier and a fake change stream: no server, no disk.
 //  - apply: every key's changes arrive in log order whatever the lanes and partitions; lanes
 //    resume from their checkpoints; a failed batch is retried; a rebalance hands a partition
-//    over with nothing lost; a replay reads exactly from..until; the routing key is computed
-//    once per image.
+//    over with nothing lost; a replay reads exactly from..until; a change is mapped once (on the
+//    reader) and its routing keys computed once, only where needed.
 //  - capture: each transaction is appended once, whole, with its resume position; capture
-//    resumes where the log says; a partitioned log gets each key in one partition.
+//    resumes where the log says; a partitioned log gets each key in one partition, routed with
+//    the target's mapper, which capture does not map with.
 #include "pipeline/apply.h"
 
 #include <gtest/gtest.h>
@@ -75,13 +76,41 @@ struct FakeTarget {
   std::atomic<int> fail_next{0};
   std::atomic<int> failures{0};
   std::atomic<int> routing_calls{0};
+  std::atomic<int> map_calls{0};
   int lanes_seen = 0;
+};
+
+// What the fake mapper makes of a change: the key and value it writes ("item#<id>").
+struct FakeMapped : MappedChange {
+  std::string item;
+  std::optional<int64_t> value;  // none: a delete
+};
+
+// Routes by "item#<id>" and maps a change into a FakeMapped, counting both.
+class FakeMapper : public ChangeMapper {
+ public:
+  explicit FakeMapper(FakeTarget* target) : target_(target) {}
+  Result<std::string> RoutingKey(const TableSchema&, const Row& image) const override {
+    target_->routing_calls.fetch_add(1);
+    return "item#" + std::to_string(image.values[0].as_int());
+  }
+  Result<std::shared_ptr<const MappedChange>> Map(const Change& change) const override {
+    target_->map_calls.fetch_add(1);
+    auto mapped = std::make_shared<FakeMapped>();
+    const Row& image = change.after ? *change.after : *change.before;
+    mapped->item = "item#" + std::to_string(image.values[0].as_int());
+    if (change.op != ChangeOp::kDelete) mapped->value = change.after->values[1].as_int();
+    return std::shared_ptr<const MappedChange>(std::move(mapped));
+  }
+
+ private:
+  FakeTarget* target_;
 };
 
 class FakeApplier : public ChangeApplier {
  public:
-  FakeApplier(FakeTarget* target, int lane, bool routed)
-      : target_(target), lane_(lane), routed_(routed) {}
+  FakeApplier(FakeTarget* target, int lane, bool mapped)
+      : target_(target), lane_(lane), mapped_(mapped) {}
 
   Result<std::optional<uint64_t>> LoadCheckpoint() override {
     std::lock_guard lock(target_->mutex);
@@ -99,43 +128,57 @@ class FakeApplier : public ChangeApplier {
     std::lock_guard lock(target_->mutex);
     for (const LoggedChange& logged : changes) {
       const Change& change = logged.change;
-      if (change.op == ChangeOp::kDelete) {
-        int64_t id = change.before->values[0].as_int();
-        target_->rows.erase(id);
-        target_->offsets_by_key[id].push_back(logged.offset);
-      } else {
-        int64_t id = change.after->values[0].as_int();
-        target_->rows[id] = change.after->values[1].as_int();
-        target_->offsets_by_key[id].push_back(logged.offset);
+      const Row& image = change.op == ChangeOp::kDelete ? *change.before : *change.after;
+      int64_t id = image.values[0].as_int();
+      if (mapped_) {
+        // A mapped target writes what the reader's mapper made of the change, nothing else.
+        const auto* form = dynamic_cast<const FakeMapped*>(logged.mapped.get());
+        if (form == nullptr) return Status::Internal("a change reached the applier unmapped");
+        if (form->item != "item#" + std::to_string(id)) {
+          return Status::Internal("the mapped form is another change's");
+        }
+      } else if (logged.mapped != nullptr) {
+        return Status::Internal("a target without a mapper got a mapped change");
       }
+      if (change.op == ChangeOp::kDelete) {
+        target_->rows.erase(id);
+      } else {
+        target_->rows[id] = change.after->values[1].as_int();
+      }
+      target_->offsets_by_key[id].push_back(logged.offset);
     }
     target_->checkpoints[lane_] = checkpoint;
     return Status::Ok();
   }
 
-  RoutingKeyFunction RoutingKey() const override {
-    if (!routed_) return nullptr;
-    FakeTarget* target = target_;
-    return [target](const TableSchema&, const Row& image) -> Result<std::string> {
-      target->routing_calls.fetch_add(1);
-      return "item#" + std::to_string(image.values[0].as_int());
-    };
+ private:
+  FakeTarget* target_;
+  const int lane_;
+  const bool mapped_;
+};
+
+// The fake target's appliers; `mapped`: with the counting mapper.
+class FakeAppliers : public Appliers {
+ public:
+  FakeAppliers(FakeTarget* target, bool mapped)
+      : target_(target), mapper_(target), mapped_(mapped) {}
+  const ChangeMapper* mapper() const override { return mapped_ ? &mapper_ : nullptr; }
+  Result<std::unique_ptr<ChangeApplier>> OpenLane(int lane, int lanes) const override {
+    {
+      std::lock_guard lock(target_->mutex);
+      target_->lanes_seen = lanes;
+    }
+    return std::unique_ptr<ChangeApplier>(std::make_unique<FakeApplier>(target_, lane, mapped_));
   }
 
  private:
   FakeTarget* target_;
-  const int lane_;
-  const bool routed_;
+  FakeMapper mapper_;
+  const bool mapped_;
 };
 
-ApplierFactory Fake(FakeTarget* target, bool routed = false) {
-  return [target, routed](int lane, int lanes) -> Result<std::unique_ptr<ChangeApplier>> {
-    {
-      std::lock_guard lock(target->mutex);
-      target->lanes_seen = lanes;
-    }
-    return std::unique_ptr<ChangeApplier>(std::make_unique<FakeApplier>(target, lane, routed));
-  };
+std::unique_ptr<Appliers> Fake(FakeTarget* target, bool mapped = false) {
+  return std::make_unique<FakeAppliers>(target, mapped);
 }
 
 // Appends transactions straight through a writer (as capture does), one change each.
@@ -147,7 +190,7 @@ void Append(log::ChangeLog& log, const std::vector<Change>& changes, ChangeRoute
     uint64_t hash = 0;
     if (router != nullptr) {
       std::vector<RoutedChange> routed;
-      ASSERT_TRUE(router->Route(change, &routed).ok());
+      ASSERT_TRUE(router->Route(change, /*hash=*/true, &routed).ok());
       hash = routed.front().hash;
     }
     log::LogChange logged{&change, hash};
@@ -158,7 +201,7 @@ void Append(log::ChangeLog& log, const std::vector<Change>& changes, ChangeRoute
 }
 
 // Runs apply on another thread until `done` holds (or 20 s pass), then stops it.
-Status ApplyUntil(log::ChangeLog& log, const ApplierFactory& open, ApplyOptions options,
+Status ApplyUntil(log::ChangeLog& log, const Appliers& open, ApplyOptions options,
                   ApplyStats* stats, const std::function<bool()>& done) {
   std::atomic<bool> stop{false};
   options.stop = &stop;
@@ -204,7 +247,7 @@ TEST(ApplyTest, EveryKeysChangesArriveInLogOrderAcrossLanes) {
   options.max_batch = 16;
   ApplyStats stats;
   auto durable = log->DurableEnds().value()[0];
-  ASSERT_TRUE(ApplyUntil(*log, Fake(&target), options, &stats, [&] {
+  ASSERT_TRUE(ApplyUntil(*log, *Fake(&target), options, &stats, [&] {
                 return log->Committed().value()[0].value_or(0) >= durable;
               }).ok());
   ExpectOrderedAndFinal(target, 600, 7);
@@ -221,14 +264,14 @@ TEST(ApplyTest, LanesResumeFromTheirCheckpointsAndApplyNothingTwice) {
   options.lanes = 3;
   ApplyStats first;
   uint64_t durable = log->DurableEnds().value()[0];
-  ASSERT_TRUE(ApplyUntil(*log, Fake(&target), options, &first, [&] {
+  ASSERT_TRUE(ApplyUntil(*log, *Fake(&target), options, &first, [&] {
                 return log->Committed().value()[0].value_or(0) >= durable;
               }).ok());
   // More changes, and a new run: only they are applied.
   Append(*log, Workload(50, 5), nullptr, 1000);
   ApplyStats second;
   uint64_t end = log->DurableEnds().value()[0];
-  ASSERT_TRUE(ApplyUntil(*log, Fake(&target), options, &second, [&] {
+  ASSERT_TRUE(ApplyUntil(*log, *Fake(&target), options, &second, [&] {
                 return log->Committed().value()[0].value_or(0) >= end;
               }).ok());
   EXPECT_EQ(second.applied_changes.load(), 50u);
@@ -248,7 +291,7 @@ TEST(ApplyTest, AFailedBatchIsRetriedAndNothingIsLost) {
   options.lanes = 2;
   ApplyStats stats;
   uint64_t durable = log->DurableEnds().value()[0];
-  ASSERT_TRUE(ApplyUntil(*log, Fake(&target), options, &stats, [&] {
+  ASSERT_TRUE(ApplyUntil(*log, *Fake(&target), options, &stats, [&] {
                 return log->Committed().value()[0].value_or(0) >= durable;
               }).ok());
   EXPECT_EQ(target.failures.load(), 3);
@@ -259,7 +302,7 @@ TEST(ApplyTest, APartitionedLogKeepsOrderThroughARebalance) {
   auto log = log::MemoryChangeLog::Create(4);
   FakeTarget target;
   std::vector<TargetTablePlan> plans = Plans();
-  ChangeRouter router(plans, nullptr);
+  ChangeRouter router(plans, nullptr, /*map=*/false);
   Append(*log, Workload(400, 11), &router, 0);
   ApplyOptions options;
   options.lanes = 8;  // a partition is one lane whatever this says
@@ -279,7 +322,7 @@ TEST(ApplyTest, APartitionedLogKeepsOrderThroughARebalance) {
     }
     return rebalanced.load();
   };
-  ASSERT_TRUE(ApplyUntil(*log, Fake(&target), options, &stats, all_applied).ok());
+  ASSERT_TRUE(ApplyUntil(*log, *Fake(&target), options, &stats, all_applied).ok());
   EXPECT_EQ(target.lanes_seen, 4);
   std::lock_guard lock(target.mutex);
   ASSERT_EQ(target.rows.size(), 11u);
@@ -303,29 +346,59 @@ TEST(ApplyTest, AReplayAppliesExactlyFromUntilAndCommitsNothing) {
   options.until = std::vector<uint64_t>{end};
   ApplyStats stats;
   const std::vector<TargetTablePlan> plans = Plans();
-  ASSERT_TRUE(RunApply(*log, Fake(&target), plans, options, &stats).ok());
+  ASSERT_TRUE(RunApply(*log, *Fake(&target), plans, options, &stats).ok());
   EXPECT_EQ(stats.applied_changes.load(), 95u);  // changes at offsets 10, 12, ... 198
   EXPECT_FALSE(log->Committed().value()[0].has_value());
   std::lock_guard lock(target.mutex);
   EXPECT_EQ(target.rows[0], 96);  // the last change of key 0 below `end`
 }
 
-TEST(ApplyTest, TheRoutingKeyIsComputedOncePerImage) {
-  auto log = log::MemoryChangeLog::Create(1);
-  std::vector<Change> changes = {Upsert(1, 10, 1), Upsert(2, 20, 2), MoveKey(1, 3, 30, 3)};
-  Append(*log, changes, nullptr, 0);
+// A target with a mapper: each change is mapped once, on the reader, and the applier writes
+// what the mapper made of it; routing keys are computed once per image where a lane must be
+// chosen (several lanes) or a moved row found (an update), and never more.
+TEST(ApplyTest, EachChangeIsRoutedAndMappedOnce) {
+  for (int lanes : {1, 2}) {
+    SCOPED_TRACE(fmt::format("{} lanes", lanes));
+    auto log = log::MemoryChangeLog::Create(1);
+    std::vector<Change> changes = {Upsert(1, 10, 1), Upsert(2, 20, 2), MoveKey(1, 3, 30, 3)};
+    Append(*log, changes, nullptr, 0);
+    FakeTarget target;
+    ApplyOptions options;
+    options.lanes = lanes;
+    ApplyStats stats;
+    uint64_t durable = log->DurableEnds().value()[0];
+    ASSERT_TRUE(ApplyUntil(*log, *Fake(&target, /*mapped=*/true), options, &stats, [&] {
+                  return log->Committed().value()[0].value_or(0) >= durable;
+                }).ok());
+    // Two lanes: two inserts (one image each) and the update (two images). One lane: only the
+    // update's images, to find that it moved its row.
+    EXPECT_EQ(target.routing_calls.load(), lanes == 1 ? 2 : 4);
+    // The inserts, and the moved row as the old key's delete and the new key's insert.
+    EXPECT_EQ(target.map_calls.load(), 4);
+    EXPECT_EQ(stats.applied_changes.load(), 4u);
+    std::lock_guard lock(target.mutex);
+    EXPECT_EQ(target.rows, (std::map<int64_t, int64_t>{{2, 20}, {3, 30}}));
+  }
+}
+
+// Capture into a partitioned log routes with the mapper (the partition) and maps nothing: the
+// appliers map, once.
+TEST(CaptureTest, CaptureRoutesWithTheMapperAndMapsNothing) {
+  auto log = log::MemoryChangeLog::Create(3);
   FakeTarget target;
-  ApplyOptions options;
-  options.lanes = 2;
-  ApplyStats stats;
-  uint64_t durable = log->DurableEnds().value()[0];
-  ASSERT_TRUE(ApplyUntil(*log, Fake(&target, /*routed=*/true), options, &stats, [&] {
-                return log->Committed().value()[0].value_or(0) >= durable;
-              }).ok());
-  // Two inserts (one image each) and a key-moving update (two images): four computations.
-  EXPECT_EQ(target.routing_calls.load(), 4);
-  std::lock_guard lock(target.mutex);
-  EXPECT_EQ(target.rows, (std::map<int64_t, int64_t>{{2, 20}, {3, 30}}));
+  FakeMapper mapper(&target);
+  std::vector<TargetTablePlan> plans = Plans();
+  ChangeRouter router(plans, &mapper, /*map=*/false);
+  std::vector<RoutedChange> routed;
+  ASSERT_TRUE(router.Route(Upsert(5, 50, 1), /*hash=*/true, &routed).ok());
+  ASSERT_EQ(routed.size(), 1u);
+  EXPECT_EQ(routed[0].mapped, nullptr);
+  EXPECT_EQ(target.routing_calls.load(), 1);
+  EXPECT_EQ(target.map_calls.load(), 0);
+  // The same key routes to the same hash, another key (almost surely) elsewhere.
+  std::vector<RoutedChange> again;
+  ASSERT_TRUE(router.Route(Upsert(5, 51, 2), /*hash=*/true, &again).ok());
+  EXPECT_EQ(again[0].hash, routed[0].hash);
 }
 
 // A change stream that delivers scripted transactions, then stops (OK) or fails.
@@ -392,7 +465,7 @@ TEST(CaptureTest, EachTransactionIsAppendedOnceWithItsResumePositionAndResumes) 
 TEST(CaptureTest, APartitionedLogKeepsEachKeyInOnePartitionAndSplitsAMovedKey) {
   auto log = log::MemoryChangeLog::Create(3);
   std::vector<TargetTablePlan> plans = Plans();
-  ChangeRouter router(plans, nullptr);
+  ChangeRouter router(plans, nullptr, /*map=*/false);
   std::vector<std::vector<Change>> transactions;
   for (int i = 0; i < 30; ++i) transactions.push_back({Upsert(i % 6, i, i + 1)});
   // Key 0 moves to key 100: a delete of 0 where 0 lives and an insert of 100 where 100 lives.

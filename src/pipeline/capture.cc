@@ -97,7 +97,7 @@ class CaptureSink : public ChangeEventSink {
       hashes_.push_back(0);
     } else {
       routed_.clear();
-      CUTOVER_RETURN_IF_ERROR(router_->Route(change, &routed_));
+      CUTOVER_RETURN_IF_ERROR(router_->Route(change, /*hash=*/true, &routed_));
       if (routed_.empty()) return Status::Ok();  // not applied (or a schema change)
       const auto partitions = static_cast<uint64_t>(writer_->partitions());
       if (routed_.size() == 1 ||

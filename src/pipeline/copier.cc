@@ -35,7 +35,12 @@ Result<CopyReport> Copier::Run() {
   CUTOVER_RETURN_IF_ERROR(OpenSourceAndState());
   CUTOVER_RETURN_IF_ERROR(LoadTables());
   CUTOVER_RETURN_IF_ERROR(TakeStartPosition());
-  CUTOVER_ASSIGN_OR_RETURN(sink_, OpenSink(spec_));
+  const Target* target = options_.target;
+  if (target == nullptr) {
+    CUTOVER_ASSIGN_OR_RETURN(owned_target_, OpenTarget(spec_));
+    target = owned_target_.get();
+  }
+  CUTOVER_ASSIGN_OR_RETURN(sink_, target->OpenSink());
   for (auto& job : tables_) {
     if (Stopping()) break;
     CUTOVER_RETURN_IF_ERROR(PrepareTable(*job));
@@ -55,7 +60,12 @@ Status Copier::OpenSourceAndState() {
     CUTOVER_ASSIGN_OR_RETURN(owned_source_, OpenSource(spec_));
     source_ = owned_source_.get();
   }
-  CUTOVER_ASSIGN_OR_RETURN(state_, StateStore::Open(spec_.state_dir, StateOptionsFor(spec_)));
+  state_ = options_.state;
+  if (state_ == nullptr) {
+    CUTOVER_ASSIGN_OR_RETURN(owned_state_,
+                             StateStore::Open(spec_.state_dir, StateOptionsFor(spec_)));
+    state_ = owned_state_.get();
+  }
   return Status::Ok();
 }
 

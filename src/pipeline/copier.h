@@ -93,7 +93,9 @@ class Copier {
 
   // Set up by Run() before any worker starts; then only read (the objects are thread-safe:
   // the state store locks, progress_ locks, the sink opens a session per writer).
-  std::unique_ptr<StateStore> state_;
+  std::unique_ptr<StateStore> owned_state_;  // when options.state is null
+  StateStore* state_ = nullptr;
+  std::unique_ptr<Target> owned_target_;  // when options.target is null
   std::unique_ptr<Source> owned_source_;  // when options.source is null
   Source* source_ = nullptr;              // main thread only (schemas, P0, key boundaries);
                                           // workers read through their own ChunkReader

@@ -1,5 +1,5 @@
 // Tests for OpenSource: a PostgreSQL source is refused at once, naming what works instead, by
-// every entry point that reads a source (the copy, the apply plans), without connecting or
+// every entry point that reads a source (the copy, `cutover apply`), without connecting or
 // touching the state directory; a MariaDB/MySQL source is built without connecting.
 #include <chrono>
 #include <filesystem>
@@ -9,9 +9,9 @@
 #include <gtest/gtest.h>
 
 #include "cutover/copy.h"
+#include "cutover/run.h"
 #include "cutover/source.h"
 
-#include "pipeline/apply_plans.h"
 #include "state/test_support.h"
 
 namespace cutover {
@@ -61,13 +61,16 @@ TEST(OpenSourceTest, RefusesAPostgresSourceWithoutConnecting) {
   ExpectPostgresRefusal(source.status());
 }
 
-TEST(OpenSourceTest, ApplyPlansRefusesAPostgresSourceWithoutConnecting) {
+TEST(OpenSourceTest, ApplyRefusesAPostgresSourceWithoutConnecting) {
+  state::TempDir dir;
   Spec spec = PostgresExample();
+  spec.state_dir = dir.state_dir();
   auto began = Clock::now();
-  Result<std::vector<TargetTablePlan>> plans = pipeline::ApplyPlans(spec);
+  Status status = RunApplier(spec, RunOptions{});
   EXPECT_LT(Clock::now() - began, kNoConnection);
-  ASSERT_FALSE(plans.ok());
-  ExpectPostgresRefusal(plans.status());
+  ASSERT_FALSE(status.ok());
+  ExpectPostgresRefusal(status);
+  EXPECT_FALSE(std::filesystem::exists(spec.state_dir));
 }
 
 TEST(OpenSourceTest, CopyRefusesAPostgresSourceBeforeTouchingTheStateDirectory) {

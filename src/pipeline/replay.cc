@@ -4,6 +4,8 @@
 
 #include "cutover/run.h"
 #include "cutover/sink.h"
+#include "cutover/source.h"
+#include "cutover/target.h"
 
 #include "log/change_log.h"
 #include "pipeline/apply.h"
@@ -15,8 +17,9 @@ namespace {
 // A target that never had the copy (a second target, or one dropped to rebuild it) gets its
 // tables as the copy would create them, with every index; existing tables stay as they are
 // (PrepareTable "resuming" accepts them).
-Status ReadyTargetTables(const Spec& target, const std::vector<TargetTablePlan>& plans) {
-  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Sink> sink, OpenSink(target));
+Status ReadyTargetTables(const Spec& target, const Target& opened,
+                         const std::vector<TargetTablePlan>& plans) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Sink> sink, opened.OpenSink());
   for (const TargetTablePlan& plan : plans) {
     const TableRule* rule = SelectTable(target, plan.source.schema, plan.source.name);
     if (rule == nullptr) continue;
@@ -64,8 +67,15 @@ Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options) {
   }
   report.from_offsets = from;
   report.until_offsets = until;
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(target));
-  CUTOVER_RETURN_IF_ERROR(ReadyTargetTables(target, plans));
+  // The applied tables as the source has them now, named as the (other) target names them.
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenSource(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source->LoadSelectedTables());
+  source.reset();
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Target> opened, OpenTarget(target));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, opened->Plans(tables));
+  CUTOVER_RETURN_IF_ERROR(ReadyTargetTables(target, *opened, plans));
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Appliers> appliers,
+                           opened->OpenAppliers(plans, /*state=*/nullptr));
   pipeline::ApplyOptions apply;
   apply.lanes = target.parallelism.apply_lanes;
   apply.max_rows_per_second = target.throttle.apply_rows_per_second;
@@ -75,8 +85,7 @@ Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options) {
   apply.until = until;
   pipeline::ApplyStats stats;
   if (report.from_offset < report.until_offset) {
-    CUTOVER_RETURN_IF_ERROR(pipeline::RunApply(*log, pipeline::TargetAppliers(target, plans),
-                                               plans, apply, &stats));
+    CUTOVER_RETURN_IF_ERROR(pipeline::RunApply(*log, *appliers, plans, apply, &stats));
     if (options.stop != nullptr && options.stop->load()) {
       return Status::Cancelled(fmt::format(
           "replay stopped on request; every change below offset {} (summed over partitions) is "

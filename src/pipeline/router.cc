@@ -79,8 +79,8 @@ class ChangeRouter::Projector {
 };
 
 ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans,
-                           RoutingKeyFunction routing_key)
-    : routing_key_(std::move(routing_key)) {
+                           const ChangeMapper* mapper, bool map)
+    : mapper_(mapper), map_(map && mapper != nullptr) {
   for (const TargetTablePlan& plan : plans) {
     tables_.emplace(plan.source, Table{&plan, std::make_shared<const TableSchema>(plan.schema),
                                        std::make_unique<Projector>(plan)});
@@ -89,7 +89,7 @@ ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans,
 
 ChangeRouter::~ChangeRouter() = default;
 
-Status ChangeRouter::Route(const Change& change, std::vector<RoutedChange>* out) {
+Status ChangeRouter::Route(const Change& change, bool hash, std::vector<RoutedChange>* out) {
   if (change.op == ChangeOp::kSchema) return Status::Ok();
   auto found = tables_.find(change.table);
   if (found == tables_.end()) return Status::Ok();
@@ -105,39 +105,46 @@ Status ChangeRouter::Route(const Change& change, std::vector<RoutedChange>* out)
     after = std::move(row);
   }
   const TableSchema& schema = *table.schema;
-  // The lane key of each image: the routing key's text, or the source key.
+  const bool update = change.op == ChangeOp::kUpdate && before && after;
+  // The lane key of each image, computed once and only where needed (the hash; an update's
+  // images, to find a moved row): the mapper's routing key, or the source key.
   std::optional<std::string> before_route;
   std::optional<std::string> after_route;
-  if (routing_key_ && before) {
-    CUTOVER_ASSIGN_OR_RETURN(before_route, routing_key_(schema, *before));
+  if (mapper_ != nullptr && before && (update || (hash && !after))) {
+    CUTOVER_ASSIGN_OR_RETURN(before_route, mapper_->RoutingKey(schema, *before));
   }
-  if (routing_key_ && after) {
-    CUTOVER_ASSIGN_OR_RETURN(after_route, routing_key_(schema, *after));
+  if (mapper_ != nullptr && after && (update || hash)) {
+    CUTOVER_ASSIGN_OR_RETURN(after_route, mapper_->RoutingKey(schema, *after));
   }
-  auto hash_of = [&](const Row& image, const std::optional<std::string>& route) {
+  auto hash_of = [&](const Row& image, const std::optional<std::string>& route) -> uint64_t {
+    if (!hash) return 0;
     return route ? RoutingHash(*route) : KeyHash(change.table, KeyOf(schema, image));
   };
-  bool key_changed = change.op == ChangeOp::kUpdate && before && after &&
-                     (routing_key_ ? before_route != after_route
-                                   : !(KeyOf(schema, *before) == KeyOf(schema, *after)));
-  auto emit = [&](ChangeOp op, std::optional<Row> b, std::optional<Row> a, uint64_t hash) {
+  bool key_changed = update && (mapper_ != nullptr ? before_route != after_route
+                                                   : !(KeyOf(schema, *before) == KeyOf(schema, *after)));
+  auto emit = [&](ChangeOp op, std::optional<Row> b, std::optional<Row> a,
+                  uint64_t lane_hash) -> Status {
     RoutedChange& routed = out->emplace_back();
-    routed.hash = hash;
-    routed.op = op;
-    routed.before = std::move(b);
-    routed.after = std::move(a);
-    routed.schema = table.schema;
+    routed.hash = lane_hash;
+    routed.change.table = change.table;
+    routed.change.op = op;
+    routed.change.before = std::move(b);
+    routed.change.after = std::move(a);
+    routed.change.position = change.position;
+    routed.change.schema = table.schema;
+    if (map_) {
+      CUTOVER_ASSIGN_OR_RETURN(routed.mapped, mapper_->Map(routed.change));
+    }
+    return Status::Ok();
   };
   if (key_changed) {
     uint64_t before_hash = hash_of(*before, before_route);
     uint64_t after_hash = hash_of(*after, after_route);
-    emit(ChangeOp::kDelete, std::move(before), std::nullopt, before_hash);
-    emit(ChangeOp::kInsert, std::nullopt, std::move(after), after_hash);
-  } else {
-    uint64_t hash = after ? hash_of(*after, after_route) : hash_of(*before, before_route);
-    emit(change.op, std::move(before), std::move(after), hash);
+    CUTOVER_RETURN_IF_ERROR(emit(ChangeOp::kDelete, std::move(before), std::nullopt, before_hash));
+    return emit(ChangeOp::kInsert, std::nullopt, std::move(after), after_hash);
   }
-  return Status::Ok();
+  uint64_t lane_hash = after ? hash_of(*after, after_route) : hash_of(*before, before_route);
+  return emit(change.op, std::move(before), std::move(after), lane_hash);
 }
 
 }  // namespace cutover::pipeline

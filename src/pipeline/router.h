@@ -1,10 +1,12 @@
 // ChangeRouter: turns a source change into what an applier receives, and says which lane (or
 // Kafka partition) each part goes to. Images are narrowed to the applied schema (the table
 // rule's columns, by name, whatever source schema version they come from); the lane key is
-// FNV-1a of (table, key), or of the target's routing key when it has one (DynamoDB: the item's
-// key), so every key's (every item's) changes stay in one lane, in log order. An update that
-// moves a row to another lane key becomes a delete of the old key and an insert of the new one.
-// Used by the local log's reader and by capture into Kafka (which partitions by the same hash).
+// FNV-1a of (table, key), or of the target's routing key when it has a ChangeMapper (DynamoDB:
+// the item's key), so every key's (every item's) changes stay in one lane, in log order. An
+// update that moves a row to another lane key becomes a delete of the old key and an insert of
+// the new one. With `map`, each part is then mapped by the target's mapper, once: the one place
+// a change is mapped (apply's reader, for both logs). Capture into a partitioned log (Kafka)
+// routes without mapping: the partition follows the same hash.
 #pragma once
 
 #include <cstdint>
@@ -21,23 +23,26 @@
 namespace cutover::pipeline {
 
 struct RoutedChange {
-  uint64_t hash = 0;  // lane = hash % lanes
-  ChangeOp op = ChangeOp::kInsert;
-  std::optional<Row> before;  // projected onto `schema`
-  std::optional<Row> after;
-  std::shared_ptr<const TableSchema> schema;  // the applied schema
+  uint64_t hash = 0;  // lane = hash % lanes (0 when Route was asked for no hash)
+  // The change as the applier receives it: images projected onto the applied schema
+  // (change.schema), a key-moving update split.
+  Change change;
+  std::shared_ptr<const MappedChange> mapped;  // the mapper's form of it (`map`)
 };
 
 class ChangeRouter {
  public:
-  // `routing_key` empty: by (source table, source key).
-  ChangeRouter(const std::vector<TargetTablePlan>& plans, RoutingKeyFunction routing_key);
+  // `mapper` null: routes by (source table, source key) and maps nothing. `map`: each part is
+  // mapped by `mapper` (not owned; outlives the router).
+  ChangeRouter(const std::vector<TargetTablePlan>& plans, const ChangeMapper* mapper, bool map);
   ~ChangeRouter();
 
-  // Appends the parts of `change` to *out (1, or 2 for a lane-changing update; none for a
-  // table that is not applied or a schema change). DataLoss when an image lacks a selected
-  // column (the source table was altered) or the routing key cannot be computed.
-  Status Route(const Change& change, std::vector<RoutedChange>* out);
+  // Appends the parts of `change` to *out (1, or 2 for a key-moving update; none for a table
+  // that is not applied or a schema change). `hash`: compute each part's lane hash (false when
+  // there is one lane: only an update's images are then keyed, to find a moved row). DataLoss
+  // when an image lacks a selected column (the source table was altered); the mapper's error
+  // when a routing key or a mapping cannot be computed.
+  Status Route(const Change& change, bool hash, std::vector<RoutedChange>* out);
 
  private:
   class Projector;
@@ -47,7 +52,8 @@ class ChangeRouter {
     std::unique_ptr<Projector> projector;
   };
   std::map<TableId, Table> tables_;
-  RoutingKeyFunction routing_key_;
+  const ChangeMapper* mapper_;
+  const bool map_;
 };
 
 }  // namespace cutover::pipeline

@@ -20,6 +20,7 @@
 #include "cutover/copy.h"
 #include "cutover/source.h"
 #include "cutover/state_store.h"
+#include "cutover/target.h"
 
 #include "core/throttle_stats.h"
 #include "log/change_log.h"
@@ -118,6 +119,7 @@ class Migration {
     // First, and without connecting: a source engine that cannot be migrated yet is refused
     // before anything is created.
     CUTOVER_ASSIGN_OR_RETURN(source_, OpenSource(spec_));
+    CUTOVER_ASSIGN_OR_RETURN(target_, OpenTarget(spec_));
     CUTOVER_ASSIGN_OR_RETURN(lock_, pipeline::DirLock::Acquire(spec_.state_dir));
     CUTOVER_ASSIGN_OR_RETURN(state_,
                              StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
@@ -136,8 +138,9 @@ class Migration {
           log_->kind()));
     }
     CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source_->LoadSelectedTables());
-    CUTOVER_ASSIGN_OR_RETURN(plans_, pipeline::ApplyPlans(spec_, tables));
-    appliers_ = pipeline::TargetAppliers(spec_, plans_);
+    CUTOVER_ASSIGN_OR_RETURN(plans_, target_->Plans(tables));
+    // Also for capture alone: a partitioned log is routed by the appliers' mapper.
+    CUTOVER_ASSIGN_OR_RETURN(appliers_, target_->OpenAppliers(plans_, state_.get()));
     return Status::Ok();
   }
 
@@ -150,7 +153,7 @@ class Migration {
     if (!copied) return Status::Ok();  // stopped during the copy
     CUTOVER_RETURN_IF_ERROR(EnterCatchUp());
     if (!apply_) return CaptureOnly();
-    return pipeline::RunApply(*log_, appliers_, plans_, ApplyOptions(), &apply_stats_);
+    return pipeline::RunApply(*log_, *appliers_, plans_, ApplyOptions(), &apply_stats_);
   }
 
   // Phase copy: false when stopped before it finished.
@@ -159,6 +162,8 @@ class Migration {
     copy.stop = &halt_;
     copy.progress = options_.progress;
     copy.source = source_.get();
+    copy.target = target_.get();
+    copy.state = state_.get();
     copy.on_start_position = [this](const Position& start) { return StartCapture(start); };
     Result<CopyReport> report = RunCopy(spec_, copy);
     if (!report.ok()) {
@@ -204,10 +209,10 @@ class Migration {
     if (capture_.joinable()) return Status::Ok();
     CUTOVER_ASSIGN_OR_RETURN(writer_, log_->OpenWriter());
     if (writer_->partitions() > 1) {
-      // The log's partitions follow the appliers' lane hash, which needs their routing key.
-      CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<ChangeApplier> first,
-                               appliers_(0, writer_->partitions()));
-      router_ = std::make_unique<pipeline::ChangeRouter>(plans_, first->RoutingKey());
+      // The log's partitions follow the appliers' lane hash (their mapper's routing key); the
+      // changes are mapped by the appliers, once.
+      router_ = std::make_unique<pipeline::ChangeRouter>(plans_, appliers_->mapper(),
+                                                         /*map=*/false);
     }
     pipeline::CaptureOptions capture;
     capture.start = start;
@@ -335,21 +340,15 @@ class Migration {
     halt_ = true;
   }
 
+  // Drained: the appliers have committed the log's durable end on every partition.
   bool Drained() {
-    Result<std::vector<uint64_t>> ends = log_->DurableEnds();
-    Result<std::vector<std::optional<uint64_t>>> committed =
-        ends.ok() ? log_->Committed()
-                  : Result<std::vector<std::optional<uint64_t>>>(ends.status());
-    if (!committed.ok()) {
+    Result<LogBacklog> backlog = Backlog();
+    if (!backlog.ok()) {
       spdlog::warn("stop request: reading the appliers' progress: {}",
-                   committed.status().ToString());
+                   backlog.status().ToString());
       return false;
     }
-    for (size_t partition = 0; partition < ends->size(); ++partition) {
-      uint64_t at = partition < committed->size() ? (*committed)[partition].value_or(0) : 0;
-      if (at < (*ends)[partition]) return false;
-    }
-    return true;
+    return backlog->lag == 0;
   }
 
   // Adds "stopped_at_ms" to the stop request: `cutover finish` waits for it. A request that
@@ -381,27 +380,33 @@ class Migration {
     return Status::Ok();
   }
 
-  // The appliers' lag when they run in other processes: the log's durable ends against their
-  // committed progress.
-  void LogLag(state::RunStatus& status) {
-    Result<std::vector<uint64_t>> ends = log_->DurableEnds();
-    Result<std::vector<std::optional<uint64_t>>> committed =
-        ends.ok() ? log_->Committed()
-                  : Result<std::vector<std::optional<uint64_t>>>(ends.status());
+  // The log's durable ends against the appliers' committed progress, summed over partitions.
+  struct LogBacklog {
     uint64_t durable = 0;
     uint64_t applied = 0;
-    uint64_t lag = 0;
-    if (committed.ok()) {
-      for (size_t partition = 0; partition < ends->size(); ++partition) {
-        uint64_t at = partition < committed->size() ? (*committed)[partition].value_or(0) : 0;
-        durable += (*ends)[partition];
-        applied += at;
-        if ((*ends)[partition] > at) lag += (*ends)[partition] - at;
-      }
+    uint64_t lag = 0;  // records durable and not yet committed as applied
+  };
+  Result<LogBacklog> Backlog() {
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<uint64_t> ends, log_->DurableEnds());
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<std::optional<uint64_t>> committed, log_->Committed());
+    LogBacklog backlog;
+    for (size_t partition = 0; partition < ends.size(); ++partition) {
+      uint64_t at = partition < committed.size() ? committed[partition].value_or(0) : 0;
+      backlog.durable += ends[partition];
+      backlog.applied += at;
+      if (ends[partition] > at) backlog.lag += ends[partition] - at;
     }
-    status.log_durable_offset = durable;
-    status.applied_offset = applied;
-    status.lag_records = lag;
+    return backlog;
+  }
+
+  // The appliers' lag when they run in other processes (unknown in seconds here: the log time
+  // of their oldest pending change is theirs).
+  void LogLag(state::RunStatus& status) {
+    Result<LogBacklog> backlog = Backlog();
+    if (!backlog.ok()) return;
+    status.log_durable_offset = backlog->durable;
+    status.applied_offset = backlog->applied;
+    status.lag_records = backlog->lag;
     status.lag_seconds = 0.0;
   }
 
@@ -470,8 +475,9 @@ class Migration {
   std::unique_ptr<StateStore> state_;
   std::unique_ptr<log::ChangeLog> log_;
   std::unique_ptr<Source> source_;
+  std::unique_ptr<Target> target_;
   std::vector<TargetTablePlan> plans_;
-  pipeline::ApplierFactory appliers_;
+  std::unique_ptr<Appliers> appliers_;
   std::unique_ptr<log::LogWriter> writer_;
   std::unique_ptr<pipeline::ChangeRouter> router_;  // capture's, for a partitioned log
   std::unique_ptr<pipeline::FenceMarks> fences_;    // from capture to the state store
@@ -512,6 +518,7 @@ Status RunCaptureOnly(const Spec& spec, const RunOptions& options) {
 Status RunApplier(const Spec& spec, const RunOptions& options) {
   CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec));
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenSource(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Target> target, OpenTarget(spec));
   log::OpenLogOptions log_options;
   log_options.create = false;
   log_options.read_only = true;
@@ -549,7 +556,9 @@ Status RunApplier(const Spec& spec, const RunOptions& options) {
   }
   if (!log) return Status::Ok();  // stopped while waiting
   CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source->LoadSelectedTables());
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(spec, tables));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, target->Plans(tables));
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Appliers> appliers,
+                           target->OpenAppliers(plans, /*state=*/nullptr));
   pipeline::ApplyOptions apply;
   apply.lanes = spec.parallelism.apply_lanes;
   apply.max_rows_per_second = spec.throttle.apply_rows_per_second;
@@ -576,8 +585,7 @@ Status RunApplier(const Spec& spec, const RunOptions& options) {
       last_line = Clock::now();
     }
   });
-  Status status =
-      pipeline::RunApply(*log, pipeline::TargetAppliers(spec, plans), plans, apply, &stats);
+  Status status = pipeline::RunApply(*log, *appliers, plans, apply, &stats);
   done = true;
   monitor.join();
   return status;

@@ -318,6 +318,18 @@ Result<std::vector<ItemOp>> Mapping::MapRow(const TableSchema& schema, const Row
   return ops;
 }
 
+Result<Json> Mapping::ItemKeyOf(const TableSchema& schema, const Row& row) const {
+  CUTOVER_RETURN_IF_ERROR(Check(schema));
+  const SourceRule& rule = impl_->sources.at(schema.id.ToString());
+  if (rule.lua) {
+    return Status::FailedPrecondition(schema.id.ToString() +
+                                      ": a Lua hook decides the keys of the items it writes");
+  }
+  Result<Json> key = ItemKey(*impl_, rule, schema, row);
+  if (!key.ok()) return key.status().WithContext(DescribeRow(schema, row));
+  return key;
+}
+
 Result<std::vector<ItemOp>> Mapping::MapChange(const Change& change) const {
   if (change.schema == nullptr) return Status::Internal("change without schema");
   const TableSchema& schema = *change.schema;

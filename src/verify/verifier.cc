@@ -13,6 +13,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "cutover/source.h"
+#include "cutover/target.h"
+
 #include "pipeline/apply.h"
 #include "pipeline/clock.h"
 #include "pipeline/state_options.h"
@@ -156,14 +159,18 @@ Status Verifier::CheckKinds() const {
 // The tables the applier writes (same target names, same narrowed schemas), restricted
 // to --tables, each with its rule's row filter.
 Status Verifier::LoadTables() {
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, pipeline::ApplyPlans(spec_));
-  CUTOVER_ASSIGN_OR_RETURN(source_, mysql::Connection::Open(spec_.source.connection));
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
-                           mysql::LoadSelectedTables(*source_, spec_));
-  std::map<TableId, std::string> filters;
-  for (const mysql::SelectedTable& table : selected) {
-    filters[table.schema.id] = table.rule->filter;
+  // The selected tables through the Source (once), named as the target names them.
+  std::vector<SourceTable> selected;
+  {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenSource(spec_));
+    CUTOVER_ASSIGN_OR_RETURN(selected, source->LoadSelectedTables());
   }
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Target> target, OpenTarget(spec_));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, target->Plans(selected));
+  // The source reads of the checks (checksums, rows) on their own session.
+  CUTOVER_ASSIGN_OR_RETURN(source_, mysql::Connection::Open(spec_.source.connection));
+  std::map<TableId, std::string> filters;
+  for (const SourceTable& table : selected) filters[table.schema.id] = table.rule->filter;
   for (TargetTablePlan& plan : plans) {
     if (!options_.tables.empty() && !GlobMatch(options_.tables, plan.source.ToString())) {
       continue;

@@ -97,11 +97,16 @@ class DynamoDbSinkTest : public ::testing::Test {
       plan.target = TableId{"", sink.mapping().TargetOf(change.table).value()};
       plans.push_back(std::move(plan));
     }
-    auto applier = dynamodb::OpenDynamoDbApplier(spec, plans, 0, 1);
+    auto appliers = dynamodb::OpenDynamoDbAppliers(spec, sink.mapping(), plans, nullptr);
+    ASSERT_TRUE(appliers.ok()) << appliers.status().ToString();
+    auto applier = (*appliers)->OpenLane(0, 1);
     ASSERT_TRUE(applier.ok()) << applier.status().ToString();
     std::vector<LoggedChange> logged;
     for (const Change& change : changes) {
-      logged.push_back(LoggedChange{change, static_cast<uint64_t>(logged.size())});
+      // Mapped once, as the reader does.
+      Result<std::shared_ptr<const MappedChange>> mapped = (*appliers)->mapper()->Map(change);
+      ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+      logged.push_back(LoggedChange{change, static_cast<uint64_t>(logged.size()), *mapped});
     }
     EXPECT_EQ((*applier)->Apply(logged, logged.size()).ToString(), "OK");
     std::filesystem::remove_all(spec.state_dir);

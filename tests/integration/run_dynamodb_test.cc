@@ -352,7 +352,7 @@ TEST_F(RunDynamoDbTest, SharedItemsOfTwoTablesEndEqual) {
   StopRun(*run);
 }
 
-// The routing keys the applier gives the reader: the item (DynamoDB table and key), whatever the
+// The routing keys the appliers' mapper gives the reader: the item (DynamoDB table and key), whatever the
 // source table or key; for a table a Lua hook writes, the table alone. And the lane checkpoints
 // in the state store: own with the same lane count, the oldest of all after a change of lane
 // count, from the start for a lane that never recorded one, per migration name.
@@ -382,10 +382,11 @@ sources:
     plan.source = TableId{"app", table};
     plans.push_back(plan);
   }
-  auto applier = dynamodb::OpenDynamoDbApplier(spec, plans, 0, 2).value();
-  RoutingKeyFunction routing = applier->RoutingKey();
-  ASSERT_TRUE(routing);
-  applier.reset();  // the function outlives the applier
+  Mapping mapping_rules = Mapping::Load(mapping).value();
+  std::unique_ptr<Appliers> appliers =
+      dynamodb::OpenDynamoDbAppliers(spec, mapping_rules, plans, nullptr).value();
+  const ChangeMapper* mapper = appliers->mapper();
+  ASSERT_NE(mapper, nullptr);
 
   SampleRows users = testing::Rows(
       R"x({"table":"app.users","columns":{"id":"int","email":"text","name":"text"},)x"
@@ -399,7 +400,7 @@ sources:
   SampleRows notes =
       testing::Rows(R"x({"table":"app.notes","columns":{"id":"int"},"rows":[{"id":1}]})x");
   auto key = [&](const SampleRows& sample, size_t row) {
-    Result<std::string> routed = routing(sample.schema, sample.rows[row]);
+    Result<std::string> routed = mapper->RoutingKey(sample.schema, sample.rows[row]);
     EXPECT_TRUE(routed.ok()) << routed.status().ToString();
     return routed.ok() ? *routed : std::string();
   };
@@ -412,10 +413,13 @@ sources:
   EXPECT_EQ(key(logs, 1), "hooked");
   EXPECT_EQ(key(notes, 0), "hooked") << "a table a Lua hook writes goes by the table";
 
+  std::vector<std::unique_ptr<Spec>> specs;  // each outlives its appliers
+  std::vector<std::unique_ptr<Appliers>> opened;
   auto open = [&](const std::string& name, int lane, int lanes) {
-    Spec lane_spec = spec;
-    lane_spec.name = name;
-    return dynamodb::OpenDynamoDbApplier(lane_spec, plans, lane, lanes).value();
+    specs.push_back(std::make_unique<Spec>(spec));
+    specs.back()->name = name;
+    opened.push_back(dynamodb::OpenDynamoDbAppliers(*specs.back(), mapping_rules, plans, nullptr).value());
+    return opened.back()->OpenLane(lane, lanes).value();
   };
   auto checkpoint = [&](const std::string& name, int lane, int lanes) {
     Result<std::optional<uint64_t>> loaded = open(name, lane, lanes)->LoadCheckpoint();

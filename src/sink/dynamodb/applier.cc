@@ -33,105 +33,147 @@ std::optional<int> ParseLane(std::string_view text) {
   return lane;
 }
 
+// What the mapper makes of one change: its item writes, in order.
+struct ItemWrites : MappedChange {
+  std::vector<ItemOp> ops;
+};
+
+class DynamoDbMapper : public ChangeMapper {
+ public:
+  DynamoDbMapper(Mapping mapping, const std::vector<TargetTablePlan>& plans)
+      : mapping_(std::move(mapping)) {
+    for (const TargetTablePlan& plan : plans) {
+      Result<std::string> table = mapping_.TargetOf(plan.source);
+      if (table.ok() && mapping_.HasHook(plan.source)) whole_tables_.insert(*table);
+    }
+  }
+
+  // The item a row writes: the DynamoDB table and the item's key (numbers by value). Tables a
+  // Lua hook writes go by the table alone: a hook may turn one row into several items with any
+  // keys, which no single item key can route, so one lane keeps every change of such a table in
+  // order.
+  Result<std::string> RoutingKey(const TableSchema& schema, const Row& image) const override {
+    CUTOVER_ASSIGN_OR_RETURN(std::string table, mapping_.TargetOf(schema.id));
+    if (whole_tables_.contains(table)) return table;
+    CUTOVER_ASSIGN_OR_RETURN(Json key, mapping_.ItemKeyOf(schema, image));
+    return table + '\0' + CanonicalItem(key).dump();
+  }
+
+  Result<std::shared_ptr<const MappedChange>> Map(const Change& change) const override {
+    auto writes = std::make_shared<ItemWrites>();
+    CUTOVER_ASSIGN_OR_RETURN(writes->ops, mapping_.MapChange(change));
+    return std::shared_ptr<const MappedChange>(std::move(writes));
+  }
+
+ private:
+  const Mapping mapping_;
+  std::set<std::string> whole_tables_;  // DynamoDB tables a Lua hook writes
+};
+
+// What every lane shares, built once (OpenDynamoDbAppliers).
+struct Shared {
+  std::string prefix;  // "apply.<migration>.lane."
+  std::set<TableId> sources;  // the source tables of the plans
+  std::unique_ptr<Client> client;  // thread-safe (a pool of connections)
+  std::unique_ptr<StateStore> owned_state;
+  StateStore* state = nullptr;  // thread-safe
+};
+
 class DynamoDbApplier : public ChangeApplier {
  public:
-  DynamoDbApplier(const Spec& spec, const std::vector<TargetTablePlan>& plans, int lane, int lanes,
-                  Mapping mapping, std::unique_ptr<Client> client,
-                  std::unique_ptr<StateStore> state)
-      : prefix_("apply." + spec.name + ".lane."),
-        lane_(lane),
-        lanes_(lanes),
-        mapping_(std::move(mapping)),
-        client_(std::move(client)),
-        state_(std::move(state)) {
-    for (const TargetTablePlan& plan : plans) sources_.insert(plan.source);
-  }
+  DynamoDbApplier(const Shared& shared, int lane, int lanes)
+      : shared_(shared), lane_(lane), lanes_(lanes) {}
 
   // The lane's record: offset "apply.<migration>.lane.<n>" and, written in the same state-store
   // transaction, meta "apply.<migration>.lane.<n>.lanes" (the lane count it was routed with).
   Result<std::optional<uint64_t>> LoadCheckpoint() override {
-    CUTOVER_ASSIGN_OR_RETURN(auto offsets, state_->ListOffsets());
+    const std::string& prefix = shared_.prefix;
+    CUTOVER_ASSIGN_OR_RETURN(auto offsets, shared_.state->ListOffsets());
     std::vector<StoredCheckpoint> stored;
     for (const auto& [name, offset] : offsets) {
-      if (!name.starts_with(prefix_)) continue;
-      std::optional<int> lane = ParseLane(std::string_view(name).substr(prefix_.size()));
+      if (!name.starts_with(prefix)) continue;
+      std::optional<int> lane = ParseLane(std::string_view(name).substr(prefix.size()));
       if (!lane) continue;  // another migration's name that starts like this one's
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> lanes, state_->GetMeta(name + ".lanes"));
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> lanes,
+                               shared_.state->GetMeta(name + ".lanes"));
       std::optional<int> count = lanes ? ParseLane(*lanes) : std::nullopt;
       stored.push_back(StoredCheckpoint{*lane, count.value_or(0), offset});
     }
     return ResumeOffset(stored, lane_, lanes_);
   }
 
+  // The item writes the reader's mapper made of each change (mapped once, there).
   Status Apply(std::span<const LoggedChange> changes, uint64_t checkpoint) override {
     std::vector<ItemOp> ops;
     for (const LoggedChange& logged : changes) {
       const Change& change = logged.change;
       if (change.op == ChangeOp::kSchema) continue;  // items have no fixed columns
-      if (!sources_.contains(change.table)) {
+      if (!shared_.sources.contains(change.table)) {
         return Status::Internal(
             fmt::format("a change of {} reached the applier, which does not write that table",
                         change.table.ToString()));
       }
-      CUTOVER_ASSIGN_OR_RETURN(std::vector<ItemOp> change_ops, mapping_.MapChange(change));
-      for (ItemOp& op : change_ops) ops.push_back(std::move(op));
+      const auto* writes = dynamic_cast<const ItemWrites*>(logged.mapped.get());
+      if (writes == nullptr) {
+        return Status::Internal(fmt::format(
+            "a change of {} reached the DynamoDB applier without its item writes",
+            change.table.ToString()));
+      }
+      ops.insert(ops.end(), writes->ops.begin(), writes->ops.end());
     }
-    CUTOVER_RETURN_IF_ERROR(ExecuteLastPerItem(*client_, std::move(ops), kWriteParallelism));
+    CUTOVER_RETURN_IF_ERROR(ExecuteLastPerItem(*shared_.client, std::move(ops), kWriteParallelism));
     // Only now, with every write acknowledged: the checkpoint never claims a change DynamoDB
     // may not have. A crash before it replays the batch, which rewrites the same images.
     return SaveCheckpoint(checkpoint);
   }
 
-  // The item a row writes: the DynamoDB table and the item's key. Tables a Lua hook writes go
-  // by the table alone: a hook may turn one row into several items with any keys, which no
-  // single item key can route, so one lane keeps every change of such a table in order.
-  RoutingKeyFunction RoutingKey() const override {
-    std::set<std::string> whole_tables;
-    for (const TableId& source : sources_) {
-      Result<std::string> table = mapping_.TargetOf(source);
-      if (table.ok() && mapping_.HasHook(source)) whole_tables.insert(*table);
-    }
-    return [mapping = mapping_, whole_tables = std::move(whole_tables)](
-               const TableSchema& schema, const Row& image) -> Result<std::string> {
-      CUTOVER_ASSIGN_OR_RETURN(std::string table, mapping.TargetOf(schema.id));
-      if (whole_tables.contains(table)) return table;
-      CUTOVER_ASSIGN_OR_RETURN(std::vector<ItemOp> ops, mapping.MapRow(schema, image));
-      if (ops.size() != 1) {
-        return Status::Internal(fmt::format("{}: a row without a Lua hook mapped to {} items",
-                                            schema.id.ToString(), ops.size()));
-      }
-      return ops[0].table + '\0' + CanonicalItem(ops[0].key).dump();  // numbers by value
-    };
-  }
-
  private:
   Status SaveCheckpoint(uint64_t checkpoint) {
-    std::string name = prefix_ + std::to_string(lane_);
-    CUTOVER_ASSIGN_OR_RETURN(StateStore::Transaction transaction, state_->Begin());
-    CUTOVER_RETURN_IF_ERROR(state_->SetOffset(name, checkpoint));
-    CUTOVER_RETURN_IF_ERROR(state_->SetMeta(name + ".lanes", std::to_string(lanes_)));
+    StateStore& state = *shared_.state;
+    std::string name = shared_.prefix + std::to_string(lane_);
+    CUTOVER_ASSIGN_OR_RETURN(StateStore::Transaction transaction, state.Begin());
+    CUTOVER_RETURN_IF_ERROR(state.SetOffset(name, checkpoint));
+    CUTOVER_RETURN_IF_ERROR(state.SetMeta(name + ".lanes", std::to_string(lanes_)));
     return transaction.Commit();
   }
 
-  // Constant after construction
-  const std::string prefix_;  // "apply.<migration>.lane."
+  const Shared& shared_;
   const int lane_;
   const int lanes_;
-  const Mapping mapping_;
-  std::set<TableId> sources_;                // the source tables of the plans
-  const std::unique_ptr<Client> client_;     // thread-safe
-  const std::unique_ptr<StateStore> state_;  // thread-safe
+};
+
+class DynamoDbAppliers : public Appliers {
+ public:
+  DynamoDbAppliers(Shared shared, Mapping mapping, const std::vector<TargetTablePlan>& plans)
+      : shared_(std::move(shared)), mapper_(std::move(mapping), plans) {}
+
+  const ChangeMapper* mapper() const override { return &mapper_; }
+
+  Result<std::unique_ptr<ChangeApplier>> OpenLane(int lane, int lanes) const override {
+    return std::unique_ptr<ChangeApplier>(std::make_unique<DynamoDbApplier>(shared_, lane, lanes));
+  }
+
+ private:
+  const Shared shared_;
+  const DynamoDbMapper mapper_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<ChangeApplier>> OpenDynamoDbApplier(
-    const Spec& spec, const std::vector<TargetTablePlan>& plans, int lane, int lanes) {
-  CUTOVER_ASSIGN_OR_RETURN(Mapping mapping, LoadMapping(spec));
-  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Client> client, Client::Open(spec.target.dynamodb));
-  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, StateStore::Open(spec.state_dir));
-  return std::unique_ptr<ChangeApplier>(new DynamoDbApplier(
-      spec, plans, lane, lanes, std::move(mapping), std::move(client), std::move(state)));
+Result<std::unique_ptr<Appliers>> OpenDynamoDbAppliers(const Spec& spec, Mapping mapping,
+                                                       const std::vector<TargetTablePlan>& plans,
+                                                       StateStore* state) {
+  Shared shared;
+  shared.prefix = "apply." + spec.name + ".lane.";
+  for (const TargetTablePlan& plan : plans) shared.sources.insert(plan.source);
+  CUTOVER_ASSIGN_OR_RETURN(shared.client, Client::Open(spec.target.dynamodb));
+  shared.state = state;
+  if (state == nullptr) {
+    CUTOVER_ASSIGN_OR_RETURN(shared.owned_state, StateStore::Open(spec.state_dir));
+    shared.state = shared.owned_state.get();
+  }
+  return std::unique_ptr<Appliers>(
+      std::make_unique<DynamoDbAppliers>(std::move(shared), std::move(mapping), plans));
 }
 
 }  // namespace cutover::dynamodb

@@ -10,16 +10,22 @@
 #include <vector>
 
 #include "cutover/apply.h"
+#include "cutover/mapping.h"
+#include "cutover/state_store.h"
 #include "cutover/spec.h"
 #include "cutover/status.h"
 
 namespace cutover::dynamodb {
 
-// Opens lane `lane` of `lanes`: the mapping from spec.mapping, a client for
-// spec.target.dynamodb, and <spec.state_dir>/state.db for the checkpoint, stored under
-// "apply.<spec.name>.lane.<lane>" (so a replay into another target, checkpointed under that
-// spec's name, never moves the migration's own checkpoints).
-Result<std::unique_ptr<ChangeApplier>> OpenDynamoDbApplier(
-    const Spec& spec, const std::vector<TargetTablePlan>& plans, int lane, int lanes);
+// The appliers of a DynamoDB target, opened once per process: one `mapping` (the spec's, loaded
+// by the caller), one HTTP client with its connection pool, and the state store holding the lane
+// checkpoints ("apply.<spec.name>.lane.<lane>", so a replay into another target, checkpointed
+// under that spec's name, never moves the migration's own), shared by every lane. Its mapper
+// routes a change by the item it writes (the DynamoDB table and the item's key; the table alone
+// for a table a Lua hook writes) and maps each change once into its item writes. `state`: the
+// caller's store (not owned; outlives the result), or null to open <spec.state_dir>/state.db.
+Result<std::unique_ptr<Appliers>> OpenDynamoDbAppliers(const Spec& spec, Mapping mapping,
+                                                       const std::vector<TargetTablePlan>& plans,
+                                                       StateStore* state);
 
 }  // namespace cutover::dynamodb

@@ -166,6 +166,10 @@ Result<Mapping> LoadMapping(const Spec& spec) {
 
 Result<std::unique_ptr<Sink>> OpenDynamoDbSink(const Spec& spec) {
   CUTOVER_ASSIGN_OR_RETURN(Mapping mapping, LoadMapping(spec));
+  return OpenDynamoDbSink(spec, std::move(mapping));
+}
+
+Result<std::unique_ptr<Sink>> OpenDynamoDbSink(const Spec& spec, Mapping mapping) {
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Client> client, Client::Open(spec.target.dynamodb));
   return std::unique_ptr<Sink>(new DynamoDbSink(spec, std::move(mapping), std::move(client)));
 }

@@ -49,6 +49,8 @@ class DynamoDbSink : public Sink {
 // Opens the DynamoDB sink: the mapping from spec.mapping, credentials and endpoint from
 // spec.target.dynamodb. InvalidArgument when the spec has no mapping file.
 Result<std::unique_ptr<Sink>> OpenDynamoDbSink(const Spec& spec);
+// The same with the mapping the caller loaded (OpenTarget loads it once).
+Result<std::unique_ptr<Sink>> OpenDynamoDbSink(const Spec& spec, Mapping mapping);
 
 // Loads spec.mapping; InvalidArgument naming the spec when it has none.
 Result<Mapping> LoadMapping(const Spec& spec);

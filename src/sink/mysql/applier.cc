@@ -230,4 +230,25 @@ Result<std::unique_ptr<ChangeApplier>> OpenMysqlApplier(const Spec& spec,
   return std::unique_ptr<ChangeApplier>(std::move(applier));
 }
 
+namespace {
+
+class MysqlAppliers : public Appliers {
+ public:
+  MysqlAppliers(const Spec& spec, const std::vector<TargetTablePlan>& plans)
+      : spec_(spec), plans_(plans) {}
+  Result<std::unique_ptr<ChangeApplier>> OpenLane(int lane, int lanes) const override {
+    return OpenMysqlApplier(spec_, plans_, lane, lanes);
+  }
+
+ private:
+  const Spec& spec_;
+  const std::vector<TargetTablePlan>& plans_;
+};
+
+}  // namespace
+
+std::unique_ptr<Appliers> MysqlAppliers(const Spec& spec, const std::vector<TargetTablePlan>& plans) {
+  return std::make_unique<class MysqlAppliers>(spec, plans);
+}
+
 }  // namespace cutover::mysql

@@ -22,4 +22,8 @@ Result<std::unique_ptr<ChangeApplier>> OpenMysqlApplier(const Spec& spec,
                                                         const std::vector<TargetTablePlan>& plans,
                                                         int lane, int lanes);
 
+// The appliers of a MariaDB/MySQL target: each lane opens its own session (OpenMysqlApplier);
+// rows are keyed by their source key, so there is no mapper. `plans` must outlive the result.
+std::unique_ptr<Appliers> MysqlAppliers(const Spec& spec, const std::vector<TargetTablePlan>& plans);
+
 }  // namespace cutover::mysql
