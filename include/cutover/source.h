@@ -122,9 +122,9 @@ class Source {
 
   // The full load's start position P0: every transaction committed before it is visible to
   // every read made after this call returns, and the change stream from P0 delivers every
-  // transaction after it. Holds no transaction or lock afterwards. Unimplemented where the
-  // engine has no such position yet (MySQL); FailedPrecondition when the source keeps no log
-  // of changes (MariaDB: log_bin off).
+  // transaction after it. Takes no lock and holds no transaction afterwards (MariaDB/MySQL: a
+  // start watermark written to the source, docs/copy.md). FailedPrecondition with the fix when
+  // the source keeps no log of changes (log_bin off) or cannot give a safe position.
   virtual Result<Position> TakeStartPosition() = 0;
 
   // Keys splitting the rows of `schema` (of `rows_estimate` rows) into about `ranges` key

@@ -23,6 +23,7 @@
 #include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
 #include "source/mysql/snapshot_reader.h"
+#include "source/mysql/snapshot_position.h"
 #include "source/mysql/snapshot_schema.h"
 #include "source/mysql/snapshot_sql.h"
 #include "state/run_status.h"
@@ -100,12 +101,7 @@ class Repairer {
     const TableId& table = range.plan.source;
     if (!watermarks_.contains(table.schema)) {
       CUTOVER_RETURN_IF_ERROR(
-          source_
-              .Execute(fmt::format("CREATE TABLE IF NOT EXISTS {} (id VARCHAR(40) NOT NULL, "
-                                   "phase VARCHAR(8) NOT NULL, at TIMESTAMP(6) NOT NULL DEFAULT "
-                                   "CURRENT_TIMESTAMP(6), PRIMARY KEY (id, phase))",
-                                   Watermarks(table.schema)))
-              .status());
+source_.Execute(mysql::WatermarkTableDdl(table.schema)).status());
       watermarks_.insert(table.schema);
     }
     CUTOVER_ASSIGN_OR_RETURN(TableSchema full, mysql::LoadTableSchema(source_, table));

@@ -75,7 +75,10 @@ class CopyP0Test : public ::testing::Test {
     options.server_id = 4100000 + static_cast<uint32_t>(getpid());
     options.start = start;
     std::string db = db_;
-    options.table_filter = [db](const TableId& id) { return id.schema == db; };
+    // The table compared (not the copy's start watermark, written to the same schema).
+    options.table_filter = [db](const TableId& id) {
+      return id.schema == db && id.name == "live";
+    };
     options.max_attempts = 3;
     ChangeCollector collector(SourceEnd());
     mysql::BinlogStream stream(std::move(options));
@@ -118,6 +121,43 @@ TEST_F(CopyP0Test, StartPositionSplitsTheBinlogExactly) {
   std::vector<Change> changes = ChangesAfter(*p0);
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].op, ChangeOp::kInsert);
+  EXPECT_EQ(changes[0].after->values[0], Value::Int(2));
+}
+
+// The start watermark is a transaction of its own right after P0; P0 is where the binlog ended
+// before it, so the next change of the table is the first after P0.
+TEST_F(CopyP0Test, TheStartWatermarkFollowsP0) {
+  Result<Position> p0 = mysql::TakeStartPosition(*source_, db_);
+  ASSERT_TRUE(p0.ok()) << p0.status().ToString();
+  EXPECT_TRUE(p0->has_gtid());
+  EXPECT_TRUE(p0->has_file());
+  // Left empty (inserted, then deleted), in the schema it was given.
+  EXPECT_EQ(Lines(*source_, "SELECT COUNT(*) FROM " + db_ + ".cutover_watermarks"),
+            std::vector<std::string>{"0"});
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".live VALUES (3, 3, 'after P0')");
+  std::vector<Change> changes = ChangesAfter(*p0);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].after->values[0], Value::Int(3));
+}
+
+// An account that may neither read the binlog position nor write the watermark (a read-only
+// MariaDB replica's): the start position comes from MariaDB's consistent snapshot instead, and
+// splits the binlog just as exactly.
+TEST_F(CopyP0Test, WithoutWatermarkPrivilegesMariaDbFallsBackToItsSnapshot) {
+  std::unique_ptr<mysql::Connection> limited =
+      copytest::Connect(testing::Limited(testing::MariaDbSource()));
+  ASSERT_NE(limited, nullptr);
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".live VALUES (1, 1, 'before P0')");
+  Result<Position> p0 = mysql::TakeStartPosition(*limited, db_);
+  ASSERT_TRUE(p0.ok()) << p0.status().ToString();
+  EXPECT_TRUE(p0->has_gtid());
+  EXPECT_EQ(Lines(*source_,
+                  "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + db_ +
+                      "' AND TABLE_NAME = 'cutover_watermarks'"),
+            std::vector<std::string>{"0"});
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".live VALUES (2, 2, 'after P0')");
+  std::vector<Change> changes = ChangesAfter(*p0);
+  ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].after->values[0], Value::Int(2));
 }
 

@@ -179,8 +179,9 @@ TEST_F(FenceTest, FenceWithoutRunningRunIsRefused) {
   EXPECT_NE(finish.err.find("`cutover finish` works through the running capture and applier"),
             std::string::npos)
       << finish.err;
-  // Refused before writing anything to the source.
-  EXPECT_TRUE(CutoverTablesOnSource().empty());
+  // Refused before writing anything to the source: only the copy's start watermark table is
+  // there, no fence table.
+  EXPECT_EQ(CutoverTablesOnSource(), (std::vector<std::string>{"cutover_watermarks"}));
 }
 
 TEST_F(FenceTest, FinishAfterWorkloadStopsEndsTheRunAndCleansTheSource) {
@@ -435,7 +436,9 @@ TEST_F(FenceKafkaTest, FenceWaitsForEveryApplierAndFinishEndsTheRun) {
                             "has nothing left to apply\n"),
             std::string::npos)
       << finish.err;
-  EXPECT_NE(finish.out.find("removed from the source: `" + db_ + "`.`cutover_fence`\n"),
+  // The fence's table, and the watermarks' (the copy's start watermark).
+  EXPECT_NE(finish.out.find(fmt::format(
+                "removed from the source: `{0}`.`cutover_fence` `{0}`.`cutover_watermarks`\n", db_)),
             std::string::npos)
       << finish.out;
   EXPECT_TRUE(CutoverTablesOnSource().empty());

@@ -46,6 +46,7 @@ class MariaDbSource : public Source {
     std::vector<cutover::SourceTable> tables;
     tables.reserve(selected->size());
     for (SelectedTable& table : *selected) {
+      if (watermark_schema_.empty()) watermark_schema_ = table.schema.id.schema;
       CUTOVER_ASSIGN_OR_RETURN(TableSchema narrowed, NarrowToColumns(table.schema, *table.rule));
       tables.push_back(cutover::SourceTable{std::move(table.schema), std::move(narrowed),
                                             table.rule, table.rows_estimate});
@@ -53,9 +54,15 @@ class MariaDbSource : public Source {
     return tables;
   }
 
+  // The start watermark goes to the schema of the first selected table (where a repair's
+  // watermarks and the fence marker go too).
   Result<Position> TakeStartPosition() override {
+    if (watermark_schema_.empty()) CUTOVER_RETURN_IF_ERROR(LoadSelectedTables().status());
+    if (watermark_schema_.empty()) {
+      return Status::InvalidArgument("no source table matches the spec's `tables` patterns");
+    }
     CUTOVER_ASSIGN_OR_RETURN(Connection * session, Session());
-    Result<Position> start = TakeSnapshotStart(*session);
+    Result<Position> start = mysql::TakeStartPosition(*session, watermark_schema_);
     if (!start.ok()) return Dropped(start.status());
     return start;
   }
@@ -101,6 +108,7 @@ class MariaDbSource : public Source {
   // Constant after construction.
   const Spec& spec_;
   std::unique_ptr<Connection> session_;
+  std::string watermark_schema_;  // the first selected table's schema
 };
 
 }  // namespace

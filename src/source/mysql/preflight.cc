@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "core/parse_number.h"
+
 #include "source/mysql/preflight_tables.h"
 
 namespace cutover::mysql {
@@ -20,7 +22,8 @@ constexpr int64_t kOneDay = 86400;
 const char* const kVariablesQuery =
     "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', "
     "'binlog_row_image', 'binlog_row_metadata', 'binlog_expire_logs_seconds', "
-    "'expire_logs_days', 'gtid_mode', 'server_id')";
+    "'expire_logs_days', 'gtid_mode', 'server_id', 'basedir', 'aurora_version', "
+    "'binlog_row_value_options', 'binlog_order_commits')";
 
 std::string Upper(std::string_view text) {
   std::string out(text);
@@ -43,13 +46,14 @@ std::string PersistFix(std::string_view variable, std::string_view value) {
 
 // A check that a variable has one value; `fix_note` is appended to the fix on its own line.
 CheckResult ExpectValue(const Variables& variables, std::string_view variable,
-                        std::string_view expected, std::string_view fix_note) {
+                        std::string_view expected, std::string_view fix_note,
+                        ManagedService service = ManagedService::kNone) {
   std::string id = fmt::format("source.{}", variable);
   std::string title = fmt::format("{} is {}", variable, expected);
   std::string actual = Lookup(variables, std::string(variable));
   std::string observed = fmt::format("{} is {}", variable, actual);
   if (Upper(actual) == expected) return CheckResult::Pass(id, title, observed);
-  std::string fix = PersistFix(variable, expected);
+  std::string fix = SettingFix(service, variable, expected);
   if (!fix_note.empty()) fix += fmt::format("\n{}", fix_note);
   return CheckResult::Fail(id, title, observed, fix);
 }
@@ -72,7 +76,8 @@ CheckResult CheckLogBin(const Variables& variables) {
       "restart the server; log_bin cannot be changed at runtime");
 }
 
-CheckResult CheckRowMetadata(const Variables& variables, const std::string& flavor) {
+CheckResult CheckRowMetadata(const Variables& variables, const std::string& flavor,
+                             ManagedService service) {
   const char* title = "binlog_row_metadata is FULL";
   if (!variables.contains("binlog_row_metadata")) {
     return CheckResult::Warn(
@@ -81,7 +86,7 @@ CheckResult CheckRowMetadata(const Variables& variables, const std::string& flav
         "upgrade to MariaDB 10.5+ or MySQL 8.0+; until then cutover takes column names from "
         "the schema it read at start, so do not change table definitions during the migration");
   }
-  return ExpectValue(variables, "binlog_row_metadata", "FULL", "");
+  return ExpectValue(variables, "binlog_row_metadata", "FULL", "", service);
 }
 
 CheckResult CheckRetention(const Variables& variables) {
@@ -96,6 +101,23 @@ CheckResult CheckRetention(const Variables& variables) {
       id, title, observed + " (less than a day): a paused or slow migration can lose its place",
       "SET GLOBAL binlog_expire_logs_seconds = 604800; and set "
       "binlog_expire_logs_seconds=604800 under [mysqld] in the server config");
+}
+
+// RDS and Aurora keep binlogs by `binlog retention hours` (binlog_expire_logs_seconds is not
+// theirs to set); mysql.rds_show_configuration reads it from mysql.rds_configuration.
+CheckResult ReadManagedRetention(Connection& connection) {
+  auto hours = connection.Query(
+      "SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'");
+  if (!hours.ok()) {
+    return CheckResult::Warn(
+        "source.binlog_retention", "binlogs kept at least a day",
+        fmt::format("cannot read binlog retention hours: {}", hours.status().message()),
+        "CALL mysql.rds_show_configuration; and if binlog retention hours is NULL or under 24: "
+        "CALL mysql.rds_set_configuration('binlog retention hours', 168);");
+  }
+  std::optional<std::string> value;
+  if (!hours->rows.empty()) value = hours->rows[0][0];
+  return ManagedRetentionCheck(value);
 }
 
 CheckResult CheckMariaDbGtid(Connection& connection) {
@@ -190,13 +212,18 @@ void CheckServerSettings(Connection& connection, const Spec& spec,
   Variables variables;
   for (const SqlRow& row : queried->rows) variables[row[0].value_or("")] = row[1].value_or("");
   std::string flavor = connection.ServerFlavor();
+  ManagedService service = DetectManagedService(variables);
   results->push_back(CheckLogBin(variables));
   results->push_back(
       ExpectValue(variables, "binlog_format", "ROW",
-                  "Sessions opened before the change keep the old format until they reconnect."));
-  results->push_back(ExpectValue(variables, "binlog_row_image", "FULL", ""));
-  results->push_back(CheckRowMetadata(variables, flavor));
-  results->push_back(CheckRetention(variables));
+                  "Sessions opened before the change keep the old format until they reconnect.",
+                  service));
+  results->push_back(ExpectValue(variables, "binlog_row_image", "FULL", "", service));
+  results->push_back(CheckRowMetadata(variables, flavor, service));
+  results->push_back(RowValueOptionsCheck(variables, service));
+  results->push_back(CommitOrderCheck(variables, flavor, service));
+  results->push_back(service == ManagedService::kNone ? CheckRetention(variables)
+                                                      : ReadManagedRetention(connection));
   results->push_back(flavor == "MariaDB" ? CheckMariaDbGtid(connection)
                                          : CheckMySqlGtid(variables));
   results->push_back(
@@ -214,12 +241,15 @@ const std::vector<CheckDefinition>& SourceCheckDefinitions() {
       {"source.binlog_format", "binlog_format is ROW"},
       {"source.binlog_row_image", "binlog_row_image is FULL"},
       {"source.binlog_row_metadata", "binlog_row_metadata is FULL"},
+      {"source.binlog_row_value_options", "JSON updates logged whole"},
+      {"source.binlog_order_commits", "commits visible in binlog order"},
       {"source.binlog_retention", "binlogs kept at least a day"},
       {"source.gtid", "GTID position"},
       {"source.server_id", "server_id set and distinct"},
       {"source.replication_privileges", "replication privileges"},
       {"source.tables", "tables selected"},
       {"source.select_privilege", "SELECT on selected tables"},
+      {"source.watermark_privileges", "cutover's tables writable"},
       {"source.primary_keys", "every table has a key"},
   };
   return kDefinitions;
@@ -238,6 +268,103 @@ std::vector<CheckResult> CheckSource(const Spec& spec) {
   CheckServerSettings(*connection, spec, &results);
   CheckPrivilegesAndTables(*connection, spec, &results);
   return results;
+}
+
+ManagedService DetectManagedService(const Variables& variables) {
+  if (variables.contains("aurora_version")) return ManagedService::kAurora;
+  if (Lookup(variables, "basedir").starts_with("/rdsdbbin/")) return ManagedService::kRds;
+  return ManagedService::kNone;
+}
+
+std::string_view ManagedServiceName(ManagedService service) {
+  switch (service) {
+    case ManagedService::kRds: return "RDS";
+    case ManagedService::kAurora: return "Aurora";
+    case ManagedService::kNone: break;
+  }
+  return "";
+}
+
+std::string SettingFix(ManagedService service, std::string_view variable, std::string_view value) {
+  switch (service) {
+    case ManagedService::kRds:
+      return fmt::format(
+          "set {}={} in the instance's DB parameter group (a custom one: the default group "
+          "cannot be changed) and reboot the instance; RDS does not allow SET GLOBAL",
+          variable, value);
+    case ManagedService::kAurora:
+      return fmt::format(
+          "set {}={} in the DB cluster parameter group and reboot the writer instance; Aurora "
+          "does not allow SET GLOBAL",
+          variable, value);
+    case ManagedService::kNone: break;
+  }
+  return PersistFix(variable, value);
+}
+
+CheckResult ManagedRetentionCheck(const std::optional<std::string>& hours) {
+  const char* id = "source.binlog_retention";
+  const char* title = "binlogs kept at least a day";
+  const char* fix = "CALL mysql.rds_set_configuration('binlog retention hours', 168);";
+  if (!hours || hours->empty()) {
+    return CheckResult::Fail(
+        id, title,
+        "binlog retention hours is NULL: the binlogs are removed as soon as no replica needs "
+        "them, so a paused or restarted migration loses its place",
+        fix);
+  }
+  Result<int64_t> value = ParseInteger<int64_t>(*hours, "binlog retention hours");
+  if (!value.ok()) return CheckResult::Fail(id, title, std::string(value.status().message()), fix);
+  std::string observed = fmt::format("binlog retention hours is {}", *value);
+  if (*value >= 24) return CheckResult::Pass(id, title, observed);
+  return CheckResult::Fail(id, title,
+                           observed + " (less than a day): a paused migration can lose its place",
+                           fix);
+}
+
+CheckResult RowValueOptionsCheck(const Variables& variables, ManagedService service) {
+  const char* id = "source.binlog_row_value_options";
+  const char* title = "JSON updates logged whole";
+  if (!variables.contains("binlog_row_value_options")) {
+    return CheckResult::Pass(id, title, "no binlog_row_value_options (JSON is logged whole)");
+  }
+  std::string value = Lookup(variables, "binlog_row_value_options");
+  if (value.empty()) return CheckResult::Pass(id, title, "binlog_row_value_options is empty");
+  return CheckResult::Fail(
+      id, title,
+      fmt::format("binlog_row_value_options is {}: JSON updates are logged as partial diffs, "
+                  "which cutover does not apply",
+                  value),
+      service == ManagedService::kNone
+          ? std::string("SET GLOBAL binlog_row_value_options = ''; and remove "
+                        "binlog_row_value_options from the server config")
+          : SettingFix(service, "binlog_row_value_options", "''"));
+}
+
+CheckResult CommitOrderCheck(const Variables& variables, const std::string& flavor,
+                             ManagedService service) {
+  const char* id = "source.binlog_order_commits";
+  const char* title = "commits visible in binlog order";
+  if (flavor == "MariaDB") {
+    return CheckResult::Pass(id, title, "MariaDB commits in binlog order");
+  }
+  std::string value = Lookup(variables, "binlog_order_commits");
+  std::string observed = fmt::format("binlog_order_commits is {}", value);
+  if (value.empty() || Upper(value) == "ON" || value == "1") {
+    return CheckResult::Pass(id, title, value.empty() ? "binlog_order_commits is ON" : observed);
+  }
+  return CheckResult::Fail(
+      id, title, observed + ": no start position for the copy is safe",
+      SettingFix(service, "binlog_order_commits", "ON"));
+}
+
+std::vector<std::string> MissingWatermarkPrivileges(const std::set<std::string>& privileges) {
+  std::vector<std::string> missing;
+  if (privileges.contains("ALL PRIVILEGES") || privileges.contains("ALL")) return missing;
+  for (const char* needed : {"CREATE", "INSERT", "DELETE"}) {
+    if (!privileges.contains(needed)) missing.push_back(needed);
+  }
+  return missing;
 }
 
 int64_t BinlogRetentionSeconds(std::string_view binlog_expire_logs_seconds,

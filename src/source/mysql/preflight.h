@@ -3,7 +3,9 @@
 // target checks is in db/mysql/preflight_support.h.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -36,6 +38,37 @@ std::vector<std::string> MissingReplicationPrivileges(const GlobalGrants& grants
 // binlogs never expire.
 int64_t BinlogRetentionSeconds(std::string_view binlog_expire_logs_seconds,
                                std::string_view expire_logs_days);
+
+// Where a MySQL-protocol source runs: cutover's fixes differ (RDS and Aurora take settings from
+// parameter groups, not SET GLOBAL, and keep binlogs by `binlog retention hours`).
+enum class ManagedService { kNone, kRds, kAurora };
+// From the server variables: `aurora_version` exists on Aurora MySQL; RDS installs the server
+// under /rdsdbbin/ (`basedir`).
+ManagedService DetectManagedService(const std::map<std::string, std::string>& variables);
+std::string_view ManagedServiceName(ManagedService service);  // "", "RDS", "Aurora"
+
+// How to set a server variable persistently on `service`.
+std::string SettingFix(ManagedService service, std::string_view variable, std::string_view value);
+
+// The binlog retention check on RDS/Aurora, from `binlog retention hours` of
+// mysql.rds_show_configuration (nullopt: NULL, RDS's default: binlogs are removed as soon as no
+// replica needs them, which a paused migration cannot survive).
+CheckResult ManagedRetentionCheck(const std::optional<std::string>& hours);
+
+// MySQL 8's binlog_row_value_options: PARTIAL_JSON logs JSON updates as diffs (cutover needs full
+// images), so it must be empty. MariaDB has no such variable.
+CheckResult RowValueOptionsCheck(const std::map<std::string, std::string>& variables,
+                                 ManagedService service);
+
+// Whether commits become visible in binlog order (the start position's premise, docs/copy.md):
+// always on MariaDB; binlog_order_commits=ON on MySQL.
+CheckResult CommitOrderCheck(const std::map<std::string, std::string>& variables,
+                             const std::string& flavor, ManagedService service);
+
+// The privileges the start watermark (and the fence and repair tables) need on the schema of the
+// first selected table that `privileges` (the account's global and schema privilege names) lacks:
+// of CREATE, INSERT, DELETE; "ALL PRIVILEGES" covers them.
+std::vector<std::string> MissingWatermarkPrivileges(const std::set<std::string>& privileges);
 
 // One column of a unique index, as information_schema.STATISTICS lists it.
 struct UniqueIndexColumn {

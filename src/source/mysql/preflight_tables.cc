@@ -99,6 +99,46 @@ CheckResult CheckSelectPrivilege(Connection& connection, const std::vector<Sourc
                            fmt::format("{}", fmt::join(grants, "\n")));
 }
 
+// The copy's start watermark (and the fence's and a repair's tables) are written to the schema
+// of the first selected table: CREATE, INSERT and DELETE there (docs/copy.md).
+CheckResult CheckWatermarkPrivileges(Connection& connection, const std::vector<SourceTable>& tables,
+                                     const std::string& account) {
+  const char* id = "source.watermark_privileges";
+  const char* title = "cutover's tables writable";
+  const std::string& schema = tables.front().schema;
+  std::string grantee = connection.QuoteString(account);
+  auto privileges = connection.Query(fmt::format(
+      "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = {0} UNION "
+      "SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = {0} AND "
+      "{1} LIKE TABLE_SCHEMA",
+      grantee, connection.QuoteString(schema)));
+  bool mariadb = connection.ServerFlavor() == "MariaDB";
+  std::string fallback =
+      mariadb ? "; the copy then takes its start position from a consistent snapshot, and "
+                "`cutover fence` and `verify --repair` cannot run"
+              : "; the copy cannot take a safe start position without it";
+  if (!privileges.ok()) {
+    return CheckResult::Warn(
+        id, title,
+        fmt::format("cannot read the account's privileges: {}", privileges.status().message()),
+        "let the account read information_schema.USER_PRIVILEGES and SCHEMA_PRIVILEGES");
+  }
+  std::set<std::string> names;
+  for (const SqlRow& row : privileges->rows) names.insert(row[0].value_or(""));
+  std::vector<std::string> missing = MissingWatermarkPrivileges(names);
+  if (missing.empty()) {
+    return CheckResult::Pass(id, title,
+                             fmt::format("{} may create {}.{} and write to it", account,
+                                         QuoteIdentifier(schema), kWatermarkTable));
+  }
+  std::string observed = fmt::format("{} lacks {} on {}{}", account, fmt::join(missing, ", "),
+                                     QuoteIdentifier(schema), fallback);
+  std::string fix = fmt::format("GRANT CREATE, INSERT, DELETE ON {}.* TO {};",
+                                QuoteIdentifier(schema), account);
+  if (mariadb) return CheckResult::Warn(id, title, observed, fix);
+  return CheckResult::Fail(id, title, observed, fix);
+}
+
 // The unique index columns of every table in the selected tables' schemas, by "schema.table".
 Result<std::map<std::string, std::vector<UniqueIndexColumn>>> ReadUniqueIndexes(
     Connection& connection, const std::vector<SourceTable>& tables) {
@@ -238,6 +278,7 @@ void CheckPrivilegesAndTables(Connection& connection, const Spec& spec,
     return;
   }
   results->push_back(CheckSelectPrivilege(connection, *tables, account));
+  results->push_back(CheckWatermarkPrivileges(connection, *tables, account));
   results->push_back(CheckPrimaryKeys(connection, *tables));
 }
 

@@ -1,4 +1,7 @@
-// Tests for the MySQL source preflight's pure logic: grants, retention and key choice.
+// Tests for the MySQL source preflight's pure logic: grants, retention and key choice; managed
+// MySQL (RDS, Aurora: detection, fixes, `binlog retention hours`), MySQL 8's partial JSON and
+// commit order settings, and the watermark privileges, on server variables as those servers
+// report them (no RDS or MySQL server runs here).
 #include "source/mysql/preflight.h"
 
 #include <gtest/gtest.h>
@@ -69,6 +72,83 @@ TEST(ChooseTableKeyTest, NoUsableKey) {
   EXPECT_EQ(ChooseTableKey({}).kind, TableKey::Kind::kNone);
   EXPECT_EQ(ChooseTableKey({{"uk", "a", true}}).kind, TableKey::Kind::kNone);
   EXPECT_EQ(ChooseTableKey({{"functional", "", false}}).kind, TableKey::Kind::kNone);
+}
+
+TEST(ManagedServiceTest, DetectedFromTheServerVariables) {
+  EXPECT_EQ(DetectManagedService({{"basedir", "/usr/"}}), ManagedService::kNone);
+  EXPECT_EQ(DetectManagedService({{"basedir", "/rdsdbbin/mysql-8.0.35.R2/"}}),
+            ManagedService::kRds);
+  EXPECT_EQ(DetectManagedService({{"basedir", "/rdsdbbin/oscar-8.0.mysql_aurora.3.05.2.0/"},
+                                  {"aurora_version", "3.05.2"}}),
+            ManagedService::kAurora);
+}
+
+TEST(ManagedServiceTest, FixesNameTheParameterGroupWhereSetGlobalIsNotAllowed) {
+  EXPECT_EQ(SettingFix(ManagedService::kNone, "binlog_format", "ROW"),
+            "SET GLOBAL binlog_format = 'ROW'; and set binlog_format=ROW under [mysqld] in the "
+            "server config so it survives a restart");
+  EXPECT_EQ(SettingFix(ManagedService::kRds, "binlog_format", "ROW"),
+            "set binlog_format=ROW in the instance's DB parameter group (a custom one: the "
+            "default group cannot be changed) and reboot the instance; RDS does not allow SET "
+            "GLOBAL");
+  EXPECT_EQ(SettingFix(ManagedService::kAurora, "binlog_row_image", "FULL"),
+            "set binlog_row_image=FULL in the DB cluster parameter group and reboot the writer "
+            "instance; Aurora does not allow SET GLOBAL");
+}
+
+TEST(ManagedServiceTest, RetentionHoursNullIsAFailureWithTheCall) {
+  CheckResult unset = ManagedRetentionCheck(std::nullopt);
+  EXPECT_EQ(unset.outcome, CheckOutcome::kFail);
+  EXPECT_NE(unset.observed.find("binlog retention hours is NULL"), std::string::npos);
+  EXPECT_EQ(unset.fix, "CALL mysql.rds_set_configuration('binlog retention hours', 168);");
+  CheckResult short_ = ManagedRetentionCheck(std::string("12"));
+  EXPECT_EQ(short_.outcome, CheckOutcome::kFail);
+  EXPECT_EQ(short_.observed,
+            "binlog retention hours is 12 (less than a day): a paused migration can lose its "
+            "place");
+  CheckResult day = ManagedRetentionCheck(std::string("24"));
+  EXPECT_EQ(day.outcome, CheckOutcome::kPass);
+  EXPECT_EQ(day.observed, "binlog retention hours is 24");
+  EXPECT_EQ(ManagedRetentionCheck(std::string("a week")).outcome, CheckOutcome::kFail);
+}
+
+TEST(MySql8SettingsTest, PartialJsonUpdatesAreRefusedWithTheSetting) {
+  EXPECT_EQ(RowValueOptionsCheck({}, ManagedService::kNone).outcome, CheckOutcome::kPass);
+  EXPECT_EQ(RowValueOptionsCheck({{"binlog_row_value_options", ""}}, ManagedService::kNone).outcome,
+            CheckOutcome::kPass);
+  CheckResult partial =
+      RowValueOptionsCheck({{"binlog_row_value_options", "PARTIAL_JSON"}}, ManagedService::kNone);
+  EXPECT_EQ(partial.outcome, CheckOutcome::kFail);
+  EXPECT_EQ(partial.fix,
+            "SET GLOBAL binlog_row_value_options = ''; and remove binlog_row_value_options from "
+            "the server config");
+  CheckResult on_rds =
+      RowValueOptionsCheck({{"binlog_row_value_options", "PARTIAL_JSON"}}, ManagedService::kRds);
+  EXPECT_NE(on_rds.fix.find("DB parameter group"), std::string::npos) << on_rds.fix;
+}
+
+TEST(MySql8SettingsTest, CommitsOutOfBinlogOrderAreRefused) {
+  EXPECT_EQ(CommitOrderCheck({}, "MariaDB", ManagedService::kNone).outcome, CheckOutcome::kPass);
+  EXPECT_EQ(
+      CommitOrderCheck({{"binlog_order_commits", "ON"}}, "MySQL", ManagedService::kNone).outcome,
+      CheckOutcome::kPass);
+  CheckResult off =
+      CommitOrderCheck({{"binlog_order_commits", "OFF"}}, "MySQL", ManagedService::kAurora);
+  EXPECT_EQ(off.outcome, CheckOutcome::kFail);
+  EXPECT_EQ(off.observed,
+            "binlog_order_commits is OFF: no start position for the copy is safe");
+  EXPECT_NE(off.fix.find("binlog_order_commits=ON in the DB cluster parameter group"),
+            std::string::npos)
+      << off.fix;
+}
+
+TEST(WatermarkPrivilegesTest, CreateInsertAndDeleteOrAll) {
+  EXPECT_TRUE(MissingWatermarkPrivileges({"ALL PRIVILEGES"}).empty());
+  EXPECT_TRUE(MissingWatermarkPrivileges({"SELECT", "CREATE", "INSERT", "DELETE"}).empty());
+  EXPECT_EQ(MissingWatermarkPrivileges({"SELECT", "INSERT"}),
+            (std::vector<std::string>{"CREATE", "DELETE"}));
+  EXPECT_EQ(MissingWatermarkPrivileges({}),
+            (std::vector<std::string>{"CREATE", "INSERT", "DELETE"}));
 }
 
 }  // namespace
