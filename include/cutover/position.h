@@ -5,13 +5,17 @@
 //   gtid:0-1-42,1-2-7                         MariaDB GTID position (one GTID per domain)
 //   file:mysql-bin.000042:1234                binlog file and byte offset
 //   gtid:0-1-42;file:mysql-bin.000042:1234    both (what the copy records on MariaDB)
+//   gtidset:3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7;file:mysql-bin.000042:1234
+//                                             a MySQL GTID set (with or without the file part)
 //   lsn:16/B374D848                           PostgreSQL WAL location
 //   none                                      the empty position
 // Decode() reads exactly that text back. Parse() also reads the forms a user types (for
 // `cutover replay --from`): the same texts, or the bare forms without the prefix.
 #pragma once
 
+#include <array>
 #include <compare>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -81,6 +85,45 @@ class GtidPosition {
   std::vector<Gtid> gtids_;  // sorted by domain, unique domains
 };
 
+// A MySQL GTID set (the @@gtid_executed format): per source server UUID, the transaction
+// numbers executed, held as sorted, disjoint, non-adjacent closed intervals.
+class GtidSet {
+ public:
+  using Uuid = std::array<uint8_t, 16>;
+  struct Interval {
+    uint64_t first = 0;  // >= 1
+    uint64_t last = 0;   // >= first
+    friend bool operator==(const Interval&, const Interval&) = default;
+  };
+
+  GtidSet() = default;  // empty: no transaction executed
+  // Reads "<uuid>:<n>[-<m>][:<n>[-<m>]...][,<uuid>:...]": UUIDs in any case, whitespace and
+  // newlines around the commas ignored (SHOW MASTER STATUS breaks long sets into lines),
+  // intervals in any order, overlapping or adjacent ones merged; "" is the empty set. Tagged
+  // GTIDs (MySQL 8.3+, "<uuid>:<tag>:<n>") are InvalidArgument, saying so.
+  static Result<GtidSet> Parse(std::string_view text);
+  // "<uuid>:<a>-<b>:<c>,<uuid>:<d>": lowercase UUIDs sorted, a single number as "<a>"; "" when
+  // empty (MySQL's own form, without its line breaks).
+  std::string ToString() const;
+  bool empty() const { return sets_.empty(); }
+
+  void Add(const Uuid& uuid, uint64_t gno);
+  bool Contains(const Uuid& uuid, uint64_t gno) const;
+  // By inclusion: kLess when this is a strict subset of `other`, kGreater a strict superset,
+  // kEqual, else kUnordered.
+  PositionOrder Compare(const GtidSet& other) const;
+  // The set as COM_BINLOG_DUMP_GTID carries it: n_sids (8), then per UUID: the 16 bytes,
+  // n_intervals (8), each interval as start (8) and end (8, exclusive); little endian.
+  std::string EncodeForDump() const;
+
+  static std::string UuidText(const Uuid& uuid);  // "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+
+  friend bool operator==(const GtidSet&, const GtidSet&) = default;
+
+ private:
+  std::map<Uuid, std::vector<Interval>> sets_;
+};
+
 // A binlog file and byte offset, e.g. mysql-bin.000042:1234. The file name is
 // "<base>.<sequence>"; sequences compare numerically, so .000010 > .000009 and .1000000 (after
 // the rollover to seven digits) > .999999.
@@ -141,6 +184,8 @@ class Position {
   static Position FromGtid(GtidPosition gtid);
   static Position FromFile(BinlogFilePosition file);
   static Position FromGtidAndFile(GtidPosition gtid, BinlogFilePosition file);
+  static Position FromGtidSet(GtidSet set);  // MySQL
+  static Position FromGtidSetAndFile(GtidSet set, BinlogFilePosition file);
   static Position FromLsn(Lsn lsn);
 
   // Reads Encode()'s text exactly. Errors are InvalidArgument naming the text and the problem.
@@ -148,30 +193,37 @@ class Position {
   // Reads what a user types: Encode()'s text, or a bare form, recognised by shape:
   //   "16/B374D848" (has "/")                       -> LSN
   //   "0-1-42,1-2-7" (only digits, "-", ",")        -> GTID position
+  //   "3e11fa47-...-c80aa9429562:1-5" (a UUID, ":")  -> MySQL GTID set
   //   "mysql-bin.000042:1234" or "mysql-bin.000042" -> binlog file (offset 4 when omitted)
   static Result<Position> Parse(std::string_view text);
   // The stable, self-describing text (see the top of this file).
   std::string Encode() const;
 
-  bool empty() const { return !gtid_ && !file_ && !lsn_; }
+  bool empty() const { return !gtid_ && !gtid_set_ && !file_ && !lsn_; }
   bool has_gtid() const { return gtid_.has_value(); }
+  bool has_gtid_set() const { return gtid_set_.has_value(); }
   bool has_file() const { return file_.has_value(); }
   bool has_lsn() const { return lsn_.has_value(); }
   // Accessors; calling one whose has_*() is false returns an empty value.
   const GtidPosition& gtid() const;
+  const GtidSet& gtid_set() const;
   const BinlogFilePosition& file() const;
   Lsn lsn() const { return lsn_.value_or(Lsn()); }
 
   // For the binlog reader, after each transaction: advances the GTID part (an empty position
   // becomes a GTID position). FailedPrecondition on an LSN position.
   Status Advance(uint32_t domain, uint32_t server, uint64_t seqno);
+  // The same for a MySQL GTID set: adds the transaction to the set part (present only when the
+  // position had one: a set that starts empty would claim nothing before it was executed).
+  Status AdvanceGtidSet(const GtidSet::Uuid& uuid, uint64_t gno);
   // Replaces the file part (keeps the GTID part). FailedPrecondition on an LSN position.
   Status SetFile(BinlogFilePosition file);
 
   // True when the position holds a GTID part that contains `gtid` (see GtidPosition).
   bool Contains(const Gtid& gtid) const;
 
-  // GTID parts decide when both sides have one; else file parts when both have one; else LSNs
+  // GTID parts (MariaDB positions, MySQL sets) decide when both sides have one; else file parts
+  // when both have one; else LSNs
   // when both are LSNs. Two empty positions are kEqual; anything else is kUnordered.
   PositionOrder Compare(const Position& other) const;
   bool IsAfter(const Position& other) const { return Compare(other) == PositionOrder::kGreater; }
@@ -181,6 +233,7 @@ class Position {
 
  private:
   std::optional<GtidPosition> gtid_;
+  std::optional<GtidSet> gtid_set_;  // MySQL; never together with gtid_
   std::optional<BinlogFilePosition> file_;
   std::optional<Lsn> lsn_;  // never together with gtid_ or file_
 };

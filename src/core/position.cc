@@ -12,6 +12,7 @@ namespace cutover {
 namespace {
 
 constexpr std::string_view kGtidPrefix = "gtid:";
+constexpr std::string_view kGtidSetPrefix = "gtidset:";
 constexpr std::string_view kFilePrefix = "file:";
 constexpr std::string_view kLsnPrefix = "lsn:";
 constexpr std::string_view kNoneText = "none";
@@ -291,6 +292,181 @@ std::string Lsn::ToString() const {
   return fmt::format("{:X}/{:X}", value_ >> 32, value_ & 0xFFFFFFFFu);
 }
 
+// ---- GtidSet (MySQL) ----
+
+namespace {
+
+// "3e11fa47-71ca-11e1-9e33-c80aa9429562" (any case) -> 16 bytes.
+std::optional<GtidSet::Uuid> ParseUuid(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;
+  GtidSet::Uuid uuid{};
+  size_t byte = 0;
+  for (size_t at = 0; at < text.size();) {
+    if (at == 8 || at == 13 || at == 18 || at == 23) {
+      if (text[at] != '-') return std::nullopt;
+      ++at;
+      continue;
+    }
+    uint64_t value = 0;
+    if (ParseUnsigned(text.substr(at, 2), 16, 0xff, &value) != NumberError::kNone) {
+      return std::nullopt;
+    }
+    uuid[byte++] = static_cast<uint8_t>(value);
+    at += 2;
+  }
+  return uuid;
+}
+
+void PutU64(std::string* out, uint64_t value) {
+  for (int shift = 0; shift < 64; shift += 8) out->push_back(static_cast<char>(value >> shift));
+}
+
+// Inserts [first, last] into sorted disjoint non-adjacent intervals, merging.
+void InsertInterval(std::vector<GtidSet::Interval>* intervals, GtidSet::Interval added) {
+  std::vector<GtidSet::Interval> merged;
+  merged.reserve(intervals->size() + 1);
+  bool placed = false;
+  for (const GtidSet::Interval& interval : *intervals) {
+    if (interval.last + 1 < added.first) {
+      merged.push_back(interval);
+    } else if (added.last + 1 < interval.first) {
+      if (!placed) merged.push_back(added);
+      placed = true;
+      merged.push_back(interval);
+    } else {
+      added.first = std::min(added.first, interval.first);
+      added.last = std::max(added.last, interval.last);
+    }
+  }
+  if (!placed) merged.push_back(added);
+  *intervals = std::move(merged);
+}
+
+// Whether every number of `inner` is in `outer` (both sorted, disjoint).
+bool Covers(const std::vector<GtidSet::Interval>& outer,
+            const std::vector<GtidSet::Interval>& inner) {
+  size_t at = 0;
+  for (const GtidSet::Interval& interval : inner) {
+    while (at < outer.size() && outer[at].last < interval.first) ++at;
+    if (at == outer.size() || outer[at].first > interval.first || outer[at].last < interval.last) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string GtidSet::UuidText(const Uuid& uuid) {
+  std::string out;
+  for (size_t byte = 0; byte < uuid.size(); ++byte) {
+    if (byte == 4 || byte == 6 || byte == 8 || byte == 10) out += '-';
+    out += fmt::format("{:02x}", uuid[byte]);
+  }
+  return out;
+}
+
+Result<GtidSet> GtidSet::Parse(std::string_view text) {
+  GtidSet set;
+  std::string_view rest = Trim(text);
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view member = Trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : Trim(rest.substr(comma + 1));
+    size_t colon = member.find(':');
+    std::optional<Uuid> uuid = ParseUuid(Trim(member.substr(0, colon)));
+    if (!uuid || colon == std::string_view::npos) {
+      return Status::InvalidArgument(fmt::format(
+          "invalid GTID set \"{}\": \"{}\" is not <uuid>:<n>[-<m>]... (e.g. "
+          "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5)",
+          text, member));
+    }
+    std::string_view intervals = member.substr(colon + 1);
+    while (true) {
+      size_t next = intervals.find(':');
+      std::string_view part = Trim(intervals.substr(0, next));
+      if (!part.empty() && !IsDigit(part.front())) {
+        return Status::InvalidArgument(fmt::format(
+            "GTID set \"{}\": tagged GTIDs (\"{}\", MySQL 8.3+) are not supported; use untagged "
+            "GTIDs on the source",
+            text, part));
+      }
+      size_t dash = part.find('-');
+      uint64_t first = 0;
+      uint64_t last = 0;
+      if (ParseUnsigned(part.substr(0, dash), 10, INT64_MAX, &first) != NumberError::kNone ||
+          first == 0 ||
+          (dash != std::string_view::npos &&
+           (ParseUnsigned(part.substr(dash + 1), 10, INT64_MAX, &last) != NumberError::kNone ||
+            last < first))) {
+        return Status::InvalidArgument(fmt::format(
+            "invalid GTID set \"{}\": \"{}\" is not a transaction number or a range <n>-<m> "
+            "with 1 <= n <= m",
+            text, part));
+      }
+      if (dash == std::string_view::npos) last = first;
+      InsertInterval(&set.sets_[*uuid], Interval{first, last});
+      if (next == std::string_view::npos) break;
+      intervals = intervals.substr(next + 1);
+    }
+  }
+  return set;
+}
+
+std::string GtidSet::ToString() const {
+  std::string out;
+  for (const auto& [uuid, intervals] : sets_) {
+    if (!out.empty()) out += ',';
+    out += UuidText(uuid);
+    for (const Interval& interval : intervals) {
+      out += interval.first == interval.last ? fmt::format(":{}", interval.first)
+                                             : fmt::format(":{}-{}", interval.first, interval.last);
+    }
+  }
+  return out;
+}
+
+void GtidSet::Add(const Uuid& uuid, uint64_t gno) {
+  if (gno == 0) return;
+  InsertInterval(&sets_[uuid], Interval{gno, gno});
+}
+
+bool GtidSet::Contains(const Uuid& uuid, uint64_t gno) const {
+  auto found = sets_.find(uuid);
+  if (found == sets_.end()) return false;
+  return Covers(found->second, {Interval{gno, gno}});
+}
+
+PositionOrder GtidSet::Compare(const GtidSet& other) const {
+  auto subset = [](const GtidSet& inner, const GtidSet& outer) {
+    for (const auto& [uuid, intervals] : inner.sets_) {
+      auto found = outer.sets_.find(uuid);
+      if (found == outer.sets_.end() || !Covers(found->second, intervals)) return false;
+    }
+    return true;
+  };
+  bool in_other = subset(*this, other);
+  bool has_other = subset(other, *this);
+  if (in_other && has_other) return PositionOrder::kEqual;
+  if (in_other) return PositionOrder::kLess;
+  if (has_other) return PositionOrder::kGreater;
+  return PositionOrder::kUnordered;
+}
+
+std::string GtidSet::EncodeForDump() const {
+  std::string out;
+  PutU64(&out, sets_.size());
+  for (const auto& [uuid, intervals] : sets_) {
+    out.append(reinterpret_cast<const char*>(uuid.data()), uuid.size());
+    PutU64(&out, intervals.size());
+    for (const Interval& interval : intervals) {
+      PutU64(&out, interval.first);
+      PutU64(&out, interval.last + 1);
+    }
+  }
+  return out;
+}
+
 // ---- Position ----
 
 Position Position::FromGtid(GtidPosition gtid) {
@@ -312,11 +488,44 @@ Position Position::FromGtidAndFile(GtidPosition gtid, BinlogFilePosition file) {
   return position;
 }
 
+Position Position::FromGtidSet(GtidSet set) {
+  Position position;
+  position.gtid_set_ = std::move(set);
+  return position;
+}
+
+Position Position::FromGtidSetAndFile(GtidSet set, BinlogFilePosition file) {
+  Position position;
+  position.gtid_set_ = std::move(set);
+  position.file_ = std::move(file);
+  return position;
+}
+
 Position Position::FromLsn(Lsn lsn) {
   Position position;
   position.lsn_ = lsn;
   return position;
 }
+
+namespace {
+
+// The ";file:<file>:<offset>" after a GTID part (`rest`, within `text`); nullopt when there is
+// none.
+Result<std::optional<BinlogFilePosition>> FilePartOf(std::string_view text,
+                                                     std::string_view rest) {
+  size_t semicolon = rest.find(';');
+  if (semicolon == std::string_view::npos) return std::optional<BinlogFilePosition>();
+  std::string_view file_part = rest.substr(semicolon + 1);
+  if (!StartsWith(file_part, kFilePrefix)) {
+    return Status::InvalidArgument(fmt::format(
+        "invalid position \"{}\": expected \"file:<file>:<offset>\" after \";\"", text));
+  }
+  CUTOVER_ASSIGN_OR_RETURN(BinlogFilePosition file,
+                           BinlogFilePosition::Parse(file_part.substr(kFilePrefix.size())));
+  return std::optional<BinlogFilePosition>(std::move(file));
+}
+
+}  // namespace
 
 Result<Position> Position::Decode(std::string_view text) {
   if (text == kNoneText) return Position();
@@ -328,31 +537,38 @@ Result<Position> Position::Decode(std::string_view text) {
     CUTOVER_ASSIGN_OR_RETURN(auto file, BinlogFilePosition::Parse(text.substr(kFilePrefix.size())));
     return FromFile(std::move(file));
   }
+  if (StartsWith(text, kGtidSetPrefix)) {
+    std::string_view rest = text.substr(kGtidSetPrefix.size());
+    CUTOVER_ASSIGN_OR_RETURN(GtidSet set, GtidSet::Parse(rest.substr(0, rest.find(';'))));
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<BinlogFilePosition> file, FilePartOf(text, rest));
+    if (!file) return FromGtidSet(std::move(set));
+    return FromGtidSetAndFile(std::move(set), std::move(*file));
+  }
   if (!StartsWith(text, kGtidPrefix)) {
     return Status::InvalidArgument(
-        fmt::format("invalid position \"{}\": expected gtid:<gtids>, file:<file>:<offset>, "
-                    "gtid:<gtids>;file:<file>:<offset>, lsn:<hex>/<hex> or none",
+        fmt::format("invalid position \"{}\": expected gtid:<gtids>, gtidset:<mysql gtid set>, "
+                    "file:<file>:<offset>, gtid:<gtids>;file:<file>:<offset>, lsn:<hex>/<hex> "
+                    "or none",
                     text));
   }
   std::string_view rest = text.substr(kGtidPrefix.size());
-  size_t semicolon = rest.find(';');
-  CUTOVER_ASSIGN_OR_RETURN(auto gtid, GtidPosition::Parse(rest.substr(0, semicolon)));
-  if (semicolon == std::string_view::npos) return FromGtid(std::move(gtid));
-  std::string_view file_part = rest.substr(semicolon + 1);
-  if (!StartsWith(file_part, kFilePrefix)) {
-    return Status::InvalidArgument(fmt::format(
-        "invalid position \"{}\": expected \"file:<file>:<offset>\" after \";\"", text));
-  }
-  CUTOVER_ASSIGN_OR_RETURN(auto file,
-                           BinlogFilePosition::Parse(file_part.substr(kFilePrefix.size())));
-  return FromGtidAndFile(std::move(gtid), std::move(file));
+  CUTOVER_ASSIGN_OR_RETURN(auto gtid, GtidPosition::Parse(rest.substr(0, rest.find(';'))));
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<BinlogFilePosition> file, FilePartOf(text, rest));
+  if (!file) return FromGtid(std::move(gtid));
+  return FromGtidAndFile(std::move(gtid), std::move(*file));
 }
 
 Result<Position> Position::Parse(std::string_view text) {
   std::string_view trimmed = Trim(text);
   if (trimmed == kNoneText || StartsWith(trimmed, kGtidPrefix) ||
+      StartsWith(trimmed, kGtidSetPrefix) ||
       StartsWith(trimmed, kFilePrefix) || StartsWith(trimmed, kLsnPrefix)) {
     return Decode(trimmed);
+  }
+  // A MySQL GTID set starts with a UUID: 8 hex digits, then "-".
+  if (trimmed.size() > 37 && trimmed[8] == '-' && AllOf(trimmed.substr(0, 8), IsHexDigit)) {
+    CUTOVER_ASSIGN_OR_RETURN(GtidSet set, GtidSet::Parse(trimmed));
+    return FromGtidSet(std::move(set));
   }
   if (trimmed.find('/') != std::string_view::npos) {
     CUTOVER_ASSIGN_OR_RETURN(Lsn lsn, Lsn::Parse(trimmed));
@@ -368,8 +584,9 @@ Result<Position> Position::Parse(std::string_view text) {
     return FromFile(std::move(file));
   }
   return Status::InvalidArgument(fmt::format(
-      "cannot read position \"{}\": expected a GTID position (0-1-42,1-2-7), a binlog file "
-      "position (mysql-bin.000042:1234) or a PostgreSQL LSN (16/B374D848)",
+      "cannot read position \"{}\": expected a GTID position (0-1-42,1-2-7), a MySQL GTID set "
+      "(3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5), a binlog file position "
+      "(mysql-bin.000042:1234) or a PostgreSQL LSN (16/B374D848)",
       text));
 }
 
@@ -377,7 +594,8 @@ std::string Position::Encode() const {
   if (lsn_) return std::string(kLsnPrefix) + lsn_->ToString();
   std::string out;
   if (gtid_) out = std::string(kGtidPrefix) + gtid_->ToString();
-  if (gtid_ && file_) out += ';';
+  if (gtid_set_) out = std::string(kGtidSetPrefix) + gtid_set_->ToString();
+  if ((gtid_ || gtid_set_) && file_) out += ';';
   if (file_) out += std::string(kFilePrefix) + file_->ToString();
   return out.empty() ? std::string(kNoneText) : out;
 }
@@ -385,6 +603,11 @@ std::string Position::Encode() const {
 const GtidPosition& Position::gtid() const {
   static const GtidPosition kEmpty;
   return gtid_ ? *gtid_ : kEmpty;
+}
+
+const GtidSet& Position::gtid_set() const {
+  static const GtidSet kEmpty;
+  return gtid_set_ ? *gtid_set_ : kEmpty;
 }
 
 const BinlogFilePosition& Position::file() const {
@@ -403,6 +626,16 @@ Status Position::Advance(uint32_t domain, uint32_t server, uint64_t seqno) {
   return Status::Ok();
 }
 
+Status Position::AdvanceGtidSet(const GtidSet::Uuid& uuid, uint64_t gno) {
+  if (lsn_) {
+    return Status::FailedPrecondition(
+        fmt::format("cannot advance PostgreSQL position {} by GTID {}:{}", lsn_->ToString(),
+                    GtidSet::UuidText(uuid), gno));
+  }
+  if (gtid_set_) gtid_set_->Add(uuid, gno);
+  return Status::Ok();
+}
+
 Status Position::SetFile(BinlogFilePosition file) {
   if (lsn_) {
     return Status::FailedPrecondition(
@@ -417,6 +650,7 @@ bool Position::Contains(const Gtid& gtid) const { return gtid_ && gtid_->Contain
 
 PositionOrder Position::Compare(const Position& other) const {
   if (gtid_ && other.gtid_) return gtid_->Compare(*other.gtid_);
+  if (gtid_set_ && other.gtid_set_) return gtid_set_->Compare(*other.gtid_set_);
   if (file_ && other.file_) return file_->Compare(*other.file_);
   if (lsn_ && other.lsn_) return OrderOf(*lsn_, *other.lsn_);
   if (empty() && other.empty()) return PositionOrder::kEqual;

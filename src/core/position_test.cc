@@ -240,11 +240,11 @@ TEST(PositionTest, DecodedPartsAreAccessible) {
 
 TEST(PositionTest, DecodeRejectsMalformedWithExactMessages) {
   EXPECT_EQ(DecodeError(""),
-            "invalid position \"\": expected gtid:<gtids>, file:<file>:<offset>, "
-            "gtid:<gtids>;file:<file>:<offset>, lsn:<hex>/<hex> or none");
+            "invalid position \"\": expected gtid:<gtids>, gtidset:<mysql gtid set>, "
+            "file:<file>:<offset>, gtid:<gtids>;file:<file>:<offset>, lsn:<hex>/<hex> or none");
   EXPECT_EQ(DecodeError("0-1-42"),
-            "invalid position \"0-1-42\": expected gtid:<gtids>, file:<file>:<offset>, "
-            "gtid:<gtids>;file:<file>:<offset>, lsn:<hex>/<hex> or none");
+            "invalid position \"0-1-42\": expected gtid:<gtids>, gtidset:<mysql gtid set>, "
+            "file:<file>:<offset>, gtid:<gtids>;file:<file>:<offset>, lsn:<hex>/<hex> or none");
   EXPECT_EQ(DecodeError("gtid:0-1"),
             "invalid GTID position \"0-1\": \"0-1\" is not <domain>-<server>-<seqno>");
   EXPECT_EQ(DecodeError("gtid:0-1-2;mysql-bin.000001:4"),
@@ -257,8 +257,8 @@ TEST(PositionTest, DecodeRejectsMalformedWithExactMessages) {
             "invalid LSN \"1/100000000\": expected <hex>/<hex> with 1 to 8 hex digits per half "
             "(e.g. 16/B374D848)");
   EXPECT_EQ(DecodeError(" lsn:0/0"),
-            "invalid position \" lsn:0/0\": expected gtid:<gtids>, file:<file>:<offset>, "
-            "gtid:<gtids>;file:<file>:<offset>, lsn:<hex>/<hex> or none");
+            "invalid position \" lsn:0/0\": expected gtid:<gtids>, gtidset:<mysql gtid set>, "
+            "file:<file>:<offset>, gtid:<gtids>;file:<file>:<offset>, lsn:<hex>/<hex> or none");
 }
 
 // ---- Position: user-facing forms ----
@@ -285,10 +285,12 @@ TEST(PositionTest, ParseReportsTheErrorOfTheShapeItRecognised) {
             "number");
   EXPECT_EQ(ParseError("yesterday"),
             "cannot read position \"yesterday\": expected a GTID position (0-1-42,1-2-7), a "
-            "binlog file position (mysql-bin.000042:1234) or a PostgreSQL LSN (16/B374D848)");
+            "MySQL GTID set (3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5), a binlog file position "
+            "(mysql-bin.000042:1234) or a PostgreSQL LSN (16/B374D848)");
   EXPECT_EQ(ParseError("42"),
-            "cannot read position \"42\": expected a GTID position (0-1-42,1-2-7), a binlog "
-            "file position (mysql-bin.000042:1234) or a PostgreSQL LSN (16/B374D848)");
+            "cannot read position \"42\": expected a GTID position (0-1-42,1-2-7), a MySQL GTID "
+            "set (3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5), a binlog file position "
+            "(mysql-bin.000042:1234) or a PostgreSQL LSN (16/B374D848)");
 }
 
 // ---- Position: ordering and updates ----
@@ -344,6 +346,97 @@ TEST(PositionTest, OrderNamesAreStable) {
   EXPECT_EQ(PositionOrderName(PositionOrder::kEqual), "equal");
   EXPECT_EQ(PositionOrderName(PositionOrder::kGreater), "greater");
   EXPECT_EQ(PositionOrderName(PositionOrder::kUnordered), "unordered");
+}
+
+// MySQL GTID sets, as @@gtid_executed and SHOW MASTER STATUS print them (MySQL reference
+// manual, "GTID Sets"): UUIDs in any case, ranges and single numbers, line breaks after commas.
+TEST(GtidSetTest, ParsesMySqlsFormsAndPrintsTheCanonicalOne) {
+  GtidSet set = GtidSet::Parse(
+                    "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5:11-18,\n"
+                    "2174B383-5441-11E8-B90A-C80AA9429562:1-3")
+                    .value();
+  EXPECT_EQ(set.ToString(),
+            "2174b383-5441-11e8-b90a-c80aa9429562:1-3,3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:"
+            "11-18");
+  // Overlapping, adjacent and unordered intervals merge; a single number prints bare.
+  EXPECT_EQ(GtidSet::Parse("3e11fa47-71ca-11e1-9e33-c80aa9429562:7:1-3:4-5:3").value().ToString(),
+            "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7");
+  EXPECT_TRUE(GtidSet::Parse("").value().empty());
+  EXPECT_TRUE(GtidSet::Parse("  ").value().empty());
+}
+
+TEST(GtidSetTest, BadSetsNameThePart) {
+  EXPECT_EQ(GtidSet::Parse("3e11fa47:1-5").status().message(),
+            "invalid GTID set \"3e11fa47:1-5\": \"3e11fa47:1-5\" is not <uuid>:<n>[-<m>]... (e.g. "
+            "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5)");
+  EXPECT_EQ(GtidSet::Parse("3e11fa47-71ca-11e1-9e33-c80aa9429562:5-1").status().message(),
+            "invalid GTID set \"3e11fa47-71ca-11e1-9e33-c80aa9429562:5-1\": \"5-1\" is not a "
+            "transaction number or a range <n>-<m> with 1 <= n <= m");
+  EXPECT_EQ(GtidSet::Parse("3e11fa47-71ca-11e1-9e33-c80aa9429562:0").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(GtidSet::Parse("3e11fa47-71ca-11e1-9e33-c80aa9429562:blue:1-3").status().message(),
+            "GTID set \"3e11fa47-71ca-11e1-9e33-c80aa9429562:blue:1-3\": tagged GTIDs (\"blue\", "
+            "MySQL 8.3+) are not supported; use untagged GTIDs on the source");
+}
+
+TEST(GtidSetTest, AddContainsAndOrderByInclusion) {
+  const std::string a = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+  GtidSet set = GtidSet::Parse(a + ":1-5").value();
+  GtidSet::Uuid uuid{0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1,
+                     0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x62};
+  EXPECT_EQ(GtidSet::UuidText(uuid), a);
+  EXPECT_TRUE(set.Contains(uuid, 5));
+  EXPECT_FALSE(set.Contains(uuid, 6));
+  GtidSet before = set;
+  set.Add(uuid, 6);
+  EXPECT_EQ(set.ToString(), a + ":1-6");
+  set.Add(uuid, 9);
+  EXPECT_EQ(set.ToString(), a + ":1-6:9");
+  EXPECT_EQ(before.Compare(set), PositionOrder::kLess);
+  EXPECT_EQ(set.Compare(before), PositionOrder::kGreater);
+  EXPECT_EQ(set.Compare(set), PositionOrder::kEqual);
+  GtidSet other = GtidSet::Parse("2174b383-5441-11e8-b90a-c80aa9429562:1").value();
+  EXPECT_EQ(set.Compare(other), PositionOrder::kUnordered);
+  EXPECT_EQ(GtidSet().Compare(other), PositionOrder::kLess);
+}
+
+// COM_BINLOG_DUMP_GTID's data (MySQL source, Gtid_set::encode): n_sids, then per UUID its 16
+// bytes, n_intervals and each interval as [start, end) in 8-byte little-endian numbers.
+TEST(GtidSetTest, EncodesForComBinlogDumpGtid) {
+  GtidSet set = GtidSet::Parse("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7").value();
+  const unsigned char expected[] = {
+      1, 0, 0, 0, 0, 0, 0, 0,                                  // one UUID
+      0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1,          // the UUID
+      0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x62,          //
+      2, 0, 0, 0, 0, 0, 0, 0,                                  // two intervals
+      1, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0,          // [1, 6)
+      7, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0};         // [7, 8)
+  EXPECT_EQ(set.EncodeForDump(),
+            std::string(reinterpret_cast<const char*>(expected), sizeof(expected)));
+  EXPECT_EQ(GtidSet().EncodeForDump(), std::string(8, '\0'));
+}
+
+TEST(PositionTest, MySqlGtidSetPositions) {
+  const std::string set = "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5";
+  Position both = Position::Decode("gtidset:" + set + ";file:binlog.000003:1234").value();
+  EXPECT_TRUE(both.has_gtid_set());
+  EXPECT_FALSE(both.has_gtid());
+  EXPECT_EQ(both.file().ToString(), "binlog.000003:1234");
+  EXPECT_EQ(both.Encode(), "gtidset:" + set + ";file:binlog.000003:1234");
+  EXPECT_EQ(Position::Decode("gtidset:" + set).value().Encode(), "gtidset:" + set);
+  // What a user types: the bare set.
+  EXPECT_EQ(Position::Parse(set).value().Encode(), "gtidset:" + set);
+  // Advancing adds the transaction; the set decides the order over the file part.
+  Position later = both;
+  const GtidSet::Uuid uuid{0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1,
+                           0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x62};
+  ASSERT_TRUE(later.AdvanceGtidSet(uuid, 6).ok());
+  EXPECT_EQ(later.gtid_set().ToString(), "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-6");
+  EXPECT_TRUE(later.IsAfter(both));
+  // A file-only position gains no set by advancing.
+  Position file_only = Position::Decode("file:binlog.000003:4").value();
+  ASSERT_TRUE(file_only.AdvanceGtidSet(uuid, 6).ok());
+  EXPECT_EQ(file_only.Encode(), "file:binlog.000003:4");
 }
 
 }  // namespace

@@ -47,6 +47,7 @@ BinlogDecoder::BinlogDecoder(DecoderOptions options)
     : options_(std::move(options)), format_(DefaultFormatDescription()) {
   format_.checksum = options_.initial_checksum;
   if (options_.start.has_gtid()) gtid_state_ = options_.start.gtid();
+  if (options_.start.has_gtid_set()) gtid_set_state_ = options_.start.gtid_set();
   if (options_.start.has_file()) file_ = options_.start.file();
   committed_ = options_.start;
   shapes_ = options_.known_shapes;
@@ -198,6 +199,9 @@ Status BinlogDecoder::OnMysqlGtid(const EventContext& ctx, bool anonymous, Event
   CUTOVER_ASSIGN_OR_RETURN(MysqlGtidEvent event, ParseMysqlGtid(ctx.payload, anonymous));
   CUTOVER_RETURN_IF_ERROR(Begin(ctx, std::nullopt, event.ToString(), sink));
   txn_.standalone = true;  // until a BEGIN query says otherwise (DDL has none)
+  if (!anonymous && event.gno > 0) {
+    txn_.mysql_gtid = std::make_pair(event.uuid, static_cast<uint64_t>(event.gno));
+  }
   return Status::Ok();
 }
 
@@ -222,7 +226,7 @@ Status BinlogDecoder::Begin(const EventContext& ctx, std::optional<Gtid> gtid,
                              BinlogFilePosition::Make(file_->file(), ctx.start_offset));
     CUTOVER_RETURN_IF_ERROR(begin.resume_position.SetFile(at));
   }
-  txn_ = Transaction{true, false, gtid};
+  txn_ = Transaction{true, false, gtid, std::nullopt};
   begin.gtid = gtid;
   begin.mysql_gtid = std::move(mysql_gtid);
   begin.server_id = ctx.header->server_id;
@@ -236,6 +240,9 @@ Status BinlogDecoder::Commit(uint64_t xid, bool rolled_back, EventSink* sink) {
   commit.xid = xid;
   commit.rolled_back = rolled_back;
   if (txn_.gtid) gtid_state_.Advance(*txn_.gtid);
+  if (txn_.mysql_gtid && gtid_set_state_) {
+    gtid_set_state_->Add(txn_.mysql_gtid->first, txn_.mysql_gtid->second);
+  }
   txn_ = Transaction{};
   committed_ = CurrentPosition();
   commit.position = committed_;
@@ -243,6 +250,14 @@ Status BinlogDecoder::Commit(uint64_t xid, bool rolled_back, EventSink* sink) {
 }
 
 Position BinlogDecoder::CurrentPosition() const {
+  if (gtid_set_state_) {
+    // MySQL with GTIDs: the set of committed transactions (and the open one's, as the MariaDB
+    // position below counts it).
+    GtidSet set = *gtid_set_state_;
+    if (txn_.mysql_gtid) set.Add(txn_.mysql_gtid->first, txn_.mysql_gtid->second);
+    if (!file_) return Position::FromGtidSet(std::move(set));
+    return Position::FromGtidSetAndFile(std::move(set), *file_);
+  }
   GtidPosition gtid = gtid_state_;
   if (txn_.gtid) gtid.Advance(*txn_.gtid);
   if (gtid.empty() && !file_) return Position();

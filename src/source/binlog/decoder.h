@@ -144,6 +144,7 @@ class BinlogDecoder {
     bool open = false;
     bool standalone = false;  // a single statement: commits after its QUERY event
     std::optional<Gtid> gtid;
+    std::optional<std::pair<GtidSet::Uuid, uint64_t>> mysql_gtid;  // MySQL GTID (not anonymous)
   };
   struct EventContext {
     const EventHeader* header;
@@ -172,6 +173,7 @@ class BinlogDecoder {
   FormatDescription format_;
   std::optional<BinlogFilePosition> file_;  // the current file and the offset after the event
   GtidPosition gtid_state_;                 // committed transactions
+  std::optional<GtidSet> gtid_set_state_;   // MySQL: committed, when the start had a set
   Position committed_;
   Transaction txn_;
   std::unordered_map<uint64_t, TableEntry> tables_;

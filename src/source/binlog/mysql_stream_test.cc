@@ -166,6 +166,31 @@ TEST(MysqlStream, DecodesRowsV2WithJsonAndTransactionBoundaries) {
   EXPECT_EQ(first.position.Encode(), "file:mysql-bin.000001:" + std::to_string(rows_end));
 }
 
+// Started from a GTID set (what `cutover run` records on MySQL with GTIDs), each committed
+// transaction's GTID joins the set: the position after it names every transaction before it,
+// wherever a promoted replica's binlog holds them.
+TEST(MysqlStream, AGtidSetPositionGainsEachCommittedTransaction) {
+  DecoderOptions options;
+  options.start = Position::FromGtidSetAndFile(
+      GtidSet::Parse("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-22").value(),
+      *BinlogFilePosition::Make("mysql-bin.000001", 4));
+  RecordingSink sink;
+  BinlogDecoder decoder(options);
+  Status status = Feed(OrdersTransaction(), &decoder, &sink);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_EQ(sink.begins.size(), 1u);
+  EXPECT_EQ(sink.begins[0].resume_position.gtid_set().ToString(),
+            "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-22");
+  ASSERT_EQ(sink.commits.size(), 1u);
+  Stream stream = OrdersTransaction();
+  size_t end = 4;
+  for (const std::string& event : stream.events) end += event.size();
+  EXPECT_EQ(sink.commits[0].position.Encode(),
+            "gtidset:3e11fa47-71ca-11e1-9e33-c80aa9429562:1-23;file:mysql-bin.000001:" +
+                std::to_string(end));
+  EXPECT_TRUE(sink.commits[0].position.IsAfter(options.start));
+}
+
 TEST(MysqlStream, DdlIsAStatementThatCommitsAndForgetsTableIds) {
   Stream stream = OrdersTransaction();
   stream.Add(EventType::kMysqlGtid, Gtid(24));

@@ -1,4 +1,5 @@
-// BinlogTransport: replica registration, checksum/heartbeat negotiation, COM_BINLOG_DUMP and
+// BinlogTransport: replica registration, checksum/heartbeat negotiation, COM_BINLOG_DUMP (and
+// MySQL's COM_BINLOG_DUMP_GTID) and
 // raw event packets over a libmariadb session.
 #include "source/mysql/binlog_transport.h"
 
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/parse_number.h"
+#include "source/mysql/snapshot_position.h"
 
 namespace cutover::mysql {
 namespace {
@@ -56,19 +58,14 @@ Result<std::string> SingleValue(Connection* connection, std::string_view sql) {
   return *result.rows[0][0];
 }
 
-Result<BinlogFilePosition> MasterStatus(Connection* connection) {
-  Result<QueryResult> result = connection->Query("SHOW MASTER STATUS");
-  if (!result.ok()) result = connection->Query("SHOW BINARY LOG STATUS");  // MySQL 8.4
-  if (!result.ok()) return result.status();
-  if (result->rows.empty() || result->rows[0].size() < 2 || !result->rows[0][0] ||
-      !result->rows[0][1]) {
-    return Status::FailedPrecondition(fmt::format(
-        "{}: binary logging is off (SHOW MASTER STATUS is empty); start the source with log_bin",
-        connection->Describe()));
-  }
-  CUTOVER_ASSIGN_OR_RETURN(
-      uint64_t offset, ParseInteger<uint64_t>(*result->rows[0][1], "SHOW MASTER STATUS Position"));
-  return BinlogFilePosition::Make(*result->rows[0][0], offset);
+// The command byte of COM_BINLOG_DUMP_GTID (MySQL; libmariadb does not name it).
+constexpr uint8_t kComBinlogDumpGtid = 0x1e;
+// Its flag "the data carries a GTID set".
+constexpr uint16_t kBinlogThroughGtid = 0x04;
+
+void PutU64(std::string* out, uint64_t value) {
+  PutU32(out, static_cast<uint32_t>(value));
+  PutU32(out, static_cast<uint32_t>(value >> 32));
 }
 
 }  // namespace
@@ -90,15 +87,19 @@ Result<std::unique_ptr<BinlogTransport>> BinlogTransport::Open(const ConnectionS
   return transport;
 }
 
-Result<Position> BinlogTransport::CurrentPosition() {
-  CUTOVER_ASSIGN_OR_RETURN(BinlogFilePosition file, MasterStatus(connection_.get()));
-  if (!is_mariadb_) return Position::FromFile(file);
-  CUTOVER_ASSIGN_OR_RETURN(std::string gtid_text,
-                           SingleValue(connection_.get(), "SELECT @@global.gtid_binlog_pos"));
-  CUTOVER_ASSIGN_OR_RETURN(GtidPosition gtid, GtidPosition::Parse(gtid_text));
-  if (gtid.empty()) return Position::FromFile(file);
-  return Position::FromGtidAndFile(gtid, file);
+std::string ComBinlogDumpGtidBody(uint32_t server_id, const GtidSet& executed) {
+  std::string body;
+  PutU16(&body, kBinlogThroughGtid);
+  PutU32(&body, server_id);
+  PutU32(&body, 0);  // no file name: the source finds the first transaction not in the set
+  PutU64(&body, kBinlogFirstEventOffset);
+  std::string data = executed.EncodeForDump();
+  PutU32(&body, static_cast<uint32_t>(data.size()));
+  body += data;
+  return body;
 }
+
+Result<Position> BinlogTransport::CurrentPosition() { return ReadBinlogEnd(*connection_); }
 
 Status BinlogTransport::Negotiate() {
   CUTOVER_ASSIGN_OR_RETURN(std::string checksum,
@@ -139,6 +140,11 @@ Status BinlogTransport::Register() {
 // COM_BINLOG_DUMP: start offset (4), flags (2; 0 = block at the end and wait), server_id (4),
 // file name (rest). In GTID mode the source ignores file and offset.
 Status BinlogTransport::SendDump(const Position& start) {
+  if (!is_mariadb_ && start.has_gtid_set() && !start.gtid_set().empty()) {
+    return SendCommand(connection_.get(), static_cast<enum_server_command>(kComBinlogDumpGtid),
+                       ComBinlogDumpGtidBody(options_.server_id, start.gtid_set()), false,
+                       "asking for the binlog after GTID set " + start_text_);
+  }
   const bool gtid_mode = is_mariadb_ && start.has_gtid() && !start.gtid().empty();
   std::string file;
   uint64_t offset = kBinlogFirstEventOffset;
@@ -152,8 +158,9 @@ Status BinlogTransport::SendDump(const Position& start) {
     offset = start.file().offset();
   } else {
     return Status::InvalidArgument(
-        fmt::format("cannot start the binlog at '{}': {} needs a binlog file:pos{}", start.Encode(),
-                    is_mariadb_ ? "MariaDB" : "MySQL", is_mariadb_ ? " or a GTID position" : ""));
+        fmt::format("cannot start the binlog at '{}': {} needs a binlog file:pos or {}",
+                    start.Encode(), is_mariadb_ ? "MariaDB" : "MySQL",
+                    is_mariadb_ ? "a GTID position" : "a GTID set"));
   }
   if (offset > UINT32_MAX) {
     return Status::InvalidArgument(

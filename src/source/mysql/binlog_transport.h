@@ -28,20 +28,26 @@ struct DumpOptions {
   std::chrono::milliseconds heartbeat_period{1000};
 };
 
+// COM_BINLOG_DUMP_GTID's body (MySQL): flags (2; BINLOG_THROUGH_GTID), server_id (4), the
+// binlog file name's length (4) and name (empty: the source finds the file), the position (8; 4),
+// the GTID set's size (4) and the set (GtidSet::EncodeForDump): the source sends every
+// transaction not in `executed`.
+std::string ComBinlogDumpGtidBody(uint32_t server_id, const GtidSet& executed);
+
 class BinlogTransport {
  public:
   // Connects to the source. Errors as Connection::Open.
   static Result<std::unique_ptr<BinlogTransport>> Open(const ConnectionSpec& spec,
                                                        const DumpOptions& options);
 
-  // The source's current end of the binlog: on MariaDB @@gtid_binlog_pos (when not empty) and
-  // the SHOW MASTER STATUS file:pos; on MySQL the file:pos. FailedPrecondition when binary
-  // logging is off.
+  // The source's current end of the binlog (ReadBinlogEnd, source/mysql/snapshot_position.h).
   Result<Position> CurrentPosition();
 
   // Starts the dump so that the first transaction sent is the one after `start`. MariaDB with a
-  // GTID part: GTID mode (@slave_connect_state, strict); otherwise file:pos, which `start` must
-  // have. InvalidArgument when `start` has neither usable part.
+  // GTID part: GTID mode (@slave_connect_state, strict); MySQL with a GTID set:
+  // COM_BINLOG_DUMP_GTID (every transaction not in the set, wherever the binlog holds it: a
+  // replica promoted after a failover too); otherwise file:pos, which `start` must have.
+  // InvalidArgument when `start` has neither usable part.
   Status StartDump(const Position& start);
 
   // The next event (common header to checksum); valid until the next call. Unavailable when the

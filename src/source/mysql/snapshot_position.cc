@@ -28,30 +28,8 @@ Result<Position> MariaDbPositionAt(Connection& connection, std::string file, uin
         "BINLOG_GTID_POS('{}', {}) returned NULL: the binlog file is not readable", file, offset));
   }
   CUTOVER_ASSIGN_OR_RETURN(GtidPosition gtid_position, GtidPosition::Parse(*gtid.rows[0][0]));
+  if (gtid_position.empty()) return Position::FromFile(std::move(file_position));
   return Position::FromGtidAndFile(std::move(gtid_position), std::move(file_position));
-}
-
-// The binlog's end now: where the next transaction will be written.
-Result<Position> ReadBinlogEnd(Connection& connection) {
-  Result<QueryResult> status = connection.Query("SHOW MASTER STATUS");
-  if (!status.ok() && !IsMariaDb(connection)) {
-    // MySQL 8.4 removed SHOW MASTER STATUS.
-    status = connection.Query("SHOW BINARY LOG STATUS");
-  }
-  if (!status.ok()) return status.status().WithContext("reading the binlog position");
-  if (status->rows.empty() || status->rows[0].size() < 2 || !status->rows[0][0] ||
-      !status->rows[0][1]) {
-    return Status::FailedPrecondition(
-        "the source has no binary log position (SHOW MASTER STATUS is empty): enable log_bin "
-        "(and binlog_format=ROW) and restart the server");
-  }
-  std::string file = *status->rows[0][0];
-  CUTOVER_ASSIGN_OR_RETURN(uint64_t offset,
-                           ParseInteger<uint64_t>(*status->rows[0][1], "the binlog position"));
-  if (IsMariaDb(connection)) return MariaDbPositionAt(connection, std::move(file), offset);
-  CUTOVER_ASSIGN_OR_RETURN(BinlogFilePosition file_position,
-                           BinlogFilePosition::Make(std::move(file), offset));
-  return Position::FromFile(std::move(file_position));
 }
 
 // MySQL makes commits visible in binlog order only with binlog_order_commits=ON (the default).
@@ -107,6 +85,35 @@ std::string WatermarkTableDdl(const std::string& schema) {
       "CREATE TABLE IF NOT EXISTS {} (id VARCHAR(40) NOT NULL, phase VARCHAR(8) NOT NULL, at "
       "TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), PRIMARY KEY (id, phase))",
       QuoteQualified(schema, kWatermarkTable));
+}
+
+Result<Position> ReadBinlogEnd(Connection& connection) {
+  Result<QueryResult> status = connection.Query("SHOW MASTER STATUS");
+  if (!status.ok() && !IsMariaDb(connection)) {
+    // MySQL 8.4 removed SHOW MASTER STATUS.
+    status = connection.Query("SHOW BINARY LOG STATUS");
+  }
+  if (!status.ok()) return status.status().WithContext("reading the binlog position");
+  if (status->rows.empty() || status->rows[0].size() < 2 || !status->rows[0][0] ||
+      !status->rows[0][1]) {
+    return Status::FailedPrecondition(fmt::format(
+        "{}: binary logging is off (SHOW MASTER STATUS is empty): enable log_bin (and "
+        "binlog_format=ROW) and restart the server",
+        connection.Describe()));
+  }
+  const SqlRow& row = status->rows[0];
+  std::string file = *row[0];
+  CUTOVER_ASSIGN_OR_RETURN(uint64_t offset,
+                           ParseInteger<uint64_t>(*row[1], "SHOW MASTER STATUS Position"));
+  if (IsMariaDb(connection)) return MariaDbPositionAt(connection, std::move(file), offset);
+  CUTOVER_ASSIGN_OR_RETURN(BinlogFilePosition file_position,
+                           BinlogFilePosition::Make(std::move(file), offset));
+  // File, Position, Binlog_Do_DB, Binlog_Ignore_DB, Executed_Gtid_Set.
+  if (row.size() >= 5 && row[4] && !row[4]->empty()) {
+    CUTOVER_ASSIGN_OR_RETURN(GtidSet executed, GtidSet::Parse(*row[4]));
+    return Position::FromGtidSetAndFile(std::move(executed), std::move(file_position));
+  }
+  return Position::FromFile(std::move(file_position));
 }
 
 Result<Position> TakeStartPosition(Connection& connection, const std::string& watermark_schema) {

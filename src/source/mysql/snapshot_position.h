@@ -13,6 +13,12 @@
 
 namespace cutover::mysql {
 
+// The binlog's end now, where the next transaction will be written: SHOW MASTER STATUS (MySQL
+// 8.4: SHOW BINARY LOG STATUS) gives the file and offset; on MariaDB BINLOG_GTID_POS gives the
+// GTID position at that point, on MySQL the row's Executed_Gtid_Set the GTID set (when GTIDs are
+// on). FailedPrecondition when binary logging is off.
+Result<Position> ReadBinlogEnd(Connection& connection);
+
 // The DDL of the source table cutover writes its watermarks to (the start watermark, and the
 // low/high watermarks of a repair): `schema`.`cutover_watermarks`.
 std::string WatermarkTableDdl(const std::string& schema);
