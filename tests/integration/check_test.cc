@@ -161,9 +161,9 @@ TEST_F(CheckTest, MariaDbSourceAndTargetPassEveryCheck) {
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   std::map<std::string, std::string> outcomes = TextOutcomes(run.out);
   for (const auto& [id, outcome] : outcomes) EXPECT_EQ(outcome, "PASS") << id << "\n" << run.out;
-  EXPECT_EQ(outcomes.size(), 23u) << run.out;
+  EXPECT_EQ(outcomes.size(), 24u) << run.out;
   EXPECT_TRUE(EndsWith(LineOf(run.out, "source.tables"), "1 table: cutover_test.check_ok_orders"));
-  EXPECT_TRUE(EndsWith(run.out, "\n23 passed, 0 failed, 0 warnings\n")) << run.out;
+  EXPECT_TRUE(EndsWith(run.out, "\n24 passed, 0 failed, 0 warnings\n")) << run.out;
   // The scratch table of target.writable is gone again.
   auto target = mysql::Connection::Open(InDatabase(testing::MariaDbTarget()));
   ASSERT_TRUE(target.ok());
@@ -306,8 +306,8 @@ TEST_F(CheckTest, UnreachablePortFailsReachableAndSkipsTheRest) {
     EXPECT_TRUE(EndsWith(LineOf(run.out, id), "  not checked: source.reachable failed"));
     ++skipped;
   }
-  EXPECT_EQ(skipped, 16);
-  EXPECT_TRUE(EndsWith(run.out, "\n6 passed, 1 failed, 0 warnings, 16 skipped\n")) << run.out;
+  EXPECT_EQ(skipped, 17);
+  EXPECT_TRUE(EndsWith(run.out, "\n6 passed, 1 failed, 0 warnings, 17 skipped\n")) << run.out;
 }
 
 TEST_F(CheckTest, RequiredTlsOnAServerWithoutTlsFailsReachable) {

@@ -191,6 +191,27 @@ TEST(MysqlStream, AGtidSetPositionGainsEachCommittedTransaction) {
   EXPECT_TRUE(sink.commits[0].position.IsAfter(options.start));
 }
 
+// MySQL 8 with binlog_row_value_options=PARTIAL_JSON logs a JSON update as
+// PARTIAL_UPDATE_ROWS_EVENT (39), and binlog_transaction_compression=ON a transaction as
+// TRANSACTION_PAYLOAD_EVENT (40): neither carries full images, so the stream stops at once,
+// naming the settings to change (the same that `cutover check` reports).
+TEST(MysqlStream, PartialJsonAndCompressedTransactionsAreRefusedWithTheSettings) {
+  for (EventType type : {EventType::kPartialUpdateRows, EventType::kTransactionPayload}) {
+    Stream stream;
+    stream.Add(EventType::kMysqlGtid, Gtid(30));
+    stream.Add(type, Hex("4200000000000100 0000"));  // its content is never read
+    RecordingSink sink;
+    BinlogDecoder decoder(StartAt("mysql-bin.000001"));
+    Status status = Feed(stream, &decoder, &sink);
+    EXPECT_EQ(status.code(), StatusCode::kUnimplemented) << status.ToString();
+    EXPECT_NE(status.message().find("set binlog_row_value_options='' and "
+                                    "binlog_transaction_compression=OFF on the source"),
+              std::string::npos)
+        << status.ToString();
+    EXPECT_TRUE(sink.changes.empty());
+  }
+}
+
 TEST(MysqlStream, DdlIsAStatementThatCommitsAndForgetsTableIds) {
   Stream stream = OrdersTransaction();
   stream.Add(EventType::kMysqlGtid, Gtid(24));

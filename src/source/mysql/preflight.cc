@@ -23,7 +23,7 @@ const char* const kVariablesQuery =
     "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', "
     "'binlog_row_image', 'binlog_row_metadata', 'binlog_expire_logs_seconds', "
     "'expire_logs_days', 'gtid_mode', 'server_id', 'basedir', 'aurora_version', "
-    "'binlog_row_value_options', 'binlog_order_commits')";
+    "'binlog_row_value_options', 'binlog_order_commits', 'binlog_transaction_compression')";
 
 std::string Upper(std::string_view text) {
   std::string out(text);
@@ -221,6 +221,7 @@ void CheckServerSettings(Connection& connection, const Spec& spec,
   results->push_back(ExpectValue(variables, "binlog_row_image", "FULL", "", service));
   results->push_back(CheckRowMetadata(variables, flavor, service));
   results->push_back(RowValueOptionsCheck(variables, service));
+  results->push_back(TransactionCompressionCheck(variables, service));
   results->push_back(CommitOrderCheck(variables, flavor, service));
   results->push_back(service == ManagedService::kNone ? CheckRetention(variables)
                                                       : ReadManagedRetention(connection));
@@ -242,6 +243,7 @@ const std::vector<CheckDefinition>& SourceCheckDefinitions() {
       {"source.binlog_row_image", "binlog_row_image is FULL"},
       {"source.binlog_row_metadata", "binlog_row_metadata is FULL"},
       {"source.binlog_row_value_options", "JSON updates logged whole"},
+      {"source.binlog_transaction_compression", "transactions logged uncompressed"},
       {"source.binlog_order_commits", "commits visible in binlog order"},
       {"source.binlog_retention", "binlogs kept at least a day"},
       {"source.gtid", "GTID position"},
@@ -339,6 +341,22 @@ CheckResult RowValueOptionsCheck(const Variables& variables, ManagedService serv
           ? std::string("SET GLOBAL binlog_row_value_options = ''; and remove "
                         "binlog_row_value_options from the server config")
           : SettingFix(service, "binlog_row_value_options", "''"));
+}
+
+CheckResult TransactionCompressionCheck(const Variables& variables, ManagedService service) {
+  const char* id = "source.binlog_transaction_compression";
+  const char* title = "transactions logged uncompressed";
+  std::string value = Lookup(variables, "binlog_transaction_compression");
+  if (value.empty()) {
+    return CheckResult::Pass(id, title, "no binlog_transaction_compression (never compressed)");
+  }
+  std::string observed = fmt::format("binlog_transaction_compression is {}", value);
+  if (Upper(value) == "OFF" || value == "0") return CheckResult::Pass(id, title, observed);
+  return CheckResult::Fail(
+      id, title,
+      observed + ": transactions arrive as compressed TRANSACTION_PAYLOAD events, which cutover "
+                 "does not read",
+      SettingFix(service, "binlog_transaction_compression", "OFF"));
 }
 
 CheckResult CommitOrderCheck(const Variables& variables, const std::string& flavor,

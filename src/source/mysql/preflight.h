@@ -60,6 +60,11 @@ CheckResult ManagedRetentionCheck(const std::optional<std::string>& hours);
 CheckResult RowValueOptionsCheck(const std::map<std::string, std::string>& variables,
                                  ManagedService service);
 
+// MySQL 8.0.20+'s binlog_transaction_compression: ON wraps transactions in compressed
+// TRANSACTION_PAYLOAD events, which cutover does not read, so it must be OFF.
+CheckResult TransactionCompressionCheck(const std::map<std::string, std::string>& variables,
+                                        ManagedService service);
+
 // Whether commits become visible in binlog order (the start position's premise, docs/copy.md):
 // always on MariaDB; binlog_order_commits=ON on MySQL.
 CheckResult CommitOrderCheck(const std::map<std::string, std::string>& variables,

@@ -127,6 +127,21 @@ TEST(MySql8SettingsTest, PartialJsonUpdatesAreRefusedWithTheSetting) {
   EXPECT_NE(on_rds.fix.find("DB parameter group"), std::string::npos) << on_rds.fix;
 }
 
+TEST(MySql8SettingsTest, CompressedTransactionsAreRefusedWithTheSetting) {
+  EXPECT_EQ(TransactionCompressionCheck({}, ManagedService::kNone).outcome, CheckOutcome::kPass);
+  EXPECT_EQ(TransactionCompressionCheck({{"binlog_transaction_compression", "OFF"}},
+                                        ManagedService::kNone)
+                .outcome,
+            CheckOutcome::kPass);
+  CheckResult on = TransactionCompressionCheck({{"binlog_transaction_compression", "ON"}},
+                                               ManagedService::kNone);
+  EXPECT_EQ(on.outcome, CheckOutcome::kFail);
+  EXPECT_EQ(on.fix,
+            "SET GLOBAL binlog_transaction_compression = 'OFF'; and set "
+            "binlog_transaction_compression=OFF under [mysqld] in the server config so it "
+            "survives a restart");
+}
+
 TEST(MySql8SettingsTest, CommitsOutOfBinlogOrderAreRefused) {
   EXPECT_EQ(CommitOrderCheck({}, "MariaDB", ManagedService::kNone).outcome, CheckOutcome::kPass);
   EXPECT_EQ(
