@@ -104,7 +104,7 @@ struct TargetSpec {
 struct TableRule {
   std::string match;                 // glob on "schema.table": * any run, ? one character
   std::vector<std::string> exclude;  // globs removed from this entry's match
-  std::string filter;                // SQL boolean expression, source dialect; empty: all rows
+  std::string filter;  // the row filter (docs/spec.md), as the SQL it pushes down; empty: all rows
   std::vector<std::string> columns;  // empty: all columns (key columns are always included)
   std::string rename;                // target table name; empty: same name
 };

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/throttle_stats.h"
+#include "filter/filter.h"
 #include "pipeline/state_options.h"
 #include "pipeline/test_hooks.h"
 
@@ -69,12 +70,29 @@ Status Copier::OpenSourceAndState() {
   return Status::Ok();
 }
 
+namespace {
+
+// A row filter must be one cutover evaluates exactly on the table's columns (the same condition
+// will filter the change stream), refused before anything is copied.
+Status CheckFilter(const SourceTable& table) {
+  if (table.rule->filter.empty()) return Status::Ok();
+  CUTOVER_ASSIGN_OR_RETURN(filter::Filter parsed, filter::Filter::Parse(table.rule->filter));
+  Status checked = parsed.Check(table.schema);
+  if (checked.ok()) return checked;
+  return Status::InvalidArgument(fmt::format("the filter of {} ({}): {}",
+                                             table.schema.id.ToString(), table.rule->match,
+                                             checked.message()));
+}
+
+}  // namespace
+
 Status Copier::LoadTables() {
   CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> selected, source_->LoadSelectedTables());
   if (selected.empty()) {
     return Status::InvalidArgument("no source table matches the spec's `tables` patterns");
   }
   for (SourceTable& table : selected) {
+    CUTOVER_RETURN_IF_ERROR(CheckFilter(table));
     auto job = std::make_unique<TableJob>();
     job->name = table.schema.id.ToString();
     job->source = std::move(table);

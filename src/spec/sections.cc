@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "filter/filter.h"
 #include "spec/enums.h"
 #include "spec/rules.h"
 #include "spec/units.h"
@@ -69,7 +70,17 @@ void ParseTableRule(const YAML::Node& item, const std::string& path, Diagnostics
   }
   entry.Require("match", "write the schema.table glob this entry selects, e.g. match: \"shop.*\"");
   ParseExcludes(entry, rule);
-  entry.ReadNonEmptyString("filter", &rule->filter);
+  if (entry.ReadNonEmptyString("filter", &rule->filter)) {
+    // The row filter language (docs/spec.md, "Row filters"); kept as the SQL it pushes down.
+    Result<filter::Filter> parsed = filter::Filter::Parse(rule->filter);
+    if (!parsed.ok()) {
+      entry.Report("filter", std::string(parsed.status().message()) +
+                                 "; the filter language is in docs/spec.md (\"Row filters\")");
+      rule->filter.clear();
+    } else {
+      rule->filter = parsed->ToSql();
+    }
+  }
   ParseColumns(entry, rule);
   entry.ReadNonEmptyString("rename", &rule->rename);
   entry.ReportUnknown();

@@ -190,6 +190,15 @@ std::vector<ErrorCase> Cases() {
       {"MissingMatch", std::string(kName) + kSource + kTarget + "tables: [{filter: \"id > 5\"}]\n",
        "tables[0].match: missing required field; write the schema.table glob this entry selects, "
        "e.g. match: \"shop.*\""},
+      {"BadFilter",
+       std::string(kName) + kSource + kTarget +
+           "tables: [{match: shop.orders, filter: \"created_at >\"}, {match: shop.a, filter: "
+           "\"total / 2 > 1\"}]\n",
+       "tables[0].filter: at 13: expected a value, found the end; the filter language is in "
+       "docs/spec.md (\"Row filters\")\n"
+       "tables[1].filter: '/' is not supported: the server rounds decimal division to "
+       "div_precision_increment digits, which cutover does not reproduce; multiply instead; the "
+       "filter language is in docs/spec.md (\"Row filters\")"},
       {"UnreachableRule",
        std::string(kName) + kSource + kTarget + "tables: [{match: shop.*}, {match: shop.*}]\n",
        "tables[1].match: 'shop.*' is already selected by tables[0], and the first matching entry "

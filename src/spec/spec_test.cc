@@ -238,7 +238,7 @@ control: {enabled: false, listen: "[::1]:9000", token_env: CUTOVER_CONTROL_TOKEN
   const TableRule& rule = spec.tables[0];
   EXPECT_EQ(rule.match, "shop.order?");
   EXPECT_EQ(rule.exclude, (std::vector<std::string>{"shop.orders_old", "shop.tmp_*"}));
-  EXPECT_EQ(rule.filter, "id > 100");
+  EXPECT_EQ(rule.filter, "(`id` > 100)");  // the filter language, rendered as SQL
   EXPECT_EQ(rule.columns, (std::vector<std::string>{"id", "total"}));
   EXPECT_EQ(rule.rename, "orders_v2");
   EXPECT_EQ(spec.mapping, base / "maps/shop.yaml");
