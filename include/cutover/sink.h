@@ -46,6 +46,9 @@ struct TargetTablePlan {
   // chunks arrive (never true when resuming or keeping a table). About this run only; not
   // stored.
   bool starts_empty = false;
+  // The table rule's row filter (docs/spec.md, "Row filters") as its SQL; empty: every row. CDC
+  // applies a change only as far as its images pass it.
+  std::string filter;
 };
 
 // Writes the rows of one target table during the full load. One writer per worker thread;

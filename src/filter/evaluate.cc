@@ -146,11 +146,8 @@ bool IsAscii(std::string_view text) {
 }
 
 // The comparison key of a text under `collation`: case-folded (upper, as *_general_ci weighs
-// ASCII) and without trailing spaces where the collation pads.
+// ASCII); padding is the comparison's (PadCompare).
 Result<std::string> TextKey(std::string text, const Collation& collation) {
-  if (collation.pad) {
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-  }
   if (collation.ci) {
     if (!IsAscii(text)) {
       return NotExact(fmt::format("'{}' is not ASCII text and {} is case-insensitive", text,
@@ -159,6 +156,24 @@ Result<std::string> TextKey(std::string text, const Collation& collation) {
     for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return text;
+}
+
+// Byte order as PAD SPACE collations compare: the shorter text continues with spaces, so "a"
+// equals "a  " and is greater than "a\t".
+int PadCompare(std::string_view a, std::string_view b) {
+  size_t common = std::min(a.size(), b.size());
+  for (size_t i = 0; i < common; ++i) {
+    auto x = static_cast<unsigned char>(a[i]);
+    auto y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  std::string_view rest = a.size() > b.size() ? a.substr(common) : b.substr(common);
+  int longer = a.size() > b.size() ? 1 : -1;
+  for (char c : rest) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte != ' ') return byte < ' ' ? -longer : longer;
+  }
+  return 0;
 }
 
 // -1, 0, 1; nullopt when either side is NULL.
@@ -199,7 +214,8 @@ Result<std::optional<int>> CompareOperands(Operand a, Operand b) {
     Collation collation = a.collation ? *a.collation : b.collation.value_or(Collation{});
     CUTOVER_ASSIGN_OR_RETURN(std::string left, TextKey(a.text, collation));
     CUTOVER_ASSIGN_OR_RETURN(std::string right, TextKey(b.text, collation));
-    return sign(left, right);
+    if (!collation.pad) return sign(left, right);
+    return std::optional<int>(PadCompare(left, right));
   }
   return NotExact("operands of different types");
 }

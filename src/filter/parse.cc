@@ -66,6 +66,9 @@ Result<std::vector<Token>> Tokenize(std::string_view text) {
             case 'n': value += '\n'; break;
             case 't': value += '\t'; break;
             case '0': value += '\0'; break;
+            // As in MySQL: \% and \_ keep their backslash, so a LIKE pattern escapes them.
+            case '%':
+            case '_': value += '\\'; value += next; break;
             default: value += next;
           }
           at += 2;

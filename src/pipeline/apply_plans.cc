@@ -25,6 +25,7 @@ Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec,
     TargetTablePlan plan;
     plan.source = table.schema.id;
     plan.schema = table.narrowed;
+    plan.filter = table.rule->filter;
     // The target table as each sink's PrepareTable names it.
     switch (spec.target.kind) {
       case TargetKind::kDynamoDB: {

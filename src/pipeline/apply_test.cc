@@ -401,6 +401,50 @@ TEST(CaptureTest, CaptureRoutesWithTheMapperAndMapsNothing) {
   EXPECT_EQ(again[0].hash, routed[0].hash);
 }
 
+// A table's row filter, on the source images: a row that enters it is inserted, one that leaves
+// it deleted, one that stays out skipped (docs/spec.md, "Row filters").
+TEST(RouterTest, TheRowFilterTurnsChangesIntoInsertsDeletesOrNothing) {
+  std::vector<TargetTablePlan> plans = Plans();
+  plans[0].filter = "balance >= 10";
+  ChangeRouter router(plans, nullptr, /*map=*/false);
+  auto route = [&](const Change& change) {
+    std::vector<RoutedChange> routed;
+    Status status = router.Route(change, /*hash=*/false, &routed);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    std::string out;
+    for (const RoutedChange& part : routed) {
+      out += std::string(ChangeOpName(part.change.op)) + " ";
+    }
+    return out;
+  };
+  auto update = [](int64_t from, int64_t to) {
+    Change change = Upsert(1, to, 1);
+    change.op = ChangeOp::kUpdate;
+    change.before = Row{{Value::Int(1), Value::Int(from)}, {}};
+    return change;
+  };
+  auto remove = [](int64_t balance) {
+    Change change;
+    change.table = Accounts()->id;
+    change.schema = Accounts();
+    change.op = ChangeOp::kDelete;
+    change.before = Row{{Value::Int(1), Value::Int(balance)}, {}};
+    return change;
+  };
+  EXPECT_EQ(route(Upsert(1, 5, 1)), "") << "an insert outside the filter";
+  EXPECT_EQ(route(Upsert(1, 20, 1)), "insert ");
+  EXPECT_EQ(route(update(20, 30)), "update ") << "stays in";
+  EXPECT_EQ(route(update(20, 5)), "delete ") << "leaves";
+  EXPECT_EQ(route(update(5, 20)), "insert ") << "enters";
+  EXPECT_EQ(route(update(5, 6)), "") << "stays out";
+  EXPECT_EQ(route(remove(5)), "");
+  EXPECT_EQ(route(remove(20)), "delete ");
+  // A row that enters the filter and changes its key at once: only the new key is written.
+  Change moved = MoveKey(1, 3, 30, 2);
+  moved.before->values[1] = Value::Int(5);
+  EXPECT_EQ(route(moved), "insert ");
+}
+
 // A change stream that delivers scripted transactions, then stops (OK) or fails.
 class FakeStream : public ChangeStream {
  public:

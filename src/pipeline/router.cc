@@ -82,18 +82,63 @@ ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans,
                            const ChangeMapper* mapper, bool map)
     : mapper_(mapper), map_(map && mapper != nullptr) {
   for (const TargetTablePlan& plan : plans) {
+    std::optional<filter::Filter> row_filter;
+    if (!plan.filter.empty()) {
+      // The spec parsed it and rendered this text; reading it back cannot fail unless the plan
+      // was made by hand, which Route then reports.
+      Result<filter::Filter> parsed = filter::Filter::Parse(plan.filter);
+      if (parsed.ok()) {
+        row_filter = *std::move(parsed);
+      } else if (init_.ok()) {
+        init_ = parsed.status().WithContext(
+            fmt::format("the row filter of {}", plan.source.ToString()));
+      }
+    }
     tables_.emplace(plan.source, Table{&plan, std::make_shared<const TableSchema>(plan.schema),
-                                       std::make_unique<Projector>(plan)});
+                                       std::make_unique<Projector>(plan), std::move(row_filter)});
   }
+}
+
+Result<std::optional<Change>> ChangeRouter::Filtered(const Table& table, const Change& change) {
+  auto passes = [&](const std::optional<Row>& image) -> Result<bool> {
+    if (!image) return false;
+    Result<bool> passed = table.filter->Matches(*change.schema, *image);
+    if (!passed.ok()) {
+      return passed.status().WithContext(
+          fmt::format("the row filter of {} at {}", change.table.ToString(),
+                      change.position.Encode()));
+    }
+    return passed;
+  };
+  CUTOVER_ASSIGN_OR_RETURN(bool before, passes(change.before));
+  CUTOVER_ASSIGN_OR_RETURN(bool after, passes(change.after));
+  if (!before && !after) return std::optional<Change>();  // stays out (or never was in)
+  Change kept = change;
+  if (after && !before && kept.before) {
+    kept.op = ChangeOp::kInsert;  // enters the filter
+    kept.before.reset();
+  } else if (before && !after && kept.after) {
+    kept.op = ChangeOp::kDelete;  // leaves it
+    kept.after.reset();
+  }
+  return std::optional<Change>(std::move(kept));
 }
 
 ChangeRouter::~ChangeRouter() = default;
 
-Status ChangeRouter::Route(const Change& change, bool hash, std::vector<RoutedChange>* out) {
-  if (change.op == ChangeOp::kSchema) return Status::Ok();
-  auto found = tables_.find(change.table);
+Status ChangeRouter::Route(const Change& source_change, bool hash,
+                           std::vector<RoutedChange>* out) {
+  CUTOVER_RETURN_IF_ERROR(init_);
+  if (source_change.op == ChangeOp::kSchema) return Status::Ok();
+  auto found = tables_.find(source_change.table);
   if (found == tables_.end()) return Status::Ok();
   Table& table = found->second;
+  std::optional<Change> filtered;
+  if (table.filter) {
+    CUTOVER_ASSIGN_OR_RETURN(filtered, Filtered(table, source_change));
+    if (!filtered) return Status::Ok();
+  }
+  const Change& change = filtered ? *filtered : source_change;
   std::optional<Row> before;
   std::optional<Row> after;
   if (change.before) {

@@ -4,7 +4,8 @@
 // FNV-1a of (table, key), or of the target's routing key when it has a ChangeMapper (DynamoDB:
 // the item's key), so every key's (every item's) changes stay in one lane, in log order. An
 // update that moves a row to another lane key becomes a delete of the old key and an insert of
-// the new one. With `map`, each part is then mapped by the target's mapper, once: the one place
+// the new one. A table's row filter is applied first, on the source images: a change whose row
+// enters the filter becomes an insert, one that leaves it a delete, one that stays out nothing. With `map`, each part is then mapped by the target's mapper, once: the one place
 // a change is mapped (apply's reader, for both logs). Capture into a partitioned log (Kafka)
 // routes without mapping: the partition follows the same hash.
 #pragma once
@@ -19,6 +20,8 @@
 #include "cutover/change.h"
 #include "cutover/sink.h"
 #include "cutover/status.h"
+
+#include "filter/filter.h"
 
 namespace cutover::pipeline {
 
@@ -38,10 +41,10 @@ class ChangeRouter {
   ~ChangeRouter();
 
   // Appends the parts of `change` to *out (1, or 2 for a key-moving update; none for a table
-  // that is not applied or a schema change). `hash`: compute each part's lane hash (false when
+  // that is not applied, a schema change, or a row outside the table's filter). `hash`: compute each part's lane hash (false when
   // there is one lane: only an update's images are then keyed, to find a moved row). DataLoss
   // when an image lacks a selected column (the source table was altered); the mapper's error
-  // when a routing key or a mapping cannot be computed.
+  // when a routing key or a mapping cannot be computed; the filter's when it cannot decide.
   Status Route(const Change& change, bool hash, std::vector<RoutedChange>* out);
 
  private:
@@ -50,10 +53,14 @@ class ChangeRouter {
     const TargetTablePlan* plan;
     std::shared_ptr<const TableSchema> schema;
     std::unique_ptr<Projector> projector;
+    std::optional<filter::Filter> filter;  // the plan's row filter
   };
+  // The change as far as its images pass the table's filter (nullopt: nothing to apply).
+  static Result<std::optional<Change>> Filtered(const Table& table, const Change& change);
   std::map<TableId, Table> tables_;
   const ChangeMapper* mapper_;
   const bool map_;
+  Status init_;  // a plan's filter that could not be read
 };
 
 }  // namespace cutover::pipeline

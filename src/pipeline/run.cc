@@ -53,14 +53,6 @@ Status CheckRunnable(const Spec& spec) {
         "`cutover copy` does the full load into it",
         TargetKindName(spec.target.kind)));
   }
-  for (size_t index = 0; index < spec.tables.size(); ++index) {
-    if (!spec.tables[index].filter.empty()) {
-      return Status::InvalidArgument(fmt::format(
-          "tables[{}].filter: `cutover run` cannot filter the change stream yet; remove the "
-          "filter, or use `cutover copy` for a one-time filtered load",
-          index));
-    }
-  }
   return Status::Ok();
 }
 
