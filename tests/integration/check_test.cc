@@ -161,9 +161,9 @@ TEST_F(CheckTest, MariaDbSourceAndTargetPassEveryCheck) {
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   std::map<std::string, std::string> outcomes = TextOutcomes(run.out);
   for (const auto& [id, outcome] : outcomes) EXPECT_EQ(outcome, "PASS") << id << "\n" << run.out;
-  EXPECT_EQ(outcomes.size(), 24u) << run.out;
+  EXPECT_EQ(outcomes.size(), 25u) << run.out;
   EXPECT_TRUE(EndsWith(LineOf(run.out, "source.tables"), "1 table: cutover_test.check_ok_orders"));
-  EXPECT_TRUE(EndsWith(run.out, "\n24 passed, 0 failed, 0 warnings\n")) << run.out;
+  EXPECT_TRUE(EndsWith(run.out, "\n25 passed, 0 failed, 0 warnings\n")) << run.out;
   // The scratch table of target.writable is gone again.
   auto target = mysql::Connection::Open(InDatabase(testing::MariaDbTarget()));
   ASSERT_TRUE(target.ok());
@@ -246,6 +246,39 @@ TEST_F(CheckTest, TableWithoutAnyKeyIsNamed) {
   MySql(source, "DROP TABLE check_nokey_audit_log, check_nokey_codes, check_nokey_orders");
 }
 
+// Row filters are checked against the tables they filter: one on a TIME column cannot be
+// evaluated exactly by cutover and fails, with the table and the reason; a date range passes.
+TEST_F(CheckTest, RowFiltersAreCheckedAgainstTheirTables) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  ServerInfo source = testing::MariaDbSource();
+  MySql(source, "DROP TABLE IF EXISTS check_filter_a, check_filter_b");
+  MySql(source, "CREATE TABLE check_filter_a (id INT PRIMARY KEY, created DATE, t TIME)");
+  MySql(source, "CREATE TABLE check_filter_b (id INT PRIMARY KEY, created DATE, t TIME)");
+  std::string endpoints = "name: check-test\n" +
+                          Endpoint("source", "mariadb", source, kSourcePasswordEnv) +
+                          Endpoint("target", "mariadb", testing::MariaDbTarget(), kTargetPasswordEnv);
+  CheckRun good = RunOnSpec(endpoints +
+                                "tables:\n  - match: cutover_test.check_filter_a\n    filter: "
+                                "\"created >= '2024-01-01' AND id > 10\"\n",
+                            false);
+  EXPECT_TRUE(EndsWith(LineOf(good.out, "source.filters"),
+                       "  the filters of 1 table are evaluable exactly"))
+      << good.out;
+  CheckRun bad = RunOnSpec(endpoints +
+                               "tables:\n  - match: cutover_test.check_filter_a\n  - match: "
+                               "cutover_test.check_filter_b\n    filter: \"t > '10:00:00'\"\n",
+                           false);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(LineOf(bad.out, "source.filters").starts_with("FAIL  ")) << bad.out;
+  EXPECT_NE(LineOf(bad.out, "source.filters")
+                .find("cutover_test.check_filter_b: column t is time: cutover cannot evaluate a "
+                      "filter on it exactly"),
+            std::string::npos)
+      << bad.out;
+  MySql(source, "DROP TABLE check_filter_a, check_filter_b");
+}
+
 TEST_F(CheckTest, LimitedUserLacksReplicationPrivileges) {
   ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
   ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
@@ -306,8 +339,8 @@ TEST_F(CheckTest, UnreachablePortFailsReachableAndSkipsTheRest) {
     EXPECT_TRUE(EndsWith(LineOf(run.out, id), "  not checked: source.reachable failed"));
     ++skipped;
   }
-  EXPECT_EQ(skipped, 17);
-  EXPECT_TRUE(EndsWith(run.out, "\n6 passed, 1 failed, 0 warnings, 17 skipped\n")) << run.out;
+  EXPECT_EQ(skipped, 18);
+  EXPECT_TRUE(EndsWith(run.out, "\n6 passed, 1 failed, 0 warnings, 18 skipped\n")) << run.out;
 }
 
 TEST_F(CheckTest, RequiredTlsOnAServerWithoutTlsFailsReachable) {

@@ -253,6 +253,7 @@ const std::vector<CheckDefinition>& SourceCheckDefinitions() {
       {"source.select_privilege", "SELECT on selected tables"},
       {"source.watermark_privileges", "cutover's tables writable"},
       {"source.primary_keys", "every table has a key"},
+      {"source.filters", "row filters evaluable"},
   };
   return kDefinitions;
 }

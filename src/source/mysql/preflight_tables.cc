@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "filter/filter.h"
 #include "source/mysql/preflight.h"
+#include "source/mysql/snapshot_schema.h"
 
 namespace cutover::mysql {
 namespace {
@@ -259,6 +261,37 @@ Result<std::vector<SourceTable>> ListSelectedTables(Connection& connection, cons
   return tables;
 }
 
+// Every row filter is one cutover evaluates exactly on its table's columns (the copy and CDC
+// apply the same condition; docs/spec.md, "Row filters").
+CheckResult CheckFilters(Connection& connection, const Spec& spec,
+                         const std::vector<SourceTable>& tables) {
+  const char* id = "source.filters";
+  const char* title = "row filters evaluable";
+  int filtered = 0;
+  std::vector<std::string> problems;
+  for (const SourceTable& table : tables) {
+    const TableRule* rule = SelectTable(spec, table.schema, table.table);
+    if (rule == nullptr || rule->filter.empty()) continue;
+    ++filtered;
+    Result<TableSchema> schema = LoadTableSchema(connection, TableId{table.schema, table.table});
+    Status status = schema.status();
+    if (status.ok()) {
+      Result<filter::Filter> parsed = filter::Filter::Parse(rule->filter);
+      status = parsed.ok() ? parsed->Check(*schema) : parsed.status();
+    }
+    if (!status.ok()) problems.push_back(fmt::format("{}: {}", table.Name(), status.message()));
+  }
+  if (filtered == 0) return CheckResult::Pass(id, title, "no selected table is filtered");
+  if (problems.empty()) {
+    return CheckResult::Pass(
+        id, title, fmt::format("the filters of {} table{} are evaluable exactly", filtered,
+                               filtered == 1 ? "" : "s"));
+  }
+  return CheckResult::Fail(id, title, fmt::format("{}", fmt::join(problems, "; ")),
+                           "rewrite the filter in the language of docs/spec.md (\"Row filters\"), "
+                           "or remove it");
+}
+
 void CheckPrivilegesAndTables(Connection& connection, const Spec& spec,
                               std::vector<CheckResult>* results) {
   std::string account = connection.CurrentAccount();
@@ -280,6 +313,7 @@ void CheckPrivilegesAndTables(Connection& connection, const Spec& spec,
   results->push_back(CheckSelectPrivilege(connection, *tables, account));
   results->push_back(CheckWatermarkPrivileges(connection, *tables, account));
   results->push_back(CheckPrimaryKeys(connection, *tables));
+  results->push_back(CheckFilters(connection, spec, *tables));
 }
 
 }  // namespace cutover::mysql

@@ -23,8 +23,8 @@ struct SourceTable {
 // skipped), ordered by schema and name.
 Result<std::vector<SourceTable>> ListSelectedTables(Connection& connection, const Spec& spec);
 
-// Appends source.replication_privileges, source.tables, source.select_privilege and
-// source.primary_keys, in that order.
+// Appends source.replication_privileges, source.tables, source.select_privilege,
+// source.watermark_privileges, source.primary_keys and source.filters, in that order.
 void CheckPrivilegesAndTables(Connection& connection, const Spec& spec,
                               std::vector<CheckResult>* results);
 
