@@ -1,6 +1,7 @@
 // The row filter evaluated by cutover against the server's own WHERE, on the same rows: a table
-// of the types filters may use (integers, DECIMAL, DOUBLE, text under a case-insensitive PAD SPACE
-// collation and under a binary one, DATE, DATETIME, NULLs everywhere) filled with thousands of
+// of the types filters may use (TINYINT, INT, INT UNSIGNED, BIGINT, DECIMAL, FLOAT, DOUBLE, BIT,
+// YEAR, VARCHAR and CHAR under a case-insensitive PAD SPACE collation, VARCHAR under a binary one,
+// BINARY, ENUM, DATE, DATETIME, TIMESTAMP, NULLs everywhere) filled with thousands of
 // random rows, read back as cutover reads them, and for each filter expression the ids the server
 // selects (`SELECT id ... WHERE <the SQL cutover pushes down>`) equal the ids cutover's Matches
 // keeps.
@@ -38,7 +39,9 @@ class FilterPropertyTest : public ::testing::Test {
                        "s VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NULL, "
                        "b VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, "
                        "day DATE NULL, at DATETIME(3) NULL, "
-                       "e ENUM('new','paid','void') NULL)");
+                       "e ENUM('new','paid','void') NULL, ti TINYINT NULL, fl FLOAT NULL, "
+                       "c CHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NULL, "
+                       "bn BINARY(4) NULL, ts TIMESTAMP(3) NULL, y YEAR NULL, bt BIT(8) NULL)");
     std::mt19937 random(7);
     const char* const words[] = {"alpha", "Alpha", "ALPHA ", "beta", "b_ta", "b%ta", "",
                                  "gamma  ", "Zeta", "zeta", "a\\\\b", "it''s"};
@@ -67,6 +70,15 @@ class FilterPropertyTest : public ::testing::Test {
       columns.push_back(maybe(fmt::format("'2024-06-{:02} {:02}:{:02}:{:02}.{:03}'", day, hour,
                                           minute, second, random() % 1000)));
       columns.push_back(maybe(fmt::format("'{}'", std::array{"new", "paid", "void"}[random() % 3])));
+      columns.push_back(maybe(std::to_string(static_cast<int>(random() % 256) - 128)));
+      uint32_t quarters = random() % 400;
+      columns.push_back(maybe(fmt::format("{}.{}", quarters / 4, (quarters % 4) * 25)));
+      columns.push_back(maybe(word()));
+      columns.push_back(maybe(std::array{"'ab'", "'b'", "'abcd'", "'B'", "''"}[random() % 5]));
+      columns.push_back(maybe(fmt::format("'2024-06-{:02} {:02}:{:02}:00.250'",
+                                          1 + random() % 28, random() % 24, random() % 60)));
+      columns.push_back(maybe(std::to_string(2020 + random() % 8)));
+      columns.push_back(maybe(std::to_string(random() % 256)));
       std::string row = "(" + fmt::format("{}", fmt::join(columns, ", ")) + ")";
       values += (values.empty() ? "" : ",") + row;
     }
@@ -109,6 +121,14 @@ TEST_F(FilterPropertyTest, CutoverKeepsTheRowsTheServerSelects) {
       "COALESCE(n, u, 0) > 100",
       "e = 'paid' OR e IN ('void') AND s = 'ALPHA'",
       "s = 'alpha ' OR b = 'gamma  '",
+      "ti < -100 OR ti BETWEEN 0 AND 5",
+      "fl > 50.5 OR fl = 10.25",
+      "fl * 2 = 21.5 OR fl < 1",
+      "c = 'alpha' OR c LIKE 'b%' OR c > 'Y'",
+      "bn = 'ab' OR bn > 'b'",
+      "ts >= '2024-06-15' AND ts < TIMESTAMP '2024-06-20 12:00:00'",
+      "y = 2024 OR y > 2025 AND bt > 100",
+      "bt BETWEEN 10 AND 20 OR bt = 255",
   };
   for (const char* text : filters) {
     SCOPED_TRACE(text);

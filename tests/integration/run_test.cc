@@ -242,12 +242,14 @@ TEST_F(RunTest, StartUnderConcurrentCommits) {
 }
 
 // A row filter through copy and CDC: while `cutover run` copies and follows, updates move rows
-// into and out of the filter (balances crossing its bounds, notes becoming NULL and back, keys
-// changing, inserts and deletes on both sides of it); the target holds exactly the source rows
+// into and out of the filter (balances and dates crossing its bounds, notes becoming NULL and
+// back, keys changing, inserts and deletes on both sides of it); the target holds exactly the source rows
 // the filter keeps, and every row of the unfiltered table.
 TEST_F(RunTest, RowFilterHoldsThroughCdc) {
+  // The initial rows' `updated` runs from 00:00:01 to 00:50:00 (one second per id).
   const std::string filter =
-      "balance BETWEEN 1000 AND 3000 AND (note IS NULL OR note LIKE 'note%')";
+      "balance BETWEEN 1000 AND 3000 AND updated >= '2024-01-01 00:10:00' AND "
+      "(note IS NULL OR note LIKE 'note%')";
   copytest::WriteFile(
       spec_, copytest::CopySpec("run-filter", testing::MariaDbSource(),
                                 copytest::MariaDbTargetYaml(testing::MariaDbTarget(), target_db_),
@@ -269,10 +271,14 @@ TEST_F(RunTest, RowFilterHoldsThroughCdc) {
       std::string statement;
       switch (random() % 6) {
         case 0:
-        case 1:  // a new balance anywhere: in, out, across either bound
-          statement = fmt::format("UPDATE {} SET balance = {}.25 WHERE id = {}", table,
-                                  random() % 4000, id);
+        case 1: {  // a new balance and time anywhere: in, out, across every bound
+          uint32_t balance = random() % 4000;
+          statement = fmt::format(
+              "UPDATE {} SET balance = {}.25, updated = '2024-01-01 00:10:00' + INTERVAL {} "
+              "SECOND WHERE id = {}",
+              table, balance, static_cast<int>(random() % 1200) - 600, id);
           break;
+        }
         case 2:  // the note leaves the LIKE, becomes NULL, or comes back
           statement = fmt::format(
               "UPDATE {} SET note = ELT(1 + (id + {}) % 3, NULL, 'note again', 'other') WHERE "
