@@ -106,8 +106,17 @@ Result<Position> ReadBinlogEnd(Connection& connection) {
   CUTOVER_ASSIGN_OR_RETURN(uint64_t offset,
                            ParseInteger<uint64_t>(*row[1], "SHOW MASTER STATUS Position"));
   if (IsMariaDb(connection)) return MariaDbPositionAt(connection, std::move(file), offset);
+  return MySqlBinlogEnd(row);
+}
+
+Result<Position> MySqlBinlogEnd(const SqlRow& row) {
+  if (row.size() < 2 || !row[0] || !row[1]) {
+    return Status::FailedPrecondition("SHOW MASTER STATUS has no File and Position");
+  }
+  CUTOVER_ASSIGN_OR_RETURN(uint64_t offset,
+                           ParseInteger<uint64_t>(*row[1], "SHOW MASTER STATUS Position"));
   CUTOVER_ASSIGN_OR_RETURN(BinlogFilePosition file_position,
-                           BinlogFilePosition::Make(std::move(file), offset));
+                           BinlogFilePosition::Make(*row[0], offset));
   // File, Position, Binlog_Do_DB, Binlog_Ignore_DB, Executed_Gtid_Set.
   if (row.size() >= 5 && row[4] && !row[4]->empty()) {
     CUTOVER_ASSIGN_OR_RETURN(GtidSet executed, GtidSet::Parse(*row[4]));

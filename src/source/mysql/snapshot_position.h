@@ -19,6 +19,11 @@ namespace cutover::mysql {
 // on). FailedPrecondition when binary logging is off.
 Result<Position> ReadBinlogEnd(Connection& connection);
 
+// MySQL's SHOW MASTER STATUS / SHOW BINARY LOG STATUS row (File, Position, Binlog_Do_DB,
+// Binlog_Ignore_DB, Executed_Gtid_Set) as a position: the GTID set with the file part when GTIDs
+// are on, the file part alone otherwise (ReadBinlogEnd's MySQL branch).
+Result<Position> MySqlBinlogEnd(const SqlRow& row);
+
 // The DDL of the source table cutover writes its watermarks to (the start watermark, and the
 // low/high watermarks of a repair): `schema`.`cutover_watermarks`.
 std::string WatermarkTableDdl(const std::string& schema);
