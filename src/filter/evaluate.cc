@@ -632,7 +632,8 @@ class Checker {
                           (node.kind == NodeKind::kCompare && node.text != "=" &&
                            node.text != "<>");
     auto numeric = [](K kind) { return kind == K::kNumber || kind == K::kDouble || kind == K::kBool; };
-    K first = kinds.front();
+    if (kinds.empty()) return K::kBool;  // the parser never makes one (and -O3 cannot tell)
+    K first = kinds[0];
     for (size_t index = 1; index < kinds.size(); ++index) {
       K other = kinds[index];
       if (first == K::kNull || other == K::kNull) continue;
