@@ -169,9 +169,9 @@ Result<int> KafkaPartitions(rd_kafka_t* handle, const std::string& topic) {
 }
 
 Status ScanKafkaPartition(const KafkaSpec& kafka, const std::string& group,
-                          const std::string& topic, int partition, int64_t from, int64_t end,
-                          const KafkaRecordVisitor& visit) {
-  if (from >= end) return Status::Ok();
+                          const std::string& topic, int partition, std::optional<int64_t> from,
+                          std::optional<int64_t> end, const KafkaRecordVisitor& visit) {
+  if (from && end && *from >= *end) return Status::Ok();
   CUTOVER_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf,
                            KafkaConfig(kafka, {{"enable.auto.commit", "false"},
                                                {"group.id", group},
@@ -181,16 +181,30 @@ Status ScanKafkaPartition(const KafkaSpec& kafka, const std::string& group,
     rd_kafka_consumer_close(handle);
     rd_kafka_destroy(handle);
   });
+  if (!from || !end) {
+    // The partition's start and end, asked with this same consumer.
+    int64_t low = 0;
+    int64_t high = 0;
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        consumer, topic.c_str(), partition, &low, &high,
+        static_cast<int>(kAdminTimeout.count() * 1000));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return KafkaError(fmt::format("reading the end of topic {}", topic), err);
+    }
+    if (!from) from = low;
+    if (!end) end = high;
+    if (*from >= *end) return Status::Ok();
+  }
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(assignment, topic.c_str(), partition)->offset = from;
+  rd_kafka_topic_partition_list_add(assignment, topic.c_str(), partition)->offset = *from;
   rd_kafka_resp_err_t err = rd_kafka_assign(consumer, assignment);
   rd_kafka_topic_partition_list_destroy(assignment);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return KafkaError(fmt::format("reading topic {} partition {}", topic, partition), err);
   }
   auto deadline = std::chrono::steady_clock::now() + kAdminTimeout;
-  int64_t next = from;
-  while (next < end) {
+  int64_t next = *from;
+  while (next < *end) {
     if (std::chrono::steady_clock::now() > deadline) {
       return Status::Unavailable(fmt::format("kafka: reading topic {} partition {} took over {} s",
                                              topic, partition, kAdminTimeout.count()));
@@ -213,21 +227,9 @@ Status ScanKafkaPartition(const KafkaSpec& kafka, const std::string& group,
 }
 
 Result<KafkaControl> ReadKafkaControl(const KafkaSpec& kafka, const std::string& topic) {
-  int64_t low = 0;
-  int64_t high = 0;
-  {
-    CUTOVER_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, KafkaConfig(kafka, {}));
-    CUTOVER_ASSIGN_OR_RETURN(rd_kafka_t * handle, NewHandle(RD_KAFKA_PRODUCER, conf));
-    std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> owner(handle, rd_kafka_destroy);
-    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-        handle, topic.c_str(), 0, &low, &high, static_cast<int>(kAdminTimeout.count() * 1000));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return KafkaError(fmt::format("reading the end of topic {}", topic), err);
-    }
-  }
   KafkaControl control;
   CUTOVER_RETURN_IF_ERROR(ScanKafkaPartition(
-      kafka, "cutover-control-reader", topic, 0, low, high,
+      kafka, "cutover-control-reader", topic, 0, std::nullopt, std::nullopt,
       [&control](const rd_kafka_message_t& message) -> Result<bool> {
         std::string_view key(static_cast<const char*>(message.key), message.key_len);
         std::string_view value(static_cast<const char*>(message.payload), message.len);

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,11 +59,12 @@ Status KafkaError(std::string_view what, rd_kafka_resp_err_t err);
 
 // Reads records [from, end) of one partition of `topic` with a private consumer (group
 // `group`, which never subscribes or commits), calling `visit` on each in order until it returns
-// true. Stops early at the partition's end; Unavailable after 30 s.
+// true; `from`/`end` nullopt: the partition's first offset / its end now, asked with the same
+// consumer. Stops early at the partition's end; Unavailable after 30 s.
 using KafkaRecordVisitor = std::function<Result<bool>(const rd_kafka_message_t& record)>;
 Status ScanKafkaPartition(const KafkaSpec& kafka, const std::string& group,
-                          const std::string& topic, int partition, int64_t from, int64_t end,
-                          const KafkaRecordVisitor& visit);
+                          const std::string& topic, int partition, std::optional<int64_t> from,
+                          std::optional<int64_t> end, const KafkaRecordVisitor& visit);
 
 // The end offset (high watermark: the offset the next record gets, every acknowledged record is
 // below it) of partitions 0..partitions-1 of `topic`, asked of each partition's leader.
