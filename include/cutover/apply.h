@@ -95,6 +95,42 @@ class ChangeApplier {
   virtual Status Apply(std::span<const LoggedChange> changes, uint64_t checkpoint) = 0;
 };
 
+// One step of following a source table's schema change on its target (docs/ddl.md), decided by
+// the apply reader (pipeline/schema_follower.h) and run by the target before the reader routes
+// any later change of the table.
+struct SchemaStep {
+  enum class Kind {
+    kAddColumn,   // `column` appeared on the source
+    kWidenColumn,  // `column`'s type grew (a wider integer, a longer string, more digits)
+    kSetDefault,  // `column`'s default changed (`default_sql` nullopt: DROP DEFAULT)
+    kTruncate,    // the source table was emptied; every earlier change is applied already
+    kRecreate,    // `cutover ddl resume --recopy`: the target table made anew, empty, in the
+                  // plan's schema (a target without tables: nothing to do)
+  };
+  Kind kind = Kind::kAddColumn;
+  Column column;  // its name; its new type when known (kAddColumn from a row image's shape,
+                  // kWidenColumn); columns.type.source_name empty when not known yet
+  // The column definition as the source's statement wrote it ("INT NOT NULL DEFAULT 5"), when
+  // that statement was read (MySQL/MariaDB sources); empty otherwise.
+  std::string definition;
+  std::optional<std::string> default_sql;  // the DEFAULT expression as written, when any
+  bool default_is_constant = true;         // false: CURRENT_TIMESTAMP, an expression
+  bool generated = false;                  // a generated (computed) column
+  std::string statement;                   // the source statement, for messages
+  // Every change logged before the step is applied on the target (the reader waited for it):
+  // a kAddColumn whose column the target has already (an earlier run, or a replay target made
+  // from a later schema) then sets it to the statement's default in every row, as the source's
+  // ALTER did to the rows it had.
+  bool after_earlier_changes = false;
+};
+
+// What a target made of a SchemaStep.
+struct SchemaStepResult {
+  // Empty: followed (or nothing to do on this target). Otherwise why following could lose or
+  // corrupt data, with the way out: the table stops (docs/ddl.md).
+  std::string refusal;
+};
+
 // A target's appliers, opened once per process: what every lane shares (DynamoDB: the mapping,
 // the HTTP client and its connections, the state store) is built once, and each lane opens
 // only what is its own (a SQL session). Thread-safe.
@@ -106,6 +142,15 @@ class Appliers {
   virtual const ChangeMapper* mapper() const { return nullptr; }
   // Opens lane `lane` (0 <= lane < lanes).
   virtual Result<std::unique_ptr<ChangeApplier>> OpenLane(int lane, int lanes) const = 0;
+  // The columns the target table of `plan` has now, by name; nullopt for a target whose records
+  // have no fixed columns (DynamoDB items). Called when the apply reader starts.
+  virtual Result<std::optional<std::vector<std::string>>> TargetColumns(
+      const TargetTablePlan& plan) const = 0;
+  // Runs `step` on the target table of `plan`; idempotent (a step run again after a restart
+  // finds it done). Errors are transient failures (retried) or need a person; a change the
+  // target cannot follow safely is a SchemaStepResult::refusal, not an error.
+  virtual Result<SchemaStepResult> Follow(const TargetTablePlan& plan,
+                                          const SchemaStep& step) const = 0;
 };
 
 }  // namespace cutover

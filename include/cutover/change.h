@@ -41,8 +41,19 @@ enum class ChangeOp : uint8_t {
   kUpdate = 1,
   kDelete = 2,
   kSchema = 3,  // a selected table's columns changed; `schema` holds the new shape
+  // The source emptied a selected table (MySQL TRUNCATE, PostgreSQL Truncate). `schema`: the
+  // table's last known shape.
+  kTruncate = 4,
+  // A schema statement on a selected table that its rows do not show (yet): ALTER TABLE (a new
+  // column's definition and default, a changed default, a key), DROP TABLE, RENAME TABLE,
+  // CREATE TABLE of a table the spec selects. `statement` holds its text; `schema` the table's
+  // last known shape (columns empty when none is known). docs/ddl.md says what follows it.
+  kDdl = 5,
 };
-std::string_view ChangeOpName(ChangeOp op);  // "insert", "update", "delete", "schema"
+// "insert", "update", "delete", "schema", "truncate", "ddl"
+std::string_view ChangeOpName(ChangeOp op);
+// True for kSchema, kTruncate and kDdl: a change of the table, not of a row.
+inline bool IsTableChange(ChangeOp op) { return op >= ChangeOp::kSchema; }
 
 struct Change {
   TableId table;
@@ -52,6 +63,9 @@ struct Change {
   Position position;          // the source position of the event (transaction start for
                               // resumable reads; see the source's docs)
   std::shared_ptr<const TableSchema> schema;  // the shape the images follow
+  // kSchema, kTruncate, kDdl: the source's statement as written ("ALTER TABLE t ADD c INT"),
+  // when the source has one (binlog QUERY events; empty for PostgreSQL's messages).
+  std::string statement;
 
   // The key of the row this change leaves behind (after image for insert/update, before image
   // for delete); for an update that changed the key, KeyBefore() differs from KeyAfter().

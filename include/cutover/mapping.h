@@ -80,6 +80,9 @@ class Mapping {
   // Whether a Lua hook maps the source table: its rows may then become any number of items
   // with any keys (the ordered apply cannot route such a row by one item key).
   bool HasHook(const TableId& source) const;
+  // Whether the source table's rule writes `column` into its items (include/exclude; every
+  // column for a Lua hook, which sees the whole row). False for an unmapped table.
+  bool Carries(const TableId& source, const std::string& column) const;
 
   // Checks a source table against its rule (template columns exist, key types fit).
   Status Check(const TableSchema& schema) const;

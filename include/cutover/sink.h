@@ -49,6 +49,9 @@ struct TargetTablePlan {
   // The table rule's row filter (docs/spec.md, "Row filters") as its SQL; empty: every row. CDC
   // applies a change only as far as its images pass it.
   std::string filter;
+  // The table rule that selected the table (its `columns` and `ddl` policy, docs/ddl.md);
+  // points into the Spec; null for plans made without a spec (tests): every column, follow.
+  const TableRule* rule = nullptr;
 };
 
 // Writes the rows of one target table during the full load. One writer per worker thread;

@@ -101,12 +101,20 @@ struct TargetSpec {
 
 // One entry of `tables:`. A source table `schema.table` is selected by the first entry whose
 // `match` glob matches it and none of whose `exclude` globs do; that entry's options apply.
+// What `cutover run` does when a selected source table's schema changes (docs/ddl.md).
+enum class DdlPolicy {
+  kFollow,  // the target follows what it safely can; only this table stops where it cannot
+  kStop,    // every schema change stops this table until `cutover ddl resume`
+  kIgnore,  // columns go on being projected by name; what is not carried is reported
+};
+
 struct TableRule {
   std::string match;                 // glob on "schema.table": * any run, ? one character
   std::vector<std::string> exclude;  // globs removed from this entry's match
   std::string filter;  // the row filter (docs/spec.md), as the SQL it pushes down; empty: all rows
   std::vector<std::string> columns;  // empty: all columns (key columns are always included)
   std::string rename;                // target table name; empty: same name
+  DdlPolicy ddl = DdlPolicy::kFollow;  // schema changes of the source table (docs/ddl.md)
 };
 
 struct ChangeLogSpec {

@@ -11,6 +11,8 @@ std::string_view ChangeOpName(ChangeOp op) {
     case ChangeOp::kUpdate: return "update";
     case ChangeOp::kDelete: return "delete";
     case ChangeOp::kSchema: return "schema";
+    case ChangeOp::kTruncate: return "truncate";
+    case ChangeOp::kDdl: return "ddl";
   }
   return "unknown";
 }

@@ -71,7 +71,7 @@ Status DecodeChangeBody(std::string_view record, std::shared_ptr<const TableSche
                         Change* change) {
   if (record.empty()) return Malformed("op");
   const auto op = static_cast<uint8_t>(record[0]);
-  if (op > static_cast<uint8_t>(ChangeOp::kSchema)) return Malformed("op");
+  if (op > static_cast<uint8_t>(ChangeOp::kDdl)) return Malformed("op");
   record.remove_prefix(1);
   uint32_t position_size = 0;
   if (!GetU32(&record, &position_size) || record.size() < position_size)
@@ -90,6 +90,15 @@ Status DecodeChangeBody(std::string_view record, std::shared_ptr<const TableSche
   change->after.reset();
   if ((images & 1) != 0) CUTOVER_RETURN_IF_ERROR(GetRow(&record, &change->before.emplace()));
   if ((images & 2) != 0) CUTOVER_RETURN_IF_ERROR(GetRow(&record, &change->after.emplace()));
+  change->statement.clear();
+  if (IsTableChange(change->op) && !record.empty()) {
+    // A table change's statement follows its images (absent in logs written before cutover
+    // recorded statements: read as empty).
+    uint32_t size = 0;
+    if (!GetU32(&record, &size) || record.size() < size) return Malformed("statement");
+    change->statement.assign(record.substr(0, size));
+    record.remove_prefix(size);
+  }
   if (!record.empty()) return Malformed("trailing bytes");
   return Status::Ok();
 }
@@ -209,6 +218,10 @@ std::string EncodeChangeRecord(const Change& change, uint32_t shape_id) {
   record.push_back(static_cast<char>((change.before ? 1 : 0) | (change.after ? 2 : 0)));
   if (change.before) PutRow(*change.before, &record);
   if (change.after) PutRow(*change.after, &record);
+  if (IsTableChange(change.op)) {
+    PutU32(static_cast<uint32_t>(change.statement.size()), &record);
+    record += change.statement;
+  }
   return record;
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -20,6 +21,7 @@
 #include "pipeline/router.h"
 #include "pipeline/test_hooks.h"
 #include "pipeline/touched_keys.h"
+#include "state/table_ddl.h"
 
 namespace cutover::pipeline {
 namespace {
@@ -39,6 +41,8 @@ std::chrono::milliseconds Backoff(int attempt) {
 struct LaneItem {
   LoggedChange logged;
   int64_t time_ms = 0;
+  // A resumed table's change below the lane's checkpoint (docs/ddl.md): applied all the same.
+  bool catch_up = false;
 };
 
 // Shared by the reader and the lanes.
@@ -110,7 +114,8 @@ class Lane {
       bool drained = true;
       std::optional<LaneItem> item = queue_.PopFor(std::chrono::milliseconds(50));
       while (item) {
-        if (item->logged.offset >= resume_from_) {  // below: applied before the restart
+        // Below the checkpoint: applied before the restart (unless a resumed table's).
+        if (item->logged.offset >= resume_from_ || item->catch_up) {
           if (batch.empty()) oldest_pending_ms_ = item->time_ms;
           // Not offset + 1: a key-changing update is two items of one offset, and the second
           // may not be queued yet. Applying the first again after a restart is harmless.
@@ -165,7 +170,7 @@ class Lane {
 
 // The partitions this process holds, their lanes and threads. Every method runs on the reader
 // thread (the consumer calls the listener from Poll/Start/Close there).
-class Engine : public log::PartitionListener {
+class Engine : public log::PartitionListener, public TableChangeHandler {
  public:
   Engine(log::ChangeLog& log, const Appliers& appliers,
          const std::vector<TargetTablePlan>& plans, const ApplyOptions& options,
@@ -173,15 +178,23 @@ class Engine : public log::PartitionListener {
       : options_(options),
         stats_(stats),
         log_(log),
+        plans_(plans),
         lanes_per_partition_(log.LanesPerPartition(options.lanes)),
-        shared_(appliers, options, stats, log.partitions() * lanes_per_partition_),
-        router_(plans, appliers.mapper(), /*map=*/true) {}
+        shared_(appliers, options, stats, log.partitions() * lanes_per_partition_) {}
+
+  // After Run returned OK: whether it stopped for `cutover ddl resume` (run it again), and the
+  // tables to copy again first.
+  bool restart() const { return restart_; }
+  const std::vector<TableId>& recopy() const { return recopy_; }
 
   ~Engine() override {
     for (auto& [index, partition] : partitions_) Stop(*partition);
   }
 
   Status Run() {
+    CUTOVER_RETURN_IF_ERROR(LoadTables());
+    if (restart_) return Status::Ok();  // a re-copy asked for before this start
+    CUTOVER_RETURN_IF_ERROR(OpenRouter());
     CUTOVER_ASSIGN_OR_RETURN(firsts_, log_.FirstOffsets());
     log::ConsumerOptions consumer_options;
     consumer_options.group = options_.group;
@@ -231,6 +244,21 @@ class Engine : public log::PartitionListener {
       partition->lanes.push_back(std::make_unique<Lane>(shared_, partition->shared, lane,
                                                         std::move(applier), resume));
     }
+    // Resumed tables go on from where they were held (docs/ddl.md).
+    uint64_t checkpoints = start;
+    for (const auto& [table, offsets] : catch_up_) {
+      auto held_from = offsets.find(index);
+      if (held_from == offsets.end() || held_from->second >= start) continue;
+      if (held_from->second < first) {
+        return Status::FailedPrecondition(fmt::format(
+            "{} partition {} starts at offset {} now, after the changes of {} held since offset "
+            "{}; copy the table again: cutover ddl resume SPEC {} --recopy",
+            log_.Describe(), index, first, table.ToString(), held_from->second,
+            table.ToString()));
+      }
+      start = held_from->second;
+    }
+    if (start < checkpoints) partition->catch_up_until = checkpoints;
     partition->shared.routed = start;
     partition->next = start;
     for (auto& lane : partition->lanes) {
@@ -270,6 +298,9 @@ class Engine : public log::PartitionListener {
     std::vector<std::thread> threads;
     uint64_t next = 0;                     // the offset after the last record read
     std::optional<uint64_t> committed;     // the progress last committed
+    // Resumed tables: read from below the lanes' checkpoints up to here (0: nothing to catch
+    // up, or caught up).
+    uint64_t catch_up_until = 0;
   };
 
   Status OpenLane(int lane, std::unique_ptr<ChangeApplier>* applier,
@@ -305,6 +336,13 @@ class Engine : public log::PartitionListener {
 
   Status CommitProgress(Partition& partition) {
     uint64_t applied = Applied(partition);
+    // A held table's changes are not applied: the log keeps them (retention follows this
+    // progress) until `cutover ddl resume` applies them or the table is copied again.
+    for (const auto& [table, record] : records_) {
+      if (!record.held) continue;
+      auto held_from = record.offsets.find(partition.index);
+      if (held_from != record.offsets.end()) applied = std::min(applied, held_from->second);
+    }
     if (partition.committed && *partition.committed >= applied) return Status::Ok();
     CUTOVER_RETURN_IF_ERROR(consumer_->Commit(partition.index, applied));
     partition.committed = applied;
@@ -350,6 +388,8 @@ class Engine : public log::PartitionListener {
     stats_->lag_records = lag;
     stats_->oldest_pending_ms = oldest;
     stats_->at_end = at_end;
+    Status tables = TableProgress();
+    if (!tables.ok()) spdlog::warn("apply: {}", tables.ToString());
   }
 
   // Replay: whether every partition is read and applied up to its end.
@@ -389,21 +429,33 @@ class Engine : public log::PartitionListener {
       }
       if (!record->commit) {
         routed.clear();
-        CUTOVER_RETURN_IF_ERROR(
-            router_.Route(record->change, /*hash=*/lanes_per_partition_ > 1, &routed));
+        current_ = &partition;
+        current_offset_ = record->offset;
+        const TableId& table = record->change.table;
+        const bool catching_up = CatchingUp(table, partition, record->offset);
+        if (router_->held(table)) {
+          CUTOVER_RETURN_IF_ERROR(HeldInPartition(table, partition.index, record->offset));
+        } else {
+          CUTOVER_RETURN_IF_ERROR(
+              router_->Route(record->change, /*hash=*/lanes_per_partition_ > 1, &routed));
+        }
         for (RoutedChange& part : routed) {
+          size_t lane = part.hash % static_cast<uint64_t>(lanes_per_partition_);
+          Lane& target = *partition.lanes[lane];
+          if (record->offset < target.resume_from() && !catching_up) continue;
           LaneItem item;
           item.time_ms = record->time_ms;
+          item.catch_up = catching_up;
           item.logged.offset = record->offset;
           item.logged.change = std::move(part.change);
           item.logged.change.position = record->position;
           item.logged.mapped = std::move(part.mapped);
-          size_t lane = part.hash % static_cast<uint64_t>(lanes_per_partition_);
-          if (!partition.lanes[lane]->queue().Push(std::move(item))) {
+          if (!target.queue().Push(std::move(item))) {
             return Status::Ok();  // closed: stopping
           }
         }
       }
+      if (restart_) break;
       partition.next = record->offset + 1;
       partition.shared.routed = partition.next;
     }
@@ -411,12 +463,240 @@ class Engine : public log::PartitionListener {
     return Status::Ok();
   }
 
+  // ---- schema changes (docs/ddl.md) ----
+
+  // Reads the tables' records: held tables stay held; resumed ones catch up from where they
+  // were held; a re-copy asked for makes Run return at once (restart()).
+  Status LoadTables() {
+    if (options_.state == nullptr) return Status::Ok();
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<state::TableDdl> records,
+                             state::LoadTableDdl(*options_.state));
+    for (state::TableDdl& record : records) {
+      const TargetTablePlan* plan = PlanOf(record.table);
+      if (plan == nullptr) continue;  // no longer selected
+      const TableId table = plan->source;
+      if (record.held) {
+        if (record.resume == "resume") {
+          catch_up_[table] = record.offsets;
+          resumed_[table] = record.position;
+        } else if (record.resume == "recopy") {
+          if (!record.recopy_ready) {
+            recopy_.push_back(table);
+            restart_ = true;
+          } else {
+            resumed_[table] = record.position;
+          }
+        } else {
+          held_.insert(table);
+        }
+      }
+      records_[table] = std::move(record);
+    }
+    stats_->held_tables = static_cast<int>(held_.size());
+    return Status::Ok();
+  }
+
+  const TargetTablePlan* PlanOf(std::string_view table) const {
+    for (const TargetTablePlan& plan : plans_) {
+      if (plan.source.ToString() == table) return &plan;
+    }
+    return nullptr;
+  }
+
+  Status OpenRouter() {
+    RouterOptions router;
+    router.mapper = shared_.appliers.mapper();
+    router.map = true;
+    router.handler = this;
+    router.held = held_;
+    router.resumed = resumed_;
+    for (const TargetTablePlan& plan : plans_) {
+      for (int attempt = 0;; ++attempt) {
+        Result<std::optional<std::vector<std::string>>> columns =
+            shared_.appliers.TargetColumns(plan);
+        if (columns.ok()) {
+          if (*columns) {
+            router.target_columns[plan.source] =
+                std::set<std::string>((*columns)->begin(), (*columns)->end());
+          } else {
+            router.target_columns[plan.source] = std::nullopt;
+          }
+          break;
+        }
+        if (columns.status().retry() == Retry::kNeedsPerson || shared_.Stopping()) {
+          return columns.status().WithContext(
+              fmt::format("reading the columns of the target table of {}",
+                          plan.source.ToString()));
+        }
+        std::this_thread::sleep_for(Backoff(attempt));
+      }
+    }
+    router_ = std::make_unique<ChangeRouter>(plans_, std::move(router));
+    return Status::Ok();
+  }
+
+  Status Save(const state::TableDdl& record) {
+    if (options_.state == nullptr) return Status::Ok();
+    return state::SaveTableDdl(*options_.state, record);
+  }
+
+  // Whether `table`'s change at `offset` of `partition` is a resumed table's below the lanes'
+  // checkpoints (applied although the lanes passed it).
+  bool CatchingUp(const TableId& table, const Partition& partition, uint64_t offset) const {
+    if (offset >= partition.catch_up_until) return false;
+    auto found = catch_up_.find(table);
+    if (found == catch_up_.end()) return false;
+    auto from = found->second.find(partition.index);
+    return from != found->second.end() && offset >= from->second;
+  }
+
+  // A held table's change in a partition that has not recorded where its held changes start.
+  Status HeldInPartition(const TableId& table, int partition, uint64_t offset) {
+    state::TableDdl& record = records_[table];
+    if (record.offsets.contains(partition)) return Status::Ok();
+    record.offsets[partition] = offset;
+    return Save(record);
+  }
+
+  // Every kProgressEvery: resumed tables caught up; once a second, `cutover ddl resume`.
+  Status TableProgress() {
+    for (auto& [index, partition] : partitions_) {
+      if (partition->catch_up_until == 0 || partition->next < partition->catch_up_until ||
+          Applied(*partition) < partition->catch_up_until) {
+        continue;
+      }
+      partition->catch_up_until = 0;
+      for (auto& [table, offsets] : catch_up_) {
+        if (offsets.erase(index) == 0) continue;
+        state::TableDdl& record = records_[table];
+        record.offsets.erase(index);
+        if (offsets.empty()) {
+          record.held = false;
+          record.resume.clear();
+          spdlog::info("apply: {} caught up with the changes held since {}", table.ToString(),
+                       record.position.Encode());
+        }
+        CUTOVER_RETURN_IF_ERROR(Save(record));
+      }
+    }
+    std::erase_if(catch_up_, [](const auto& entry) { return entry.second.empty(); });
+    if (options_.state == nullptr || held_.empty()) return Status::Ok();
+    if (Clock::now() - last_poll_ < std::chrono::seconds(1)) return Status::Ok();
+    last_poll_ = Clock::now();
+    for (const TableId& table : held_) {
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<state::TableDdl> stored,
+                               state::LoadTableDdl(*options_.state, table.ToString()));
+      if (!stored || !stored->held || stored->resume.empty()) continue;
+      spdlog::info("apply: cutover ddl resume {}{}: reading the change log again", table.ToString(),
+                   stored->resume == "recopy" ? " --recopy" : "");
+      restart_ = true;
+    }
+    return Status::Ok();
+  }
+
+ public:
+  // TableChangeHandler
+  Result<SchemaStepResult> Follow(const TargetTablePlan& plan, const SchemaStep& step,
+                                  bool barrier) override {
+    SchemaStep run = step;
+    if (barrier && log_.partitions() > 1 && step.kind != SchemaStep::Kind::kTruncate) {
+      barrier = false;  // the step does without (SchemaStep::after_earlier_changes stays false)
+    }
+    if (barrier) {
+      if (log_.partitions() > 1) {
+        SchemaStepResult refused;
+        refused.refusal = fmt::format(
+            "{} was truncated on the source; with a change log of {} partitions its earlier "
+            "changes are not all applied at one point, so the truncate cannot be placed: copy "
+            "the table again with cutover ddl resume SPEC {} --recopy",
+            plan.source.ToString(), log_.partitions(), plan.source.ToString());
+        return refused;
+      }
+      // Every change routed before this one is applied first.
+      for (auto& [index, partition] : partitions_) {
+        partition->shared.flush_now = true;
+        while (!shared_.Stopping() && Applied(*partition) < partition->shared.routed.load()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        partition->shared.flush_now = false;
+      }
+      if (shared_.Stopping()) return Status::Cancelled("stopped");
+      run.after_earlier_changes = true;
+    }
+    for (int attempt = 0;; ++attempt) {
+      Result<SchemaStepResult> result = shared_.appliers.Follow(plan, run);
+      if (result.ok()) {
+        if (result->refusal.empty()) {
+          spdlog::info("apply: {} follows the source: {}", plan.source.ToString(),
+                       step.statement.empty() ? std::string("a new column") : step.statement);
+        }
+        return result;
+      }
+      if (result.status().retry() == Retry::kNeedsPerson || shared_.Stopping()) {
+        return result.status().WithContext(
+            fmt::format("following a schema change of {}", plan.source.ToString()));
+      }
+      spdlog::warn("apply: following a schema change of {} failed, retrying: {}",
+                   plan.source.ToString(), result.status().ToString());
+      std::this_thread::sleep_for(Backoff(attempt));
+    }
+  }
+
+  Status Hold(const TableId& table, const std::string& reason, const Change& change) override {
+    spdlog::error("apply: {} stops: {}; the other tables go on (docs/ddl.md: cutover ddl resume)",
+                  table.ToString(), reason);
+    held_.insert(table);
+    stats_->held_tables = static_cast<int>(held_.size());
+    state::TableDdl& record = records_[table];
+    record.table = table.ToString();
+    record.held = true;
+    record.reason = reason;
+    record.statement = change.statement;
+    record.position = change.position;
+    record.held_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    record.offsets.clear();
+    record.resume.clear();
+    record.recopy_ready = false;
+    if (current_ != nullptr) record.offsets[current_->index] = current_offset_;
+    return Save(record);
+  }
+
+  Status NotCarried(const TableId& table,
+                    const std::map<std::string, std::string>& columns) override {
+    state::TableDdl& record = records_[table];
+    if (record.not_carried == columns) return Status::Ok();
+    for (const auto& [column, why] : columns) {
+      if (!record.not_carried.contains(column)) {
+        spdlog::warn("apply: column {} of {} is not carried to the target: {}", column,
+                     table.ToString(), why);
+      }
+    }
+    record.table = table.ToString();
+    record.not_carried = columns;
+    return Save(record);
+  }
+
+ private:
   const ApplyOptions& options_;
   ApplyStats* stats_;
   log::ChangeLog& log_;
+  const std::vector<TargetTablePlan>& plans_;
   const int lanes_per_partition_;
   ApplyShared shared_;
-  ChangeRouter router_;  // reader thread only
+  std::unique_ptr<ChangeRouter> router_;  // reader thread only
+  // Schema changes: every table's record, the held ones, the resumed ones (the position of the
+  // change that held them) and those catching up (partition -> the first held offset).
+  std::map<TableId, state::TableDdl> records_;
+  std::set<TableId> held_;
+  std::map<TableId, Position> resumed_;
+  std::map<TableId, std::map<int, uint64_t>> catch_up_;
+  bool restart_ = false;
+  std::vector<TableId> recopy_;
+  Clock::time_point last_poll_{};
+  const Partition* current_ = nullptr;  // the record being routed
+  uint64_t current_offset_ = 0;
   std::vector<uint64_t> firsts_;
   std::unique_ptr<log::LogConsumer> consumer_;
   std::map<int, std::unique_ptr<Partition>> partitions_;
@@ -453,8 +733,42 @@ Status ApplyWithRetry(const Appliers& appliers, int lane, int lanes,
 Status RunApply(log::ChangeLog& log, const Appliers& appliers,
                 const std::vector<TargetTablePlan>& plans, const ApplyOptions& options,
                 ApplyStats* stats) {
-  Engine engine(log, appliers, plans, options, stats);
-  return engine.Run();
+  for (;;) {
+    std::vector<TableId> recopy;
+    {
+      Engine engine(log, appliers, plans, options, stats);
+      CUTOVER_RETURN_IF_ERROR(engine.Run());
+      if (!engine.restart() || (options.stop != nullptr && options.stop->load())) {
+        return Status::Ok();
+      }
+      recopy = engine.recopy();
+    }
+    // `cutover ddl resume --recopy`: the table's plan follows the source's schema now, its
+    // target table is made anew, and the reader follows it from where it was held; the command
+    // then sends the source's rows through the change log (docs/ddl.md).
+    for (const TableId& table : recopy) {
+      if (options.replan) CUTOVER_RETURN_IF_ERROR(options.replan(table));
+      const TargetTablePlan* plan = nullptr;
+      for (const TargetTablePlan& candidate : plans) {
+        if (candidate.source == table) plan = &candidate;
+      }
+      if (plan == nullptr || options.state == nullptr) continue;
+      SchemaStep step;
+      step.kind = SchemaStep::Kind::kRecreate;
+      CUTOVER_ASSIGN_OR_RETURN(SchemaStepResult made, appliers.Follow(*plan, step));
+      if (!made.refusal.empty()) {
+        return Status::FailedPrecondition(
+            fmt::format("copying {} again: {}", table.ToString(), made.refusal));
+      }
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<state::TableDdl> record,
+                               state::LoadTableDdl(*options.state, table.ToString()));
+      if (!record) continue;
+      record->recopy_ready = true;
+      CUTOVER_RETURN_IF_ERROR(state::SaveTableDdl(*options.state, *record));
+      spdlog::info("apply: {} made anew on the target; the re-copy can start",
+                   table.ToString());
+    }
+  }
 }
 
 }  // namespace cutover::pipeline

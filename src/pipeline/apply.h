@@ -21,6 +21,7 @@
 
 #include "cutover/apply.h"
 #include "cutover/spec.h"
+#include "cutover/state_store.h"
 #include "cutover/status.h"
 
 #include "log/change_log.h"
@@ -44,6 +45,15 @@ struct ApplyOptions {
   // change below until[p] is applied on every partition, reading no further.
   std::optional<std::vector<uint64_t>> from;
   std::optional<std::vector<uint64_t>> until;
+  // Schema changes (docs/ddl.md): where held tables and the columns not carried are recorded,
+  // and where `cutover ddl resume` asks to go on (polled every second). Null: kept in memory
+  // for this call only (a replay into another target).
+  StateStore* state = nullptr;
+  // `cutover ddl resume --recopy`: called between two runs of the reader with the table to copy
+  // again, before its target table is made anew; makes the table's plan (in the `plans` given
+  // to RunApply, which the caller owns) follow the source's current schema. Null: the plan is
+  // kept.
+  std::function<Status(const TableId& table)> replan;
 };
 
 class TouchedKeys;  // pipeline/touched_keys.h
@@ -59,6 +69,7 @@ struct ApplyStats {
                                               // 0 when every change read is applied
   std::atomic<uint64_t> lag_records{0};       // records durable and not yet applied
   std::atomic<bool> at_end{false};            // every record durable has been read
+  std::atomic<int> held_tables{0};            // tables a schema change stopped (docs/ddl.md)
   // Told every applied batch, for a continuous verify; null: nobody asks.
   TouchedKeys* touched = nullptr;
 };
@@ -74,9 +85,11 @@ Status ApplyWithRetry(const Appliers& appliers, int lane, int lanes,
 
 // Applies `log` from the lanes' checkpoints until options.stop is set (then returns OK) or a
 // lane fails with an error retrying cannot mend (returns it). Only changes of the tables of
-// `plans` are applied, their images narrowed to each plan's schema by column name; a selected
-// column missing from the images (the source table was altered) is DataLoss. Each change is
-// routed and, when the target has a mapper, mapped once, on the reader thread.
+// `plans` are applied, their images narrowed to the columns each table carries by name. Each
+// change is routed and, when the target has a mapper, mapped once, on the reader thread. Schema
+// changes are followed per table as docs/ddl.md says: a table that cannot be followed is held
+// (its changes are not applied, the others' are) until `cutover ddl resume`, which makes the
+// reader start again from where the table was held (or copy the table again).
 Status RunApply(log::ChangeLog& log, const Appliers& appliers,
                 const std::vector<TargetTablePlan>& plans, const ApplyOptions& options,
                 ApplyStats* stats);

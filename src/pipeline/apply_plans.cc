@@ -26,6 +26,7 @@ Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec,
     plan.source = table.schema.id;
     plan.schema = table.narrowed;
     plan.filter = table.rule->filter;
+    plan.rule = table.rule;
     // The target table as each sink's PrepareTable names it.
     switch (spec.target.kind) {
       case TargetKind::kDynamoDB: {

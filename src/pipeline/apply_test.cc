@@ -78,6 +78,11 @@ struct FakeTarget {
   std::atomic<int> routing_calls{0};
   std::atomic<int> map_calls{0};
   int lanes_seen = 0;
+  // Schema following: the steps the reader asked for, the target's columns (nullopt: none),
+  // and a refusal to give to every step (empty: follow).
+  std::vector<SchemaStep> steps;
+  std::optional<std::vector<std::string>> columns;
+  std::string refusal;
 };
 
 // What the fake mapper makes of a change: the key and value it writes ("item#<id>").
@@ -169,6 +174,20 @@ class FakeAppliers : public Appliers {
       target_->lanes_seen = lanes;
     }
     return std::unique_ptr<ChangeApplier>(std::make_unique<FakeApplier>(target_, lane, mapped_));
+  }
+  Result<std::optional<std::vector<std::string>>> TargetColumns(
+      const TargetTablePlan&) const override {
+    std::lock_guard lock(target_->mutex);
+    return target_->columns;
+  }
+  Result<SchemaStepResult> Follow(const TargetTablePlan&, const SchemaStep& step) const override {
+    std::lock_guard lock(target_->mutex);
+    target_->steps.push_back(step);
+    if (step.kind == SchemaStep::Kind::kTruncate) target_->rows.clear();
+    if (step.kind == SchemaStep::Kind::kAddColumn && target_->columns) {
+      target_->columns->push_back(step.column.name);
+    }
+    return SchemaStepResult{target_->refusal};
   }
 
  private:

@@ -95,6 +95,14 @@ class CaptureSink : public ChangeEventSink {
     if (router_ == nullptr) {
       pending_.push_back(change);
       hashes_.push_back(0);
+    } else if (IsTableChange(change.op)) {
+      // A table's keys are in every partition: each partition's applier sees the table change
+      // at its place among them.
+      const auto partitions = static_cast<uint64_t>(writer_->partitions());
+      for (uint64_t partition = 0; partition < partitions; ++partition) {
+        pending_.push_back(change);
+        hashes_.push_back(partition);
+      }
     } else {
       routed_.clear();
       CUTOVER_RETURN_IF_ERROR(router_->Route(change, /*hash=*/true, &routed_));
@@ -111,7 +119,7 @@ class CaptureSink : public ChangeEventSink {
         hashes_.push_back(routed_[1].hash);
       }
     }
-    if (change.op != ChangeOp::kSchema) {
+    if (!IsTableChange(change.op)) {
       ++pending_changes_;
       stats_->last_event_ms.store(NowMs(), std::memory_order_relaxed);
     }

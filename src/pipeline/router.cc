@@ -1,7 +1,12 @@
-// ChangeRouter: projection onto the applied schema and the lane hash.
+// ChangeRouter: projection onto the applied schema, the lane hash, and schema following.
 #include "pipeline/router.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+
+#include "ddl/ddl_statement.h"
+#include "pipeline/schema_compare.h"
 
 namespace cutover::pipeline {
 namespace {
@@ -35,68 +40,98 @@ uint64_t RoutingHash(std::string_view routing_key) {
   return hash;
 }
 
+std::string Joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+// The statement as messages quote it: one line, at most 200 characters.
+std::string Quoted(std::string_view statement) {
+  std::string text;
+  for (char c : statement.substr(0, 200)) text.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  if (statement.size() > 200) text += "...";
+  return "\"" + text + "\"";
+}
+
 }  // namespace
 
-// Maps a change's images onto the applied schema's columns by name, per source schema version.
-class ChangeRouter::Projector {
- public:
-  explicit Projector(const TargetTablePlan& plan) : plan_(plan) {}
-
-  Result<Row> Project(const Change& change, const Row& image) {
-    const TableSchema& from = *change.schema;
-    if (&from != last_schema_) {
-      columns_.clear();
-      for (const Column& column : plan_.schema.columns) {
-        std::optional<size_t> position = from.ColumnIndex(column.name);
-        if (!position) {
-          return Status::DataLoss(fmt::format(
-              "the changes of {} have no column {} (was the source table altered after the "
-              "copy? cutover does not follow schema changes yet)",
-              change.table.ToString(), column.name));
-        }
-        columns_.push_back(*position);
-      }
-      last_schema_ = &from;
-      holder_ = change.schema;
-    }
-    Row row;
-    row.values.reserve(columns_.size());
-    for (size_t position : columns_) {
-      if (position >= image.values.size()) {
-        return Status::DataLoss(
-            fmt::format("a row image of {} is shorter than its schema", change.table.ToString()));
-      }
-      row.values.push_back(image.values[position]);
-    }
-    return row;
-  }
-
- private:
-  const TargetTablePlan& plan_;
-  const TableSchema* last_schema_ = nullptr;
-  std::shared_ptr<const TableSchema> holder_;  // keeps last_schema_ alive
-  std::vector<size_t> columns_;
+// One source shape of a table as the table carries it: the applied schema (the carried columns
+// in the shape's order, the plan's key) and where each of its columns is in the shape's images.
+struct ChangeRouter::Shape {
+  std::shared_ptr<const TableSchema> applied;
+  std::vector<size_t> positions;
+  bool keyed = true;  // every key column is carried
 };
 
-ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans,
-                           const ChangeMapper* mapper, bool map)
-    : mapper_(mapper), map_(map && mapper != nullptr) {
+struct ChangeRouter::Table {
+  const TargetTablePlan* plan = nullptr;
+  const TableRule* rule = nullptr;  // null: every column, ddl: follow
+  std::optional<filter::Filter> filter;
+  std::vector<std::string> key_names;  // the plan's key columns
+  // The columns the target table has (SQL targets); nullopt: no fixed columns.
+  std::optional<std::set<std::string>> target_columns;
+  // The columns carried: of the last shape seen, those the rule selects and the table follows.
+  // Empty until the first shape (then taken from it).
+  std::set<std::string> carried;
+  std::shared_ptr<const TableSchema> last;  // the last source shape seen
+  std::map<std::string, std::string> not_carried;  // column -> why (reported)
+  // From the table's ALTER statements, until a shape shows them: definitions of columns added
+  // or modified (for SchemaStep::definition).
+  std::map<std::string, ddl::ColumnDefinition> pending_definitions;
+  std::set<std::string> added;  // columns a statement's step added to the target already
+  std::map<const TableSchema*, Shape> shapes;  // cache, cleared when `carried` changes
+  bool held = false;
+  std::optional<Position> skip_until;  // resumed: table changes up to here were dealt with
+
+  DdlPolicy policy() const { return rule != nullptr ? rule->ddl : DdlPolicy::kFollow; }
+  // Whether the table rule migrates `column` (its `columns` list, or every column).
+  bool Selects(const std::string& column) const {
+    if (rule == nullptr || rule->columns.empty()) return true;
+    if (std::find(key_names.begin(), key_names.end(), column) != key_names.end()) return true;
+    return std::find(rule->columns.begin(), rule->columns.end(), column) != rule->columns.end();
+  }
+};
+
+ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, const ChangeMapper* mapper,
+                           bool map)
+    : ChangeRouter(plans, RouterOptions{mapper, map, nullptr, {}, {}, {}}) {}
+
+ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOptions options)
+    : options_(std::move(options)) {
+  options_.map = options_.map && options_.mapper != nullptr;
   for (const TargetTablePlan& plan : plans) {
-    std::optional<filter::Filter> row_filter;
+    auto table = std::make_unique<Table>();
+    table->plan = &plan;
+    table->rule = plan.rule;
     if (!plan.filter.empty()) {
       // The spec parsed it and rendered this text; reading it back cannot fail unless the plan
       // was made by hand, which Route then reports.
       Result<filter::Filter> parsed = filter::Filter::Parse(plan.filter);
       if (parsed.ok()) {
-        row_filter = *std::move(parsed);
+        table->filter = *std::move(parsed);
       } else if (init_.ok()) {
         init_ = parsed.status().WithContext(
             fmt::format("the row filter of {}", plan.source.ToString()));
       }
     }
-    tables_.emplace(plan.source, Table{&plan, std::make_shared<const TableSchema>(plan.schema),
-                                       std::make_unique<Projector>(plan), std::move(row_filter)});
+    for (size_t column : plan.schema.key) {
+      table->key_names.push_back(plan.schema.columns[column].name);
+    }
+    auto columns = options_.target_columns.find(plan.source);
+    if (columns != options_.target_columns.end()) table->target_columns = columns->second;
+    table->held = options_.held.contains(plan.source);
+    auto resumed = options_.resumed.find(plan.source);
+    if (resumed != options_.resumed.end()) table->skip_until = resumed->second;
+    tables_.emplace(plan.source, std::move(table));
   }
+}
+
+ChangeRouter::~ChangeRouter() = default;
+
+bool ChangeRouter::held(const TableId& table) const {
+  auto found = tables_.find(table);
+  return found != tables_.end() && found->second->held;
 }
 
 Result<std::optional<Change>> ChangeRouter::Filtered(const Table& table, const Change& change) {
@@ -124,49 +159,425 @@ Result<std::optional<Change>> ChangeRouter::Filtered(const Table& table, const C
   return std::optional<Change>(std::move(kept));
 }
 
-ChangeRouter::~ChangeRouter() = default;
+Status ChangeRouter::Hold(Table& table, const std::string& reason, const Change& change) {
+  table.held = true;
+  if (options_.handler == nullptr) return Status::Ok();
+  return options_.handler->Hold(table.plan->source, reason, change);
+}
+
+Result<bool> ChangeRouter::Step(Table& table, const SchemaStep& step, bool barrier,
+                                const Change& change) {
+  CUTOVER_ASSIGN_OR_RETURN(SchemaStepResult result,
+                           options_.handler->Follow(*table.plan, step, barrier));
+  if (result.refusal.empty()) return true;
+  CUTOVER_RETURN_IF_ERROR(Hold(table, result.refusal, change));
+  return false;
+}
+
+Status ChangeRouter::ReportNotCarried(Table& table) {
+  if (options_.handler == nullptr) return Status::Ok();
+  return options_.handler->NotCarried(table.plan->source, table.not_carried);
+}
+
+Status ChangeRouter::OnTableChange(Table& table, const Change& change) {
+  const std::string& source = table.plan->source.ToString();
+  const std::string statement = Quoted(change.statement);
+  const DdlPolicy policy = table.policy();
+  if (change.op == ChangeOp::kTruncate) {
+    if (policy == DdlPolicy::kIgnore) return Status::Ok();
+    if (policy == DdlPolicy::kStop) {
+      return Hold(table, fmt::format("{} was truncated on the source ({}) and its rule says "
+                                     "ddl: stop", source, statement), change);
+    }
+    SchemaStep step;
+    step.kind = SchemaStep::Kind::kTruncate;
+    step.statement = change.statement;
+    return Step(table, step, /*barrier=*/true, change).status();
+  }
+  // kDdl: what the statement does to this table.
+  Result<ddl::DdlStatement> parsed = ddl::ParseDdl(change.statement, change.table.schema);
+  if (!parsed.ok()) {
+    return Hold(table, fmt::format("cannot read the schema statement {} on {}: {}", statement,
+                                   source, parsed.status().message()),
+                change);
+  }
+  const ddl::DdlStatement& sql = *parsed;
+  switch (sql.kind) {
+    case ddl::DdlKind::kDropTable:
+      return Hold(table, fmt::format("{} was dropped on the source ({})", source, statement),
+                  change);
+    case ddl::DdlKind::kRenameTable:
+      return Hold(table, fmt::format("{} was renamed on the source ({}); name the new table in "
+                                     "the spec, then `cutover ddl resume`", source, statement),
+                  change);
+    case ddl::DdlKind::kCreateTable:
+    case ddl::DdlKind::kTruncate:  // reaches here as kTruncate, not as a statement
+    case ddl::DdlKind::kOther: return Status::Ok();
+    case ddl::DdlKind::kAlterTable: break;
+  }
+  bool relevant = false;
+  for (const ddl::AlterAction& action : sql.actions) {
+    using K = ddl::AlterAction::Kind;
+    if (action.kind != K::kOptions && action.kind != K::kOther) relevant = true;
+  }
+  if (!relevant) return Status::Ok();
+  if (policy == DdlPolicy::kStop) {
+    return Hold(table, fmt::format("{} was altered on the source ({}) and its rule says ddl: "
+                                   "stop", source, statement), change);
+  }
+  for (const ddl::AlterAction& action : sql.actions) {
+    using K = ddl::AlterAction::Kind;
+    const bool selected = table.Selects(action.column);
+    switch (action.kind) {
+      case K::kAddColumn: {
+        if (!selected || policy == DdlPolicy::kIgnore) break;  // reported with the new shape
+        SchemaStep step;
+        step.kind = SchemaStep::Kind::kAddColumn;
+        step.column.name = action.column;
+        step.definition = action.definition.definition;
+        step.default_sql = action.definition.default_sql;
+        step.default_is_constant = action.definition.default_is_constant;
+        step.generated = action.definition.generated;
+        step.statement = change.statement;
+        // After every earlier change: a target that has the column already sets it in the rows
+        // it has (SchemaStep::after_earlier_changes).
+        CUTOVER_ASSIGN_OR_RETURN(bool followed, Step(table, step, /*barrier=*/true, change));
+        if (!followed) return Status::Ok();
+        table.added.insert(action.column);
+        table.pending_definitions[action.column] = action.definition;
+        break;
+      }
+      case K::kModifyColumn:
+        if (!action.new_name.empty() && action.new_name != action.column) {
+          if (policy == DdlPolicy::kIgnore || !selected) break;
+          return Hold(table, fmt::format("column {} of {} was renamed to {} on the source ({}); "
+                                         "a rename cannot be told from a drop and an add in "
+                                         "the rows",
+                                         action.column, source, action.new_name, statement),
+                      change);
+        }
+        table.pending_definitions[action.column] = action.definition;
+        break;
+      case K::kDropColumn:
+      case K::kRenameColumn:
+        if (policy == DdlPolicy::kIgnore || !selected) break;
+        return Hold(table,
+                    fmt::format("column {} of {} was {} on the source ({}); following it would "
+                                "lose the column's values on the target",
+                                action.column, source,
+                                action.kind == K::kDropColumn ? "dropped" : "renamed", statement),
+                    change);
+      case K::kSetDefault:
+      case K::kDropDefault: {
+        if (policy == DdlPolicy::kIgnore || !selected) break;
+        SchemaStep step;
+        step.kind = SchemaStep::Kind::kSetDefault;
+        step.column.name = action.column;
+        if (action.kind == K::kSetDefault) step.default_sql = action.definition.default_sql;
+        step.statement = change.statement;
+        CUTOVER_ASSIGN_OR_RETURN(bool followed, Step(table, step, false, change));
+        if (!followed) return Status::Ok();
+        break;
+      }
+      case K::kAddPrimaryKey:
+      case K::kDropPrimaryKey:
+        return Hold(table, fmt::format("the primary key of {} changed on the source ({}); rows "
+                                       "are identified by it on the target",
+                                       source, statement),
+                    change);
+      case K::kRenameTable:
+        return Hold(table, fmt::format("{} was renamed on the source ({}); name the new table in "
+                                       "the spec, then `cutover ddl resume`",
+                                       source, statement),
+                    change);
+      case K::kAddIndex:
+      case K::kDropIndex:
+      case K::kOptions:
+      case K::kOther: break;  // the target's indexes and options are its own (docs/ddl.md)
+    }
+  }
+  return Status::Ok();
+}
+
+Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
+  const TableSchema& shape = *change.schema;
+  const std::string& source = table.plan->source.ToString();
+  const DdlPolicy policy = table.policy();
+  std::shared_ptr<const TableSchema> previous = table.last;
+  table.last = change.schema;
+  table.shapes.clear();
+  auto on_target = [&](const std::string& column) {
+    return !table.target_columns || table.target_columns->contains(column);
+  };
+  std::map<std::string, std::string> not_carried;
+  auto excluded = [&](const Column& column) -> bool {
+    if (!table.Selects(column.name)) {
+      not_carried[column.name] = "not in the table rule's columns";
+      return true;
+    }
+    return false;
+  };
+  if (previous == nullptr) {
+    // The first shape this router sees: carried as far as the rule selects and the target has.
+    // Changes to it before this point were followed by an earlier run (or are in the log after
+    // a position it already passed, where they were followed or held).
+    table.carried.clear();
+    for (const Column& column : shape.columns) {
+      if (excluded(column)) continue;
+      if (on_target(column.name)) {
+        table.carried.insert(column.name);
+      } else {
+        not_carried[column.name] = "not on the target table";
+      }
+    }
+    if (not_carried != table.not_carried) {
+      table.not_carried = std::move(not_carried);
+      CUTOVER_RETURN_IF_ERROR(ReportNotCarried(table));
+    }
+    return Status::Ok();
+  }
+  if (options_.handler == nullptr) {  // capture: carry what the rule selects
+    table.carried.clear();
+    for (const Column& column : shape.columns) {
+      if (table.Selects(column.name)) table.carried.insert(column.name);
+    }
+    return Status::Ok();
+  }
+  const std::string statement =
+      change.statement.empty() ? std::string() : " (" + Quoted(change.statement) + ")";
+  // Dropped (or renamed away): carried, and not in the new shape.
+  std::vector<std::string> dropped;
+  for (const std::string& column : table.carried) {
+    if (!shape.ColumnIndex(column)) dropped.push_back(column);
+  }
+  if (!dropped.empty() && policy != DdlPolicy::kIgnore) {
+    return Hold(table,
+                fmt::format("column(s) {} of {} are gone from the source's rows{}; following "
+                            "would lose their values on the target",
+                            Joined(dropped), source, statement),
+                change);
+  }
+  // The key: the plan's key columns, as the shape names its key.
+  std::vector<std::string> key_names;
+  for (size_t column : shape.key) key_names.push_back(shape.columns[column].name);
+  std::vector<std::string> previous_key;
+  for (size_t column : previous->key) previous_key.push_back(previous->columns[column].name);
+  if (key_names != previous_key) {
+    return Hold(table, fmt::format("the primary key of {} changed on the source from ({}) to "
+                                   "({}){}; rows are identified by it on the target",
+                                   source, Joined(previous_key), Joined(key_names), statement),
+                change);
+  }
+  std::set<std::string> carried;
+  for (const Column& column : shape.columns) {
+    if (excluded(column)) continue;
+    std::optional<size_t> before = previous->ColumnIndex(column.name);
+    const bool was_carried = table.carried.contains(column.name);
+    if (before && !was_carried) {
+      // Not carried before (not on the target, ignored): still not.
+      auto reason = table.not_carried.find(column.name);
+      not_carried[column.name] =
+          reason != table.not_carried.end() ? reason->second : "not on the target table";
+      continue;
+    }
+    if (!before) {
+      // Added on the source.
+      if (policy == DdlPolicy::kStop) {
+        return Hold(table, fmt::format("column {} was added to {} on the source{} and its rule "
+                                       "says ddl: stop", column.name, source, statement),
+                    change);
+      }
+      if (policy == DdlPolicy::kIgnore) {
+        not_carried[column.name] = "added on the source; ddl: ignore";
+        continue;
+      }
+      if (!table.added.contains(column.name) && !on_target(column.name)) {
+        // No statement added it (the source has none, or it was not seen): the target is asked
+        // with the column's type alone.
+        SchemaStep step;
+        step.kind = SchemaStep::Kind::kAddColumn;
+        step.column = column;
+        step.statement = change.statement;
+        CUTOVER_ASSIGN_OR_RETURN(bool followed, Step(table, step, false, change));
+        if (!followed) return Status::Ok();
+      }
+      table.added.erase(column.name);
+      if (table.target_columns) table.target_columns->insert(column.name);
+      table.pending_definitions.erase(column.name);
+      carried.insert(column.name);
+      continue;
+    }
+    const Column& old_column = previous->columns[*before];
+    if (old_column.type != column.type || old_column.nullable != column.nullable) {
+      if (policy == DdlPolicy::kStop) {
+        return Hold(table, fmt::format("the type of column {} of {} changed on the source{} and "
+                                       "its rule says ddl: stop", column.name, source, statement),
+                    change);
+      }
+      if (policy == DdlPolicy::kFollow) {
+        if (!Widens(old_column, column)) {
+          return Hold(table,
+                      fmt::format("column {} of {} changed on the source from {} to {}{}; that "
+                                  "narrows or converts its values, which the target cannot "
+                                  "follow without losing or changing data",
+                                  column.name, source, ColumnText(old_column), ColumnText(column),
+                                  statement),
+                      change);
+        }
+        SchemaStep step;
+        step.kind = SchemaStep::Kind::kWidenColumn;
+        step.column = column;
+        auto pending = table.pending_definitions.find(column.name);
+        if (pending != table.pending_definitions.end()) {
+          step.definition = pending->second.definition;
+          step.default_sql = pending->second.default_sql;
+          step.default_is_constant = pending->second.default_is_constant;
+          step.generated = pending->second.generated;
+          table.pending_definitions.erase(pending);
+        }
+        step.statement = change.statement;
+        CUTOVER_ASSIGN_OR_RETURN(bool followed, Step(table, step, false, change));
+        if (!followed) return Status::Ok();
+      } else {
+        not_carried[column.name] = fmt::format("type changed on the source to {}; ddl: ignore "
+                                               "keeps the target's", ColumnText(column));
+        // Still carried: the values go on being written by name.
+      }
+    }
+    carried.insert(column.name);
+  }
+  for (const std::string& column : dropped) {
+    not_carried[column] = "dropped on the source; ddl: ignore (the target keeps the column)";
+  }
+  table.carried = std::move(carried);
+  if (not_carried != table.not_carried) {
+    table.not_carried = std::move(not_carried);
+    CUTOVER_RETURN_IF_ERROR(ReportNotCarried(table));
+  }
+  return Status::Ok();
+}
+
+Result<const ChangeRouter::Shape*> ChangeRouter::ShapeOf(Table& table, const Change& change) {
+  auto found = table.shapes.find(change.schema.get());
+  if (found != table.shapes.end()) return &found->second;
+  const TableSchema& from = *change.schema;
+  Shape shape;
+  auto applied = std::make_shared<TableSchema>();
+  applied->id = table.plan->schema.id;
+  applied->key_index = table.plan->schema.key_index;
+  applied->indexes = table.plan->schema.indexes;
+  applied->charset = table.plan->schema.charset;
+  for (size_t position = 0; position < from.columns.size(); ++position) {
+    const Column& column = from.columns[position];
+    if (!table.carried.contains(column.name)) continue;
+    applied->columns.push_back(column);
+    shape.positions.push_back(position);
+  }
+  for (const std::string& key : table.key_names) {
+    std::optional<size_t> index = applied->ColumnIndex(key);
+    if (!index) {
+      shape.keyed = false;
+      break;
+    }
+    applied->key.push_back(*index);
+  }
+  shape.applied = std::move(applied);
+  return &table.shapes.emplace(change.schema.get(), std::move(shape)).first->second;
+}
 
 Status ChangeRouter::Route(const Change& source_change, bool hash,
                            std::vector<RoutedChange>* out) {
   CUTOVER_RETURN_IF_ERROR(init_);
-  if (source_change.op == ChangeOp::kSchema) return Status::Ok();
   auto found = tables_.find(source_change.table);
   if (found == tables_.end()) return Status::Ok();
-  Table& table = found->second;
+  Table& table = *found->second;
+  if (table.held) return Status::Ok();
+  if (table.skip_until && IsTableChange(source_change.op) &&
+      !source_change.position.IsAfter(*table.skip_until)) {
+    return Status::Ok();  // dealt with by the person who resumed the table
+  }
+  if (IsTableChange(source_change.op)) {
+    if (options_.handler == nullptr || source_change.op == ChangeOp::kSchema) {
+      // A new shape is compared when a row of it comes (kSchema is only the early notice;
+      // rows carry their shape, which is what counts).
+      return Status::Ok();
+    }
+    return OnTableChange(table, source_change);
+  }
+  if (source_change.schema.get() != table.last.get()) {
+    if (table.last != nullptr && table.last->columns == source_change.schema->columns &&
+        table.last->key == source_change.schema->key) {
+      table.last = source_change.schema;  // the same shape again (read from another record)
+    } else {
+      CUTOVER_RETURN_IF_ERROR(OnNewShape(table, source_change));
+      if (table.held) return Status::Ok();
+    }
+  }
   std::optional<Change> filtered;
   if (table.filter) {
     CUTOVER_ASSIGN_OR_RETURN(filtered, Filtered(table, source_change));
     if (!filtered) return Status::Ok();
   }
   const Change& change = filtered ? *filtered : source_change;
+  CUTOVER_ASSIGN_OR_RETURN(const Shape* shape, ShapeOf(table, change));
+  if (!shape->keyed) {
+    if (options_.handler == nullptr) {
+      // Capture: a shape without the key (the table is held where it is applied) goes to the
+      // table's partition as a whole.
+      RoutedChange& routed = out->emplace_back();
+      routed.hash = hash ? KeyHash(change.table, Key{}) : 0;
+      routed.change = change;
+      return Status::Ok();
+    }
+    return Hold(table, fmt::format("the rows of {} lack key column(s) {}",
+                                   table.plan->source.ToString(), Joined(table.key_names)),
+                change);
+  }
+  auto project = [&](const Row& image) -> Result<Row> {
+    Row row;
+    row.values.reserve(shape->positions.size());
+    const bool partial = !image.present.empty();
+    if (partial) row.present.reserve(shape->positions.size());
+    for (size_t position : shape->positions) {
+      if (position >= image.values.size()) {
+        return Status::DataLoss(fmt::format("a row image of {} is shorter than its schema",
+                                            change.table.ToString()));
+      }
+      row.values.push_back(image.values[position]);
+      if (partial) row.present.push_back(image.IsPresent(position));
+    }
+    return row;
+  };
   std::optional<Row> before;
   std::optional<Row> after;
   if (change.before) {
-    CUTOVER_ASSIGN_OR_RETURN(Row row, table.projector->Project(change, *change.before));
+    CUTOVER_ASSIGN_OR_RETURN(Row row, project(*change.before));
     before = std::move(row);
   }
   if (change.after) {
-    CUTOVER_ASSIGN_OR_RETURN(Row row, table.projector->Project(change, *change.after));
+    CUTOVER_ASSIGN_OR_RETURN(Row row, project(*change.after));
     after = std::move(row);
   }
-  const TableSchema& schema = *table.schema;
+  const std::shared_ptr<const TableSchema>& applied = shape->applied;
+  const TableSchema& schema = *applied;
+  const ChangeMapper* mapper = options_.mapper;
   const bool update = change.op == ChangeOp::kUpdate && before && after;
   // The lane key of each image, computed once and only where needed (the hash; an update's
   // images, to find a moved row): the mapper's routing key, or the source key.
   std::optional<std::string> before_route;
   std::optional<std::string> after_route;
-  if (mapper_ != nullptr && before && (update || (hash && !after))) {
-    CUTOVER_ASSIGN_OR_RETURN(before_route, mapper_->RoutingKey(schema, *before));
+  if (mapper != nullptr && before && (update || (hash && !after))) {
+    CUTOVER_ASSIGN_OR_RETURN(before_route, mapper->RoutingKey(schema, *before));
   }
-  if (mapper_ != nullptr && after && (update || hash)) {
-    CUTOVER_ASSIGN_OR_RETURN(after_route, mapper_->RoutingKey(schema, *after));
+  if (mapper != nullptr && after && (update || hash)) {
+    CUTOVER_ASSIGN_OR_RETURN(after_route, mapper->RoutingKey(schema, *after));
   }
   auto hash_of = [&](const Row& image, const std::optional<std::string>& route) -> uint64_t {
     if (!hash) return 0;
     return route ? RoutingHash(*route) : KeyHash(change.table, KeyOf(schema, image));
   };
-  bool key_changed = update && (mapper_ != nullptr ? before_route != after_route
-                                                   : !(KeyOf(schema, *before) == KeyOf(schema, *after)));
+  bool key_changed = update && (mapper != nullptr ? before_route != after_route
+                                                  : !(KeyOf(schema, *before) == KeyOf(schema, *after)));
   auto emit = [&](ChangeOp op, std::optional<Row> b, std::optional<Row> a,
                   uint64_t lane_hash) -> Status {
     RoutedChange& routed = out->emplace_back();
@@ -176,9 +587,9 @@ Status ChangeRouter::Route(const Change& source_change, bool hash,
     routed.change.before = std::move(b);
     routed.change.after = std::move(a);
     routed.change.position = change.position;
-    routed.change.schema = table.schema;
-    if (map_) {
-      CUTOVER_ASSIGN_OR_RETURN(routed.mapped, mapper_->Map(routed.change));
+    routed.change.schema = applied;
+    if (options_.map) {
+      CUTOVER_ASSIGN_OR_RETURN(routed.mapped, mapper->Map(routed.change));
     }
     return Status::Ok();
   };

@@ -1,24 +1,38 @@
 // ChangeRouter: turns a source change into what an applier receives, and says which lane (or
-// Kafka partition) each part goes to. Images are narrowed to the applied schema (the table
-// rule's columns, by name, whatever source schema version they come from); the lane key is
-// FNV-1a of (table, key), or of the target's routing key when it has a ChangeMapper (DynamoDB:
-// the item's key), so every key's (every item's) changes stay in one lane, in log order. An
-// update that moves a row to another lane key becomes a delete of the old key and an insert of
-// the new one. A table's row filter is applied first, on the source images: a change whose row
-// enters the filter becomes an insert, one that leaves it a delete, one that stays out nothing. With `map`, each part is then mapped by the target's mapper, once: the one place
-// a change is mapped (apply's reader, for both logs). Capture into a partitioned log (Kafka)
-// routes without mapping: the partition follows the same hash.
+// Kafka partition) each part goes to. Images are narrowed to the applied schema: the columns of
+// the change's own source shape that the table carries (the table rule's columns, by name,
+// whatever source schema version they come from); the lane key is FNV-1a of (table, key), or of
+// the target's routing key when it has a ChangeMapper (DynamoDB: the item's key), so every key's
+// (every item's) changes stay in one lane, in log order. An update that moves a row to another
+// lane key becomes a delete of the old key and an insert of the new one. A table's row filter is
+// applied first, on the source images: a change whose row enters the filter becomes an insert,
+// one that leaves it a delete, one that stays out nothing. With `map`, each part is then mapped
+// by the target's mapper, once: the one place a change is mapped (apply's reader, for both
+// logs). Capture into a partitioned log (Kafka) routes without mapping: the partition follows
+// the same hash.
+//
+// Schema changes (docs/ddl.md). With a TableChangeHandler (the apply reader's), the router
+// follows each table's schema as its changes show it, under the table rule's `ddl` policy: a
+// statement (kDdl), a truncate and every new source shape are compared with what the table
+// carries; what the target can follow becomes a SchemaStep the handler runs before any later
+// change of the table is routed; what it cannot follow safely holds the table (its later
+// changes are not routed: the handler records where, so `cutover ddl resume` can go on from
+// there); what `ignore` leaves behind is reported. Without a handler (capture), table changes
+// are not routed and every shape is carried as far as the rule selects.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "cutover/apply.h"
 #include "cutover/change.h"
 #include "cutover/sink.h"
+#include "cutover/spec.h"
 #include "cutover/status.h"
 
 #include "filter/filter.h"
@@ -33,33 +47,73 @@ struct RoutedChange {
   std::shared_ptr<const MappedChange> mapped;  // the mapper's form of it (`map`)
 };
 
+// What the apply reader does for the router when a table's schema changes.
+class TableChangeHandler {
+ public:
+  virtual ~TableChangeHandler() = default;
+  // Runs `step` on the target table of `plan`. `barrier`: only once every change routed before
+  // it has been applied (a truncate). A refusal holds the table.
+  virtual Result<SchemaStepResult> Follow(const TargetTablePlan& plan, const SchemaStep& step,
+                                          bool barrier) = 0;
+  // `table` stops at `change` (the change that could not be followed; it is not routed) for
+  // `reason`. Its later changes are dropped by the router until the table is resumed.
+  virtual Status Hold(const TableId& table, const std::string& reason, const Change& change) = 0;
+  // What the source has of `table` and the target does not get (the rule's `columns`, `ddl:
+  // ignore`): column -> why. Told whenever it changes.
+  virtual Status NotCarried(const TableId& table,
+                            const std::map<std::string, std::string>& columns) = 0;
+};
+
+struct RouterOptions {
+  const ChangeMapper* mapper = nullptr;  // null: routes by (source table, source key)
+  bool map = false;                      // map each part with `mapper`
+  TableChangeHandler* handler = nullptr;  // null: no schema following (capture)
+  // Per table: the columns its target table has (SQL targets; nullopt: no fixed columns).
+  std::map<TableId, std::optional<std::set<std::string>>> target_columns;
+  // Tables held when the router starts: their changes are dropped.
+  std::set<TableId> held;
+  // Tables resumed by `cutover ddl resume` (docs/ddl.md), with the source position of the change
+  // that held them: their table changes (kDdl, kTruncate) up to and including it are skipped
+  // (the person dealt with them), and, as for every table, the first source shape the router
+  // sees is taken as it is.
+  std::map<TableId, Position> resumed;
+};
+
 class ChangeRouter {
  public:
-  // `mapper` null: routes by (source table, source key) and maps nothing. `map`: each part is
-  // mapped by `mapper` (not owned; outlives the router).
+  // `plans` (and the mapper) must outlive the router.
+  ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOptions options);
+  // The router without schema following: `mapper` null routes by (source table, source key)
+  // and maps nothing; `map`: each part is mapped by `mapper`.
   ChangeRouter(const std::vector<TargetTablePlan>& plans, const ChangeMapper* mapper, bool map);
   ~ChangeRouter();
 
   // Appends the parts of `change` to *out (1, or 2 for a key-moving update; none for a table
-  // that is not applied, a schema change, or a row outside the table's filter). `hash`: compute each part's lane hash (false when
-  // there is one lane: only an update's images are then keyed, to find a moved row). DataLoss
-  // when an image lacks a selected column (the source table was altered); the mapper's error
-  // when a routing key or a mapping cannot be computed; the filter's when it cannot decide.
+  // that is not applied or held, a table change, or a row outside the table's filter). `hash`:
+  // compute each part's lane hash (false when there is one lane: only an update's images are
+  // then keyed, to find a moved row). Errors: the handler's; the mapper's when a routing key
+  // or a mapping cannot be computed; the filter's when it cannot decide.
   Status Route(const Change& change, bool hash, std::vector<RoutedChange>* out);
 
+  bool held(const TableId& table) const;
+
  private:
-  class Projector;
-  struct Table {
-    const TargetTablePlan* plan;
-    std::shared_ptr<const TableSchema> schema;
-    std::unique_ptr<Projector> projector;
-    std::optional<filter::Filter> filter;  // the plan's row filter
-  };
+  struct Table;
+  struct Shape;  // one source shape as the table carries it
   // The change as far as its images pass the table's filter (nullopt: nothing to apply).
   static Result<std::optional<Change>> Filtered(const Table& table, const Change& change);
-  std::map<TableId, Table> tables_;
-  const ChangeMapper* mapper_;
-  const bool map_;
+  // Compares `shape` (new to the table) with what it carries; may hold the table.
+  Status OnNewShape(Table& table, const Change& change);
+  // A kDdl or kTruncate change of a carried table.
+  Status OnTableChange(Table& table, const Change& change);
+  Status Hold(Table& table, const std::string& reason, const Change& change);
+  // Runs a step through the handler; a refusal holds the table. True when followed.
+  Result<bool> Step(Table& table, const SchemaStep& step, bool barrier, const Change& change);
+  Result<const Shape*> ShapeOf(Table& table, const Change& change);
+  Status ReportNotCarried(Table& table);
+
+  std::map<TableId, std::unique_ptr<Table>> tables_;
+  RouterOptions options_;
   Status init_;  // a plan's filter that could not be read
 };
 

@@ -33,6 +33,7 @@
 #include "pipeline/state_options.h"
 #include "pipeline/touched_keys.h"
 #include "state/run_status.h"
+#include "state/table_ddl.h"
 #include "state/stop_request.h"
 
 namespace cutover {
@@ -192,7 +193,26 @@ class Migration {
     apply.lanes = spec_.parallelism.apply_lanes;
     apply.max_rows_per_second = spec_.throttle.apply_rows_per_second;
     apply.stop = &halt_;
+    apply.state = state_.get();
+    apply.replan = [this](const TableId& table) { return Replan(table); };
     return apply;
+  }
+
+  // `cutover ddl resume --recopy` (docs/ddl.md): the table's plan made again from the source's
+  // current schema, in place (the appliers and the router hold pointers into plans_).
+  Status Replan(const TableId& table) {
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source_->LoadSelectedTables());
+    for (SourceTable& candidate : tables) {
+      if (candidate.schema.id != table) continue;
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans,
+                               target_->Plans({std::move(candidate)}));
+      for (TargetTablePlan& plan : plans_) {
+        if (plan.source == table) plan = std::move(plans.front());
+      }
+      return Status::Ok();
+    }
+    return Status::NotFound(fmt::format(
+        "{} is no longer on the source (or no longer selected by the spec)", table.ToString()));
   }
 
   // Phase capture: from P0 (or where the log says it stopped) into the change log, on its own
@@ -555,6 +575,9 @@ Status RunApplier(const Spec& spec, const RunOptions& options) {
   apply.lanes = spec.parallelism.apply_lanes;
   apply.max_rows_per_second = spec.throttle.apply_rows_per_second;
   apply.stop = options.stop;
+  // Held tables and columns not carried are recorded where `cutover status` reads them.
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, StateStore::Open(spec.state_dir));
+  apply.state = state.get();
   pipeline::ApplyStats stats;
   std::atomic<bool> done{false};
   std::thread monitor([&] {
@@ -604,6 +627,11 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
                              {"rows_estimate", table.rows_total_estimate}});
   }
   if (run) out["cdc"] = run->ToJson();
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<state::TableDdl> ddl, state::LoadTableDdl(*state));
+  if (!ddl.empty()) {
+    out["schema_changes"] = nlohmann::json::array();
+    for (const state::TableDdl& record : ddl) out["schema_changes"].push_back(record.ToJson());
+  }
   if (json) return out.dump(2) + "\n";
   std::string text = fmt::format("migration {}: phase {}\nstart position (P0): {}\n", spec.name,
                                  PhaseName(phase), start ? start->Encode() : "not taken yet");
@@ -618,6 +646,18 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
         "the last run (status of {:.0f} s ago)\n",
         run->phase.empty() ? "?" : run->phase, run->lag_seconds, run->lag_records,
         run->applied_changes, run->captured_transactions, age);
+  }
+  // docs/ddl.md: never silent about a table that stopped or a column the target does not get.
+  for (const state::TableDdl& record : ddl) {
+    if (record.held) {
+      text += fmt::format("STOPPED {}: {}{}\n  then: cutover ddl resume {} {} [--recopy]\n",
+                          record.table, record.reason,
+                          record.resume.empty() ? "" : " (resume asked: " + record.resume + ")",
+                          spec.file.string(), record.table);
+    }
+    for (const auto& [column, why] : record.not_carried) {
+      text += fmt::format("not carried: {}.{}: {}\n", record.table, column, why);
+    }
   }
   return text;
 }

@@ -53,6 +53,12 @@ inline constexpr std::array<EnumName<ChangeLogSpec::Kind>, 2> kChangeLogKinds = 
     {"kafka", ChangeLogSpec::Kind::kKafka},
 }};
 
+inline constexpr std::array<EnumName<DdlPolicy>, 3> kDdlPolicies = {{
+    {"follow", DdlPolicy::kFollow},
+    {"stop", DdlPolicy::kStop},
+    {"ignore", DdlPolicy::kIgnore},
+}};
+
 // sasl_mechanism is a string in KafkaSpec; these are its allowed values.
 inline constexpr std::array<EnumName<int>, 3> kSaslMechanisms = {{
     {"PLAIN", 0},

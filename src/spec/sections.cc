@@ -59,7 +59,7 @@ void ParseTableRule(const YAML::Node& item, const std::string& path, Diagnostics
     diag.Add(PlaceOf(item), path,
              "expected a mapping or a glob string, got " + Describe(item) +
                  "; write match: \"schema.table glob\" and optionally exclude, filter, columns, "
-                 "rename");
+                 "rename, ddl");
     return;
   }
   Fields entry(&item, path, PlaceOf(item), diag);
@@ -83,6 +83,7 @@ void ParseTableRule(const YAML::Node& item, const std::string& path, Diagnostics
   }
   ParseColumns(entry, rule);
   entry.ReadNonEmptyString("rename", &rule->rename);
+  entry.ReadEnum("ddl", kDdlPolicies, &rule->ddl);
   entry.ReportUnknown();
 }
 

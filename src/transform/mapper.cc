@@ -256,6 +256,12 @@ bool Mapping::HasHook(const TableId& source) const {
   return rule != impl_->sources.end() && rule->second.lua != nullptr;
 }
 
+bool Mapping::Carries(const TableId& source, const std::string& column) const {
+  auto found = impl_->sources.find(source.ToString());
+  if (found == impl_->sources.end()) return false;
+  return found->second.lua != nullptr || Selected(found->second, column);
+}
+
 Status Mapping::Check(const TableSchema& schema) const {
   auto found = impl_->sources.find(schema.id.ToString());
   if (found == impl_->sources.end()) {

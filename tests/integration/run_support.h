@@ -250,7 +250,8 @@ class Workload {
       case 1: {
         int fresh = next_id_++;
         return fmt::format(
-            "INSERT INTO {} VALUES ({}, 'owner {}', {}.5, NOW(6), IF({} % 2, NULL, 'fresh'))",
+            "INSERT INTO {} (id, owner, balance, updated, note) VALUES ({}, 'owner {}', {}.5, "
+            "NOW(6), IF({} % 2, NULL, 'fresh'))",
             accounts, fresh, fresh % 97, fresh, fresh);
       }
       case 2:
@@ -263,8 +264,10 @@ class Workload {
       case 5: return fmt::format("DELETE FROM {} WHERE id = {}", accounts, id);
       case 6: {
         int fresh = next_order_++;
-        return fmt::format("INSERT INTO {} VALUES ({}, 0, 'new', 1), ({}, 1, 'new', 2)", lines,
-                           fresh, fresh);
+        return fmt::format(
+            "INSERT INTO {} (order_id, line, sku, qty) VALUES ({}, 0, 'new', 1), ({}, 1, 'new', "
+            "2)",
+            lines, fresh, fresh);
       }
       case 7:
         return fmt::format("UPDATE {} SET qty = qty + 1, line = line + 1000 WHERE order_id = {}",

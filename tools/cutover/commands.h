@@ -38,6 +38,8 @@ void AddVerifyCommand(CLI::App& app, int* exit_code);
 // Registers `cutover fence` and `cutover finish` (docs/cutover.md).
 void AddFenceCommand(CLI::App& app, int* exit_code);
 void AddFinishCommand(CLI::App& app, int* exit_code);
+// Registers `cutover ddl resume` (docs/ddl.md).
+void AddDdlCommand(CLI::App& app, int* exit_code);
 // Registers `cutover serve` (docs/control-api.md).
 void AddServeCommand(CLI::App& app, int* exit_code);
 // Registers `cutover flags get|set|history` (docs/control-api.md).

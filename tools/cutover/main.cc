@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   cutover::cli::AddVerifyCommand(app, &exit_code);
   cutover::cli::AddFenceCommand(app, &exit_code);
   cutover::cli::AddFinishCommand(app, &exit_code);
+  cutover::cli::AddDdlCommand(app, &exit_code);
   cutover::cli::AddServeCommand(app, &exit_code);
   cutover::cli::AddFlagsCommand(app, &exit_code);
   try {

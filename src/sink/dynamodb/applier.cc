@@ -3,7 +3,9 @@
 #include "sink/dynamodb/applier.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,6 +18,7 @@
 #include "cutover/state_store.h"
 
 #include "sink/dynamodb/client.h"
+#include "sink/dynamodb/operations.h"
 #include "sink/dynamodb/item_writer.h"
 #include "sink/dynamodb/sink.h"
 
@@ -107,7 +110,7 @@ class DynamoDbApplier : public ChangeApplier {
     std::vector<ItemOp> ops;
     for (const LoggedChange& logged : changes) {
       const Change& change = logged.change;
-      if (change.op == ChangeOp::kSchema) continue;  // items have no fixed columns
+      if (IsTableChange(change.op)) continue;  // the router acts on table changes
       if (!shared_.sources.contains(change.table)) {
         return Status::Internal(
             fmt::format("a change of {} reached the applier, which does not write that table",
@@ -142,10 +145,37 @@ class DynamoDbApplier : public ChangeApplier {
   const int lanes_;
 };
 
+// Whether a column definition says NOT NULL (outside quotes: "DEFAULT 'NOT NULL'" does not).
+bool DefinitionIsNotNull(std::string_view definition) {
+  std::string upper;
+  char quote = 0;
+  for (char c : definition) {
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"' || c == '`') {
+      quote = c;
+      continue;
+    }
+    upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  std::string squeezed;
+  for (char c : upper) {
+    if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+      if (!squeezed.empty() && squeezed.back() != ' ') squeezed.push_back(' ');
+    } else {
+      squeezed.push_back(c);
+    }
+  }
+  return squeezed.find("NOT NULL") != std::string::npos;
+}
+
 class DynamoDbAppliers : public Appliers {
  public:
   DynamoDbAppliers(Shared shared, Mapping mapping, const std::vector<TargetTablePlan>& plans)
-      : shared_(std::move(shared)), mapper_(std::move(mapping), plans) {}
+      : shared_(std::move(shared)), mapping_(mapping), mapper_(std::move(mapping), plans),
+        plans_(plans) {}
 
   const ChangeMapper* mapper() const override { return &mapper_; }
 
@@ -153,9 +183,97 @@ class DynamoDbAppliers : public Appliers {
     return std::unique_ptr<ChangeApplier>(std::make_unique<DynamoDbApplier>(shared_, lane, lanes));
   }
 
+  // Items have no fixed columns.
+  Result<std::optional<std::vector<std::string>>> TargetColumns(
+      const TargetTablePlan&) const override {
+    return std::optional<std::vector<std::string>>();
+  }
+
+  // The DynamoDB rules of docs/ddl.md: an attribute needs no DDL, but items written before a
+  // column was added lack it, which is right only when the source's existing rows got NULL.
+  Result<SchemaStepResult> Follow(const TargetTablePlan& plan,
+                                  const SchemaStep& step) const override {
+    SchemaStepResult result;
+    const std::string source = plan.source.ToString();
+    const std::string& column = step.column.name;
+    switch (step.kind) {
+      case SchemaStep::Kind::kAddColumn: {
+        if (!mapping_.Carries(plan.source, column)) return result;
+        std::string why;
+        if (step.generated) {
+          why = "it is a generated column, whose existing rows have computed values";
+        } else if (step.definition.empty()) {
+          why = "the statement that added it was not read, so its existing rows' value is "
+                "unknown";
+        } else if (step.default_sql && !EqualsNull(*step.default_sql)) {
+          why = "its existing rows got DEFAULT " + *step.default_sql;
+        } else if (!step.default_sql && DefinitionIsNotNull(step.definition)) {
+          why = "it is NOT NULL without a default, so its existing rows got the type's zero";
+        }
+        if (!why.empty()) {
+          result.refusal = fmt::format(
+              "column {} was added to {} and {}, which the items written before lack: cutover "
+              "ddl resume SPEC {} --recopy writes the table's items again",
+              column, source, why, source);
+        }
+        return result;
+      }
+      case SchemaStep::Kind::kWidenColumn:
+      case SchemaStep::Kind::kSetDefault: return result;  // attributes have no declared type
+      case SchemaStep::Kind::kTruncate:
+      case SchemaStep::Kind::kRecreate: return DeleteItemsOf(plan, step);
+    }
+    return result;
+  }
+
  private:
+  static bool EqualsNull(std::string_view text) {
+    return text.size() == 4 && (text[0] == 'N' || text[0] == 'n') &&
+           (text[1] == 'U' || text[1] == 'u') && (text[2] == 'L' || text[2] == 'l') &&
+           (text[3] == 'L' || text[3] == 'l');
+  }
+
+  // Deletes every item of the plan's DynamoDB table, when only this source table writes it.
+  Result<SchemaStepResult> DeleteItemsOf(const TargetTablePlan& plan, const SchemaStep& step) const {
+    SchemaStepResult result;
+    const std::string source = plan.source.ToString();
+    const std::string& table = plan.target.name;
+    for (const TargetTablePlan& other : plans_) {
+      if (other.source != plan.source && other.target.name == table) {
+        result.refusal = fmt::format(
+            "{} {} on the source, and DynamoDB table {} also holds {}'s items, which cutover "
+            "cannot tell apart to delete only {}'s: delete them yourself, then cutover ddl "
+            "resume SPEC {}",
+            source, step.kind == SchemaStep::Kind::kTruncate ? "was truncated" : "is copied again",
+            table, other.source.ToString(), source, source);
+        return result;
+      }
+    }
+    const DynamoTable* dynamo = mapping_.FindTable(table);
+    if (dynamo == nullptr) {
+      return Status::Internal("DynamoDB table " + table + " is not in the mapping");
+    }
+    std::mutex mutex;
+    std::vector<WriteRequest> deletes;
+    CUTOVER_RETURN_IF_ERROR(ParallelScanEach(
+        *shared_.client, table, 4, [&](std::vector<Json>& page) -> Status {
+          std::lock_guard lock(mutex);
+          for (Json& item : page) {
+            Json key = Json::object();
+            key[dynamo->partition_key.name] = item[dynamo->partition_key.name];
+            if (dynamo->sort_key) key[dynamo->sort_key->name] = item[dynamo->sort_key->name];
+            deletes.push_back(WriteRequest{true, std::move(key), source});
+          }
+          return Status::Ok();
+        }));
+    CUTOVER_RETURN_IF_ERROR(BatchWrite(*shared_.client, table, std::move(deletes), 4));
+    return result;
+  }
+
   const Shared shared_;
+  const Mapping mapping_;
   const DynamoDbMapper mapper_;
+  const std::vector<TargetTablePlan>& plans_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // MysqlApplier: one transaction per batch, last image per key, checkpoint in the same commit.
 #include "sink/mysql/applier.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,13 +49,29 @@ std::string JoinKey(const std::vector<std::string>& literals) {
   return joined;
 }
 
-// What a batch leaves of one table: per key (in first-seen order) the final row, or nullopt
+// A schema's columns as a replacer binds them: equal for equal column lists (names and types).
+std::string Signature(const TableSchema& schema) {
+  std::string signature;
+  for (const Column& column : schema.columns) {
+    signature += column.name;
+    signature += '\0';
+    signature += column.type.source_name;
+    signature += '\0';
+    signature += std::to_string(static_cast<int>(column.type.type));
+    signature += '\x1f';
+  }
+  return signature;
+}
+
+// What a batch leaves of one table in one applied schema (the columns the table carried when
+// the changes were logged, docs/ddl.md): per key (in first-seen order) the final row, or nullopt
 // for a deleted key.
 struct TableBatch {
+  std::shared_ptr<const TableSchema> schema;
   std::vector<std::string> order;
   std::unordered_map<std::string, std::pair<std::vector<std::string>, std::optional<Row>>> keys;
-  void Set(const TableSchema& schema, const Row& image, std::optional<Row> final_row) {
-    std::vector<std::string> literals = KeyLiterals(schema, image);
+  void Set(const TableSchema& of, const Row& image, std::optional<Row> final_row) {
+    std::vector<std::string> literals = KeyLiterals(of, image);
     std::string joined = JoinKey(literals);
     auto [it, inserted] = keys.try_emplace(joined);
     if (inserted) order.push_back(joined);
@@ -128,7 +145,10 @@ class MysqlApplier : public ChangeApplier {
 
  private:
   Status ApplyInTransaction(std::span<const LoggedChange> changes, uint64_t checkpoint) {
-    std::map<TableId, TableBatch> batches;
+    // One batch per table and applied schema, applied in the order they first appear: a table's
+    // schema only grows in log order (docs/ddl.md), so a key's last image wins.
+    std::vector<std::pair<TableId, TableBatch>> batches;
+    std::map<std::pair<TableId, const TableSchema*>, size_t> index;
     for (const LoggedChange& logged : changes) {
       const Change& change = logged.change;
       auto plan = plans_.find(change.table);
@@ -137,13 +157,21 @@ class MysqlApplier : public ChangeApplier {
             fmt::format("a change of {} reached the applier, which does not write that table",
                         change.table.ToString()));
       }
-      const TableSchema& schema = plan->second.schema;
-      TableBatch& batch = batches[change.table];
+      if (IsTableChange(change.op)) continue;  // followed by the apply reader
+      std::shared_ptr<const TableSchema> schema = change.schema;
+      if (schema == nullptr) schema = std::shared_ptr<const TableSchema>(&plan->second.schema,
+                                                                          [](const auto*) {});
+      auto [found, added] = index.try_emplace({change.table, schema.get()}, batches.size());
+      if (added) {
+        batches.emplace_back(change.table, TableBatch{});
+        batches.back().second.schema = schema;
+      }
+      TableBatch& batch = batches[found->second].second;
       // A key-changing update leaves the old key deleted and the new one with the after image.
       if (change.before && (change.op == ChangeOp::kDelete || change.op == ChangeOp::kUpdate)) {
-        batch.Set(schema, *change.before, std::nullopt);
+        batch.Set(*schema, *change.before, std::nullopt);
       }
-      if (change.after) batch.Set(schema, *change.after, *change.after);
+      if (change.after) batch.Set(*schema, *change.after, *change.after);
     }
     for (auto& [table, batch] : batches) {
       CUTOVER_RETURN_IF_ERROR(ApplyTable(plans_.at(table), batch));
@@ -157,7 +185,7 @@ class MysqlApplier : public ChangeApplier {
   }
 
   Status ApplyTable(const TargetTablePlan& plan, TableBatch& batch) {
-    const TableSchema& schema = plan.schema;
+    const TableSchema& schema = *batch.schema;
     std::string table = QuoteQualified(plan.target.schema, plan.target.name);
     std::vector<const std::vector<std::string>*> deleted;
     std::vector<Row> rows;
@@ -186,11 +214,12 @@ class MysqlApplier : public ChangeApplier {
           connection_->Execute(fmt::format("DELETE FROM {} WHERE {}", table, condition)).status());
     }
     if (rows.empty()) return Status::Ok();
-    auto replacer = replacers_.find(plan.source);
+    auto replacer = replacers_.find({plan.source, Signature(schema)});
     if (replacer == replacers_.end()) {
       CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<RowReplacer> created,
                                RowReplacer::Create(*connection_, schema, plan.target));
-      replacer = replacers_.emplace(plan.source, std::move(created)).first;
+      replacer = replacers_.emplace(std::pair{plan.source, Signature(schema)}, std::move(created))
+                     .first;
     }
     return replacer->second->Replace(rows);
   }
@@ -203,8 +232,8 @@ class MysqlApplier : public ChangeApplier {
   const std::unique_ptr<Connection> connection_;
   std::map<TableId, TargetTablePlan> plans_;
 
-  // Prepared per table on first use
-  std::map<TableId, std::unique_ptr<RowReplacer>> replacers_;
+  // Prepared per table and applied schema (Signature) on first use
+  std::map<std::pair<TableId, std::string>, std::unique_ptr<RowReplacer>> replacers_;
 };
 
 }  // namespace
@@ -240,7 +269,127 @@ class MysqlAppliers : public Appliers {
     return OpenMysqlApplier(spec_, plans_, lane, lanes);
   }
 
+  Result<std::optional<std::vector<std::string>>> TargetColumns(
+      const TargetTablePlan& plan) const override {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Open());
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> columns, ColumnsOf(*connection, plan));
+    return std::optional<std::vector<std::string>>(std::move(columns));
+  }
+
+  // The MariaDB/MySQL rules of docs/ddl.md: a like target takes the source statement's column
+  // definition as written.
+  Result<SchemaStepResult> Follow(const TargetTablePlan& plan,
+                                  const SchemaStep& step) const override {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Open());
+    const std::string table = QuoteQualified(plan.target.schema, plan.target.name);
+    const std::string& column = step.column.name;
+    const std::string source = plan.source.ToString();
+    // ALTER TABLE <target> <clause> <column> <rest>.
+    auto alter = [&](std::string_view clause, const std::string& rest) {
+      return connection
+          ->Execute(fmt::format("ALTER TABLE {} {} {} {}", table, clause,
+                                QuoteIdentifier(column), rest))
+          .status();
+    };
+    SchemaStepResult result;
+    switch (step.kind) {
+      case SchemaStep::Kind::kAddColumn: {
+        CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> columns, ColumnsOf(*connection, plan));
+        if (std::find(columns.begin(), columns.end(), column) != columns.end()) {
+          // Already there: made by an earlier run, or the table was made from a later schema
+          // (a replay). Every row it has now was written before the ALTER: as on the source,
+          // they hold the statement's default.
+          if (!step.after_earlier_changes || step.definition.empty() || step.generated ||
+              (step.default_sql && !step.default_is_constant)) {
+            return result;
+          }
+          CUTOVER_RETURN_IF_ERROR(alter("MODIFY COLUMN", step.definition));
+          CUTOVER_RETURN_IF_ERROR(
+              connection
+                  ->Execute(fmt::format("UPDATE {} SET {} = DEFAULT", table,
+                                        QuoteIdentifier(column)))
+                  .status());
+          return result;
+        }
+        if (step.generated) {
+          result.refusal = fmt::format(
+              "generated column {} was added to {}; cutover writes the source's values and a "
+              "target computes generated ones itself: add it to {} as you want it, then "
+              "cutover ddl resume SPEC {}", column, source, table, source);
+        } else if (step.definition.empty()) {
+          result.refusal = fmt::format(
+              "column {} was added to {}, and the statement that added it was not read (its "
+              "default for the existing rows is unknown): add it to {} as on the source, then "
+              "cutover ddl resume SPEC {}", column, source, table, source);
+        } else if (step.default_sql && !step.default_is_constant) {
+          result.refusal = fmt::format(
+              "column {} was added to {} with DEFAULT {}, which gave the existing rows values "
+              "of the moment of the ALTER on the source that the target cannot repeat: "
+              "cutover ddl resume SPEC {} --recopy copies the table again",
+              column, source, *step.default_sql, source);
+        }
+        if (!result.refusal.empty()) return result;
+        CUTOVER_RETURN_IF_ERROR(alter("ADD COLUMN", step.definition));
+        return result;
+      }
+      case SchemaStep::Kind::kWidenColumn:
+        if (step.definition.empty()) {
+          result.refusal = fmt::format(
+              "column {} of {} became {} on the source, and the statement that changed it was "
+              "not read (its default and attributes are unknown): change it on {} as on the "
+              "source, then cutover ddl resume SPEC {}",
+              column, source, step.column.type.source_name, table, source);
+          return result;
+        }
+        CUTOVER_RETURN_IF_ERROR(alter("MODIFY COLUMN", step.definition));
+        return result;
+      case SchemaStep::Kind::kSetDefault: {
+        CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> columns, ColumnsOf(*connection, plan));
+        if (std::find(columns.begin(), columns.end(), column) == columns.end()) return result;
+        CUTOVER_RETURN_IF_ERROR(alter(
+            "ALTER COLUMN", step.default_sql ? "SET DEFAULT " + *step.default_sql : "DROP DEFAULT"));
+        return result;
+      }
+      case SchemaStep::Kind::kTruncate:
+        CUTOVER_RETURN_IF_ERROR(
+            connection->Execute(fmt::format("TRUNCATE TABLE {}", table)).status());
+        return result;
+      case SchemaStep::Kind::kRecreate: {
+        CUTOVER_RETURN_IF_ERROR(
+            connection->Execute(fmt::format("DROP TABLE IF EXISTS {}", table)).status());
+        CUTOVER_RETURN_IF_ERROR(
+            connection->Execute(CreateTableSql(plan.schema, plan.target)).status());
+        for (const Index& index : DeferredIndexes(plan.schema)) {
+          CUTOVER_RETURN_IF_ERROR(connection->Execute(AddIndexSql(plan.target, index)).status());
+        }
+        return result;
+      }
+    }
+    return result;
+  }
+
  private:
+  Result<std::unique_ptr<Connection>> Open() const {
+    ConnectOptions options;
+    options.use_database = false;
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, Connection::Open(spec_.target.connection, options));
+    CUTOVER_RETURN_IF_ERROR(connection->Execute(kApplierSession).status());
+    return connection;
+  }
+
+  static Result<std::vector<std::string>> ColumnsOf(Connection& connection,
+                                                    const TargetTablePlan& plan) {
+    CUTOVER_ASSIGN_OR_RETURN(
+        QueryResult result,
+        connection.Query(fmt::format(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
+            "TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
+            connection.QuoteString(plan.target.schema), connection.QuoteString(plan.target.name))));
+    std::vector<std::string> columns;
+    for (const SqlRow& row : result.rows) columns.push_back(row[0].value_or(""));
+    return columns;
+  }
+
   const Spec& spec_;
   const std::vector<TargetTablePlan>& plans_;
 };

@@ -1,6 +1,7 @@
 // Decoder: the event state machine (formats, positions, transactions, table maps, rows).
 #include "source/binlog/decoder.h"
 
+#include "ddl/ascii.h"
 #include "source/binlog/byte_reader.h"
 #include "source/binlog/event_types.h"
 #include "source/binlog/rows_event.h"
@@ -8,16 +9,7 @@
 namespace cutover::binlog {
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t idx = 0; idx < a.size(); ++idx) {
-    char x = a[idx], y = b[idx];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
+using ddl::EqualsIgnoreCase;
 
 std::string_view TrimSpace(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t')) {
@@ -183,7 +175,54 @@ Status BinlogDecoder::OnQueryEvent(const EventContext& ctx, EventSink* sink) {
   tables_.clear();  // DDL may change any table; table ids may be reused for other tables
   Statement statement{query.schema, query.query, CurrentPosition(), ctx.header->timestamp};
   CUTOVER_RETURN_IF_ERROR(sink->OnStatement(statement));
+  CUTOVER_RETURN_IF_ERROR(EmitTableChanges(query, sink));
   if (txn_.open && txn_.standalone) return Commit(0, false, sink);
+  return Status::Ok();
+}
+
+Status BinlogDecoder::EmitTableChanges(const QueryEvent& query, EventSink* sink) {
+  Result<ddl::DdlStatement> parsed = ddl::ParseDdl(query.query, query.schema);
+  if (!parsed.ok()) {
+    // Table DDL that cannot be read: which tables it changes is unknown, so going on could
+    // lose a schema change silently.
+    return parsed.status().WithContext("reading the schema statement \"" +
+                                       std::string(query.query.substr(0, 200)) + "\"");
+  }
+  const ddl::DdlStatement& sql = *parsed;
+  if (sql.kind == ddl::DdlKind::kOther || sql.temporary) return Status::Ok();
+  auto selected = [this](const TableId& id) {
+    return !options_.table_filter || options_.table_filter(id);
+  };
+  auto emit = [&](const TableId& id, ChangeOp op) -> Status {
+    Change change;
+    change.table = id;
+    change.op = op;
+    change.position = CurrentPosition();
+    change.statement = std::string(query.query);
+    auto shape = shapes_.find(id);
+    if (shape != shapes_.end()) {
+      change.schema = shape->second;
+    } else {
+      auto unknown = std::make_shared<TableSchema>();
+      unknown->id = id;  // no shape seen yet: no columns
+      change.schema = std::move(unknown);
+    }
+    return sink->OnChange(change);
+  };
+  for (size_t index = 0; index < sql.tables.size(); ++index) {
+    const TableId& id = sql.tables[index];
+    if (selected(id)) {
+      CUTOVER_RETURN_IF_ERROR(
+          emit(id, sql.kind == ddl::DdlKind::kTruncate ? ChangeOp::kTruncate : ChangeOp::kDdl));
+    }
+    const bool gone = sql.kind == ddl::DdlKind::kDropTable || sql.kind == ddl::DdlKind::kRenameTable ||
+                      index < sql.renamed_to.size();
+    if (gone) shapes_.erase(id);  // a table of that name later is another table
+    // A table renamed into the selection is new to it.
+    if (index < sql.renamed_to.size() && selected(sql.renamed_to[index])) {
+      CUTOVER_RETURN_IF_ERROR(emit(sql.renamed_to[index], ChangeOp::kDdl));
+    }
+  }
   return Status::Ok();
 }
 

@@ -31,6 +31,7 @@
 #include "cutover/schema.h"
 #include "cutover/status.h"
 
+#include "ddl/ddl_statement.h"
 #include "source/binlog/events.h"
 #include "source/binlog/framing.h"
 #include "source/binlog/table_map.h"
@@ -156,6 +157,8 @@ class BinlogDecoder {
   Status OnFormatDescription(std::string_view event);
   Status OnRotateEvent(const EventContext& ctx, EventSink* sink);
   Status OnQueryEvent(const EventContext& ctx, EventSink* sink);
+  // A schema statement's table changes (kTruncate, kDdl) for the selected tables it names.
+  Status EmitTableChanges(const QueryEvent& query, EventSink* sink);
   Status OnMariaGtid(const EventContext& ctx, EventSink* sink);
   Status OnMysqlGtid(const EventContext& ctx, bool anonymous, EventSink* sink);
   Status OnGtidList(const EventContext& ctx);

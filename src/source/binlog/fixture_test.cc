@@ -169,9 +169,19 @@ TEST_F(MariaDbFixtureTest, EveryRowImageEqualsWhatTheServerSelected) {
 
 TEST_F(MariaDbFixtureTest, CountsChangesPerTableAndOperation) {
   std::map<std::string, int> counts;
+  std::map<std::string, int> statements;  // kDdl: each table's CREATE TABLE, t_int's ALTER
   for (const Change& change : sink_->changes) {
+    if (change.op == ChangeOp::kDdl) {
+      ++statements[change.table.name];
+      continue;
+    }
     ++counts[change.table.name + " " + std::string(ChangeOpName(change.op))];
   }
+  std::map<std::string, int> want_statements = {
+      {"t_int", 2}, {"t_num", 1},  {"t_time", 1}, {"t_oldtime", 1}, {"t_str", 1}, {"t_blob", 1},
+      {"t_enum", 1}, {"t_mix", 1}, {"t_nopk", 1}, {"t_cpk", 1},     {"t_ppk", 1},
+  };
+  EXPECT_EQ(statements, want_statements);
   std::map<std::string, int> want = {
       {"t_int insert", 6},     {"t_int update", 3},     {"t_int delete", 1},
       {"t_int schema", 1},     {"t_num insert", 5},     {"t_num update", 2},
@@ -328,7 +338,8 @@ TEST(MariaDbFixtureFilter, UnselectedTablesAreSkippedWithoutDecoding) {
   std::set<std::string> tables;
   for (const Change& change : sink.changes) tables.insert(change.table.name);
   EXPECT_EQ(tables, std::set<std::string>{"t_cpk"});
-  EXPECT_EQ(sink.changes.size(), 5u);
+  EXPECT_EQ(sink.changes.size(), 6u);  // its CREATE TABLE (kDdl) and 5 row changes
+  EXPECT_EQ(sink.changes.front().op, ChangeOp::kDdl);
   EXPECT_GT(decoder.stats().skipped_rows_events, 20u);
 }
 

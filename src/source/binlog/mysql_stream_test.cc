@@ -231,13 +231,16 @@ TEST(MysqlStream, DdlIsAStatementThatCommitsAndForgetsTableIds) {
   ASSERT_TRUE(status.ok()) << status.ToString();
   ASSERT_EQ(sink.statements, std::vector<std::string>{"ALTER TABLE orders RENAME TO customers"});
   ASSERT_EQ(sink.commits.size(), 3u);
-  std::vector<std::string> tail(sink.log.end() - 7, sink.log.end());
+  std::vector<std::string> tail(sink.log.end() - 9, sink.log.end());
   EXPECT_EQ(tail[0].substr(0, 6), "commit");
   EXPECT_EQ(tail[1], "begin 3e11fa47-71ca-11e1-9e33-c80aa9429562:24");
   EXPECT_EQ(tail[2], "statement ALTER TABLE orders RENAME TO customers");
-  EXPECT_EQ(tail[3].substr(0, 6), "commit");
-  EXPECT_EQ(tail[4], "begin 3e11fa47-71ca-11e1-9e33-c80aa9429562:25");
-  EXPECT_EQ(tail[5], "insert shop.customers");
+  // The table changes of the statement: the renamed table's, and the new name's.
+  EXPECT_EQ(tail[3], "ddl shop.orders");
+  EXPECT_EQ(tail[4], "ddl shop.customers");
+  EXPECT_EQ(tail[5].substr(0, 6), "commit");
+  EXPECT_EQ(tail[6], "begin 3e11fa47-71ca-11e1-9e33-c80aa9429562:25");
+  EXPECT_EQ(tail[7], "insert shop.customers");
   EXPECT_EQ(sink.changes.back().after->values[0], Value::UInt(7));
 }
 

@@ -32,7 +32,7 @@ class JsonLinesSink : public binlog::EventSink {
   JsonLinesSink(std::FILE* out, uint64_t limit) : out_(out), limit_(limit) {}
 
   Status OnChange(const Change& change) override {
-    if (change.op == ChangeOp::kSchema) return Status::Ok();
+    if (IsTableChange(change.op)) return Status::Ok();
     std::string line = ChangeToJsonLine(change);
     line += '\n';
     if (std::fwrite(line.data(), 1, line.size(), out_) != line.size()) {

@@ -13,7 +13,9 @@ Status TransactionBuffer::Forward(Status status) {
 
 Status TransactionBuffer::Deliver(const Change& change) {
   CUTOVER_RETURN_IF_ERROR(downstream_->OnChange(change));
-  if (change.schema && change.schema.get() != last_shape_) {
+  // The shapes rows follow (a statement's table change carries the last one, or none).
+  const bool shape = change.op != ChangeOp::kDdl && change.op != ChangeOp::kTruncate;
+  if (shape && change.schema && change.schema.get() != last_shape_) {
     state_->shapes[change.table] = change.schema;
     last_shape_ = change.schema.get();
   }
