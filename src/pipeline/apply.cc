@@ -410,10 +410,11 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
   Status Loop() {
     auto last_progress = Clock::now();
     std::vector<RoutedChange> routed;
-    while (!shared_.Stopping()) {
+    while (!shared_.Stopping() && !restart_) {
       if (Clock::now() - last_progress >= kProgressEvery) {
         Progress();
         last_progress = Clock::now();
+        if (restart_) break;  // `cutover ddl resume`: Run returns, RunApply starts again
       }
       if (options_.until && ReplayDone()) break;
       CUTOVER_ASSIGN_OR_RETURN(std::optional<log::LogRecord> record,
@@ -455,7 +456,6 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
           }
         }
       }
-      if (restart_) break;
       partition.next = record->offset + 1;
       partition.shared.routed = partition.next;
     }

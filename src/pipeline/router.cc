@@ -54,6 +54,18 @@ std::string Quoted(std::string_view statement) {
   return "\"" + text + "\"";
 }
 
+// The same columns (names, types as SameColumnType sees them) and key.
+bool SameShape(const TableSchema& a, const TableSchema& b) {
+  if (a.columns.size() != b.columns.size() || a.key != b.key) return false;
+  for (size_t index = 0; index < a.columns.size(); ++index) {
+    if (a.columns[index].name != b.columns[index].name ||
+        !SameColumnType(a.columns[index], b.columns[index])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 // One source shape of a table as the table carries it: the applied schema (the carried columns
@@ -326,9 +338,25 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
       if (excluded(column)) continue;
       if (on_target(column.name)) {
         table.carried.insert(column.name);
-      } else {
-        not_carried[column.name] = "not on the target table";
+        continue;
       }
+      // On the source, not on the target, and no statement adding it is left to read.
+      if (options_.handler == nullptr || policy == DdlPolicy::kIgnore) {
+        not_carried[column.name] = "not on the target table; ddl: ignore";
+        continue;
+      }
+      if (policy == DdlPolicy::kStop) {
+        return Hold(table, fmt::format("column {} of {} is not on the target table and its rule "
+                                       "says ddl: stop", column.name, source), change);
+      }
+      SchemaStep step;
+      step.kind = SchemaStep::Kind::kAddColumn;
+      step.column = column;
+      step.statement = change.statement;
+      CUTOVER_ASSIGN_OR_RETURN(bool followed, Step(table, step, false, change));
+      if (!followed) return Status::Ok();
+      if (table.target_columns) table.target_columns->insert(column.name);
+      table.carried.insert(column.name);
     }
     if (not_carried != table.not_carried) {
       table.not_carried = std::move(not_carried);
@@ -362,7 +390,10 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
   for (size_t column : shape.key) key_names.push_back(shape.columns[column].name);
   std::vector<std::string> previous_key;
   for (size_t column : previous->key) previous_key.push_back(previous->columns[column].name);
-  if (key_names != previous_key) {
+  // Compared when both shapes know their key: a binlog shape has the primary key only, a
+  // shape read from information_schema (repair's rows) may name a unique index instead; a key
+  // dropped or added is seen in its statement.
+  if (!key_names.empty() && !previous_key.empty() && key_names != previous_key) {
     return Hold(table, fmt::format("the primary key of {} changed on the source from ({}) to "
                                    "({}){}; rows are identified by it on the target",
                                    source, Joined(previous_key), Joined(key_names), statement),
@@ -408,7 +439,7 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
       continue;
     }
     const Column& old_column = previous->columns[*before];
-    if (old_column.type != column.type || old_column.nullable != column.nullable) {
+    if (!SameColumnType(old_column, column)) {
       if (policy == DdlPolicy::kStop) {
         return Hold(table, fmt::format("the type of column {} of {} changed on the source{} and "
                                        "its rule says ddl: stop", column.name, source, statement),
@@ -505,8 +536,7 @@ Status ChangeRouter::Route(const Change& source_change, bool hash,
     return OnTableChange(table, source_change);
   }
   if (source_change.schema.get() != table.last.get()) {
-    if (table.last != nullptr && table.last->columns == source_change.schema->columns &&
-        table.last->key == source_change.schema->key) {
+    if (table.last != nullptr && SameShape(*table.last, *source_change.schema)) {
       table.last = source_change.schema;  // the same shape again (read from another record)
     } else {
       CUTOVER_RETURN_IF_ERROR(OnNewShape(table, source_change));

@@ -48,8 +48,40 @@ std::optional<uint64_t> TextCapacity(const ColumnType& type) {
   }
 }
 
+// Each field only where the type has it: information_schema and a TABLE_MAP fill the others
+// differently (a display width, a charset for a number).
+bool SameType(const ColumnType& a, const ColumnType& b) {
+  if (a.type != b.type || a.is_unsigned != b.is_unsigned || a.is_jsonb != b.is_jsonb) {
+    return false;
+  }
+  switch (a.type) {
+    case SqlType::kChar:
+    case SqlType::kVarChar:
+    case SqlType::kTinyText:
+    case SqlType::kText:
+    case SqlType::kMediumText:
+    case SqlType::kLongText:
+    case SqlType::kEnum:
+    case SqlType::kSet:
+      if (a.charset != b.charset || a.elements != b.elements ||
+          !(a.collation.empty() || b.collation.empty() || a.collation == b.collation)) {
+        return false;
+      }
+      return a.type == SqlType::kEnum || a.type == SqlType::kSet ||
+             (a.type != SqlType::kChar && a.type != SqlType::kVarChar) || a.length == b.length;
+    case SqlType::kBinary:
+    case SqlType::kVarBinary:
+    case SqlType::kBit: return a.length == b.length;
+    case SqlType::kDecimal: return a.precision == b.precision && a.scale == b.scale;
+    case SqlType::kTime:
+    case SqlType::kDateTime:
+    case SqlType::kTimestamp: return a.fsp == b.fsp;
+    default: return true;
+  }
+}
+
 bool TypeWidens(const ColumnType& from, const ColumnType& to) {
-  if (from == to) return true;
+  if (SameType(from, to)) return true;
   if (auto old_rank = IntegerRank(from.type), new_rank = IntegerRank(to.type);
       old_rank && new_rank) {
     if (from.is_unsigned == to.is_unsigned) return *new_rank >= *old_rank;
@@ -97,6 +129,10 @@ bool TypeWidens(const ColumnType& from, const ColumnType& to) {
 }  // namespace
 
 bool Widens(const Column& from, const Column& to) { return TypeWidens(from.type, to.type); }
+
+bool SameColumnType(const Column& a, const Column& b) {
+  return a.nullable == b.nullable && SameType(a.type, b.type);
+}
 
 std::string ColumnText(const Column& column) {
   std::string type = column.type.source_name.empty()

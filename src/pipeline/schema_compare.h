@@ -18,6 +18,11 @@ namespace cutover::pipeline {
 // count: the source's ALTER already proved that every row fits.
 bool Widens(const Column& from, const Column& to);
 
+// Whether two columns have the same type and nullability as values see them: the type's
+// fields, not its spelling (a binlog TABLE_MAP says "int", information_schema "int(11)"; a
+// collation name only when both know it).
+bool SameColumnType(const Column& a, const Column& b);
+
 // "bigint unsigned NOT NULL": the type's source spelling and its nullability.
 std::string ColumnText(const Column& column);
 

@@ -27,7 +27,7 @@ constexpr size_t kDeleteKeys = 500;
 // change under it.
 constexpr char kApplierSession[] =
     "SET SESSION foreign_key_checks = 0, time_zone = '+00:00', "
-    "sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
+    "sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', max_error_count = 65535";
 
 // The key of `row` as SQL literals: equal keys give equal strings, and the string is the
 // DELETE's condition material as well.
