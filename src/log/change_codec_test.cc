@@ -72,6 +72,27 @@ TEST(ChangeCodecTest, ChangesRoundTripAndEachShapeTravelsOnce) {
   EXPECT_EQ(out.before, remove.before);
 }
 
+TEST(ChangeCodecTest, TableChangesKeepTheirStatement) {
+  for (ChangeOp op : {ChangeOp::kDdl, ChangeOp::kTruncate, ChangeOp::kSchema}) {
+    Change change;
+    change.table = TableId{"shop", "orders"};
+    change.schema = Shape("orders");
+    change.op = op;
+    change.statement = "ALTER TABLE orders ADD COLUMN `na``me` INT DEFAULT 'x,y'";
+    change.position = Position::Parse("0-1-7").value();
+    std::string record = EncodeChangeRecord(change, 1);
+    Change back;
+    ASSERT_TRUE(DecodeChangeRecord(record, change.schema, &back).ok());
+    EXPECT_EQ(back.op, op);
+    EXPECT_EQ(back.statement, change.statement);
+    EXPECT_EQ(back.position, change.position);
+    // A record written before statements were kept (no statement bytes) reads as empty.
+    std::string old = record.substr(0, record.size() - 4 - change.statement.size());
+    ASSERT_TRUE(DecodeChangeRecord(old, change.schema, &back).ok());
+    EXPECT_EQ(back.statement, "");
+  }
+}
+
 TEST(ChangeCodecTest, AChangeWhoseShapeWasNeverSeenIsDataLoss) {
   auto orders = Shape("orders");
   Change insert;

@@ -87,6 +87,7 @@ struct ChangeRouter::Table {
   // Empty until the first shape (then taken from it).
   std::set<std::string> carried;
   std::shared_ptr<const TableSchema> last;  // the last source shape seen
+  Position last_since;  // the position of the first change of that shape
   std::map<std::string, std::string> not_carried;  // column -> why (reported)
   // From the table's ALTER statements, until a shape shows them: definitions of columns added
   // or modified (for SchemaStep::definition).
@@ -271,14 +272,20 @@ Status ChangeRouter::OnTableChange(Table& table, const Change& change) {
         table.pending_definitions[action.column] = action.definition;
         break;
       case K::kDropColumn:
-      case K::kRenameColumn:
-        if (policy == DdlPolicy::kIgnore || !selected) break;
+      case K::kRenameColumn: {
+        // Only a column the target gets has values to lose (before any row: one it has).
+        const bool carried = table.last != nullptr
+                                 ? table.carried.contains(action.column)
+                                 : !table.target_columns ||
+                                       table.target_columns->contains(action.column);
+        if (policy == DdlPolicy::kIgnore || !selected || !carried) break;
         return Hold(table,
                     fmt::format("column {} of {} was {} on the source ({}); following it would "
                                 "lose the column's values on the target",
                                 action.column, source,
                                 action.kind == K::kDropColumn ? "dropped" : "renamed", statement),
                     change);
+      }
       case K::kSetDefault:
       case K::kDropDefault: {
         if (policy == DdlPolicy::kIgnore || !selected) break;
@@ -317,6 +324,7 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
   const DdlPolicy policy = table.policy();
   std::shared_ptr<const TableSchema> previous = table.last;
   table.last = change.schema;
+  table.last_since = change.position;
   table.shapes.clear();
   auto on_target = [&](const std::string& column) {
     return !table.target_columns || table.target_columns->contains(column);
@@ -538,6 +546,9 @@ Status ChangeRouter::Route(const Change& source_change, bool hash,
   if (source_change.schema.get() != table.last.get()) {
     if (table.last != nullptr && SameShape(*table.last, *source_change.schema)) {
       table.last = source_change.schema;  // the same shape again (read from another record)
+    } else if (table.last != nullptr && table.last_since.IsAfter(source_change.position)) {
+      // An older shape: a change logged before the last shape change (another partition of
+      // the log is behind, or a repair's rows): carried as far as it has the columns.
     } else {
       CUTOVER_RETURN_IF_ERROR(OnNewShape(table, source_change));
       if (table.held) return Status::Ok();

@@ -119,6 +119,9 @@ std::vector<ErrorCase> Cases() {
       {"BadEnumNear", base + "source: {kind: postgresql, user: cutover, database: app}\n",
        "source.kind: unknown value 'postgresql'; did you mean 'postgres'? allowed values are "
        "mariadb, mysql, postgres"},
+      {"BadDdlPolicy",
+       std::string(kName) + kSource + kTarget + "tables: [{match: shop.*, ddl: follow_all}]\n",
+       "tables[0].ddl: unknown value 'follow_all'; allowed values are follow, stop, ignore"},
       {"PortOutOfRange", base + "source: {kind: mariadb, user: cutover, port: 70000}\n",
        "source.port: 70000 is out of range; allowed 1..65535"},
       {"WorkersOutOfRange", Valid("parallelism: {copy_workers: 0}\n"),

@@ -95,6 +95,7 @@ TEST(SpecTest, MinimalSpecGetsEveryDefault) {
   EXPECT_EQ(spec.tables[0].filter, "");
   EXPECT_TRUE(spec.tables[0].columns.empty());
   EXPECT_EQ(spec.tables[0].rename, "");
+  EXPECT_EQ(spec.tables[0].ddl, DdlPolicy::kFollow);  // the default
   EXPECT_TRUE(spec.mapping.empty());
   EXPECT_EQ(spec.change_log.kind, ChangeLogSpec::Kind::kLocal);
   EXPECT_EQ(spec.change_log.segment_bytes, 64ull << 20);
@@ -187,6 +188,7 @@ tables:
     filter: "id > 100"
     columns: [id, total]
     rename: orders_v2
+    ddl: stop
 mapping: maps/shop.yaml
 change_log:
   kind: local
@@ -241,6 +243,7 @@ control: {enabled: false, listen: "[::1]:9000", token_env: CUTOVER_CONTROL_TOKEN
   EXPECT_EQ(rule.filter, "(`id` > 100)");  // the filter language, rendered as SQL
   EXPECT_EQ(rule.columns, (std::vector<std::string>{"id", "total"}));
   EXPECT_EQ(rule.rename, "orders_v2");
+  EXPECT_EQ(rule.ddl, DdlPolicy::kStop);
   EXPECT_EQ(spec.mapping, base / "maps/shop.yaml");
   EXPECT_EQ(spec.change_log.kind, ChangeLogSpec::Kind::kLocal);
   EXPECT_EQ(spec.change_log.segment_bytes, 1ull << 30);
