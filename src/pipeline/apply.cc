@@ -756,13 +756,17 @@ Status RunApply(log::ChangeLog& log, const Appliers& appliers,
       SchemaStep step;
       step.kind = SchemaStep::Kind::kRecreate;
       CUTOVER_ASSIGN_OR_RETURN(SchemaStepResult made, appliers.Follow(*plan, step));
-      if (!made.refusal.empty()) {
-        return Status::FailedPrecondition(
-            fmt::format("copying {} again: {}", table.ToString(), made.refusal));
-      }
       CUTOVER_ASSIGN_OR_RETURN(std::optional<state::TableDdl> record,
                                state::LoadTableDdl(*options.state, table.ToString()));
       if (!record) continue;
+      if (!made.refusal.empty()) {
+        // The table stays held, with why; the others go on.
+        spdlog::error("apply: {} cannot be copied again: {}", table.ToString(), made.refusal);
+        record->reason = made.refusal;
+        record->resume.clear();
+        CUTOVER_RETURN_IF_ERROR(state::SaveTableDdl(*options.state, *record));
+        continue;
+      }
       record->recopy_ready = true;
       CUTOVER_RETURN_IF_ERROR(state::SaveTableDdl(*options.state, *record));
       spdlog::info("apply: {} made anew on the target; the re-copy can start",

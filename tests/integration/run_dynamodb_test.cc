@@ -512,5 +512,87 @@ TEST_F(RunDynamoDbTest, KafkaLogWithTwoAppliersEndsEqual) {
   EXPECT_GT(testing::MostAppliedPerSecond(second->Output()), 0) << second->Output();
 }
 
+// Schema changes into DynamoDB (docs/ddl.md): a nullable column added under the workload
+// becomes an attribute of the items written after (the items before lack it, as NULL would);
+// a column added with a default, and a dropped column, stop only their table (the other goes
+// on) until `cutover ddl resume --recopy` writes its items again.
+TEST_F(RunDynamoDbTest, SchemaChangesAreFollowedOrStopOnlyTheirTable) {
+  spec_ = dir_ / "spec.yaml";
+  runtest::CreateWorkloadSchema(*source_, db_, 1000);
+  WriteWorkloadSpec();
+  runtest::Workload workload(testing::MariaDbSource(), db_, 1000);
+  auto run = StartRun();
+  WaitForCdc();
+  workload.Start(5ms);
+  std::this_thread::sleep_for(1s);
+  copytest::Exec(*source_, "ALTER TABLE " + db_ + ".accounts ADD COLUMN tier INT NULL");
+  copytest::Exec(*source_, "UPDATE " + db_ + ".accounts SET tier = id % 5 WHERE id % 10 = 0");
+  std::this_thread::sleep_for(2s);
+  workload.Stop();
+  EXPECT_LE(workload.failures(), 3);  // a copying ALTER may abort one (rolled back)
+  ExpectItemsCatchUp({"accounts", "lines"}, 60s);
+  auto cutover = [&](const std::string& args, int* code) {
+    runtest::CutoverProcess process(args, KeysEnv(), dir_ / "cli.out");
+    *code = process.Wait();
+    std::string output = process.Output();
+    std::filesystem::remove(dir_ / "cli.out");
+    return output;
+  };
+  auto stopped = [&](const std::string& table) {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      json report = StatusJson();
+      for (const json& record : report.value("schema_changes", json::array())) {
+        if (record.value("table", "") == db_ + "." + table && record.value("held", false)) {
+          return record.value("reason", "");
+        }
+      }
+      std::this_thread::sleep_for(300ms);
+    }
+    return std::string();
+  };
+  // Items written before lack the new attribute, which only NULL may: held until re-copied.
+  copytest::Exec(*source_, "ALTER TABLE " + db_ + ".`lines` ADD COLUMN flag INT NOT NULL "
+                           "DEFAULT 1");
+  copytest::Exec(*source_, "UPDATE " + db_ + ".`lines` SET flag = 2 WHERE line = 0");
+  std::string reason = stopped("lines");
+  EXPECT_NE(reason.find("column flag was added to " + db_ + ".lines and its existing rows got "
+                        "DEFAULT 1, which the items written before lack"),
+            std::string::npos)
+      << reason;
+  // accounts goes on.
+  copytest::Exec(*source_, "UPDATE " + db_ + ".accounts SET tier = 9 WHERE id <= 20");
+  auto accounts_only = [](std::map<std::string, json> items) {
+    std::erase_if(items, [](const auto& entry) {
+      return entry.second["pk"].dump().find("ACCOUNT#") == std::string::npos;
+    });
+    return items;
+  };
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (accounts_only(ActualItems()) != ExpectedItems({"accounts"}) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(300ms);
+  }
+  EXPECT_TRUE(accounts_only(ActualItems()) == ExpectedItems({"accounts"}));
+  int code = 0;
+  std::string resumed =
+      cutover("ddl resume " + spec_.string() + " " + db_ + ".lines --recopy", &code);
+  EXPECT_EQ(code, 0) << resumed << run->Output();
+  ExpectItemsCatchUp({"accounts", "lines"}, 60s);
+  // A dropped column: held, then re-copied (each item is put whole: the attribute goes).
+  copytest::Exec(*source_, "ALTER TABLE " + db_ + ".accounts DROP COLUMN note");
+  copytest::Exec(*source_, "UPDATE " + db_ + ".accounts SET balance = 1 WHERE id <= 5");
+  reason = stopped("accounts");
+  EXPECT_NE(reason.find("column note of " + db_ + ".accounts was dropped on the source"),
+            std::string::npos)
+      << reason;
+  resumed = cutover("ddl resume " + spec_.string() + " " + db_ + ".accounts --recopy", &code);
+  EXPECT_EQ(code, 0) << resumed << run->Output();
+  ExpectItemsCatchUp({"accounts", "lines"}, 60s);
+  std::string verify = cutover("verify " + spec_.string(), &code);
+  EXPECT_EQ(code, 0) << verify;
+  StopRun(*run);
+}
+
 }  // namespace
 }  // namespace cutover
