@@ -115,6 +115,10 @@ struct VerifyRepair {
 };
 
 struct VerifyReport {
+  // Schema differences, before rows (docs/ddl.md): tables a schema change stopped, source
+  // columns the target does not get (but not those the table rule's `columns` leave out).
+  // Each counts as a difference.
+  std::vector<std::string> schema;
   std::vector<VerifyTableReport> tables;
   std::optional<VerifyRepair> repair;  // --repair ran (this report is the verify after it)
   bool complete = false;               // every table and scan finished (false: stopped)

@@ -6,6 +6,7 @@
 #include "control/router_reports.h"
 #include "state/fence_record.h"
 #include "state/run_status.h"
+#include "state/table_ddl.h"
 #include "state/verify_report.h"
 
 namespace cutover::control {
@@ -132,6 +133,28 @@ Status WriteVerify(StateStore& state, Writer& out) {
   return Status::Ok();
 }
 
+// docs/ddl.md: tables a schema change stopped, and source columns the target does not get.
+Status WriteSchemaChanges(StateStore& state, Writer& out) {
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<state::TableDdl> records, state::LoadTableDdl(state));
+  out.Family("cutover_table_stopped", "gauge",
+             "1 for a table whose changes are not applied because a schema change stopped it "
+             "(reason: why; cutover ddl resume lets it go on).");
+  for (const state::TableDdl& record : records) {
+    if (!record.held) continue;
+    std::string reason = record.reason.substr(0, 200);
+    out.Sample("cutover_table_stopped", Label("table", record.table) + "," +
+                                            Label("reason", reason), 1);
+  }
+  out.Family("cutover_columns_not_carried", "gauge",
+             "Source columns the target does not get, per table (cutover status says why).");
+  for (const state::TableDdl& record : records) {
+    if (record.not_carried.empty()) continue;
+    out.Sample("cutover_columns_not_carried", Label("table", record.table),
+               static_cast<double>(record.not_carried.size()));
+  }
+  return Status::Ok();
+}
+
 Status WriteStages(const Spec& spec, StateStore& state, Writer& out) {
   CUTOVER_ASSIGN_OR_RETURN(std::vector<StageState> stages, ListStages(spec, state));
   out.Family("cutover_flag_stage", "gauge",
@@ -194,6 +217,7 @@ Result<std::string> RenderMetrics(const Spec& spec, StateStore& state, int64_t n
   WriteCdc(status, now_ms, out);
   WriteThrottle(spec, status, out);
   CUTOVER_RETURN_IF_ERROR(WriteVerify(state, out));
+  CUTOVER_RETURN_IF_ERROR(WriteSchemaChanges(state, out));
   CUTOVER_RETURN_IF_ERROR(WriteStages(spec, state, out));
   CUTOVER_RETURN_IF_ERROR(WriteFence(state, out));
   CUTOVER_RETURN_IF_ERROR(WriteRouter(spec, state, out));

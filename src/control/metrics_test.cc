@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "control/router_reports.h"
+#include "state/table_ddl.h"
 #include "state/test_support.h"
 
 namespace cutover::control {
@@ -111,6 +112,39 @@ TEST_F(MetricsTest, ValuesComeFromTheStateStore) {
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << "missing:\n" << line << "\nin:\n" << text;
   }
+}
+
+TEST_F(MetricsTest, StoppedTablesAndColumnsNotCarried) {
+  state::TableDdl held;
+  held.table = "shop.orders";
+  held.held = true;
+  held.reason = "column note of shop.orders was dropped on the source";
+  held.offsets[0] = 17;
+  state::TableDdl ignored;
+  ignored.table = "shop.items";
+  ignored.not_carried = {{"tier", "added on the source; ddl: ignore"},
+                         {"secret", "not in the table rule's columns"}};
+  ASSERT_TRUE(state::SaveTableDdl(*state_, held).ok());
+  ASSERT_TRUE(state::SaveTableDdl(*state_, ignored).ok());
+  std::string text = Render();
+  for (const char* line : {
+           "# TYPE cutover_table_stopped gauge\n",
+           "cutover_table_stopped{table=\"shop.orders\",reason=\"column note of shop.orders was "
+           "dropped on the source\"} 1\n",
+           "cutover_columns_not_carried{table=\"shop.items\"} 2\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << "missing:\n" << line << "\nin:\n" << text;
+  }
+  EXPECT_EQ(text.find("cutover_table_stopped{table=\"shop.items\""), std::string::npos);
+  // Read back as stored.
+  std::optional<state::TableDdl> back = state::LoadTableDdl(*state_, "shop.orders").value();
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->offsets, (std::map<int, uint64_t>{{0, 17}}));
+  EXPECT_EQ(back->reason, held.reason);
+  // Neither held nor reporting: the record goes.
+  held.held = false;
+  ASSERT_TRUE(state::SaveTableDdl(*state_, held).ok());
+  EXPECT_FALSE(state::LoadTableDdl(*state_, "shop.orders").value());
 }
 
 TEST_F(MetricsTest, RouterReportsAddUpPerGroup) {

@@ -243,7 +243,12 @@ Status ChangeRouter::OnTableChange(Table& table, const Change& change) {
     const bool selected = table.Selects(action.column);
     switch (action.kind) {
       case K::kAddColumn: {
-        if (!selected || policy == DdlPolicy::kIgnore) break;  // reported with the new shape
+        if (!selected) break;  // reported with the new shape
+        if (policy == DdlPolicy::kIgnore) {
+          table.not_carried[action.column] = "added on the source; ddl: ignore";
+          CUTOVER_RETURN_IF_ERROR(ReportNotCarried(table));
+          break;
+        }
         SchemaStep step;
         step.kind = SchemaStep::Kind::kAddColumn;
         step.column.name = action.column;

@@ -16,7 +16,7 @@ std::string_view VerifyDifferenceKindName(VerifyDifference::Kind kind) {
 }
 
 int64_t VerifyReport::differences() const {
-  int64_t total = 0;
+  auto total = static_cast<int64_t>(schema.size());
   for (const VerifyTableReport& table : tables) total += table.differences();
   return total;
 }
@@ -46,6 +46,7 @@ std::string FormatVerifyReport(const VerifyReport& report) {
         "run` applied); {} sampled keys left out\n",
         report.seconds, report.keys_dropped);
   }
+  for (const std::string& difference : report.schema) out += "schema: " + difference + "\n";
   out += fmt::format("{:<36} {:<32} {:>10} {:>9} {:>9} {:>9}\n", "table", "target", "rows",
                      "missing", "extra", "different");
   for (const VerifyTableReport& table : report.tables) {

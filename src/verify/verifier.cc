@@ -9,6 +9,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +22,7 @@
 #include "pipeline/state_options.h"
 #include "pipeline/test_hooks.h"
 #include "source/mysql/snapshot_schema.h"
+#include "state/table_ddl.h"
 #include "state/verify_report.h"
 #include "verify/live.h"
 
@@ -109,6 +111,7 @@ Result<VerifyReport> Verifier::Run() {
     live_ = applied.has_value();
   }
   VerifyReport report;
+  CUTOVER_ASSIGN_OR_RETURN(report.schema, SchemaDifferences());
   report.live = live_;
   report.resumed = resumed_;
   report.started_at_ms = started_at_ms_;
@@ -135,6 +138,28 @@ Result<VerifyReport> Verifier::Run() {
   CUTOVER_RETURN_IF_ERROR(StoreReport(report));
   if (!options_.repair || !report.complete || report.differences() == 0) return report;
   return RepairThenVerifyAgain(report);
+}
+
+// What `cutover run` recorded about the selected tables' schema changes (state/table_ddl.h).
+Result<std::vector<std::string>> Verifier::SchemaDifferences() {
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<state::TableDdl> records, state::LoadTableDdl(*state_));
+  std::vector<std::string> differences;
+  for (const state::TableDdl& record : records) {
+    if (record.held) {
+      differences.push_back(fmt::format("{}: its changes are not applied since {}: {}",
+                                        record.table, record.position.Encode(), record.reason));
+    }
+    for (const auto& [column, why] : record.not_carried) {
+      if (why == "not in the table rule's columns") continue;  // chosen in the spec
+      const std::string name = record.table + "." + column;
+      differences.push_back(fmt::format("{}: on the source, not on the target ({})", name, why));
+      missing_columns_.erase(name);  // said once
+    }
+  }
+  for (const auto& [name, why] : missing_columns_) {
+    differences.push_back(fmt::format("{}: {}", name, why));
+  }
+  return differences;
 }
 
 Status Verifier::CheckKinds() const {
@@ -171,6 +196,7 @@ Status Verifier::LoadTables() {
   CUTOVER_ASSIGN_OR_RETURN(source_, mysql::Connection::Open(spec_.source.connection));
   std::map<TableId, std::string> filters;
   for (const SourceTable& table : selected) filters[table.schema.id] = table.rule->filter;
+  CUTOVER_RETURN_IF_ERROR(NarrowToTargetColumns(*target, plans));
   for (TargetTablePlan& plan : plans) {
     if (!options_.tables.empty() && !GlobMatch(options_.tables, plan.source.ToString())) {
       continue;
@@ -189,6 +215,41 @@ Status Verifier::LoadTables() {
   }
   chunk_rows_ = options_.chunk_rows > 0 ? options_.chunk_rows
                                         : std::max<int64_t>(spec_.parallelism.chunk_rows, 1);
+  return Status::Ok();
+}
+
+// A SQL target table without a column the source has (a schema change not followed, docs/
+// ddl.md) is compared on the columns both have, and each missing column is a schema difference.
+Status Verifier::NarrowToTargetColumns(const Target& target, std::vector<TargetTablePlan>& plans) {
+  if (spec_.target.kind != TargetKind::kMariaDB && spec_.target.kind != TargetKind::kMySQL) {
+    return Status::Ok();
+  }
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Appliers> appliers,
+                           target.OpenAppliers(plans, state_.get()));
+  for (TargetTablePlan& plan : plans) {
+    if (!options_.tables.empty() && !GlobMatch(options_.tables, plan.source.ToString())) continue;
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> columns,
+                             appliers->TargetColumns(plan));
+    if (!columns || columns->empty()) continue;  // no table: the checker says so
+    std::set<std::string> on_target(columns->begin(), columns->end());
+    TableSchema narrowed = plan.schema;
+    narrowed.columns.clear();
+    narrowed.key.clear();
+    for (const Column& column : plan.schema.columns) {
+      const bool key = std::any_of(plan.schema.key.begin(), plan.schema.key.end(),
+                                   [&](size_t k) { return plan.schema.columns[k].name == column.name; });
+      if (!key && !on_target.contains(column.name)) {
+        missing_columns_[plan.source.ToString() + "." + column.name] =
+            "on the source, not on the target table";
+        continue;
+      }
+      narrowed.columns.push_back(column);
+    }
+    for (size_t k : plan.schema.key) {
+      narrowed.key.push_back(*narrowed.ColumnIndex(plan.schema.columns[k].name));
+    }
+    plan.schema = std::move(narrowed);
+  }
   return Status::Ok();
 }
 

@@ -14,6 +14,7 @@
 
 #include "cutover/spec.h"
 #include "cutover/state_store.h"
+#include "cutover/target.h"
 #include "cutover/verify.h"
 
 #include "db/mysql/connection.h"
@@ -62,6 +63,8 @@ class Verifier {
  private:
   // verifier.cc: the full pass.
   Status CheckKinds() const;
+  Result<std::vector<std::string>> SchemaDifferences();
+  Status NarrowToTargetColumns(const Target& target, std::vector<TargetTablePlan>& plans);
   Status LoadTables();
   Status OpenChecker();
   Status ContinueOrStartOver();
@@ -103,6 +106,8 @@ class Verifier {
   std::unique_ptr<mysql::Connection> source_;
   std::unique_ptr<TargetChecker> checker_;
   std::vector<TableJob> jobs_;
+  // "schema.table.column" -> why: source columns a SQL target table lacks (compared without).
+  std::map<std::string, std::string> missing_columns_;
   int64_t chunk_rows_ = 0;
   int64_t started_at_ms_ = 0;  // of this verify (a continued one: of its first part)
   bool resumed_ = false;

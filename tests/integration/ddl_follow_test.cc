@@ -257,6 +257,17 @@ TEST_F(DdlTest, StopPolicyResumesWithHeldChangesAndIgnoreReports) {
     std::this_thread::sleep_for(300ms);
   }
   EXPECT_TRUE(keyed(*target_, target_db_) == keyed(*source_, db_));
+  // verify says so before rows: the stopped table, and the column ignore leaves behind.
+  int verify_code = 0;
+  std::string verify =
+      Cutover("verify " + spec_.string() + " --tables " + db_ + ".extra", &verify_code);
+  EXPECT_EQ(verify_code, 1) << verify;
+  EXPECT_NE(verify.find("schema: " + db_ + ".extra: its changes are not applied since"),
+            std::string::npos)
+      << verify;
+  EXPECT_NE(verify.find("schema: " + db_ + ".keyed.w: on the source, not on the target"),
+            std::string::npos)
+      << verify;
   // The person follows the change on the target, then resumes: the held updates arrive.
   copytest::Exec(*target_, "ALTER TABLE " + target_db_ + ".extra ADD COLUMN c INT NULL");
   int code = 0;
