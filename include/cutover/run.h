@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ struct RunOptions {
   // Where progress and status lines go; null: nowhere.
   FILE* progress = nullptr;
   std::chrono::milliseconds status_interval{10000};
+  // A table created on the source (or renamed into the selection) that the spec's patterns
+  // select, seen by the running apply (docs/ddl.md): its target table has been made and the
+  // apply follows it; this copies its rows (the CLI runs `cutover ddl resume TABLE --recopy`
+  // on a thread of its own). Null: the table stays stopped, saying so, until that command runs.
+  std::function<void(const std::string& table)> on_new_table;
 };
 
 // Runs (or resumes) the migration of `spec` until options.stop is set (OK) or an error that

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/throttle_stats.h"
+#include "ddl/ddl_statement.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/clock.h"
 #include "pipeline/rate_limiter.h"
@@ -434,6 +435,10 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
         current_offset_ = record->offset;
         const TableId& table = record->change.table;
         const bool catching_up = CatchingUp(table, partition, record->offset);
+        if (record->change.op == ChangeOp::kDdl && PlanOf(table.ToString()) == nullptr) {
+          CUTOVER_RETURN_IF_ERROR(MaybeNewTable(record->change));
+          if (restart_) break;
+        }
         if (router_->held(table)) {
           CUTOVER_RETURN_IF_ERROR(HeldInPartition(table, partition.index, record->offset));
         } else {
@@ -485,6 +490,9 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
             restart_ = true;
           } else {
             resumed_[table] = record.position;
+            // A new table made on the target whose rows are not all sent yet (the process
+            // stopped meanwhile): send them again.
+            if (record.is_new && options_.on_new_table) options_.on_new_table(table);
           }
         } else {
           held_.insert(table);
@@ -556,6 +564,37 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     if (record.offsets.contains(partition)) return Status::Ok();
     record.offsets[partition] = offset;
     return Save(record);
+  }
+
+  // A statement that creates a table the spec selects, or renames one into it (capture logs
+  // only such tables' statements; cutover's own tables aside): held as new, to be copied.
+  Status MaybeNewTable(const Change& change) {
+    if (change.table.name == kWatermarkTable || change.table.name == kFenceTable ||
+        options_.state == nullptr || records_.contains(change.table)) {
+      return Status::Ok();
+    }
+    Result<ddl::DdlStatement> parsed = ddl::ParseDdl(change.statement, change.table.schema);
+    if (!parsed.ok()) return Status::Ok();
+    bool created = parsed->kind == ddl::DdlKind::kCreateTable && !parsed->temporary;
+    for (const TableId& to : parsed->renamed_to) created = created || to == change.table;
+    if (!created) return Status::Ok();
+    state::TableDdl& record = records_[change.table];
+    record.table = change.table.ToString();
+    record.held = true;
+    record.reason = fmt::format("new table {}: being copied (it matches the spec's tables)",
+                                record.table);
+    record.statement = change.statement;
+    record.position = change.position;
+    record.held_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    record.resume = "recopy";
+    record.is_new = true;
+    CUTOVER_RETURN_IF_ERROR(Save(record));
+    spdlog::info("apply: {}", record.reason);
+    recopy_.push_back(change.table);
+    restart_ = true;
+    return Status::Ok();
   }
 
   // Every kProgressEvery: resumed tables caught up; once a second, `cutover ddl resume`.
@@ -747,18 +786,25 @@ Status RunApply(log::ChangeLog& log, const Appliers& appliers,
     // target table is made anew, and the reader follows it from where it was held; the command
     // then sends the source's rows through the change log (docs/ddl.md).
     for (const TableId& table : recopy) {
-      if (options.replan) CUTOVER_RETURN_IF_ERROR(options.replan(table));
+      if (options.state == nullptr) continue;
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<state::TableDdl> record,
+                               state::LoadTableDdl(*options.state, table.ToString()));
+      if (!record) continue;
+      SchemaStepResult made;
+      Status replanned = options.replan ? options.replan(table) : Status::Ok();
       const TargetTablePlan* plan = nullptr;
       for (const TargetTablePlan& candidate : plans) {
         if (candidate.source == table) plan = &candidate;
       }
-      if (plan == nullptr || options.state == nullptr) continue;
-      SchemaStep step;
-      step.kind = SchemaStep::Kind::kRecreate;
-      CUTOVER_ASSIGN_OR_RETURN(SchemaStepResult made, appliers.Follow(*plan, step));
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<state::TableDdl> record,
-                               state::LoadTableDdl(*options.state, table.ToString()));
-      if (!record) continue;
+      if (!replanned.ok()) {
+        made.refusal = std::string(replanned.message());  // e.g. not in the DynamoDB mapping
+      } else if (plan == nullptr) {
+        made.refusal = "the spec does not select it";
+      } else {
+        SchemaStep step;
+        step.kind = SchemaStep::Kind::kRecreate;
+        CUTOVER_ASSIGN_OR_RETURN(made, appliers.Follow(*plan, step));
+      }
       if (!made.refusal.empty()) {
         // The table stays held, with why; the others go on.
         spdlog::error("apply: {} cannot be copied again: {}", table.ToString(), made.refusal);
@@ -771,6 +817,7 @@ Status RunApply(log::ChangeLog& log, const Appliers& appliers,
       CUTOVER_RETURN_IF_ERROR(state::SaveTableDdl(*options.state, *record));
       spdlog::info("apply: {} made anew on the target; the re-copy can start",
                    table.ToString());
+      if (record->is_new && options.on_new_table) options.on_new_table(table);
     }
   }
 }

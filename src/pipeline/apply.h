@@ -54,6 +54,10 @@ struct ApplyOptions {
   // to RunApply, which the caller owns) follow the source's current schema. Null: the plan is
   // kept.
   std::function<Status(const TableId& table)> replan;
+  // A kDdl creating (or renaming in) a table no plan has, other than cutover's own: it is held
+  // as "new", copied again (replan adds its plan, the target makes its table) and this is told
+  // its name once it is followed, to copy its rows (RunOptions::on_new_table).
+  std::function<void(const TableId& table)> on_new_table;
 };
 
 class TouchedKeys;  // pipeline/touched_keys.h

@@ -111,9 +111,9 @@ ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, const Chan
     : ChangeRouter(plans, RouterOptions{mapper, map, nullptr, {}, {}, {}}) {}
 
 ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOptions options)
-    : options_(std::move(options)) {
+    : plans_(plans), options_(std::move(options)) {
   options_.map = options_.map && options_.mapper != nullptr;
-  for (const TargetTablePlan& plan : plans) {
+  for (const TargetTablePlan& plan : plans_) {
     auto table = std::make_unique<Table>();
     table->plan = &plan;
     table->rule = plan.rule;
@@ -533,7 +533,24 @@ Status ChangeRouter::Route(const Change& source_change, bool hash,
                            std::vector<RoutedChange>* out) {
   CUTOVER_RETURN_IF_ERROR(init_);
   auto found = tables_.find(source_change.table);
-  if (found == tables_.end()) return Status::Ok();
+  if (found == tables_.end()) {
+    // Capture into a partitioned log: a selected table no plan has yet (created on the source
+    // during the run, docs/ddl.md) is logged by its own key, as its plan will route it.
+    if (options_.handler == nullptr && !IsTableChange(source_change.op) &&
+        source_change.schema != nullptr && source_change.schema->has_key()) {
+      const TableSchema& shape = *source_change.schema;
+      // A key-moving update: its two images' keys, as capture splits them (Add).
+      for (const std::optional<Row>* image : {&source_change.before, &source_change.after}) {
+        if (!*image) continue;
+        uint64_t image_hash = hash ? KeyHash(source_change.table, KeyOf(shape, **image)) : 0;
+        if (!out->empty() && out->back().hash == image_hash) continue;
+        RoutedChange& routed = out->emplace_back();
+        routed.hash = image_hash;
+        routed.change = source_change;
+      }
+    }
+    return Status::Ok();
+  }
   Table& table = *found->second;
   if (table.held) return Status::Ok();
   if (table.skip_until && IsTableChange(source_change.op) &&

@@ -81,7 +81,7 @@ struct RouterOptions {
 
 class ChangeRouter {
  public:
-  // `plans` (and the mapper) must outlive the router.
+  // The mapper must outlive the router; `plans` are copied.
   ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOptions options);
   // The router without schema following: `mapper` null routes by (source table, source key)
   // and maps nothing; `map`: each part is mapped by `mapper`.
@@ -112,6 +112,7 @@ class ChangeRouter {
   Result<const Shape*> ShapeOf(Table& table, const Change& change);
   Status ReportNotCarried(Table& table);
 
+  const std::vector<TargetTablePlan> plans_;  // a copy: the caller's may grow (a new table)
   std::map<TableId, std::unique_ptr<Table>> tables_;
   RouterOptions options_;
   Status init_;  // a plan's filter that could not be read

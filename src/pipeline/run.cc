@@ -195,6 +195,11 @@ class Migration {
     apply.stop = &halt_;
     apply.state = state_.get();
     apply.replan = [this](const TableId& table) { return Replan(table); };
+    if (options_.on_new_table) {
+      apply.on_new_table = [this](const TableId& table) {
+        options_.on_new_table(table.ToString());
+      };
+    }
     return apply;
   }
 
@@ -207,8 +212,13 @@ class Migration {
       CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans,
                                target_->Plans({std::move(candidate)}));
       for (TargetTablePlan& plan : plans_) {
-        if (plan.source == table) plan = std::move(plans.front());
+        if (plan.source != table) continue;
+        plan = std::move(plans.front());
+        return Status::Ok();
       }
+      // A new table: the appliers read plans_ when a lane opens, the router copies them, so
+      // growing the vector between two runs of the reader is safe.
+      plans_.push_back(std::move(plans.front()));
       return Status::Ok();
     }
     return Status::NotFound(fmt::format(
@@ -649,7 +659,9 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
   }
   // docs/ddl.md: never silent about a table that stopped or a column the target does not get.
   for (const state::TableDdl& record : ddl) {
-    if (record.held) {
+    if (record.held && record.is_new && record.resume == "recopy") {
+      text += fmt::format("COPYING {}: {}\n", record.table, record.reason);
+    } else if (record.held) {
       text += fmt::format("STOPPED {}: {}{}\n  then: cutover ddl resume {} {} [--recopy]\n",
                           record.table, record.reason,
                           record.resume.empty() ? "" : " (resume asked: " + record.resume + ")",

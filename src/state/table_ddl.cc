@@ -17,6 +17,7 @@ nlohmann::json TableDdl::ToJson() const {
     for (const auto& [partition, offset] : offsets) parts[std::to_string(partition)] = offset;
     json["offsets"] = parts;
     if (!resume.empty()) json["resume"] = resume;
+    if (is_new) json["new"] = true;
     if (recopy_ready) {
       json["recopy_ready"] = true;
       json["resumed_at"] = resumed_at.Encode();
@@ -36,6 +37,7 @@ Result<TableDdl> TableDdl::FromJson(std::string_view key, std::string_view text)
   fields.Read("held_at_ms", &record.held_at_ms);
   fields.Read("resume", &record.resume);
   fields.Read("recopy_ready", &record.recopy_ready);
+  fields.Read("new", &record.is_new);
   std::string position;
   std::string resumed_at;
   fields.Read("position", &position);

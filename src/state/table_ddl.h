@@ -36,6 +36,7 @@ struct TableDdl {
   // again from `resumed_at` on, so the re-copy can start.
   std::string resume;
   bool recopy_ready = false;
+  bool is_new = false;  // a table created on the source during the run (copied when seen)
   Position resumed_at;
   // Source columns the target does not get: column -> why (the rule's columns, ddl: ignore).
   std::map<std::string, std::string> not_carried;

@@ -109,14 +109,16 @@ Result<DdlResumeReport> ResumeTable(const Spec& spec, std::string_view table,
     return Status::InvalidArgument(fmt::format("'{}': name the table as schema.table", table));
   }
   const TableId id{std::string(table.substr(0, dot)), std::string(table.substr(dot + 1))};
-  record->resume = "recopy";
-  record->recopy_ready = false;
-  CUTOVER_RETURN_IF_ERROR(state::SaveTableDdl(*state, *record));
-  Note(options, fmt::format("{}: asked the running apply to make the target table anew", table));
-  CUTOVER_RETURN_IF_ERROR(WaitFor(*state, table, options, "make the target table anew",
-                                  [](const std::optional<state::TableDdl>& now) {
-                                    return !now || !now->held || now->recopy_ready;
-                                  }));
+  if (record->resume != "recopy" || !record->recopy_ready) {
+    record->resume = "recopy";
+    record->recopy_ready = false;
+    CUTOVER_RETURN_IF_ERROR(state::SaveTableDdl(*state, *record));
+    Note(options, fmt::format("{}: asked the running apply to make the target table anew", table));
+    CUTOVER_RETURN_IF_ERROR(WaitFor(*state, table, options, "make the target table anew",
+                                    [](const std::optional<state::TableDdl>& now) {
+                                      return !now || !now->held || now->recopy_ready;
+                                    }));
+  }  // else: made anew already (a new table, or a re-copy that stopped halfway): copy again
   CUTOVER_ASSIGN_OR_RETURN(TargetTablePlan plan, CurrentPlan(spec, id));
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<mysql::Connection> source,
                            mysql::Connection::Open(spec.source.connection));
@@ -147,6 +149,7 @@ Result<DdlResumeReport> ResumeTable(const Spec& spec, std::string_view table,
     record->held = false;
     record->resume.clear();
     record->recopy_ready = false;
+    record->is_new = false;
     CUTOVER_RETURN_IF_ERROR(state::SaveTableDdl(*state, *record));
   }
   Note(options, fmt::format("{}: copied again ({} rows sent, {} left to CDC); the table "

@@ -1,7 +1,8 @@
 // Schema changes during `cutover run` MariaDB -> MariaDB (docs/ddl.md), under the run tests'
 // live write workload: ADD COLUMN with a default, a widened column, a changed default and a
 // TRUNCATE are followed (the target has the column and every value, verify finds 0
-// differences); a dropped column and a primary-key change stop only their table (the others
+// differences), and a table created on the source is copied while CDC runs, then followed; a
+// dropped column and a primary-key change stop only their table (the others
 // keep applying; `cutover status` says which and why) until `cutover ddl resume --recopy`
 // copies it again; `replay` from before the changes into an empty second target gives the same
 // tables; `ddl: ignore` reports the column it leaves behind.
@@ -119,15 +120,39 @@ TEST_F(DdlTest, AddColumnWidenDefaultAndTruncateAreFollowed) {
   std::this_thread::sleep_for(1s);
   copytest::Exec(*source_, "TRUNCATE TABLE " + db_ + ".extra");
   copytest::Exec(*source_, "INSERT INTO " + db_ + ".extra VALUES (1, 1, 'after truncate')");
+  // A new table the spec's pattern selects: copied while CDC runs, then followed.
+  copytest::Exec(*source_, "CREATE TABLE " + db_ + ".fresh (id INT PRIMARY KEY, v VARCHAR(10))");
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".fresh SELECT seq, CONCAT('v', seq) FROM " +
+                               db_ + ".seq_1_to_500");
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (Lines(*target_, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" +
+                             target_db_ + "' AND TABLE_NAME = 'fresh'") !=
+             std::vector<std::string>{"1"} &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(300ms);
+  }
+  copytest::Exec(*source_, "UPDATE " + db_ + ".fresh SET v = 'later' WHERE id <= 10");
+  copytest::Exec(*source_, "DELETE FROM " + db_ + ".fresh WHERE id > 490");
   std::this_thread::sleep_for(2s);
   workload.Stop();
   EXPECT_GT(workload.transactions(), 100);
   // A copying ALTER can make a concurrent transaction fail (a deadlock or lock wait on the
   // source); it is rolled back and changes nothing.
   EXPECT_LE(workload.failures(), 3);
-  for (const char* table : {"accounts", "lines", "extra", "keyed"}) {
+  for (const char* table : {"accounts", "lines", "extra", "keyed", "fresh"}) {
     EXPECT_TRUE(Converges(table, 60s)) << table << "\n" << run->Output();
   }
+  EXPECT_EQ(Rows(*target_, target_db_, "fresh").size(), 490u);
+  // The new table's copy ends (its last window applied): status no longer lists it.
+  std::string copying;
+  for (auto until = std::chrono::steady_clock::now() + 60s;
+       std::chrono::steady_clock::now() < until;) {
+    int status_code = 0;
+    copying = Cutover("status " + spec_.string(), &status_code);
+    if (copying.find("COPYING") == std::string::npos) break;
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(copying.find("COPYING"), std::string::npos) << copying;
   EXPECT_EQ(Lines(*target_, "SELECT COLUMN_DEFAULT, CHARACTER_MAXIMUM_LENGTH IS NULL FROM "
                             "information_schema.COLUMNS WHERE TABLE_SCHEMA = '" +
                                 target_db_ + "' AND TABLE_NAME = 'accounts' AND COLUMN_NAME = "

@@ -3,9 +3,14 @@
 // (docs/run.md).
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "cutover/control.h"
+#include "cutover/ddl.h"
 #include "cutover/run.h"
 #include "cutover/spec.h"
 
@@ -18,6 +23,48 @@ struct RunArgs {
   std::string spec_file;
   int status_seconds = 10;
   bool json = false;
+};
+
+// The copies of new tables, each on its own thread, joined when the run ends (a stop request
+// stops them too).
+class NewTableCopies {
+ public:
+  NewTableCopies(const Spec& spec, const std::atomic<bool>* stop) : spec_(spec), stop_(stop) {}
+  ~NewTableCopies() { Join(); }
+  void Start(const std::string& table) {
+    std::lock_guard lock(mutex_);
+    if (!running_.insert(table).second) return;  // being copied already
+    threads_.emplace_back([this, table] {
+      DdlResumeOptions options;
+      options.recopy = true;
+      options.stop = stop_;
+      options.progress = stdout;
+      Result<DdlResumeReport> report = ResumeTable(spec_, table, options);
+      if (!report.ok()) {
+        std::fprintf(stdout, "cutover run: copying new table %s: %s; cutover ddl resume %s %s "
+                             "--recopy copies it\n",
+                     table.c_str(), report.status().ToString().c_str(),
+                     spec_.file.string().c_str(), table.c_str());
+      }
+      std::lock_guard done(mutex_);
+      running_.erase(table);
+    });
+  }
+  void Join() {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(mutex_);
+      threads.swap(threads_);
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+
+ private:
+  const Spec& spec_;
+  const std::atomic<bool>* stop_;
+  std::mutex mutex_;
+  std::vector<std::thread> threads_;
+  std::set<std::string> running_;  // tables being copied
 };
 
 int ExitCodeFor(const char* command, const Status& status) {
@@ -46,7 +93,12 @@ int RunRunCommand(const RunArgs& args) {
                    started.status().ToString().c_str());
     }
   }
+  // A new table the spec selects (docs/ddl.md): its rows are sent through the change log by
+  // watermark windows, as `cutover ddl resume --recopy` does, beside the run.
+  NewTableCopies copies(*spec, options.stop);
+  options.on_new_table = [&copies](const std::string& table) { copies.Start(table); };
   Status status = RunMigration(*spec, options);
+  copies.Join();
   if (control) control->Stop();
   if (!status.ok()) return ExitCodeFor("run", status);
   std::fprintf(stdout, "cutover run: stopped; run the same command again to continue\n");
