@@ -803,7 +803,12 @@ Status RunApply(log::ChangeLog& log, const Appliers& appliers,
       } else {
         SchemaStep step;
         step.kind = SchemaStep::Kind::kRecreate;
-        CUTOVER_ASSIGN_OR_RETURN(made, appliers.Follow(*plan, step));
+        Result<SchemaStepResult> followed = appliers.Follow(*plan, step);
+        if (followed.ok()) {
+          made = *std::move(followed);
+        } else {
+          made.refusal = "making the target table anew failed: " + followed.status().ToString();
+        }
       }
       if (!made.refusal.empty()) {
         // The table stays held, with why; the others go on.
@@ -817,7 +822,15 @@ Status RunApply(log::ChangeLog& log, const Appliers& appliers,
       CUTOVER_RETURN_IF_ERROR(state::SaveTableDdl(*options.state, *record));
       spdlog::info("apply: {} made anew on the target; the re-copy can start",
                    table.ToString());
-      if (record->is_new && options.on_new_table) options.on_new_table(table);
+      if (record->is_new && !options.on_new_table) {
+        // Nobody here sends its rows (`cutover apply`): the person does.
+        record->is_new = false;
+        record->reason = fmt::format(
+            "new table {} is on the target now; copy its rows with cutover ddl resume SPEC {} "
+            "--recopy", table.ToString(), table.ToString());
+      }
+      CUTOVER_RETURN_IF_ERROR(state::SaveTableDdl(*options.state, *record));
+      if (record->is_new) options.on_new_table(table);
     }
   }
 }

@@ -594,5 +594,82 @@ TEST_F(RunDynamoDbTest, SchemaChangesAreFollowedOrStopOnlyTheirTable) {
   StopRun(*run);
 }
 
+// Into DynamoDB: TRUNCATE of a table whose DynamoDB table is its own deletes its items (then the
+// inserts after it arrive); a table created on the source that the mapping maps is copied while
+// CDC runs and followed; a TRUNCATE of a table that shares its DynamoDB table stops only it.
+TEST_F(RunDynamoDbTest, TruncateAndNewTablesAreFollowed) {
+  spec_ = dir_ / "spec.yaml";
+  const std::string own = table_ + "_own";
+  testing::DropTableAndWait(*client_, own);
+  copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
+  copytest::Exec(*source_, "CREATE DATABASE " + db_);
+  copytest::Exec(*source_, "CREATE TABLE " + db_ + ".solo (id INT PRIMARY KEY, v INT NOT NULL)");
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".solo SELECT seq, seq FROM " + db_ +
+                               ".seq_1_to_200");
+  copytest::Exec(*source_, "CREATE TABLE " + db_ + ".shared (id INT PRIMARY KEY, v INT NOT NULL)");
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".shared SELECT seq, seq FROM " + db_ +
+                               ".seq_1_to_100");
+  std::filesystem::path mapping = dir_ / "mapping.yaml";
+  copytest::WriteFile(
+      mapping, "tables:\n  - {name: " + table_ + ", partition_key: pk, sort_key: sk}\n  - {name: " +
+                   own + ", partition_key: pk}\nsources:\n  " + db_ + ".solo:\n    table: " + own +
+                   "\n    pk: \"SOLO#{id}\"\n  " + db_ + ".shared:\n    table: " + table_ +
+                   "\n    pk: \"SHARED#{id}\"\n    sk: \"S\"\n  " + db_ +
+                   ".fresh:\n    table: " + table_ + "\n    pk: \"FRESH#{id}\"\n    sk: \"F\"\n");
+  std::string target = "target:\n  kind: dynamodb\n  dynamodb:\n    endpoint: " +
+                       testing::DynaliteEndpoint() +
+                       "\n    access_key_id_env: DYN_KEY\n    secret_access_key_env: DYN_SECRET\n";
+  copytest::WriteFile(spec_, copytest::CopySpec("run-dynamodb-ddl", testing::MariaDbSource(),
+                                                target, "  - match: \"" + db_ + ".*\"\n",
+                                                (dir_ / "state").string(),
+                                                "mapping: " + mapping.string() + "\n"));
+  mapping_ = std::make_unique<Mapping>(Mapping::Load(mapping).value());
+  auto run = StartRun();
+  WaitForCdc();
+  auto own_items = [&] {
+    Result<std::vector<json>> items = dynamodb::ParallelScan(*client_, own, 2);
+    std::set<std::string> keys;
+    if (items.ok()) {
+      for (const json& item : *items) keys.insert(item["pk"]["S"].get<std::string>());
+    }
+    return keys;
+  };
+  EXPECT_EQ(own_items().size(), 200u);
+  copytest::Exec(*source_, "TRUNCATE TABLE " + db_ + ".solo");
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".solo VALUES (7, 7), (8, 8)");
+  std::set<std::string> want = {"SOLO#7", "SOLO#8"};
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (own_items() != want && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(300ms);
+  }
+  EXPECT_EQ(own_items(), want);
+  // A new table the spec selects and the mapping maps: copied, then followed.
+  copytest::Exec(*source_, "CREATE TABLE " + db_ + ".fresh (id INT PRIMARY KEY, v INT NOT NULL)");
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".fresh SELECT seq, seq FROM " + db_ +
+                               ".seq_1_to_300");
+  std::this_thread::sleep_for(2s);
+  copytest::Exec(*source_, "UPDATE " + db_ + ".fresh SET v = 0 WHERE id <= 10");
+  ExpectItemsCatchUp({"shared", "fresh"}, 60s);
+  // The shared table's truncate cannot delete only its items: it stops, saying so.
+  copytest::Exec(*source_, "TRUNCATE TABLE " + db_ + ".shared");
+  std::string reason;
+  for (auto until = std::chrono::steady_clock::now() + 30s;
+       reason.empty() && std::chrono::steady_clock::now() < until;) {
+    json report = StatusJson();
+    for (const json& record : report.value("schema_changes", json::array())) {
+      if (record.value("table", "") == db_ + ".shared" && record.value("held", false)) {
+        reason = record.value("reason", "");
+      }
+    }
+    std::this_thread::sleep_for(300ms);
+  }
+  EXPECT_NE(reason.find(db_ + ".shared was truncated on the source, and DynamoDB table " + table_ +
+                        " also holds"),
+            std::string::npos)
+      << reason;
+  StopRun(*run);
+  testing::DropTableAndWait(*client_, own);
+}
+
 }  // namespace
 }  // namespace cutover

@@ -77,7 +77,9 @@ class DynamoDbMapper : public ChangeMapper {
 // What every lane shares, built once (OpenDynamoDbAppliers).
 struct Shared {
   std::string prefix;  // "apply.<migration>.lane."
-  std::set<TableId> sources;  // the source tables of the plans
+  // The plans (the caller's; a table created on the source is added between two runs of the
+  // apply reader, never while lanes apply).
+  const std::vector<TargetTablePlan>* plans = nullptr;
   std::unique_ptr<Client> client;  // thread-safe (a pool of connections)
   std::unique_ptr<StateStore> owned_state;
   StateStore* state = nullptr;  // thread-safe
@@ -85,8 +87,11 @@ struct Shared {
 
 class DynamoDbApplier : public ChangeApplier {
  public:
+  // Opened by each run of the apply reader, after any table was added to the plans.
   DynamoDbApplier(const Shared& shared, int lane, int lanes)
-      : shared_(shared), lane_(lane), lanes_(lanes) {}
+      : shared_(shared), lane_(lane), lanes_(lanes) {
+    for (const TargetTablePlan& plan : *shared.plans) sources_.insert(plan.source);
+  }
 
   // The lane's record: offset "apply.<migration>.lane.<n>" and, written in the same state-store
   // transaction, meta "apply.<migration>.lane.<n>.lanes" (the lane count it was routed with).
@@ -112,7 +117,7 @@ class DynamoDbApplier : public ChangeApplier {
     for (const LoggedChange& logged : changes) {
       const Change& change = logged.change;
       if (IsTableChange(change.op)) continue;  // the router acts on table changes
-      if (!shared_.sources.contains(change.table)) {
+      if (!sources_.contains(change.table)) {
         return Status::Internal(
             fmt::format("a change of {} reached the applier, which does not write that table",
                         change.table.ToString()));
@@ -144,6 +149,7 @@ class DynamoDbApplier : public ChangeApplier {
   const Shared& shared_;
   const int lane_;
   const int lanes_;
+  std::set<TableId> sources_;  // the tables of the plans when the lane opened
 };
 
 // Whether a column definition says NOT NULL (outside quotes: "DEFAULT 'NOT NULL'" does not).
@@ -174,9 +180,10 @@ bool DefinitionIsNotNull(std::string_view definition) {
 
 class DynamoDbAppliers : public Appliers {
  public:
-  DynamoDbAppliers(Shared shared, Mapping mapping, const std::vector<TargetTablePlan>& plans)
+  DynamoDbAppliers(Shared shared, Mapping mapping, const std::vector<TargetTablePlan>& plans,
+                   DynamoDbSpec dynamodb)
       : shared_(std::move(shared)), mapping_(mapping), mapper_(std::move(mapping), plans),
-        plans_(plans) {}
+        plans_(plans), dynamodb_(std::move(dynamodb)) {}
 
   const ChangeMapper* mapper() const override { return &mapper_; }
 
@@ -264,6 +271,16 @@ class DynamoDbAppliers : public Appliers {
     if (dynamo == nullptr) {
       return Status::Internal("DynamoDB table " + table + " is not in the mapping");
     }
+    if (step.kind == SchemaStep::Kind::kRecreate) {
+      // A new source table may write a DynamoDB table the copy did not create.
+      Result<Json> described = DescribeTable(*shared_.client, table);
+      if (described.status().code() == StatusCode::kNotFound) {
+        CUTOVER_RETURN_IF_ERROR(
+            CreateTable(*shared_.client, *dynamo, CreateOptions(dynamodb_, true)));
+        return result;
+      }
+      CUTOVER_RETURN_IF_ERROR(described.status());
+    }
     std::mutex mutex;
     std::vector<WriteRequest> deletes;
     CUTOVER_RETURN_IF_ERROR(ParallelScanEach(
@@ -285,6 +302,7 @@ class DynamoDbAppliers : public Appliers {
   const Mapping mapping_;
   const DynamoDbMapper mapper_;
   const std::vector<TargetTablePlan>& plans_;
+  const DynamoDbSpec dynamodb_;  // how a table is created (billing)
 };
 
 }  // namespace
@@ -294,7 +312,7 @@ Result<std::unique_ptr<Appliers>> OpenDynamoDbAppliers(const Spec& spec, Mapping
                                                        StateStore* state) {
   Shared shared;
   shared.prefix = "apply." + spec.name + ".lane.";
-  for (const TargetTablePlan& plan : plans) shared.sources.insert(plan.source);
+  shared.plans = &plans;
   CUTOVER_ASSIGN_OR_RETURN(shared.client, Client::Open(spec.target.dynamodb));
   shared.state = state;
   if (state == nullptr) {
@@ -302,7 +320,8 @@ Result<std::unique_ptr<Appliers>> OpenDynamoDbAppliers(const Spec& spec, Mapping
     shared.state = shared.owned_state.get();
   }
   return std::unique_ptr<Appliers>(
-      std::make_unique<DynamoDbAppliers>(std::move(shared), std::move(mapping), plans));
+      std::make_unique<DynamoDbAppliers>(std::move(shared), std::move(mapping), plans,
+                                         spec.target.dynamodb));
 }
 
 }  // namespace cutover::dynamodb

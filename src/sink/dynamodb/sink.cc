@@ -34,15 +34,6 @@ class DynamoDbWriter : public TableWriter {
   const int parallelism_;
 };
 
-CreateTableOptions CreateOptions(const DynamoDbSpec& spec, bool with_indexes) {
-  CreateTableOptions options;
-  options.provisioned = spec.billing == DynamoDbSpec::Billing::kProvisioned;
-  options.read_capacity = spec.read_capacity;
-  options.write_capacity = spec.write_capacity;
-  options.with_indexes = with_indexes;
-  return options;
-}
-
 bool HasIndex(const Json& description, const std::string& name) {
   for (const Json& index : description.value("GlobalSecondaryIndexes", Json::array())) {
     if (index.value("IndexName", "") == name) return true;
@@ -61,6 +52,16 @@ Status WaitGone(Client& client, const std::string& table) {
 }
 
 }  // namespace
+
+CreateTableOptions CreateOptions(const DynamoDbSpec& spec, bool with_indexes) {
+  CreateTableOptions options;
+  options.provisioned = spec.billing == DynamoDbSpec::Billing::kProvisioned;
+  options.read_capacity = spec.read_capacity;
+  options.write_capacity = spec.write_capacity;
+  options.with_indexes = with_indexes;
+  return options;
+}
+
 
 DynamoDbSink::DynamoDbSink(const Spec& spec, Mapping mapping, std::unique_ptr<Client> client)
     : existing_tables_(spec.target.existing_tables),

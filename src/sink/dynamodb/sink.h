@@ -11,6 +11,7 @@
 
 #include "cutover/mapping.h"
 #include "cutover/sink.h"
+#include "sink/dynamodb/operations.h"
 
 #include "sink/dynamodb/client.h"
 
@@ -54,5 +55,8 @@ Result<std::unique_ptr<Sink>> OpenDynamoDbSink(const Spec& spec, Mapping mapping
 
 // Loads spec.mapping; InvalidArgument naming the spec when it has none.
 Result<Mapping> LoadMapping(const Spec& spec);
+
+// How the spec's dynamodb block creates a table (billing, capacity), with or without its GSIs.
+CreateTableOptions CreateOptions(const DynamoDbSpec& spec, bool with_indexes);
 
 }  // namespace cutover::dynamodb
