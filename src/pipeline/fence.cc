@@ -18,6 +18,7 @@
 #include "source/mysql/snapshot_schema.h"
 #include "state/fence_record.h"
 #include "state/run_status.h"
+#include "state/table_ddl.h"
 
 namespace cutover {
 namespace pipeline {
@@ -239,6 +240,15 @@ Status CheckRunApplying(const Spec& spec, StateStore& state, std::string_view co
         "`cutover run` for migration {} is in phase {}: {} waits for apply, which starts after "
         "the copy; try again once `cutover status` shows catch_up or cdc",
         spec.name, phase, command));
+  }
+  // A table a schema change stopped is not applied: the target is not the source (docs/ddl.md).
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<state::TableDdl> tables, state::LoadTableDdl(state));
+  for (const state::TableDdl& table : tables) {
+    if (!table.held) continue;
+    return Status::FailedPrecondition(fmt::format(
+        "{} is stopped by a schema change ({}); its changes are not applied, so {} cannot "
+        "pass: cutover ddl resume {} {} [--recopy] first",
+        table.table, table.reason, command, spec.file.string(), table.table));
   }
   return Status::Ok();
 }

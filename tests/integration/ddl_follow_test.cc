@@ -2,8 +2,8 @@
 // live write workload: ADD COLUMN with a default, a widened column, a changed default and a
 // TRUNCATE are followed (the target has the column and every value, verify finds 0
 // differences), and a table created on the source is copied while CDC runs, then followed; a
-// dropped column and a primary-key change stop only their table (the others
-// keep applying; `cutover status` says which and why) until `cutover ddl resume --recopy`
+// dropped column and a primary-key change stop only their table (the others keep applying;
+// `cutover status` says which and why; a fence refuses) until `cutover ddl resume --recopy`
 // copies it again; `replay` from before the changes into an empty second target gives the same
 // tables; `ddl: ignore` reports the column it leaves behind.
 #include <nlohmann/json.hpp>
@@ -220,6 +220,11 @@ TEST_F(DdlTest, DropColumnAndKeyChangeStopOnlyTheirTableUntilRecopy) {
   EXPECT_NE(status.find("the primary key of " + db_ + ".keyed changed on the source"),
             std::string::npos)
       << status;
+  // A fence cannot pass while a table's changes are held, and says why at once.
+  int fence_code = 0;
+  std::string fence = Cutover("fence " + spec_.string() + " --timeout 30", &fence_code);
+  EXPECT_EQ(fence_code, 2) << fence;
+  EXPECT_NE(fence.find("is stopped by a schema change"), std::string::npos) << fence;
   // The other tables go on under the workload.
   std::this_thread::sleep_for(2s);
   workload.Stop();
