@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "tests/support/paths.h"
+
 namespace cutover {
 namespace {
 
@@ -440,7 +442,7 @@ TEST(SpecTest, NullSectionsMeanDefaults) {
 }
 
 TEST(SpecTest, EveryExampleParses) {
-  const std::filesystem::path examples = std::filesystem::path(CUTOVER_SOURCE_DIR) / "examples";
+  const std::filesystem::path examples = std::filesystem::path(testing::CheckoutDir()) / "examples";
   int parsed = 0;
   for (const auto& entry : std::filesystem::directory_iterator(examples)) {
     const std::string file_name = entry.path().filename().string();
@@ -454,7 +456,7 @@ TEST(SpecTest, EveryExampleParses) {
 }
 
 TEST(SpecTest, ExamplesSayWhatTheyMean) {
-  const std::filesystem::path examples = std::filesystem::path(CUTOVER_SOURCE_DIR) / "examples";
+  const std::filesystem::path examples = std::filesystem::path(testing::CheckoutDir()) / "examples";
   Result<Spec> dynamo = LoadSpec(examples / "mariadb-to-dynamodb.yaml", kOptions);
   ASSERT_TRUE(dynamo.ok()) << dynamo.status().ToString();
   EXPECT_EQ(dynamo->target.kind, TargetKind::kDynamoDB);
@@ -475,7 +477,7 @@ TEST(SpecTest, ExamplesSayWhatTheyMean) {
 
 // The first ```yaml block after `heading` in docs/spec.md.
 std::string DocsYamlBlock(const std::string& heading) {
-  std::ifstream in(std::filesystem::path(CUTOVER_SOURCE_DIR) / "docs/spec.md");
+  std::ifstream in(std::filesystem::path(testing::CheckoutDir()) / "docs/spec.md");
   std::stringstream text;
   text << in.rdbuf();
   const std::string doc = text.str();
