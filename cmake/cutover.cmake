@@ -51,16 +51,19 @@ const char* BuildDir() { return "@PROJECT_BINARY_DIR@"; }
 add_library(cutover_test_paths STATIC ${PROJECT_BINARY_DIR}/tests/support/paths.cc)
 target_include_directories(cutover_test_paths PRIVATE ${PROJECT_SOURCE_DIR})
 
-# cutover_test(<name> SOURCES ... DEPS ... LABELS unit|integration [TIMEOUT s] [RUN_SERIAL])
-# A GoogleTest executable registered with CTest under the given labels. Its sources may include
-# "tests/support/paths.h" for the checkout's and the build tree's paths.
+# cutover_test(<name> SOURCES ... DEPS ... LABELS unit|integration [TIMEOUT s] [RUN_SERIAL]
+#              [COST s] [ARGS ...])
+# A GoogleTest executable registered with CTest under the given labels (ARGS: more arguments of
+# the test's command, e.g. a --gtest_filter). COST: the seconds it takes, so that a parallel ctest
+# starts the longest tests first. Its sources may include "tests/support/paths.h" for the
+# checkout's and the build tree's paths.
 function(cutover_test name)
-  cmake_parse_arguments(ARG "RUN_SERIAL" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "RUN_SERIAL" "TIMEOUT;COST" "SOURCES;DEPS;LABELS;ARGS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock
                                         cutover_warnings cutover_test_paths)
-  add_test(NAME ${name} COMMAND ${name} --gtest_color=no)
+  add_test(NAME ${name} COMMAND ${name} --gtest_color=no ${ARG_ARGS})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
@@ -68,6 +71,9 @@ function(cutover_test name)
     ENVIRONMENT "CUTOVER_BIN=$<TARGET_FILE:cutover>")
   if(ARG_RUN_SERIAL)
     set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE)
+  endif()
+  if(ARG_COST)
+    set_tests_properties(${name} PROPERTIES COST ${ARG_COST})
   endif()
   if("unit" IN_LIST ARG_LABELS)
     set_property(GLOBAL APPEND PROPERTY CUTOVER_UNIT_TESTS ${name})
