@@ -13,6 +13,7 @@
 #include "cutover/source.h"
 
 #include "state/test_support.h"
+#include "tests/support/paths.h"
 
 namespace cutover {
 namespace {
@@ -34,7 +35,7 @@ Spec PostgresExample() {
   LoadOptions options;
   options.getenv = TestEnv;
   Result<Spec> spec = LoadSpec(
-      std::filesystem::path(CUTOVER_SOURCE_DIR) / "examples/postgres-to-mariadb.yaml", options);
+      std::filesystem::path(testing::CheckoutDir()) / "examples/postgres-to-mariadb.yaml", options);
   EXPECT_TRUE(spec.ok()) << spec.status().ToString();
   Spec loaded = spec.ok() ? *std::move(spec) : Spec{};
   loaded.source.connection.host = kNowhere;

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "tests/support/paths.h"
+
 namespace cutover {
 namespace {
 
@@ -443,7 +445,7 @@ TEST(SpecTest, NullSectionsMeanDefaults) {
 }
 
 TEST(SpecTest, EveryExampleParses) {
-  const std::filesystem::path examples = std::filesystem::path(CUTOVER_SOURCE_DIR) / "examples";
+  const std::filesystem::path examples = std::filesystem::path(testing::CheckoutDir()) / "examples";
   int parsed = 0;
   for (const auto& entry : std::filesystem::directory_iterator(examples)) {
     const std::string file_name = entry.path().filename().string();
@@ -457,7 +459,7 @@ TEST(SpecTest, EveryExampleParses) {
 }
 
 TEST(SpecTest, ExamplesSayWhatTheyMean) {
-  const std::filesystem::path examples = std::filesystem::path(CUTOVER_SOURCE_DIR) / "examples";
+  const std::filesystem::path examples = std::filesystem::path(testing::CheckoutDir()) / "examples";
   Result<Spec> dynamo = LoadSpec(examples / "mariadb-to-dynamodb.yaml", kOptions);
   ASSERT_TRUE(dynamo.ok()) << dynamo.status().ToString();
   EXPECT_EQ(dynamo->target.kind, TargetKind::kDynamoDB);
@@ -478,7 +480,7 @@ TEST(SpecTest, ExamplesSayWhatTheyMean) {
 
 // The first ```yaml block after `heading` in docs/spec.md.
 std::string DocsYamlBlock(const std::string& heading) {
-  std::ifstream in(std::filesystem::path(CUTOVER_SOURCE_DIR) / "docs/spec.md");
+  std::ifstream in(std::filesystem::path(testing::CheckoutDir()) / "docs/spec.md");
   std::stringstream text;
   text << in.rdbuf();
   const std::string doc = text.str();

@@ -21,6 +21,7 @@
 #include "run_support.h"
 #include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
+#include "support/paths.h"
 #include "verify_support.h"
 
 namespace cutover {
@@ -152,7 +153,7 @@ class CutoverStagesTest : public ::testing::Test {
   }
 
   static std::string Example(const std::string& program) {
-    return std::string(CUTOVER_BINARY_DIR) + "/examples/orders/" + program;
+    return std::string(testing::BuildDir()) + "/examples/orders/" + program;
   }
 
   json Health() {

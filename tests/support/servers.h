@@ -10,9 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-#ifndef CUTOVER_SOURCE_DIR
-#error "tests/support/servers.h needs CUTOVER_SOURCE_DIR (cutover_test() defines it)"
-#endif
+#include "support/paths.h"
 
 namespace cutover::testing {
 
@@ -72,8 +70,8 @@ inline std::string ShellQuote(const std::string& text) {
 
 }  // namespace servers_internal
 
-// The checkout root (CUTOVER_SOURCE_DIR, set by cutover_test()).
-inline std::string SourceDir() { return CUTOVER_SOURCE_DIR; }
+// The checkout root (tests/support/paths.h).
+inline std::string SourceDir() { return CheckoutDir(); }
 
 inline ServerInfo MariaDbSource() {
   return servers_internal::Make("mariadb-source", "CUTOVER_TEST_MARIADB_SOURCE_PORT", 13306,

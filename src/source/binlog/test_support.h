@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "source/binlog/decoder.h"
+#include "tests/support/paths.h"
 
 namespace cutover::binlog::testing {
 
@@ -94,7 +95,7 @@ inline std::string MakeEvent(uint8_t type, std::string_view payload, bool checks
 }
 
 inline std::string FixturePath(const std::string& name) {
-  return std::string(CUTOVER_SOURCE_DIR) + "/tests/fixtures/binlog/" + name;
+  return std::string(cutover::testing::CheckoutDir()) + "/tests/fixtures/binlog/" + name;
 }
 
 inline std::string ReadFixture(const std::string& name) {
