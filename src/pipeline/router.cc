@@ -108,7 +108,7 @@ struct ChangeRouter::Table {
 
 ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, const ChangeMapper* mapper,
                            bool map)
-    : ChangeRouter(plans, RouterOptions{mapper, map, nullptr, {}, {}, {}}) {}
+    : ChangeRouter(plans, RouterOptions{mapper, map, nullptr, {}, {}, true, {}}) {}
 
 ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOptions options)
     : plans_(plans), options_(std::move(options)) {
@@ -173,7 +173,7 @@ Result<std::optional<Change>> ChangeRouter::Filtered(const Table& table, const C
 }
 
 Status ChangeRouter::Hold(Table& table, const std::string& reason, const Change& change) {
-  table.held = true;
+  table.held = options_.hold;
   if (options_.handler == nullptr) return Status::Ok();
   return options_.handler->Hold(table.plan->source, reason, change);
 }

@@ -72,6 +72,10 @@ struct RouterOptions {
   std::map<TableId, std::optional<std::set<std::string>>> target_columns;
   // Tables held when the router starts: their changes are dropped.
   std::set<TableId> held;
+  // False for a replay into another target (made from the source's schema now): a change that
+  // would hold a table is told to the handler and the table goes on being routed, as far as its
+  // columns go (full images in order end as the source is).
+  bool hold = true;
   // Tables resumed by `cutover ddl resume` (docs/ddl.md), with the source position of the change
   // that held them: their table changes (kDdl, kTruncate) up to and including it are skipped
   // (the person dealt with them), and, as for every table, the first source shape the router

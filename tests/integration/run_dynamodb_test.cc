@@ -596,8 +596,10 @@ TEST_F(RunDynamoDbTest, SchemaChangesAreFollowedOrStopOnlyTheirTable) {
 
 // Into DynamoDB: TRUNCATE of a table whose DynamoDB table is its own deletes its items (then the
 // inserts after it arrive); a table created on the source that the mapping maps is copied while
-// CDC runs and followed; a TRUNCATE of a table that shares its DynamoDB table stops only it.
-TEST_F(RunDynamoDbTest, TruncateAndNewTablesAreFollowed) {
+// CDC runs and followed; a new primary key stops only its table until --recopy; a TRUNCATE of a
+// table that shares its DynamoDB table stops only it; `replay --from 0` into empty DynamoDB
+// tables follows the same history.
+TEST_F(RunDynamoDbTest, TruncateKeyChangeNewTableAndReplay) {
   spec_ = dir_ / "spec.yaml";
   const std::string own = table_ + "_own";
   testing::DropTableAndWait(*client_, own);
@@ -609,20 +611,29 @@ TEST_F(RunDynamoDbTest, TruncateAndNewTablesAreFollowed) {
   copytest::Exec(*source_, "CREATE TABLE " + db_ + ".shared (id INT PRIMARY KEY, v INT NOT NULL)");
   copytest::Exec(*source_, "INSERT INTO " + db_ + ".shared SELECT seq, seq FROM " + db_ +
                                ".seq_1_to_100");
+  copytest::Exec(*source_, "CREATE TABLE " + db_ +
+                               ".keyed (id INT PRIMARY KEY, part INT NOT NULL, v INT NOT NULL)");
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".keyed SELECT seq, 0, seq FROM " + db_ +
+                               ".seq_1_to_100");
+  // The mapping of `table` and `solo_table` (the replay below writes others).
+  auto mapping_yaml = [&](const std::string& table, const std::string& solo_table) {
+    return "tables:\n  - {name: " + table + ", partition_key: pk, sort_key: sk}\n  - {name: " +
+           solo_table + ", partition_key: pk}\nsources:\n  " + db_ + ".solo:\n    table: " +
+           solo_table + "\n    pk: \"SOLO#{id}\"\n  " + db_ + ".shared:\n    table: " + table +
+           "\n    pk: \"SHARED#{id}\"\n    sk: \"S\"\n  " + db_ + ".fresh:\n    table: " + table +
+           "\n    pk: \"FRESH#{id}\"\n    sk: \"F\"\n  " + db_ + ".keyed:\n    table: " + table +
+           "\n    pk: \"KEYED#{id}\"\n    sk: \"P#{part}\"\n";
+  };
   std::filesystem::path mapping = dir_ / "mapping.yaml";
-  copytest::WriteFile(
-      mapping, "tables:\n  - {name: " + table_ + ", partition_key: pk, sort_key: sk}\n  - {name: " +
-                   own + ", partition_key: pk}\nsources:\n  " + db_ + ".solo:\n    table: " + own +
-                   "\n    pk: \"SOLO#{id}\"\n  " + db_ + ".shared:\n    table: " + table_ +
-                   "\n    pk: \"SHARED#{id}\"\n    sk: \"S\"\n  " + db_ +
-                   ".fresh:\n    table: " + table_ + "\n    pk: \"FRESH#{id}\"\n    sk: \"F\"\n");
+  copytest::WriteFile(mapping, mapping_yaml(table_, own));
   std::string target = "target:\n  kind: dynamodb\n  dynamodb:\n    endpoint: " +
                        testing::DynaliteEndpoint() +
                        "\n    access_key_id_env: DYN_KEY\n    secret_access_key_env: DYN_SECRET\n";
   copytest::WriteFile(spec_, copytest::CopySpec("run-dynamodb-ddl", testing::MariaDbSource(),
                                                 target, "  - match: \"" + db_ + ".*\"\n",
                                                 (dir_ / "state").string(),
-                                                "mapping: " + mapping.string() + "\n"));
+                                                "mapping: " + mapping.string() +
+                                                    "\nchange_log: {retention_size: 1GiB}\n"));
   mapping_ = std::make_unique<Mapping>(Mapping::Load(mapping).value());
   auto run = StartRun();
   WaitForCdc();
@@ -649,7 +660,32 @@ TEST_F(RunDynamoDbTest, TruncateAndNewTablesAreFollowed) {
                                ".seq_1_to_300");
   std::this_thread::sleep_for(2s);
   copytest::Exec(*source_, "UPDATE " + db_ + ".fresh SET v = 0 WHERE id <= 10");
-  ExpectItemsCatchUp({"shared", "fresh"}, 60s);
+  ExpectItemsCatchUp({"shared", "fresh", "keyed"}, 60s);
+  // A new primary key stops only keyed; a re-copy with the mapping as it is (its item key
+  // already names both columns) ends equal.
+  copytest::Exec(*source_, "ALTER TABLE " + db_ + ".keyed DROP PRIMARY KEY, ADD PRIMARY KEY (id, "
+                                                  "part)");
+  copytest::Exec(*source_, "INSERT INTO " + db_ + ".keyed VALUES (1, 9, 1), (2, 9, 2)");
+  std::string key_reason;
+  for (auto until = std::chrono::steady_clock::now() + 30s;
+       key_reason.empty() && std::chrono::steady_clock::now() < until;) {
+    json report = StatusJson();
+    for (const json& record : report.value("schema_changes", json::array())) {
+      if (record.value("table", "") == db_ + ".keyed" && record.value("held", false)) {
+        key_reason = record.value("reason", "");
+      }
+    }
+    std::this_thread::sleep_for(300ms);
+  }
+  EXPECT_NE(key_reason.find("the primary key of " + db_ + ".keyed changed on the source"),
+            std::string::npos)
+      << key_reason;
+  {
+    runtest::CutoverProcess resume("ddl resume " + spec_.string() + " " + db_ + ".keyed --recopy",
+                                   KeysEnv(), dir_ / "resume.out");
+    EXPECT_EQ(resume.Wait(), 0) << resume.Output() << run->Output();
+  }
+  ExpectItemsCatchUp({"shared", "fresh", "keyed"}, 60s);
   // The shared table's truncate cannot delete only its items: it stops, saying so.
   copytest::Exec(*source_, "TRUNCATE TABLE " + db_ + ".shared");
   std::string reason;
@@ -668,6 +704,40 @@ TEST_F(RunDynamoDbTest, TruncateAndNewTablesAreFollowed) {
             std::string::npos)
       << reason;
   StopRun(*run);
+
+  // Replay from the log's start (after the copy) into two empty DynamoDB tables: across the
+  // truncate, the new table and the key change, the tables the log holds whole come out equal
+  // (shared's copied rows are not in the log, and its truncate stops it there too).
+  const std::string replayed = table_ + "_r";
+  const std::string replayed_own = own + "_r";
+  testing::DropTableAndWait(*client_, replayed);
+  testing::DropTableAndWait(*client_, replayed_own);
+  std::filesystem::path second_mapping = dir_ / "mapping2.yaml";
+  copytest::WriteFile(second_mapping, mapping_yaml(replayed, replayed_own));
+  std::filesystem::path second = dir_ / "second.yaml";
+  copytest::WriteFile(second, copytest::CopySpec("run-dynamodb-ddl-replay",
+                                                 testing::MariaDbSource(), target,
+                                                 "  - match: \"" + db_ + ".*\"\n",
+                                                 (dir_ / "state2").string(),
+                                                 "mapping: " + second_mapping.string() + "\n"));
+  {
+    runtest::CutoverProcess replay("replay " + spec_.string() + " --from 0 --target " +
+                                       second.string(),
+                                   KeysEnv(), dir_ / "replay.out");
+    ASSERT_EQ(replay.Wait(), 0) << replay.Output();
+  }
+  const std::string original_table = table_;
+  table_ = replayed;
+  mapping_ = std::make_unique<Mapping>(Mapping::Load(second_mapping).value());
+  ExpectItemsCatchUp({"fresh", "keyed"}, 10s);
+  table_ = original_table;
+  Result<std::vector<json>> solo = dynamodb::ParallelScan(*client_, replayed_own, 2);
+  ASSERT_TRUE(solo.ok()) << solo.status().ToString();
+  std::set<std::string> solo_keys;
+  for (const json& item : *solo) solo_keys.insert(item["pk"]["S"].get<std::string>());
+  EXPECT_EQ(solo_keys, want);
+  testing::DropTableAndWait(*client_, replayed);
+  testing::DropTableAndWait(*client_, replayed_own);
   testing::DropTableAndWait(*client_, own);
 }
 
