@@ -46,6 +46,8 @@ struct ColumnType {
   // The kind of Value this column holds (text with a binary collation holds kBytes).
   ValueKind value_kind() const;
   bool is_binary_string() const;
+  // CHAR, VARCHAR, the TEXT types, ENUM and SET: the types whose charset and collation matter.
+  bool is_character() const;
   bool operator==(const ColumnType& other) const = default;
 };
 

@@ -150,6 +150,20 @@ bool ColumnType::is_binary_string() const {
   }
 }
 
+bool ColumnType::is_character() const {
+  switch (type) {
+    case SqlType::kChar:
+    case SqlType::kVarChar:
+    case SqlType::kTinyText:
+    case SqlType::kText:
+    case SqlType::kMediumText:
+    case SqlType::kLongText:
+    case SqlType::kEnum:
+    case SqlType::kSet: return true;
+    default: return false;
+  }
+}
+
 ValueKind ColumnType::value_kind() const {
   if (is_binary_string()) return ValueKind::kBytes;
   switch (type) {

@@ -187,6 +187,17 @@ Result<bool> ChangeRouter::Step(Table& table, const SchemaStep& step, bool barri
   return false;
 }
 
+Result<bool> ChangeRouter::AddColumnFromShape(Table& table, const Column& column,
+                                              const Change& change) {
+  // No statement added it (the source has none, or it was not seen): the target is asked with
+  // the column's type alone.
+  SchemaStep step;
+  step.kind = SchemaStep::Kind::kAddColumn;
+  step.column = column;
+  step.statement = change.statement;
+  return Step(table, step, /*barrier=*/false, change);
+}
+
 Status ChangeRouter::ReportNotCarried(Table& table) {
   if (options_.handler == nullptr) return Status::Ok();
   return options_.handler->NotCarried(table.plan->source, table.not_carried);
@@ -362,11 +373,7 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
         return Hold(table, fmt::format("column {} of {} is not on the target table and its rule "
                                        "says ddl: stop", column.name, source), change);
       }
-      SchemaStep step;
-      step.kind = SchemaStep::Kind::kAddColumn;
-      step.column = column;
-      step.statement = change.statement;
-      CUTOVER_ASSIGN_OR_RETURN(bool followed, Step(table, step, false, change));
+      CUTOVER_ASSIGN_OR_RETURN(bool followed, AddColumnFromShape(table, column, change));
       if (!followed) return Status::Ok();
       if (table.target_columns) table.target_columns->insert(column.name);
       table.carried.insert(column.name);
@@ -436,13 +443,7 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
         continue;
       }
       if (!table.added.contains(column.name) && !on_target(column.name)) {
-        // No statement added it (the source has none, or it was not seen): the target is asked
-        // with the column's type alone.
-        SchemaStep step;
-        step.kind = SchemaStep::Kind::kAddColumn;
-        step.column = column;
-        step.statement = change.statement;
-        CUTOVER_ASSIGN_OR_RETURN(bool followed, Step(table, step, false, change));
+        CUTOVER_ASSIGN_OR_RETURN(bool followed, AddColumnFromShape(table, column, change));
         if (!followed) return Status::Ok();
       }
       table.added.erase(column.name);

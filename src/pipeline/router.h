@@ -113,6 +113,8 @@ class ChangeRouter {
   Status Hold(Table& table, const std::string& reason, const Change& change);
   // Runs a step through the handler; a refusal holds the table. True when followed.
   Result<bool> Step(Table& table, const SchemaStep& step, bool barrier, const Change& change);
+  // The step for `column`, seen in a shape without a statement that added it.
+  Result<bool> AddColumnFromShape(Table& table, const Column& column, const Change& change);
   Result<const Shape*> ShapeOf(Table& table, const Change& change);
   Status ReportNotCarried(Table& table);
 

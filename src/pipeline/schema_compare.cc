@@ -54,21 +54,14 @@ bool SameType(const ColumnType& a, const ColumnType& b) {
   if (a.type != b.type || a.is_unsigned != b.is_unsigned || a.is_jsonb != b.is_jsonb) {
     return false;
   }
+  if (a.is_character() &&
+      (a.charset != b.charset || a.elements != b.elements ||
+       !(a.collation.empty() || b.collation.empty() || a.collation == b.collation))) {
+    return false;
+  }
   switch (a.type) {
     case SqlType::kChar:
     case SqlType::kVarChar:
-    case SqlType::kTinyText:
-    case SqlType::kText:
-    case SqlType::kMediumText:
-    case SqlType::kLongText:
-    case SqlType::kEnum:
-    case SqlType::kSet:
-      if (a.charset != b.charset || a.elements != b.elements ||
-          !(a.collation.empty() || b.collation.empty() || a.collation == b.collation)) {
-        return false;
-      }
-      return a.type == SqlType::kEnum || a.type == SqlType::kSet ||
-             (a.type != SqlType::kChar && a.type != SqlType::kVarChar) || a.length == b.length;
     case SqlType::kBinary:
     case SqlType::kVarBinary:
     case SqlType::kBit: return a.length == b.length;

@@ -91,7 +91,8 @@ class RecordingHandler : public TableChangeHandler {
 class SchemaFollowTest : public ::testing::Test {
  protected:
   void Open(DdlPolicy policy, std::vector<std::string> rule_columns = {},
-            std::optional<std::set<std::string>> target = std::set<std::string>{"id", "name"}) {
+            std::optional<std::set<std::string>> target = std::set<std::string>{"id", "name"},
+            std::optional<Position> resumed = std::nullopt) {
     rule_.match = "shop.items";
     rule_.ddl = policy;
     rule_.columns = std::move(rule_columns);
@@ -104,6 +105,7 @@ class SchemaFollowTest : public ::testing::Test {
     RouterOptions options;
     options.handler = &handler_;
     options.target_columns[plan.source] = target;
+    if (resumed) options.resumed[plan.source] = *resumed;
     router_ = std::make_unique<ChangeRouter>(plans_, std::move(options));
   }
 
@@ -268,17 +270,8 @@ TEST_F(SchemaFollowTest, RuleColumnsLeaveNewColumnsOutAndSaySo) {
 }
 
 TEST_F(SchemaFollowTest, AResumedTableSkipsTheChangesThatHeldIt) {
-  rule_.ddl = DdlPolicy::kFollow;
-  TargetTablePlan plan;
-  plan.source = TableId{"shop", "items"};
-  plan.schema = *v1_;
-  plan.rule = &rule_;
-  plans_ = {plan};
-  RouterOptions options;
-  options.handler = &handler_;
-  options.target_columns[plan.source] = std::set<std::string>{"id"};  // the person dropped name
-  options.resumed[plan.source] = At(2);
-  router_ = std::make_unique<ChangeRouter>(plans_, std::move(options));
+  // The person dropped name on the target too; the table was held at position 2.
+  Open(DdlPolicy::kFollow, {}, std::set<std::string>{"id"}, At(2));
   EXPECT_TRUE(Route(Statement("ALTER TABLE items DROP COLUMN name", v1_, 2)).empty());
   auto v2 = Shape({{"id", Int()}});
   EXPECT_EQ(Route(Insert(v2, {Value::Int(5)}, 3)), std::vector<std::string>{"id=5"});

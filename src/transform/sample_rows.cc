@@ -12,20 +12,6 @@ namespace {
 
 using OrderedJson = nlohmann::ordered_json;
 
-bool IsCharacterType(const ColumnType& type) {
-  switch (type.type) {
-    case SqlType::kChar:
-    case SqlType::kVarChar:
-    case SqlType::kTinyText:
-    case SqlType::kText:
-    case SqlType::kMediumText:
-    case SqlType::kLongText:
-    case SqlType::kEnum:
-    case SqlType::kSet: return true;
-    default: return false;
-  }
-}
-
 Result<std::string> HexDecode(std::string_view text) {
   if (text.substr(0, 2) != "0x" || text.size() % 2 != 0) {
     return Status::InvalidArgument("binary values are written as 0x followed by hex digits");
@@ -79,7 +65,7 @@ Status ParseColumns(const OrderedJson& doc, const std::string& origin, TableSche
       return Status::InvalidArgument(origin + ": columns." + name + ": " +
                                      std::string(type.status().message()));
     }
-    if (IsCharacterType(*type)) {
+    if (type->is_character()) {
       type = ParseMysqlColumnType(text, "utf8mb4", "utf8mb4_general_ci");
     }
     schema->columns.push_back(Column{name, *type, true});

@@ -185,6 +185,22 @@ class RunDynamoDbTest : public ::testing::Test {
     ADD_FAILURE() << "the run did not reach cdc";
   }
 
+  // Polls `cutover status --json` (at most 30 s) until table `name` of db_ is stopped by a
+  // schema change; its reason, or "" if it never was.
+  std::string StoppedReason(const std::string& name) {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      json report = StatusJson();
+      for (const json& record : report.value("schema_changes", json::array())) {
+        if (record.value("table", "") == db_ + "." + name && record.value("held", false)) {
+          return record.value("reason", "");
+        }
+      }
+      std::this_thread::sleep_for(300ms);
+    }
+    return "";
+  }
+
   // Changes applied by the running `cutover run`, as its last status record (every second) says.
   uint64_t AppliedChanges() {
     std::this_thread::sleep_for(1500ms);  // the next status record
@@ -538,24 +554,11 @@ TEST_F(RunDynamoDbTest, SchemaChangesAreFollowedOrStopOnlyTheirTable) {
     std::filesystem::remove(dir_ / "cli.out");
     return output;
   };
-  auto stopped = [&](const std::string& table) {
-    auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      json report = StatusJson();
-      for (const json& record : report.value("schema_changes", json::array())) {
-        if (record.value("table", "") == db_ + "." + table && record.value("held", false)) {
-          return record.value("reason", "");
-        }
-      }
-      std::this_thread::sleep_for(300ms);
-    }
-    return std::string();
-  };
   // Items written before lack the new attribute, which only NULL may: held until re-copied.
   copytest::Exec(*source_, "ALTER TABLE " + db_ + ".`lines` ADD COLUMN flag INT NOT NULL "
                            "DEFAULT 1");
   copytest::Exec(*source_, "UPDATE " + db_ + ".`lines` SET flag = 2 WHERE line = 0");
-  std::string reason = stopped("lines");
+  std::string reason = StoppedReason("lines");
   EXPECT_NE(reason.find("column flag was added to " + db_ + ".lines and its existing rows got "
                         "DEFAULT 1, which the items written before lack"),
             std::string::npos)
@@ -582,7 +585,7 @@ TEST_F(RunDynamoDbTest, SchemaChangesAreFollowedOrStopOnlyTheirTable) {
   // A dropped column: held, then re-copied (each item is put whole: the attribute goes).
   copytest::Exec(*source_, "ALTER TABLE " + db_ + ".accounts DROP COLUMN note");
   copytest::Exec(*source_, "UPDATE " + db_ + ".accounts SET balance = 1 WHERE id <= 5");
-  reason = stopped("accounts");
+  reason = StoppedReason("accounts");
   EXPECT_NE(reason.find("column note of " + db_ + ".accounts was dropped on the source"),
             std::string::npos)
       << reason;
@@ -666,17 +669,7 @@ TEST_F(RunDynamoDbTest, TruncateKeyChangeNewTableAndReplay) {
   copytest::Exec(*source_, "ALTER TABLE " + db_ + ".keyed DROP PRIMARY KEY, ADD PRIMARY KEY (id, "
                                                   "part)");
   copytest::Exec(*source_, "INSERT INTO " + db_ + ".keyed VALUES (1, 9, 1), (2, 9, 2)");
-  std::string key_reason;
-  for (auto until = std::chrono::steady_clock::now() + 30s;
-       key_reason.empty() && std::chrono::steady_clock::now() < until;) {
-    json report = StatusJson();
-    for (const json& record : report.value("schema_changes", json::array())) {
-      if (record.value("table", "") == db_ + ".keyed" && record.value("held", false)) {
-        key_reason = record.value("reason", "");
-      }
-    }
-    std::this_thread::sleep_for(300ms);
-  }
+  std::string key_reason = StoppedReason("keyed");
   EXPECT_NE(key_reason.find("the primary key of " + db_ + ".keyed changed on the source"),
             std::string::npos)
       << key_reason;
@@ -688,17 +681,7 @@ TEST_F(RunDynamoDbTest, TruncateKeyChangeNewTableAndReplay) {
   ExpectItemsCatchUp({"shared", "fresh", "keyed"}, 60s);
   // The shared table's truncate cannot delete only its items: it stops, saying so.
   copytest::Exec(*source_, "TRUNCATE TABLE " + db_ + ".shared");
-  std::string reason;
-  for (auto until = std::chrono::steady_clock::now() + 30s;
-       reason.empty() && std::chrono::steady_clock::now() < until;) {
-    json report = StatusJson();
-    for (const json& record : report.value("schema_changes", json::array())) {
-      if (record.value("table", "") == db_ + ".shared" && record.value("held", false)) {
-        reason = record.value("reason", "");
-      }
-    }
-    std::this_thread::sleep_for(300ms);
-  }
+  std::string reason = StoppedReason("shared");
   EXPECT_NE(reason.find(db_ + ".shared was truncated on the source, and DynamoDB table " + table_ +
                         " also holds"),
             std::string::npos)

@@ -214,12 +214,12 @@ class MysqlApplier : public ChangeApplier {
           connection_->Execute(fmt::format("DELETE FROM {} WHERE {}", table, condition)).status());
     }
     if (rows.empty()) return Status::Ok();
-    auto replacer = replacers_.find({plan.source, Signature(schema)});
+    std::pair<TableId, std::string> key{plan.source, Signature(schema)};
+    auto replacer = replacers_.find(key);
     if (replacer == replacers_.end()) {
       CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<RowReplacer> created,
                                RowReplacer::Create(*connection_, schema, plan.target));
-      replacer = replacers_.emplace(std::pair{plan.source, Signature(schema)}, std::move(created))
-                     .first;
+      replacer = replacers_.emplace(std::move(key), std::move(created)).first;
     }
     return replacer->second->Replace(rows);
   }
