@@ -13,8 +13,8 @@
 
 #include <atomic>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -418,6 +418,31 @@ TEST(CaptureTest, CaptureRoutesWithTheMapperAndMapsNothing) {
   std::vector<RoutedChange> again;
   ASSERT_TRUE(router.Route(Upsert(5, 51, 2), /*hash=*/true, &again).ok());
   EXPECT_EQ(again[0].hash, routed[0].hash);
+}
+
+// A table with a unique index besides its key goes to one lane as a whole (a value moving
+// between rows must be applied in log order across keys); others by key; a target with a
+// mapper routes by its routing key regardless.
+TEST(RouterTest, ATableWithAUniqueIndexBesidesTheKeyGoesToOneLane) {
+  std::vector<TargetTablePlan> plans = Plans();
+  auto hashes = [&](const std::vector<TargetTablePlan>& with, const ChangeMapper* mapper) {
+    ChangeRouter router(with, mapper, /*map=*/false);
+    std::set<uint64_t> seen;
+    for (int64_t id = 1; id <= 20; ++id) {
+      std::vector<RoutedChange> routed;
+      EXPECT_TRUE(router.Route(Upsert(id, id, static_cast<int>(id)), true, &routed).ok());
+      for (const RoutedChange& part : routed) seen.insert(part.hash);
+    }
+    return seen.size();
+  };
+  EXPECT_EQ(hashes(plans, nullptr), 20u);
+  plans[0].schema.indexes.push_back(Index{"by_balance", {"balance"}, /*unique=*/false, false, ""});
+  EXPECT_EQ(hashes(plans, nullptr), 20u) << "a non-unique index changes nothing";
+  plans[0].schema.indexes.push_back(Index{"u_balance", {"balance"}, /*unique=*/true, false, ""});
+  EXPECT_EQ(hashes(plans, nullptr), 1u);
+  FakeTarget target;
+  FakeMapper mapper(&target);
+  EXPECT_GT(hashes(plans, &mapper), 1u) << "DynamoDB items route by their own key";
 }
 
 // A table's row filter, on the source images: a row that enters it is inserted, one that leaves

@@ -40,6 +40,22 @@ uint64_t RoutingHash(std::string_view routing_key) {
   return hash;
 }
 
+// Whether `schema` has a unique index other than its key. Its rows' changes must then be
+// applied in log order across keys, not only per key: when a value moves from row A to row B
+// (or two rows swap values through a temporary one, in one transaction), B's write conflicts
+// with A's old value until A's change is applied, and a target that makes room as REPLACE does
+// (deleting A) loses A for good if A's lane had already applied A's later image. One lane per
+// such table keeps the source's order; a batch of it is then one moment of the source, in which
+// no two rows share a value (docs/run.md, "How changes are applied").
+bool UniqueBesidesKey(const TableSchema& schema) {
+  for (const Index& index : schema.indexes) {
+    if (!index.unique || index.primary || index.columns.empty()) continue;
+    if (!schema.key_index.empty() && index.name == schema.key_index) continue;
+    return true;
+  }
+  return false;
+}
+
 std::string Joined(const std::vector<std::string>& names) {
   std::string text;
   for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
@@ -81,6 +97,9 @@ struct ChangeRouter::Table {
   const TableRule* rule = nullptr;  // null: every column, ddl: follow
   std::optional<filter::Filter> filter;
   std::vector<std::string> key_names;  // the plan's key columns
+  // Every change goes to one lane (UniqueBesidesKey): a value of a unique index moves from one
+  // row to another in log order only if both rows' changes are applied in one order.
+  bool by_table = false;
   // The columns the target table has (SQL targets); nullopt: no fixed columns.
   std::optional<std::set<std::string>> target_columns;
   // The columns carried: of the last shape seen, those the rule selects and the table follows.
@@ -131,6 +150,7 @@ ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOpti
     for (size_t column : plan.schema.key) {
       table->key_names.push_back(plan.schema.columns[column].name);
     }
+    table->by_table = options_.mapper == nullptr && UniqueBesidesKey(plan.schema);
     auto columns = options_.target_columns.find(plan.source);
     if (columns != options_.target_columns.end()) table->target_columns = columns->second;
     table->held = options_.held.contains(plan.source);
@@ -638,6 +658,7 @@ Status ChangeRouter::Route(const Change& source_change, bool hash,
   }
   auto hash_of = [&](const Row& image, const std::optional<std::string>& route) -> uint64_t {
     if (!hash) return 0;
+    if (table.by_table) return KeyHash(change.table, Key{});
     return route ? RoutingHash(*route) : KeyHash(change.table, KeyOf(schema, image));
   };
   bool key_changed = update && (mapper != nullptr ? before_route != after_route

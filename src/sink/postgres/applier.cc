@@ -60,14 +60,14 @@ struct TableBatch {
   }
 };
 
-// The pipeline retries Aborted; a unique index other than the key can conflict for a moment
-// while lanes apply in their own order (a value moving from one row to another: the row that
-// frees it may be in another lane), and the retry finds it freed.
-Status RetryUniqueConflicts(Status status) {
+// A unique violation left after ReplaceUniqueHolders comes from a constraint the migration did
+// not make (added on the target by hand): not something a retry mends, so the run stops and
+// says which.
+Status ExplainUniqueConflict(Status status) {
   if (status.code() != StatusCode::kAlreadyExists) return status;
-  return Status::Aborted(fmt::format("{} (retried: another lane may hold the row that frees the "
-                                     "value)",
-                                     status.message()));
+  return status.WithContext(
+      "a unique constraint of the target table that the source table does not have (drop it "
+      "on the target, or make it match the source's indexes)");
 }
 
 class PostgresApplier : public ChangeApplier {
@@ -99,7 +99,7 @@ class PostgresApplier : public ChangeApplier {
     if (status.ok()) status = connection_->Execute("COMMIT").status();
     if (!status.ok()) {
       connection_->Execute("ROLLBACK").IgnoreError();  // the first error says it all
-      return RetryUniqueConflicts(status);
+      return ExplainUniqueConflict(status);
     }
     if (adjustments.zero_dates > 0) {
       spdlog::warn("apply lane {}: {} MySQL zero date(s) written as -infinity "
@@ -194,6 +194,7 @@ class PostgresApplier : public ChangeApplier {
           connection_->Execute(fmt::format("DELETE FROM {} WHERE {}", table, predicate), params)
               .status());
     }
+    CUTOVER_RETURN_IF_ERROR(ReplaceUniqueHolders(plan, schema, table, rows));
     const size_t per_statement = UpsertRowsPerStatement(schema);
     for (size_t begin = 0; begin < rows.size(); begin += per_statement) {
       size_t count = std::min(rows.size() - begin, per_statement);
@@ -212,6 +213,57 @@ class PostgresApplier : public ChangeApplier {
       }
       CUTOVER_RETURN_IF_ERROR(
           connection_->Execute(UpsertSql(schema, plan.target, count), params).status());
+    }
+    return Status::Ok();
+  }
+
+  // Before `rows` are written: deletes every other row holding one of their values of a unique
+  // index besides the key, as MariaDB's REPLACE does for the MariaDB target. Such a table is
+  // applied by one lane (pipeline/router.cc, UniqueBesidesKey), so the batch is the table's
+  // changes up to one moment of the source, when no two rows shared a value: a holder found
+  // here is a row of this batch whose own new image (written next, by the same INSERT) frees
+  // the value, e.g. two rows that swapped e-mails. Without this, the INSERT would meet the old
+  // holder first, since it writes its rows in order.
+  Status ReplaceUniqueHolders(const TargetTablePlan& plan, const TableSchema& schema,
+                              const std::string& table, const std::vector<const Row*>& rows) {
+    if (rows.empty()) return Status::Ok();
+    for (const Index& index : DeferredIndexes(plan.schema, plan.target)) {
+      if (!index.unique) continue;
+      std::vector<size_t> columns(schema.key.begin(), schema.key.end());
+      std::vector<std::string> holder;
+      std::vector<std::string> batch;
+      for (const std::string& name : index.columns) {
+        std::optional<size_t> column = schema.ColumnIndex(name);
+        if (!column) break;  // logged before the column existed: these rows do not write it
+        holder.push_back("t." + QuoteIdentifier(name));
+        batch.push_back(fmt::format("b.c{}", columns.size()));
+        columns.push_back(*column);
+      }
+      if (holder.size() != index.columns.size()) continue;
+      std::vector<std::string> holder_key;
+      std::vector<std::string> batch_key;
+      for (size_t key_idx = 0; key_idx < schema.key.size(); ++key_idx) {
+        holder_key.push_back("t." + QuoteIdentifier(schema.columns[schema.key[key_idx]].name));
+        batch_key.push_back(fmt::format("b.c{}", key_idx));
+      }
+      std::vector<std::string> aliases;
+      for (size_t column_idx = 0; column_idx < columns.size(); ++column_idx) {
+        aliases.push_back(fmt::format("c{}", column_idx));
+      }
+      for (size_t begin = 0; begin < rows.size(); begin += kDeleteKeys) {
+        size_t count = std::min(rows.size() - begin, kDeleteKeys);
+        Params params;
+        CUTOVER_ASSIGN_OR_RETURN(
+            std::string unnest,
+            UnnestColumns(schema, columns,
+                          std::span<const Row* const>(rows).subspan(begin, count), &params));
+        // NULLs never conflict: (t.u) = (b.u) is not true for them.
+        std::string sql = fmt::format(
+            "DELETE FROM {} AS t USING {} AS b({}) WHERE ({}) = ({}) AND ({}) <> ({})", table,
+            unnest, fmt::join(aliases, ", "), fmt::join(holder, ", "), fmt::join(batch, ", "),
+            fmt::join(holder_key, ", "), fmt::join(batch_key, ", "));
+        CUTOVER_RETURN_IF_ERROR(connection_->Execute(sql, params).status());
+      }
     }
     return Status::Ok();
   }

@@ -162,25 +162,32 @@ bool KeyOrderIsPortable(const TableSchema& schema) {
   return true;
 }
 
-Result<std::string> KeyListPredicate(const TableSchema& schema, std::span<const Row> rows,
-                                     Params* params) {
-  if (rows.empty()) return std::string("false");
+Result<std::string> UnnestColumns(const TableSchema& schema, std::span<const size_t> columns,
+                                  std::span<const Row* const> rows, Params* params) {
   std::vector<std::string> arrays;
   ValueAdjustments adjustments;
-  for (size_t column_idx : schema.key) {
+  for (size_t column_idx : columns) {
     const Column& column = schema.columns[column_idx];
     std::vector<std::optional<std::string>> elements;
-    for (const Row& row : rows) {
+    for (const Row* row : rows) {
       CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
-                               PostgresText(column.type, row.values[column_idx], &adjustments));
+                               PostgresText(column.type, row->values[column_idx], &adjustments));
       elements.push_back(std::move(text));
     }
     CUTOVER_ASSIGN_OR_RETURN(std::string type, PostgresType(column.type));
     params->push_back(ArrayLiteral(elements));
     arrays.push_back(fmt::format("${}::{}[]", params->size(), type));
   }
-  return fmt::format("{} IN (SELECT * FROM unnest({}))", KeyColumns(schema),
-                     fmt::join(arrays, ", "));
+  return fmt::format("unnest({})", fmt::join(arrays, ", "));
+}
+
+Result<std::string> KeyListPredicate(const TableSchema& schema, std::span<const Row> rows,
+                                     Params* params) {
+  if (rows.empty()) return std::string("false");
+  std::vector<const Row*> pointers;
+  for (const Row& row : rows) pointers.push_back(&row);
+  CUTOVER_ASSIGN_OR_RETURN(std::string unnest, UnnestColumns(schema, schema.key, pointers, params));
+  return fmt::format("{} IN (SELECT * FROM {})", KeyColumns(schema), unnest);
 }
 
 }  // namespace cutover::postgres

@@ -50,6 +50,12 @@ Result<std::string> KeyRangePredicate(const TableSchema& schema, const ChunkBoun
 // utf8mb4_general_ci has no PostgreSQL equivalent, and ENUM sorts by index in MySQL).
 bool KeyOrderIsPortable(const TableSchema& schema);
 
+// "unnest($n::type[], ...)": one array parameter per column of `columns` (indexes into
+// `schema`), holding that column's value in each of `rows`, as the copy writes it; a relation
+// of rows.size() rows with those columns.
+Result<std::string> UnnestColumns(const TableSchema& schema, std::span<const size_t> columns,
+                                  std::span<const Row* const> rows, Params* params);
+
 // The WHERE condition selecting exactly the keys of `rows`: (k1, k2) IN (SELECT * FROM
 // unnest($n::type[], ...)), one array parameter per key column. "false" when `rows` is empty.
 Result<std::string> KeyListPredicate(const TableSchema& schema, std::span<const Row> rows,
