@@ -61,9 +61,9 @@ class TargetChecker {
   virtual Status CheckKeys(const TargetTablePlan& plan, std::span<const Key> keys,
                            std::span<const Row> rows, ChunkResult* result) = 0;
 
-  // Whether SameChecksum can tell equal ranges apart without reading their rows (SQL
-  // targets, docs/verify.md "Checksums").
-  virtual bool HasChecksums() const { return false; }
+  // Whether SameChecksum can tell equal ranges of `plan`'s table apart without reading their
+  // rows (SQL targets, docs/verify.md "Checksums"; PostgreSQL: not every table).
+  virtual bool HasChecksums(const TargetTablePlan& /*plan*/) { return false; }
   // Checksums of the rows with lower < key <= upper, computed inside the source (through
   // `source`, with the rule's `filter`) and inside the target at once: the range's row count
   // when both agree; nullopt when they differ (the verifier then reads the rows and calls

@@ -13,6 +13,8 @@
 
 #include "copy_support.h"
 #include "db/postgres/connection.h"
+#include "source/mysql/snapshot_schema.h"
+#include "verify/postgres_checksum_sql.h"
 #include "verify_support.h"
 
 namespace cutover {
@@ -52,6 +54,7 @@ class VerifyPostgresTest : public ::testing::Test {
     spec_ = dir_ / "spec.yaml";
     PgExec("DROP SCHEMA IF EXISTS " + db_ + " CASCADE");
     copytest::CreateSourceSchema(*source_, db_);
+    CreateChecksumTable();
     copytest::WriteFile(
         spec_, copytest::CopySpec("verify-pg", testing::MariaDbSource(),
                                   copytest::PostgresTargetYaml(testing::PostgresTarget()),
@@ -66,6 +69,62 @@ class VerifyPostgresTest : public ::testing::Test {
     if (target_) PgExec("DROP SCHEMA IF EXISTS " + db_ + " CASCADE");
     std::filesystem::remove_all(dir_);
   }
+  // typesum: every type of docs/type-mapping.md but JSON, 300 rows of varied values (zero
+  // dates, negative times, floats of every magnitude, text with '|', latin1, '' and NULL) and a
+  // row of NULLs, so that the checksums of a faithful copy are equal in several chunks.
+  void CreateChecksumTable() {
+    copytest::Exec(*source_, "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'");
+    copytest::Exec(
+        *source_,
+        "CREATE TABLE " + db_ +
+            ".typesum (id INT PRIMARY KEY, ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, "
+            "su SMALLINT UNSIGNED, mi MEDIUMINT, mu MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED, "
+            "bi BIGINT, bu BIGINT UNSIGNED, de DECIMAL(30,10), du DECIMAL(10,2) UNSIGNED, "
+            "fl FLOAT, dbl DOUBLE, bt BIT(10), b64 BIT(64), yr YEAR, d DATE, t TIME(3), t0 TIME, "
+            "dt DATETIME(6), dt0 DATETIME, ts TIMESTAMP(6) NULL DEFAULT NULL, c CHAR(5), "
+            "vc VARCHAR(100), tx TEXT, mt MEDIUMTEXT, bn BINARY(4), vb VARBINARY(20), bl BLOB, "
+            "en ENUM('x','y z'), st SET('a','b','c'), l1 VARCHAR(20) CHARACTER SET latin1, "
+            "g POINT)");
+    copytest::Exec(
+        *source_,
+        "INSERT INTO " + db_ +
+            ".typesum SELECT seq, seq % 256 - 128, seq % 256, seq * 100 - 15000, seq * 200, "
+            "-seq * 1000, seq * 5000, seq * 7919 - 1000000, seq * 14000000, "
+            "seq * -30000000000007, 18446744073709551615 - seq, seq * 1234.5678901234 - 100000, "
+            "seq / 7, IF(seq % 2, -1, 1) * seq * 1.1e-3, "
+            "IF(seq % 3, -1, 1) * POW(10, seq % 40 - 20) * seq / 7, seq % 1024, "
+            "18446744073709551615 - seq * 999, IF(seq % 50 = 0, 0, 1901 + seq % 255), "
+            "IF(seq % 37 = 0, '0000-00-00', '0999-12-31' + INTERVAL seq * 40 DAY), "
+            "SEC_TO_TIME(seq * 10007.125 - 1500000), SEC_TO_TIME(seq * 301 - 45000), "
+            "TIMESTAMPADD(MICROSECOND, seq * 98765432101, '1000-01-01'), "
+            "IF(seq % 41 = 0, '0000-00-00 00:00:00', '2024-02-29 23:59:59' - INTERVAL seq HOUR), "
+            "IF(seq % 10 = 0, NULL, IF(seq % 43 = 0, '0000-00-00 00:00:00', "
+            "FROM_UNIXTIME(seq * 1000003.25))), LEFT(MD5(seq), 5), "
+            "CONCAT('v|', seq, ' é✓ ', REPEAT('x', seq % 10)), "
+            "IF(seq % 11 = 0, '', CONCAT('line', CHAR(10), seq, '|')), "
+            "REPEAT('ü', seq % 5), UNHEX(LPAD(HEX(seq * 65599), 8, '0')), "
+            "IF(seq % 13 = 0, X'', UNHEX(MD5(seq))), UNHEX(REPEAT('FF00', seq % 7)), "
+            "ELT(1 + seq % 2, 'x', 'y z'), MAKE_SET(seq % 8, 'a', 'b', 'c'), "
+            "CONCAT('café €', seq), POINT(seq, -seq / 3) "
+            "FROM (SELECT CAST(seq AS SIGNED) AS seq FROM seq_1_to_300) AS numbers");
+    copytest::Exec(*source_,
+                   "INSERT INTO " + db_ +
+                       ".typesum VALUES (1000, 127, 255, 32767, 65535, -8388608, 16777215, "
+                       "-2147483648, 4294967295, -9223372036854775808, 18446744073709551615, "
+                       "'-12345678901234567890.0123456789', 99999999.99, -3.5, "
+                       "1.7976931348623157e308, b'1111111111', b'0', 2155, '2024-00-10', "
+                       "'-838:59:59.000', '838:59:59', '9999-12-31 23:59:59.999999', "
+                       "'2024-00-10 00:00:00', '2038-01-19 03:14:07.999999', '', '', NULL, '', "
+                       "X'', X'', X'', 'x', '', '', NULL), (1001, NULL, NULL, NULL, NULL, NULL, "
+                       "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+                       "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+                       "NULL, NULL, NULL, NULL, NULL), (1002, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
+                       "-0.0, 2.2250738585072014e-308, 0, 0, 0, '0000-00-00', '00:00:00', "
+                       "'-00:00:00.5', '0000-00-00 00:00:00', '0000-00-00 00:00:00', "
+                       "'1970-01-01 00:00:01', 'a', 'NULL', '|', 'x', 0x7C7C7C7C, 0xFF, 0x00, "
+                       "'y z', 'a,b,c', '|', POINT(0, 0))");
+  }
+
   // Corrupts the target: see ReportsExactlyTheCorruptedKeys.
   void CorruptTarget() {
     std::string types = db_ + ".types";
@@ -117,10 +176,167 @@ TEST_F(VerifyPostgresTest, EveryTypeIsEqualAfterTheCopy) {
   EXPECT_EQ(EntryOf(run.report, db_ + ".uniq_only")["rows"], 700);
   // The text-keyed table's target is scanned once for rows no source key accounts for.
   EXPECT_EQ(EntryOf(run.report, db_ + ".composite", true)["rows"], 3000);
-  EXPECT_EQ(run.report["tables"].size(), 6u) << run.out;
+  EXPECT_EQ(EntryOf(run.report, db_ + ".typesum")["rows"], 303);
+  EXPECT_EQ(run.report["tables"].size(), 7u) << run.out;
   VerifyRun text = Verify(dir_, spec_.string());
   ASSERT_EQ(text.exit_code, 0) << text.out << text.err;
   EXPECT_TRUE(text.out.ends_with("\n0 differences\n")) << text.out;
+}
+
+// The canonical row text of every typesum row, computed by MariaDB over the source and by
+// PostgreSQL over the copy, is the same byte for byte, column by column (a mismatch names the
+// column); so are the whole-table checksums; and verify settles every chunk of typesum by its
+// checksums (no chunk read row by row), while the text-keyed table goes row by row.
+TEST_F(VerifyPostgresTest, ChecksumsAreEqualAfterTheCopyColumnByColumn) {
+  Result<TableSchema> schema = mysql::LoadTableSchema(*source_, TableId{db_, "typesum"});
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  ASSERT_EQ(verify::PostgresChecksumGap(*schema), std::nullopt);
+  std::string source_fields = "`id`";
+  std::string target_fields = "\"id\"::text AS key_text";
+  for (const Column& column : schema->columns) {
+    source_fields += ", " + verify::SourceCanonicalField(column).value();
+    target_fields += ", " + verify::TargetCanonicalField(column).value();
+  }
+  source_fields += ", " + verify::SourceCanonicalRow(*schema);
+  target_fields += ", " + verify::TargetCanonicalRow(*schema);
+  Result<mysql::QueryResult> source_rows = source_->Query(
+      "SELECT " + source_fields + " FROM " + db_ + ".typesum ORDER BY id");
+  ASSERT_TRUE(source_rows.ok()) << source_rows.status().ToString();
+  Result<postgres::QueryResult> target_rows = target_->Query(
+      "SELECT " + target_fields + " FROM " + db_ + ".typesum AS t ORDER BY t.id", {});
+  ASSERT_TRUE(target_rows.ok()) << target_rows.status().ToString();
+  ASSERT_EQ(source_rows->rows.size(), 303u);
+  ASSERT_EQ(target_rows->rows.size(), 303u);
+  int mismatches = 0;
+  for (size_t row = 0; row < source_rows->rows.size(); ++row) {
+    for (size_t field = 0; field <= schema->columns.size() + 1; ++field) {
+      const std::optional<std::string>& want = source_rows->rows[row][field];
+      const std::optional<std::string>& have = target_rows->rows[row][field];
+      if (want == have || ++mismatches > 20) continue;
+      std::string name = field == 0 ? "id"
+                         : field <= schema->columns.size() ? schema->columns[field - 1].name
+                                                           : "(row)";
+      ADD_FAILURE() << "id " << source_rows->rows[row][0].value_or("NULL") << " " << name
+                    << ": MariaDB " << want.value_or("NULL") << ", PostgreSQL "
+                    << have.value_or("NULL");
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  schema->id = TableId{db_, "typesum"};
+  Result<std::string> source_sql =
+      verify::BuildSourcePostgresChecksum(*schema, std::nullopt, std::nullopt, "");
+  postgres::Params params;
+  Result<std::string> target_sql =
+      verify::BuildTargetPostgresChecksum(*schema, std::nullopt, std::nullopt, &params);
+  ASSERT_TRUE(source_sql.ok() && target_sql.ok());
+  Result<mysql::QueryResult> source_sum = source_->Query(*source_sql);
+  Result<postgres::QueryResult> target_sum = target_->Query(*target_sql, params);
+  ASSERT_TRUE(source_sum.ok()) << source_sum.status().ToString();
+  ASSERT_TRUE(target_sum.ok()) << target_sum.status().ToString();
+  EXPECT_EQ(source_sum->rows[0][0], "303");
+  EXPECT_EQ(target_sum->rows[0][0], "303");
+  EXPECT_EQ(source_sum->rows[0][1], verify::TargetHashAsSource(target_sum->rows[0][1]));
+  EXPECT_NE(source_sum->rows[0][1], "0");
+
+  VerifyRun run = Verify(dir_, spec_.string() + " --json --chunk-time 0");
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  const json& typesum = EntryOf(run.report, db_ + ".typesum");
+  EXPECT_EQ(typesum["rows"], 303);
+  EXPECT_EQ(typesum["chunks"], 4);
+  EXPECT_EQ(typesum["chunks_compared_by_rows"], 0) << typesum;
+  // MariaDB's JSON is LONGTEXT (copied as text): types has checksums too.
+  for (const char* table : {".binkey", ".filtered", ".uniq_only", ".types"}) {
+    EXPECT_EQ(EntryOf(run.report, db_ + table)["chunks_compared_by_rows"], 0) << table;
+  }
+  // A text key (composite): row by row.
+  const json& composite = EntryOf(run.report, db_ + ".composite");
+  EXPECT_EQ(composite["chunks_compared_by_rows"], composite["chunks"]) << composite;
+}
+
+// Each planted difference (one value of each type, '' and NULL both ways, a missing row, an
+// extra row before the first key and after the last) is found by the checksums and reported
+// with exactly its key and column; only the chunks holding them are read row by row.
+TEST_F(VerifyPostgresTest, ChecksumsFindEachPlantedDifference) {
+  std::string table = db_ + ".typesum";
+  std::vector<std::pair<int, std::string>> changes = {
+      {11, "ti = 99"},
+      {12, "tu = 0"},
+      {13, "si = 1"},
+      {14, "su = 1"},
+      {15, "mi = 1"},
+      {16, "mu = 1"},
+      {17, "i = 1"},
+      {18, "iu = 1"},
+      {19, "bi = 1"},
+      {20, "bu = 1"},
+      {21, "de = 0.0000000001"},
+      {22, "du = 0"},
+      {23, "fl = fl * 1.000001"},
+      {24, "dbl = dbl * 1.0000000000000004"},
+      {25, "bt = B'0000000000'"},
+      {26, "b64 = b64 # 1::bigint::bit(64)"},
+      {27, "yr = 1999"},
+      {28, "d = d + 1"},
+      {29, "t = t + interval '0.001 second'"},
+      {30, "t0 = t0 + interval '24 hours' - interval '1 day'"},  // "1 day" is no TIME
+      {31, "dt = dt + interval '1 microsecond'"},
+      {32, "dt0 = dt0 + interval '1 second'"},
+      {33, "ts = ts + interval '1 microsecond'"},
+      {34, "c = 'ZZZZZ'"},
+      {35, "vc = vc || ' '"},
+      {36, "tx = ''"},
+      {44, "tx = NULL"},  // '' on the source
+      {37, "mt = mt || 'x'"},
+      {38, "bn = '\\x00000000'"},
+      {39, "vb = vb || '\\x00'::bytea"},
+      {40, "bl = bl || '\\x01'::bytea"},
+      {41, "en = CASE WHEN en = 'x' THEN 'y z' ELSE 'x' END"},
+      {42, "st = 'c'"},
+      {45, "l1 = l1 || 'é'"},
+      {46, "g = g || '\\x00'::bytea"},
+      {1001, "tx = ''"},  // NULL on the source
+  };
+  // A report lists 20 differences: two rounds, the first one's rows put back in between.
+  PgExec("CREATE TABLE " + table + "_copied AS SELECT * FROM " + table);
+  auto corrupt = [&](size_t from, size_t to) {
+    std::set<std::string> want;
+    for (size_t at = from; at < to; ++at) {
+      const auto& [id, assignment] = changes[at];
+      PgExec("UPDATE " + table + " SET " + assignment + " WHERE id = " + std::to_string(id));
+      want.insert("different id=" + std::to_string(id) + " " +
+                  assignment.substr(0, assignment.find(' ')));
+    }
+    return want;
+  };
+  auto check = [&](const std::set<std::string>& want, int different, int missing, int extra,
+                   int by_rows) {
+    VerifyRun run = Verify(dir_, spec_.string() + " --json --chunk-time 0 --tables " + table);
+    ASSERT_EQ(run.exit_code, 1) << run.out << run.err;
+    const json& entry = EntryOf(run.report, table);
+    std::set<std::string> found;
+    for (const json& difference : entry["differences"]) {
+      std::string line = difference["kind"].get<std::string>() + " " +
+                         difference["key"].get<std::string>();
+      if (difference["kind"] == "different") line += " " + difference["column"].get<std::string>();
+      found.insert(line);
+    }
+    EXPECT_EQ(found, want) << entry.dump(2);
+    EXPECT_EQ(entry["different"], different);
+    EXPECT_EQ(entry["missing"], missing);
+    EXPECT_EQ(entry["extra"], extra);
+    EXPECT_EQ(entry["rows"], 303);
+    EXPECT_EQ(entry["chunks"], 4);
+    EXPECT_EQ(entry["chunks_compared_by_rows"], by_rows) << entry;
+  };
+  std::set<std::string> first = corrupt(0, 17);
+  PgExec("DELETE FROM " + table + " WHERE id = 50");
+  PgExec("INSERT INTO " + table + " (id) VALUES (-5), (100000)");
+  first.insert({"missing id=50", "extra id=-5", "extra id=100000"});
+  check(first, 17, 1, 2, 2);  // the first chunk and the last
+  PgExec("DELETE FROM " + table + " WHERE id NOT IN (SELECT id FROM " + table + "_copied)");
+  PgExec("DELETE FROM " + table + " WHERE id <= 50");
+  PgExec("INSERT INTO " + table + " SELECT * FROM " + table + "_copied WHERE id <= 50");
+  check(corrupt(17, changes.size()), 19, 0, 0, 2);  // ids up to 46, and 1001
 }
 
 TEST_F(VerifyPostgresTest, ReportsExactlyTheCorruptedKeys) {
@@ -183,13 +399,14 @@ TEST_F(VerifyPostgresTest, ReportsExactlyTheCorruptedKeys) {
 // knows the keys of the chunks the killed run checked (they are not extra).
 TEST_F(VerifyPostgresTest, KilledVerifyContinuesAndScansForTheRealExtrasOnly) {
   CorruptTarget();
-  VerifyRun full = Verify(dir_, spec_.string() + " --json");
+  VerifyRun full = Verify(dir_, spec_.string() + " --json --chunk-time 0");
   ASSERT_EQ(full.exit_code, 1) << full.out << full.err;
-  // binkey's 16 chunks come first, so the 20th recorded chunk is composite's 4th.
-  VerifyRun killed = Verify(dir_, spec_.string() + " --json",
+  // binkey's 16 chunks come first (--chunk-time 0: checksums do not grow them), so the 20th
+  // recorded chunk is composite's 4th.
+  VerifyRun killed = Verify(dir_, spec_.string() + " --json --chunk-time 0",
                             "CUTOVER_TEST_PAUSE_AT=verify_chunk_recorded:20:kill");
   ASSERT_EQ(killed.signal, SIGKILL) << killed.exit_code << killed.out << killed.err;
-  VerifyRun resumed = Verify(dir_, spec_.string() + " --json");
+  VerifyRun resumed = Verify(dir_, spec_.string() + " --json --chunk-time 0");
   ASSERT_EQ(resumed.exit_code, 1) << resumed.out << resumed.err;
   EXPECT_EQ(resumed.report["resumed"], true);
   EXPECT_EQ(resumed.report["differences"], 19) << resumed.out;
