@@ -19,6 +19,9 @@
 namespace cutover::mysql {
 class Connection;  // db/mysql/connection.h
 }  // namespace cutover::mysql
+namespace cutover::postgres {
+class Connection;  // db/postgres/connection.h
+}  // namespace cutover::postgres
 
 namespace cutover::verify {
 
@@ -110,5 +113,9 @@ std::string ValueText(const ColumnType& type, const Value& value);
 Result<std::unique_ptr<TargetChecker>> OpenDynamoDbChecker(const Spec& spec);
 Result<std::unique_ptr<TargetChecker>> OpenMysqlChecker(const Spec& spec);
 Result<std::unique_ptr<TargetChecker>> OpenPostgresChecker(const Spec& spec);
+// A session on the spec's PostgreSQL target whose settings fix how values are spelled (UTC,
+// ISO dates, bytea in hex, floats that read back the same): what the checker and the repair
+// read target rows through.
+Result<std::unique_ptr<postgres::Connection>> OpenPostgresSession(const Spec& spec);
 
 }  // namespace cutover::verify

@@ -126,14 +126,6 @@ std::string KeyDisplay(const TableSchema& schema, const TableShape& shape, const
   return out;
 }
 
-// A session on the target with kSessionSql applied.
-Result<std::unique_ptr<postgres::Connection>> OpenSession(const Spec& spec) {
-  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
-                           postgres::Connection::Open(spec.target.connection));
-  CUTOVER_RETURN_IF_ERROR(connection->Execute(kSessionSql).status());
-  return connection;
-}
-
 class PostgresChecker : public TargetChecker {
  public:
   PostgresChecker(const Spec& spec, std::unique_ptr<postgres::Connection> connection, int64_t page)
@@ -174,9 +166,8 @@ class PostgresChecker : public TargetChecker {
     CUTOVER_ASSIGN_OR_RETURN(std::string source_sql,
                              BuildSourcePostgresChecksum(plan.schema, lower, upper, filter));
     Params params;
-    CUTOVER_ASSIGN_OR_RETURN(
-        std::string target_sql,
-        BuildTargetPostgresChecksum(target_schema, lower, upper, &params));
+    CUTOVER_ASSIGN_OR_RETURN(std::string target_sql,
+                             BuildTargetPostgresChecksum(target_schema, lower, upper, &params));
     Result<mysql::QueryResult> source_sum = Status::Internal("not computed");
     std::thread source_thread([&] { source_sum = source.Query(source_sql); });
     Result<QueryResult> target_sum = Query(target_sql, params, plan.target);
@@ -471,7 +462,7 @@ class PostgresChecker : public TargetChecker {
   }
 
   Status Connect() {
-    CUTOVER_ASSIGN_OR_RETURN(connection_, OpenSession(spec_));
+    CUTOVER_ASSIGN_OR_RETURN(connection_, OpenPostgresSession(spec_));
     return Status::Ok();
   }
 
@@ -489,8 +480,16 @@ class PostgresChecker : public TargetChecker {
 
 }  // namespace
 
+Result<std::unique_ptr<postgres::Connection>> OpenPostgresSession(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
+                           postgres::Connection::Open(spec.target.connection));
+  CUTOVER_RETURN_IF_ERROR(connection->Execute(kSessionSql).status());
+  return connection;
+}
+
 Result<std::unique_ptr<TargetChecker>> OpenPostgresChecker(const Spec& spec) {
-  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection, OpenSession(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
+                           OpenPostgresSession(spec));
   int64_t page = std::max<int64_t>(spec.parallelism.chunk_rows, 1000);
   return std::unique_ptr<TargetChecker>(
       std::make_unique<PostgresChecker>(spec, std::move(connection), page));

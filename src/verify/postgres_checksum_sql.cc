@@ -20,16 +20,16 @@ namespace {
 // dtoa and PostgreSQL's Ryu both pick the closest of the shortest), only the layout differs.
 // Zero is "e-1" ("-e-1" for -0). `text` is an expression of the server's text, repeated.
 struct FloatDialect {
-  const char* mantissa;   // {0}: the text; the unsigned part before 'e'
-  const char* integer;    // {0}: the mantissa; the digits before '.'
-  const char* fraction;   // {0}: the mantissa; the digits after '.', "" when none
-  const char* join;       // {0}, {1}: two strings joined
-  const char* exponent;   // {0}: the text; the number after 'e', 0 when none
-  const char* ltrim;      // {0}: digits without leading zeros
-  const char* rtrim;      // {0}: digits without trailing zeros
-  const char* length;     // {0}: a string's length as a signed integer
-  const char* sign;       // {0}: the text; "-" or ""
-  const char* concat;     // {0}..{3}: the four parts joined
+  const char* mantissa;  // {0}: the text; the unsigned part before 'e'
+  const char* integer;   // {0}: the mantissa; the digits before '.'
+  const char* fraction;  // {0}: the mantissa; the digits after '.', "" when none
+  const char* join;      // {0}, {1}: two strings joined
+  const char* exponent;  // {0}: the text; the number after 'e', 0 when none
+  const char* ltrim;     // {0}: digits without leading zeros
+  const char* rtrim;     // {0}: digits without trailing zeros
+  const char* length;    // {0}: a string's length as a signed integer
+  const char* sign;      // {0}: the text; "-" or ""
+  const char* concat;    // {0}..{3}: the four parts joined
 };
 
 constexpr FloatDialect kMysqlFloat = {
@@ -125,8 +125,8 @@ std::optional<std::string> TargetCanonicalField(const Column& column) {
     case ValueKind::kDouble: return CanonicalFloat(kPostgresFloat, name + "::float8::text");
     case ValueKind::kBytes: return fmt::format("encode({}, 'hex')", name);
     case ValueKind::kDate:
-      return fmt::format("CASE WHEN isfinite({0}) THEN to_char({0}, 'YYYY-MM-DD') ELSE {0}::text END",
-                         name);
+      return fmt::format(
+          "CASE WHEN isfinite({0}) THEN to_char({0}, 'YYYY-MM-DD') ELSE {0}::text END", name);
     case ValueKind::kDateTime:
       return fmt::format(
           "CASE WHEN isfinite({0}) THEN to_char({0}, 'YYYY-MM-DD HH24:MI:SS.US') ELSE {0}::text "
@@ -178,8 +178,7 @@ std::string CanonicalRow(const TableSchema& schema,
   std::string nulls;
   for (const Column& column : schema.columns) {
     fields += ", " + field(column).value_or("NULL");
-    nulls += (nulls.empty() ? "" : ", ") +
-             fmt::format(fmt::runtime(null_test), quote(column.name));
+    nulls += (nulls.empty() ? "" : ", ") + fmt::format(fmt::runtime(null_test), quote(column.name));
   }
   return fmt::format(fmt::runtime(row), fields, nulls);
 }
@@ -192,8 +191,8 @@ std::string SourceCanonicalRow(const TableSchema& schema) {
 }
 
 std::string TargetCanonicalRow(const TableSchema& schema) {
-  return CanonicalRow(schema, TargetCanonicalField, postgres::QuoteIdentifier,
-                      "({} IS NULL)::int", "concat_ws('|'{}, concat({}))");
+  return CanonicalRow(schema, TargetCanonicalField, postgres::QuoteIdentifier, "({} IS NULL)::int",
+                      "concat_ws('|'{}, concat({}))");
 }
 
 Result<std::string> BuildSourcePostgresChecksum(const TableSchema& schema,

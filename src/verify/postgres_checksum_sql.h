@@ -11,6 +11,7 @@
 #include "cutover/change.h"
 #include "cutover/schema.h"
 #include "cutover/status.h"
+
 #include "db/postgres/connection.h"
 
 namespace cutover::verify {

@@ -48,8 +48,8 @@ TEST(PostgresChecksumSqlTest, FieldOfEveryType) {
        "CASE WHEN extract(year from \"t\") = 0 AND extract(month from \"t\") = 0 AND "
        "extract(day from \"t\") = 0 THEN (extract(epoch from \"t\") * 1000000)::bigint::text "
        "ELSE \"t\"::text END"},
-      {Col("vc", "varchar(20)", "utf8mb4", "utf8mb4_general_ci"),
-       "CONCAT(LENGTH(`vc`), ':', `vc`)", "octet_length(\"vc\")::text || ':' || \"vc\""},
+      {Col("vc", "varchar(20)", "utf8mb4", "utf8mb4_general_ci"), "CONCAT(LENGTH(`vc`), ':', `vc`)",
+       "octet_length(\"vc\")::text || ':' || \"vc\""},
       {Col("l1", "varchar(20)", "latin1", "latin1_swedish_ci"),
        "CONCAT(LENGTH(CONVERT(`l1` USING utf8mb4)), ':', CONVERT(`l1` USING utf8mb4))",
        "octet_length(\"l1\")::text || ':' || \"l1\""},
@@ -71,9 +71,8 @@ TEST(PostgresChecksumSqlTest, FieldOfEveryType) {
 TEST(PostgresChecksumSqlTest, FloatsAsDigitsAndExponent) {
   std::string source_mantissa = "TRIM(LEADING '-' FROM SUBSTRING_INDEX(`x`, 'e', 1))";
   std::string source_integer = "SUBSTRING_INDEX(" + source_mantissa + ", '.', 1)";
-  std::string source_digits = "CONCAT(" + source_integer + ", IF(LOCATE('.', " +
-                              source_mantissa + ") > 0, SUBSTRING_INDEX(" + source_mantissa +
-                              ", '.', -1), ''))";
+  std::string source_digits = "CONCAT(" + source_integer + ", IF(LOCATE('.', " + source_mantissa +
+                              ") > 0, SUBSTRING_INDEX(" + source_mantissa + ", '.', -1), ''))";
   std::string source_stripped = "TRIM(LEADING '0' FROM " + source_digits + ")";
   EXPECT_EQ(SourceCanonicalField(Col("x", "double")),
             "CONCAT(IF(LEFT(`x`, 1) = '-', '-', ''), TRIM(TRAILING '0' FROM " + source_stripped +

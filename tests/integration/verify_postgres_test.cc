@@ -13,6 +13,7 @@
 
 #include "copy_support.h"
 #include "db/postgres/connection.h"
+#include "run_support.h"
 #include "source/mysql/snapshot_schema.h"
 #include "verify/postgres_checksum_sql.h"
 #include "verify_support.h"
@@ -25,6 +26,7 @@ using verifytest::Listed;
 using verifytest::ReadAll;
 using verifytest::Verify;
 using verifytest::VerifyRun;
+using namespace std::chrono_literals;
 
 // The report entry of `table`: its chunks (scan false) or the scan of its target for extra
 // rows (scan true, tables keyed by text).
@@ -37,9 +39,13 @@ const json& EntryOf(const json& report, const std::string& table, bool scan = fa
   return kNone;
 }
 
-class VerifyPostgresTest : public ::testing::Test {
+// Both servers, a source database and a target schema named `db_` (<prefix>_<pid>), a
+// temporary directory for the spec and the state; all removed afterwards (kept after a failure
+// with CUTOVER_TEST_KEEP set, to investigate).
+class PostgresPairTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  // Call with ASSERT_NO_FATAL_FAILURE from SetUp.
+  void Open(const std::string& prefix) {
     ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
     ASSERT_TRUE(testing::EnsureServer("postgres-target"));
     source_ = copytest::Connect(testing::MariaDbSource());
@@ -49,10 +55,37 @@ class VerifyPostgresTest : public ::testing::Test {
         postgres::Connection::Open(copytest::ConnectionFor(pg, pg.database));
     ASSERT_TRUE(target.ok()) << target.status().ToString();
     target_ = *std::move(target);
-    db_ = "verify_pg_" + std::to_string(getpid());
-    dir_ = copytest::MakeTempDir("cutover_verify_pg");
+    db_ = prefix + "_" + std::to_string(getpid());
+    dir_ = copytest::MakeTempDir("cutover_" + prefix);
     spec_ = dir_ / "spec.yaml";
     PgExec("DROP SCHEMA IF EXISTS " + db_ + " CASCADE");
+  }
+  void TearDown() override {
+    if (HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;  // to investigate
+    if (source_) copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
+    if (target_) PgExec("DROP SCHEMA IF EXISTS " + db_ + " CASCADE");
+    if (!migration_.empty()) {  // the applier's checkpoint of a `cutover run`
+      PgExec("DELETE FROM cutover.cutover_checkpoints WHERE migration = '" + migration_ + "'");
+    }
+    std::filesystem::remove_all(dir_);
+  }
+  void PgExec(const std::string& sql) {
+    Result<uint64_t> result = target_->Execute(sql);
+    ASSERT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
+  }
+
+  std::unique_ptr<mysql::Connection> source_;
+  std::unique_ptr<postgres::Connection> target_;
+  std::string db_;
+  std::string migration_;  // set by a test that runs `cutover run`
+  std::filesystem::path dir_;
+  std::filesystem::path spec_;
+};
+
+class VerifyPostgresTest : public PostgresPairTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(Open("verify_pg"));
     copytest::CreateSourceSchema(*source_, db_);
     CreateChecksumTable();
     copytest::WriteFile(
@@ -62,12 +95,6 @@ class VerifyPostgresTest : public ::testing::Test {
                                   copytest::SmallChunks()));
     copytest::RunResult copy = copytest::RunCopy(spec_);
     ASSERT_EQ(copy.exit_code, 0) << copy.output;
-  }
-  void TearDown() override {
-    if (HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;  // to investigate
-    if (source_) copytest::Exec(*source_, "DROP DATABASE IF EXISTS " + db_);
-    if (target_) PgExec("DROP SCHEMA IF EXISTS " + db_ + " CASCADE");
-    std::filesystem::remove_all(dir_);
   }
   // typesum: every type of docs/type-mapping.md but JSON, 300 rows of varied values (zero
   // dates, negative times, floats of every magnitude, text with '|', latin1, '' and NULL) and a
@@ -151,17 +178,6 @@ class VerifyPostgresTest : public ::testing::Test {
     PgExec("INSERT INTO " + db_ + ".binkey VALUES ('\\x0000'::bytea, 5)");
     PgExec("INSERT INTO " + db_ + ".filtered VALUES (3, 'p3')");
   }
-
-  void PgExec(const std::string& sql) {
-    Result<uint64_t> result = target_->Execute(sql);
-    ASSERT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
-  }
-
-  std::unique_ptr<mysql::Connection> source_;
-  std::unique_ptr<postgres::Connection> target_;
-  std::string db_;
-  std::filesystem::path dir_;
-  std::filesystem::path spec_;
 };
 
 TEST_F(VerifyPostgresTest, EveryTypeIsEqualAfterTheCopy) {
@@ -199,8 +215,8 @@ TEST_F(VerifyPostgresTest, ChecksumsAreEqualAfterTheCopyColumnByColumn) {
   }
   source_fields += ", " + verify::SourceCanonicalRow(*schema);
   target_fields += ", " + verify::TargetCanonicalRow(*schema);
-  Result<mysql::QueryResult> source_rows = source_->Query(
-      "SELECT " + source_fields + " FROM " + db_ + ".typesum ORDER BY id");
+  Result<mysql::QueryResult> source_rows =
+      source_->Query("SELECT " + source_fields + " FROM " + db_ + ".typesum ORDER BY id");
   ASSERT_TRUE(source_rows.ok()) << source_rows.status().ToString();
   Result<postgres::QueryResult> target_rows = target_->Query(
       "SELECT " + target_fields + " FROM " + db_ + ".typesum AS t ORDER BY t.id", {});
@@ -213,7 +229,7 @@ TEST_F(VerifyPostgresTest, ChecksumsAreEqualAfterTheCopyColumnByColumn) {
       const std::optional<std::string>& want = source_rows->rows[row][field];
       const std::optional<std::string>& have = target_rows->rows[row][field];
       if (want == have || ++mismatches > 20) continue;
-      std::string name = field == 0 ? "id"
+      std::string name = field == 0                        ? "id"
                          : field <= schema->columns.size() ? schema->columns[field - 1].name
                                                            : "(row)";
       ADD_FAILURE() << "id " << source_rows->rows[row][0].value_or("NULL") << " " << name
@@ -315,8 +331,8 @@ TEST_F(VerifyPostgresTest, ChecksumsFindEachPlantedDifference) {
     const json& entry = EntryOf(run.report, table);
     std::set<std::string> found;
     for (const json& difference : entry["differences"]) {
-      std::string line = difference["kind"].get<std::string>() + " " +
-                         difference["key"].get<std::string>();
+      std::string line =
+          difference["kind"].get<std::string>() + " " + difference["key"].get<std::string>();
       if (difference["kind"] == "different") line += " " + difference["column"].get<std::string>();
       found.insert(line);
     }
@@ -438,6 +454,61 @@ TEST_F(VerifyPostgresTest, MissingTargetTableExitsTwo) {
   VerifyRun run = Verify(dir_, spec_.string());
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
   EXPECT_NE(run.err.find("reading target table " + db_ + ".binkey"), std::string::npos) << run.err;
+}
+
+// `cutover run` into PostgreSQL: the workload tables (integer keys) copied and followed.
+class VerifyPostgresRepairTest : public PostgresPairTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(Open("verify_pgr"));
+    migration_ = "verify-pgr-" + std::to_string(getpid());
+    runtest::CreateWorkloadSchema(*source_, db_, 2000);
+    copytest::WriteFile(
+        spec_,
+        copytest::CopySpec(migration_, testing::MariaDbSource(),
+                           copytest::PostgresTargetYaml(testing::PostgresTarget()),
+                           "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(),
+                           "parallelism: {copy_workers: 2, chunk_rows: 200, apply_lanes: 2}\n"));
+  }
+};
+
+// Differences planted in the target while `cutover run` follows the source (values changed,
+// NULL and '' both ways, rows deleted, extra rows before the first key, between keys and after
+// the last): `verify --repair --delete-extra` sends the differing chunks again through the
+// change log, the applier writes them and deletes the extra rows; the verify after the repair
+// and the next one find nothing, by checksums alone.
+TEST_F(VerifyPostgresRepairTest, RepairMendsThePostgresTargetThroughTheRunningCapture) {
+  runtest::CutoverProcess run("run " + spec_.string() + " --status-every 1", "", dir_ / "run.out");
+  ASSERT_TRUE(runtest::WaitForCdc(run)) << run.Output();
+  std::string accounts = db_ + ".accounts";
+  std::string lines = db_ + ".lines";
+  PgExec("UPDATE " + accounts + " SET owner = 'mallory' WHERE id IN (7, 950)");
+  PgExec("UPDATE " + accounts + " SET note = '' WHERE id = 3");  // NULL on the source
+  PgExec("UPDATE " + accounts + " SET note = NULL WHERE id = 4");
+  PgExec("DELETE FROM " + accounts + " WHERE id IN (10, 20)");
+  PgExec("INSERT INTO " + accounts +
+         " VALUES (0, 'ghost', 1, '2024-01-01', NULL), (5000, 'late', 2, '2024-01-01', 'x')");
+  PgExec("UPDATE " + lines + " SET qty = 77 WHERE order_id = 100 AND line = 1");
+  PgExec("DELETE FROM " + lines + " WHERE order_id = 200 AND line = 2");
+  PgExec("INSERT INTO " + lines + " VALUES (5, 7, 'between', 1)");
+  VerifyRun repaired = Verify(dir_, spec_.string() + " --json --repair --delete-extra");
+  ASSERT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err << run.Output();
+  EXPECT_EQ(repaired.report["differences"], 0) << repaired.out;
+  EXPECT_EQ(repaired.report["repair"]["differences_before"], 11) << repaired.out;
+  EXPECT_EQ(repaired.report["repair"]["deleted"], 3) << repaired.out;  // ids 0, 5000; (5,7)
+  EXPECT_EQ(repaired.report["repair"]["left_to_cdc"], 0) << repaired.out;
+
+  VerifyRun again = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  for (const char* table : {".accounts", ".lines"}) {
+    const json& entry = EntryOf(again.report, db_ + table);
+    EXPECT_EQ(entry["rows"], 2000) << table;
+    EXPECT_EQ(entry["chunks_compared_by_rows"], 0) << entry;
+  }
+  run.Signal(SIGTERM);
+  int code = 0;
+  ASSERT_TRUE(run.WaitFor(30s, &code)) << run.Output();
+  EXPECT_EQ(code, 0) << run.Output();
 }
 
 }  // namespace
