@@ -103,6 +103,19 @@ verified() {  # verified NAME: source rows a verify compared (its report), once 
   # (`scan for extra items ...`, more fields) counts the items it read, not source rows.
   awk 'NF == 6 && $1 != "table" && $3 ~ /^[0-9]+$/ {n += $3} END {print n + 0}' "$log"
 }
+# verify_pair NAME TARGET SPEC LABEL: `cutover verify SPEC` (chunk checksums) and then with
+# --row-compare, both to 0 differences over the same rows; sets `checked` to their rows.
+verify_pair() {
+  local name="$1" target="$2" spec="$3" label="$4" compared
+  timed "$name" mariadb-source "$target" "$cutover" verify "$spec"
+  checked="$(verified "$name")"
+  rate "\`cutover verify\`$label (checksums)" "$checked"
+  timed "${name}_rows" mariadb-source "$target" "$cutover" verify "$spec" --row-compare
+  compared="$(verified "${name}_rows")"
+  [[ "$compared" == "$checked" ]] ||
+    { echo "$name --row-compare compared $compared rows, verify $checked" >&2; exit 1; }
+  rate "\`cutover verify --row-compare\`$label" "$checked"
+}
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| tool | rows | wall s | rows/s | peak RSS MiB | CPU s: tool / source / target |" >"$work/summary"
 echo "|---|---:|---:|---:|---:|---:|" >>"$work/summary"
@@ -141,14 +154,7 @@ state_dir: $work/state-mariadb
 YAML
 timed copy_mariadb mariadb-source mariadb-target "$cutover" copy "$work/mariadb.yaml" --quiet
 
-timed cutover_verify mariadb-source mariadb-target "$cutover" verify "$work/mariadb.yaml"
-checked="$(verified cutover_verify)"
-rate "\`cutover verify\` (checksums)" "$checked"
-timed cutover_verify_rows mariadb-source mariadb-target "$cutover" verify "$work/mariadb.yaml" --row-compare
-compared="$(verified cutover_verify_rows)"
-[[ "$compared" == "$checked" ]] ||
-  { echo "verify --row-compare compared $compared rows, verify $checked" >&2; exit 1; }
-rate "\`cutover verify --row-compare\`" "$checked"
+verify_pair cutover_verify mariadb-target "$work/mariadb.yaml" ""
 
 # pt-table-checksum: its own defaults (CRC32, chunks sized toward --chunk-time 0.5 s, one table
 # at a time, pausing while a replica lags more than 1 s). Lines: TS ERRORS DIFFS ROWS DIFF_ROWS
@@ -215,15 +221,7 @@ parallelism: {copy_workers: $workers, index_builders: 2}
 state_dir: $work/state-postgres
 YAML
 timed copy_postgres mariadb-source postgres-target "$cutover" copy "$work/postgres.yaml" --quiet
-timed cutover_verify_postgres mariadb-source postgres-target "$cutover" verify "$work/postgres.yaml"
-pg_checked="$(verified cutover_verify_postgres)"
-rate "\`cutover verify\` into PostgreSQL (checksums)" "$pg_checked"
-timed cutover_verify_postgres_rows mariadb-source postgres-target "$cutover" verify \
-  "$work/postgres.yaml" --row-compare
-pg_compared="$(verified cutover_verify_postgres_rows)"
-[[ "$pg_compared" == "$pg_checked" ]] ||
-  { echo "verify --row-compare into PostgreSQL compared $pg_compared rows, verify $pg_checked" >&2; exit 1; }
-rate "\`cutover verify --row-compare\` into PostgreSQL" "$pg_checked"
+verify_pair cutover_verify_postgres postgres-target "$work/postgres.yaml" " into PostgreSQL"
 fi
 
 # --- MariaDB -> DynamoDB (dynalite) -----------------------------------------------------------------
