@@ -68,7 +68,11 @@ cleanup() {  # the copies are dropped; the source datasets stay for the next run
 trap cleanup EXIT
 
 [[ -x "$cutover" ]] || { echo "build $cutover first" >&2; exit 1; }
-"$root/scripts/servers" start mariadb-source mariadb-target dynalite postgres-target >/dev/null
+servers=(mariadb-source)  # the ones the parts that run need
+part mariadb && servers+=(mariadb-target)
+part dynamodb && servers+=(dynalite)
+part postgres && servers+=(postgres-target)
+"$root/scripts/servers" start "${servers[@]}" >/dev/null
 
 # CPU seconds a server has used so far: its own and that of its children that ended.
 server_cpu() {
