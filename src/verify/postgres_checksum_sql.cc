@@ -99,8 +99,12 @@ std::optional<std::string> SourceCanonicalField(const Column& column) {
           "DATE_FORMAT({0}, '{1}'))",
           name, format);
     }
-    case ValueKind::kTime:  // microseconds: interval's hours over 24 and sign alike
-      return fmt::format("CAST(TIME_TO_SEC({}) * 1000000 AS SIGNED)", name);
+    case ValueKind::kTime:
+      // Microseconds: interval's hours over 24 and sign alike. The whole seconds and the
+      // fraction apart: MySQL's TIME_TO_SEC drops the fraction (MariaDB's keeps it; DIV 1
+      // drops it there too), and MICROSECOND has no sign.
+      return fmt::format(
+          "(TIME_TO_SEC({0}) DIV 1) * 1000000 + IF({0} < 0, -1, 1) * MICROSECOND({0})", name);
     case ValueKind::kText:
     case ValueKind::kEnum:
     case ValueKind::kSet: {

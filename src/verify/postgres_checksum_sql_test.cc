@@ -44,7 +44,8 @@ TEST(PostgresChecksumSqlTest, FieldOfEveryType) {
        "DATE_FORMAT(`ts`, '%Y-%m-%d %H:%i:%s.%f'))",
        "CASE WHEN isfinite(\"ts\") THEN to_char(\"ts\" AT TIME ZONE 'UTC', 'YYYY-MM-DD "
        "HH24:MI:SS.US') ELSE \"ts\"::text END"},
-      {Col("t", "time(3)"), "CAST(TIME_TO_SEC(`t`) * 1000000 AS SIGNED)",
+      {Col("t", "time(3)"),
+       "(TIME_TO_SEC(`t`) DIV 1) * 1000000 + IF(`t` < 0, -1, 1) * MICROSECOND(`t`)",
        "CASE WHEN extract(year from \"t\") = 0 AND extract(month from \"t\") = 0 AND "
        "extract(day from \"t\") = 0 THEN (extract(epoch from \"t\") * 1000000)::bigint::text "
        "ELSE \"t\"::text END"},
