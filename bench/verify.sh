@@ -16,13 +16,16 @@
 #     (default 100,000) in database bench_verify_dynamo, copied with `cutover copy` (pk: "{id}",
 #     partition key pk of type N), then `cutover verify` (BatchGetItem by key, then a Scan for
 #     extra items).
+#  3. MariaDB -> PostgreSQL: the dataset of part 1 copied into the schema of the same name in
+#     postgres-target's test database, then `cutover verify` (chunk checksums computed by both
+#     servers over a canonical row text, docs/verify.md) and `cutover verify --row-compare`.
 # Every verify must end with `0 differences` and exit 0, and every tool must report the same
 # number of rows, or the script fails. Each tool runs under GNU time (wall s, peak RSS) with the
 # CPU seconds of the tool and of both servers. Figures and the command: docs/benchmarks.md.
 #   bench/verify.sh [BUILD_DIR]    (BUILD_DIR default <checkout>/build; must have built `cutover`)
-# CUTOVER_BENCH_ONLY=mariadb or =dynamodb runs one of the two parts; CUTOVER_BENCH_DB (default
-# bench_copy, shared with bench/copy.sh) names the source database of part 1, so a trial with a
-# small CUTOVER_BENCH_ROWS can use its own.
+# CUTOVER_BENCH_ONLY=mariadb, =dynamodb or =postgres runs one of the three parts;
+# CUTOVER_BENCH_DB (default bench_copy, shared with bench/copy.sh) names the source database of
+# parts 1 and 3, so a trial with a small CUTOVER_BENCH_ROWS can use its own.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,6 +39,7 @@ only="${CUTOVER_BENCH_ONLY:-}"
 db="${CUTOVER_BENCH_DB:-bench_copy}"
 src_port="${CUTOVER_TEST_MARIADB_SOURCE_PORT:-13306}"
 dst_port="${CUTOVER_TEST_MARIADB_TARGET_PORT:-13307}"
+pg_port="${CUTOVER_TEST_POSTGRES_TARGET_PORT:-15433}"
 endpoint="http://127.0.0.1:${CUTOVER_TEST_DYNALITE_PORT:-18000}"
 dynamo_table=bench_verify_sbtest1
 # dynalite checks that a request is signed, not with which key (docs/servers.md).
@@ -48,20 +52,27 @@ dynamo() {  # dynamo ACTION JSON: one DynamoDB API call to dynalite (curl signs 
   curl -sS --aws-sigv4 "aws:amz:us-east-1:dynamodb" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
     -H "X-Amz-Target: DynamoDB_20120810.$1" -H 'Content-Type: application/x-amz-json-1.0' -d "$2" "$endpoint/"
 }
+part() { [[ -z "$only" || "$only" == "$1" ]]; }  # part NAME: whether that part runs
+pg() { PGPASSWORD="$PW" psql -h 127.0.0.1 -p "$pg_port" -U cutover -d cutover_test -qAt "$@"; }
 cleanup() {  # the copies are dropped; the source datasets stay for the next run
-  if [[ "$only" != dynamodb ]]; then
+  part postgres && { pg -c "DROP SCHEMA IF EXISTS $db CASCADE" || true; }
+  if part mariadb; then
     dst -e "STOP SLAVE; RESET SLAVE ALL" 2>/dev/null || true
     dst -e "DROP DATABASE IF EXISTS $db; DROP DATABASE IF EXISTS bench_verify_pt" || true
     src -e "DROP DATABASE IF EXISTS bench_verify_pt" || true
   fi
   # dynalite holds its tables in memory, shared with other users of the server
-  [[ "$only" != mariadb ]] && { dynamo DeleteTable "{\"TableName\": \"$dynamo_table\"}" >/dev/null || true; }
+  part dynamodb && { dynamo DeleteTable "{\"TableName\": \"$dynamo_table\"}" >/dev/null || true; }
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 [[ -x "$cutover" ]] || { echo "build $cutover first" >&2; exit 1; }
-"$root/scripts/servers" start mariadb-source mariadb-target dynalite >/dev/null
+servers=(mariadb-source)  # the ones the parts that run need
+part mariadb && servers+=(mariadb-target)
+part dynamodb && servers+=(dynalite)
+part postgres && servers+=(postgres-target)
+"$root/scripts/servers" start "${servers[@]}" >/dev/null
 
 # CPU seconds a server has used so far: its own and that of its children that ended.
 server_cpu() {
@@ -96,13 +107,25 @@ verified() {  # verified NAME: source rows a verify compared (its report), once 
   # (`scan for extra items ...`, more fields) counts the items it read, not source rows.
   awk 'NF == 6 && $1 != "table" && $3 ~ /^[0-9]+$/ {n += $3} END {print n + 0}' "$log"
 }
+# verify_pair NAME TARGET SPEC LABEL: `cutover verify SPEC` (chunk checksums) and then with
+# --row-compare, both to 0 differences over the same rows; sets `checked` to their rows.
+verify_pair() {
+  local name="$1" target="$2" spec="$3" label="$4" compared
+  timed "$name" mariadb-source "$target" "$cutover" verify "$spec"
+  checked="$(verified "$name")"
+  rate "\`cutover verify\`$label (checksums)" "$checked"
+  timed "${name}_rows" mariadb-source "$target" "$cutover" verify "$spec" --row-compare
+  compared="$(verified "${name}_rows")"
+  [[ "$compared" == "$checked" ]] ||
+    { echo "$name --row-compare compared $compared rows, verify $checked" >&2; exit 1; }
+  rate "\`cutover verify --row-compare\`$label" "$checked"
+}
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| tool | rows | wall s | rows/s | peak RSS MiB | CPU s: tool / source / target |" >"$work/summary"
 echo "|---|---:|---:|---:|---:|---:|" >>"$work/summary"
 
-# --- MariaDB -> MariaDB ---------------------------------------------------------------------------
-if [[ "$only" != dynamodb ]]; then
-# The dataset, as bench/copy.sh makes it.
+# The dataset of parts 1 and 3, as bench/copy.sh makes it.
+dataset() {
 if [[ "$(src -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$db'")" != 5 ]]; then
   src -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
   sysbench oltp_common --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$src_port" \
@@ -118,6 +141,11 @@ if [[ "$(src -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHE
     FROM seq_1_to_$wide_rows; ANALYZE TABLE wide, sbtest1, sbtest2, sbtest3, sbtest4" >/dev/null
 fi
 echo "dataset: $db, about $(src -e "SELECT SUM(TABLE_ROWS) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$db'") rows, $(src -e "SELECT ROUND(SUM(DATA_LENGTH)/1048576) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$db'") MiB of data"
+}
+
+# --- MariaDB -> MariaDB ---------------------------------------------------------------------------
+if part mariadb; then
+dataset
 
 dst -e "DROP DATABASE IF EXISTS $db"
 cat >"$work/mariadb.yaml" <<YAML
@@ -130,17 +158,11 @@ state_dir: $work/state-mariadb
 YAML
 timed copy_mariadb mariadb-source mariadb-target "$cutover" copy "$work/mariadb.yaml" --quiet
 
-timed cutover_verify mariadb-source mariadb-target "$cutover" verify "$work/mariadb.yaml"
-checked="$(verified cutover_verify)"
-rate "\`cutover verify\` (checksums)" "$checked"
-timed cutover_verify_rows mariadb-source mariadb-target "$cutover" verify "$work/mariadb.yaml" --row-compare
-compared="$(verified cutover_verify_rows)"
-[[ "$compared" == "$checked" ]] ||
-  { echo "verify --row-compare compared $compared rows, verify $checked" >&2; exit 1; }
-rate "\`cutover verify --row-compare\`" "$checked"
+verify_pair cutover_verify mariadb-target "$work/mariadb.yaml" ""
 
 # pt-table-checksum: its own defaults (CRC32, chunks sized toward --chunk-time 0.5 s, one table
-# at a time, pausing while a replica lags more than 1 s). Lines: TS ERRORS DIFFS ROWS DIFF_ROWS
+# at a time, pausing while a replica lags more than 1 s), without the start watermark table
+# every `cutover copy` leaves on the source (never copied, so absent on the replica). Lines: TS ERRORS DIFFS ROWS DIFF_ROWS
 # CHUNKS SKIPPED TIME TABLE; every table must be checked in full with no difference.
 pt_checked() {  # pt_checked NAME: the rows its log reports, or "bad"
   awk -v db="$db" 'index($9, db ".") == 1 {
@@ -153,7 +175,8 @@ pt_run() {  # pt_run NAME ARGS...: pt-table-checksum over the dataset, its rows 
   dst -e "DROP DATABASE IF EXISTS bench_verify_pt"
   timed "$name" mariadb-source mariadb-target pt-table-checksum \
     "h=127.0.0.1,P=$src_port,u=cutover,p=$PW" --databases "$db" \
-    --replicate bench_verify_pt.checksums --no-check-binlog-format "$@"
+    --replicate bench_verify_pt.checksums --no-check-binlog-format \
+    --ignore-tables "$db.cutover_watermarks" "$@"
   pt_rows="$(pt_checked "$name")"
   [[ "$pt_rows" == "$checked" ]] ||
     { echo "$name checked $pt_rows rows (errors, differences, skipped chunks or missing tables?), cutover $checked:" >&2
@@ -191,8 +214,24 @@ pt_run pt_table_checksum_alone --recursion-method none --no-check-replication-fi
 rate "\`pt-table-checksum\` (source only, nothing compared)" "$pt_rows"
 fi
 
+# --- MariaDB -> PostgreSQL ----------------------------------------------------------------------------
+if part postgres; then
+part mariadb || dataset
+pg -c "DROP SCHEMA IF EXISTS $db CASCADE"
+cat >"$work/postgres.yaml" <<YAML
+name: bench-verify-postgres
+source: {kind: mariadb, host: 127.0.0.1, port: $src_port, user: cutover, password_env: PW, server_id: 4551}
+target: {kind: postgres, host: 127.0.0.1, port: $pg_port, user: cutover, password_env: PW, database: cutover_test}
+tables: [{match: "$db.*"}]
+parallelism: {copy_workers: $workers, index_builders: 2}
+state_dir: $work/state-postgres
+YAML
+timed copy_postgres mariadb-source postgres-target "$cutover" copy "$work/postgres.yaml" --quiet
+verify_pair cutover_verify_postgres postgres-target "$work/postgres.yaml" " into PostgreSQL"
+fi
+
 # --- MariaDB -> DynamoDB (dynalite) -----------------------------------------------------------------
-if [[ "$only" != mariadb ]]; then
+if part dynamodb; then
 if [[ "$(src -e "SELECT COUNT(*) FROM bench_verify_dynamo.sbtest1" 2>/dev/null)" != "$dynamo_rows" ]]; then
   src -e "DROP DATABASE IF EXISTS bench_verify_dynamo; CREATE DATABASE bench_verify_dynamo"
   sysbench oltp_common --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$src_port" \

@@ -19,6 +19,9 @@
 namespace cutover::mysql {
 class Connection;  // db/mysql/connection.h
 }  // namespace cutover::mysql
+namespace cutover::postgres {
+class Connection;  // db/postgres/connection.h
+}  // namespace cutover::postgres
 
 namespace cutover::verify {
 
@@ -61,9 +64,9 @@ class TargetChecker {
   virtual Status CheckKeys(const TargetTablePlan& plan, std::span<const Key> keys,
                            std::span<const Row> rows, ChunkResult* result) = 0;
 
-  // Whether SameChecksum can tell equal ranges apart without reading their rows (SQL
-  // targets, docs/verify.md "Checksums").
-  virtual bool HasChecksums() const { return false; }
+  // Whether SameChecksum can tell equal ranges of `plan`'s table apart without reading their
+  // rows (SQL targets, docs/verify.md "Checksums"; PostgreSQL: not every table).
+  virtual bool HasChecksums(const TargetTablePlan& /*plan*/) { return false; }
   // Checksums of the rows with lower < key <= upper, computed inside the source (through
   // `source`, with the rule's `filter`) and inside the target at once: the range's row count
   // when both agree; nullopt when they differ (the verifier then reads the rows and calls
@@ -110,5 +113,9 @@ std::string ValueText(const ColumnType& type, const Value& value);
 Result<std::unique_ptr<TargetChecker>> OpenDynamoDbChecker(const Spec& spec);
 Result<std::unique_ptr<TargetChecker>> OpenMysqlChecker(const Spec& spec);
 Result<std::unique_ptr<TargetChecker>> OpenPostgresChecker(const Spec& spec);
+// A session on the spec's PostgreSQL target whose settings fix how values are spelled (UTC,
+// ISO dates, bytea in hex, floats that read back the same): what the checker and the repair
+// read target rows through.
+Result<std::unique_ptr<postgres::Connection>> OpenPostgresSession(const Spec& spec);
 
 }  // namespace cutover::verify

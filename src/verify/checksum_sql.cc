@@ -35,6 +35,25 @@ bool MayHoldSeparator(const ColumnType& type) {
 
 }  // namespace
 
+Result<std::string> RangeWhere(const TableSchema& schema, const std::optional<Key>& lower,
+                               const std::optional<Key>& upper, const std::string& filter) {
+  std::vector<std::string> conditions;
+  if (lower) {
+    CUTOVER_ASSIGN_OR_RETURN(std::string condition, mysql::KeyCondition(schema, *lower, ">"));
+    conditions.push_back(std::move(condition));
+  }
+  if (upper) {
+    CUTOVER_ASSIGN_OR_RETURN(std::string condition, mysql::KeyCondition(schema, *upper, "<="));
+    conditions.push_back(std::move(condition));
+  }
+  if (!filter.empty()) conditions.push_back("(" + filter + ")");
+  std::string where;
+  for (const std::string& condition : conditions) {
+    where += (where.empty() ? " WHERE " : " AND ") + condition;
+  }
+  return where;
+}
+
 Result<std::string> BuildRangeChecksum(const TableSchema& schema, const std::optional<Key>& lower,
                                        const std::optional<Key>& upper, const std::string& filter,
                                        ChecksumHash hash) {
@@ -67,20 +86,7 @@ Result<std::string> BuildRangeChecksum(const TableSchema& schema, const std::opt
   }
   if (nullable > 1) nulls = "CONCAT(" + nulls + ")";
   if (nullable > 0) parts += ", " + nulls;
-  std::vector<std::string> conditions;
-  if (lower) {
-    CUTOVER_ASSIGN_OR_RETURN(std::string condition, mysql::KeyCondition(schema, *lower, ">"));
-    conditions.push_back(std::move(condition));
-  }
-  if (upper) {
-    CUTOVER_ASSIGN_OR_RETURN(std::string condition, mysql::KeyCondition(schema, *upper, "<="));
-    conditions.push_back(std::move(condition));
-  }
-  if (!filter.empty()) conditions.push_back("(" + filter + ")");
-  std::string where;
-  for (const std::string& condition : conditions) {
-    where += (where.empty() ? " WHERE " : " AND ") + condition;
-  }
+  CUTOVER_ASSIGN_OR_RETURN(std::string where, RangeWhere(schema, lower, upper, filter));
   // Two CRCs with coprime polynomials (CRC32C: MariaDB 10.8 and later) make a 64-bit
   // fingerprint of the row; it costs a second rendering (MariaDB evaluates an expression as
   // often as it is written, and a user variable assigned in the first is not reliably read back

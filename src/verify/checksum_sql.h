@@ -25,6 +25,11 @@ Result<std::string> BuildRangeChecksum(const TableSchema& schema, const std::opt
                                        const std::optional<Key>& upper, const std::string& filter,
                                        ChecksumHash hash = ChecksumHash::kCrc32Pair);
 
+// " WHERE <key> > lower AND <key> <= upper AND (filter)" on a MariaDB/MySQL server, each part
+// only when given; "" when none is.
+Result<std::string> RangeWhere(const TableSchema& schema, const std::optional<Key>& lower,
+                               const std::optional<Key>& upper, const std::string& filter);
+
 // The checksum's two values as the server returns them.
 struct RangeChecksum {
   std::string count;

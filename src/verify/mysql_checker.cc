@@ -51,7 +51,7 @@ class MysqlChecker : public TargetChecker {
     return Status::Ok();
   }
 
-  bool HasChecksums() const override { return true; }
+  bool HasChecksums(const TargetTablePlan& /*plan*/) override { return true; }
 
   // The source's checksum runs on its own thread while the target computes its own.
   Result<std::optional<int64_t>> SameChecksum(mysql::Connection& source,

@@ -10,16 +10,20 @@
 // PostgreSQL does not have, so a range would not mean the same rows; there each chunk's rows
 // are fetched by their exact keys, the keys are remembered, and after every table one scan of
 // the target table (in byte order, COLLATE "C") finds the rows no source key accounts for.
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/parse_number.h"
+#include "db/mysql/connection.h"
 #include "db/postgres/connection.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
 #include "verify/checker.h"
+#include "verify/postgres_checksum_sql.h"
 #include "verify/postgres_values.h"
 
 namespace cutover::verify {
@@ -43,6 +47,7 @@ struct TableShape {
   std::string columns;              // every column, quoted, in schema order
   std::vector<std::string> keys;    // key column expressions: text ones COLLATE "C"
   bool portable = true;             // key order is MariaDB's: chunk ranges work
+  bool checksums = false;           // chunks compared by checksums first (HasChecksums)
 };
 
 TableShape ShapeOf(const TargetTablePlan& plan) {
@@ -121,26 +126,75 @@ std::string KeyDisplay(const TableSchema& schema, const TableShape& shape, const
   return out;
 }
 
-// A session on the target with kSessionSql applied.
-Result<std::unique_ptr<postgres::Connection>> OpenSession(const Spec& spec) {
-  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
-                           postgres::Connection::Open(spec.target.connection));
-  CUTOVER_RETURN_IF_ERROR(connection->Execute(kSessionSql).status());
-  return connection;
-}
-
 class PostgresChecker : public TargetChecker {
  public:
   PostgresChecker(const Spec& spec, std::unique_ptr<postgres::Connection> connection, int64_t page)
       : spec_(spec), page_(page), connection_(std::move(connection)) {}
 
+  // Checksums need bit_xor (PostgreSQL 14) and md5 over UTF-8 bytes (the database's encoding),
+  // a key whose ranges mean the same rows on both servers, and columns whose canonical text
+  // PostgreSQL can reproduce (PostgresChecksumGap); other tables are compared row by row.
   Status Prepare(std::span<const TargetTablePlan> plans) override {
+    if (connection_ == nullptr) CUTOVER_RETURN_IF_ERROR(Connect());
+    CUTOVER_ASSIGN_OR_RETURN(
+        QueryResult server,
+        connection_->Query("SELECT current_setting('server_version_num')::int >= 140000 AND "
+                           "current_setting('server_encoding') = 'UTF8'"));
+    server_checksums_ = server.rows.size() == 1 && server.rows[0][0] == "t";
     for (const TargetTablePlan& plan : plans) {
       TableShape shape = ShapeOf(plan);
       if (!shape.portable) scanned_.push_back(plan);
+      shape.checksums = server_checksums_ && shape.portable && !PostgresChecksumGap(plan.schema);
       shapes_.emplace(plan.target.ToString(), std::move(shape));
     }
     return Status::Ok();
+  }
+
+  bool HasChecksums(const TargetTablePlan& plan) override { return Shape(plan).checksums; }
+
+  // The source's checksum runs on its own thread while PostgreSQL computes the target's. A
+  // target query that fails for another reason than a lost connection (a table kept with
+  // other column types than the copy's, where a function of the canonical text does not
+  // exist) sends the table's chunks to the row compare, which decides.
+  Result<std::optional<int64_t>> SameChecksum(mysql::Connection& source,
+                                              const TargetTablePlan& plan,
+                                              const std::string& filter,
+                                              const std::optional<Key>& lower,
+                                              const std::optional<Key>& upper) override {
+    TableSchema target_schema = plan.schema;
+    target_schema.id = plan.target;
+    CUTOVER_ASSIGN_OR_RETURN(std::string source_sql,
+                             BuildSourcePostgresChecksum(plan.schema, lower, upper, filter));
+    Params params;
+    CUTOVER_ASSIGN_OR_RETURN(std::string target_sql,
+                             BuildTargetPostgresChecksum(target_schema, lower, upper, &params));
+    Result<mysql::QueryResult> source_sum = Status::Internal("not computed");
+    std::thread source_thread([&] { source_sum = source.Query(source_sql); });
+    Result<QueryResult> target_sum = Query(target_sql, params, plan.target);
+    source_thread.join();
+    if (!source_sum.ok()) {
+      return source_sum.status().WithContext("checksum of source table " + plan.source.ToString());
+    }
+    if (!target_sum.ok() && target_sum.status().code() != StatusCode::kUnavailable) {
+      shapes_[plan.target.ToString()].checksums = false;
+      return std::optional<int64_t>();
+    }
+    CUTOVER_RETURN_IF_ERROR(target_sum.status());
+    if (source_sum->rows.size() != 1 || source_sum->rows[0].size() != 2 ||
+        target_sum->rows.size() != 1 || target_sum->rows[0].size() != 2) {
+      return Status::Internal("a checksum query returned no row");
+    }
+    const mysql::SqlRow& source_row = source_sum->rows[0];
+    const SqlRow& target_row = target_sum->rows[0];
+    if (source_row[0] != target_row[0] ||
+        source_row[1].value_or("0") != TargetHashAsSource(target_row[1])) {
+      return std::optional<int64_t>();
+    }
+    CUTOVER_ASSIGN_OR_RETURN(
+        int64_t rows,
+        ParseInteger<int64_t>(source_row[0].value_or("0"),
+                              fmt::format("row count of {}", plan.source.ToString())));
+    return std::optional<int64_t>(rows);
   }
 
   Status CheckChunk(const TargetTablePlan& plan, const std::optional<Key>& lower,
@@ -408,7 +462,7 @@ class PostgresChecker : public TargetChecker {
   }
 
   Status Connect() {
-    CUTOVER_ASSIGN_OR_RETURN(connection_, OpenSession(spec_));
+    CUTOVER_ASSIGN_OR_RETURN(connection_, OpenPostgresSession(spec_));
     return Status::Ok();
   }
 
@@ -421,12 +475,21 @@ class PostgresChecker : public TargetChecker {
   std::vector<TargetTablePlan> scanned_;                // tables keyed by text: scanned at the end
   // Scanned tables: the normalised key of every source row checked (KeyId), by target table.
   std::unordered_map<std::string, std::unordered_set<std::string>> seen_;
+  bool server_checksums_ = false;  // the target server can compute checksums (Prepare)
 };
 
 }  // namespace
 
+Result<std::unique_ptr<postgres::Connection>> OpenPostgresSession(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
+                           postgres::Connection::Open(spec.target.connection));
+  CUTOVER_RETURN_IF_ERROR(connection->Execute(kSessionSql).status());
+  return connection;
+}
+
 Result<std::unique_ptr<TargetChecker>> OpenPostgresChecker(const Spec& spec) {
-  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection, OpenSession(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
+                           OpenPostgresSession(spec));
   int64_t page = std::max<int64_t>(spec.parallelism.chunk_rows, 1000);
   return std::unique_ptr<TargetChecker>(
       std::make_unique<PostgresChecker>(spec, std::move(connection), page));

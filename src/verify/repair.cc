@@ -11,24 +11,30 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "cutover/fence.h"
 #include "cutover/mapping.h"
 
 #include "db/mysql/connection.h"
+#include "db/postgres/connection.h"
 #include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/repair_windows.h"
 #include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
-#include "source/mysql/snapshot_reader.h"
+#include "sink/postgres/copy_text.h"
+#include "sink/postgres/ddl.h"
 #include "source/mysql/snapshot_position.h"
+#include "source/mysql/snapshot_reader.h"
 #include "source/mysql/snapshot_schema.h"
 #include "source/mysql/snapshot_sql.h"
 #include "state/run_status.h"
+#include "verify/checker.h"
 #include "verify/item_compare.h"
 #include "verify/live.h"
+#include "verify/postgres_values.h"
 #include "verify/progress.h"
 
 namespace cutover::verify {
@@ -100,8 +106,7 @@ class Repairer {
   Result<int64_t> RepairOne(const RepairRange& range) {
     const TableId& table = range.plan.source;
     if (!watermarks_.contains(table.schema)) {
-      CUTOVER_RETURN_IF_ERROR(
-source_.Execute(mysql::WatermarkTableDdl(table.schema)).status());
+      CUTOVER_RETURN_IF_ERROR(source_.Execute(mysql::WatermarkTableDdl(table.schema)).status());
       watermarks_.insert(table.schema);
     }
     CUTOVER_ASSIGN_OR_RETURN(TableSchema full, mysql::LoadTableSchema(source_, table));
@@ -301,6 +306,9 @@ source_.Execute(mysql::WatermarkTableDdl(table.schema)).status());
   // Target keys in the range that are not in `source_keys` (SQL targets).
   Result<std::vector<Key>> TargetKeysNotIn(const RepairRange& range,
                                            const std::set<std::string>& source_keys) {
+    if (spec_.target.kind == TargetKind::kPostgres) {
+      return PostgresKeysNotIn(range, source_keys);
+    }
     if (!target_) {
       CUTOVER_ASSIGN_OR_RETURN(target_, mysql::Connection::Open(spec_.target.connection));
     }
@@ -321,13 +329,67 @@ source_.Execute(mysql::WatermarkTableDdl(table.schema)).status());
     return extra;
   }
 
+  // PostgreSQL: the target keys in the range (a key order PostgreSQL shares: a text key's
+  // range would select other rows there, so those tables delete nothing), each read back into
+  // the source's types; a source key is compared as the copy writes it, read back alike, so a
+  // zero date's row ('2024-00-10', -infinity on the target) is not taken for an extra row.
+  Result<std::vector<Key>> PostgresKeysNotIn(const RepairRange& range,
+                                             const std::set<std::string>& source_keys) {
+    const TableSchema& schema = range.plan.schema;
+    if (!postgres::KeyOrderIsPortable(schema)) return std::vector<Key>{};
+    if (!postgres_target_) {
+      CUTOVER_ASSIGN_OR_RETURN(postgres_target_, OpenPostgresSession(spec_));
+    }
+    std::set<std::string> written;
+    for (const std::string& encoded : source_keys) {
+      CUTOVER_ASSIGN_OR_RETURN(Key key, Key::Decode(encoded));
+      CUTOVER_ASSIGN_OR_RETURN(Key copied, AsCopied(schema, key));
+      written.insert(copied.Encode());
+    }
+    postgres::Params params;
+    CUTOVER_ASSIGN_OR_RETURN(
+        std::string where,
+        postgres::KeyRangePredicate(schema, ChunkBounds{range.lower, range.upper}, &params));
+    std::vector<std::string> keys;
+    for (size_t column : schema.key) {
+      keys.push_back(postgres::QuoteIdentifier(schema.columns[column].name));
+    }
+    CUTOVER_ASSIGN_OR_RETURN(
+        postgres::QueryResult rows,
+        postgres_target_->Query(
+            fmt::format("SELECT {} FROM {} WHERE {}", fmt::join(keys, ", "),
+                        postgres::QuoteQualified(range.plan.target.schema, range.plan.target.name),
+                        where),
+            params));
+    std::vector<Key> extra;
+    for (const postgres::SqlRow& row : rows.rows) {
+      CUTOVER_ASSIGN_OR_RETURN(Key key, KeyFromPostgresText(schema, row));
+      if (!written.contains(key.Encode())) extra.push_back(std::move(key));
+    }
+    return extra;
+  }
+
+  // `key` (source values) as the copy writes it to PostgreSQL, read back.
+  static Result<Key> AsCopied(const TableSchema& schema, const Key& key) {
+    std::vector<std::optional<std::string>> texts;
+    postgres::ValueAdjustments adjustments;
+    for (size_t part = 0; part < schema.key.size(); ++part) {
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
+                               postgres::PostgresText(schema.columns[schema.key[part]].type,
+                                                      key.values[part], &adjustments));
+      texts.push_back(std::move(text));
+    }
+    return KeyFromPostgresText(schema, texts);
+  }
+
   const Spec& spec_;
   StateStore& state_;
   mysql::Connection& source_;
   const RepairOptions& options_;
   std::unique_ptr<mysql::Connection> target_;
-  std::unique_ptr<dynamodb::Client> dynamodb_;  // DynamoDB targets, for the extra items
-  std::set<std::string> watermarks_;            // schemas whose watermark table exists
+  std::unique_ptr<postgres::Connection> postgres_target_;  // PostgreSQL targets (delete_extra)
+  std::unique_ptr<dynamodb::Client> dynamodb_;             // DynamoDB targets, for the extra items
+  std::set<std::string> watermarks_;                       // schemas whose watermark table exists
   RepairResult result_;
 };
 

@@ -22,10 +22,12 @@ Result<VerifyReport> Verifier::RepairThenVerifyAgain(const VerifyReport& first) 
     }
   }
   // DynamoDB extra items are keyed by no source row, so no range holds them: the scan that
-  // found them kept them (FindExtras), and the repair deletes those still as they were.
+  // found them kept them (FindExtras), and the repair deletes those still as they were. (A
+  // PostgreSQL table keyed by text has a scan too; its extra rows are only reported.)
   std::vector<std::string> extra_item_tables;
+  bool dynamodb = spec_.target.kind == TargetKind::kDynamoDB;
   for (const VerifyTableReport& table : first.tables) {
-    if (options_.delete_extra && table.scan && table.extra > 0) {
+    if (options_.delete_extra && dynamodb && table.scan && table.extra > 0) {
       extra_item_tables.push_back(table.table);
     }
   }

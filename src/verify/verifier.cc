@@ -378,7 +378,7 @@ Result<OpenChunk> Verifier::CheckChunkAfter(const TableJob& job, const std::opti
   OpenChunk chunk;
   chunk.lower = lower;
   std::optional<int64_t> same;
-  bool checksums = options_.checksums && checker_->HasChecksums();
+  bool checksums = options_.checksums && checker_->HasChecksums(job.plan);
   if (checksums) {
     mysql::ChunkSelect select{lower, std::nullopt, job.filter, 1};
     select.offset = rows_wanted - 1;
