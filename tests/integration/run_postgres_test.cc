@@ -5,6 +5,8 @@
 // column, a new default, TRUNCATE) and a dropped column stopping only its table until `cutover
 // ddl resume --recopy`. Each ends with every column of every row equal, compared on both
 // servers by its text (not through cutover verify).
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
@@ -36,6 +38,22 @@ std::vector<std::string> PgLines(postgres::Connection& connection, const std::st
     lines.push_back(std::move(line));
   }
   return lines;
+}
+
+// The lines only one side has (at most 10 of each), for a failure message.
+std::string LinesDiff(const std::vector<std::string>& source, const std::vector<std::string>& target) {
+  std::set<std::string> in_source(source.begin(), source.end());
+  std::set<std::string> in_target(target.begin(), target.end());
+  std::string out;
+  int shown = 0;
+  for (const std::string& line : source) {
+    if (!in_target.contains(line) && shown++ < 10) out += "  source only: " + line + "\n";
+  }
+  shown = 0;
+  for (const std::string& line : target) {
+    if (!in_source.contains(line) && shown++ < 10) out += "  target only: " + line + "\n";
+  }
+  return out;
 }
 
 class RunPostgresTest : public ::testing::Test {
@@ -143,7 +161,8 @@ class RunPostgresTest : public ::testing::Test {
       std::vector<std::string> source_rows = SourceRows(table);
       std::vector<std::string> target_rows = TargetRows(table);
       EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
-      EXPECT_TRUE(target_rows == source_rows) << table << " differs\n" << context;
+      EXPECT_TRUE(target_rows == source_rows)
+          << table << " differs\n" << LinesDiff(source_rows, target_rows) << context;
     }
   }
 
@@ -283,7 +302,9 @@ TEST_F(RunPostgresTest, ReplayFromZeroIntoAnEmptySecondDatabase) {
     for (const char* table : {"accounts", "lines"}) {
       std::vector<std::string> source_rows = SourceRows(table);
       EXPECT_GT(source_rows.size(), 30u) << table;
-      EXPECT_TRUE(TargetRows(table, other.get()) == source_rows) << table;
+      std::vector<std::string> target_rows = TargetRows(table, other.get());
+      EXPECT_TRUE(target_rows == source_rows)
+          << table << "\n" << LinesDiff(source_rows, target_rows) << replay;
     }
     EXPECT_EQ(PgLines(*other, "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND "
                               "connamespace = to_regnamespace('" + db_ + "')"),
