@@ -108,6 +108,7 @@ std::string ValueText(const ColumnType& type, const Value& value);
 
 // The checkers. `plans` are every table being verified (ApplyPlans).
 Result<std::unique_ptr<TargetChecker>> OpenDynamoDbChecker(const Spec& spec);
+Result<std::unique_ptr<TargetChecker>> OpenKafkaChecker(const Spec& spec);
 Result<std::unique_ptr<TargetChecker>> OpenMysqlChecker(const Spec& spec);
 Result<std::unique_ptr<TargetChecker>> OpenPostgresChecker(const Spec& spec);
 
