@@ -464,11 +464,11 @@ Result<Value> DecodeField(const Column& column, const nlohmann::json& field) {
     return Status::InvalidArgument(fmt::format("column {}: {} is not what the column's type holds",
                                                column.name, field.dump()));
   };
-  auto text = [&field]() -> const std::string* {
-    return field.is_string() ? &field.get_ref<const std::string&>() : nullptr;
-  };
+  // The field's text, when it is a JSON string.
+  const bool is_text = field.is_string();
+  const std::string text = is_text ? field.get<std::string>() : std::string();
   auto base64 = [&]() -> std::optional<std::string> {
-    return text() != nullptr ? FromBase64(*text()) : std::nullopt;
+    return is_text ? FromBase64(text) : std::nullopt;
   };
   switch (KindOf(type)) {
     case FieldKind::kInt16:
@@ -528,34 +528,34 @@ Result<Value> DecodeField(const Column& column, const nlohmann::json& field) {
       return Value::FromDateTime(FromEpochMicros(micros, type.fsp));
     }
     case FieldKind::kZonedTimestamp: {
-      if (text() == nullptr) return wrong();
-      Result<DateTime> time = ParseZoned(*text(), type.fsp);
+      if (!is_text) return wrong();
+      Result<DateTime> time = ParseZoned(text, type.fsp);
       if (!time.ok()) return time.status().WithContext("column " + column.name);
       return Value::Timestamp(*time);
     }
     case FieldKind::kEnum: {
-      if (text() == nullptr) return wrong();
-      auto found = std::find(type.elements.begin(), type.elements.end(), *text());
+      if (!is_text) return wrong();
+      auto found = std::find(type.elements.begin(), type.elements.end(), text);
       uint32_t index = found == type.elements.end()
                            ? 0
                            : static_cast<uint32_t>(found - type.elements.begin() + 1);
-      return Value::FromEnum(Enum{index, *text()});
+      return Value::FromEnum(Enum{index, text});
     }
     case FieldKind::kEnumSet: {
-      if (text() == nullptr) return wrong();
+      if (!is_text) return wrong();
       uint64_t bits = 0;
-      std::string_view rest = *text();
+      std::string_view rest = text;
       while (!rest.empty()) {
         std::string_view member = rest.substr(0, rest.find(','));
         rest.remove_prefix(std::min(rest.size(), member.size() + 1));
         auto found = std::find(type.elements.begin(), type.elements.end(), member);
         if (found != type.elements.end()) bits |= uint64_t{1} << (found - type.elements.begin());
       }
-      return Value::FromSet(Set{bits, *text()});
+      return Value::FromSet(Set{bits, text});
     }
     case FieldKind::kJson:
-      if (text() == nullptr) return wrong();
-      return Value::Json(*text());
+      if (!is_text) return wrong();
+      return Value::Json(text);
     case FieldKind::kGeometry: {
       if (!field.is_object() || !field.contains("wkb") || !field["wkb"].is_string()) return wrong();
       std::optional<std::string> wkb = FromBase64(field["wkb"].get<std::string>());
@@ -575,11 +575,11 @@ Result<Value> DecodeField(const Column& column, const nlohmann::json& field) {
       return Value::Bytes(*bytes);
     }
     case FieldKind::kString:
-      if (text() == nullptr) return wrong();
+      if (!is_text) return wrong();
       if (type.value_kind() == ValueKind::kOther) {
-        return Value::FromOther(Other{type.source_name, *text()});
+        return Value::FromOther(Other{type.source_name, text});
       }
-      return Value::Str(*text(), Charset::kUtf8);
+      return Value::Str(text, Charset::kUtf8);
   }
   return wrong();
 }
@@ -614,7 +614,8 @@ std::string EnvelopeEncoder::KeyPayload(const Row& image) const {
     const Column& column = schema_.columns[schema_.key[index]];
     if (index > 0) out += ",";
     AppendString(&out, column.name);
-    out += ":" + EncodeField(column, image.values[schema_.key[index]]);
+    out += ':';
+    out += EncodeField(column, image.values[schema_.key[index]]);
   }
   if (options_.table_in_key) {
     out += fmt::format(R"(,"{}":)", kTableField);
@@ -635,8 +636,8 @@ std::string EnvelopeEncoder::Image(const Row& row) const {
     if (index > 0) out += ",";
     AppendString(&out, schema_.columns[index].name);
     // An absent value (not in the image) is written as null: MySQL sources log full images.
-    out += ":" + (row.IsPresent(index) ? EncodeField(schema_.columns[index], row.values[index])
-                                       : std::string("null"));
+    out += ':';
+    out += row.IsPresent(index) ? EncodeField(schema_.columns[index], row.values[index]) : "null";
   }
   return out + "}";
 }
