@@ -80,8 +80,16 @@ struct DynamoDbSpec {
 
 struct KafkaSpec {
   std::string brokers;  // "host:port,host:port"; required for a Kafka target or log
-  std::string topic;    // default cutover.<name> (target), cutover.<name>.log (log)
+  // The change log: default cutover.<name>.log. A target: empty (the default) writes each
+  // table to its own topic <topic_prefix>.<schema>.<table>; set, every table goes to this one.
+  std::string topic;
   int partitions = 12;
+  // Target only (docs/kafka.md): the per-table topics' prefix (default: the migration name),
+  // the replication factor of topics cutover creates (-1: the brokers' default), and whether
+  // each message carries its JSON schema (JsonConverter schemas.enable) or the bare payload.
+  std::string topic_prefix;
+  int replication_factor = -1;
+  bool schemas = true;
   TlsSpec tls;
   std::string sasl_mechanism;  // empty, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
   std::string sasl_user;

@@ -24,24 +24,25 @@
 #include "cutover/spec.h"
 #include "cutover/status.h"
 
-#include <librdkafka/rdkafka.h>
-
-struct rd_kafka_s;       // librdkafka's rd_kafka_t
-struct rd_kafka_conf_s;  // rd_kafka_conf_t
+#include "db/kafka/client.h"
+#include "db/kafka/producer.h"
 
 namespace cutover::log {
+
+// The shared Kafka client (db/kafka/client.h), used unqualified by the log.
+using kafka::EnsureKafkaTopic;
+using kafka::KafkaConfig;
+using kafka::KafkaEndOffsets;
+using kafka::KafkaError;
+using kafka::KafkaPartitions;
+using kafka::KafkaRecordVisitor;
+using kafka::kKafkaAdminTimeout;
+using kafka::NewKafkaHandle;
+using kafka::ScanKafkaPartition;
 
 std::string KafkaLogTopic(const Spec& spec);      // change_log.kafka.topic, or cutover.<name>.log
 std::string KafkaControlTopic(const Spec& spec);  // <log topic>.control
 std::string KafkaApplyGroup(const Spec& spec);    // the appliers' consumer group: cutover.<name>
-
-// A librdkafka configuration for `kafka` (brokers, TLS, SASL) plus `extra` settings.
-// InvalidArgument naming the setting librdkafka refused. The caller owns the result.
-Result<rd_kafka_conf_s*> KafkaConfig(const KafkaSpec& kafka,
-                                     const std::map<std::string, std::string>& extra);
-
-// The number of partitions of `topic`; NotFound when it does not exist.
-Result<int> KafkaPartitions(rd_kafka_s* handle, const std::string& topic);
 
 // What the control topic holds.
 struct KafkaControl {
@@ -52,24 +53,6 @@ struct KafkaControl {
 
 // Reads the whole control topic (from its start to its current end).
 Result<KafkaControl> ReadKafkaControl(const KafkaSpec& kafka, const std::string& topic);
-
-// A Kafka error as a Status: NotFound for an unknown topic, FailedPrecondition for what needs a
-// person (fatal, authorization, authentication), Unavailable (retried) for the rest.
-Status KafkaError(std::string_view what, rd_kafka_resp_err_t err);
-
-// Reads records [from, end) of one partition of `topic` with a private consumer (group
-// `group`, which never subscribes or commits), calling `visit` on each in order until it returns
-// true; `from`/`end` nullopt: the partition's first offset / its end now, asked with the same
-// consumer. Stops early at the partition's end; Unavailable after 30 s.
-using KafkaRecordVisitor = std::function<Result<bool>(const rd_kafka_message_t& record)>;
-Status ScanKafkaPartition(const KafkaSpec& kafka, const std::string& group,
-                          const std::string& topic, int partition, std::optional<int64_t> from,
-                          std::optional<int64_t> end, const KafkaRecordVisitor& visit);
-
-// The end offset (high watermark: the offset the next record gets, every acknowledged record is
-// below it) of partitions 0..partitions-1 of `topic`, asked of each partition's leader.
-Result<std::vector<int64_t>> KafkaEndOffsets(rd_kafka_s* handle, const std::string& topic,
-                                             int partitions);
 
 // What the appliers' consumer group has applied, read without joining the group (a consumer
 // handle with the group's id that never subscribes, so no partition moves): `cutover fence`
@@ -85,7 +68,7 @@ class KafkaGroupProgress {
   const std::string& group() const { return group_; }
   int partitions() const { return partitions_; }
   // The consumer handle (never subscribed), for watermark and offset-for-time queries.
-  rd_kafka_s* handle() const { return consumer_; }
+  rd_kafka_t* handle() const { return consumer_; }
   // The group's committed offset of each partition of the log topic; -1 where it has none.
   Result<std::vector<int64_t>> Committed();
   // The log topic's end offsets (KafkaEndOffsets).
@@ -94,7 +77,7 @@ class KafkaGroupProgress {
  private:
   KafkaGroupProgress() = default;
 
-  rd_kafka_s* consumer_ = nullptr;
+  rd_kafka_t* consumer_ = nullptr;
   std::string topic_;
   std::string group_;
   int partitions_ = 0;
@@ -131,16 +114,11 @@ class KafkaLogWriter {
   Status ProduceTo(const std::string& topic, int partition, std::string_view key,
                    std::string_view value, int64_t time_ms);
 
-  rd_kafka_s* producer_ = nullptr;
+  std::unique_ptr<kafka::Producer> producer_;
   std::string topic_;
   std::string control_topic_;
   int partitions_ = 0;
   KafkaControl control_;
-
- public:
-  // Delivery failures reported by librdkafka's callback (public for the C callback only).
-  std::mutex delivery_mutex;
-  Status delivery_error;
 };
 
 }  // namespace cutover::log

@@ -36,6 +36,7 @@ Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec,
         break;
       }
       case TargetKind::kPostgres:
+      case TargetKind::kKafka:  // the topic is named after it (docs/kafka.md)
         plan.target = TableId{plan.source.schema,
                               table.rule->rename.empty() ? plan.source.name : table.rule->rename};
         break;

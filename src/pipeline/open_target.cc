@@ -11,6 +11,7 @@
 #include "pipeline/apply_plans.h"
 #include "sink/dynamodb/applier.h"
 #include "sink/dynamodb/sink.h"
+#include "sink/kafka/sink.h"
 #include "sink/mysql/applier.h"
 #include "sink/mysql/sink.h"
 #include "sink/postgres/applier.h"
@@ -35,6 +36,7 @@ class SpecTarget : public Target {
       case TargetKind::kMySQL: return mysql::OpenMysqlSink(spec_);
       case TargetKind::kPostgres: return postgres::OpenPostgresSink(spec_);
       case TargetKind::kDynamoDB: return dynamodb::OpenDynamoDbSink(spec_, *mapping_);
+      case TargetKind::kKafka: return kafka::OpenKafkaSink(spec_);
       default:
         return Status::Unimplemented(fmt::format(
             "the full load into a {} target is not built yet", TargetKindName(spec_.target.kind)));
@@ -49,6 +51,7 @@ class SpecTarget : public Target {
       case TargetKind::kPostgres: return postgres::PostgresAppliers(spec_, plans);
       case TargetKind::kDynamoDB:
         return dynamodb::OpenDynamoDbAppliers(spec_, *mapping_, plans, state);
+      case TargetKind::kKafka: return kafka::OpenKafkaAppliers(spec_, plans, state);
       default:
         return Status::Unimplemented(
             fmt::format("applying changes to a {} target is not built yet",

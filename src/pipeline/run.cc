@@ -46,17 +46,6 @@ constexpr std::chrono::milliseconds kCaughtUpLag{2000};
 
 using pipeline::NowMs;
 
-Status CheckRunnable(const Spec& spec) {
-  if (spec.target.kind != TargetKind::kMariaDB && spec.target.kind != TargetKind::kMySQL &&
-      spec.target.kind != TargetKind::kPostgres && spec.target.kind != TargetKind::kDynamoDB) {
-    return Status::Unimplemented(fmt::format(
-        "`cutover run` applies changes to MariaDB/MySQL, PostgreSQL and DynamoDB targets so far, "
-        "not to {}; `cutover copy` does the full load into it",
-        TargetKindName(spec.target.kind)));
-  }
-  return Status::Ok();
-}
-
 // The source's change stream (cutover/source.h).
 ChangeStreamFactory ChangeStreams(Source& source) {
   return [&source](ChangeStreamOptions options) { return source.OpenChangeStream(options); };
@@ -100,7 +89,6 @@ class Migration {
   }
 
   Status Run() {
-    CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec_));
     CUTOVER_RETURN_IF_ERROR(Open());
     monitor_ = std::thread([this] { Monitor(); });
     return Finish(Phases());
@@ -538,7 +526,6 @@ Status RunCaptureOnly(const Spec& spec, const RunOptions& options) {
 }
 
 Status RunApplier(const Spec& spec, const RunOptions& options) {
-  CUTOVER_RETURN_IF_ERROR(CheckRunnable(spec));
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenSource(spec));
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Target> target, OpenTarget(spec));
   log::OpenLogOptions log_options;

@@ -80,7 +80,7 @@ void ParseTargetServices(Fields& fields, const ParseContext& context,
   }
   Fields kafka = fields.Section("kafka");
   if (kind == TargetKind::kKafka) {
-    ParseKafka(kafka, context, "a kafka target", &out->kafka);
+    ParseKafka(kafka, context, "a kafka target", true, &out->kafka);
   } else if (kind) {
     ReportOtherKindBlock(fields, "kafka", kafka.present());
   }

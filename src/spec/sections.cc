@@ -201,7 +201,7 @@ void ParseChangeLog(Fields& root, const ParseContext& context, ChangeLogSpec* ou
   ParseLocalLog(log, local || !kind_known, out);
   Fields kafka = log.Section("kafka");
   if (kind_known && !local) {
-    ParseKafka(kafka, context, "a kafka change log", &out->kafka);
+    ParseKafka(kafka, context, "a kafka change log", false, &out->kafka);
   } else if (kind_known && kafka.present()) {
     log.Report("kafka", "only used when kind is kafka; remove it or set kind: kafka");
   }

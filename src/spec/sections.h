@@ -19,7 +19,9 @@ void ParseTls(Fields& parent, const ParseContext& context, TlsSpec* out);
 
 // services.cc: `owner` names the user of the block in messages ("a kafka target").
 void ParseDynamoDb(Fields& dynamodb, const ParseContext& context, DynamoDbSpec* out);
-void ParseKafka(Fields& kafka, const ParseContext& context, std::string_view owner, KafkaSpec* out);
+// `target`: also the target-only fields (topic_prefix, replication_factor, schemas).
+void ParseKafka(Fields& kafka, const ParseContext& context, std::string_view owner, bool target,
+                KafkaSpec* out);
 
 // sections.cc
 void ParseTables(Fields& root, std::vector<TableRule>* out);

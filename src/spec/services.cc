@@ -144,7 +144,7 @@ void ParseDynamoDb(Fields& dynamodb, const ParseContext& context, DynamoDbSpec* 
   dynamodb.ReportUnknown();
 }
 
-void ParseKafka(Fields& kafka, const ParseContext& context, std::string_view owner,
+void ParseKafka(Fields& kafka, const ParseContext& context, std::string_view owner, bool target,
                 KafkaSpec* out) {
   ParseBrokers(kafka, out);
   kafka.Require("brokers",
@@ -158,6 +158,17 @@ void ParseKafka(Fields& kafka, const ParseContext& context, std::string_view own
     }
   }
   kafka.ReadInt("partitions", 1, 10000, &out->partitions);
+  if (target) {
+    if (kafka.ReadNonEmptyString("topic_prefix", &topic)) {
+      if (std::optional<std::string> problem = TopicProblem(topic)) {
+        kafka.Report("topic_prefix", *problem);
+      } else {
+        out->topic_prefix = topic;
+      }
+    }
+    kafka.ReadInt("replication_factor", 1, 32767, &out->replication_factor);
+    kafka.ReadBool("schemas", &out->schemas);
+  }
   ParseTls(kafka, context, &out->tls);
   ParseSasl(kafka, context, out);
   kafka.ReportUnknown();

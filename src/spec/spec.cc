@@ -134,10 +134,10 @@ void CheckTargetIsNotSource(const Spec& spec, Fields& root) {
                             "); point the target at another server or database");
 }
 
-std::string DefaultTopic(const std::string& name) { return "cutover." + name; }
 std::string DefaultLogTopic(const std::string& name) { return "cutover." + name + ".log"; }
 
-// A Kafka change log and a Kafka target must not share a topic.
+// A Kafka change log and a Kafka target's single topic must not be one topic (per-table target
+// topics are <prefix>.<schema>.<table>).
 void CheckKafkaTopics(const Spec& spec, Fields& root) {
   if (spec.target.kind != TargetKind::kKafka ||
       spec.change_log.kind != ChangeLogSpec::Kind::kKafka) {
@@ -146,8 +146,7 @@ void CheckKafkaTopics(const Spec& spec, Fields& root) {
   const KafkaSpec& log = spec.change_log.kafka;
   const KafkaSpec& target = spec.target.kafka;
   std::string log_topic = log.topic.empty() ? DefaultLogTopic(spec.name) : log.topic;
-  std::string target_topic = target.topic.empty() ? DefaultTopic(spec.name) : target.topic;
-  if (log.brokers != target.brokers || log_topic != target_topic) return;
+  if (log.brokers != target.brokers || log_topic != target.topic) return;
   root.diag().Add(root.PlaceOf("change_log"), "change_log.kafka.topic",
                   "'" + log_topic +
                       "' is also the target's topic; give the change log a topic "
@@ -192,8 +191,8 @@ void ApplyDefaults(const ParseContext& context, Spec* spec) {
   if (IsSqlTarget(spec->target.kind) && spec->target.connection.port == 0) {
     spec->target.connection.port = DefaultPort(spec->target.kind == TargetKind::kPostgres);
   }
-  if (spec->target.kind == TargetKind::kKafka && spec->target.kafka.topic.empty()) {
-    spec->target.kafka.topic = DefaultTopic(spec->name);
+  if (spec->target.kind == TargetKind::kKafka && spec->target.kafka.topic_prefix.empty()) {
+    spec->target.kafka.topic_prefix = spec->name;
   }
   if (spec->change_log.kind == ChangeLogSpec::Kind::kKafka &&
       spec->change_log.kafka.topic.empty()) {

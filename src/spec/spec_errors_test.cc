@@ -217,6 +217,15 @@ std::vector<ErrorCase> Cases() {
       {"LocalOnlyFieldOnKafkaLog",
        Valid("change_log: {kind: kafka, segment_size: 1MiB, kafka: {brokers: \"k:9092\"}}\n"),
        "change_log.segment_size: only used by the local change log; remove it or set kind: local"},
+      {"KafkaTopicPrefixInvalid",
+       std::string(kName) + kSource +
+           "target: {kind: kafka, kafka: {brokers: \"k:9092\", topic_prefix: \"a b\"}}\n" + kTables,
+       "target.kafka.topic_prefix: 'a b' is not a valid Kafka topic; use 1 to 249 characters from "
+       "a-z, A-Z, 0-9, '.', '_' and '-'"},
+      {"KafkaTargetFieldOnLog",
+       Valid("change_log: {kind: kafka, kafka: {brokers: \"k:9092\", schemas: false}}\n"),
+       "change_log.kafka.schemas: unknown field; allowed fields are brokers, topic, partitions, "
+       "tls, sasl_mechanism, sasl_user, sasl_password_env, sasl_password_file"},
       {"KafkaBlockOnLocalLog", Valid("change_log: {kafka: {brokers: \"k:9092\"}}\n"),
        "change_log.kafka: only used when kind is kafka; remove it or set kind: kafka"},
       {"RetentionBelowSegment", Valid("change_log: {retention_size: 1MiB}\n"),

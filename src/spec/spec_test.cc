@@ -140,11 +140,26 @@ TEST(SpecTest, KafkaTopicsDefaultFromName) {
       "target: {kind: kafka, kafka: {brokers: \"k1:9092\"}}\n"
       "tables: [{match: shop.orders}]\n"
       "change_log: {kind: kafka, kafka: {brokers: [\"k1:9092\", \"k2:9093\"]}}\n");
-  EXPECT_EQ(spec.target.kafka.topic, "cutover.orders-out");
+  EXPECT_EQ(spec.target.kafka.topic, "");  // one topic per table
+  EXPECT_EQ(spec.target.kafka.topic_prefix, "orders-out");
+  EXPECT_TRUE(spec.target.kafka.schemas);
+  EXPECT_EQ(spec.target.kafka.replication_factor, -1);
   EXPECT_EQ(spec.target.kafka.partitions, 12);
   EXPECT_EQ(spec.change_log.kafka.brokers, "k1:9092,k2:9093");
   EXPECT_EQ(spec.change_log.kafka.topic, "cutover.orders-out.log");
   EXPECT_EQ(spec.target.connection.port, 0);  // not a SQL target: no connection
+}
+
+TEST(SpecTest, KafkaTargetOnlyFields) {
+  Spec spec = MustParse(
+      "name: orders-out\n"
+      "source: {kind: mysql, user: cutover}\n"
+      "target: {kind: kafka, kafka: {brokers: \"k1:9092\", topic_prefix: dbserver1, "
+      "replication_factor: 3, schemas: false}}\n"
+      "tables: [{match: shop.orders}]\n");
+  EXPECT_EQ(spec.target.kafka.topic_prefix, "dbserver1");
+  EXPECT_EQ(spec.target.kafka.replication_factor, 3);
+  EXPECT_FALSE(spec.target.kafka.schemas);
 }
 
 TEST(SpecTest, DerivedServerIdIsStableNonZeroAndHigh) {

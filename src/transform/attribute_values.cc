@@ -225,23 +225,6 @@ Result<Json> DefaultAttribute(const ColumnType& type, const Value& value, TypeRu
 
 }  // namespace
 
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t pos = 0; pos < bytes.size(); pos += 3) {
-    uint32_t chunk = static_cast<uint8_t>(bytes[pos]) << 16;
-    if (pos + 1 < bytes.size()) chunk |= static_cast<uint8_t>(bytes[pos + 1]) << 8;
-    if (pos + 2 < bytes.size()) chunk |= static_cast<uint8_t>(bytes[pos + 2]);
-    out.push_back(kAlphabet[(chunk >> 18) & 63]);
-    out.push_back(kAlphabet[(chunk >> 12) & 63]);
-    out.push_back(pos + 1 < bytes.size() ? kAlphabet[(chunk >> 6) & 63] : '=');
-    out.push_back(pos + 2 < bytes.size() ? kAlphabet[chunk & 63] : '=');
-  }
-  return out;
-}
-
 std::string IsoText(const Value& value) {
   if (value.kind() == ValueKind::kDate) {
     const Date& date = value.as_date();

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "core/base64.h"
 #include "cutover/schema.h"
 #include "cutover/status.h"
 
@@ -24,9 +25,6 @@ Result<std::optional<Json>> AttributeFromValue(const ColumnType& type, const Val
 // The text of `value` inside a template ("CUSTOMER#{id}"): numbers as digits, text as UTF-8,
 // dates as ISO 8601, binary as base64. InvalidArgument for NULL.
 Result<std::string> TemplateText(const ColumnType& type, const Value& value);
-
-// Standard base64 (with padding).
-std::string Base64(std::string_view bytes);
 
 // ISO 8601 text of a DATE, DATETIME or TIMESTAMP value ("2024-01-02T03:04:05.250Z").
 std::string IsoText(const Value& value);

@@ -111,6 +111,7 @@ std::string ValueText(const ColumnType& type, const Value& value);
 
 // The checkers. `plans` are every table being verified (ApplyPlans).
 Result<std::unique_ptr<TargetChecker>> OpenDynamoDbChecker(const Spec& spec);
+Result<std::unique_ptr<TargetChecker>> OpenKafkaChecker(const Spec& spec);
 Result<std::unique_ptr<TargetChecker>> OpenMysqlChecker(const Spec& spec);
 Result<std::unique_ptr<TargetChecker>> OpenPostgresChecker(const Spec& spec);
 // A session on the spec's PostgreSQL target whose settings fix how values are spelled (UTC,

@@ -172,13 +172,11 @@ Status Verifier::CheckKinds() const {
     case TargetKind::kMariaDB:
     case TargetKind::kMySQL:
     case TargetKind::kPostgres:
-    case TargetKind::kDynamoDB: return Status::Ok();
-    default:
-      return Status::Unimplemented(
-          fmt::format("cutover verify does not check {} targets yet; MariaDB, MySQL, "
-                      "PostgreSQL and DynamoDB targets are checked",
-                      TargetKindName(spec_.target.kind)));
+    case TargetKind::kDynamoDB:
+    case TargetKind::kKafka: return Status::Ok();
   }
+  return Status::Unimplemented(fmt::format("cutover verify does not check {} targets yet",
+                                           TargetKindName(spec_.target.kind)));
 }
 
 // The tables the applier writes (same target names, same narrowed schemas), restricted
@@ -256,6 +254,8 @@ Status Verifier::NarrowToTargetColumns(const Target& target, std::vector<TargetT
 Status Verifier::OpenChecker() {
   if (spec_.target.kind == TargetKind::kDynamoDB) {
     CUTOVER_ASSIGN_OR_RETURN(checker_, OpenDynamoDbChecker(spec_));
+  } else if (spec_.target.kind == TargetKind::kKafka) {
+    CUTOVER_ASSIGN_OR_RETURN(checker_, OpenKafkaChecker(spec_));
   } else if (spec_.target.kind == TargetKind::kPostgres) {
     CUTOVER_ASSIGN_OR_RETURN(checker_, OpenPostgresChecker(spec_));
   } else {

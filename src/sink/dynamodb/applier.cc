@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -17,6 +16,7 @@
 
 #include "cutover/mapping.h"
 #include "cutover/state_store.h"
+#include "state/lane_checkpoint.h"
 
 #include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
@@ -30,13 +30,6 @@ namespace {
 constexpr int kWriteParallelism = 4;
 
 // "12" -> 12; nullopt for anything but digits.
-std::optional<int> ParseLane(std::string_view text) {
-  int lane = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), lane);
-  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return lane;
-}
-
 // What the mapper makes of one change: its item writes, in order.
 struct ItemWrites : MappedChange {
   std::vector<ItemOp> ops;
@@ -76,7 +69,7 @@ class DynamoDbMapper : public ChangeMapper {
 
 // What every lane shares, built once (OpenDynamoDbAppliers).
 struct Shared {
-  std::string prefix;  // "apply.<migration>.lane."
+  std::string migration;  // names the lane checkpoints
   // The plans (the caller's; a table created on the source is added between two runs of the
   // apply reader, never while lanes apply).
   const std::vector<TargetTablePlan>* plans = nullptr;
@@ -89,27 +82,12 @@ class DynamoDbApplier : public ChangeApplier {
  public:
   // Opened by each run of the apply reader, after any table was added to the plans.
   DynamoDbApplier(const Shared& shared, int lane, int lanes)
-      : shared_(shared), lane_(lane), lanes_(lanes) {
+      : shared_(shared), checkpoint_(*shared.state, shared.migration, lane, lanes) {
     for (const TargetTablePlan& plan : *shared.plans) sources_.insert(plan.source);
   }
 
-  // The lane's record: offset "apply.<migration>.lane.<n>" and, written in the same state-store
-  // transaction, meta "apply.<migration>.lane.<n>.lanes" (the lane count it was routed with).
-  Result<std::optional<uint64_t>> LoadCheckpoint() override {
-    const std::string& prefix = shared_.prefix;
-    CUTOVER_ASSIGN_OR_RETURN(auto offsets, shared_.state->ListOffsets());
-    std::vector<StoredCheckpoint> stored;
-    for (const auto& [name, offset] : offsets) {
-      if (!name.starts_with(prefix)) continue;
-      std::optional<int> lane = ParseLane(std::string_view(name).substr(prefix.size()));
-      if (!lane) continue;  // another migration's name that starts like this one's
-      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> lanes,
-                               shared_.state->GetMeta(name + ".lanes"));
-      std::optional<int> count = lanes ? ParseLane(*lanes) : std::nullopt;
-      stored.push_back(StoredCheckpoint{*lane, count.value_or(0), offset});
-    }
-    return ResumeOffset(stored, lane_, lanes_);
-  }
+  // The lane's record (state/lane_checkpoint.h).
+  Result<std::optional<uint64_t>> LoadCheckpoint() override { return checkpoint_.Load(); }
 
   // The item writes the reader's mapper made of each change (mapped once, there).
   Status Apply(std::span<const LoggedChange> changes, uint64_t checkpoint) override {
@@ -133,22 +111,12 @@ class DynamoDbApplier : public ChangeApplier {
     CUTOVER_RETURN_IF_ERROR(ExecuteLastPerItem(*shared_.client, std::move(ops), kWriteParallelism));
     // Only now, with every write acknowledged: the checkpoint never claims a change DynamoDB
     // may not have. A crash before it replays the batch, which rewrites the same images.
-    return SaveCheckpoint(checkpoint);
+    return checkpoint_.Save(checkpoint);
   }
 
  private:
-  Status SaveCheckpoint(uint64_t checkpoint) {
-    StateStore& state = *shared_.state;
-    std::string name = shared_.prefix + std::to_string(lane_);
-    CUTOVER_ASSIGN_OR_RETURN(StateStore::Transaction transaction, state.Begin());
-    CUTOVER_RETURN_IF_ERROR(state.SetOffset(name, checkpoint));
-    CUTOVER_RETURN_IF_ERROR(state.SetMeta(name + ".lanes", std::to_string(lanes_)));
-    return transaction.Commit();
-  }
-
   const Shared& shared_;
-  const int lane_;
-  const int lanes_;
+  const state::LaneCheckpoint checkpoint_;
   std::set<TableId> sources_;  // the tables of the plans when the lane opened
 };
 
@@ -311,7 +279,7 @@ Result<std::unique_ptr<Appliers>> OpenDynamoDbAppliers(const Spec& spec, Mapping
                                                        const std::vector<TargetTablePlan>& plans,
                                                        StateStore* state) {
   Shared shared;
-  shared.prefix = "apply." + spec.name + ".lane.";
+  shared.migration = spec.name;
   shared.plans = &plans;
   CUTOVER_ASSIGN_OR_RETURN(shared.client, Client::Open(spec.target.dynamodb));
   shared.state = state;

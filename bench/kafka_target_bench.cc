@@ -1,0 +1,139 @@
+// kafka_target_bench: the Kafka target's ceiling on librdkafka's mock cluster, and the cluster
+// itself for `cutover copy` to write to (bench/kafka_target.sh runs both; docs/benchmarks.md).
+//   kafka_target_bench --serve --topics A,B --partitions 12
+//       starts a mock cluster of 3 brokers in this process with the topics, prints its bootstrap
+//       address on one line, and serves until its standard input closes.
+//   kafka_target_bench --brokers B --topic T --rows ROWS.tsv
+//       the smallest client that writes what cutover writes: the rows' Debezium envelopes (op r,
+//       schemas on, made by cutover's own encoder) built before the clock starts, then sent by
+//       one idempotent producer with the settings of the Kafka target (linger 5 ms, lz4, murmur2
+//       partitioner) and flushed. Prints `raw: N rows in S s: R rows/s`.
+// ROWS.tsv: `id<TAB>k<TAB>c<TAB>pad` lines (sysbench's sbtest columns).
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "db/kafka/producer.h"
+#include "sink/kafka/envelope.h"
+
+namespace cutover::bench {
+namespace {
+
+int Serve(const std::string& topics, int partitions) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "log_level", "0", error, sizeof(error));
+  rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
+  if (handle == nullptr) {
+    std::fprintf(stderr, "%s\n", error);
+    return 1;
+  }
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(handle, 3);
+  std::string rest = topics;
+  while (!rest.empty()) {
+    std::string topic = rest.substr(0, rest.find(','));
+    rest.erase(0, std::min(rest.size(), topic.size() + 1));
+    rd_kafka_mock_topic_create(cluster, topic.c_str(), partitions, 3);
+  }
+  std::printf("%s\n", rd_kafka_mock_cluster_bootstraps(cluster));
+  std::fflush(stdout);
+  for (std::string line; std::getline(std::cin, line);) {
+  }
+  rd_kafka_mock_cluster_destroy(cluster);
+  rd_kafka_destroy(handle);
+  return 0;
+}
+
+Column Col(const std::string& name, SqlType type, uint32_t length) {
+  Column column;
+  column.name = name;
+  column.type.type = type;
+  column.type.length = length;
+  column.nullable = false;
+  return column;
+}
+
+int Raw(const std::string& brokers, const std::string& topic, const std::string& rows_file) {
+  TableSchema schema;
+  schema.id = TableId{"bench_kafka", "sbtest1"};
+  schema.columns = {Col("id", SqlType::kInt, 0), Col("k", SqlType::kInt, 0),
+                    Col("c", SqlType::kChar, 120), Col("pad", SqlType::kChar, 60)};
+  schema.key = {0};
+  kafka::EnvelopeOptions options;
+  options.prefix = "bench";
+  options.version = "bench";
+  kafka::EnvelopeEncoder encoder(schema, options);
+  kafka::EnvelopeSource source;
+  source.snapshot = "true";
+  std::vector<std::pair<std::string, std::string>> records;
+  std::ifstream file(rows_file);
+  for (std::string line; std::getline(file, line);) {
+    std::vector<std::string> cells;
+    size_t start = 0;
+    for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) {
+      cells.push_back(line.substr(start, tab - start));
+    }
+    cells.push_back(line.substr(start));
+    if (cells.size() != 4) continue;
+    Row row;
+    row.values = {Value::Int(std::stoll(cells[0])), Value::Int(std::stoll(cells[1])),
+                  Value::Str(cells[2]), Value::Str(cells[3])};
+    records.emplace_back(encoder.Key(row),
+                         encoder.Value(kafka::EnvelopeOp::kRead, nullptr, &row, source, 0));
+  }
+  KafkaSpec kafka;
+  kafka.brokers = brokers;
+  Result<std::unique_ptr<kafka::Producer>> producer = kafka::Producer::Open(
+      kafka, {{"linger.ms", "5"}, {"compression.type", "lz4"}, {"partitioner", "murmur2_random"}});
+  if (!producer.ok()) {
+    std::fprintf(stderr, "%s\n", producer.status().ToString().c_str());
+    return 1;
+  }
+  auto started = std::chrono::steady_clock::now();
+  for (const auto& [key, value] : records) {
+    Status sent = (*producer)->Produce(topic, RD_KAFKA_PARTITION_UA, key, value, 0);
+    if (!sent.ok()) {
+      std::fprintf(stderr, "%s\n", sent.ToString().c_str());
+      return 1;
+    }
+  }
+  Status flushed = (*producer)->Flush();
+  if (!flushed.ok()) {
+    std::fprintf(stderr, "%s\n", flushed.ToString().c_str());
+    return 1;
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("raw: %zu rows in %.2f s: %.0f rows/s\n", records.size(), seconds,
+              static_cast<double>(records.size()) / seconds);
+  return 0;
+}
+
+}  // namespace
+}  // namespace cutover::bench
+
+int main(int argc, char** argv) {
+  CLI::App app{"the Kafka target's ceiling on librdkafka's mock cluster"};
+  bool serve = false;
+  std::string topics;
+  int partitions = 12;
+  std::string brokers;
+  std::string topic;
+  std::string rows;
+  app.add_flag("--serve", serve, "host a mock cluster until stdin closes");
+  app.add_option("--topics", topics, "topics the mock cluster starts with (comma-separated)");
+  app.add_option("--partitions", partitions, "partitions of each topic");
+  app.add_option("--brokers", brokers, "bootstrap address");
+  app.add_option("--topic", topic, "topic the raw producer writes");
+  app.add_option("--rows", rows, "sbtest rows as TSV");
+  CLI11_PARSE(app, argc, argv);
+  if (serve) return cutover::bench::Serve(topics, partitions);
+  return cutover::bench::Raw(brokers, topic, rows);
+}

@@ -1,0 +1,53 @@
+// Producer: an idempotent librdkafka producer (enable.idempotence=true, so acks=all) that keeps
+// the first failed delivery report: the change log's capture and the Kafka target's sink and
+// appliers produce through it, and rely on Flush() to know that every record sent so far was
+// acknowledged by the brokers.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <librdkafka/rdkafka.h>
+
+#include "cutover/spec.h"
+#include "cutover/status.h"
+
+namespace cutover::kafka {
+
+class Producer {
+ public:
+  // `extra`: settings beyond the spec's (client.id, linger.ms, a partitioner).
+  static Result<std::unique_ptr<Producer>> Open(const KafkaSpec& kafka,
+                                                const std::map<std::string, std::string>& extra);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  rd_kafka_t* handle() const { return handle_; }
+  // Queues one record for `partition` of `topic` (RD_KAFKA_PARTITION_UA: the partitioner picks
+  // it from the key); an empty `key` is a null key; `value` nullopt: a tombstone (null value).
+  // A full local queue waits.
+  Status Produce(const std::string& topic, int partition, std::string_view key,
+                 std::optional<std::string_view> value, int64_t time_ms);
+  // Waits until every queued record is acknowledged. A failed delivery fails this and every
+  // later Flush (from any thread): the producer is done, and a new one produces again what came
+  // after the last checkpoint.
+  Status Flush(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+  // Called by librdkafka's delivery report callback (public for the C callback only).
+  void Delivered(const rd_kafka_message_t& message);
+
+ private:
+  Producer() = default;
+
+  rd_kafka_t* handle_ = nullptr;
+  std::mutex delivery_mutex_;
+  Status delivery_error_;  // the first failed delivery
+};
+
+}  // namespace cutover::kafka
