@@ -24,7 +24,9 @@
 # Prints one line per backlog (changes, seconds and changes/s of each side, cutover/native) and
 # the medians. Figures and the command: docs/benchmarks.md.
 #   bench/cdc_apply.sh [BUILD_DIR]    (BUILD_DIR default <checkout>/build; must have built `cutover`)
-# CUTOVER_BENCH_PERF=FILE records `perf record -g` of the last cutover run into FILE.
+# CUTOVER_BENCH_PERF=FILE records `perf record -g` of cutover, the target and the source during
+# the last cutover run into FILE. CUTOVER_BENCH_REPLICA_FLUSH sets the replica's
+# innodb_flush_log_at_trx_commit (default 1, as on the target).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +37,7 @@ tables="${CUTOVER_BENCH_TABLES:-4}"
 transactions="${CUTOVER_BENCH_TRANSACTIONS:-62500}"
 thread_counts="${CUTOVER_BENCH_REPLICA_THREADS:-4 8}"
 mode="${CUTOVER_BENCH_PARALLEL_MODE:-optimistic}"
+replica_flush="${CUTOVER_BENCH_REPLICA_FLUSH:-1}"
 runs="${CUTOVER_BENCH_RUNS:-3}"
 src_port="${CUTOVER_TEST_MARIADB_SOURCE_PORT:-13306}"
 dst_port="${CUTOVER_TEST_MARIADB_TARGET_PORT:-13307}"
@@ -64,6 +67,9 @@ sb() {  # sb COMMAND EXTRA...: sysbench oltp_write_only on bench_apply
     --table-size="$rows" "$@"
 }
 now() { date +%s.%N; }
+server_pid() { cat "$root/.run/$1/pid"; }
+# CPU seconds a process has used so far (user + system, its threads included).
+cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13) / t }' "/proc/$1/stat"; }
 start_run() {
   "$cutover" run "$work/spec.yaml" --status-every 30 >>"$work/run.log" 2>&1 &
   run_pid=$!
@@ -108,7 +114,8 @@ printf '%-4s %-8s %-9s %-10s %-11s %-10s %-11s %s\n' run threads changes "native
 for run in $(seq "$runs"); do
   for threads in $thread_counts; do
     rep -e "STOP SLAVE; SET GLOBAL slave_parallel_threads = $threads;
-      SET GLOBAL slave_parallel_mode = '$mode'; START SLAVE IO_THREAD"
+      SET GLOBAL slave_parallel_mode = '$mode';
+      SET GLOBAL innodb_flush_log_at_trx_commit = $replica_flush; START SLAVE IO_THREAD"
     load="$(cut -d' ' -f1 /proc/loadavg)"
     sb --threads=2 --events="$transactions" --time=0 run >"$work/sysbench.log" 2>&1
     # Each write statement of oltp_write_only changes exactly one row.
@@ -117,17 +124,22 @@ for run in $(seq "$runs"); do
     until [[ "$(slave_field Gtid_IO_Pos)" == "$end_gtid" ]]; do sleep 0.2; done
 
     # (a) the replica's SQL thread over the prefetched relay log
+    rep_cpu=$(cpu "$(server_pid mariadb-replica)")
     began=$(now)
     [[ "$(rep -e "START SLAVE SQL_THREAD; SELECT MASTER_GTID_WAIT('$end_gtid', 3600)")" == 0 ]] ||
       { echo "the replica did not reach $end_gtid" >&2; exit 1; }
     native=$(echo "$(now) - $began" | bc)
+    rep_cpu=$(echo "$(cpu "$(server_pid mariadb-replica)") - $rep_cpu" | bc)
 
     # (b) cutover from its last checkpoint until a fence written after the backlog passes
+    src_cpu=$(cpu "$(server_pid mariadb-source)")
+    dst_cpu=$(cpu "$(server_pid mariadb-target)")
     began=$(now)
     start_run
     perf_pid=""
     if [[ -n "${CUTOVER_BENCH_PERF:-}" && "$run" == "$runs" ]]; then
-      perf record -g -o "$CUTOVER_BENCH_PERF" -p "$run_pid" >"$work/perf.log" 2>&1 &
+      perf record -g -o "$CUTOVER_BENCH_PERF" \
+        -p "$run_pid,$(server_pid mariadb-target),$(server_pid mariadb-source)" >"$work/perf.log" 2>&1 &
       perf_pid=$!
     fi
     # A fence needs the run's status record, written once the run is up: until then it fails
@@ -141,16 +153,19 @@ for run in $(seq "$runs"); do
     cat "$work/fence.out" >>"$work/fence.log"
     applied=$(now)
     took=$(echo "$applied - $began" | bc)
+    run_cpu=$(cpu "$run_pid")
+    src_cpu=$(echo "$(cpu "$(server_pid mariadb-source)") - $src_cpu" | bc)
+    dst_cpu=$(echo "$(cpu "$(server_pid mariadb-target)") - $dst_cpu" | bc)
     sleep 1.5  # the run records its status every second
     counted="$(status_field .cdc.applied_changes)"
     stop_run
-    [[ -n "$perf_pid" ]] && wait "$perf_pid"
+    [[ -n "$perf_pid" ]] && { kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" || true; }
     native_rate=$(echo "$changes / $native" | bc)
     cutover_rate=$(echo "$changes / $took" | bc)
     ratio=$(echo "scale=2; $native / $took" | bc)
-    printf '%-4s %-8s %-9s %-10.2f %-11s %-10.2f %-11s %.2fx   (load %s; cutover counted %s changes)\n' \
+    printf '%-4s %-8s %-9s %-10.2f %-11s %-10.2f %-11s %.2fx   (load %s; cutover counted %s changes; CPU s: replica %s | cutover %s, target %s, source %s)\n' \
       "$run" "$threads" "$changes" "$native" "$native_rate" "$took" "$cutover_rate" "$ratio" \
-      "$load" "$counted"
+      "$load" "$counted" "$rep_cpu" "$run_cpu" "$dst_cpu" "$src_cpu"
     echo "$threads $native_rate $cutover_rate $ratio" >>"$work/results"
   done
 done
