@@ -68,6 +68,8 @@ sb() {  # sb COMMAND EXTRA...: sysbench oltp_write_only on bench_apply
 }
 now() { date +%s.%N; }
 server_pid() { cat "$root/.run/$1/pid"; }
+# Transactions a server has committed so far (its applier's batches, the replica's transactions).
+commits() { "$1" -e "SHOW GLOBAL STATUS LIKE 'Com_commit'" | awk '{print $2}'; }
 # CPU seconds a process has used so far (user + system, its threads included).
 cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13) / t }' "/proc/$1/stat"; }
 start_run() {
@@ -125,15 +127,18 @@ for run in $(seq "$runs"); do
 
     # (a) the replica's SQL thread over the prefetched relay log
     rep_cpu=$(cpu "$(server_pid mariadb-replica)")
+    rep_commits=$(commits rep)
     began=$(now)
     [[ "$(rep -e "START SLAVE SQL_THREAD; SELECT MASTER_GTID_WAIT('$end_gtid', 3600)")" == 0 ]] ||
       { echo "the replica did not reach $end_gtid" >&2; exit 1; }
     native=$(echo "$(now) - $began" | bc)
     rep_cpu=$(echo "$(cpu "$(server_pid mariadb-replica)") - $rep_cpu" | bc)
+    rep_commits=$(($(commits rep) - rep_commits))
 
     # (b) cutover from its last checkpoint until a fence written after the backlog passes
     src_cpu=$(cpu "$(server_pid mariadb-source)")
     dst_cpu=$(cpu "$(server_pid mariadb-target)")
+    dst_commits=$(commits dst)
     began=$(now)
     start_run
     perf_pid=""
@@ -156,6 +161,7 @@ for run in $(seq "$runs"); do
     run_cpu=$(cpu "$run_pid")
     src_cpu=$(echo "$(cpu "$(server_pid mariadb-source)") - $src_cpu" | bc)
     dst_cpu=$(echo "$(cpu "$(server_pid mariadb-target)") - $dst_cpu" | bc)
+    dst_commits=$(($(commits dst) - dst_commits))
     sleep 1.5  # the run records its status every second
     counted="$(status_field .cdc.applied_changes)"
     stop_run
@@ -163,9 +169,9 @@ for run in $(seq "$runs"); do
     native_rate=$(echo "$changes / $native" | bc)
     cutover_rate=$(echo "$changes / $took" | bc)
     ratio=$(echo "scale=2; $native / $took" | bc)
-    printf '%-4s %-8s %-9s %-10.2f %-11s %-10.2f %-11s %.2fx   (load %s; cutover counted %s changes; CPU s: replica %s | cutover %s, target %s, source %s)\n' \
+    printf '%-4s %-8s %-9s %-10.2f %-11s %-10.2f %-11s %.2fx   (load %s; cutover counted %s changes; CPU s: replica %s | cutover %s, target %s, source %s; commits: replica %s | target %s)\n' \
       "$run" "$threads" "$changes" "$native" "$native_rate" "$took" "$cutover_rate" "$ratio" \
-      "$load" "$counted" "$rep_cpu" "$run_cpu" "$dst_cpu" "$src_cpu"
+      "$load" "$counted" "$rep_cpu" "$run_cpu" "$dst_cpu" "$src_cpu" "$rep_commits" "$dst_commits"
     echo "$threads $native_rate $cutover_rate $ratio" >>"$work/results"
   done
 done
