@@ -13,6 +13,7 @@
 #include "sink/dynamodb/sink.h"
 #include "sink/mysql/applier.h"
 #include "sink/mysql/sink.h"
+#include "sink/postgres/applier.h"
 #include "sink/postgres/sink.h"
 
 namespace cutover {
@@ -45,6 +46,7 @@ class SpecTarget : public Target {
     switch (spec_.target.kind) {
       case TargetKind::kMariaDB:
       case TargetKind::kMySQL: return mysql::MysqlAppliers(spec_, plans);
+      case TargetKind::kPostgres: return postgres::PostgresAppliers(spec_, plans);
       case TargetKind::kDynamoDB:
         return dynamodb::OpenDynamoDbAppliers(spec_, *mapping_, plans, state);
       default:

@@ -48,10 +48,10 @@ using pipeline::NowMs;
 
 Status CheckRunnable(const Spec& spec) {
   if (spec.target.kind != TargetKind::kMariaDB && spec.target.kind != TargetKind::kMySQL &&
-      spec.target.kind != TargetKind::kDynamoDB) {
+      spec.target.kind != TargetKind::kPostgres && spec.target.kind != TargetKind::kDynamoDB) {
     return Status::Unimplemented(fmt::format(
-        "`cutover run` applies changes to MariaDB/MySQL and DynamoDB targets so far, not to {}; "
-        "`cutover copy` does the full load into it",
+        "`cutover run` applies changes to MariaDB/MySQL, PostgreSQL and DynamoDB targets so far, "
+        "not to {}; `cutover copy` does the full load into it",
         TargetKindName(spec.target.kind)));
   }
   return Status::Ok();

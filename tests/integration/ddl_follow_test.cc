@@ -92,12 +92,6 @@ class DdlTest : public runtest::WorkloadPairTest {
 
   int calls_ = 0;
 
-  void StopRun(runtest::CutoverProcess& run) {
-    run.Signal(SIGTERM);
-    int code = 0;
-    ASSERT_TRUE(run.WaitFor(30s, &code)) << run.Output();
-    EXPECT_EQ(code, 0) << run.Output();
-  }
 };
 
 // ADD COLUMN with a default and writes using it, a widened column, a new default, TRUNCATE:
@@ -170,7 +164,7 @@ TEST_F(DdlTest, AddColumnWidenDefaultAndTruncateAreFollowed) {
   EXPECT_EQ(code, 0) << verify;
   std::string status = Cutover("status " + spec_.string(), &code);
   EXPECT_EQ(status.find("STOPPED"), std::string::npos) << status;
-  StopRun(*run);
+  runtest::StopRun(*run);
 
   // Replay from the log's start into an empty second target: the tables are made from the
   // source's schema now, and the log's statements bring the rows there (the rows that existed
@@ -256,7 +250,7 @@ TEST_F(DdlTest, DropColumnAndKeyChangeStopOnlyTheirTableUntilRecopy) {
   EXPECT_EQ(code, 1);
   EXPECT_NE(again.find(db_ + ".extra is not stopped by a schema change"), std::string::npos)
       << again;
-  StopRun(*run);
+  runtest::StopRun(*run);
 }
 
 // `ddl: stop` stops a table at any change; `ddl resume` (no re-copy) after the person made the
@@ -305,7 +299,7 @@ TEST_F(DdlTest, StopPolicyResumesWithHeldChangesAndIgnoreReports) {
   EXPECT_EQ(code, 0) << resumed << run->Output();
   EXPECT_NE(resumed.find("caught up"), std::string::npos) << resumed;
   EXPECT_TRUE(Converges("extra", 60s)) << run->Output();
-  StopRun(*run);
+  runtest::StopRun(*run);
 }
 
 }  // namespace

@@ -105,6 +105,14 @@ class CutoverProcess : public Process {
   }
 };
 
+// Stops a `cutover run` with SIGTERM: it must exit 0 within 30 s.
+inline void StopRun(Process& run) {
+  run.Signal(SIGTERM);
+  int code = 0;
+  ASSERT_TRUE(run.WaitFor(std::chrono::seconds(30), &code)) << run.Output();
+  EXPECT_EQ(code, 0) << run.Output();
+}
+
 // Runs `start(env)` (which starts `cutover run` with extra environment) once per pause point,
 // each run expected to die by SIGKILL at its point, then once more killed after 1.5 s at
 // whatever it is doing. The caller's next run resumes from all that.

@@ -78,13 +78,6 @@ class RunTest : public runtest::WorkloadPairTest {
     return out;
   }
 
-  // Stops a run with SIGTERM: it must exit 0 soon.
-  void StopRun(runtest::CutoverProcess& run) {
-    run.Signal(SIGTERM);
-    int code = 0;
-    ASSERT_TRUE(run.WaitFor(30s, &code)) << run.Output();
-    EXPECT_EQ(code, 0) << run.Output();
-  }
 };
 
 TEST_F(RunTest, LiveWorkloadThroughCopyAndCdcEndsEqual) {
@@ -104,7 +97,7 @@ TEST_F(RunTest, LiveWorkloadThroughCopyAndCdcEndsEqual) {
   EXPECT_EQ(json["tables"].size(), 2u);
   EXPECT_EQ(json["tables"][0]["state"], "done");
   EXPECT_LT(json["cdc"]["lag_seconds"].get<double>(), 5.0) << status.Output();
-  StopRun(*run);
+  runtest::StopRun(*run);
   EXPECT_NE(run->Output().find("cdc: cdc, lag"), std::string::npos) << run->Output();
   // Every selected table was written with its secondary index, and the checkpoints are there.
   EXPECT_EQ(Lines(*target_,
@@ -132,7 +125,7 @@ TEST_F(RunTest, KilledAtSeveralPointsResumesToEqual) {
   workload.Stop();
   EXPECT_EQ(workload.failures(), 0);
   ExpectTargetCatchesUp(60s);
-  StopRun(*run);
+  runtest::StopRun(*run);
 }
 
 TEST_F(RunTest, TargetDownForThirtySecondsDuringCdc) {
@@ -149,7 +142,7 @@ TEST_F(RunTest, TargetDownForThirtySecondsDuringCdc) {
   std::this_thread::sleep_for(2s);
   workload.Stop();
   ExpectTargetCatchesUp(90s);
-  StopRun(*run);
+  runtest::StopRun(*run);
   EXPECT_NE(run->Output().find("applying"), std::string::npos) << "no retry was logged";
 }
 
@@ -167,7 +160,7 @@ TEST_F(RunTest, SourceRestartDuringCdc) {
   std::this_thread::sleep_for(3s);
   workload.Stop();
   ExpectTargetCatchesUp(90s);
-  StopRun(*run);
+  runtest::StopRun(*run);
 }
 
 // The start position under commits that never pause: several connections commit back to back
@@ -236,7 +229,7 @@ TEST_F(RunTest, StartUnderConcurrentCommits) {
     EXPECT_GT(commits.load(), 200);
     EXPECT_EQ(failures.load(), 0);
     ExpectTargetCatchesUp(90s);
-    StopRun(*run);
+    runtest::StopRun(*run);
     if (HasFailure()) break;
   }
 }
@@ -321,7 +314,7 @@ TEST_F(RunTest, RowFilterHoldsThroughCdc) {
   EXPECT_LT(expected.size(), Rows(*source_, db_, "accounts").size());
   EXPECT_TRUE(target_rows == expected) << Diff(expected, target_rows);
   EXPECT_TRUE(Rows(*target_, target_db_, "lines") == Rows(*source_, db_, "lines"));
-  StopRun(*run);
+  runtest::StopRun(*run);
 }
 
 // With a source that starts empty, the log holds every row: `cutover replay --from 0` into an
@@ -340,7 +333,7 @@ TEST_F(RunTest, ReplayIntoAnEmptySecondTarget) {
   std::this_thread::sleep_for(5s);
   workload.Stop();
   ExpectTargetCatchesUp(60s);
-  StopRun(*run);
+  runtest::StopRun(*run);
 
   std::string second_db = db_ + "_t2";
   copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + second_db);
