@@ -78,7 +78,7 @@ sb() {  # sb DRIVER COMMAND EXTRA...: sysbench oltp_write_only on the backlog's 
   sysbench oltp_write_only "${connect[@]}" --tables="$tables" --table-size="$rows" "$@"
 }
 backlog() {  # backlog DRIVER: writes the transactions; prints the row changes
-  sb "$1" --threads=2 --events="$transactions" --time=0 run >"$work/sysbench.log" 2>&1
+  sb "$1" --threads=4 --events="$transactions" --time=0 run >"$work/sysbench.log" 2>&1
   # Each committed oltp_write_only transaction changes 4 rows (its write statements would count
   # a transaction rolled back on a conflict between sysbench's threads and retried twice).
   awk '/transactions:/ {print $2 * 4}' "$work/sysbench.log"
