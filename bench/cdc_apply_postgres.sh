@@ -34,7 +34,6 @@ with_cutover="${CUTOVER_BENCH_CUTOVER:-0}"
 src_port="${CUTOVER_TEST_POSTGRES_SOURCE_PORT:-15432}"
 dst_port="${CUTOVER_TEST_POSTGRES_TARGET_PORT:-15433}"
 my_port="${CUTOVER_TEST_MARIADB_SOURCE_PORT:-13306}"
-pg_bin="${CUTOVER_PG_BIN:-/usr/lib/postgresql/15/bin}"
 export PW=cutover-test PGPASSWORD=cutover-test
 work="$(mktemp -d /tmp/cutover_bench_apply_pg_XXXXXX)"
 run_pid=""
