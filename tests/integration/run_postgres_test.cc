@@ -5,8 +5,6 @@
 // column, a new default, TRUNCATE) and a dropped column stopping only its table until `cutover
 // ddl resume --recopy`. Each ends with every column of every row equal, compared on both
 // servers by its text (not through cutover verify).
-#include <set>
-
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
@@ -38,22 +36,6 @@ std::vector<std::string> PgLines(postgres::Connection& connection, const std::st
     lines.push_back(std::move(line));
   }
   return lines;
-}
-
-// The lines only one side has (at most 10 of each), for a failure message.
-std::string LinesDiff(const std::vector<std::string>& source, const std::vector<std::string>& target) {
-  std::set<std::string> in_source(source.begin(), source.end());
-  std::set<std::string> in_target(target.begin(), target.end());
-  std::string out;
-  int shown = 0;
-  for (const std::string& line : source) {
-    if (!in_target.contains(line) && shown++ < 10) out += "  source only: " + line + "\n";
-  }
-  shown = 0;
-  for (const std::string& line : target) {
-    if (!in_source.contains(line) && shown++ < 10) out += "  target only: " + line + "\n";
-  }
-  return out;
 }
 
 class RunPostgresTest : public ::testing::Test {
@@ -162,7 +144,7 @@ class RunPostgresTest : public ::testing::Test {
       std::vector<std::string> target_rows = TargetRows(table);
       EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
       EXPECT_TRUE(target_rows == source_rows)
-          << table << " differs\n" << LinesDiff(source_rows, target_rows) << context;
+          << table << " differs\n" << runtest::RowsDiff(source_rows, target_rows) << context;
     }
   }
 
@@ -232,43 +214,11 @@ TEST_F(RunPostgresTest, KilledAtSeveralPointsResumesToEqual) {
 // holder as MariaDB's REPLACE would (its own later image follows), so nothing waits on another
 // lane and every row ends at its last image.
 TEST_F(RunPostgresTest, UniqueValuesMovingBetweenRowsAcrossLanesConverge) {
-  copytest::Exec(*source_, "CREATE TABLE " + db_ +
-                               ".people (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, n INT, "
-                               "UNIQUE KEY by_email (email))");
-  copytest::Exec(*source_, "INSERT INTO " + db_ +
-                               ".people SELECT seq, CONCAT('p', seq, '@x'), 0 FROM " + db_ +
-                               ".seq_1_to_200");
+  runtest::CreatePeople(*source_, db_);
   WriteSpec("parallelism: {apply_lanes: 8}\n");
   auto run = StartRun();
   ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
-  const std::string people = db_ + ".people";
-  std::mt19937 random(7);
-  int next_id = 1000;
-  auto transaction = [&](std::initializer_list<std::string> statements) {
-    copytest::Exec(*source_, "START TRANSACTION");
-    for (const std::string& statement : statements) copytest::Exec(*source_, statement);
-    copytest::Exec(*source_, "COMMIT");
-  };
-  auto where = [](int id) { return " WHERE id = " + std::to_string(id); };
-  for (int round = 0; round < 150; ++round) {
-    int a = 1 + static_cast<int>(random() % 200);
-    int b = 1 + static_cast<int>(random() % 200);
-    if (a != b) {
-      transaction({"SELECT email INTO @ea FROM " + people + where(a),
-                   "SELECT email INTO @eb FROM " + people + where(b),
-                   "UPDATE " + people + " SET email = 'tmp" + std::to_string(round) + "'" +
-                       where(a),
-                   "UPDATE " + people + " SET email = @ea, n = n + 1" + where(b),
-                   "UPDATE " + people + " SET email = @eb, n = n + 1" + where(a)});
-    }
-    if (round % 10 == 0) {  // the e-mail of row `a` goes to a new row; `a` takes a fresh one
-      transaction({"SELECT email INTO @ea FROM " + people + where(a),
-                   "UPDATE " + people + " SET email = 'fresh" + std::to_string(round) + "'" +
-                       where(a),
-                   "INSERT INTO " + people + " VALUES (" + std::to_string(next_id++) +
-                       ", @ea, 0)"});
-    }
-  }
+  runtest::MoveUniqueValues(*source_, db_);
   ExpectConverges({"people"}, 60s, run->Output());
   runtest::StopRun(*run);
 }
@@ -307,7 +257,7 @@ TEST_F(RunPostgresTest, ReplayFromZeroIntoAnEmptySecondDatabase) {
       EXPECT_GT(source_rows.size(), 30u) << table;
       std::vector<std::string> target_rows = TargetRows(table, other.get());
       EXPECT_TRUE(target_rows == source_rows)
-          << table << "\n" << LinesDiff(source_rows, target_rows) << replay;
+          << table << "\n" << runtest::RowsDiff(source_rows, target_rows) << replay;
     }
     EXPECT_EQ(PgLines(*other, "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND "
                               "connamespace = to_regnamespace('" + db_ + "')"),

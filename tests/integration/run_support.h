@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -154,6 +155,67 @@ inline void CreateWorkloadSchema(mysql::Connection& sql, const std::string& db, 
                           ".`lines` SELECT seq DIV 4, seq % 4, CONCAT('sku', "
                           "seq % 50), seq % 9 FROM " +
                           db + ".seq_1_to_" + count);
+}
+
+// The first rows (at most 10 of each) only the source or only the target has, for a failure
+// message.
+inline std::string RowsDiff(const std::vector<std::string>& source_rows,
+                            const std::vector<std::string>& target_rows) {
+  std::set<std::string> source_set(source_rows.begin(), source_rows.end());
+  std::set<std::string> target_set(target_rows.begin(), target_rows.end());
+  std::string out;
+  int shown = 0;
+  for (const std::string& row : source_set) {
+    if (!target_set.contains(row) && shown++ < 10) out += "  source only: " + row + "\n";
+  }
+  shown = 0;
+  for (const std::string& row : target_set) {
+    if (!source_set.contains(row) && shown++ < 10) out += "  target only: " + row + "\n";
+  }
+  return out;
+}
+
+// `db`.people: 200 rows (id, a unique e-mail, a counter).
+inline void CreatePeople(mysql::Connection& sql, const std::string& db) {
+  copytest::Exec(sql, "CREATE TABLE " + db +
+                          ".people (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, n INT, "
+                          "UNIQUE KEY by_email (email))");
+  copytest::Exec(sql, "INSERT INTO " + db + ".people SELECT seq, CONCAT('p', seq, '@x'), 0 FROM " +
+                          db + ".seq_1_to_200");
+}
+
+// Unique e-mails moving between rows of `db`.people: 150 times two random rows swap theirs
+// through a temporary value in one transaction; every 10th time a row hands its e-mail to a new
+// row and takes a fresh one.
+inline void MoveUniqueValues(mysql::Connection& sql, const std::string& db) {
+  const std::string people = db + ".people";
+  std::mt19937 random(7);
+  int next_id = 1000;
+  auto transaction = [&](std::initializer_list<std::string> statements) {
+    copytest::Exec(sql, "START TRANSACTION");
+    for (const std::string& statement : statements) copytest::Exec(sql, statement);
+    copytest::Exec(sql, "COMMIT");
+  };
+  auto where = [](int id) { return " WHERE id = " + std::to_string(id); };
+  for (int round = 0; round < 150; ++round) {
+    int a = 1 + static_cast<int>(random() % 200);
+    int b = 1 + static_cast<int>(random() % 200);
+    if (a != b) {
+      transaction({"SELECT email INTO @ea FROM " + people + where(a),
+                   "SELECT email INTO @eb FROM " + people + where(b),
+                   "UPDATE " + people + " SET email = 'tmp" + std::to_string(round) + "'" +
+                       where(a),
+                   "UPDATE " + people + " SET email = @ea, n = n + 1" + where(b),
+                   "UPDATE " + people + " SET email = @eb, n = n + 1" + where(a)});
+    }
+    if (round % 10 == 0) {
+      transaction({"SELECT email INTO @ea FROM " + people + where(a),
+                   "UPDATE " + people + " SET email = 'fresh" + std::to_string(round) + "'" +
+                       where(a),
+                   "INSERT INTO " + people + " VALUES (" + std::to_string(next_id++) +
+                       ", @ea, 0)"});
+    }
+  }
 }
 
 // The fixture of the tests that move the workload tables from the MariaDB source to a MariaDB
