@@ -301,6 +301,40 @@ TEST(ApplyTest, LanesResumeFromTheirCheckpointsAndApplyNothingTwice) {
   }
 }
 
+// A checkpoint past the log's end was written from another log (the same migration name
+// before, its rows left in the target's checkpoint table): apply refuses to resume there,
+// saying why, instead of skipping what this log holds.
+TEST(ApplyTest, ACheckpointPastTheLogsEndIsRefusedWithTheWayOut) {
+  auto log = log::MemoryChangeLog::Create(1);
+  Append(*log, {Upsert(1, 10, 1), Upsert(2, 20, 2)}, nullptr, 0);
+  FakeTarget target;
+  target.checkpoints[0] = 15007;
+  ApplyOptions options;
+  options.lanes = 2;
+  ApplyStats stats;
+  std::atomic<bool> stop{false};
+  options.stop = &stop;
+  // Stops a RunApply that wrongly went on (then the code check below fails).
+  std::thread guard([&] {
+    for (int waited = 0; waited < 1000 && !stop; ++waited) std::this_thread::sleep_for(10ms);
+    stop = true;
+  });
+  Status status = RunApply(*log, *Fake(&target), Plans(), options, &stats);
+  stop = true;
+  guard.join();
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << status.ToString();
+  EXPECT_NE(status.message().find("apply lane 0: the target records this migration's lane as "
+                                  "applied up to change log offset 15007, but "),
+            std::string::npos)
+      << status.ToString();
+  EXPECT_NE(status.message().find("remove the migration's rows from the target's checkpoint "
+                                  "table (cutover_checkpoints, docs/run.md)"),
+            std::string::npos)
+      << status.ToString();
+  std::lock_guard lock(target.mutex);
+  EXPECT_TRUE(target.rows.empty());
+}
+
 TEST(ApplyTest, AFailedBatchIsRetriedAndNothingIsLost) {
   auto log = log::MemoryChangeLog::Create(1);
   Append(*log, Workload(200, 9), nullptr, 0);
