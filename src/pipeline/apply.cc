@@ -232,7 +232,9 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
       std::unique_ptr<ChangeApplier> applier;
       std::optional<uint64_t> checkpoint;
       CUTOVER_RETURN_IF_ERROR(OpenLane(lane, &applier, &checkpoint));
-      if (!from && checkpoint) CUTOVER_RETURN_IF_ERROR(CheckCheckpoint(index, lane, *checkpoint));
+      if (!from && checkpoint && !log_.shared_by_processes()) {
+        CUTOVER_RETURN_IF_ERROR(CheckCheckpoint(index, lane, *checkpoint));
+      }
       uint64_t resume;
       if (from) {
         resume = *from;
@@ -308,7 +310,8 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
   // A lane reads only what the log holds durably, so its checkpoint is never past the log's
   // end: one that is comes from another change log (a migration of the same name before, whose
   // checkpoints a SQL target keeps in its own table, or a state_dir removed since). Resuming
-  // there would skip everything this log holds; say so instead.
+  // there would skip everything this log holds; say so instead. Local logs only: a Kafka
+  // consumer knows a partition's end only after its first fetch (it reads 0 when assigned).
   Status CheckCheckpoint(int index, int lane, uint64_t checkpoint) {
     CUTOVER_ASSIGN_OR_RETURN(uint64_t end, consumer_->DurableEnd(index));
     if (checkpoint <= end) return Status::Ok();
