@@ -479,6 +479,37 @@ TEST(RouterTest, ATableWithAUniqueIndexBesidesTheKeyGoesToOneLane) {
   EXPECT_GT(hashes(plans, &mapper), 1u) << "DynamoDB items route by their own key";
 }
 
+// The log states a table's shape again in every segment and after every restart of capture:
+// each is a new object with the same columns, and the one before is freed, so its address can
+// come back for the next. The router gives every change of one shape the same applied schema
+// (appliers batch by it), and never takes a reused address for an older entry.
+TEST(RouterTest, AShapeStatedAgainKeepsOneAppliedSchema) {
+  ChangeRouter router(Plans(), nullptr, /*map=*/false);
+  std::set<const TableSchema*> applied;
+  std::shared_ptr<const TableSchema> wider;
+  for (int seqno = 1; seqno <= 200; ++seqno) {
+    auto shape = std::make_shared<TableSchema>(*Accounts());
+    if (seqno == 100) {  // a column added on the source, then the old shape is never seen again
+      shape->columns.push_back({"note", ColumnType{}, true});
+      wider = shape;
+    } else if (seqno > 100) {
+      shape = std::make_shared<TableSchema>(*wider);
+    }
+    Change change = Upsert(seqno, seqno, seqno);
+    change.schema = shape;
+    if (seqno >= 100) change.after->values.push_back(Value::Str("n"));
+    shape.reset();  // only the change holds it now
+    std::vector<RoutedChange> routed;
+    Status status = router.Route(change, /*hash=*/false, &routed);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    ASSERT_EQ(routed.size(), 1u);
+    EXPECT_EQ(routed[0].change.schema->columns.size(), seqno >= 100 ? 3u : 2u) << seqno;
+    EXPECT_EQ(routed[0].change.after->values.size(), seqno >= 100 ? 3u : 2u) << seqno;
+    applied.insert(routed[0].change.schema.get());
+  }
+  EXPECT_EQ(applied.size(), 2u) << "one applied schema per source shape";
+}
+
 // A table's row filter, on the source images: a row that enters it is inserted, one that leaves
 // it deleted, one that stays out skipped (docs/spec.md, "Row filters").
 TEST(RouterTest, TheRowFilterTurnsChangesIntoInsertsDeletesOrNothing) {

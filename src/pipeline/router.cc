@@ -87,6 +87,9 @@ bool SameShape(const TableSchema& a, const TableSchema& b) {
 // One source shape of a table as the table carries it: the applied schema (the carried columns
 // in the shape's order, the plan's key) and where each of its columns is in the shape's images.
 struct ChangeRouter::Shape {
+  // The source shape, held: the cache is keyed by its address, which no other shape can take
+  // while it is held.
+  std::shared_ptr<const TableSchema> source;
   std::shared_ptr<const TableSchema> applied;
   std::vector<size_t> positions;
   bool keyed = true;  // every key column is carried
@@ -112,7 +115,10 @@ struct ChangeRouter::Table {
   // or modified (for SchemaStep::definition).
   std::map<std::string, ddl::ColumnDefinition> pending_definitions;
   std::set<std::string> added;  // columns a statement's step added to the target already
-  std::map<const TableSchema*, Shape> shapes;  // cache, cleared when `carried` changes
+  // By source shape object; cleared when `carried` changes. Equal shapes (the log states a
+  // table's shape again in each segment and after each restart of capture) share one applied
+  // schema.
+  std::map<const TableSchema*, Shape> shapes;
   bool held = false;
   std::optional<Position> skip_until;  // resumed: table changes up to here were dealt with
 
@@ -525,6 +531,15 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
 Result<const ChangeRouter::Shape*> ChangeRouter::ShapeOf(Table& table, const Change& change) {
   auto found = table.shapes.find(change.schema.get());
   if (found != table.shapes.end()) return &found->second;
+  for (auto same = table.shapes.begin(); same != table.shapes.end(); ++same) {
+    if (!SameShape(*same->second.source, *change.schema)) continue;
+    Shape shape = same->second;
+    shape.source = change.schema;
+    // The older object is dropped once nothing else holds it (the log's reader has moved on):
+    // one entry per shape in use, however many segments a long migration reads.
+    if (same->second.source.use_count() == 1) table.shapes.erase(same);
+    return &table.shapes.emplace(change.schema.get(), std::move(shape)).first->second;
+  }
   const TableSchema& from = *change.schema;
   Shape shape;
   auto applied = std::make_shared<TableSchema>();
@@ -547,6 +562,7 @@ Result<const ChangeRouter::Shape*> ChangeRouter::ShapeOf(Table& table, const Cha
     applied->key.push_back(*index);
   }
   shape.applied = std::move(applied);
+  shape.source = change.schema;
   return &table.shapes.emplace(change.schema.get(), std::move(shape)).first->second;
 }
 

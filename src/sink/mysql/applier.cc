@@ -12,6 +12,7 @@
 
 #include "core/parse_number.h"
 #include "db/mysql/connection.h"
+#include "sink/common/final_images.h"
 #include "sink/mysql/ddl.h"
 #include "sink/mysql/row_replacer.h"
 
@@ -62,22 +63,6 @@ std::string Signature(const TableSchema& schema) {
   }
   return signature;
 }
-
-// What a batch leaves of one table in one applied schema (the columns the table carried when
-// the changes were logged, docs/ddl.md): per key (in first-seen order) the final row, or nullopt
-// for a deleted key.
-struct TableBatch {
-  std::shared_ptr<const TableSchema> schema;
-  std::vector<std::string> order;
-  std::unordered_map<std::string, std::pair<std::vector<std::string>, std::optional<Row>>> keys;
-  void Set(const TableSchema& of, const Row& image, std::optional<Row> final_row) {
-    std::vector<std::string> literals = KeyLiterals(of, image);
-    std::string joined = JoinKey(literals);
-    auto [it, inserted] = keys.try_emplace(joined);
-    if (inserted) order.push_back(joined);
-    it->second = {std::move(literals), std::move(final_row)};
-  }
-};
 
 class MysqlApplier : public ChangeApplier {
  public:
@@ -145,36 +130,27 @@ class MysqlApplier : public ChangeApplier {
 
  private:
   Status ApplyInTransaction(std::span<const LoggedChange> changes, uint64_t checkpoint) {
-    // One batch per table and applied schema, applied in the order they first appear: a table's
-    // schema only grows in log order (docs/ddl.md), so a key's last image wins.
-    std::vector<std::pair<TableId, TableBatch>> batches;
-    std::map<std::pair<TableId, const TableSchema*>, size_t> index;
     for (const LoggedChange& logged : changes) {
-      const Change& change = logged.change;
-      auto plan = plans_.find(change.table);
-      if (plan == plans_.end()) {
+      if (!plans_.contains(logged.change.table)) {
         return Status::Internal(
             fmt::format("a change of {} reached the applier, which does not write that table",
-                        change.table.ToString()));
+                        logged.change.table.ToString()));
       }
-      if (IsTableChange(change.op)) continue;  // followed by the apply reader
-      std::shared_ptr<const TableSchema> schema = change.schema;
-      if (schema == nullptr) schema = std::shared_ptr<const TableSchema>(&plan->second.schema,
-                                                                          [](const auto*) {});
-      auto [found, added] = index.try_emplace({change.table, schema.get()}, batches.size());
-      if (added) {
-        batches.emplace_back(change.table, TableBatch{});
-        batches.back().second.schema = schema;
-      }
-      TableBatch& batch = batches[found->second].second;
-      // A key-changing update leaves the old key deleted and the new one with the after image.
-      if (change.before && (change.op == ChangeOp::kDelete || change.op == ChangeOp::kUpdate)) {
-        batch.Set(*schema, *change.before, std::nullopt);
-      }
-      if (change.after) batch.Set(*schema, *change.after, *change.after);
     }
-    for (auto& [table, batch] : batches) {
-      CUTOVER_RETURN_IF_ERROR(ApplyTable(plans_.at(table), batch));
+    CUTOVER_ASSIGN_OR_RETURN(
+        std::vector<sink::TableImages> tables,
+        sink::FinalImages(
+            changes,
+            [](const TableSchema& schema, const Row& image) -> Result<std::string> {
+              return JoinKey(KeyLiterals(schema, image));
+            },
+            [this](const TableId& table) {
+              // Changes without a schema follow the plan's (the plans outlive the batch).
+              return std::shared_ptr<const TableSchema>(&plans_.at(table).schema,
+                                                        [](const TableSchema*) {});
+            }));
+    for (const sink::TableImages& images : tables) {
+      CUTOVER_RETURN_IF_ERROR(ApplyTable(plans_.at(images.table), images));
     }
     return connection_
         ->Execute(fmt::format(
@@ -184,44 +160,47 @@ class MysqlApplier : public ChangeApplier {
         .status();
   }
 
-  Status ApplyTable(const TargetTablePlan& plan, TableBatch& batch) {
-    const TableSchema& schema = *batch.schema;
+  // Every key once (sink::FinalImages), grouped by the schema its image follows: the deletes
+  // first, then the rows by REPLACE (which overwrites the key's row, if any, and any row holding
+  // one of the row's unique values).
+  Status ApplyTable(const TargetTablePlan& plan, const sink::TableImages& images) {
     std::string table = QuoteQualified(plan.target.schema, plan.target.name);
-    std::vector<const std::vector<std::string>*> deleted;
-    std::vector<Row> rows;
-    for (const std::string& joined : batch.order) {
-      auto& [literals, row] = batch.keys.at(joined);
-      if (row) {
-        rows.push_back(std::move(*row));  // REPLACE overwrites the key's row, if any
-      } else {
-        deleted.push_back(&literals);
-      }
-    }
-    for (size_t begin = 0; begin < deleted.size(); begin += kDeleteKeys) {
-      size_t end = std::min(deleted.size(), begin + kDeleteKeys);
-      std::string condition;
-      for (size_t idx = begin; idx < end; ++idx) {
-        const std::vector<std::string>& literals = *deleted[idx];
-        std::string one;
-        for (size_t part = 0; part < literals.size(); ++part) {
-          one +=
-              fmt::format("{}{} = {}", part == 0 ? "" : " AND ",
-                          QuoteIdentifier(schema.columns[schema.key[part]].name), literals[part]);
+    for (const sink::SchemaGroup& group : images.groups) {
+      const TableSchema& schema = *group.schema;
+      for (size_t begin = 0; begin < group.deleted.size(); begin += kDeleteKeys) {
+        size_t end = std::min(group.deleted.size(), begin + kDeleteKeys);
+        std::string condition;
+        for (size_t idx = begin; idx < end; ++idx) {
+          const std::vector<std::string> literals = KeyLiterals(schema, *group.deleted[idx]);
+          std::string one;
+          for (size_t part = 0; part < literals.size(); ++part) {
+            one += fmt::format("{}{} = {}", part == 0 ? "" : " AND ",
+                               QuoteIdentifier(schema.columns[schema.key[part]].name),
+                               literals[part]);
+          }
+          condition += (condition.empty() ? "(" : " OR (") + one + ")";
         }
-        condition += (condition.empty() ? "(" : " OR (") + one + ")";
+        CUTOVER_RETURN_IF_ERROR(
+            connection_->Execute(fmt::format("DELETE FROM {} WHERE {}", table, condition))
+                .status());
       }
-      CUTOVER_RETURN_IF_ERROR(
-          connection_->Execute(fmt::format("DELETE FROM {} WHERE {}", table, condition)).status());
     }
-    if (rows.empty()) return Status::Ok();
-    std::pair<TableId, std::string> key{plan.source, Signature(schema)};
-    auto replacer = replacers_.find(key);
-    if (replacer == replacers_.end()) {
-      CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<RowReplacer> created,
-                               RowReplacer::Create(*connection_, schema, plan.target));
-      replacer = replacers_.emplace(std::move(key), std::move(created)).first;
+    for (const sink::SchemaGroup& group : images.groups) {
+      if (group.rows.empty()) continue;
+      const TableSchema& schema = *group.schema;
+      std::pair<TableId, std::string> key{plan.source, Signature(schema)};
+      auto replacer = replacers_.find(key);
+      if (replacer == replacers_.end()) {
+        CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<RowReplacer> created,
+                                 RowReplacer::Create(*connection_, schema, plan.target));
+        replacer = replacers_.emplace(std::move(key), std::move(created)).first;
+      }
+      std::vector<Row> rows;
+      rows.reserve(group.rows.size());
+      for (const Row* row : group.rows) rows.push_back(*row);
+      CUTOVER_RETURN_IF_ERROR(replacer->second->Replace(rows));
     }
-    return replacer->second->Replace(rows);
+    return Status::Ok();
   }
 
   // Constant after construction

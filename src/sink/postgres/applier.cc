@@ -15,6 +15,7 @@
 
 #include "core/parse_number.h"
 #include "db/postgres/connection.h"
+#include "sink/common/final_images.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
 #include "sink/postgres/schema_change.h"
@@ -43,22 +44,6 @@ Result<std::string> KeyString(const TableSchema& schema, const Row& image) {
   }
   return joined;
 }
-
-// What a batch leaves of one table in one applied schema (the columns the table carried when
-// the changes were logged, docs/ddl.md): per key (in first-seen order) the final row, or the
-// deleted key's last image.
-struct TableBatch {
-  std::shared_ptr<const TableSchema> schema;
-  std::vector<std::string> order;
-  std::unordered_map<std::string, std::pair<Row, bool>> keys;  // image, deleted
-  Status Set(const Row& image, bool deleted) {
-    CUTOVER_ASSIGN_OR_RETURN(std::string joined, KeyString(*schema, image));
-    auto [it, inserted] = keys.try_emplace(joined);
-    if (inserted) order.push_back(joined);
-    it->second = {image, deleted};
-    return Status::Ok();
-  }
-};
 
 // A unique violation left after ReplaceUniqueHolders comes from a constraint the migration did
 // not make (added on the target by hand): not something a retry mends, so the run stops and
@@ -126,37 +111,24 @@ class PostgresApplier : public ChangeApplier {
 
   Status ApplyInTransaction(std::span<const LoggedChange> changes, uint64_t checkpoint,
                             ValueAdjustments* adjustments) {
-    // One batch per table and applied schema, applied in the order they first appear: a table's
-    // schema only grows in log order (docs/ddl.md), so a key's last image wins.
-    std::vector<std::pair<TableId, TableBatch>> batches;
-    std::map<std::pair<TableId, const TableSchema*>, size_t> index;
     for (const LoggedChange& logged : changes) {
-      const Change& change = logged.change;
-      auto plan = plans_.find(change.table);
-      if (plan == plans_.end()) {
+      if (!plans_.contains(logged.change.table)) {
         return Status::Internal(
             fmt::format("a change of {} reached the applier, which does not write that table",
-                        change.table.ToString()));
+                        logged.change.table.ToString()));
       }
-      if (IsTableChange(change.op)) continue;  // followed by the apply reader
-      std::shared_ptr<const TableSchema> schema = change.schema;
-      if (schema == nullptr) schema = std::shared_ptr<const TableSchema>(&plan->second.schema,
-                                                                          [](const auto*) {});
-      auto [found, added] = index.try_emplace({change.table, schema.get()}, batches.size());
-      if (added) {
-        batches.emplace_back(change.table, TableBatch{});
-        batches.back().second.schema = schema;
-      }
-      TableBatch& batch = batches[found->second].second;
-      // A key-changing update leaves the old key deleted and the new one with the after image.
-      if (change.before && (change.op == ChangeOp::kDelete || change.op == ChangeOp::kUpdate)) {
-        CUTOVER_RETURN_IF_ERROR(batch.Set(*change.before, /*deleted=*/true));
-      }
-      if (change.after) CUTOVER_RETURN_IF_ERROR(batch.Set(*change.after, /*deleted=*/false));
     }
-    for (auto& [table, batch] : batches) {
-      CUTOVER_RETURN_IF_ERROR(ApplyTable(plans_.at(table), batch, adjustments)
-                                  .WithContext("applying to " + plans_.at(table).target.ToString()));
+    CUTOVER_ASSIGN_OR_RETURN(
+        std::vector<sink::TableImages> tables,
+        sink::FinalImages(changes, KeyString, [this](const TableId& table) {
+          // Changes without a schema follow the plan's (the plans outlive the batch).
+          return std::shared_ptr<const TableSchema>(&plans_.at(table).schema,
+                                                    [](const TableSchema*) {});
+        }));
+    for (const sink::TableImages& images : tables) {
+      const TargetTablePlan& plan = plans_.at(images.table);
+      CUTOVER_RETURN_IF_ERROR(
+          ApplyTable(plan, images, adjustments).WithContext("applying to " + plan.target.ToString()));
     }
     return connection_
         ->Execute(fmt::format("INSERT INTO {} (migration, lane, lanes, log_offset) VALUES ($1, "
@@ -169,50 +141,48 @@ class PostgresApplier : public ChangeApplier {
         .status();
   }
 
-  // The deletes first: a row written after them may take a unique value a deleted row held.
-  Status ApplyTable(const TargetTablePlan& plan, const TableBatch& batch,
+  // Every key once (sink::FinalImages), grouped by the schema its image follows. The deletes
+  // first: a row written after them may take a unique value a deleted row held.
+  Status ApplyTable(const TargetTablePlan& plan, const sink::TableImages& images,
                     ValueAdjustments* adjustments) {
-    const TableSchema& schema = *batch.schema;
-    std::vector<Row> deleted;
-    std::vector<const Row*> rows;
-    for (const std::string& joined : batch.order) {
-      const auto& [image, is_deleted] = batch.keys.at(joined);
-      if (is_deleted) {
-        deleted.push_back(image);
-      } else {
-        rows.push_back(&image);
-      }
-    }
     std::string table = QuoteQualified(plan.target.schema, plan.target.name);
-    for (size_t begin = 0; begin < deleted.size(); begin += kDeleteKeys) {
-      size_t count = std::min(deleted.size() - begin, kDeleteKeys);
-      Params params;
-      CUTOVER_ASSIGN_OR_RETURN(
-          std::string predicate,
-          KeyListPredicate(schema, std::span<const Row>(deleted).subspan(begin, count), &params));
-      CUTOVER_RETURN_IF_ERROR(
-          connection_->Execute(fmt::format("DELETE FROM {} WHERE {}", table, predicate), params)
-              .status());
-    }
-    CUTOVER_RETURN_IF_ERROR(ReplaceUniqueHolders(plan, schema, table, rows));
-    const size_t per_statement = UpsertRowsPerStatement(schema);
-    for (size_t begin = 0; begin < rows.size(); begin += per_statement) {
-      size_t count = std::min(rows.size() - begin, per_statement);
-      Params params;
-      params.reserve(count * schema.columns.size());
-      for (size_t row_idx = begin; row_idx < begin + count; ++row_idx) {
-        for (size_t column_idx = 0; column_idx < schema.columns.size(); ++column_idx) {
-          Result<std::optional<std::string>> text = PostgresText(
-              schema.columns[column_idx].type, rows[row_idx]->values[column_idx], adjustments);
-          if (!text.ok()) {
-            return text.status().WithContext(
-                fmt::format("{} column {}", schema.id.ToString(), schema.columns[column_idx].name));
-          }
-          params.push_back(*std::move(text));
-        }
+    for (const sink::SchemaGroup& group : images.groups) {
+      for (size_t begin = 0; begin < group.deleted.size(); begin += kDeleteKeys) {
+        size_t count = std::min(group.deleted.size() - begin, kDeleteKeys);
+        Params params;
+        CUTOVER_ASSIGN_OR_RETURN(
+            std::string predicate,
+            KeyListPredicate(*group.schema,
+                             std::span<const Row* const>(group.deleted).subspan(begin, count),
+                             &params));
+        CUTOVER_RETURN_IF_ERROR(
+            connection_->Execute(fmt::format("DELETE FROM {} WHERE {}", table, predicate), params)
+                .status());
       }
-      CUTOVER_RETURN_IF_ERROR(
-          connection_->Execute(UpsertSql(schema, plan.target, count), params).status());
+    }
+    for (const sink::SchemaGroup& group : images.groups) {
+      const TableSchema& schema = *group.schema;
+      const std::vector<const Row*>& rows = group.rows;
+      CUTOVER_RETURN_IF_ERROR(ReplaceUniqueHolders(plan, schema, table, rows));
+      const size_t per_statement = UpsertRowsPerStatement(schema);
+      for (size_t begin = 0; begin < rows.size(); begin += per_statement) {
+        size_t count = std::min(rows.size() - begin, per_statement);
+        Params params;
+        params.reserve(count * schema.columns.size());
+        for (size_t row_idx = begin; row_idx < begin + count; ++row_idx) {
+          for (size_t column_idx = 0; column_idx < schema.columns.size(); ++column_idx) {
+            Result<std::optional<std::string>> text = PostgresText(
+                schema.columns[column_idx].type, rows[row_idx]->values[column_idx], adjustments);
+            if (!text.ok()) {
+              return text.status().WithContext(fmt::format(
+                  "{} column {}", schema.id.ToString(), schema.columns[column_idx].name));
+            }
+            params.push_back(*std::move(text));
+          }
+        }
+        CUTOVER_RETURN_IF_ERROR(
+            connection_->Execute(UpsertSql(schema, plan.target, count), params).status());
+      }
     }
     return Status::Ok();
   }

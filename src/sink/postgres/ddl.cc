@@ -181,13 +181,18 @@ Result<std::string> UnnestColumns(const TableSchema& schema, std::span<const siz
   return fmt::format("unnest({})", fmt::join(arrays, ", "));
 }
 
-Result<std::string> KeyListPredicate(const TableSchema& schema, std::span<const Row> rows,
+Result<std::string> KeyListPredicate(const TableSchema& schema, std::span<const Row* const> rows,
                                      Params* params) {
   if (rows.empty()) return std::string("false");
+  CUTOVER_ASSIGN_OR_RETURN(std::string unnest, UnnestColumns(schema, schema.key, rows, params));
+  return fmt::format("{} IN (SELECT * FROM {})", KeyColumns(schema), unnest);
+}
+
+Result<std::string> KeyListPredicate(const TableSchema& schema, std::span<const Row> rows,
+                                     Params* params) {
   std::vector<const Row*> pointers;
   for (const Row& row : rows) pointers.push_back(&row);
-  CUTOVER_ASSIGN_OR_RETURN(std::string unnest, UnnestColumns(schema, schema.key, pointers, params));
-  return fmt::format("{} IN (SELECT * FROM {})", KeyColumns(schema), unnest);
+  return KeyListPredicate(schema, std::span<const Row* const>(pointers), params);
 }
 
 }  // namespace cutover::postgres

@@ -58,6 +58,8 @@ Result<std::string> UnnestColumns(const TableSchema& schema, std::span<const siz
 
 // The WHERE condition selecting exactly the keys of `rows`: (k1, k2) IN (SELECT * FROM
 // unnest($n::type[], ...)), one array parameter per key column. "false" when `rows` is empty.
+Result<std::string> KeyListPredicate(const TableSchema& schema, std::span<const Row* const> rows,
+                                     Params* params);
 Result<std::string> KeyListPredicate(const TableSchema& schema, std::span<const Row> rows,
                                      Params* params);
 

@@ -99,7 +99,7 @@ TEST(KeyListPredicateTest, ListsTheChunkKeysAsArrays) {
   ASSERT_TRUE(sql.ok());
   EXPECT_EQ(*sql, "(\"w\", \"n\") IN (SELECT * FROM unnest($1::varchar(5)[], $2::integer[]))");
   EXPECT_EQ(params, (Params{"{\"a\\\"b\",\"c\\\\\"}", "{\"1\",\"2\"}"}));
-  EXPECT_EQ(*KeyListPredicate(schema, {}, &params), "false");
+  EXPECT_EQ(*KeyListPredicate(schema, std::span<const Row>(), &params), "false");
 }
 
 }  // namespace
