@@ -31,6 +31,10 @@ using Clock = std::chrono::steady_clock;
 
 // How often the reader commits the partitions' progress and refreshes the counters.
 constexpr std::chrono::milliseconds kProgressEvery{100};
+// While the reader is far behind the log's durable end (a backlog), a lane whose queue runs dry
+// waits for more up to this long before applying a batch that is not full: each batch is one
+// target transaction, so a backlog then goes in a few large ones rather than many small ones.
+constexpr std::chrono::milliseconds kFillBatchFor{250};
 
 std::chrono::milliseconds Backoff(int attempt) {
   static thread_local std::mt19937 random(std::random_device{}());
@@ -80,6 +84,9 @@ struct PartitionShared {
   std::atomic<uint64_t> routed{0};
   // Set when the partition is revoked: lanes record what they hold now, not when idle.
   std::atomic<bool> flush_now{false};
+  // The reader is at least a full batch behind the partition's durable end (a backlog): lanes
+  // fill their batches (kFillBatchFor). Cleared as soon as the reader finds nothing to read.
+  std::atomic<bool> behind{false};
 };
 
 class Lane {
@@ -110,6 +117,7 @@ class Lane {
     std::vector<LoggedChange> batch;
     uint64_t pending = applied_.load();
     auto last_flush = Clock::now();
+    auto batch_began = last_flush;
     while (!shared_.Stopping()) {
       uint64_t routed = partition_.routed.load();
       bool drained = true;
@@ -117,7 +125,10 @@ class Lane {
       while (item) {
         // Below the checkpoint: applied before the restart (unless a resumed table's).
         if (item->logged.offset >= resume_from_ || item->catch_up) {
-          if (batch.empty()) oldest_pending_ms_ = item->time_ms;
+          if (batch.empty()) {
+            oldest_pending_ms_ = item->time_ms;
+            batch_began = Clock::now();
+          }
           // Not offset + 1: a key-changing update is two items of one offset, and the second
           // may not be queued yet. Applying the first again after a restart is harmless.
           pending = std::max(pending, item->logged.offset);
@@ -133,6 +144,10 @@ class Lane {
       // emptied since: this lane holds every change of its own below it.
       if (drained) pending = std::max(pending, routed);
       if (queue_.closed() && batch.empty()) break;
+      if (drained && !batch.empty() && partition_.behind.load() && !queue_.closed() &&
+          !partition_.flush_now.load() && Clock::now() - batch_began < kFillBatchFor) {
+        continue;  // more of the backlog is on its way
+      }
       bool idle_due = partition_.flush_now.load() ||
                       Clock::now() - last_flush >= shared_.options.idle_checkpoint;
       if (batch.empty() && !(pending > applied_.load() && idle_due)) continue;
@@ -398,6 +413,7 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
       durable += partition_end;
       if (partition_end > partition_applied) lag += partition_end - partition_applied;
       if (partition->next < partition_end) at_end = false;
+      partition->shared.behind = partition_end - partition->next >= options_.max_batch;
       for (const auto& lane : partition->lanes) {
         int64_t pending = lane->oldest_pending_ms();
         if (pending != 0 && (oldest == 0 || pending < oldest)) oldest = pending;
@@ -440,7 +456,10 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
       if (options_.until && ReplayDone()) break;
       CUTOVER_ASSIGN_OR_RETURN(std::optional<log::LogRecord> record,
                                consumer_->Poll(std::chrono::milliseconds(20)));
-      if (!record) continue;
+      if (!record) {
+        for (auto& [index, partition] : partitions_) partition->shared.behind = false;
+        continue;
+      }
       auto found = partitions_.find(record->partition);
       if (found == partitions_.end()) continue;  // revoked meanwhile
       Partition& partition = *found->second;
