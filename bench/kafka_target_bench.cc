@@ -8,6 +8,9 @@
 //       schemas on, made by cutover's own encoder) built before the clock starts, then sent by
 //       one idempotent producer with the settings of the Kafka target (linger 5 ms, lz4, murmur2
 //       partitioner) and flushed. Prints `raw: N rows in S s: R rows/s`.
+//   kafka_target_bench --brokers B --topic T --rows ROWS.tsv --updates N
+//       the same with N change events instead (op u, before and after images, as CDC sends
+//       them: the rows in turn, k + 1 in the after image). Prints `raw: N events in ...`.
 // ROWS.tsv: `id<TAB>k<TAB>c<TAB>pad` lines (sysbench's sbtest columns).
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -60,7 +63,8 @@ Column Col(const std::string& name, SqlType type, uint32_t length) {
   return column;
 }
 
-int Raw(const std::string& brokers, const std::string& topic, const std::string& rows_file) {
+int Raw(const std::string& brokers, const std::string& topic, const std::string& rows_file,
+        size_t updates) {
   TableSchema schema;
   schema.id = TableId{"bench_kafka", "sbtest1"};
   schema.columns = {Col("id", SqlType::kInt, 0), Col("k", SqlType::kInt, 0),
@@ -73,6 +77,7 @@ int Raw(const std::string& brokers, const std::string& topic, const std::string&
   kafka::EnvelopeSource source;
   source.snapshot = "true";
   std::vector<std::pair<std::string, std::string>> records;
+  std::vector<Row> images;
   std::ifstream file(rows_file);
   for (std::string line; std::getline(file, line);) {
     std::vector<std::string> cells;
@@ -85,8 +90,21 @@ int Raw(const std::string& brokers, const std::string& topic, const std::string&
     Row row;
     row.values = {Value::Int(std::stoll(cells[0])), Value::Int(std::stoll(cells[1])),
                   Value::Str(cells[2]), Value::Str(cells[3])};
-    records.emplace_back(encoder.Key(row),
-                         encoder.Value(kafka::EnvelopeOp::kRead, nullptr, &row, source, 0));
+    if (updates == 0) {
+      records.emplace_back(encoder.Key(row),
+                           encoder.Value(kafka::EnvelopeOp::kRead, nullptr, &row, source, 0));
+    } else {
+      images.push_back(std::move(row));
+    }
+  }
+  source.snapshot = "false";
+  source.position = Position::Parse("0-1-1").value();
+  for (size_t event = 0; event < updates && !images.empty(); ++event) {
+    const Row& before = images[event % images.size()];
+    Row after = before;
+    after.values[1] = Value::Int(before.values[1].as_int() + 1);
+    records.emplace_back(encoder.Key(after),
+                         encoder.Value(kafka::EnvelopeOp::kUpdate, &before, &after, source, 0));
   }
   KafkaSpec kafka;
   kafka.brokers = brokers;
@@ -111,8 +129,8 @@ int Raw(const std::string& brokers, const std::string& topic, const std::string&
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("raw: %zu rows in %.2f s: %.0f rows/s\n", records.size(), seconds,
-              static_cast<double>(records.size()) / seconds);
+  std::printf("raw: %zu %s in %.2f s: %.0f %s/s\n", records.size(), updates ? "events" : "rows",
+              seconds, static_cast<double>(records.size()) / seconds, updates ? "events" : "rows");
   return 0;
 }
 
@@ -127,13 +145,15 @@ int main(int argc, char** argv) {
   std::string brokers;
   std::string topic;
   std::string rows;
+  size_t updates = 0;
   app.add_flag("--serve", serve, "host a mock cluster until stdin closes");
   app.add_option("--topics", topics, "topics the mock cluster starts with (comma-separated)");
   app.add_option("--partitions", partitions, "partitions of each topic");
   app.add_option("--brokers", brokers, "bootstrap address");
   app.add_option("--topic", topic, "topic the raw producer writes");
   app.add_option("--rows", rows, "sbtest rows as TSV");
+  app.add_option("--updates", updates, "send this many update events of the rows instead");
   CLI11_PARSE(app, argc, argv);
   if (serve) return cutover::bench::Serve(topics, partitions);
-  return cutover::bench::Raw(brokers, topic, rows);
+  return cutover::bench::Raw(brokers, topic, rows, updates);
 }

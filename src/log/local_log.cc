@@ -204,7 +204,8 @@ Result<uint64_t> LocalLog::ReadFrame(int fd, uint64_t pos, uint64_t limit, LogEn
     if (!position.ok()) return corrupt("bad position");
     entry->position = std::move(*position);
   }
-  entry->payload.assign(body, kBodyFixed + position_size);
+  body.erase(0, kBodyFixed + position_size);  // moved, not copied: one allocation per record
+  entry->payload = std::move(body);
   return kFrameHeader + body_size;
 }
 
@@ -417,10 +418,16 @@ std::vector<uint64_t> LocalLog::SegmentFirstOffsets() const {
 }
 
 std::optional<LocalLog::Segment> LocalLog::SegmentForLocked(uint64_t offset) const {
+  const Segment* segment = SegmentAtLocked(offset);
+  if (segment == nullptr) return std::nullopt;
+  return *segment;
+}
+
+const LocalLog::Segment* LocalLog::SegmentAtLocked(uint64_t offset) const {
   auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
                              [](uint64_t o, const Segment& s) { return o < s.first_offset; });
-  if (it == segments_.begin()) return std::nullopt;
-  return *(it - 1);
+  if (it == segments_.begin()) return nullptr;
+  return &*(it - 1);
 }
 
 Result<std::unique_ptr<LogReader>> LocalLog::Read(uint64_t offset) {
@@ -454,6 +461,7 @@ Status LogReader::OpenSegmentFor(uint64_t offset) {
   fd_ = ::open(segment->path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) return Errno("cannot open", segment->path);
   segment_first_ = segment->first_offset;
+  segment_path_ = segment->path;
   file_pos_ = 0;
   // Skip to `offset`: records are read to find their ends (no per-record index needed for a
   // reader that then goes on sequentially).
@@ -469,24 +477,26 @@ Status LogReader::OpenSegmentFor(uint64_t offset) {
 
 Result<std::optional<LogEntry>> LogReader::Next() {
   uint64_t durable = 0;
-  std::optional<LocalLog::Segment> segment;
+  std::optional<uint64_t> segment_first;
   {
     std::lock_guard<std::mutex> lock(log_->mutex_);
     durable = log_->durable_offset_;
-    if (next_offset_ < durable) segment = log_->SegmentForLocked(next_offset_);
+    const LocalLog::Segment* segment =
+        next_offset_ < durable ? log_->SegmentAtLocked(next_offset_) : nullptr;
+    if (segment != nullptr) segment_first = segment->first_offset;
   }
   if (next_offset_ >= durable) return std::optional<LogEntry>();
-  if (!segment)
+  if (!segment_first)
     return Status::NotFound("change log offset " + std::to_string(next_offset_) +
                             " was deleted by retention");
-  if (fd_ < 0 || segment->first_offset != segment_first_) {
+  if (fd_ < 0 || *segment_first != segment_first_) {
     CUTOVER_RETURN_IF_ERROR(OpenSegmentFor(next_offset_));
   }
   LogEntry entry;
   CUTOVER_ASSIGN_OR_RETURN(uint64_t size,
-                           LocalLog::ReadFrame(fd_, file_pos_, UINT64_MAX, &entry, segment->path));
+                           LocalLog::ReadFrame(fd_, file_pos_, UINT64_MAX, &entry, segment_path_));
   if (size == 0 || entry.offset != next_offset_) {
-    return Status::DataLoss("change log " + segment->path.string() + ": record " +
+    return Status::DataLoss("change log " + segment_path_.string() + ": record " +
                             std::to_string(next_offset_) + " is missing");
   }
   file_pos_ += size;

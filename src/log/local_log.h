@@ -65,6 +65,7 @@ class LogReader {
   uint64_t next_offset_;
   int fd_ = -1;
   uint64_t segment_first_ = 0;
+  std::filesystem::path segment_path_;  // of fd_, for error messages
   uint64_t file_pos_ = 0;
 };
 
@@ -126,6 +127,9 @@ class LocalLog : public std::enable_shared_from_this<LocalLog> {
                                     const std::filesystem::path& path);
   // Returns the segment holding `offset` (under mutex_).
   std::optional<Segment> SegmentForLocked(uint64_t offset) const;
+  // The segment holding `offset`, null before the first segment; valid while mutex_ is held
+  // (a reader checks it per record without copying the segment's path).
+  const Segment* SegmentAtLocked(uint64_t offset) const;
   template <typename Predicate>
   Result<uint64_t> FirstDurableWhere(Predicate predicate);
 
