@@ -55,6 +55,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 [[ -x "$cutover" ]] || { echo "build $cutover first" >&2; exit 1; }
 "$root/scripts/servers" start mariadb-source mariadb-target mariadb-replica >/dev/null
 
@@ -66,12 +68,9 @@ sb() {  # sb COMMAND EXTRA...: sysbench oltp_write_only on bench_apply
     --mysql-user=cutover --mysql-password="$PW" --mysql-db=bench_apply --tables="$tables" \
     --table-size="$rows" "$@"
 }
-now() { date +%s.%N; }
 server_pid() { cat "$root/.run/$1/pid"; }
 # Transactions a server has committed so far (its applier's batches, the replica's transactions).
 commits() { "$1" -e "SHOW GLOBAL STATUS LIKE 'Com_commit'" | awk '{print $2}'; }
-# CPU seconds a process has used so far (user + system, its threads included).
-cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13) / t }' "/proc/$1/stat"; }
 start_run() {
   "$cutover" run "$work/spec.yaml" --status-every 30 >>"$work/run.log" 2>&1 &
   run_pid=$!
@@ -83,7 +82,6 @@ checksums() {  # checksums CLIENT DB: "table checksum" lines of every sysbench t
   local list; list="$(seq -s, -f "$2.sbtest%g" 1 "$tables")"
   "$1" -e "CHECKSUM TABLE $list" | sed 's/^[^.]*\.//'
 }
-median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # --- 1. dataset, copy, replica ------------------------------------------------------------------
 rep -e "STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS bench_apply"
@@ -147,15 +145,7 @@ for run in $(seq "$runs"); do
         -p "$run_pid,$(server_pid mariadb-target),$(server_pid mariadb-source)" >"$work/perf.log" 2>&1 &
       perf_pid=$!
     fi
-    # A fence needs the run's status record, written once the run is up: until then it fails
-    # at once, saying no run is running, and is asked again. Any other failure ends the script.
-    until "$cutover" fence "$work/spec.yaml" --timeout 900 >"$work/fence.out" 2>&1; do
-      cat "$work/fence.out" >>"$work/fence.log"
-      grep -q 'no `cutover run` is running' "$work/fence.out" && kill -0 "$run_pid" ||
-        { echo "fence failed:" >&2; cat "$work/fence.out" >&2; tail "$work/run.log" >&2; exit 1; }
-      sleep 0.1
-    done
-    cat "$work/fence.out" >>"$work/fence.log"
+    wait_for_fence "$work/spec.yaml" "$run_pid"
     applied=$(now)
     took=$(echo "$applied - $began" | bc)
     run_cpu=$(cpu "$run_pid")

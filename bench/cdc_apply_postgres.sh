@@ -47,6 +47,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 servers=(postgres-source postgres-target)
 [[ "$with_cutover" == 1 ]] && servers+=(mariadb-source)
 "$root/scripts/servers" start "${servers[@]}" >/dev/null
@@ -82,7 +84,6 @@ backlog() {  # backlog DRIVER: writes the transactions; prints the row changes
   # a transaction rolled back on a conflict between sysbench's threads and retried twice).
   awk '/transactions:/ {print $2 * 4}' "$work/sysbench.log"
 }
-now() { date +%s.%N; }
 table_list() { seq -s' ' -f "sbtest%g" 1 "$tables"; }
 # md5 of every row of every table, in key order: equal on both sides when the rows are.
 table_sums() {  # table_sums src|dst DATABASE SCHEMA
@@ -91,7 +92,6 @@ table_sums() {  # table_sums src|dst DATABASE SCHEMA
     "$side" "$db" -c "SELECT '$table', count(*), md5(string_agg(t::text, ',' ORDER BY id)) FROM $schema.$table t" -F' '
   done
 }
-median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # --- native: publication and subscription ----------------------------------------------------
 super dst bench_apply -c "DROP SUBSCRIPTION IF EXISTS bench_apply_sub" >/dev/null 2>&1 || true
@@ -171,12 +171,7 @@ for run in $(seq "$runs"); do
     began=$(now)
     "$cutover" run "$work/spec.yaml" --status-every 30 >>"$work/run.log" 2>&1 &
     run_pid=$!
-    # Until the run's status record exists a fence fails at once, saying no run is running.
-    until "$cutover" fence "$work/spec.yaml" --timeout 900 >"$work/fence.out" 2>&1; do
-      grep -q 'no `cutover run` is running' "$work/fence.out" && kill -0 "$run_pid" ||
-        { echo "fence failed:" >&2; cat "$work/fence.out" >&2; tail "$work/run.log" >&2; exit 1; }
-      sleep 0.1
-    done
+    wait_for_fence "$work/spec.yaml" "$run_pid"
     took=$(echo "$(now) - $began" | bc)
     kill -TERM "$run_pid"; wait "$run_pid" || true; run_pid=""
     rate=$(echo "$changes / $took" | bc)

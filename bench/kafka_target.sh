@@ -21,6 +21,8 @@ work="$(mktemp -d /tmp/cutover_bench_kafka_XXXXXX)"
 serve_pid=""
 trap '[[ -n "$serve_pid" ]] && kill "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 for tool in "$cutover" "$bench"; do [[ -x "$tool" ]] || { echo "build $tool first" >&2; exit 1; }; done
 "$root/scripts/servers" start mariadb-source >/dev/null
 src() { mariadb -h127.0.0.1 -P"$src_port" -ucutover -p"$PW" --batch --skip-column-names "$@"; }
@@ -34,21 +36,9 @@ fi
 src --quick -e "SELECT id, k, c, pad FROM bench_kafka.sbtest1 ORDER BY id" >"$work/rows.tsv"
 echo "dataset: bench_kafka.sbtest1, $rows rows"
 
-# A fresh mock cluster with both topics; its bootstrap address in $bootstrap.
-serve() {
-  [[ -n "$serve_pid" ]] && { kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; }
-  rm -f "$work/in" "$work/bootstrap"; mkfifo "$work/in"
-  "$bench" --serve --topics bench.bench_kafka.sbtest1,raw --partitions 12 <"$work/in" >"$work/bootstrap" &
-  serve_pid=$!
-  exec 9>"$work/in"  # holds the cluster's stdin open
-  for _ in $(seq 50); do [[ -s "$work/bootstrap" ]] && break; sleep 0.1; done
-  bootstrap="$(head -1 "$work/bootstrap")"
-}
-
-median() { sort -n | sed -n 2p; }
 copy_rates=(); raw_rates=()
 for round in 1 2 3; do
-  serve
+  kafka_serve bench.bench_kafka.sbtest1,raw
   rm -rf "$work/state"
   cat >"$work/spec.yaml" <<YAML
 name: bench

@@ -36,8 +36,14 @@ Producer::~Producer() {
 }
 
 void Producer::Delivered(const rd_kafka_message_t& message) {
-  if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  // The tracker counts the report after the error is kept: its Wait then sees the error.
+  auto* tracker = static_cast<Tracker*>(message._private);
+  if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (tracker != nullptr) tracker->done.fetch_add(1);
+    return;
+  }
   std::lock_guard lock(delivery_mutex_);
+  if (tracker != nullptr) tracker->done.fetch_add(1);
   if (delivery_error_.ok()) {
     delivery_error_ =
         KafkaError(fmt::format("delivering a record to topic {}", rd_kafka_topic_name(message.rkt)),
@@ -46,7 +52,8 @@ void Producer::Delivered(const rd_kafka_message_t& message) {
 }
 
 Status Producer::Produce(const std::string& topic, int partition, std::string_view key,
-                         std::optional<std::string_view> value, int64_t time_ms) {
+                         std::optional<std::string_view> value, int64_t time_ms,
+                         Tracker* tracker) {
   // The RD_KAFKA_V_* macros cast their arguments without parentheses: plain variables only.
   char* key_data = key.empty() ? nullptr : const_cast<char*>(key.data());
   char* value_data = value ? const_cast<char*>(value->data()) : nullptr;
@@ -58,9 +65,13 @@ Status Producer::Produce(const std::string& topic, int partition, std::string_vi
     rd_kafka_resp_err_t err = rd_kafka_producev(
         handle_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key_data, key.size()),
-        RD_KAFKA_V_VALUE(value_data, value_size), RD_KAFKA_V_TIMESTAMP(time_ms), RD_KAFKA_V_END);
+        RD_KAFKA_V_VALUE(value_data, value_size), RD_KAFKA_V_TIMESTAMP(time_ms),
+        RD_KAFKA_V_OPAQUE(tracker), RD_KAFKA_V_END);
 #pragma GCC diagnostic pop
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (tracker != nullptr) tracker->sent.fetch_add(1);
+      break;
+    }
     // A full local queue is backpressure: serve deliveries until there is room.
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt > 6000) {
       return KafkaError(fmt::format("producing to topic {}", topic), err);
@@ -77,6 +88,31 @@ Status Producer::Flush(std::chrono::milliseconds timeout) {
   if (!delivery_error_.ok()) return delivery_error_;
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("waiting for acknowledgements", err);
   return Status::Ok();
+}
+
+Producer::Tracker* Producer::NewTracker() {
+  std::lock_guard lock(delivery_mutex_);
+  return &trackers_.emplace_back();
+}
+
+bool Producer::failed() {
+  std::lock_guard lock(delivery_mutex_);
+  return !delivery_error_.ok();
+}
+
+Status Producer::Wait(Tracker& tracker, std::chrono::milliseconds timeout) {
+  const uint64_t sent = tracker.sent.load();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (tracker.done.load() < sent) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Status::Unavailable(fmt::format(
+          "waiting for acknowledgements: {} of {} records unacknowledged after {} ms",
+          sent - tracker.done.load(), sent, timeout.count()));
+    }
+    rd_kafka_poll(handle_, 5);
+  }
+  std::lock_guard lock(delivery_mutex_);
+  return delivery_error_;
 }
 
 }  // namespace cutover::kafka

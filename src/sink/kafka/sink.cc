@@ -189,8 +189,9 @@ struct Shared {
 
 class KafkaApplier : public ChangeApplier {
  public:
-  KafkaApplier(const Shared& shared, std::unique_ptr<Producer> producer, int lane, int lanes)
+  KafkaApplier(const Shared& shared, std::shared_ptr<Producer> producer, int lane, int lanes)
       : producer_(std::move(producer)),
+        tracker_(producer_->NewTracker()),
         encoders_(EnvelopeOptionsOf(shared.spec->target.kafka)),
         checkpoint_(*shared.state, shared.spec->name, lane, lanes) {
     for (const TargetTablePlan& plan : *shared.plans) {
@@ -213,7 +214,7 @@ class KafkaApplier : public ChangeApplier {
       }
       CUTOVER_RETURN_IF_ERROR(Send(topic->second, encoders_.For(change.schema), change, now));
     }
-    CUTOVER_RETURN_IF_ERROR(producer_->Flush());
+    CUTOVER_RETURN_IF_ERROR(producer_->Wait(*tracker_));
     // Only now, with every record of the batch acknowledged by the brokers, is the checkpoint
     // recorded: it never claims a change Kafka may not have. A crash before it sends the batch
     // again (at least once: consumers see some records twice, in the same order per key).
@@ -232,7 +233,7 @@ class KafkaApplier : public ChangeApplier {
     auto produce = [&](const Row& key_image, std::optional<std::string> value) {
       return producer_->Produce(topic, RD_KAFKA_PARTITION_UA, encoder.Key(key_image),
                                 value ? std::optional<std::string_view>(*value) : std::nullopt,
-                                now);
+                                now, tracker_);
     };
     auto remove = [&](const Row& before) -> Status {
       CUTOVER_RETURN_IF_ERROR(
@@ -257,7 +258,10 @@ class KafkaApplier : public ChangeApplier {
   }
 
   std::map<TableId, std::string> topics_;  // source table -> topic, when the lane opened
-  std::unique_ptr<Producer> producer_;
+  // Shared by the lanes: one producer batches every lane's records to each broker (a producer
+  // per lane cost twice the CPU at 8 lanes, docs/benchmarks.md); each lane waits for its own.
+  std::shared_ptr<Producer> producer_;
+  Producer::Tracker* const tracker_;  // owned by producer_
   Encoders encoders_;
   const state::LaneCheckpoint checkpoint_;
 };
@@ -267,9 +271,19 @@ class KafkaAppliers : public Appliers {
   KafkaAppliers(Shared shared, std::unique_ptr<Producer> control)
       : shared_(std::move(shared)), control_(std::move(control)) {}
 
+  // A lane reopens after a failure: a producer whose delivery failed is done (Producer::Flush),
+  // so the lanes that open after it get a new one and send again from their checkpoints.
   Result<std::unique_ptr<ChangeApplier>> OpenLane(int lane, int lanes) const override {
-    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Producer> producer,
-                             OpenProducer(*shared_.spec, "apply"));
+    std::shared_ptr<Producer> producer;
+    {
+      std::lock_guard lock(producer_mutex_);
+      if (producer_ == nullptr || producer_->failed()) {
+        CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Producer> opened,
+                                 OpenProducer(*shared_.spec, "apply"));
+        producer_ = std::move(opened);
+      }
+      producer = producer_;
+    }
     return std::unique_ptr<ChangeApplier>(
         std::make_unique<KafkaApplier>(shared_, std::move(producer), lane, lanes));
   }
@@ -307,6 +321,8 @@ class KafkaAppliers : public Appliers {
 
  private:
   const Shared shared_;
+  mutable std::mutex producer_mutex_;
+  mutable std::shared_ptr<Producer> producer_;  // the lanes' (guarded by producer_mutex_)
   mutable std::mutex control_mutex_;
   const std::unique_ptr<Producer> control_;  // Follow's truncate events
 };

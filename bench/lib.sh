@@ -1,0 +1,41 @@
+# lib.sh: helpers the bench scripts share; sourced, not run. Expects $cutover (the binary),
+# $work (the script's scratch directory) and, for kafka_serve, $bench (kafka_target_bench).
+# shellcheck shell=bash disable=SC2154,SC2016,SC2015,SC2034
+# (SC2154, SC2034: variables shared with the sourcing script; SC2016: the backquotes are the
+# fence message's text; SC2015: the `a && b || c` is meant: c unless both hold.)
+
+now() { date +%s.%N; }
+# The middle value of the numbers on stdin (the lower of the two middle ones for an even count).
+median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+# CPU seconds a process has used so far (user + system, its threads included).
+cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13) / t }' "/proc/$1/stat"; }
+
+# wait_for_fence SPEC RUN_PID: returns once `cutover fence SPEC` passes, i.e. every change
+# captured before its marker is applied. Until the run's status record exists a fence fails at
+# once, saying no run is running, and is asked again every 0.1 s; any other failure (or the run
+# dying) ends the script with the fence's output and the run log's tail.
+wait_for_fence() {
+  until "$cutover" fence "$1" --timeout 900 >"$work/fence.out" 2>&1; do
+    cat "$work/fence.out" >>"$work/fence.log"
+    grep -q 'no `cutover run` is running' "$work/fence.out" && kill -0 "$2" ||
+      { echo "fence failed:" >&2; cat "$work/fence.out" >&2; tail "$work/run.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  cat "$work/fence.out" >>"$work/fence.log"
+}
+
+# kafka_serve TOPICS: a fresh librdkafka mock cluster (3 brokers, 12 partitions per topic, in a
+# kafka_target_bench --serve process; the one before it is stopped) with the comma-separated
+# TOPICS; its bootstrap address in $bootstrap, its pid in $serve_pid.
+kafka_serve() {
+  if [[ -n "${serve_pid:-}" ]]; then
+    kill "$serve_pid" 2>/dev/null || true
+    wait "$serve_pid" 2>/dev/null || true
+  fi
+  rm -f "$work/in" "$work/bootstrap"; mkfifo "$work/in"
+  "$bench" --serve --topics "$1" --partitions 12 <"$work/in" >"$work/bootstrap" &
+  serve_pid=$!
+  exec 9>"$work/in"  # holds the cluster's stdin open
+  for _ in $(seq 50); do [[ -s "$work/bootstrap" ]] && break; sleep 0.1; done
+  bootstrap="$(head -1 "$work/bootstrap")"
+}
