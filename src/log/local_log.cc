@@ -174,38 +174,61 @@ Status SyncDir(const std::filesystem::path& dir) {
 
 }  // namespace
 
-Result<uint64_t> LocalLog::ReadFrame(int fd, uint64_t pos, uint64_t limit, LogEntry* entry,
-                                     const std::filesystem::path& path) {
-  if (pos >= limit) return uint64_t{0};
-  char header[kFrameHeader];
-  CUTOVER_ASSIGN_OR_RETURN(size_t got, ReadAt(fd, pos, kFrameHeader, header));
-  auto corrupt = [&](std::string_view what) {
-    return Status::DataLoss("change log " + path.string() + " at byte " + std::to_string(pos) +
-                            ": " + std::string(what));
-  };
-  if (got < kFrameHeader || pos + kFrameHeader > limit) return corrupt("record header cut short");
-  const auto body_size = static_cast<uint32_t>(GetLe(header, 4));
-  const auto crc = static_cast<uint32_t>(GetLe(header + 4, 4));
-  if (body_size < kBodyFixed || body_size > kMaxBody) return corrupt("impossible record length");
-  if (pos + kFrameHeader + body_size > limit) return corrupt("record cut short");
-  std::string body(body_size, '\0');
-  CUTOVER_ASSIGN_OR_RETURN(got, ReadAt(fd, pos + kFrameHeader, body_size, body.data()));
-  if (got < body_size) return corrupt("record cut short");
-  if (libdeflate_crc32(0, body.data(), body.size()) != crc) return corrupt("CRC32 mismatch");
+Status LocalLog::FrameCorrupt(const std::filesystem::path& path, uint64_t pos,
+                              std::string_view what) {
+  return Status::DataLoss("change log " + path.string() + " at byte " + std::to_string(pos) +
+                          ": " + std::string(what));
+}
+
+Result<uint32_t> LocalLog::FrameBodySize(std::string_view header, uint64_t pos, uint64_t limit,
+                                         const std::filesystem::path& path) {
+  if (header.size() < kFrameHeader || pos + kFrameHeader > limit) {
+    return FrameCorrupt(path, pos, "record header cut short");
+  }
+  const auto body_size = static_cast<uint32_t>(GetLe(header.data(), 4));
+  if (body_size < kBodyFixed || body_size > kMaxBody) {
+    return FrameCorrupt(path, pos, "impossible record length");
+  }
+  if (pos + kFrameHeader + body_size > limit) return FrameCorrupt(path, pos, "record cut short");
+  return body_size;
+}
+
+Status LocalLog::DecodeFrame(std::string_view header, std::string_view body, uint64_t pos,
+                             LogEntry* entry, const std::filesystem::path& path) {
+  const auto crc = static_cast<uint32_t>(GetLe(header.data() + 4, 4));
+  if (libdeflate_crc32(0, body.data(), body.size()) != crc) {
+    return FrameCorrupt(path, pos, "CRC32 mismatch");
+  }
   entry->offset = GetLe(body.data(), 8);
   entry->time_ms = static_cast<int64_t>(GetLe(body.data() + 8, 8));
   const auto position_size = static_cast<uint32_t>(GetLe(body.data() + 16, 4));
-  if (kBodyFixed + position_size > body_size) return corrupt("position beyond the record");
+  if (kBodyFixed + position_size > body.size()) {
+    return FrameCorrupt(path, pos, "position beyond the record");
+  }
   std::string_view position_text(body.data() + kBodyFixed, position_size);
   if (position_text.empty()) {
     entry->position = Position();
   } else {
     Result<Position> position = Position::Decode(position_text);
-    if (!position.ok()) return corrupt("bad position");
+    if (!position.ok()) return FrameCorrupt(path, pos, "bad position");
     entry->position = std::move(*position);
   }
-  body.erase(0, kBodyFixed + position_size);  // moved, not copied: one allocation per record
-  entry->payload = std::move(body);
+  entry->payload.assign(body.substr(kBodyFixed + position_size));
+  return Status::Ok();
+}
+
+Result<uint64_t> LocalLog::ReadFrame(int fd, uint64_t pos, uint64_t limit, LogEntry* entry,
+                                     const std::filesystem::path& path) {
+  if (pos >= limit) return uint64_t{0};
+  char header[kFrameHeader];
+  CUTOVER_ASSIGN_OR_RETURN(size_t got, ReadAt(fd, pos, kFrameHeader, header));
+  CUTOVER_ASSIGN_OR_RETURN(uint32_t body_size,
+                           FrameBodySize(std::string_view(header, got), pos, limit, path));
+  std::string body(body_size, '\0');
+  CUTOVER_ASSIGN_OR_RETURN(got, ReadAt(fd, pos + kFrameHeader, body_size, body.data()));
+  if (got < body_size) return FrameCorrupt(path, pos, "record cut short");
+  CUTOVER_RETURN_IF_ERROR(
+      DecodeFrame(std::string_view(header, kFrameHeader), body, pos, entry, path));
   return kFrameHeader + body_size;
 }
 
@@ -447,6 +470,36 @@ LogReader::~LogReader() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+Result<std::string_view> LogReader::Bytes(uint64_t pos, size_t size) {
+  if (pos >= buffer_start_ && pos + size <= buffer_start_ + buffer_size_) {
+    return std::string_view(buffer_.data() + (pos - buffer_start_), size);
+  }
+  // Records below the durable end never change (the segments are only appended to), so bytes
+  // read once stay right; a record past the buffer's end reads the file again from its start.
+  buffer_.resize(std::max(size, kReadAhead));
+  CUTOVER_ASSIGN_OR_RETURN(size_t got, ReadAt(fd_, pos, buffer_.size(), buffer_.data()));
+  buffer_start_ = pos;
+  buffer_size_ = got;
+  return std::string_view(buffer_.data(), std::min(size, got));
+}
+
+Result<uint64_t> LogReader::Frame(LogEntry* entry) {
+  CUTOVER_ASSIGN_OR_RETURN(std::string_view header, Bytes(file_pos_, kFrameHeader));
+  if (header.empty()) return uint64_t{0};
+  const std::string kept_header(header);  // Bytes() may read the buffer again for the body
+  CUTOVER_ASSIGN_OR_RETURN(uint32_t body_size,
+                           LocalLog::FrameBodySize(kept_header, file_pos_, UINT64_MAX,
+                                                   segment_path_));
+  if (entry == nullptr) return kFrameHeader + body_size;  // skipping: the header is enough
+  CUTOVER_ASSIGN_OR_RETURN(std::string_view body, Bytes(file_pos_ + kFrameHeader, body_size));
+  if (body.size() < body_size) {
+    return LocalLog::FrameCorrupt(segment_path_, file_pos_, "record cut short");
+  }
+  CUTOVER_RETURN_IF_ERROR(LocalLog::DecodeFrame(kept_header, body, file_pos_, entry,
+                                                segment_path_));
+  return kFrameHeader + body_size;
+}
+
 Status LogReader::OpenSegmentFor(uint64_t offset) {
   std::optional<LocalLog::Segment> segment;
   {
@@ -463,12 +516,11 @@ Status LogReader::OpenSegmentFor(uint64_t offset) {
   segment_first_ = segment->first_offset;
   segment_path_ = segment->path;
   file_pos_ = 0;
-  // Skip to `offset`: records are read to find their ends (no per-record index needed for a
-  // reader that then goes on sequentially).
-  LogEntry entry;
+  buffer_size_ = 0;
+  // Skip to `offset` by the records' headers (no per-record index needed for a reader that then
+  // goes on sequentially; Next() checks the offset of the record it lands on).
   for (uint64_t skip = segment_first_; skip < offset; ++skip) {
-    CUTOVER_ASSIGN_OR_RETURN(
-        uint64_t size, LocalLog::ReadFrame(fd_, file_pos_, UINT64_MAX, &entry, segment->path));
+    CUTOVER_ASSIGN_OR_RETURN(uint64_t size, Frame(nullptr));
     if (size == 0) return Status::DataLoss("change log segment ends before its records");
     file_pos_ += size;
   }
@@ -493,8 +545,7 @@ Result<std::optional<LogEntry>> LogReader::Next() {
     CUTOVER_RETURN_IF_ERROR(OpenSegmentFor(next_offset_));
   }
   LogEntry entry;
-  CUTOVER_ASSIGN_OR_RETURN(uint64_t size,
-                           LocalLog::ReadFrame(fd_, file_pos_, UINT64_MAX, &entry, segment_path_));
+  CUTOVER_ASSIGN_OR_RETURN(uint64_t size, Frame(&entry));
   if (size == 0 || entry.offset != next_offset_) {
     return Status::DataLoss("change log " + segment_path_.string() + ": record " +
                             std::to_string(next_offset_) + " is missing");

@@ -60,6 +60,14 @@ class LogReader {
   LogReader(std::shared_ptr<LocalLog> log, uint64_t offset)
       : log_(std::move(log)), next_offset_(offset) {}
   Status OpenSegmentFor(uint64_t offset);
+  // `size` bytes of the segment at `pos` (fewer at its end), from a read-ahead buffer: one
+  // pread per kReadAhead bytes instead of two per record.
+  Result<std::string_view> Bytes(uint64_t pos, size_t size);
+  // The frame at file_pos_: its size (0 at the end of the data); decoded into *entry, or only
+  // measured when entry is null.
+  Result<uint64_t> Frame(LogEntry* entry);
+
+  static constexpr size_t kReadAhead = 256 * 1024;
 
   std::shared_ptr<LocalLog> log_;
   uint64_t next_offset_;
@@ -67,6 +75,9 @@ class LogReader {
   uint64_t segment_first_ = 0;
   std::filesystem::path segment_path_;  // of fd_, for error messages
   uint64_t file_pos_ = 0;
+  std::string buffer_;         // bytes of fd_ from buffer_start_
+  uint64_t buffer_start_ = 0;
+  size_t buffer_size_ = 0;     // valid bytes in buffer_
 };
 
 class LocalLog : public std::enable_shared_from_this<LocalLog> {
@@ -125,6 +136,14 @@ class LocalLog : public std::enable_shared_from_this<LocalLog> {
   // Reads the frame at `pos` of `fd`: its size in bytes (0 at the end of the data), the entry.
   static Result<uint64_t> ReadFrame(int fd, uint64_t pos, uint64_t limit, LogEntry* entry,
                                     const std::filesystem::path& path);
+  // A frame's parts, shared with LogReader: the body size its header states (checked against
+  // `limit`), and the body checked (CRC32) and decoded into *entry.
+  static Result<uint32_t> FrameBodySize(std::string_view header, uint64_t pos, uint64_t limit,
+                                        const std::filesystem::path& path);
+  static Status DecodeFrame(std::string_view header, std::string_view body, uint64_t pos,
+                            LogEntry* entry, const std::filesystem::path& path);
+  static Status FrameCorrupt(const std::filesystem::path& path, uint64_t pos,
+                             std::string_view what);
   // Returns the segment holding `offset` (under mutex_).
   std::optional<Segment> SegmentForLocked(uint64_t offset) const;
   // The segment holding `offset`, null before the first segment; valid while mutex_ is held

@@ -96,6 +96,59 @@ TEST(LocalLogTest, AReaderFollowsAppendsAcrossSegments) {
   EXPECT_EQ(ReadAll(*log, 17).size(), 18u);  // from the middle of a middle segment
 }
 
+// The reader reads ahead in blocks (LogReader::kReadAhead) and skips to an offset by the records'
+// headers: records across many blocks, one bigger than a block, appends after a read that ended
+// inside a block, and readers starting at offsets on either side of the big one.
+TEST(LocalLogTest, AReaderReadsAheadAcrossBlocksAndBigRecords) {
+  TempDir dir;
+  auto log = *LocalLog::Open(Options(dir));
+  auto append = [&](int count, size_t pad) {
+    for (int i = 0; i < count; ++i) {
+      uint64_t offset = log->next_offset();
+      std::string payload = fmt::format("r{}:", offset) + std::string(pad, 'x');
+      LogAppend record{payload, At(1000 + offset)};
+      ASSERT_TRUE(log->Append(std::span(&record, 1), 5000).ok());
+    }
+  };
+  append(5000, 90);
+  append(1, 600 * 1024);  // offset 5000
+  append(2999, 90);  // offsets 0..7999
+  ASSERT_TRUE(log->Sync().ok());
+  auto read = [&](uint64_t from) {
+    std::vector<uint64_t> offsets;
+    Result<std::unique_ptr<LogReader>> reader = log->Read(from);
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+    if (!reader.ok()) return offsets;
+    for (;;) {
+      Result<std::optional<LogEntry>> entry = (*reader)->Next();
+      EXPECT_TRUE(entry.ok()) << entry.status().ToString();
+      if (!entry.ok() || !entry->has_value()) break;
+      const LogEntry& got = **entry;
+      EXPECT_EQ(got.payload.substr(0, got.payload.find(':')), fmt::format("r{}", got.offset));
+      EXPECT_EQ(got.payload.size(), got.offset == 5000 ? 600 * 1024 + 6 : 90 + 1 +
+                                        fmt::format("r{}", got.offset).size());
+      EXPECT_EQ(got.position, At(1000 + got.offset));
+      offsets.push_back(got.offset);
+    }
+    return offsets;
+  };
+  for (uint64_t from : {0u, 1u, 4999u, 5000u, 5001u, 7999u}) {
+    std::vector<uint64_t> offsets = read(from);
+    ASSERT_EQ(offsets.size(), 8000 - from) << from;
+    for (size_t i = 0; i < offsets.size(); ++i) ASSERT_EQ(offsets[i], from + i) << from;
+  }
+  // A reader at the end, then more appends: it reads them although its block ended before.
+  Result<std::unique_ptr<LogReader>> reader = log->Read(7990);
+  ASSERT_TRUE(reader.ok());
+  int seen = 0;
+  while ((*reader)->Next().value().has_value()) ++seen;
+  EXPECT_EQ(seen, 10);
+  append(50, 90);
+  ASSERT_TRUE(log->Sync().ok());
+  while ((*reader)->Next().value().has_value()) ++seen;
+  EXPECT_EQ(seen, 60);
+}
+
 TEST(LocalLogTest, ReopeningCutsATornTailAndContinuesTheOffsets) {
   TempDir dir;
   std::filesystem::path segment;

@@ -44,9 +44,10 @@ Result<bool> TopicHasRecords(rd_kafka_t* handle, const std::string& topic) {
 
 class KafkaWriter : public TableWriter {
  public:
-  KafkaWriter(std::unique_ptr<Producer> producer, std::string topic, const TableSchema& schema,
+  KafkaWriter(std::shared_ptr<Producer> producer, std::string topic, const TableSchema& schema,
               EnvelopeOptions options)
       : producer_(std::move(producer)),
+        tracker_(producer_->NewTracker()),
         topic_(std::move(topic)),
         encoder_(schema, std::move(options)) {}
 
@@ -61,13 +62,16 @@ class KafkaWriter : public TableWriter {
     for (const Row& row : rows) {
       CUTOVER_RETURN_IF_ERROR(
           producer_->Produce(topic_, RD_KAFKA_PARTITION_UA, encoder_.Key(row),
-                             encoder_.Value(EnvelopeOp::kRead, nullptr, &row, source, now), now));
+                             encoder_.Value(EnvelopeOp::kRead, nullptr, &row, source, now), now,
+                             tracker_));
     }
-    return producer_->Flush();
+    return producer_->Wait(*tracker_);
   }
 
  private:
-  std::unique_ptr<Producer> producer_;
+  // Shared by the copy's writers (KafkaSink::OpenWriter), as by the apply lanes.
+  std::shared_ptr<Producer> producer_;
+  Producer::Tracker* const tracker_;  // owned by producer_
   const std::string topic_;
   const EnvelopeEncoder encoder_;
 };
@@ -124,8 +128,18 @@ class KafkaSink : public Sink {
     return plan;
   }
 
+  // The writers share one producer; one whose delivery failed is done, and the writers opened
+  // after it (a retried chunk) get a new one.
   Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan& plan) override {
-    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Producer> producer, OpenProducer(spec_, "copy"));
+    std::shared_ptr<Producer> producer;
+    {
+      std::lock_guard lock(producer_mutex_);
+      if (producer_ == nullptr || producer_->failed()) {
+        CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Producer> opened, OpenProducer(spec_, "copy"));
+        producer_ = std::move(opened);
+      }
+      producer = producer_;
+    }
     return std::unique_ptr<TableWriter>(
         std::make_unique<KafkaWriter>(std::move(producer), TopicOf(spec_.target.kafka, plan.target),
                                       plan.schema, EnvelopeOptionsOf(spec_.target.kafka)));
@@ -150,6 +164,8 @@ class KafkaSink : public Sink {
  private:
   const Spec& spec_;
   std::unique_ptr<Producer> admin_;  // topic metadata and creation
+  std::mutex producer_mutex_;
+  std::shared_ptr<Producer> producer_;  // the writers' (guarded by producer_mutex_)
 };
 
 // Encoders by the shape the change's images follow (a schema change brings a new shape; the
