@@ -35,6 +35,7 @@ constexpr std::chrono::milliseconds kProgressEvery{100};
 // waits for more up to this long before applying a batch that is not full: each batch is one
 // target transaction, so a backlog then goes in a few large ones rather than many small ones.
 constexpr std::chrono::milliseconds kFillBatchFor{250};
+constexpr std::chrono::milliseconds kFillPause{2};
 
 std::chrono::milliseconds Backoff(int attempt) {
   static thread_local std::mt19937 random(std::random_device{}());
@@ -146,7 +147,10 @@ class Lane {
       if (queue_.closed() && batch.empty()) break;
       if (drained && !batch.empty() && partition_.behind.load() && !queue_.closed() &&
           !partition_.flush_now.load() && Clock::now() - batch_began < kFillBatchFor) {
-        continue;  // more of the backlog is on its way
+        // More of the backlog is on its way: let it gather rather than being woken by each
+        // change the reader queues (a futex call each).
+        std::this_thread::sleep_for(kFillPause);
+        continue;
       }
       bool idle_due = partition_.flush_now.load() ||
                       Clock::now() - last_flush >= shared_.options.idle_checkpoint;

@@ -24,7 +24,8 @@ class BoundedQueue {
     not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
     if (closed_) return false;
     items_.push_back(std::move(item));
-    not_empty_.notify_one();
+    // Only a queue that was empty can have a consumer waiting (each wake is a futex call).
+    if (items_.size() == 1) not_empty_.notify_one();
     return true;
   }
 
@@ -35,7 +36,7 @@ class BoundedQueue {
     if (items_.empty()) return std::nullopt;
     T item = std::move(items_.front());
     items_.pop_front();
-    not_full_.notify_one();
+    if (items_.size() + 1 == capacity_) not_full_.notify_one();  // only a full queue blocks
     return item;
   }
 
@@ -71,7 +72,7 @@ class BoundedQueue {
     if (items_.empty()) return std::nullopt;
     T item = std::move(items_.front());
     items_.pop_front();
-    not_full_.notify_one();
+    if (items_.size() + 1 == capacity_) not_full_.notify_one();
     return item;
   }
 
