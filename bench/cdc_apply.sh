@@ -24,8 +24,8 @@
 # Prints one line per backlog (changes, seconds and changes/s of each side, cutover/native) and
 # the medians. Figures and the command: docs/benchmarks.md.
 #   bench/cdc_apply.sh [BUILD_DIR]    (BUILD_DIR default <checkout>/build; must have built `cutover`)
-# CUTOVER_BENCH_PERF=FILE records `perf record -g` of cutover, the target and the source during
-# the last cutover run into FILE. CUTOVER_BENCH_REPLICA_FLUSH sets the replica's
+# CUTOVER_BENCH_PERF=FILE records `perf record -a -g` (the whole machine) during the last cutover
+# run into FILE. CUTOVER_BENCH_REPLICA_FLUSH sets the replica's
 # innodb_flush_log_at_trx_commit (default 1, as on the target).
 set -euo pipefail
 
@@ -141,8 +141,8 @@ for run in $(seq "$runs"); do
     start_run
     perf_pid=""
     if [[ -n "${CUTOVER_BENCH_PERF:-}" && "$run" == "$runs" ]]; then
-      perf record -g -o "$CUTOVER_BENCH_PERF" \
-        -p "$run_pid,$(server_pid mariadb-target),$(server_pid mariadb-source)" >"$work/perf.log" 2>&1 &
+      # The whole machine: `-p` would miss the threads cutover starts after it attached.
+      perf record -a -g -o "$CUTOVER_BENCH_PERF" >"$work/perf.log" 2>&1 &
       perf_pid=$!
     fi
     wait_for_fence "$work/spec.yaml" "$run_pid"
