@@ -139,12 +139,7 @@ for run in $(seq "$runs"); do
     dst_commits=$(commits dst)
     began=$(now)
     start_run
-    perf_pid=""
-    if [[ -n "${CUTOVER_BENCH_PERF:-}" && "$run" == "$runs" ]]; then
-      # The whole machine: `-p` would miss the threads cutover starts after it attached.
-      perf record -a -g -o "$CUTOVER_BENCH_PERF" >"$work/perf.log" 2>&1 &
-      perf_pid=$!
-    fi
+    perf_start "$([[ "$run" == "$runs" ]] && echo yes)"
     wait_for_fence "$work/spec.yaml" "$run_pid"
     applied=$(now)
     took=$(echo "$applied - $began" | bc)
@@ -155,7 +150,7 @@ for run in $(seq "$runs"); do
     sleep 1.5  # the run records its status every second
     counted="$(status_field .cdc.applied_changes)"
     stop_run
-    [[ -n "$perf_pid" ]] && { kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" || true; }
+    perf_stop
     native_rate=$(echo "$changes / $native" | bc)
     cutover_rate=$(echo "$changes / $took" | bc)
     ratio=$(echo "scale=2; $native / $took" | bc)

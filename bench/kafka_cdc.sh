@@ -86,16 +86,11 @@ YAML
 
   began=$(now)
   start_run
-  perf_pid=""
-  if [[ -n "${CUTOVER_BENCH_PERF:-}" && "$round" == "$runs" ]]; then
-    # System-wide: `-p` would miss the threads cutover starts after it attached (lanes, producers).
-    perf record -a -g -o "$CUTOVER_BENCH_PERF" >"$work/perf.log" 2>&1 &
-    perf_pid=$!
-  fi
+  perf_start "$([[ "$round" == "$runs" ]] && echo yes)"
   wait_for_fence "$work/spec.yaml" "$run_pid"
   took=$(echo "$(now) - $began" | bc)
   run_cpu=$(cpu "$run_pid")
-  [[ -n "$perf_pid" ]] && { kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" || true; }
+  perf_stop
   stop_run
   raw_line="$("$bench" --brokers "$bootstrap" --topic raw --rows "$work/rows.tsv" --updates "$changes")"
   raw=$(echo "$raw_line" | sed 's/.* in \([0-9.]*\) s.*/\1/')

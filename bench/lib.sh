@@ -39,3 +39,19 @@ kafka_serve() {
   for _ in $(seq 50); do [[ -s "$work/bootstrap" ]] && break; sleep 0.1; done
   bootstrap="$(head -1 "$work/bootstrap")"
 }
+
+# perf_start WHEN: when WHEN is "yes" and CUTOVER_BENCH_PERF names a file, records `perf record
+# -a -g` into it until perf_stop. The whole machine: `-p` would miss the threads cutover starts
+# after perf attached (lanes, producers).
+perf_start() {
+  perf_pid=""
+  [[ "$1" == yes && -n "${CUTOVER_BENCH_PERF:-}" ]] || return 0
+  perf record -a -g -o "$CUTOVER_BENCH_PERF" >"$work/perf.log" 2>&1 &
+  perf_pid=$!
+}
+perf_stop() {
+  [[ -n "${perf_pid:-}" ]] || return 0
+  kill -INT "$perf_pid" 2>/dev/null
+  wait "$perf_pid" || true
+  perf_pid=""
+}

@@ -43,12 +43,12 @@ void Producer::Delivered(const rd_kafka_message_t& message) {
     return;
   }
   std::lock_guard lock(delivery_mutex_);
-  if (tracker != nullptr) tracker->done.fetch_add(1);
   if (delivery_error_.ok()) {
     delivery_error_ =
         KafkaError(fmt::format("delivering a record to topic {}", rd_kafka_topic_name(message.rkt)),
                    message.err);
   }
+  if (tracker != nullptr) tracker->done.fetch_add(1);
 }
 
 Status Producer::Produce(const std::string& topic, int partition, std::string_view key,

@@ -42,6 +42,31 @@ Result<bool> TopicHasRecords(rd_kafka_t* handle, const std::string& topic) {
   return false;
 }
 
+// One producer for the copy's writers, or for the apply lanes: it batches every user's records
+// to each broker (a producer per user cost twice the CPU at 8 lanes, docs/benchmarks.md), and
+// each user waits for its own (Producer::Tracker). A producer whose delivery failed is done
+// (Producer::Flush): the users opened after it (a retried chunk, a reopened lane) get a new one
+// and send again from their checkpoints.
+class SharedProducer {
+ public:
+  SharedProducer(const Spec& spec, std::string role) : spec_(spec), role_(std::move(role)) {}
+
+  Result<std::shared_ptr<Producer>> Get() {
+    std::lock_guard lock(mutex_);
+    if (producer_ == nullptr || producer_->failed()) {
+      CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Producer> opened, OpenProducer(spec_, role_));
+      producer_ = std::move(opened);
+    }
+    return producer_;
+  }
+
+ private:
+  const Spec& spec_;
+  const std::string role_;
+  std::mutex mutex_;
+  std::shared_ptr<Producer> producer_;  // guarded by mutex_
+};
+
 class KafkaWriter : public TableWriter {
  public:
   KafkaWriter(std::shared_ptr<Producer> producer, std::string topic, const TableSchema& schema,
@@ -69,8 +94,7 @@ class KafkaWriter : public TableWriter {
   }
 
  private:
-  // Shared by the copy's writers (KafkaSink::OpenWriter), as by the apply lanes.
-  std::shared_ptr<Producer> producer_;
+  std::shared_ptr<Producer> producer_;  // the copy's SharedProducer
   Producer::Tracker* const tracker_;  // owned by producer_
   const std::string topic_;
   const EnvelopeEncoder encoder_;
@@ -79,7 +103,7 @@ class KafkaWriter : public TableWriter {
 class KafkaSink : public Sink {
  public:
   explicit KafkaSink(const Spec& spec, std::unique_ptr<Producer> admin)
-      : spec_(spec), admin_(std::move(admin)) {}
+      : spec_(spec), admin_(std::move(admin)), producer_(spec, "copy") {}
 
   // Creates the table's topic when missing. Kafka cannot empty a topic: `truncate` is refused,
   // `create` refuses a topic that holds records already (unless this migration wrote them:
@@ -128,18 +152,8 @@ class KafkaSink : public Sink {
     return plan;
   }
 
-  // The writers share one producer; one whose delivery failed is done, and the writers opened
-  // after it (a retried chunk) get a new one.
   Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan& plan) override {
-    std::shared_ptr<Producer> producer;
-    {
-      std::lock_guard lock(producer_mutex_);
-      if (producer_ == nullptr || producer_->failed()) {
-        CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Producer> opened, OpenProducer(spec_, "copy"));
-        producer_ = std::move(opened);
-      }
-      producer = producer_;
-    }
+    CUTOVER_ASSIGN_OR_RETURN(std::shared_ptr<Producer> producer, producer_.Get());
     return std::unique_ptr<TableWriter>(
         std::make_unique<KafkaWriter>(std::move(producer), TopicOf(spec_.target.kafka, plan.target),
                                       plan.schema, EnvelopeOptionsOf(spec_.target.kafka)));
@@ -164,8 +178,7 @@ class KafkaSink : public Sink {
  private:
   const Spec& spec_;
   std::unique_ptr<Producer> admin_;  // topic metadata and creation
-  std::mutex producer_mutex_;
-  std::shared_ptr<Producer> producer_;  // the writers' (guarded by producer_mutex_)
+  SharedProducer producer_;          // the writers'
 };
 
 // Encoders by the shape the change's images follow (a schema change brings a new shape; the
@@ -274,9 +287,7 @@ class KafkaApplier : public ChangeApplier {
   }
 
   std::map<TableId, std::string> topics_;  // source table -> topic, when the lane opened
-  // Shared by the lanes: one producer batches every lane's records to each broker (a producer
-  // per lane cost twice the CPU at 8 lanes, docs/benchmarks.md); each lane waits for its own.
-  std::shared_ptr<Producer> producer_;
+  std::shared_ptr<Producer> producer_;  // the lanes' SharedProducer
   Producer::Tracker* const tracker_;  // owned by producer_
   Encoders encoders_;
   const state::LaneCheckpoint checkpoint_;
@@ -285,21 +296,12 @@ class KafkaApplier : public ChangeApplier {
 class KafkaAppliers : public Appliers {
  public:
   KafkaAppliers(Shared shared, std::unique_ptr<Producer> control)
-      : shared_(std::move(shared)), control_(std::move(control)) {}
+      : shared_(std::move(shared)),
+        producer_(*shared_.spec, "apply"),
+        control_(std::move(control)) {}
 
-  // A lane reopens after a failure: a producer whose delivery failed is done (Producer::Flush),
-  // so the lanes that open after it get a new one and send again from their checkpoints.
   Result<std::unique_ptr<ChangeApplier>> OpenLane(int lane, int lanes) const override {
-    std::shared_ptr<Producer> producer;
-    {
-      std::lock_guard lock(producer_mutex_);
-      if (producer_ == nullptr || producer_->failed()) {
-        CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Producer> opened,
-                                 OpenProducer(*shared_.spec, "apply"));
-        producer_ = std::move(opened);
-      }
-      producer = producer_;
-    }
+    CUTOVER_ASSIGN_OR_RETURN(std::shared_ptr<Producer> producer, producer_.Get());
     return std::unique_ptr<ChangeApplier>(
         std::make_unique<KafkaApplier>(shared_, std::move(producer), lane, lanes));
   }
@@ -337,8 +339,7 @@ class KafkaAppliers : public Appliers {
 
  private:
   const Shared shared_;
-  mutable std::mutex producer_mutex_;
-  mutable std::shared_ptr<Producer> producer_;  // the lanes' (guarded by producer_mutex_)
+  mutable SharedProducer producer_;  // the lanes'
   mutable std::mutex control_mutex_;
   const std::unique_ptr<Producer> control_;  // Follow's truncate events
 };
