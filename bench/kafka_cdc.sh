@@ -11,7 +11,10 @@
 #  3. cutover: `cutover run` started again until `cutover fence` passes: process start, the
 #     binlog backlog read into the change log, every change encoded, sent and acknowledged by the
 #     brokers before its lane's checkpoint (a delete also sends its tombstone);
-#  4. raw: `kafka_target_bench --updates <changes>` sends as many op-u envelopes (before and
+#  4. replay: `cutover replay --from 0` of the same change log into another topic of the same
+#     cluster: the apply side alone (the log read, routed, encoded, sent and acknowledged), the
+#     part a raw producer is like for like with but for the encoding;
+#  5. raw: `kafka_target_bench --updates <changes>` sends as many op-u envelopes (before and
 #     after images) and flushes.
 # Prints one line per round and the medians; figures and the command: docs/benchmarks.md.
 # CUTOVER_BENCH_PERF=FILE records `perf record -a -g` (the whole machine) during the last round's
@@ -55,14 +58,14 @@ start_run() {
 }
 stop_run() { kill -TERM "$run_pid"; wait "$run_pid" || true; run_pid=""; }
 
-printf '%-6s %-8s %-10s %-12s %-10s %-12s %s\n' round changes "cutover s" "cutover c/s" "raw s" \
-  "raw c/s" "cutover/raw"
+printf '%-6s %-8s %-10s %-12s %-10s %-12s %-10s %-12s %s\n' round changes "cutover s" "cutover c/s" \
+  "replay s" "replay c/s" "raw s" "raw c/s" "cutover/raw replay/raw"
 : >"$work/results"
 for round in $(seq "$runs"); do
   src -e "DROP DATABASE IF EXISTS bench_kafka_cdc; CREATE DATABASE bench_kafka_cdc"
   sb --threads=1 prepare >/dev/null
   src --quick -e "SELECT id, k, c, pad FROM bench_kafka_cdc.sbtest1 ORDER BY id" >"$work/rows.tsv"
-  kafka_serve bench.bench_kafka_cdc.sbtest1,raw
+  kafka_serve bench.bench_kafka_cdc.sbtest1,replay.bench_kafka_cdc.sbtest1,raw
   rm -rf "$work/state"
   cat >"$work/spec.yaml" <<YAML
 name: bench
@@ -74,6 +77,9 @@ tables: ["bench_kafka_cdc.sbtest1"]
 parallelism: {apply_lanes: $lanes}
 state_dir: $work/state
 YAML
+  sed -e 's/^name: bench/name: bench-replay/' -e 's/topic_prefix: bench/topic_prefix: replay/' \
+    -e "s|state_dir: .*|state_dir: $work/replay-state|" "$work/spec.yaml" >"$work/replay.yaml"
+  rm -rf "$work/replay-state"
   start_run
   until [[ "$("$cutover" status "$work/spec.yaml" --json 2>/dev/null | jq -r .cdc.phase)" == cdc ]]; do
     kill -0 "$run_pid" || { tail -20 "$work/run.log" >&2; exit 1; }
@@ -92,15 +98,24 @@ YAML
   run_cpu=$(cpu "$run_pid")
   perf_stop
   stop_run
+  began=$(now)
+  "$cutover" replay "$work/spec.yaml" --from 0 --target "$work/replay.yaml" >"$work/replay.log" 2>&1 ||
+    { tail -20 "$work/replay.log" >&2; exit 1; }
+  replay=$(echo "$(now) - $began" | bc)
   raw_line="$("$bench" --brokers "$bootstrap" --topic raw --rows "$work/rows.tsv" --updates "$changes")"
   raw=$(echo "$raw_line" | sed 's/.* in \([0-9.]*\) s.*/\1/')
   cutover_rate=$(echo "$changes / $took" | bc)
   raw_rate=$(echo "$changes / $raw" | bc)
+  replay_rate=$(echo "$changes / $replay" | bc)
   ratio=$(echo "scale=2; $raw / $took" | bc)
-  printf '%-6s %-8s %-10.2f %-12s %-10.2f %-12s %.2f   (load %s; cutover CPU %s s)\n' "$round" \
-    "$changes" "$took" "$cutover_rate" "$raw" "$raw_rate" "$ratio" "$load" "$run_cpu"
-  echo "$cutover_rate $raw_rate $ratio" >>"$work/results"
+  replay_ratio=$(echo "scale=2; $raw / $replay" | bc)
+  printf '%-6s %-8s %-10.2f %-12s %-10.2f %-12s %-10.2f %-12s %.2f        %.2f   (load %s; cutover CPU %s s)\n' \
+    "$round" "$changes" "$took" "$cutover_rate" "$replay" "$replay_rate" "$raw" "$raw_rate" \
+    "$ratio" "$replay_ratio" "$load" "$run_cpu"
+  echo "$cutover_rate $raw_rate $ratio $replay_rate $replay_ratio" >>"$work/results"
 done
 echo "median: cutover $(awk '{print $1}' "$work/results" | median) changes/s," \
   "raw producer $(awk '{print $2}' "$work/results" | median) changes/s," \
-  "cutover/raw $(awk '{print $3}' "$work/results" | median)"
+  "cutover/raw $(awk '{print $3}' "$work/results" | median);" \
+  "replay $(awk '{print $4}' "$work/results" | median) changes/s," \
+  "replay/raw $(awk '{print $5}' "$work/results" | median)"

@@ -114,6 +114,13 @@ int Raw(const std::string& brokers, const std::string& topic, const std::string&
     std::fprintf(stderr, "%s\n", producer.status().ToString().c_str());
     return 1;
   }
+  // The topic's partitions known before the clock starts, as cutover's producers learn theirs
+  // when they open (otherwise librdkafka may hold the first records up to a second).
+  Status learned = (*producer)->Learn(topic);
+  if (!learned.ok()) {
+    std::fprintf(stderr, "%s\n", learned.ToString().c_str());
+    return 1;
+  }
   auto started = std::chrono::steady_clock::now();
   for (const auto& [key, value] : records) {
     Status sent = (*producer)->Produce(topic, RD_KAFKA_PARTITION_UA, key, value, 0);

@@ -42,11 +42,12 @@ kafka_serve() {
 
 # perf_start WHEN: when WHEN is "yes" and CUTOVER_BENCH_PERF names a file, records `perf record
 # -a -g` into it until perf_stop. The whole machine: `-p` would miss the threads cutover starts
-# after perf attached (lanes, producers).
+# after perf attached (lanes, producers). CUTOVER_BENCH_PERF_CALLS replaces `-g` (e.g.
+# "--call-graph dwarf,16384" for callers through code built without frame pointers).
 perf_start() {
   perf_pid=""
   [[ "$1" == yes && -n "${CUTOVER_BENCH_PERF:-}" ]] || return 0
-  perf record -a -g -o "$CUTOVER_BENCH_PERF" >"$work/perf.log" 2>&1 &
+  perf record -a ${CUTOVER_BENCH_PERF_CALLS:--g} -o "$CUTOVER_BENCH_PERF" >"$work/perf.log" 2>&1 &
   perf_pid=$!
 }
 perf_stop() {

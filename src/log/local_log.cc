@@ -232,6 +232,43 @@ Result<uint64_t> LocalLog::ReadFrame(int fd, uint64_t pos, uint64_t limit, LogEn
   return kFrameHeader + body_size;
 }
 
+Result<LocalLog::ScanEnd> LocalLog::ScanSegment(int fd, uint64_t limit, uint64_t first_offset,
+                                                uint64_t stop_offset,
+                                                const std::filesystem::path& path) {
+  std::string block;
+  uint64_t block_start = 0;
+  size_t block_size = 0;
+  // `size` bytes at `at` (fewer at the end of the data), read in blocks.
+  auto bytes = [&](uint64_t at, size_t size) -> Result<std::string_view> {
+    if (at < block_start || at + size > block_start + block_size) {
+      block.resize(std::max(size, kScanBlock));
+      const size_t wanted = static_cast<size_t>(std::min<uint64_t>(block.size(), limit - at));
+      CUTOVER_ASSIGN_OR_RETURN(block_size, ReadAt(fd, at, wanted, block.data()));
+      block_start = at;
+    }
+    const size_t have = static_cast<size_t>(block_start + block_size - at);
+    return std::string_view(block.data() + (at - block_start), std::min(size, have));
+  };
+  ScanEnd end{0, first_offset};
+  while (end.offset < stop_offset && end.pos < limit) {
+    CUTOVER_ASSIGN_OR_RETURN(std::string_view header, bytes(end.pos, kFrameHeader));
+    Result<uint32_t> body_size = FrameBodySize(header, end.pos, limit, path);
+    if (!body_size.ok()) break;  // torn
+    const auto crc = static_cast<uint32_t>(GetLe(header.data() + 4, 4));
+    CUTOVER_ASSIGN_OR_RETURN(std::string_view body, bytes(end.pos + kFrameHeader, *body_size));
+    if (body.size() < *body_size || libdeflate_crc32(0, body.data(), body.size()) != crc) break;
+    if (GetLe(body.data(), 8) != end.offset) {
+      return Status::DataLoss("change log " + path.string() + " at byte " +
+                              std::to_string(end.pos) + ": offset " +
+                              std::to_string(GetLe(body.data(), 8)) + " where " +
+                              std::to_string(end.offset) + " was expected");
+    }
+    end.pos += kFrameHeader + *body_size;
+    ++end.offset;
+  }
+  return end;
+}
+
 Result<std::shared_ptr<LocalLog>> LocalLog::Open(LocalLogOptions options) {
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
@@ -273,20 +310,11 @@ Status LocalLog::Recover() {
   Segment& last = segments_.back();
   fd_ = ::open(last.path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
   if (fd_ < 0) return Errno("cannot open", last.path);
-  uint64_t pos = 0;
-  uint64_t offset = last.first_offset;
-  LogEntry entry;
-  while (true) {
-    Result<uint64_t> size = ReadFrame(fd_, pos, last.bytes, &entry, last.path);
-    if (!size.ok() || *size == 0) break;  // a torn tail: never made durable, cut below
-    if (entry.offset != offset) {
-      return Status::DataLoss("change log " + last.path.string() + " at byte " +
-                              std::to_string(pos) + ": offset " + std::to_string(entry.offset) +
-                              " where " + std::to_string(offset) + " was expected");
-    }
-    pos += *size;
-    ++offset;
-  }
+  // Past the whole records: a torn tail, never made durable, cut below.
+  CUTOVER_ASSIGN_OR_RETURN(ScanEnd whole,
+                           ScanSegment(fd_, last.bytes, last.first_offset, UINT64_MAX, last.path));
+  const uint64_t pos = whole.pos;
+  const uint64_t offset = whole.offset;
   if (empty_last) {
     CUTOVER_RETURN_IF_ERROR(CheckEmptyLastSegment(*empty_last, last.path, last.bytes, pos, offset));
   }
@@ -370,13 +398,12 @@ Status LocalLog::TruncateFrom(uint64_t offset) {
                                    std::to_string(next_offset_) + "), not from " +
                                    std::to_string(offset));
   }
-  uint64_t pos = 0;
-  LogEntry entry;
-  for (uint64_t skip = last.first_offset; skip < offset; ++skip) {
-    CUTOVER_ASSIGN_OR_RETURN(uint64_t size, ReadFrame(fd_, pos, last.bytes, &entry, last.path));
-    if (size == 0) return Status::DataLoss("change log segment ends before its records");
-    pos += size;
+  CUTOVER_ASSIGN_OR_RETURN(ScanEnd kept,
+                           ScanSegment(fd_, last.bytes, last.first_offset, offset, last.path));
+  if (kept.offset < offset) {
+    return Status::DataLoss("change log segment ends before its records");
   }
+  const uint64_t pos = kept.pos;
   if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0) return Errno("cannot truncate", last.path);
   if (::fdatasync(fd_) != 0) return Errno("cannot sync", last.path);
   last.bytes = pos;

@@ -136,6 +136,19 @@ class LocalLog : public std::enable_shared_from_this<LocalLog> {
   // Reads the frame at `pos` of `fd`: its size in bytes (0 at the end of the data), the entry.
   static Result<uint64_t> ReadFrame(int fd, uint64_t pos, uint64_t limit, LogEntry* entry,
                                     const std::filesystem::path& path);
+  // Where a segment's whole records end, read from its start by ScanSegment.
+  struct ScanEnd {
+    uint64_t pos = 0;     // the byte after the last whole record
+    uint64_t offset = 0;  // the offset after it
+  };
+  // Reads the records of the segment `fd` (`limit` bytes, first offset `first_offset`) from its
+  // start in blocks of kScanBlock bytes, checking each one's length, CRC32 and offset but not
+  // decoding its body (a record whose CRC32 holds is whole; what it says is the reader's to
+  // check). Stops before `stop_offset`, at `limit`, or before the first torn or damaged record.
+  // DataLoss when a whole record holds another offset than the one expected.
+  static Result<ScanEnd> ScanSegment(int fd, uint64_t limit, uint64_t first_offset,
+                                     uint64_t stop_offset, const std::filesystem::path& path);
+  static constexpr size_t kScanBlock = 1 << 20;
   // A frame's parts, shared with LogReader: the body size its header states (checked against
   // `limit`), and the body checked (CRC32) and decoded into *entry.
   static Result<uint32_t> FrameBodySize(std::string_view header, uint64_t pos, uint64_t limit,

@@ -100,10 +100,15 @@ class Lane {
         applier_(std::move(applier)),
         queue_(shared.options.lane_queue),
         resume_from_(checkpoint),
-        applied_(checkpoint) {}
+        applied_(checkpoint),
+        passed_(checkpoint) {}
 
   BoundedQueue<LaneItem>& queue() { return queue_; }
-  uint64_t applied() const { return applied_.load(); }
+  // Every change of this lane below it is applied (and recorded by the target, where it keeps
+  // a checkpoint) and every other change below it is another lane's: at least the checkpoint
+  // last recorded, and up to what the reader had routed when the lane last ran dry, without
+  // waiting for the idle checkpoint to record it. What the partition commits as progress.
+  uint64_t passed() const { return passed_.load(); }
   uint64_t resume_from() const { return resume_from_; }
   int64_t oldest_pending_ms() const { return oldest_pending_ms_.load(); }
 
@@ -144,6 +149,8 @@ class Lane {
       // Every item below `routed` was queued before `routed` was read, and the queue has been
       // emptied since: this lane holds every change of its own below it.
       if (drained) pending = std::max(pending, routed);
+      // Nothing of its own is waiting: everything below `pending` is applied already.
+      if (drained && batch.empty() && pending > passed_.load()) passed_ = pending;
       if (queue_.closed() && batch.empty()) break;
       if (drained && !batch.empty() && partition_.behind.load() && !queue_.closed() &&
           !partition_.flush_now.load() && Clock::now() - batch_began < kFillBatchFor) {
@@ -173,6 +180,7 @@ class Lane {
     }
     if (!batch.empty()) TEST_PausePoint("apply_after");
     applied_ = checkpoint;
+    if (checkpoint > passed_.load()) passed_ = checkpoint;
     shared_.stats->applied_changes.fetch_add(batch.size(), std::memory_order_relaxed);
     if (shared_.stats->touched != nullptr) shared_.stats->touched->Note(batch);
     return true;
@@ -185,6 +193,7 @@ class Lane {
   BoundedQueue<LaneItem> queue_;
   const uint64_t resume_from_;     // the checkpoint this run started from
   std::atomic<uint64_t> applied_;  // the checkpoint last recorded
+  std::atomic<uint64_t> passed_;   // passed(); written by the lane's thread only
   std::atomic<int64_t> oldest_pending_ms_{0};
 };
 
@@ -368,9 +377,11 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     }
   }
 
+  // Every change below it is applied: what the partition commits (a lane resumes from the
+  // later of its checkpoint and this, OnAssigned), what a fence and a replay wait for.
   static uint64_t Applied(const Partition& partition) {
     uint64_t applied = UINT64_MAX;
-    for (const auto& lane : partition.lanes) applied = std::min(applied, lane->applied());
+    for (const auto& lane : partition.lanes) applied = std::min(applied, lane->passed());
     return applied;
   }
 

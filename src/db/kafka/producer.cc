@@ -30,6 +30,7 @@ Result<std::unique_ptr<Producer>> Producer::Open(const KafkaSpec& kafka,
 
 Producer::~Producer() {
   if (handle_ != nullptr) {
+    for (auto& [name, topic] : topics_) rd_kafka_topic_destroy(topic);
     rd_kafka_flush(handle_, 10000);
     rd_kafka_destroy(handle_);
   }
@@ -87,6 +88,25 @@ Status Producer::Flush(std::chrono::milliseconds timeout) {
   std::lock_guard lock(delivery_mutex_);
   if (!delivery_error_.ok()) return delivery_error_;
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("waiting for acknowledgements", err);
+  return Status::Ok();
+}
+
+Status Producer::Learn(const std::string& topic) {
+  std::lock_guard lock(topics_mutex_);
+  if (topics_.contains(topic)) return Status::Ok();
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_, topic.c_str(), nullptr);
+  if (handle == nullptr) {
+    return KafkaError(fmt::format("opening topic {}", topic), rd_kafka_last_error());
+  }
+  const struct rd_kafka_metadata* metadata = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(handle_, 0, handle, &metadata,
+                                              static_cast<int>(kKafkaAdminTimeout.count() * 1000));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_topic_destroy(handle);
+    return KafkaError(fmt::format("reading the metadata of topic {}", topic), err);
+  }
+  rd_kafka_metadata_destroy(metadata);
+  topics_.emplace(topic, handle);
   return Status::Ok();
 }
 

@@ -50,6 +50,11 @@ class Producer {
   // later Flush (from any thread): the producer is done, and a new one produces again what came
   // after the last checkpoint.
   Status Flush(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // Reads `topic`'s metadata now, and keeps the topic known to the producer: librdkafka
+  // otherwise learns the partitions of a topic it has not seen at its next periodic metadata
+  // scan, up to a second after the first record (measured: every apply lane's first batch
+  // waited 1.0 s). Each topic is read once; thread-safe.
+  Status Learn(const std::string& topic);
   // A new tracker, valid as long as the producer.
   Tracker* NewTracker();
   // Waits until every record produced with `tracker` so far has its delivery report (serving
@@ -68,6 +73,8 @@ class Producer {
   std::mutex delivery_mutex_;
   Status delivery_error_;          // the first failed delivery
   std::deque<Tracker> trackers_;   // guarded by delivery_mutex_; stable addresses
+  std::mutex topics_mutex_;
+  std::map<std::string, rd_kafka_topic_t*> topics_;  // Learn's; guarded by topics_mutex_
 };
 
 }  // namespace cutover::kafka

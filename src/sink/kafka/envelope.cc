@@ -64,9 +64,19 @@ FieldKind KindOf(const ColumnType& type) {
   }
 }
 
+// Whether `c` must be escaped in a JSON string.
+bool NeedsEscape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
 void AppendString(std::string* out, std::string_view text) {
   out->push_back('"');
-  for (char c : text) {
+  while (!text.empty()) {
+    // The run up to the next character to escape goes in whole.
+    const size_t run =
+        static_cast<size_t>(std::find_if(text.begin(), text.end(), NeedsEscape) - text.begin());
+    out->append(text.data(), run);
+    if (run == text.size()) break;
+    const char c = text[run];
+    text.remove_prefix(run + 1);
     switch (c) {
       case '"': *out += "\\\""; break;
       case '\\': *out += "\\\\"; break;
@@ -75,15 +85,31 @@ void AppendString(std::string* out, std::string_view text) {
       case '\t': *out += "\\t"; break;
       case '\b': *out += "\\b"; break;
       case '\f': *out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          *out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          out->push_back(c);
-        }
+      default: fmt::format_to(std::back_inserter(*out), "\\u{:04x}", static_cast<unsigned char>(c));
     }
   }
   out->push_back('"');
+}
+
+// Whether ToUtf8 leaves ASCII bytes of `charset` as they are (not so for the wide ones).
+bool AsciiAsItself(Charset charset) {
+  switch (charset) {
+    case Charset::kUtf8:
+    case Charset::kLatin1:
+    case Charset::kAscii:
+    case Charset::kBinary:
+    case Charset::kOther: return true;
+    case Charset::kUcs2:
+    case Charset::kUtf16:
+    case Charset::kUtf16le:
+    case Charset::kUtf32: return false;
+  }
+  return false;
+}
+
+bool IsAscii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 std::string Quote(std::string_view text) {
@@ -457,6 +483,31 @@ std::string EncodeField(const Column& column, const Value& value) {
   return "null";
 }
 
+namespace {
+
+void AppendField(std::string* out, const Column& column, const Value& value) {
+  if (!value.is_null()) {
+    // The kinds most rows are made of, written in place; EncodeField is the reference.
+    switch (KindOf(column.type)) {
+      case FieldKind::kInt16:
+      case FieldKind::kInt32:
+      case FieldKind::kInt64:
+      case FieldKind::kYear: fmt::format_to(std::back_inserter(*out), "{}", AsInt64(value)); return;
+      case FieldKind::kString:
+        if (value.kind() == ValueKind::kText && AsciiAsItself(value.as_text().charset) &&
+            IsAscii(value.as_text().bytes)) {
+          AppendString(out, value.as_text().bytes);  // what ToUtf8 would give
+          return;
+        }
+        break;
+      default: break;
+    }
+  }
+  *out += EncodeField(column, value);
+}
+
+}  // namespace
+
 Result<Value> DecodeField(const Column& column, const nlohmann::json& field) {
   if (field.is_null()) return Value::Null();
   const ColumnType& type = column.type;
@@ -600,6 +651,10 @@ EnvelopeEncoder::EnvelopeEncoder(const TableSchema& schema, EnvelopeOptions opti
   for (const Column& column : schema_.columns) {
     value_fields.push_back(FieldSchema(column, column.nullable));
   }
+  for (const Column& column : schema_.columns) column_names_.push_back(Quote(column.name) + ":");
+  source_head_ = R"(,"source":{"version":)" + Quote(options_.version) +
+                 R"(,"connector":"mysql","name":)" + Quote(options_.prefix);
+  source_table_ = R"(,"db":)" + Quote(schema_.id.schema) + R"(,"table":)" + Quote(schema_.id.name);
   value_schema_ =
       StructSchema({StructSchema(value_fields, true, base + ".Value", "before"),
                     StructSchema(value_fields, true, base + ".Value", "after"), SourceSchema(),
@@ -608,63 +663,89 @@ EnvelopeEncoder::EnvelopeEncoder(const TableSchema& schema, EnvelopeOptions opti
                    false, base + ".Envelope", "");
 }
 
-std::string EnvelopeEncoder::KeyPayload(const Row& image) const {
-  std::string out = "{";
+void EnvelopeEncoder::AppendKeyPayload(std::string* out, const Row& image) const {
+  out->push_back('{');
   for (size_t index = 0; index < schema_.key.size(); ++index) {
     const Column& column = schema_.columns[schema_.key[index]];
-    if (index > 0) out += ",";
-    AppendString(&out, column.name);
-    out += ':';
-    out += EncodeField(column, image.values[schema_.key[index]]);
+    if (index > 0) out->push_back(',');
+    AppendString(out, column.name);
+    out->push_back(':');
+    AppendField(out, column, image.values[schema_.key[index]]);
   }
   if (options_.table_in_key) {
-    out += fmt::format(R"(,"{}":)", kTableField);
-    AppendString(&out,
-                 fmt::format("{}.{}.{}", options_.prefix, schema_.id.schema, schema_.id.name));
+    fmt::format_to(std::back_inserter(*out), R"(,"{}":)", kTableField);
+    AppendString(out, fmt::format("{}.{}.{}", options_.prefix, schema_.id.schema, schema_.id.name));
   }
-  return out + "}";
+  out->push_back('}');
 }
 
 std::string EnvelopeEncoder::Key(const Row& image) const {
-  if (!options_.schemas) return KeyPayload(image);
-  return R"({"schema":)" + key_schema_ + R"(,"payload":)" + KeyPayload(image) + "}";
+  std::string out;
+  if (options_.schemas) out = R"({"schema":)" + key_schema_ + R"(,"payload":)";
+  AppendKeyPayload(&out, image);
+  if (options_.schemas) out.push_back('}');
+  return out;
 }
 
-std::string EnvelopeEncoder::Image(const Row& row) const {
-  std::string out = "{";
-  for (size_t index = 0; index < schema_.columns.size(); ++index) {
-    if (index > 0) out += ",";
-    AppendString(&out, schema_.columns[index].name);
-    // An absent value (not in the image) is written as null: MySQL sources log full images.
-    out += ':';
-    out += row.IsPresent(index) ? EncodeField(schema_.columns[index], row.values[index]) : "null";
+void EnvelopeEncoder::AppendImage(std::string* out, const Row* row) const {
+  if (row == nullptr) {
+    *out += "null";
+    return;
   }
-  return out + "}";
+  out->push_back('{');
+  for (size_t index = 0; index < schema_.columns.size(); ++index) {
+    if (index > 0) out->push_back(',');
+    *out += column_names_[index];
+    // An absent value (not in the image) is written as null: MySQL sources log full images.
+    if (row->IsPresent(index)) {
+      AppendField(out, schema_.columns[index], row->values[index]);
+    } else {
+      *out += "null";
+    }
+  }
+  out->push_back('}');
+}
+
+void EnvelopeEncoder::AppendValue(std::string* out, EnvelopeOp op, const Row* before,
+                                  const Row* after, const EnvelopeSource& source,
+                                  int64_t ts_ms) const {
+  const Position& position = source.position;
+  if (options_.schemas) {
+    out->reserve(out->size() + value_schema_.size() + 1024);
+    *out += R"({"schema":)";
+    *out += value_schema_;
+    *out += R"(,"payload":)";
+  }
+  *out += R"({"before":)";
+  AppendImage(out, before);
+  *out += R"(,"after":)";
+  AppendImage(out, after);
+  *out += source_head_;
+  fmt::format_to(std::back_inserter(*out), R"(,"ts_ms":{},"snapshot":)", source.ts_ms);
+  AppendString(out, source.snapshot);
+  *out += source_table_;
+  const bool has_gtid = position.has_gtid() && !position.gtid().gtids().empty();
+  fmt::format_to(std::back_inserter(*out), R"(,"server_id":{},"gtid":)",
+                 has_gtid ? position.gtid().gtids().back().server : 0);
+  if (has_gtid) {
+    AppendString(out, position.gtid().ToString());
+  } else if (position.has_gtid_set()) {
+    AppendString(out, position.gtid_set().ToString());
+  } else {
+    *out += "null";
+  }
+  *out += R"(,"file":)";
+  AppendString(out, position.has_file() ? position.file().file() : "");
+  fmt::format_to(std::back_inserter(*out), R"(,"pos":{},"row":0}},"op":"{}","ts_ms":{}}})",
+                 position.has_file() ? position.file().offset() : 0, OpCode(op), ts_ms);
+  if (options_.schemas) out->push_back('}');
 }
 
 std::string EnvelopeEncoder::Value(EnvelopeOp op, const Row* before, const Row* after,
                                    const EnvelopeSource& source, int64_t ts_ms) const {
-  const Position& position = source.position;
-  std::string gtid = "null";
-  int64_t server_id = 0;
-  if (position.has_gtid() && !position.gtid().gtids().empty()) {
-    gtid = Quote(position.gtid().ToString());
-    server_id = position.gtid().gtids().back().server;
-  } else if (position.has_gtid_set()) {
-    gtid = Quote(position.gtid_set().ToString());
-  }
-  std::string payload =
-      R"({"before":)" + (before != nullptr ? Image(*before) : "null") + R"(,"after":)" +
-      (after != nullptr ? Image(*after) : "null") + R"(,"source":{"version":)" +
-      Quote(options_.version) + R"(,"connector":"mysql","name":)" + Quote(options_.prefix) +
-      fmt::format(R"(,"ts_ms":{},"snapshot":)", source.ts_ms) + Quote(source.snapshot) +
-      R"(,"db":)" + Quote(schema_.id.schema) + R"(,"table":)" + Quote(schema_.id.name) +
-      fmt::format(R"(,"server_id":{},"gtid":{},"file":)", server_id, gtid) +
-      Quote(position.has_file() ? position.file().file() : "") +
-      fmt::format(R"(,"pos":{},"row":0}},"op":"{}","ts_ms":{}}})",
-                  position.has_file() ? position.file().offset() : 0, OpCode(op), ts_ms);
-  if (!options_.schemas) return payload;
-  return R"({"schema":)" + value_schema_ + R"(,"payload":)" + payload + "}";
+  std::string out;
+  AppendValue(&out, op, before, after, source, ts_ms);
+  return out;
 }
 
 namespace {

@@ -54,15 +54,23 @@ class EnvelopeEncoder {
   // The record value: before/after null where absent (read/create: no before; delete: no after).
   std::string Value(EnvelopeOp op, const Row* before, const Row* after,
                     const EnvelopeSource& source, int64_t ts_ms) const;
+  // Value appended to *out (a caller's buffer, reused from record to record).
+  void AppendValue(std::string* out, EnvelopeOp op, const Row* before, const Row* after,
+                   const EnvelopeSource& source, int64_t ts_ms) const;
 
  private:
-  std::string Image(const Row& row) const;
-  std::string KeyPayload(const Row& image) const;
+  void AppendImage(std::string* out, const Row* row) const;  // "null" for none
+  void AppendKeyPayload(std::string* out, const Row& image) const;
 
   TableSchema schema_;
   EnvelopeOptions options_;
   std::string key_schema_;    // the key's JSON schema
   std::string value_schema_;  // the envelope's JSON schema
+  // The parts every value of this shape shares: each column's quoted name and colon, the source
+  // block's head (version, connector, name) and its db and table.
+  std::vector<std::string> column_names_;
+  std::string source_head_;
+  std::string source_table_;
 };
 
 // One column value as Debezium's JSON payload holds it ("null" for NULL).

@@ -84,11 +84,12 @@ class KafkaWriter : public TableWriter {
     source.snapshot = "true";
     const int64_t now = NowMs();
     source.ts_ms = now;
+    std::string value;  // reused: librdkafka copies it
     for (const Row& row : rows) {
-      CUTOVER_RETURN_IF_ERROR(
-          producer_->Produce(topic_, RD_KAFKA_PARTITION_UA, encoder_.Key(row),
-                             encoder_.Value(EnvelopeOp::kRead, nullptr, &row, source, now), now,
-                             tracker_));
+      value.clear();
+      encoder_.AppendValue(&value, EnvelopeOp::kRead, nullptr, &row, source, now);
+      CUTOVER_RETURN_IF_ERROR(producer_->Produce(topic_, RD_KAFKA_PARTITION_UA, encoder_.Key(row),
+                                                 value, now, tracker_));
     }
     return producer_->Wait(*tracker_);
   }
@@ -154,9 +155,10 @@ class KafkaSink : public Sink {
 
   Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan& plan) override {
     CUTOVER_ASSIGN_OR_RETURN(std::shared_ptr<Producer> producer, producer_.Get());
-    return std::unique_ptr<TableWriter>(
-        std::make_unique<KafkaWriter>(std::move(producer), TopicOf(spec_.target.kafka, plan.target),
-                                      plan.schema, EnvelopeOptionsOf(spec_.target.kafka)));
+    std::string topic = TopicOf(spec_.target.kafka, plan.target);
+    CUTOVER_RETURN_IF_ERROR(producer->Learn(topic));
+    return std::unique_ptr<TableWriter>(std::make_unique<KafkaWriter>(
+        std::move(producer), std::move(topic), plan.schema, EnvelopeOptionsOf(spec_.target.kafka)));
   }
 
   // A topic has no indexes.
@@ -259,33 +261,35 @@ class KafkaApplier : public ChangeApplier {
     EnvelopeSource source;
     source.position = change.position;
     source.ts_ms = now;
-    auto produce = [&](const Row& key_image, std::optional<std::string> value) {
+    // The record with the key of `key_image` and the envelope of op over before/after (none: a
+    // tombstone), encoded into value_ (reused: librdkafka copies it).
+    auto produce = [&](const Row& key_image, std::optional<EnvelopeOp> op, const Row* before,
+                       const Row* after) {
+      value_.clear();
+      if (op) encoder.AppendValue(&value_, *op, before, after, source, now);
       return producer_->Produce(topic, RD_KAFKA_PARTITION_UA, encoder.Key(key_image),
-                                value ? std::optional<std::string_view>(*value) : std::nullopt,
-                                now, tracker_);
+                                op ? std::optional<std::string_view>(value_) : std::nullopt, now,
+                                tracker_);
     };
     auto remove = [&](const Row& before) -> Status {
-      CUTOVER_RETURN_IF_ERROR(
-          produce(before, encoder.Value(EnvelopeOp::kDelete, &before, nullptr, source, now)));
-      return produce(before, std::nullopt);
+      CUTOVER_RETURN_IF_ERROR(produce(before, EnvelopeOp::kDelete, &before, nullptr));
+      return produce(before, std::nullopt, nullptr, nullptr);
     };
     switch (change.op) {
       case ChangeOp::kInsert:
-        return produce(*change.after,
-                       encoder.Value(EnvelopeOp::kCreate, nullptr, &*change.after, source, now));
+        return produce(*change.after, EnvelopeOp::kCreate, nullptr, &*change.after);
       case ChangeOp::kUpdate:
         if (change.KeyBefore() != change.KeyAfter()) {
           CUTOVER_RETURN_IF_ERROR(remove(*change.before));
-          return produce(*change.after,
-                         encoder.Value(EnvelopeOp::kCreate, nullptr, &*change.after, source, now));
+          return produce(*change.after, EnvelopeOp::kCreate, nullptr, &*change.after);
         }
-        return produce(*change.after, encoder.Value(EnvelopeOp::kUpdate, &*change.before,
-                                                    &*change.after, source, now));
+        return produce(*change.after, EnvelopeOp::kUpdate, &*change.before, &*change.after);
       case ChangeOp::kDelete: return remove(*change.before);
       default: return Status::Ok();
     }
   }
 
+  std::string value_;                      // the record value being sent
   std::map<TableId, std::string> topics_;  // source table -> topic, when the lane opened
   std::shared_ptr<Producer> producer_;  // the lanes' SharedProducer
   Producer::Tracker* const tracker_;  // owned by producer_
@@ -302,6 +306,9 @@ class KafkaAppliers : public Appliers {
 
   Result<std::unique_ptr<ChangeApplier>> OpenLane(int lane, int lanes) const override {
     CUTOVER_ASSIGN_OR_RETURN(std::shared_ptr<Producer> producer, producer_.Get());
+    for (const TargetTablePlan& plan : *shared_.plans) {
+      CUTOVER_RETURN_IF_ERROR(producer->Learn(TopicOf(shared_.spec->target.kafka, plan.target)));
+    }
     return std::unique_ptr<ChangeApplier>(
         std::make_unique<KafkaApplier>(shared_, std::move(producer), lane, lanes));
   }
