@@ -104,13 +104,7 @@ TEST_F(DdlTest, AddColumnWidenDefaultAndTruncateAreFollowed) {
   ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
   workload.Start(5ms);
   std::this_thread::sleep_for(1s);
-  const std::string accounts = db_ + ".accounts";
-  copytest::Exec(*source_, "ALTER TABLE " + accounts + " ADD COLUMN tier INT NOT NULL DEFAULT 7");
-  copytest::Exec(*source_, "UPDATE " + accounts + " SET tier = id % 5 WHERE id % 10 = 0");
-  copytest::Exec(*source_, "ALTER TABLE " + accounts + " MODIFY owner VARCHAR(80) NOT NULL");
-  copytest::Exec(*source_, "UPDATE " + accounts +
-                               " SET owner = CONCAT(owner, REPEAT('x', 50)) WHERE id % 7 = 0");
-  copytest::Exec(*source_, "ALTER TABLE " + accounts + " ALTER COLUMN tier SET DEFAULT 9");
+  runtest::AlterAccounts(*source_, db_);
   std::this_thread::sleep_for(1s);
   copytest::Exec(*source_, "TRUNCATE TABLE " + db_ + ".extra");
   copytest::Exec(*source_, "INSERT INTO " + db_ + ".extra VALUES (1, 1, 'after truncate')");

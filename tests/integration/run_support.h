@@ -157,6 +157,20 @@ inline void CreateWorkloadSchema(mysql::Connection& sql, const std::string& db, 
                           db + ".seq_1_to_" + count);
 }
 
+// Schema changes to the workload's accounts table in `db`, each followed by writes that use it,
+// as the schema-change tests make them under the workload: ADD COLUMN tier INT NOT NULL DEFAULT
+// 7, then a tier on every 10th row; owner widened to VARCHAR(80), then owners longer than the
+// old 40 characters on every 7th row; tier's default changed to 9.
+inline void AlterAccounts(mysql::Connection& sql, const std::string& db) {
+  const std::string accounts = db + ".accounts";
+  copytest::Exec(sql, "ALTER TABLE " + accounts + " ADD COLUMN tier INT NOT NULL DEFAULT 7");
+  copytest::Exec(sql, "UPDATE " + accounts + " SET tier = id % 5 WHERE id % 10 = 0");
+  copytest::Exec(sql, "ALTER TABLE " + accounts + " MODIFY owner VARCHAR(80) NOT NULL");
+  copytest::Exec(
+      sql, "UPDATE " + accounts + " SET owner = CONCAT(owner, REPEAT('x', 50)) WHERE id % 7 = 0");
+  copytest::Exec(sql, "ALTER TABLE " + accounts + " ALTER COLUMN tier SET DEFAULT 9");
+}
+
 // The first rows (at most 10 of each) only the source or only the target has, for a failure
 // message.
 inline std::string RowsDiff(const std::vector<std::string>& source_rows,

@@ -49,12 +49,17 @@ Result<std::vector<TableImages>> FinalImages(
     TableImages& images = result.emplace_back();
     images.table = table.table;
     std::map<const TableSchema*, size_t> group_index;  // the schemas are held by the groups
-    for (const std::string& key : table.order) {
+    for (std::string& key : table.order) {
       const FinalImage& image = table.keys.at(key);
       auto [found, added] = group_index.try_emplace(image.schema.get(), images.groups.size());
-      if (added) images.groups.push_back(SchemaGroup{image.schema, {}, {}});
+      if (added) images.groups.push_back(SchemaGroup{image.schema, {}, {}, {}});
       SchemaGroup& group = images.groups[found->second];
-      (image.deleted ? group.deleted : group.rows).push_back(image.image);
+      if (image.deleted) {
+        group.deleted.push_back(image.image);
+        group.deleted_keys.push_back(std::move(key));  // `order` is not read again
+      } else {
+        group.rows.push_back(image.image);
+      }
     }
   }
   return result;

@@ -28,6 +28,7 @@ struct FinalImage {
 struct SchemaGroup {
   std::shared_ptr<const TableSchema> schema;
   std::vector<const Row*> deleted;
+  std::vector<std::string> deleted_keys;  // the KeyText of each of `deleted`, in its order
   std::vector<const Row*> rows;
 };
 

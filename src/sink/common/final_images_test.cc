@@ -45,10 +45,14 @@ std::map<int64_t, std::pair<int64_t, bool>> Final(const std::vector<TableImages>
         EXPECT_TRUE(out.emplace(row->values[0].as_int(),
                                 std::pair{row->values[1].as_int(), false}).second);
       }
+      std::vector<std::string> deleted_keys;
       for (const Row* row : group.deleted) {
         EXPECT_TRUE(out.emplace(row->values[0].as_int(),
                                 std::pair{row->values[1].as_int(), true}).second);
+        deleted_keys.push_back(std::to_string(row->values[0].as_int()));
       }
+      // Each deleted key comes with the text it was keyed by.
+      EXPECT_EQ(group.deleted_keys, deleted_keys);
     }
   }
   return out;

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -30,24 +31,30 @@ constexpr char kApplierSession[] =
     "SET SESSION foreign_key_checks = 0, time_zone = '+00:00', "
     "sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', max_error_count = 65535";
 
-// The key of `row` as SQL literals: equal keys give equal strings, and the string is the
-// DELETE's condition material as well.
-std::vector<std::string> KeyLiterals(const TableSchema& schema, const Row& row) {
-  std::vector<std::string> literals;
-  literals.reserve(schema.key.size());
+// The key of `row` as SQL literals, each ended by '\x1f' (which no literal holds: text and
+// bytes are written in hex): equal keys give equal strings, and the string is the DELETE's
+// condition material as well (KeyCondition).
+std::string KeyLiterals(const TableSchema& schema, const Row& row) {
+  std::string literals;
   for (size_t column : schema.key) {
-    literals.push_back(SqlLiteral(schema.columns[column].type, row.values[column]));
+    literals += SqlLiteral(schema.columns[column].type, row.values[column]);
+    literals += '\x1f';
   }
   return literals;
 }
 
-std::string JoinKey(const std::vector<std::string>& literals) {
-  std::string joined;
-  for (const std::string& literal : literals) {
-    joined += literal;
-    joined += '\x1f';
+// `k0` = v0 AND `k1` = v1 ... for the key whose KeyLiterals are `literals`.
+std::string KeyCondition(const TableSchema& schema, std::string_view literals) {
+  std::string condition;
+  size_t begin = 0;
+  for (size_t part = 0; part < schema.key.size(); ++part) {
+    size_t end = literals.find('\x1f', begin);
+    condition += fmt::format("{}{} = {}", part == 0 ? "" : " AND ",
+                             QuoteIdentifier(schema.columns[schema.key[part]].name),
+                             literals.substr(begin, end - begin));
+    begin = end + 1;
   }
-  return joined;
+  return condition;
 }
 
 // A schema's columns as a replacer binds them: equal for equal column lists (names and types).
@@ -142,7 +149,7 @@ class MysqlApplier : public ChangeApplier {
         sink::FinalImages(
             changes,
             [](const TableSchema& schema, const Row& image) -> Result<std::string> {
-              return JoinKey(KeyLiterals(schema, image));
+              return KeyLiterals(schema, image);
             },
             [this](const TableId& table) {
               // Changes without a schema follow the plan's (the plans outlive the batch).
@@ -171,14 +178,9 @@ class MysqlApplier : public ChangeApplier {
         size_t end = std::min(group.deleted.size(), begin + kDeleteKeys);
         std::string condition;
         for (size_t idx = begin; idx < end; ++idx) {
-          const std::vector<std::string> literals = KeyLiterals(schema, *group.deleted[idx]);
-          std::string one;
-          for (size_t part = 0; part < literals.size(); ++part) {
-            one += fmt::format("{}{} = {}", part == 0 ? "" : " AND ",
-                               QuoteIdentifier(schema.columns[schema.key[part]].name),
-                               literals[part]);
-          }
-          condition += (condition.empty() ? "(" : " OR (") + one + ")";
+          // The key's literals as FinalImages keyed it, not rendered again.
+          condition += (condition.empty() ? "(" : " OR (") +
+                       KeyCondition(schema, group.deleted_keys[idx]) + ")";
         }
         CUTOVER_RETURN_IF_ERROR(
             connection_->Execute(fmt::format("DELETE FROM {} WHERE {}", table, condition))

@@ -3,15 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include "sink/common/test_support.h"
+
 namespace cutover::mysql {
 namespace {
 
-ColumnType Type(std::string_view column_type, std::string_view charset = "",
-                std::string_view collation = "") {
-  Result<ColumnType> type = ParseMysqlColumnType(column_type, charset, collation);
-  EXPECT_TRUE(type.ok()) << type.status().ToString();
-  return *type;
-}
+using sink::testing::Type;
 
 TableSchema TwoColumnKey() {
   TableSchema schema;

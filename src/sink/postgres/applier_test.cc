@@ -3,17 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include "sink/common/test_support.h"
 #include "sink/postgres/schema_change.h"
 
 namespace cutover::postgres {
 namespace {
 
-ColumnType Type(std::string_view column_type, std::string_view charset = "",
-                std::string_view collation = "") {
-  Result<ColumnType> type = ParseMysqlColumnType(column_type, charset, collation);
-  EXPECT_TRUE(type.ok()) << type.status().ToString();
-  return *type;
-}
+using sink::testing::Type;
 
 TableSchema Lines() {
   TableSchema schema;
