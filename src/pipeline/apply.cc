@@ -496,10 +496,12 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
         if (router_->held(table)) {
           CUTOVER_RETURN_IF_ERROR(HeldInPartition(table, partition.index, record->offset));
         } else {
-          CUTOVER_RETURN_IF_ERROR(
-              router_->Route(record->change, /*hash=*/lanes_per_partition_ > 1, &routed));
+          // The record's images are not needed after routing: their values move to the parts.
+          CUTOVER_RETURN_IF_ERROR(router_->Route(std::move(record->change),
+                                                 /*hash=*/lanes_per_partition_ > 1, &routed));
         }
-        for (RoutedChange& part : routed) {
+        for (size_t index = 0; index < routed.size(); ++index) {
+          RoutedChange& part = routed[index];
           size_t lane = part.hash % static_cast<uint64_t>(lanes_per_partition_);
           Lane& target = *partition.lanes[lane];
           if (record->offset < target.resume_from() && !catching_up) continue;
@@ -508,7 +510,9 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
           item.catch_up = catching_up;
           item.logged.offset = record->offset;
           item.logged.change = std::move(part.change);
-          item.logged.change.position = record->position;
+          // The last part takes the record's position; the one before a copy.
+          item.logged.change.position =
+              index + 1 == routed.size() ? std::move(record->position) : record->position;
           item.logged.mapped = std::move(part.mapped);
           if (!target.queue().Push(std::move(item))) {
             return Status::Ok();  // closed: stopping

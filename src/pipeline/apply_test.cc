@@ -510,6 +510,33 @@ TEST(RouterTest, AShapeStatedAgainKeepsOneAppliedSchema) {
   EXPECT_EQ(applied.size(), 2u) << "one applied schema per source shape";
 }
 
+// A change the caller is done with is routed by moving its images' values: the parts are those
+// of routing a copy (a key-moving update's two as well), and the change keeps its table, op and
+// position.
+TEST(RouterTest, ARoutedChangeGivenAwayGivesTheSameParts) {
+  std::vector<TargetTablePlan> plans = Plans();
+  for (Change change : {Upsert(4, 40, 1), MoveKey(4, 9, 41, 2)}) {
+    ChangeRouter copying(plans, nullptr, /*map=*/false);
+    ChangeRouter moving(plans, nullptr, /*map=*/false);
+    std::vector<RoutedChange> copied;
+    std::vector<RoutedChange> moved;
+    ASSERT_TRUE(copying.Route(change, /*hash=*/true, &copied).ok());
+    Change given = change;
+    ASSERT_TRUE(moving.Route(std::move(given), /*hash=*/true, &moved).ok());
+    ASSERT_EQ(moved.size(), copied.size());
+    for (size_t part = 0; part < moved.size(); ++part) {
+      EXPECT_EQ(moved[part].hash, copied[part].hash);
+      EXPECT_EQ(moved[part].change.op, copied[part].change.op);
+      EXPECT_EQ(moved[part].change.before, copied[part].change.before);
+      EXPECT_EQ(moved[part].change.after, copied[part].change.after);
+      EXPECT_EQ(moved[part].change.position, change.position);
+    }
+    EXPECT_EQ(given.table, change.table);  // NOLINT(bugprone-use-after-move): what is kept
+    EXPECT_EQ(given.op, change.op);
+    EXPECT_EQ(given.position, change.position);
+  }
+}
+
 // A table's row filter, on the source images: a row that enters it is inserted, one that leaves
 // it deleted, one that stays out skipped (docs/spec.md, "Row filters").
 TEST(RouterTest, TheRowFilterTurnsChangesIntoInsertsDeletesOrNothing) {

@@ -566,8 +566,16 @@ Result<const ChangeRouter::Shape*> ChangeRouter::ShapeOf(Table& table, const Cha
   return &table.shapes.emplace(change.schema.get(), std::move(shape)).first->second;
 }
 
-Status ChangeRouter::Route(const Change& source_change, bool hash,
-                           std::vector<RoutedChange>* out) {
+Status ChangeRouter::Route(const Change& change, bool hash, std::vector<RoutedChange>* out) {
+  return RouteImages(change, nullptr, hash, out);
+}
+
+Status ChangeRouter::Route(Change&& change, bool hash, std::vector<RoutedChange>* out) {
+  return RouteImages(change, &change, hash, out);
+}
+
+Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool hash,
+                                 std::vector<RoutedChange>* out) {
   CUTOVER_RETURN_IF_ERROR(init_);
   auto found = tables_.find(source_change.table);
   if (found == tables_.end()) {
@@ -619,6 +627,8 @@ Status ChangeRouter::Route(const Change& source_change, bool hash,
     if (!filtered) return Status::Ok();
   }
   const Change& change = filtered ? *filtered : source_change;
+  // The images whose values may be moved: a filtered copy is ours, the caller's only if given.
+  Change* const movable = filtered ? &*filtered : take;
   CUTOVER_ASSIGN_OR_RETURN(const Shape* shape, ShapeOf(table, change));
   if (!shape->keyed) {
     if (options_.handler == nullptr) {
@@ -633,7 +643,9 @@ Status ChangeRouter::Route(const Change& source_change, bool hash,
                                    table.plan->source.ToString(), Joined(table.key_names)),
                 change);
   }
-  auto project = [&](const Row& image) -> Result<Row> {
+  // The shape's columns of `image`; moved from `from` (the same image, ours to take) when given
+  // (the positions increase, so each value is taken once).
+  auto project = [&](const Row& image, Row* from) -> Result<Row> {
     Row row;
     row.values.reserve(shape->positions.size());
     const bool partial = !image.present.empty();
@@ -643,19 +655,24 @@ Status ChangeRouter::Route(const Change& source_change, bool hash,
         return Status::DataLoss(fmt::format("a row image of {} is shorter than its schema",
                                             change.table.ToString()));
       }
-      row.values.push_back(image.values[position]);
       if (partial) row.present.push_back(image.IsPresent(position));
+      if (from != nullptr) {
+        row.values.push_back(std::move(from->values[position]));
+      } else {
+        row.values.push_back(image.values[position]);
+      }
     }
     return row;
   };
   std::optional<Row> before;
   std::optional<Row> after;
   if (change.before) {
-    CUTOVER_ASSIGN_OR_RETURN(Row row, project(*change.before));
+    CUTOVER_ASSIGN_OR_RETURN(Row row,
+                             project(*change.before, movable ? &*movable->before : nullptr));
     before = std::move(row);
   }
   if (change.after) {
-    CUTOVER_ASSIGN_OR_RETURN(Row row, project(*change.after));
+    CUTOVER_ASSIGN_OR_RETURN(Row row, project(*change.after, movable ? &*movable->after : nullptr));
     after = std::move(row);
   }
   const std::shared_ptr<const TableSchema>& applied = shape->applied;

@@ -98,10 +98,15 @@ class ChangeRouter {
   // then keyed, to find a moved row). Errors: the handler's; the mapper's when a routing key
   // or a mapping cannot be computed; the filter's when it cannot decide.
   Status Route(const Change& change, bool hash, std::vector<RoutedChange>* out);
+  // The same for a change the caller is done with: the values of its images are moved into the
+  // parts instead of copied (its table, op, position and schema stay).
+  Status Route(Change&& change, bool hash, std::vector<RoutedChange>* out);
 
   bool held(const TableId& table) const;
 
  private:
+  // Route, taking the values of *take's images where it is not null (take is &change then).
+  Status RouteImages(const Change& change, Change* take, bool hash, std::vector<RoutedChange>* out);
   struct Table;
   struct Shape;  // one source shape as the table carries it
   // The change as far as its images pass the table's filter (nullopt: nothing to apply).

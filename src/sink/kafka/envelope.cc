@@ -679,11 +679,19 @@ void EnvelopeEncoder::AppendKeyPayload(std::string* out, const Row& image) const
   out->push_back('}');
 }
 
+void EnvelopeEncoder::AppendKey(std::string* out, const Row& image) const {
+  if (options_.schemas) {
+    *out += R"({"schema":)";
+    *out += key_schema_;
+    *out += R"(,"payload":)";
+  }
+  AppendKeyPayload(out, image);
+  if (options_.schemas) out->push_back('}');
+}
+
 std::string EnvelopeEncoder::Key(const Row& image) const {
   std::string out;
-  if (options_.schemas) out = R"({"schema":)" + key_schema_ + R"(,"payload":)";
-  AppendKeyPayload(&out, image);
-  if (options_.schemas) out.push_back('}');
+  AppendKey(&out, image);
   return out;
 }
 

@@ -51,6 +51,8 @@ class EnvelopeEncoder {
   const TableSchema& schema() const { return schema_; }
   // The record key of `image` (a row of the schema).
   std::string Key(const Row& image) const;
+  // Key appended to *out (a caller's buffer, reused from record to record).
+  void AppendKey(std::string* out, const Row& image) const;
   // The record value: before/after null where absent (read/create: no before; delete: no after).
   std::string Value(EnvelopeOp op, const Row* before, const Row* after,
                     const EnvelopeSource& source, int64_t ts_ms) const;

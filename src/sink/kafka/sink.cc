@@ -84,12 +84,15 @@ class KafkaWriter : public TableWriter {
     source.snapshot = "true";
     const int64_t now = NowMs();
     source.ts_ms = now;
-    std::string value;  // reused: librdkafka copies it
+    std::string key;  // both reused: librdkafka copies them
+    std::string value;
     for (const Row& row : rows) {
+      key.clear();
+      encoder_.AppendKey(&key, row);
       value.clear();
       encoder_.AppendValue(&value, EnvelopeOp::kRead, nullptr, &row, source, now);
-      CUTOVER_RETURN_IF_ERROR(producer_->Produce(topic_, RD_KAFKA_PARTITION_UA, encoder_.Key(row),
-                                                 value, now, tracker_));
+      CUTOVER_RETURN_IF_ERROR(
+          producer_->Produce(topic_, RD_KAFKA_PARTITION_UA, key, value, now, tracker_));
     }
     return producer_->Wait(*tracker_);
   }
@@ -262,12 +265,14 @@ class KafkaApplier : public ChangeApplier {
     source.position = change.position;
     source.ts_ms = now;
     // The record with the key of `key_image` and the envelope of op over before/after (none: a
-    // tombstone), encoded into value_ (reused: librdkafka copies it).
+    // tombstone), encoded into key_ and value_ (reused: librdkafka copies them).
     auto produce = [&](const Row& key_image, std::optional<EnvelopeOp> op, const Row* before,
                        const Row* after) {
+      key_.clear();
+      encoder.AppendKey(&key_, key_image);
       value_.clear();
       if (op) encoder.AppendValue(&value_, *op, before, after, source, now);
-      return producer_->Produce(topic, RD_KAFKA_PARTITION_UA, encoder.Key(key_image),
+      return producer_->Produce(topic, RD_KAFKA_PARTITION_UA, key_,
                                 op ? std::optional<std::string_view>(value_) : std::nullopt, now,
                                 tracker_);
     };
@@ -289,7 +294,8 @@ class KafkaApplier : public ChangeApplier {
     }
   }
 
-  std::string value_;                      // the record value being sent
+  std::string key_;    // the record key being sent
+  std::string value_;  // the record value being sent
   std::map<TableId, std::string> topics_;  // source table -> topic, when the lane opened
   std::shared_ptr<Producer> producer_;  // the lanes' SharedProducer
   Producer::Tracker* const tracker_;  // owned by producer_
