@@ -102,16 +102,18 @@ YAML
   "$cutover" replay "$work/spec.yaml" --from 0 --target "$work/replay.yaml" >"$work/replay.log" 2>&1 ||
     { tail -20 "$work/replay.log" >&2; exit 1; }
   replay=$(echo "$(now) - $began" | bc)
-  raw_line="$("$bench" --brokers "$bootstrap" --topic raw --rows "$work/rows.tsv" --updates "$changes")"
-  raw=$(echo "$raw_line" | sed 's/.* in \([0-9.]*\) s.*/\1/')
+  "$bench" --brokers "$bootstrap" --topic raw --rows "$work/rows.tsv" --updates "$changes" \
+    >"$work/raw.out"
+  raw=$(head -1 "$work/raw.out" | sed 's/.* in \([0-9.]*\) s.*/\1/')
+  encoding=$(sed -n 2p "$work/raw.out" | sed 's/.*: \([0-9.]*\) s/\1/')
   cutover_rate=$(echo "$changes / $took" | bc)
   raw_rate=$(echo "$changes / $raw" | bc)
   replay_rate=$(echo "$changes / $replay" | bc)
   ratio=$(echo "scale=2; $raw / $took" | bc)
   replay_ratio=$(echo "scale=2; $raw / $replay" | bc)
-  printf '%-6s %-8s %-10.2f %-12s %-10.2f %-12s %-10.2f %-12s %.2f        %.2f   (load %s; cutover CPU %s s)\n' \
+  printf '%-6s %-8s %-10.2f %-12s %-10.2f %-12s %-10.2f %-12s %.2f        %.2f   (load %s; cutover CPU %s s; raw envelopes built in %s s)\n' \
     "$round" "$changes" "$took" "$cutover_rate" "$replay" "$replay_rate" "$raw" "$raw_rate" \
-    "$ratio" "$replay_ratio" "$load" "$run_cpu"
+    "$ratio" "$replay_ratio" "$load" "$run_cpu" "$encoding"
   echo "$cutover_rate $raw_rate $ratio $replay_rate $replay_ratio" >>"$work/results"
 done
 echo "median: cutover $(awk '{print $1}' "$work/results" | median) changes/s," \
