@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <libdeflate.h>
 
 #include "state/test_support.h"
 
@@ -171,6 +172,93 @@ TEST(LocalLogTest, ReopeningCutsATornTailAndContinuesTheOffsets) {
   AppendRecords(*log, 2);
   ASSERT_TRUE(log->Sync().ok());
   EXPECT_EQ(ReadAll(*log, 0).size(), 6u);
+}
+
+// Opening scans the last segment in 1 MiB blocks (LocalLog::kScanBlock): records that straddle a
+// block's end are whole, a torn tail past several blocks is cut, and TruncateFrom finds its
+// offset past the first block too.
+TEST(LocalLogTest, ReopeningScansASegmentOfManyBlocks) {
+  TempDir dir;
+  std::filesystem::path segment;
+  const std::string big(7001, 'x');  // not a divisor of the block: records straddle its ends
+  auto append = [&](LocalLog& log, int count) {
+    for (int i = 0; i < count; ++i) {
+      const std::string payload = big + std::to_string(log.next_offset());
+      LogAppend record{payload, At(1000 + log.next_offset())};
+      ASSERT_TRUE(log.Append(std::span(&record, 1), 5000).ok());
+    }
+  };
+  {
+    auto log = *LocalLog::Open(Options(dir));
+    append(*log, 500);  // about 3.5 MB: four blocks
+    ASSERT_TRUE(log->Sync().ok());
+    segment = std::filesystem::directory_iterator(dir.path() / "log")->path();
+  }
+  const auto whole = std::filesystem::file_size(segment);
+  ASSERT_GT(whole, 3u << 20);  // over three of the 1 MiB blocks opening reads
+  {
+    std::ofstream out(segment, std::ios::binary | std::ios::app);
+    out << std::string(5000, '\x7f');  // a torn record: an impossible length, then junk
+  }
+  auto log = *LocalLog::Open(Options(dir));
+  EXPECT_EQ(std::filesystem::file_size(segment), whole);
+  EXPECT_EQ(log->next_offset(), 500u);
+  ASSERT_TRUE(log->TruncateFrom(321).ok());
+  EXPECT_EQ(log->next_offset(), 321u);
+  Result<std::unique_ptr<LogReader>> reader = log->Read(300);
+  ASSERT_TRUE(reader.ok());
+  for (uint64_t offset = 300; offset < 321; ++offset) {
+    Result<std::optional<LogEntry>> entry = (*reader)->Next();
+    ASSERT_TRUE(entry.ok() && entry->has_value()) << offset;
+    EXPECT_EQ((*entry)->payload, big + std::to_string(offset));
+  }
+  Result<std::optional<LogEntry>> end = (*reader)->Next();
+  ASSERT_TRUE(end.ok());
+  EXPECT_FALSE(end->has_value());
+}
+
+// A last record whose CRC32 holds is whole, whatever its body says: opening keeps it (it never
+// cuts a record a writer made durable), and reading it reports what is wrong.
+TEST(LocalLogTest, AWholeRecordWithABadPositionIsKeptAndReportedWhenRead) {
+  TempDir dir;
+  std::filesystem::path segment;
+  uint64_t bytes = 0;
+  {
+    auto log = *LocalLog::Open(Options(dir));
+    AppendRecords(*log, 2);
+    ASSERT_TRUE(log->Sync().ok());
+    segment = std::filesystem::directory_iterator(dir.path() / "log")->path();
+    bytes = std::filesystem::file_size(segment);
+  }
+  // Offset 2, time 0, a position no one can read, a payload; its length and CRC32 right.
+  std::string body;
+  auto put = [&body](uint64_t value, int size) {
+    for (int i = 0; i < size; ++i) body.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+  };
+  const std::string position = "not a position";
+  put(2, 8);
+  put(0, 8);
+  put(position.size(), 4);
+  body += position + "r2";
+  std::string frame;
+  const uint32_t crc = libdeflate_crc32(0, body.data(), body.size());
+  for (uint64_t value : {static_cast<uint64_t>(body.size()), static_cast<uint64_t>(crc)}) {
+    for (int i = 0; i < 4; ++i) frame.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+  }
+  {
+    std::ofstream out(segment, std::ios::binary | std::ios::app);
+    out << frame << body;
+  }
+  auto log = *LocalLog::Open(Options(dir));
+  EXPECT_EQ(log->next_offset(), 3u);
+  EXPECT_EQ(std::filesystem::file_size(segment), bytes + frame.size() + body.size());
+  Result<std::unique_ptr<LogReader>> reader = log->Read(2);
+  ASSERT_TRUE(reader.ok());
+  Result<std::optional<LogEntry>> entry = (*reader)->Next();
+  ASSERT_FALSE(entry.ok());
+  EXPECT_EQ(entry.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(entry.status().message(), "change log " + segment.string() + " at byte " +
+                                          std::to_string(bytes) + ": bad position");
 }
 
 TEST(LocalLogTest, ACorruptRecordInsideTheLogIsDataLossNamingTheFileAndByte) {
