@@ -2,6 +2,8 @@
 // messages of a pgoutput slot, read through pg_logical_slot_get_binary_changes, decoded and
 // assembled: a key change, an update that leaves a TOASTed value unchanged, a delete, a logical
 // message, and (protocol 2) a transaction large enough to be streamed in blocks.
+#include "source/postgres/pgoutput.h"
+
 #include <string>
 #include <vector>
 
@@ -10,7 +12,7 @@
 #include <unistd.h>
 
 #include "db/postgres/connection.h"
-#include "source/postgres/pgoutput.h"
+#include "source/postgres/replication_stream.h"
 #include "support/servers.h"
 
 namespace cutover::postgres {
@@ -34,6 +36,7 @@ class PgoutputIntegrationTest : public ::testing::Test {
     spec.user = server.user;
     spec.password = Secret{"test", server.password};
     spec.database = server.database;
+    spec_ = spec;
     auto opened = Connection::Open(spec);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     db_ = std::move(*opened);
@@ -76,6 +79,7 @@ class PgoutputIntegrationTest : public ::testing::Test {
 
   const std::string schema_ = fmt::format("pgoutput_{}", getpid());
   const std::string slot_ = fmt::format("cutover_pgoutput_{}", getpid());
+  ConnectionSpec spec_;
   std::unique_ptr<Connection> db_;
   PgoutputAssembler assembler_;
   int stream_blocks_ = 0;  // Stream Start messages seen
@@ -147,6 +151,54 @@ TEST_F(PgoutputIntegrationTest, AssemblesAStreamedTransaction) {
     ASSERT_EQ(ids[index], static_cast<int>(index) + 1);
   }
   EXPECT_EQ(assembler_.open_streams(), 0u);
+}
+
+// Over a replication connection: START_REPLICATION streams the slot's messages, and the slot's
+// confirmed flush LSN moves only to what the client confirms, never ahead of it.
+TEST_F(PgoutputIntegrationTest, StreamsOverAReplicationConnectionAndAdvancesOnlyWhenConfirmed) {
+  auto confirmed_flush = [&]() -> std::string {
+    Result<QueryResult> rows = db_->Query(
+        "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '" + slot_ +
+        "'");
+    EXPECT_TRUE(rows.ok() && rows->rows.size() == 1);
+    return rows.ok() && rows->rows.size() == 1 ? rows->rows[0][0].value_or("") : "";
+  };
+  const std::string before = confirmed_flush();
+  Run("INSERT INTO " + schema_ + ".t VALUES (1, 1, 'one'), (2, 2, 'two')");
+
+  ConnectOptions replication;
+  replication.replication = true;
+  auto connection = Connection::Open(spec_, replication);
+  ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+  ReplicationOptions options;
+  options.slot = slot_;
+  options.publication = slot_;
+  auto stream = ReplicationStream::Start(**connection, options);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  std::optional<PgTransaction> inserted;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!inserted && std::chrono::steady_clock::now() < deadline) {
+    Result<std::optional<WalMessage>> message = (*stream)->Next(std::chrono::milliseconds(200));
+    ASSERT_TRUE(message.ok()) << message.status().ToString();
+    if (!*message) continue;
+    Result<std::vector<PgTransaction>> done = assembler_.Feed((*message)->data);
+    ASSERT_TRUE(done.ok()) << done.status().ToString();
+    if (!done->empty()) inserted = std::move(done->front());
+  }
+  ASSERT_TRUE(inserted) << "no transaction streamed within 20 s";
+  ASSERT_EQ(inserted->messages.size(), 3u);  // the relation, two inserts
+  EXPECT_EQ((*inserted->messages[2].new_tuple)[2].bytes, "two");
+
+  // Not confirmed yet: keepalives answered since repeat the old position.
+  (void)(*stream)->Next(std::chrono::milliseconds(300));
+  EXPECT_EQ(confirmed_flush(), before);
+  ASSERT_TRUE((*stream)->Confirm(inserted->end_lsn).ok());
+  std::string after;
+  for (int attempt = 0; attempt < 50 && after != inserted->end_lsn.ToString(); ++attempt) {
+    (void)(*stream)->Next(std::chrono::milliseconds(100));
+    after = confirmed_flush();
+  }
+  EXPECT_EQ(after, inserted->end_lsn.ToString());
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 // Connection: a libpq session with TLS, timeouts and SQLSTATE-mapped Status errors.
 #include "db/postgres/connection.h"
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <poll.h>
 
 namespace cutover::postgres {
 namespace {
@@ -267,6 +270,61 @@ Result<uint64_t> Connection::FinishCopy() {
   }
   if (!status.ok()) return status;
   return copied;
+}
+
+Status Connection::StartCopyBoth(std::string_view statement) {
+  ResultPtr start(PQexec(handle_, std::string(statement).c_str()));
+  if (start && PQresultStatus(start.get()) == PGRES_COPY_BOTH) return Status::Ok();
+  const char* sqlstate = start ? PQresultErrorField(start.get(), PG_DIAG_SQLSTATE) : nullptr;
+  const char* message = start ? PQresultErrorMessage(start.get()) : PQerrorMessage(handle_);
+  return MapPostgresError(sqlstate == nullptr ? "" : sqlstate, message, description_);
+}
+
+Result<std::optional<std::string>> Connection::ReadCopyData(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    char* buffer = nullptr;
+    const int size = PQgetCopyData(handle_, &buffer, /*async=*/1);
+    if (size > 0) {
+      std::string message(buffer, static_cast<size_t>(size));
+      PQfreemem(buffer);
+      return std::optional<std::string>(std::move(message));
+    }
+    if (size == -2) return MapPostgresError("", PQerrorMessage(handle_), description_);
+    if (size == -1) {  // the stream ended: the server's reason is in the result that follows
+      Status status =
+          Status::Unavailable(fmt::format("{}: the replication stream ended", description_));
+      while (PGresult* raw = PQgetResult(handle_)) {
+        ResultPtr result(raw);
+        if (PQresultStatus(raw) == PGRES_FATAL_ERROR) {
+          const char* sqlstate = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+          status = MapPostgresError(sqlstate == nullptr ? "" : sqlstate, PQresultErrorMessage(raw),
+                                    description_);
+        }
+      }
+      return status;
+    }
+    // Nothing whole yet: wait for the socket until the deadline.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::optional<std::string>();
+    pollfd wait{PQsocket(handle_), POLLIN, 0};
+    if (::poll(&wait, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+      return Status::Unavailable(fmt::format("{}: waiting for the replication stream: {}",
+                                             description_, std::strerror(errno)));
+    }
+    if (PQconsumeInput(handle_) != 1) {
+      return MapPostgresError("", PQerrorMessage(handle_), description_);
+    }
+  }
+}
+
+Status Connection::WriteCopyData(std::string_view bytes) {
+  if (PQputCopyData(handle_, bytes.data(), static_cast<int>(bytes.size())) != 1 ||
+      PQflush(handle_) != 0) {
+    return MapPostgresError("", PQerrorMessage(handle_), description_);
+  }
+  return Status::Ok();
 }
 
 int Connection::ServerVersionNumber() const { return PQserverVersion(handle_); }

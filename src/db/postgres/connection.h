@@ -3,6 +3,7 @@
 // server through this class; no libpq type leaks out of it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -90,6 +91,14 @@ class Connection {
   // Runs `COPY ... FROM STDIN` with the data taken piece by piece from `next`, so no whole
   // file is ever built. Returns the number of rows copied.
   Result<uint64_t> CopyIn(std::string_view copy_sql, const PieceSource& next);
+
+  // A replication connection's START_REPLICATION (COPY BOTH): starts the stream; then
+  // ReadCopyData gives the server's messages and WriteCopyData sends the client's.
+  Status StartCopyBoth(std::string_view statement);
+  // The next message of the stream, waiting up to `timeout` (nullopt when none came); an error
+  // when the stream ended or the connection failed.
+  Result<std::optional<std::string>> ReadCopyData(std::chrono::milliseconds timeout);
+  Status WriteCopyData(std::string_view bytes);
 
   // The server version as a number, e.g. 150004 for 15.4.
   int ServerVersionNumber() const;

@@ -1,0 +1,132 @@
+// The streaming replication protocol's CopyBoth messages (PostgreSQL 15 docs, "Streaming
+// Replication Protocol"): XLogData 'w', Primary keepalive 'k', Standby status update 'r'.
+#include "source/postgres/replication_stream.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace cutover::postgres {
+namespace {
+
+// Microseconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01.
+constexpr int64_t kPostgresEpochUs = 946'684'800'000'000;
+constexpr std::chrono::seconds kStatusEvery{10};
+
+int64_t NowPostgresUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() -
+         kPostgresEpochUs;
+}
+
+void PutBe(uint64_t value, int size, std::string* out) {
+  for (int i = size - 1; i >= 0; --i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+}
+
+uint64_t GetBe(std::string_view bytes, size_t at, int size) {
+  uint64_t value = 0;
+  for (int i = 0; i < size; ++i) value = (value << 8) | static_cast<uint8_t>(bytes[at + i]);
+  return value;
+}
+
+// A value of START_REPLICATION's option list: a single-quoted string literal.
+std::string Literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+std::string StartReplicationStatement(const ReplicationOptions& options) {
+  std::string statement = fmt::format(
+      "START_REPLICATION SLOT {} LOGICAL {} (proto_version {}, publication_names {}",
+      QuoteIdentifier(options.slot), options.start.ToString(),
+      Literal(std::to_string(options.proto_version)),
+      Literal(QuoteIdentifier(options.publication)));
+  if (options.messages) statement += ", messages 'true'";
+  if (options.streaming && options.proto_version >= 2) statement += ", streaming 'on'";
+  return statement + ")";
+}
+
+std::string StandbyStatusUpdate(Lsn flushed, int64_t now_us) {
+  std::string out = "r";
+  for (int i = 0; i < 3; ++i) PutBe(flushed.value(), 8, &out);  // written, flushed, applied
+  PutBe(static_cast<uint64_t>(now_us), 8, &out);
+  out.push_back('\0');  // no reply asked
+  return out;
+}
+
+Result<ServerMessage> ParseServerMessage(std::string_view bytes) {
+  ServerMessage message;
+  if (bytes.empty()) return Status::InvalidArgument("replication stream: an empty message");
+  message.type = bytes[0];
+  if (message.type == 'w') {
+    if (bytes.size() < 25) {
+      return Status::InvalidArgument(fmt::format(
+          "replication stream: an XLogData message of {} bytes (at least 25)", bytes.size()));
+    }
+    message.start = Lsn(GetBe(bytes, 1, 8));
+    message.end = Lsn(GetBe(bytes, 9, 8));
+    message.data = std::string(bytes.substr(25));
+    return message;
+  }
+  if (message.type == 'k') {
+    if (bytes.size() != 18) {
+      return Status::InvalidArgument(fmt::format(
+          "replication stream: a keepalive of {} bytes (18 expected)", bytes.size()));
+    }
+    message.end = Lsn(GetBe(bytes, 1, 8));
+    message.reply_requested = bytes[17] != 0;
+    return message;
+  }
+  return Status::InvalidArgument(fmt::format(
+      "replication stream: unknown message type '{}' (0x{:02x})", message.type,
+      static_cast<uint8_t>(message.type)));
+}
+
+Result<std::unique_ptr<ReplicationStream>> ReplicationStream::Start(
+    Connection& connection, const ReplicationOptions& options) {
+  CUTOVER_RETURN_IF_ERROR(connection.StartCopyBoth(StartReplicationStatement(options)));
+  std::unique_ptr<ReplicationStream> stream(new ReplicationStream(connection));
+  stream->confirmed_ = options.start;
+  stream->last_status_ = std::chrono::steady_clock::now();
+  return stream;
+}
+
+Status ReplicationStream::SendStatus() {
+  last_status_ = std::chrono::steady_clock::now();
+  return connection_.WriteCopyData(StandbyStatusUpdate(confirmed_, NowPostgresUs()));
+}
+
+Status ReplicationStream::Confirm(Lsn flushed) {
+  confirmed_ = std::max(confirmed_, flushed);
+  return SendStatus();
+}
+
+Result<std::optional<WalMessage>> ReplicationStream::Next(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (std::chrono::steady_clock::now() - last_status_ >= kStatusEvery) {
+      CUTOVER_RETURN_IF_ERROR(SendStatus());
+    }
+    const auto left = std::max(std::chrono::milliseconds(0),
+                               std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   deadline - std::chrono::steady_clock::now()));
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> raw, connection_.ReadCopyData(left));
+    if (!raw) return std::optional<WalMessage>();
+    CUTOVER_ASSIGN_OR_RETURN(ServerMessage message, ParseServerMessage(*raw));
+    server_end_ = std::max(server_end_, message.end);
+    if (message.type == 'w') {
+      return std::optional<WalMessage>(WalMessage{message.start, std::move(message.data)});
+    }
+    if (message.reply_requested) CUTOVER_RETURN_IF_ERROR(SendStatus());
+    if (std::chrono::steady_clock::now() >= deadline) return std::optional<WalMessage>();
+  }
+}
+
+}  // namespace cutover::postgres
