@@ -70,13 +70,14 @@ void IgnoreNotice(void* /*arg*/, const char* /*message*/) {}
 
 int Port(const ConnectionSpec& spec) { return spec.port == 0 ? 5432 : spec.port; }
 
-// Runs `sql`: with PQexec when there are no parameters and no rows are wanted (so several
-// statements may be sent at once), else with PQexecParams in text format.
+// Runs `sql`: with PQexec (the simple query protocol, the only one a replication connection
+// accepts; several statements may be sent at once, the last one's rows are returned) when there
+// are no parameters, else with PQexecParams in text format.
 Result<ResultPtr> Exec(PGconn* handle, const std::string& description, std::string_view sql,
-                       const Params& params, bool want_rows) {
+                       const Params& params) {
   std::string statement(sql);
   ResultPtr result;
-  if (params.empty() && !want_rows) {
+  if (params.empty()) {
     result.reset(PQexec(handle, statement.c_str()));
   } else {
     std::vector<const char*> values;
@@ -209,12 +210,12 @@ Connection::Connection(pg_conn* handle, std::string description)
 Connection::~Connection() { PQfinish(handle_); }
 
 Result<QueryResult> Connection::Query(std::string_view sql, const Params& params) {
-  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params, true));
+  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params));
   return ReadRows(result.get());
 }
 
 Result<uint64_t> Connection::Execute(std::string_view sql, const Params& params) {
-  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params, false));
+  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params));
   std::string_view text = PQcmdTuples(result.get());
   uint64_t affected = 0;
   std::from_chars(text.data(), text.data() + text.size(), affected);

@@ -89,6 +89,26 @@ Result<ServerMessage> ParseServerMessage(std::string_view bytes) {
       static_cast<uint8_t>(message.type)));
 }
 
+Result<CreatedSlot> CreateSlotWithSnapshot(Connection& connection, const std::string& slot) {
+  CUTOVER_ASSIGN_OR_RETURN(
+      QueryResult result,
+      connection.Query(fmt::format("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput EXPORT_SNAPSHOT",
+                                   QuoteIdentifier(slot))));
+  // slot_name, consistent_point, snapshot_name, output_plugin
+  if (result.rows.size() != 1 || result.rows[0].size() < 3 || !result.rows[0][1] ||
+      !result.rows[0][2]) {
+    return Status::Internal(
+        fmt::format("CREATE_REPLICATION_SLOT {} answered {} rows, not one with a consistent "
+                    "point and a snapshot",
+                    slot, result.rows.size()));
+  }
+  CreatedSlot created;
+  created.name = result.rows[0][0].value_or(slot);
+  CUTOVER_ASSIGN_OR_RETURN(created.consistent_point, Lsn::Parse(*result.rows[0][1]));
+  created.snapshot = *result.rows[0][2];
+  return created;
+}
+
 Result<std::unique_ptr<ReplicationStream>> ReplicationStream::Start(
     Connection& connection, const ReplicationOptions& options) {
   CUTOVER_RETURN_IF_ERROR(connection.StartCopyBoth(StartReplicationStatement(options)));

@@ -68,6 +68,18 @@ class ReplicationStream {
   std::chrono::steady_clock::time_point last_status_;
 };
 
+// A logical slot made for a consistent start: created over the replication connection with
+// EXPORT_SNAPSHOT, so a copy that reads in `snapshot` (SET TRANSACTION SNAPSHOT, in a
+// REPEATABLE READ transaction on another connection) sees exactly the transactions committed
+// before `consistent_point`, and the slot streams exactly those committed after it. The snapshot
+// stays usable only while `connection` runs no other command (and is open).
+struct CreatedSlot {
+  std::string name;
+  Lsn consistent_point;
+  std::string snapshot;
+};
+Result<CreatedSlot> CreateSlotWithSnapshot(Connection& connection, const std::string& slot);
+
 // The streaming replication protocol's messages, exposed for tests: a Standby Status Update
 // ('r': written, flushed and applied LSN, the client's clock in us since 2000-01-01, no reply
 // asked), and the parsing of what the server sends ('w' XLogData, 'k' keepalive).
