@@ -379,7 +379,8 @@ TEST_F(CheckTest, PostgresSourceAndTargetPass) {
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   std::map<std::string, std::string> outcomes = TextOutcomes(run.out);
   for (const auto& [id, outcome] : outcomes) EXPECT_EQ(outcome, "PASS") << id << "\n" << run.out;
-  EXPECT_EQ(outcomes.size(), 18u) << run.out;
+  EXPECT_EQ(outcomes.size(), 19u) << run.out;
+  EXPECT_EQ(outcomes["source.slot_wal_keep"], "PASS");  // scripts/servers sets 10GB
   EXPECT_EQ(outcomes["target.writable"], "PASS");
   EXPECT_EQ(outcomes["source.replica_identity"], "PASS");
   Postgres(source, "DROP TABLE check_ok_orders");

@@ -82,6 +82,15 @@ CheckResult CheckWalLevel(Connection& connection) {
                            "(wal_level changes only at server start)");
 }
 
+CheckResult CheckSlotWalKeep(Connection& connection) {
+  auto row =
+      QueryRow(connection, "SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'");
+  if (!row.ok()) {
+    return CouldNotCheck("source.slot_wal_keep", "slot WAL retention is bounded", row.status());
+  }
+  return JudgeSlotWalKeep(ToInt((*row)[0]));
+}
+
 CheckResult CheckReplicationSlots(Connection& connection, const std::string& slot) {
   const char* id = "source.replication_slots";
   const char* title = "a replication slot is free";
@@ -267,6 +276,25 @@ void CheckTables(Connection& connection, const Spec& spec, bool superuser,
 
 }  // namespace
 
+CheckResult JudgeSlotWalKeep(int64_t megabytes) {
+  const char* id = "source.slot_wal_keep";
+  const char* title = "slot WAL retention is bounded";
+  if (megabytes < 0) {
+    return CheckResult::Warn(
+        id, title,
+        "max_slot_wal_keep_size = -1: no limit; while the migration is stopped or behind, its "
+        "slot keeps every WAL segment until the source's disk fills",
+        "ALTER SYSTEM SET max_slot_wal_keep_size = '100GB'; SELECT pg_reload_conf(); (size it "
+        "for the longest pause you accept: a slot further behind is invalidated and the "
+        "migration must copy again)");
+  }
+  return CheckResult::Pass(
+      id, title,
+      fmt::format("max_slot_wal_keep_size = {} MB: a slot further behind is invalidated (cutover "
+                  "then stops and the migration must copy again)",
+                  megabytes));
+}
+
 const std::vector<CheckDefinition>& SourceCheckDefinitions() {
   static const std::vector<CheckDefinition> kDefinitions = {
       {"source.reachable", "server is reachable"},
@@ -276,6 +304,7 @@ const std::vector<CheckDefinition>& SourceCheckDefinitions() {
       {"source.wal_level", "wal_level is logical"},
       {"source.replication_slots", "a replication slot is free"},
       {"source.wal_senders", "a WAL sender is free"},
+      {"source.slot_wal_keep", "slot WAL retention is bounded"},
       {"source.replication_role", "role may replicate"},
       {"source.tables", "tables selected"},
       {"source.select_privilege", "SELECT on selected tables"},
@@ -298,6 +327,7 @@ std::vector<CheckResult> CheckSource(const Spec& spec) {
   results.push_back(CheckWalLevel(*connection));
   results.push_back(CheckReplicationSlots(*connection, SlotName(spec)));
   results.push_back(CheckWalSenders(*connection));
+  results.push_back(CheckSlotWalKeep(*connection));
   results.push_back(CheckReplicationRole(*connection, &superuser));
   CheckTables(*connection, spec, superuser, &results);
   return results;

@@ -36,4 +36,9 @@ struct ReplicaIdentityVerdict {
 ReplicaIdentityVerdict JudgeReplicaIdentity(const std::string& table, const std::string& quoted,
                                             char identity, bool has_primary_key);
 
+// What max_slot_wal_keep_size (in MB, -1 for no limit) means for the migration's slot: no limit
+// is a WARN (a stopped or slow migration keeps WAL until the source's disk fills), a limit a PASS
+// that says what happens past it (the slot is invalidated; the migration copies again).
+CheckResult JudgeSlotWalKeep(int64_t megabytes);
+
 }  // namespace cutover::postgres

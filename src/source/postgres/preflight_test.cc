@@ -31,5 +31,17 @@ TEST(JudgeReplicaIdentityTest, FullWithoutKeyWarnsNothingFails) {
             "IDENTITY FULL");
 }
 
+TEST(JudgeSlotWalKeepTest, NoLimitWarnsWithTheSettingALimitPasses) {
+  CheckResult unlimited = JudgeSlotWalKeep(-1);
+  EXPECT_EQ(unlimited.outcome, CheckOutcome::kWarn);
+  EXPECT_EQ(unlimited.id, "source.slot_wal_keep");
+  EXPECT_NE(unlimited.fix.find("ALTER SYSTEM SET max_slot_wal_keep_size"), std::string::npos);
+  CheckResult bounded = JudgeSlotWalKeep(10240);
+  EXPECT_EQ(bounded.outcome, CheckOutcome::kPass);
+  EXPECT_EQ(bounded.observed,
+            "max_slot_wal_keep_size = 10240 MB: a slot further behind is invalidated (cutover "
+            "then stops and the migration must copy again)");
+}
+
 }  // namespace
 }  // namespace cutover::postgres
