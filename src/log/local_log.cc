@@ -235,27 +235,16 @@ Result<uint64_t> LocalLog::ReadFrame(int fd, uint64_t pos, uint64_t limit, LogEn
 Result<LocalLog::ScanEnd> LocalLog::ScanSegment(int fd, uint64_t limit, uint64_t first_offset,
                                                 uint64_t stop_offset,
                                                 const std::filesystem::path& path) {
-  std::string block;
-  uint64_t block_start = 0;
-  size_t block_size = 0;
-  // `size` bytes at `at` (fewer at the end of the data), read in blocks.
-  auto bytes = [&](uint64_t at, size_t size) -> Result<std::string_view> {
-    if (at < block_start || at + size > block_start + block_size) {
-      block.resize(std::max(size, kScanBlock));
-      const size_t wanted = static_cast<size_t>(std::min<uint64_t>(block.size(), limit - at));
-      CUTOVER_ASSIGN_OR_RETURN(block_size, ReadAt(fd, at, wanted, block.data()));
-      block_start = at;
-    }
-    const size_t have = static_cast<size_t>(block_start + block_size - at);
-    return std::string_view(block.data() + (at - block_start), std::min(size, have));
-  };
+  BlockReader blocks(kScanBlock);
   ScanEnd end{0, first_offset};
   while (end.offset < stop_offset && end.pos < limit) {
-    CUTOVER_ASSIGN_OR_RETURN(std::string_view header, bytes(end.pos, kFrameHeader));
+    CUTOVER_ASSIGN_OR_RETURN(std::string_view header,
+                             blocks.Bytes(fd, end.pos, kFrameHeader, limit));
     Result<uint32_t> body_size = FrameBodySize(header, end.pos, limit, path);
     if (!body_size.ok()) break;  // torn
     const auto crc = static_cast<uint32_t>(GetLe(header.data() + 4, 4));
-    CUTOVER_ASSIGN_OR_RETURN(std::string_view body, bytes(end.pos + kFrameHeader, *body_size));
+    CUTOVER_ASSIGN_OR_RETURN(std::string_view body,
+                             blocks.Bytes(fd, end.pos + kFrameHeader, *body_size, limit));
     if (body.size() < *body_size || libdeflate_crc32(0, body.data(), body.size()) != crc) break;
     if (GetLe(body.data(), 8) != end.offset) {
       return Status::DataLoss("change log " + path.string() + " at byte " +
@@ -497,28 +486,28 @@ LogReader::~LogReader() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<std::string_view> LogReader::Bytes(uint64_t pos, size_t size) {
-  if (pos >= buffer_start_ && pos + size <= buffer_start_ + buffer_size_) {
-    return std::string_view(buffer_.data() + (pos - buffer_start_), size);
+Result<std::string_view> BlockReader::Bytes(int fd, uint64_t pos, size_t size, uint64_t limit) {
+  if (pos < start_ || pos + size > start_ + size_) {
+    // A record past the buffer's end reads the file again from its start.
+    buffer_.resize(std::max(size, block_));
+    const auto wanted = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), limit - pos));
+    CUTOVER_ASSIGN_OR_RETURN(size_, ReadAt(fd, pos, wanted, buffer_.data()));
+    start_ = pos;
   }
-  // Records below the durable end never change (the segments are only appended to), so bytes
-  // read once stay right; a record past the buffer's end reads the file again from its start.
-  buffer_.resize(std::max(size, kReadAhead));
-  CUTOVER_ASSIGN_OR_RETURN(size_t got, ReadAt(fd_, pos, buffer_.size(), buffer_.data()));
-  buffer_start_ = pos;
-  buffer_size_ = got;
-  return std::string_view(buffer_.data(), std::min(size, got));
+  const auto have = static_cast<size_t>(start_ + size_ - pos);
+  return std::string_view(buffer_.data() + (pos - start_), std::min(size, have));
 }
 
 Result<uint64_t> LogReader::Frame(LogEntry* entry) {
-  CUTOVER_ASSIGN_OR_RETURN(std::string_view header, Bytes(file_pos_, kFrameHeader));
+  CUTOVER_ASSIGN_OR_RETURN(std::string_view header, ahead_.Bytes(fd_, file_pos_, kFrameHeader));
   if (header.empty()) return uint64_t{0};
   const std::string kept_header(header);  // Bytes() may read the buffer again for the body
   CUTOVER_ASSIGN_OR_RETURN(uint32_t body_size,
                            LocalLog::FrameBodySize(kept_header, file_pos_, UINT64_MAX,
                                                    segment_path_));
   if (entry == nullptr) return kFrameHeader + body_size;  // skipping: the header is enough
-  CUTOVER_ASSIGN_OR_RETURN(std::string_view body, Bytes(file_pos_ + kFrameHeader, body_size));
+  CUTOVER_ASSIGN_OR_RETURN(std::string_view body,
+                           ahead_.Bytes(fd_, file_pos_ + kFrameHeader, body_size));
   if (body.size() < body_size) {
     return LocalLog::FrameCorrupt(segment_path_, file_pos_, "record cut short");
   }
@@ -543,7 +532,7 @@ Status LogReader::OpenSegmentFor(uint64_t offset) {
   segment_first_ = segment->first_offset;
   segment_path_ = segment->path;
   file_pos_ = 0;
-  buffer_size_ = 0;
+  ahead_.Reset();
   // Skip to `offset` by the records' headers (no per-record index needed for a reader that then
   // goes on sequentially; Next() checks the offset of the record it lands on).
   for (uint64_t skip = segment_first_; skip < offset; ++skip) {

@@ -47,6 +47,25 @@ struct LogEntry {
 
 class LocalLog;
 
+// A file's bytes read ahead in blocks: one pread per block instead of one or two per record
+// (the log reader's and the recovery scan's). Bytes already read stay right: segments are only
+// appended to.
+class BlockReader {
+ public:
+  explicit BlockReader(size_t block) : block_(block) {}
+  // `size` bytes of `fd` at `pos` (fewer where the file or `limit` ends), valid until the next
+  // call.
+  Result<std::string_view> Bytes(int fd, uint64_t pos, size_t size, uint64_t limit = UINT64_MAX);
+  // Forgets what was read (another file).
+  void Reset() { size_ = 0; }
+
+ private:
+  const size_t block_;
+  std::string buffer_;  // the file's bytes from start_
+  uint64_t start_ = 0;
+  size_t size_ = 0;  // valid bytes in buffer_
+};
+
 // Reads durable records in offset order. One reader per thread.
 class LogReader {
  public:
@@ -60,9 +79,6 @@ class LogReader {
   LogReader(std::shared_ptr<LocalLog> log, uint64_t offset)
       : log_(std::move(log)), next_offset_(offset) {}
   Status OpenSegmentFor(uint64_t offset);
-  // `size` bytes of the segment at `pos` (fewer at its end), from a read-ahead buffer: one
-  // pread per kReadAhead bytes instead of two per record.
-  Result<std::string_view> Bytes(uint64_t pos, size_t size);
   // The frame at file_pos_: its size (0 at the end of the data); decoded into *entry, or only
   // measured when entry is null.
   Result<uint64_t> Frame(LogEntry* entry);
@@ -75,9 +91,7 @@ class LogReader {
   uint64_t segment_first_ = 0;
   std::filesystem::path segment_path_;  // of fd_, for error messages
   uint64_t file_pos_ = 0;
-  std::string buffer_;         // bytes of fd_ from buffer_start_
-  uint64_t buffer_start_ = 0;
-  size_t buffer_size_ = 0;     // valid bytes in buffer_
+  BlockReader ahead_{kReadAhead};  // of fd_
 };
 
 class LocalLog : public std::enable_shared_from_this<LocalLog> {

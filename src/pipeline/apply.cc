@@ -121,7 +121,7 @@ class Lane {
  private:
   void RunLoop() {
     std::vector<LoggedChange> batch;
-    uint64_t pending = applied_.load();
+    uint64_t pending = applied_;
     auto last_flush = Clock::now();
     auto batch_began = last_flush;
     while (!shared_.Stopping()) {
@@ -161,7 +161,7 @@ class Lane {
       }
       bool idle_due = partition_.flush_now.load() ||
                       Clock::now() - last_flush >= shared_.options.idle_checkpoint;
-      if (batch.empty() && !(pending > applied_.load() && idle_due)) continue;
+      if (batch.empty() && !(pending > applied_ && idle_due)) continue;
       if (!Flush(batch, pending)) return;
       batch.clear();
       oldest_pending_ms_ = 0;
@@ -192,7 +192,7 @@ class Lane {
   std::unique_ptr<ChangeApplier> applier_;  // null after a failure, until reopened
   BoundedQueue<LaneItem> queue_;
   const uint64_t resume_from_;     // the checkpoint this run started from
-  std::atomic<uint64_t> applied_;  // the checkpoint last recorded
+  uint64_t applied_;               // the checkpoint last recorded (the lane's thread only)
   std::atomic<uint64_t> passed_;   // passed(); written by the lane's thread only
   std::atomic<int64_t> oldest_pending_ms_{0};
 };

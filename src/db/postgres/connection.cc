@@ -17,6 +17,13 @@ struct ResultDeleter {
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
+// The error a statement's result holds (`result` null: the connection's), mapped by SQLSTATE.
+Status ResultError(PGconn* handle, const PGresult* result, std::string_view description) {
+  const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const char* message = result ? PQresultErrorMessage(result) : PQerrorMessage(handle);
+  return MapPostgresError(sqlstate == nullptr ? "" : sqlstate, message, description);
+}
+
 bool Contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
@@ -87,9 +94,7 @@ Result<ResultPtr> Exec(PGconn* handle, const std::string& description, std::stri
   }
   ExecStatusType state = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (state == PGRES_TUPLES_OK || state == PGRES_COMMAND_OK) return result;
-  const char* sqlstate = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
-  const char* message = result ? PQresultErrorMessage(result.get()) : PQerrorMessage(handle);
-  return MapPostgresError(sqlstate == nullptr ? "" : sqlstate, message, description);
+  return ResultError(handle, result.get(), description);
 }
 
 QueryResult ReadRows(const PGresult* result) {
@@ -229,9 +234,7 @@ Result<uint64_t> Connection::CopyIn(std::string_view copy_sql, const PieceSource
     if (start && PQresultStatus(start.get()) == PGRES_COMMAND_OK) {
       return Status::InvalidArgument("CopyIn needs a COPY ... FROM STDIN statement");
     }
-    const char* sqlstate = start ? PQresultErrorField(start.get(), PG_DIAG_SQLSTATE) : nullptr;
-    const char* message = start ? PQresultErrorMessage(start.get()) : PQerrorMessage(handle_);
-    return MapPostgresError(sqlstate == nullptr ? "" : sqlstate, message, description_);
+    return ResultError(handle_, start.get(), description_);
   }
   Status produced = SendCopyData(next);
   const char* abort_reason = produced.ok() ? nullptr : "cutover: the row source failed";
@@ -264,9 +267,7 @@ Result<uint64_t> Connection::FinishCopy() {
       std::string_view text = PQcmdTuples(raw);
       std::from_chars(text.data(), text.data() + text.size(), copied);
     } else if (status.ok()) {
-      const char* sqlstate = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
-      status = MapPostgresError(sqlstate == nullptr ? "" : sqlstate, PQresultErrorMessage(raw),
-                                description_);
+      status = ResultError(handle_, raw, description_);
     }
   }
   if (!status.ok()) return status;
@@ -276,9 +277,7 @@ Result<uint64_t> Connection::FinishCopy() {
 Status Connection::StartCopyBoth(std::string_view statement) {
   ResultPtr start(PQexec(handle_, std::string(statement).c_str()));
   if (start && PQresultStatus(start.get()) == PGRES_COPY_BOTH) return Status::Ok();
-  const char* sqlstate = start ? PQresultErrorField(start.get(), PG_DIAG_SQLSTATE) : nullptr;
-  const char* message = start ? PQresultErrorMessage(start.get()) : PQerrorMessage(handle_);
-  return MapPostgresError(sqlstate == nullptr ? "" : sqlstate, message, description_);
+  return ResultError(handle_, start.get(), description_);
 }
 
 Result<std::optional<std::string>> Connection::ReadCopyData(std::chrono::milliseconds timeout) {
@@ -298,9 +297,7 @@ Result<std::optional<std::string>> Connection::ReadCopyData(std::chrono::millise
       while (PGresult* raw = PQgetResult(handle_)) {
         ResultPtr result(raw);
         if (PQresultStatus(raw) == PGRES_FATAL_ERROR) {
-          const char* sqlstate = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
-          status = MapPostgresError(sqlstate == nullptr ? "" : sqlstate, PQresultErrorMessage(raw),
-                                    description_);
+          status = ResultError(handle_, raw, description_);
         }
       }
       return status;

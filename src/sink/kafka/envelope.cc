@@ -650,8 +650,8 @@ EnvelopeEncoder::EnvelopeEncoder(const TableSchema& schema, EnvelopeOptions opti
   std::vector<std::string> value_fields;
   for (const Column& column : schema_.columns) {
     value_fields.push_back(FieldSchema(column, column.nullable));
+    column_names_.push_back(Quote(column.name) + ":");
   }
-  for (const Column& column : schema_.columns) column_names_.push_back(Quote(column.name) + ":");
   source_head_ = R"(,"source":{"version":)" + Quote(options_.version) +
                  R"(,"connector":"mysql","name":)" + Quote(options_.prefix);
   source_table_ = R"(,"db":)" + Quote(schema_.id.schema) + R"(,"table":)" + Quote(schema_.id.name);
@@ -666,11 +666,10 @@ EnvelopeEncoder::EnvelopeEncoder(const TableSchema& schema, EnvelopeOptions opti
 void EnvelopeEncoder::AppendKeyPayload(std::string* out, const Row& image) const {
   out->push_back('{');
   for (size_t index = 0; index < schema_.key.size(); ++index) {
-    const Column& column = schema_.columns[schema_.key[index]];
+    const size_t column = schema_.key[index];
     if (index > 0) out->push_back(',');
-    AppendString(out, column.name);
-    out->push_back(':');
-    AppendField(out, column, image.values[schema_.key[index]]);
+    *out += column_names_[column];
+    AppendField(out, schema_.columns[column], image.values[column]);
   }
   if (options_.table_in_key) {
     fmt::format_to(std::back_inserter(*out), R"(,"{}":)", kTableField);

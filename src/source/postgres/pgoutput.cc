@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "source/binlog/byte_reader.h"
+
 namespace cutover::postgres {
 namespace {
 
@@ -22,10 +24,7 @@ class Reader {
   template <typename T>
   Result<T> Int(std::string_view what) {
     if (bytes_.size() - at_ < sizeof(T)) return Fail(fmt::format("{} cut short", what));
-    uint64_t value = 0;
-    for (size_t i = 0; i < sizeof(T); ++i) {
-      value = (value << 8) | static_cast<uint8_t>(bytes_[at_ + i]);
-    }
+    const uint64_t value = binlog::ByteReader::LoadBigEndian(bytes_.data() + at_, sizeof(T));
     at_ += sizeof(T);
     return static_cast<T>(value);
   }

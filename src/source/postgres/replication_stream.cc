@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "source/binlog/byte_reader.h"
+
 namespace cutover::postgres {
 namespace {
 
@@ -24,10 +26,8 @@ void PutBe(uint64_t value, int size, std::string* out) {
   for (int i = size - 1; i >= 0; --i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
 }
 
-uint64_t GetBe(std::string_view bytes, size_t at, int size) {
-  uint64_t value = 0;
-  for (int i = 0; i < size; ++i) value = (value << 8) | static_cast<uint8_t>(bytes[at + i]);
-  return value;
+uint64_t GetBe(std::string_view bytes, size_t at) {
+  return binlog::ByteReader::LoadBigEndian(bytes.data() + at, 8);
 }
 
 // A value of START_REPLICATION's option list: a single-quoted string literal.
@@ -70,8 +70,8 @@ Result<ServerMessage> ParseServerMessage(std::string_view bytes) {
       return Status::InvalidArgument(fmt::format(
           "replication stream: an XLogData message of {} bytes (at least 25)", bytes.size()));
     }
-    message.start = Lsn(GetBe(bytes, 1, 8));
-    message.end = Lsn(GetBe(bytes, 9, 8));
+    message.start = Lsn(GetBe(bytes, 1));
+    message.end = Lsn(GetBe(bytes, 9));
     message.data = std::string(bytes.substr(25));
     return message;
   }
@@ -80,7 +80,7 @@ Result<ServerMessage> ParseServerMessage(std::string_view bytes) {
       return Status::InvalidArgument(fmt::format(
           "replication stream: a keepalive of {} bytes (18 expected)", bytes.size()));
     }
-    message.end = Lsn(GetBe(bytes, 1, 8));
+    message.end = Lsn(GetBe(bytes, 1));
     message.reply_requested = bytes[17] != 0;
     return message;
   }
