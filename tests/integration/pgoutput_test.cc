@@ -4,7 +4,9 @@
 // message, and (protocol 2) a transaction large enough to be streamed in blocks.
 #include "source/postgres/pgoutput.h"
 
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -48,9 +50,24 @@ class PgoutputIntegrationTest : public ::testing::Test {
   }
   void TearDown() override {
     if (db_ == nullptr) return;
-    (void)db_->Execute("SELECT pg_drop_replication_slot('" + slot_ + "')");
+    DropSlot(slot_);
     (void)db_->Execute("DROP PUBLICATION IF EXISTS " + slot_);
     (void)db_->Execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+  }
+  // Drops `slot` once no walsender holds it: a closed replication connection's walsender can
+  // take a moment to exit, and dropping an active slot fails.
+  void DropSlot(const std::string& slot) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      Result<QueryResult> active = db_->Query(
+          "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active");
+      if (active.ok() && active->rows[0][0] == "0") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    Result<QueryResult> dropped = db_->Query(
+        "SELECT pg_drop_replication_slot(slot_name) FROM "
+        "pg_replication_slots WHERE slot_name = '" +
+        slot + "'");
+    EXPECT_TRUE(dropped.ok()) << dropped.status().ToString();
   }
   void Run(const std::string& sql) {
     Result<QueryResult> result = db_->Query(sql);
@@ -75,6 +92,25 @@ class PgoutputIntegrationTest : public ::testing::Test {
       for (PgTransaction& transaction : *done) out.push_back(std::move(transaction));
     }
     return out;
+  }
+
+  // Reads `stream` through the assembler, giving each committed transaction to `seen` until it
+  // returns true; false when 20 s pass first or the stream fails.
+  bool ReadUntil(ReplicationStream& stream, const std::function<bool(const PgTransaction&)>& seen) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      Result<std::optional<WalMessage>> message = stream.Next(std::chrono::milliseconds(200));
+      EXPECT_TRUE(message.ok()) << message.status().ToString();
+      if (!message.ok()) return false;
+      if (!*message) continue;
+      Result<std::vector<PgTransaction>> done = assembler_.Feed((*message)->data);
+      EXPECT_TRUE(done.ok()) << done.status().ToString();
+      if (!done.ok()) return false;
+      for (const PgTransaction& transaction : *done) {
+        if (seen(transaction)) return true;
+      }
+    }
+    return false;
   }
 
   const std::string schema_ = fmt::format("pgoutput_{}", getpid());
@@ -176,16 +212,10 @@ TEST_F(PgoutputIntegrationTest, StreamsOverAReplicationConnectionAndAdvancesOnly
   auto stream = ReplicationStream::Start(**connection, options);
   ASSERT_TRUE(stream.ok()) << stream.status().ToString();
   std::optional<PgTransaction> inserted;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!inserted && std::chrono::steady_clock::now() < deadline) {
-    Result<std::optional<WalMessage>> message = (*stream)->Next(std::chrono::milliseconds(200));
-    ASSERT_TRUE(message.ok()) << message.status().ToString();
-    if (!*message) continue;
-    Result<std::vector<PgTransaction>> done = assembler_.Feed((*message)->data);
-    ASSERT_TRUE(done.ok()) << done.status().ToString();
-    if (!done->empty()) inserted = std::move(done->front());
-  }
-  ASSERT_TRUE(inserted) << "no transaction streamed within 20 s";
+  ASSERT_TRUE(ReadUntil(**stream, [&](const PgTransaction& transaction) {
+    inserted = transaction;
+    return true;
+  })) << "no transaction streamed within 20 s";
   ASSERT_EQ(inserted->messages.size(), 3u);  // the relation, two inserts
   EXPECT_EQ((*inserted->messages[2].new_tuple)[2].bytes, "two");
 
@@ -238,28 +268,21 @@ TEST_F(PgoutputIntegrationTest, ACopyInTheSlotsSnapshotMeetsItsStream) {
   ASSERT_TRUE(stream.ok()) << stream.status().ToString();
   int inserted = 0;
   int updated = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (updated == 0 && std::chrono::steady_clock::now() < deadline) {
-    Result<std::optional<WalMessage>> message = (*stream)->Next(std::chrono::milliseconds(200));
-    ASSERT_TRUE(message.ok()) << message.status().ToString();
-    if (!*message) continue;
-    Result<std::vector<PgTransaction>> done = assembler_.Feed((*message)->data);
-    ASSERT_TRUE(done.ok()) << done.status().ToString();
-    for (const PgTransaction& transaction : *done) {
-      for (const PgMessage& change : transaction.messages) {
-        if (change.type == PgMessage::Type::kInsert) {
-          ++inserted;
-          EXPECT_EQ((*change.new_tuple)[2].bytes, "after");
-        }
-        if (change.type == PgMessage::Type::kUpdate) ++updated;
+  ReadUntil(**stream, [&](const PgTransaction& transaction) {
+    for (const PgMessage& change : transaction.messages) {
+      if (change.type == PgMessage::Type::kInsert) {
+        ++inserted;
+        EXPECT_EQ((*change.new_tuple)[2].bytes, "after");
       }
+      if (change.type == PgMessage::Type::kUpdate) ++updated;
     }
-  }
+    return updated > 0;
+  });
   EXPECT_EQ(inserted, 50) << "exactly the rows written after the consistent point";
   EXPECT_EQ(updated, 1);
   stream->reset();
   connection->reset();
-  (void)db_->Execute("SELECT pg_drop_replication_slot('" + slot + "')");
+  DropSlot(slot);
 }
 
 }  // namespace
