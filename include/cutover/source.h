@@ -36,6 +36,10 @@ class ChangeEventSink {
   // The transaction's end; `resume` is where reading the source continues after it.
   virtual Status OnCommit(const Position& resume) = 0;
   virtual Status OnIdle() { return Status::Ok(); }
+  // The resume position of the last transaction this sink holds durably (empty: none yet).
+  // A source that keeps changes until its reader says it may forget them (a PostgreSQL slot)
+  // lets go of what is before it, never more.
+  virtual Position Durable() const { return Position(); }
 };
 
 struct ChangeStreamOptions {
@@ -100,6 +104,17 @@ class ChunkReader {
   virtual Result<ChunkRows> ReadChunk(const TableSchema& schema, const ChunkSelect& select) = 0;
 };
 
+// What the source keeps back for the migration (a PostgreSQL slot's WAL), for status, metrics and
+// alerts.
+struct SourceRetention {
+  std::string what;            // "replication slot cutover_shop"
+  int64_t retained_bytes = 0;  // what the source keeps for the migration
+  // PostgreSQL's wal_status: reserved, extended, unreserved (past max_slot_wal_keep_size: lost at
+  // the next checkpoint unless read), lost (invalidated).
+  std::string state;
+  std::optional<int64_t> headroom_bytes;  // until the source lets go of it; none: no limit
+};
+
 // A source database, as the migration opens it once (OpenSource) and hands to what needs it.
 // Not thread-safe, except OpenChunkReader and OpenChangeStream, which may be called from any
 // thread (each opens a session of its own). Connects on first use, not when opened.
@@ -139,6 +154,12 @@ class Source {
 
   // The source's change stream from `options.start` (the ChangeStreamFactory of this source).
   virtual Result<std::unique_ptr<ChangeStream>> OpenChangeStream(ChangeStreamOptions options) = 0;
+
+  // What the source keeps back for this migration now; nullopt when it keeps nothing of its own
+  // for it (MariaDB/MySQL: binlog retention is the server's). May be called from any thread.
+  virtual Result<std::optional<SourceRetention>> Retention() {
+    return std::optional<SourceRetention>();
+  }
 };
 
 // The source `spec.source` describes; `spec` must outlive it. Does not connect (the first call

@@ -64,6 +64,8 @@ struct SourceSpec {
   // PostgreSQL: logical replication slot and publication (default cutover_<name>).
   std::string slot;
   std::string publication;
+  // PostgreSQL: `cutover run` warns (log, status, metrics) when the slot keeps more WAL than this.
+  uint64_t retained_wal_warn_bytes = uint64_t{10} << 30;
 };
 
 struct DynamoDbSpec {

@@ -86,6 +86,23 @@ void WriteCdc(const state::RunStatus& status, int64_t now_ms, Writer& out) {
              "not running.");
   out.Sample("cutover_run_status_age_seconds", "",
              updated > 0 ? (static_cast<double>(now_ms) - updated) / 1000.0 : -1);
+  // A PostgreSQL source's slot: what it keeps, and whether that is past the spec's threshold.
+  if (const std::optional<state::RunRetention>& kept = status.source_retention) {
+    out.Family("cutover_source_retained_bytes", "gauge",
+               "Bytes the source keeps for the migration (a PostgreSQL slot's WAL).");
+    out.Sample("cutover_source_retained_bytes", "", static_cast<double>(kept->retained_bytes));
+    out.Family("cutover_source_retention_warning", "gauge",
+               "1 while the source keeps more than source.retained_wal_warn, or the slot is "
+               "about to be lost (wal_status unreserved) or lost.");
+    out.Sample("cutover_source_retention_warning", "", kept->warning ? 1 : 0);
+    if (kept->headroom_bytes) {
+      out.Family("cutover_source_retention_headroom_bytes", "gauge",
+                 "Bytes of WAL left before the source invalidates the slot "
+                 "(max_slot_wal_keep_size).");
+      out.Sample("cutover_source_retention_headroom_bytes", "",
+                 static_cast<double>(*kept->headroom_bytes));
+    }
+  }
 }
 
 void WriteThrottle(const Spec& spec, const state::RunStatus& status, Writer& out) {

@@ -667,6 +667,54 @@ TEST(CaptureTest, EachTransactionIsAppendedOnceWithItsResumePositionAndResumes) 
   EXPECT_EQ(starts[1], At(3));
 }
 
+// A stream that records what the sink says it holds durably after each transaction and after
+// an idle heartbeat (what a PostgreSQL slot is confirmed up to).
+class DurableProbe : public ChangeStream {
+ public:
+  DurableProbe(int transactions, std::vector<Position>* seen)
+      : transactions_(transactions), seen_(seen) {}
+  Status Run(ChangeEventSink* sink) override {
+    seen_->push_back(sink->Durable());
+    for (int i = 1; i <= transactions_; ++i) {
+      CUTOVER_RETURN_IF_ERROR(sink->OnBegin());
+      CUTOVER_RETURN_IF_ERROR(sink->OnChange(Upsert(i, i, i)));
+      CUTOVER_RETURN_IF_ERROR(sink->OnCommit(At(i)));
+      seen_->push_back(sink->Durable());
+    }
+    CUTOVER_RETURN_IF_ERROR(sink->OnIdle());
+    seen_->push_back(sink->Durable());
+    return Status::Ok();
+  }
+
+ private:
+  int transactions_;
+  std::vector<Position>* seen_;
+};
+
+TEST(CaptureTest, TheDurablePositionFollowsTheSyncedLogNeverAheadOfIt) {
+  auto log = log::MemoryChangeLog::Create(1);
+  auto capture = [&](int transactions, std::vector<Position>* seen) {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<log::LogWriter> writer, log->OpenWriter());
+    CaptureOptions options;
+    options.sync_every = std::chrono::hours(1);  // only the idle heartbeat syncs
+    CaptureStats stats;
+    return RunCapture(
+        [&](ChangeStreamOptions) -> Result<std::unique_ptr<ChangeStream>> {
+          return std::unique_ptr<ChangeStream>(std::make_unique<DurableProbe>(transactions, seen));
+        },
+        *writer, options, &stats);
+  };
+  std::vector<Position> seen;
+  ASSERT_TRUE(capture(2, &seen).ok());
+  // Nothing before the first sync; then the last transaction synced.
+  EXPECT_EQ(seen, (std::vector<Position>{Position(), Position(), Position(), At(2)}));
+  EXPECT_EQ(log->synced_resume(), At(2));
+  // A capture resumed from the log starts out holding what the log holds.
+  seen.clear();
+  ASSERT_TRUE(capture(0, &seen).ok());
+  EXPECT_EQ(seen, (std::vector<Position>{At(2), At(2)}));
+}
+
 TEST(CaptureTest, APartitionedLogKeepsEachKeyInOnePartitionAndSplitsAMovedKey) {
   auto log = log::MemoryChangeLog::Create(3);
   std::vector<TargetTablePlan> plans = Plans();

@@ -64,6 +64,7 @@ class CaptureSink : public ChangeEventSink {
       logged_.push_back(log::LogChange{&pending_[i], hashes_[i]});
     }
     CUTOVER_RETURN_IF_ERROR(writer_->AppendTransaction(logged_, resume, NowMs()));
+    appended_ = resume;
     TEST_PausePoint("capture_appended");
     last_append_ = std::chrono::steady_clock::now();
     empty_commit_.reset();
@@ -84,8 +85,15 @@ class CaptureSink : public ChangeEventSink {
 
   Status Sync() {
     last_sync_ = std::chrono::steady_clock::now();
-    return writer_->Sync();
+    CUTOVER_RETURN_IF_ERROR(writer_->Sync());
+    durable_ = appended_;
+    return Status::Ok();
   }
+
+  Position Durable() const override { return durable_; }
+
+  // Where the log already ended when capture started (its resume position): durable.
+  void Resumed(const Position& from) { appended_ = durable_ = from; }
 
  private:
   // Adds `change` to the open transaction. With several partitions its partition is the
@@ -140,6 +148,7 @@ class CaptureSink : public ChangeEventSink {
 
   Status AppendEmptyCommit() {
     CUTOVER_RETURN_IF_ERROR(writer_->AppendTransaction({}, *empty_commit_, NowMs()));
+    appended_ = *empty_commit_;
     last_append_ = std::chrono::steady_clock::now();
     empty_commit_.reset();
     return Status::Ok();
@@ -161,6 +170,8 @@ class CaptureSink : public ChangeEventSink {
   std::vector<RoutedChange> routed_;
   uint64_t pending_changes_ = 0;
   std::optional<Position> empty_commit_;  // a commit of only unselected tables, not appended yet
+  Position appended_;                     // the resume position of the last transaction appended
+  Position durable_;                      // ... and of the last one synced
   std::chrono::steady_clock::time_point last_append_{};
   std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
 };
@@ -174,6 +185,7 @@ Status RunCapture(const ChangeStreamFactory& open_stream, log::LogWriter& writer
   stats->last_event_ms = NowMs();
   options.stream.start = from;
   CaptureSink sink(&writer, options, stats);
+  sink.Resumed(from);
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<ChangeStream> stream, open_stream(options.stream));
   Status status = stream->Run(&sink);
   Status synced = sink.Sync();

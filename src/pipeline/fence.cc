@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "db/mysql/connection.h"
+#include "db/postgres/connection.h"
 #include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/fence.h"
@@ -43,32 +44,96 @@ std::string NoRunMessage(const Spec& spec, std::string_view command) {
       spec.file.string());
 }
 
-// The source connection and the schema of the first selected table, where the fence table is.
-struct FenceSource {
-  std::unique_ptr<mysql::Connection> connection;
-  std::string table;  // `schema`.`cutover_fence`
+// The source side of a fence: the marker, written so that it travels in the change stream at its
+// place among the source's transactions.
+class FenceMarker {
+ public:
+  virtual ~FenceMarker() = default;
+  virtual Status Write(const std::string& id) = 0;
+  // Takes away what Write left on the source; a failure is only logged.
+  virtual void Remove(const std::string& id) = 0;
 };
 
-Result<FenceSource> OpenFenceSource(const Spec& spec) {
-  FenceSource source;
-  CUTOVER_ASSIGN_OR_RETURN(source.connection, mysql::Connection::Open(spec.source.connection));
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
-                           mysql::LoadSelectedTables(*source.connection, spec));
-  if (selected.empty()) {
-    return Status::FailedPrecondition(
-        "the spec selects no source table: there is no schema to write the fence marker into");
+// MariaDB/MySQL: a row inserted into cutover_fence in the schema of the first selected table.
+class MysqlFenceMarker : public FenceMarker {
+ public:
+  static Result<std::unique_ptr<FenceMarker>> Open(const Spec& spec) {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<mysql::Connection> connection,
+                             mysql::Connection::Open(spec.source.connection));
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
+                             mysql::LoadSelectedTables(*connection, spec));
+    if (selected.empty()) {
+      return Status::FailedPrecondition(
+          "the spec selects no source table: there is no schema to write the fence marker into");
+    }
+    std::string table = mysql::QuoteQualified(selected.front().schema.id.schema, kFenceTable);
+    return std::unique_ptr<FenceMarker>(
+        new MysqlFenceMarker(std::move(connection), std::move(table)));
   }
-  source.table = mysql::QuoteQualified(selected.front().schema.id.schema, kFenceTable);
-  return source;
+
+  Status Write(const std::string& id) override {
+    CUTOVER_RETURN_IF_ERROR(
+        connection_
+            ->Execute(fmt::format("CREATE TABLE IF NOT EXISTS {} (id VARCHAR(40) NOT NULL "
+                                  "PRIMARY KEY, at TIMESTAMP(6) NOT NULL DEFAULT "
+                                  "CURRENT_TIMESTAMP(6))",
+                                  table_))
+            .status());
+    return connection_
+        ->Execute(
+            fmt::format("INSERT INTO {} (id) VALUES ({})", table_, connection_->QuoteString(id)))
+        .status();
+  }
+
+  void Remove(const std::string& id) override {
+    Result<uint64_t> removed = connection_->Execute(
+        fmt::format("DELETE FROM {} WHERE id = {}", table_, connection_->QuoteString(id)));
+    if (!removed.ok()) {
+      spdlog::warn("fence {}: removing its marker row: {}", id, removed.status().ToString());
+    }
+  }
+
+ private:
+  MysqlFenceMarker(std::unique_ptr<mysql::Connection> connection, std::string table)
+      : connection_(std::move(connection)), table_(std::move(table)) {}
+  std::unique_ptr<mysql::Connection> connection_;
+  std::string table_;  // `schema`.`cutover_fence`
+};
+
+// PostgreSQL: a transactional logical decoding message (prefix cutover_fence, the id as its
+// content), which the slot streams at its commit's place; nothing is left on the source.
+class PostgresFenceMarker : public FenceMarker {
+ public:
+  static Result<std::unique_ptr<FenceMarker>> Open(const Spec& spec) {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
+                             postgres::Connection::Open(spec.source.connection));
+    return std::unique_ptr<FenceMarker>(new PostgresFenceMarker(std::move(connection)));
+  }
+  Status Write(const std::string& id) override {
+    return connection_
+        ->Execute("SELECT pg_logical_emit_message(true, $1, $2)", {std::string(kFenceTable), id})
+        .status();
+  }
+  void Remove(const std::string&) override {}
+
+ private:
+  explicit PostgresFenceMarker(std::unique_ptr<postgres::Connection> connection)
+      : connection_(std::move(connection)) {}
+  std::unique_ptr<postgres::Connection> connection_;
+};
+
+Result<std::unique_ptr<FenceMarker>> OpenFenceMarker(const Spec& spec) {
+  if (spec.source.kind == SourceKind::kPostgres) return PostgresFenceMarker::Open(spec);
+  return MysqlFenceMarker::Open(spec);
 }
 
 class Fence {
  public:
   // `log`: the change log, opened to read the appliers' progress.
-  Fence(StateStore& state, FenceSource source, std::unique_ptr<log::ChangeLog> log,
+  Fence(StateStore& state, std::unique_ptr<FenceMarker> marker, std::unique_ptr<log::ChangeLog> log,
         const FenceOptions& options)
       : state_(state),
-        source_(std::move(source)),
+        marker_(std::move(marker)),
         log_(std::move(log)),
         options_(options),
         id_(NewFenceId()) {}
@@ -76,12 +141,7 @@ class Fence {
   // The fence record and the marker row go, whatever happened.
   ~Fence() {
     state::DeleteFenceRecord(state_, id_).IgnoreError();
-    if (!marker_written_) return;
-    Result<uint64_t> removed = source_.connection->Execute(fmt::format(
-        "DELETE FROM {} WHERE id = {}", source_.table, source_.connection->QuoteString(id_)));
-    if (!removed.ok()) {
-      spdlog::warn("fence {}: removing its marker row: {}", id_, removed.status().ToString());
-    }
+    if (marker_written_) marker_->Remove(id_);
   }
 
   Result<FenceOutcome> Run() {
@@ -89,21 +149,10 @@ class Fence {
     request.id = id_;
     request.requested_at_ms = NowMs();
     CUTOVER_RETURN_IF_ERROR(state::WriteFenceRecord(state_, request));
-    CUTOVER_RETURN_IF_ERROR(
-        source_.connection
-            ->Execute(fmt::format("CREATE TABLE IF NOT EXISTS {} (id VARCHAR(40) NOT NULL "
-                                  "PRIMARY KEY, at TIMESTAMP(6) NOT NULL DEFAULT "
-                                  "CURRENT_TIMESTAMP(6))",
-                                  source_.table))
-            .status());
     // Taken before the write: the lag then covers the write itself and is never negative.
     int64_t written_at = NowMs();
     marker_written_ = true;  // from here the row may exist: the destructor removes it
-    CUTOVER_RETURN_IF_ERROR(
-        source_.connection
-            ->Execute(fmt::format("INSERT INTO {} (id) VALUES ({})", source_.table,
-                                  source_.connection->QuoteString(id_)))
-            .status());
+    CUTOVER_RETURN_IF_ERROR(marker_->Write(id_));
     CUTOVER_ASSIGN_OR_RETURN(state::FenceRecord passed, WaitPassed());
     FenceOutcome outcome;
     outcome.result.id = id_;
@@ -205,7 +254,7 @@ class Fence {
   }
 
   StateStore& state_;
-  FenceSource source_;
+  std::unique_ptr<FenceMarker> marker_;
   std::unique_ptr<log::ChangeLog> log_;  // read-only: the appliers' progress
   const FenceOptions& options_;
   const std::string id_;
@@ -226,11 +275,6 @@ Result<std::unique_ptr<StateStore>> OpenStateForFence(const Spec& spec) {
 }
 
 Status CheckRunApplying(const Spec& spec, StateStore& state, std::string_view command) {
-  if (spec.source.kind == SourceKind::kPostgres) {
-    return Status::Unimplemented(fmt::format(
-        "{} needs `cutover run`'s capture, which reads MariaDB/MySQL binlogs only so far",
-        command));
-  }
   CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
                            state::ReadFreshRunStatus(state, NowMs()));
   if (!status) return Status::FailedPrecondition(NoRunMessage(spec, command));
@@ -254,7 +298,7 @@ Status CheckRunApplying(const Spec& spec, StateStore& state, std::string_view co
 }
 
 Result<FenceOutcome> WriteFence(const Spec& spec, StateStore& state, const FenceOptions& options) {
-  CUTOVER_ASSIGN_OR_RETURN(FenceSource source, OpenFenceSource(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<FenceMarker> marker, OpenFenceMarker(spec));
   // Opened, and the appliers' progress read once, before the marker is written: a log that
   // cannot answer (a Kafka without its group coordinator) fails the fence before it touches
   // the source, and the lag does not include finding it.
@@ -264,7 +308,7 @@ Result<FenceOutcome> WriteFence(const Spec& spec, StateStore& state, const Fence
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<log::ChangeLog> log,
                            log::OpenChangeLog(spec, log_options));
   CUTOVER_RETURN_IF_ERROR(log->Committed().status());
-  Fence fence(state, std::move(source), std::move(log), options);
+  Fence fence(state, std::move(marker), std::move(log), options);
   return fence.Run();
 }
 

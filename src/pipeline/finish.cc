@@ -12,11 +12,13 @@
 #include "cutover/state_store.h"
 
 #include "db/mysql/connection.h"
+#include "db/postgres/connection.h"
 #include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence.h"
 #include "source/mysql/snapshot_schema.h"
+#include "source/postgres/slot.h"
 #include "state/run_status.h"
 #include "state/stop_request.h"
 #include "state/verify_report.h"
@@ -162,8 +164,10 @@ class Finisher {
     }
   }
 
-  // Drops the fence and watermark tables from the schemas of the selected tables.
+  // Drops the fence and watermark tables from the schemas of the selected tables; on a
+  // PostgreSQL source the migration's slot (which holds WAL for it) and its publication.
   Result<std::vector<std::string>> RemoveSourceTables() {
+    if (spec_.source.kind == SourceKind::kPostgres) return RemoveSlotAndPublication();
     CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<mysql::Connection> source,
                              mysql::Connection::Open(spec_.source.connection));
     CUTOVER_ASSIGN_OR_RETURN(std::vector<mysql::SelectedTable> selected,
@@ -183,6 +187,26 @@ class Finisher {
         CUTOVER_RETURN_IF_ERROR(source->Execute("DROP TABLE IF EXISTS " + name).status());
         removed.push_back(name);
       }
+    }
+    return removed;
+  }
+
+  Result<std::vector<std::string>> RemoveSlotAndPublication() {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> source,
+                             postgres::Connection::Open(spec_.source.connection));
+    std::vector<std::string> removed;
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<postgres::SlotState> slot,
+                             postgres::ReadSlot(*source, spec_.source.slot));
+    if (slot) {
+      CUTOVER_RETURN_IF_ERROR(postgres::DropSlot(*source, spec_.source.slot));
+      removed.push_back("replication slot " + spec_.source.slot);
+    }
+    CUTOVER_ASSIGN_OR_RETURN(postgres::QueryResult publication,
+                             source->Query("SELECT 1 FROM pg_publication WHERE pubname = $1",
+                                           {spec_.source.publication}));
+    if (!publication.rows.empty()) {
+      CUTOVER_RETURN_IF_ERROR(postgres::DropPublication(*source, spec_.source.publication));
+      removed.push_back("publication " + spec_.source.publication);
     }
     return removed;
   }

@@ -91,6 +91,7 @@ class Migration {
   Status Run() {
     CUTOVER_RETURN_IF_ERROR(Open());
     monitor_ = std::thread([this] { Monitor(); });
+    retention_thread_ = std::thread([this] { WatchRetention(); });
     return Finish(Phases());
   }
 
@@ -259,6 +260,7 @@ class Migration {
     if (capture_.joinable()) capture_.join();
     done_ = true;
     monitor_.join();
+    retention_thread_.join();
     WriteStatus();
     std::lock_guard lock(mutex_);
     if (drained_on_request_ && first_error_.ok()) return AnswerStopRequest();
@@ -289,6 +291,47 @@ class Migration {
       }
       if (Applying() && retention.Due()) Retain();
       if (Applying() && line.Due()) PrintStatusLine();
+    }
+  }
+
+  // What the source keeps back for the migration (a PostgreSQL slot's WAL), read every 10 s on a
+  // thread of its own (a slow source must not delay the status record), into the status; a log
+  // line each minute while it is past source.retained_wal_warn or about to be lost.
+  void WatchRetention() {
+    constexpr auto kEvery = std::chrono::seconds(10);
+    constexpr auto kWarnEvery = std::chrono::seconds(60);
+    auto next = Clock::now();
+    auto warned = Clock::now() - kWarnEvery;
+    while (!done_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (Clock::now() < next) continue;
+      next = Clock::now() + kEvery;
+      Result<std::optional<SourceRetention>> read = source_->Retention();
+      if (!read.ok()) {
+        spdlog::warn("source retention: {}", read.status().ToString());
+        continue;
+      }
+      if (!*read) continue;
+      const SourceRetention& kept = **read;
+      state::RunRetention retention{kept.what, kept.retained_bytes, kept.state, kept.headroom_bytes,
+                                    false};
+      const uint64_t limit = spec_.source.retained_wal_warn_bytes;
+      const bool over = static_cast<uint64_t>(std::max<int64_t>(kept.retained_bytes, 0)) > limit;
+      retention.warning = over || kept.state == "unreserved" || kept.state == "lost";
+      if (retention.warning && Clock::now() - warned >= kWarnEvery) {
+        warned = Clock::now();
+        spdlog::warn(
+            "source: the {} keeps {:.1f} MiB of WAL (source.retained_wal_warn {:.1f} MiB), "
+            "wal_status {}{}: the source keeps it until the migration has read it; a slot that "
+            "is lost means copying again (docs/postgres-source.md)",
+            kept.what, static_cast<double>(kept.retained_bytes) / (1 << 20),
+            static_cast<double>(limit) / (1 << 20), kept.state,
+            kept.headroom_bytes ? fmt::format(", {:.1f} MiB before the source drops it",
+                                              static_cast<double>(*kept.headroom_bytes) / (1 << 20))
+                                : "");
+      }
+      std::lock_guard lock(mutex_);
+      retention_ = std::move(retention);
     }
   }
 
@@ -447,6 +490,8 @@ class Migration {
     status.throttle = {static_cast<double>(throttle.copy_wait_us.load()) / 1e6,
                        static_cast<double>(throttle.apply_wait_us.load()) / 1e6,
                        throttle.target_throttled.load()};
+    std::lock_guard lock(mutex_);
+    status.source_retention = retention_;
     return status;
   }
 
@@ -493,6 +538,7 @@ class Migration {
   std::unique_ptr<pipeline::FenceMarks> fences_;    // from capture to the state store
   std::thread capture_;
   std::thread monitor_;
+  std::thread retention_thread_;
   pipeline::CaptureStats capture_stats_;
   pipeline::ApplyStats apply_stats_;
   pipeline::TouchedKeys touched_;  // for a continuous verify (apply_stats_.touched)
@@ -511,6 +557,7 @@ class Migration {
   std::atomic<bool> done_{false};
   std::mutex mutex_;
   Status first_error_;  // guarded by mutex_
+  std::optional<state::RunRetention> retention_;  // guarded by mutex_
 };
 
 }  // namespace
@@ -643,6 +690,15 @@ Result<std::string> FormatStatus(const Spec& spec, bool json) {
         "the last run (status of {:.0f} s ago)\n",
         run->phase.empty() ? "?" : run->phase, run->lag_seconds, run->lag_records,
         run->applied_changes, run->captured_transactions, age);
+    if (const std::optional<state::RunRetention>& kept = run->source_retention) {
+      text += fmt::format("{}source: the {} keeps {:.1f} MiB of WAL (wal_status {}{})\n",
+                          kept->warning ? "WARNING " : "", kept->what,
+                          static_cast<double>(kept->retained_bytes) / (1 << 20), kept->state,
+                          kept->headroom_bytes
+                              ? fmt::format(", {:.1f} MiB before the source drops it",
+                                            static_cast<double>(*kept->headroom_bytes) / (1 << 20))
+                              : "");
+    }
   }
   // docs/ddl.md: never silent about a table that stopped or a column the target does not get.
   for (const state::TableDdl& record : ddl) {

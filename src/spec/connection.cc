@@ -48,6 +48,14 @@ void ParseReplication(Fields& fields, std::optional<SourceKind> kind, SourceSpec
       *field = name;
     }
   }
+  uint64_t warn = 0;
+  if (fields.ReadSize("retained_wal_warn", 1ull << 20, uint64_t{1} << 50, &warn)) {
+    if (kind && IsMySqlFamily(*kind)) {
+      fields.Report("retained_wal_warn", "only used by postgres sources; remove it");
+    } else {
+      out->retained_wal_warn_bytes = warn;
+    }
+  }
 }
 
 std::string KindSettingsHint(TargetKind kind) {

@@ -84,7 +84,8 @@ std::vector<ErrorCase> Cases() {
        std::string(kName) + kTarget + kTables +
            "source: {kind: mariadb, user: cutover, flavor: galera}\n",
        "source.flavor: unknown field; allowed fields are kind, host, port, user, password_env, "
-       "password_file, database, tls, connect_timeout, server_id, slot, publication"},
+       "password_file, database, tls, connect_timeout, server_id, slot, publication, "
+       "retained_wal_warn"},
       {"MissingName", std::string(kSource) + kTarget + kTables,
        "name: missing required field; name the migration, e.g. name: shop-to-dynamo (state, "
        "slots and topics are named after it)"},

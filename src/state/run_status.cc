@@ -24,6 +24,16 @@ nlohmann::json RunStatus::ToJson() const {
   if (!change_log.empty()) json["change_log"] = change_log;
   if (log_durable_offset) json["log_durable_offset"] = *log_durable_offset;
   if (applied_offset) json["applied_offset"] = *applied_offset;
+  if (source_retention) {
+    nlohmann::json retention = {{"what", source_retention->what},
+                                {"retained_bytes", source_retention->retained_bytes},
+                                {"state", source_retention->state},
+                                {"warning", source_retention->warning}};
+    if (source_retention->headroom_bytes) {
+      retention["headroom_bytes"] = *source_retention->headroom_bytes;
+    }
+    json["source_retention"] = std::move(retention);
+  }
   return json;
 }
 
@@ -49,6 +59,14 @@ Result<RunStatus> RunStatus::FromJson(std::string_view text) {
   });
   fields.Read("log_durable_offset", &status.log_durable_offset);
   fields.Read("applied_offset", &status.applied_offset);
+  fields.ReadObject("source_retention", [&](JsonFields& retention) {
+    RunRetention& out = status.source_retention.emplace();
+    retention.Read("what", &out.what);
+    retention.Read("retained_bytes", &out.retained_bytes);
+    retention.Read("state", &out.state);
+    retention.Read("headroom_bytes", &out.headroom_bytes);
+    retention.Read("warning", &out.warning);
+  });
   CUTOVER_RETURN_IF_ERROR(fields.status());
   return status;
 }

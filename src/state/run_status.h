@@ -26,6 +26,16 @@ struct RunThrottle {
   uint64_t target_throttled = 0;
 };
 
+// What the source keeps back for the migration (cutover/source.h SourceRetention), and whether
+// it is past the spec's warning threshold; stored as "source_retention".
+struct RunRetention {
+  std::string what;
+  int64_t retained_bytes = 0;
+  std::string state;
+  std::optional<int64_t> headroom_bytes;
+  bool warning = false;  // past source.retained_wal_warn, or the source's state is unreserved/lost
+};
+
 struct RunStatus {
   std::string phase;  // "copy", "catch_up" or "cdc"
   // The change log's kind ("local", "kafka"); empty (not stored) in records of older runs,
@@ -48,6 +58,8 @@ struct RunStatus {
   // capture`); absent in records of older runs with Kafka.
   std::optional<uint64_t> log_durable_offset;
   std::optional<uint64_t> applied_offset;
+  // Absent for sources that keep nothing of their own for the migration (MariaDB/MySQL).
+  std::optional<RunRetention> source_retention;
 
   // Whether the record shows a running `cutover run` at `now_ms` (Unix ms).
   bool FreshAt(int64_t now_ms) const { return now_ms - updated_at_ms <= kRunStatusFreshMs; }

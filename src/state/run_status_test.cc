@@ -72,6 +72,27 @@ TEST(RunStatusTest, TheFormatIsTheDocumentedOne) {
   ExpectEqual(RunStatus::FromJson(json.dump()).value(), kafka);
 }
 
+TEST(RunStatusTest, APostgresSlotsRetentionIsRecorded) {
+  RunStatus status = LocalStatus();
+  status.source_retention =
+      RunRetention{"replication slot cutover_shop", 123456789, "extended", std::nullopt, true};
+  nlohmann::json json = status.ToJson();
+  EXPECT_EQ(json["source_retention"],
+            nlohmann::json::parse(R"({"what": "replication slot cutover_shop",
+                "retained_bytes": 123456789, "state": "extended", "warning": true})"));
+  RunStatus read = RunStatus::FromJson(json.dump()).value();
+  ASSERT_TRUE(read.source_retention.has_value());
+  EXPECT_EQ(read.source_retention->retained_bytes, 123456789);
+  EXPECT_EQ(read.source_retention->state, "extended");
+  EXPECT_EQ(read.source_retention->headroom_bytes, std::nullopt);
+  EXPECT_TRUE(read.source_retention->warning);
+  status.source_retention->headroom_bytes = 1 << 20;
+  EXPECT_EQ(status.ToJson()["source_retention"]["headroom_bytes"], 1 << 20);
+  // MariaDB: nothing kept per migration, nothing recorded.
+  EXPECT_FALSE(LocalStatus().ToJson().contains("source_retention"));
+  EXPECT_FALSE(RunStatus::FromJson(LocalStatus().ToJson().dump())->source_retention.has_value());
+}
+
 TEST(RunStatusTest, MissingFieldsKeepTheirDefaultsAndUnknownOnesAreIgnored) {
   // A record of an older run: no totals, no throttle, no applied_through_ms; and a field from
   // a newer one.

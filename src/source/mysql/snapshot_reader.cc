@@ -98,24 +98,44 @@ Value FromOrderedBits(ValueKind kind, uint64_t bits) {
                                   : Value::Int(static_cast<int64_t>(bits ^ kSignBit));
 }
 
-// The smallest and largest value of the single integer key column as OrderedBits; nullopt for
-// an empty table. Two index dives: no rows are read.
-Result<std::optional<std::pair<uint64_t, uint64_t>>> IntegerKeyBounds(Connection& connection,
-                                                                      const TableSchema& schema) {
+// The smallest and largest value of the single integer key column; nullopt for an empty table.
+// Two index dives: no rows are read.
+Result<std::optional<std::pair<Value, Value>>> IntegerKeyBounds(Connection& connection,
+                                                                const TableSchema& schema) {
   const Column& column = schema.columns[schema.key[0]];
   CUTOVER_ASSIGN_OR_RETURN(QueryResult result,
                            connection.Query(fmt::format(
                                "SELECT MIN({0}), MAX({0}) FROM {1}", QuoteIdentifier(column.name),
                                QuoteQualified(schema.id.schema, schema.id.name))));
-  std::optional<std::pair<uint64_t, uint64_t>> bounds;
+  std::optional<std::pair<Value, Value>> bounds;
   if (result.rows.empty() || !result.rows[0][0] || !result.rows[0][1]) return bounds;
   CUTOVER_ASSIGN_OR_RETURN(Value low, ParseCell(schema, column, result.rows[0][0]));
   CUTOVER_ASSIGN_OR_RETURN(Value high, ParseCell(schema, column, result.rows[0][1]));
-  bounds.emplace(OrderedBits(low), OrderedBits(high));
+  bounds.emplace(std::move(low), std::move(high));
   return bounds;
 }
 
 }  // namespace
+
+std::optional<std::vector<Key>> EvenIntegerBoundaries(const Value& low, const Value& high,
+                                                      int64_t rows_estimate, int ranges) {
+  const uint64_t first = OrderedBits(low);
+  const uint64_t span = OrderedBits(high) - first;
+  if (span / 4 >= static_cast<uint64_t>(rows_estimate)) return std::nullopt;
+  const auto count = static_cast<uint64_t>(ranges);
+  std::vector<Key> boundaries;
+  uint64_t previous = first;
+  for (uint64_t index = 1; index < count; ++index) {
+    // first + span * index / count without overflow: span % count < count is small.
+    uint64_t boundary = first + span / count * index + span % count * index / count;
+    if (boundary <= previous) continue;
+    Key key;
+    key.values.push_back(FromOrderedBits(low.kind(), boundary));
+    boundaries.push_back(std::move(key));
+    previous = boundary;
+  }
+  return boundaries;
+}
 
 Result<std::vector<Key>> PlanKeyBoundaries(Connection& connection, const TableSchema& schema,
                                            int64_t rows_estimate, int ranges) {
@@ -125,23 +145,9 @@ Result<std::vector<Key>> PlanKeyBoundaries(Connection& connection, const TableSc
   if (kind == ValueKind::kInt || kind == ValueKind::kUInt) {
     CUTOVER_ASSIGN_OR_RETURN(auto bounds, IntegerKeyBounds(connection, schema));
     if (!bounds) return std::vector<Key>{};
-    auto [low, high] = *bounds;
-    uint64_t span = high - low;
-    if (span / 4 < static_cast<uint64_t>(rows_estimate)) {
-      auto count = static_cast<uint64_t>(ranges);
-      std::vector<Key> boundaries;
-      uint64_t previous = low;
-      for (uint64_t index = 1; index < count; ++index) {
-        // low + span * index / count without overflow: span % count < count is small.
-        uint64_t boundary = low + span / count * index + span % count * index / count;
-        if (boundary <= previous) continue;
-        Key key;
-        key.values.push_back(FromOrderedBits(kind, boundary));
-        boundaries.push_back(std::move(key));
-        previous = boundary;
-      }
-      return boundaries;
-    }
+    std::optional<std::vector<Key>> even =
+        EvenIntegerBoundaries(bounds->first, bounds->second, rows_estimate, ranges);
+    if (even) return *std::move(even);
   }
   return SampleKeyBoundaries(connection, schema, std::max<int64_t>(rows_estimate / ranges, 1),
                              ranges - 1);

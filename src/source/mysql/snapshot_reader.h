@@ -47,6 +47,12 @@ Result<std::vector<Row>> ReadKeys(Connection& connection, const TableSchema& sch
 Result<std::vector<Key>> PlanKeyBoundaries(Connection& connection, const TableSchema& schema,
                                            int64_t rows_estimate, int ranges);
 
+// The split of PlanKeyBoundaries for a single integer key (Int or UInt values) from `low` to
+// `high`: `ranges` - 1 equal steps, or nullopt when the values are too sparse for that (the span
+// is 4 x the estimated rows or more: sample instead). Shared with the PostgreSQL source.
+std::optional<std::vector<Key>> EvenIntegerBoundaries(const Value& low, const Value& high,
+                                                      int64_t rows_estimate, int ranges);
+
 // Up to `max_boundaries` keys splitting the table into ranges of about `step` rows: the key of
 // row step, 2*step, ... in key order (one scan of the key). Fewer when the table is smaller.
 Result<std::vector<Key>> SampleKeyBoundaries(Connection& connection, const TableSchema& schema,

@@ -123,6 +123,8 @@ class PgoutputAssembler {
 
   // Streamed transactions not yet committed or aborted (their changes are held in memory).
   size_t open_streams() const { return streams_.size(); }
+  // Whether a transaction has begun and not ended yet (streamed ones included).
+  bool in_transaction() const { return current_.has_value() || !streams_.empty(); }
 
  private:
   Status Add(PgMessage message);

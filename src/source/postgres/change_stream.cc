@@ -1,0 +1,183 @@
+// The pgoutput change stream (change_stream.h).
+#include "source/postgres/change_stream.h"
+
+#include <algorithm>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "db/postgres/connection.h"
+#include "source/postgres/pg_changes.h"
+#include "source/postgres/pgoutput.h"
+#include "source/postgres/replication_stream.h"
+#include "source/postgres/slot.h"
+#include "source/postgres/source_schema.h"
+#include "source/postgres/types.h"
+
+namespace cutover::postgres {
+namespace {
+
+// Confirmations are sent at most this often (each is a message to the server).
+constexpr std::chrono::milliseconds kConfirmEvery{100};
+
+Status ApplySessionSettings(Connection& connection) {
+  for (const std::string& statement : SessionSettings()) {
+    CUTOVER_RETURN_IF_ERROR(connection.Execute(statement).status());
+  }
+  return Status::Ok();
+}
+
+class PgoutputChangeStream : public ChangeStream {
+ public:
+  explicit PgoutputChangeStream(PgStreamOptions options)
+      : options_(std::move(options)),
+        builder_([this](const TableId& table) { return LoadSchema(table); }, ParsePostgresText,
+                 options_.stream.table_filter) {
+    if (options_.stream.start.has_lsn()) delivered_ = options_.stream.start.lsn();
+  }
+
+  Status Run(ChangeEventSink* sink) override {
+    mysql::BinlogBackoff backoff(options_.backoff);
+    while (!Stopping()) {
+      bool streamed = false;
+      bool sink_failed = false;
+      Status status = RunOnce(sink, &streamed, &sink_failed);
+      if (status.ok() || sink_failed || !status.IsRetryable()) return status;
+      if (streamed) backoff.Reset();
+      const std::chrono::milliseconds delay = backoff.Next();
+      if (options_.max_attempts > 0 && backoff.attempt() > options_.max_attempts) {
+        return status.WithContext(
+            fmt::format("the replication stream gave up after {} attempts", options_.max_attempts));
+      }
+      spdlog::warn("replication stream: {}; reconnecting in {} ms (attempt {}), resuming at {}",
+                   status.ToString(), delay.count(), backoff.attempt(), delivered_.ToString());
+      SleepUnlessStopped(delay);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  bool Stopping() const { return options_.stream.stop != nullptr && options_.stream.stop->load(); }
+
+  void SleepUnlessStopped(std::chrono::milliseconds delay) const {
+    const auto until = std::chrono::steady_clock::now() + delay;
+    while (!Stopping() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::min(delay, std::chrono::milliseconds(50)));
+    }
+  }
+
+  Result<TableSchema> LoadSchema(const TableId& table) {
+    if (catalog_ == nullptr) return Status::Unavailable("no catalog session");
+    return LoadTableSchema(*catalog_, table);
+  }
+
+  // One replication session: connect, stream until stopped or failed.
+  Status RunOnce(ChangeEventSink* sink, bool* streamed, bool* sink_failed) {
+    CUTOVER_ASSIGN_OR_RETURN(catalog_, Connection::Open(options_.connection));
+    CUTOVER_RETURN_IF_ERROR(ApplySessionSettings(*catalog_));
+    ConnectOptions replication;
+    replication.replication = true;
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
+                             Connection::Open(options_.connection, replication));
+    CUTOVER_RETURN_IF_ERROR(ApplySessionSettings(*connection));
+    ReplicationOptions start;
+    start.slot = options_.slot;
+    start.publication = options_.publication;
+    start.start = delivered_;
+    Result<std::unique_ptr<ReplicationStream>> stream =
+        ReplicationStream::Start(*connection, start);
+    if (!stream.ok()) return WhySlotUnreadable(stream.status());
+    PgoutputAssembler assembler;
+    last_confirm_ = {};
+    while (!Stopping()) {
+      Result<std::optional<WalMessage>> message = (*stream)->Next(options_.stream.heartbeat_period);
+      if (!message.ok()) return WhySlotUnreadable(message.status());
+      if (!*message) {
+        if (Status idle = sink->OnIdle(); !idle.ok()) return SinkFailed(idle, sink_failed);
+        CUTOVER_RETURN_IF_ERROR(Feedback(**stream, *sink, assembler, false));
+        continue;
+      }
+      *streamed = true;
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<PgTransaction> done, assembler.Feed((*message)->data));
+      for (const PgMessage& loose : assembler.TakeLoose()) {
+        CUTOVER_RETURN_IF_ERROR(builder_.Take(loose));
+      }
+      for (const PgTransaction& transaction : done) {
+        CUTOVER_RETURN_IF_ERROR(Deliver(transaction, sink, sink_failed));
+      }
+      CUTOVER_RETURN_IF_ERROR(Feedback(**stream, *sink, assembler, false));
+    }
+    // Stopped: what was delivered made durable and confirmed, so the slot keeps no more WAL than
+    // it must while the migration is stopped.
+    if (Status idle = sink->OnIdle(); !idle.ok()) return SinkFailed(idle, sink_failed);
+    return Feedback(**stream, *sink, assembler, true);
+  }
+
+  Status Deliver(const PgTransaction& transaction, ChangeEventSink* sink, bool* sink_failed) {
+    // Errors of the sink are returned as they are and end the stream; errors of building the
+    // changes (a catalog lookup) are the source's.
+    Status sink_status;
+    if (sink_status = sink->OnBegin(); !sink_status.ok())
+      return SinkFailed(sink_status, sink_failed);
+    Status built = builder_.Build(transaction, Position::FromLsn(transaction.commit_lsn),
+                                  [&](const Change& change) {
+                                    sink_status = sink->OnChange(change);
+                                    return sink_status;
+                                  });
+    if (!sink_status.ok()) return SinkFailed(sink_status, sink_failed);
+    CUTOVER_RETURN_IF_ERROR(built);
+    if (sink_status = sink->OnCommit(Position::FromLsn(transaction.end_lsn)); !sink_status.ok()) {
+      return SinkFailed(sink_status, sink_failed);
+    }
+    delivered_ = std::max(delivered_, transaction.end_lsn);
+    return Status::Ok();
+  }
+
+  static Status SinkFailed(Status status, bool* sink_failed) {
+    *sink_failed = true;
+    return status;
+  }
+
+  // Confirms what the sink holds durably; when it holds everything delivered and no transaction
+  // is open, the server's WAL end too.
+  Status Feedback(ReplicationStream& stream, const ChangeEventSink& sink,
+                  const PgoutputAssembler& assembler, bool now) {
+    const Position durable = sink.Durable();
+    Lsn confirm = durable.has_lsn() ? durable.lsn() : Lsn();
+    if (confirm >= delivered_ && !assembler.in_transaction()) {
+      confirm = std::max(confirm, stream.server_end());
+    }
+    if (confirm <= stream.confirmed()) return Status::Ok();
+    if (!now && std::chrono::steady_clock::now() - last_confirm_ < kConfirmEvery) {
+      return Status::Ok();
+    }
+    last_confirm_ = std::chrono::steady_clock::now();
+    return stream.Confirm(confirm);
+  }
+
+  // A failed START_REPLICATION or read: a slot that is gone or lost is DataLoss (nothing to
+  // retry); anything else as it is.
+  Status WhySlotUnreadable(Status status) {
+    if (status.code() == StatusCode::kUnavailable || catalog_ == nullptr) return status;
+    Result<std::optional<SlotState>> slot = ReadSlot(*catalog_, options_.slot);
+    if (!slot.ok()) return status;
+    if (!*slot) return LostSlotError(options_.slot, false);
+    if ((*slot)->wal_status == "lost") return LostSlotError(options_.slot, true);
+    return status;
+  }
+
+  PgStreamOptions options_;
+  PgChangeBuilder builder_;  // kept across reconnects: it knows each table's last shape
+  std::unique_ptr<Connection> catalog_;
+  Lsn delivered_;  // the end of the last transaction delivered to the sink
+  std::chrono::steady_clock::time_point last_confirm_{};
+};
+
+}  // namespace
+
+std::unique_ptr<ChangeStream> OpenPgoutputStream(PgStreamOptions options) {
+  return std::make_unique<PgoutputChangeStream>(std::move(options));
+}
+
+}  // namespace cutover::postgres

@@ -1,0 +1,35 @@
+// PgoutputChangeStream: a PostgreSQL source's logical replication slot as a ChangeStream
+// (cutover/source.h): START_REPLICATION with pgoutput (protocol 2, streaming of large
+// transactions), assembled into committed transactions (PgoutputAssembler), turned into Changes
+// (PgChangeBuilder) and delivered whole; a dropped connection is opened again with backoff and
+// the stream resumes after the last transaction delivered.
+//
+// Feedback: the slot is confirmed up to what the sink holds durably (ChangeEventSink::Durable),
+// never further; when every transaction delivered is durable and none is open, up to the
+// server's WAL end as well (what the walsender has passed holds nothing for us), so the slot
+// advances on a database whose writes are all elsewhere. A slot that is gone or invalidated
+// (wal_status lost) is DataLoss naming it (LostSlotError).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cutover/source.h"
+#include "cutover/spec.h"
+
+#include "source/mysql/binlog_backoff.h"
+
+namespace cutover::postgres {
+
+struct PgStreamOptions {
+  ConnectionSpec connection;
+  std::string slot;
+  std::string publication;
+  ChangeStreamOptions stream;  // start: an LSN position (empty: the slot's confirmed flush)
+  mysql::BackoffOptions backoff;
+  int max_attempts = 0;  // reconnects before giving up; 0: never give up
+};
+
+std::unique_ptr<ChangeStream> OpenPgoutputStream(PgStreamOptions options);
+
+}  // namespace cutover::postgres

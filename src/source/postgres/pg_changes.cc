@@ -1,0 +1,230 @@
+// pgoutput transactions -> Changes (pg_changes.h).
+#include "source/postgres/pg_changes.h"
+
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "cutover/spec.h"
+
+namespace cutover::postgres {
+
+Result<TableSchema> RelationShape(const PgRelation& relation, const TableSchema& catalog) {
+  TableSchema shape;
+  shape.id = catalog.id;
+  shape.charset = catalog.charset;
+  shape.key_index = catalog.key_index;
+  shape.indexes = catalog.indexes;
+  shape.columns.reserve(relation.columns.size());
+  for (const PgRelationColumn& streamed : relation.columns) {
+    std::optional<size_t> at = catalog.ColumnIndex(streamed.name);
+    if (!at) {
+      return Status::FailedPrecondition(fmt::format(
+          "{}: the change stream has column \"{}\", which the table no longer has: the table "
+          "changed after the changes still to read were written; run `cutover ddl resume {} "
+          "--recopy` to copy it again",
+          catalog.id.ToString(), streamed.name, catalog.id.ToString()));
+    }
+    shape.columns.push_back(catalog.columns[*at]);
+  }
+  for (size_t key : catalog.key) {
+    std::optional<size_t> at = shape.ColumnIndex(catalog.columns[key].name);
+    if (!at) {
+      return Status::FailedPrecondition(
+          fmt::format("{}: key column \"{}\" is not in the change stream's columns",
+                      catalog.id.ToString(), catalog.columns[key].name));
+    }
+    shape.key.push_back(*at);
+  }
+  return shape;
+}
+
+Change FenceMarker(const std::string& id, const Position& position) {
+  static const std::shared_ptr<const TableSchema> schema = [] {
+    auto fence = std::make_shared<TableSchema>();
+    fence->id.name = std::string(kFenceTable);
+    Column column;
+    column.name = "id";
+    column.type.type = SqlType::kVarChar;
+    fence->columns.push_back(column);
+    fence->key = {0};
+    return fence;
+  }();
+  Change change;
+  change.table = schema->id;
+  change.op = ChangeOp::kInsert;
+  change.position = position;
+  change.schema = schema;
+  change.after = Row{{Value::Str(id)}, {}};
+  return change;
+}
+
+PgChangeBuilder::PgChangeBuilder(SchemaLoader load, ValueParser parse,
+                                 std::function<bool(const TableId&)> selected)
+    : load_(std::move(load)), parse_(std::move(parse)), selected_(std::move(selected)) {}
+
+Status PgChangeBuilder::Take(const PgMessage& message) {
+  if (message.type == PgMessage::Type::kRelation) return OnRelation(message.relation);
+  return Status::Ok();
+}
+
+Status PgChangeBuilder::OnRelation(const PgRelation& relation) {
+  Table table;
+  table.id = TableId{relation.schema.empty() ? "pg_catalog" : relation.schema, relation.name};
+  table.selected = !selected_ || selected_(table.id);
+  if (table.selected) {
+    CUTOVER_ASSIGN_OR_RETURN(TableSchema catalog, load_(table.id));
+    CUTOVER_ASSIGN_OR_RETURN(TableSchema shape, RelationShape(relation, catalog));
+    auto& last = last_shapes_[table.id];
+    if (last && last->columns != shape.columns) table.shape_changed = true;
+    if (!last || last->columns != shape.columns || last->key != shape.key) {
+      last = std::make_shared<const TableSchema>(std::move(shape));
+    }
+    table.schema = last;
+  }
+  tables_[relation.oid] = std::move(table);
+  return Status::Ok();
+}
+
+Result<const PgChangeBuilder::Table*> PgChangeBuilder::TableOf(
+    uint32_t oid, const Position& position, const std::function<Status(const Change&)>& emit) {
+  auto it = tables_.find(oid);
+  if (it == tables_.end()) {
+    return Status::DataLoss(fmt::format(
+        "pgoutput sent a change of relation OID {} before that relation's Relation message", oid));
+  }
+  Table& table = it->second;
+  if (table.selected && table.shape_changed) {
+    Change schema_change;
+    schema_change.table = table.id;
+    schema_change.op = ChangeOp::kSchema;
+    schema_change.position = position;
+    schema_change.schema = table.schema;
+    CUTOVER_RETURN_IF_ERROR(emit(schema_change));
+    table.shape_changed = false;
+  }
+  return &table;
+}
+
+Result<Row> PgChangeBuilder::ToRow(const TableSchema& schema, const PgTuple& tuple,
+                                   bool key_only) const {
+  if (tuple.size() != schema.columns.size()) {
+    return Status::DataLoss(fmt::format("{}: a row of {} columns where the relation has {}",
+                                        schema.id.ToString(), tuple.size(), schema.columns.size()));
+  }
+  Row row;
+  row.values.resize(tuple.size());
+  bool partial = key_only;
+  if (key_only) row.present.assign(tuple.size(), false);
+  for (size_t i = 0; i < tuple.size(); ++i) {
+    const PgColumnValue& value = tuple[i];
+    const Column& column = schema.columns[i];
+    switch (value.kind) {
+      case PgColumnValue::Kind::kNull: break;  // NULL (or, in a key-only tuple, not sent)
+      case PgColumnValue::Kind::kUnchanged:
+        if (!partial) {
+          row.present.assign(tuple.size(), true);
+          partial = true;
+        }
+        row.present[i] = false;
+        break;
+      case PgColumnValue::Kind::kText: {
+        Result<Value> parsed = parse_(column.type, value.bytes);
+        if (!parsed.ok()) {
+          return parsed.status().WithContext(fmt::format("{}.{} ({})", schema.id.ToString(),
+                                                         column.name, column.type.source_name));
+        }
+        row.values[i] = std::move(*parsed);
+        break;
+      }
+      case PgColumnValue::Kind::kBinary:
+        return Status::DataLoss(
+            fmt::format("{}.{}: a binary-format value; cutover asks pgoutput for text values only",
+                        schema.id.ToString(), column.name));
+    }
+  }
+  if (key_only) {
+    for (size_t key : schema.key) row.present[key] = true;
+  }
+  return row;
+}
+
+Result<Row> PgChangeBuilder::KeyImage(const TableSchema& schema, const Row& row) const {
+  Row key;
+  key.values.resize(schema.columns.size());
+  key.present.assign(schema.columns.size(), false);
+  for (size_t column : schema.key) {
+    if (!row.IsPresent(column)) {
+      return Status::DataLoss(fmt::format("{}: an update without its key column \"{}\"",
+                                          schema.id.ToString(), schema.columns[column].name));
+    }
+    key.values[column] = row.values[column];
+    key.present[column] = true;
+  }
+  return key;
+}
+
+Status PgChangeBuilder::Build(const PgTransaction& transaction, const Position& position,
+                              const std::function<Status(const Change&)>& emit) {
+  for (const PgMessage& message : transaction.messages) {
+    switch (message.type) {
+      case PgMessage::Type::kRelation:
+        CUTOVER_RETURN_IF_ERROR(OnRelation(message.relation));
+        continue;
+      case PgMessage::Type::kTruncate:
+        for (uint32_t oid : message.truncated) {
+          CUTOVER_ASSIGN_OR_RETURN(const Table* table, TableOf(oid, position, emit));
+          if (!table->selected) continue;
+          Change truncate;
+          truncate.table = table->id;
+          truncate.op = ChangeOp::kTruncate;
+          truncate.position = position;
+          truncate.schema = table->schema;
+          CUTOVER_RETURN_IF_ERROR(emit(truncate));
+        }
+        continue;
+      case PgMessage::Type::kInsert:
+      case PgMessage::Type::kUpdate:
+      case PgMessage::Type::kDelete: break;
+      case PgMessage::Type::kMessage:
+        if (message.transactional && message.prefix == kFenceTable) {
+          CUTOVER_RETURN_IF_ERROR(emit(FenceMarker(message.content, position)));
+        }
+        continue;
+      default: continue;  // Type, Origin: nothing for the tables
+    }
+    CUTOVER_ASSIGN_OR_RETURN(const Table* table, TableOf(message.relation.oid, position, emit));
+    if (!table->selected) continue;
+    const TableSchema& schema = *table->schema;
+    Change& change = change_;
+    change.table = table->id;
+    change.schema = table->schema;
+    change.position = position;
+    change.before.reset();
+    change.after.reset();
+    if (message.type == PgMessage::Type::kInsert) {
+      change.op = ChangeOp::kInsert;
+      if (!message.new_tuple) return Status::DataLoss("pgoutput Insert without its new row");
+      CUTOVER_ASSIGN_OR_RETURN(change.after, ToRow(schema, *message.new_tuple, false));
+    } else if (message.type == PgMessage::Type::kDelete) {
+      change.op = ChangeOp::kDelete;
+      if (!message.old_tuple) return Status::DataLoss("pgoutput Delete without its old key");
+      CUTOVER_ASSIGN_OR_RETURN(change.before,
+                               ToRow(schema, *message.old_tuple, message.old_kind == 'K'));
+    } else {
+      change.op = ChangeOp::kUpdate;
+      if (!message.new_tuple) return Status::DataLoss("pgoutput Update without its new row");
+      CUTOVER_ASSIGN_OR_RETURN(change.after, ToRow(schema, *message.new_tuple, false));
+      if (message.old_tuple) {
+        CUTOVER_ASSIGN_OR_RETURN(change.before,
+                                 ToRow(schema, *message.old_tuple, message.old_kind == 'K'));
+      } else {
+        CUTOVER_ASSIGN_OR_RETURN(change.before, KeyImage(schema, *change.after));
+      }
+    }
+    CUTOVER_RETURN_IF_ERROR(emit(change));
+  }
+  return Status::Ok();
+}
+
+}  // namespace cutover::postgres

@@ -1,0 +1,87 @@
+// PgChangeBuilder: pgoutput's committed transactions (pgoutput.h) as the pipeline's Changes, the
+// same records the binlog decoder produces.
+//
+// A Relation message gives a table's columns as the stream sends them (names, type OIDs, which
+// are the replica identity); their types in cutover's terms and the table's key come from the
+// catalog (a SchemaLoader, which the source backs with a catalog query and tests with a table).
+// Each change carries the relation's shape: its columns in the stream's order with the catalog's
+// types and key. A Relation whose shape differs from the one the table had becomes a kSchema
+// change (PostgreSQL sends no DDL: a changed Relation before a table's next change is the signal,
+// docs/ddl.md).
+//
+// Values: text-format columns are parsed by the ValueParser for the column's type; NULL is NULL;
+// an unchanged TOAST value ('u') is ABSENT from the image (Row::present), never NULL: the
+// appliers leave it as it is on the target. A key-only old tuple ('K') gives a before image with
+// only the key columns present; an update without an old tuple (the key did not change) gets the
+// new tuple's key as its before image. A `cutover fence` marker (a logical message) becomes the
+// change capture recognises as one (FenceMarker).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string_view>
+
+#include "cutover/change.h"
+#include "cutover/schema.h"
+#include "cutover/status.h"
+
+#include "source/postgres/pgoutput.h"
+
+namespace cutover::postgres {
+
+// The catalog's schema of a table (columns with cutover types, key); NotFound when it is gone.
+using SchemaLoader = std::function<Result<TableSchema>(const TableId& table)>;
+// A column's value from its text form.
+using ValueParser = std::function<Result<Value>(const ColumnType& type, std::string_view text)>;
+
+class PgChangeBuilder {
+ public:
+  // `selected`: which tables' changes are emitted (null: all); the others are skipped without
+  // a catalog lookup.
+  PgChangeBuilder(SchemaLoader load, ValueParser parse,
+                  std::function<bool(const TableId&)> selected);
+
+  // Emits the changes of `transaction` in order, each stamped with `position`. A Relation inside
+  // it is taken as it comes (the stream sends a table's Relation before its first change).
+  Status Build(const PgTransaction& transaction, const Position& position,
+               const std::function<Status(const Change&)>& emit);
+
+  // A message outside a transaction (a Relation between transactions): recorded; any kSchema
+  // change it causes is emitted with the table's next change.
+  Status Take(const PgMessage& message);
+
+ private:
+  struct Table {
+    TableId id;
+    bool selected = false;
+    std::shared_ptr<const TableSchema> schema;  // the relation's shape; null when not selected
+    bool shape_changed = false;                 // a kSchema change is due before its next change
+  };
+
+  Status OnRelation(const PgRelation& relation);
+  Result<const Table*> TableOf(uint32_t oid, const Position& position,
+                               const std::function<Status(const Change&)>& emit);
+  Result<Row> ToRow(const TableSchema& schema, const PgTuple& tuple, bool key_only) const;
+  Result<Row> KeyImage(const TableSchema& schema, const Row& row) const;
+
+  SchemaLoader load_;
+  ValueParser parse_;
+  std::function<bool(const TableId&)> selected_;
+  std::map<uint32_t, Table> tables_;                                   // by relation OID
+  std::map<TableId, std::shared_ptr<const TableSchema>> last_shapes_;  // by table
+  Change change_;                                                      // reused
+};
+
+// A fence marker (`cutover fence` on a PostgreSQL source writes a transactional logical message
+// with prefix cutover_fence and the fence's id as content) as the change capture knows a marker
+// by: an insert of `id` into a table named kFenceTable.
+Change FenceMarker(const std::string& id, const Position& position);
+
+// The relation's shape: its columns in the stream's order, typed from `catalog` by name, with the
+// catalog's key and indexes. FailedPrecondition when a streamed column or a key column is not in
+// the catalog (the table changed since: the stream is older than the catalog).
+Result<TableSchema> RelationShape(const PgRelation& relation, const TableSchema& catalog);
+
+}  // namespace cutover::postgres

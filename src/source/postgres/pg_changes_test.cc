@@ -1,0 +1,242 @@
+#include "source/postgres/pg_changes.h"
+
+#include <charconv>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+namespace cutover::postgres {
+namespace {
+
+Column IntColumn(std::string name) {
+  Column column;
+  column.name = std::move(name);
+  column.type.type = SqlType::kInt;
+  column.type.source_name = "integer";
+  return column;
+}
+
+Column TextColumn(std::string name) {
+  Column column;
+  column.name = std::move(name);
+  column.type.type = SqlType::kText;
+  column.type.source_name = "text";
+  return column;
+}
+
+// The catalog: public.docs (id integer primary key, title text, body text [, extra integer]).
+TableSchema Docs(bool with_extra = false) {
+  TableSchema schema;
+  schema.id = TableId{"public", "docs"};
+  schema.columns = {IntColumn("id"), TextColumn("title"), TextColumn("body")};
+  if (with_extra) schema.columns.push_back(IntColumn("extra"));
+  schema.key = {0};
+  schema.key_index = "docs_pkey";
+  return schema;
+}
+
+Value Parse(const ColumnType& type, std::string_view text) {
+  if (type.type == SqlType::kInt) {
+    int64_t number = 0;
+    std::from_chars(text.data(), text.data() + text.size(), number);
+    return Value::Int(number);
+  }
+  return Value::Str(std::string(text));
+}
+
+PgRelation DocsRelation(uint32_t oid = 16384, bool with_extra = false) {
+  PgRelation relation;
+  relation.oid = oid;
+  relation.schema = "public";
+  relation.name = "docs";
+  relation.columns = {{true, "id", 23, -1}, {false, "title", 25, -1}, {false, "body", 25, -1}};
+  if (with_extra) relation.columns.push_back({false, "extra", 23, -1});
+  return relation;
+}
+
+PgColumnValue T(std::string text) { return {PgColumnValue::Kind::kText, std::move(text)}; }
+const PgColumnValue kNull{PgColumnValue::Kind::kNull, ""};
+const PgColumnValue kUnchanged{PgColumnValue::Kind::kUnchanged, ""};
+
+PgMessage Relation(PgRelation relation) {
+  PgMessage message;
+  message.type = PgMessage::Type::kRelation;
+  message.relation = std::move(relation);
+  return message;
+}
+
+PgMessage Data(PgMessage::Type type, uint32_t oid, std::optional<PgTuple> new_tuple,
+               char old_kind = 0, std::optional<PgTuple> old_tuple = std::nullopt) {
+  PgMessage message;
+  message.type = type;
+  message.relation.oid = oid;
+  message.new_tuple = std::move(new_tuple);
+  message.old_kind = old_kind;
+  message.old_tuple = std::move(old_tuple);
+  return message;
+}
+
+// "op table before -> after" with absent values as "-".
+std::string Describe(const Change& change) {
+  auto image = [](const std::optional<Row>& row) {
+    if (!row) return std::string("none");
+    std::string out;
+    for (size_t i = 0; i < row->values.size(); ++i) {
+      if (!out.empty()) out += ",";
+      out += !row->IsPresent(i) ? "-" : row->values[i].is_null() ? "null" : row->values[i].ToText();
+    }
+    return out;
+  };
+  return fmt::format("{} {} {} -> {}", ChangeOpName(change.op), change.table.ToString(),
+                     image(change.before), image(change.after));
+}
+
+class PgChangeBuilderTest : public ::testing::Test {
+ protected:
+  PgChangeBuilder Builder() {
+    return PgChangeBuilder(
+        [this](const TableId& table) -> Result<TableSchema> {
+          ++loads_;
+          if (table.name != "docs") return Status::NotFound("no such table");
+          return catalog_;
+        },
+        [](const ColumnType& type, std::string_view text) -> Result<Value> {
+          return Parse(type, text);
+        },
+        [](const TableId& table) { return table.name == "docs"; });
+  }
+
+  std::vector<std::string> Build(PgChangeBuilder& builder, std::vector<PgMessage> messages) {
+    PgTransaction transaction;
+    transaction.messages = std::move(messages);
+    std::vector<std::string> out;
+    Status status =
+        builder.Build(transaction, Position::FromLsn(Lsn(0x100)), [&](const Change& change) {
+          out.push_back(Describe(change));
+          EXPECT_EQ(change.position, Position::FromLsn(Lsn(0x100)));
+          return Status::Ok();
+        });
+    if (!status.ok()) out.push_back("error: " + std::string(status.message()));
+    return out;
+  }
+
+  TableSchema catalog_ = Docs();
+  int loads_ = 0;
+};
+
+TEST_F(PgChangeBuilderTest, AnUnchangedToastValueIsAbsentNeverNull) {
+  PgChangeBuilder builder = Builder();
+  using Type = PgMessage::Type;
+  std::vector<std::string> changes = Build(
+      builder,
+      {Relation(DocsRelation()), Data(Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("big")}),
+       // The body did not change and is TOASTed: pgoutput sends 'u'.
+       Data(Type::kUpdate, 16384, PgTuple{T("1"), T("b"), kUnchanged}),
+       // A NULL title is NULL, not absent.
+       Data(Type::kUpdate, 16384, PgTuple{T("1"), kNull, T("new")}),
+       // The key changed: the old key comes as a key-only tuple.
+       Data(Type::kUpdate, 16384, PgTuple{T("2"), T("c"), kUnchanged}, 'K',
+            PgTuple{T("1"), kNull, kNull}),
+       Data(Type::kDelete, 16384, std::nullopt, 'K', PgTuple{T("2"), kNull, kNull})});
+  EXPECT_EQ(changes, (std::vector<std::string>{
+                         "insert public.docs none -> 1,a,big",
+                         "update public.docs 1,-,- -> 1,b,-",
+                         "update public.docs 1,-,- -> 1,null,new",
+                         "update public.docs 1,-,- -> 2,c,-",
+                         "delete public.docs 2,-,- -> none",
+                     }));
+}
+
+TEST_F(PgChangeBuilderTest, AFullOldRowIsTheBeforeImage) {
+  PgChangeBuilder builder = Builder();
+  std::vector<std::string> changes =
+      Build(builder, {Relation(DocsRelation()), Data(PgMessage::Type::kDelete, 16384, std::nullopt,
+                                                     'O', PgTuple{T("3"), T("t"), T("b")})});
+  EXPECT_EQ(changes, (std::vector<std::string>{"delete public.docs 3,t,b -> none"}));
+}
+
+TEST_F(PgChangeBuilderTest, AChangedRelationIsASchemaChangeBeforeTheTablesNextChange) {
+  PgChangeBuilder builder = Builder();
+  using Type = PgMessage::Type;
+  EXPECT_EQ(Build(builder, {Relation(DocsRelation()),
+                            Data(Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")})}),
+            (std::vector<std::string>{"insert public.docs none -> 1,a,b"}));
+  // The same relation sent again (a new walsender session): no schema change.
+  ASSERT_TRUE(builder.Take(Relation(DocsRelation())).ok());
+  EXPECT_EQ(Build(builder, {Data(Type::kInsert, 16384, PgTuple{T("2"), T("a"), T("b")})}),
+            (std::vector<std::string>{"insert public.docs none -> 2,a,b"}));
+  // A column added: the new shape comes first.
+  catalog_ = Docs(/*with_extra=*/true);
+  std::vector<std::string> changes =
+      Build(builder, {Relation(DocsRelation(16384, true)),
+                      Data(Type::kInsert, 16384, PgTuple{T("3"), T("a"), T("b"), T("7")})});
+  EXPECT_EQ(changes, (std::vector<std::string>{"schema public.docs none -> none",
+                                               "insert public.docs none -> 3,a,b,7"}));
+}
+
+TEST_F(PgChangeBuilderTest, UnselectedTablesAreSkippedWithoutACatalogLookup) {
+  PgChangeBuilder builder = Builder();
+  PgRelation other = DocsRelation(20000);
+  other.name = "audit";
+  std::vector<std::string> changes = Build(
+      builder,
+      {Relation(other), Data(PgMessage::Type::kInsert, 20000, PgTuple{T("1"), T("a"), T("b")})});
+  EXPECT_TRUE(changes.empty());
+  EXPECT_EQ(loads_, 0);
+}
+
+TEST_F(PgChangeBuilderTest, TheStreamsOwnColumnsWinOverTheCatalogsLaterOnes) {
+  // The catalog already has `extra` (added after these changes were written): the changes keep
+  // the relation's three columns.
+  catalog_ = Docs(/*with_extra=*/true);
+  PgChangeBuilder builder = Builder();
+  EXPECT_EQ(Build(builder, {Relation(DocsRelation()), Data(PgMessage::Type::kInsert, 16384,
+                                                           PgTuple{T("1"), T("a"), T("b")})}),
+            (std::vector<std::string>{"insert public.docs none -> 1,a,b"}));
+}
+
+TEST_F(PgChangeBuilderTest, AColumnTheTableNoLongerHasIsRefusedWithTheWayOut) {
+  PgChangeBuilder builder = Builder();
+  PgRelation relation = DocsRelation();
+  relation.columns.push_back({false, "gone", 23, -1});
+  EXPECT_EQ(Build(builder, {Relation(relation)}),
+            (std::vector<std::string>{
+                "error: public.docs: the change stream has column \"gone\", which the table no "
+                "longer has: the table changed after the changes still to read were written; run "
+                "`cutover ddl resume public.docs --recopy` to copy it again"}));
+}
+
+TEST_F(PgChangeBuilderTest, ATruncateOfASelectedTable) {
+  PgChangeBuilder builder = Builder();
+  PgMessage truncate;
+  truncate.type = PgMessage::Type::kTruncate;
+  truncate.truncated = {16384};
+  EXPECT_EQ(Build(builder, {Relation(DocsRelation()), truncate}),
+            (std::vector<std::string>{"truncate public.docs none -> none"}));
+}
+
+TEST_F(PgChangeBuilderTest, AFenceMessageIsAMarkerInsertOtherMessagesAreNothing) {
+  PgChangeBuilder builder = Builder();
+  PgMessage fence;
+  fence.type = PgMessage::Type::kMessage;
+  fence.transactional = true;
+  fence.prefix = "cutover_fence";
+  fence.content = "0123abcd";
+  PgMessage other = fence;
+  other.prefix = "someone_else";
+  EXPECT_EQ(Build(builder, {other, fence}),
+            (std::vector<std::string>{"insert .cutover_fence none -> 0123abcd"}));
+}
+
+TEST_F(PgChangeBuilderTest, AChangeBeforeItsRelationIsDataLoss) {
+  PgChangeBuilder builder = Builder();
+  EXPECT_EQ(
+      Build(builder, {Data(PgMessage::Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")})}),
+      (std::vector<std::string>{"error: pgoutput sent a change of relation OID 16384 "
+                                "before that relation's Relation message"}));
+}
+
+}  // namespace
+}  // namespace cutover::postgres

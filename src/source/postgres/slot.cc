@@ -1,0 +1,96 @@
+// The migration's publication and slot on a PostgreSQL source (slot.h).
+#include "source/postgres/slot.h"
+
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace cutover::postgres {
+
+Status EnsurePublication(Connection& connection, const std::string& name,
+                         const std::vector<TableId>& tables) {
+  if (tables.empty()) return Status::InvalidArgument("a publication of no tables");
+  std::vector<std::string> quoted;
+  quoted.reserve(tables.size());
+  for (const TableId& table : tables) quoted.push_back(QuoteQualified(table.schema, table.name));
+  CUTOVER_ASSIGN_OR_RETURN(
+      QueryResult found,
+      connection.Query("SELECT 1 FROM pg_publication WHERE pubname = $1", {name}));
+  const std::string statement = found.rows.empty()
+                                    ? fmt::format("CREATE PUBLICATION {} FOR TABLE {}",
+                                                  QuoteIdentifier(name), fmt::join(quoted, ", "))
+                                    : fmt::format("ALTER PUBLICATION {} SET TABLE {}",
+                                                  QuoteIdentifier(name), fmt::join(quoted, ", "));
+  Status status = connection.Execute(statement).status();
+  if (!status.ok()) {
+    return status.WithContext(fmt::format(
+        "creating the publication {} of the selected tables (`cutover check` says what it needs)",
+        name));
+  }
+  return Status::Ok();
+}
+
+Status DropPublication(Connection& connection, const std::string& name) {
+  return connection.Execute(fmt::format("DROP PUBLICATION IF EXISTS {}", QuoteIdentifier(name)))
+      .status();
+}
+
+Result<std::optional<SlotState>> ReadSlot(Connection& connection, const std::string& slot) {
+  CUTOVER_ASSIGN_OR_RETURN(
+      QueryResult result,
+      connection.Query("SELECT active, restart_lsn, confirmed_flush_lsn, wal_status, "
+                       "COALESCE(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)::bigint, "
+                       "safe_wal_size FROM pg_replication_slots WHERE slot_name = $1",
+                       {slot}));
+  if (result.rows.empty()) return std::optional<SlotState>();
+  const SqlRow& row = result.rows[0];
+  SlotState state;
+  state.active = row[0] && *row[0] == "t";
+  if (row[1]) {
+    CUTOVER_ASSIGN_OR_RETURN(state.restart_lsn, Lsn::Parse(*row[1]));
+  }
+  if (row[2]) {
+    CUTOVER_ASSIGN_OR_RETURN(state.confirmed_flush, Lsn::Parse(*row[2]));
+  }
+  state.wal_status = row[3].value_or("");
+  state.retained_bytes = row[4] ? std::stoll(*row[4]) : 0;
+  if (row[5]) state.safe_wal_size = std::stoll(*row[5]);
+  return std::optional<SlotState>(std::move(state));
+}
+
+Status DropSlot(Connection& connection, const std::string& slot, std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<SlotState> state, ReadSlot(connection, slot));
+    if (!state) return Status::Ok();
+    if (!state->active) {
+      return connection
+          .Execute(
+              "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE "
+              "slot_name = $1",
+              {slot})
+          .status();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::FailedPrecondition(fmt::format(
+          "the replication slot {} is still being read (pg_replication_slots.active): stop the "
+          "`cutover run` or `capture` reading it, then run this again",
+          slot));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+Status LostSlotError(const std::string& slot, bool exists) {
+  return Status::DataLoss(fmt::format(
+      "the source's replication slot {} {}: the changes made since the copy are no longer on the "
+      "source, so this migration cannot go on without losing rows. Start it again: remove the "
+      "state_dir and run `cutover run` again, which copies afresh and creates a new slot "
+      "(docs/postgres-source.md, \"A lost slot\")",
+      slot,
+      exists ? "was invalidated (wal_status lost: it kept more WAL than max_slot_wal_keep_size "
+               "allows)"
+             : "does not exist (it was dropped)"));
+}
+
+}  // namespace cutover::postgres
