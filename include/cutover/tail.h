@@ -1,4 +1,4 @@
-// Tail: the engine behind `cutover tail`: streams a MariaDB/MySQL source's committed row changes
+// Tail: the engine behind `cutover tail`: streams a source's committed row changes
 // and writes one JSON line per row change. The line format and the value rendering contract are
 // in docs/tail.md.
 #pragma once
@@ -28,7 +28,7 @@ struct TailOptions {
 };
 
 // Streams `spec`'s source into `out` until stopped or `limit` is reached (both OK). Errors:
-// InvalidArgument when the spec or position cannot be tailed (PostgreSQL source, LSN position);
+// InvalidArgument when the position cannot be tailed (an LSN on MariaDB, any --from on PostgreSQL);
 // otherwise the change stream's (DataLoss for a purged binlog, FailedPrecondition for missing
 // replication privileges, Unavailable when the source stays unreachable).
 Status Tail(const Spec& spec, const TailOptions& options, std::FILE* out);

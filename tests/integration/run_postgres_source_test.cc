@@ -7,6 +7,7 @@
 #include <atomic>
 #include <iostream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -350,6 +351,45 @@ TEST_F(RunPostgresSourceTest, TheSlotAdvancesOnWritesElsewhere) {
   EXPECT_TRUE(advanced) << "confirmed " << ConfirmedFlush() << ", written " << written;
   runtest::StopRun(*run);
   PgExec(*source_, "DROP TABLE " + schema_ + "_other");
+}
+
+// `cutover tail` on a PostgreSQL source: its own temporary slot over the migration's publication
+// (created by the run), from now; an update that leaves the TOASTed body alone shows no body.
+TEST_F(RunPostgresSourceTest, TailPrintsChangesWithoutTheUnchangedToastValue) {
+  UsePostgresTarget("");
+  {
+    auto run = StartRun();
+    ASSERT_TRUE(runtest::WaitForCdc(*run, 60s)) << run->Output();
+    runtest::StopRun(*run);
+  }
+  runtest::CutoverProcess tail("tail " + spec_.string() + " --limit 2 --tables '*.docs'", "",
+                               dir_ / "tail.out");
+  // The temporary slot exists once tail is reading: then write.
+  for (int i = 0; i < 100; ++i) {
+    if (PgLines(*source_, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE "
+                          "'cutover_tail_%' AND active")[0] == "1") {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  PgExec(*source_, "UPDATE " + schema_ + ".lines SET qty = 0 WHERE order_id = 1");
+  PgExec(*source_, "UPDATE " + schema_ + ".docs SET n = 99 WHERE id = 1");
+  PgExec(*source_, "DELETE FROM " + schema_ + ".docs WHERE id = 2");
+  int code = 0;
+  ASSERT_TRUE(tail.WaitFor(30s, &code)) << tail.Output();
+  EXPECT_EQ(code, 0) << tail.Output();
+  std::vector<std::string> lines;
+  std::istringstream in(tail.Output());
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("{")) lines.push_back(line);
+  }
+  ASSERT_EQ(lines.size(), 2u) << tail.Output();
+  const std::string docs = schema_ + ".docs";
+  EXPECT_NE(lines[0].find("\"table\":\"" + docs + "\",\"op\":\"update\""), std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[0].find("\"n\":\"99\""), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[0].find("\"body\""), std::string::npos) << "unchanged TOAST shown: " << lines[0];
+  EXPECT_NE(lines[1].find("\"op\":\"delete\""), std::string::npos) << lines[1];
 }
 
 // A slot dropped under a stopped migration: the next run says so and what to do, instead of

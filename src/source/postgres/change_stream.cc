@@ -81,6 +81,7 @@ class PgoutputChangeStream : public ChangeStream {
     CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
                              Connection::Open(options_.connection, replication));
     CUTOVER_RETURN_IF_ERROR(ApplySessionSettings(*connection));
+    if (options_.temporary_slot) CUTOVER_RETURN_IF_ERROR(CreateTemporarySlot(*connection));
     ReplicationOptions start;
     start.slot = options_.slot;
     start.publication = options_.publication;
@@ -112,6 +113,25 @@ class PgoutputChangeStream : public ChangeStream {
     // it must while the migration is stopped.
     if (Status idle = sink->OnIdle(); !idle.ok()) return SinkFailed(idle, sink_failed);
     return Feedback(**stream, *sink, assembler, true);
+  }
+
+  Status CreateTemporarySlot(Connection& connection) {
+    CUTOVER_ASSIGN_OR_RETURN(
+        QueryResult created,
+        connection.Query(fmt::format(
+            "CREATE_REPLICATION_SLOT {} TEMPORARY LOGICAL pgoutput NOEXPORT_SNAPSHOT",
+            QuoteIdentifier(options_.slot))));
+    if (created.rows.size() != 1 || created.rows[0].size() < 2 || !created.rows[0][1]) {
+      return Status::Internal("CREATE_REPLICATION_SLOT answered no consistent point");
+    }
+    CUTOVER_ASSIGN_OR_RETURN(Lsn start, Lsn::Parse(*created.rows[0][1]));
+    if (delivered_ != Lsn() && start > delivered_) {
+      spdlog::warn("replication stream: reconnected with a new temporary slot at {}: changes "
+                   "committed between {} and it are not shown",
+                   start.ToString(), delivered_.ToString());
+    }
+    delivered_ = std::max(delivered_, start);
+    return Status::Ok();
   }
 
   Status Deliver(const PgTransaction& transaction, ChangeEventSink* sink, bool* sink_failed) {

@@ -28,6 +28,10 @@ struct PgStreamOptions {
   ChangeStreamOptions stream;  // start: an LSN position (empty: the slot's confirmed flush)
   mysql::BackoffOptions backoff;
   int max_attempts = 0;  // reconnects before giving up; 0: never give up
+  // `cutover tail`: read a TEMPORARY slot of this name, created on the stream's own connection
+  // (it goes with the connection, and never moves the migration's slot). Each connection makes a
+  // new one, which starts where the server is then: a reconnect is reported as a gap.
+  bool temporary_slot = false;
 };
 
 std::unique_ptr<ChangeStream> OpenPgoutputStream(PgStreamOptions options);

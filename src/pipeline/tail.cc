@@ -1,9 +1,16 @@
-// Tail: `cutover tail`'s engine: a BinlogStream whose sink prints row changes as JSON lines.
+// Tail: `cutover tail`'s engine: the source's change stream (a BinlogStream, or a PostgreSQL
+// temporary slot) whose sink prints row changes as JSON lines.
 #include <nlohmann/json.hpp>
 
 #include "cutover/tail.h"
 
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "db/postgres/connection.h"
 #include "source/mysql/binlog_stream.h"
+#include "source/postgres/change_stream.h"
 
 namespace cutover {
 namespace {
@@ -57,12 +64,57 @@ class JsonLinesSink : public binlog::EventSink {
   uint64_t printed_ = 0;
 };
 
-Status CheckTailable(const Spec& spec, const TailOptions& options) {
-  if (spec.source.kind == SourceKind::kPostgres) {
+// The same for a PostgreSQL source's change stream.
+class PgJsonLinesSink : public ChangeEventSink {
+ public:
+  explicit PgJsonLinesSink(JsonLinesSink* lines) : lines_(lines) {}
+  Status OnChange(const Change& change) override { return lines_->OnChange(change); }
+  Status OnCommit(const Position&) override { return lines_->OnCommit({}); }
+
+ private:
+  JsonLinesSink* lines_;
+};
+
+// A PostgreSQL source: a temporary slot of its own over the migration's publication, from now.
+Status TailPostgres(const Spec& spec, const TailOptions& options, JsonLinesSink* lines) {
+  if (options.from) {
     return Status::InvalidArgument(
-        "cutover tail reads MariaDB and MySQL sources; source.kind is postgres");
+        "--from: cutover tail reads a PostgreSQL source through a temporary slot of its own, "
+        "which starts now; use --from-now (the default), or `cutover replay` to read the "
+        "migration's change log from a position");
   }
-  if (options.from && options.from->has_lsn()) {
+  {
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
+                             postgres::Connection::Open(spec.source.connection));
+    CUTOVER_ASSIGN_OR_RETURN(
+        postgres::QueryResult found,
+        connection->Query("SELECT 1 FROM pg_publication WHERE pubname = $1",
+                          {spec.source.publication}));
+    if (found.rows.empty()) {
+      return Status::FailedPrecondition(fmt::format(
+          "cutover tail reads a PostgreSQL source through the migration's publication {}, which "
+          "does not exist yet: `cutover copy` or `cutover run` creates it (or CREATE PUBLICATION "
+          "{} FOR TABLE ... with the selected tables)",
+          spec.source.publication, spec.source.publication));
+    }
+  }
+  postgres::PgStreamOptions stream;
+  stream.connection = spec.source.connection;
+  stream.slot = fmt::format("cutover_tail_{}", getpid());
+  stream.publication = spec.source.publication;
+  stream.temporary_slot = true;
+  stream.stream.stop = options.stop;
+  std::string pattern = options.tables;
+  stream.stream.table_filter = [&spec, pattern](const TableId& id) {
+    if (SelectTable(spec, id.schema, id.name) == nullptr) return false;
+    return pattern.empty() || GlobMatch(pattern, id.ToString());
+  };
+  PgJsonLinesSink sink(lines);
+  return postgres::OpenPgoutputStream(std::move(stream))->Run(&sink);
+}
+
+Status CheckTailable(const Spec& spec, const TailOptions& options) {
+  if (spec.source.kind != SourceKind::kPostgres && options.from && options.from->has_lsn()) {
     return Status::InvalidArgument("--from " + options.from->Encode() +
                                    ": a PostgreSQL LSN is not a binlog position; give a GTID "
                                    "position (0-1-42) or a binlog file:pos");
@@ -84,6 +136,13 @@ std::string ChangeToJsonLine(const Change& change) {
 
 Status Tail(const Spec& spec, const TailOptions& options, std::FILE* out) {
   CUTOVER_RETURN_IF_ERROR(CheckTailable(spec, options));
+  if (spec.source.kind == SourceKind::kPostgres) {
+    JsonLinesSink lines(out, options.limit);
+    Status status = TailPostgres(spec, options, &lines);
+    std::fflush(out);
+    if (status.code() == StatusCode::kCancelled) return Status::Ok();  // limit or closed output
+    return status;
+  }
   mysql::BinlogStreamOptions stream_options;
   stream_options.connection = spec.source.connection;
   stream_options.server_id = spec.source.server_id;
