@@ -42,6 +42,9 @@ struct ColumnType {
   std::vector<std::string> elements;  // ENUM/SET labels in definition order
   std::string source_name;           // the source's own spelling: "bigint(20) unsigned"
   bool is_jsonb = false;             // PostgreSQL jsonb (vs json)
+  // A PostgreSQL source column: source_name is format_type()'s spelling, domains are resolved to
+  // their base type, and the targets map it by the PostgreSQL rules (docs/type-mapping.md).
+  bool postgres = false;
 
   // The kind of Value this column holds (text with a binary collation holds kBytes).
   ValueKind value_kind() const;

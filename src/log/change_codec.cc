@@ -121,7 +121,8 @@ std::string SchemaToJson(const TableSchema& schema) {
                        {"collation", t.collation},
                        {"elements", t.elements},
                        {"source_name", t.source_name},
-                       {"jsonb", t.is_jsonb}});
+                       {"jsonb", t.is_jsonb},
+                       {"postgres", t.postgres}});
   }
   nlohmann::json indexes = nlohmann::json::array();
   for (const Index& index : schema.indexes) {
@@ -160,6 +161,7 @@ Result<TableSchema> SchemaFromJson(std::string_view json) {
       t.elements = c.at("elements").get<std::vector<std::string>>();
       t.source_name = c.at("source_name").get<std::string>();
       t.is_jsonb = c.at("jsonb").get<bool>();
+      t.postgres = c.value("postgres", false);  // absent in records written before it existed
       schema.columns.push_back(std::move(column));
     }
     schema.key = doc.at("key").get<std::vector<size_t>>();

@@ -8,6 +8,7 @@
 
 #include "cutover/mapping.h"
 
+#include "sink/mysql/postgres_columns.h"
 #include "sink/mysql/sink.h"
 
 namespace cutover::pipeline {
@@ -40,7 +41,9 @@ Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec,
         plan.target = TableId{plan.source.schema,
                               table.rule->rename.empty() ? plan.source.name : table.rule->rename};
         break;
-      default: plan.target = mysql::TargetTableId(spec, table.schema.id, *table.rule);
+      default:
+        CUTOVER_RETURN_IF_ERROR(mysql::CheckPostgresColumns(plan.schema));
+        plan.target = mysql::TargetTableId(spec, table.schema.id, *table.rule);
     }
     plans.push_back(std::move(plan));
   }

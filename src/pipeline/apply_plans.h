@@ -15,7 +15,9 @@ namespace cutover::pipeline {
 // The tables the applier writes (Target::Plans): one plan per table of `tables`
 // (Source::LoadSelectedTables, in its order), with the table's narrowed schema and its target
 // table as the target's sink names it. A DynamoDB target names them by `mapping` (required:
-// InvalidArgument without), checked against the narrowed schema. Reads nothing.
+// InvalidArgument without), checked against the narrowed schema. A MariaDB/MySQL target refuses
+// a PostgreSQL source column it has no type for (InvalidArgument naming table and column,
+// mysql::CheckPostgresColumns). Reads nothing.
 Result<std::vector<TargetTablePlan>> ApplyPlans(const Spec& spec,
                                                 const std::vector<SourceTable>& tables,
                                                 const Mapping* mapping = nullptr);

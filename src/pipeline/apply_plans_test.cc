@@ -45,6 +45,23 @@ TEST_F(ApplyPlansTest, MariaDbTargetTakesTheTargetDatabaseAndTheRename) {
   EXPECT_EQ((*plans)[0].schema.columns[1].name, "total");
 }
 
+TEST_F(ApplyPlansTest, MariaDbTargetRefusesAPostgresColumnItCannotHold) {
+  spec_.target.kind = TargetKind::kMariaDB;
+  ColumnType& type = tables_[0].narrowed.columns[1].type;
+  type.postgres = true;
+  type.type = SqlType::kDecimal;
+  type.precision = 80;
+  type.source_name = "numeric(80,0)";
+  Result<std::vector<TargetTablePlan>> plans = ApplyPlans(spec_, tables_);
+  EXPECT_EQ(plans.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(plans.status().message(),
+            "shop.orders: column total is numeric(80,0), which MariaDB/MySQL cannot hold (DECIMAL "
+            "has at most 65 digits, 30 after the point): leave it out with the table's `columns` "
+            "list, or narrow it on the source");
+  spec_.target.kind = TargetKind::kPostgres;  // which has it
+  EXPECT_TRUE(ApplyPlans(spec_, tables_).ok());
+}
+
 TEST_F(ApplyPlansTest, MariaDbTargetWithoutDatabaseKeepsTheSourceSchema) {
   spec_.target.kind = TargetKind::kMySQL;
   Result<std::vector<TargetTablePlan>> plans = ApplyPlans(spec_, tables_);

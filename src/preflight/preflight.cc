@@ -3,10 +3,13 @@
 
 #include <fmt/format.h>
 
+#include "db/postgres/connection.h"
+#include "sink/mysql/postgres_columns.h"
 #include "sink/mysql/preflight.h"
 #include "sink/postgres/preflight.h"
 #include "source/mysql/preflight.h"
 #include "source/postgres/preflight.h"
+#include "source/postgres/source_schema.h"
 
 namespace cutover {
 namespace {
@@ -40,6 +43,31 @@ std::vector<CheckResult> CheckTarget(const Spec& spec) {
   return {};
 }
 
+// A PostgreSQL source into a MariaDB/MySQL target: every selected column has a MariaDB type
+// (docs/type-mapping.md), so that `copy` and `run` do not stop at the first table without one.
+CheckResult CheckPostgresColumnTypes(const Spec& spec) {
+  const std::string id = "target.column_types";
+  const std::string title = "every selected column has a type on the target";
+  auto source = postgres::Connection::Open(spec.source.connection);
+  if (!source.ok()) {
+    return CheckResult::Skip(id, title, "could not read the source: " + source.status().ToString());
+  }
+  Result<std::vector<SourceTable>> tables = postgres::LoadSelectedTables(**source, spec);
+  if (!tables.ok()) {
+    return CheckResult::Skip(id, title,
+                             "could not load the selected tables: " + tables.status().ToString());
+  }
+  for (const SourceTable& table : *tables) {
+    Status columns = mysql::CheckPostgresColumns(table.narrowed);
+    if (!columns.ok()) {
+      return CheckResult::Fail(id, title, std::string(columns.message()),
+                               "leave the column out with the table's `columns` list, or narrow "
+                               "it on the source (docs/type-mapping.md)");
+    }
+  }
+  return CheckResult::Pass(id, title, fmt::format("{} selected tables", tables->size()));
+}
+
 }  // namespace
 
 PreflightReport RunPreflight(const Spec& spec) {
@@ -47,6 +75,11 @@ PreflightReport RunPreflight(const Spec& spec) {
   report.migration = spec.name;
   report.checks = CheckSource(spec);
   std::vector<CheckResult> target = CheckTarget(spec);
+  bool mysql_target =
+      spec.target.kind == TargetKind::kMariaDB || spec.target.kind == TargetKind::kMySQL;
+  if (spec.source.kind == SourceKind::kPostgres && mysql_target) {
+    target.push_back(CheckPostgresColumnTypes(spec));
+  }
   report.checks.insert(report.checks.end(), target.begin(), target.end());
   return report;
 }

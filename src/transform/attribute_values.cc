@@ -47,10 +47,11 @@ bool IsTemporal(ValueKind kind) {
   return kind == ValueKind::kDate || kind == ValueKind::kDateTime || kind == ValueKind::kTimestamp;
 }
 
-Result<Json> EpochNumber(const Value& value, bool millis) {
+Result<Json> EpochNumber(const ColumnType& type, const Value& value, bool millis) {
   DateTime time =
       value.kind() == ValueKind::kDate ? DateTime{value.as_date()} : value.as_datetime();
-  if (time.date.IsZero() || time.date.infinity != 0) {
+  // A MySQL zero date has no epoch time; year 0 of a PostgreSQL source is 1 BC, which has.
+  if ((!type.postgres && time.date.IsZero()) || time.date.infinity != 0) {
     return Status::InvalidArgument(fmt::format("'{}' has no epoch time", value.ToText()));
   }
   int64_t seconds = DaysFromCivil(time.date.year, time.date.month, time.date.day) * 86400 +
@@ -216,7 +217,7 @@ Result<Json> DefaultAttribute(const ColumnType& type, const Value& value, TypeRu
     case ValueKind::kDateTime:
     case ValueKind::kTimestamp:
       if (temporal == TypeRule::kEpochSeconds || temporal == TypeRule::kEpochMillis) {
-        return EpochNumber(value, temporal == TypeRule::kEpochMillis);
+        return EpochNumber(type, value, temporal == TypeRule::kEpochMillis);
       }
       return Attr("S", IsoText(value));
     default: return Attr("S", PlainText(type, value));

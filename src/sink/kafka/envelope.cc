@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -38,6 +40,12 @@ enum class FieldKind {
 };
 
 FieldKind KindOf(const ColumnType& type) {
+  // PostgreSQL numeric holds NaN and +-Infinity and, without a precision, any scale: no Connect
+  // Decimal carries those, so it is its exact text (Debezium's decimal.handling.mode=string).
+  // money is an integer of cents: a Decimal of scale 2.
+  if (type.postgres && type.type == SqlType::kDecimal && type.source_name != "money") {
+    return FieldKind::kString;
+  }
   switch (type.type) {
     case SqlType::kTinyInt: return FieldKind::kInt16;
     case SqlType::kSmallInt: return type.is_unsigned ? FieldKind::kInt32 : FieldKind::kInt16;
@@ -170,6 +178,43 @@ DateTime FromEpochMicros(int64_t micros, uint8_t precision) {
   return time;
 }
 
+// PostgreSQL's +-infinity in the numbers of Date and (Micro)Timestamp fields: the int32 ends
+// for days; for timestamps Debezium's values (those of PostgreSQL's JDBC driver), in both units.
+constexpr int64_t kInfiniteDays = std::numeric_limits<int32_t>::max();
+constexpr int64_t kInfiniteTimestamp = 9223372036825200000;
+constexpr int64_t kMinusInfiniteTimestamp = -9223372036832400000;
+
+// A MySQL zero date; year 0 of a PostgreSQL source is 1 BC, a real date.
+bool IsZeroDate(const ColumnType& type, const Date& date) {
+  return !type.postgres && date.IsZero();
+}
+
+// The +-infinity of a PostgreSQL column from its number, or 0.
+int8_t InfinityOf(const ColumnType& type, int64_t number, int64_t positive, int64_t negative) {
+  if (!type.postgres) return 0;
+  return number == positive ? 1 : number == negative ? -1 : 0;
+}
+
+// JSON has no NaN or infinity: Kafka Connect's JsonConverter (Jackson) writes them as strings.
+std::string NonFinite(double number) {
+  return std::isnan(number) ? R"("NaN")" : number > 0 ? R"("Infinity")" : R"("-Infinity")";
+}
+
+// -0 (a PostgreSQL float can hold it): written "-0.0", as Java does, since a JSON reader takes
+// "-0" for the integer 0 and loses the sign.
+bool NegativeZero(double number) { return number == 0 && std::signbit(number); }
+
+// The number a float field holds: a JSON number, or one of NonFinite's strings.
+std::optional<double> FloatOf(const nlohmann::json& field) {
+  if (field.is_number()) return field.get<double>();
+  if (!field.is_string()) return std::nullopt;
+  const std::string& text = field.get_ref<const std::string&>();
+  if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (text == "Infinity") return std::numeric_limits<double>::infinity();
+  if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
+  return std::nullopt;
+}
+
 // Debezium writes a zero date as null in a nullable column and as the epoch in a NOT NULL one.
 std::string ZeroTemporal(const Column& column, std::string epoch) {
   return column.nullable ? "null" : std::move(epoch);
@@ -243,14 +288,25 @@ Decimal FromUnscaledBytes(std::string_view bytes, uint32_t scale) {
 std::string Two(int value) { return fmt::format("{:02}", value); }
 
 std::string ZonedText(const DateTime& utc, uint8_t fsp) {
-  std::string text =
-      fmt::format("{:04}-{}-{}T{}:{}:{}", utc.date.year, Two(utc.date.month), Two(utc.date.day),
-                  Two(utc.hour), Two(utc.minute), Two(utc.second));
+  if (utc.date.infinity != 0) return utc.date.infinity > 0 ? "infinity" : "-infinity";
+  // ISO-8601 years as java.time writes them: 4 digits, a sign before more (or before BC years,
+  // where year 0 is 1 BC).
+  std::string year = utc.date.year < 0      ? fmt::format("{:05}", utc.date.year)
+                     : utc.date.year > 9999 ? fmt::format("+{}", utc.date.year)
+                                            : fmt::format("{:04}", utc.date.year);
+  std::string text = fmt::format("{}-{}-{}T{}:{}:{}", year, Two(utc.date.month), Two(utc.date.day),
+                                 Two(utc.hour), Two(utc.minute), Two(utc.second));
   if (fsp > 0) text += "." + fmt::format("{:06}", utc.micros).substr(0, fsp);
   return text + "Z";
 }
 
 Result<DateTime> ParseZoned(std::string_view text, uint8_t fsp) {
+  if (text == "infinity" || text == "-infinity") {
+    DateTime infinite;
+    infinite.date.infinity = text == "infinity" ? 1 : -1;
+    infinite.precision = fsp;
+    return infinite;
+  }
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   char fraction[8] = {0};
   std::string copy(text);
@@ -423,9 +479,11 @@ std::string EncodeField(const Column& column, const Value& value) {
       if (value.as_decimal().special != Decimal::Special::kNone) return "null";
       return Quote(Base64(UnscaledBytes(value.as_decimal())));
     case FieldKind::kFloat:
-      return std::isfinite(value.as_float()) ? ShortestDecimal(value.as_float()) : "null";
+      if (!std::isfinite(value.as_float())) return NonFinite(value.as_float());
+      return NegativeZero(value.as_float()) ? "-0.0" : ShortestDecimal(value.as_float());
     case FieldKind::kDouble:
-      return std::isfinite(value.as_double()) ? ShortestDecimal(value.as_double()) : "null";
+      if (!std::isfinite(value.as_double())) return NonFinite(value.as_double());
+      return NegativeZero(value.as_double()) ? "-0.0" : ShortestDecimal(value.as_double());
     case FieldKind::kBoolean:
       if (value.kind() == ValueKind::kBit) return value.as_bit().bits != 0 ? "true" : "false";
       return AsInt64(value) != 0 ? "true" : "false";
@@ -439,20 +497,25 @@ std::string EncodeField(const Column& column, const Value& value) {
     }
     case FieldKind::kDate: {
       const Date& date = value.as_date();
-      if (date.IsZero()) return ZeroTemporal(column, "0");
+      if (IsZeroDate(type, date)) return ZeroTemporal(column, "0");
+      if (date.infinity != 0) return std::to_string(date.infinity * kInfiniteDays);
       return std::to_string(DaysFromCivil(date.year, date.month, date.day));
     }
     case FieldKind::kMicroTime: return std::to_string(value.as_time().TotalMicros());
     case FieldKind::kTimestamp:
     case FieldKind::kMicroTimestamp: {
       const DateTime& time = value.as_datetime();
-      if (time.date.IsZero()) return ZeroTemporal(column, "0");
+      if (IsZeroDate(type, time.date)) return ZeroTemporal(column, "0");
+      if (time.date.infinity != 0) {
+        return std::to_string(time.date.infinity > 0 ? kInfiniteTimestamp
+                                                     : kMinusInfiniteTimestamp);
+      }
       const int64_t micros = EpochMicros(time);
       return std::to_string(KindOf(type) == FieldKind::kTimestamp ? micros / 1000 : micros);
     }
     case FieldKind::kZonedTimestamp: {
       const DateTime& time = value.as_datetime();
-      if (time.date.IsZero()) {
+      if (IsZeroDate(type, time.date)) {
         return ZeroTemporal(column, Quote(ZonedText(FromEpochMicros(0, type.fsp), type.fsp)));
       }
       return Quote(ZonedText(time, type.fsp));
@@ -536,12 +599,16 @@ Result<Value> DecodeField(const Column& column, const nlohmann::json& field) {
       if (!bytes) return wrong();
       return Value::Dec(FromUnscaledBytes(*bytes, type.scale));
     }
-    case FieldKind::kFloat:
-      if (!field.is_number()) return wrong();
-      return Value::Float(static_cast<float>(field.get<double>()));
-    case FieldKind::kDouble:
-      if (!field.is_number()) return wrong();
-      return Value::Double(field.get<double>());
+    case FieldKind::kFloat: {
+      std::optional<double> number = FloatOf(field);
+      if (!number) return wrong();
+      return Value::Float(static_cast<float>(*number));
+    }
+    case FieldKind::kDouble: {
+      std::optional<double> number = FloatOf(field);
+      if (!number) return wrong();
+      return Value::Double(*number);
+    }
     case FieldKind::kBoolean:
       if (!field.is_boolean()) return wrong();
       if (type.type == SqlType::kBoolean) return Value::Bool(field.get<bool>());
@@ -555,9 +622,14 @@ Result<Value> DecodeField(const Column& column, const nlohmann::json& field) {
       }
       return Value::FromBit(Bit{bits, static_cast<uint8_t>(type.length)});
     }
-    case FieldKind::kDate:
+    case FieldKind::kDate: {
       if (!field.is_number_integer()) return wrong();
-      return Value::FromDate(CivilFromDays(field.get<int64_t>()));
+      const int64_t days = field.get<int64_t>();
+      if (int8_t infinity = InfinityOf(type, days, kInfiniteDays, -kInfiniteDays)) {
+        return Value::FromDate(Date{0, 0, 0, infinity});
+      }
+      return Value::FromDate(CivilFromDays(days));
+    }
     case FieldKind::kMicroTime: {
       if (!field.is_number_integer()) return wrong();
       const int64_t micros = field.get<int64_t>();
@@ -575,6 +647,12 @@ Result<Value> DecodeField(const Column& column, const nlohmann::json& field) {
     case FieldKind::kMicroTimestamp: {
       if (!field.is_number_integer()) return wrong();
       const int64_t number = field.get<int64_t>();
+      if (int8_t infinity = InfinityOf(type, number, kInfiniteTimestamp, kMinusInfiniteTimestamp)) {
+        DateTime infinite;
+        infinite.date.infinity = infinity;
+        infinite.precision = type.fsp;
+        return Value::FromDateTime(infinite);
+      }
       const int64_t micros = KindOf(type) == FieldKind::kTimestamp ? number * 1000 : number;
       return Value::FromDateTime(FromEpochMicros(micros, type.fsp));
     }
@@ -629,6 +707,11 @@ Result<Value> DecodeField(const Column& column, const nlohmann::json& field) {
       if (!is_text) return wrong();
       if (type.value_kind() == ValueKind::kOther) {
         return Value::FromOther(Other{type.source_name, text});
+      }
+      if (type.value_kind() == ValueKind::kDecimal) {  // a PostgreSQL numeric's text
+        Result<Decimal> decimal = Decimal::Parse(text);
+        if (!decimal.ok()) return wrong();
+        return Value::Dec(*std::move(decimal));
       }
       return Value::Str(text, Charset::kUtf8);
   }

@@ -336,10 +336,10 @@ class MysqlAppliers : public Appliers {
             connection->Execute(fmt::format("TRUNCATE TABLE {}", table)).status());
         return result;
       case SchemaStep::Kind::kRecreate: {
+        CUTOVER_ASSIGN_OR_RETURN(std::string create, CreateTableSql(plan.schema, plan.target));
         CUTOVER_RETURN_IF_ERROR(
             connection->Execute(fmt::format("DROP TABLE IF EXISTS {}", table)).status());
-        CUTOVER_RETURN_IF_ERROR(
-            connection->Execute(CreateTableSql(plan.schema, plan.target)).status());
+        CUTOVER_RETURN_IF_ERROR(connection->Execute(create).status());
         for (const Index& index : DeferredIndexes(plan.schema)) {
           CUTOVER_RETURN_IF_ERROR(connection->Execute(AddIndexSql(plan.target, index)).status());
         }

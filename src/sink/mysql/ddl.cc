@@ -1,10 +1,13 @@
 // Ddl: CREATE TABLE, index DDL and chunk predicates for a MariaDB/MySQL target.
 #include "sink/mysql/ddl.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "db/mysql/connection.h"
+#include "sink/mysql/postgres_columns.h"
 
 namespace cutover::mysql {
 namespace {
@@ -38,8 +41,23 @@ std::string RowCompare(const TableSchema& schema, const Key& key, std::string_vi
                      RowCompare(schema, key, strict_op, last_op, key_idx + 1));
 }
 
-std::string ColumnDefinition(const Column& column) {
-  std::string out = fmt::format("{} {}", QuoteIdentifier(column.name), column.type.source_name);
+bool IsKeyColumn(const TableSchema& schema, const Column& column) {
+  for (size_t column_idx : schema.key) {
+    if (schema.columns[column_idx].name == column.name) return true;
+  }
+  return false;
+}
+
+// The column's type: the source's own spelling from a MySQL/MariaDB source, the mapped type
+// from a PostgreSQL one.
+Result<std::string> TargetType(const TableSchema& schema, const Column& column) {
+  if (!column.type.postgres) return column.type.source_name;
+  return MariaDbTypeOfPostgres(column, IsKeyColumn(schema, column));
+}
+
+Result<std::string> ColumnDefinition(const TableSchema& schema, const Column& column) {
+  CUTOVER_ASSIGN_OR_RETURN(std::string type, TargetType(schema, column));
+  std::string out = fmt::format("{} {}", QuoteIdentifier(column.name), type);
   bool textual = column.type.value_kind() == ValueKind::kText ||
                  column.type.type == SqlType::kEnum || column.type.type == SqlType::kSet;
   if (textual && column.type.charset != Charset::kOther) {
@@ -61,6 +79,23 @@ std::string KeyColumns(const TableSchema& schema) {
 
 bool IsKeyIndex(const TableSchema& schema, const Index& index) {
   return index.primary || (!schema.key_index.empty() && index.name == schema.key_index);
+}
+
+// MySQL names its primary key PRIMARY; PostgreSQL names it (orders_pkey) and marks it primary.
+bool KeyIsPrimary(const TableSchema& schema) {
+  if (schema.key_index.empty() || schema.key_index == "PRIMARY") return true;
+  return std::any_of(schema.indexes.begin(), schema.indexes.end(), [&](const Index& index) {
+    return index.primary && index.name == schema.key_index;
+  });
+}
+
+// MariaDB indexes a TEXT/BLOB column only with a prefix length, which a PostgreSQL index does
+// not give: such an index of a PostgreSQL source is not built (docs/type-mapping.md).
+bool NeedsPrefix(const TableSchema& schema, const std::string& name) {
+  std::optional<size_t> column_idx = schema.ColumnIndex(name);
+  if (!column_idx || !schema.columns[*column_idx].type.postgres) return false;
+  Result<std::string> type = TargetType(schema, schema.columns[*column_idx]);
+  return !type.ok() || type->starts_with("LONG") || *type == "JSON";
 }
 
 }  // namespace
@@ -95,14 +130,18 @@ std::string KeyRangePredicate(const TableSchema& schema, const ChunkBounds& boun
   return fmt::format("{}", fmt::join(parts, " AND "));
 }
 
-std::string CreateTableSql(const TableSchema& schema, const TableId& target) {
+Result<std::string> CreateTableSql(const TableSchema& schema, const TableId& target) {
   std::vector<std::string> lines;
-  for (const Column& column : schema.columns) lines.push_back(ColumnDefinition(column));
+  for (const Column& column : schema.columns) {
+    Result<std::string> definition = ColumnDefinition(schema, column);
+    if (!definition.ok()) return definition.status().WithContext(schema.id.ToString());
+    lines.push_back(*std::move(definition));
+  }
   if (schema.has_key()) {
-    bool primary = schema.key_index.empty() || schema.key_index == "PRIMARY";
-    lines.push_back(primary ? "PRIMARY KEY " + KeyColumns(schema)
-                            : fmt::format("UNIQUE KEY {} {}", QuoteIdentifier(schema.key_index),
-                                          KeyColumns(schema)));
+    lines.push_back(KeyIsPrimary(schema)
+                        ? "PRIMARY KEY " + KeyColumns(schema)
+                        : fmt::format("UNIQUE KEY {} {}", QuoteIdentifier(schema.key_index),
+                                      KeyColumns(schema)));
   }
   std::string sql =
       fmt::format("CREATE TABLE {} (\n  {}\n)", QuoteQualified(target.schema, target.name),
@@ -117,9 +156,12 @@ std::vector<Index> DeferredIndexes(const TableSchema& schema) {
     if (IsKeyIndex(schema, index)) continue;
     bool complete = !index.columns.empty();
     for (const std::string& column : index.columns) {
-      if (!schema.ColumnIndex(column)) complete = false;
+      if (!schema.ColumnIndex(column) || NeedsPrefix(schema, column)) complete = false;
     }
-    if (complete) deferred.push_back(index);
+    if (!complete) continue;
+    deferred.push_back(index);
+    // pg_get_indexdef()'s CREATE INDEX means nothing to MariaDB: built from its columns.
+    if (index.definition.starts_with("CREATE ")) deferred.back().definition.clear();
   }
   return deferred;
 }

@@ -21,12 +21,16 @@ std::string SqlLiteral(const ColumnType& type, const Value& value);
 std::string KeyRangePredicate(const TableSchema& schema, const ChunkBounds& bounds);
 
 // CREATE TABLE for `target` with the columns of `schema` (their source type, charset,
-// collation and nullability) and the key (PRIMARY KEY, or the unique index the key came
-// from). Secondary indexes are left out: see DeferredIndexes.
-std::string CreateTableSql(const TableSchema& schema, const TableId& target);
+// collation and nullability; a PostgreSQL source column's type by MariaDbTypeOfPostgres) and
+// the key (PRIMARY KEY, or the unique index the key came from). Secondary indexes are left
+// out: see DeferredIndexes. InvalidArgument naming the table and column for a PostgreSQL type
+// MariaDB cannot hold.
+Result<std::string> CreateTableSql(const TableSchema& schema, const TableId& target);
 
 // The indexes of `schema` to build after the load: every index that is not the primary key
 // and not the key index, and whose columns are all in `schema` (a column subset may drop some).
+// Of a PostgreSQL source: not an expression, partial or non-btree index (no columns), nor one
+// over a column that becomes LONGTEXT, LONGBLOB or JSON (MariaDB needs a prefix length there).
 std::vector<Index> DeferredIndexes(const TableSchema& schema);
 
 // ALTER TABLE ... ADD for `index`: its source definition when given (the SHOW CREATE TABLE

@@ -63,7 +63,7 @@ TEST(KeyRangePredicateTest, NestsCompositeBoundsLowerExclusiveUpperInclusive) {
 
 TEST(CreateTableSqlTest, KeepsSourceTypesAndDefersSecondaryIndexes) {
   TableSchema schema = TwoColumnKey();
-  EXPECT_EQ(CreateTableSql(schema, TableId{"target", "orders"}),
+  EXPECT_EQ(*CreateTableSql(schema, TableId{"target", "orders"}),
             "CREATE TABLE `target`.`orders` (\n"
             "  `a` int(11) NOT NULL,\n"
             "  `b` varchar(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL,\n"
@@ -84,7 +84,7 @@ TEST(CreateTableSqlTest, UsesTheUniqueKeyIndexWhenThereIsNoPrimaryKey) {
   schema.key_index = "uk";
   schema.indexes = {Index{"uk", {"a", "b"}, true, false, ""}};
   schema.columns.pop_back();
-  EXPECT_EQ(CreateTableSql(schema, TableId{"t", "o"}),
+  EXPECT_EQ(*CreateTableSql(schema, TableId{"t", "o"}),
             "CREATE TABLE `t`.`o` (\n"
             "  `a` int(11) NOT NULL,\n"
             "  `b` varchar(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL,\n"

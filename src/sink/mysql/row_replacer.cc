@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "sink/mysql/load_data.h"
+#include "sink/mysql/postgres_columns.h"
 
 namespace cutover::mysql {
 namespace {
@@ -38,6 +39,7 @@ RowReplacer::~RowReplacer() = default;
 
 Status RowReplacer::Replace(std::span<const Row> rows) {
   if (rows.empty()) return Status::Ok();
+  CUTOVER_RETURN_IF_ERROR(CheckPostgresValues(schema_, rows));
   if (bulk_ != nullptr) {
     CUTOVER_ASSIGN_OR_RETURN(bool written, ReplaceBulk(rows));
     if (written) return CheckWarnings();

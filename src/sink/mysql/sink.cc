@@ -150,11 +150,12 @@ class MysqlSink : public Sink {
   }
 
   Status Create(Connection& connection, const TargetTablePlan& plan) {
+    CUTOVER_ASSIGN_OR_RETURN(std::string create, CreateTableSql(plan.schema, plan.target));
     CUTOVER_RETURN_IF_ERROR(connection
                                 .Execute(fmt::format("CREATE DATABASE IF NOT EXISTS {}",
                                                      QuoteIdentifier(plan.target.schema)))
                                 .status());
-    return connection.Execute(CreateTableSql(plan.schema, plan.target)).status();
+    return connection.Execute(create).status();
   }
 
   // Empties the table and drops its secondary indexes that will be rebuilt after the load.

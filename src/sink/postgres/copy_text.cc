@@ -1,6 +1,10 @@
 // CopyText: PostgreSQL text input for every Value kind and COPY text-format lines.
 #include "sink/postgres/copy_text.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+
 #include <fmt/format.h>
 
 namespace cutover::postgres {
@@ -42,7 +46,34 @@ Result<std::optional<std::string>> Utf8Text(std::string_view bytes, Charset char
   return std::optional<std::string>(std::move(text));
 }
 
-std::string DateText(const Value& value, ValueAdjustments* adjustments) {
+// A PostgreSQL source's date as PostgreSQL reads it back: year 0 is 1 BC there (ISO years),
+// not a MySQL zero date.
+std::string PostgresDate(const Date& date) {
+  if (date.infinity != 0) return date.infinity > 0 ? "infinity" : "-infinity";
+  int64_t year = date.year <= 0 ? 1 - int64_t{date.year} : date.year;
+  return fmt::format("{:04}-{:02}-{:02}", year, date.month, date.day);
+}
+
+std::string PostgresDateTime(const DateTime& time, bool with_zone) {
+  std::string out = PostgresDate(time.date);
+  if (time.date.infinity != 0) return out;
+  fmt::format_to(std::back_inserter(out), " {:02}:{:02}:{:02}", time.hour, time.minute,
+                 time.second);
+  if (time.precision > 0) {
+    out += '.';
+    out += fmt::format("{:06}", time.micros).substr(0, std::min<size_t>(time.precision, 6));
+  }
+  if (with_zone) out += "+00";
+  if (time.date.year <= 0) out += " BC";
+  return out;
+}
+
+std::string DateText(const ColumnType& type, const Value& value, ValueAdjustments* adjustments) {
+  if (type.postgres) {
+    std::string out = PostgresDate(value.as_date());
+    if (value.as_date().infinity == 0 && value.as_date().year <= 0) out += " BC";
+    return out;
+  }
   if (value.as_date().IsZero()) {
     ++adjustments->zero_dates;
     return "-infinity";
@@ -50,7 +81,9 @@ std::string DateText(const Value& value, ValueAdjustments* adjustments) {
   return value.ToText();
 }
 
-std::string DateTimeText(const Value& value, bool with_zone, ValueAdjustments* adjustments) {
+std::string DateTimeText(const ColumnType& type, const Value& value, bool with_zone,
+                         ValueAdjustments* adjustments) {
+  if (type.postgres) return PostgresDateTime(value.as_datetime(), with_zone);
   if (value.as_datetime().date.IsZero()) {
     ++adjustments->zero_dates;
     return "-infinity";
@@ -83,11 +116,11 @@ Result<std::optional<std::string>> PostgresText(const ColumnType& type, const Va
     case ValueKind::kBytes: return std::optional<std::string>(HexBytea(value.as_bytes()));
     case ValueKind::kText: return Utf8Text(value.as_text().bytes, value.as_text().charset);
     case ValueKind::kJson: return Utf8Text(value.as_json(), Charset::kUtf8);
-    case ValueKind::kDate: return std::optional<std::string>(DateText(value, adjustments));
+    case ValueKind::kDate: return std::optional<std::string>(DateText(type, value, adjustments));
     case ValueKind::kDateTime:
-      return std::optional<std::string>(DateTimeText(value, false, adjustments));
+      return std::optional<std::string>(DateTimeText(type, value, false, adjustments));
     case ValueKind::kTimestamp:
-      return std::optional<std::string>(DateTimeText(value, true, adjustments));
+      return std::optional<std::string>(DateTimeText(type, value, true, adjustments));
     case ValueKind::kBit: return std::optional<std::string>(BitString(value.as_bit(), type.length));
     case ValueKind::kBool: return std::optional<std::string>(value.as_bool() ? "t" : "f");
     case ValueKind::kEnum:

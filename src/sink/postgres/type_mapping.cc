@@ -36,6 +36,9 @@ std::string Literal(std::string_view text) {
 }  // namespace
 
 Result<std::string> PostgresType(const ColumnType& type) {
+  // A PostgreSQL source column keeps its own type (a domain arrives as its base type); an enum
+  // becomes text with a CHECK of its labels, as a MySQL ENUM does: no type to create first.
+  if (type.postgres) return type.type == SqlType::kEnum ? std::string("text") : type.source_name;
   if (type.is_binary_string()) return std::string("bytea");
   switch (type.type) {
     case SqlType::kTinyInt:

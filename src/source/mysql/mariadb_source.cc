@@ -7,12 +7,13 @@
 #include <utility>
 #include <vector>
 
-#include "source/mysql/change_stream.h"
 #include "db/mysql/connection.h"
+#include "source/mysql/change_stream.h"
 #include "source/mysql/preflight.h"
 #include "source/mysql/snapshot_position.h"
 #include "source/mysql/snapshot_reader.h"
 #include "source/mysql/snapshot_schema.h"
+#include "spec/table_columns.h"
 
 namespace cutover::mysql {
 namespace {

@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include <fmt/format.h>
 
 #include "core/parse_number.h"
+#include "spec/table_columns.h"
 
 namespace cutover::mysql {
 namespace {
@@ -110,21 +110,13 @@ bool IsKeyCandidate(const TableSchema& schema, const IndexRows& entry) {
                      });
 }
 
-void ChooseKey(const std::map<std::string, IndexRows>& by_name, TableSchema* schema) {
-  const IndexRows* best = nullptr;
+std::vector<const Index*> KeyCandidates(const std::map<std::string, IndexRows>& by_name,
+                                        const TableSchema& schema) {
+  std::vector<const Index*> candidates;
   for (const auto& [name, entry] : by_name) {
-    if (!IsKeyCandidate(*schema, entry)) continue;
-    if (entry.index.primary) {
-      best = &entry;
-      break;
-    }
-    if (best == nullptr || entry.index.columns.size() < best->index.columns.size()) best = &entry;
+    if (IsKeyCandidate(schema, entry)) candidates.push_back(&entry.index);
   }
-  if (best == nullptr) return;
-  schema->key_index = best->index.name;
-  for (const std::string& name : best->index.columns) {
-    schema->key.push_back(*schema->ColumnIndex(name));
-  }
+  return candidates;
 }
 
 Result<std::vector<std::pair<TableId, int64_t>>> ListBaseTables(Connection& connection) {
@@ -147,23 +139,13 @@ Result<std::vector<std::pair<TableId, int64_t>>> ListBaseTables(Connection& conn
 
 }  // namespace
 
-Status NoKeyError(const std::vector<TableId>& tables) {
-  std::string names;
-  for (const TableId& table : tables) names += (names.empty() ? "" : ", ") + table.ToString();
-  return Status::FailedPrecondition(fmt::format(
-      "{} {} no primary key and no unique index over NOT NULL columns; cutover copies and "
-      "applies changes by key: add a primary key or exclude {} in `tables`",
-      tables.size() == 1 ? "table" : "tables", names + (tables.size() == 1 ? " has" : " have"),
-      tables.size() == 1 ? "it" : "them"));
-}
-
 Result<TableSchema> LoadTableSchema(Connection& connection, const TableId& table) {
   TableSchema schema;
   schema.id = table;
   CUTOVER_RETURN_IF_ERROR(LoadColumns(connection, &schema));
   std::map<std::string, IndexRows> by_name;
   CUTOVER_RETURN_IF_ERROR(LoadIndexes(connection, &schema, &by_name));
-  ChooseKey(by_name, &schema);
+  ChooseKey(KeyCandidates(by_name, schema), &schema);
   CUTOVER_ASSIGN_OR_RETURN(
       QueryResult collation,
       connection.Query(fmt::format("SELECT TABLE_COLLATION FROM information_schema.TABLES "
@@ -187,35 +169,6 @@ Result<std::vector<SelectedTable>> LoadSelectedTables(Connection& connection, co
   }
   if (!without_key.empty()) return NoKeyError(without_key);
   return selected;
-}
-
-Result<TableSchema> NarrowToColumns(const TableSchema& schema, const TableRule& rule) {
-  if (rule.columns.empty()) return schema;
-  std::set<std::string> keep(rule.columns.begin(), rule.columns.end());
-  for (const std::string& name : keep) {
-    if (!schema.ColumnIndex(name)) {
-      return Status::InvalidArgument(
-          fmt::format("tables entry '{}': columns: table {} has no column '{}'", rule.match,
-                      schema.id.ToString(), name));
-    }
-  }
-  for (size_t key_column : schema.key) keep.insert(schema.columns[key_column].name);
-  TableSchema narrowed = schema;
-  narrowed.columns.clear();
-  narrowed.key.clear();
-  narrowed.indexes.clear();
-  for (const Column& column : schema.columns) {
-    if (keep.count(column.name)) narrowed.columns.push_back(column);
-  }
-  for (size_t key_column : schema.key) {
-    narrowed.key.push_back(*narrowed.ColumnIndex(schema.columns[key_column].name));
-  }
-  for (const Index& index : schema.indexes) {
-    bool covered = std::all_of(index.columns.begin(), index.columns.end(),
-                               [&](const std::string& name) { return keep.count(name) > 0; });
-    if (covered) narrowed.indexes.push_back(index);
-  }
-  return narrowed;
 }
 
 }  // namespace cutover::mysql

@@ -32,12 +32,4 @@ Result<std::vector<SelectedTable>> LoadSelectedTables(Connection& connection, co
 // name); empty when there is none (the caller decides whether that is an error).
 Result<TableSchema> LoadTableSchema(Connection& connection, const TableId& table);
 
-// `schema` narrowed to `rule.columns` (empty: all columns). Key columns are always kept;
-// columns stay in ordinal order; indexes over a dropped column are dropped. InvalidArgument
-// naming the column and table for a column the table does not have.
-Result<TableSchema> NarrowToColumns(const TableSchema& schema, const TableRule& rule);
-
-// The error for a table without a usable key (exact text; docs/copy.md quotes it).
-Status NoKeyError(const std::vector<TableId>& tables);
-
 }  // namespace cutover::mysql
