@@ -58,6 +58,17 @@ struct ItemOp {
   // (every attribute the sharing tables may write) is left.
   bool delete_if_empty = false;
   std::vector<std::string> shared_attributes;
+  // kUpdate of a partial row image (columns the change does not carry: PostgreSQL's unchanged
+  // TOAST values; docs/design.md "Partial row images"): set only where the item exists (a
+  // missing item is not made with attributes missing: the target holds a later state then).
+  bool if_exists = false;
+  // kUpdate of a partial image that moved to another item: before the update, the attributes
+  // `copied` (what this row writes) are copied from the item at `copy_from` to the item at
+  // `key`. When the old item is not there, or (for an item that is not shared) the new one is
+  // there already, the target holds a later state of the source: nothing is written.
+  std::optional<nlohmann::json> copy_from;
+  std::vector<std::string> copied;
+  bool shared = false;  // other source tables write the item too (the rule's `shared: true`)
   std::string source;  // "shop.orders id=7": the source row, for messages
 };
 std::string_view ItemOpKindName(ItemOp::Kind kind);  // "put", "delete", "update"
@@ -87,12 +98,17 @@ class Mapping {
   // Checks a source table against its rule (template columns exist, key types fit).
   Status Check(const TableSchema& schema) const;
   // The writes that make the target hold `row` (full load and inserts). InvalidArgument naming
-  // the source row when the row cannot be mapped.
+  // the source row when the row cannot be mapped. A partial row (columns absent, include/cutover/
+  // change.h) becomes a kUpdate of its present attributes with `if_exists`; InvalidArgument when
+  // a key template, or a computed attribute with some of its columns present, needs an absent
+  // column, and for a table with a Lua hook (which sees whole rows).
   Result<std::vector<ItemOp>> MapRow(const TableSchema& schema, const Row& row) const;
   // The key of the item `row` writes (its key attributes only: nothing else is mapped), for a
   // table without a Lua hook (FailedPrecondition for one: a hook decides its items' keys).
   Result<nlohmann::json> ItemKeyOf(const TableSchema& schema, const Row& row) const;
-  // The writes that apply one change, in order (an update that moves the item: delete, then put).
+  // The writes that apply one change, in order (an update that moves the item: delete, then put;
+  // with a partial after image: the new item's update copying from the old one, then the old
+  // one's delete).
   Result<std::vector<ItemOp>> MapChange(const Change& change) const;
 
   // Internal representation (mapping_rules.h).

@@ -693,6 +693,19 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
   }
 
  public:
+  // Returns once every change routed before now is applied (the lanes flush at once meanwhile).
+  Status WaitForRouted() {
+    for (auto& [index, partition] : partitions_) {
+      partition->shared.flush_now = true;
+      while (!shared_.Stopping() && Applied(*partition) < partition->shared.routed.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      partition->shared.flush_now = false;
+    }
+    if (shared_.Stopping()) return Status::Cancelled("stopped");
+    return Status::Ok();
+  }
+
   // TableChangeHandler
   Result<SchemaStepResult> Follow(const TargetTablePlan& plan, const SchemaStep& step,
                                   bool barrier) override {
@@ -710,15 +723,7 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
             plan.source.ToString(), log_.partitions(), plan.source.ToString());
         return refused;
       }
-      // Every change routed before this one is applied first.
-      for (auto& [index, partition] : partitions_) {
-        partition->shared.flush_now = true;
-        while (!shared_.Stopping() && Applied(*partition) < partition->shared.routed.load()) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        partition->shared.flush_now = false;
-      }
-      if (shared_.Stopping()) return Status::Cancelled("stopped");
+      CUTOVER_RETURN_IF_ERROR(WaitForRouted());
       run.after_earlier_changes = true;
     }
     for (int attempt = 0;; ++attempt) {
@@ -738,6 +743,16 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
                    plan.source.ToString(), result.status().ToString());
       std::this_thread::sleep_for(Backoff(attempt));
     }
+  }
+
+  Status Drain() override {
+    if (log_.partitions() > 1) {
+      return Status::FailedPrecondition(fmt::format(
+          "with a change log of {} partitions the changes before it are not all applied at one "
+          "point",
+          log_.partitions()));
+    }
+    return WaitForRouted();
   }
 
   Status Hold(const TableId& table, const std::string& reason, const Change& change) override {

@@ -82,6 +82,40 @@ bool SameShape(const TableSchema& a, const TableSchema& b) {
   return true;
 }
 
+// Whether `row` lacks a value (an unchanged TOAST value of a PostgreSQL source).
+bool HasAbsent(const Row& row) {
+  return std::find(row.present.begin(), row.present.end(), false) != row.present.end();
+}
+
+// Whether `change` is an update whose after image lacks a value its before image has (a
+// PostgreSQL table with REPLICA IDENTITY FULL sends the whole old row).
+bool Completable(const Change& change) {
+  if (change.op != ChangeOp::kUpdate || !change.before || !change.after) return false;
+  const Row& after = *change.after;
+  for (size_t column_idx = 0; column_idx < after.present.size(); ++column_idx) {
+    if (!after.present[column_idx] && change.before->IsPresent(column_idx) &&
+        column_idx < change.before->values.size()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Fills the absent values of `change`'s after image from its before image: a value an update
+// left unchanged is the old one.
+void CompleteFromBefore(Change* change) {
+  Row& after = *change->after;
+  for (size_t column_idx = 0; column_idx < after.present.size(); ++column_idx) {
+    if (after.present[column_idx] || !change->before->IsPresent(column_idx) ||
+        column_idx >= change->before->values.size()) {
+      continue;
+    }
+    after.values[column_idx] = change->before->values[column_idx];
+    after.present[column_idx] = true;
+  }
+  if (!HasAbsent(after)) after.present.clear();
+}
+
 }  // namespace
 
 // One source shape of a table as the table carries it: the applied schema (the carried columns
@@ -121,6 +155,9 @@ struct ChangeRouter::Table {
   std::map<const TableSchema*, Shape> shapes;
   bool held = false;
   std::optional<Position> skip_until;  // resumed: table changes up to here were dealt with
+  // A key change with a partial image was routed: the next change of the table waits until it
+  // is applied (ChangeRouter::Route).
+  bool drain_next = false;
 
   DdlPolicy policy() const { return rule != nullptr ? rule->ddl : DdlPolicy::kFollow; }
   // Whether the table rule migrates `column` (its `columns` list, or every column).
@@ -621,14 +658,37 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
       if (table.held) return Status::Ok();
     }
   }
+  if (table.drain_next && options_.handler != nullptr) {
+    // The key change with a partial image routed last is applied before this change.
+    CUTOVER_RETURN_IF_ERROR(options_.handler->Drain());
+    table.drain_next = false;
+  }
+  // Before the filter sees them: an update's absent values that its before image holds.
+  std::optional<Change> completed;
+  if (Completable(source_change)) {
+    if (take != nullptr) {
+      // The images only: the caller's table, op, position and schema stay (Route).
+      completed.emplace();
+      completed->table = take->table;
+      completed->op = take->op;
+      completed->position = take->position;
+      completed->schema = take->schema;
+      completed->before = std::move(take->before);
+      completed->after = std::move(take->after);
+    } else {
+      completed = source_change;
+    }
+    CompleteFromBefore(&*completed);
+  }
+  const Change& input = completed ? *completed : source_change;
   std::optional<Change> filtered;
   if (table.filter) {
-    CUTOVER_ASSIGN_OR_RETURN(filtered, Filtered(table, source_change));
+    CUTOVER_ASSIGN_OR_RETURN(filtered, Filtered(table, input));
     if (!filtered) return Status::Ok();
   }
-  const Change& change = filtered ? *filtered : source_change;
-  // The images whose values may be moved: a filtered copy is ours, the caller's only if given.
-  Change* const movable = filtered ? &*filtered : take;
+  const Change& change = filtered ? *filtered : input;
+  // The images whose values may be moved: a copy is ours, the caller's only if given.
+  Change* const movable = filtered ? &*filtered : completed ? &*completed : take;
   CUTOVER_ASSIGN_OR_RETURN(const Shape* shape, ShapeOf(table, change));
   if (!shape->keyed) {
     if (options_.handler == nullptr) {
@@ -711,6 +771,31 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
     }
     return Status::Ok();
   };
+  if (key_changed && HasAbsent(*after)) {
+    // The absent values are the old key's row's, which only that row on the target holds: the
+    // update goes whole to the old key's lane, which moves that row (sink/common/final_images.h,
+    // PartialMove), after every earlier change (the new key's, in other lanes, included) and
+    // before every later one. Capture keeps it whole in the old key's partition; the apply of
+    // a log of several partitions has no such point, and holds the table.
+    if (options_.handler != nullptr && !table.by_table) {
+      Status drained = options_.handler->Drain();
+      if (drained.code() == StatusCode::kFailedPrecondition) {
+        return Hold(table,
+                    fmt::format("a primary-key change of {} at {} leaves column values unchanged "
+                                "that the change does not carry (PostgreSQL's unchanged TOAST "
+                                "values), and {}: set REPLICA IDENTITY FULL on the source table "
+                                "(its old rows then carry every value), then cutover ddl resume "
+                                "SPEC {} --recopy",
+                                table.plan->source.ToString(), change.position.Encode(),
+                                drained.message(), table.plan->source.ToString()),
+                    change);
+      }
+      CUTOVER_RETURN_IF_ERROR(drained);
+      table.drain_next = true;
+    }
+    uint64_t before_hash = hash_of(*before, before_route);
+    return emit(ChangeOp::kUpdate, std::move(before), std::move(after), before_hash);
+  }
   if (key_changed) {
     uint64_t before_hash = hash_of(*before, before_route);
     uint64_t after_hash = hash_of(*after, after_route);

@@ -62,6 +62,11 @@ class TableChangeHandler {
   // ignore`): column -> why. Told whenever it changes.
   virtual Status NotCarried(const TableId& table,
                             const std::map<std::string, std::string>& columns) = 0;
+  // Returns once every change routed before has been applied (a key change with a partial image,
+  // docs/design.md "Partial row images", is applied between two such points). FailedPrecondition
+  // where no such point exists (a change log of several partitions, which other processes may
+  // apply); Cancelled when the apply stops meanwhile.
+  virtual Status Drain() = 0;
 };
 
 struct RouterOptions {
@@ -93,7 +98,11 @@ class ChangeRouter {
   ~ChangeRouter();
 
   // Appends the parts of `change` to *out (1, or 2 for a key-moving update; none for a table
-  // that is not applied or held, a table change, or a row outside the table's filter). `hash`:
+  // that is not applied or held, a table change, or a row outside the table's filter). An
+  // update's absent values (partial images) are taken from its before image where that has them
+  // (an unchanged value is the old one). A key-moving update whose after image is still partial
+  // is not split: it goes whole to the old key's lane, with the handler's Drain() before it and
+  // before the table's next change (docs/design.md, "Partial row images"). `hash`:
   // compute each part's lane hash (false when there is one lane: only an update's images are
   // then keyed, to find a moved row). Errors: the handler's; the mapper's when a routing key
   // or a mapping cannot be computed; the filter's when it cannot decide.

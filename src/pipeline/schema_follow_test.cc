@@ -65,6 +65,8 @@ struct Recorded {
   std::vector<std::string> holds;
   std::map<std::string, std::string> not_carried;
   std::string refusal;  // given to every step
+  int drains = 0;       // Drain() calls
+  Status drain;         // what Drain() returns
 };
 
 class RecordingHandler : public TableChangeHandler {
@@ -82,6 +84,10 @@ class RecordingHandler : public TableChangeHandler {
   Status NotCarried(const TableId&, const std::map<std::string, std::string>& columns) override {
     recorded_->not_carried = columns;
     return Status::Ok();
+  }
+  Status Drain() override {
+    ++recorded_->drains;
+    return recorded_->drain;
   }
 
  private:

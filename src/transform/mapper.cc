@@ -109,6 +109,34 @@ bool Selected(const SourceRule& rule, const std::string& column) {
   return std::find(rule.exclude.begin(), rule.exclude.end(), column) == rule.exclude.end();
 }
 
+bool HasAbsent(const Row& row) {
+  return std::find(row.present.begin(), row.present.end(), false) != row.present.end();
+}
+
+// How many of the columns `value` names `row` lacks: none (0), some (1) or all of them (2).
+int AbsentColumns(const TableSchema& schema, const Row& row, const Template& value) {
+  int present = 0;
+  int absent = 0;
+  for (const Template::Piece& piece : value.pieces) {
+    if (!piece.is_column) continue;
+    std::optional<size_t> column = schema.ColumnIndex(piece.text);
+    (column && !row.IsPresent(*column) ? absent : present)++;
+  }
+  return absent == 0 ? 0 : present == 0 ? 2 : 1;
+}
+
+// What a PostgreSQL source leaves out of a row image: an old row's columns outside its replica
+// identity, and the TOAST values an update left unchanged.
+constexpr char kNotCarried[] =
+    "(a PostgreSQL source sends an old row's key columns only, and no TOAST value an update "
+    "left unchanged): set REPLICA IDENTITY FULL on the source table, so that its changes carry "
+    "every old value";
+
+Status AbsentInTemplate(const Template& value) {
+  return Status::InvalidArgument("template '" + value.source +
+                                 "' uses a column this row image does not carry " + kNotCarried);
+}
+
 // The attributes of `row` (without the key); names of NULL attributes go to *nulls.
 Result<Json> Attributes(const SourceRule& rule, const TableSchema& schema, const Row& row,
                         std::vector<std::string>* nulls) {
@@ -141,6 +169,10 @@ Result<Json> Attributes(const SourceRule& rule, const TableSchema& schema, const
     }
   }
   for (const auto& [name, value] : rule.computed) {
+    // A partial row: a computed attribute over absent columns only is unchanged.
+    int absent = AbsentColumns(schema, row, value);
+    if (absent == 2) continue;
+    if (absent == 1) return AbsentInTemplate(value);
     CUTOVER_ASSIGN_OR_RETURN(Json attribute, KeyValue(schema, row, value, KeyAttribute{name, "S"}));
     attributes[name] = attribute;
   }
@@ -177,22 +209,47 @@ const DynamoTable& TableOf(const Mapping::Impl& impl, const SourceRule& rule) {
 
 Result<std::vector<ItemOp>> RowOps(const Mapping::Impl& impl, const SourceRule& rule,
                                    const TableSchema& schema, const Row& row) {
+  const bool partial = HasAbsent(row);
+  if (partial && rule.lua) {
+    return Status::InvalidArgument(
+        std::string("a Lua hook maps whole rows, and this row image does not carry every column ") +
+        kNotCarried);
+  }
   if (rule.lua) return LuaOps(rule, TableOf(impl, rule), schema, row);
+  for (const Template* key : {&rule.pk, rule.sk ? &*rule.sk : nullptr}) {
+    if (key != nullptr && AbsentColumns(schema, row, *key) != 0) return AbsentInTemplate(*key);
+  }
   ItemOp op;
   op.table = rule.table;
   CUTOVER_ASSIGN_OR_RETURN(op.key, ItemKey(impl, rule, schema, row));
   std::vector<std::string> nulls;
   CUTOVER_ASSIGN_OR_RETURN(Json attributes, Attributes(rule, schema, row, &nulls));
   for (const auto& [name, value] : op.key.items()) attributes.erase(name);
-  if (rule.shared) {
+  if (rule.shared || partial) {
+    // A partial row sets what it has, on an item that is there (ItemOp::if_exists).
     op.kind = ItemOp::Kind::kUpdate;
     op.item = std::move(attributes);
     op.remove = std::move(nulls);
+    op.if_exists = partial;
+    op.shared = rule.shared;
   } else {
     op.item = op.key;
     op.item.update(attributes);
   }
   return std::vector<ItemOp>{std::move(op)};
+}
+
+// The attributes a row of `schema` writes under `rule` (a Lua hook's aside): its selected
+// columns, renamed, and the computed ones.
+std::vector<std::string> RuleAttributes(const SourceRule& rule, const TableSchema& schema) {
+  std::vector<std::string> names;
+  for (const Column& column : schema.columns) {
+    if (!Selected(rule, column.name)) continue;
+    auto renamed = rule.rename.find(column.name);
+    names.push_back(renamed == rule.rename.end() ? column.name : renamed->second);
+  }
+  for (const auto& [name, value] : rule.computed) names.push_back(name);
+  return names;
 }
 
 // The ops that remove what `row` contributed at `key`.
@@ -207,12 +264,7 @@ ItemOp RemovalOp(const Mapping::Impl& impl, const SourceRule& rule, const TableS
   }
   op.kind = ItemOp::Kind::kUpdate;
   op.item = Json::object();
-  for (const Column& column : schema.columns) {
-    if (!Selected(rule, column.name)) continue;
-    auto renamed = rule.rename.find(column.name);
-    op.remove.push_back(renamed == rule.rename.end() ? column.name : renamed->second);
-  }
-  for (const auto& [name, value] : rule.computed) op.remove.push_back(name);
+  op.remove = RuleAttributes(rule, schema);
   op.delete_if_empty = true;
   op.shared_attributes = impl.shared_attributes.at(rule.table);
   return op;
@@ -331,6 +383,11 @@ Result<Json> Mapping::ItemKeyOf(const TableSchema& schema, const Row& row) const
     return Status::FailedPrecondition(schema.id.ToString() +
                                       ": a Lua hook decides the keys of the items it writes");
   }
+  for (const Template* template_key : {&rule.pk, rule.sk ? &*rule.sk : nullptr}) {
+    if (template_key != nullptr && AbsentColumns(schema, row, *template_key) != 0) {
+      return AbsentInTemplate(*template_key).WithContext(DescribeRow(schema, row));
+    }
+  }
   Result<Json> key = ItemKey(*impl_, rule, schema, row);
   if (!key.ok()) return key.status().WithContext(DescribeRow(schema, row));
   return key;
@@ -350,6 +407,7 @@ Result<std::vector<ItemOp>> Mapping::MapChange(const Change& change) const {
     if (change.op == ChangeOp::kUpdate) {
       CUTOVER_ASSIGN_OR_RETURN(new_ops, MapRow(schema, *change.after));
     }
+    std::vector<ItemOp> removals;
     for (ItemOp& old_op : old_ops) {
       bool kept = std::any_of(new_ops.begin(), new_ops.end(), [&](const ItemOp& op) {
         return op.table == old_op.table && op.key == old_op.key;
@@ -357,8 +415,20 @@ Result<std::vector<ItemOp>> Mapping::MapChange(const Change& change) const {
       if (kept) continue;
       ItemOp removal = RemovalOp(*impl_, rule, schema, old_op.key);
       removal.source = old_op.source;
-      ops.push_back(std::move(removal));
+      removals.push_back(std::move(removal));
     }
+    if (new_ops.size() == 1 && removals.size() == 1 && new_ops[0].if_exists) {
+      // A partial row moved to another item: its absent values are the old item's, copied
+      // over before that one's removal (the only way to keep them).
+      new_ops[0].copy_from = removals[0].key;
+      for (std::string& name : RuleAttributes(rule, schema)) {
+        if (!new_ops[0].key.contains(name)) new_ops[0].copied.push_back(std::move(name));
+      }
+      ops.push_back(std::move(new_ops[0]));
+      ops.push_back(std::move(removals[0]));
+      return ops;
+    }
+    for (ItemOp& removal : removals) ops.push_back(std::move(removal));
     for (ItemOp& op : new_ops) ops.push_back(std::move(op));
     return ops;
   }
@@ -377,6 +447,8 @@ nlohmann::json ItemOpToJson(const ItemOp& op) {
     out["set"] = op.item;
     if (!op.remove.empty()) out["remove"] = op.remove;
     if (op.delete_if_empty) out["delete_if_empty"] = true;
+    if (op.if_exists) out["if_exists"] = true;
+    if (op.copy_from) out["copy_from"] = *op.copy_from;
   }
   return out;
 }

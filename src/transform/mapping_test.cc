@@ -312,5 +312,90 @@ TEST(MappingTest, SampleRowsWithBadBinaryOrBitTextAreErrorsNamingTheCell) {
             "(0..18446744073709551615)");
 }
 
+// Partial row images (PostgreSQL's unchanged TOAST values): `note` absent. The mapping of
+// shop.docs into table shop with `computed` attributes.
+Mapping DocsMapping(const std::string& computed) {
+  std::string yaml = R"x(
+version: 1
+tables:
+  - name: shop
+    partition_key: pk
+    sort_key: sk
+sources:
+  shop.docs:
+    table: shop
+    pk: "DOC#{id}"
+    sk: "DOC"
+    computed: )x";
+  yaml += computed;
+  yaml += '\n';
+  return Load(yaml.c_str());
+}
+
+SampleRows Docs() {
+  return ParseSampleRows(R"x({"table": "shop.docs",
+    "columns": {"id": "int", "title": "varchar(20)", "note": "text", "tag": "varchar(5)"},
+    "key": ["id"],
+    "rows": [{"id": 7, "title": "t", "note": null, "tag": null}]})x",
+                         "rows.json")
+      .value();
+}
+
+TEST(MappingTest, APartialRowIsAConditionalUpdateOfWhatItHas) {
+  Mapping mapping = DocsMapping(R"x({label: "{title}", about: "{note}"})x");
+  SampleRows sample = Docs();
+  Row row = sample.rows[0];
+  row.present = {true, true, false, true};  // note absent; tag present and NULL
+  std::vector<ItemOp> ops = mapping.MapRow(sample.schema, row).value();
+  ASSERT_EQ(ops.size(), 1u);
+  // Never a put (which would drop `note` and `about`): SET what is there, REMOVE what is NULL,
+  // only on an item that exists; `about` (over `note` alone) is left as it is.
+  EXPECT_EQ(ops[0].kind, ItemOp::Kind::kUpdate);
+  EXPECT_TRUE(ops[0].if_exists);
+  EXPECT_EQ(ops[0].key.dump(), R"x({"pk":{"S":"DOC#7"},"sk":{"S":"DOC"}})x");
+  EXPECT_EQ(ops[0].item.dump(), R"x({"id":{"N":"7"},"label":{"S":"t"},"title":{"S":"t"}})x");
+  EXPECT_EQ(ops[0].remove, std::vector<std::string>{"tag"});
+}
+
+TEST(MappingTest, APartialRowThatATemplateNeedsWholeIsRefused) {
+  Mapping mapping = DocsMapping(R"x({label: "{title}", mixed: "{title}/{note}"})x");
+  SampleRows sample = Docs();
+  Row row = sample.rows[0];
+  row.present = {true, true, false, true};
+  // `mixed` needs note, which the change does not carry, and title, which it changed.
+  Result<std::vector<ItemOp>> ops = mapping.MapRow(sample.schema, row);
+  ASSERT_FALSE(ops.ok());
+  EXPECT_NE(ops.status().message().find("template '{title}/{note}' uses a column this row image "
+                                        "does not carry"),
+            std::string::npos)
+      << ops.status().ToString();
+  EXPECT_NE(ops.status().message().find("REPLICA IDENTITY FULL"), std::string::npos);
+  // A key template over an absent column cannot even be routed.
+  row.present = {false, true, true, true};
+  EXPECT_FALSE(mapping.ItemKeyOf(sample.schema, row).ok());
+}
+
+TEST(MappingTest, APartialRowMovedToAnotherItemCopiesTheOldItemsAttributesFirst) {
+  Mapping mapping = DocsMapping("{}");
+  SampleRows sample = Docs();
+  Change change;
+  change.table = sample.schema.id;
+  change.op = ChangeOp::kUpdate;
+  change.schema = std::make_shared<TableSchema>(sample.schema);
+  change.before = Row{{Value::Int(7), Value::Null(), Value::Null(), Value::Null()},
+                      {true, false, false, false}};  // the old key only
+  change.after = Row{{Value::Int(8), Value::Str("t"), Value::Null(), Value::Null()},
+                     {true, true, false, true}};
+  std::vector<ItemOp> ops = mapping.MapChange(change).value();
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0].kind, ItemOp::Kind::kUpdate);
+  EXPECT_EQ(ops[0].key.dump(), R"x({"pk":{"S":"DOC#8"},"sk":{"S":"DOC"}})x");
+  ASSERT_TRUE(ops[0].copy_from.has_value());
+  EXPECT_EQ(ops[0].copy_from->dump(), R"x({"pk":{"S":"DOC#7"},"sk":{"S":"DOC"}})x");
+  EXPECT_EQ(ops[0].copied, (std::vector<std::string>{"id", "title", "note", "tag"}));
+  EXPECT_EQ(ops[1].kind, ItemOp::Kind::kDelete);  // after the copy
+  EXPECT_EQ(ops[1].key.dump(), R"x({"pk":{"S":"DOC#7"},"sk":{"S":"DOC"}})x");
+}
+
 }  // namespace
 }  // namespace cutover

@@ -169,6 +169,17 @@ class KafkaChecker : public TargetChecker {
               after = std::move(event->after);
             }
             if (after) {
+              // A partial image (docs/kafka.md, "Partial images") leaves the fields it lacks as
+              // the key's last record had them.
+              auto earlier = rows.by_key.find(fields);
+              if (!after->present.empty() && earlier != rows.by_key.end()) {
+                for (size_t column = 0; column < after->values.size(); ++column) {
+                  if (!after->IsPresent(column)) {
+                    after->values[column] = earlier->second.row.values[column];
+                  }
+                }
+              }
+              after->present.clear();
               rows.by_key[fields] = TopicRows::Entry{std::move(*after), partition};
             } else {
               rows.by_key.erase(fields);

@@ -33,9 +33,56 @@ Json UpdateRequest(const ItemOp& op) {
   }
   if (set.empty() && remove.empty()) return request;  // creates the bare item if missing
   request["UpdateExpression"] = set + (set.empty() || remove.empty() ? "" : " ") + remove;
+  if (op.if_exists && !op.key.empty()) {
+    request["ConditionExpression"] = "attribute_exists(#k)";
+    names["#k"] = op.key.begin().key();
+  }
   request["ExpressionAttributeNames"] = names;
   if (!values.empty()) request["ExpressionAttributeValues"] = values;
   return request;
+}
+
+// Whether `status` is DynamoDB's answer to a condition that did not hold (FailedPrecondition is
+// also a credentials error).
+bool ConditionFailed(const Status& status) {
+  return status.code() == StatusCode::kFailedPrecondition &&
+         status.message().find("ConditionalCheckFailedException") != std::string_view::npos;
+}
+
+// A partial image that moved to another item (ItemOp::copy_from): the attributes the row wrote
+// there, copied to the item at op.key, so that the values the change does not carry are kept.
+// Whether the row moved: not when the old item is not there, nor, for an item that is not
+// shared, when the new one is there already (either way the target holds a later state of the
+// source, whose later changes write or delete the item: as the SQL targets, nothing is written).
+Result<bool> CopyMovedAttributes(Client& client, const ItemOp& op) {
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<Json> found, BatchGet(client, op.table, {*op.copy_from}));
+  if (found.empty()) return false;
+  const Json& old_item = found[0];
+  std::string set;
+  Json names = Json::object(), values = Json::object();
+  int counter = 0;
+  for (const std::string& name : op.copied) {
+    if (!old_item.contains(name) || op.item.contains(name)) continue;  // the update sets it
+    std::string id = std::to_string(counter++);
+    set += (set.empty() ? "SET " : ", ") + ("#a" + id) + " = :v" + id;
+    names["#a" + id] = name;
+    values[":v" + id] = old_item[name];
+  }
+  Json request = {{"Key", op.key}};
+  if (!set.empty()) {
+    request["UpdateExpression"] = set;
+    request["ExpressionAttributeValues"] = values;
+  }
+  if (!op.shared) {
+    // Not over an item already there: that one is a later state of the source.
+    request["ConditionExpression"] = "attribute_not_exists(#k)";
+    names["#k"] = op.key.begin().key();
+  }
+  if (!names.empty()) request["ExpressionAttributeNames"] = names;
+  Result<Json> response = UpdateItem(client, op.table, std::move(request));
+  if (ConditionFailed(response.status())) return false;
+  CUTOVER_RETURN_IF_ERROR(response.status());
+  return true;
 }
 
 // Deletes a shared item when none of the sharing tables' attributes is left on it. The
@@ -57,6 +104,9 @@ Status DeleteIfEmpty(Client& client, const ItemOp& op) {
   if (response.status().code() == StatusCode::kFailedPrecondition) return Status::Ok();
   return response.status();
 }
+
+// ExecuteLastPerItem for ops without a copy between them.
+Status ExecuteStretch(Client& client, std::vector<ItemOp> ops, int parallelism);
 
 Status WithSource(Status status, const ItemOp& op) {
   if (status.ok()) return status;
@@ -106,8 +156,16 @@ Status ExecuteOne(Client& client, const ItemOp& op) {
     }
     case ItemOp::Kind::kDelete: return WithSource(DeleteItem(client, op.table, op.key), op);
     case ItemOp::Kind::kUpdate: {
-      CUTOVER_RETURN_IF_ERROR(
-          WithSource(UpdateItem(client, op.table, UpdateRequest(op)).status(), op));
+      if (op.copy_from) {
+        Result<bool> moved = CopyMovedAttributes(client, op);
+        CUTOVER_RETURN_IF_ERROR(WithSource(moved.status(), op));
+        if (!*moved) return Status::Ok();
+      }
+      if (op.if_exists && op.item.empty() && op.remove.empty()) return Status::Ok();  // no change
+      Status updated = UpdateItem(client, op.table, UpdateRequest(op)).status();
+      // A partial image of an item that is not there: the target holds a later state.
+      if (op.if_exists && ConditionFailed(updated)) return Status::Ok();
+      CUTOVER_RETURN_IF_ERROR(WithSource(updated, op));
       if (!op.delete_if_empty) return Status::Ok();
       return WithSource(DeleteIfEmpty(client, op), op);
     }
@@ -140,6 +198,24 @@ Status ExecuteBulk(Client& client, std::vector<ItemOp> ops, int parallelism) {
 }
 
 Status ExecuteLastPerItem(Client& client, std::vector<ItemOp> ops, int parallelism) {
+  // A copy from a moved item (ItemOp::copy_from) reads another item: what came before it is
+  // written first, and it before what comes after it.
+  size_t begin = 0;
+  for (size_t op_idx = 0; op_idx < ops.size(); ++op_idx) {
+    if (!ops[op_idx].copy_from) continue;
+    std::vector<ItemOp> before(std::make_move_iterator(ops.begin() + begin),
+                               std::make_move_iterator(ops.begin() + op_idx));
+    CUTOVER_RETURN_IF_ERROR(ExecuteStretch(client, std::move(before), parallelism));
+    CUTOVER_RETURN_IF_ERROR(ExecuteOne(client, ops[op_idx]));
+    begin = op_idx + 1;
+  }
+  if (begin > 0) ops.erase(ops.begin(), ops.begin() + begin);
+  return ExecuteStretch(client, std::move(ops), parallelism);
+}
+
+namespace {
+
+Status ExecuteStretch(Client& client, std::vector<ItemOp> ops, int parallelism) {
   // Per item (table and key; numbers by value, as DynamoDB keys them), in first-seen order: its
   // last put or delete, then the updates that followed it.
   std::unordered_map<std::string, size_t> item_index;
@@ -169,5 +245,7 @@ Status ExecuteLastPerItem(Client& client, std::vector<ItemOp> ops, int paralleli
   return ParallelFor(in_order.size(), parallelism,
                      [&](size_t index) { return ExecuteInOrder(client, *in_order[index]); });
 }
+
+}  // namespace
 
 }  // namespace cutover::dynamodb

@@ -783,15 +783,16 @@ void EnvelopeEncoder::AppendImage(std::string* out, const Row* row) const {
     return;
   }
   out->push_back('{');
+  bool first = true;
   for (size_t index = 0; index < schema_.columns.size(); ++index) {
-    if (index > 0) out->push_back(',');
+    // An absent value (a PostgreSQL TOAST value the update left unchanged, an old row's column
+    // outside its replica identity) is left out, never written as null: null is a NULL value
+    // (docs/kafka.md, "Partial images").
+    if (!row->IsPresent(index)) continue;
+    if (!first) out->push_back(',');
+    first = false;
     *out += column_names_[index];
-    // An absent value (not in the image) is written as null: MySQL sources log full images.
-    if (row->IsPresent(index)) {
-      AppendField(out, schema_.columns[index], row->values[index]);
-    } else {
-      *out += "null";
-    }
+    AppendField(out, schema_.columns[index], row->values[index]);
   }
   out->push_back('}');
 }
@@ -856,7 +857,11 @@ Result<Row> DecodeImage(const TableSchema& schema, const nlohmann::json& image) 
   row.values.reserve(schema.columns.size());
   for (const Column& column : schema.columns) {
     auto found = image.find(column.name);
-    if (found == image.end()) {  // written before the column was added
+    if (found == image.end()) {
+      // Absent: a value the change did not carry, or a column added after the record was
+      // written. Marked so; its value reads as NULL.
+      if (row.present.empty()) row.present.assign(schema.columns.size(), true);
+      row.present[row.values.size()] = false;
       row.values.emplace_back();
       continue;
     }

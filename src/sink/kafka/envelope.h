@@ -54,6 +54,7 @@ class EnvelopeEncoder {
   // Key appended to *out (a caller's buffer, reused from record to record).
   void AppendKey(std::string* out, const Row& image) const;
   // The record value: before/after null where absent (read/create: no before; delete: no after).
+  // A column an image lacks (Row::present) is left out of that image, never written as null.
   std::string Value(EnvelopeOp op, const Row* before, const Row* after,
                     const EnvelopeSource& source, int64_t ts_ms) const;
   // Value appended to *out (a caller's buffer, reused from record to record).
@@ -82,7 +83,8 @@ std::string EncodeField(const Column& column, const Value& value);
 Result<Value> DecodeField(const Column& column, const nlohmann::json& field);
 
 // A record read back: its op, the table it names and its images (nullopt where null). A column
-// the image lacks (an envelope of an older shape) reads as NULL;
+// the image lacks (a value the change did not carry, docs/kafka.md "Partial images", or an
+// envelope of an older shape) is absent in the Row (present false) and its value NULL;
 // InvalidArgument for a record that is not an envelope of `schema`.
 struct DecodedRecord {
   std::string op;

@@ -268,6 +268,27 @@ TEST(EnvelopeTest, EveryGoldenEnvelopeDecodesToItsRows) {
   EXPECT_EQ(*key, KeyOf(schema, full));
 }
 
+// A PostgreSQL source's partial image (an unchanged TOAST value, docs/kafka.md "Partial
+// images"): the field is left out, never null; read back, it is absent.
+TEST(EnvelopeTest, AnAbsentValueIsLeftOutOfTheImageNotNull) {
+  TableSchema schema;
+  schema.id = TableId{"shop", "docs"};
+  schema.columns = {Col("id", "int", false), Col("n", "int"), Col("doc", "longtext")};
+  schema.key = {0};
+  EnvelopeEncoder encoder(schema, Options(false));
+  const Row before{{Value::Int(1), Value::Null(), Value::Null()}, {true, false, false}};
+  const Row after{{Value::Int(1), Value::Null(), Value::Null()}, {true, true, false}};
+  const std::string value =
+      encoder.Value(EnvelopeOp::kUpdate, &before, &after, Source("false"), 1);
+  EXPECT_NE(value.find(R"({"before":{"id":1},"after":{"id":1,"n":null},)"), std::string::npos)
+      << value;
+  Result<DecodedRecord> decoded = DecodeEnvelope(schema, value);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_TRUE(decoded->after.has_value());
+  EXPECT_EQ(decoded->after->present, (std::vector<bool>{true, true, false}));
+  EXPECT_TRUE(decoded->after->values[1].is_null());  // a NULL that is there
+}
+
 TEST(EnvelopeTest, ADifferentValueIsNamedAndABrokenRecordRefused) {
   const TableSchema schema = TypesTable();
   Row other = FullRow();

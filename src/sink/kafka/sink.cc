@@ -288,7 +288,10 @@ class KafkaApplier : public ChangeApplier {
           CUTOVER_RETURN_IF_ERROR(remove(*change.before));
           return produce(*change.after, EnvelopeOp::kCreate, nullptr, &*change.after);
         }
-        return produce(*change.after, EnvelopeOp::kUpdate, &*change.before, &*change.after);
+        // A PostgreSQL source sends no old row for an update that keeps the key (REPLICA
+        // IDENTITY DEFAULT): `before` is null then, as Debezium's PostgreSQL connector has it.
+        return produce(*change.after, EnvelopeOp::kUpdate,
+                       change.before ? &*change.before : nullptr, &*change.after);
       case ChangeOp::kDelete: return remove(*change.before);
       default: return Status::Ok();
     }

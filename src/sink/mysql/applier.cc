@@ -57,6 +57,25 @@ std::string KeyCondition(const TableSchema& schema, std::string_view literals) {
   return condition;
 }
 
+// `c` = <literal>, ... for the present columns of `row`: the non-key ones, after the key ones
+// when `with_key`. Empty when there is nothing to set.
+std::string PartialSets(const TableSchema& schema, const Row& row, bool with_key) {
+  std::string sets;
+  auto add = [&](size_t column_idx) {
+    sets += fmt::format("{}{} = {}", sets.empty() ? "" : ", ",
+                        QuoteIdentifier(schema.columns[column_idx].name),
+                        SqlLiteral(schema.columns[column_idx].type, row.values[column_idx]));
+  };
+  if (with_key) {
+    for (size_t column_idx : schema.key) add(column_idx);
+  }
+  for (size_t column_idx = 0; column_idx < schema.columns.size(); ++column_idx) {
+    bool key = std::find(schema.key.begin(), schema.key.end(), column_idx) != schema.key.end();
+    if (!key && row.IsPresent(column_idx)) add(column_idx);
+  }
+  return sets;
+}
+
 // A schema's columns as a replacer binds them: equal for equal column lists (names and types).
 std::string Signature(const TableSchema& schema) {
   std::string signature;
@@ -145,7 +164,7 @@ class MysqlApplier : public ChangeApplier {
       }
     }
     CUTOVER_ASSIGN_OR_RETURN(
-        std::vector<sink::TableImages> tables,
+        sink::BatchImages batch,
         sink::FinalImages(
             changes,
             [](const TableSchema& schema, const Row& image) -> Result<std::string> {
@@ -156,7 +175,7 @@ class MysqlApplier : public ChangeApplier {
               return std::shared_ptr<const TableSchema>(&plans_.at(table).schema,
                                                         [](const TableSchema*) {});
             }));
-    for (const sink::TableImages& images : tables) {
+    for (const sink::TableImages& images : batch.tables) {
       CUTOVER_RETURN_IF_ERROR(ApplyTable(plans_.at(images.table), images));
     }
     return connection_
@@ -202,7 +221,69 @@ class MysqlApplier : public ChangeApplier {
       for (const Row* row : group.rows) rows.push_back(*row);
       CUTOVER_RETURN_IF_ERROR(replacer->second->Replace(rows));
     }
+    for (const sink::SchemaGroup& group : images.groups) {
+      for (const Row* row : group.partial) {
+        CUTOVER_RETURN_IF_ERROR(UpdatePartial(plan, *group.schema, table, *row));
+      }
+      for (const sink::PartialMove& move : group.moves) {
+        CUTOVER_RETURN_IF_ERROR(MovePartial(*group.schema, plan.target, table, move));
+      }
+    }
     return Status::Ok();
+  }
+
+  // A partial image (sink::IsPartial): its present columns set on its key's row, if there is
+  // one, as REPLACE would (another row holding one of the values it sets of a unique index is
+  // deleted first). No row: the target holds a later state of the source than this change (a
+  // copy read the row after the change log's start, and a later change of the log deletes it
+  // or writes it whole), so nothing is written.
+  Status UpdatePartial(const TargetTablePlan& plan, const TableSchema& schema,
+                       const std::string& table, const Row& row) {
+    const std::string update = PartialUpdateSql(schema, plan.target, row);
+    if (update.empty()) return Status::Ok();  // only the key: nothing to change
+    const std::string key = KeyCondition(schema, KeyLiterals(schema, row));
+    for (const Index& index : plan.schema.indexes) {
+      if (!index.unique || index.primary || index.name == plan.schema.key_index) continue;
+      std::string holder;
+      for (const std::string& name : index.columns) {
+        std::optional<size_t> column = schema.ColumnIndex(name);
+        if (!column || !row.IsPresent(*column) || row.values[*column].is_null()) {
+          holder.clear();  // not set by this row, or NULL (which conflicts with nothing)
+          break;
+        }
+        holder += fmt::format("{}{} = {}", holder.empty() ? "" : " AND ", QuoteIdentifier(name),
+                              SqlLiteral(schema.columns[*column].type, row.values[*column]));
+      }
+      if (holder.empty()) continue;
+      CUTOVER_RETURN_IF_ERROR(
+          connection_
+              ->Execute(fmt::format("DELETE FROM {} WHERE {} AND NOT ({})", table, holder, key))
+              .status());
+    }
+    CUTOVER_RETURN_IF_ERROR(connection_->Execute(update).status());
+    return CheckWriteWarnings(*connection_, plan.target);
+  }
+
+  // A key change whose new image is partial, with no earlier image of the old key in the batch
+  // (docs/design.md, "Partial row images"): the old key's row takes the new key and the present
+  // columns, keeping its absent ones. If the new key has a row already, the target holds a
+  // later state of the source (as for UpdatePartial): that row stays and the old key's goes.
+  // If the old key has no row, nothing is written, for the same reason.
+  Status MovePartial(const TableSchema& schema, const TableId& target, const std::string& table,
+                     const sink::PartialMove& move) {
+    CUTOVER_ASSIGN_OR_RETURN(
+        QueryResult taken,
+        connection_->Query(fmt::format("SELECT 1 FROM {} WHERE {}", table,
+                                       KeyCondition(schema, KeyLiterals(schema, *move.to)))));
+    if (!taken.rows.empty()) {
+      return connection_
+          ->Execute(fmt::format("DELETE FROM {} WHERE {}", table,
+                                KeyCondition(schema, KeyLiterals(schema, *move.from))))
+          .status();
+    }
+    CUTOVER_RETURN_IF_ERROR(
+        connection_->Execute(MoveSql(schema, target, *move.from, *move.to)).status());
+    return CheckWriteWarnings(*connection_, target);
   }
 
   // Constant after construction
@@ -218,6 +299,20 @@ class MysqlApplier : public ChangeApplier {
 };
 
 }  // namespace
+
+std::string PartialUpdateSql(const TableSchema& schema, const TableId& target, const Row& row) {
+  std::string sets = PartialSets(schema, row, /*with_key=*/false);
+  if (sets.empty()) return sets;
+  return fmt::format("UPDATE {} SET {} WHERE {}", QuoteQualified(target.schema, target.name), sets,
+                     KeyCondition(schema, KeyLiterals(schema, row)));
+}
+
+std::string MoveSql(const TableSchema& schema, const TableId& target, const Row& from,
+                    const Row& to) {
+  return fmt::format("UPDATE {} SET {} WHERE {}", QuoteQualified(target.schema, target.name),
+                     PartialSets(schema, to, /*with_key=*/true),
+                     KeyCondition(schema, KeyLiterals(schema, from)));
+}
 
 std::string CheckpointDatabase(const Spec& spec) {
   const std::string& database = spec.target.connection.database;

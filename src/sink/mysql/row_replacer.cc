@@ -86,15 +86,17 @@ Result<bool> RowReplacer::ReplaceBulk(std::span<const Row> rows) {
 // One warning is no value changed: 1364, a column the rows do not carry has no default (rows of
 // a source shape from before a column was added, written into a target table that has it: the
 // ADD COLUMN's step sets it when the log reaches the statement, docs/ddl.md).
-Status RowReplacer::CheckWarnings() {
-  if (connection_.WarningCount() == 0) return Status::Ok();
-  CUTOVER_ASSIGN_OR_RETURN(QueryResult warnings, connection_.Query("SHOW WARNINGS"));
+Status RowReplacer::CheckWarnings() { return CheckWriteWarnings(connection_, target_); }
+
+Status CheckWriteWarnings(Connection& connection, const TableId& target) {
+  if (connection.WarningCount() == 0) return Status::Ok();
+  CUTOVER_ASSIGN_OR_RETURN(QueryResult warnings, connection.Query("SHOW WARNINGS"));
   for (const SqlRow& row : warnings.rows) {
     if (row.size() < 3 || row[0].value_or("") == "Note" || row[1].value_or("") == "1364") {
       continue;
     }
     return Status::InvalidArgument(
-        fmt::format("writing rows into {} changed a value: {} (MySQL {} {})", target_.ToString(),
+        fmt::format("writing rows into {} changed a value: {} (MySQL {} {})", target.ToString(),
                     row[2].value_or(""), row[0].value_or(""), row[1].value_or("")));
   }
   return Status::Ok();

@@ -52,4 +52,9 @@ class RowReplacer {
   std::vector<BulkColumn> columns_;
 };
 
+// After a write into `target` on `connection`: InvalidArgument naming the value when the server
+// changed one (a warning: truncated, out of range, invalid), so that nothing is stored altered.
+// Notes, and 1364 (a column the write does not carry has no default), are no change.
+Status CheckWriteWarnings(Connection& connection, const TableId& target);
+
 }  // namespace cutover::mysql

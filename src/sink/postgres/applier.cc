@@ -19,6 +19,7 @@
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
 #include "sink/postgres/schema_change.h"
+#include "sink/postgres/type_mapping.h"
 
 namespace cutover::postgres {
 namespace {
@@ -118,14 +119,14 @@ class PostgresApplier : public ChangeApplier {
                         logged.change.table.ToString()));
       }
     }
-    CUTOVER_ASSIGN_OR_RETURN(
-        std::vector<sink::TableImages> tables,
-        sink::FinalImages(changes, KeyString, [this](const TableId& table) {
-          // Changes without a schema follow the plan's (the plans outlive the batch).
-          return std::shared_ptr<const TableSchema>(&plans_.at(table).schema,
-                                                    [](const TableSchema*) {});
-        }));
-    for (const sink::TableImages& images : tables) {
+    CUTOVER_ASSIGN_OR_RETURN(sink::BatchImages batch,
+                             sink::FinalImages(changes, KeyString, [this](const TableId& table) {
+                               // Changes without a schema follow the plan's (the plans outlive the
+                               // batch).
+                               return std::shared_ptr<const TableSchema>(&plans_.at(table).schema,
+                                                                         [](const TableSchema*) {});
+                             }));
+    for (const sink::TableImages& images : batch.tables) {
       const TargetTablePlan& plan = plans_.at(images.table);
       CUTOVER_RETURN_IF_ERROR(
           ApplyTable(plan, images, adjustments).WithContext("applying to " + plan.target.ToString()));
@@ -165,24 +166,112 @@ class PostgresApplier : public ChangeApplier {
       const std::vector<const Row*>& rows = group.rows;
       CUTOVER_RETURN_IF_ERROR(ReplaceUniqueHolders(plan, schema, table, rows));
       const size_t per_statement = UpsertRowsPerStatement(schema);
+      std::vector<size_t> all_columns(schema.columns.size());
+      for (size_t column_idx = 0; column_idx < all_columns.size(); ++column_idx) {
+        all_columns[column_idx] = column_idx;
+      }
       for (size_t begin = 0; begin < rows.size(); begin += per_statement) {
         size_t count = std::min(rows.size() - begin, per_statement);
         Params params;
         params.reserve(count * schema.columns.size());
         for (size_t row_idx = begin; row_idx < begin + count; ++row_idx) {
-          for (size_t column_idx = 0; column_idx < schema.columns.size(); ++column_idx) {
-            Result<std::optional<std::string>> text = PostgresText(
-                schema.columns[column_idx].type, rows[row_idx]->values[column_idx], adjustments);
-            if (!text.ok()) {
-              return text.status().WithContext(fmt::format(
-                  "{} column {}", schema.id.ToString(), schema.columns[column_idx].name));
-            }
-            params.push_back(*std::move(text));
-          }
+          CUTOVER_RETURN_IF_ERROR(
+              AppendParams(schema, *rows[row_idx], all_columns, &params, adjustments));
         }
         CUTOVER_RETURN_IF_ERROR(
             connection_->Execute(UpsertSql(schema, plan.target, count), params).status());
       }
+    }
+    for (const sink::SchemaGroup& group : images.groups) {
+      CUTOVER_RETURN_IF_ERROR(
+          UpdatePartial(plan, *group.schema, table, group.partial, adjustments));
+      for (const sink::PartialMove& move : group.moves) {
+        CUTOVER_RETURN_IF_ERROR(MovePartial(*group.schema, plan.target, move, adjustments));
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Partial images (sink::IsPartial): their present columns set on the rows of their keys, by
+  // one UPDATE ... FROM (VALUES ...) per set of present columns and 500 rows. A key without a
+  // row on the target is left alone: the target then holds a later state of the source than
+  // this change (a copy read the row after the change log's start, and a later change of the
+  // log deletes it or writes it whole), so nothing is lost and nothing is made up.
+  Status UpdatePartial(const TargetTablePlan& plan, const TableSchema& schema,
+                       const std::string& table, const std::vector<const Row*>& rows,
+                       ValueAdjustments* adjustments) {
+    std::map<std::vector<size_t>, std::vector<const Row*>> by_columns;
+    for (const Row* row : rows) {
+      std::vector<size_t> set_columns = PresentNonKeyColumns(schema, *row);
+      if (set_columns.empty()) continue;  // only the key: nothing to change
+      by_columns[std::move(set_columns)].push_back(row);
+    }
+    for (const auto& [set_columns, same] : by_columns) {
+      std::vector<bool> present(schema.columns.size(), false);
+      for (size_t column_idx : schema.key) present[column_idx] = true;
+      for (size_t column_idx : set_columns) present[column_idx] = true;
+      CUTOVER_RETURN_IF_ERROR(ReplaceUniqueHolders(plan, schema, table, same, &present));
+      std::vector<size_t> columns(schema.key.begin(), schema.key.end());
+      columns.insert(columns.end(), set_columns.begin(), set_columns.end());
+      const size_t per_statement =
+          std::max<size_t>(1, std::min(kUpsertRows, kMaxParams / columns.size()));
+      for (size_t begin = 0; begin < same.size(); begin += per_statement) {
+        size_t count = std::min(same.size() - begin, per_statement);
+        Params params;
+        for (size_t row_idx = begin; row_idx < begin + count; ++row_idx) {
+          CUTOVER_RETURN_IF_ERROR(
+              AppendParams(schema, *same[row_idx], columns, &params, adjustments));
+        }
+        CUTOVER_ASSIGN_OR_RETURN(std::string sql,
+                                 PartialUpdateSql(schema, plan.target, set_columns, count));
+        CUTOVER_RETURN_IF_ERROR(connection_->Execute(sql, params).status());
+      }
+    }
+    return Status::Ok();
+  }
+
+  // A key change whose new image is partial, with no earlier image of the old key in the batch
+  // (docs/design.md, "Partial row images"): the old key's row takes the new key and the present
+  // columns, keeping its absent ones. If the new key has a row already, the target holds a
+  // later state of the source (as for UpdatePartial): that row stays and the old key's goes.
+  // If the old key has no row, nothing is written, for the same reason.
+  Status MovePartial(const TableSchema& schema, const TableId& target,
+                     const sink::PartialMove& move, ValueAdjustments* adjustments) {
+    std::string table = QuoteQualified(target.schema, target.name);
+    std::vector<size_t> key(schema.key.begin(), schema.key.end());
+    Params new_key;
+    CUTOVER_RETURN_IF_ERROR(AppendParams(schema, *move.to, key, &new_key, adjustments));
+    CUTOVER_ASSIGN_OR_RETURN(
+        QueryResult taken,
+        connection_->Query(fmt::format("SELECT 1 FROM {} WHERE {}", table, KeyEquals(schema, 1)),
+                           new_key));
+    Params old_key;
+    CUTOVER_RETURN_IF_ERROR(AppendParams(schema, *move.from, key, &old_key, adjustments));
+    if (!taken.rows.empty()) {
+      return connection_
+          ->Execute(fmt::format("DELETE FROM {} WHERE {}", table, KeyEquals(schema, 1)), old_key)
+          .status();
+    }
+    std::vector<size_t> columns = key;
+    for (size_t column_idx : PresentNonKeyColumns(schema, *move.to)) columns.push_back(column_idx);
+    Params params;
+    CUTOVER_RETURN_IF_ERROR(AppendParams(schema, *move.to, columns, &params, adjustments));
+    params.insert(params.end(), old_key.begin(), old_key.end());
+    return connection_->Execute(MoveSql(schema, target, columns), params).status();
+  }
+
+  // The values of `columns` of `row` as the copy writes them, appended to *params.
+  static Status AppendParams(const TableSchema& schema, const Row& row,
+                             const std::vector<size_t>& columns, Params* params,
+                             ValueAdjustments* adjustments) {
+    for (size_t column_idx : columns) {
+      Result<std::optional<std::string>> text =
+          PostgresText(schema.columns[column_idx].type, row.values[column_idx], adjustments);
+      if (!text.ok()) {
+        return text.status().WithContext(
+            fmt::format("{} column {}", schema.id.ToString(), schema.columns[column_idx].name));
+      }
+      params->push_back(*std::move(text));
     }
     return Status::Ok();
   }
@@ -194,8 +283,11 @@ class PostgresApplier : public ChangeApplier {
   // here is a row of this batch whose own new image (written next, by the same INSERT) frees
   // the value, e.g. two rows that swapped e-mails. Without this, the INSERT would meet the old
   // holder first, since it writes its rows in order.
+  // `present` (partial images of one set of present columns): indexes over a column they do not
+  // set are left out, since those rows keep that value.
   Status ReplaceUniqueHolders(const TargetTablePlan& plan, const TableSchema& schema,
-                              const std::string& table, const std::vector<const Row*>& rows) {
+                              const std::string& table, const std::vector<const Row*>& rows,
+                              const std::vector<bool>* present = nullptr) {
     if (rows.empty()) return Status::Ok();
     for (const Index& index : DeferredIndexes(plan.schema, plan.target)) {
       if (!index.unique) continue;
@@ -205,6 +297,7 @@ class PostgresApplier : public ChangeApplier {
       for (const std::string& name : index.columns) {
         std::optional<size_t> column = schema.ColumnIndex(name);
         if (!column) break;  // logged before the column existed: these rows do not write it
+        if (present != nullptr && !(*present)[*column]) break;  // not set by these rows
         holder.push_back("t." + QuoteIdentifier(name));
         batch.push_back(fmt::format("b.c{}", columns.size()));
         columns.push_back(*column);
@@ -298,6 +391,75 @@ std::string UpsertSql(const TableSchema& schema, const TableId& target, size_t r
   fmt::format_to(std::back_inserter(sql), " ON CONFLICT ({}) DO ", fmt::join(keys, ", "));
   if (updates.empty()) return sql + "NOTHING";
   return sql + fmt::format("UPDATE SET {}", fmt::join(updates, ", "));
+}
+
+std::vector<size_t> PresentNonKeyColumns(const TableSchema& schema, const Row& row) {
+  std::vector<size_t> columns;
+  for (size_t column_idx = 0; column_idx < schema.columns.size(); ++column_idx) {
+    bool key = std::find(schema.key.begin(), schema.key.end(), column_idx) != schema.key.end();
+    if (!key && row.IsPresent(column_idx)) columns.push_back(column_idx);
+  }
+  return columns;
+}
+
+std::string KeyEquals(const TableSchema& schema, size_t first_param) {
+  std::vector<std::string> parts;
+  for (size_t column_idx : schema.key) {
+    parts.push_back(
+        fmt::format("{} = ${}", QuoteIdentifier(schema.columns[column_idx].name), first_param++));
+  }
+  return fmt::format("{}", fmt::join(parts, " AND "));
+}
+
+Result<std::string> PartialUpdateSql(const TableSchema& schema, const TableId& target,
+                                     const std::vector<size_t>& set_columns, size_t rows) {
+  std::vector<size_t> columns(schema.key.begin(), schema.key.end());
+  columns.insert(columns.end(), set_columns.begin(), set_columns.end());
+  std::vector<std::string> types;
+  std::vector<std::string> aliases;
+  for (size_t column_idx : columns) {
+    CUTOVER_ASSIGN_OR_RETURN(std::string type, PostgresType(schema.columns[column_idx].type));
+    types.push_back(std::move(type));
+    aliases.push_back(fmt::format("c{}", aliases.size()));
+  }
+  std::vector<std::string> sets;
+  for (size_t set_idx = 0; set_idx < set_columns.size(); ++set_idx) {
+    sets.push_back(fmt::format("{} = v.c{}",
+                               QuoteIdentifier(schema.columns[set_columns[set_idx]].name),
+                               schema.key.size() + set_idx));
+  }
+  std::vector<std::string> target_key;
+  std::vector<std::string> values_key;
+  for (size_t key_idx = 0; key_idx < schema.key.size(); ++key_idx) {
+    target_key.push_back("t." + QuoteIdentifier(schema.columns[schema.key[key_idx]].name));
+    values_key.push_back(fmt::format("v.c{}", key_idx));
+  }
+  std::string values;
+  size_t param = 0;
+  for (size_t row = 0; row < rows; ++row) {
+    values += row == 0 ? "(" : ", (";
+    for (size_t column_idx = 0; column_idx < columns.size(); ++column_idx) {
+      fmt::format_to(std::back_inserter(values), "{}${}::{}", column_idx == 0 ? "" : ", ", ++param,
+                     types[column_idx]);
+    }
+    values += ')';
+  }
+  return fmt::format("UPDATE {} AS t SET {} FROM (VALUES {}) AS v({}) WHERE ({}) = ({})",
+                     QuoteQualified(target.schema, target.name), fmt::join(sets, ", "), values,
+                     fmt::join(aliases, ", "), fmt::join(target_key, ", "),
+                     fmt::join(values_key, ", "));
+}
+
+std::string MoveSql(const TableSchema& schema, const TableId& target,
+                    const std::vector<size_t>& columns) {
+  std::vector<std::string> sets;
+  size_t param = 0;
+  for (size_t column_idx : columns) {
+    sets.push_back(
+        fmt::format("{} = ${}", QuoteIdentifier(schema.columns[column_idx].name), ++param));
+  }
+  return fmt::format("UPDATE {} SET {} WHERE {}", QuoteQualified(target.schema, target.name),
+                     fmt::join(sets, ", "), KeyEquals(schema, param + 1));
 }
 
 namespace {

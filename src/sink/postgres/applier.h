@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cutover/apply.h"
+#include "cutover/change.h"
 #include "cutover/spec.h"
 #include "cutover/status.h"
 
@@ -30,6 +31,24 @@ std::string UpsertSql(const TableSchema& schema, const TableId& target, size_t r
 // The rows of one statement of UpsertSql for `schema`: at most 500, and at most PostgreSQL's
 // 65535 parameters.
 size_t UpsertRowsPerStatement(const TableSchema& schema);
+
+// Partial images (PostgreSQL sources' unchanged TOAST values, docs/design.md "Partial row
+// images") are written by UPDATE of their present columns only:
+// The indexes of `row`'s present columns that are not key columns, in schema order.
+std::vector<size_t> PresentNonKeyColumns(const TableSchema& schema, const Row& row);
+// "k1" = $n AND "k2" = $n+1 ...: the key columns of `schema` against parameters from
+// `first_param` on.
+std::string KeyEquals(const TableSchema& schema, size_t first_param);
+// UPDATE <target> AS t SET <set_columns> = v.<...> FROM (VALUES ($1::type, ...), ...) AS v(c0,
+// ...) WHERE (t.<key>) = (v.<key>) for `rows` rows, each with its key columns then
+// `set_columns` as parameters. Unimplemented for a column type without PostgreSQL mapping.
+Result<std::string> PartialUpdateSql(const TableSchema& schema, const TableId& target,
+                                     const std::vector<size_t>& set_columns, size_t rows);
+// UPDATE <target> SET <columns> = $1, ... WHERE <key> = $n, ...: a row moved to a new key with
+// `columns` (the key columns first, then the present ones) set, found by its old key (the
+// parameters after them).
+std::string MoveSql(const TableSchema& schema, const TableId& target,
+                    const std::vector<size_t>& columns);
 
 // The appliers of a PostgreSQL target: each lane opens its own session; rows are keyed by their
 // source key, so there is no mapper. TargetColumns and Follow follow docs/ddl.md's PostgreSQL

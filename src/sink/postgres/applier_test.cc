@@ -43,6 +43,39 @@ TEST(UpsertSqlTest, RowsPerStatementStayUnderTheParameterLimit) {
   EXPECT_EQ(UpsertRowsPerStatement(wide), 65u);  // 65 * 1000 <= 65535
 }
 
+TableSchema Documents() { return *sink::testing::Documents(); }
+
+TEST(PartialImageSqlTest, OnlyPresentNonKeyColumnsAreSet) {
+  Row row{{Value::Int(1), Value::Int(2), Value::Null()}, {true, true, false}};
+  EXPECT_EQ(PresentNonKeyColumns(Documents(), row), (std::vector<size_t>{1}));
+  row.present = {true, false, true};  // doc present and NULL: set to NULL
+  EXPECT_EQ(PresentNonKeyColumns(Documents(), row), (std::vector<size_t>{2}));
+  row.present = {true, false, false};
+  EXPECT_TRUE(PresentNonKeyColumns(Documents(), row).empty());
+}
+
+TEST(PartialImageSqlTest, UpdateSetsThePresentColumnsOfRowsThatExist) {
+  Result<std::string> sql = PartialUpdateSql(Documents(), TableId{"shop", "docs"}, {1}, 2);
+  ASSERT_TRUE(sql.ok()) << sql.status().ToString();
+  // An UPDATE: a key without a row is not inserted, and doc is not named.
+  EXPECT_EQ(
+      *sql,
+      "UPDATE \"shop\".\"docs\" AS t SET \"n\" = v.c1 FROM (VALUES ($1::bigint, $2::integer), "
+      "($3::bigint, $4::integer)) AS v(c0, c1) WHERE (t.\"id\") = (v.c0)");
+  TableSchema lines = Lines();
+  Result<std::string> composite = PartialUpdateSql(lines, TableId{"s", "t"}, {2}, 1);
+  ASSERT_TRUE(composite.ok());
+  EXPECT_EQ(*composite,
+            "UPDATE \"s\".\"t\" AS t SET \"qty\" = v.c2 FROM (VALUES ($1::integer, $2::integer, "
+            "$3::integer)) AS v(c0, c1, c2) WHERE (t.\"order\", t.\"line\"\"no\") = (v.c0, v.c1)");
+}
+
+TEST(PartialImageSqlTest, AMoveSetsTheNewKeyAndThePresentColumnsOnTheOldKeysRow) {
+  EXPECT_EQ(MoveSql(Documents(), TableId{"shop", "docs"}, {0, 1}),
+            "UPDATE \"shop\".\"docs\" SET \"id\" = $1, \"n\" = $2 WHERE \"id\" = $3");
+  EXPECT_EQ(KeyEquals(Lines(), 4), "\"order\" = $4 AND \"line\"\"no\" = $5");
+}
+
 TEST(ColumnFromDefinitionTest, ReadsTypeNullabilityAndCharset) {
   Result<Column> tier = ColumnFromDefinition("tier", "INT NOT NULL DEFAULT 7");
   ASSERT_TRUE(tier.ok()) << tier.status().ToString();
