@@ -18,7 +18,8 @@
 namespace cutover::postgres {
 
 // The publication `name` publishes exactly `tables`: created when missing, its table list set
-// otherwise (a rerun after the spec's tables changed).
+// otherwise (a rerun after the spec's tables changed); a partitioned table's changes under its own
+// name (publish_via_partition_root).
 Status EnsurePublication(Connection& connection, const std::string& name,
                          const std::vector<TableId>& tables);
 
