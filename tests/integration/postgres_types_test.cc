@@ -18,6 +18,7 @@
 #include "db/postgres/connection.h"
 #include "source/postgres/source_schema.h"
 #include "source/postgres/types.h"
+#include "support/connection_spec.h"
 #include "support/servers.h"
 
 namespace cutover::postgres {
@@ -41,11 +42,7 @@ class PostgresTypesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::ServerInfo server = testing::PostgresSource();
-    spec_.host = server.host;
-    spec_.port = server.port;
-    spec_.user = server.user;
-    spec_.password = Secret{"test", server.password};
-    spec_.database = server.database;
+    spec_ = testing::ConnectionFor(server, server.database);
     auto opened = Connection::Open(spec_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     db_ = std::move(*opened);
@@ -255,6 +252,8 @@ TEST_F(PostgresTypesTest, SchemaOfEveryType) {
   EXPECT_EQ(by_name("c_price").precision, 8u);
   EXPECT_EQ(by_name("c_price").scale, 2u);
   EXPECT_EQ(by_name("c_mood").elements, (std::vector<std::string>{"sad", "ok", "happy"}));
+  EXPECT_EQ(by_name("c_mood_array").elements, by_name("c_mood").elements);
+  EXPECT_TRUE(by_name("c_int_array").elements.empty());
   EXPECT_EQ(by_name("c_timestamptz").fsp, 3);
   EXPECT_EQ(by_name("c_varchar").length, 10u);
   EXPECT_TRUE(by_name("c_jsonb").is_jsonb);

@@ -80,10 +80,12 @@ std::string Unholdable(const Value& value) {
     case ValueKind::kFloat:
     case ValueKind::kDouble: {
       double number = value.kind() == ValueKind::kFloat ? value.as_float() : value.as_double();
-      if (std::isfinite(number)) return "";
-      return fmt::format("{} has no MariaDB FLOAT/DOUBLE value", std::isnan(number) ? "NaN"
-                                                                 : number > 0       ? "Infinity"
-                                                                                    : "-Infinity");
+      // MariaDB stores -0 as 0 (and PostgreSQL shows it as -0): not the same value.
+      if (std::isfinite(number) && !(number == 0 && std::signbit(number))) return "";
+      std::string shown = std::isnan(number)   ? "NaN"
+                          : std::isinf(number) ? (number > 0 ? "Infinity" : "-Infinity")
+                                               : "-0 (MariaDB stores it as 0)";
+      return fmt::format("{} has no MariaDB FLOAT/DOUBLE value", shown);
     }
     default: return "";
   }

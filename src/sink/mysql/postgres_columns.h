@@ -26,7 +26,7 @@ Status CheckPostgresColumns(const TableSchema& schema);
 // OK when MariaDB can hold every value of `rows` (of a table of `schema`) as it is; else
 // InvalidArgument naming the table, the column, the value and the way out: dates and
 // timestamps that are +-infinity, BC or after 9999, numeric NaN and +-Infinity, float NaN and
-// +-Infinity. Checks PostgreSQL source columns only (a MySQL source's values are MySQL's).
+// +-Infinity, -0. Checks PostgreSQL source columns only (a MySQL source's values are MySQL's).
 Status CheckPostgresValues(const TableSchema& schema, std::span<const Row> rows);
 
 }  // namespace cutover::mysql

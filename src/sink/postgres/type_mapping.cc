@@ -37,8 +37,10 @@ std::string Literal(std::string_view text) {
 
 Result<std::string> PostgresType(const ColumnType& type) {
   // A PostgreSQL source column keeps its own type (a domain arrives as its base type); an enum
-  // becomes text with a CHECK of its labels, as a MySQL ENUM does: no type to create first.
-  if (type.postgres) return type.type == SqlType::kEnum ? std::string("text") : type.source_name;
+  // becomes text with a CHECK of its labels, as a MySQL ENUM does, and an array of an enum
+  // (kOther with the labels) text[]: no type to create first.
+  if (type.postgres && type.type == SqlType::kEnum) return std::string("text");
+  if (type.postgres) return type.elements.empty() ? type.source_name : std::string("text[]");
   if (type.is_binary_string()) return std::string("bytea");
   switch (type.type) {
     case SqlType::kTinyInt:

@@ -11,8 +11,8 @@ namespace cutover::postgres {
 
 // The PostgreSQL type for a column of `type`, e.g. "numeric(20,0)" for BIGINT UNSIGNED; a
 // PostgreSQL source column's own type (source_name), but "text" for an enum (its CHECK comes
-// from PostgresCheck). Unimplemented for a type with no mapping (PostgreSQL-only kinds keep their
-// own name).
+// from PostgresCheck) and "text[]" for an array of an enum. Unimplemented for a type with no
+// mapping (PostgreSQL-only kinds keep their own name).
 Result<std::string> PostgresType(const ColumnType& type);
 
 // A CHECK expression that keeps the column within the source type's values, or "" when the

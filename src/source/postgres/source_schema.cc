@@ -86,9 +86,9 @@ Result<PgType> ResolveType(Connection& connection, uint32_t oid, int32_t typmod)
       CUTOVER_ASSIGN_OR_RETURN(type, QueryType(connection, element.array, element.type.typmod));
     }
   }
-  if (type.type.kind == 'e') {
-    CUTOVER_ASSIGN_OR_RETURN(type.type.enum_labels, EnumLabels(connection, type.oid));
-  }
+  // An enum's labels; an array of an enum carries its element's (other types have none).
+  CUTOVER_ASSIGN_OR_RETURN(type.type.enum_labels,
+                           EnumLabels(connection, type.element != 0 ? type.element : type.oid));
   return type.type;
 }
 
@@ -112,13 +112,19 @@ Status LoadColumns(Connection& connection, const std::string& relation, TableSch
                        "WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped AND "
                        "attgenerated = '' ORDER BY attnum",
                        {relation}));
+  // A type is looked up once per table (a lookup is one to four queries).
+  std::map<std::pair<uint32_t, int32_t>, ColumnType> types;
   for (const SqlRow& row : result.rows) {
     std::string context = fmt::format("{} column {}", schema->id.ToString(), Text(row, 0));
     CUTOVER_ASSIGN_OR_RETURN(uint32_t oid, Number<uint32_t>(row, 2, context));
     CUTOVER_ASSIGN_OR_RETURN(int32_t typmod, Number<int32_t>(row, 3, context));
-    Result<ColumnType> type = LoadColumnType(connection, oid, typmod);
-    if (!type.ok()) return type.status().WithContext(context);
-    schema->columns.push_back(Column{Text(row, 0), *std::move(type), !Flag(row, 1)});
+    auto known = types.find({oid, typmod});
+    if (known == types.end()) {
+      Result<ColumnType> type = LoadColumnType(connection, oid, typmod);
+      if (!type.ok()) return type.status().WithContext(context);
+      known = types.emplace(std::pair{oid, typmod}, *std::move(type)).first;
+    }
+    schema->columns.push_back(Column{Text(row, 0), known->second, !Flag(row, 1)});
   }
   return Status::Ok();
 }

@@ -332,10 +332,8 @@ ColumnType ColumnTypeOf(const PgType& pg) {
   type.postgres = true;
   type.source_name = pg.format;
   if (pg.schema == "pg_catalog" && ApplyBuiltin(pg, &type)) return type;
-  if (pg.kind == 'e') {
-    type.type = SqlType::kEnum;
-    type.elements = pg.enum_labels;
-  }
+  if (pg.kind == 'e') type.type = SqlType::kEnum;
+  type.elements = pg.enum_labels;  // an enum's, or the element's of an array of an enum
   return type;
 }
 

@@ -32,7 +32,8 @@ struct PgType {
   std::string name;     // pg_type.typname: "int4", "bpchar", "_text", "mood"
   char kind = 'b';      // pg_type.typtype: b base, c composite, e enum, m multirange, r range
   int32_t typmod = -1;  // the column's atttypmod (the domain's typtypmod for a domain)
-  std::vector<std::string> enum_labels;  // kind 'e': the labels in their sort order
+  // kind 'e': the labels in their sort order; an array of an enum: its element's labels.
+  std::vector<std::string> enum_labels;
 };
 
 // The ColumnType of a column of `type` (ColumnType::postgres set, source_name = type.format):
@@ -42,8 +43,9 @@ struct PgType {
 //   kChar with length n (0: none); bytea -> kLongBlob; date, time(p), timetz(p), timestamp(p),
 //   timestamptz(p) -> kDate, kTime, kTimeTz, kDateTime, kTimestamp with fsp p (6 without);
 //   interval -> kInterval; uuid -> kUuid; json/jsonb -> kJson (is_jsonb); bit(n), n <= 64 ->
-//   kBit with length n; an enum -> kEnum with its labels; every other type (arrays, ranges,
-//   inet, cidr, macaddr, varbit, wider bit, tsvector, xml, composites, extension types such
+//   kBit with length n; an enum -> kEnum with its labels (an array of an enum: kOther with the
+//   labels in `elements`, so that a PostgreSQL target makes it text[]); every other type (arrays,
+//   ranges, inet, cidr, macaddr, varbit, wider bit, tsvector, xml, composites, extension types such
 //   as hstore) -> kOther, whose values are the server's text.
 ColumnType ColumnTypeOf(const PgType& type);
 

@@ -102,6 +102,9 @@ TEST(ColumnTypeOfTest, EverythingElseIsItsText) {
   ColumnType mood = ColumnTypeOf(PgType{"mood", "public", "mood", 'e', -1, {"sad", "ok"}});
   EXPECT_EQ(mood.type, SqlType::kEnum);
   EXPECT_EQ(mood.elements, (std::vector<std::string>{"sad", "ok"}));
+  ColumnType moods = ColumnTypeOf(PgType{"mood[]", "public", "_mood", 'b', -1, {"sad", "ok"}});
+  EXPECT_EQ(moods.type, SqlType::kOther);  // its values are text; a PostgreSQL target: text[]
+  EXPECT_EQ(moods.elements, (std::vector<std::string>{"sad", "ok"}));
 }
 
 TEST(ParsePostgresTextTest, Integers) {
