@@ -210,6 +210,33 @@ bool ChangeRouter::held(const TableId& table) const {
   return found != tables_.end() && found->second->held;
 }
 
+std::string ChangeRouter::FilterCannotDecide(const Table& table, const Change& change) {
+  const std::string fix =
+      "(a PostgreSQL source sends an old row only when the key changes, with its key columns, "
+      "and no TOAST value an update left unchanged): set REPLICA IDENTITY FULL on the source "
+      "table, so that its changes carry every old value, then cutover ddl resume SPEC " +
+      change.table.ToString() + " --recopy";
+  if (change.op == ChangeOp::kUpdate && !change.before) {
+    return fmt::format(
+        "the row filter of {} must see the old row of each update, and the update "
+        "at {} has none {}",
+        change.table.ToString(), change.position.Encode(), fix);
+  }
+  for (const std::optional<Row>* image : {&change.before, &change.after}) {
+    if (!*image || (*image)->present.empty()) continue;
+    for (const std::string& name : table.filter->columns()) {
+      std::optional<size_t> column = change.schema->ColumnIndex(name);
+      if (!column || (*image)->IsPresent(*column)) continue;
+      return fmt::format(
+          "the row filter of {} reads column {}, which the {} row of the change at "
+          "{} does not carry {}",
+          change.table.ToString(), name, image == &change.before ? "old" : "new",
+          change.position.Encode(), fix);
+    }
+  }
+  return "";
+}
+
 Result<std::optional<Change>> ChangeRouter::Filtered(const Table& table, const Change& change) {
   auto passes = [&](const std::optional<Row>& image) -> Result<bool> {
     if (!image) return false;
@@ -683,6 +710,9 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
   const Change& input = completed ? *completed : source_change;
   std::optional<Change> filtered;
   if (table.filter) {
+    if (std::string missing = FilterCannotDecide(table, input); !missing.empty()) {
+      return Hold(table, missing, input);
+    }
     CUTOVER_ASSIGN_OR_RETURN(filtered, Filtered(table, input));
     if (!filtered) return Status::Ok();
   }
