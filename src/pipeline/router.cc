@@ -711,7 +711,8 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
   std::optional<Change> filtered;
   if (table.filter) {
     if (std::string missing = FilterCannotDecide(table, input); !missing.empty()) {
-      return Hold(table, missing, input);
+      CUTOVER_RETURN_IF_ERROR(Hold(table, missing, input));
+      if (table.held) return Status::Ok();  // a replay into another target goes on (hold false)
     }
     CUTOVER_ASSIGN_OR_RETURN(filtered, Filtered(table, input));
     if (!filtered) return Status::Ok();
@@ -810,18 +811,23 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
     if (options_.handler != nullptr && !table.by_table) {
       Status drained = options_.handler->Drain();
       if (drained.code() == StatusCode::kFailedPrecondition) {
-        return Hold(table,
-                    fmt::format("a primary-key change of {} at {} leaves column values unchanged "
-                                "that the change does not carry (PostgreSQL's unchanged TOAST "
-                                "values), and {}: set REPLICA IDENTITY FULL on the source table "
-                                "(its old rows then carry every value), then cutover ddl resume "
-                                "SPEC {} --recopy",
-                                table.plan->source.ToString(), change.position.Encode(),
-                                drained.message(), table.plan->source.ToString()),
-                    change);
+        CUTOVER_RETURN_IF_ERROR(
+            Hold(table,
+                 fmt::format("a primary-key change of {} at {} leaves column values unchanged "
+                             "that the change does not carry (PostgreSQL's unchanged TOAST "
+                             "values), and {}: set REPLICA IDENTITY FULL on the source table "
+                             "(its old rows then carry every value), then cutover ddl resume "
+                             "SPEC {} --recopy",
+                             table.plan->source.ToString(), change.position.Encode(),
+                             drained.message(), table.plan->source.ToString()),
+                 change));
+        // A replay into another target (hold false) goes on: the change is applied whole in the
+        // old key's lane, ordered only with that lane's changes.
+        if (table.held) return Status::Ok();
+      } else {
+        CUTOVER_RETURN_IF_ERROR(drained);
+        table.drain_next = true;
       }
-      CUTOVER_RETURN_IF_ERROR(drained);
-      table.drain_next = true;
     }
     uint64_t before_hash = hash_of(*before, before_route);
     return emit(ChangeOp::kUpdate, std::move(before), std::move(after), before_hash);
