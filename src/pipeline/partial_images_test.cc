@@ -132,6 +132,62 @@ TEST_F(PartialRouteTest, APartialKeyChangeWithoutADrainHoldsTheTable) {
   EXPECT_NE(handler_.holds[0].find("REPLICA IDENTITY FULL"), std::string::npos);
 }
 
+// A router of shop.docs with the row filter `n > 1`, recording holds.
+class PartialRouteFilterTest : public ::testing::Test {
+ protected:
+  PartialRouteFilterTest() {
+    TargetTablePlan plan;
+    plan.source = TableId{"shop", "docs"};
+    plan.target = plan.source;
+    plan.schema = *Documents();
+    plan.filter = "n > 1";
+    RouterOptions options;
+    options.handler = &handler_;
+    options.target_columns[plan.source] = std::set<std::string>{"id", "n", "doc"};
+    router_ =
+        std::make_unique<ChangeRouter>(std::vector<TargetTablePlan>{plan}, std::move(options));
+  }
+
+  // The number of parts routed.
+  size_t Route(ChangeOp op, std::optional<Row> before, std::optional<Row> after) {
+    Change change;
+    change.table = TableId{"shop", "docs"};
+    change.schema = Documents();
+    change.op = op;
+    change.before = std::move(before);
+    change.after = std::move(after);
+    change.position = Position::Parse("0-1-7").value();
+    std::vector<RoutedChange> out;
+    EXPECT_TRUE(router_->Route(change, true, &out).ok());
+    return out.size();
+  }
+
+  DrainRecorder handler_;
+  std::unique_ptr<ChangeRouter> router_;
+};
+
+// A row filter cannot judge an image without the columns it reads: the table is held, never
+// judged on values that are not there (a delete dropped, a row left behind).
+TEST_F(PartialRouteFilterTest, AFilterOverAnAbsentColumnHoldsTheTable) {
+  // A partial image whose filter columns are there is judged as usual.
+  EXPECT_EQ(Route(ChangeOp::kUpdate, Doc(1, 2, "x"), Doc(1, 3, std::nullopt)), 1u);
+  EXPECT_TRUE(handler_.holds.empty());
+  // A delete with the key alone: n is not there.
+  EXPECT_EQ(Route(ChangeOp::kDelete, Doc(1, std::nullopt, std::nullopt), std::nullopt), 0u);
+  ASSERT_EQ(handler_.holds.size(), 1u);
+  EXPECT_NE(handler_.holds[0].find("the row filter of shop.docs reads column n, which the old "
+                                   "row of the change at gtid:0-1-7 does not carry"),
+            std::string::npos)
+      << handler_.holds[0];
+  EXPECT_NE(handler_.holds[0].find("REPLICA IDENTITY FULL"), std::string::npos);
+}
+
+TEST_F(PartialRouteFilterTest, AnUpdateWithoutItsOldRowHoldsAFilteredTable) {
+  EXPECT_EQ(Route(ChangeOp::kUpdate, std::nullopt, Doc(1, 3, "x")), 0u);
+  ASSERT_EQ(handler_.holds.size(), 1u);
+  EXPECT_NE(handler_.holds[0].find("must see the old row of each update"), std::string::npos);
+}
+
 // Capture into a partitioned log: kept whole, in the old key's partition.
 TEST(PartialRouteCaptureTest, APartialKeyChangeIsLoggedWholeInTheOldKeysPartition) {
   TargetTablePlan plan;

@@ -210,6 +210,33 @@ bool ChangeRouter::held(const TableId& table) const {
   return found != tables_.end() && found->second->held;
 }
 
+std::string ChangeRouter::FilterCannotDecide(const Table& table, const Change& change) {
+  const std::string fix =
+      "(a PostgreSQL source sends an old row only when the key changes, with its key columns, "
+      "and no TOAST value an update left unchanged): set REPLICA IDENTITY FULL on the source "
+      "table, so that its changes carry every old value, then cutover ddl resume SPEC " +
+      change.table.ToString() + " --recopy";
+  if (change.op == ChangeOp::kUpdate && !change.before) {
+    return fmt::format(
+        "the row filter of {} must see the old row of each update, and the update "
+        "at {} has none {}",
+        change.table.ToString(), change.position.Encode(), fix);
+  }
+  for (const std::optional<Row>* image : {&change.before, &change.after}) {
+    if (!*image || (*image)->present.empty()) continue;
+    for (const std::string& name : table.filter->columns()) {
+      std::optional<size_t> column = change.schema->ColumnIndex(name);
+      if (!column || (*image)->IsPresent(*column)) continue;
+      return fmt::format(
+          "the row filter of {} reads column {}, which the {} row of the change at "
+          "{} does not carry {}",
+          change.table.ToString(), name, image == &change.before ? "old" : "new",
+          change.position.Encode(), fix);
+    }
+  }
+  return "";
+}
+
 Result<std::optional<Change>> ChangeRouter::Filtered(const Table& table, const Change& change) {
   auto passes = [&](const std::optional<Row>& image) -> Result<bool> {
     if (!image) return false;
@@ -683,6 +710,10 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
   const Change& input = completed ? *completed : source_change;
   std::optional<Change> filtered;
   if (table.filter) {
+    if (std::string missing = FilterCannotDecide(table, input); !missing.empty()) {
+      CUTOVER_RETURN_IF_ERROR(Hold(table, missing, input));
+      if (table.held) return Status::Ok();  // a replay into another target goes on (hold false)
+    }
     CUTOVER_ASSIGN_OR_RETURN(filtered, Filtered(table, input));
     if (!filtered) return Status::Ok();
   }
@@ -780,18 +811,23 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
     if (options_.handler != nullptr && !table.by_table) {
       Status drained = options_.handler->Drain();
       if (drained.code() == StatusCode::kFailedPrecondition) {
-        return Hold(table,
-                    fmt::format("a primary-key change of {} at {} leaves column values unchanged "
-                                "that the change does not carry (PostgreSQL's unchanged TOAST "
-                                "values), and {}: set REPLICA IDENTITY FULL on the source table "
-                                "(its old rows then carry every value), then cutover ddl resume "
-                                "SPEC {} --recopy",
-                                table.plan->source.ToString(), change.position.Encode(),
-                                drained.message(), table.plan->source.ToString()),
-                    change);
+        CUTOVER_RETURN_IF_ERROR(
+            Hold(table,
+                 fmt::format("a primary-key change of {} at {} leaves column values unchanged "
+                             "that the change does not carry (PostgreSQL's unchanged TOAST "
+                             "values), and {}: set REPLICA IDENTITY FULL on the source table "
+                             "(its old rows then carry every value), then cutover ddl resume "
+                             "SPEC {} --recopy",
+                             table.plan->source.ToString(), change.position.Encode(),
+                             drained.message(), table.plan->source.ToString()),
+                 change));
+        // A replay into another target (hold false) goes on: the change is applied whole in the
+        // old key's lane, ordered only with that lane's changes.
+        if (table.held) return Status::Ok();
+      } else {
+        CUTOVER_RETURN_IF_ERROR(drained);
+        table.drain_next = true;
       }
-      CUTOVER_RETURN_IF_ERROR(drained);
-      table.drain_next = true;
     }
     uint64_t before_hash = hash_of(*before, before_route);
     return emit(ChangeOp::kUpdate, std::move(before), std::move(after), before_hash);

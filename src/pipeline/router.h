@@ -120,6 +120,9 @@ class ChangeRouter {
   struct Shape;  // one source shape as the table carries it
   // The change as far as its images pass the table's filter (nullopt: nothing to apply).
   static Result<std::optional<Change>> Filtered(const Table& table, const Change& change);
+  // Why the table's filter cannot judge `change` (a partial image lacks a column it reads, an
+  // update without its old row); empty when it can.
+  static std::string FilterCannotDecide(const Table& table, const Change& change);
   // Compares `shape` (new to the table) with what it carries; may hold the table.
   Status OnNewShape(Table& table, const Change& change);
   // A kDdl or kTruncate change of a carried table.

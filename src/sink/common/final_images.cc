@@ -168,6 +168,14 @@ class Reducer {
 
 }  // namespace
 
+std::string NothingMovedWarning(int lane, const TableId& table) {
+  return "apply lane " + std::to_string(lane) + ": a primary-key change of " + table.ToString() +
+         " that does not carry every value found neither its old nor its new row on the "
+         "target, and wrote nothing (right when the target holds a later state; after a replay "
+         "over a later state the row may be missing: cutover verify reports it, --repair mends "
+         "it)";
+}
+
 bool IsPartial(const Row& row) {
   return std::find(row.present.begin(), row.present.end(), false) != row.present.end();
 }

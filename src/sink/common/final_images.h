@@ -40,6 +40,10 @@ struct PartialMove {
   const Row* to = nullptr;    // the after image: the new key, some columns absent
 };
 
+// The warning of an applier whose PartialMove of a row of `table` found neither its old nor its
+// new row, and so wrote nothing.
+std::string NothingMovedWarning(int lane, const TableId& table);
+
 // The final images of one table's keys with one applied schema: a statement's worth of rows.
 struct SchemaGroup {
   std::shared_ptr<const TableSchema> schema;

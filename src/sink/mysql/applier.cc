@@ -10,6 +10,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/parse_number.h"
 #include "db/mysql/connection.h"
@@ -281,8 +282,9 @@ class MysqlApplier : public ChangeApplier {
                                 KeyCondition(schema, KeyLiterals(schema, *move.from))))
           .status();
     }
-    CUTOVER_RETURN_IF_ERROR(
-        connection_->Execute(MoveSql(schema, target, *move.from, *move.to)).status());
+    CUTOVER_ASSIGN_OR_RETURN(uint64_t moved,
+                             connection_->Execute(MoveSql(schema, target, *move.from, *move.to)));
+    if (moved == 0) spdlog::warn("{}", sink::NothingMovedWarning(lane_, schema.id));
     return CheckWriteWarnings(*connection_, target);
   }
 

@@ -257,7 +257,10 @@ class PostgresApplier : public ChangeApplier {
     Params params;
     CUTOVER_RETURN_IF_ERROR(AppendParams(schema, *move.to, columns, &params, adjustments));
     params.insert(params.end(), old_key.begin(), old_key.end());
-    return connection_->Execute(MoveSql(schema, target, columns), params).status();
+    CUTOVER_ASSIGN_OR_RETURN(uint64_t moved,
+                             connection_->Execute(MoveSql(schema, target, columns), params));
+    if (moved == 0) spdlog::warn("{}", sink::NothingMovedWarning(lane_, schema.id));
+    return Status::Ok();
   }
 
   // The values of `columns` of `row` as the copy writes them, appended to *params.
