@@ -18,6 +18,12 @@
 #     postgres-target (schema bench_apply_pg of cutover_test) copied and stopped in the `cdc`
 #     phase; per backlog the same transactions with cutover stopped, then `cutover run` started
 #     again until `cutover fence` passes; `cutover verify` must find 0 differences.
+#  3. cutover from PostgreSQL (CUTOVER_BENCH_CUTOVER=postgres): `cutover run` reads the SAME
+#     source tables as the native subscription (its own publication and slot) into database
+#     bench_apply_cutover of postgres-target, copied and stopped in the `cdc` phase; per backlog
+#     (one backlog, written once while both readers are stopped) the native subscription applies
+#     it first, then `cutover run` is started until `cutover fence` passes. At the end its tables
+#     must equal the source's (md5 of every row, as for the subscriber).
 # Both sides run CUTOVER_BENCH_RUNS times (default 3), interleaved; prints seconds and
 # changes/s per backlog and the medians. Figures and the command: docs/benchmarks.md.
 #   bench/cdc_apply_postgres.sh [BUILD_DIR]    (BUILD_DIR default <checkout>/build)
@@ -41,6 +47,11 @@ cleanup() {
   [[ -n "$run_pid" ]] && kill -TERM "$run_pid" 2>/dev/null && wait "$run_pid" || true
   # The subscription owns a slot on the source: dropped with it, or the source keeps its WAL.
   super dst bench_apply -c "DROP SUBSCRIPTION IF EXISTS bench_apply_sub" >/dev/null 2>&1 || true
+  if [[ "$pg_source" == 1 ]]; then
+    src bench_apply -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+      WHERE slot_name = 'cutover_bench_apply_pgsrc'" >/dev/null 2>&1 || true
+    src bench_apply -c "DROP PUBLICATION IF EXISTS cutover_bench_apply_pgsrc" >/dev/null 2>&1 || true
+  fi
   [[ -n "${CUTOVER_BENCH_KEEP_LOGS:-}" ]] && mkdir -p "$CUTOVER_BENCH_KEEP_LOGS" &&
     cp "$work"/*.log "$CUTOVER_BENCH_KEEP_LOGS/" 2>/dev/null
   rm -rf "$work"
@@ -51,6 +62,8 @@ trap cleanup EXIT
 source "$root/bench/lib.sh"
 servers=(postgres-source postgres-target)
 [[ "$with_cutover" == 1 ]] && servers+=(mariadb-source)
+pg_source=0
+[[ "$with_cutover" == postgres ]] && pg_source=1
 "$root/scripts/servers" start "${servers[@]}" >/dev/null
 
 pg() {  # pg PORT DATABASE ARGS...: psql as the test user
@@ -114,6 +127,17 @@ done
 echo "native: $tables x $rows rows copied by the subscription"
 
 # --- cutover into PostgreSQL ------------------------------------------------------------------
+# Runs `cutover run` on $work/spec.yaml until it reports the cdc phase (the copy done), then stops it.
+copy_until_cdc() {  # copy_until_cdc SOURCE_NAME
+  "$cutover" run "$work/spec.yaml" --status-every 30 >>"$work/run.log" 2>&1 &
+  run_pid=$!
+  until [[ "$("$cutover" status "$work/spec.yaml" --json 2>/dev/null | jq -r .cdc.phase)" == cdc ]]; do
+    kill -0 "$run_pid" || { echo "cutover run stopped:" >&2; tail "$work/run.log" >&2; exit 1; }
+    sleep 1
+  done
+  kill -TERM "$run_pid"; wait "$run_pid" || true; run_pid=""
+  echo "cutover: $tables x $rows rows copied from $1; phase cdc"
+}
 my() { mariadb -h127.0.0.1 -P"$my_port" -ucutover -p"$PW" --batch --skip-column-names "$@"; }
 if [[ "$with_cutover" == 1 ]]; then
   [[ -x "$cutover" ]] || { echo "build $cutover first" >&2; exit 1; }
@@ -133,14 +157,21 @@ target: {kind: postgres, host: 127.0.0.1, port: $dst_port, user: cutover, passwo
 tables: [{match: "bench_apply_pg.*"}]
 state_dir: $work/state
 YAML
-  "$cutover" run "$work/spec.yaml" --status-every 30 >>"$work/run.log" 2>&1 &
-  run_pid=$!
-  until [[ "$("$cutover" status "$work/spec.yaml" --json 2>/dev/null | jq -r .cdc.phase)" == cdc ]]; do
-    kill -0 "$run_pid" || { echo "cutover run stopped:" >&2; tail "$work/run.log" >&2; exit 1; }
-    sleep 1
-  done
-  kill -TERM "$run_pid"; wait "$run_pid" || true; run_pid=""
-  echo "cutover: $tables x $rows rows copied from mariadb-source; phase cdc"
+  copy_until_cdc mariadb-source
+fi
+
+# --- cutover from the same PostgreSQL source -----------------------------------------------------
+if [[ "$pg_source" == 1 ]]; then
+  [[ -x "$cutover" ]] || { echo "build $cutover first" >&2; exit 1; }
+  dst cutover_test -c "DROP DATABASE IF EXISTS bench_apply_cutover" -c "CREATE DATABASE bench_apply_cutover"
+  cat >"$work/spec.yaml" <<YAML
+name: bench-apply-pgsrc
+source: {kind: postgres, host: 127.0.0.1, port: $src_port, user: cutover, password_env: PW, database: bench_apply}
+target: {kind: postgres, host: 127.0.0.1, port: $dst_port, user: cutover, password_env: PW, database: bench_apply_cutover}
+tables: [{match: "public.sbtest*"}]
+state_dir: $work/state
+YAML
+  copy_until_cdc postgres-source
 fi
 
 # --- backlogs ---------------------------------------------------------------------------------
@@ -165,6 +196,19 @@ for run in $(seq "$runs"); do
     "$run" "$changes" "$native" "$native_rate" "$load"
   echo "native $native_rate" >>"$work/results"
 
+  if [[ "$pg_source" == 1 ]]; then  # the same backlog, now read by cutover
+    began=$(now)
+    "$cutover" run "$work/spec.yaml" --status-every 30 >>"$work/run.log" 2>&1 &
+    run_pid=$!
+    wait_for_fence "$work/spec.yaml" "$run_pid"
+    took=$(echo "$(now) - $began" | bc)
+    kill -TERM "$run_pid"; wait "$run_pid" || true; run_pid=""
+    rate=$(echo "$changes / $took" | bc)
+    printf 'run %s cutover PostgreSQL -> PostgreSQL: %s changes in %.2f s = %s changes/s\n' \
+      "$run" "$changes" "$took" "$rate"
+    echo "cutover $rate" >>"$work/results"
+  fi
+
   if [[ "$with_cutover" == 1 ]]; then
     load="$(cut -d' ' -f1 /proc/loadavg)"
     changes="$(backlog mysql)"
@@ -181,7 +225,7 @@ for run in $(seq "$runs"); do
   fi
 done
 echo "median, native logical replication: $(awk '$1 == "native" {print $2}' "$work/results" | median) changes/s"
-[[ "$with_cutover" == 1 ]] &&
+[[ "$with_cutover" != 0 ]] &&
   echo "median, cutover into PostgreSQL: $(awk '$1 == "cutover" {print $2}' "$work/results" | median) changes/s"
 
 # --- the same rows ----------------------------------------------------------------------------
@@ -190,6 +234,12 @@ table_sums dst bench_apply public >"$work/target.sums"
 cmp -s "$work/source.sums" "$work/target.sums" ||
   { echo "the subscriber's tables differ:" >&2; paste "$work/source.sums" "$work/target.sums" >&2; exit 1; }
 echo "native: source and subscriber equal ($(awk '{s += $2} END {print s}' "$work/source.sums") rows, md5 per table)"
+if [[ "$pg_source" == 1 ]]; then
+  table_sums dst bench_apply_cutover public >"$work/cutover.sums"
+  cmp -s "$work/source.sums" "$work/cutover.sums" ||
+    { echo "cutover's tables differ:" >&2; paste "$work/source.sums" "$work/cutover.sums" >&2; exit 1; }
+  echo "cutover: source and target equal (md5 per table)"
+fi
 if [[ "$with_cutover" == 1 ]]; then
   "$cutover" verify "$work/spec.yaml" >"$work/verify.log" 2>&1 ||
     { echo "cutover verify found differences or failed:" >&2; tail "$work/verify.log" >&2; exit 1; }

@@ -20,6 +20,7 @@ struct SourceTable {
   bool has_primary_key = false;
   bool can_select = false;
   bool owned = false;  // the session's role owns it (directly or by membership)
+  bool filtered = false;  // its rule has a row filter
   std::string Name() const { return schema + "." + table; }
   std::string Quoted() const { return QuoteQualified(schema, table); }
 };
@@ -164,7 +165,10 @@ Result<std::vector<SourceTable>> ListSelectedTables(Connection& connection, cons
   for (const SqlRow& row : result.rows) {
     SourceTable table{row[0].value_or(""), row[1].value_or(""), row[2].value_or("d")[0],
                       ToBool(row[3]),      ToBool(row[4]),      ToBool(row[5])};
-    if (SelectTable(spec, table.schema, table.table) != nullptr) tables.push_back(table);
+    const TableRule* rule = SelectTable(spec, table.schema, table.table);
+    if (rule == nullptr) continue;
+    table.filtered = !rule->filter.empty();
+    tables.push_back(table);
   }
   return tables;
 }
@@ -205,8 +209,9 @@ CheckResult CheckSelectPrivilege(const std::vector<SourceTable>& tables, const s
 CheckResult CheckReplicaIdentity(const std::vector<SourceTable>& tables) {
   std::vector<std::string> fails, warns, fixes;
   for (const SourceTable& table : tables) {
-    ReplicaIdentityVerdict verdict = JudgeReplicaIdentity(
-        table.Name(), table.Quoted(), table.replica_identity, table.has_primary_key);
+    ReplicaIdentityVerdict verdict =
+        JudgeReplicaIdentity(table.Name(), table.Quoted(), table.replica_identity,
+                             table.has_primary_key, table.filtered);
     if (verdict.outcome == CheckOutcome::kFail) fails.push_back(verdict.observed);
     if (verdict.outcome == CheckOutcome::kWarn) warns.push_back(verdict.observed);
     if (verdict.outcome != CheckOutcome::kPass) fixes.push_back(verdict.fix);
@@ -334,7 +339,16 @@ std::vector<CheckResult> CheckSource(const Spec& spec) {
 }
 
 ReplicaIdentityVerdict JudgeReplicaIdentity(const std::string& table, const std::string& quoted,
-                                            char identity, bool has_primary_key) {
+                                            char identity, bool has_primary_key, bool filtered) {
+  if (filtered && identity != 'f' && identity != 'n') {
+    // The filter judges each update's old and new row and each delete's old row; without FULL,
+    // PostgreSQL sends the key alone (and leaves unchanged TOAST values out of the new row).
+    return {CheckOutcome::kFail,
+            fmt::format("{} has a row filter (tables[].filter), which needs the whole old row of "
+                        "its updates and deletes; PostgreSQL sends only the key of them",
+                        table),
+            fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL; or drop the filter", quoted)};
+  }
   std::string add_key = fmt::format(
       "ALTER TABLE {} ADD PRIMARY KEY (<columns that identify a row>); or exclude it in the spec "
       "(tables[].exclude: \"{}\")",

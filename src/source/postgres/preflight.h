@@ -32,9 +32,11 @@ struct ReplicaIdentityVerdict {
   std::string fix;
 };
 // `identity` is pg_class.relreplident: 'd' default (the primary key), 'i' an index, 'f' full,
-// 'n' nothing. `table` is "schema.table", `quoted` the same quoted for SQL.
+// 'n' nothing. `table` is "schema.table", `quoted` the same quoted for SQL. `filtered`: its rule
+// has a row filter, which needs whole old rows (FULL).
 ReplicaIdentityVerdict JudgeReplicaIdentity(const std::string& table, const std::string& quoted,
-                                            char identity, bool has_primary_key);
+                                            char identity, bool has_primary_key,
+                                            bool filtered = false);
 
 // What max_slot_wal_keep_size (in MB, -1 for no limit) means for the migration's slot: no limit
 // is a WARN (a stopped or slow migration keeps WAL until the source's disk fills), a limit a PASS

@@ -22,6 +22,19 @@ TEST(JudgeReplicaIdentityTest, DefaultWithoutPrimaryKeyFailsWithFix) {
             "exclude it in the spec (tables[].exclude: \"shop.log\")");
 }
 
+TEST(JudgeReplicaIdentityTest, ARowFilterNeedsFullOldRows) {
+  ReplicaIdentityVerdict filtered =
+      JudgeReplicaIdentity("shop.orders", "\"shop\".\"orders\"", 'd', true, /*filtered=*/true);
+  EXPECT_EQ(filtered.outcome, CheckOutcome::kFail);
+  EXPECT_EQ(filtered.observed,
+            "shop.orders has a row filter (tables[].filter), which needs the whole old row of its "
+            "updates and deletes; PostgreSQL sends only the key of them");
+  EXPECT_EQ(filtered.fix,
+            "ALTER TABLE \"shop\".\"orders\" REPLICA IDENTITY FULL; or drop the filter");
+  EXPECT_EQ(JudgeReplicaIdentity("s.t", "\"s\".\"t\"", 'f', true, true).outcome,
+            CheckOutcome::kPass);
+}
+
 TEST(JudgeReplicaIdentityTest, FullWithoutKeyWarnsNothingFails) {
   EXPECT_EQ(JudgeReplicaIdentity("s.t", "\"s\".\"t\"", 'f', false).outcome, CheckOutcome::kWarn);
   ReplicaIdentityVerdict nothing = JudgeReplicaIdentity("s.t", "\"s\".\"t\"", 'n', true);
