@@ -175,6 +175,20 @@ YAML
 fi
 
 # --- backlogs ---------------------------------------------------------------------------------
+# `cutover run` until a fence passes: the backlog of $changes changes applied; prints the rate.
+apply_backlog() {  # apply_backlog LABEL LOAD
+  local began took rate
+  began=$(now)
+  "$cutover" run "$work/spec.yaml" --status-every 30 >>"$work/run.log" 2>&1 &
+  run_pid=$!
+  wait_for_fence "$work/spec.yaml" "$run_pid"
+  took=$(echo "$(now) - $began" | bc)
+  kill -TERM "$run_pid"; wait "$run_pid" || true; run_pid=""
+  rate=$(echo "$changes / $took" | bc)
+  printf 'run %s %s: %s changes in %.2f s = %s changes/s (load %s)\n' \
+    "$run" "$1" "$changes" "$took" "$rate" "$2"
+  echo "cutover $rate" >>"$work/results"
+}
 : >"$work/results"
 for run in $(seq "$runs"); do
   super dst bench_apply -c "ALTER SUBSCRIPTION bench_apply_sub DISABLE"
@@ -196,32 +210,13 @@ for run in $(seq "$runs"); do
     "$run" "$changes" "$native" "$native_rate" "$load"
   echo "native $native_rate" >>"$work/results"
 
-  if [[ "$pg_source" == 1 ]]; then  # the same backlog, now read by cutover
-    began=$(now)
-    "$cutover" run "$work/spec.yaml" --status-every 30 >>"$work/run.log" 2>&1 &
-    run_pid=$!
-    wait_for_fence "$work/spec.yaml" "$run_pid"
-    took=$(echo "$(now) - $began" | bc)
-    kill -TERM "$run_pid"; wait "$run_pid" || true; run_pid=""
-    rate=$(echo "$changes / $took" | bc)
-    printf 'run %s cutover PostgreSQL -> PostgreSQL: %s changes in %.2f s = %s changes/s\n' \
-      "$run" "$changes" "$took" "$rate"
-    echo "cutover $rate" >>"$work/results"
-  fi
+  # the same backlog, now read by cutover
+  [[ "$pg_source" == 1 ]] && apply_backlog "cutover PostgreSQL -> PostgreSQL" "$load"
 
   if [[ "$with_cutover" == 1 ]]; then
     load="$(cut -d' ' -f1 /proc/loadavg)"
     changes="$(backlog mysql)"
-    began=$(now)
-    "$cutover" run "$work/spec.yaml" --status-every 30 >>"$work/run.log" 2>&1 &
-    run_pid=$!
-    wait_for_fence "$work/spec.yaml" "$run_pid"
-    took=$(echo "$(now) - $began" | bc)
-    kill -TERM "$run_pid"; wait "$run_pid" || true; run_pid=""
-    rate=$(echo "$changes / $took" | bc)
-    printf 'run %s cutover into PostgreSQL: %s changes in %.2f s = %s changes/s (load %s)\n' \
-      "$run" "$changes" "$took" "$rate" "$load"
-    echo "cutover $rate" >>"$work/results"
+    apply_backlog "cutover into PostgreSQL" "$load"
   fi
 done
 echo "median, native logical replication: $(awk '$1 == "native" {print $2}' "$work/results" | median) changes/s"
