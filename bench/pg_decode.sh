@@ -55,9 +55,17 @@ done | psql_
 end="$(psql_ -c "SELECT pg_current_wal_lsn()")"
 echo "backlog ends at $end" >&2
 
-# Prints "<seconds> <cpu seconds>" of a command run in the background (its CPU from /proc).
+# CPU seconds the source server has used: its own and its ended children's (each walsender is a
+# child of the postmaster that ends with its client's connection).
+server_cpu() {
+  awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.2f", ($12 + $13 + $14 + $15) / t }' \
+    "/proc/$(cat "$root/.run/postgres-source/pid")/stat"
+}
+
+# Prints "<seconds> <cpu seconds> <server cpu seconds>" of a command run in the background.
 measure() {
-  local started finished pid cpu=0
+  local started finished pid cpu=0 server
+  server="$(server_cpu)"
   started="$(date +%s.%N)"
   "$@" >"$root/.run/pg_decode.out" 2>&1 &
   pid=$!
@@ -68,21 +76,22 @@ measure() {
   done
   wait "$pid" || { cat "$root/.run/pg_decode.out" >&2; return 1; }
   finished="$(date +%s.%N)"
-  echo "$(echo "$finished - $started" | bc) $cpu"
+  sleep 0.5  # the walsender exits after its client; then the postmaster has its CPU time
+  echo "$(echo "$finished - $started" | bc) $cpu $(echo "$(server_cpu) - $server" | bc)"
 }
 
-report() {  # name seconds cpu
-  printf "%-34s %8.2f s %7.2f CPU s %10.0f row changes/s\n" "$1" "$2" "$3" \
-    "$(echo "$rows / $2" | bc -l)"
+report() {  # name seconds cpu server-cpu
+  printf "%-34s %8.2f s %7.2f CPU s (server %6.2f CPU s) %10.0f row changes/s\n" "$1" "$2" "$3" \
+    "$4" "$(echo "$rows / $2" | bc -l)"
 }
 
-read -r seconds cpu < <(measure "$bench" --port "$port" --slot bench_decode_cutover \
+read -r seconds cpu server < <(measure "$bench" --port "$port" --slot bench_decode_cutover \
   --publication bench_decode --end "$end")
 grep -o 'rows=[0-9]*' "$root/.run/pg_decode.out" >&2
-report "cutover (pgoutput, typed changes)" "$seconds" "$cpu"
-read -r seconds cpu < <(measure pg_recvlogical -h 127.0.0.1 -p "$port" -U cutover -d cutover_test \
+report "cutover (pgoutput, typed changes)" "$seconds" "$cpu" "$server"
+read -r seconds cpu server < <(measure pg_recvlogical -h 127.0.0.1 -p "$port" -U cutover -d cutover_test \
   --slot bench_decode_test_decoding --start --endpos "$end" -f /dev/null --no-loop)
-report "pg_recvlogical test_decoding" "$seconds" "$cpu"
-read -r seconds cpu < <(measure pg_recvlogical -h 127.0.0.1 -p "$port" -U cutover -d cutover_test \
+report "pg_recvlogical test_decoding" "$seconds" "$cpu" "$server"
+read -r seconds cpu server < <(measure pg_recvlogical -h 127.0.0.1 -p "$port" -U cutover -d cutover_test \
   --slot bench_decode_wal2json --start --endpos "$end" -o format-version=2 -f /dev/null --no-loop)
-report "pg_recvlogical wal2json (format 2)" "$seconds" "$cpu"
+report "pg_recvlogical wal2json (format 2)" "$seconds" "$cpu" "$server"
