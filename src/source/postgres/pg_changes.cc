@@ -149,21 +149,6 @@ Result<Row> PgChangeBuilder::ToRow(const TableSchema& schema, const PgTuple& tup
   return row;
 }
 
-Result<Row> PgChangeBuilder::KeyImage(const TableSchema& schema, const Row& row) const {
-  Row key;
-  key.values.resize(schema.columns.size());
-  key.present.assign(schema.columns.size(), false);
-  for (size_t column : schema.key) {
-    if (!row.IsPresent(column)) {
-      return Status::DataLoss(fmt::format("{}: an update without its key column \"{}\"",
-                                          schema.id.ToString(), schema.columns[column].name));
-    }
-    key.values[column] = row.values[column];
-    key.present[column] = true;
-  }
-  return key;
-}
-
 Status PgChangeBuilder::Build(const PgTransaction& transaction, const Position& position,
                               const std::function<Status(const Change&)>& emit) {
   for (const PgMessage& message : transaction.messages) {
@@ -215,11 +200,11 @@ Status PgChangeBuilder::Build(const PgTransaction& transaction, const Position& 
       change.op = ChangeOp::kUpdate;
       if (!message.new_tuple) return Status::DataLoss("pgoutput Update without its new row");
       CUTOVER_ASSIGN_OR_RETURN(change.after, ToRow(schema, *message.new_tuple, false));
+      // No old tuple: the key did not change (and the identity is not FULL); no before image,
+      // as Debezium has none either (docs/kafka.md).
       if (message.old_tuple) {
         CUTOVER_ASSIGN_OR_RETURN(change.before,
                                  ToRow(schema, *message.old_tuple, message.old_kind == 'K'));
-      } else {
-        CUTOVER_ASSIGN_OR_RETURN(change.before, KeyImage(schema, *change.after));
       }
     }
     CUTOVER_RETURN_IF_ERROR(emit(change));

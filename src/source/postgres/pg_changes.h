@@ -12,8 +12,8 @@
 // Values: text-format columns are parsed by the ValueParser for the column's type; NULL is NULL;
 // an unchanged TOAST value ('u') is ABSENT from the image (Row::present), never NULL: the
 // appliers leave it as it is on the target. A key-only old tuple ('K') gives a before image with
-// only the key columns present; an update without an old tuple (the key did not change) gets the
-// new tuple's key as its before image. A `cutover fence` marker (a logical message) becomes the
+// only the key columns present; an update without an old tuple (the key did not change, identity
+// not FULL) has no before image. A `cutover fence` marker (a logical message) becomes the
 // change capture recognises as one (FenceMarker).
 #pragma once
 
@@ -64,7 +64,6 @@ class PgChangeBuilder {
   Result<const Table*> TableOf(uint32_t oid, const Position& position,
                                const std::function<Status(const Change&)>& emit);
   Result<Row> ToRow(const TableSchema& schema, const PgTuple& tuple, bool key_only) const;
-  Result<Row> KeyImage(const TableSchema& schema, const Row& row) const;
 
   SchemaLoader load_;
   ValueParser parse_;

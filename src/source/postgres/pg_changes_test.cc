@@ -142,8 +142,8 @@ TEST_F(PgChangeBuilderTest, AnUnchangedToastValueIsAbsentNeverNull) {
        Data(Type::kDelete, 16384, std::nullopt, 'K', PgTuple{T("2"), kNull, kNull})});
   EXPECT_EQ(changes, (std::vector<std::string>{
                          "insert public.docs none -> 1,a,big",
-                         "update public.docs 1,-,- -> 1,b,-",
-                         "update public.docs 1,-,- -> 1,null,new",
+                         "update public.docs none -> 1,b,-",
+                         "update public.docs none -> 1,null,new",
                          "update public.docs 1,-,- -> 2,c,-",
                          "delete public.docs 2,-,- -> none",
                      }));
