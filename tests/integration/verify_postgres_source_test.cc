@@ -8,13 +8,17 @@
 // comparison (text on both servers), with no trace of the watermarks on the target.
 #include <algorithm>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "dynamodb_support.h"
 #include "postgres_source_support.h"
 #include "run_support.h"
+#include "sink/dynamodb/operations.h"
+#include "support/postgres_types.h"
 #include "verify_support.h"
 
 namespace cutover {
@@ -172,6 +176,15 @@ class VerifyPostgresSourceTest : public PostgresSourceTest {
     EXPECT_EQ(repaired.report["differences"], 0) << repaired.out;
     EXPECT_GE(repaired.report["repair"]["deleted"], 2) << repaired.out;
 
+    // Continuous mode: every key the run applies meanwhile is read again through the source
+    // and compared; none differs.
+    VerifyRun continuous = Verify(dir_, spec_.string() + " --json --continuous --sample 1 --for 8");
+    ASSERT_EQ(continuous.exit_code, 0) << continuous.out << continuous.err;
+    int64_t checked = 0;
+    for (const json& entry : continuous.report["tables"]) checked += entry["rows"].get<int64_t>();
+    EXPECT_GT(checked, 20) << continuous.out;
+    EXPECT_EQ(continuous.report["differences"], 0) << continuous.out;
+
     workload.Stop();
     EXPECT_GT(workload.transactions(), 50);
     EXPECT_EQ(workload.failures(), 0);
@@ -199,6 +212,39 @@ TEST_F(VerifyPostgresSourceTest, IntoPostgresFindsExactlyThePlantedDifferencesAn
             std::vector<std::string>{"0"});
 }
 
+// The table of every type with edge values (tests/support/postgres_types.h: NaN, infinities,
+// BC dates, -0, nested arrays, an enum, domains, ranges, ...), copied into PostgreSQL: equal by
+// the checksums and row by row; a value changed on the target in each of two columns (a
+// numeric's scale, '' for NULL) is found by its chunk's checksum and named by the row compare.
+TEST_F(VerifyPostgresSourceTest, EveryTypeIsEqualInPostgresAndEachChangeIsFound) {
+  PgExec(*source_, testing::PostgresTypesSql(schema_, false));
+  ASSERT_NO_FATAL_FAILURE(UsePostgresTarget(kParallelism));
+  VerifyRun copied = verifytest::RunCutover(dir_, "copy " + spec_.string());
+  ASSERT_EQ(copied.exit_code, 0) << copied.out << copied.err;
+  const std::string types = schema_ + ".types";
+  VerifyRun by_checksums = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(by_checksums.exit_code, 0) << by_checksums.out << by_checksums.err;
+  EXPECT_EQ(EntryOf(by_checksums.report, types)["rows"], 4);
+  EXPECT_EQ(EntryOf(by_checksums.report, types)["chunks_compared_by_rows"], 0);
+  VerifyRun by_rows = Verify(dir_, spec_.string() + " --json --row-compare");
+  ASSERT_EQ(by_rows.exit_code, 0) << by_rows.out << by_rows.err;
+  EXPECT_EQ(EntryOf(by_rows.report, types)["chunks_compared_by_rows"], 1);
+
+  PgExec(*pg_target_, "UPDATE " + types + " SET c_numeric = c_numeric * 1.0 WHERE id = 3");
+  PgExec(*pg_target_, "UPDATE " + types + " SET c_text = '' WHERE id = 4");
+  VerifyRun found = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(found.exit_code, 1) << found.out << found.err;
+  const json& entry = EntryOf(found.report, types);
+  EXPECT_EQ(entry["different"], 2) << entry;
+  EXPECT_EQ(entry["chunks_compared_by_rows"], 1) << entry;
+  std::set<std::string> columns;
+  for (const json& difference : entry["differences"]) {
+    columns.insert(difference["key"].get<std::string>() + " " +
+                   difference["column"].get<std::string>());
+  }
+  EXPECT_EQ(columns, (std::set<std::string>{"id=3 c_numeric", "id=4 c_text"}));
+}
+
 TEST_F(VerifyPostgresSourceTest, IntoMariaDbFindsExactlyThePlantedDifferencesAndRepairsThem) {
   ASSERT_NO_FATAL_FAILURE(UseMariaDbTarget(kParallelism));
   ASSERT_NO_FATAL_FAILURE(VerifyAndRepairUnderLoad());
@@ -206,6 +252,155 @@ TEST_F(VerifyPostgresSourceTest, IntoMariaDbFindsExactlyThePlantedDifferencesAnd
                   "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = "
                   "'cutover_watermarks'"),
             std::vector<std::string>{"0"});
+}
+
+}  // namespace
+}  // namespace cutover
+
+namespace cutover {
+namespace {
+
+// Into DynamoDB (one table, every source table mapped to its own key prefix): a clean verify
+// while the workload runs, planted differences (items deleted, attributes changed, an extra
+// item) counted exactly, repaired under the workload, and then each row of the quiet tables
+// read back as its item.
+class VerifyPostgresSourceDynamoDbTest : public VerifyPostgresSourceTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(VerifyPostgresSourceTest::SetUp());
+    ASSERT_TRUE(testing::EnsureServer("dynalite"));
+    client_ = testing::DynaliteClient();
+    ASSERT_NE(client_, nullptr);
+    table_ = schema_;
+    testing::DropTableAndWait(*client_, table_);
+    std::filesystem::path mapping = dir_ / "mapping.yaml";
+    const std::string s = "  " + schema_ + ".";
+    copytest::WriteFile(
+        mapping,
+        "tables:\n  - {name: " + table_ + ", partition_key: pk, sort_key: sk}\nsources:\n" + s +
+            "docs: {table: " + table_ + ", pk: \"DOC#{id}\", sk: \"DOC\"}\n" + s +
+            "lines: {table: " + table_ + ", pk: \"ORDER#{order_id}\", sk: \"LINE#{line}\"}\n" + s +
+            "quiet: {table: " + table_ + ", pk: \"QUIET#{id}\", sk: \"Q\"}\n" + s +
+            "named: {table: " + table_ + ", pk: \"NAME#{name}\", sk: \"N\"}\n");
+    WriteSpec(
+        "target:\n  kind: dynamodb\n  dynamodb:\n    endpoint: " + testing::DynaliteEndpoint() +
+            "\n    access_key_id_env: DYN_KEY\n    secret_access_key_env: DYN_SECRET\n",
+        std::string(kParallelism) + "mapping: " + mapping.string() + "\n");
+  }
+  void TearDown() override {
+    if (client_ && !(HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr)) {
+      testing::DropTableAndWait(*client_, table_);
+    }
+    VerifyPostgresSourceTest::TearDown();
+  }
+
+  std::string Env() const {
+    return "DYN_KEY=" + testing::Dynalite().user + " DYN_SECRET=" + testing::Dynalite().password;
+  }
+  static json Key(const std::string& pk, const std::string& sk) {
+    return {{"pk", {{"S", pk}}}, {"sk", {{"S", sk}}}};
+  }
+  void Set(const std::string& pk, const std::string& sk, const std::string& attribute,
+           const json& value) {
+    ASSERT_TRUE(dynamodb::UpdateItem(*client_, table_,
+                                     {{"Key", Key(pk, sk)},
+                                      {"UpdateExpression", "SET #a = :v"},
+                                      {"ExpressionAttributeNames", {{"#a", attribute}}},
+                                      {"ExpressionAttributeValues", {{":v", value}}}})
+                    .ok());
+  }
+
+  // The items of the quiet tables as "pk attribute value" lines, and the same lines from the
+  // source rows: label (S, absent for NULL) and amount (N by value) of quiet, score of named.
+  std::vector<std::string> ItemLines() {
+    std::vector<json> items = dynamodb::ParallelScan(*client_, table_, 2).value();
+    std::vector<std::string> lines;
+    for (const json& item : items) {
+      std::string pk = item["pk"]["S"];
+      if (pk.starts_with("QUIET#")) {
+        lines.push_back(pk + " amount " + item["amount"]["N"].get<std::string>());
+        if (item.contains("label"))
+          lines.push_back(pk + " label " + item["label"]["S"].get<std::string>());
+      } else if (pk.starts_with("NAME#")) {
+        lines.push_back(pk + " score " + item["score"]["N"].get<std::string>());
+      }
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  }
+  std::vector<std::string> SourceItemLines() {
+    std::vector<std::string> lines;
+    for (const std::string& row : PgLines(*source_,
+                                          "SELECT 'QUIET#' || id, trim_scale(amount), "
+                                          "label FROM " +
+                                              schema_ + ".quiet")) {
+      std::vector<std::string> parts = SplitTabs(row);
+      lines.push_back(parts[0] + " amount " + parts[1]);
+      if (parts[2] != "NULL") lines.push_back(parts[0] + " label " + parts[2]);
+    }
+    for (const std::string& row :
+         PgLines(*source_, "SELECT 'NAME#' || name, score FROM " + schema_ + ".named")) {
+      std::vector<std::string> parts = SplitTabs(row);
+      lines.push_back(parts[0] + " score " + parts[1]);
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  }
+  static std::vector<std::string> SplitTabs(const std::string& line) {
+    std::vector<std::string> parts;
+    std::stringstream in(line);
+    std::string part;
+    while (std::getline(in, part, '\t')) parts.push_back(part);
+    return parts;
+  }
+
+  std::unique_ptr<dynamodb::Client> client_;
+  std::string table_;
+};
+
+TEST_F(VerifyPostgresSourceDynamoDbTest, FindsExactlyThePlantedDifferencesAndRepairsThem) {
+  runtest::CutoverProcess run("run " + spec_.string() + " --status-every 1", Env(),
+                              dir_ / "run.out");
+  ASSERT_TRUE(runtest::WaitForCdc(run, 60s)) << run.Output();
+  PgWorkload workload(testing::PostgresSource(), schema_);
+  workload.Start(10ms);
+  VerifyRun clean = Verify(dir_, spec_.string() + " --json", Env());
+  ASSERT_EQ(clean.exit_code, 0) << clean.out << clean.err << run.Output();
+  EXPECT_EQ(clean.report["differences"], 0) << clean.out;
+  EXPECT_EQ(ItemLines(), SourceItemLines());
+
+  ASSERT_TRUE(dynamodb::DeleteItem(*client_, table_, Key("QUIET#10", "Q")).ok());
+  ASSERT_TRUE(dynamodb::DeleteItem(*client_, table_, Key("QUIET#20", "Q")).ok());
+  Set("QUIET#30", "Q", "amount", {{"N", "99"}});
+  Set("QUIET#40", "Q", "label", {{"S", "changed"}});
+  Set("NAME#name-007", "N", "score", {{"N", "-1"}});
+  ASSERT_TRUE(dynamodb::DeleteItem(*client_, table_, Key("NAME#name-008", "N")).ok());
+  json extra = Key("QUIET#100000", "Q");
+  extra["amount"] = {{"N", "1"}};
+  ASSERT_TRUE(dynamodb::PutItem(*client_, table_, extra).ok());
+
+  VerifyRun found = Verify(dir_, spec_.string() + " --json", Env());
+  ASSERT_EQ(found.exit_code, 1) << found.out << found.err << run.Output();
+  const json& quiet = EntryOf(found.report, schema_ + ".quiet");
+  EXPECT_EQ(quiet["missing"], 2) << quiet;
+  EXPECT_EQ(quiet["different"], 2) << quiet;
+  const json& named = EntryOf(found.report, schema_ + ".named");
+  EXPECT_EQ(named["missing"], 1) << named;
+  EXPECT_EQ(named["different"], 1) << named;
+  const json& scan = EntryOf(found.report, table_, true);
+  EXPECT_EQ(scan["extra"], 1) << scan;
+  EXPECT_EQ(found.report["differences"], 7) << found.out;
+
+  VerifyRun repaired = Verify(dir_, spec_.string() + " --json --repair --delete-extra", Env());
+  ASSERT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err << run.Output();
+  EXPECT_EQ(repaired.report["differences"], 0) << repaired.out;
+  EXPECT_EQ(repaired.report["repair"]["deleted"], 1) << repaired.out;
+  workload.Stop();
+  EXPECT_EQ(workload.failures(), 0);
+  EXPECT_EQ(ItemLines(), SourceItemLines());
+  VerifyRun quiet_end = Verify(dir_, spec_.string() + " --json", Env());
+  EXPECT_EQ(quiet_end.exit_code, 0) << quiet_end.out << quiet_end.err;
+  runtest::StopRun(run);
 }
 
 }  // namespace
