@@ -25,6 +25,13 @@ class Connection;  // db/postgres/connection.h
 
 namespace cutover::verify {
 
+// The source session a checksum is computed through: the source's engine's, the other null.
+// A PostgreSQL session runs with postgres::SessionSettings() (source/postgres/types.h).
+struct ChecksumSource {
+  mysql::Connection* mysql = nullptr;
+  postgres::Connection* postgres = nullptr;
+};
+
 // What one CheckChunk call found. Differences are all listed; the verifier caps what it keeps.
 struct ChunkResult {
   int64_t rows = 0;
@@ -71,7 +78,7 @@ class TargetChecker {
   // `source`, with the rule's `filter`) and inside the target at once: the range's row count
   // when both agree; nullopt when they differ (the verifier then reads the rows and calls
   // CheckChunk, which finds what differs).
-  virtual Result<std::optional<int64_t>> SameChecksum(mysql::Connection& /*source*/,
+  virtual Result<std::optional<int64_t>> SameChecksum(const ChecksumSource& /*source*/,
                                                       const TargetTablePlan& /*plan*/,
                                                       const std::string& /*filter*/,
                                                       const std::optional<Key>& /*lower*/,
@@ -118,5 +125,8 @@ Result<std::unique_ptr<TargetChecker>> OpenPostgresChecker(const Spec& spec);
 // ISO dates, bytea in hex, floats that read back the same): what the checker and the repair
 // read target rows through.
 Result<std::unique_ptr<postgres::Connection>> OpenPostgresSession(const Spec& spec);
+// A session on the spec's PostgreSQL source with postgres::SessionSettings(): what the checksums
+// of a PostgreSQL source run in.
+Result<std::unique_ptr<postgres::Connection>> OpenPostgresSourceSession(const Spec& spec);
 
 }  // namespace cutover::verify

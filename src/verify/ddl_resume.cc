@@ -1,5 +1,6 @@
 // `cutover ddl resume`: hands a held table back to the running apply, and for --recopy sends the
 // table's source rows through the change log by watermark windows, as repair does.
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "cutover/source.h"
 #include "cutover/state_store.h"
 #include "cutover/target.h"
+
 #include "db/mysql/connection.h"
 #include "pipeline/clock.h"
 #include "source/mysql/snapshot_reader.h"
@@ -15,6 +17,7 @@
 #include "state/run_status.h"
 #include "state/table_ddl.h"
 #include "verify/repair.h"
+#include "verify/source_reads.h"
 
 namespace cutover {
 namespace {
@@ -61,6 +64,27 @@ Result<TargetTablePlan> CurrentPlan(const Spec& spec, const TableId& table) {
   }
   return Status::NotFound(fmt::format(
       "{} is not on the source (or the spec no longer selects it)", table.ToString()));
+}
+
+// Keys splitting the table into windows of about kRecopyRangeRows rows: on MariaDB/MySQL the
+// key of every kRecopyRangeRows-th row (one scan of the key); on PostgreSQL the source's own
+// split for its row estimate (the split only balances the windows, it never loses a row).
+Result<std::vector<Key>> RecopyBoundaries(const Spec& spec, verify::SourceReads& source,
+                                          const TableId& id) {
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source.LoadSelectedTables());
+  for (const SourceTable& candidate : tables) {
+    if (candidate.schema.id != id) continue;
+    if (spec.source.kind == SourceKind::kPostgres) {
+      int ranges = static_cast<int>(
+          std::min<int64_t>(candidate.rows_estimate / kRecopyRangeRows + 1, 1 << 20));
+      return source.PlanKeyBoundaries(candidate.schema, candidate.rows_estimate, ranges);
+    }
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<mysql::Connection> connection,
+                             mysql::Connection::Open(spec.source.connection));
+    return mysql::SampleKeyBoundaries(*connection, candidate.schema, kRecopyRangeRows, 1 << 20);
+  }
+  return Status::NotFound(
+      fmt::format("{} is not on the source (or the spec no longer selects it)", id.ToString()));
 }
 
 }  // namespace
@@ -120,11 +144,9 @@ Result<DdlResumeReport> ResumeTable(const Spec& spec, std::string_view table,
                                     }));
   }  // else: made anew already (a new table, or a re-copy that stopped halfway): copy again
   CUTOVER_ASSIGN_OR_RETURN(TargetTablePlan plan, CurrentPlan(spec, id));
-  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<mysql::Connection> source,
-                           mysql::Connection::Open(spec.source.connection));
-  CUTOVER_ASSIGN_OR_RETURN(TableSchema full, mysql::LoadTableSchema(*source, id));
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<Key> boundaries,
-                           mysql::SampleKeyBoundaries(*source, full, kRecopyRangeRows, 1 << 20));
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<verify::SourceReads> source,
+                           verify::SourceReads::Open(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<Key> boundaries, RecopyBoundaries(spec, *source, id));
   std::vector<verify::RepairRange> ranges;
   std::optional<Key> lower;
   for (size_t index = 0; index <= boundaries.size(); ++index) {

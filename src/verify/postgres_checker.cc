@@ -10,6 +10,11 @@
 // PostgreSQL does not have, so a range would not mean the same rows; there each chunk's rows
 // are fetched by their exact keys, the keys are remembered, and after every table one scan of
 // the target table (in byte order, COLLATE "C") finds the rows no source key accounts for.
+//
+// From a PostgreSQL source the target column has the source's type (an enum: text of its
+// labels), so each target text is read by the source's own parser (postgres::ParsePostgresText,
+// both sessions under postgres::SessionSettings()) and compared with the source Value exactly;
+// checksums are one statement computed alike on both servers (BuildPostgresPairChecksum).
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,6 +27,7 @@
 #include "db/postgres/connection.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
+#include "source/postgres/types.h"
 #include "verify/checker.h"
 #include "verify/postgres_checksum_sql.h"
 #include "verify/postgres_values.h"
@@ -108,6 +114,37 @@ std::string KeyId(const TableSchema& schema, const TableShape& shape, const SqlR
   return out;
 }
 
+// A PostgreSQL source column's value from the target's text: the source's own parser (the
+// target column has the source's type, docs/type-mapping.md).
+Result<Value> SourceValueOf(const Column& column, const std::optional<std::string>& text) {
+  if (!text) return Value::Null();
+  return postgres::ParsePostgresText(column.type, *text);
+}
+
+// A target row's key id. From a PostgreSQL source each key text is first read by the source's
+// parser and rendered as the copy writes it, so that it matches the source row's KeyId whatever
+// the spelling of the output function; text that does not parse is kept as it is (no source
+// row has it: the row is extra).
+std::string TargetKeyId(const TableSchema& schema, const TableShape& shape, const SqlRow& row,
+                        bool key_only) {
+  bool postgres_keys = std::all_of(schema.key.begin(), schema.key.end(), [&](size_t column) {
+    return schema.columns[column].type.postgres;
+  });
+  if (!postgres_keys) return KeyId(schema, shape, row, key_only);
+  SqlRow rendered = row;
+  for (size_t key = 0; key < schema.key.size(); ++key) {
+    const Column& column = schema.columns[schema.key[key]];
+    std::optional<std::string>& text = rendered[key_only ? key : schema.key[key]];
+    Result<Value> value = SourceValueOf(column, text);
+    if (!value.ok()) continue;
+    postgres::ValueAdjustments adjustments;
+    Result<std::optional<std::string>> copied =
+        postgres::PostgresText(column.type, *value, &adjustments);
+    if (copied.ok()) text = *std::move(copied);
+  }
+  return KeyId(schema, shape, rendered, key_only);
+}
+
 // "id=7 line=2" from normalised key texts; bytea as 0x-hex, as KeyText shows binary keys.
 std::string KeyDisplay(const TableSchema& schema, const TableShape& shape, const SqlRow& row,
                        bool key_only) {
@@ -129,7 +166,10 @@ std::string KeyDisplay(const TableSchema& schema, const TableShape& shape, const
 class PostgresChecker : public TargetChecker {
  public:
   PostgresChecker(const Spec& spec, std::unique_ptr<postgres::Connection> connection, int64_t page)
-      : spec_(spec), page_(page), connection_(std::move(connection)) {}
+      : spec_(spec),
+        page_(page),
+        pg_source_(spec.source.kind == SourceKind::kPostgres),
+        connection_(std::move(connection)) {}
 
   // Checksums need bit_xor (PostgreSQL 14) and md5 over UTF-8 bytes (the database's encoding),
   // a key whose ranges mean the same rows on both servers, and columns whose canonical text
@@ -144,7 +184,8 @@ class PostgresChecker : public TargetChecker {
     for (const TargetTablePlan& plan : plans) {
       TableShape shape = ShapeOf(plan);
       if (!shape.portable) scanned_.push_back(plan);
-      shape.checksums = server_checksums_ && shape.portable && !PostgresChecksumGap(plan.schema);
+      shape.checksums =
+          server_checksums_ && shape.portable && (pg_source_ || !PostgresChecksumGap(plan.schema));
       shapes_.emplace(plan.target.ToString(), std::move(shape));
     }
     return Status::Ok();
@@ -156,11 +197,16 @@ class PostgresChecker : public TargetChecker {
   // target query that fails for another reason than a lost connection (a table kept with
   // other column types than the copy's, where a function of the canonical text does not
   // exist) sends the table's chunks to the row compare, which decides.
-  Result<std::optional<int64_t>> SameChecksum(mysql::Connection& source,
+  Result<std::optional<int64_t>> SameChecksum(const ChecksumSource& session,
                                               const TargetTablePlan& plan,
                                               const std::string& filter,
                                               const std::optional<Key>& lower,
                                               const std::optional<Key>& upper) override {
+    if (session.postgres != nullptr) {
+      return SamePairChecksum(*session.postgres, plan, filter, lower, upper);
+    }
+    if (session.mysql == nullptr) return Status::Internal("a checksum without a source session");
+    mysql::Connection& source = *session.mysql;
     TableSchema target_schema = plan.schema;
     target_schema.id = plan.target;
     CUTOVER_ASSIGN_OR_RETURN(std::string source_sql,
@@ -216,6 +262,49 @@ class PostgresChecker : public TargetChecker {
       for (const SqlRow& row : source) seen.insert(KeyId(plan.schema, shape, row, false));
     }
     return Compare(plan, shape, rows, source, target, nullptr, result);
+  }
+
+  // A PostgreSQL source: the same checksum statement on both servers at once. A query that
+  // fails for another reason than a lost session (a server before 14, a table kept with other
+  // types on the target) sends the table to the row compare from then on.
+  Result<std::optional<int64_t>> SamePairChecksum(postgres::Connection& source,
+                                                  const TargetTablePlan& plan,
+                                                  const std::string& filter,
+                                                  const std::optional<Key>& lower,
+                                                  const std::optional<Key>& upper) {
+    TableSchema target_schema = plan.schema;
+    target_schema.id = plan.target;
+    Params source_params;
+    CUTOVER_ASSIGN_OR_RETURN(
+        std::string source_sql,
+        BuildPostgresPairChecksum(plan.schema, lower, upper, filter, &source_params));
+    Params target_params;
+    CUTOVER_ASSIGN_OR_RETURN(
+        std::string target_sql,
+        BuildPostgresPairChecksum(target_schema, lower, upper, "", &target_params));
+    Result<QueryResult> source_sum = Status::Internal("not computed");
+    std::thread source_thread([&] { source_sum = source.Query(source_sql, source_params); });
+    Result<QueryResult> target_sum = Query(target_sql, target_params, plan.target);
+    source_thread.join();
+    for (const Result<QueryResult>* sum : {&source_sum, &target_sum}) {
+      if (sum->ok() || sum->status().code() == StatusCode::kUnavailable) continue;
+      shapes_[plan.target.ToString()].checksums = false;
+      return std::optional<int64_t>();
+    }
+    if (!source_sum.ok()) {
+      return source_sum.status().WithContext("checksum of source table " + plan.source.ToString());
+    }
+    CUTOVER_RETURN_IF_ERROR(target_sum.status());
+    if (source_sum->rows.size() != 1 || source_sum->rows[0].size() != 2 ||
+        target_sum->rows.size() != 1 || target_sum->rows[0].size() != 2) {
+      return Status::Internal("a checksum query returned no row");
+    }
+    if (source_sum->rows[0] != target_sum->rows[0]) return std::optional<int64_t>();
+    CUTOVER_ASSIGN_OR_RETURN(
+        int64_t rows,
+        ParseInteger<int64_t>(source_sum->rows[0][0].value_or("0"),
+                              fmt::format("row count of {}", plan.source.ToString())));
+    return std::optional<int64_t>(rows);
   }
 
   // The target rows of `keys`, found by those exact keys whatever the key's type.
@@ -299,7 +388,7 @@ class PostgresChecker : public TargetChecker {
     while (true) {
       CUTOVER_ASSIGN_OR_RETURN(QueryResult page, connection_->Query(fetch));
       for (const SqlRow& row : page.rows) {
-        if (seen.contains(KeyId(plan.schema, shape, row, true))) continue;
+        if (seen.contains(TargetKeyId(plan.schema, shape, row, true))) continue;
         ++report.extra;
         if (static_cast<int>(report.listed.size()) >= max_listed) continue;
         VerifyDifference difference;
@@ -335,7 +424,7 @@ class PostgresChecker : public TargetChecker {
     const TableSchema& schema = plan.schema;
     std::unordered_map<std::string, const SqlRow*> by_key;
     by_key.reserve(target.size());
-    for (const SqlRow& row : target) by_key.emplace(KeyId(schema, shape, row, false), &row);
+    for (const SqlRow& row : target) by_key.emplace(TargetKeyId(schema, shape, row, false), &row);
     for (size_t at = 0; at < source.size(); ++at) {
       auto found = by_key.find(KeyId(schema, shape, source[at], false));
       if (found == by_key.end()) {
@@ -347,7 +436,7 @@ class PostgresChecker : public TargetChecker {
       by_key.erase(found);
     }
     for (const SqlRow& row : target) {
-      std::string id = KeyId(schema, shape, row, false);
+      std::string id = TargetKeyId(schema, shape, row, false);
       if (!by_key.contains(id)) continue;
       Key key;
       if (requested != nullptr && requested->contains(id)) {
@@ -355,7 +444,7 @@ class PostgresChecker : public TargetChecker {
       } else {
         SqlRow texts;
         for (size_t column : schema.key) texts.push_back(row[column]);
-        Result<Key> parsed = KeyFromPostgresText(schema, texts);
+        Result<Key> parsed = TargetKey(schema, texts);
         if (!parsed.ok()) {
           return parsed.status().WithContext("reading target table " + plan.target.ToString());
         }
@@ -375,12 +464,40 @@ class PostgresChecker : public TargetChecker {
     return difference;
   }
 
+  // The source key of a target row's key texts: a PostgreSQL source's parser, or read back
+  // into a MariaDB/MySQL source's types (KeyFromPostgresText).
+  static Result<Key> TargetKey(const TableSchema& schema, const SqlRow& texts) {
+    if (schema.key.empty() || !schema.columns[schema.key[0]].type.postgres) {
+      return KeyFromPostgresText(schema, texts);
+    }
+    Key key;
+    for (size_t part = 0; part < schema.key.size(); ++part) {
+      CUTOVER_ASSIGN_OR_RETURN(Value value,
+                               SourceValueOf(schema.columns[schema.key[part]], texts[part]));
+      key.values.push_back(std::move(value));
+    }
+    return key;
+  }
+
+  // Whether the target's text holds the source value: a PostgreSQL source's column exactly, as
+  // the source's parser reads the text; a MariaDB/MySQL source's under the column's rule.
+  static bool SameValue(const Column& column, PostgresRule rule, const Value& value,
+                        const std::optional<std::string>& source,
+                        const std::optional<std::string>& target) {
+    if (!column.type.postgres) return SamePostgresValue(rule, source, target);
+    Result<Value> read = SourceValueOf(column, target);
+    return read.ok() && *read == value;
+  }
+
   // Column by column under each column's rule; the first difference is reported with the
   // copy's rendering of the source value and the text PostgreSQL returned.
   static void CompareRow(const TableSchema& schema, const TableShape& shape, const Row& row,
                          const SqlRow& source, const SqlRow& target, ChunkResult* result) {
     for (size_t column = 0; column < schema.columns.size(); ++column) {
-      if (SamePostgresValue(shape.rules[column], source[column], target[column])) continue;
+      if (SameValue(schema.columns[column], shape.rules[column], row.values[column], source[column],
+                    target[column])) {
+        continue;
+      }
       VerifyDifference difference =
           Keyed(VerifyDifference::Kind::kDifferent, schema, shape, source);
       difference.column = schema.columns[column].name;
@@ -469,6 +586,7 @@ class PostgresChecker : public TargetChecker {
   // Constant after construction
   const Spec& spec_;
   const int64_t page_;
+  const bool pg_source_;  // a PostgreSQL source: columns of its types, the pair checksum
   // Only the verifier's thread uses the state below.
   std::unique_ptr<postgres::Connection> connection_;
   std::unordered_map<std::string, TableShape> shapes_;  // by target "schema.table"
@@ -480,10 +598,28 @@ class PostgresChecker : public TargetChecker {
 
 }  // namespace
 
+// From a PostgreSQL source, the target session spells values as the source's sessions do
+// (postgres::SessionSettings()): the source's parser reads the target's text, and the pair
+// checksum renders rows alike on both.
 Result<std::unique_ptr<postgres::Connection>> OpenPostgresSession(const Spec& spec) {
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
                            postgres::Connection::Open(spec.target.connection));
+  if (spec.source.kind == SourceKind::kPostgres) {
+    for (const std::string& statement : postgres::SessionSettings()) {
+      CUTOVER_RETURN_IF_ERROR(connection->Execute(statement).status());
+    }
+    return connection;
+  }
   CUTOVER_RETURN_IF_ERROR(connection->Execute(kSessionSql).status());
+  return connection;
+}
+
+Result<std::unique_ptr<postgres::Connection>> OpenPostgresSourceSession(const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
+                           postgres::Connection::Open(spec.source.connection));
+  for (const std::string& statement : postgres::SessionSettings()) {
+    CUTOVER_RETURN_IF_ERROR(connection->Execute(statement).status());
+  }
   return connection;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/parse_number.h"
 #include "db/mysql/connection.h"
@@ -220,6 +221,23 @@ Result<std::string> BuildTargetPostgresChecksum(const TableSchema& schema,
       "SELECT count(*), bit_xor(('x' || left(md5({}), 16))::bit(64)::bigint) FROM {} WHERE {}",
       TargetCanonicalRow(schema), postgres::QuoteQualified(schema.id.schema, schema.id.name),
       where);
+}
+
+Result<std::string> BuildPostgresPairChecksum(const TableSchema& schema,
+                                              const std::optional<Key>& lower,
+                                              const std::optional<Key>& upper,
+                                              const std::string& filter, postgres::Params* params) {
+  CUTOVER_ASSIGN_OR_RETURN(std::string where,
+                           postgres::KeyRangePredicate(schema, ChunkBounds{lower, upper}, params));
+  if (!filter.empty()) where += " AND (" + filter + ")";
+  std::vector<std::string> columns;
+  for (const Column& column : schema.columns) {
+    columns.push_back(postgres::QuoteIdentifier(column.name));
+  }
+  return fmt::format(
+      "SELECT count(*), bit_xor(('x' || left(md5(ROW({})::text), 16))::bit(64)::bigint) FROM {} "
+      "WHERE {}",
+      fmt::join(columns, ", "), postgres::QuoteQualified(schema.id.schema, schema.id.name), where);
 }
 
 std::optional<std::string> TargetHashAsSource(const std::optional<std::string>& hash) {

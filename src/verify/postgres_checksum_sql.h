@@ -51,6 +51,19 @@ Result<std::string> BuildTargetPostgresChecksum(const TableSchema& schema,
                                                 const std::optional<Key>& upper,
                                                 postgres::Params* params);
 
+// A PostgreSQL source into a PostgreSQL target: the same statement on both servers, over the
+// same column types (docs/type-mapping.md: the copy keeps the source's type, an enum becomes
+// text of its labels): SELECT count(*), bit_xor(<first 64 bits of md5(ROW(columns)::text)>)
+// over the rows with lower < key <= upper and `filter` (the source's; empty on the target,
+// which holds the filtered rows only), the bounds in `params`. The record's text renders each
+// column by its type's output function (both sessions with postgres::SessionSettings(), so the
+// spelling of dates, floats, intervals, bytea and money is fixed), quoting a field that could
+// be confused, and NULL apart from ''. Needs PostgreSQL 14 or later (bit_xor) on both.
+Result<std::string> BuildPostgresPairChecksum(const TableSchema& schema,
+                                              const std::optional<Key>& lower,
+                                              const std::optional<Key>& upper,
+                                              const std::string& filter, postgres::Params* params);
+
 // PostgreSQL's hash column (a signed bigint's text, nullopt for no rows) as the source spells
 // the same 64 bits (an unsigned number, "0" for no rows); nullopt for text that is no bigint.
 std::optional<std::string> TargetHashAsSource(const std::optional<std::string>& hash);

@@ -135,6 +135,28 @@ TEST(PostgresChecksumSqlTest, RowsAndChecksums) {
   EXPECT_NE(target.find("$1"), std::string::npos) << target;
 }
 
+// A PostgreSQL source into a PostgreSQL target: one statement for both, the filter on the
+// source's only.
+TEST(PostgresChecksumSqlTest, PairChecksumOverTheRecordText) {
+  postgres::Params source_params;
+  std::string source =
+      BuildPostgresPairChecksum(Orders(), Key{{Value::Int(10)}}, Key{{Value::Int(20)}},
+                                "note <> 'x'", &source_params)
+          .value();
+  EXPECT_TRUE(
+      source.starts_with("SELECT count(*), bit_xor(('x' || left(md5(ROW(\"id\", "
+                         "\"note\")::text), 16))::bit(64)::bigint) FROM "
+                         "\"shop\".\"orders\" WHERE "))
+      << source;
+  EXPECT_TRUE(source.ends_with(" AND (note <> 'x')")) << source;
+  EXPECT_EQ(source_params, (postgres::Params{"10", "20"}));
+  postgres::Params target_params;
+  std::string target =
+      BuildPostgresPairChecksum(Orders(), std::nullopt, std::nullopt, "", &target_params).value();
+  EXPECT_TRUE(target.ends_with("FROM \"shop\".\"orders\" WHERE true")) << target;
+  EXPECT_TRUE(target_params.empty());
+}
+
 // MySQL's JSON becomes jsonb, whose text is not the source's: those tables go row by row.
 TEST(PostgresChecksumSqlTest, JsonHasNoCanonicalText) {
   TableSchema schema = Orders();

@@ -30,12 +30,16 @@
 #include "source/mysql/snapshot_reader.h"
 #include "source/mysql/snapshot_schema.h"
 #include "source/mysql/snapshot_sql.h"
+#include "source/postgres/pg_changes.h"
+#include "source/postgres/types.h"
 #include "state/run_status.h"
 #include "verify/checker.h"
 #include "verify/item_compare.h"
 #include "verify/live.h"
+#include "verify/mariadb_values.h"
 #include "verify/postgres_values.h"
 #include "verify/progress.h"
+#include "verify/source_reads.h"
 
 namespace cutover::verify {
 namespace {
@@ -68,11 +72,92 @@ Result<Row> KeyRow(const TableSchema& full, const TableSchema& applied, const Ke
   return row;
 }
 
+// The low and high watermarks of a request, where the source's capture sees them in commit
+// order with every other change (pipeline/repair_windows.h).
+class Watermarks {
+ public:
+  virtual ~Watermarks() = default;
+  virtual Status Mark(const TableId& table, const std::string& id, const char* phase) = 0;
+  // After the request: what the marks left on the source removed.
+  virtual Status Forget(const TableId& table, const std::string& id) = 0;
+};
+
+// MariaDB/MySQL: rows of cutover_watermarks in the table's own schema (created if missing),
+// deleted after the request.
+class RowWatermarks : public Watermarks {
+ public:
+  explicit RowWatermarks(const Spec& spec) : spec_(spec) {}
+
+  Status Mark(const TableId& table, const std::string& id, const char* phase) override {
+    CUTOVER_ASSIGN_OR_RETURN(mysql::Connection * source, Session());
+    if (!created_.contains(table.schema)) {
+      CUTOVER_RETURN_IF_ERROR(source->Execute(mysql::WatermarkTableDdl(table.schema)).status());
+      created_.insert(table.schema);
+    }
+    return source
+        ->Execute(fmt::format("INSERT INTO {} (id, phase) VALUES ({}, '{}')", Table(table.schema),
+                              source->QuoteString(id), phase))
+        .status();
+  }
+
+  Status Forget(const TableId& table, const std::string& id) override {
+    CUTOVER_ASSIGN_OR_RETURN(mysql::Connection * source, Session());
+    return source
+        ->Execute(fmt::format("DELETE FROM {} WHERE id = {}", Table(table.schema),
+                              source->QuoteString(id)))
+        .status();
+  }
+
+ private:
+  static std::string Table(const std::string& schema) {
+    return mysql::QuoteQualified(schema, kWatermarkTable);
+  }
+  Result<mysql::Connection*> Session() {
+    if (session_ == nullptr) {
+      CUTOVER_ASSIGN_OR_RETURN(session_, mysql::Connection::Open(spec_.source.connection));
+    }
+    return session_.get();
+  }
+
+  const Spec& spec_;
+  std::unique_ptr<mysql::Connection> session_;
+  std::set<std::string> created_;  // schemas whose watermark table exists
+};
+
+// PostgreSQL: a transactional logical message per mark, committed at once (the slot sends it in
+// commit order; postgres::WatermarkMarker makes it the watermark change). Nothing to remove.
+class MessageWatermarks : public Watermarks {
+ public:
+  explicit MessageWatermarks(const Spec& spec) : spec_(spec) {}
+
+  Status Mark(const TableId& /*table*/, const std::string& id, const char* phase) override {
+    if (session_ == nullptr) {
+      CUTOVER_ASSIGN_OR_RETURN(session_, postgres::Connection::Open(spec_.source.connection));
+    }
+    return session_
+        ->Execute("SELECT pg_logical_emit_message(true, $1, $2)",
+                  {std::string(kWatermarkTable), postgres::WatermarkMessage(phase, id)})
+        .status();
+  }
+  Status Forget(const TableId& /*table*/, const std::string& /*id*/) override {
+    return Status::Ok();
+  }
+
+ private:
+  const Spec& spec_;
+  std::unique_ptr<postgres::Connection> session_;
+};
+
 class Repairer {
  public:
-  Repairer(const Spec& spec, StateStore& state, mysql::Connection& source,
-           const RepairOptions& options)
-      : spec_(spec), state_(state), source_(source), options_(options) {}
+  Repairer(const Spec& spec, StateStore& state, SourceReads& source, const RepairOptions& options)
+      : spec_(spec), state_(state), source_(source), options_(options) {
+    if (spec.source.kind == SourceKind::kPostgres) {
+      watermarks_ = std::make_unique<MessageWatermarks>(spec);
+    } else {
+      watermarks_ = std::make_unique<RowWatermarks>(spec);
+    }
+  }
 
   Result<RepairResult> Run(std::span<const RepairRange> ranges) {
     CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> status,
@@ -105,17 +190,13 @@ class Repairer {
   // One range: low watermark, the rows, high watermark; waits for capture to take it.
   Result<int64_t> RepairOne(const RepairRange& range) {
     const TableId& table = range.plan.source;
-    if (!watermarks_.contains(table.schema)) {
-      CUTOVER_RETURN_IF_ERROR(source_.Execute(mysql::WatermarkTableDdl(table.schema)).status());
-      watermarks_.insert(table.schema);
-    }
-    CUTOVER_ASSIGN_OR_RETURN(TableSchema full, mysql::LoadTableSchema(source_, table));
+    CUTOVER_ASSIGN_OR_RETURN(TableSchema full, FullSchema(table));
     auto shape = std::make_shared<const TableSchema>(full);
     std::string id = NewRequestId();
-    CUTOVER_RETURN_IF_ERROR(Mark(table.schema, id, "low"));
+    CUTOVER_RETURN_IF_ERROR(watermarks_->Mark(table, id, "low"));
     CUTOVER_ASSIGN_OR_RETURN(
         std::vector<Row> rows,
-        mysql::ReadKeyRange(source_, full, range.filter, range.lower, range.upper, kPage));
+        source_.ReadRange(full, range.filter, range.lower, range.upper, kPage));
     std::vector<Change> changes;
     std::set<std::string> source_keys;
     for (Row& row : rows) {
@@ -147,15 +228,11 @@ class Repairer {
     }
     CUTOVER_RETURN_IF_ERROR(
         state_.SetMeta(pipeline::RepairRowsKey(id), pipeline::EncodeRepairRows(full, changes)));
-    CUTOVER_RETURN_IF_ERROR(Mark(table.schema, id, "high"));
+    CUTOVER_RETURN_IF_ERROR(watermarks_->Mark(table, id, "high"));
     CUTOVER_ASSIGN_OR_RETURN(nlohmann::json emitted, WaitEmitted(id));
     CUTOVER_RETURN_IF_ERROR(state_.DeleteMeta(pipeline::RepairRowsKey(id)));
     CUTOVER_RETURN_IF_ERROR(state_.DeleteMeta(pipeline::RepairEmittedKey(id)));
-    CUTOVER_RETURN_IF_ERROR(
-        source_
-            .Execute(fmt::format("DELETE FROM {} WHERE id = {}", Watermarks(table.schema),
-                                 source_.QuoteString(id)))
-            .status());
+    CUTOVER_RETURN_IF_ERROR(watermarks_->Forget(table, id));
     int64_t dropped = emitted.value("dropped", int64_t{0});
     result_.left_to_cdc += dropped;
     // What was dropped is not known per kind; count it against the re-sent rows first.
@@ -164,15 +241,20 @@ class Repairer {
     return emitted.value("time_ms", int64_t{0});
   }
 
-  static std::string Watermarks(const std::string& schema) {
-    return mysql::QuoteQualified(schema, kWatermarkTable);
-  }
-
-  Status Mark(const std::string& schema, const std::string& id, const char* phase) {
-    return source_
-        .Execute(fmt::format("INSERT INTO {} (id, phase) VALUES ({}, '{}')", Watermarks(schema),
-                             source_.QuoteString(id), phase))
-        .status();
+  // The source table's schema as it is now, every column (the selected tables are read once).
+  Result<TableSchema> FullSchema(const TableId& table) {
+    if (full_schemas_.empty()) {
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source_.LoadSelectedTables());
+      for (SourceTable& selected : tables) {
+        full_schemas_.emplace(selected.schema.id, std::move(selected.schema));
+      }
+    }
+    auto found = full_schemas_.find(table);
+    if (found == full_schemas_.end()) {
+      return Status::NotFound(
+          fmt::format("source table {} is no longer selected", table.ToString()));
+    }
+    return found->second;
   }
 
   Result<nlohmann::json> WaitEmitted(const std::string& id) {
@@ -309,6 +391,9 @@ class Repairer {
     if (spec_.target.kind == TargetKind::kPostgres) {
       return PostgresKeysNotIn(range, source_keys);
     }
+    if (spec_.source.kind == SourceKind::kPostgres) {
+      return MariaDbKeysNotInPostgres(range, source_keys);
+    }
     if (!target_) {
       CUTOVER_ASSIGN_OR_RETURN(target_, mysql::Connection::Open(spec_.target.connection));
     }
@@ -329,6 +414,44 @@ class Repairer {
     return extra;
   }
 
+  // A PostgreSQL source into MariaDB/MySQL: the target keys in the range (a key order MariaDB
+  // shares: a text key's range would select other rows there, so those tables delete nothing),
+  // typed as the target table has them and matched in MariaDbComparable form.
+  Result<std::vector<Key>> MariaDbKeysNotInPostgres(const RepairRange& range,
+                                                    const std::set<std::string>& source_keys) {
+    if (!postgres::KeyOrderIsPortable(range.plan.schema)) return std::vector<Key>{};
+    if (!target_) {
+      CUTOVER_ASSIGN_OR_RETURN(target_, mysql::Connection::Open(spec_.target.connection));
+    }
+    CUTOVER_ASSIGN_OR_RETURN(TableSchema table,
+                             mysql::LoadTableSchema(*target_, range.plan.target));
+    TableSchema keys;
+    keys.id = range.plan.target;
+    for (size_t column : range.plan.schema.key) {
+      std::optional<size_t> at = table.ColumnIndex(range.plan.schema.columns[column].name);
+      if (!at) return Status::NotFound("a key column is not in " + range.plan.target.ToString());
+      keys.key.push_back(keys.columns.size());
+      keys.columns.push_back(table.columns[*at]);
+    }
+    std::set<std::string> written;
+    for (const std::string& encoded : source_keys) {
+      CUTOVER_ASSIGN_OR_RETURN(Key key, Key::Decode(encoded));
+      written.insert(MariaDbComparableKey(key).Encode());
+    }
+    auto bound = [](const std::optional<Key>& key) {
+      return key ? std::optional<Key>(MariaDbComparableKey(*key)) : std::nullopt;
+    };
+    CUTOVER_ASSIGN_OR_RETURN(
+        std::vector<Row> rows,
+        mysql::ReadKeyRange(*target_, keys, "", bound(range.lower), bound(range.upper), kPage));
+    std::vector<Key> extra;
+    for (const Row& row : rows) {
+      Key key = MariaDbComparableKey(KeyOf(keys, row));
+      if (!written.contains(key.Encode())) extra.push_back(std::move(key));
+    }
+    return extra;
+  }
+
   // PostgreSQL: the target keys in the range (a key order PostgreSQL shares: a text key's
   // range would select other rows there, so those tables delete nothing), each read back into
   // the source's types; a source key is compared as the copy writes it, read back alike, so a
@@ -340,9 +463,16 @@ class Repairer {
     if (!postgres_target_) {
       CUTOVER_ASSIGN_OR_RETURN(postgres_target_, OpenPostgresSession(spec_));
     }
+    // From a PostgreSQL source the target column has the source's type: its text read by the
+    // source's parser is the source key itself.
+    const bool pg_source = spec_.source.kind == SourceKind::kPostgres;
     std::set<std::string> written;
     for (const std::string& encoded : source_keys) {
       CUTOVER_ASSIGN_OR_RETURN(Key key, Key::Decode(encoded));
+      if (pg_source) {
+        written.insert(encoded);
+        continue;
+      }
       CUTOVER_ASSIGN_OR_RETURN(Key copied, AsCopied(schema, key));
       written.insert(copied.Encode());
     }
@@ -363,7 +493,18 @@ class Repairer {
             params));
     std::vector<Key> extra;
     for (const postgres::SqlRow& row : rows.rows) {
-      CUTOVER_ASSIGN_OR_RETURN(Key key, KeyFromPostgresText(schema, row));
+      Key key;
+      if (pg_source) {
+        for (size_t part = 0; part < schema.key.size(); ++part) {
+          if (!row[part]) return Status::DataLoss("a NULL key in " + range.plan.target.ToString());
+          CUTOVER_ASSIGN_OR_RETURN(
+              Value value,
+              postgres::ParsePostgresText(schema.columns[schema.key[part]].type, *row[part]));
+          key.values.push_back(std::move(value));
+        }
+      } else {
+        CUTOVER_ASSIGN_OR_RETURN(key, KeyFromPostgresText(schema, row));
+      }
       if (!written.contains(key.Encode())) extra.push_back(std::move(key));
     }
     return extra;
@@ -384,18 +525,19 @@ class Repairer {
 
   const Spec& spec_;
   StateStore& state_;
-  mysql::Connection& source_;
+  SourceReads& source_;
   const RepairOptions& options_;
+  std::unique_ptr<Watermarks> watermarks_;
+  std::map<TableId, TableSchema> full_schemas_;  // the selected source tables, loaded once
   std::unique_ptr<mysql::Connection> target_;
   std::unique_ptr<postgres::Connection> postgres_target_;  // PostgreSQL targets (delete_extra)
   std::unique_ptr<dynamodb::Client> dynamodb_;             // DynamoDB targets, for the extra items
-  std::set<std::string> watermarks_;                       // schemas whose watermark table exists
   RepairResult result_;
 };
 
 }  // namespace
 
-Result<RepairResult> RepairRanges(const Spec& spec, StateStore& state, mysql::Connection& source,
+Result<RepairResult> RepairRanges(const Spec& spec, StateStore& state, SourceReads& source,
                                   std::span<const RepairRange> ranges,
                                   const RepairOptions& options) {
   return Repairer(spec, state, source, options).Run(ranges);

@@ -22,11 +22,9 @@
 #include "cutover/state_store.h"
 #include "cutover/status.h"
 
-namespace cutover::mysql {
-class Connection;
-}  // namespace cutover::mysql
-
 namespace cutover::verify {
+
+class SourceReads;  // verify/source_reads.h
 
 // A key range (lower, upper] of one table whose source rows are sent again.
 struct RepairRange {
@@ -53,10 +51,13 @@ struct RepairOptions {
 };
 
 // Deletes the kept extra items (options.extra_item_tables, with delete_extra), then sends the
-// ranges again and returns once the applier has applied them. FailedPrecondition
+// ranges again and returns once the applier has applied them. The rows are read through
+// `source`; the watermarks are rows of cutover_watermarks on a MariaDB/MySQL source and
+// transactional logical messages (prefix cutover_watermarks) on a PostgreSQL one, which the
+// slot carries to capture in commit order like a row. FailedPrecondition
 // when no `cutover run` is running (the change log's capture carries the rows);
 // DeadlineExceeded when capture or apply does not get there within options.timeout.
-Result<RepairResult> RepairRanges(const Spec& spec, StateStore& state, mysql::Connection& source,
+Result<RepairResult> RepairRanges(const Spec& spec, StateStore& state, SourceReads& source,
                                   std::span<const RepairRange> ranges,
                                   const RepairOptions& options);
 

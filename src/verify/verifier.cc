@@ -163,11 +163,6 @@ Result<std::vector<std::string>> Verifier::SchemaDifferences() {
 }
 
 Status Verifier::CheckKinds() const {
-  if (spec_.source.kind == SourceKind::kPostgres) {
-    return Status::Unimplemented(
-        "cutover verify does not read PostgreSQL sources yet; MariaDB and MySQL sources are "
-        "read");
-  }
   switch (spec_.target.kind) {
     case TargetKind::kMariaDB:
     case TargetKind::kMySQL:
@@ -183,15 +178,11 @@ Status Verifier::CheckKinds() const {
 // to --tables, each with its rule's row filter.
 Status Verifier::LoadTables() {
   // The selected tables through the Source (once), named as the target names them.
-  std::vector<SourceTable> selected;
-  {
-    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, OpenSource(spec_));
-    CUTOVER_ASSIGN_OR_RETURN(selected, source->LoadSelectedTables());
-  }
+  // The source reads of the checks (rows) through the Source, whatever its engine.
+  CUTOVER_ASSIGN_OR_RETURN(source_, SourceReads::Open(spec_));
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> selected, source_->LoadSelectedTables());
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Target> target, OpenTarget(spec_));
   CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, target->Plans(selected));
-  // The source reads of the checks (checksums, rows) on their own session.
-  CUTOVER_ASSIGN_OR_RETURN(source_, mysql::Connection::Open(spec_.source.connection));
   std::map<TableId, std::string> filters;
   for (const SourceTable& table : selected) filters[table.schema.id] = table.rule->filter;
   CUTOVER_RETURN_IF_ERROR(NarrowToTargetColumns(*target, plans));
@@ -380,13 +371,14 @@ Result<OpenChunk> Verifier::CheckChunkAfter(const TableJob& job, const std::opti
   std::optional<int64_t> same;
   bool checksums = options_.checksums && checker_->HasChecksums(job.plan);
   if (checksums) {
-    mysql::ChunkSelect select{lower, std::nullopt, job.filter, 1};
+    ChunkSelect select{lower, std::nullopt, job.filter, 1};
     select.offset = rows_wanted - 1;
-    CUTOVER_ASSIGN_OR_RETURN(mysql::ChunkRows bound, ReadSource(job, job.keys, select));
+    CUTOVER_ASSIGN_OR_RETURN(ChunkRows bound, ReadSource(job, job.keys, select));
     chunk.last = bound.rows.empty();
     if (!chunk.last) chunk.upper = KeyOf(job.keys, bound.rows.front());
+    CUTOVER_ASSIGN_OR_RETURN(ChecksumSource session, ChecksumSession());
     CUTOVER_ASSIGN_OR_RETURN(
-        same, checker_->SameChecksum(*source_, job.plan, job.filter, lower, chunk.upper));
+        same, checker_->SameChecksum(session, job.plan, job.filter, lower, chunk.upper));
     if (same) chunk.result.rows = *same;
     if (!same && rows_wanted > chunk_rows_) {
       chunk.oversized_mismatch = true;
@@ -398,8 +390,8 @@ Result<OpenChunk> Verifier::CheckChunkAfter(const TableJob& job, const std::opti
     if (checksums) {
       CUTOVER_ASSIGN_OR_RETURN(rows, ReadSourceRange(job, lower, chunk.upper));
     } else {
-      mysql::ChunkSelect select{lower, std::nullopt, job.filter, chunk_rows_};
-      CUTOVER_ASSIGN_OR_RETURN(mysql::ChunkRows read, ReadSource(job, job.plan.schema, select));
+      ChunkSelect select{lower, std::nullopt, job.filter, chunk_rows_};
+      CUTOVER_ASSIGN_OR_RETURN(ChunkRows read, ReadSource(job, job.plan.schema, select));
       rows = std::move(read.rows);
       chunk.last = static_cast<int64_t>(rows.size()) < chunk_rows_;
       if (!chunk.last) chunk.upper = KeyOf(job.plan.schema, rows.back());
@@ -439,9 +431,9 @@ Status Verifier::Record(const TableJob& job, OpenChunk& chunk, TableVerifyState&
 Status Verifier::RememberChecked(const TableJob& job, const TableVerifyState& progress) {
   std::optional<Key> lower;
   while (true) {
-    mysql::ChunkSelect select{lower, progress.done ? std::nullopt : progress.lower, job.filter,
-                              chunk_rows_};
-    CUTOVER_ASSIGN_OR_RETURN(mysql::ChunkRows rows, ReadSource(job, job.plan.schema, select));
+    ChunkSelect select{lower, progress.done ? std::nullopt : progress.lower, job.filter,
+                       chunk_rows_};
+    CUTOVER_ASSIGN_OR_RETURN(ChunkRows rows, ReadSource(job, job.plan.schema, select));
     CUTOVER_RETURN_IF_ERROR(checker_->Remember(job.plan, rows.rows));
     if (static_cast<int64_t>(rows.rows.size()) < chunk_rows_) return Status::Ok();
     lower = KeyOf(job.plan.schema, rows.rows.back());
@@ -471,50 +463,40 @@ Status Verifier::StoreReport(VerifyReport& report) {
   return transaction.Commit();
 }
 
-// One chunk select; a lost connection is opened again once.
-Result<mysql::ChunkRows> Verifier::ReadSource(const TableJob& job, const TableSchema& schema,
-                                              const mysql::ChunkSelect& select) {
-  Result<mysql::ChunkRows> rows = mysql::ReadChunk(*source_, schema, select);
-  if (rows.status().code() == StatusCode::kUnavailable) {
-    CUTOVER_ASSIGN_OR_RETURN(source_, mysql::Connection::Open(spec_.source.connection));
-    rows = mysql::ReadChunk(*source_, schema, select);
-  }
-  if (!rows.ok())
-    return rows.status().WithContext("reading source table " + job.plan.source.ToString());
-  return rows;
+// One chunk select through the Source (a lost session is opened again once).
+Result<ChunkRows> Verifier::ReadSource(const TableJob& job, const TableSchema& schema,
+                                       const ChunkSelect& select) {
+  (void)job;  // the errors name schema's table, which is the job's source table
+  return source_->Read(schema, select);
 }
 
-// The source rows with one of `keys` now, by Key::Encode(); a key without a row is left
-// out. A lost connection is opened again once.
+// The source rows with one of `keys` now, by Key::Encode(); a key without a row is left out.
 Result<std::map<std::string, Row>> Verifier::ReadSourceKeys(const TableJob& job,
                                                             const std::vector<Key>& keys) {
-  std::map<std::string, Row> out;
-  if (keys.empty()) return out;
-  Result<std::vector<Row>> rows = mysql::ReadKeys(*source_, job.plan.schema, job.filter, keys);
-  if (rows.status().code() == StatusCode::kUnavailable) {
-    CUTOVER_ASSIGN_OR_RETURN(source_, mysql::Connection::Open(spec_.source.connection));
-    rows = mysql::ReadKeys(*source_, job.plan.schema, job.filter, keys);
-  }
-  if (!rows.ok())
-    return rows.status().WithContext("reading source table " + job.plan.source.ToString());
-  for (Row& row : *rows) out.emplace(KeyOf(job.plan.schema, row).Encode(), std::move(row));
-  return out;
+  return source_->ReadKeys(job.plan.schema, job.filter, keys);
 }
 
 // Every source row with lower < key <= upper, in pages (rows may have arrived since the
-// range's keys were read); a lost connection is opened again once.
+// range's keys were read).
 Result<std::vector<Row>> Verifier::ReadSourceRange(const TableJob& job,
                                                    const std::optional<Key>& lower,
                                                    const std::optional<Key>& upper) {
-  Result<std::vector<Row>> rows =
-      mysql::ReadKeyRange(*source_, job.plan.schema, job.filter, lower, upper, chunk_rows_);
-  if (rows.status().code() == StatusCode::kUnavailable) {
-    CUTOVER_ASSIGN_OR_RETURN(source_, mysql::Connection::Open(spec_.source.connection));
-    rows = mysql::ReadKeyRange(*source_, job.plan.schema, job.filter, lower, upper, chunk_rows_);
+  return source_->ReadRange(job.plan.schema, job.filter, lower, upper, chunk_rows_);
+}
+
+// The source session the checksums run in, of the source's engine; a PostgreSQL one with the
+// settings that fix how values are spelled, as the target's session has them.
+Result<ChecksumSource> Verifier::ChecksumSession() {
+  if (spec_.source.kind == SourceKind::kPostgres) {
+    if (checksum_postgres_ == nullptr) {
+      CUTOVER_ASSIGN_OR_RETURN(checksum_postgres_, OpenPostgresSourceSession(spec_));
+    }
+    return ChecksumSource{nullptr, checksum_postgres_.get()};
   }
-  if (!rows.ok())
-    return rows.status().WithContext("reading source table " + job.plan.source.ToString());
-  return rows;
+  if (checksum_mysql_ == nullptr) {
+    CUTOVER_ASSIGN_OR_RETURN(checksum_mysql_, mysql::Connection::Open(spec_.source.connection));
+  }
+  return ChecksumSource{checksum_mysql_.get(), nullptr};
 }
 
 }  // namespace cutover::verify

@@ -18,9 +18,10 @@
 #include "cutover/verify.h"
 
 #include "db/mysql/connection.h"
-#include "source/mysql/snapshot_reader.h"
+#include "db/postgres/connection.h"
 #include "verify/checker.h"
 #include "verify/progress.h"
+#include "verify/source_reads.h"
 
 namespace cutover::verify {
 
@@ -75,8 +76,9 @@ class Verifier {
   Status RememberChecked(const TableJob& job, const TableVerifyState& progress);
   Status RememberEverything();
   Status StoreReport(VerifyReport& report);
-  Result<mysql::ChunkRows> ReadSource(const TableJob& job, const TableSchema& schema,
-                                      const mysql::ChunkSelect& select);
+  Result<ChunkRows> ReadSource(const TableJob& job, const TableSchema& schema,
+                               const ChunkSelect& select);
+  Result<ChecksumSource> ChecksumSession();
   Result<std::map<std::string, Row>> ReadSourceKeys(const TableJob& job,
                                                     const std::vector<Key>& keys);
   Result<std::vector<Row>> ReadSourceRange(const TableJob& job, const std::optional<Key>& lower,
@@ -103,7 +105,10 @@ class Verifier {
   const VerifyOptions options_;
   // Set up by Run() before the first chunk.
   std::unique_ptr<StateStore> state_;
-  std::unique_ptr<mysql::Connection> source_;
+  std::unique_ptr<SourceReads> source_;  // every source row read, whatever the engine
+  // The source session of the checksums (the one of the source's engine), opened at the first.
+  std::unique_ptr<mysql::Connection> checksum_mysql_;
+  std::unique_ptr<postgres::Connection> checksum_postgres_;
   std::unique_ptr<TargetChecker> checker_;
   std::vector<TableJob> jobs_;
   // "schema.table.column" -> why: source columns a SQL target table lacks (compared without).

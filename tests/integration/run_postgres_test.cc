@@ -6,12 +6,12 @@
 // ddl resume --recopy`. Each ends with every column of every row equal, compared on both
 // servers by its text (not through cutover verify).
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
 #include "db/postgres/connection.h"
+#include "postgres_source_support.h"
 #include "run_support.h"
 
 namespace cutover {
@@ -22,23 +22,7 @@ using namespace std::chrono_literals;
 
 constexpr int kRows = 2000;
 
-// Every row of `sql` on PostgreSQL as one tab-separated line ("NULL" for NULL), as
-// copytest::Lines gives them for MariaDB.
-std::vector<std::string> PgLines(postgres::Connection& connection, const std::string& sql) {
-  Result<postgres::QueryResult> result = connection.Query(sql);
-  EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
-  std::vector<std::string> lines;
-  if (!result.ok()) return lines;
-  for (const postgres::SqlRow& row : result->rows) {
-    std::string line;
-    for (size_t column = 0; column < row.size(); ++column) {
-      if (column > 0) line += '\t';
-      line += row[column].value_or("NULL");
-    }
-    lines.push_back(std::move(line));
-  }
-  return lines;
-}
+using pgsource::PgLines;  // every row as a tab-separated line, as copytest::Lines
 
 class RunPostgresTest : public ::testing::Test {
  protected:

@@ -22,22 +22,12 @@ namespace cutover {
 namespace {
 
 using nlohmann::json;
+using verifytest::EntryOf;
 using verifytest::Listed;
 using verifytest::ReadAll;
 using verifytest::Verify;
 using verifytest::VerifyRun;
 using namespace std::chrono_literals;
-
-// The report entry of `table`: its chunks (scan false) or the scan of its target for extra
-// rows (scan true, tables keyed by text).
-const json& EntryOf(const json& report, const std::string& table, bool scan = false) {
-  static const json kNone;
-  for (const json& entry : report["tables"]) {
-    if (entry["table"] == table && entry["scan"] == scan) return entry;
-  }
-  ADD_FAILURE() << "no " << (scan ? "scan of " : "table ") << table << " in " << report.dump(2);
-  return kNone;
-}
 
 // Both servers, a source database and a target schema named `db_` (<prefix>_<pid>), a
 // temporary directory for the spec and the state; all removed afterwards (kept after a failure

@@ -76,4 +76,14 @@ inline std::set<std::string> Listed(const json& entry) {
   return out;
 }
 
+// The report entry of `table` (the scan's entry with `scan`); a failure when there is none.
+inline const json& EntryOf(const json& report, const std::string& table, bool scan = false) {
+  static const json kNone;
+  for (const json& entry : report["tables"]) {
+    if (entry["table"] == table && entry["scan"] == scan) return entry;
+  }
+  ADD_FAILURE() << "no " << (scan ? "scan of " : "table ") << table << " in " << report.dump(2);
+  return kNone;
+}
+
 }  // namespace cutover::verifytest

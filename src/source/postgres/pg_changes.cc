@@ -59,6 +59,37 @@ Change FenceMarker(const std::string& id, const Position& position) {
   return change;
 }
 
+std::string WatermarkMessage(std::string_view phase, std::string_view id) {
+  return fmt::format("{} {}", phase, id);
+}
+
+std::optional<Change> WatermarkMarker(std::string_view content, const Position& position) {
+  static const std::shared_ptr<const TableSchema> schema = [] {
+    auto watermarks = std::make_shared<TableSchema>();
+    watermarks->id.name = std::string(kWatermarkTable);
+    for (const char* name : {"id", "phase"}) {
+      Column column;
+      column.name = name;
+      column.type.type = SqlType::kVarChar;
+      watermarks->columns.push_back(column);
+    }
+    watermarks->key = {0};
+    return watermarks;
+  }();
+  size_t space = content.find(' ');
+  if (space == std::string_view::npos || space + 1 == content.size()) return std::nullopt;
+  std::string_view phase = content.substr(0, space);
+  if (phase != "low" && phase != "high") return std::nullopt;
+  Change change;
+  change.table = schema->id;
+  change.op = ChangeOp::kInsert;
+  change.position = position;
+  change.schema = schema;
+  change.after =
+      Row{{Value::Str(std::string(content.substr(space + 1))), Value::Str(std::string(phase))}, {}};
+  return change;
+}
+
 PgChangeBuilder::PgChangeBuilder(SchemaLoader load, ValueParser parse,
                                  std::function<bool(const TableId&)> selected)
     : load_(std::move(load)), parse_(std::move(parse)), selected_(std::move(selected)) {}
@@ -174,6 +205,10 @@ Status PgChangeBuilder::Build(const PgTransaction& transaction, const Position& 
       case PgMessage::Type::kMessage:
         if (message.transactional && message.prefix == kFenceTable) {
           CUTOVER_RETURN_IF_ERROR(emit(FenceMarker(message.content, position)));
+        }
+        if (message.transactional && message.prefix == kWatermarkTable) {
+          std::optional<Change> watermark = WatermarkMarker(message.content, position);
+          if (watermark) CUTOVER_RETURN_IF_ERROR(emit(*watermark));
         }
         continue;
       default: continue;  // Type, Origin: nothing for the tables

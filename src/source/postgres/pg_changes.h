@@ -13,14 +13,17 @@
 // an unchanged TOAST value ('u') is ABSENT from the image (Row::present), never NULL: the
 // appliers leave it as it is on the target. A key-only old tuple ('K') gives a before image with
 // only the key columns present; an update without an old tuple (the key did not change, identity
-// not FULL) has no before image. A `cutover fence` marker (a logical message) becomes the
-// change capture recognises as one (FenceMarker).
+// not FULL) has no before image. A `cutover fence` marker and a `cutover verify --repair`
+// watermark (logical messages) become the changes capture recognises as such (FenceMarker,
+// WatermarkMarker).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "cutover/change.h"
@@ -77,6 +80,15 @@ class PgChangeBuilder {
 // with prefix cutover_fence and the fence's id as content) as the change capture knows a marker
 // by: an insert of `id` into a table named kFenceTable.
 Change FenceMarker(const std::string& id, const Position& position);
+
+// A repair watermark: `cutover verify --repair` on a PostgreSQL source writes a transactional
+// logical message with prefix cutover_watermarks (kWatermarkTable) and content
+// WatermarkMessage(phase, id), "<phase> <id>", instead of the row a MariaDB source gets.
+std::string WatermarkMessage(std::string_view phase, std::string_view id);
+// Such a message as the change capture's repair windows know a watermark by
+// (pipeline/repair_windows.h): an insert of (id, phase) into a table named kWatermarkTable.
+// nullopt for content that is not "low <id>" or "high <id>" (nothing to do with it).
+std::optional<Change> WatermarkMarker(std::string_view content, const Position& position);
 
 // The relation's shape: its columns in the stream's order, typed from `catalog` by name, with the
 // catalog's key and indexes. FailedPrecondition when a streamed column or a key column is not in

@@ -230,6 +230,33 @@ TEST_F(PgChangeBuilderTest, AFenceMessageIsAMarkerInsertOtherMessagesAreNothing)
             (std::vector<std::string>{"insert .cutover_fence none -> 0123abcd"}));
 }
 
+TEST_F(PgChangeBuilderTest, AWatermarkMessageIsAWatermarkInsertOfIdAndPhase) {
+  PgChangeBuilder builder = Builder();
+  PgMessage low;
+  low.type = PgMessage::Type::kMessage;
+  low.transactional = true;
+  low.prefix = "cutover_watermarks";
+  low.content = WatermarkMessage("low", "00ff");
+  PgMessage high = low;
+  high.content = WatermarkMessage("high", "00ff");
+  PgMessage malformed = low;
+  malformed.content = "middle 00ff";
+  PgMessage untransactional = low;
+  untransactional.transactional = false;
+  EXPECT_EQ(Build(builder, {low, malformed, untransactional, high}),
+            (std::vector<std::string>{"insert .cutover_watermarks none -> 00ff,low",
+                                      "insert .cutover_watermarks none -> 00ff,high"}));
+}
+
+TEST(WatermarkMarkerTest, ReadsOnlyLowOrHighWithAnId) {
+  EXPECT_EQ(WatermarkMessage("high", "abc"), "high abc");
+  EXPECT_TRUE(WatermarkMarker("low abc", Position()).has_value());
+  EXPECT_FALSE(WatermarkMarker("low", Position()).has_value());
+  EXPECT_FALSE(WatermarkMarker("low ", Position()).has_value());
+  EXPECT_FALSE(WatermarkMarker("lowabc", Position()).has_value());
+  EXPECT_FALSE(WatermarkMarker("", Position()).has_value());
+}
+
 TEST_F(PgChangeBuilderTest, AChangeBeforeItsRelationIsDataLoss) {
   PgChangeBuilder builder = Builder();
   EXPECT_EQ(
