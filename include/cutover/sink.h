@@ -83,6 +83,14 @@ class Sink {
   // Builds one deferred index (or the deferred primary key); succeeds when it exists already
   // (a crash after the build, or a key added by a resuming PrepareTable).
   virtual Status BuildIndex(const TargetTablePlan& plan, const Index& index) = 0;
+  // Removes every row of the target table of `plan` (prepared by PrepareTable), so that a table
+  // an earlier run left half copied can be copied again from its first row with nothing of
+  // that run left behind (docs/copy.md, "A resumed copy on PostgreSQL"). Unimplemented, with the
+  // reason, where the target cannot (a Kafka topic; a DynamoDB table other tables write too).
+  virtual Status EmptyTable(const TargetTablePlan& plan) {
+    (void)plan;
+    return Status::Unimplemented("this target cannot be emptied");
+  }
   // Target rows currently in the table (for progress and tests); may be an estimate when
   // `exact` is false.
   virtual Result<uint64_t> CountRows(const TableId& target, bool exact) = 0;

@@ -71,6 +71,11 @@ struct SourceTable {
   TableSchema narrowed;             // the columns migrated: the rule's `columns` plus the key
   const TableRule* rule = nullptr;  // the rule that selected it; points into the Spec; never null
   int64_t rows_estimate = 0;        // the source's estimate (MariaDB: InnoDB's TABLE_ROWS)
+  // Whether every change the change stream gives of this table carries whole rows. False for a
+  // PostgreSQL table whose updates can leave out an unchanged TOASTed value (a column that can
+  // be stored out of line, and REPLICA IDENTITY other than FULL): a copy resumed by a later run
+  // then reads such a table again from its first row (docs/copy.md, "A resumed copy").
+  bool whole_row_changes = true;
 };
 
 // What one chunk read selects: the rows of a table with lower < key <= upper that `filter`
@@ -151,6 +156,19 @@ class Source {
 
   // A new session for chunk reads (one per worker thread).
   virtual Result<std::unique_ptr<ChunkReader>> OpenChunkReader() = 0;
+
+  // A copy resumed by a later run is about to read (the first run's view of the source, if it
+  // had one, is gone). Called once, before the run's first chunk read. A source that can give
+  // one state of itself to every chunk reader opened from now on returns the position that
+  // state is consistent with, as P0 is for the first run: every change before it is in what is
+  // read from now on, none after it (PostgreSQL: a temporary slot's exported snapshot and its
+  // consistent point P1). nullopt: no such state (MariaDB/MySQL: each chunk is a read after P0,
+  // and every change since P0 is applied again over it).
+  virtual Result<std::optional<Position>> BeginResumedCopy() { return std::optional<Position>(); }
+
+  // The copy's reads are over: lets go of what kept their view of the source (an exported
+  // snapshot holds back the source's cleanup of old row versions while it lives).
+  virtual void EndCopyReads() {}
 
   // The source's change stream from `options.start` (the ChangeStreamFactory of this source).
   virtual Result<std::unique_ptr<ChangeStream>> OpenChangeStream(ChangeStreamOptions options) = 0;

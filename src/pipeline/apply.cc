@@ -18,6 +18,7 @@
 #include "ddl/ddl_statement.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/clock.h"
+#include "pipeline/copy_plan.h"
 #include "pipeline/rate_limiter.h"
 #include "pipeline/router.h"
 #include "pipeline/test_hooks.h"
@@ -578,6 +579,13 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     router.resumed = resumed_;
     router.hold = options_.state != nullptr;  // a replay into another target goes on
     for (const TargetTablePlan& plan : plans_) {
+      if (options_.state != nullptr) {
+        CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> as_of,
+                                 options_.state->GetMeta(CopiedAsOfMetaKey(plan.source)));
+        if (as_of) {
+          CUTOVER_ASSIGN_OR_RETURN(router.copied_as_of[plan.source], Position::Decode(*as_of));
+        }
+      }
       for (int attempt = 0;; ++attempt) {
         Result<std::optional<std::vector<std::string>>> columns =
             shared_.appliers.TargetColumns(plan);

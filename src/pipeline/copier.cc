@@ -46,10 +46,18 @@ Result<CopyReport> Copier::Run() {
     if (Stopping()) break;
     CUTOVER_RETURN_IF_ERROR(PrepareTable(*job));
   }
+  for (auto& job : tables_) {
+    if (Stopping() || !job->copy_again) continue;
+    CUTOVER_RETURN_IF_ERROR(CopyAgainFromTheFirstRow(*job));
+    CUTOVER_RETURN_IF_ERROR(QueueTable(*job));
+  }
   if (options_.stop != nullptr && options_.stop->load()) {
     return Status::Cancelled("copy stopped on request; run again to resume");
   }
-  CUTOVER_RETURN_IF_ERROR(RunWorkers());
+  if (resumed_ && !ranges_.empty()) CUTOVER_RETURN_IF_ERROR(BeginResumedCopy());
+  Status copied = RunWorkers();
+  source_->EndCopyReads();
+  CUTOVER_RETURN_IF_ERROR(copied);
   return MakeReport();
 }
 
@@ -143,7 +151,65 @@ Status Copier::PrepareTable(TableJob& job) {
   CUTOVER_ASSIGN_OR_RETURN(
       job.plan, sink_->PrepareTable(job.source.narrowed, *job.source.rule, prepared.has_value()));
   CUTOVER_ASSIGN_OR_RETURN(job.stored, LoadOrPlanRanges(job));
+  job.read_whole = progress.state == TableState::kPending;
+  // Queued once every table is prepared (Run): whether another table writes its target table
+  // is known then.
+  job.copy_again = progress.state == TableState::kCopying && !job.source.whole_row_changes;
+  if (job.copy_again) return Status::Ok();
   return QueueTable(job);
+}
+
+// A table whose changes can lack values, left half copied by an earlier run, is read again from
+// its first row: its chunks must all come from one view of the source, or a key change that left
+// a TOASTed value out would find neither its old row (read after it) nor its new one (read before
+// it) on the target. What the earlier run wrote goes first (the sink empties the table), so that
+// apply may skip the table's changes before this run's view: a row deleted in between is not
+// left behind (docs/copy.md, "A resumed copy on PostgreSQL"). Emptied before the table is
+// marked pending, so a crash in between empties it again.
+Status Copier::CopyAgainFromTheFirstRow(TableJob& job) {
+  auto writes_there = [&](const auto& other) { return other->plan.target == job.plan.target; };
+  Status emptied =
+      std::count_if(tables_.begin(), tables_.end(), writes_there) > 1
+          ? Status::Unimplemented(fmt::format("its target table {} holds rows of other tables too",
+                                              job.plan.target.ToString()))
+          : sink_->EmptyTable(job.plan);
+  if (emptied.code() == StatusCode::kUnimplemented) {
+    job.replay_from_start = true;
+    spdlog::warn(
+        "copy: {} was half copied by an earlier run and its changes can lack unchanged values; "
+        "copying it again from its first row, but {}: every change since the copy's start is "
+        "applied again over it, which is exact unless a row was deleted and then re-created by "
+        "a key change that left a TOASTed value unchanged; run cutover verify --repair after the "
+        "copy, or give the table REPLICA IDENTITY FULL (docs/copy.md)",
+        job.name, emptied.message());
+  } else {
+    CUTOVER_RETURN_IF_ERROR(emptied);
+    spdlog::info(
+        "copy: {} was half copied by an earlier run and its changes can lack unchanged values: "
+        "emptied its target table, copying it again from its first row in this run's snapshot",
+        job.name);
+  }
+  CUTOVER_RETURN_IF_ERROR(state_->ResetTable(job.name));
+  job.read_whole = true;
+  CUTOVER_ASSIGN_OR_RETURN(TableProgress progress, GetProgress(*state_, job.name));
+  progress_.AddTable(job.name, job.source.rows_estimate, progress.rows_copied);
+  return Status::Ok();
+}
+
+// The resumed run's view of the source: where the source gives one, each table this run reads
+// whole is recorded as copied as of that view's position, so that apply skips its changes
+// before it (they are in the rows read; applying them again over those rows is not exact where
+// changes can lack values: docs/copy.md, "A resumed copy on PostgreSQL"). A table this run goes
+// on copying keeps what it had: its earlier chunks need the changes since then.
+Status Copier::BeginResumedCopy() {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> view, source_->BeginResumedCopy());
+  if (!view) return Status::Ok();
+  for (const auto& job : tables_) {
+    if (!job->read_whole || job->replay_from_start) continue;
+    CUTOVER_RETURN_IF_ERROR(
+        state_->SetMeta(CopiedAsOfMetaKey(job->source.schema.id), view->Encode()));
+  }
+  return Status::Ok();
 }
 
 Result<StoredTablePlan> Copier::LoadOrPlanRanges(TableJob& job) {

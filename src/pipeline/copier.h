@@ -39,6 +39,11 @@ struct TableJob {
   std::atomic<int> indexes_built{0};
   std::atomic<int64_t> bytes{0};
   std::atomic<bool> started{false};
+  bool read_whole = false;  // this run reads all of it (no chunk of it recorded before)
+  // Half copied by an earlier run, to be read again from its first row (PrepareTable).
+  bool copy_again = false;
+  // Read again whole, but the sink could not empty it: apply replays it from P0.
+  bool replay_from_start = false;
   std::chrono::steady_clock::time_point first_start{};
   std::chrono::steady_clock::time_point finished{};
 };
@@ -67,6 +72,8 @@ class Copier {
   Status OpenSourceAndState();
   Status LoadTables();
   Status TakeStartPosition();
+  Status BeginResumedCopy();
+  Status CopyAgainFromTheFirstRow(TableJob& job);
   Status PrepareTable(TableJob& job);
   Result<StoredTablePlan> LoadOrPlanRanges(TableJob& job);
   Status QueueTable(TableJob& job);

@@ -125,6 +125,9 @@ Result<StoredTablePlan> StoredTablePlan::FromJson(std::string_view text) {
 }
 
 std::string PlanMetaKey(const TableId& table) { return "copy.plan/" + table.ToString(); }
+std::string CopiedAsOfMetaKey(const TableId& table) {
+  return std::string(kCopiedAsOfPrefix) + table.ToString();
+}
 std::string PreparedMetaKey(const TableId& table) { return "copy.prepared/" + table.ToString(); }
 std::string IndexMetaKey(const TableId& table, std::string_view index) {
   return "copy.index/" + table.ToString() + "/" + std::string(index);

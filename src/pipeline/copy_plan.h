@@ -73,6 +73,10 @@ struct StoredTablePlan {
 // Metadata keys of the copy in the state store.
 std::string PlanMetaKey(const TableId& table);                           // copy.plan/<t>
 std::string PreparedMetaKey(const TableId& table);                       // copy.prepared/<t>
+// The position a table was copied as of, when a resumed copy read all of it in a view later
+// than P0 (Source::BeginResumedCopy): its changes before it are in the copy (docs/copy.md).
+inline constexpr std::string_view kCopiedAsOfPrefix = "copy.as_of/";
+std::string CopiedAsOfMetaKey(const TableId& table);                     // copy.as_of/<t>
 std::string IndexMetaKey(const TableId& table, std::string_view index);  // copy.index/<t>/<i>
 
 }  // namespace cutover::pipeline

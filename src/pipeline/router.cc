@@ -155,6 +155,7 @@ struct ChangeRouter::Table {
   std::map<const TableSchema*, Shape> shapes;
   bool held = false;
   std::optional<Position> skip_until;  // resumed: table changes up to here were dealt with
+  std::optional<Position> copied_as_of;  // RouterOptions::copied_as_of
   // A key change with a partial image was routed: the next change of the table waits until it
   // is applied (ChangeRouter::Route).
   bool drain_next = false;
@@ -170,7 +171,7 @@ struct ChangeRouter::Table {
 
 ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, const ChangeMapper* mapper,
                            bool map)
-    : ChangeRouter(plans, RouterOptions{mapper, map, nullptr, {}, {}, true, {}}) {}
+    : ChangeRouter(plans, RouterOptions{mapper, map, nullptr, {}, {}, true, {}, {}}) {}
 
 ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOptions options)
     : plans_(plans), options_(std::move(options)) {
@@ -199,6 +200,8 @@ ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOpti
     table->held = options_.held.contains(plan.source);
     auto resumed = options_.resumed.find(plan.source);
     if (resumed != options_.resumed.end()) table->skip_until = resumed->second;
+    auto copied = options_.copied_as_of.find(plan.source);
+    if (copied != options_.copied_as_of.end()) table->copied_as_of = copied->second;
     tables_.emplace(plan.source, std::move(table));
   }
 }
@@ -662,6 +665,11 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
   }
   Table& table = *found->second;
   if (table.held) return Status::Ok();
+  if (table.copied_as_of && source_change.op != ChangeOp::kSchema &&
+      source_change.op != ChangeOp::kDdl &&
+      source_change.position.Compare(*table.copied_as_of) == PositionOrder::kLess) {
+    return Status::Ok();  // in the rows the copy read (docs/copy.md, "A resumed copy")
+  }
   if (table.skip_until && IsTableChange(source_change.op) &&
       !source_change.position.IsAfter(*table.skip_until)) {
     return Status::Ok();  // dealt with by the person who resumed the table

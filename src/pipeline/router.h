@@ -86,6 +86,10 @@ struct RouterOptions {
   // (the person dealt with them), and, as for every table, the first source shape the router
   // sees is taken as it is.
   std::map<TableId, Position> resumed;
+  // Tables a resumed copy read whole in a view later than P0, with that view's position
+  // (Source::BeginResumedCopy): their row changes and truncates before it are in the copy and
+  // are dropped; schema changes are followed as for every table.
+  std::map<TableId, Position> copied_as_of;
 };
 
 class ChangeRouter {

@@ -287,6 +287,25 @@ TEST_F(SchemaFollowTest, AResumedTableSkipsTheChangesThatHeldIt) {
   EXPECT_TRUE(recorded_.holds.empty());  // not a carried column: nothing to lose
 }
 
+// A table a resumed copy read whole as of position 3 (docs/copy.md, "A resumed copy"): its row
+// changes and truncates before 3 are in the copy and dropped; the rest is routed.
+TEST_F(SchemaFollowTest, ATableCopiedAsOfAPositionDropsItsEarlierChanges) {
+  Open(DdlPolicy::kFollow);
+  RouterOptions options;
+  options.handler = &handler_;
+  options.target_columns[plans_[0].source] = std::set<std::string>{"id", "name"};
+  options.copied_as_of[plans_[0].source] = At(3);
+  router_ = std::make_unique<ChangeRouter>(plans_, std::move(options));
+  EXPECT_TRUE(Route(Insert(v1_, {Value::Int(1), Value::Str("a")}, 1)).empty());
+  EXPECT_TRUE(Route(Statement("TRUNCATE TABLE items", v1_, 2, ChangeOp::kTruncate)).empty());
+  EXPECT_TRUE(recorded_.steps.empty());
+  EXPECT_EQ(Route(Insert(v1_, {Value::Int(2), Value::Str("b")}, 4)),
+            std::vector<std::string>{"id=2 name=b"});
+  Route(Statement("TRUNCATE TABLE items", v1_, 5, ChangeOp::kTruncate));
+  ASSERT_EQ(recorded_.steps.size(), 1u);
+  EXPECT_EQ(recorded_.steps[0].first.kind, SchemaStep::Kind::kTruncate);
+}
+
 TEST(SchemaCompare, WideningKeepsEveryValue) {
   auto column = [](ColumnType type) { return Column{"c", std::move(type), true}; };
   ColumnType decimal_10_2;

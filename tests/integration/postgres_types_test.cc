@@ -360,6 +360,32 @@ TEST_F(PostgresTypesTest, SelectedTablesSortedNarrowedPartitionedAsOne) {
   EXPECT_EQ(types.schema.columns.size(), with_hstore_ ? 42u : 41u);
 }
 
+// Whether every change of a table carries whole rows (a resumed copy goes on within such a table
+// and reads any other again whole, docs/copy.md): no column that can be TOASTed, or REPLICA
+// IDENTITY FULL; for a partitioned table, of every leaf partition.
+TEST_F(PostgresTypesTest, WholeRowChangesWithoutToastableColumnsOrWithReplicaIdentityFull) {
+  Spec spec = SpecOf({TableRule{schema_ + ".*", {"*.nokey", "*.scratch"}, "", {}, ""}});
+  auto whole_rows = [&] {
+    std::map<std::string, bool> out;
+    Result<std::vector<SourceTable>> tables = LoadSelectedTables(*db_, spec);
+    EXPECT_TRUE(tables.ok()) << tables.status().ToString();
+    if (!tables.ok()) return out;
+    for (const SourceTable& table : *tables) out[table.schema.id.name] = table.whole_row_changes;
+    return out;
+  };
+  EXPECT_EQ(whole_rows(),
+            (std::map<std::string, bool>{{"parted", false}, {"types", false}, {"uniq", true}}));
+  ASSERT_TRUE(db_->Execute(fmt::format("ALTER TABLE {0}.parted_1 REPLICA IDENTITY FULL; "
+                                       "ALTER TABLE {0}.types REPLICA IDENTITY FULL",
+                                       schema_))
+                  .ok());
+  EXPECT_EQ(whole_rows()["parted"], false);  // parted_2 still sends partial rows
+  EXPECT_EQ(whole_rows()["types"], true);
+  ASSERT_TRUE(
+      db_->Execute(fmt::format("ALTER TABLE {0}.parted_2 REPLICA IDENTITY FULL", schema_)).ok());
+  EXPECT_EQ(whole_rows()["parted"], true);
+}
+
 TEST_F(PostgresTypesTest, RefusesTablesWithoutKeyAndUnloggedOnes) {
   Result<std::vector<SourceTable>> no_key =
       LoadSelectedTables(*db_, SpecOf({TableRule{schema_ + ".*", {"*.scratch"}, "", {}, ""}}));

@@ -142,6 +142,24 @@ Status DynamoDbSink::BuildIndex(const TargetTablePlan& plan, const Index& index)
                           " in the mapping");
 }
 
+Status DynamoDbSink::EmptyTable(const TargetTablePlan& plan) {
+  const DynamoTable* table = mapping_.FindTable(plan.target.name);
+  if (table == nullptr) return Status::NotFound("no DynamoDB table " + plan.target.name);
+  std::vector<std::string> key_names = {table->partition_key.name};
+  if (table->sort_key) key_names.push_back(table->sort_key->name);
+  return ParallelScanEach(*client_, table->name, write_parallelism_, [&](std::vector<Json>& page) {
+    std::vector<WriteRequest> deletes;
+    for (const Json& item : page) {
+      WriteRequest request;
+      request.is_delete = true;
+      for (const std::string& name : key_names) request.item[name] = item.at(name);
+      request.source = "emptying " + table->name;
+      deletes.push_back(std::move(request));
+    }
+    return BatchWrite(*client_, table->name, std::move(deletes), 1);
+  });
+}
+
 Result<uint64_t> DynamoDbSink::CountRows(const TableId& target, bool exact) {
   if (!exact) {
     CUTOVER_ASSIGN_OR_RETURN(Json description, DescribeTable(*client_, target.name));

@@ -27,6 +27,9 @@ class DynamoDbSink : public Sink {
                                        bool resuming) override;
   Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan& plan) override;
   Status BuildIndex(const TargetTablePlan& plan, const Index& index) override;
+  // Deletes every item (a scan of keys, then batches of deletes). The copier asks only for a
+  // table no other selected table writes.
+  Status EmptyTable(const TargetTablePlan& plan) override;
   // exact: a COUNT scan; otherwise DescribeTable's ItemCount (updated every ~6 hours on AWS).
   Result<uint64_t> CountRows(const TableId& target, bool exact) override;
 

@@ -166,6 +166,11 @@ class KafkaSink : public Sink {
 
   // A topic has no indexes.
   Status BuildIndex(const TargetTablePlan&, const Index&) override { return Status::Ok(); }
+  Status EmptyTable(const TargetTablePlan& plan) override {
+    return Status::Unimplemented(
+        fmt::format("its Kafka topic keeps the records written for {} (a topic cannot be emptied)",
+                    plan.source.ToString()));
+  }
 
   // The records in the table's topic (every record ever sent, tombstones and repeats
   // included): an estimate of rows.

@@ -108,6 +108,13 @@ class MysqlSink : public Sink {
     return connection->Execute(AddIndexSql(plan.target, index)).status();
   }
 
+  Status EmptyTable(const TargetTablePlan& plan) override {
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, Open(false));
+    return connection
+        ->Execute("TRUNCATE TABLE " + QuoteQualified(plan.target.schema, plan.target.name))
+        .status();
+  }
+
   Result<uint64_t> CountRows(const TableId& target, bool exact) override {
     CUTOVER_ASSIGN_OR_RETURN(auto connection, Open(false));
     std::string sql =

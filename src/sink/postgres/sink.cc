@@ -128,6 +128,13 @@ class PostgresSink : public Sink {
     return connection->Execute(CreateIndexSql(plan.target, index)).status();
   }
 
+  Status EmptyTable(const TargetTablePlan& plan) override {
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, Open());
+    return connection
+        ->Execute("TRUNCATE TABLE " + QuoteQualified(plan.target.schema, plan.target.name))
+        .status();
+  }
+
   Result<uint64_t> CountRows(const TableId& target, bool exact) override {
     CUTOVER_ASSIGN_OR_RETURN(auto connection, Open());
     std::string table = QuoteQualified(target.schema, target.name);

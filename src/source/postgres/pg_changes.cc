@@ -180,6 +180,24 @@ Result<Row> PgChangeBuilder::ToRow(const TableSchema& schema, const PgTuple& tup
   return row;
 }
 
+namespace {
+
+// An unchanged TOASTed value is the old row's value: where the old row came whole (REPLICA
+// IDENTITY FULL sends it with its TOASTed values), the new row gets it and is whole too.
+void CompleteFromOldRow(const Row& before, Row& after) {
+  if (after.present.empty()) return;
+  for (size_t i = 0; i < after.present.size(); ++i) {
+    if (after.present[i]) continue;
+    if (!before.present.empty() && !before.present[i]) return;  // the old row lacks it too
+  }
+  for (size_t i = 0; i < after.present.size(); ++i) {
+    if (!after.present[i]) after.values[i] = before.values[i];
+  }
+  after.present.clear();
+}
+
+}  // namespace
+
 Status PgChangeBuilder::Build(const PgTransaction& transaction, const Position& position,
                               const std::function<Status(const Change&)>& emit) {
   for (const PgMessage& message : transaction.messages) {
@@ -240,6 +258,7 @@ Status PgChangeBuilder::Build(const PgTransaction& transaction, const Position& 
       if (message.old_tuple) {
         CUTOVER_ASSIGN_OR_RETURN(change.before,
                                  ToRow(schema, *message.old_tuple, message.old_kind == 'K'));
+        CompleteFromOldRow(*change.before, *change.after);
       }
     }
     CUTOVER_RETURN_IF_ERROR(emit(change));

@@ -157,6 +157,24 @@ TEST_F(PgChangeBuilderTest, AFullOldRowIsTheBeforeImage) {
   EXPECT_EQ(changes, (std::vector<std::string>{"delete public.docs 3,t,b -> none"}));
 }
 
+// REPLICA IDENTITY FULL: the old row comes whole, TOASTed values included, so the new row's
+// unchanged value is the old row's and the after image is whole (a resumed copy may then go on
+// within such a table, Copier::PrepareTable). A key-only old row completes nothing.
+TEST_F(PgChangeBuilderTest, AWholeOldRowCompletesTheNewRowsUnchangedValues) {
+  PgChangeBuilder builder = Builder();
+  using Type = PgMessage::Type;
+  std::vector<std::string> changes =
+      Build(builder, {Relation(DocsRelation()),
+                      Data(Type::kUpdate, 16384, PgTuple{T("4"), T("new"), kUnchanged}, 'O',
+                           PgTuple{T("3"), T("old"), T("big")}),
+                      Data(Type::kUpdate, 16384, PgTuple{T("5"), T("new"), kUnchanged}, 'K',
+                           PgTuple{T("4"), kNull, kNull})});
+  EXPECT_EQ(changes, (std::vector<std::string>{
+                         "update public.docs 3,old,big -> 4,new,big",
+                         "update public.docs 4,-,- -> 5,new,-",
+                     }));
+}
+
 TEST_F(PgChangeBuilderTest, AChangedRelationIsASchemaChangeBeforeTheTablesNextChange) {
   PgChangeBuilder builder = Builder();
   using Type = PgMessage::Type;

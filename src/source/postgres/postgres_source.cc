@@ -97,6 +97,39 @@ class PostgresSource : public Source {
         std::make_unique<PgChunkReader>(std::move(connection), ParsePostgresText, snapshot));
   }
 
+  // The first run's snapshot died with it: a new one, exported by a TEMPORARY slot created on a
+  // replication session held (idle) until EndCopyReads, whose consistent point P1 says exactly
+  // which transactions the snapshot holds, as P0 does for the first run. Every chunk this run
+  // reads sees that one state; the copier records P1 for the tables it reads whole, and apply
+  // skips their changes before it (docs/copy.md, "A resumed copy on PostgreSQL"). The temporary
+  // slot goes with the session (or with the server's restart), so nothing is left behind.
+  Result<std::optional<Position>> BeginResumedCopy() override {
+    ConnectOptions replication;
+    replication.replication = true;
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> exporter,
+                             Connection::Open(spec_.source.connection, replication));
+    std::string name = spec_.source.slot.substr(0, 55) + "_resume";
+    CUTOVER_ASSIGN_OR_RETURN(CreatedSlot slot,
+                             CreateSlotWithSnapshot(*exporter, name, /*temporary=*/true));
+    spdlog::info(
+        "copy: resumed in a new snapshot, consistent at {} (the first run's ended with it)",
+        slot.consistent_point.ToString());
+    std::lock_guard<std::mutex> lock(mutex_);
+    snapshot_ = slot.snapshot;
+    exporter_ = std::move(exporter);
+    return std::optional<Position>(Position::FromLsn(slot.consistent_point));
+  }
+
+  void EndCopyReads() override {
+    std::unique_ptr<Connection> exporter;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      exporter = std::move(exporter_);
+      snapshot_.clear();
+    }
+    // Closing the session ends its transaction (or the replication session's export).
+  }
+
   Result<std::unique_ptr<ChangeStream>> OpenChangeStream(ChangeStreamOptions options) override {
     PgStreamOptions stream;
     stream.connection = spec_.source.connection;
@@ -149,7 +182,9 @@ class PostgresSource : public Source {
   const Spec& spec_;
   std::unique_ptr<Connection> session_;
   std::mutex mutex_;  // guards exporter_ and snapshot_ (chunk readers open on worker threads)
-  std::unique_ptr<Connection> exporter_;  // created the slot; idle, so its snapshot stays valid
+  // The replication session that created the slot (first run) or a temporary one
+  // (BeginResumedCopy): idle while the copy reads, so that its exported snapshot stays valid.
+  std::unique_ptr<Connection> exporter_;
   std::string snapshot_;
   std::mutex retention_mutex_;  // Retention() is called from the run's monitor thread
   std::unique_ptr<Connection> retention_session_;

@@ -89,11 +89,12 @@ Result<ServerMessage> ParseServerMessage(std::string_view bytes) {
       static_cast<uint8_t>(message.type)));
 }
 
-Result<CreatedSlot> CreateSlotWithSnapshot(Connection& connection, const std::string& slot) {
+Result<CreatedSlot> CreateSlotWithSnapshot(Connection& connection, const std::string& slot,
+                                           bool temporary) {
   CUTOVER_ASSIGN_OR_RETURN(
       QueryResult result,
-      connection.Query(fmt::format("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput EXPORT_SNAPSHOT",
-                                   QuoteIdentifier(slot))));
+      connection.Query(fmt::format("CREATE_REPLICATION_SLOT {}{} LOGICAL pgoutput EXPORT_SNAPSHOT",
+                                   QuoteIdentifier(slot), temporary ? " TEMPORARY" : "")));
   // slot_name, consistent_point, snapshot_name, output_plugin
   if (result.rows.size() != 1 || result.rows[0].size() < 3 || !result.rows[0][1] ||
       !result.rows[0][2]) {

@@ -78,7 +78,10 @@ struct CreatedSlot {
   Lsn consistent_point;
   std::string snapshot;
 };
-Result<CreatedSlot> CreateSlotWithSnapshot(Connection& connection, const std::string& slot);
+// A TEMPORARY slot is dropped by the server when `connection` closes (a resumed copy's view:
+// PostgresSource::BeginResumedCopy).
+Result<CreatedSlot> CreateSlotWithSnapshot(Connection& connection, const std::string& slot,
+                                           bool temporary = false);
 
 // The streaming replication protocol's messages, exposed for tests: a Standby Status Update
 // ('r': written, flushed and applied LSN, the client's clock in us since 2000-01-01, no reply

@@ -91,15 +91,14 @@ Result<ChunkRows> PgChunkReader::ReadChunk(const TableSchema& schema, const Chun
       connection_->Execute(fmt::format("SET TRANSACTION SNAPSHOT '{}'", snapshot_)).status();
   if (!imported.ok()) {
     CUTOVER_RETURN_IF_ERROR(connection_->Execute("ROLLBACK").status());
-    // The snapshot lives as long as the connection that created the slot; without it the reads
-    // see the source as it is now, which CDC from the slot's start makes right (snapshot_reader.h).
     if (imported.code() == StatusCode::kUnavailable) return imported;
-    spdlog::warn(
-        "copy: the slot's exported snapshot is gone ({}); reading on outside it: CDC "
-        "from the slot's start applies again every change since (docs/copy.md)",
-        imported.message());
-    snapshot_.clear();
-    return Read(schema, select);
+    // The session exporting it ended: reading on outside it would mix two views of the source
+    // in one table, which CDC cannot always make right (a key change that left a TOASTed value
+    // out). The run stops; run again, and the resumed copy reads in a new snapshot.
+    return Status::FailedPrecondition(fmt::format(
+        "the copy's snapshot is gone ({}): the session that exported it ended; run the copy "
+        "again: it resumes in a new snapshot (docs/copy.md, \"A resumed copy on PostgreSQL\")",
+        imported.message()));
   }
   Result<ChunkRows> rows = Read(schema, select);
   if (!rows.ok()) {

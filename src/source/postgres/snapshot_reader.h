@@ -3,10 +3,11 @@
 // A chunk is one keyset-paginated SELECT. During the first copy every read happens in the slot's
 // exported snapshot (a REPEATABLE READ transaction per chunk that imports it with SET TRANSACTION
 // SNAPSHOT), so the copy sees exactly the transactions before the slot's consistent point and
-// the slot streams exactly those after it. A copy resumed by a later run has no snapshot (it
-// lived only as long as the connection that created the slot): its reads see the source as it
-// is then, and CDC from the slot's start applies again every change since, which leaves each row
-// as the source has it (docs/copy.md, "A resumed copy on PostgreSQL").
+// the slot streams exactly those after it. A copy resumed by a later run reads in the snapshot
+// of a temporary slot of its own (consistent point P1, PostgresSource::BeginResumedCopy; apply
+// skips the changes before P1 of the tables it reads whole: docs/copy.md, "A resumed copy on
+// PostgreSQL"). A snapshot that is gone while the copy reads stops the copy: reading on outside
+// it would mix two views of the source in one table.
 #pragma once
 
 #include <optional>

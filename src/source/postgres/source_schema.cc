@@ -203,15 +203,25 @@ struct ListedTable {
   TableId id;
   bool logged = true;    // relpersistence 'p'
   int64_t estimate = 0;  // reltuples; -1 (never analysed) as 0
+  // No update of it can leave out an unchanged TOASTed value: REPLICA IDENTITY FULL (the old
+  // row, sent whole, gives it), or no column that can be stored out of line (attstorage other
+  // than 'p'); for a partitioned table, true of every leaf partition.
+  bool whole_row_changes = true;
 };
 
 // Ordinary tables that are no partition, and partitioned tables as a whole (the estimate of
 // one is the sum of its leaf partitions'). User schemas cannot start with "pg_": that excludes
-// pg_catalog, pg_toast and the temporary schemas.
+// pg_catalog, pg_toast and the temporary schemas. The fifth column: ListedTable's
+// whole_row_changes (of the table itself, or of a partitioned table's leaf partitions:
+// pg_partition_tree of an ordinary table is empty).
 constexpr char kListQuery[] =
     "SELECT n.nspname, c.relname, c.relpersistence = 'p', CASE WHEN c.relkind = 'p' THEN "
     "(SELECT COALESCE(sum(GREATEST(l.reltuples, 0)), 0) FROM pg_partition_tree(c.oid) t "
-    "JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf) ELSE GREATEST(c.reltuples, 0) END::int8 "
+    "JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf) ELSE GREATEST(c.reltuples, 0) END::int8, "
+    "NOT EXISTS (SELECT 1 FROM pg_class l WHERE (l.oid = c.oid AND c.relkind = 'r' OR l.oid IN "
+    "(SELECT t.relid FROM pg_partition_tree(c.oid) t WHERE t.isleaf)) AND l.relreplident <> 'f' "
+    "AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = l.oid AND a.attnum > 0 AND "
+    "NOT a.attisdropped AND a.attstorage <> 'p')) "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT LIKE 'pg\\_%' "
     "AND n.nspname <> 'information_schema' ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE "
@@ -221,7 +231,7 @@ Result<std::vector<ListedTable>> ListTables(Connection& connection) {
   CUTOVER_ASSIGN_OR_RETURN(QueryResult result, connection.Query(kListQuery));
   std::vector<ListedTable> tables;
   for (const SqlRow& row : result.rows) {
-    ListedTable table{TableId{Text(row, 0), Text(row, 1)}, Flag(row, 2), 0};
+    ListedTable table{TableId{Text(row, 0), Text(row, 1)}, Flag(row, 2), 0, Flag(row, 4)};
     CUTOVER_ASSIGN_OR_RETURN(table.estimate,
                              Number<int64_t>(row, 3, "reltuples of " + table.id.ToString()));
     tables.push_back(std::move(table));
@@ -266,7 +276,8 @@ Result<std::vector<SourceTable>> LoadSelectedTables(Connection& connection, cons
     if (!table.logged) return UnloggedError(table.id);
     CUTOVER_ASSIGN_OR_RETURN(TableSchema schema, LoadTableSchema(connection, table.id));
     if (!schema.has_key()) without_key.push_back(table.id);
-    selected.push_back(SourceTable{std::move(schema), {}, rule, table.estimate});
+    selected.push_back(
+        SourceTable{std::move(schema), {}, rule, table.estimate, table.whole_row_changes});
   }
   if (!without_key.empty()) return NoKeyError(without_key);
   for (SourceTable& table : selected) {
