@@ -99,6 +99,22 @@ TEST(AppendCopyRowTest, EscapesTabsNewlinesBackslashesAndNulls) {
             "contains");
 }
 
+TEST(AppendCopyRowTest, EscapesAtTheEdgesOfAValueAndAppendsNothingOfARefusedValue) {
+  TableSchema schema;
+  schema.id = TableId{"s", "t"};
+  schema.columns = {Column{"txt", Type("text", "utf8mb4", "utf8mb4_bin"), true}};
+  std::string out;
+  ValueAdjustments adjustments;
+  ASSERT_TRUE(AppendCopyRow(schema, Row{{Value::Str("\\\\x\t")}, {}}, &out, &adjustments).ok());
+  ASSERT_TRUE(AppendCopyRow(schema, Row{{Value::Str("")}, {}}, &out, &adjustments).ok());
+  EXPECT_EQ(out, "\\\\\\\\x\\t\n\n");
+  std::string refused = "kept";
+  EXPECT_FALSE(
+      AppendCopyRow(schema, Row{{Value::Str(std::string("a\tb\0", 4))}, {}}, &refused, &adjustments)
+          .ok());
+  EXPECT_EQ(refused, "kept");
+}
+
 TEST(AppendCopyRowTest, FastPathsWriteWhatPostgresTextWrites) {
   TableSchema schema;
   schema.id = TableId{"s", "t"};
