@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -109,13 +110,32 @@ constexpr std::array<char, 256> MakeCopyEscapes() {
 }
 constexpr std::array<char, 256> kCopyEscapes = MakeCopyEscapes();
 
-// Appends `text` with COPY's backslash escapes, a run of plain bytes at a time. False, with *out
-// as it was, when `text` holds a NUL.
+// True when one of the 8 bytes of `word` is NUL, a tab, a newline, a carriage return or a
+// backslash (the bytes of kCopyEscapes). A byte b of `word ^ (b * kOnes)` is zero exactly where
+// `word` holds b; (x - kOnes) & ~x & kHighs is nonzero exactly when x has a zero byte.
+bool HasCopySpecial(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+  return (zero_byte(word) | zero_byte(word ^ (kOnes * '\t')) | zero_byte(word ^ (kOnes * '\n')) |
+          zero_byte(word ^ (kOnes * '\r')) | zero_byte(word ^ (kOnes * '\\'))) != 0;
+}
+
+// Appends `text` with COPY's backslash escapes, a run of plain bytes at a time (8 bytes are
+// checked at once). False, with *out as it was, when `text` holds a NUL.
 bool AppendCopyEscaped(std::string_view text, std::string* out) {
   const size_t start = out->size();
   const char* run = text.data();
   const char* const end = text.data() + text.size();
   for (const char* at = run; at != end; ++at) {
+    if (end - at >= 8) {
+      uint64_t word;
+      std::memcpy(&word, at, sizeof(word));
+      if (!HasCopySpecial(word)) {
+        at += 7;  // the loop's ++at steps past the 8th
+        continue;
+      }
+    }
     const char escape = kCopyEscapes[static_cast<unsigned char>(*at)];
     if (escape == 0) continue;
     if (escape == kNul) {

@@ -176,10 +176,13 @@ class PostgresSink : public Sink {
         new PostgresTableWriter(plan, writer_sessions_, std::move(connection)));
   }
 
+  // On a shared writer session (WriterSessions), given back when the build succeeded.
   Status BuildIndex(const TargetTablePlan& plan, const Index& index) override {
-    CUTOVER_ASSIGN_OR_RETURN(auto connection, Open());
-    if (index.primary) return EnsurePrimaryKey(*connection, plan.target, index);
-    return connection->Execute(CreateIndexSql(plan.target, index)).status();
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, writer_sessions_->Take());
+    Status built = index.primary ? EnsurePrimaryKey(*connection, plan.target, index)
+                                 : connection->Execute(CreateIndexSql(plan.target, index)).status();
+    if (built.ok()) writer_sessions_->Give(std::move(connection));
+    return built;
   }
 
   Result<uint64_t> CountRows(const TableId& target, bool exact) override {
