@@ -339,6 +339,14 @@ Result<std::optional<std::string>> Connection::ReadCopyData(std::chrono::millise
   }
 }
 
+bool Connection::IdleAndOpen() const {
+  if (PQstatus(handle_) != CONNECTION_OK || PQtransactionStatus(handle_) != PQTRANS_IDLE) {
+    return false;
+  }
+  pollfd unread{PQsocket(handle_), POLLIN, 0};
+  return ::poll(&unread, 1, 0) == 0;
+}
+
 Status Connection::WriteCopyData(std::string_view bytes) {
   if (PQputCopyData(handle_, bytes.data(), static_cast<int>(bytes.size())) != 1 ||
       PQflush(handle_) != 0) {

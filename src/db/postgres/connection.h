@@ -110,6 +110,11 @@ class Connection {
   Result<std::optional<std::string>> ReadCopyData(std::chrono::milliseconds timeout);
   Status WriteCopyData(std::string_view bytes);
 
+  // True when the session is open, outside any transaction and has nothing unread from the
+  // server (a session idle between statements is sent nothing, so anything there, such as the
+  // message of a server that ended the session, means it is not fit for reuse). Never waits.
+  bool IdleAndOpen() const;
+
   // The server version as a number, e.g. 150004 for 15.4.
   int ServerVersionNumber() const;
   // True when the session is encrypted with TLS.

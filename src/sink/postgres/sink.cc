@@ -29,35 +29,41 @@ std::string CopySql(const TargetTablePlan& plan) {
                      fmt::join(columns, ", "));
 }
 
-// The target sessions chunk writers share: a writer takes an idle one (or opens a new one, in
-// UTC) and gives it back when it ends, unless a statement on it failed. A load of many key
+// The target sessions chunk writers and index builds share: a writer takes an idle one (or
+// opens a new one, in UTC) and gives it back when it ends, unless a statement on it failed; a
+// session the server ended while it was idle is dropped, never handed out. A load of many key
 // ranges (a writer each) so connects about copy_workers times, not once per range: each
 // connection costs a SCRAM handshake in cutover and a new backend in the server.
 class WriterSessions {
  public:
   explicit WriterSessions(const ConnectionSpec& spec) : spec_(spec) {}
 
+  // An idle session the server has not ended meanwhile, else a new one.
   Result<std::unique_ptr<Connection>> Take() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!idle_.empty()) {
-        std::unique_ptr<Connection> connection = std::move(idle_.back());
-        idle_.pop_back();
-        return connection;
-      }
+    while (std::unique_ptr<Connection> connection = TakeIdle()) {
+      if (connection->IdleAndOpen()) return connection;
     }
     CUTOVER_ASSIGN_OR_RETURN(auto connection, Connection::Open(spec_));
     CUTOVER_RETURN_IF_ERROR(connection->Execute("SET TIME ZONE 'UTC'").status());
     return connection;
   }
 
-  // `connection` is outside any transaction and fit for the next writer.
+  // Keeps `connection` for the next writer when every statement on it succeeded and it is idle.
   void Give(std::unique_ptr<Connection> connection) {
+    if (!connection->IdleAndOpen()) return;
     std::lock_guard<std::mutex> lock(mutex_);
     idle_.push_back(std::move(connection));
   }
 
  private:
+  std::unique_ptr<Connection> TakeIdle() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (idle_.empty()) return nullptr;
+    std::unique_ptr<Connection> connection = std::move(idle_.back());
+    idle_.pop_back();
+    return connection;
+  }
+
   // Constant after construction
   const ConnectionSpec spec_;
   // State below is protected by mutex_
