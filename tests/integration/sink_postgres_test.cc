@@ -531,6 +531,40 @@ TEST_F(SinkPostgresTest, StreamsAChunkOfManyPieces) {
   EXPECT_EQ(*sink->CountRows(plan->target, true), 6000u);
 }
 
+TEST_F(SinkPostgresTest, WritersShareASessionAndNeverGetOneTheServerEnded) {
+  auto sink = OpenSink(TargetSpec::ExistingTable::kCreate);
+  auto plan = sink->PrepareTable(schema_, TableRule{}, false);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  // The backends of this database other than admin_'s.
+  auto writer_backends = [&] {
+    auto result = admin_->Query(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND "
+        "application_name = 'cutover' AND pid <> pg_backend_pid() ORDER BY pid");
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() ? result->rows : std::vector<postgres::SqlRow>{};
+  };
+  auto write = [&](int64_t id) {
+    auto writer = sink->OpenWriter(*plan);
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    std::vector<Row> rows = {RowFromText(schema_, {std::to_string(id)})};
+    Status status = (*writer)->WriteChunk(ChunkBounds{KeyOfId(id - 1), KeyOfId(id)}, rows);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  };
+  const std::vector<postgres::SqlRow> before = writer_backends();
+  write(1);
+  write(2);
+  const std::vector<postgres::SqlRow> shared = writer_backends();
+  ASSERT_EQ(shared.size(), before.size() + 1) << "two writers one after the other, one session";
+  for (const postgres::SqlRow& backend : shared) {
+    ASSERT_TRUE(admin_->Execute("SELECT pg_terminate_backend($1::int)", {backend[0]}).ok());
+  }
+  for (int wait = 0; wait < 100 && !writer_backends().empty(); ++wait) usleep(20'000);
+  write(3);  // on a new session, at the first attempt
+  std::vector<postgres::SqlRow> back = Select();
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[2][0], "3");
+}
+
 TEST_F(SinkPostgresTest, TextKeysRewriteWithoutTouchingNeighbourChunks) {
   TableSchema schema;
   schema.id = TableId{schema_name_, "words"};

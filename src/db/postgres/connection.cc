@@ -219,6 +219,28 @@ Result<QueryResult> Connection::Query(std::string_view sql, const Params& params
   return ReadRows(result.get());
 }
 
+Result<size_t> Connection::QueryEach(std::string_view sql, const Params& params,
+                                     const RowVisitor& visit) {
+  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params));
+  const PGresult* rows = result.get();
+  const int column_count = PQnfields(rows);
+  const int row_count = PQntuples(rows);
+  std::vector<CellView> cells(static_cast<size_t>(column_count));
+  for (int row_idx = 0; row_idx < row_count; ++row_idx) {
+    for (int column_idx = 0; column_idx < column_count; ++column_idx) {
+      CellView& cell = cells[static_cast<size_t>(column_idx)];
+      if (PQgetisnull(rows, row_idx, column_idx)) {
+        cell.reset();
+      } else {
+        cell.emplace(PQgetvalue(rows, row_idx, column_idx),
+                     static_cast<size_t>(PQgetlength(rows, row_idx, column_idx)));
+      }
+    }
+    CUTOVER_RETURN_IF_ERROR(visit(cells));
+  }
+  return static_cast<size_t>(row_count);
+}
+
 Result<uint64_t> Connection::Execute(std::string_view sql, const Params& params) {
   CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params));
   std::string_view text = PQcmdTuples(result.get());
@@ -315,6 +337,14 @@ Result<std::optional<std::string>> Connection::ReadCopyData(std::chrono::millise
       return MapPostgresError("", PQerrorMessage(handle_), description_);
     }
   }
+}
+
+bool Connection::IdleAndOpen() const {
+  if (PQstatus(handle_) != CONNECTION_OK || PQtransactionStatus(handle_) != PQTRANS_IDLE) {
+    return false;
+  }
+  pollfd unread{PQsocket(handle_), POLLIN, 0};
+  return ::poll(&unread, 1, 0) == 0;
 }
 
 Status Connection::WriteCopyData(std::string_view bytes) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,10 @@ namespace cutover::postgres {
 using SqlRow = std::vector<std::optional<std::string>>;
 // Statement parameters ($1, $2, ...) in text format; nullopt is SQL NULL.
 using Params = std::vector<std::optional<std::string>>;
+
+// One result cell seen in place: a view into the result's memory, valid only during the visit
+// (QueryEach); nullopt is SQL NULL.
+using CellView = std::optional<std::string_view>;
 
 struct QueryResult {
   std::vector<std::string> columns;  // column names, in select order
@@ -81,6 +86,11 @@ class Connection {
 
   // Runs one statement that returns rows (text format) and reads them all into memory.
   Result<QueryResult> Query(std::string_view sql, const Params& params = {});
+  // Runs one statement that returns rows (text format) and hands each row to `visit` in result
+  // order, its cells seen in place in libpq's result (no copy of any value); the first error
+  // `visit` returns stops the visit and is returned. Returns the number of rows visited.
+  using RowVisitor = std::function<Status(std::span<const CellView> cells)>;
+  Result<size_t> QueryEach(std::string_view sql, const Params& params, const RowVisitor& visit);
   // Runs a statement; returns the number of affected rows (0 for utility statements). Without
   // parameters `sql` may hold several statements separated by semicolons.
   Result<uint64_t> Execute(std::string_view sql, const Params& params = {});
@@ -99,6 +109,11 @@ class Connection {
   // when the stream ended or the connection failed.
   Result<std::optional<std::string>> ReadCopyData(std::chrono::milliseconds timeout);
   Status WriteCopyData(std::string_view bytes);
+
+  // True when the session is open, outside any transaction and has nothing unread from the
+  // server (a session idle between statements is sent nothing, so anything there, such as the
+  // message of a server that ended the session, means it is not fit for reuse). Never waits.
+  bool IdleAndOpen() const;
 
   // The server version as a number, e.g. 150004 for 15.4.
   int ServerVersionNumber() const;

@@ -99,6 +99,57 @@ TEST(AppendCopyRowTest, EscapesTabsNewlinesBackslashesAndNulls) {
             "contains");
 }
 
+TEST(AppendCopyRowTest, EscapesAtTheEdgesOfAValueAndAppendsNothingOfARefusedValue) {
+  TableSchema schema;
+  schema.id = TableId{"s", "t"};
+  schema.columns = {Column{"txt", Type("text", "utf8mb4", "utf8mb4_bin"), true}};
+  std::string out;
+  ValueAdjustments adjustments;
+  ASSERT_TRUE(AppendCopyRow(schema, Row{{Value::Str("\\\\x\t")}, {}}, &out, &adjustments).ok());
+  ASSERT_TRUE(AppendCopyRow(schema, Row{{Value::Str("")}, {}}, &out, &adjustments).ok());
+  EXPECT_EQ(out, "\\\\\\\\x\\t\n\n");
+  std::string refused = "kept";
+  EXPECT_FALSE(
+      AppendCopyRow(schema, Row{{Value::Str(std::string("a\tb\0", 4))}, {}}, &refused, &adjustments)
+          .ok());
+  EXPECT_EQ(refused, "kept");
+}
+
+TEST(AppendCopyRowTest, FindsEverySpecialByteAtEveryOffsetOfALongValue) {
+  TableSchema schema;
+  schema.id = TableId{"s", "t"};
+  schema.columns = {Column{"txt", Type("text", "utf8mb4", "utf8mb4_bin"), true}};
+  ValueAdjustments adjustments;
+  for (size_t offset = 0; offset < 40; ++offset) {
+    for (char special : std::string("\t\n\r\\\x80\x01\x08\x5b")) {
+      std::string text(40, 'a');
+      text[offset] = special;
+      std::string expected;
+      for (char c : text) {
+        if (c == '\t')
+          expected += "\\t";
+        else if (c == '\n')
+          expected += "\\n";
+        else if (c == '\r')
+          expected += "\\r";
+        else if (c == '\\')
+          expected += "\\\\";
+        else
+          expected += c;
+      }
+      std::string out;
+      ASSERT_TRUE(AppendCopyRow(schema, Row{{Value::Str(text)}, {}}, &out, &adjustments).ok());
+      EXPECT_EQ(out, expected + "\n") << "offset " << offset << " byte " << int{special};
+    }
+    std::string with_nul(40, 'a');
+    with_nul[offset] = '\0';
+    std::string out;
+    EXPECT_FALSE(AppendCopyRow(schema, Row{{Value::Str(with_nul)}, {}}, &out, &adjustments).ok())
+        << "offset " << offset;
+    EXPECT_EQ(out, "");
+  }
+}
+
 TEST(AppendCopyRowTest, FastPathsWriteWhatPostgresTextWrites) {
   TableSchema schema;
   schema.id = TableId{"s", "t"};

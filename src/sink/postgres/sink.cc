@@ -2,6 +2,9 @@
 #include "sink/postgres/sink.h"
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -26,12 +29,63 @@ std::string CopySql(const TargetTablePlan& plan) {
                      fmt::join(columns, ", "));
 }
 
+// The target sessions chunk writers and index builds share: a writer takes an idle one (or
+// opens a new one, in UTC) and gives it back when it ends, unless a statement on it failed; a
+// session the server ended while it was idle is dropped, never handed out. A load of many key
+// ranges (a writer each) so connects about copy_workers times, not once per range: each
+// connection costs a SCRAM handshake in cutover and a new backend in the server.
+class WriterSessions {
+ public:
+  explicit WriterSessions(const ConnectionSpec& spec) : spec_(spec) {}
+
+  // An idle session the server has not ended meanwhile, else a new one.
+  Result<std::unique_ptr<Connection>> Take() {
+    while (std::unique_ptr<Connection> connection = TakeIdle()) {
+      if (connection->IdleAndOpen()) return connection;
+    }
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, Connection::Open(spec_));
+    CUTOVER_RETURN_IF_ERROR(connection->Execute("SET TIME ZONE 'UTC'").status());
+    return connection;
+  }
+
+  // Keeps `connection` for the next writer when every statement on it succeeded and it is idle.
+  void Give(std::unique_ptr<Connection> connection) {
+    if (!connection->IdleAndOpen()) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    idle_.push_back(std::move(connection));
+  }
+
+ private:
+  std::unique_ptr<Connection> TakeIdle() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (idle_.empty()) return nullptr;
+    std::unique_ptr<Connection> connection = std::move(idle_.back());
+    idle_.pop_back();
+    return connection;
+  }
+
+  // Constant after construction
+  const ConnectionSpec spec_;
+  // State below is protected by mutex_
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
 class PostgresTableWriter : public TableWriter {
  public:
-  PostgresTableWriter(const TargetTablePlan& plan, std::unique_ptr<Connection> connection)
-      : plan_(plan), connection_(std::move(connection)), copy_sql_(CopySql(plan)) {}
+  PostgresTableWriter(const TargetTablePlan& plan, std::shared_ptr<WriterSessions> sessions,
+                      std::unique_ptr<Connection> connection)
+      : plan_(plan),
+        sessions_(std::move(sessions)),
+        copy_sql_(CopySql(plan)),
+        connection_(std::move(connection)) {}
+
+  ~PostgresTableWriter() override {
+    if (reusable_) sessions_->Give(std::move(connection_));
+  }
 
   Status WriteChunk(const ChunkBounds& bounds, std::span<const Row> rows) override {
+    reusable_ = false;
     ValueAdjustments adjustments;
     CUTOVER_RETURN_IF_ERROR(connection_->Execute("BEGIN").status());
     Status status = WriteInTransaction(bounds, rows, &adjustments);
@@ -40,6 +94,7 @@ class PostgresTableWriter : public TableWriter {
       connection_->Execute("ROLLBACK").IgnoreError();  // the first error says it all
       return status;
     }
+    reusable_ = true;
     if (adjustments.zero_dates > 0) {
       spdlog::warn("{}: {} MySQL zero date(s) written as -infinity (docs/type-mapping.md)",
                    plan_.target.ToString(), adjustments.zero_dates);
@@ -90,13 +145,18 @@ class PostgresTableWriter : public TableWriter {
 
   // Constant after construction
   const TargetTablePlan plan_;
-  const std::unique_ptr<Connection> connection_;
+  const std::shared_ptr<WriterSessions> sessions_;
   const std::string copy_sql_;
+
+  std::unique_ptr<Connection> connection_;
+  // True while every statement on connection_ succeeded (so it is outside any transaction).
+  bool reusable_ = true;
 };
 
 class PostgresSink : public Sink {
  public:
-  explicit PostgresSink(const Spec& spec) : spec_(spec) {}
+  explicit PostgresSink(const Spec& spec)
+      : spec_(spec), writer_sessions_(std::make_shared<WriterSessions>(spec.target.connection)) {}
 
   Result<TargetTablePlan> PrepareTable(const TableSchema& source, const TableRule& rule,
                                        bool resuming) override {
@@ -117,15 +177,18 @@ class PostgresSink : public Sink {
   }
 
   Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan& plan) override {
-    CUTOVER_ASSIGN_OR_RETURN(auto connection, Open());
-    CUTOVER_RETURN_IF_ERROR(connection->Execute("SET TIME ZONE 'UTC'").status());
-    return std::unique_ptr<TableWriter>(new PostgresTableWriter(plan, std::move(connection)));
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, writer_sessions_->Take());
+    return std::unique_ptr<TableWriter>(
+        new PostgresTableWriter(plan, writer_sessions_, std::move(connection)));
   }
 
+  // On a shared writer session (WriterSessions), given back when the build succeeded.
   Status BuildIndex(const TargetTablePlan& plan, const Index& index) override {
-    CUTOVER_ASSIGN_OR_RETURN(auto connection, Open());
-    if (index.primary) return EnsurePrimaryKey(*connection, plan.target, index);
-    return connection->Execute(CreateIndexSql(plan.target, index)).status();
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, writer_sessions_->Take());
+    Status built = index.primary ? EnsurePrimaryKey(*connection, plan.target, index)
+                                 : connection->Execute(CreateIndexSql(plan.target, index)).status();
+    if (built.ok()) writer_sessions_->Give(std::move(connection));
+    return built;
   }
 
   Status EmptyTable(const TargetTablePlan& plan) override {
@@ -272,6 +335,7 @@ class PostgresSink : public Sink {
 
   // Constant after construction
   const Spec spec_;
+  const std::shared_ptr<WriterSessions> writer_sessions_;
 };
 
 }  // namespace

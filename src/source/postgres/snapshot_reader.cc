@@ -109,26 +109,28 @@ Result<ChunkRows> PgChunkReader::ReadChunk(const TableSchema& schema, const Chun
   return rows;
 }
 
+// Each value is parsed from libpq's result in place (QueryEach): no copy of the text first.
 Result<ChunkRows> PgChunkReader::Read(const TableSchema& schema, const ChunkSelect& select) {
   ChunkQuery query = BuildChunkQuery(schema, select);
-  CUTOVER_ASSIGN_OR_RETURN(QueryResult result, connection_->Query(query.sql, query.params));
   ChunkRows out;
-  out.rows.reserve(result.rows.size());
-  for (SqlRow& cells : result.rows) {
-    Row row;
+  auto take = [&](std::span<const CellView> cells) -> Status {
+    Row& row = out.rows.emplace_back();
     row.values.resize(schema.columns.size());
-    for (size_t i = 0; i < schema.columns.size(); ++i) {
-      if (!cells[i]) continue;
-      out.bytes += static_cast<int64_t>(cells[i]->size());
-      Result<Value> value = parse_(schema.columns[i].type, *cells[i]);
+    for (size_t column_idx = 0; column_idx < schema.columns.size(); ++column_idx) {
+      const CellView& cell = cells[column_idx];
+      if (!cell) continue;
+      out.bytes += static_cast<int64_t>(cell->size());
+      Result<Value> value = parse_(schema.columns[column_idx].type, *cell);
       if (!value.ok()) {
         return Status::DataLoss(fmt::format("{}.{}: {}", schema.id.ToString(),
-                                            schema.columns[i].name, value.status().message()));
+                                            schema.columns[column_idx].name,
+                                            value.status().message()));
       }
-      row.values[i] = std::move(*value);
+      row.values[column_idx] = *std::move(value);
     }
-    out.rows.push_back(std::move(row));
-  }
+    return Status::Ok();
+  };
+  CUTOVER_RETURN_IF_ERROR(connection_->QueryEach(query.sql, query.params, take).status());
   return out;
 }
 
