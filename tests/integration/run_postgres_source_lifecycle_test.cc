@@ -138,7 +138,7 @@ class RunPostgresSourceLifecycleTest : public PostgresSourceTest {
 
 // Created when the copy starts; the retained WAL reported and, past source.retained_wal_warn while
 // capture is held, warned about in the log, `cutover status` and /metrics; a fence passes through
-// the slot; finish drops the slot and the publication.
+// the slot; finish drops the slot and the publication, and a run after it is refused.
 TEST_F(RunPostgresSourceLifecycleTest, FromTheCopyToFinish) {
   source_extra_ = "  retained_wal_warn: 1MiB\n";
   UsePostgresTarget(
@@ -224,6 +224,17 @@ TEST_F(RunPostgresSourceLifecycleTest, FromTheCopyToFinish) {
   FinishDrops(*run, slot, slot);
   ExpectConverges(10s, run->Output());
   ExpectNoBodyLost();
+  // Run again after the finish: refused (the slot is gone), and the migration stays finished.
+  auto again = StartRun(token);
+  int code = 0;
+  ASSERT_TRUE(again->WaitFor(30s, &code)) << again->Output();
+  EXPECT_EQ(code, 1) << again->Output();
+  EXPECT_NE(again->Output().find("cutover run: FailedPrecondition: migration " + migration_ +
+                                 " is finished: `cutover finish` dropped its replication slot " +
+                                 slot + " and its publication " + slot + " on the source"),
+            std::string::npos)
+      << again->Output();
+  EXPECT_NE(Cli("status " + spec_.string()).out.find("phase finished\n"), std::string::npos);
 }
 
 // source.slot and source.publication name them instead of the migration.
