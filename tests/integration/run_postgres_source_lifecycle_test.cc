@@ -137,7 +137,8 @@ class RunPostgresSourceLifecycleTest : public PostgresSourceTest {
 };
 
 // Created when the copy starts; the retained WAL reported and, past source.retained_wal_warn while
-// capture is held, warned about in the log, `cutover status` and /metrics; a fence passes through
+// capture is held, warned about in the log, `cutover status` and /metrics, and let go of once the
+// run reads on; a fence passes through
 // the slot; finish drops the slot and the publication, and a run after it is refused.
 TEST_F(RunPostgresSourceLifecycleTest, FromTheCopyToFinish) {
   source_extra_ = "  retained_wal_warn: 1MiB\n";
@@ -210,6 +211,15 @@ TEST_F(RunPostgresSourceLifecycleTest, FromTheCopyToFinish) {
   PgExec(*source_, "DROP TABLE " + other);
   auto run = StartRun(token);
   ASSERT_TRUE(runtest::WaitForCdc(*run, 60s)) << run->Output();
+  // Reading on, the slot lets go of that WAL, and the status says so.
+  json released;
+  for (int attempt = 0; attempt < 120; ++attempt) {
+    released = Retention();
+    if (released.is_object() && released["retained_bytes"].get<int64_t>() < kept) break;
+    std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_TRUE(released.is_object());
+  EXPECT_LT(released["retained_bytes"].get<int64_t>(), kept) << released.dump();
   // The fence's marker travels through the slot: when it passes, a row written just before it
   // is on the target.
   PgExec(*source_, "INSERT INTO " + schema_ + ".docs (id, title, body) VALUES (7777, 'fenced', " +
