@@ -48,7 +48,9 @@ struct FinishReport {
   nlohmann::json verify;     // meta "verify.report" (null: no verify was run)
   // The flag stage changes (meta "flags.history/..."), oldest first per group; may be empty.
   std::vector<nlohmann::json> stage_history;
-  std::vector<std::string> removed;  // source tables dropped (`schema`.`table`)
+  // What was dropped on the source: tables (`schema`.`table`) on MariaDB/MySQL; on PostgreSQL
+  // "replication slot <name>" and "publication <name>".
+  std::vector<std::string> removed;
   int64_t finished_at_ms = 0;
 };
 
@@ -56,9 +58,14 @@ struct FinishReport {
 // "finish.report" and the phase becomes "finished". Refused, with the run left running:
 // FailedPrecondition when no `cutover run` is running for the spec (or it is still copying);
 // DeadlineExceeded when changes kept coming for longer than options.timeout (the message says
-// when the last one was seen); Cancelled when options.stop was set. Unimplemented for a
-// PostgreSQL source and for change_log.kind: kafka (as RunFence).
+// when the last one was seen); Cancelled when options.stop was set.
 Result<FinishReport> FinishMigration(const Spec& spec, const FinishOptions& options);
+
+// Whether `cutover run` (or `cutover capture`) may go on with a migration whose phase is
+// "finished": OK for a MariaDB/MySQL source (CDC continues where it stopped); FailedPrecondition
+// for a PostgreSQL source, whose replication slot and publication finish dropped (the changes
+// since are not kept on the source), saying how to start again. Exact text; tests quote it.
+Status ContinueAfterFinish(const Spec& spec);
 
 // The report as `cutover finish` prints it.
 std::string FormatFinishReport(const FinishReport& report);

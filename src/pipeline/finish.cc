@@ -276,6 +276,17 @@ Result<FinishReport> FinishMigration(const Spec& spec, const FinishOptions& opti
   return Finisher(spec, *state, options).Run();
 }
 
+Status ContinueAfterFinish(const Spec& spec) {
+  if (spec.source.kind != SourceKind::kPostgres) return Status::Ok();
+  return Status::FailedPrecondition(fmt::format(
+      "migration {} is finished: `cutover finish` dropped its replication slot {} and its "
+      "publication {} on the source, so CDC cannot continue where it stopped. To migrate again "
+      "from the start, remove the state_dir {} (and drop the target tables, or set "
+      "target.existing_tables: truncate) and run `cutover run` again: it copies afresh and "
+      "creates a new slot (docs/cutover.md, \"Drain and finish\")",
+      spec.name, spec.source.slot, spec.source.publication, spec.state_dir.string()));
+}
+
 nlohmann::json FinishReportToJson(const FinishReport& report) {
   nlohmann::json tables = nlohmann::json::array();
   for (const FinishTable& table : report.tables) {

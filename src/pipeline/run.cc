@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cutover/copy.h"
+#include "cutover/finish.h"
 #include "cutover/source.h"
 #include "cutover/state_store.h"
 #include "cutover/target.h"
@@ -33,8 +34,8 @@
 #include "pipeline/state_options.h"
 #include "pipeline/touched_keys.h"
 #include "state/run_status.h"
-#include "state/table_ddl.h"
 #include "state/stop_request.h"
+#include "state/table_ddl.h"
 
 namespace cutover {
 namespace {
@@ -105,6 +106,8 @@ class Migration {
     CUTOVER_ASSIGN_OR_RETURN(lock_, pipeline::DirLock::Acquire(spec_.state_dir));
     CUTOVER_ASSIGN_OR_RETURN(state_,
                              StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
+    CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
+    if (phase == Phase::kFinished) CUTOVER_RETURN_IF_ERROR(ContinueAfterFinish(spec_));
     CUTOVER_RETURN_IF_ERROR(LoadTotals());
     // A stop request left from before this run (a finish that gave up) must not stop it.
     CUTOVER_RETURN_IF_ERROR(state::DeleteStopRequest(*state_));

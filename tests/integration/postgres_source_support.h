@@ -1,6 +1,8 @@
 // Test support for a PostgreSQL source under a live workload (run_postgres_source_test.cc,
+// run_postgres_source_restart_test.cc, run_postgres_source_lifecycle_test.cc,
 // verify_postgres_source_test.cc): sessions and the workload of its own, on two tables of
-// schema `schema`: docs (a large TOASTed body) and lines (a composite key).
+// schema `schema`: docs (a large TOASTed body) and lines (a composite key); `cutover run` and
+// the row-by-row comparison of both sides.
 #pragma once
 
 #include <atomic>
@@ -66,12 +68,21 @@ class PgWorkload {
 
   void Start(std::chrono::milliseconds pause) {
     thread_ = std::thread([this, pause] {
-      std::unique_ptr<postgres::Connection> connection = ConnectPg(server_);
-      if (connection == nullptr) return;
+      std::unique_ptr<postgres::Connection> connection;
       std::mt19937 random(42);
       int64_t next_id = 1'000'000;
       int next_order = 100'000;
       while (!stop_) {
+        if (connection == nullptr) {  // at the start, and after a lost one (a restarting source)
+          Result<std::unique_ptr<postgres::Connection>> opened =
+              postgres::Connection::Open(copytest::ConnectionFor(server_, server_.database));
+          if (!opened.ok()) {
+            ++failures_;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            continue;
+          }
+          connection = *std::move(opened);
+        }
         const std::string docs = schema_ + ".docs";
         const std::string id = std::to_string(1 + random() % (kDocs * 2));
         std::string sql;
@@ -114,7 +125,9 @@ class PgWorkload {
         } else {
           ++failures_;
           std::cerr << "workload: " << status.ToString() << "\n";
-          (void)connection->Execute("ROLLBACK");
+          // A failed statement of a live session leaves its transaction to roll back; a session
+          // the server dropped is opened again.
+          if (!connection->Execute("ROLLBACK").ok()) connection.reset();
         }
         std::this_thread::sleep_for(pause);
       }
@@ -125,6 +138,7 @@ class PgWorkload {
     if (thread_.joinable()) thread_.join();
   }
   int transactions() const { return transactions_; }
+  // Failed transactions and failed attempts to connect: none unless the source went away.
   int failures() const { return failures_; }
 
  private:
@@ -216,7 +230,7 @@ class PostgresSourceTest : public ::testing::Test {
         spec_, "name: " + migration_ + "\nsource:\n  kind: postgres\n  host: " + pg.host +
                    "\n  port: " + std::to_string(pg.port) + "\n  user: " + pg.user +
                    "\n  password_env: COPY_TEST_PASSWORD\n  database: " + pg.database + "\n" +
-                   target_yaml + "tables:\n  - match: \"" + schema_ +
+                   source_extra_ + target_yaml + "tables:\n  - match: \"" + schema_ +
                    ".*\"\nstate_dir: " + (dir_ / "state").string() + "\n" + extra);
   }
   void UsePostgresTarget(const std::string& extra) {
@@ -235,9 +249,91 @@ class PostgresSourceTest : public ::testing::Test {
     WriteSpec(copytest::MariaDbTargetYaml(testing::MariaDbTarget(), schema_), extra);
   }
 
+  // `cutover run SPEC --status-every 1` in the background with `env`, its output in run.out.
+  std::unique_ptr<runtest::CutoverProcess> StartRun(const std::string& env = "") {
+    return std::make_unique<runtest::CutoverProcess>("run " + spec_.string() + " --status-every 1",
+                                                     env, dir_ / "run.out");
+  }
+
+  // Every row of docs and lines as text, in key order, the same way on each server: the body by
+  // its md5 and length (NULL stays NULL), timestamps in UTC with six fraction digits.
+  std::vector<std::string> SourceRows(const std::string& table) {
+    return PgLines(*source_, PgSelect(table));
+  }
+  std::string PgSelect(const std::string& table) const {
+    if (table == "docs") {
+      return "SELECT id, title, md5(body), length(body), n, to_char(updated AT TIME ZONE 'UTC', "
+             "'YYYY-MM-DD HH24:MI:SS.US'), price FROM " +
+             schema_ + ".docs ORDER BY id";
+    }
+    return "SELECT order_id, line, sku, qty FROM " + schema_ + ".lines ORDER BY order_id, line";
+  }
+  std::vector<std::string> TargetRows(const std::string& table) {
+    if (pg_target_) return PgLines(*pg_target_, PgSelect(table));
+    if (table == "docs") {
+      return copytest::Lines(*maria_target_,
+                             "SELECT id, title, MD5(body), CHAR_LENGTH(body), n, "
+                             "DATE_FORMAT(updated, '%Y-%m-%d %H:%i:%s.%f'), price FROM " +
+                                 schema_ + ".docs ORDER BY id");
+    }
+    return copytest::Lines(*maria_target_, "SELECT order_id, line, sku, qty FROM " + schema_ +
+                                               ".lines ORDER BY order_id, line");
+  }
+
+  // Waits up to `timeout` for docs and lines to be equal on both sides, then expects them equal
+  // row by row (`context`, e.g. the run's output, in the failure message).
+  void ExpectConverges(std::chrono::seconds timeout, const std::string& context) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (SourceRows("docs") == TargetRows("docs") && SourceRows("lines") == TargetRows("lines")) {
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    for (const char* table : {"docs", "lines"}) {
+      std::vector<std::string> source_rows = SourceRows(table);
+      std::vector<std::string> target_rows = TargetRows(table);
+      EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
+      EXPECT_TRUE(target_rows == source_rows)
+          << table << " differs\n"
+          << runtest::RowsDiff(source_rows, target_rows) << context;
+    }
+  }
+
+  // The TOASTed bodies the source has that the target lost (NULL on the target only): none.
+  void ExpectNoBodyLost() {
+    const std::string count = "SELECT count(*) FROM " + schema_ + ".docs WHERE body IS NULL";
+    std::vector<std::string> source_null = PgLines(*source_, count);
+    std::vector<std::string> target_null =
+        pg_target_ ? PgLines(*pg_target_, count) : copytest::Lines(*maria_target_, count);
+    EXPECT_EQ(target_null, source_null);
+  }
+
+  // The slot's confirmed flush LSN as pg_lsn text ("" when there is no slot).
+  std::string ConfirmedFlush() {
+    std::vector<std::string> lines = PgLines(
+        *source_, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" +
+                      SlotName() + "'");
+    return lines.empty() ? "" : lines[0];
+  }
+
+  // Expects the slot's confirmed flush LSN to reach the source's WAL position of now within 20 s.
+  void ExpectSlotReachesCurrentWal() {
+    const std::string written = PgLines(*source_, "SELECT pg_current_wal_lsn()")[0];
+    bool advanced = false;
+    for (int attempt = 0; attempt < 100 && !advanced; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      advanced = PgLines(*source_, "SELECT '" + ConfirmedFlush() + "'::pg_lsn >= '" + written +
+                                       "'::pg_lsn")[0] == "t";
+    }
+    EXPECT_TRUE(advanced) << "confirmed " << ConfirmedFlush() << ", written " << written;
+  }
+
   std::unique_ptr<postgres::Connection> source_;
   std::unique_ptr<postgres::Connection> pg_target_;
   std::unique_ptr<mysql::Connection> maria_target_;
+  std::string source_extra_;  // more lines of the spec's source section ("  slot: x\n")
   std::string prefix_;
   std::string schema_;
   std::string migration_;

@@ -17,7 +17,6 @@
 namespace cutover {
 namespace {
 
-using copytest::Lines;
 using namespace std::chrono_literals;
 
 using namespace pgsource;
@@ -25,74 +24,6 @@ using namespace pgsource;
 class RunPostgresSourceTest : public PostgresSourceTest {
  protected:
   RunPostgresSourceTest() : PostgresSourceTest("pgsrc") {}
-
-  std::unique_ptr<runtest::CutoverProcess> StartRun(const std::string& env = "") {
-    return std::make_unique<runtest::CutoverProcess>("run " + spec_.string() + " --status-every 1",
-                                                     env, dir_ / "run.out");
-  }
-
-  // Every row of docs and lines as text, in key order, the same way on each server: the body by
-  // its md5 and length (NULL stays NULL), timestamps in UTC with six fraction digits.
-  std::vector<std::string> SourceRows(const std::string& table) {
-    return PgLines(*source_, PgSelect(table));
-  }
-  std::string PgSelect(const std::string& table) const {
-    if (table == "docs") {
-      return "SELECT id, title, md5(body), length(body), n, to_char(updated AT TIME ZONE 'UTC', "
-             "'YYYY-MM-DD HH24:MI:SS.US'), price FROM " +
-             schema_ + ".docs ORDER BY id";
-    }
-    return "SELECT order_id, line, sku, qty FROM " + schema_ + ".lines ORDER BY order_id, line";
-  }
-  std::vector<std::string> TargetRows(const std::string& table) {
-    if (pg_target_) return PgLines(*pg_target_, PgSelect(table));
-    if (table == "docs") {
-      return Lines(*maria_target_,
-                   "SELECT id, title, MD5(body), CHAR_LENGTH(body), n, DATE_FORMAT(updated, "
-                   "'%Y-%m-%d %H:%i:%s.%f'), price FROM " +
-                       schema_ + ".docs ORDER BY id");
-    }
-    return Lines(*maria_target_, "SELECT order_id, line, sku, qty FROM " + schema_ +
-                                     ".lines ORDER BY order_id, line");
-  }
-
-  void ExpectConverges(std::chrono::seconds timeout, const std::string& context) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (SourceRows("docs") == TargetRows("docs") && SourceRows("lines") == TargetRows("lines")) {
-        break;
-      }
-      if (std::chrono::steady_clock::now() > deadline) break;
-      std::this_thread::sleep_for(300ms);
-    }
-    for (const char* table : {"docs", "lines"}) {
-      std::vector<std::string> source_rows = SourceRows(table);
-      std::vector<std::string> target_rows = TargetRows(table);
-      EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
-      EXPECT_TRUE(target_rows == source_rows)
-          << table << " differs\n"
-          << runtest::RowsDiff(source_rows, target_rows) << context;
-    }
-  }
-
-  // The TOASTed bodies the source has that the target lost (NULL on the target only): none.
-  void ExpectNoBodyLost() {
-    std::vector<std::string> source_null =
-        PgLines(*source_, "SELECT count(*) FROM " + schema_ + ".docs WHERE body IS NULL");
-    std::vector<std::string> target_null =
-        pg_target_
-            ? PgLines(*pg_target_, "SELECT count(*) FROM " + schema_ + ".docs WHERE body IS NULL")
-            : Lines(*maria_target_, "SELECT COUNT(*) FROM " + schema_ + ".docs WHERE body IS NULL");
-    EXPECT_EQ(target_null, source_null);
-  }
-
-  // The slot's confirmed flush LSN as pg_lsn text.
-  std::string ConfirmedFlush() {
-    std::vector<std::string> lines = PgLines(
-        *source_, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" +
-                      SlotName() + "'");
-    return lines.empty() ? "" : lines[0];
-  }
 
   // The live-workload scenario: copy (throttled so the workload overlaps it, in the slot's
   // snapshot) and CDC, killed with SIGKILL during the copy (the rerun resumes it in a snapshot of
@@ -235,14 +166,7 @@ TEST_F(RunPostgresSourceTest, TheSlotAdvancesOnWritesElsewhere) {
   auto run = StartRun();
   ASSERT_TRUE(runtest::WaitForCdc(*run, 60s)) << run->Output();
   PgExec(*source_, "INSERT INTO " + schema_ + "_other SELECT generate_series(1, 1000)");
-  const std::string written = PgLines(*source_, "SELECT pg_current_wal_lsn()")[0];
-  bool advanced = false;
-  for (int i = 0; i < 100 && !advanced; ++i) {
-    std::this_thread::sleep_for(200ms);
-    advanced = PgLines(*source_, "SELECT '" + ConfirmedFlush() + "'::pg_lsn >= '" + written +
-                                     "'::pg_lsn")[0] == "t";
-  }
-  EXPECT_TRUE(advanced) << "confirmed " << ConfirmedFlush() << ", written " << written;
+  ExpectSlotReachesCurrentWal();
   runtest::StopRun(*run);
   PgExec(*source_, "DROP TABLE " + schema_ + "_other");
 }
