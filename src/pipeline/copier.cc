@@ -423,9 +423,28 @@ CopyReport Copier::MakeReport() const {
 
 namespace cutover {
 
+// A copy whose view of the source was lost (Aborted: a PostgreSQL source's exporting session
+// ended, e.g. with a restart of the server) is run again in this process as a resumed copy, in a
+// new view, a few times with backoff; so is such a resumed copy that found the source still
+// unreachable. A copy that finds a server unreachable otherwise fails at once, as it always did.
 Result<CopyReport> RunCopy(const Spec& spec, const CopyOptions& options) {
-  pipeline::Copier copier(spec, options);
-  return copier.Run();
+  constexpr int kAttempts = 6;
+  bool view_lost = false;
+  for (int attempt = 1;; ++attempt) {
+    pipeline::Copier copier(spec, options);
+    Result<CopyReport> report = copier.Run();
+    const StatusCode code = report.status().code();
+    view_lost = view_lost || code == StatusCode::kAborted;
+    if (report.ok() || attempt == kAttempts || !view_lost ||
+        (code != StatusCode::kAborted && code != StatusCode::kUnavailable) ||
+        (options.stop != nullptr && options.stop->load())) {
+      return report;
+    }
+    const auto wait = std::chrono::seconds(1 << std::min(attempt, 4));
+    spdlog::warn("copy: {}; resuming the copy in a new view of the source in {} s", 
+                 report.status().message(), wait.count());
+    std::this_thread::sleep_for(wait);
+  }
 }
 
 }  // namespace cutover

@@ -22,6 +22,7 @@ struct FakeTable {
   std::mutex mutex;
   std::map<int64_t, Row> rows;
   std::vector<std::optional<int64_t>> read_lowers;
+  int lose_view_at_read = 0;  // > 0: that read (1-based) finds the copy's view gone
 };
 
 class FakeChunkReader : public ChunkReader {
@@ -32,6 +33,9 @@ class FakeChunkReader : public ChunkReader {
     std::optional<int64_t> lower;
     if (select.lower) lower = select.lower->values[0].as_int();
     table_->read_lowers.push_back(lower);
+    if (static_cast<int>(table_->read_lowers.size()) == table_->lose_view_at_read) {
+      return Status::Aborted("the copy's snapshot is gone");
+    }
     ChunkRows out;
     for (auto it = lower ? table_->rows.upper_bound(*lower) : table_->rows.begin();
          it != table_->rows.end() && static_cast<int64_t>(out.rows.size()) < select.limit; ++it) {
@@ -328,6 +332,23 @@ TEST_F(ResumedCopyTest, ATableOfWholeRowChangesGoesOnFromItsFirstUnfinishedChunk
   EXPECT_FALSE(written_.rows.contains(250));
   // Its first chunk needs every change since P0: nothing skipped.
   EXPECT_EQ(CopiedAsOf(), std::nullopt);
+}
+
+// The view lost in the middle of a copy (a PostgreSQL source restarting): the copy resumes by
+// itself in a new view, reading the half-copied table again from its first row.
+TEST_F(ResumedCopyTest, AViewLostMidCopyIsResumedInANewViewByItself) {
+  TableSchema orders = source_.tables[0].schema;
+  source_.tables[0] = SourceTable{orders, orders, &spec_.tables[0], 300, false};
+  source_.view = Position::Decode("lsn:0/5000").value();
+  written_.stop_after = 0;
+  data_.lose_view_at_read = 3;  // after the first chunk's write (the reader reads one ahead)
+  Result<CopyReport> report = RunCopy(spec_, options_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(source_.resumed_copies, 1);
+  ASSERT_GE(data_.read_lowers.size(), 4u);
+  EXPECT_EQ(data_.read_lowers[3], std::nullopt);  // the resumed copy's first read
+  EXPECT_EQ(written_.rows.size(), 300u);
+  EXPECT_EQ(CopiedAsOf(), std::optional<std::string>("lsn:0/5000"));
 }
 
 TEST_F(ResumedCopyTest, AFinishedCopyRunAgainOpensNoNewView) {

@@ -27,6 +27,12 @@ std::chrono::milliseconds Backoff(int attempt) {
 
 bool Retryable(const Status& status) { return status.retry() != Retry::kNeedsPerson; }
 
+// A read Aborted is the copy's view of the source lost: no retry of the chunk gets it back; the
+// copy as a whole is run again in a new view (RunCopy).
+bool RetryableRead(const Status& status) {
+  return Retryable(status) && status.code() != StatusCode::kAborted;
+}
+
 int64_t Nanos(std::chrono::steady_clock::duration duration) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
 }
@@ -75,7 +81,8 @@ Status Copier::ReadRange(RangeJob& job, std::unique_ptr<ChunkReader>& reader, Ch
         rows = opened.status();
       }
       if (reader != nullptr) rows = reader->ReadChunk(table.source.narrowed, select);
-      if (rows.ok() || !Retryable(rows.status()) || attempt + 1 >= kMaxAttempts || Stopping()) {
+      if (rows.ok() || !RetryableRead(rows.status()) || attempt + 1 >= kMaxAttempts ||
+          Stopping()) {
         break;
       }
       spdlog::warn("{}: reading a chunk failed, retrying: {}", table.name,

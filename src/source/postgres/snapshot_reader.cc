@@ -94,10 +94,9 @@ Result<ChunkRows> PgChunkReader::ReadChunk(const TableSchema& schema, const Chun
     if (imported.code() == StatusCode::kUnavailable) return imported;
     // The session exporting it ended: reading on outside it would mix two views of the source
     // in one table, which CDC cannot always make right (a key change that left a TOASTed value
-    // out). The run stops; run again, and the resumed copy reads in a new snapshot.
-    return Status::FailedPrecondition(fmt::format(
-        "the copy's snapshot is gone ({}): the session that exported it ended; run the copy "
-        "again: it resumes in a new snapshot (docs/copy.md, \"A resumed copy on PostgreSQL\")",
+    // out). Aborted: the copy runs again as a resumed copy, in a new snapshot (RunCopy).
+    return Status::Aborted(fmt::format(
+        "the copy's snapshot is gone ({}): the session that exported it ended",
         imported.message()));
   }
   Result<ChunkRows> rows = Read(schema, select);
