@@ -6,8 +6,9 @@
 #include <atomic>
 #include <cctype>
 #include <filesystem>
-#include <memory>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -37,16 +38,29 @@ inline void PgExec(postgres::Connection& connection, const std::string& sql) {
   EXPECT_TRUE(status.ok()) << sql << ": " << status.ToString();
 }
 
-inline std::vector<std::string> PgLines(postgres::Connection& connection, const std::string& sql) {
+// The cells of each row of `sql`'s result, NULL as "NULL".
+inline std::vector<std::vector<std::string>> PgCells(postgres::Connection& connection,
+                                                     const std::string& sql) {
   Result<postgres::QueryResult> result = connection.Query(sql);
   EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
-  std::vector<std::string> lines;
-  if (!result.ok()) return lines;
+  std::vector<std::vector<std::string>> rows;
+  if (!result.ok()) return rows;
   for (const postgres::SqlRow& row : result->rows) {
+    std::vector<std::string> cells;
+    for (const std::optional<std::string>& cell : row) cells.push_back(cell.value_or("NULL"));
+    rows.push_back(std::move(cells));
+  }
+  return rows;
+}
+
+// Each row of `sql`'s result as one line, its cells joined by tabs.
+inline std::vector<std::string> PgLines(postgres::Connection& connection, const std::string& sql) {
+  std::vector<std::string> lines;
+  for (const std::vector<std::string>& cells : PgCells(connection, sql)) {
     std::string line;
-    for (size_t column = 0; column < row.size(); ++column) {
+    for (size_t column = 0; column < cells.size(); ++column) {
       if (column > 0) line += '\t';
-      line += row[column].value_or("NULL");
+      line += cells[column];
     }
     lines.push_back(std::move(line));
   }

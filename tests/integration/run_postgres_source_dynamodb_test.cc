@@ -52,12 +52,11 @@ class RunPostgresSourceDynamoDbTest : public PostgresSourceDynamoDbTest {
           item["pk"]["S"].get<std::string>() + "|" + item["sk"]["S"].get<std::string>();
       items[key] = CanonicalItem(item);
     };
-    for (const std::string& line :
-         PgLines(*source_,
+    for (const std::vector<std::string>& cells :
+         PgCells(*source_,
                  "SELECT id, title, body, n, to_char(updated AT TIME ZONE 'UTC', "
                  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), price FROM " +
                      schema_ + ".docs")) {
-      std::vector<std::string> cells = Split(line);
       json item = {{"pk", {{"S", "DOC#" + cells[0]}}}, {"sk", {{"S", "DOC"}}},
                    {"id", {{"N", cells[0]}}},          {"title", {{"S", cells[1]}}},
                    {"n", {{"N", cells[3]}}},           {"updated", {{"S", cells[4]}}}};
@@ -65,9 +64,8 @@ class RunPostgresSourceDynamoDbTest : public PostgresSourceDynamoDbTest {
       if (cells[5] != "NULL") item["price"] = {{"N", cells[5]}};
       add(item);
     }
-    for (const std::string& line :
-         PgLines(*source_, "SELECT order_id, line, sku, qty FROM " + schema_ + ".lines")) {
-      std::vector<std::string> cells = Split(line);
+    for (const std::vector<std::string>& cells :
+         PgCells(*source_, "SELECT order_id, line, sku, qty FROM " + schema_ + ".lines")) {
       add({{"pk", {{"S", "ORDER#" + cells[0]}}},
            {"sk", {{"S", "LINE#" + cells[1]}}},
            {"order_id", {{"N", cells[0]}}},
@@ -77,13 +75,6 @@ class RunPostgresSourceDynamoDbTest : public PostgresSourceDynamoDbTest {
     }
     return items;
   }
-  static std::vector<std::string> Split(const std::string& line) {
-    std::vector<std::string> cells;
-    std::stringstream in(line);
-    for (std::string cell; std::getline(in, cell, '\t');) cells.push_back(cell);
-    return cells;
-  }
-
   // Polls (at most `timeout`) until the items equal the source rows, then asserts it.
   void ExpectItemsEqualSource(std::chrono::seconds timeout, const std::string& context) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -100,9 +91,9 @@ class RunPostgresSourceDynamoDbTest : public PostgresSourceDynamoDbTest {
   // attribute is the full text (kDocs bodies of 3,200 characters and more).
   void ExpectNoBodyLost() {
     std::map<std::string, std::string> source_bodies;
-    for (const std::string& line : PgLines(*source_, "SELECT id, length(body) FROM " + schema_ +
-                                                         ".docs WHERE body IS NOT NULL")) {
-      std::vector<std::string> cells = Split(line);
+    for (const std::vector<std::string>& cells :
+         PgCells(*source_,
+                 "SELECT id, length(body) FROM " + schema_ + ".docs WHERE body IS NOT NULL")) {
       source_bodies["DOC#" + cells[0]] = cells[1];
     }
     int lost = 0;
