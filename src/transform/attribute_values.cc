@@ -120,6 +120,14 @@ Result<Json> CheckedNumber(const std::string& text) {
   return Attr("N", text);
 }
 
+// A float as text; NaN and the infinities as PostgreSQL spells them (only a PostgreSQL source
+// has them), not as the C library's "nan" and "inf".
+std::string FloatingText(double number, const Value& value) {
+  if (std::isnan(number)) return "NaN";
+  if (std::isinf(number)) return number > 0 ? "Infinity" : "-Infinity";
+  return value.ToText();
+}
+
 Result<Json> NumberAttribute(const Value& value) {
   switch (value.kind()) {
     case ValueKind::kInt: return Attr("N", std::to_string(value.as_int()));
@@ -137,7 +145,8 @@ Result<Json> NumberAttribute(const Value& value) {
     case ValueKind::kDouble: {
       double number = value.kind() == ValueKind::kFloat ? value.as_float() : value.as_double();
       if (!std::isfinite(number)) {
-        return Status::InvalidArgument(value.ToText() + " has no DynamoDB number");
+        return Status::InvalidArgument((value.kind() == ValueKind::kFloat ? "FLOAT " : "DOUBLE ") +
+                                       FloatingText(number, value) + " has no DynamoDB number");
       }
       return CheckedNumber(value.kind() == ValueKind::kFloat ? ShortestDecimal(value.as_float())
                                                              : ShortestDecimal(number));
@@ -185,6 +194,8 @@ Result<Json> BoolAttribute(const ColumnType& type, const Value& value) {
 
 std::string PlainText(const ColumnType& type, const Value& value) {
   switch (value.kind()) {
+    case ValueKind::kFloat: return FloatingText(value.as_float(), value);
+    case ValueKind::kDouble: return FloatingText(value.as_double(), value);
     case ValueKind::kText: return ToUtf8(value.as_text().bytes, value.as_text().charset);
     case ValueKind::kEnum: return ToUtf8(value.as_enum().label, type.charset);
     case ValueKind::kSet: return ToUtf8(value.as_set().labels, type.charset);

@@ -1,5 +1,7 @@
 // Tests of a PostgreSQL source's values as DynamoDB attributes: BC dates and +-infinity as ISO
 // text, 1 BC as a real date in epoch rules, NaN refused with the way out (a `string` rule).
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "transform/attribute_values.h"
@@ -40,6 +42,22 @@ TEST(PostgresValuesTest, DatesNumbersAndText) {
             R"({"S":"::1"})");
   EXPECT_EQ(Attribute(Pg(SqlType::kLongBlob, "bytea"), Value::Bytes("\x01"), TypeRule::kDefault),
             R"({"B":"AQ=="})");
+}
+
+// Under a `string` rule a float keeps PostgreSQL's text, NaN and the infinities included (found
+// by run_postgres_types_test: they were "nan", "inf", "-inf").
+TEST(PostgresValuesTest, FloatsUnderAStringRuleKeepPostgresText) {
+  ColumnType real = Pg(SqlType::kFloat, "real");
+  ColumnType double_precision = Pg(SqlType::kDouble, "double precision");
+  EXPECT_EQ(Attribute(real, Value::Float(std::nanf("")), TypeRule::kString), R"({"S":"NaN"})");
+  EXPECT_EQ(Attribute(real, Value::Float(-INFINITY), TypeRule::kString), R"({"S":"-Infinity"})");
+  EXPECT_EQ(Attribute(double_precision, Value::Double(INFINITY), TypeRule::kString),
+            R"({"S":"Infinity"})");
+  EXPECT_EQ(Attribute(real, Value::Float(-0.0f), TypeRule::kString), R"({"S":"-0"})");
+  EXPECT_EQ(Attribute(double_precision, Value::Double(5e-324), TypeRule::kString),
+            R"({"S":"5e-324"})");
+  EXPECT_EQ(Attribute(double_precision, Value::Double(INFINITY), TypeRule::kDefault),
+            "DOUBLE Infinity has no DynamoDB number");
 }
 
 }  // namespace

@@ -8,8 +8,9 @@
 #include <atomic>
 #include <cctype>
 #include <filesystem>
-#include <memory>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -39,16 +40,29 @@ inline void PgExec(postgres::Connection& connection, const std::string& sql) {
   EXPECT_TRUE(status.ok()) << sql << ": " << status.ToString();
 }
 
-inline std::vector<std::string> PgLines(postgres::Connection& connection, const std::string& sql) {
+// The cells of each row of `sql`'s result, NULL as "NULL".
+inline std::vector<std::vector<std::string>> PgCells(postgres::Connection& connection,
+                                                     const std::string& sql) {
   Result<postgres::QueryResult> result = connection.Query(sql);
   EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
-  std::vector<std::string> lines;
-  if (!result.ok()) return lines;
+  std::vector<std::vector<std::string>> rows;
+  if (!result.ok()) return rows;
   for (const postgres::SqlRow& row : result->rows) {
+    std::vector<std::string> cells;
+    for (const std::optional<std::string>& cell : row) cells.push_back(cell.value_or("NULL"));
+    rows.push_back(std::move(cells));
+  }
+  return rows;
+}
+
+// Each row of `sql`'s result as one line, its cells joined by tabs.
+inline std::vector<std::string> PgLines(postgres::Connection& connection, const std::string& sql) {
+  std::vector<std::string> lines;
+  for (const std::vector<std::string>& cells : PgCells(connection, sql)) {
     std::string line;
-    for (size_t column = 0; column < row.size(); ++column) {
+    for (size_t column = 0; column < cells.size(); ++column) {
       if (column > 0) line += '\t';
-      line += row[column].value_or("NULL");
+      line += cells[column];
     }
     lines.push_back(std::move(line));
   }
@@ -150,6 +164,25 @@ class PgWorkload {
   std::atomic<int> failures_{0};
 };
 
+// The live-workload scenario's runs, `workload` writing meanwhile: `cutover run` (each started
+// by `start(env)`) killed with SIGKILL at each of `points` (CUTOVER_TEST_PAUSE_AT; a point in the
+// copy, such as after_write, makes the next run resume the copy in a snapshot of its own:
+// docs/copy.md, "A resumed copy on PostgreSQL") and at random. Returns the last run, started
+// again and in CDC for 2 s; the workload is stopped by then, with more than 200 transactions and
+// no failure.
+template <typename StartRun>
+std::unique_ptr<runtest::CutoverProcess> RunKilledAndResumedUnderLoad(
+    PgWorkload& workload, StartRun start, std::initializer_list<const char*> points) {
+  using namespace std::chrono_literals;
+  runtest::KillAtEachPointThenAtRandom(start, points);
+  std::unique_ptr<runtest::CutoverProcess> run = start("");
+  EXPECT_TRUE(runtest::WaitForCdc(*run, 60s)) << run->Output();
+  std::this_thread::sleep_for(2s);
+  workload.Stop();
+  EXPECT_GT(workload.transactions(), 200);
+  EXPECT_EQ(workload.failures(), 0);
+  return run;
+}
 
 // The docs and lines tables of the workload, filled: docs ids 1..kDocs (every tenth body NULL),
 // lines of orders 1..kOrders (3 each).
@@ -174,10 +207,13 @@ inline std::string WorkloadTablesSql(const std::string& schema) {
 // A test of a PostgreSQL source: schema `schema_` (<prefix>_<pid>) on postgres-source with the
 // workload's tables, a migration named after the test (its slot and publication), a temporary
 // directory for the spec and the state; everything removed afterwards (kept after a failure with
-// CUTOVER_TEST_KEEP set). A test picks its target with UsePostgresTarget or UseMariaDbTarget.
+// CUTOVER_TEST_KEEP set). A test picks its target with UsePostgresTarget or UseMariaDbTarget
+// (postgres_source_dynamodb_support.h adds DynamoDB). Without `workload_tables` the schema starts
+// empty.
 class PostgresSourceTest : public ::testing::Test {
  protected:
-  explicit PostgresSourceTest(std::string prefix) : prefix_(std::move(prefix)) {}
+  explicit PostgresSourceTest(std::string prefix, bool workload_tables = true)
+      : prefix_(std::move(prefix)), workload_tables_(workload_tables) {}
 
   void SetUp() override {
     ASSERT_TRUE(testing::EnsureServer("postgres-source"));
@@ -192,7 +228,7 @@ class PostgresSourceTest : public ::testing::Test {
     spec_ = dir_ / "spec.yaml";
     PgExec(*source_, "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
     PgExec(*source_, "CREATE SCHEMA " + schema_);
-    PgExec(*source_, WorkloadTablesSql(schema_));
+    if (workload_tables_) PgExec(*source_, WorkloadTablesSql(schema_));
   }
 
   void TearDown() override {
@@ -335,6 +371,7 @@ class PostgresSourceTest : public ::testing::Test {
   std::unique_ptr<mysql::Connection> maria_target_;
   std::string source_extra_;  // more lines of the spec's source section ("  slot: x\n")
   std::string prefix_;
+  bool workload_tables_;
   std::string schema_;
   std::string migration_;
   std::filesystem::path dir_;

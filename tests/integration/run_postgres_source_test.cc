@@ -28,20 +28,14 @@ class RunPostgresSourceTest : public PostgresSourceTest {
   // The live-workload scenario: copy (throttled so the workload overlaps it, in the slot's
   // snapshot) and CDC, killed with SIGKILL during the copy (the rerun resumes it in a snapshot of
   // its own: docs/copy.md, "A resumed copy on PostgreSQL"), right after capture appended, right
-  // after an applied batch, and at random.
+  // after an applied batch, and at random (RunKilledAndResumedUnderLoad).
   void LiveWorkloadKilledAndResumed() {
     PgWorkload workload(testing::PostgresSource(), schema_);
     workload.Start(5ms);
-    runtest::KillAtEachPointThenAtRandom(
-        [this](const std::string& env) { return StartRun(env); },
+    auto run = RunKilledAndResumedUnderLoad(
+        workload, [this](const std::string& env) { return StartRun(env); },
         {"after_write:3:kill", "capture_appended:25:kill", "apply_after:6:kill"});
     if (HasFatalFailure()) return;
-    auto run = StartRun();
-    ASSERT_TRUE(runtest::WaitForCdc(*run, 60s)) << run->Output();
-    std::this_thread::sleep_for(2s);
-    workload.Stop();
-    EXPECT_GT(workload.transactions(), 200);
-    EXPECT_EQ(workload.failures(), 0);
     ExpectConverges(60s, run->Output());
     ExpectNoBodyLost();
     runtest::StopRun(*run);

@@ -14,8 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "dynamodb_support.h"
-#include "postgres_source_support.h"
+#include "postgres_source_dynamodb_support.h"
 #include "run_support.h"
 #include "sink/dynamodb/operations.h"
 #include "support/postgres_types.h"
@@ -38,12 +37,12 @@ constexpr int kNamed = 50;
 constexpr const char* kParallelism =
     "parallelism: {copy_workers: 2, chunk_rows: 100, apply_lanes: 4}\n";
 
-class VerifyPostgresSourceTest : public PostgresSourceTest {
+class VerifyPostgresSourceTest : public PostgresSourceDynamoDbTest {
  protected:
-  VerifyPostgresSourceTest() : PostgresSourceTest("pgvs") {}
+  VerifyPostgresSourceTest() : PostgresSourceDynamoDbTest("pgvs") {}
 
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(PostgresSourceTest::SetUp());
+    ASSERT_NO_FATAL_FAILURE(PostgresSourceDynamoDbTest::SetUp());
     // Tables the workload does not touch: their planted differences are counted exactly.
     PgExec(*source_,
            fmt::format("CREATE TABLE {0}.quiet (id bigint PRIMARY KEY, amount numeric, at "
@@ -268,35 +267,17 @@ class VerifyPostgresSourceDynamoDbTest : public VerifyPostgresSourceTest {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(VerifyPostgresSourceTest::SetUp());
-    ASSERT_TRUE(testing::EnsureServer("dynalite"));
-    client_ = testing::DynaliteClient();
-    ASSERT_NE(client_, nullptr);
-    table_ = schema_;
-    testing::DropTableAndWait(*client_, table_);
-    std::filesystem::path mapping = dir_ / "mapping.yaml";
     const std::string s = "  " + schema_ + ".";
-    copytest::WriteFile(
-        mapping,
-        "tables:\n  - {name: " + table_ + ", partition_key: pk, sort_key: sk}\nsources:\n" + s +
-            "docs: {table: " + table_ + ", pk: \"DOC#{id}\", sk: \"DOC\"}\n" + s +
-            "lines: {table: " + table_ + ", pk: \"ORDER#{order_id}\", sk: \"LINE#{line}\"}\n" + s +
-            "quiet: {table: " + table_ + ", pk: \"QUIET#{id}\", sk: \"Q\"}\n" + s +
-            "named: {table: " + table_ + ", pk: \"NAME#{name}\", sk: \"N\"}\n");
-    WriteSpec(
-        "target:\n  kind: dynamodb\n  dynamodb:\n    endpoint: " + testing::DynaliteEndpoint() +
-            "\n    access_key_id_env: DYN_KEY\n    secret_access_key_env: DYN_SECRET\n",
-        std::string(kParallelism) + "mapping: " + mapping.string() + "\n");
-  }
-  void TearDown() override {
-    if (client_ && !(HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr)) {
-      testing::DropTableAndWait(*client_, table_);
-    }
-    VerifyPostgresSourceTest::TearDown();
+    const std::string table = schema_;
+    ASSERT_NO_FATAL_FAILURE(UseDynamoDbTarget(
+        s + "docs: {table: " + table + ", pk: \"DOC#{id}\", sk: \"DOC\"}\n" + s +
+            "lines: {table: " + table + ", pk: \"ORDER#{order_id}\", sk: \"LINE#{line}\"}\n" + s +
+            "quiet: {table: " + table + ", pk: \"QUIET#{id}\", sk: \"Q\"}\n" + s +
+            "named: {table: " + table + ", pk: \"NAME#{name}\", sk: \"N\"}\n",
+        kParallelism));
   }
 
-  std::string Env() const {
-    return "DYN_KEY=" + testing::Dynalite().user + " DYN_SECRET=" + testing::Dynalite().password;
-  }
+  static std::string Env() { return DynamoDbEnv(); }
   static json Key(const std::string& pk, const std::string& sk) {
     return {{"pk", {{"S", pk}}}, {"sk", {{"S", sk}}}};
   }
@@ -330,32 +311,19 @@ class VerifyPostgresSourceDynamoDbTest : public VerifyPostgresSourceTest {
   }
   std::vector<std::string> SourceItemLines() {
     std::vector<std::string> lines;
-    for (const std::string& row : PgLines(*source_,
-                                          "SELECT 'QUIET#' || id, trim_scale(amount), "
-                                          "label FROM " +
-                                              schema_ + ".quiet")) {
-      std::vector<std::string> parts = SplitTabs(row);
+    for (const std::vector<std::string>& parts :
+         PgCells(*source_,
+                 "SELECT 'QUIET#' || id, trim_scale(amount), label FROM " + schema_ + ".quiet")) {
       lines.push_back(parts[0] + " amount " + parts[1]);
       if (parts[2] != "NULL") lines.push_back(parts[0] + " label " + parts[2]);
     }
-    for (const std::string& row :
-         PgLines(*source_, "SELECT 'NAME#' || name, score FROM " + schema_ + ".named")) {
-      std::vector<std::string> parts = SplitTabs(row);
+    for (const std::vector<std::string>& parts :
+         PgCells(*source_, "SELECT 'NAME#' || name, score FROM " + schema_ + ".named")) {
       lines.push_back(parts[0] + " score " + parts[1]);
     }
     std::sort(lines.begin(), lines.end());
     return lines;
   }
-  static std::vector<std::string> SplitTabs(const std::string& line) {
-    std::vector<std::string> parts;
-    std::stringstream in(line);
-    std::string part;
-    while (std::getline(in, part, '\t')) parts.push_back(part);
-    return parts;
-  }
-
-  std::unique_ptr<dynamodb::Client> client_;
-  std::string table_;
 };
 
 TEST_F(VerifyPostgresSourceDynamoDbTest, FindsExactlyThePlantedDifferencesAndRepairsThem) {

@@ -1,6 +1,7 @@
 // ItemWriter: ItemOps -> BatchWriteItem, PutItem, DeleteItem and UpdateItem calls.
 #include "sink/dynamodb/item_writer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -49,40 +50,48 @@ bool ConditionFailed(const Status& status) {
          status.message().find("ConditionalCheckFailedException") != std::string_view::npos;
 }
 
+// What CopyMovedAttributes did.
+enum class Moved {
+  kNo,      // the row had not moved (see below): nothing written
+  kWhole,   // the new item written whole: the copied attributes and the change's own
+  kCopied,  // a shared item: the copied attributes written; the change's own are still to write
+};
+
 // A partial image that moved to another item (ItemOp::copy_from): the attributes the row wrote
 // there, copied to the item at op.key, so that the values the change does not carry are kept.
-// Whether the row moved: not when the old item is not there, nor, for an item that is not
-// shared, when the new one is there already (either way the target holds a later state of the
-// source, whose later changes write or delete the item: as the SQL targets, nothing is written).
-Result<bool> CopyMovedAttributes(Client& client, const ItemOp& op) {
+// The row had not moved when the old item is not there, nor, for an item that is not shared,
+// when the new one is there already (either way the target holds a later state of the source,
+// whose later changes write or delete the item: as the SQL targets, nothing is written). So for
+// an item that is not shared the copied attributes and the change's own go in one request: a
+// crash between two writes would leave the new item with the copied ones only, and the replay
+// would find it there and write nothing (run_postgres_source_dynamodb_test found such items).
+Result<Moved> CopyMovedAttributes(Client& client, const ItemOp& op) {
   CUTOVER_ASSIGN_OR_RETURN(std::vector<Json> found, BatchGet(client, op.table, {*op.copy_from}));
-  if (found.empty()) return false;
+  if (found.empty()) return Moved::kNo;
   const Json& old_item = found[0];
-  std::string set;
-  Json names = Json::object(), values = Json::object();
-  int counter = 0;
+  ItemOp whole = op;
+  whole.item = Json::object();
+  whole.remove.clear();
+  whole.if_exists = false;
   for (const std::string& name : op.copied) {
-    if (!old_item.contains(name) || op.item.contains(name)) continue;  // the update sets it
-    std::string id = std::to_string(counter++);
-    set += (set.empty() ? "SET " : ", ") + ("#a" + id) + " = :v" + id;
-    names["#a" + id] = name;
-    values[":v" + id] = old_item[name];
+    const bool changed = op.item.contains(name) ||
+                         std::find(op.remove.begin(), op.remove.end(), name) != op.remove.end();
+    if (old_item.contains(name) && !changed) whole.item[name] = old_item[name];
   }
-  Json request = {{"Key", op.key}};
-  if (!set.empty()) {
-    request["UpdateExpression"] = set;
-    request["ExpressionAttributeValues"] = values;
+  if (!op.shared) {
+    whole.item.update(op.item);
+    whole.remove = op.remove;
   }
+  Json request = UpdateRequest(whole);
   if (!op.shared) {
     // Not over an item already there: that one is a later state of the source.
     request["ConditionExpression"] = "attribute_not_exists(#k)";
-    names["#k"] = op.key.begin().key();
+    request["ExpressionAttributeNames"]["#k"] = op.key.begin().key();
   }
-  if (!names.empty()) request["ExpressionAttributeNames"] = names;
   Result<Json> response = UpdateItem(client, op.table, std::move(request));
-  if (ConditionFailed(response.status())) return false;
+  if (ConditionFailed(response.status())) return Moved::kNo;
   CUTOVER_RETURN_IF_ERROR(response.status());
-  return true;
+  return op.shared ? Moved::kCopied : Moved::kWhole;
 }
 
 // Deletes a shared item when none of the sharing tables' attributes is left on it. The
@@ -157,9 +166,9 @@ Status ExecuteOne(Client& client, const ItemOp& op) {
     case ItemOp::Kind::kDelete: return WithSource(DeleteItem(client, op.table, op.key), op);
     case ItemOp::Kind::kUpdate: {
       if (op.copy_from) {
-        Result<bool> moved = CopyMovedAttributes(client, op);
+        Result<Moved> moved = CopyMovedAttributes(client, op);
         CUTOVER_RETURN_IF_ERROR(WithSource(moved.status(), op));
-        if (!*moved) return Status::Ok();
+        if (*moved != Moved::kCopied) return Status::Ok();
       }
       if (op.if_exists && op.item.empty() && op.remove.empty()) return Status::Ok();  // no change
       Status updated = UpdateItem(client, op.table, UpdateRequest(op)).status();

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "sink/mysql/ddl.h"
+
 namespace cutover::mysql {
 namespace {
 
@@ -67,6 +69,7 @@ void AppendText(const ColumnType& type, const Value& value, std::string* out) {
       fmt::format_to(std::back_inserter(*out), "{}", value.as_bit().bits);
       return;
     case ValueKind::kBool: out->push_back(value.as_bool() ? '1' : '0'); return;
+    case ValueKind::kFloat: out->append(FloatText(value.as_float())); return;
     case ValueKind::kBytes: out->append(value.as_bytes()); return;
     case ValueKind::kText: out->append(value.as_text().bytes); return;
     case ValueKind::kJson: out->append(value.as_json()); return;

@@ -1,6 +1,8 @@
 // Unit tests of the bulk REPLACE columns: how each column travels and what its bytes are.
 #include "sink/mysql/bulk_rows.h"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 namespace cutover::mysql {
@@ -69,6 +71,17 @@ TEST(BulkRowsTest, IntegersTravelBinaryAndEverythingElseAsLoadDataText) {
   EXPECT_EQ(columns[7].kind, BulkColumn::Kind::kBytes);
   EXPECT_EQ(columns[7].is_null, (std::vector<char>{1, 1}));
   EXPECT_EQ(BytesAt(columns[8], 0), std::string("\0\n", 2));
+}
+
+TEST(BulkRowsTest, FloatsTravelAsTheirDoubleValue) {
+  TableSchema schema;
+  schema.columns = {Col("f", "float")};
+  std::vector<Row> rows(1);
+  rows[0].values = {Value::Float(std::numeric_limits<float>::max())};
+  std::vector<BulkColumn> columns;
+  FillBulkColumns(schema, rows, &columns);
+  ASSERT_EQ(columns.size(), 1u);
+  EXPECT_EQ(BytesAt(columns[0], 0), "3.4028234663852886e+38");  // FLT_MAX, not 3.4028235e+38
 }
 
 TEST(BulkRowsTest, MixedSignsInOneIntegerColumnFallBackToText) {

@@ -100,9 +100,12 @@ bool NeedsPrefix(const TableSchema& schema, const std::string& name) {
 
 }  // namespace
 
+std::string FloatText(float value) { return ShortestDecimal(static_cast<double>(value)); }
+
 std::string SqlLiteral(const ColumnType& type, const Value& value) {
   switch (value.kind()) {
     case ValueKind::kNull: return "NULL";
+    case ValueKind::kFloat: return FloatText(value.as_float());
     case ValueKind::kInt: return fmt::format("{}", value.as_int());
     case ValueKind::kUInt: return fmt::format("{}", value.as_uint());
     case ValueKind::kDecimal: return value.as_decimal().ToString();

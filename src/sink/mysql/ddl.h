@@ -10,6 +10,12 @@
 
 namespace cutover::mysql {
 
+// A FLOAT value as MariaDB/MySQL must be sent it: the shortest text of the float widened to
+// double (3.4028234663852886e+38 for FLT_MAX), which the server parses as a double and narrows
+// to the same float. The float's own shortest text (3.4028235e+38) is above FLT_MAX as a double,
+// and the server refuses it as out of range.
+std::string FloatText(float value);
+
 // `value` (a key value of a column of `type`) as a SQL literal that needs no connection:
 // numbers as digits, text as `_<charset> X'<hex>'`, bytes as X'<hex>', temporal values quoted,
 // ENUM as its index, SET and BIT as their integer value. NULL is NULL.

@@ -1,6 +1,9 @@
 // Unit tests of the MariaDB/MySQL target DDL, literals and chunk predicates.
 #include "sink/mysql/ddl.h"
 
+#include <limits>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "sink/common/test_support.h"
@@ -25,6 +28,19 @@ TableSchema TwoColumnKey() {
   return schema;
 }
 
+// FLT_MAX's own shortest text, 3.4028235e+38, is above FLT_MAX as a double: MariaDB refuses it
+// ("Out of range value for column", found by run_postgres_types_test with a PostgreSQL real at its
+// maximum). Its double value reads back as FLT_MAX; every float comes back as itself.
+TEST(FloatTextTest, IsTheFloatsDoubleValueSoMariaDbReadsTheSameFloat) {
+  EXPECT_EQ(FloatText(std::numeric_limits<float>::max()), "3.4028234663852886e+38");
+  EXPECT_EQ(FloatText(-std::numeric_limits<float>::max()), "-3.4028234663852886e+38");
+  EXPECT_EQ(FloatText(std::numeric_limits<float>::denorm_min()), "1.401298464324817e-45");
+  EXPECT_EQ(FloatText(-1.5f), "-1.5");
+  for (float value : {0.1f, 3.4028235e38f, 1.17549435e-38f, 16777217.0f, -0.3f}) {
+    EXPECT_EQ(static_cast<float>(std::stod(FloatText(value))), value) << FloatText(value);
+  }
+}
+
 TEST(SqlLiteralTest, RendersKeyValuesWithoutAConnection) {
   EXPECT_EQ(SqlLiteral(Type("int(11)"), Value::Int(-5)), "-5");
   EXPECT_EQ(SqlLiteral(Type("bigint(20) unsigned"), Value::UInt(18446744073709551615ull)),
@@ -42,6 +58,7 @@ TEST(SqlLiteralTest, RendersKeyValuesWithoutAConnection) {
       "2");
   EXPECT_EQ(SqlLiteral(Type("bit(8)"), Value::FromBit(Bit{255, 8})), "255");
   EXPECT_EQ(SqlLiteral(Type("int(11)"), Value::Null()), "NULL");
+  EXPECT_EQ(SqlLiteral(Type("float"), Value::Float(0.1f)), "0.10000000149011612");
 }
 
 TEST(KeyRangePredicateTest, NestsCompositeBoundsLowerExclusiveUpperInclusive) {

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "db/mysql/connection.h"
+#include "sink/mysql/ddl.h"
 
 namespace cutover::mysql {
 namespace {
@@ -43,6 +44,7 @@ void AppendLoadDataField(const ColumnType& type, const Value& value, std::string
       return;
     case ValueKind::kBit: out->append(fmt::format("{}", value.as_bit().bits)); return;
     case ValueKind::kBool: out->push_back(value.as_bool() ? '1' : '0'); return;
+    case ValueKind::kFloat: out->append(FloatText(value.as_float())); return;
     case ValueKind::kEnum: AppendEscaped(value.as_enum().label, out); return;
     case ValueKind::kSet: AppendEscaped(value.as_set().labels, out); return;
     default: AppendEscaped(value.ToText(), out); return;
