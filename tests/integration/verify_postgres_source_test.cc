@@ -1,7 +1,8 @@
 // `cutover verify` and `cutover verify --repair` from a PostgreSQL source, on real servers, while
 // `cutover run` follows the slot and a workload writes to the source (postgres_source_support.h):
 // into a PostgreSQL target (checksums computed alike on both servers) and into a MariaDB target
-// (row by row, each value compared as the mapping stores it). Differences planted in the target
+// (row by row, each value compared as the mapping stores it), into DynamoDB and into Kafka
+// (its topics read as a consumer does). Differences planted in the target
 // in tables the workload does not touch are reported with exact counts; --repair sends the
 // chunks again inside watermark windows that travel through the slot as logical messages; the
 // verify after it finds nothing, and every table is then equal to the source by an independent
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "dynamodb_support.h"
+#include "kafka_support.h"
 #include "postgres_source_support.h"
 #include "run_support.h"
 #include "sink/dynamodb/operations.h"
@@ -151,6 +153,9 @@ class VerifyPostgresSourceTest : public PostgresSourceTest {
     TargetExec("INSERT INTO " + quiet + " (id, amount) VALUES (0, 1), (100000, 2)");
     TargetExec("UPDATE " + named + " SET score = -1 WHERE name = 'name-007'");
     TargetExec("DELETE FROM " + named + " WHERE name = 'name-008'");
+    // Extra rows in the text-keyed table (between keys and after the last): found by the scan
+    // after the table, and deleted by --delete-extra through the slot's watermark window.
+    TargetExec("INSERT INTO " + named + " VALUES ('name-0075', 1), ('zz-extra', 2)");
     // And rows of a table the workload writes to (counted only by the repair's result).
     TargetExec("UPDATE " + schema_ + ".lines SET sku = 'damaged' WHERE order_id > 150");
     TargetExec("DELETE FROM " + schema_ + ".docs WHERE id BETWEEN 300 AND 310");
@@ -170,11 +175,15 @@ class VerifyPostgresSourceTest : public PostgresSourceTest {
     const json& named_entry = EntryOf(found.report, named);
     EXPECT_EQ(named_entry["missing"], 1) << named_entry;
     EXPECT_EQ(named_entry["different"], 1) << named_entry;
+    const json& named_scan = EntryOf(found.report, named, true);
+    EXPECT_EQ(Listed(named_scan),
+              (std::set<std::string>{"extra name=name-0075", "extra name=zz-extra"}))
+        << named_scan;
 
     VerifyRun repaired = Verify(dir_, spec_.string() + " --json --repair --delete-extra");
     ASSERT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err << run.Output();
     EXPECT_EQ(repaired.report["differences"], 0) << repaired.out;
-    EXPECT_GE(repaired.report["repair"]["deleted"], 2) << repaired.out;
+    EXPECT_GE(repaired.report["repair"]["deleted"], 4) << repaired.out;
 
     // Continuous mode: every key the run applies meanwhile is read again through the source
     // and compared; none differs.
@@ -401,6 +410,95 @@ TEST_F(VerifyPostgresSourceDynamoDbTest, FindsExactlyThePlantedDifferencesAndRep
   VerifyRun quiet_end = Verify(dir_, spec_.string() + " --json", Env());
   EXPECT_EQ(quiet_end.exit_code, 0) << quiet_end.out << quiet_end.err;
   runtest::StopRun(run);
+}
+
+}  // namespace
+}  // namespace cutover
+
+namespace cutover {
+namespace {
+
+// Into Kafka (librdkafka's mock cluster in this process, a topic per table): verify reads the
+// topics as a consumer does. After `cutover copy` every table is equal; then a wrong envelope
+// (a changed text), a tombstone and an envelope for a key the source lacks, produced after the
+// last records of their keys, are reported exactly, by key and column.
+class VerifyPostgresSourceKafkaTest : public VerifyPostgresSourceTest {
+ protected:
+  static constexpr int kPartitions = 2;
+
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(VerifyPostgresSourceTest::SetUp());
+    kafka_ = std::make_unique<testing::MockKafka>(1);
+    for (const char* table : {"docs", "lines", "quiet", "named"}) {
+      kafka_->CreateTopic(Topic(table), kPartitions, 1);
+    }
+    WriteSpec("target:\n  kind: kafka\n  kafka: {brokers: \"" + kafka_->bootstraps() +
+                  "\", partitions: " + std::to_string(kPartitions) + "}\n",
+              kParallelism);
+  }
+
+  std::string Topic(const std::string& table) const {
+    return migration_ + "." + schema_ + "." + table;
+  }
+
+  // The last record of the key whose payload has `field` = `value` in `table`'s topic.
+  testing::KafkaRecord LastRecord(const std::string& table, const std::string& field,
+                                  const json& value) {
+    testing::KafkaRecord last;
+    for (testing::KafkaRecord& record :
+         testing::ConsumeTopic(kafka_->bootstraps(), Topic(table), kPartitions)) {
+      if (!record.key) continue;
+      json key = json::parse(*record.key);
+      if (key.contains("payload")) key = key["payload"];
+      if (key[field] == value) last = std::move(record);
+    }
+    EXPECT_TRUE(last.key.has_value()) << "no record of " << field << " " << value.dump();
+    return last;
+  }
+
+  std::unique_ptr<testing::MockKafka> kafka_;
+};
+
+TEST_F(VerifyPostgresSourceKafkaTest, VerifiesTheTopicsAndFindsEachPlantedDifference) {
+  VerifyRun copied = verifytest::RunCutover(dir_, "copy " + spec_.string());
+  ASSERT_EQ(copied.exit_code, 0) << copied.out << copied.err;
+  VerifyRun clean = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_EQ(clean.report["differences"], 0) << clean.out;
+  EXPECT_EQ(EntryOf(clean.report, schema_ + ".quiet")["rows"], kQuiet);
+  EXPECT_EQ(EntryOf(clean.report, schema_ + ".named")["rows"], kNamed);
+
+  // quiet id=40: its label changed in a new envelope; named 'name-008': a tombstone; a copy of
+  // 'name-009''s envelope under the key 'name-999', which no source row has.
+  testing::KafkaRecord changed = LastRecord("quiet", "id", 40);
+  ASSERT_TRUE(changed.key && changed.value);
+  json wrong = json::parse(*changed.value);
+  (wrong.contains("payload") ? wrong["payload"] : wrong)["after"]["label"] = "mallory";
+  testing::Produce(kafka_->bootstraps(), Topic("quiet"), changed.partition, *changed.key,
+                   wrong.dump());
+  testing::KafkaRecord deleted = LastRecord("named", "name", "name-008");
+  ASSERT_TRUE(deleted.key);
+  testing::Produce(kafka_->bootstraps(), Topic("named"), deleted.partition, *deleted.key,
+                   std::nullopt);
+  testing::KafkaRecord copied_row = LastRecord("named", "name", "name-009");
+  ASSERT_TRUE(copied_row.key && copied_row.value);
+  std::string extra_key = *copied_row.key;
+  extra_key.replace(extra_key.find("name-009"), 8, "name-999");
+  std::string extra_value = *copied_row.value;
+  extra_value.replace(extra_value.find("name-009"), 8, "name-999");
+  testing::Produce(kafka_->bootstraps(), Topic("named"), copied_row.partition, extra_key,
+                   extra_value);
+
+  VerifyRun found = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(found.exit_code, 1) << found.out << found.err;
+  EXPECT_EQ(found.report["differences"], 3) << found.out;
+  const json& quiet = EntryOf(found.report, schema_ + ".quiet");
+  EXPECT_EQ(Listed(quiet),
+            (std::set<std::string>{"different id=40 label \"label 40\" \"mallory\""}))
+      << quiet;
+  const json& named = EntryOf(found.report, schema_ + ".named");
+  EXPECT_EQ(Listed(named), (std::set<std::string>{"missing name=name-008", "extra name=name-999"}))
+      << named;
 }
 
 }  // namespace
