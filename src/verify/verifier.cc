@@ -163,6 +163,12 @@ Result<std::vector<std::string>> Verifier::SchemaDifferences() {
 }
 
 Status Verifier::CheckKinds() const {
+  if (options_.repair && spec_.target.kind == TargetKind::kKafka) {
+    return Status::InvalidArgument(
+        "--repair does not repair Kafka targets: a topic is a log its consumers have read, and "
+        "records sent again would reach them as new events; run verify without --repair to list "
+        "the differing keys (docs/kafka.md, \"Verify\")");
+  }
   switch (spec_.target.kind) {
     case TargetKind::kMariaDB:
     case TargetKind::kMySQL:

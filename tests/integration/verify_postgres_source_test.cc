@@ -421,7 +421,7 @@ namespace {
 // Into Kafka (librdkafka's mock cluster in this process, a topic per table): verify reads the
 // topics as a consumer does. After `cutover copy` every table is equal; then a wrong envelope
 // (a changed text), a tombstone and an envelope for a key the source lacks, produced after the
-// last records of their keys, are reported exactly, by key and column.
+// last records of their keys, are reported exactly, by key and column; --repair is refused.
 class VerifyPostgresSourceKafkaTest : public VerifyPostgresSourceTest {
  protected:
   static constexpr int kPartitions = 2;
@@ -499,6 +499,16 @@ TEST_F(VerifyPostgresSourceKafkaTest, VerifiesTheTopicsAndFindsEachPlantedDiffer
   const json& named = EntryOf(found.report, schema_ + ".named");
   EXPECT_EQ(Listed(named), (std::set<std::string>{"missing name=name-008", "extra name=name-999"}))
       << named;
+
+  // A topic is not repaired: refused before anything is read, with the reason.
+  VerifyRun repair = Verify(dir_, spec_.string() + " --repair");
+  EXPECT_EQ(repair.exit_code, 2) << repair.out << repair.err;
+  EXPECT_EQ(repair.out, "");
+  EXPECT_NE(repair.err.find("--repair does not repair Kafka targets: a topic is a log its "
+                            "consumers have read, and records sent again would reach them as new "
+                            "events; run verify without --repair to list the differing keys"),
+            std::string::npos)
+      << repair.err;
 }
 
 }  // namespace
