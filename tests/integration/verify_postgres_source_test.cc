@@ -8,6 +8,7 @@
 // verify after it finds nothing, and every table is then equal to the source by an independent
 // comparison (text on both servers), with no trace of the watermarks on the target.
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <sstream>
 #include <string>
@@ -252,6 +253,51 @@ TEST_F(VerifyPostgresSourceTest, EveryTypeIsEqualInPostgresAndEachChangeIsFound)
                    difference["column"].get<std::string>());
   }
   EXPECT_EQ(columns, (std::set<std::string>{"id=3 c_numeric", "id=4 c_text"}));
+}
+
+// The source session the checksums run in, terminated on the server in the middle of a verify
+// (as a restart or a failover would end it): the verify opens it again, with the session
+// settings that fix how values are spelled (timestamptz in UTC, intervals, floats, bytea), and
+// computes that chunk's checksums once more, so the chunk is not reported and not read row by
+// row; every chunk of the table is settled by checksums.
+TEST_F(VerifyPostgresSourceTest, ALostChecksumSessionIsOpenedAgainWithItsSettings) {
+  PgExec(*source_, fmt::format("CREATE TABLE {0}.spelled (id bigint PRIMARY KEY, at timestamptz, "
+                               "span interval, v double precision, b bytea);"
+                               "INSERT INTO {0}.spelled SELECT i, timestamptz '2024-01-01 "
+                               "00:00:00+00' + i * interval '1.5 seconds', i * interval '61 "
+                               "minutes', 1.0 / i, decode(md5(i::text), 'hex') FROM "
+                               "generate_series(1, 20000) i",
+                               schema_));
+  ASSERT_NO_FATAL_FAILURE(UsePostgresTarget(kParallelism));
+  VerifyRun copied = verifytest::RunCutover(dir_, "copy " + spec_.string());
+  ASSERT_EQ(copied.exit_code, 0) << copied.out << copied.err;
+
+  // Terminates the first session on the source that computed a checksum (its last query has
+  // bit_xor), once.
+  std::atomic<bool> terminated{false};
+  std::thread killer([&] {
+    std::unique_ptr<postgres::Connection> admin = ConnectPg(testing::PostgresSource());
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (admin && !terminated && std::chrono::steady_clock::now() < deadline) {
+      Result<postgres::QueryResult> killed = admin->Query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
+          "'%bit_xor%' AND query LIKE '%" +
+          schema_ + "%spelled%' AND pid <> pg_backend_pid()");
+      if (killed.ok() && !killed->rows.empty()) terminated = true;
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  VerifyRun verified = Verify(dir_, spec_.string() + " --json --tables '" + schema_ +
+                                        ".spelled' --chunk-rows 20 "
+                                        "--chunk-time 0");
+  killer.join();
+  ASSERT_TRUE(terminated) << "the verify's checksum session was never seen\n" << verified.err;
+  ASSERT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.err.find("the checksum session was lost"), std::string::npos) << verified.err;
+  const json& entry = EntryOf(verified.report, schema_ + ".spelled");
+  EXPECT_EQ(entry["rows"], 20000) << entry;
+  EXPECT_EQ(entry["chunks_compared_by_rows"], 0) << entry;
+  EXPECT_EQ(verified.report["differences"], 0) << verified.out;
 }
 
 TEST_F(VerifyPostgresSourceTest, IntoMariaDbFindsExactlyThePlantedDifferencesAndRepairsThem) {
