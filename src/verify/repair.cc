@@ -256,8 +256,8 @@ class Repairer {
     CUTOVER_ASSIGN_OR_RETURN(TableSchema full, FullSchema(table));
     auto shape = std::make_shared<const TableSchema>(full);
     std::string id = NewRequestId();
-    CUTOVER_RETURN_IF_ERROR(watermarks_->Mark(table, id, "low"));
     CUTOVER_ASSIGN_OR_RETURN(std::vector<Key> full_keys, AsFullKeys(full, extra.plan.schema, keys));
+    CUTOVER_RETURN_IF_ERROR(watermarks_->Mark(table, id, "low"));
     using RowsByKey = std::map<std::string, Row>;
     CUTOVER_ASSIGN_OR_RETURN(RowsByKey read, source_.ReadKeys(full, extra.filter, full_keys));
     // Matched as the verify matched them: into MariaDB/MySQL from PostgreSQL in comparable form.
@@ -315,8 +315,8 @@ class Repairer {
     return out;
   }
 
-  // The request's rows stored for capture, its high watermark; waits until capture took it.
-  // Returns when capture logged it.
+  // The request's rows stored for capture, then its high watermark; waits until capture took
+  // the request, and returns the time capture logged its rows at.
   Result<int64_t> Submit(const TableId& table, const std::string& id, const TableSchema& full,
                          const std::vector<Change>& changes, int64_t resent, int64_t deletes) {
     CUTOVER_RETURN_IF_ERROR(
