@@ -54,9 +54,11 @@ struct VerifyOptions {
   // After a complete verify with differences: send the source rows of every chunk that differed
   // again through the change log (a `cutover run` must be running; docs/verify.md "Repair"),
   // wait until they are applied, then verify those tables again; the report is the second one.
+  // Kafka targets are not repaired: InvalidArgument before anything is read.
   bool repair = false;
   // With repair: also delete what the target has and the source lacks: SQL target rows of
-  // those chunks; DynamoDB extra items the scan found, each only if it is unchanged since.
+  // those chunks, and of tables without ranges (keyed by text and the like) the rows their scan
+  // found; DynamoDB extra items the scan found, each only if it is unchanged since.
   bool delete_extra = false;
   // Set (from any thread or a signal handler) to stop after the chunk being checked; RunVerify
   // then returns the partial report with complete == false.

@@ -4,18 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include "core/postgres_test_types.h"
 #include "transform/attribute_values.h"
 
 namespace cutover::transform {
 namespace {
 
-ColumnType Pg(SqlType type, std::string source_name) {
-  ColumnType out;
-  out.type = type;
-  out.source_name = std::move(source_name);
-  out.postgres = true;
-  return out;
-}
+using cutover::testing::Pg;
 
 std::string Attribute(const ColumnType& type, const Value& value, TypeRule rule) {
   Result<std::optional<Json>> attribute = AttributeFromValue(type, value, rule, false);

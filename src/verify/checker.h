@@ -100,6 +100,11 @@ class TargetChecker {
     return std::vector<VerifyTableReport>{};
   }
 
+  // The source keys (plan.schema's key columns) of the extra rows the last FindExtras found in
+  // `plan`'s target table, for `--repair --delete-extra` (SQL targets: a table keyed by text and
+  // the like, whose extra rows no chunk range holds). Empty by default.
+  virtual std::vector<Key> ExtraKeys(const TargetTablePlan& /*plan*/) const { return {}; }
+
   // Live CDC, a checker that needs checked rows: FindExtras's extras re-checked. The verifier
   // first calls ForgetRemembered, then Remember with every source row as it is now, then
   // waits until apply has passed that read; RecheckExtras then keeps as extra only the

@@ -28,4 +28,10 @@ bool SameMariaDbValue(const Value& source, const Value& target);
 // valid bound on both servers (an integer, a number, a date or a text in each type's input form).
 Key MariaDbComparableKey(const Key& key);
 
+// The PostgreSQL source key (`schema`'s key columns) whose MariaDbComparableKey is `comparable`:
+// what a target row without a source row is deleted by (`--repair --delete-extra`). Text read
+// back by the source column's parser (uuid, an enum's label, ...), 0/1 as a boolean, UTC fields
+// as a timestamptz; InvalidArgument when a text is no value of the source column's type.
+Result<Key> PostgresKeyOfComparable(const TableSchema& schema, const Key& comparable);
+
 }  // namespace cutover::verify

@@ -89,6 +89,11 @@ class MysqlChecker : public TargetChecker {
   }
   bool NeedsCheckedRows() const override { return !scanned_.empty(); }
 
+  std::vector<Key> ExtraKeys(const TargetTablePlan& plan) const override {
+    auto found = extra_keys_.find(plan.target.ToString());
+    return found == extra_keys_.end() ? std::vector<Key>{} : found->second;
+  }
+
   Status Prepare(std::span<const TargetTablePlan> plans) override {
     for (const TargetTablePlan& plan : plans) {
       if (Scanned(plan)) scanned_.push_back(plan);
@@ -215,6 +220,7 @@ class MysqlChecker : public TargetChecker {
     report.target = plan.target.ToString();
     report.scan = true;
     ChunkSelect select{std::nullopt, std::nullopt, "", page_};
+    std::vector<Key> extras;
     while (true) {
       if (connection_ == nullptr) CUTOVER_RETURN_IF_ERROR(Connect());
       Result<ChunkRows> page = mysql::ReadChunk(*connection_, keys, select);
@@ -226,6 +232,8 @@ class MysqlChecker : public TargetChecker {
         Key key = MariaDbComparableKey(KeyOf(keys, row));
         if (seen.contains(key.Encode())) continue;
         ++report.extra;
+        Result<Key> source_key = PostgresKeyOfComparable(plan.schema, key);
+        if (source_key.ok()) extras.push_back(*std::move(source_key));  // else no source row has it
         if (static_cast<int>(report.listed.size()) >= max_listed) continue;
         report.listed.push_back(Keyed(VerifyDifference::Kind::kExtra, keys, row));
       }
@@ -233,6 +241,7 @@ class MysqlChecker : public TargetChecker {
       if (static_cast<int64_t>(page->rows.size()) < page_) break;
       select.lower = KeyOf(keys, page->rows.back());
     }
+    extra_keys_[plan.target.ToString()] = std::move(extras);
     report.done = true;
     return report;
   }
@@ -327,6 +336,8 @@ class MysqlChecker : public TargetChecker {
   std::vector<TargetTablePlan> scanned_;  // PostgreSQL source tables keyed by text and the like
   // Scanned tables: the comparable key of every source row checked, by target table.
   std::unordered_map<std::string, std::unordered_set<std::string>> seen_;
+  // Scanned tables: the source keys of the extra rows the last scan found, by target table.
+  std::unordered_map<std::string, std::vector<Key>> extra_keys_;
 };
 
 }  // namespace

@@ -347,6 +347,11 @@ class PostgresChecker : public TargetChecker {
   }
   bool NeedsCheckedRows() const override { return !scanned_.empty(); }
 
+  std::vector<Key> ExtraKeys(const TargetTablePlan& plan) const override {
+    auto found = extra_keys_.find(plan.target.ToString());
+    return found == extra_keys_.end() ? std::vector<Key>{} : found->second;
+  }
+
   // Tables keyed by text: every target key, in byte order, looked up among the source's.
   Result<std::vector<VerifyTableReport>> FindExtras(int max_listed) override {
     std::vector<VerifyTableReport> reports;
@@ -385,11 +390,14 @@ class PostgresChecker : public TargetChecker {
                                   keys, shape.table, keys))
             .status());
     std::string fetch = fmt::format("FETCH FORWARD {} FROM cutover_scan", page_);
+    std::vector<Key> extras;
     while (true) {
       CUTOVER_ASSIGN_OR_RETURN(QueryResult page, connection_->Query(fetch));
       for (const SqlRow& row : page.rows) {
         if (seen.contains(TargetKeyId(plan.schema, shape, row, true))) continue;
         ++report.extra;
+        Result<Key> key = TargetKey(plan.schema, row);
+        if (key.ok()) extras.push_back(*std::move(key));  // else no source row can have it
         if (static_cast<int>(report.listed.size()) >= max_listed) continue;
         VerifyDifference difference;
         difference.kind = VerifyDifference::Kind::kExtra;
@@ -400,6 +408,7 @@ class PostgresChecker : public TargetChecker {
       if (static_cast<int64_t>(page.rows.size()) < page_) break;
     }
     CUTOVER_RETURN_IF_ERROR(connection_->Execute("COMMIT").status());
+    extra_keys_[plan.target.ToString()] = std::move(extras);
     report.done = true;
     return report;
   }
@@ -593,6 +602,8 @@ class PostgresChecker : public TargetChecker {
   std::vector<TargetTablePlan> scanned_;                // tables keyed by text: scanned at the end
   // Scanned tables: the normalised key of every source row checked (KeyId), by target table.
   std::unordered_map<std::string, std::unordered_set<std::string>> seen_;
+  // Scanned tables: the source keys of the extra rows the last scan found, by target table.
+  std::unordered_map<std::string, std::vector<Key>> extra_keys_;
   bool server_checksums_ = false;  // the target server can compute checksums (Prepare)
 };
 

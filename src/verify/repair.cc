@@ -1,6 +1,7 @@
 // Repair: watermark requests for the running capture, then a wait for apply.
 #include "verify/repair.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
@@ -47,6 +49,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kPage = 5000;
+constexpr size_t kExtraKeysPage = 500;  // extra rows' keys per watermark window
 // Apply must be past the high watermark by this much before the rows count as applied.
 constexpr int64_t kAppliedMarginMs = 1000;
 constexpr size_t kDeleteThreads = 8;  // DeleteItem calls in flight
@@ -175,14 +178,30 @@ class Repairer {
       }
     }
     int64_t last_emitted_ms = 0;
+    bool sent = false;
     for (const RepairRange& range : ranges) {
       if (options_.stop != nullptr && options_.stop->load()) {
         return Status::Cancelled("stopped during the repair");
       }
       CUTOVER_ASSIGN_OR_RETURN(int64_t emitted_ms, RepairOne(range));
       last_emitted_ms = std::max(last_emitted_ms, emitted_ms);
+      sent = true;
     }
-    if (!ranges.empty()) CUTOVER_RETURN_IF_ERROR(WaitResentApplied(last_emitted_ms));
+    if (options_.delete_extra) {
+      for (const RepairKeys& extra : options_.extra_keys) {
+        for (size_t from = 0; from < extra.keys.size(); from += kExtraKeysPage) {
+          if (options_.stop != nullptr && options_.stop->load()) {
+            return Status::Cancelled("stopped during the repair");
+          }
+          std::span<const Key> keys(extra.keys);
+          keys = keys.subspan(from, std::min(kExtraKeysPage, keys.size() - from));
+          CUTOVER_ASSIGN_OR_RETURN(int64_t emitted_ms, RepairExtraKeys(extra, keys));
+          last_emitted_ms = std::max(last_emitted_ms, emitted_ms);
+          sent = true;
+        }
+      }
+    }
+    if (sent) CUTOVER_RETURN_IF_ERROR(WaitResentApplied(last_emitted_ms));
     return result_;
   }
 
@@ -226,6 +245,80 @@ class Repairer {
         ++deletes;
       }
     }
+    return Submit(table, id, full, changes, resent, deletes);
+  }
+
+  // Extra rows a scan found (`keys`, of a table without ranges on the target): inside a
+  // watermark window each key is looked up on the source; one without a source row is deleted,
+  // one whose row is there by now (inserted since the scan) is sent again.
+  Result<int64_t> RepairExtraKeys(const RepairKeys& extra, std::span<const Key> keys) {
+    const TableId& table = extra.plan.source;
+    CUTOVER_ASSIGN_OR_RETURN(TableSchema full, FullSchema(table));
+    auto shape = std::make_shared<const TableSchema>(full);
+    std::string id = NewRequestId();
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<Key> full_keys, AsFullKeys(full, extra.plan.schema, keys));
+    CUTOVER_RETURN_IF_ERROR(watermarks_->Mark(table, id, "low"));
+    using RowsByKey = std::map<std::string, Row>;
+    CUTOVER_ASSIGN_OR_RETURN(RowsByKey read, source_.ReadKeys(full, extra.filter, full_keys));
+    // Matched as the verify matched them: into MariaDB/MySQL from PostgreSQL in comparable form.
+    const bool comparable =
+        spec_.source.kind == SourceKind::kPostgres && spec_.target.kind != TargetKind::kPostgres;
+    auto identity = [&](const Key& key) {
+      return comparable ? MariaDbComparableKey(key).Encode() : key.Encode();
+    };
+    RowsByKey rows;
+    for (auto& [encoded, row] : read) rows.emplace(identity(KeyOf(full, row)), std::move(row));
+    std::vector<Change> changes;
+    int64_t resent = 0;
+    int64_t deletes = 0;
+    for (size_t at = 0; at < keys.size(); ++at) {
+      Change& change = changes.emplace_back();
+      change.table = table;
+      change.schema = shape;
+      auto found = rows.find(identity(full_keys[at]));
+      if (found != rows.end()) {
+        change.op = ChangeOp::kInsert;
+        change.after = std::move(found->second);
+        rows.erase(found);
+        ++resent;
+        continue;
+      }
+      CUTOVER_ASSIGN_OR_RETURN(Row before, KeyRow(full, extra.plan.schema, keys[at]));
+      change.op = ChangeOp::kDelete;
+      change.before = std::move(before);
+      ++deletes;
+    }
+    return Submit(table, id, full, changes, resent, deletes);
+  }
+
+  // `keys` (the applied schema's key columns) in the order of `full`'s key columns, what
+  // SourceReads::ReadKeys looks up and returns rows by.
+  static Result<std::vector<Key>> AsFullKeys(const TableSchema& full, const TableSchema& applied,
+                                             std::span<const Key> keys) {
+    std::vector<size_t> part_of;  // full key part -> applied key part
+    for (size_t column : full.key) {
+      const std::string& name = full.columns[column].name;
+      auto at = std::find_if(applied.key.begin(), applied.key.end(),
+                             [&](size_t key) { return applied.columns[key].name == name; });
+      if (at == applied.key.end()) {
+        return Status::DataLoss(
+            fmt::format("key column {} of {} is not selected", name, full.id.ToString()));
+      }
+      part_of.push_back(static_cast<size_t>(at - applied.key.begin()));
+    }
+    std::vector<Key> out;
+    out.reserve(keys.size());
+    for (const Key& key : keys) {
+      Key& ordered = out.emplace_back();
+      for (size_t part : part_of) ordered.values.push_back(key.values[part]);
+    }
+    return out;
+  }
+
+  // The request's rows stored for capture, then its high watermark; waits until capture took
+  // the request, and returns the time capture logged its rows at.
+  Result<int64_t> Submit(const TableId& table, const std::string& id, const TableSchema& full,
+                         const std::vector<Change>& changes, int64_t resent, int64_t deletes) {
     CUTOVER_RETURN_IF_ERROR(
         state_.SetMeta(pipeline::RepairRowsKey(id), pipeline::EncodeRepairRows(full, changes)));
     CUTOVER_RETURN_IF_ERROR(watermarks_->Mark(table, id, "high"));

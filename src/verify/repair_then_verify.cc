@@ -22,22 +22,31 @@ Result<VerifyReport> Verifier::RepairThenVerifyAgain(const VerifyReport& first) 
     }
   }
   // DynamoDB extra items are keyed by no source row, so no range holds them: the scan that
-  // found them kept them (FindExtras), and the repair deletes those still as they were. (A
-  // PostgreSQL table keyed by text has a scan too; its extra rows are only reported.)
+  // found them kept them (FindExtras), and the repair deletes those still as they were. A SQL
+  // table keyed by text and the like has no ranges on the target either: its scan's extra rows
+  // are deleted by their keys, each unless the source has that key by then.
   std::vector<std::string> extra_item_tables;
+  std::vector<RepairKeys> extra_keys;
   bool dynamodb = spec_.target.kind == TargetKind::kDynamoDB;
   for (const VerifyTableReport& table : first.tables) {
     if (options_.delete_extra && dynamodb && table.scan && table.extra > 0) {
       extra_item_tables.push_back(table.table);
     }
   }
+  if (options_.delete_extra && !dynamodb) {
+    for (const TableJob& job : jobs_) {
+      std::vector<Key> keys = checker_->ExtraKeys(job.plan);
+      if (!keys.empty()) extra_keys.push_back(RepairKeys{job.plan, job.filter, std::move(keys)});
+    }
+  }
   VerifyRepair repair;
   repair.ranges = static_cast<int64_t>(ranges.size());
   repair.differences_before = first.differences();
-  if (!ranges.empty() || !extra_item_tables.empty()) {
+  if (!ranges.empty() || !extra_item_tables.empty() || !extra_keys.empty()) {
     RepairOptions options;
     options.delete_extra = options_.delete_extra;
     options.extra_item_tables = std::move(extra_item_tables);
+    options.extra_keys = std::move(extra_keys);
     options.stop = options_.stop;
     CUTOVER_ASSIGN_OR_RETURN(RepairResult result,
                              RepairRanges(spec_, *state_, *source_, ranges, options));

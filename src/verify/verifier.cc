@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <set>
@@ -163,6 +164,12 @@ Result<std::vector<std::string>> Verifier::SchemaDifferences() {
 }
 
 Status Verifier::CheckKinds() const {
+  if (options_.repair && spec_.target.kind == TargetKind::kKafka) {
+    return Status::InvalidArgument(
+        "--repair does not repair Kafka targets: a topic is a log its consumers have read, and "
+        "records sent again would reach them as new events; run verify without --repair to list "
+        "the differing keys (docs/kafka.md, \"Verify\")");
+  }
   switch (spec_.target.kind) {
     case TargetKind::kMariaDB:
     case TargetKind::kMySQL:
@@ -376,9 +383,7 @@ Result<OpenChunk> Verifier::CheckChunkAfter(const TableJob& job, const std::opti
     CUTOVER_ASSIGN_OR_RETURN(ChunkRows bound, ReadSource(job, job.keys, select));
     chunk.last = bound.rows.empty();
     if (!chunk.last) chunk.upper = KeyOf(job.keys, bound.rows.front());
-    CUTOVER_ASSIGN_OR_RETURN(ChecksumSource session, ChecksumSession());
-    CUTOVER_ASSIGN_OR_RETURN(
-        same, checker_->SameChecksum(session, job.plan, job.filter, lower, chunk.upper));
+    CUTOVER_ASSIGN_OR_RETURN(same, SameChecksum(job, lower, chunk.upper));
     if (same) chunk.result.rows = *same;
     if (!same && rows_wanted > chunk_rows_) {
       chunk.oversized_mismatch = true;
@@ -482,6 +487,24 @@ Result<std::vector<Row>> Verifier::ReadSourceRange(const TableJob& job,
                                                    const std::optional<Key>& lower,
                                                    const std::optional<Key>& upper) {
   return source_->ReadRange(job.plan.schema, job.filter, lower, upper, chunk_rows_);
+}
+
+Result<std::optional<int64_t>> Verifier::SameChecksum(const TableJob& job,
+                                                      const std::optional<Key>& lower,
+                                                      const std::optional<Key>& upper) {
+  CUTOVER_ASSIGN_OR_RETURN(ChecksumSource session, ChecksumSession());
+  Result<std::optional<int64_t>> same =
+      checker_->SameChecksum(session, job.plan, job.filter, lower, upper);
+  if (same.status().code() != StatusCode::kUnavailable) return same;
+  // On stderr, never stdout: that holds the report (--json).
+  fmt::print(stderr,
+             "verify: the checksum session was lost ({}); computing the checksums again "
+             "in a new one\n",
+             same.status().ToString());
+  checksum_mysql_.reset();
+  checksum_postgres_.reset();
+  CUTOVER_ASSIGN_OR_RETURN(session, ChecksumSession());
+  return checker_->SameChecksum(session, job.plan, job.filter, lower, upper);
 }
 
 // The source session the checksums run in, of the source's engine; a PostgreSQL one with the

@@ -79,6 +79,11 @@ class Verifier {
   Result<ChunkRows> ReadSource(const TableJob& job, const TableSchema& schema,
                                const ChunkSelect& select);
   Result<ChecksumSource> ChecksumSession();
+  // The chunk's checksums (SameChecksum) in the source session of ChecksumSession. A session
+  // lost meanwhile (a restart, a failover, a terminated backend: Unavailable) is opened again,
+  // with its settings, and the checksums are computed once more in it.
+  Result<std::optional<int64_t>> SameChecksum(const TableJob& job, const std::optional<Key>& lower,
+                                              const std::optional<Key>& upper);
   Result<std::map<std::string, Row>> ReadSourceKeys(const TableJob& job,
                                                     const std::vector<Key>& keys);
   Result<std::vector<Row>> ReadSourceRange(const TableJob& job, const std::optional<Key>& lower,

@@ -27,12 +27,7 @@ constexpr int kRows = 1000;
 constexpr int kPartitions = 4;
 constexpr char kName[] = "kafka-target";
 
-// One record as a consumer sees it.
-struct Record {
-  int partition = 0;
-  std::optional<std::string> key;
-  std::optional<std::string> value;  // nullopt: a tombstone
-};
+using Record = testing::KafkaRecord;
 
 // A big-endian two's complement integer (a Decimal's unscaled bytes) as decimal text.
 std::string UnscaledText(const std::string& base64) {
@@ -129,47 +124,7 @@ class RunKafkaTargetTest : public runtest::WorkloadPairTest {
   std::vector<Record> Consume(const std::string& table) { return ConsumeTopic(Topic(table)); }
 
   std::vector<Record> ConsumeTopic(const std::string& topic) {
-    char error[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", kafka_->bootstraps().c_str(), error,
-                      sizeof(error));
-    rd_kafka_conf_set(conf, "group.id", "test-rebuild", error, sizeof(error));
-    rd_kafka_conf_set(conf, "enable.partition.eof", "true", error, sizeof(error));
-    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
-    EXPECT_NE(consumer, nullptr) << error;
-    std::vector<Record> records;
-    for (int partition = 0; partition < kPartitions; ++partition) {
-      int64_t low = 0;
-      int64_t high = 0;
-      EXPECT_EQ(
-          rd_kafka_query_watermark_offsets(consumer, topic.c_str(), partition, &low, &high, 10000),
-          RD_KAFKA_RESP_ERR_NO_ERROR);
-      if (high <= low) continue;
-      rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-      rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = low;
-      rd_kafka_assign(consumer, list);
-      rd_kafka_topic_partition_list_destroy(list);
-      for (int64_t next = low; next < high;) {
-        rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 1000);
-        if (message == nullptr) continue;
-        if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR && message->partition == partition) {
-          Record record;
-          record.partition = partition;
-          if (message->key != nullptr) {
-            record.key = std::string(static_cast<const char*>(message->key), message->key_len);
-          }
-          if (message->payload != nullptr) {
-            record.value = std::string(static_cast<const char*>(message->payload), message->len);
-          }
-          records.push_back(std::move(record));
-          next = message->offset + 1;
-        }
-        rd_kafka_message_destroy(message);
-      }
-    }
-    rd_kafka_consumer_close(consumer);
-    rd_kafka_destroy(consumer);
-    return records;
+    return testing::ConsumeTopic(kafka_->bootstraps(), topic, kPartitions);
   }
 
   // The same records as kcat, a client that is not ours, prints them (-J: one JSON object per
@@ -310,20 +265,8 @@ TEST_F(RunKafkaTargetTest, CopyAndCdcUnderWritesAndKillsRebuildEqualAndVerify) {
   nlohmann::json wrong = nlohmann::json::parse(*last->value);
   nlohmann::json& after = wrong.contains("payload") ? wrong["payload"]["after"] : wrong["after"];
   after["owner"] = "mallory";
-  char error[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", kafka_->bootstraps().c_str(), error, sizeof(error));
-  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
-  ASSERT_NE(producer, nullptr) << error;
-  std::string value = wrong.dump();
-  std::string topic = Topic("accounts");
-  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer, topic.c_str(), nullptr);
-  ASSERT_EQ(rd_kafka_produce(handle, last->partition, RD_KAFKA_MSG_F_COPY, value.data(),
-                             value.size(), last->key->data(), last->key->size(), nullptr),
-            0);
-  rd_kafka_topic_destroy(handle);
-  ASSERT_EQ(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_destroy(producer);
+  testing::Produce(kafka_->bootstraps(), Topic("accounts"), last->partition, *last->key,
+                   wrong.dump());
   runtest::CutoverProcess planted("verify " + spec_.string(), "", dir_ / "verify-planted.out");
   EXPECT_EQ(planted.Wait(), 1) << planted.Output();
   std::string owner = Lines(*source_, "SELECT owner FROM " + db_ + ".accounts WHERE id = " + id)[0];

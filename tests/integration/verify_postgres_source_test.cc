@@ -1,12 +1,14 @@
 // `cutover verify` and `cutover verify --repair` from a PostgreSQL source, on real servers, while
 // `cutover run` follows the slot and a workload writes to the source (postgres_source_support.h):
 // into a PostgreSQL target (checksums computed alike on both servers) and into a MariaDB target
-// (row by row, each value compared as the mapping stores it). Differences planted in the target
+// (row by row, each value compared as the mapping stores it), into DynamoDB and into Kafka
+// (its topics read as a consumer does). Differences planted in the target
 // in tables the workload does not touch are reported with exact counts; --repair sends the
 // chunks again inside watermark windows that travel through the slot as logical messages; the
 // verify after it finds nothing, and every table is then equal to the source by an independent
 // comparison (text on both servers), with no trace of the watermarks on the target.
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <sstream>
 #include <string>
@@ -14,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kafka_support.h"
 #include "postgres_source_dynamodb_support.h"
 #include "run_support.h"
 #include "sink/dynamodb/operations.h"
@@ -150,6 +153,9 @@ class VerifyPostgresSourceTest : public PostgresSourceDynamoDbTest {
     TargetExec("INSERT INTO " + quiet + " (id, amount) VALUES (0, 1), (100000, 2)");
     TargetExec("UPDATE " + named + " SET score = -1 WHERE name = 'name-007'");
     TargetExec("DELETE FROM " + named + " WHERE name = 'name-008'");
+    // Extra rows in the text-keyed table (between keys and after the last): found by the scan
+    // after the table, and deleted by --delete-extra through the slot's watermark window.
+    TargetExec("INSERT INTO " + named + " VALUES ('name-0075', 1), ('zz-extra', 2)");
     // And rows of a table the workload writes to (counted only by the repair's result).
     TargetExec("UPDATE " + schema_ + ".lines SET sku = 'damaged' WHERE order_id > 150");
     TargetExec("DELETE FROM " + schema_ + ".docs WHERE id BETWEEN 300 AND 310");
@@ -169,11 +175,15 @@ class VerifyPostgresSourceTest : public PostgresSourceDynamoDbTest {
     const json& named_entry = EntryOf(found.report, named);
     EXPECT_EQ(named_entry["missing"], 1) << named_entry;
     EXPECT_EQ(named_entry["different"], 1) << named_entry;
+    const json& named_scan = EntryOf(found.report, named, true);
+    EXPECT_EQ(Listed(named_scan),
+              (std::set<std::string>{"extra name=name-0075", "extra name=zz-extra"}))
+        << named_scan;
 
     VerifyRun repaired = Verify(dir_, spec_.string() + " --json --repair --delete-extra");
     ASSERT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err << run.Output();
     EXPECT_EQ(repaired.report["differences"], 0) << repaired.out;
-    EXPECT_GE(repaired.report["repair"]["deleted"], 2) << repaired.out;
+    EXPECT_GE(repaired.report["repair"]["deleted"], 4) << repaired.out;
 
     // Continuous mode: every key the run applies meanwhile is read again through the source
     // and compared; none differs.
@@ -242,6 +252,51 @@ TEST_F(VerifyPostgresSourceTest, EveryTypeIsEqualInPostgresAndEachChangeIsFound)
                    difference["column"].get<std::string>());
   }
   EXPECT_EQ(columns, (std::set<std::string>{"id=3 c_numeric", "id=4 c_text"}));
+}
+
+// The source session the checksums run in, terminated on the server in the middle of a verify
+// (as a restart or a failover would end it): the verify opens it again, with the session
+// settings that fix how values are spelled (timestamptz in UTC, intervals, floats, bytea), and
+// computes that chunk's checksums once more, so the chunk is not reported and not read row by
+// row; every chunk of the table is settled by checksums.
+TEST_F(VerifyPostgresSourceTest, ALostChecksumSessionIsOpenedAgainWithItsSettings) {
+  PgExec(*source_, fmt::format("CREATE TABLE {0}.spelled (id bigint PRIMARY KEY, at timestamptz, "
+                               "span interval, v double precision, b bytea);"
+                               "INSERT INTO {0}.spelled SELECT i, timestamptz '2024-01-01 "
+                               "00:00:00+00' + i * interval '1.5 seconds', i * interval '61 "
+                               "minutes', 1.0 / i, decode(md5(i::text), 'hex') FROM "
+                               "generate_series(1, 20000) i",
+                               schema_));
+  ASSERT_NO_FATAL_FAILURE(UsePostgresTarget(kParallelism));
+  VerifyRun copied = verifytest::RunCutover(dir_, "copy " + spec_.string());
+  ASSERT_EQ(copied.exit_code, 0) << copied.out << copied.err;
+
+  // Terminates the first session on the source that computed a checksum (its last query has
+  // bit_xor), once.
+  std::atomic<bool> terminated{false};
+  std::thread killer([&] {
+    std::unique_ptr<postgres::Connection> admin = ConnectPg(testing::PostgresSource());
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (admin && !terminated && std::chrono::steady_clock::now() < deadline) {
+      Result<postgres::QueryResult> killed = admin->Query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
+          "'%bit_xor%' AND query LIKE '%" +
+          schema_ + "%spelled%' AND pid <> pg_backend_pid()");
+      if (killed.ok() && !killed->rows.empty()) terminated = true;
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  VerifyRun verified = Verify(dir_, spec_.string() + " --json --tables '" + schema_ +
+                                        ".spelled' --chunk-rows 20 "
+                                        "--chunk-time 0");
+  killer.join();
+  ASSERT_TRUE(terminated) << "the verify's checksum session was never seen\n" << verified.err;
+  ASSERT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.err.find("the checksum session was lost"), std::string::npos) << verified.err;
+  const json& entry = EntryOf(verified.report, schema_ + ".spelled");
+  EXPECT_EQ(entry["rows"], 20000) << entry;
+  EXPECT_EQ(entry["chunks_compared_by_rows"], 0) << entry;
+  EXPECT_EQ(verified.report["differences"], 0) << verified.out;
 }
 
 TEST_F(VerifyPostgresSourceTest, IntoMariaDbFindsExactlyThePlantedDifferencesAndRepairsThem) {
@@ -369,6 +424,105 @@ TEST_F(VerifyPostgresSourceDynamoDbTest, FindsExactlyThePlantedDifferencesAndRep
   VerifyRun quiet_end = Verify(dir_, spec_.string() + " --json", Env());
   EXPECT_EQ(quiet_end.exit_code, 0) << quiet_end.out << quiet_end.err;
   runtest::StopRun(run);
+}
+
+}  // namespace
+}  // namespace cutover
+
+namespace cutover {
+namespace {
+
+// Into Kafka (librdkafka's mock cluster in this process, a topic per table): verify reads the
+// topics as a consumer does. After `cutover copy` every table is equal; then a wrong envelope
+// (a changed text), a tombstone and an envelope for a key the source lacks, produced after the
+// last records of their keys, are reported exactly, by key and column; --repair is refused.
+class VerifyPostgresSourceKafkaTest : public VerifyPostgresSourceTest {
+ protected:
+  static constexpr int kPartitions = 2;
+
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(VerifyPostgresSourceTest::SetUp());
+    kafka_ = std::make_unique<testing::MockKafka>(1);
+    for (const char* table : {"docs", "lines", "quiet", "named"}) {
+      kafka_->CreateTopic(Topic(table), kPartitions, 1);
+    }
+    WriteSpec("target:\n  kind: kafka\n  kafka: {brokers: \"" + kafka_->bootstraps() +
+                  "\", partitions: " + std::to_string(kPartitions) + "}\n",
+              kParallelism);
+  }
+
+  std::string Topic(const std::string& table) const {
+    return migration_ + "." + schema_ + "." + table;
+  }
+
+  // The last record of the key whose payload has `field` = `value` in `table`'s topic.
+  testing::KafkaRecord LastRecord(const std::string& table, const std::string& field,
+                                  const json& value) {
+    testing::KafkaRecord last;
+    for (testing::KafkaRecord& record :
+         testing::ConsumeTopic(kafka_->bootstraps(), Topic(table), kPartitions)) {
+      if (!record.key) continue;
+      json key = json::parse(*record.key);
+      if (key.contains("payload")) key = key["payload"];
+      if (key[field] == value) last = std::move(record);
+    }
+    EXPECT_TRUE(last.key.has_value()) << "no record of " << field << " " << value.dump();
+    return last;
+  }
+
+  std::unique_ptr<testing::MockKafka> kafka_;
+};
+
+TEST_F(VerifyPostgresSourceKafkaTest, VerifiesTheTopicsAndFindsEachPlantedDifference) {
+  VerifyRun copied = verifytest::RunCutover(dir_, "copy " + spec_.string());
+  ASSERT_EQ(copied.exit_code, 0) << copied.out << copied.err;
+  VerifyRun clean = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_EQ(clean.report["differences"], 0) << clean.out;
+  EXPECT_EQ(EntryOf(clean.report, schema_ + ".quiet")["rows"], kQuiet);
+  EXPECT_EQ(EntryOf(clean.report, schema_ + ".named")["rows"], kNamed);
+
+  // quiet id=40: its label changed in a new envelope; named 'name-008': a tombstone; a copy of
+  // 'name-009''s envelope under the key 'name-999', which no source row has.
+  testing::KafkaRecord changed = LastRecord("quiet", "id", 40);
+  ASSERT_TRUE(changed.key && changed.value);
+  json wrong = json::parse(*changed.value);
+  (wrong.contains("payload") ? wrong["payload"] : wrong)["after"]["label"] = "mallory";
+  testing::Produce(kafka_->bootstraps(), Topic("quiet"), changed.partition, *changed.key,
+                   wrong.dump());
+  testing::KafkaRecord deleted = LastRecord("named", "name", "name-008");
+  ASSERT_TRUE(deleted.key);
+  testing::Produce(kafka_->bootstraps(), Topic("named"), deleted.partition, *deleted.key,
+                   std::nullopt);
+  testing::KafkaRecord copied_row = LastRecord("named", "name", "name-009");
+  ASSERT_TRUE(copied_row.key && copied_row.value);
+  std::string extra_key = *copied_row.key;
+  extra_key.replace(extra_key.find("name-009"), 8, "name-999");
+  std::string extra_value = *copied_row.value;
+  extra_value.replace(extra_value.find("name-009"), 8, "name-999");
+  testing::Produce(kafka_->bootstraps(), Topic("named"), copied_row.partition, extra_key,
+                   extra_value);
+
+  VerifyRun found = Verify(dir_, spec_.string() + " --json");
+  ASSERT_EQ(found.exit_code, 1) << found.out << found.err;
+  EXPECT_EQ(found.report["differences"], 3) << found.out;
+  const json& quiet = EntryOf(found.report, schema_ + ".quiet");
+  EXPECT_EQ(Listed(quiet),
+            (std::set<std::string>{"different id=40 label \"label 40\" \"mallory\""}))
+      << quiet;
+  const json& named = EntryOf(found.report, schema_ + ".named");
+  EXPECT_EQ(Listed(named), (std::set<std::string>{"missing name=name-008", "extra name=name-999"}))
+      << named;
+
+  // A topic is not repaired: refused before anything is read, with the reason.
+  VerifyRun repair = Verify(dir_, spec_.string() + " --repair");
+  EXPECT_EQ(repair.exit_code, 2) << repair.out << repair.err;
+  EXPECT_EQ(repair.out, "");
+  EXPECT_NE(repair.err.find("--repair does not repair Kafka targets: a topic is a log its "
+                            "consumers have read, and records sent again would reach them as new "
+                            "events; run verify without --repair to list the differing keys"),
+            std::string::npos)
+      << repair.err;
 }
 
 }  // namespace

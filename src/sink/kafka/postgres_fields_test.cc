@@ -5,18 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include "core/postgres_test_types.h"
 #include "sink/kafka/envelope.h"
 
 namespace cutover::kafka {
 namespace {
 
+// A column "c" of a PostgreSQL source's type.
 Column Pg(SqlType type, std::string source_name, uint8_t fsp = 0) {
-  Column column{"c", {}, true};
-  column.type.type = type;
-  column.type.source_name = std::move(source_name);
-  column.type.fsp = fsp;
-  column.type.postgres = true;
-  return column;
+  return cutover::testing::PgColumn(type, std::move(source_name), fsp);
 }
 
 // The field of `value`, after checking that it decodes back to `value`.

@@ -6,17 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include "core/postgres_test_types.h"
 #include "sink/mysql/ddl.h"
 
 namespace cutover::mysql {
 namespace {
 
 Column Pg(std::string name, SqlType type, std::string source_name, uint32_t length = 0) {
-  Column column{std::move(name), {}, true};
-  column.type.type = type;
-  column.type.source_name = std::move(source_name);
+  Column column = cutover::testing::PgColumn(type, std::move(source_name), 0, std::move(name));
   column.type.length = length;
-  column.type.postgres = true;
   if (type == SqlType::kLongBlob) column.type.charset = Charset::kBinary;
   return column;
 }

@@ -3,19 +3,14 @@
 // rendering differs from a MySQL source's (year 0 is 1 BC, +-infinity).
 #include <gtest/gtest.h>
 
+#include "core/postgres_test_types.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/type_mapping.h"
 
 namespace cutover::postgres {
 namespace {
 
-ColumnType Pg(SqlType type, std::string source_name) {
-  ColumnType out;
-  out.type = type;
-  out.source_name = std::move(source_name);
-  out.postgres = true;
-  return out;
-}
+using cutover::testing::Pg;
 
 std::string Text(const ColumnType& type, const Value& value) {
   ValueAdjustments adjustments;
