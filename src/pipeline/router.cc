@@ -149,6 +149,11 @@ struct ChangeRouter::Table {
   // or modified (for SchemaStep::definition).
   std::map<std::string, ddl::ColumnDefinition> pending_definitions;
   std::set<std::string> added;  // columns a statement's step added to the target already
+  // From the table's kSchema changes (a source without statements: PostgreSQL), until a shape
+  // shows them: the value the rows that existed hold in each column added (a column missing
+  // here: not known), and the change's description.
+  std::map<std::string, Value> existing_values;
+  std::string schema_note;
   // By source shape object; cleared when `carried` changes. Equal shapes (the log states a
   // table's shape again in each segment and after each restart of capture) share one applied
   // schema.
@@ -284,13 +289,27 @@ Result<bool> ChangeRouter::AddColumnFromShape(Table& table, const Column& column
   SchemaStep step;
   step.kind = SchemaStep::Kind::kAddColumn;
   step.column = column;
-  step.statement = change.statement;
+  step.statement = change.statement.empty() ? table.schema_note : change.statement;
+  auto existing = table.existing_values.find(column.name);
+  if (existing != table.existing_values.end()) step.existing_value = existing->second;
+  // Without a barrier: changes logged before this one do not name the column, and the target
+  // gives the rows they write the same value as the rows it has (the column's default there).
   return Step(table, step, /*barrier=*/false, change);
 }
 
 Status ChangeRouter::ReportNotCarried(Table& table) {
   if (options_.handler == nullptr) return Status::Ok();
   return options_.handler->NotCarried(table.plan->source, table.not_carried);
+}
+
+void ChangeRouter::NoteSchemaChange(Table& table, const Change& change) {
+  table.schema_note = change.statement;
+  if (!change.after || change.schema == nullptr) return;
+  const Row& values = *change.after;
+  for (size_t column_idx = 0; column_idx < change.schema->columns.size(); ++column_idx) {
+    if (column_idx >= values.values.size() || !values.IsPresent(column_idx)) continue;
+    table.existing_values[change.schema->columns[column_idx].name] = values.values[column_idx];
+  }
 }
 
 Status ChangeRouter::OnTableChange(Table& table, const Change& change) {
@@ -481,8 +500,8 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
     }
     return Status::Ok();
   }
-  const std::string statement =
-      change.statement.empty() ? std::string() : " (" + Quoted(change.statement) + ")";
+  const std::string& said = change.statement.empty() ? table.schema_note : change.statement;
+  const std::string statement = said.empty() ? std::string() : " (" + Quoted(said) + ")";
   // Dropped (or renamed away): carried, and not in the new shape.
   std::vector<std::string> dropped;
   for (const std::string& column : table.carried) {
@@ -539,6 +558,7 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
       table.added.erase(column.name);
       if (table.target_columns) table.target_columns->insert(column.name);
       table.pending_definitions.erase(column.name);
+      table.existing_values.erase(column.name);
       carried.insert(column.name);
       continue;
     }
@@ -570,7 +590,8 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
           step.generated = pending->second.generated;
           table.pending_definitions.erase(pending);
         }
-        step.statement = change.statement;
+        step.previous = old_column;
+        step.statement = change.statement.empty() ? table.schema_note : change.statement;
         CUTOVER_ASSIGN_OR_RETURN(bool followed, Step(table, step, false, change));
         if (!followed) return Status::Ok();
       } else {
@@ -666,6 +687,10 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
       !source_change.position.IsAfter(*table.skip_until)) {
     return Status::Ok();  // dealt with by the person who resumed the table
   }
+  if (source_change.op == ChangeOp::kSchema && options_.handler != nullptr) {
+    NoteSchemaChange(table, source_change);
+    return Status::Ok();
+  }
   if (IsTableChange(source_change.op)) {
     if (options_.handler == nullptr || source_change.op == ChangeOp::kSchema) {
       // A new shape is compared when a row of it comes (kSchema is only the early notice;
@@ -681,7 +706,9 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
       // An older shape: a change logged before the last shape change (another partition of
       // the log is behind, or a repair's rows): carried as far as it has the columns.
     } else {
-      CUTOVER_RETURN_IF_ERROR(OnNewShape(table, source_change));
+      Status followed = OnNewShape(table, source_change);
+      table.schema_note.clear();  // said of this shape only
+      CUTOVER_RETURN_IF_ERROR(followed);
       if (table.held) return Status::Ok();
     }
   }

@@ -127,6 +127,9 @@ class ChangeRouter {
   Status OnNewShape(Table& table, const Change& change);
   // A kDdl or kTruncate change of a carried table.
   Status OnTableChange(Table& table, const Change& change);
+  // A kSchema change (its shape is followed when a row of it comes): keeps what it says of the
+  // rows that existed when columns were added, and its description, for the steps.
+  void NoteSchemaChange(Table& table, const Change& change);
   Status Hold(Table& table, const std::string& reason, const Change& change);
   // Runs a step through the handler; a refusal holds the table. True when followed.
   Result<bool> Step(Table& table, const SchemaStep& step, bool barrier, const Change& change);
