@@ -495,6 +495,11 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
         }
         if (router_->held(table)) {
           CUTOVER_RETURN_IF_ERROR(HeldInPartition(table, partition.index, record->offset));
+        } else if (record->offset < partition.catch_up_until && !catching_up) {
+          // Below every lane's checkpoint, read again only for the tables catching up: the
+          // others' changes here were routed by an earlier read (followed, or held and resumed
+          // since). Routing them again would meet the change that held such a table again and
+          // stop it again (two tables resumed out of order).
         } else {
           // The record's images are not needed after routing: their values move to the parts.
           CUTOVER_RETURN_IF_ERROR(router_->Route(std::move(record->change),

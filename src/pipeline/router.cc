@@ -82,6 +82,13 @@ bool SameShape(const TableSchema& a, const TableSchema& b) {
   return true;
 }
 
+// Whether every column of `schema` is a PostgreSQL source's (and it has one).
+bool IsPostgresShape(const TableSchema& schema) {
+  return !schema.columns.empty() &&
+         std::all_of(schema.columns.begin(), schema.columns.end(),
+                     [](const Column& column) { return column.type.postgres; });
+}
+
 // Whether `row` lacks a value (an unchanged TOAST value of a PostgreSQL source).
 bool HasAbsent(const Row& row) {
   return std::find(row.present.begin(), row.present.end(), false) != row.present.end();
@@ -204,6 +211,20 @@ ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOpti
     table->held = options_.held.contains(plan.source);
     auto resumed = options_.resumed.find(plan.source);
     if (resumed != options_.resumed.end()) table->skip_until = resumed->second;
+    // A PostgreSQL source sends no schema statements: the first shape its rows show is compared
+    // with the plan's (the source's when the run started), not taken as it is, so that a change
+    // made before the table's first change in this run is followed or stops the table too. Not
+    // for a resumed table (the person dealt with what held it) nor a replay (its target is made
+    // from the source's schema now).
+    if (options_.handler != nullptr && options_.hold && resumed == options_.resumed.end() &&
+        IsPostgresShape(plan.schema)) {
+      table->last = std::make_shared<const TableSchema>(plan.schema);
+      for (const Column& column : plan.schema.columns) {
+        if (!table->target_columns || table->target_columns->contains(column.name)) {
+          table->carried.insert(column.name);
+        }
+      }
+    }
     tables_.emplace(plan.source, std::move(table));
   }
 }

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -33,8 +35,8 @@
 #include "pipeline/state_options.h"
 #include "pipeline/touched_keys.h"
 #include "state/run_status.h"
-#include "state/table_ddl.h"
 #include "state/stop_request.h"
+#include "state/table_ddl.h"
 
 namespace cutover {
 namespace {
@@ -233,6 +235,16 @@ class Migration {
     capture.stream.table_filter = [spec](const TableId& id) {
       return SelectTable(*spec, id.schema, id.name) != nullptr || id.name == kWatermarkTable ||
              id.name == kFenceTable;
+    };
+    // A PostgreSQL source's first Relation of a table is compared with the plan's shape (taken
+    // now: a re-copy replans plans_ in place while capture runs).
+    auto shapes = std::make_shared<std::map<TableId, std::shared_ptr<const TableSchema>>>();
+    for (const TargetTablePlan& plan : plans_) {
+      shapes->emplace(plan.source, std::make_shared<const TableSchema>(plan.schema));
+    }
+    capture.stream.shape_before = [shapes](const TableId& id) {
+      auto found = shapes->find(id);
+      return found != shapes->end() ? found->second : std::shared_ptr<const TableSchema>();
     };
     // Its own flag: a stop request stops capture first, and apply once it has applied the rest.
     capture.stream.stop = &capture_stop_;

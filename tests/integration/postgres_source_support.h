@@ -216,7 +216,7 @@ class PostgresSourceTest : public ::testing::Test {
         spec_, "name: " + migration_ + "\nsource:\n  kind: postgres\n  host: " + pg.host +
                    "\n  port: " + std::to_string(pg.port) + "\n  user: " + pg.user +
                    "\n  password_env: COPY_TEST_PASSWORD\n  database: " + pg.database + "\n" +
-                   target_yaml + "tables:\n  - match: \"" + schema_ +
+                   target_yaml + "tables:\n" + rules_ + "  - match: \"" + schema_ +
                    ".*\"\nstate_dir: " + (dir_ / "state").string() + "\n" + extra);
   }
   void UsePostgresTarget(const std::string& extra) {
@@ -240,6 +240,7 @@ class PostgresSourceTest : public ::testing::Test {
   std::unique_ptr<mysql::Connection> maria_target_;
   std::string prefix_;
   std::string schema_;
+  std::string rules_;  // table rules before the one that selects every table of schema_
   std::string migration_;
   std::filesystem::path dir_;
   std::filesystem::path spec_;

@@ -82,6 +82,7 @@ class PgoutputChangeStream : public ChangeStream {
       if (catalog_ == nullptr) return Status::Unavailable("no catalog session");
       return LoadExistingRows(*catalog_, table, column);
     };
+    catalog.shape_before = options_.stream.shape_before;
     return catalog;
   }
 

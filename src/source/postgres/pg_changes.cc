@@ -136,6 +136,7 @@ Status PgChangeBuilder::OnRelation(const PgRelation& relation) {
       types.push_back(found->second);
     }
     auto& last = last_shapes_[table.id];
+    if (!last && catalog_.shape_before) last = catalog_.shape_before(table.id);
     CUTOVER_ASSIGN_OR_RETURN(TableSchema shape,
                              RelationShape(relation, types, catalog, last.get()));
     if (last && last->columns != shape.columns) {
