@@ -18,6 +18,7 @@
 #include "ddl/ddl_statement.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/clock.h"
+#include "pipeline/followed_shapes.h"
 #include "pipeline/rate_limiter.h"
 #include "pipeline/router.h"
 #include "pipeline/test_hooks.h"
@@ -582,6 +583,12 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     router.held = held_;
     router.resumed = resumed_;
     router.hold = options_.state != nullptr;  // a replay into another target goes on
+    if (options_.state != nullptr) {
+      CUTOVER_ASSIGN_OR_RETURN(auto followed, LoadFollowedShapes(*options_.state));
+      for (auto& [table, shape] : followed) {
+        router.followed[table] = {std::move(shape.shape), shape.since};
+      }
+    }
     for (const TargetTablePlan& plan : plans_) {
       for (int attempt = 0;; ++attempt) {
         Result<std::optional<std::vector<std::string>>> columns =
@@ -748,6 +755,11 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
                    plan.source.ToString(), result.status().ToString());
       std::this_thread::sleep_for(Backoff(attempt));
     }
+  }
+
+  Status Followed(const TableSchema& shape, const Position& since) override {
+    if (options_.state == nullptr) return Status::Ok();
+    return SaveFollowedShape(*options_.state, shape, since);
   }
 
   Status Drain() override {

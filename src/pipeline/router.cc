@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ddl/ddl_statement.h"
+#include "pipeline/followed_shapes.h"
 #include "pipeline/schema_compare.h"
 
 namespace cutover::pipeline {
@@ -80,13 +81,6 @@ bool SameShape(const TableSchema& a, const TableSchema& b) {
     }
   }
   return true;
-}
-
-// Whether every column of `schema` is a PostgreSQL source's (and it has one).
-bool IsPostgresShape(const TableSchema& schema) {
-  return !schema.columns.empty() &&
-         std::all_of(schema.columns.begin(), schema.columns.end(),
-                     [](const Column& column) { return column.type.postgres; });
 }
 
 // Whether `row` lacks a value (an unchanged TOAST value of a PostgreSQL source).
@@ -218,9 +212,16 @@ ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOpti
     // from the source's schema now).
     if (options_.handler != nullptr && options_.hold && resumed == options_.resumed.end() &&
         IsPostgresShape(plan.schema)) {
-      table->last = std::make_shared<const TableSchema>(plan.schema);
-      for (const Column& column : plan.schema.columns) {
-        if (!table->target_columns || table->target_columns->contains(column.name)) {
+      auto followed = options_.followed.find(plan.source);
+      if (followed != options_.followed.end()) {
+        table->last = followed->second.first;
+        table->last_since = followed->second.second;
+      } else {
+        table->last = std::make_shared<const TableSchema>(plan.schema);
+      }
+      for (const Column& column : table->last->columns) {
+        if (table->Selects(column.name) &&
+            (!table->target_columns || table->target_columns->contains(column.name))) {
           table->carried.insert(column.name);
         }
       }
@@ -731,6 +732,9 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
       table.schema_note.clear();  // said of this shape only
       CUTOVER_RETURN_IF_ERROR(followed);
       if (table.held) return Status::Ok();
+      if (options_.handler != nullptr && options_.hold && IsPostgresShape(*table.last)) {
+        CUTOVER_RETURN_IF_ERROR(options_.handler->Followed(*table.last, table.last_since));
+      }
     }
   }
   if (table.drain_next && options_.handler != nullptr) {

@@ -67,6 +67,14 @@ class TableChangeHandler {
   // where no such point exists (a change log of several partitions, which other processes may
   // apply); Cancelled when the apply stops meanwhile.
   virtual Status Drain() = 0;
+  // `table`'s changes follow `shape` from `since` on (a PostgreSQL source's new shape,
+  // followed): recorded so that the next run compares with it (FollowedShapes). Default:
+  // nothing.
+  virtual Status Followed(const TableSchema& shape, const Position& since) {
+    (void)shape;
+    (void)since;
+    return Status::Ok();
+  }
 };
 
 struct RouterOptions {
@@ -86,6 +94,10 @@ struct RouterOptions {
   // (the person dealt with them), and, as for every table, the first source shape the router
   // sees is taken as it is.
   std::map<TableId, Position> resumed;
+  // A PostgreSQL source's tables: the shape each was last followed in (FollowedShapes), which
+  // the first shape the router sees of it is compared with; a table not here is compared with
+  // its plan's schema (the source's when the run started). Not for resumed tables.
+  std::map<TableId, std::pair<std::shared_ptr<const TableSchema>, Position>> followed;
 };
 
 class ChangeRouter {

@@ -407,5 +407,33 @@ TEST_F(PostgresSchemaFollowTest, TheFirstRowIsComparedWithThePlansShape) {
             "lose their values on the target");
 }
 
+// The shape recorded as last followed (an earlier run's) is the baseline, not the plan's (the
+// source's now): a column dropped while cutover was not running stops the table.
+TEST_F(PostgresSchemaFollowTest, TheRecordedShapeIsTheBaselineAcrossRuns) {
+  auto recorded = Shape({{"id", Pg(SqlType::kInt, "integer")},
+                         {"name", Pg(SqlType::kVarChar, "character varying(10)", 10)},
+                         {"tier", Pg(SqlType::kInt, "integer")}});
+  rule_.match = "shop.items";
+  TargetTablePlan plan;
+  plan.source = TableId{"shop", "items"};
+  plan.target = TableId{"copy", "items"};
+  plan.schema = *v1_;  // the source now: tier is gone
+  plan.rule = &rule_;
+  plans_ = {plan};
+  RouterOptions options;
+  options.handler = &handler_;
+  options.target_columns[plan.source] = std::set<std::string>{"id", "name", "tier"};
+  options.followed[plan.source] = {recorded, At(5)};
+  router_ = std::make_unique<ChangeRouter>(plans_, std::move(options));
+  // A change logged before (in the recorded shape) is carried whole.
+  EXPECT_EQ(Route(Insert(recorded, {Value::Int(1), Value::Str("a"), Value::Int(2)}, 6)),
+            std::vector<std::string>{"id=1 name=a tier=2"});
+  EXPECT_TRUE(Route(Insert(v1_, {Value::Int(2), Value::Str("b")}, 7)).empty());
+  ASSERT_EQ(recorded_.holds.size(), 1u);
+  EXPECT_EQ(recorded_.holds[0],
+            "column(s) tier of shop.items are gone from the source's rows; following would "
+            "lose their values on the target");
+}
+
 }  // namespace
 }  // namespace cutover::pipeline

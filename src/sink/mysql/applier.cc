@@ -15,6 +15,7 @@
 #include "core/parse_number.h"
 #include "db/mysql/connection.h"
 #include "sink/common/final_images.h"
+#include "sink/common/source_columns.h"
 #include "sink/mysql/ddl.h"
 #include "sink/mysql/postgres_columns.h"
 #include "sink/mysql/row_replacer.h"
@@ -481,15 +482,9 @@ class MysqlAppliers : public Appliers {
     const std::string table = QuoteQualified(plan.target.schema, plan.target.name);
     const Column& column = step.column;
     SchemaStepResult result;
-    const std::string way_out = fmt::format(
-        "add it to {} with the source's values yourself, then cutover ddl resume SPEC {}; or "
-        "cutover ddl resume SPEC {} --recopy copies the table again",
-        table, source, source);
+    const std::string way_out = sink::SourceColumnWayOut(plan, table);
     if (!step.existing_value) {
-      result.refusal = fmt::format(
-          "column {} was added to {}, and the values the rows it was added to hold on the "
-          "source are not known ({}): {}",
-          column.name, source, step.statement, way_out);
+      result.refusal = sink::UnknownExistingValues(plan, step, table);
       return result;
     }
     Result<std::string> type = MariaDbTypeOfPostgres(column, IsKey(plan, column.name));
@@ -501,10 +496,9 @@ class MysqlAppliers : public Appliers {
       fits = CheckPostgresValues(one, std::vector<Row>{Row{{*step.existing_value}, {}}});
     }
     if (!type.ok() || !fits.ok()) {
-      result.refusal = fmt::format(
-          "column {} was added to {}, which the target cannot follow "
-          "({}): {}",
-          column.name, source, (type.ok() ? fits : type.status()).message(), way_out);
+      result.refusal =
+          fmt::format("column {} was added to {}, which the target cannot follow ({}): {}",
+                      column.name, source, (type.ok() ? fits : type.status()).message(), way_out);
       return result;
     }
     std::string sql =

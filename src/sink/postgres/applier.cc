@@ -16,6 +16,7 @@
 #include "core/parse_number.h"
 #include "db/postgres/connection.h"
 #include "sink/common/final_images.h"
+#include "sink/common/source_columns.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
 #include "sink/postgres/schema_change.h"
@@ -612,15 +613,9 @@ class PostgresAppliersImpl : public Appliers {
     const std::string source = plan.source.ToString();
     const std::string table = QuoteQualified(plan.target.schema, plan.target.name);
     SchemaStepResult result;
-    const std::string way_out = fmt::format(
-        "add it to {} with the source's values yourself, then cutover ddl resume SPEC {}; or "
-        "cutover ddl resume SPEC {} --recopy copies the table again",
-        table, source, source);
+    const std::string way_out = sink::SourceColumnWayOut(plan, table);
     if (!step.existing_value) {
-      result.refusal = fmt::format(
-          "column {} was added to {}, and the values the rows it was added to hold on the "
-          "source are not known ({}): {}",
-          step.column.name, source, step.statement, way_out);
+      result.refusal = sink::UnknownExistingValues(plan, step, table);
       return result;
     }
     Column column = step.column;
@@ -630,10 +625,9 @@ class PostgresAppliersImpl : public Appliers {
     } else {
       Result<std::string> value = ValueLiteral(column.type, *step.existing_value);
       if (!value.ok()) {
-        result.refusal = fmt::format(
-            "column {} was added to {} with a value PostgreSQL cannot "
-            "hold ({}): {}",
-            column.name, source, value.status().message(), way_out);
+        result.refusal =
+            fmt::format("column {} was added to {} with a value PostgreSQL cannot hold ({}): {}",
+                        column.name, source, value.status().message(), way_out);
         return result;
       }
       literal = *value;
@@ -641,9 +635,8 @@ class PostgresAppliersImpl : public Appliers {
     Result<std::string> add = AddColumnSql(plan.target, column, literal);
     if (!add.ok()) {
       result.refusal = fmt::format(
-          "column {} was added to {} as {}, which the target cannot "
-          "make ({}): {}",
-          column.name, source, column.type.source_name, add.status().message(), way_out);
+          "column {} was added to {} as {}, which the target cannot make ({}): {}", column.name,
+          source, column.type.source_name, add.status().message(), way_out);
       return result;
     }
     CUTOVER_RETURN_IF_ERROR(connection.Execute(*add).status());
