@@ -176,7 +176,7 @@ struct ChangeRouter::Table {
 
 ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, const ChangeMapper* mapper,
                            bool map)
-    : ChangeRouter(plans, RouterOptions{mapper, map, nullptr, {}, {}, true, {}}) {}
+    : ChangeRouter(plans, RouterOptions{mapper, map, nullptr, {}, {}, true, {}, {}}) {}
 
 ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOptions options)
     : plans_(plans), options_(std::move(options)) {
@@ -314,9 +314,11 @@ Result<bool> ChangeRouter::AddColumnFromShape(Table& table, const Column& column
   step.statement = change.statement.empty() ? table.schema_note : change.statement;
   auto existing = table.existing_values.find(column.name);
   if (existing != table.existing_values.end()) step.existing_value = existing->second;
-  // Without a barrier: changes logged before this one do not name the column, and the target
-  // gives the rows they write the same value as the rows it has (the column's default there).
-  return Step(table, step, /*barrier=*/false, change);
+  // Changes logged before this one do not name the column, and the target gives the rows they
+  // write the same value as the rows it has (its default there), so no barrier is needed; a
+  // PostgreSQL source's column is added once they are applied all the same, so that the ALTER
+  // does not wait for the locks of lanes waiting for the reader.
+  return Step(table, step, /*barrier=*/step.existing_value.has_value(), change);
 }
 
 Status ChangeRouter::ReportNotCarried(Table& table) {
