@@ -256,6 +256,7 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
       }
     }
     uint64_t start = UINT64_MAX;
+    uint64_t highest = 0;  // the latest lane checkpoint
     for (int sub = 0; sub < lanes_per_partition_; ++sub) {
       const int lane = index * lanes_per_partition_ + sub;
       std::unique_ptr<ChangeApplier> applier;
@@ -274,6 +275,7 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
         resume = std::max({checkpoint.value_or(0), committed.value_or(0), first});
       }
       start = std::min(start, resume);
+      highest = std::max(highest, resume);
       partition->lanes.push_back(std::make_unique<Lane>(shared_, partition->shared, lane,
                                                         std::move(applier), resume));
     }
@@ -281,7 +283,13 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     uint64_t checkpoints = start;
     for (const auto& [table, offsets] : catch_up_) {
       auto held_from = offsets.find(index);
-      if (held_from == offsets.end() || held_from->second >= start) continue;
+      if (held_from == offsets.end()) continue;
+      // Its held changes up to the latest lane checkpoint are applied as a catch-up (a lane
+      // skips what is below its own checkpoint otherwise), and it has caught up once its first
+      // held change is applied: a held change that no lane has passed yet is read anyway.
+      partition->catch_up_until =
+          std::max({partition->catch_up_until, highest, held_from->second + 1});
+      if (held_from->second >= start) continue;
       if (held_from->second < first) {
         return Status::FailedPrecondition(fmt::format(
             "{} partition {} starts at offset {} now, after the changes of {} held since offset "
@@ -291,7 +299,7 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
       }
       start = held_from->second;
     }
-    if (start < checkpoints) partition->catch_up_until = checkpoints;
+    if (start < checkpoints) partition->read_again_until = checkpoints;
     partition->shared.routed = start;
     partition->next = start;
     for (auto& lane : partition->lanes) {
@@ -334,6 +342,8 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     // Resumed tables: read from below the lanes' checkpoints up to here (0: nothing to catch
     // up, or caught up).
     uint64_t catch_up_until = 0;
+    // Below it every lane has applied everything: read again only for the tables catching up.
+    uint64_t read_again_until = 0;
   };
 
   // A lane reads only what the log holds durably, so its checkpoint is never past the log's
@@ -496,7 +506,7 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
         }
         if (router_->held(table)) {
           CUTOVER_RETURN_IF_ERROR(HeldInPartition(table, partition.index, record->offset));
-        } else if (record->offset < partition.catch_up_until && !catching_up) {
+        } else if (record->offset < partition.read_again_until && !catching_up) {
           // Below every lane's checkpoint, read again only for the tables catching up: the
           // others' changes here were routed by an earlier read (followed, or held and resumed
           // since). Routing them again would meet the change that held such a table again and
