@@ -328,7 +328,12 @@ Status ChangeRouter::ReportNotCarried(Table& table) {
 
 void ChangeRouter::NoteSchemaChange(Table& table, const Change& change) {
   table.schema_note = change.statement;
-  if (!change.after || change.schema == nullptr) return;
+  if (change.schema == nullptr) return;
+  // A value noted for a column this shape no longer has is not the value of a column of that
+  // name added again later.
+  std::erase_if(table.existing_values,
+                [&](const auto& entry) { return !change.schema->ColumnIndex(entry.first); });
+  if (!change.after) return;
   const Row& values = *change.after;
   for (size_t column_idx = 0; column_idx < change.schema->columns.size(); ++column_idx) {
     if (column_idx >= values.values.size() || !values.IsPresent(column_idx)) continue;
