@@ -122,6 +122,14 @@ struct SchemaStep {
   // from a later schema) then sets it to the statement's default in every row, as the source's
   // ALTER did to the rows it had.
   bool after_earlier_changes = false;
+  // A source without statements (PostgreSQL: a changed Relation, docs/ddl.md), where `column`
+  // has its source type (ColumnType::postgres) and `definition` is empty:
+  //   kAddColumn: the value the rows that existed when the column was added hold on the source
+  //   (a NULL Value for NULL); nullopt when the source cannot tell (`statement` says why), so
+  //   the target cannot follow.
+  std::optional<Value> existing_value;
+  //   kWidenColumn: the column as the source's rows had it before.
+  std::optional<Column> previous;
 };
 
 // What a target made of a SchemaStep.

@@ -51,6 +51,11 @@ struct ChangeStreamOptions {
   std::chrono::milliseconds heartbeat_period{1000};
   // Set from any thread to make Run() return OK at the next event or heartbeat. Not owned.
   const std::atomic<bool>* stop = nullptr;
+  // A source that sends a table's columns instead of its schema statements (PostgreSQL): the
+  // shape each table had when the stream starts (the one the copy and the appliers know), which
+  // the first columns the stream sends of it are compared with, so that a change made since is
+  // a schema change too. Null, or a null result: the first columns sent are taken as they are.
+  std::function<std::shared_ptr<const TableSchema>(const TableId&)> shape_before;
 };
 
 class ChangeStream {

@@ -19,6 +19,7 @@
 #include "pipeline/bounded_queue.h"
 #include "pipeline/clock.h"
 #include "pipeline/copy_plan.h"
+#include "pipeline/followed_shapes.h"
 #include "pipeline/rate_limiter.h"
 #include "pipeline/router.h"
 #include "pipeline/test_hooks.h"
@@ -256,6 +257,7 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
       }
     }
     uint64_t start = UINT64_MAX;
+    uint64_t highest = 0;  // the latest lane checkpoint
     for (int sub = 0; sub < lanes_per_partition_; ++sub) {
       const int lane = index * lanes_per_partition_ + sub;
       std::unique_ptr<ChangeApplier> applier;
@@ -274,6 +276,7 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
         resume = std::max({checkpoint.value_or(0), committed.value_or(0), first});
       }
       start = std::min(start, resume);
+      highest = std::max(highest, resume);
       partition->lanes.push_back(std::make_unique<Lane>(shared_, partition->shared, lane,
                                                         std::move(applier), resume));
     }
@@ -281,7 +284,13 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     uint64_t checkpoints = start;
     for (const auto& [table, offsets] : catch_up_) {
       auto held_from = offsets.find(index);
-      if (held_from == offsets.end() || held_from->second >= start) continue;
+      if (held_from == offsets.end()) continue;
+      // Its held changes up to the latest lane checkpoint are applied as a catch-up (a lane
+      // skips what is below its own checkpoint otherwise), and it has caught up once its first
+      // held change is applied: a held change that no lane has passed yet is read anyway.
+      partition->catch_up_until =
+          std::max({partition->catch_up_until, highest, held_from->second + 1});
+      if (held_from->second >= start) continue;
       if (held_from->second < first) {
         return Status::FailedPrecondition(fmt::format(
             "{} partition {} starts at offset {} now, after the changes of {} held since offset "
@@ -291,7 +300,7 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
       }
       start = held_from->second;
     }
-    if (start < checkpoints) partition->catch_up_until = checkpoints;
+    if (start < checkpoints) partition->read_again_until = checkpoints;
     partition->shared.routed = start;
     partition->next = start;
     for (auto& lane : partition->lanes) {
@@ -334,6 +343,8 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     // Resumed tables: read from below the lanes' checkpoints up to here (0: nothing to catch
     // up, or caught up).
     uint64_t catch_up_until = 0;
+    // Below it every lane has applied everything: read again only for the tables catching up.
+    uint64_t read_again_until = 0;
   };
 
   // A lane reads only what the log holds durably, so its checkpoint is never past the log's
@@ -496,6 +507,11 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
         }
         if (router_->held(table)) {
           CUTOVER_RETURN_IF_ERROR(HeldInPartition(table, partition.index, record->offset));
+        } else if (record->offset < partition.read_again_until && !catching_up) {
+          // Below every lane's checkpoint, read again only for the tables catching up: the
+          // others' changes here were routed by an earlier read (followed, or held and resumed
+          // since). Routing them again would meet the change that held such a table again and
+          // stop it again (two tables resumed out of order).
         } else {
           // The record's images are not needed after routing: their values move to the parts.
           CUTOVER_RETURN_IF_ERROR(router_->Route(std::move(record->change),
@@ -578,6 +594,12 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     router.held = held_;
     router.resumed = resumed_;
     router.hold = options_.state != nullptr;  // a replay into another target goes on
+    if (options_.state != nullptr) {
+      CUTOVER_ASSIGN_OR_RETURN(auto followed, LoadFollowedShapes(*options_.state));
+      for (auto& [table, shape] : followed) {
+        router.followed[table] = {std::move(shape.shape), shape.since};
+      }
+    }
     for (const TargetTablePlan& plan : plans_) {
       if (options_.state != nullptr) {
         CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> as_of,
@@ -751,6 +773,11 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
                    plan.source.ToString(), result.status().ToString());
       std::this_thread::sleep_for(Backoff(attempt));
     }
+  }
+
+  Status Followed(const TableSchema& shape, const Position& since) override {
+    if (options_.state == nullptr) return Status::Ok();
+    return SaveFollowedShape(*options_.state, shape, since);
   }
 
   Status Drain() override {

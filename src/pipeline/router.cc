@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "ddl/ddl_statement.h"
+#include "pipeline/followed_shapes.h"
 #include "pipeline/schema_compare.h"
 
 namespace cutover::pipeline {
@@ -149,6 +150,11 @@ struct ChangeRouter::Table {
   // or modified (for SchemaStep::definition).
   std::map<std::string, ddl::ColumnDefinition> pending_definitions;
   std::set<std::string> added;  // columns a statement's step added to the target already
+  // From the table's kSchema changes (a source without statements: PostgreSQL), until a shape
+  // shows them: the value the rows that existed hold in each column added (a column missing
+  // here: not known), and the change's description.
+  std::map<std::string, Value> existing_values;
+  std::string schema_note;
   // By source shape object; cleared when `carried` changes. Equal shapes (the log states a
   // table's shape again in each segment and after each restart of capture) share one applied
   // schema.
@@ -202,6 +208,27 @@ ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOpti
     if (resumed != options_.resumed.end()) table->skip_until = resumed->second;
     auto copied = options_.copied_as_of.find(plan.source);
     if (copied != options_.copied_as_of.end()) table->copied_as_of = copied->second;
+    // A PostgreSQL source sends no schema statements: the first shape its rows show is compared
+    // with the plan's (the source's when the run started), not taken as it is, so that a change
+    // made before the table's first change in this run is followed or stops the table too. Not
+    // for a resumed table (the person dealt with what held it) nor a replay (its target is made
+    // from the source's schema now).
+    if (options_.handler != nullptr && options_.hold && resumed == options_.resumed.end() &&
+        IsPostgresShape(plan.schema)) {
+      auto followed = options_.followed.find(plan.source);
+      if (followed != options_.followed.end()) {
+        table->last = followed->second.first;
+        table->last_since = followed->second.second;
+      } else {
+        table->last = std::make_shared<const TableSchema>(plan.schema);
+      }
+      for (const Column& column : table->last->columns) {
+        if (table->Selects(column.name) &&
+            (!table->target_columns || table->target_columns->contains(column.name))) {
+          table->carried.insert(column.name);
+        }
+      }
+    }
     tables_.emplace(plan.source, std::move(table));
   }
 }
@@ -287,13 +314,34 @@ Result<bool> ChangeRouter::AddColumnFromShape(Table& table, const Column& column
   SchemaStep step;
   step.kind = SchemaStep::Kind::kAddColumn;
   step.column = column;
-  step.statement = change.statement;
-  return Step(table, step, /*barrier=*/false, change);
+  step.statement = change.statement.empty() ? table.schema_note : change.statement;
+  auto existing = table.existing_values.find(column.name);
+  if (existing != table.existing_values.end()) step.existing_value = existing->second;
+  // Changes logged before this one do not name the column, and the target gives the rows they
+  // write the same value as the rows it has (its default there), so no barrier is needed; a
+  // PostgreSQL source's column is added once they are applied all the same, so that the ALTER
+  // does not wait for the locks of lanes waiting for the reader.
+  return Step(table, step, /*barrier=*/step.existing_value.has_value(), change);
 }
 
 Status ChangeRouter::ReportNotCarried(Table& table) {
   if (options_.handler == nullptr) return Status::Ok();
   return options_.handler->NotCarried(table.plan->source, table.not_carried);
+}
+
+void ChangeRouter::NoteSchemaChange(Table& table, const Change& change) {
+  table.schema_note = change.statement;
+  if (change.schema == nullptr) return;
+  // A value noted for a column this shape no longer has is not the value of a column of that
+  // name added again later.
+  std::erase_if(table.existing_values,
+                [&](const auto& entry) { return !change.schema->ColumnIndex(entry.first); });
+  if (!change.after) return;
+  const Row& values = *change.after;
+  for (size_t column_idx = 0; column_idx < change.schema->columns.size(); ++column_idx) {
+    if (column_idx >= values.values.size() || !values.IsPresent(column_idx)) continue;
+    table.existing_values[change.schema->columns[column_idx].name] = values.values[column_idx];
+  }
 }
 
 Status ChangeRouter::OnTableChange(Table& table, const Change& change) {
@@ -484,8 +532,8 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
     }
     return Status::Ok();
   }
-  const std::string statement =
-      change.statement.empty() ? std::string() : " (" + Quoted(change.statement) + ")";
+  const std::string& said = change.statement.empty() ? table.schema_note : change.statement;
+  const std::string statement = said.empty() ? std::string() : " (" + Quoted(said) + ")";
   // Dropped (or renamed away): carried, and not in the new shape.
   std::vector<std::string> dropped;
   for (const std::string& column : table.carried) {
@@ -542,6 +590,7 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
       table.added.erase(column.name);
       if (table.target_columns) table.target_columns->insert(column.name);
       table.pending_definitions.erase(column.name);
+      table.existing_values.erase(column.name);
       carried.insert(column.name);
       continue;
     }
@@ -573,7 +622,8 @@ Status ChangeRouter::OnNewShape(Table& table, const Change& change) {
           step.generated = pending->second.generated;
           table.pending_definitions.erase(pending);
         }
-        step.statement = change.statement;
+        step.previous = old_column;
+        step.statement = change.statement.empty() ? table.schema_note : change.statement;
         CUTOVER_ASSIGN_OR_RETURN(bool followed, Step(table, step, false, change));
         if (!followed) return Status::Ok();
       } else {
@@ -674,6 +724,10 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
       !source_change.position.IsAfter(*table.skip_until)) {
     return Status::Ok();  // dealt with by the person who resumed the table
   }
+  if (source_change.op == ChangeOp::kSchema && options_.handler != nullptr) {
+    NoteSchemaChange(table, source_change);
+    return Status::Ok();
+  }
   if (IsTableChange(source_change.op)) {
     if (options_.handler == nullptr || source_change.op == ChangeOp::kSchema) {
       // A new shape is compared when a row of it comes (kSchema is only the early notice;
@@ -689,8 +743,13 @@ Status ChangeRouter::RouteImages(const Change& source_change, Change* take, bool
       // An older shape: a change logged before the last shape change (another partition of
       // the log is behind, or a repair's rows): carried as far as it has the columns.
     } else {
-      CUTOVER_RETURN_IF_ERROR(OnNewShape(table, source_change));
+      Status followed = OnNewShape(table, source_change);
+      table.schema_note.clear();  // said of this shape only
+      CUTOVER_RETURN_IF_ERROR(followed);
       if (table.held) return Status::Ok();
+      if (options_.handler != nullptr && options_.hold && IsPostgresShape(*table.last)) {
+        CUTOVER_RETURN_IF_ERROR(options_.handler->Followed(*table.last, table.last_since));
+      }
     }
   }
   if (table.drain_next && options_.handler != nullptr) {

@@ -67,6 +67,14 @@ class TableChangeHandler {
   // where no such point exists (a change log of several partitions, which other processes may
   // apply); Cancelled when the apply stops meanwhile.
   virtual Status Drain() = 0;
+  // `table`'s changes follow `shape` from `since` on (a PostgreSQL source's new shape,
+  // followed): recorded so that the next run compares with it (FollowedShapes). Default:
+  // nothing.
+  virtual Status Followed(const TableSchema& shape, const Position& since) {
+    (void)shape;
+    (void)since;
+    return Status::Ok();
+  }
 };
 
 struct RouterOptions {
@@ -90,6 +98,10 @@ struct RouterOptions {
   // (Source::BeginResumedCopy): their row changes and truncates before it are in the copy and
   // are dropped; schema changes are followed as for every table.
   std::map<TableId, Position> copied_as_of;
+  // A PostgreSQL source's tables: the shape each was last followed in (FollowedShapes), which
+  // the first shape the router sees of it is compared with; a table not here is compared with
+  // its plan's schema (the source's when the run started). Not for resumed tables.
+  std::map<TableId, std::pair<std::shared_ptr<const TableSchema>, Position>> followed;
 };
 
 class ChangeRouter {
@@ -131,6 +143,9 @@ class ChangeRouter {
   Status OnNewShape(Table& table, const Change& change);
   // A kDdl or kTruncate change of a carried table.
   Status OnTableChange(Table& table, const Change& change);
+  // A kSchema change (its shape is followed when a row of it comes): keeps what it says of the
+  // rows that existed when columns were added, and its description, for the steps.
+  void NoteSchemaChange(Table& table, const Change& change);
   Status Hold(Table& table, const std::string& reason, const Change& change);
   // Runs a step through the handler; a refusal holds the table. True when followed.
   Result<bool> Step(Table& table, const SchemaStep& step, bool barrier, const Change& change);

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,6 +32,7 @@
 #include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence_marks.h"
+#include "pipeline/followed_shapes.h"
 #include "pipeline/router.h"
 #include "pipeline/state_options.h"
 #include "pipeline/touched_keys.h"
@@ -124,6 +127,7 @@ class Migration {
     }
     CUTOVER_ASSIGN_OR_RETURN(std::vector<SourceTable> tables, source_->LoadSelectedTables());
     CUTOVER_ASSIGN_OR_RETURN(plans_, target_->Plans(tables));
+    CUTOVER_RETURN_IF_ERROR(pipeline::RecordFirstShapes(*state_, plans_));
     // Also for capture alone: a partitioned log is routed by the appliers' mapper.
     CUTOVER_ASSIGN_OR_RETURN(appliers_, target_->OpenAppliers(plans_, state_.get()));
     return Status::Ok();
@@ -236,6 +240,19 @@ class Migration {
     capture.stream.table_filter = [spec](const TableId& id) {
       return SelectTable(*spec, id.schema, id.name) != nullptr || id.name == kWatermarkTable ||
              id.name == kFenceTable;
+    };
+    // A PostgreSQL source's first Relation of a table is compared with the plan's shape (taken
+    // now: a re-copy replans plans_ in place while capture runs).
+    // The shape the appliers last followed where one is recorded (FollowedShapes).
+    auto shapes = std::make_shared<std::map<TableId, std::shared_ptr<const TableSchema>>>();
+    CUTOVER_ASSIGN_OR_RETURN(auto followed, pipeline::LoadFollowedShapes(*state_));
+    for (auto& [table, shape] : followed) shapes->emplace(table, std::move(shape.shape));
+    for (const TargetTablePlan& plan : plans_) {
+      shapes->emplace(plan.source, std::make_shared<const TableSchema>(plan.schema));
+    }
+    capture.stream.shape_before = [shapes](const TableId& id) {
+      auto found = shapes->find(id);
+      return found != shapes->end() ? found->second : std::shared_ptr<const TableSchema>();
     };
     // Its own flag: a stop request stops capture first, and apply once it has applied the rest.
     capture.stream.stop = &capture_stop_;

@@ -350,5 +350,109 @@ TEST(SchemaCompare, WideningKeepsEveryValue) {
   EXPECT_TRUE(SameColumnType(column(Int()), column(spelled)));
 }
 
+// A PostgreSQL source (types with ColumnType::postgres): no statements, a changed Relation is a
+// kSchema change whose `after` holds the value the rows that existed got in each added column.
+class PostgresSchemaFollowTest : public SchemaFollowTest {
+ protected:
+  static ColumnType Pg(SqlType type, const std::string& name, uint32_t length = 0) {
+    ColumnType column;
+    column.type = type;
+    column.length = length;
+    column.source_name = name;
+    column.postgres = true;
+    return column;
+  }
+  void SetUp() override {
+    v1_ = Shape({{"id", Pg(SqlType::kInt, "integer")},
+                 {"name", Pg(SqlType::kVarChar, "character varying(10)", 10)}});
+  }
+  static Change SchemaChange(std::shared_ptr<const TableSchema> shape, Row values, int seqno) {
+    Change change =
+        Statement("shop.items now has columns (...)", std::move(shape), seqno, ChangeOp::kSchema);
+    change.after = std::move(values);
+    return change;
+  }
+};
+
+TEST_F(PostgresSchemaFollowTest, AnAddedColumnIsAddedWithTheValueItsExistingRowsGot) {
+  Open(DdlPolicy::kFollow);
+  auto v2 = Shape({{"id", Pg(SqlType::kInt, "integer")},
+                   {"name", Pg(SqlType::kVarChar, "character varying(10)", 10)},
+                   {"tier", Pg(SqlType::kInt, "integer")},
+                   {"mark", Pg(SqlType::kDouble, "double precision")}});
+  EXPECT_TRUE(
+      Route(
+          SchemaChange(
+              v2, Row{{Value(), Value(), Value::Int(9), Value()}, {false, false, true, false}}, 2))
+          .empty());
+  EXPECT_TRUE(recorded_.steps.empty());  // followed when a row of the shape comes
+  recorded_.refusal = "";
+  EXPECT_EQ(Route(Insert(v2, {Value::Int(2), Value::Str("b"), Value::Int(3), Value::Int(1)}, 3)),
+            std::vector<std::string>{"id=2 name=b tier=3 mark=1"});
+  ASSERT_EQ(recorded_.steps.size(), 2u);
+  const SchemaStep& tier = recorded_.steps[0].first;
+  EXPECT_EQ(tier.kind, SchemaStep::Kind::kAddColumn);
+  EXPECT_EQ(tier.column.name, "tier");
+  EXPECT_TRUE(tier.column.type.postgres);
+  EXPECT_EQ(tier.existing_value, Value::Int(9));
+  EXPECT_TRUE(recorded_.steps[0].second);  // once the earlier changes are applied
+  const SchemaStep& mark = recorded_.steps[1].first;
+  EXPECT_EQ(mark.column.name, "mark");
+  EXPECT_FALSE(mark.existing_value.has_value());  // not known: the target refuses
+  EXPECT_EQ(mark.statement, "shop.items now has columns (...)");
+}
+
+// The plan's shape is the baseline: a column dropped, or widened, before the table's first
+// change in this run is seen in its first row.
+TEST_F(PostgresSchemaFollowTest, TheFirstRowIsComparedWithThePlansShape) {
+  Open(DdlPolicy::kFollow);
+  auto widened = Shape({{"id", Pg(SqlType::kBigInt, "bigint")},
+                        {"name", Pg(SqlType::kVarChar, "character varying(10)", 10)}});
+  EXPECT_EQ(Route(Insert(widened, {Value::Int(5000000000), Value::Str("a")}, 1)),
+            std::vector<std::string>{"id=5000000000 name=a"});
+  ASSERT_EQ(recorded_.steps.size(), 1u);
+  const SchemaStep& step = recorded_.steps[0].first;
+  EXPECT_EQ(step.kind, SchemaStep::Kind::kWidenColumn);
+  EXPECT_EQ(step.column.type.source_name, "bigint");
+  ASSERT_TRUE(step.previous.has_value());
+  EXPECT_EQ(step.previous->type.source_name, "integer");
+
+  Open(DdlPolicy::kFollow);
+  auto dropped = Shape({{"id", Pg(SqlType::kInt, "integer")}});
+  EXPECT_TRUE(Route(Insert(dropped, {Value::Int(1)}, 1)).empty());
+  ASSERT_EQ(recorded_.holds.size(), 1u);
+  EXPECT_EQ(recorded_.holds[0],
+            "column(s) name of shop.items are gone from the source's rows; following would "
+            "lose their values on the target");
+}
+
+// The shape recorded as last followed (an earlier run's) is the baseline, not the plan's (the
+// source's now): a column dropped while cutover was not running stops the table.
+TEST_F(PostgresSchemaFollowTest, TheRecordedShapeIsTheBaselineAcrossRuns) {
+  auto recorded = Shape({{"id", Pg(SqlType::kInt, "integer")},
+                         {"name", Pg(SqlType::kVarChar, "character varying(10)", 10)},
+                         {"tier", Pg(SqlType::kInt, "integer")}});
+  rule_.match = "shop.items";
+  TargetTablePlan plan;
+  plan.source = TableId{"shop", "items"};
+  plan.target = TableId{"copy", "items"};
+  plan.schema = *v1_;  // the source now: tier is gone
+  plan.rule = &rule_;
+  plans_ = {plan};
+  RouterOptions options;
+  options.handler = &handler_;
+  options.target_columns[plan.source] = std::set<std::string>{"id", "name", "tier"};
+  options.followed[plan.source] = {recorded, At(5)};
+  router_ = std::make_unique<ChangeRouter>(plans_, std::move(options));
+  // A change logged before (in the recorded shape) is carried whole.
+  EXPECT_EQ(Route(Insert(recorded, {Value::Int(1), Value::Str("a"), Value::Int(2)}, 6)),
+            std::vector<std::string>{"id=1 name=a tier=2"});
+  EXPECT_TRUE(Route(Insert(v1_, {Value::Int(2), Value::Str("b")}, 7)).empty());
+  ASSERT_EQ(recorded_.holds.size(), 1u);
+  EXPECT_EQ(recorded_.holds[0],
+            "column(s) tier of shop.items are gone from the source's rows; following would "
+            "lose their values on the target");
+}
+
 }  // namespace
 }  // namespace cutover::pipeline

@@ -296,5 +296,35 @@ TEST_F(DdlTest, StopPolicyResumesWithHeldChangesAndIgnoreReports) {
   runtest::StopRun(*run);
 }
 
+// Two tables held by `ddl: stop` and resumed in the other order than they stopped: resuming
+// the first one held reads the log again from before the second one's holding statement, which
+// must not stop that table again.
+TEST_F(DdlTest, TwoHeldTablesResumedOutOfOrderBothFollow) {
+  WriteDdlSpec("  - match: " + db_ + ".extra\n    ddl: stop\n  - match: " + db_ +
+               ".keyed\n    ddl: stop\n  - match: \"" + db_ + ".*\"\n");
+  auto run = StartRun();
+  ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
+  copytest::Exec(*source_, "ALTER TABLE " + db_ + ".extra ADD COLUMN c INT NULL");
+  copytest::Exec(*source_, "UPDATE " + db_ + ".extra SET c = id WHERE id % 3 = 0");
+  std::string status;
+  EXPECT_TRUE(StatusSays("STOPPED " + db_ + ".extra", 30s, &status)) << status << run->Output();
+  copytest::Exec(*source_, "ALTER TABLE " + db_ + ".keyed ADD COLUMN d INT NULL");
+  copytest::Exec(*source_, "UPDATE " + db_ + ".keyed SET d = id WHERE id % 4 = 0");
+  EXPECT_TRUE(StatusSays("STOPPED " + db_ + ".keyed", 30s, &status)) << status << run->Output();
+  int code = 0;
+  copytest::Exec(*target_, "ALTER TABLE " + target_db_ + ".keyed ADD COLUMN d INT NULL");
+  std::string resumed = Cutover("ddl resume " + spec_.string() + " " + db_ + ".keyed", &code);
+  EXPECT_EQ(code, 0) << resumed << run->Output();
+  copytest::Exec(*target_, "ALTER TABLE " + target_db_ + ".extra ADD COLUMN c INT NULL");
+  resumed = Cutover("ddl resume " + spec_.string() + " " + db_ + ".extra", &code);
+  EXPECT_EQ(code, 0) << resumed << run->Output();
+  copytest::Exec(*source_, "UPDATE " + db_ + ".keyed SET d = 0 WHERE id = 1");
+  EXPECT_TRUE(Converges("extra", 60s)) << run->Output();
+  EXPECT_TRUE(Converges("keyed", 60s)) << run->Output();
+  status = Cutover("status " + spec_.string(), &code);
+  EXPECT_EQ(status.find("STOPPED"), std::string::npos) << status;
+  runtest::StopRun(*run);
+}
+
 }  // namespace
 }  // namespace cutover

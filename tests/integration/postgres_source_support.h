@@ -266,7 +266,7 @@ class PostgresSourceTest : public ::testing::Test {
         spec_, "name: " + migration_ + "\nsource:\n  kind: postgres\n  host: " + pg.host +
                    "\n  port: " + std::to_string(pg.port) + "\n  user: " + pg.user +
                    "\n  password_env: COPY_TEST_PASSWORD\n  database: " + pg.database + "\n" +
-                   source_extra_ + target_yaml + "tables:\n  - match: \"" + schema_ +
+                   source_extra_ + target_yaml + "tables:\n" + rules_ + "  - match: \"" + schema_ +
                    ".*\"\nstate_dir: " + (dir_ / "state").string() + "\n" + extra);
   }
   void UsePostgresTarget(const std::string& extra) {
@@ -373,6 +373,7 @@ class PostgresSourceTest : public ::testing::Test {
   std::string prefix_;
   bool workload_tables_;
   std::string schema_;
+  std::string rules_;  // table rules before the one that selects every table of schema_
   std::string migration_;
   std::filesystem::path dir_;
   std::filesystem::path spec_;

@@ -15,7 +15,9 @@
 #include "core/parse_number.h"
 #include "db/mysql/connection.h"
 #include "sink/common/final_images.h"
+#include "sink/common/source_columns.h"
 #include "sink/mysql/ddl.h"
+#include "sink/mysql/postgres_columns.h"
 #include "sink/mysql/row_replacer.h"
 
 namespace cutover::mysql {
@@ -389,6 +391,9 @@ class MysqlAppliers : public Appliers {
                   .status());
           return result;
         }
+        if (step.definition.empty() && step.column.type.postgres) {
+          return AddSourceColumn(*connection, plan, step);
+        }
         if (step.generated) {
           result.refusal = fmt::format(
               "generated column {} was added to {}; cutover writes the source's values and a "
@@ -411,6 +416,20 @@ class MysqlAppliers : public Appliers {
         return result;
       }
       case SchemaStep::Kind::kWidenColumn:
+        if (step.definition.empty() && step.column.type.postgres) {
+          // A PostgreSQL source's column (no statement): the type it maps to now.
+          Result<std::string> type = MariaDbTypeOfPostgres(step.column, IsKey(plan, column));
+          if (!type.ok()) {
+            result.refusal = fmt::format(
+                "{}: change it on {} yourself, then cutover ddl "
+                "resume SPEC {}",
+                type.status().message(), table, source);
+            return result;
+          }
+          CUTOVER_RETURN_IF_ERROR(
+              alter("MODIFY COLUMN", *type + (step.column.nullable ? " NULL" : " NOT NULL")));
+          return result;
+        }
         if (step.definition.empty()) {
           result.refusal = fmt::format(
               "column {} of {} became {} on the source, and the statement that changed it was "
@@ -447,6 +466,53 @@ class MysqlAppliers : public Appliers {
   }
 
  private:
+  static bool IsKey(const TargetTablePlan& plan, const std::string& column) {
+    for (size_t key : plan.schema.key) {
+      if (plan.schema.columns[key].name == column) return true;
+    }
+    return false;
+  }
+
+  // A PostgreSQL source's column (a changed Relation, no statement): the type it maps to, with
+  // the value the rows that existed hold on the source as its default, so that every row the
+  // target has gets it (and the rows earlier changes still write, which do not name it).
+  Result<SchemaStepResult> AddSourceColumn(Connection& connection, const TargetTablePlan& plan,
+                                           const SchemaStep& step) const {
+    const std::string source = plan.source.ToString();
+    const std::string table = QuoteQualified(plan.target.schema, plan.target.name);
+    const Column& column = step.column;
+    SchemaStepResult result;
+    const std::string way_out = sink::SourceColumnWayOut(plan, table);
+    if (!step.existing_value) {
+      result.refusal = sink::UnknownExistingValues(plan, step, table);
+      return result;
+    }
+    Result<std::string> type = MariaDbTypeOfPostgres(column, IsKey(plan, column.name));
+    Status fits = Status::Ok();
+    if (type.ok() && !step.existing_value->is_null()) {
+      TableSchema one;
+      one.id = plan.source;
+      one.columns = {column};
+      fits = CheckPostgresValues(one, std::vector<Row>{Row{{*step.existing_value}, {}}});
+    }
+    if (!type.ok() || !fits.ok()) {
+      result.refusal =
+          fmt::format("column {} was added to {}, which the target cannot follow ({}): {}",
+                      column.name, source, (type.ok() ? fits : type.status()).message(), way_out);
+      return result;
+    }
+    std::string sql =
+        fmt::format("ALTER TABLE {} ADD COLUMN {} {}", table, QuoteIdentifier(column.name), *type);
+    if (step.existing_value->is_null()) {
+      sql += " NULL";  // NOT NULL came later, once every row had a value
+    } else {
+      sql += fmt::format(" {} DEFAULT {}", column.nullable ? "NULL" : "NOT NULL",
+                         SqlLiteral(column.type, *step.existing_value));
+    }
+    CUTOVER_RETURN_IF_ERROR(connection.Execute(sql).status());
+    return result;
+  }
+
   Result<std::unique_ptr<Connection>> Open() const {
     ConnectOptions options;
     options.use_database = false;

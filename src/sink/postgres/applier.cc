@@ -16,6 +16,7 @@
 #include "core/parse_number.h"
 #include "db/postgres/connection.h"
 #include "sink/common/final_images.h"
+#include "sink/common/source_columns.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
 #include "sink/postgres/schema_change.h"
@@ -535,6 +536,10 @@ class PostgresAppliersImpl : public Appliers {
           "ddl resume SPEC {}", name, source, table, source);
       return result;
     }
+    if (step.definition.empty() && step.column.type.postgres) {
+      if (present) return result;
+      return AddSourceColumn(connection, plan, step);
+    }
     if (step.definition.empty()) {
       if (present) return result;
       result.refusal = fmt::format(
@@ -600,6 +605,44 @@ class PostgresAppliersImpl : public Appliers {
     return result;
   }
 
+  // A PostgreSQL source's column (a changed Relation, no statement): its own type, with the
+  // value the rows that existed hold on the source as its default, so that every row the target
+  // has gets it (and the rows earlier changes still write, which do not name it).
+  Result<SchemaStepResult> AddSourceColumn(Connection& connection, const TargetTablePlan& plan,
+                                           const SchemaStep& step) const {
+    const std::string source = plan.source.ToString();
+    const std::string table = QuoteQualified(plan.target.schema, plan.target.name);
+    SchemaStepResult result;
+    const std::string way_out = sink::SourceColumnWayOut(plan, table);
+    if (!step.existing_value) {
+      result.refusal = sink::UnknownExistingValues(plan, step, table);
+      return result;
+    }
+    Column column = step.column;
+    std::string literal;
+    if (step.existing_value->is_null()) {
+      column.nullable = true;  // NOT NULL came later, once every row had a value
+    } else {
+      Result<std::string> value = ValueLiteral(column.type, *step.existing_value);
+      if (!value.ok()) {
+        result.refusal =
+            fmt::format("column {} was added to {} with a value PostgreSQL cannot hold ({}): {}",
+                        column.name, source, value.status().message(), way_out);
+        return result;
+      }
+      literal = *value;
+    }
+    Result<std::string> add = AddColumnSql(plan.target, column, literal);
+    if (!add.ok()) {
+      result.refusal = fmt::format(
+          "column {} was added to {} as {}, which the target cannot make ({}): {}", column.name,
+          source, column.type.source_name, add.status().message(), way_out);
+      return result;
+    }
+    CUTOVER_RETURN_IF_ERROR(connection.Execute(*add).status());
+    return result;
+  }
+
   Result<SchemaStepResult> WidenColumn(Connection& connection, const TargetTablePlan& plan,
                                        const SchemaStep& step) const {
     const std::string& name = step.column.name;
@@ -609,19 +652,22 @@ class PostgresAppliersImpl : public Appliers {
     // The statement's definition when it was read: a row image's type knows lengths in bytes.
     Result<Column> to = step.definition.empty() ? Result<Column>(step.column)
                                                  : ColumnFromDefinition(name, step.definition);
+    // The column before the change: as the step says (a PostgreSQL source), else the plan's.
     std::optional<size_t> from_idx = plan.schema.ColumnIndex(name);
+    const Column* from = step.previous          ? &*step.previous
+                         : from_idx.has_value() ? &plan.schema.columns[*from_idx]
+                                                : nullptr;
     std::string way_out = fmt::format("change it on {} yourself, then cutover ddl resume SPEC {}, "
                                       "or cutover ddl resume SPEC {} --recopy",
                                       table, source, source);
-    if (!to.ok() || !from_idx) {
+    if (!to.ok() || from == nullptr) {
       result.refusal = fmt::format(
           "column {} of {} changed on the source ({}), and its type before or after is not "
           "known here: {}", name, source, to.ok() ? to->type.source_name : to.status().message(),
           way_out);
       return result;
     }
-    Result<std::optional<std::string>> sql =
-        WidenColumnSql(plan.target, plan.schema.columns[*from_idx], *to);
+    Result<std::optional<std::string>> sql = WidenColumnSql(plan.target, *from, *to);
     if (sql.ok() && !sql->has_value()) return result;  // the same PostgreSQL type
     if (!sql.ok() || (*sql)->empty()) {
       result.refusal = fmt::format(

@@ -221,6 +221,13 @@ std::optional<std::string> DefaultLiteral(const ColumnType* type, std::string_vi
   return QuoteLiteral(**rendered);
 }
 
+Result<std::string> ValueLiteral(const ColumnType& type, const Value& value) {
+  ValueAdjustments adjustments;
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
+                           PostgresText(type, value, &adjustments));
+  return text ? QuoteLiteral(*text) : std::string("NULL");
+}
+
 Result<std::string> AddColumnSql(const TableId& target, const Column& column,
                                  const std::string& default_literal) {
   CUTOVER_ASSIGN_OR_RETURN(std::string type, PostgresType(column.type));
@@ -241,7 +248,8 @@ Result<std::optional<std::string>> WidenColumnSql(const TableId& target, const C
   if (from_pg == to_pg && PostgresCheck(from.type, "c") == PostgresCheck(to.type, "c")) {
     return std::optional<std::string>();
   }
-  if (from_pg == to_pg || !PostgresWidens(from.type, to.type, from_pg, to_pg)) {
+  const bool both_postgres = from.type.postgres && to.type.postgres;
+  if (from_pg == to_pg || (!both_postgres && !PostgresWidens(from.type, to.type, from_pg, to_pg))) {
     return std::optional<std::string>(std::string());
   }
   return std::optional<std::string>(fmt::format("ALTER TABLE {} ALTER COLUMN {} TYPE {}",

@@ -12,6 +12,7 @@
 #include "cutover/apply.h"
 #include "cutover/schema.h"
 #include "cutover/status.h"
+#include "cutover/value.h"
 
 namespace cutover::postgres {
 
@@ -29,6 +30,10 @@ Result<Column> ColumnFromDefinition(const std::string& name, std::string_view de
 // (b'..', x'..', an expression, a value the type cannot hold).
 std::optional<std::string> DefaultLiteral(const ColumnType* type, std::string_view mysql_default);
 
+// `value` of a column of `type` as a PostgreSQL literal that gives the value the copy writes for
+// it ("NULL" for NULL); InvalidArgument when PostgreSQL cannot hold it (PostgresText).
+Result<std::string> ValueLiteral(const ColumnType& type, const Value& value);
+
 // ALTER TABLE <target> ADD COLUMN IF NOT EXISTS for `column` with its mapped type, NOT NULL as
 // the source, `default_literal` (a DefaultLiteral, or "" for none) and the type's CHECK.
 Result<std::string> AddColumnSql(const TableId& target, const Column& column,
@@ -38,7 +43,9 @@ Result<std::string> AddColumnSql(const TableId& target, const Column& column,
 // PostgreSQL type stays the same (TINYINT to SMALLINT are both smallint), "" when the change is
 // not a pure widening in PostgreSQL terms (every value kept as it is: a larger integer type,
 // a longer varchar or text, more numeric digits on both sides of the point, more fractional
-// seconds), else the statement.
+// seconds), else the statement. Between two PostgreSQL source types (a source without
+// statements, whose widening the caller judged on the source's types) the statement whenever
+// the PostgreSQL type differs.
 Result<std::optional<std::string>> WidenColumnSql(const TableId& target, const Column& from,
                                                   const Column& to);
 

@@ -32,8 +32,7 @@ class PgoutputChangeStream : public ChangeStream {
  public:
   explicit PgoutputChangeStream(PgStreamOptions options)
       : options_(std::move(options)),
-        builder_([this](const TableId& table) { return LoadSchema(table); }, ParsePostgresText,
-                 options_.stream.table_filter) {
+        builder_(Catalog(), ParsePostgresText, options_.stream.table_filter) {
     if (options_.stream.start.has_lsn()) delivered_ = options_.stream.start.lsn();
   }
 
@@ -67,9 +66,24 @@ class PgoutputChangeStream : public ChangeStream {
     }
   }
 
-  Result<TableSchema> LoadSchema(const TableId& table) {
-    if (catalog_ == nullptr) return Status::Unavailable("no catalog session");
-    return LoadTableSchema(*catalog_, table);
+  // The builder's catalog: this stream's catalog session (open while streaming).
+  PgCatalog Catalog() {
+    PgCatalog catalog;
+    catalog.schema = [this](const TableId& table) -> Result<TableSchema> {
+      if (catalog_ == nullptr) return Status::Unavailable("no catalog session");
+      return LoadTableSchema(*catalog_, table);
+    };
+    catalog.type = [this](uint32_t type_oid, int32_t typmod) -> Result<ColumnType> {
+      if (catalog_ == nullptr) return Status::Unavailable("no catalog session");
+      return LoadColumnType(*catalog_, type_oid, typmod);
+    };
+    catalog.existing = [this](const TableId& table,
+                              const std::string& column) -> Result<ExistingRows> {
+      if (catalog_ == nullptr) return Status::Unavailable("no catalog session");
+      return LoadExistingRows(*catalog_, table, column);
+    };
+    catalog.shape_before = options_.stream.shape_before;
+    return catalog;
   }
 
   // One replication session: connect, stream until stopped or failed.

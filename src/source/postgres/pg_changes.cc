@@ -9,34 +9,48 @@
 
 namespace cutover::postgres {
 
-Result<TableSchema> RelationShape(const PgRelation& relation, const TableSchema& catalog) {
+Result<TableSchema> RelationShape(const PgRelation& relation, const std::vector<ColumnType>& types,
+                                  const TableSchema& catalog, const TableSchema* previous) {
   TableSchema shape;
   shape.id = catalog.id;
   shape.charset = catalog.charset;
   shape.key_index = catalog.key_index;
   shape.indexes = catalog.indexes;
   shape.columns.reserve(relation.columns.size());
-  for (const PgRelationColumn& streamed : relation.columns) {
-    std::optional<size_t> at = catalog.ColumnIndex(streamed.name);
-    if (!at) {
-      return Status::FailedPrecondition(fmt::format(
-          "{}: the change stream has column \"{}\", which the table no longer has: the table "
-          "changed after the changes still to read were written; run `cutover ddl resume {} "
-          "--recopy` to copy it again",
-          catalog.id.ToString(), streamed.name, catalog.id.ToString()));
+  for (size_t column_idx = 0; column_idx < relation.columns.size(); ++column_idx) {
+    Column column;
+    column.name = relation.columns[column_idx].name;
+    column.type = types.at(column_idx);
+    std::optional<size_t> before = previous ? previous->ColumnIndex(column.name) : std::nullopt;
+    std::optional<size_t> now = catalog.ColumnIndex(column.name);
+    if (before) {
+      column.nullable = previous->columns[*before].nullable;
+    } else if (now) {
+      column.nullable = catalog.columns[*now].nullable;
     }
-    shape.columns.push_back(catalog.columns[*at]);
+    shape.columns.push_back(std::move(column));
   }
   for (size_t key : catalog.key) {
     std::optional<size_t> at = shape.ColumnIndex(catalog.columns[key].name);
     if (!at) {
-      return Status::FailedPrecondition(
-          fmt::format("{}: key column \"{}\" is not in the change stream's columns",
-                      catalog.id.ToString(), catalog.columns[key].name));
+      return Status::FailedPrecondition(fmt::format(
+          "{}: key column \"{}\" is not in the change stream's columns: the key changed after "
+          "the changes still to read were written; run `cutover ddl resume SPEC {} --recopy` to "
+          "copy the table again",
+          catalog.id.ToString(), catalog.columns[key].name, catalog.id.ToString()));
     }
     shape.key.push_back(*at);
   }
   return shape;
+}
+
+std::string DescribeShape(const TableSchema& shape) {
+  std::string columns;
+  for (const Column& column : shape.columns) {
+    if (!columns.empty()) columns += ", ";
+    columns += column.name + " " + column.type.source_name + (column.nullable ? "" : " NOT NULL");
+  }
+  return fmt::format("{} now has columns ({})", shape.id.ToString(), columns);
 }
 
 Change FenceMarker(const std::string& id, const Position& position) {
@@ -90,9 +104,9 @@ std::optional<Change> WatermarkMarker(std::string_view content, const Position& 
   return change;
 }
 
-PgChangeBuilder::PgChangeBuilder(SchemaLoader load, ValueParser parse,
+PgChangeBuilder::PgChangeBuilder(PgCatalog catalog, ValueParser parse,
                                  std::function<bool(const TableId&)> selected)
-    : load_(std::move(load)), parse_(std::move(parse)), selected_(std::move(selected)) {}
+    : catalog_(std::move(catalog)), parse_(std::move(parse)), selected_(std::move(selected)) {}
 
 Status PgChangeBuilder::Take(const PgMessage& message) {
   if (message.type == PgMessage::Type::kRelation) return OnRelation(message.relation);
@@ -104,16 +118,63 @@ Status PgChangeBuilder::OnRelation(const PgRelation& relation) {
   table.id = TableId{relation.schema.empty() ? "pg_catalog" : relation.schema, relation.name};
   table.selected = !selected_ || selected_(table.id);
   if (table.selected) {
-    CUTOVER_ASSIGN_OR_RETURN(TableSchema catalog, load_(table.id));
-    CUTOVER_ASSIGN_OR_RETURN(TableSchema shape, RelationShape(relation, catalog));
+    CUTOVER_ASSIGN_OR_RETURN(TableSchema catalog, catalog_.schema(table.id));
+    // Types from the relation's own OIDs and typmods, each looked up once per Relation (an
+    // enum's labels may have grown since the last one).
+    std::map<std::pair<uint32_t, int32_t>, ColumnType> known;
+    std::vector<ColumnType> types;
+    for (const PgRelationColumn& column : relation.columns) {
+      auto found = known.find({column.type_oid, column.type_modifier});
+      if (found == known.end()) {
+        Result<ColumnType> type = catalog_.type(column.type_oid, column.type_modifier);
+        if (!type.ok()) {
+          return type.status().WithContext(
+              fmt::format("{} column {}", table.id.ToString(), column.name));
+        }
+        found = known.emplace(std::pair{column.type_oid, column.type_modifier}, *type).first;
+      }
+      types.push_back(found->second);
+    }
     auto& last = last_shapes_[table.id];
-    if (last && last->columns != shape.columns) table.shape_changed = true;
+    if (!last && catalog_.shape_before) last = catalog_.shape_before(table.id);
+    CUTOVER_ASSIGN_OR_RETURN(TableSchema shape,
+                             RelationShape(relation, types, catalog, last.get()));
+    if (last && last->columns != shape.columns) {
+      table.shape_changed = true;
+      CUTOVER_RETURN_IF_ERROR(DescribeChange(*last, shape, &table));
+    }
     if (!last || last->columns != shape.columns || last->key != shape.key) {
       last = std::make_shared<const TableSchema>(std::move(shape));
     }
     table.schema = last;
   }
   tables_[relation.oid] = std::move(table);
+  return Status::Ok();
+}
+
+Status PgChangeBuilder::DescribeChange(const TableSchema& last, const TableSchema& shape,
+                                       Table* table) {
+  table->statement = DescribeShape(shape);
+  table->added_values.values.assign(shape.columns.size(), Value());
+  table->added_values.present.assign(shape.columns.size(), false);
+  for (size_t column_idx = 0; column_idx < shape.columns.size(); ++column_idx) {
+    const Column& column = shape.columns[column_idx];
+    if (last.ColumnIndex(column.name)) continue;
+    CUTOVER_ASSIGN_OR_RETURN(ExistingRows existing, catalog_.existing(table->id, column.name));
+    if (!existing.known) {
+      table->statement += "; " + existing.why_unknown;
+      continue;
+    }
+    if (existing.text) {
+      Result<Value> value = parse_(column.type, *existing.text);
+      if (!value.ok()) {
+        return value.status().WithContext(fmt::format(
+            "the value of {}.{} in the rows it was added to", table->id.ToString(), column.name));
+      }
+      table->added_values.values[column_idx] = *std::move(value);
+    }
+    table->added_values.present[column_idx] = true;
+  }
   return Status::Ok();
 }
 
@@ -131,6 +192,8 @@ Result<const PgChangeBuilder::Table*> PgChangeBuilder::TableOf(
     schema_change.op = ChangeOp::kSchema;
     schema_change.position = position;
     schema_change.schema = table.schema;
+    schema_change.after = table.added_values;
+    schema_change.statement = table.statement;
     CUTOVER_RETURN_IF_ERROR(emit(schema_change));
     table.shape_changed = false;
   }

@@ -1,13 +1,16 @@
 // PgChangeBuilder: pgoutput's committed transactions (pgoutput.h) as the pipeline's Changes, the
 // same records the binlog decoder produces.
 //
-// A Relation message gives a table's columns as the stream sends them (names, type OIDs, which
-// are the replica identity); their types in cutover's terms and the table's key come from the
-// catalog (a SchemaLoader, which the source backs with a catalog query and tests with a table).
-// Each change carries the relation's shape: its columns in the stream's order with the catalog's
-// types and key. A Relation whose shape differs from the one the table had becomes a kSchema
-// change (PostgreSQL sends no DDL: a changed Relation before a table's next change is the signal,
-// docs/ddl.md).
+// A Relation message gives a table's columns as the stream sends them (names, type OIDs and
+// typmods, which are the replica identity) at the place of the changes that follow it, which may
+// be long before the catalog's present (a later ALTER). So each column's type is read from the
+// Relation's own type OID and typmod; only the key, the indexes and a new column's nullability
+// come from the catalog (a PgCatalog, which the source backs with catalog queries and tests with
+// tables). Each change carries the relation's shape. A Relation whose shape differs from the one
+// the table had becomes a kSchema change before the table's next change (PostgreSQL sends no DDL:
+// a changed Relation is the signal, docs/ddl.md); its `after` image holds, for each column added,
+// the value the rows that existed then hold on the source (present only where the catalog can
+// tell it, NULL included), and its `statement` describes the change.
 //
 // Values: text-format columns are parsed by the ValueParser for the column's type; NULL is NULL;
 // an unchanged TOAST value ('u') is ABSENT from the image (Row::present), never NULL: the
@@ -25,17 +28,31 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cutover/change.h"
 #include "cutover/schema.h"
 #include "cutover/status.h"
 
 #include "source/postgres/pgoutput.h"
+#include "source/postgres/source_schema.h"
 
 namespace cutover::postgres {
 
 // The catalog's schema of a table (columns with cutover types, key); NotFound when it is gone.
 using SchemaLoader = std::function<Result<TableSchema>(const TableId& table)>;
+
+// What the source's catalog answers the builder.
+struct PgCatalog {
+  SchemaLoader schema;
+  // The cutover type of a type OID with a typmod (LoadColumnType).
+  std::function<Result<ColumnType>(uint32_t type_oid, int32_t typmod)> type;
+  // The value the rows a table had when `column` was added to it hold (LoadExistingRows).
+  std::function<Result<ExistingRows>(const TableId& table, const std::string& column)>
+      existing;  // The shape a table had before the stream (ChangeStreamOptions::shape_before); may
+                 // be null.
+  std::function<std::shared_ptr<const TableSchema>(const TableId& table)> shape_before;
+};
 // A column's value from its text form.
 using ValueParser = std::function<Result<Value>(const ColumnType& type, std::string_view text)>;
 
@@ -43,7 +60,7 @@ class PgChangeBuilder {
  public:
   // `selected`: which tables' changes are emitted (null: all); the others are skipped without
   // a catalog lookup.
-  PgChangeBuilder(SchemaLoader load, ValueParser parse,
+  PgChangeBuilder(PgCatalog catalog, ValueParser parse,
                   std::function<bool(const TableId&)> selected);
 
   // Emits the changes of `transaction` in order, each stamped with `position`. A Relation inside
@@ -61,14 +78,18 @@ class PgChangeBuilder {
     bool selected = false;
     std::shared_ptr<const TableSchema> schema;  // the relation's shape; null when not selected
     bool shape_changed = false;                 // a kSchema change is due before its next change
+    Row added_values;                           // the kSchema change's `after` (above)
+    std::string statement;                      // the kSchema change's description
   };
 
   Status OnRelation(const PgRelation& relation);
+  // The kSchema change's image and description for a shape that follows `last`.
+  Status DescribeChange(const TableSchema& last, const TableSchema& shape, Table* table);
   Result<const Table*> TableOf(uint32_t oid, const Position& position,
                                const std::function<Status(const Change&)>& emit);
   Result<Row> ToRow(const TableSchema& schema, const PgTuple& tuple, bool key_only) const;
 
-  SchemaLoader load_;
+  PgCatalog catalog_;
   ValueParser parse_;
   std::function<bool(const TableId&)> selected_;
   std::map<uint32_t, Table> tables_;                                   // by relation OID
@@ -90,9 +111,16 @@ std::string WatermarkMessage(std::string_view phase, std::string_view id);
 // nullopt for content that is not "low <id>" or "high <id>" (nothing to do with it).
 std::optional<Change> WatermarkMarker(std::string_view content, const Position& position);
 
-// The relation's shape: its columns in the stream's order, typed from `catalog` by name, with the
-// catalog's key and indexes. FailedPrecondition when a streamed column or a key column is not in
-// the catalog (the table changed since: the stream is older than the catalog).
-Result<TableSchema> RelationShape(const PgRelation& relation, const TableSchema& catalog);
+// The relation's shape: its columns in the stream's order with `types` (the types of the
+// relation's columns, from their type OIDs and typmods), with the catalog's key and indexes. A
+// column's nullability (which the stream does not send) is `previous`'s for a column it has
+// (null: none), else the catalog's, else nullable. FailedPrecondition when a key column of the
+// catalog is not in the stream (the key changed since the changes still to read were written).
+Result<TableSchema> RelationShape(const PgRelation& relation, const std::vector<ColumnType>& types,
+                                  const TableSchema& catalog, const TableSchema* previous);
+
+// "public.docs now has columns (id integer NOT NULL, body text)": a kSchema change's
+// description.
+std::string DescribeShape(const TableSchema& shape);
 
 }  // namespace cutover::postgres

@@ -1,6 +1,7 @@
 #include "source/postgres/pg_changes.h"
 
 #include <charconv>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -96,12 +97,32 @@ std::string Describe(const Change& change) {
 class PgChangeBuilderTest : public ::testing::Test {
  protected:
   PgChangeBuilder Builder() {
+    PgCatalog catalog;
+    catalog.schema = [this](const TableId& table) -> Result<TableSchema> {
+      ++loads_;
+      if (table.name != "docs") return Status::NotFound("no such table");
+      return catalog_;
+    };
+    // int4 and text, by their OIDs; varchar(n) (1043) with its typmod n + 4.
+    catalog.type = [](uint32_t type_oid, int32_t typmod) -> Result<ColumnType> {
+      if (type_oid == 23) return IntColumn("").type;
+      if (type_oid == 25) return TextColumn("").type;
+      if (type_oid == 1043) {
+        ColumnType type;
+        type.type = SqlType::kVarChar;
+        type.length = static_cast<uint32_t>(typmod - 4);
+        type.source_name = fmt::format("character varying({})", type.length);
+        return type;
+      }
+      return Status::NotFound(fmt::format("no type with OID {}", type_oid));
+    };
+    catalog.existing = [this](const TableId&, const std::string& column) -> Result<ExistingRows> {
+      auto found = existing_.find(column);
+      if (found != existing_.end()) return found->second;
+      return ExistingRows{false, std::nullopt, "column " + column + ": DEFAULT random()"};
+    };
     return PgChangeBuilder(
-        [this](const TableId& table) -> Result<TableSchema> {
-          ++loads_;
-          if (table.name != "docs") return Status::NotFound("no such table");
-          return catalog_;
-        },
+        std::move(catalog),
         [](const ColumnType& type, std::string_view text) -> Result<Value> {
           return Parse(type, text);
         },
@@ -123,6 +144,7 @@ class PgChangeBuilderTest : public ::testing::Test {
   }
 
   TableSchema catalog_ = Docs();
+  std::map<std::string, ExistingRows> existing_;  // by column; others: not known
   int loads_ = 0;
 };
 
@@ -190,7 +212,7 @@ TEST_F(PgChangeBuilderTest, AChangedRelationIsASchemaChangeBeforeTheTablesNextCh
   std::vector<std::string> changes =
       Build(builder, {Relation(DocsRelation(16384, true)),
                       Data(Type::kInsert, 16384, PgTuple{T("3"), T("a"), T("b"), T("7")})});
-  EXPECT_EQ(changes, (std::vector<std::string>{"schema public.docs none -> none",
+  EXPECT_EQ(changes, (std::vector<std::string>{"schema public.docs none -> -,-,-,-",
                                                "insert public.docs none -> 3,a,b,7"}));
 }
 
@@ -215,15 +237,108 @@ TEST_F(PgChangeBuilderTest, TheStreamsOwnColumnsWinOverTheCatalogsLaterOnes) {
             (std::vector<std::string>{"insert public.docs none -> 1,a,b"}));
 }
 
-TEST_F(PgChangeBuilderTest, AColumnTheTableNoLongerHasIsRefusedWithTheWayOut) {
+TEST_F(PgChangeBuilderTest, AColumnTheCatalogNoLongerHasIsTypedFromTheRelation) {
+  // `gone` was dropped after these changes were written: the changes still carry it, typed from
+  // the Relation's type OID.
   PgChangeBuilder builder = Builder();
   PgRelation relation = DocsRelation();
   relation.columns.push_back({false, "gone", 23, -1});
-  EXPECT_EQ(Build(builder, {Relation(relation)}),
-            (std::vector<std::string>{
-                "error: public.docs: the change stream has column \"gone\", which the table no "
-                "longer has: the table changed after the changes still to read were written; run "
-                "`cutover ddl resume public.docs --recopy` to copy it again"}));
+  std::shared_ptr<const TableSchema> shape;
+  PgTransaction transaction;
+  transaction.messages = {Relation(relation), Data(PgMessage::Type::kInsert, 16384,
+                                                   PgTuple{T("1"), T("a"), T("b"), T("9")})};
+  ASSERT_TRUE(builder
+                  .Build(transaction, Position::FromLsn(Lsn(0x100)),
+                         [&](const Change& change) {
+                           shape = change.schema;
+                           EXPECT_EQ(change.after->values[3], Value::Int(9));
+                           return Status::Ok();
+                         })
+                  .ok());
+  ASSERT_NE(shape, nullptr);
+  ASSERT_EQ(shape->columns.size(), 4u);
+  EXPECT_EQ(shape->columns[3].type.source_name, "integer");
+  EXPECT_TRUE(shape->columns[3].nullable);
+  EXPECT_EQ(shape->key, std::vector<size_t>{0});
+}
+
+// The catalog is ahead of the stream: title became varchar(50), but the Relation (of changes
+// written before that) still says varchar(10), and so do the changes' shapes.
+TEST_F(PgChangeBuilderTest, TypesComeFromTheRelationNotTheCatalogsPresent) {
+  catalog_.columns[1].type.source_name = "character varying(50)";
+  catalog_.columns[1].nullable = false;
+  PgChangeBuilder builder = Builder();
+  PgRelation relation = DocsRelation();
+  relation.columns[1] = {false, "title", 1043, 14};
+  std::vector<std::shared_ptr<const TableSchema>> shapes;
+  std::vector<std::string> ops;
+  auto build = [&](std::vector<PgMessage> messages) {
+    PgTransaction transaction;
+    transaction.messages = std::move(messages);
+    ASSERT_TRUE(builder
+                    .Build(transaction, Position::FromLsn(Lsn(0x100)),
+                           [&](const Change& change) {
+                             shapes.push_back(change.schema);
+                             ops.push_back(Describe(change) + " | " + change.statement);
+                             return Status::Ok();
+                           })
+                    .ok());
+  };
+  build(
+      {Relation(relation), Data(PgMessage::Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")})});
+  ASSERT_EQ(shapes.size(), 1u);
+  EXPECT_EQ(shapes[0]->columns[1].type.source_name, "character varying(10)");
+  EXPECT_EQ(shapes[0]->columns[1].type.length, 10u);
+  EXPECT_FALSE(shapes[0]->columns[1].nullable);  // the catalog's, for a column first seen
+  // The widening arrives: a kSchema change, then the change in the new shape, whose title keeps
+  // the nullability it had (the stream does not send it; the catalog's may be later still).
+  catalog_.columns[1].nullable = true;
+  relation.columns[1] = {false, "title", 1043, 54};
+  build(
+      {Relation(relation), Data(PgMessage::Type::kInsert, 16384, PgTuple{T("2"), T("a"), T("b")})});
+  ASSERT_EQ(shapes.size(), 3u);
+  EXPECT_EQ(ops[1],
+            "schema public.docs none -> -,-,- | public.docs now has columns (id integer, "
+            "title character varying(50) NOT NULL, body text)");
+  EXPECT_EQ(shapes[1], shapes[2]);
+  EXPECT_EQ(shapes[2]->columns[1].type.length, 50u);
+  EXPECT_FALSE(shapes[2]->columns[1].nullable);
+}
+
+// An added column: the kSchema change's image holds the value the rows that existed then got on
+// the source where the catalog tells it (the missing value of a constant DEFAULT, NULL without
+// a default), and the description says why where it cannot.
+TEST_F(PgChangeBuilderTest, AnAddedColumnCarriesTheValueOfTheRowsItWasAddedTo) {
+  PgChangeBuilder builder = Builder();
+  using Type = PgMessage::Type;
+  EXPECT_EQ(Build(builder, {Relation(DocsRelation()),
+                            Data(Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")})}),
+            (std::vector<std::string>{"insert public.docs none -> 1,a,b"}));
+  catalog_ = Docs(/*with_extra=*/true);
+  existing_["extra"] = ExistingRows{true, "7", ""};
+  PgRelation relation = DocsRelation(16384, true);
+  relation.columns.push_back({false, "note", 25, -1});
+  relation.columns.push_back({false, "noisy", 23, -1});
+  existing_["note"] = ExistingRows{true, std::nullopt, ""};
+  std::vector<std::string> statements;
+  PgTransaction transaction;
+  transaction.messages = {
+      Relation(relation),
+      Data(Type::kInsert, 16384, PgTuple{T("3"), T("a"), T("b"), T("8"), kNull, T("1")})};
+  std::vector<std::string> changes;
+  ASSERT_TRUE(builder
+                  .Build(transaction, Position::FromLsn(Lsn(0x200)),
+                         [&](const Change& change) {
+                           changes.push_back(Describe(change));
+                           statements.push_back(change.statement);
+                           return Status::Ok();
+                         })
+                  .ok());
+  EXPECT_EQ(changes, (std::vector<std::string>{"schema public.docs none -> -,-,-,7,null,-",
+                                               "insert public.docs none -> 3,a,b,8,null,1"}));
+  EXPECT_EQ(statements[0],
+            "public.docs now has columns (id integer, title text, body text, extra integer, note "
+            "text, noisy integer); column noisy: DEFAULT random()");
 }
 
 TEST_F(PgChangeBuilderTest, ATruncateOfASelectedTable) {

@@ -253,6 +253,59 @@ Result<ColumnType> LoadColumnType(Connection& connection, uint32_t type_oid, int
   return ColumnTypeOf(type);
 }
 
+namespace {
+
+// The one element of a one-element array's text ("{7}", "{\"a b\"}", "{NULL}"); nullopt for
+// NULL.
+Result<std::optional<std::string>> SoleElement(std::string_view array) {
+  if (array.size() < 2 || array.front() != '{' || array.back() != '}') {
+    return Status::DataLoss(fmt::format("attmissingval \"{}\" is not an array", array));
+  }
+  std::string_view inner = array.substr(1, array.size() - 2);
+  if (inner == "NULL") return std::optional<std::string>();
+  if (inner.empty() || inner.front() != '"') return std::optional<std::string>(std::string(inner));
+  std::string out;
+  for (size_t pos = 1; pos + 1 < inner.size(); ++pos) {
+    if (inner[pos] == '\\' && pos + 2 < inner.size()) ++pos;
+    out += inner[pos];
+  }
+  return std::optional<std::string>(std::move(out));
+}
+
+}  // namespace
+
+Result<ExistingRows> LoadExistingRows(Connection& connection, const TableId& table,
+                                      const std::string& column) {
+  CUTOVER_ASSIGN_OR_RETURN(std::string relation, RelationOid(connection, table));
+  CUTOVER_ASSIGN_OR_RETURN(
+      QueryResult result,
+      connection.Query("SELECT a.atthasmissing, a.attmissingval::text, a.atthasdef, "
+                       "pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a LEFT JOIN pg_attrdef "
+                       "d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = "
+                       "$1::oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
+                       {relation, column}));
+  ExistingRows rows;
+  if (result.rows.empty()) {
+    rows.why_unknown =
+        fmt::format("column {} is no longer in {} on the source", column, table.ToString());
+    return rows;
+  }
+  const SqlRow& row = result.rows[0];
+  if (Flag(row, 0)) {
+    CUTOVER_ASSIGN_OR_RETURN(rows.text, SoleElement(Text(row, 1)));
+    rows.known = true;
+  } else if (!Flag(row, 2)) {
+    rows.known = true;  // no default: NULL
+  } else {
+    rows.why_unknown = fmt::format(
+        "column {} of {} has DEFAULT {} and no value kept for the rows it was added to: a "
+        "volatile default gave each row its own value (or the default was set later, or the "
+        "table was rewritten since), which cutover cannot tell",
+        column, table.ToString(), Text(row, 3));
+  }
+  return rows;
+}
+
 Result<TableSchema> LoadTableSchema(Connection& connection, const TableId& table) {
   CUTOVER_ASSIGN_OR_RETURN(std::string relation, RelationOid(connection, table));
   TableSchema schema;

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "cutover/schema.h"
@@ -43,5 +45,21 @@ Result<TableSchema> LoadTableSchema(Connection& connection, const TableId& table
 // The ColumnType of a column of type `type_oid` with `typmod` (a pgoutput Relation message
 // gives both), resolved as LoadTableSchema does; NotFound for an unknown type.
 Result<ColumnType> LoadColumnType(Connection& connection, uint32_t type_oid, int32_t typmod);
+
+// What the rows a table had when `column` was added to it hold in that column, as the catalog
+// tells it now (pg_attribute, pg_attrdef).
+struct ExistingRows {
+  bool known = false;               // false: the catalog cannot tell (why_unknown says why)
+  std::optional<std::string> text;  // the value's text under SessionSettings(); nullopt: NULL
+  std::string why_unknown;
+};
+
+// A column added with a constant DEFAULT keeps it as its "missing value" (atthasmissing) until
+// the table is rewritten: the rows that existed hold that value. A column without a default and
+// without a missing value gave them NULL. A column with a default and no missing value got a
+// volatile default computed per row (the table was rewritten), or its default was set later or
+// the table rewritten since: not known. A column the table no longer has: not known.
+Result<ExistingRows> LoadExistingRows(Connection& connection, const TableId& table,
+                                      const std::string& column);
 
 }  // namespace cutover::postgres
