@@ -48,9 +48,15 @@ int Run(const ConnectionSpec& spec, const std::string& slot, const std::string& 
       return fail(status);
     }
   }
-  postgres::PgChangeBuilder builder(
-      [&](const TableId& table) { return postgres::LoadTableSchema(**catalog, table); },
-      postgres::ParsePostgresText, nullptr);
+  postgres::PgCatalog tables;
+  tables.schema = [&](const TableId& table) { return postgres::LoadTableSchema(**catalog, table); };
+  tables.type = [&](uint32_t type_oid, int32_t typmod) {
+    return postgres::LoadColumnType(**catalog, type_oid, typmod);
+  };
+  tables.existing = [&](const TableId& table, const std::string& column) {
+    return postgres::LoadExistingRows(**catalog, table, column);
+  };
+  postgres::PgChangeBuilder builder(std::move(tables), postgres::ParsePostgresText, nullptr);
   const auto started = std::chrono::steady_clock::now();
   const double cpu_started = CpuSeconds();
   postgres::ReplicationOptions options;

@@ -177,7 +177,7 @@ struct ChangeRouter::Table {
 
 ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, const ChangeMapper* mapper,
                            bool map)
-    : ChangeRouter(plans, RouterOptions{mapper, map, nullptr, {}, {}, true, {}, {}}) {}
+    : ChangeRouter(plans, RouterOptions{mapper, map, nullptr, {}, {}, true, {}, {}, {}}) {}
 
 ChangeRouter::ChangeRouter(const std::vector<TargetTablePlan>& plans, RouterOptions options)
     : plans_(plans), options_(std::move(options)) {

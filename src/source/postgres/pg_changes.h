@@ -48,9 +48,8 @@ struct PgCatalog {
   // The cutover type of a type OID with a typmod (LoadColumnType).
   std::function<Result<ColumnType>(uint32_t type_oid, int32_t typmod)> type;
   // The value the rows a table had when `column` was added to it hold (LoadExistingRows).
-  std::function<Result<ExistingRows>(const TableId& table, const std::string& column)>
-      existing;  // The shape a table had before the stream (ChangeStreamOptions::shape_before); may
-                 // be null.
+  std::function<Result<ExistingRows>(const TableId& table, const std::string& column)> existing;
+  // The shape a table had before the stream (ChangeStreamOptions::shape_before); may be null.
   std::function<std::shared_ptr<const TableSchema>(const TableId& table)> shape_before;
 };
 // A column's value from its text form.
