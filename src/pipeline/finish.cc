@@ -201,13 +201,9 @@ class Finisher {
       CUTOVER_RETURN_IF_ERROR(postgres::DropSlot(*source, spec_.source.slot));
       removed.push_back("replication slot " + spec_.source.slot);
     }
-    CUTOVER_ASSIGN_OR_RETURN(postgres::QueryResult publication,
-                             source->Query("SELECT 1 FROM pg_publication WHERE pubname = $1",
-                                           {spec_.source.publication}));
-    if (!publication.rows.empty()) {
-      CUTOVER_RETURN_IF_ERROR(postgres::DropPublication(*source, spec_.source.publication));
-      removed.push_back("publication " + spec_.source.publication);
-    }
+    CUTOVER_ASSIGN_OR_RETURN(
+        bool dropped, postgres::DropPublication(*source, spec_.source.publication, spec_.name));
+    if (dropped) removed.push_back("publication " + spec_.source.publication);
     return removed;
   }
 

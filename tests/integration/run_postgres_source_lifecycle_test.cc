@@ -266,6 +266,32 @@ TEST_F(RunPostgresSourceLifecycleTest, TheSpecNamesTheSlotAndThePublication) {
 // The slot's database idle, WAL written by another database of the same server: the slot's
 // confirmed flush LSN still moves past it (the keepalives' WAL end), so an idle migration does not
 // hold that WAL back.
+// A publication of the spec's name that someone else made (no cutover comment): `check` fails on
+// it, `run` refuses to start, and it is left exactly as it was (its table, no other).
+TEST_F(RunPostgresSourceLifecycleTest, AnotherOnesPublicationIsNeverChangedOrDropped) {
+  custom_ = "pglife_theirs_" + std::to_string(getpid());
+  source_extra_ = "  slot: " + custom_ + "\n  publication: " + custom_ + "\n";
+  UsePostgresTarget("");
+  PgExec(*source_, "CREATE TABLE " + schema_ + "_theirs (id int PRIMARY KEY)");
+  PgExec(*source_, "CREATE PUBLICATION " + custom_ + " FOR TABLE " + schema_ + "_theirs");
+  const std::string refusal =
+      "publication " + custom_ + " exists and was not created by cutover for migration " +
+      migration_ + " (its comment is not 'made by cutover for migration " + migration_ + "')";
+  verifytest::VerifyRun check = Cli("check " + spec_.string());
+  EXPECT_NE(check.exit_code, 0);
+  EXPECT_NE(check.out.find(refusal), std::string::npos) << check.out << check.err;
+  auto run = StartRun();
+  int code = 0;
+  ASSERT_TRUE(run->WaitFor(60s, &code)) << run->Output();
+  EXPECT_NE(code, 0);
+  EXPECT_NE(run->Output().find("the source has a publication " + custom_ +
+                               " that cutover did not create for migration " + migration_),
+            std::string::npos)
+      << run->Output();
+  EXPECT_EQ(PublishedTables(custom_), std::vector<std::string>{"public." + schema_ + "_theirs"});
+  PgExec(*source_, "DROP PUBLICATION " + custom_ + "; DROP TABLE " + schema_ + "_theirs");
+}
+
 TEST_F(RunPostgresSourceLifecycleTest, TheSlotAdvancesOnWritesToAnotherDatabase) {
   UsePostgresTarget("");
   const std::string database = schema_ + "_db";

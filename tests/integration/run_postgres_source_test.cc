@@ -151,6 +151,34 @@ TEST_F(RunPostgresSourceTest, AResumedCopyIntoDynamoDbEmptiesAndReadsAgainAHalfC
   }
 }
 
+// A partitioned table is one table on the target, and its changes, made in its partitions, reach
+// it under its own name (the publication's publish_via_partition_root), a row moved from one
+// partition to another included.
+TEST_F(RunPostgresSourceTest, APartitionedTablesChangesArriveAsItsOwn) {
+  const std::string parts = schema_ + ".parts";
+  PgExec(*source_, "CREATE TABLE " + parts +
+                       " (id int, region int, note text, PRIMARY KEY (id, region)) PARTITION BY "
+                       "LIST (region); CREATE TABLE " +
+                       parts + "_1 PARTITION OF " + parts + " FOR VALUES IN (1); CREATE TABLE " +
+                       parts + "_2 PARTITION OF " + parts + " FOR VALUES IN (2); INSERT INTO " +
+                       parts + " SELECT i, 1 + i % 2, 'n' || i FROM generate_series(1, 100) i");
+  UsePostgresTarget("");
+  auto run = StartRun();
+  ASSERT_TRUE(runtest::WaitForCdc(*run, 60s)) << run->Output();
+  PgExec(*source_, "INSERT INTO " + parts + " VALUES (101, 1, 'new'), (102, 2, 'new'); UPDATE " +
+                       parts + " SET note = 'changed' WHERE id IN (3, 4); UPDATE " + parts +
+                       " SET region = 2 WHERE id = 5; DELETE FROM " + parts + " WHERE id = 6");
+  const std::string select = "SELECT id, region, note FROM " + parts + " ORDER BY id, region";
+  std::vector<std::string> source_rows = PgLines(*source_, select);
+  for (int i = 0; i < 100 && PgLines(*pg_target_, select) != source_rows; ++i) {
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(PgLines(*pg_target_, select), source_rows) << run->Output();
+  EXPECT_EQ(PgLines(*pg_target_, "SELECT count(*) FROM " + parts + " WHERE id = 5 AND region = 2"),
+            std::vector<std::string>{"1"});
+  runtest::StopRun(*run);
+}
+
 // The slot only ever advances to what the change log holds, and on a database whose writes are
 // all to unselected tables it still advances (the keepalives' WAL end, once everything received
 // is durable), so it does not hold WAL back while the migration is idle.

@@ -6,11 +6,15 @@
 #include <string>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <mysql.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace cutover::testing {
 namespace {
@@ -227,6 +231,35 @@ TEST(DynaliteServer, AnswersListTables) {
   nlohmann::json answer = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   ASSERT_TRUE(answer.is_object()) << body;
   EXPECT_TRUE(answer["TableNames"].is_array()) << body;
+}
+
+// A client killed in the middle of a request (here: half a body sent, then the connection reset)
+// does not end dynalite (its request handler rethrows the stream's ECONNRESET; the launcher in
+// scripts/servers serves on), so a kill -9 test into DynamoDB cannot lose the server's tables.
+TEST(DynaliteServer, ServesOnAfterAClientIsGoneMidRequest) {
+  ASSERT_TRUE(EnsureServer("dynalite"));
+  const ServerInfo dynalite = Dynalite();
+  for (int client = 0; client < 3; ++client) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(dynalite.port));
+    ASSERT_EQ(inet_pton(AF_INET, dynalite.host.c_str(), &address.sin_addr), 1);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    const std::string half =
+        "POST / HTTP/1.1\r\nHost: " + dynalite.host +
+        "\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: "
+        "DynamoDB_20120810.ListTables\r\nContent-Length: 1000\r\n\r\n{\"Limit\":";
+    ASSERT_EQ(send(fd, half.data(), half.size(), 0), static_cast<ssize_t>(half.size()));
+    usleep(100'000);
+    linger reset{1, 0};  // close with a RST, as a killed process's socket may
+    ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)), 0);
+    close(fd);
+  }
+  usleep(300'000);
+  std::string body = DynamoDbCall(dynalite, "ListTables", "{}");
+  EXPECT_NE(body.find("TableNames"), std::string::npos) << "dynalite did not answer: " << body;
 }
 
 TEST(ServerInfo, LimitedKeepsTheServerAndChangesOnlyTheUser) {

@@ -55,7 +55,8 @@ class PostgresSource : public Source {
     std::vector<TableId> ids;
     for (const SourceTable& table : tables) ids.push_back(table.schema.id);
     CUTOVER_ASSIGN_OR_RETURN(Connection * session, Session());
-    CUTOVER_RETURN_IF_ERROR(Dropped(EnsurePublication(*session, spec_.source.publication, ids)));
+    CUTOVER_RETURN_IF_ERROR(
+        Dropped(EnsurePublication(*session, spec_.source.publication, ids, spec_.name)));
     // A slot of this migration without a recorded start (a first copy that died before
     // recording P0) holds nothing anyone needs: made again, with a snapshot.
     CUTOVER_ASSIGN_OR_RETURN(std::optional<SlotState> stale, ReadSlot(*session, spec_.source.slot));

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "source/postgres/slot.h"
+
 namespace cutover::postgres {
 namespace {
 
@@ -231,21 +233,39 @@ CheckResult CheckReplicaIdentity(const std::vector<SourceTable>& tables) {
 }
 
 CheckResult CheckPublication(Connection& connection, const std::string& publication,
-                             const std::vector<SourceTable>& tables, bool superuser) {
+                             const std::string& migration, const std::vector<SourceTable>& tables,
+                             bool superuser) {
   const char* id = "source.publication";
   const char* title = "publication exists or can be created";
   auto row = QueryRow(connection,
                       "SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1), "
-                      "has_database_privilege(current_database(), 'CREATE'), current_user",
+                      "has_database_privilege(current_database(), 'CREATE'), current_user, "
+                      "(SELECT obj_description(oid, 'pg_publication') FROM pg_publication WHERE "
+                      "pubname = $1)",
                       {publication});
   if (!row.ok()) return CouldNotCheck(id, title, row.status());
-  if (ToBool((*row)[0])) {
-    return CheckResult::Pass(id, title, fmt::format("publication {} exists", publication));
-  }
   std::vector<std::string> not_owned, quoted;
   for (const SourceTable& table : tables) {
     quoted.push_back(table.Quoted());
     if (!table.owned) not_owned.push_back(table.Name());
+  }
+  const std::string comment = PublicationComment(migration);
+  const std::string create = fmt::format(
+      "CREATE PUBLICATION {0} FOR TABLE {1} WITH (publish_via_partition_root = true); COMMENT ON "
+      "PUBLICATION {0} IS '{2}';",
+      QuoteIdentifier(publication), fmt::join(quoted, ", "), comment);
+  if (ToBool((*row)[0])) {
+    if ((*row)[3] != comment) {
+      return CheckResult::Fail(
+          id, title,
+          fmt::format("publication {} exists and was not created by cutover for migration {} "
+                      "(its comment is not '{}'): cutover would change its tables and finish "
+                      "would drop it",
+                      publication, migration, comment),
+          "set source.publication to a name of its own, or drop that publication if it is unused");
+    }
+    return CheckResult::Pass(
+        id, title, fmt::format("publication {} exists, made for this migration", publication));
   }
   bool can_create = ToBool((*row)[1]) && (superuser || not_owned.empty());
   if (can_create) {
@@ -255,10 +275,9 @@ CheckResult CheckPublication(Connection& connection, const std::string& publicat
   }
   std::string why = !ToBool((*row)[1]) ? "the role lacks CREATE on the database"
                                        : "the role does not own " + ListNames(not_owned);
-  return CheckResult::Fail(
-      id, title, fmt::format("publication {} does not exist and {}", publication, why),
-      fmt::format("as a superuser or the tables' owner: CREATE PUBLICATION {} FOR TABLE {};",
-                  QuoteIdentifier(publication), fmt::join(quoted, ", ")));
+  return CheckResult::Fail(id, title,
+                           fmt::format("publication {} does not exist and {}", publication, why),
+                           "as a superuser or the tables' owner: " + create);
 }
 
 void CheckTables(Connection& connection, const Spec& spec, bool superuser,
@@ -276,7 +295,8 @@ void CheckTables(Connection& connection, const Spec& spec, bool superuser,
   }
   results->push_back(CheckSelectPrivilege(*tables, spec.source.connection.user));
   results->push_back(CheckReplicaIdentity(*tables));
-  results->push_back(CheckPublication(connection, PublicationName(spec), *tables, superuser));
+  results->push_back(
+      CheckPublication(connection, PublicationName(spec), spec.name, *tables, superuser));
 }
 
 }  // namespace

@@ -7,20 +7,67 @@
 
 namespace cutover::postgres {
 
+std::string PublicationComment(const std::string& migration) {
+  return "made by cutover for migration " + migration;
+}
+
+namespace {
+
+// `text` as an escape string literal (E'...'): the same whatever standard_conforming_strings is.
+std::string EscapeLiteral(std::string_view text) {
+  std::string out = "E'";
+  for (char c : text) {
+    if (c == '\\' || c == '\'') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "'";
+}
+
+// Whether the publication `name` exists, and its comment.
+struct FoundPublication {
+  bool exists = false;
+  std::optional<std::string> comment;
+};
+Result<FoundPublication> FindPublication(Connection& connection, const std::string& name) {
+  CUTOVER_ASSIGN_OR_RETURN(
+      QueryResult found,
+      connection.Query(
+          "SELECT obj_description(oid, 'pg_publication') FROM pg_publication WHERE pubname = $1",
+          {name}));
+  FoundPublication publication;
+  publication.exists = !found.rows.empty();
+  if (publication.exists) publication.comment = found.rows[0][0];
+  return publication;
+}
+
+}  // namespace
+
 Status EnsurePublication(Connection& connection, const std::string& name,
-                         const std::vector<TableId>& tables) {
+                         const std::vector<TableId>& tables, const std::string& migration) {
   if (tables.empty()) return Status::InvalidArgument("a publication of no tables");
   std::vector<std::string> quoted;
   quoted.reserve(tables.size());
   for (const TableId& table : tables) quoted.push_back(QuoteQualified(table.schema, table.name));
-  CUTOVER_ASSIGN_OR_RETURN(
-      QueryResult found,
-      connection.Query("SELECT 1 FROM pg_publication WHERE pubname = $1", {name}));
-  const std::string statement = found.rows.empty()
-                                    ? fmt::format("CREATE PUBLICATION {} FOR TABLE {}",
-                                                  QuoteIdentifier(name), fmt::join(quoted, ", "))
-                                    : fmt::format("ALTER PUBLICATION {} SET TABLE {}",
-                                                  QuoteIdentifier(name), fmt::join(quoted, ", "));
+  CUTOVER_ASSIGN_OR_RETURN(FoundPublication found, FindPublication(connection, name));
+  const std::string comment = PublicationComment(migration);
+  if (found.exists && found.comment != comment) {
+    return Status::FailedPrecondition(fmt::format(
+        "the source has a publication {} that cutover did not create for migration {} (its "
+        "comment is not '{}'): cutover would change its tables and finish would drop it; set "
+        "source.publication to a name of its own, or drop that publication if it is unused",
+        name, migration, comment));
+  }
+  const std::string quoted_name = QuoteIdentifier(name);
+  const std::string statement =
+      found.exists
+          ? fmt::format(
+                "ALTER PUBLICATION {0} SET TABLE {1}; ALTER PUBLICATION {0} SET "
+                "(publish_via_partition_root = true)",
+                quoted_name, fmt::join(quoted, ", "))
+          : fmt::format(
+                "CREATE PUBLICATION {0} FOR TABLE {1} WITH (publish_via_partition_root = true); "
+                "COMMENT ON PUBLICATION {0} IS {2}",
+                quoted_name, fmt::join(quoted, ", "), EscapeLiteral(comment));
   Status status = connection.Execute(statement).status();
   if (!status.ok()) {
     return status.WithContext(fmt::format(
@@ -30,9 +77,14 @@ Status EnsurePublication(Connection& connection, const std::string& name,
   return Status::Ok();
 }
 
-Status DropPublication(Connection& connection, const std::string& name) {
-  return connection.Execute(fmt::format("DROP PUBLICATION IF EXISTS {}", QuoteIdentifier(name)))
-      .status();
+Result<bool> DropPublication(Connection& connection, const std::string& name,
+                             const std::string& migration) {
+  CUTOVER_ASSIGN_OR_RETURN(FoundPublication found, FindPublication(connection, name));
+  if (!found.exists || found.comment != PublicationComment(migration)) return false;
+  CUTOVER_RETURN_IF_ERROR(
+      connection.Execute(fmt::format("DROP PUBLICATION IF EXISTS {}", QuoteIdentifier(name)))
+          .status());
+  return true;
 }
 
 Result<std::optional<SlotState>> ReadSlot(Connection& connection, const std::string& slot) {

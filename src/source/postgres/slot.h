@@ -17,14 +17,21 @@
 
 namespace cutover::postgres {
 
-// The publication `name` publishes exactly `tables`: created when missing, its table list set
-// otherwise (a rerun after the spec's tables changed); a partitioned table's changes under its own
-// name (publish_via_partition_root).
+// The publication `name` publishes exactly `tables`, a partitioned table's changes under its own
+// name (publish_via_partition_root): created when missing, and marked as `migration`'s (its
+// comment, PublicationComment); its table list set again when it is that migration's (a rerun
+// after the spec's tables changed). FailedPrecondition, with the way out, for a publication of
+// that name that cutover did not create for this migration: it is left as it is.
 Status EnsurePublication(Connection& connection, const std::string& name,
-                         const std::vector<TableId>& tables);
+                         const std::vector<TableId>& tables, const std::string& migration);
 
-// Drops the publication if it exists.
-Status DropPublication(Connection& connection, const std::string& name);
+// The comment that marks a publication as made by cutover for `migration`.
+std::string PublicationComment(const std::string& migration);
+
+// Drops the publication if it exists and is `migration`'s (PublicationComment); returns whether
+// it did. Another's publication of that name is left (and said by the caller).
+Result<bool> DropPublication(Connection& connection, const std::string& name,
+                             const std::string& migration);
 
 // What pg_replication_slots says of a slot.
 struct SlotState {
