@@ -2,7 +2,11 @@
 // created through the type mapping of docs/type-mapping.md, chunks with edge values are written
 // by COPY and read back as PostgreSQL's text; rewrites, stale rows, text keys, existing-table
 // modes and deferred indexes are checked.
+#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -531,17 +535,53 @@ TEST_F(SinkPostgresTest, StreamsAChunkOfManyPieces) {
   EXPECT_EQ(*sink->CountRows(plan->target, true), 6000u);
 }
 
+// The local ports of this process's TCP connections to `port` (its sockets in /proc/self/fd
+// matched with /proc/self/net/tcp): which server backends are this test's own, when other tests
+// use the same database at the same time.
+std::set<std::string> OwnClientPorts(int port) {
+  std::set<std::string> inodes;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    std::string target = std::filesystem::read_symlink(fd.path(), error).string();
+    if (!error && target.starts_with("socket:["))
+      inodes.insert(target.substr(8, target.size() - 9));
+  }
+  std::set<std::string> ports;
+  std::ifstream tcp("/proc/self/net/tcp");
+  std::string line;
+  std::getline(tcp, line);  // the header
+  while (std::getline(tcp, line)) {
+    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+    std::istringstream fields(line);
+    std::string slot, local, remote, skip, inode;
+    fields >> slot >> local >> remote;
+    for (int i = 0; i < 6; ++i) fields >> skip;
+    fields >> inode;
+    if (!inodes.contains(inode)) continue;
+    if (std::stoi(remote.substr(remote.find(':') + 1), nullptr, 16) != port) continue;
+    ports.insert(std::to_string(std::stoi(local.substr(local.find(':') + 1), nullptr, 16)));
+  }
+  return ports;
+}
+
 TEST_F(SinkPostgresTest, WritersShareASessionAndNeverGetOneTheServerEnded) {
   auto sink = OpenSink(TargetSpec::ExistingTable::kCreate);
   auto plan = sink->PrepareTable(schema_, TableRule{}, false);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  // The backends of this database other than admin_'s.
+  // This process's backends other than admin_'s (other tests, run at the same time, have
+  // sessions of their own in this database).
   auto writer_backends = [&] {
+    std::vector<postgres::SqlRow> own;
     auto result = admin_->Query(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND "
-        "application_name = 'cutover' AND pid <> pg_backend_pid() ORDER BY pid");
+        "SELECT pid, client_port FROM pg_stat_activity WHERE datname = current_database() AND "
+        "pid <> pg_backend_pid() ORDER BY pid");
     EXPECT_TRUE(result.ok()) << result.status().ToString();
-    return result.ok() ? result->rows : std::vector<postgres::SqlRow>{};
+    if (!result.ok()) return own;
+    const std::set<std::string> ports = OwnClientPorts(testing::PostgresTarget().port);
+    for (postgres::SqlRow& row : result->rows) {
+      if (row[1] && ports.contains(*row[1])) own.push_back(std::move(row));
+    }
+    return own;
   };
   auto write = [&](int64_t id) {
     auto writer = sink->OpenWriter(*plan);
