@@ -156,6 +156,16 @@ std::string QuoteIdentifier(std::string_view name) {
   return out;
 }
 
+std::string QuoteLiteral(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
 std::string QuoteQualified(std::string_view schema, std::string_view table) {
   return QuoteIdentifier(schema) + "." + QuoteIdentifier(table);
 }

@@ -63,6 +63,8 @@ Status MapConnectFailure(std::string_view message, std::string_view context);
 
 // `name` as a PostgreSQL identifier: in double quotes, with double quotes inside doubled.
 std::string QuoteIdentifier(std::string_view name);
+// `text` as a string literal: quotes doubled (standard_conforming_strings, on since 9.1).
+std::string QuoteLiteral(std::string_view text);
 // "schema"."table"
 std::string QuoteQualified(std::string_view schema, std::string_view table);
 // `value` as one conninfo value: single-quoted, with backslashes and quotes escaped.

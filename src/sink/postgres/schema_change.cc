@@ -95,16 +95,6 @@ std::optional<std::string> ConstantText(std::span<const ddl::Token> tokens, bool
   return sign + std::string(number);
 }
 
-// `text` as a PostgreSQL string literal (standard_conforming_strings, on since 9.1).
-std::string QuoteLiteral(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 // The integer types by range, narrowest first: a move to a later one keeps every value.
 int IntegerRank(std::string_view type) {
   static const std::vector<std::string_view> kRanks = {"smallint", "integer", "bigint",

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "db/postgres/connection.h"
+
 namespace cutover::postgres {
 namespace {
 
@@ -21,16 +23,6 @@ std::string Integer(const ColumnType& type) {
 
 std::string WithLength(std::string_view name, uint32_t length) {
   return length == 0 ? std::string(name) : fmt::format("{}({})", name, length);
-}
-
-// A string literal in standard SQL quoting (standard_conforming_strings is on since 9.1).
-std::string Literal(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
 }
 
 }  // namespace
@@ -84,7 +76,7 @@ std::string PostgresCheck(const ColumnType& type, const std::string& quoted_colu
   if (type.type == SqlType::kEnum) {
     std::vector<std::string> labels;
     for (const std::string& label : type.elements)
-      labels.push_back(Literal(ToUtf8(label, type.charset)));
+      labels.push_back(QuoteLiteral(ToUtf8(label, type.charset)));
     return fmt::format("{} IN ({})", quoted_column, fmt::join(labels, ", "));
   }
   bool integer = type.type == SqlType::kTinyInt || type.type == SqlType::kSmallInt ||

@@ -67,16 +67,9 @@ class PostgresSource : public Source {
           spec_.source.slot);
       CUTOVER_RETURN_IF_ERROR(DropSlot(*session, spec_.source.slot));
     }
-    ConnectOptions replication;
-    replication.replication = true;
-    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> exporter,
-                             Connection::Open(spec_.source.connection, replication));
-    CUTOVER_ASSIGN_OR_RETURN(CreatedSlot slot,
-                             CreateSlotWithSnapshot(*exporter, spec_.source.slot));
-    std::lock_guard<std::mutex> lock(mutex_);
-    exporter_ = std::move(exporter);
-    snapshot_ = slot.snapshot;
-    return Position::FromLsn(slot.consistent_point);
+    CUTOVER_ASSIGN_OR_RETURN(Lsn consistent_point,
+                             ExportSnapshot(spec_.source.slot, /*temporary=*/false));
+    return Position::FromLsn(consistent_point);
   }
 
   Result<std::vector<Key>> PlanKeyBoundaries(const TableSchema& schema, int64_t rows_estimate,
@@ -105,20 +98,13 @@ class PostgresSource : public Source {
   // skips their changes before it (docs/copy.md, "A resumed copy on PostgreSQL"). The temporary
   // slot goes with the session (or with the server's restart), so nothing is left behind.
   Result<std::optional<Position>> BeginResumedCopy() override {
-    ConnectOptions replication;
-    replication.replication = true;
-    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> exporter,
-                             Connection::Open(spec_.source.connection, replication));
-    std::string name = spec_.source.slot.substr(0, 55) + "_resume";
-    CUTOVER_ASSIGN_OR_RETURN(CreatedSlot slot,
-                             CreateSlotWithSnapshot(*exporter, name, /*temporary=*/true));
+    CUTOVER_ASSIGN_OR_RETURN(
+        Lsn consistent_point,
+        ExportSnapshot(spec_.source.slot.substr(0, 55) + "_resume", /*temporary=*/true));
     spdlog::info(
         "copy: resumed in a new snapshot, consistent at {} (the first run's ended with it)",
-        slot.consistent_point.ToString());
-    std::lock_guard<std::mutex> lock(mutex_);
-    snapshot_ = slot.snapshot;
-    exporter_ = std::move(exporter);
-    return std::optional<Position>(Position::FromLsn(slot.consistent_point));
+        consistent_point.ToString());
+    return std::optional<Position>(Position::FromLsn(consistent_point));
   }
 
   void EndCopyReads() override {
@@ -160,6 +146,21 @@ class PostgresSource : public Source {
   }
 
  private:
+  // Creates the slot `name` with an exported snapshot on a replication session of its own, kept
+  // (idle) as exporter_ so that the chunk readers can import the snapshot until EndCopyReads;
+  // returns the slot's consistent point.
+  Result<Lsn> ExportSnapshot(const std::string& name, bool temporary) {
+    ConnectOptions replication;
+    replication.replication = true;
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> exporter,
+                             Connection::Open(spec_.source.connection, replication));
+    CUTOVER_ASSIGN_OR_RETURN(CreatedSlot slot, CreateSlotWithSnapshot(*exporter, name, temporary));
+    std::lock_guard<std::mutex> lock(mutex_);
+    exporter_ = std::move(exporter);
+    snapshot_ = slot.snapshot;
+    return slot.consistent_point;
+  }
+
   Result<Connection*> Session() {
     if (session_ == nullptr) {
       CUTOVER_ASSIGN_OR_RETURN(session_, OpenSession(spec_.source.connection));

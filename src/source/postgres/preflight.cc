@@ -252,8 +252,8 @@ CheckResult CheckPublication(Connection& connection, const std::string& publicat
   const std::string comment = PublicationComment(migration);
   const std::string create = fmt::format(
       "CREATE PUBLICATION {0} FOR TABLE {1} WITH (publish_via_partition_root = true); COMMENT ON "
-      "PUBLICATION {0} IS '{2}';",
-      QuoteIdentifier(publication), fmt::join(quoted, ", "), comment);
+      "PUBLICATION {0} IS {2};",
+      QuoteIdentifier(publication), fmt::join(quoted, ", "), QuoteLiteral(comment));
   if (ToBool((*row)[0])) {
     if ((*row)[3] != comment) {
       return CheckResult::Fail(

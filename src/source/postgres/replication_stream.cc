@@ -30,24 +30,14 @@ uint64_t GetBe(std::string_view bytes, size_t at) {
   return binlog::ByteReader::LoadBigEndian(bytes.data() + at, 8);
 }
 
-// A value of START_REPLICATION's option list: a single-quoted string literal.
-std::string Literal(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
 }  // namespace
 
 std::string StartReplicationStatement(const ReplicationOptions& options) {
-  std::string statement = fmt::format(
-      "START_REPLICATION SLOT {} LOGICAL {} (proto_version {}, publication_names {}",
-      QuoteIdentifier(options.slot), options.start.ToString(),
-      Literal(std::to_string(options.proto_version)),
-      Literal(QuoteIdentifier(options.publication)));
+  std::string statement =
+      fmt::format("START_REPLICATION SLOT {} LOGICAL {} (proto_version {}, publication_names {}",
+                  QuoteIdentifier(options.slot), options.start.ToString(),
+                  QuoteLiteral(std::to_string(options.proto_version)),
+                  QuoteLiteral(QuoteIdentifier(options.publication)));
   if (options.messages) statement += ", messages 'true'";
   if (options.streaming && options.proto_version >= 2) statement += ", streaming 'on'";
   return statement + ")";

@@ -13,16 +13,6 @@ std::string PublicationComment(const std::string& migration) {
 
 namespace {
 
-// `text` as an escape string literal (E'...'): the same whatever standard_conforming_strings is.
-std::string EscapeLiteral(std::string_view text) {
-  std::string out = "E'";
-  for (char c : text) {
-    if (c == '\\' || c == '\'') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "'";
-}
-
 // Whether the publication `name` exists, and its comment.
 struct FoundPublication {
   bool exists = false;
@@ -67,7 +57,7 @@ Status EnsurePublication(Connection& connection, const std::string& name,
           : fmt::format(
                 "CREATE PUBLICATION {0} FOR TABLE {1} WITH (publish_via_partition_root = true); "
                 "COMMENT ON PUBLICATION {0} IS {2}",
-                quoted_name, fmt::join(quoted, ", "), EscapeLiteral(comment));
+                quoted_name, fmt::join(quoted, ", "), QuoteLiteral(comment));
   Status status = connection.Execute(statement).status();
   if (!status.ok()) {
     return status.WithContext(fmt::format(
