@@ -46,9 +46,19 @@ Result<CopyReport> Copier::Run() {
     if (Stopping()) break;
     CUTOVER_RETURN_IF_ERROR(PrepareTable(*job));
   }
+  // Which target table each selected table writes, finished ones included (their plans were not
+  // made again by PrepareTable): a table that shares its target table is never emptied.
+  std::map<TableId, int> writers;
+  if (std::any_of(tables_.begin(), tables_.end(),
+                  [](const auto& job) { return job->copy_again; })) {
+    std::vector<SourceTable> sources;
+    for (const auto& job : tables_) sources.push_back(job->source);
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<TargetTablePlan> plans, target->Plans(sources));
+    for (const TargetTablePlan& plan : plans) ++writers[plan.target];
+  }
   for (auto& job : tables_) {
     if (Stopping() || !job->copy_again) continue;
-    CUTOVER_RETURN_IF_ERROR(CopyAgainFromTheFirstRow(*job));
+    CUTOVER_RETURN_IF_ERROR(CopyAgainFromTheFirstRow(*job, writers[job->plan.target] > 1));
     CUTOVER_RETURN_IF_ERROR(QueueTable(*job));
   }
   if (options_.stop != nullptr && options_.stop->load()) {
@@ -166,10 +176,9 @@ Status Copier::PrepareTable(TableJob& job) {
 // apply may skip the table's changes before this run's view: a row deleted in between is not
 // left behind (docs/copy.md, "A resumed copy on PostgreSQL"). Emptied before the table is
 // marked pending, so a crash in between empties it again.
-Status Copier::CopyAgainFromTheFirstRow(TableJob& job) {
-  auto writes_there = [&](const auto& other) { return other->plan.target == job.plan.target; };
+Status Copier::CopyAgainFromTheFirstRow(TableJob& job, bool shared_target) {
   Status emptied =
-      std::count_if(tables_.begin(), tables_.end(), writes_there) > 1
+      shared_target
           ? Status::Unimplemented(fmt::format("its target table {} holds rows of other tables too",
                                               job.plan.target.ToString()))
           : sink_->EmptyTable(job.plan);

@@ -73,7 +73,7 @@ class Copier {
   Status LoadTables();
   Status TakeStartPosition();
   Status BeginResumedCopy();
-  Status CopyAgainFromTheFirstRow(TableJob& job);
+  Status CopyAgainFromTheFirstRow(TableJob& job, bool shared_target);
   Status PrepareTable(TableJob& job);
   Result<StoredTablePlan> LoadOrPlanRanges(TableJob& job);
   Status QueueTable(TableJob& job);

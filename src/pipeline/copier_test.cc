@@ -144,8 +144,14 @@ class FakeSink : public Sink {
 class FakeTarget : public Target {
  public:
   explicit FakeTarget(TargetRows* target) : target_(target) {}
-  Result<std::vector<TargetTablePlan>> Plans(const std::vector<SourceTable>&) const override {
-    return Status::Unimplemented("not in these tests");
+  Result<std::vector<TargetTablePlan>> Plans(
+      const std::vector<SourceTable>& tables) const override {
+    std::vector<TargetTablePlan> plans;
+    for (const SourceTable& table : tables) {
+      TargetTablePlan& plan = plans.emplace_back();
+      plan.source = plan.target = table.schema.id;
+    }
+    return plans;
   }
   Result<std::unique_ptr<Sink>> OpenSink() const override {
     return std::unique_ptr<Sink>(std::make_unique<FakeSink>(target_));
