@@ -2,6 +2,7 @@
 #include "source/postgres/binary_values.h"
 
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -156,13 +157,26 @@ Result<Value> ReadNumeric(const ColumnType& type, std::string_view bytes) {
       return Bad(type, bytes, fmt::format("digit {} is not a base-10000 digit", digit));
     }
   }
-  std::string integer;
-  for (int power = weight; power >= 0; --power)
-    fmt::format_to(std::back_inserter(integer), "{:04}", digit_at(power));
-  const size_t first = integer.find_first_not_of('0');
-  decimal.integer = first == std::string::npos ? "0" : integer.substr(first);
+  auto append_group = [](std::string* out, int digit) {
+    const char group[4] = {
+        static_cast<char>('0' + digit / 1000), static_cast<char>('0' + digit / 100 % 10),
+        static_cast<char>('0' + digit / 10 % 10), static_cast<char>('0' + digit % 10)};
+    out->append(group, 4);
+  };
+  // The integer digits without leading zeros ("0" when there are none), then dscale fraction
+  // digits.
+  for (int power = weight; power >= 0; --power) {
+    const int digit = digit_at(power);
+    if (!decimal.integer.empty()) {
+      append_group(&decimal.integer, digit);
+    } else if (digit != 0) {
+      char leading[4];
+      decimal.integer.append(leading, std::to_chars(leading, leading + 4, digit).ptr);
+    }
+  }
+  if (decimal.integer.empty()) decimal.integer.push_back('0');
   for (int power = -1; static_cast<int>(decimal.fraction.size()) < dscale; --power) {
-    fmt::format_to(std::back_inserter(decimal.fraction), "{:04}", digit_at(power));
+    append_group(&decimal.fraction, digit_at(power));
   }
   decimal.fraction.resize(static_cast<size_t>(dscale));
   const bool zero =
