@@ -105,6 +105,9 @@ std::vector<TypeCase> Cases() {
        "lpad((g / 3 % 60)::text, 2, '0') || ':' || lpad((g / 7 % 4 * 15)::text, 2, '0'))::timetz",
        "('00:00:00+15:59'), ('24:00:00-15:59'), ('12:00:00.1+05:30'), ('00:00:00+00'), "
        "('23:59:59.999999+15:59:59'), ('00:00:00-15:59:59')"},
+      {"c_timetz0", "timetz(0)",
+       "(('00:00:00'::time + random() * interval '24 hours')::text || '-0' || g % 10)::timetz",
+       "('24:00:00+15:59'), ('12:34:56.5-01')"},
       // Any second from 4714-11-24 BC to 294276-12-31 plus a random microsecond, or one near
       // 2000.
       {"c_timestamp", "timestamp",
@@ -136,6 +139,11 @@ std::vector<TypeCase> Cases() {
        "('-178000000 years'), ('178956970 years 7 mons'), ('-178956970 years -8 mons'), "
        "('-2147483648 days'), ('2147483647 days'), ('2562047788:00:54.775807'), "
        "('-2562047788:00:54.775807'), ('-1 days +04:05:06')"},
+      {"c_interval_ym", "interval year to month",
+       "make_interval(months => ((random() - 0.5) * 4e9)::int8::int)",
+       "('-178956970 years -8 mons'), ('1 mon'), ('0')"},
+      {"c_interval2", "interval(2)", "(random() - 0.5) * interval '100 days 12:00:00.999'",
+       "('-00:00:00.01'), ('1 day -00:00:00.99')"},
       {"c_uuid", "uuid", "gen_random_uuid()",
        "('00000000-0000-0000-0000-000000000000'), ('ffffffff-ffff-ffff-ffff-ffffffffffff')"},
       {"c_json", "json",
