@@ -292,7 +292,8 @@ TEST_F(PostgresBinaryTest, EveryValueReadsTheSameFromItsSendFormAsFromItsText) {
 }
 
 // Through pgoutput: the same inserts, updates and deletes (REPLICA IDENTITY FULL: old rows
-// whole) read from a slot in binary mode and from one in text mode are the same rows.
+// whole) read from a slot in binary mode and from one in text mode are the same rows; NULLs and
+// an unchanged TOAST value come the same way in both.
 TEST_F(PostgresBinaryTest, PgoutputBinaryTuplesEqualTextTuples) {
   const std::vector<TypeCase> cases = Cases();
   std::string definitions;
@@ -323,6 +324,11 @@ TEST_F(PostgresBinaryTest, PgoutputBinaryTuplesEqualTextTuples) {
                   "c_uuid = gen_random_uuid(), c_mood = 'ok', c_bit7 = ~c_bit7 WHERE id % 3 = 0",
                   t));
   Run(fmt::format("UPDATE {} SET c_jsonb = NULL, c_date = 'infinity' WHERE id % 7 = 0", t));
+  // A value stored out of line (TOAST), then an update that leaves it as it is.
+  Run(
+      fmt::format("UPDATE {} SET c_text = (SELECT string_agg(md5(i::text), '') FROM "
+                  "generate_series(1, 4000) i) WHERE id = 1; UPDATE {} SET c_int4 = 0 WHERE id = 1",
+                  t, t));
   Run(fmt::format("DELETE FROM {} WHERE id % 5 = 0", t));
 
   std::vector<PgTransaction> text = ReadSlot(slot_ + "_text", false);
@@ -331,6 +337,7 @@ TEST_F(PostgresBinaryTest, PgoutputBinaryTuplesEqualTextTuples) {
   std::map<uint32_t, std::vector<ColumnType>> types;  // by relation OID
   size_t rows = 0;
   size_t values = 0;
+  size_t unchanged = 0;  // unchanged TOAST values
   size_t mismatches = 0;
   std::string first;
   auto compare = [&](const std::vector<ColumnType>& column_types, const PgTuple& text_tuple,
@@ -345,6 +352,7 @@ TEST_F(PostgresBinaryTest, PgoutputBinaryTuplesEqualTextTuples) {
           fmt::format("{}, column {}", where, column_types[column_idx].source_name);
       if (in_text.kind != PgColumnValue::Kind::kText) {
         EXPECT_EQ(in_binary.kind, in_text.kind) << at;
+        if (in_text.kind == PgColumnValue::Kind::kUnchanged) ++unchanged;
         continue;
       }
       ASSERT_EQ(in_binary.kind, PgColumnValue::Kind::kBinary) << at;
@@ -391,6 +399,7 @@ TEST_F(PostgresBinaryTest, PgoutputBinaryTuplesEqualTextTuples) {
   // new rows), every seventh again; every fifth deleted.
   EXPECT_EQ(mismatches, 0u) << "of " << values << " values; the first: " << first;
   EXPECT_GT(rows, 600u);
+  EXPECT_EQ(unchanged, 1u);
   EXPECT_GT(values, 500 * cases.size());
 }
 
