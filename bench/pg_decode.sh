@@ -8,7 +8,10 @@
 # up to the same end LSN, one run each: cutover (bench/pgoutput_decode_bench: replication
 # protocol, pgoutput, transaction assembly, typed changes), `pg_recvlogical --endpos` with
 # test_decoding and with wal2json (format 2) writing to /dev/null. Prints seconds, CPU seconds and
-# row changes/s for each. Figures and the command: docs/benchmarks.md.
+# row changes/s for each. cutover runs twice, with text and with binary values (source.value_format),
+# and pg_recvlogical reads pgoutput itself too, writing its messages to /dev/null undecoded: the
+# walsender's cost of pgoutput, which no pgoutput client can go below (its wall time is the
+# ceiling of every pgoutput reader's speed here). Figures and the command: docs/benchmarks.md.
 #   bench/pg_decode.sh [BUILD_DIR]   (BUILD_DIR default <checkout>/build; -DCUTOVER_BUILD_BENCH=ON)
 set -euo pipefail
 
@@ -22,7 +25,8 @@ export PGPASSWORD=cutover-test
 "$root/scripts/servers" start postgres-source >/dev/null
 
 psql_() { psql -h 127.0.0.1 -p "$port" -U cutover -d cutover_test -qAtX -v ON_ERROR_STOP=1 "$@"; }
-slots=(bench_decode_cutover bench_decode_test_decoding bench_decode_wal2json)
+slots=(bench_decode_cutover bench_decode_cutover_binary bench_decode_pgoutput bench_decode_test_decoding
+  bench_decode_wal2json)
 cleanup() {
   for slot in "${slots[@]}"; do
     psql_ -c "SELECT pg_drop_replication_slot('$slot') FROM pg_replication_slots
@@ -37,7 +41,9 @@ psql_ -c "CREATE SCHEMA bench_decode;
   CREATE TABLE bench_decode.sbtest1 (id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0,
     c char(120) NOT NULL DEFAULT '', pad char(60) NOT NULL DEFAULT '');
   CREATE PUBLICATION bench_decode FOR TABLE bench_decode.sbtest1"
-psql_ -c "SELECT pg_create_logical_replication_slot('bench_decode_cutover', 'pgoutput')" >/dev/null
+for slot in bench_decode_cutover bench_decode_cutover_binary bench_decode_pgoutput; do
+  psql_ -c "SELECT pg_create_logical_replication_slot('$slot', 'pgoutput')" >/dev/null
+done
 psql_ -c "SELECT pg_create_logical_replication_slot('bench_decode_test_decoding', 'test_decoding')" >/dev/null
 psql_ -c "SELECT pg_create_logical_replication_slot('bench_decode_wal2json', 'wal2json')" >/dev/null
 
@@ -89,6 +95,14 @@ read -r seconds cpu server < <(measure "$bench" --port "$port" --slot bench_deco
   --publication bench_decode --end "$end")
 grep -o 'rows=[0-9]*' "$root/.run/pg_decode.out" >&2
 report "cutover (pgoutput, typed changes)" "$seconds" "$cpu" "$server"
+read -r seconds cpu server < <(measure "$bench" --port "$port" --slot bench_decode_cutover_binary \
+  --publication bench_decode --end "$end" --binary)
+grep -o 'rows=[0-9]*' "$root/.run/pg_decode.out" >&2
+report "cutover (pgoutput binary, typed)" "$seconds" "$cpu" "$server"
+read -r seconds cpu server < <(measure pg_recvlogical -h 127.0.0.1 -p "$port" -U cutover -d cutover_test \
+  --slot bench_decode_pgoutput --start --endpos "$end" -o proto_version=1 \
+  -o publication_names=bench_decode -f /dev/null --no-loop)
+report "pg_recvlogical pgoutput (undecoded)" "$seconds" "$cpu" "$server"
 read -r seconds cpu server < <(measure pg_recvlogical -h 127.0.0.1 -p "$port" -U cutover -d cutover_test \
   --slot bench_decode_test_decoding --start --endpos "$end" -f /dev/null --no-loop)
 report "pg_recvlogical test_decoding" "$seconds" "$cpu" "$server"

@@ -222,8 +222,15 @@ Result<Row> PgChangeBuilder::ToRow(const TableSchema& schema, const PgTuple& tup
         }
         row.present[i] = false;
         break;
-      case PgColumnValue::Kind::kText: {
-        Result<Value> parsed = parse_(column.type, value.bytes);
+      case PgColumnValue::Kind::kText:
+      case PgColumnValue::Kind::kBinary: {
+        const bool binary = value.kind == PgColumnValue::Kind::kBinary;
+        if (binary && !parse_binary_) {
+          return Status::DataLoss(
+              fmt::format("{}.{}: a binary-format value where the stream asked for text values",
+                          schema.id.ToString(), column.name));
+        }
+        Result<Value> parsed = (binary ? parse_binary_ : parse_)(column.type, value.bytes);
         if (!parsed.ok()) {
           return parsed.status().WithContext(fmt::format("{}.{} ({})", schema.id.ToString(),
                                                          column.name, column.type.source_name));
@@ -231,10 +238,6 @@ Result<Row> PgChangeBuilder::ToRow(const TableSchema& schema, const PgTuple& tup
         row.values[i] = std::move(*parsed);
         break;
       }
-      case PgColumnValue::Kind::kBinary:
-        return Status::DataLoss(
-            fmt::format("{}.{}: a binary-format value; cutover asks pgoutput for text values only",
-                        schema.id.ToString(), column.name));
     }
   }
   if (key_only) {

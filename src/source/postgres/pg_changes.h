@@ -12,7 +12,8 @@
 // the value the rows that existed then hold on the source (present only where the catalog can
 // tell it, NULL included), and its `statement` describes the change.
 //
-// Values: text-format columns are parsed by the ValueParser for the column's type; NULL is NULL;
+// Values: text-format columns are parsed by the ValueParser for the column's type, binary-format
+// ones (pgoutput's binary mode) by the binary one (ReadBinaryWith); NULL is NULL;
 // an unchanged TOAST value ('u') is ABSENT from the image (Row::present), never NULL: the
 // appliers leave it as it is on the target. A key-only old tuple ('K') gives a before image with
 // only the key columns present; an update without an old tuple (the key did not change, identity
@@ -52,7 +53,7 @@ struct PgCatalog {
   // The shape a table had before the stream (ChangeStreamOptions::shape_before); may be null.
   std::function<std::shared_ptr<const TableSchema>(const TableId& table)> shape_before;
 };
-// A column's value from its text form.
+// A column's value from its text form (or, for the binary parser, its binary send form).
 using ValueParser = std::function<Result<Value>(const ColumnType& type, std::string_view text)>;
 
 class PgChangeBuilder {
@@ -61,6 +62,10 @@ class PgChangeBuilder {
   // a catalog lookup.
   PgChangeBuilder(PgCatalog catalog, ValueParser parse,
                   std::function<bool(const TableId&)> selected);
+
+  // Reads binary-format values with `parse_binary`; without one they are DataLoss (the stream
+  // asked for text).
+  void ReadBinaryWith(ValueParser parse_binary) { parse_binary_ = std::move(parse_binary); }
 
   // Emits the changes of `transaction` in order, each stamped with `position`. A Relation inside
   // it is taken as it comes (the stream sends a table's Relation before its first change).
@@ -90,6 +95,7 @@ class PgChangeBuilder {
 
   PgCatalog catalog_;
   ValueParser parse_;
+  ValueParser parse_binary_;
   std::function<bool(const TableId&)> selected_;
   std::map<uint32_t, Table> tables_;                                   // by relation OID
   std::map<TableId, std::shared_ptr<const TableSchema>> last_shapes_;  // by table

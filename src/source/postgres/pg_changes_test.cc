@@ -398,5 +398,39 @@ TEST_F(PgChangeBuilderTest, AChangeBeforeItsRelationIsDataLoss) {
                                 "before that relation's Relation message"}));
 }
 
+PgColumnValue B(std::string bytes) { return {PgColumnValue::Kind::kBinary, std::move(bytes)}; }
+
+TEST_F(PgChangeBuilderTest, BinaryValuesAreReadByTheBinaryParserTextOnesByTheTextParser) {
+  PgChangeBuilder builder = Builder();
+  using Type = PgMessage::Type;
+  // Without a binary parser a binary value is refused, never guessed.
+  EXPECT_EQ(Build(builder, {Relation(DocsRelation()),
+                            Data(Type::kInsert, 16384,
+                                 PgTuple{B(std::string("\0\0\0\x07", 4)), T("a"), T("b")})}),
+            (std::vector<std::string>{"error: public.docs.id: a binary-format value where the "
+                                      "stream asked for text values"}));
+  // int4's send form is 4 big-endian bytes; a type without a send function still comes as text.
+  builder.ReadBinaryWith([](const ColumnType& type, std::string_view bytes) -> Result<Value> {
+    if (type.type != SqlType::kInt || bytes.size() != 4) {
+      return Status::InvalidArgument("cannot read binary as " + type.source_name);
+    }
+    uint32_t number = 0;
+    for (char byte : bytes) number = number << 8 | static_cast<uint8_t>(byte);
+    return Value::Int(static_cast<int32_t>(number));
+  });
+  EXPECT_EQ(
+      Build(
+          builder,
+          {Data(Type::kInsert, 16384,
+                PgTuple{B(std::string("\xff\xff\xff\xfe", 4)), T("a"), kNull}),
+           Data(Type::kUpdate, 16384, PgTuple{B(std::string("\0\0\0\x07", 4)), T("b"), kUnchanged}),
+           Data(Type::kInsert, 16384, PgTuple{B(std::string("\0\x07", 2)), T("c"), T("d")})}),
+      (std::vector<std::string>{
+          "insert public.docs none -> -2,a,null",
+          "update public.docs none -> 7,b,-",
+          "error: public.docs.id (integer): cannot read binary as integer",
+      }));
+}
+
 }  // namespace
 }  // namespace cutover::postgres

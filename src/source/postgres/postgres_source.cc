@@ -122,6 +122,7 @@ class PostgresSource : public Source {
     stream.connection = spec_.source.connection;
     stream.slot = spec_.source.slot;
     stream.publication = spec_.source.publication;
+    stream.value_format = spec_.source.value_format;
     stream.stream = std::move(options);
     return OpenPgoutputStream(std::move(stream));
   }
