@@ -37,9 +37,25 @@ cleanup() {
 }
 trap cleanup EXIT
 cleanup
-psql_ -c "CREATE SCHEMA bench_decode;
-  CREATE TABLE bench_decode.sbtest1 (id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0,
-    c char(120) NOT NULL DEFAULT '', pad char(60) NOT NULL DEFAULT '');
+# CUTOVER_BENCH_SHAPE: the table's columns: sysbench (default: id, k, c char(120), pad char(60)),
+# typed (bigint, integer, numeric(12,2), double, timestamptz, date, uuid, boolean) or bytea
+# (integer, integer, 512 bytes of bytea).
+case "${CUTOVER_BENCH_SHAPE:-sysbench}" in
+  sysbench)
+    columns="id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0, c char(120) NOT NULL DEFAULT '',
+      pad char(60) NOT NULL DEFAULT ''"
+    values="i, i % 100000, md5(i::text) || repeat('c', 88), repeat('p', 60)" ;;
+  typed)
+    columns="id bigint PRIMARY KEY, k integer NOT NULL DEFAULT 0, amount numeric(12,2),
+      price double precision, at timestamptz, day date, ref uuid, flag boolean"
+    values="i, i % 100000, (i * 1.37)::numeric(12,2), i / 7.0, timestamptz '2024-01-01' +
+      i * interval '1 second', date '2024-01-01' + (i % 1000), md5(i::text)::uuid, i % 2 = 0" ;;
+  bytea)
+    columns="id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0, b bytea"
+    values="i, i % 100000, decode(repeat(md5(i::text), 32), 'hex')" ;;
+  *) echo "CUTOVER_BENCH_SHAPE must be sysbench, typed or bytea" >&2; exit 2 ;;
+esac
+psql_ -c "CREATE SCHEMA bench_decode; CREATE TABLE bench_decode.sbtest1 ($columns);
   CREATE PUBLICATION bench_decode FOR TABLE bench_decode.sbtest1"
 for slot in bench_decode_cutover bench_decode_cutover_binary bench_decode_pgoutput; do
   psql_ -c "SELECT pg_create_logical_replication_slot('$slot', 'pgoutput')" >/dev/null
@@ -52,8 +68,7 @@ updates=$((rows - inserts))
 echo "writing $inserts inserts and $updates updates" >&2
 for ((first = 1; first <= inserts; first += 10000)); do
   last=$((first + 9999 > inserts ? inserts : first + 9999))
-  echo "INSERT INTO bench_decode.sbtest1 SELECT i, i % 100000, md5(i::text) || repeat('c', 88),
-        repeat('p', 60) FROM generate_series($first, $last) i;"
+  echo "INSERT INTO bench_decode.sbtest1 SELECT $values FROM generate_series($first, $last) i;"
 done | psql_
 for ((first = 1; first <= updates; first += 1000)); do
   echo "UPDATE bench_decode.sbtest1 SET k = k + 1 WHERE id BETWEEN $first AND $((first + 999));"

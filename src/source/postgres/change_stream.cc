@@ -124,6 +124,7 @@ class PgoutputChangeStream : public ChangeStream {
       if (!*message) {
         if (Status idle = sink->OnIdle(); !idle.ok()) return SinkFailed(idle, sink_failed);
         CUTOVER_RETURN_IF_ERROR(Feedback(**stream, *sink, assembler, false));
+        Poll();
         continue;
       }
       *streamed = true;
@@ -139,6 +140,7 @@ class PgoutputChangeStream : public ChangeStream {
         CUTOVER_RETURN_IF_ERROR(Deliver(transaction, sink, sink_failed));
       }
       CUTOVER_RETURN_IF_ERROR(Feedback(**stream, *sink, assembler, false));
+      Poll();
     }
     // Stopped: what was delivered made durable and confirmed, so the slot keeps no more WAL than
     // it must while the migration is stopped.
@@ -187,6 +189,18 @@ class PgoutputChangeStream : public ChangeStream {
       return Status::Unavailable("switching to text values");
     }
     return Status::Ok();
+  }
+
+  // The source's poll, every options_.poll_every; a failure is logged at most once a minute.
+  void Poll() {
+    if (!options_.poll || catalog_ == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_poll_ < options_.poll_every) return;
+    last_poll_ = now;
+    Status status = options_.poll(*catalog_);
+    if (status.ok() || now - last_poll_warning_ < std::chrono::minutes(1)) return;
+    last_poll_warning_ = now;
+    spdlog::warn("replication stream: {}", status.ToString());
   }
 
   Status CreateTemporarySlot(Connection& connection) {
@@ -270,6 +284,8 @@ class PgoutputChangeStream : public ChangeStream {
   // Each column type met in binary mode: nullopt when it has a binary reader, else its name.
   std::map<std::pair<uint32_t, int32_t>, std::optional<std::string>> binary_readable_;
   std::chrono::steady_clock::time_point last_confirm_{};
+  std::chrono::steady_clock::time_point last_poll_{};
+  std::chrono::steady_clock::time_point last_poll_warning_{};
 };
 
 }  // namespace

@@ -17,12 +17,15 @@
 // (wal_status lost) is DataLoss naming it (LostSlotError).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "cutover/source.h"
 #include "cutover/spec.h"
 
+#include "db/postgres/connection.h"
 #include "source/mysql/binlog_backoff.h"
 
 namespace cutover::postgres {
@@ -39,6 +42,11 @@ struct PgStreamOptions {
   // new one, which starts where the server is then: a reconnect is reported as a gap.
   bool temporary_slot = false;
   SourceSpec::ValueFormat value_format = SourceSpec::ValueFormat::kAuto;
+  // Called with the stream's catalog session every `poll_every` while streaming (the source adds
+  // tables created since to its publication: PublishNewTables). Its errors are logged (at most
+  // once a minute) and do not stop the stream. Null: nothing.
+  std::function<Status(Connection& catalog)> poll;
+  std::chrono::milliseconds poll_every{2000};
 };
 
 std::unique_ptr<ChangeStream> OpenPgoutputStream(PgStreamOptions options);

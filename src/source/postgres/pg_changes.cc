@@ -1,6 +1,7 @@
 // pgoutput transactions -> Changes (pg_changes.h).
 #include "source/postgres/pg_changes.h"
 
+#include <charconv>
 #include <utility>
 
 #include <fmt/format.h>
@@ -73,6 +74,57 @@ Change FenceMarker(const std::string& id, const Position& position) {
   return change;
 }
 
+// "<bytes of the schema>:<schema><name>": any names, unambiguously.
+std::string NewTableMessage(const TableId& table) {
+  return fmt::format("{}:{}{}", table.schema.size(), table.schema, table.name);
+}
+
+namespace {
+
+std::optional<TableId> NewTableOf(std::string_view content) {
+  const size_t colon = content.find(':');
+  size_t length = 0;
+  if (colon == std::string_view::npos ||
+      std::from_chars(content.data(), content.data() + colon, length).ptr !=
+          content.data() + colon ||
+      colon + 1 + length >= content.size()) {
+    return std::nullopt;
+  }
+  return TableId{std::string(content.substr(colon + 1, length)),
+                 std::string(content.substr(colon + 1 + length))};
+}
+
+// `name` as a MySQL identifier (the dialect of the statements the apply reads).
+std::string Backticked(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    out += c;
+    if (c == '`') out += c;
+  }
+  return out + "`";
+}
+
+}  // namespace
+
+Change NewTableChange(const TableId& table, const Position& position) {
+  Change change;
+  change.table = table;
+  change.op = ChangeOp::kDdl;
+  change.position = position;
+  change.statement =
+      fmt::format("CREATE TABLE {}.{}", Backticked(table.schema), Backticked(table.name));
+  auto shape = std::make_shared<TableSchema>();  // as the binlog's: no columns known
+  shape->id = table;
+  change.schema = std::move(shape);
+  return change;
+}
+
+Status PgChangeBuilder::AnnounceNewTable(const TableId& table, const Position& position,
+                                         const std::function<Status(const Change&)>& emit) {
+  if (!announced_.insert(table).second) return Status::Ok();
+  return emit(NewTableChange(table, position));
+}
+
 std::string WatermarkMessage(std::string_view phase, std::string_view id) {
   return fmt::format("{} {}", phase, id);
 }
@@ -136,7 +188,10 @@ Status PgChangeBuilder::OnRelation(const PgRelation& relation) {
       types.push_back(found->second);
     }
     auto& last = last_shapes_[table.id];
-    if (!last && catalog_.shape_before) last = catalog_.shape_before(table.id);
+    if (!last && catalog_.shape_before) {
+      last = catalog_.shape_before(table.id);
+      table.is_new = !last;
+    }
     CUTOVER_ASSIGN_OR_RETURN(TableSchema shape,
                              RelationShape(relation, types, catalog, last.get()));
     if (last && last->columns != shape.columns) {
@@ -186,6 +241,10 @@ Result<const PgChangeBuilder::Table*> PgChangeBuilder::TableOf(
         "pgoutput sent a change of relation OID {} before that relation's Relation message", oid));
   }
   Table& table = it->second;
+  if (table.selected && table.is_new) {
+    CUTOVER_RETURN_IF_ERROR(AnnounceNewTable(table.id, position, emit));
+    table.is_new = false;
+  }
   if (table.selected && table.shape_changed) {
     Change schema_change;
     schema_change.table = table.id;
@@ -289,6 +348,12 @@ Status PgChangeBuilder::Build(const PgTransaction& transaction, const Position& 
       case PgMessage::Type::kMessage:
         if (message.transactional && message.prefix == kFenceTable) {
           CUTOVER_RETURN_IF_ERROR(emit(FenceMarker(message.content, position)));
+        }
+        if (message.transactional && message.prefix == kNewTablePrefix) {
+          std::optional<TableId> table = NewTableOf(message.content);
+          if (table && (!selected_ || selected_(*table))) {
+            CUTOVER_RETURN_IF_ERROR(AnnounceNewTable(*table, position, emit));
+          }
         }
         if (message.transactional && message.prefix == kWatermarkTable) {
           std::optional<Change> watermark = WatermarkMarker(message.content, position);

@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +85,7 @@ class PgChangeBuilder {
     bool shape_changed = false;                 // a kSchema change is due before its next change
     Row added_values;                           // the kSchema change's `after` (above)
     std::string statement;                      // the kSchema change's description
+    bool is_new = false;  // not known when the stream started: announced before its next change
   };
 
   Status OnRelation(const PgRelation& relation);
@@ -92,6 +94,9 @@ class PgChangeBuilder {
   Result<const Table*> TableOf(uint32_t oid, const Position& position,
                                const std::function<Status(const Change&)>& emit);
   Result<Row> ToRow(const TableSchema& schema, const PgTuple& tuple, bool key_only) const;
+  // Emits NewTableChange(table) once per table.
+  Status AnnounceNewTable(const TableId& table, const Position& position,
+                          const std::function<Status(const Change&)>& emit);
 
   PgCatalog catalog_;
   ValueParser parse_;
@@ -99,8 +104,21 @@ class PgChangeBuilder {
   std::function<bool(const TableId&)> selected_;
   std::map<uint32_t, Table> tables_;                                   // by relation OID
   std::map<TableId, std::shared_ptr<const TableSchema>> last_shapes_;  // by table
+  std::set<TableId> announced_;                                        // new tables announced
   Change change_;                                                      // reused
 };
+
+// A table the spec selects that the stream did not know when it started (created on the source
+// since, and added to the publication by the source's poll, which announces it with a
+// transactional logical message of prefix kNewTablePrefix and content NewTableMessage(table)): a
+// kDdl change "CREATE TABLE `schema`.`name`" (the statement the binlog would carry, in the
+// dialect the apply's new-table rule reads) before its first change, or at that message,
+// whichever comes first; the apply then makes the table on the target and copies it while CDC
+// runs (docs/ddl.md). Known by the builder when PgCatalog::shape_before is set and has no shape
+// for the table.
+inline constexpr std::string_view kNewTablePrefix = "cutover_new_table";
+std::string NewTableMessage(const TableId& table);
+Change NewTableChange(const TableId& table, const Position& position);
 
 // A fence marker (`cutover fence` on a PostgreSQL source writes a transactional logical message
 // with prefix cutover_fence and the fence's id as content) as the change capture knows a marker

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,12 @@ class PgChangeBuilderTest : public ::testing::Test {
       if (found != existing_.end()) return found->second;
       return ExistingRows{false, std::nullopt, "column " + column + ": DEFAULT random()"};
     };
+    if (known_at_start_) {
+      catalog.shape_before = [this](const TableId& table) {
+        return known_at_start_->contains(table) ? std::make_shared<const TableSchema>(catalog_)
+                                                : std::shared_ptr<const TableSchema>();
+      };
+    }
     return PgChangeBuilder(
         std::move(catalog),
         [](const ColumnType& type, std::string_view text) -> Result<Value> {
@@ -144,6 +151,8 @@ class PgChangeBuilderTest : public ::testing::Test {
   }
 
   TableSchema catalog_ = Docs();
+  // The tables the stream knew when it started (PgCatalog::shape_before); unset: none given.
+  std::optional<std::set<TableId>> known_at_start_;
   std::map<std::string, ExistingRows> existing_;  // by column; others: not known
   int loads_ = 0;
 };
@@ -396,6 +405,66 @@ TEST_F(PgChangeBuilderTest, AChangeBeforeItsRelationIsDataLoss) {
       Build(builder, {Data(PgMessage::Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")})}),
       (std::vector<std::string>{"error: pgoutput sent a change of relation OID 16384 "
                                 "before that relation's Relation message"}));
+}
+
+PgMessage NewTableAnnounced(const TableId& table) {
+  PgMessage message;
+  message.type = PgMessage::Type::kMessage;
+  message.transactional = true;
+  message.prefix = std::string(kNewTablePrefix);
+  message.content = NewTableMessage(table);
+  return message;
+}
+
+TEST_F(PgChangeBuilderTest, ATableTheStreamDidNotKnowIsANewTableBeforeItsFirstChange) {
+  known_at_start_.emplace();  // docs was created since
+  PgChangeBuilder builder = Builder();
+  using Type = PgMessage::Type;
+  EXPECT_EQ(Build(builder, {Relation(DocsRelation()),
+                            Data(Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")}),
+                            Data(Type::kInsert, 16384, PgTuple{T("2"), T("a"), T("b")})}),
+            (std::vector<std::string>{
+                "ddl public.docs none -> none",
+                "insert public.docs none -> 1,a,b",
+                "insert public.docs none -> 2,a,b",
+            }));
+  // Announced once: the poll's message that comes later is nothing more.
+  EXPECT_EQ(Build(builder, {NewTableAnnounced(TableId{"public", "docs"})}),
+            std::vector<std::string>{});
+}
+
+TEST_F(PgChangeBuilderTest, ANewTablesAnnouncementIsANewTableWithoutAnyChange) {
+  known_at_start_.emplace();
+  PgChangeBuilder builder = Builder();
+  PgTransaction transaction;
+  transaction.messages = {NewTableAnnounced(TableId{"public", "docs"}),
+                          NewTableAnnounced(TableId{"public", "other"})};  // not selected
+  std::vector<Change> changes;
+  ASSERT_TRUE(builder
+                  .Build(transaction, Position::FromLsn(Lsn(0x100)),
+                         [&](const Change& change) {
+                           changes.push_back(change);
+                           return Status::Ok();
+                         })
+                  .ok());
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].op, ChangeOp::kDdl);
+  EXPECT_EQ(changes[0].table, (TableId{"public", "docs"}));
+  EXPECT_EQ(changes[0].statement, "CREATE TABLE `public`.`docs`");
+  ASSERT_NE(changes[0].schema, nullptr);  // the change log keeps every change with a shape
+  EXPECT_EQ(changes[0].schema->id, (TableId{"public", "docs"}));
+  // A table known at the start is no new table.
+  known_at_start_ = std::set<TableId>{TableId{"public", "docs"}};
+  PgChangeBuilder known = Builder();
+  EXPECT_EQ(Build(known, {Relation(DocsRelation()),
+                          Data(PgMessage::Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")})}),
+            std::vector<std::string>{"insert public.docs none -> 1,a,b"});
+}
+
+TEST(NewTableMessageTest, NamesAnyTableUnambiguously) {
+  EXPECT_EQ(NewTableMessage(TableId{"a:b", "c`d"}), "3:a:bc`d");
+  EXPECT_EQ(NewTableChange(TableId{"a:b", "c`d"}, Position()).statement,
+            "CREATE TABLE `a:b`.`c``d`");
 }
 
 PgColumnValue B(std::string bytes) { return {PgColumnValue::Kind::kBinary, std::move(bytes)}; }
