@@ -116,6 +116,13 @@ class PostgresSourceDdlTest : public PostgresSourceTest {
     PgExec(*source_, "UPDATE " + s + ".extra SET note = 'n' || id WHERE id % 3 = 0");
     PgExec(*source_, "TRUNCATE " + s + ".keyed");
     PgExec(*source_, "INSERT INTO " + s + ".keyed VALUES (1, 1, 1)");
+    // NOT NULL dropped, then a NULL written: dropped on the target too. SET NOT NULL: the
+    // target's column stays nullable (its values are the source's either way).
+    PgExec(*source_, "ALTER TABLE " + s + ".keyed ALTER COLUMN v DROP NOT NULL");
+    PgExec(*source_, "INSERT INTO " + s + ".keyed VALUES (2, 2, NULL)");
+    PgExec(*source_, "UPDATE " + s + ".keyed SET v = NULL WHERE id = 1");
+    PgExec(*source_, "ALTER TABLE " + s + ".extra ALTER COLUMN b SET NOT NULL");
+    PgExec(*source_, "UPDATE " + s + ".extra SET b = 'set' WHERE id = 4");
     std::this_thread::sleep_for(2s);
     workload.Stop();
     EXPECT_GT(workload.transactions(), 100);
@@ -124,7 +131,8 @@ class PostgresSourceDdlTest : public PostgresSourceTest {
     EXPECT_TRUE(Converges("lines", "order_id, line, sku, qty", 60s)) << run->Output();
     EXPECT_TRUE(Converges("extra", "id, a, b, note", 60s)) << run->Output();
     EXPECT_TRUE(Converges("keyed", "id, part, v", 60s)) << run->Output();
-    EXPECT_EQ(TargetRows("keyed", "id, part, v"), std::vector<std::string>{"1\t1\t1"});
+    EXPECT_EQ(TargetRows("keyed", "id, part, v"),
+              (std::vector<std::string>{"1\t1\tNULL", "2\t2\tNULL"}));
     // The rows that were there before tier came have 9 on the source (and so on the target).
     EXPECT_EQ(PgLines(*source_, "SELECT count(*) > 500 FROM " + s + ".docs WHERE tier = 9"),
               std::vector<std::string>{"t"});

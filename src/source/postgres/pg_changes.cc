@@ -1,10 +1,12 @@
 // pgoutput transactions -> Changes (pg_changes.h).
 #include "source/postgres/pg_changes.h"
 
+#include <algorithm>
 #include <charconv>
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cutover/spec.h"
 
@@ -117,6 +119,44 @@ Change NewTableChange(const TableId& table, const Position& position) {
   shape->id = table;
   change.schema = std::move(shape);
   return change;
+}
+
+Status PgChangeBuilder::RelaxNotNull(uint32_t oid, const PgMessage& message,
+                                     const Position& position,
+                                     const std::function<Status(const Change&)>& emit) {
+  Table& table = tables_.at(oid);
+  const std::vector<Column>& columns = table.schema->columns;
+  std::vector<size_t> relaxed;
+  auto scan = [&](const std::optional<PgTuple>& tuple) {
+    if (!tuple) return;
+    for (size_t index = 0; index < tuple->size() && index < columns.size(); ++index) {
+      if ((*tuple)[index].kind == PgColumnValue::Kind::kNull && !columns[index].nullable &&
+          std::find(relaxed.begin(), relaxed.end(), index) == relaxed.end()) {
+        relaxed.push_back(index);
+      }
+    }
+  };
+  scan(message.new_tuple);
+  if (message.old_kind == 'O') scan(message.old_tuple);
+  if (relaxed.empty()) return Status::Ok();
+  auto shape = std::make_shared<TableSchema>(*table.schema);
+  std::vector<std::string> names;
+  for (size_t index : relaxed) {
+    shape->columns[index].nullable = true;
+    names.push_back(shape->columns[index].name);
+  }
+  table.schema = shape;
+  last_shapes_[table.id] = shape;
+  Change change;
+  change.table = table.id;
+  change.op = ChangeOp::kSchema;
+  change.position = position;
+  change.schema = shape;
+  change.after = Row{std::vector<Value>(shape->columns.size()),
+                     std::vector<bool>(shape->columns.size(), false)};
+  change.statement = fmt::format("NOT NULL dropped from {} on the source (a NULL arrived); {}",
+                                 fmt::join(names, ", "), DescribeShape(*shape));
+  return emit(change);
 }
 
 Status PgChangeBuilder::AnnounceNewTable(const TableId& table, const Position& position,
@@ -364,6 +404,7 @@ Status PgChangeBuilder::Build(const PgTransaction& transaction, const Position& 
     }
     CUTOVER_ASSIGN_OR_RETURN(const Table* table, TableOf(message.relation.oid, position, emit));
     if (!table->selected) continue;
+    CUTOVER_RETURN_IF_ERROR(RelaxNotNull(message.relation.oid, message, position, emit));
     const TableSchema& schema = *table->schema;
     Change& change = change_;
     change.table = table->id;

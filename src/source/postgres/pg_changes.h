@@ -94,6 +94,11 @@ class PgChangeBuilder {
   Result<const Table*> TableOf(uint32_t oid, const Position& position,
                                const std::function<Status(const Change&)>& emit);
   Result<Row> ToRow(const TableSchema& schema, const PgTuple& tuple, bool key_only) const;
+  // A NULL, in `message`'s new row or whole old row, of a column the table's shape says NOT
+  // NULL: the source dropped the NOT NULL (the Relation carries no nullability), so the column
+  // is nullable from here on: a kSchema change before this change.
+  Status RelaxNotNull(uint32_t oid, const PgMessage& message, const Position& position,
+                      const std::function<Status(const Change&)>& emit);
   // Emits NewTableChange(table) once per table.
   Status AnnounceNewTable(const TableId& table, const Position& position,
                           const std::function<Status(const Change&)>& emit);

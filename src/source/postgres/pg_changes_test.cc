@@ -150,6 +150,20 @@ class PgChangeBuilderTest : public ::testing::Test {
     return out;
   }
 
+  // The changes of one transaction of `messages` (none after an error, which fails the test).
+  std::vector<Change> BuildChanges(PgChangeBuilder& builder, std::vector<PgMessage> messages) {
+    PgTransaction transaction;
+    transaction.messages = std::move(messages);
+    std::vector<Change> changes;
+    Status status =
+        builder.Build(transaction, Position::FromLsn(Lsn(0x100)), [&](const Change& change) {
+          changes.push_back(change);
+          return Status::Ok();
+        });
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return changes;
+  }
+
   TableSchema catalog_ = Docs();
   // The tables the stream knew when it started (PgCatalog::shape_before); unset: none given.
   std::optional<std::set<TableId>> known_at_start_;
@@ -436,17 +450,9 @@ TEST_F(PgChangeBuilderTest, ATableTheStreamDidNotKnowIsANewTableBeforeItsFirstCh
 TEST_F(PgChangeBuilderTest, ANewTablesAnnouncementIsANewTableWithoutAnyChange) {
   known_at_start_.emplace();
   PgChangeBuilder builder = Builder();
-  PgTransaction transaction;
-  transaction.messages = {NewTableAnnounced(TableId{"public", "docs"}),
-                          NewTableAnnounced(TableId{"public", "other"})};  // not selected
-  std::vector<Change> changes;
-  ASSERT_TRUE(builder
-                  .Build(transaction, Position::FromLsn(Lsn(0x100)),
-                         [&](const Change& change) {
-                           changes.push_back(change);
-                           return Status::Ok();
-                         })
-                  .ok());
+  std::vector<Change> changes =
+      BuildChanges(builder, {NewTableAnnounced(TableId{"public", "docs"}),
+                             NewTableAnnounced(TableId{"public", "other"})});  // not selected
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].op, ChangeOp::kDdl);
   EXPECT_EQ(changes[0].table, (TableId{"public", "docs"}));
@@ -459,6 +465,30 @@ TEST_F(PgChangeBuilderTest, ANewTablesAnnouncementIsANewTableWithoutAnyChange) {
   EXPECT_EQ(Build(known, {Relation(DocsRelation()),
                           Data(PgMessage::Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")})}),
             std::vector<std::string>{"insert public.docs none -> 1,a,b"});
+}
+
+TEST_F(PgChangeBuilderTest, ANullInANotNullColumnMakesItNullableBeforeTheChange) {
+  catalog_.columns[1].nullable = false;  // title NOT NULL when the stream started
+  PgChangeBuilder builder = Builder();
+  using Type = PgMessage::Type;
+  std::vector<Change> changes =
+      BuildChanges(builder, {Relation(DocsRelation()),
+                             Data(Type::kInsert, 16384, PgTuple{T("1"), T("a"), kNull}),
+                             Data(Type::kInsert, 16384, PgTuple{T("2"), kNull, T("b")}),
+                             Data(Type::kUpdate, 16384, PgTuple{T("2"), kNull, T("c")})});
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_EQ(changes[0].op, ChangeOp::kInsert);
+  EXPECT_FALSE(changes[0].schema->columns[1].nullable);
+  // The source dropped NOT NULL: said once, before the first NULL.
+  EXPECT_EQ(changes[1].op, ChangeOp::kSchema);
+  EXPECT_TRUE(changes[1].schema->columns[1].nullable);
+  EXPECT_EQ(changes[1].statement,
+            "NOT NULL dropped from title on the source (a NULL arrived); public.docs now has "
+            "columns (id integer, title text, body text)");
+  EXPECT_EQ(changes[2].op, ChangeOp::kInsert);
+  EXPECT_EQ(changes[2].schema, changes[1].schema);
+  EXPECT_EQ(changes[3].op, ChangeOp::kUpdate);
+  EXPECT_EQ(changes[3].schema, changes[1].schema);
 }
 
 TEST(NewTableMessageTest, NamesAnyTableUnambiguously) {
