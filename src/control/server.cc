@@ -11,6 +11,7 @@
 #include "cutover/run.h"
 
 #include "control/metrics.h"
+#include "control/ofrep.h"
 #include "control/router_reports.h"
 #include "pipeline/clock.h"
 #include "state/fence_record.h"
@@ -197,6 +198,12 @@ class HttpControlServer final : public ControlServer {
         return json{{"ok", true}, {"ignored", ignored}};
       });
     });
+    control::AddOfrepRoutes(server_, [this]() -> Result<control::OfrepFlags> {
+      control::OfrepFlags flags;
+      CUTOVER_ASSIGN_OR_RETURN(flags.stages, ListStages(spec_, *state_));
+      CUTOVER_ASSIGN_OR_RETURN(flags.finished, Finished());
+      return flags;
+    });
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
       Result<std::string> text = control::RenderMetrics(spec_, *state_, pipeline::NowMs());
       if (!text.ok()) return SendStatus(response, text.status());
@@ -216,6 +223,11 @@ class HttpControlServer final : public ControlServer {
     bool has_bearer = header.compare(0, kBearer.size(), kBearer) == 0;
     if (has_bearer &&
         TokenEquals(std::string_view(header).substr(kBearer.size()), spec_.control.token.value)) {
+      return true;
+    }
+    // OFREP's other authentication scheme (docs/control-api.md, "Flags through OpenFeature").
+    if (request.path.rfind("/ofrep/", 0) == 0 && request.has_header("X-API-Key") &&
+        TokenEquals(request.get_header_value("X-API-Key"), spec_.control.token.value)) {
       return true;
     }
     response.set_header("WWW-Authenticate", "Bearer");
