@@ -357,7 +357,7 @@ async function moveStage(box, stage) {
 
 function stateText(paused, held) {
   if (paused) return 'paused';
-  if (held && held.held) return 'held back: ' + held.reason;
+  if (held && held.held) return 'held back: ' + (held.detail || held.reason);
   return 'running';
 }
 
@@ -373,7 +373,8 @@ function renderControls(ctl, throttle) {
     why.push('throttled by hand: ' + (ctl.throttled_by_hand.reason || 'no reason given'));
   }
   for (const stage of ['copy', 'apply']) {
-    if (state[stage] && state[stage].held) why.push(stage + ': ' + state[stage].reason);
+    const held = state[stage];
+    if (held && held.held) why.push(stage + ': ' + (held.detail || held.reason));
   }
   if (throttle) {
     why.push(
