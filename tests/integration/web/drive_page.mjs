@@ -4,7 +4,7 @@
 // a pipe (--remote-debugging-pipe), so it needs nothing but Node and Chromium.
 //   node drive_page.mjs --url http://127.0.0.1:PORT/ --token TOKEN --out DIR [--chromium BIN]
 import {spawn} from 'node:child_process';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 
 function parseArgs(argv) {
@@ -279,6 +279,8 @@ async function main() {
     report.error = error.message;
   } finally {
     browser.close();
+    await new Promise(resolve => browser.process.once('exit', resolve));
+    rmSync(join(args.out, 'profile'), {recursive: true, force: true});
   }
   process.stdout.write(JSON.stringify(report) + '\n');
   process.exit(failure ? 1 : 0);
