@@ -278,8 +278,10 @@ async function main() {
     report.ok = false;
     report.error = error.message;
   } finally {
+    const running = browser.process.exitCode === null && browser.process.signalCode === null;
+    const exited = running ? new Promise(resolve => browser.process.once('exit', resolve)) : null;
     browser.close();
-    await new Promise(resolve => browser.process.once('exit', resolve));
+    await exited;
     rmSync(join(args.out, 'profile'), {recursive: true, force: true});
   }
   process.stdout.write(JSON.stringify(report) + '\n');
