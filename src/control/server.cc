@@ -11,6 +11,7 @@
 #include "cutover/run.h"
 
 #include "control/background_verify.h"
+#include "control/ctl.h"
 #include "control/guards.h"
 #include "control/metrics.h"
 #include "control/router_reports.h"
@@ -91,6 +92,14 @@ Result<json> BodyObject(const httplib::Request& request) {
     return Status::InvalidArgument("the request body must be a JSON object");
   }
   return body;
+}
+
+// Who asked, for an audit: "api <address>", plus " (<by>)" when the body names someone.
+std::string ApiBy(const httplib::Request& request, const json& body) {
+  std::string by =
+      body.contains("by") && body["by"].is_string() ? body["by"].get<std::string>() : std::string();
+  return by.empty() ? fmt::format("api {}", request.remote_addr)
+                    : fmt::format("api {} ({})", request.remote_addr, by);
 }
 
 // "host:port" or "[v6]:port" (validated by the spec) into its parts.
@@ -198,6 +207,17 @@ class HttpControlServer final : public ControlServer {
     server_.Put(R"(/v1/flags/([^/]+))", [this](const auto& request, auto& response) {
       std::string group = request.matches[1];
       Reply(request, response, [this, group, &request]() { return PutFlag(group, request); });
+    });
+    server_.Get("/v1/ctl", [this](const auto& request, auto& response) {
+      Reply(request, response, [this]() { return CtlJson(spec_, *state_); });
+    });
+    server_.Post("/v1/ctl", [this](const auto& request, auto& response) {
+      Reply(request, response, [this, &request]() -> Result<json> {
+        CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
+        CUTOVER_ASSIGN_OR_RETURN(CtlRequest ctl, control::CtlRequestFromJson(body));
+        ctl.by = ApiBy(request, body);
+        return ApplyCtl(spec_, *state_, ctl);
+      });
     });
     server_.Post("/v1/fence", [this](const auto& request, auto& response) {
       Reply(request, response, [this, &request]() { return Fence(request); });
@@ -373,10 +393,7 @@ class HttpControlServer final : public ControlServer {
     }
     change.reason = body.value("reason", std::string());
     change.force = body.value("force", false);
-    std::string by = body.contains("by") && body["by"].is_string() ? body["by"].get<std::string>()
-                                                                   : std::string();
-    change.by = by.empty() ? fmt::format("api {}", request.remote_addr)
-                           : fmt::format("api {} ({})", request.remote_addr, by);
+    change.by = ApiBy(request, body);
     CUTOVER_ASSIGN_OR_RETURN(StageChange done, SetStage(spec_, *state_, change));
     CUTOVER_ASSIGN_OR_RETURN(StageState now, GetStage(spec_, *state_, group));
     CUTOVER_ASSIGN_OR_RETURN(bool finished, Finished());

@@ -30,6 +30,8 @@
 
 namespace cutover::pipeline {
 
+class Throttler;  // pipeline/throttler.h
+
 struct ApplyOptions {
   int lanes = 8;              // per partition of a log that LanesPerPartition splits
   size_t max_batch = 2000;    // changes per lane batch
@@ -37,6 +39,9 @@ struct ApplyOptions {
   // An idle lane records how far the reader has passed at most this often.
   std::chrono::milliseconds idle_checkpoint{1000};
   int64_t max_rows_per_second = 0;  // 0: unlimited
+  // The live holds and rate (`cutover run`, docs/operations.md): each lane waits in HoldApply
+  // before a batch and paces it there instead of max_rows_per_second. Not owned; may be null.
+  Throttler* throttler = nullptr;
   // Set (from any thread or a signal handler) to stop after the batches being applied.
   const std::atomic<bool>* stop = nullptr;
   // A member of the appliers' group (commits progress); false for a replay into another target.

@@ -71,6 +71,9 @@ Status Copier::ReadRange(RangeJob& job, std::unique_ptr<ChunkReader>& reader, Ch
   std::optional<Key> lower = job.resume.lower;
   int64_t limit = std::max<int64_t>(spec_.parallelism.chunk_rows, 1);
   while (!Stopping()) {
+    // Between chunks: a held copy reads and writes nothing more; the chunks queued are written.
+    if (options_.hold) options_.hold();
+    if (Stopping()) break;
     ChunkSelect select{lower, job.range.upper, table.source.rule->filter, limit};
     auto began = std::chrono::steady_clock::now();
     Result<ChunkRows> rows = Status::Internal("not read");
@@ -99,7 +102,11 @@ Status Copier::ReadRange(RangeJob& job, std::unique_ptr<ChunkReader>& reader, Ch
     chunk.bounds.upper = last ? job.range.upper : KeyOf(table.source.narrowed, rows->rows.back());
     chunk.bytes = rows->bytes;
     chunk.rows = std::move(rows->rows);
-    limiter_.Acquire(static_cast<int64_t>(chunk.rows.size()));
+    if (options_.pace) {
+      options_.pace(static_cast<int64_t>(chunk.rows.size()));
+    } else {
+      limiter_.Acquire(static_cast<int64_t>(chunk.rows.size()));
+    }
     lower = chunk.bounds.upper;
     int64_t chunk_bytes = chunk.bytes;
     if (!queue.Push(std::move(chunk)) || last) break;

@@ -33,9 +33,12 @@
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence_marks.h"
 #include "pipeline/followed_shapes.h"
+#include "pipeline/live_control.h"
+#include "pipeline/live_settings.h"
 #include "pipeline/router.h"
 #include "pipeline/state_options.h"
 #include "pipeline/touched_keys.h"
+#include "state/live_controls.h"
 #include "state/run_status.h"
 #include "state/status_history.h"
 #include "state/stop_request.h"
@@ -112,6 +115,9 @@ class Migration {
                              StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
     CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
     if (phase == Phase::kFinished) CUTOVER_RETURN_IF_ERROR(ContinueAfterFinish(spec_));
+    // Pauses, the hand throttle, live settings and the load probes (docs/operations.md).
+    live_ = std::make_unique<pipeline::LiveControl>(spec_, state_.get(), &halt_);
+    live_->Start();
     CUTOVER_RETURN_IF_ERROR(LoadTotals());
     history_.Load(*state_);
     // A stop request left from before this run (a finish that gave up) must not stop it.
@@ -156,6 +162,8 @@ class Migration {
     copy.target = target_.get();
     copy.state = state_.get();
     copy.on_start_position = [this](const Position& start) { return StartCapture(start); };
+    copy.hold = [this] { live_->throttler().HoldCopy(); };
+    copy.pace = [this](int64_t rows) { live_->throttler().PaceCopy(rows); };
     Result<CopyReport> report = RunCopy(spec_, copy);
     if (!report.ok()) {
       if (report.status().code() == StatusCode::kCancelled && halt_) return false;
@@ -190,6 +198,7 @@ class Migration {
     pipeline::ApplyOptions apply;
     apply.lanes = spec_.parallelism.apply_lanes;
     apply.max_rows_per_second = spec_.throttle.apply_rows_per_second;
+    apply.throttler = &live_->throttler();
     apply.stop = &halt_;
     apply.state = state_.get();
     apply.replan = [this](const TableId& table) { return Replan(table); };
@@ -280,6 +289,7 @@ class Migration {
     halt_ = true;
     capture_stop_ = true;
     if (capture_.joinable()) capture_.join();
+    if (live_) live_->Stop();
     done_ = true;
     monitor_.join();
     retention_thread_.join();
@@ -381,11 +391,14 @@ class Migration {
     state::RunStatus status = CurrentStatus();
     std::fprintf(options_.progress,
                  "cdc: %s, lag %.1f s / %llu records, %.0f changes/s applied, %llu captured "
-                 "transactions\n",
+                 "transactions%s\n",
                  status.phase.c_str(), status.lag_seconds,
                  static_cast<unsigned long long>(status.lag_records),
                  static_cast<double>(applied - last_applied_) / seconds,
-                 static_cast<unsigned long long>(capture_stats_.transactions.load()));
+                 static_cast<unsigned long long>(capture_stats_.transactions.load()),
+                 status.throttle.apply.held
+                     ? (", apply held: " + status.throttle.apply.detail).c_str()
+                     : "");
     std::fflush(options_.progress);
     last_applied_ = applied;
     last_line_ = Clock::now();
@@ -517,9 +530,10 @@ class Migration {
     }
     // What throttling cost since this process started (core/throttle_stats.h).
     const ThrottleStats& throttle = ProcessThrottleStats();
-    status.throttle = {static_cast<double>(throttle.copy_wait_us.load()) / 1e6,
-                       static_cast<double>(throttle.apply_wait_us.load()) / 1e6,
-                       throttle.target_throttled.load()};
+    status.throttle.copy_wait_seconds = static_cast<double>(throttle.copy_wait_us.load()) / 1e6;
+    status.throttle.apply_wait_seconds = static_cast<double>(throttle.apply_wait_us.load()) / 1e6;
+    status.throttle.target_throttled = throttle.target_throttled.load();
+    if (live_) live_->Report(status.throttle);
     std::lock_guard lock(mutex_);
     status.source_retention = retention_;
     return status;
@@ -601,6 +615,8 @@ class Migration {
   std::mutex mutex_;
   Status first_error_;  // guarded by mutex_
   std::optional<state::RunRetention> retention_;  // guarded by mutex_
+  // Controls and load probes; the holds. Last: its threads end before the members they use.
+  std::unique_ptr<pipeline::LiveControl> live_;
 };
 
 }  // namespace
@@ -691,73 +707,6 @@ Status RunApplier(const Spec& spec, const RunOptions& options) {
   done = true;
   monitor.join();
   return status;
-}
-
-Result<std::string> FormatStatus(const Spec& spec, bool json) {
-  StateStoreOptions options;
-  options.read_only = true;
-  CUTOVER_ASSIGN_OR_RETURN(auto state, StateStore::Open(spec.state_dir, options));
-  CUTOVER_ASSIGN_OR_RETURN(Phase phase, state->GetPhase());
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> start,
-                           state->GetPosition(pipeline::kStartPosition));
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<TableProgress> tables, state->ListTables());
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> run, state::ReadRunStatus(*state));
-  nlohmann::json out;
-  out["migration"] = spec.name;
-  out["phase"] = std::string(PhaseName(phase));
-  out["start_position"] = start ? start->Encode() : "";
-  out["tables"] = nlohmann::json::array();
-  for (const TableProgress& table : tables) {
-    out["tables"].push_back({{"table", table.name},
-                             {"state", std::string(TableStateName(table.state))},
-                             {"rows_copied", table.rows_copied},
-                             {"rows_estimate", table.rows_total_estimate}});
-  }
-  if (run) out["cdc"] = run->ToJson();
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<state::TableDdl> ddl, state::LoadTableDdl(*state));
-  if (!ddl.empty()) {
-    out["schema_changes"] = nlohmann::json::array();
-    for (const state::TableDdl& record : ddl) out["schema_changes"].push_back(record.ToJson());
-  }
-  if (json) return out.dump(2) + "\n";
-  std::string text = fmt::format("migration {}: phase {}\nstart position (P0): {}\n", spec.name,
-                                 PhaseName(phase), start ? start->Encode() : "not taken yet");
-  for (const TableProgress& table : tables) {
-    text += fmt::format("  {:<40} {:<16} {:>12} / ~{} rows\n", table.name,
-                        TableStateName(table.state), table.rows_copied, table.rows_total_estimate);
-  }
-  if (run) {
-    double age = static_cast<double>(NowMs() - run->updated_at_ms) / 1000.0;
-    text += fmt::format(
-        "cdc: {}, lag {:.1f} s / {} records, {} changes applied and {} transactions captured by "
-        "the last run (status of {:.0f} s ago)\n",
-        run->phase.empty() ? "?" : run->phase, run->lag_seconds, run->lag_records,
-        run->applied_changes, run->captured_transactions, age);
-    if (const std::optional<state::RunRetention>& kept = run->source_retention) {
-      text += fmt::format("{}source: the {} keeps {:.1f} MiB of WAL (wal_status {}{})\n",
-                          kept->warning ? "WARNING " : "", kept->what,
-                          static_cast<double>(kept->retained_bytes) / (1 << 20), kept->state,
-                          kept->headroom_bytes
-                              ? fmt::format(", {:.1f} MiB before the source drops it",
-                                            static_cast<double>(*kept->headroom_bytes) / (1 << 20))
-                              : "");
-    }
-  }
-  // docs/ddl.md: never silent about a table that stopped or a column the target does not get.
-  for (const state::TableDdl& record : ddl) {
-    if (record.held && record.is_new && record.resume == "recopy") {
-      text += fmt::format("COPYING {}: {}\n", record.table, record.reason);
-    } else if (record.held) {
-      text += fmt::format("STOPPED {}: {}{}\n  then: cutover ddl resume {} {} [--recopy]\n",
-                          record.table, record.reason,
-                          record.resume.empty() ? "" : " (resume asked: " + record.resume + ")",
-                          spec.file.string(), record.table);
-    }
-    for (const auto& [column, why] : record.not_carried) {
-      text += fmt::format("not carried: {}.{}: {}\n", record.table, column, why);
-    }
-  }
-  return text;
 }
 
 }  // namespace cutover

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <string>
 
 #include "cutover/control.h"
 #include "cutover/spec.h"
@@ -50,5 +51,10 @@ ControlServerOptions ServeOptions(const Spec& spec);
 void AddServeCommand(CLI::App& app, int* exit_code);
 // Registers `cutover flags get|set|history` (docs/control-api.md).
 void AddFlagsCommand(CLI::App& app, int* exit_code);
+// Registers `cutover ctl SPEC pause|resume|set|reset|throttle|show|history` (docs/operations.md).
+void AddCtlCommand(CLI::App& app, int* exit_code);
+
+// Who runs the command, for an audit: $USER, else the effective user's name, else its id.
+std::string UserName();
 
 }  // namespace cutover::cli
