@@ -192,8 +192,17 @@ async function scenario(page, args, report) {
   await page.click('[data-action="pause-copy"]');
   await page.waitFor('copy to show paused', 'document.body.dataset.copy === "paused"');
   report.pause = {state_text: await page.evaluate(kText('#copy-state'))};
-  await sleep(2000);  // a chunk under way when the pause came in may finish
-  const paused_at = sum(await page.evaluate(kTableRows));
+  // The chunks read before the pause are still written (copy is held between chunks): wait
+  // until the figures stop moving, at most 10 s, then watch them for 3 s more.
+  const settle_by = Date.now() + 10000;
+  let paused_at = sum(await page.evaluate(kTableRows));
+  for (;;) {
+    await sleep(1500);
+    const now = sum(await page.evaluate(kTableRows));
+    if (now === paused_at || Date.now() > settle_by) break;
+    paused_at = now;
+  }
+  report.pause.settled_in_ms = Date.now() - (settle_by - 10000);
   await sleep(3000);
   const paused_after = sum(await page.evaluate(kTableRows));
   await page.click('[data-action="resume-copy"]');
@@ -282,7 +291,11 @@ async function main() {
     const exited = running ? new Promise(resolve => browser.process.once('exit', resolve)) : null;
     browser.close();
     await exited;
-    rmSync(join(args.out, 'profile'), {recursive: true, force: true});
+    try {  // its helper processes may still be writing to it for a moment
+      rmSync(join(args.out, 'profile'), {recursive: true, force: true, maxRetries: 10, retryDelay: 200});
+    } catch (error) {
+      process.stderr.write('the browser profile was not removed: ' + error.message + '\n');
+    }
   }
   process.stdout.write(JSON.stringify(report) + '\n');
   process.exit(failure ? 1 : 0);
