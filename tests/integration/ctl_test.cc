@@ -1,0 +1,330 @@
+// Live controls and load-aware throttling of a running `cutover run` MariaDB -> MariaDB
+// (docs/operations.md), against the real servers: `cutover ctl pause copy` stops the copy's
+// progress within a second and `resume` continues it; `pause apply` in CDC stops the applied
+// count while capture goes on, and resume catches up; `set throttle.apply_rows_per_second`
+// changes the measured apply rate; every action is in `ctl history` with its reason; the target
+// equals the source row by row at the end. A source kept busier than
+// throttle.max_load.threads_running holds the copy back, status says why (CLI, /v1/status,
+// /metrics), and raising the limit live releases it. Bad input gets exact errors and exit 2.
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "run_support.h"
+
+namespace cutover {
+namespace {
+
+using copytest::Lines;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr int kRows = 3000;
+constexpr char kToken[] = "ctl-test-token";
+
+class CtlTest : public runtest::WorkloadPairTest {
+ protected:
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(SetUpPair("ctl_test", "cutover_ctl", kRows)); }
+
+  // The spec with a throttled copy (6,000 rows at 1,000 rows/s: about 6 s) and the control
+  // API on a free port, then `extra` inside `throttle`.
+  void WriteCtlSpec(const std::string& throttle_extra) {
+    WriteSpec("ctl-test", "parallelism: {copy_workers: 2, chunk_rows: 100, apply_lanes: 4}\n"
+                          "throttle: {copy_rows_per_second: 1000" +
+                              throttle_extra +
+                              "}\n"
+                              "control: {listen: \"127.0.0.1:0\", token_env: "
+                              "CUTOVER_CONTROL_TOKEN}\n");
+  }
+
+  std::unique_ptr<runtest::CutoverProcess> StartRun() {
+    return std::make_unique<runtest::CutoverProcess>(
+        "run " + spec_.string() + " --status-every 1",
+        std::string("CUTOVER_CONTROL_TOKEN=") + kToken, dir_ / "run.out");
+  }
+
+  // `cutover <args>`: its exit code and output.
+  std::pair<int, std::string> Cutover(const std::string& args) {
+    static int calls = 0;
+    std::filesystem::path out = dir_ / ("cli" + std::to_string(++calls) + ".out");
+    runtest::CutoverProcess process(args, "", out);
+    int code = process.Wait();
+    return {code, process.Output()};
+  }
+  std::string Ctl(const std::string& words) {
+    auto [code, output] = Cutover("ctl " + spec_.string() + " " + words);
+    EXPECT_EQ(code, 0) << words << ": " << output;
+    return output;
+  }
+  json StatusJson() {
+    auto [code, output] = Cutover("status " + spec_.string() + " --json");
+    EXPECT_EQ(code, 0) << output;
+    return json::parse(output, nullptr, false);
+  }
+  static int64_t RowsCopied(const json& status) {
+    int64_t rows = 0;
+    for (const json& table : status["tables"]) rows += table["rows_copied"].get<int64_t>();
+    return rows;
+  }
+  static uint64_t Cdc(const json& status, const char* field) {
+    return status.contains("cdc") ? status["cdc"].value(field, uint64_t{0}) : 0;
+  }
+
+  // Polls `cutover status --json` until `done` holds, at most `timeout`.
+  template <typename Done>
+  bool WaitStatus(Done done, std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done(StatusJson())) return true;
+      std::this_thread::sleep_for(200ms);
+    }
+    return false;
+  }
+
+  int ApiPort(const runtest::Process& run) {
+    std::regex listening(R"(control API listening on http://127\.0\.0\.1:(\d+))");
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::smatch match;
+      std::string output = run.Output();
+      if (std::regex_search(output, match, listening)) return std::stoi(match[1]);
+      std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << "no control API: " << run.Output();
+    return 0;
+  }
+
+  std::vector<std::string> Rows(mysql::Connection& sql, const std::string& db,
+                                const std::string& table) {
+    std::string order = table == "accounts" ? "id" : "order_id, line";
+    return Lines(sql, "SELECT * FROM " + db + ".`" + table + "` ORDER BY " + order);
+  }
+  void ExpectTargetCatchesUp(std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto equal = [&] {
+      for (const char* table : {"accounts", "lines"}) {
+        if (Rows(*source_, db_, table) != Rows(*target_, target_db_, table)) return false;
+      }
+      return true;
+    };
+    while (!equal() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(500ms);
+    for (const char* table : {"accounts", "lines"}) {
+      std::vector<std::string> source_rows = Rows(*source_, db_, table);
+      std::vector<std::string> target_rows = Rows(*target_, target_db_, table);
+      EXPECT_TRUE(target_rows == source_rows) << table << " differs:\n"
+                                              << runtest::RowsDiff(source_rows, target_rows);
+    }
+  }
+};
+
+TEST_F(CtlTest, PauseResumeAndSetTakeEffectWithinASecondUnderAWorkload) {
+  ASSERT_NO_FATAL_FAILURE(WriteCtlSpec(""));
+  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+  workload.Start(10ms);  // capped: one small transaction every 10 ms at most
+  auto run = StartRun();
+  const int port = ApiPort(*run);
+  ASSERT_TRUE(WaitStatus([](const json& s) { return RowsCopied(s) > 0; }, 30s));
+
+  // Pause the copy: within a second its progress stops, and stays stopped.
+  Ctl("pause copy --reason \"copy pause test\"");
+  std::this_thread::sleep_for(1s);
+  json held = StatusJson();
+  const int64_t copied = RowsCopied(held);
+  EXPECT_LT(copied, 2 * kRows) << "the copy ended before the pause could be seen";
+  EXPECT_EQ(held["throttle"]["state"]["copy"]["held"], true) << held.dump();
+  EXPECT_EQ(held["throttle"]["state"]["copy"]["reason"], "paused");
+  EXPECT_EQ(held["controls"]["paused"]["copy"], true);
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(RowsCopied(StatusJson()), copied) << "rows were copied while paused";
+  auto [status_code, status_text] = Cutover("status " + spec_.string());
+  EXPECT_NE(status_text.find("copy: HELD (paused): paused: copy pause test"), std::string::npos)
+      << status_text;
+
+  // Resume through the API; the copy continues to its end.
+  httplib::Client api("127.0.0.1", port);
+  api.set_bearer_token_auth(kToken);
+  httplib::Result resumed = api.Post(
+      "/v1/ctl", json{{"action", "resume"}, {"what", "copy"}, {"reason", "api resume"}}.dump(),
+      "application/json");
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->status, 200) << resumed->body;
+  EXPECT_EQ(json::parse(resumed->body)["paused"]["copy"], false) << resumed->body;
+  ASSERT_TRUE(WaitStatus([&](const json& s) { return RowsCopied(s) > copied; }, 3s));
+  ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
+
+  // Pause apply in CDC: the applied count stops while capture goes on.
+  Ctl("pause apply --reason \"apply pause test\"");
+  std::this_thread::sleep_for(1s);
+  json before = StatusJson();
+  std::this_thread::sleep_for(2s);
+  json after = StatusJson();
+  EXPECT_EQ(Cdc(after, "applied_changes_total"), Cdc(before, "applied_changes_total"))
+      << "applied while paused";
+  EXPECT_GT(Cdc(after, "captured_changes_total"), Cdc(before, "captured_changes_total"))
+      << "capture stopped too";
+  EXPECT_EQ(after["throttle"]["state"]["apply"]["reason"], "paused") << after.dump();
+  Ctl("resume apply --reason \"apply resume test\"");
+  ASSERT_TRUE(WaitStatus(
+      [&](const json& s) {
+        return Cdc(s, "applied_changes_total") > Cdc(after, "applied_changes_total") + 50;
+      },
+      5s));
+
+  // A live apply rate: over 6 s the apply runs near it, and the backlog grows.
+  Ctl("set throttle.apply_rows_per_second=30 --reason \"slow apply\"");
+  std::this_thread::sleep_for(2s);
+  json slow_start = StatusJson();
+  auto slow_began = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(6s);
+  json slow_end = StatusJson();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - slow_began).count();
+  double applied_rate = static_cast<double>(Cdc(slow_end, "applied_changes_total") -
+                                            Cdc(slow_start, "applied_changes_total")) /
+                        seconds;
+  double captured_rate = static_cast<double>(Cdc(slow_end, "captured_changes_total") -
+                                             Cdc(slow_start, "captured_changes_total")) /
+                         seconds;
+  EXPECT_LE(applied_rate, 100.0) << "captured " << captured_rate << "/s";
+  EXPECT_GT(applied_rate, 5.0);
+  EXPECT_EQ(slow_end["controls"]["settings"]["throttle.apply_rows_per_second"]["source"], "live");
+  Ctl("set throttle.apply_rows_per_second= --reason \"back to the spec\"");
+
+  workload.Stop();
+  EXPECT_EQ(workload.failures(), 0);
+  ExpectTargetCatchesUp(90s);
+
+  // Every action, with its reason, in the history.
+  std::string history = Ctl("history");
+  for (const char* line :
+       {"pause copy: running -> paused by cli ", ": copy pause test\n",
+        "resume copy: paused -> running by api 127.0.0.1: api resume\n",
+        "pause apply: running -> paused by cli ", ": apply pause test\n",
+        "resume apply: paused -> running by cli ", ": apply resume test\n",
+        "set throttle.apply_rows_per_second: spec (0) -> 30 by cli ", ": slow apply\n",
+        "set throttle.apply_rows_per_second: 30 -> spec (0) by cli ", ": back to the spec\n"}) {
+    EXPECT_NE(history.find(line), std::string::npos) << line << "\n" << history;
+  }
+  runtest::StopRun(*run);
+}
+
+TEST_F(CtlTest, ALoadedSourceHoldsTheCopyAndStatusSaysWhy) {
+  ASSERT_NO_FATAL_FAILURE(WriteCtlSpec(", max_load: {threads_running: 3}"));
+  // Five sessions busy on the source (SELECT SLEEP), ended by KILL QUERY below.
+  std::vector<std::thread> sleepers;
+  std::mutex ids_mutex;
+  std::vector<std::string> ids;
+  for (int session = 0; session < 5; ++session) {
+    sleepers.emplace_back([&] {
+      auto sql = copytest::Connect(testing::MariaDbSource());
+      if (sql == nullptr) return;
+      {
+        std::lock_guard lock(ids_mutex);
+        ids.push_back(Lines(*sql, "SELECT CONNECTION_ID()")[0]);
+      }
+      sql->Query("SELECT SLEEP(60)").status().IgnoreError();
+    });
+  }
+  auto end_sleepers = [&] {
+    for (const std::string& id : ids) source_->Execute("KILL QUERY " + id).status().IgnoreError();
+    for (std::thread& sleeper : sleepers) sleeper.join();
+    sleepers.clear();
+  };
+  std::this_thread::sleep_for(500ms);
+  auto run = StartRun();
+  const int port = ApiPort(*run);
+  ASSERT_TRUE(WaitStatus(
+      [](const json& s) { return s["throttle"]["state"]["copy"].value("held", false); }, 20s));
+  json held = StatusJson();
+  EXPECT_EQ(held["throttle"]["state"]["copy"]["reason"], "source_load") << held.dump();
+  const int64_t copied = RowsCopied(held);
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(RowsCopied(StatusJson()), copied) << "rows were copied while the source was loaded";
+  auto [code, text] = Cutover("status " + spec_.string());
+  EXPECT_TRUE(std::regex_search(
+      text, std::regex(R"(copy: HELD \(source_load\): source Threads_running \d+ > )"
+                       R"(throttle\.max_load\.threads_running 3\n)")))
+      << text;
+  auto [watch_code, watch] = Cutover("status " + spec_.string() + " --watch --every 200ms & sleep 1; kill $!");
+  (void)watch_code;
+  EXPECT_NE(watch.find("state: copy HELD (source Threads_running"), std::string::npos) << watch;
+  httplib::Client api("127.0.0.1", port);
+  api.set_bearer_token_auth(kToken);
+  httplib::Result metrics = api.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("cutover_throttle_held{stage=\"copy\",reason=\"source_load\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  httplib::Result status = api.Get("/v1/status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(json::parse(status->body)["throttle"]["state"]["copy"]["reason"], "source_load");
+
+  // Raised live, the limit lets the copy go on while the source is as busy as before.
+  Ctl("set throttle.max_load.threads_running=50 --reason \"allow more load\"");
+  EXPECT_TRUE(WaitStatus([&](const json& s) { return RowsCopied(s) > copied; }, 3s));
+  // Lowered again, it holds again; the sessions end, and the copy goes on to the end.
+  Ctl("set throttle.max_load.threads_running=3 --reason \"hold again\"");
+  EXPECT_TRUE(WaitStatus(
+      [](const json& s) { return s["throttle"]["state"]["copy"]["reason"] == "source_load"; },
+      3s));
+  end_sleepers();
+  ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
+  metrics = api.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("cutover_throttle_held_seconds_total{stage=\"copy\",reason=\"source_load\"} "),
+            std::string::npos)
+      << metrics->body;
+  ExpectTargetCatchesUp(60s);
+  runtest::StopRun(*run);
+}
+
+TEST_F(CtlTest, BadInputGetsExactErrorsAndExitTwo) {
+  ASSERT_NO_FATAL_FAILURE(WriteCtlSpec(""));
+  const std::string ctl = "ctl " + spec_.string() + " ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"set throttle.copy_rows=5",
+       "cutover ctl: INVALID_ARGUMENT: unknown setting 'throttle.copy_rows'; the live settings "
+       "are throttle.copy_rows_per_second, throttle.apply_rows_per_second, "
+       "throttle.max_load.threads_running, throttle.max_replica_lag, throttle.target_max_load\n"},
+      {"set throttle.copy_rows_per_second=fast",
+       "cutover ctl: INVALID_ARGUMENT: throttle.copy_rows_per_second: 'fast' is not an integer "
+       ">= 0 (rows per second; 0: unlimited)\n"},
+      {"set throttle.max_replica_lag=soon",
+       "cutover ctl: INVALID_ARGUMENT: throttle.max_replica_lag: 'soon' is not a duration; write "
+       "whole numbers with ms, s, m or h (at most 24h), e.g. 1500ms or 10s\n"},
+      {"set throttle.copy_rows_per_second",
+       "cutover ctl: INVALID_ARGUMENT: set: expected KEY=VALUE (KEY= goes back to the spec's "
+       "value), got 'throttle.copy_rows_per_second'\n"},
+      {"pause everything",
+       "cutover ctl: INVALID_ARGUMENT: pause: unknown part 'everything'; pause copy, apply or "
+       "all (nothing: all)\n"},
+      {"throttle",
+       "cutover ctl: INVALID_ARGUMENT: throttle: a reason is required (--reason \"why\"; API: "
+       "\"reason\"); it is shown in status and kept in the audit\n"},
+      {"stop",
+       "cutover ctl: INVALID_ARGUMENT: unknown action 'stop'; expected one of: pause "
+       "[copy|apply], resume [copy|apply], set KEY=VALUE, reset KEY, throttle [on|off] --reason "
+       "R, show [--json], history [--json]\n"},
+  };
+  for (const auto& [words, expected] : cases) {
+    auto [code, output] = Cutover(ctl + words);
+    EXPECT_EQ(code, 2) << words;
+    EXPECT_EQ(output, expected) << words;
+  }
+  // Nothing of that was recorded; good input is, and shows.
+  EXPECT_EQ(Ctl("history"), "");
+  EXPECT_EQ(Ctl("throttle --reason \"backup running\""),
+            "copy: running\napply: running\nthrottled by hand: backup running\n"
+            "throttle.copy_rows_per_second = 1000 (spec)\n"
+            "throttle.apply_rows_per_second = 0 (spec)\n"
+            "throttle.max_load.threads_running = 0 (spec)\n"
+            "throttle.max_replica_lag = 10s (spec)\n"
+            "throttle.target_max_load = 0 (spec)\n");
+  json shown = json::parse(Ctl("show --json"));
+  EXPECT_EQ(shown["throttled_by_hand"], (json{{"on", true}, {"reason", "backup running"}}));
+}
+
+}  // namespace
+}  // namespace cutover
