@@ -6,12 +6,13 @@
 // equals the source row by row at the end. A source kept busier than
 // throttle.max_load.threads_running holds the copy back, status says why (CLI, /v1/status,
 // /metrics), and raising the limit live releases it. Bad input gets exact errors and exit 2.
-#include <httplib.h>
-
+#include <algorithm>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "run_support.h"
 
@@ -24,6 +25,50 @@ using namespace std::chrono_literals;
 
 constexpr int kRows = 3000;
 constexpr char kToken[] = "ctl-test-token";
+
+// `count` sessions of their own on `server`, each running SELECT SLEEP(60) until End (or the
+// destructor) ends them with KILL QUERY from `killer`.
+class SleepingSessions {
+ public:
+  SleepingSessions(mysql::Connection& killer, int count) : killer_(killer) {
+    for (int session = 0; session < count; ++session) {
+      threads_.emplace_back([this] {
+        auto sql = copytest::Connect(testing::MariaDbSource());
+        if (sql == nullptr) return;
+        {
+          std::lock_guard lock(mutex_);
+          ids_.push_back(Lines(*sql, "SELECT CONNECTION_ID()")[0]);
+        }
+        sql->Query("SELECT SLEEP(60)").status().IgnoreError();
+      });
+    }
+  }
+  ~SleepingSessions() { End(); }
+  void End() {
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         Started() < threads_.size() && std::chrono::steady_clock::now() < deadline;) {
+      std::this_thread::sleep_for(50ms);
+    }
+    std::vector<std::string> ids;
+    {
+      std::lock_guard lock(mutex_);
+      ids.swap(ids_);
+    }
+    for (const std::string& id : ids) killer_.Execute("KILL QUERY " + id).status().IgnoreError();
+    for (std::thread& thread : threads_) thread.join();
+    threads_.clear();
+  }
+
+ private:
+  size_t Started() {
+    std::lock_guard lock(mutex_);
+    return ids_.size();
+  }
+  mysql::Connection& killer_;
+  std::mutex mutex_;
+  std::vector<std::string> ids_;  // guarded by mutex_
+  std::vector<std::thread> threads_;
+};
 
 class CtlTest : public runtest::WorkloadPairTest {
  protected:
@@ -50,7 +95,7 @@ class CtlTest : public runtest::WorkloadPairTest {
   std::pair<int, std::string> Cutover(const std::string& args) {
     static int calls = 0;
     std::filesystem::path out = dir_ / ("cli" + std::to_string(++calls) + ".out");
-    runtest::CutoverProcess process(args, "", out);
+    runtest::CutoverProcess process(args, std::string("CUTOVER_CONTROL_TOKEN=") + kToken, out);
     int code = process.Wait();
     return {code, process.Output()};
   }
@@ -131,14 +176,15 @@ TEST_F(CtlTest, PauseResumeAndSetTakeEffectWithinASecondUnderAWorkload) {
   // Pause the copy: within a second its progress stops, and stays stopped.
   Ctl("pause copy --reason \"copy pause test\"");
   std::this_thread::sleep_for(1s);
-  json held = StatusJson();
-  const int64_t copied = RowsCopied(held);
+  const int64_t copied = RowsCopied(StatusJson());
   EXPECT_LT(copied, 2 * kRows) << "the copy ended before the pause could be seen";
+  std::this_thread::sleep_for(2s);
+  json held = StatusJson();
+  EXPECT_EQ(RowsCopied(held), copied) << "rows were copied while paused";
+  // The run's status record (written every second) says why.
   EXPECT_EQ(held["throttle"]["state"]["copy"]["held"], true) << held.dump();
   EXPECT_EQ(held["throttle"]["state"]["copy"]["reason"], "paused");
   EXPECT_EQ(held["controls"]["paused"]["copy"], true);
-  std::this_thread::sleep_for(2s);
-  EXPECT_EQ(RowsCopied(StatusJson()), copied) << "rows were copied while paused";
   auto [status_code, status_text] = Cutover("status " + spec_.string());
   EXPECT_NE(status_text.find("copy: HELD (paused): paused: copy pause test"), std::string::npos)
       << status_text;
@@ -157,7 +203,7 @@ TEST_F(CtlTest, PauseResumeAndSetTakeEffectWithinASecondUnderAWorkload) {
 
   // Pause apply in CDC: the applied count stops while capture goes on.
   Ctl("pause apply --reason \"apply pause test\"");
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(2s);  // the hold (< 0.5 s), then a status record written after it
   json before = StatusJson();
   std::this_thread::sleep_for(2s);
   json after = StatusJson();
@@ -212,26 +258,8 @@ TEST_F(CtlTest, PauseResumeAndSetTakeEffectWithinASecondUnderAWorkload) {
 
 TEST_F(CtlTest, ALoadedSourceHoldsTheCopyAndStatusSaysWhy) {
   ASSERT_NO_FATAL_FAILURE(WriteCtlSpec(", max_load: {threads_running: 3}"));
-  // Five sessions busy on the source (SELECT SLEEP), ended by KILL QUERY below.
-  std::vector<std::thread> sleepers;
-  std::mutex ids_mutex;
-  std::vector<std::string> ids;
-  for (int session = 0; session < 5; ++session) {
-    sleepers.emplace_back([&] {
-      auto sql = copytest::Connect(testing::MariaDbSource());
-      if (sql == nullptr) return;
-      {
-        std::lock_guard lock(ids_mutex);
-        ids.push_back(Lines(*sql, "SELECT CONNECTION_ID()")[0]);
-      }
-      sql->Query("SELECT SLEEP(60)").status().IgnoreError();
-    });
-  }
-  auto end_sleepers = [&] {
-    for (const std::string& id : ids) source_->Execute("KILL QUERY " + id).status().IgnoreError();
-    for (std::thread& sleeper : sleepers) sleeper.join();
-    sleepers.clear();
-  };
+  // Five sessions busy on the source (SELECT SLEEP), ended by KILL QUERY (End, or at the end).
+  SleepingSessions sleepers(*source_, 5);
   std::this_thread::sleep_for(500ms);
   auto run = StartRun();
   const int port = ApiPort(*run);
@@ -247,8 +275,17 @@ TEST_F(CtlTest, ALoadedSourceHoldsTheCopyAndStatusSaysWhy) {
       text, std::regex(R"(copy: HELD \(source_load\): source Threads_running \d+ > )"
                        R"(throttle\.max_load\.threads_running 3\n)")))
       << text;
-  auto [watch_code, watch] = Cutover("status " + spec_.string() + " --watch --every 200ms & sleep 1; kill $!");
-  (void)watch_code;
+  {
+    // --watch until SIGTERM (timeout's), a line every 200 ms.
+    runtest::Process watching(std::string("env CUTOVER_CONTROL_TOKEN=") + kToken +
+                                  " COPY_TEST_PASSWORD=cutover-test " + "timeout 1.5 " +
+                                  std::getenv("CUTOVER_BIN") + " status " + spec_.string() +
+                                  " --watch --every 200ms",
+                              dir_ / "watch.out");
+    watching.Wait();
+  }
+  std::string watch = runtest::Process("true", dir_ / "watch.out").Output();
+  EXPECT_GE(std::count(watch.begin(), watch.end(), '\n'), 3) << watch;
   EXPECT_NE(watch.find("state: copy HELD (source Threads_running"), std::string::npos) << watch;
   httplib::Client api("127.0.0.1", port);
   api.set_bearer_token_auth(kToken);
@@ -269,7 +306,7 @@ TEST_F(CtlTest, ALoadedSourceHoldsTheCopyAndStatusSaysWhy) {
   EXPECT_TRUE(WaitStatus(
       [](const json& s) { return s["throttle"]["state"]["copy"]["reason"] == "source_load"; },
       3s));
-  end_sleepers();
+  sleepers.End();
   ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
   metrics = api.Get("/metrics");
   ASSERT_TRUE(metrics);
@@ -285,26 +322,26 @@ TEST_F(CtlTest, BadInputGetsExactErrorsAndExitTwo) {
   const std::string ctl = "ctl " + spec_.string() + " ";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"set throttle.copy_rows=5",
-       "cutover ctl: INVALID_ARGUMENT: unknown setting 'throttle.copy_rows'; the live settings "
+       "cutover ctl: InvalidArgument: unknown setting 'throttle.copy_rows'; the live settings "
        "are throttle.copy_rows_per_second, throttle.apply_rows_per_second, "
        "throttle.max_load.threads_running, throttle.max_replica_lag, throttle.target_max_load\n"},
       {"set throttle.copy_rows_per_second=fast",
-       "cutover ctl: INVALID_ARGUMENT: throttle.copy_rows_per_second: 'fast' is not an integer "
+       "cutover ctl: InvalidArgument: throttle.copy_rows_per_second: 'fast' is not an integer "
        ">= 0 (rows per second; 0: unlimited)\n"},
       {"set throttle.max_replica_lag=soon",
-       "cutover ctl: INVALID_ARGUMENT: throttle.max_replica_lag: 'soon' is not a duration; write "
+       "cutover ctl: InvalidArgument: throttle.max_replica_lag: 'soon' is not a duration; write "
        "whole numbers with ms, s, m or h (at most 24h), e.g. 1500ms or 10s\n"},
       {"set throttle.copy_rows_per_second",
-       "cutover ctl: INVALID_ARGUMENT: set: expected KEY=VALUE (KEY= goes back to the spec's "
+       "cutover ctl: InvalidArgument: set: expected KEY=VALUE (KEY= goes back to the spec's "
        "value), got 'throttle.copy_rows_per_second'\n"},
       {"pause everything",
-       "cutover ctl: INVALID_ARGUMENT: pause: unknown part 'everything'; pause copy, apply or "
+       "cutover ctl: InvalidArgument: pause: unknown part 'everything'; pause copy, apply or "
        "all (nothing: all)\n"},
       {"throttle",
-       "cutover ctl: INVALID_ARGUMENT: throttle: a reason is required (--reason \"why\"; API: "
+       "cutover ctl: InvalidArgument: throttle: a reason is required (--reason \"why\"; API: "
        "\"reason\"); it is shown in status and kept in the audit\n"},
       {"stop",
-       "cutover ctl: INVALID_ARGUMENT: unknown action 'stop'; expected one of: pause "
+       "cutover ctl: InvalidArgument: unknown action 'stop'; expected one of: pause "
        "[copy|apply], resume [copy|apply], set KEY=VALUE, reset KEY, throttle [on|off] --reason "
        "R, show [--json], history [--json]\n"},
   };
@@ -317,8 +354,8 @@ TEST_F(CtlTest, BadInputGetsExactErrorsAndExitTwo) {
   EXPECT_EQ(Ctl("history"), "");
   EXPECT_EQ(Ctl("throttle --reason \"backup running\""),
             "copy: running\napply: running\nthrottled by hand: backup running\n"
-            "throttle.copy_rows_per_second = 1000 (spec)\n"
             "throttle.apply_rows_per_second = 0 (spec)\n"
+            "throttle.copy_rows_per_second = 1000 (spec)\n"
             "throttle.max_load.threads_running = 0 (spec)\n"
             "throttle.max_replica_lag = 10s (spec)\n"
             "throttle.target_max_load = 0 (spec)\n");
