@@ -317,6 +317,70 @@ TEST_F(CtlTest, ALoadedSourceHoldsTheCopyAndStatusSaysWhy) {
   runtest::StopRun(*run);
 }
 
+// mariadb-replica replicates the source with MASTER_DELAY, so that its Seconds_Behind_Master
+// grows while the source is written: over throttle.max_replica_lag it holds the copy; raised
+// live, the copy goes on.
+TEST_F(CtlTest, ALaggingReplicaHoldsTheCopy) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-replica"));
+  auto replica = copytest::Connect(testing::MariaDbReplica());
+  ASSERT_NE(replica, nullptr);
+  const testing::ServerInfo source = testing::MariaDbSource();
+  std::string position = Lines(*source_, "SELECT @@gtid_current_pos")[0];
+  copytest::Exec(*replica, "STOP SLAVE");
+  copytest::Exec(*replica, "RESET SLAVE ALL");
+  copytest::Exec(*replica, "SET GLOBAL gtid_slave_pos = '" + position + "'");
+  copytest::Exec(*replica, fmt::format("CHANGE MASTER TO MASTER_HOST='{}', MASTER_PORT={}, "
+                                       "MASTER_USER='{}', MASTER_PASSWORD='{}', "
+                                       "MASTER_USE_GTID=slave_pos, MASTER_DELAY=3600",
+                                       source.host, source.port, source.user, source.password));
+  copytest::Exec(*replica, "START SLAVE");
+  struct StopReplication {
+    mysql::Connection& replica;
+    ~StopReplication() {
+      replica.Execute("STOP SLAVE").status().IgnoreError();
+      replica.Execute("RESET SLAVE ALL").status().IgnoreError();
+    }
+  } stop_replication{*replica};
+  // Writes on the source (capped: 5 a second) that the replica receives and delays.
+  copytest::Exec(*source_, "CREATE TABLE " + db_ + ".ticks (id INT AUTO_INCREMENT PRIMARY KEY)");
+  std::atomic<bool> stop_ticks{false};
+  std::thread ticks([&] {
+    auto sql = copytest::Connect(source);
+    while (sql != nullptr && !stop_ticks) {
+      sql->Execute("INSERT INTO " + db_ + ".ticks VALUES ()").status().IgnoreError();
+      std::this_thread::sleep_for(200ms);
+    }
+  });
+  struct JoinTicks {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~JoinTicks() {
+      stop = true;
+      thread.join();
+    }
+  } join_ticks{stop_ticks, ticks};
+  ASSERT_NO_FATAL_FAILURE(
+      WriteCtlSpec(fmt::format(", replicas: [\"127.0.0.1:{}\"], "
+                               "max_replica_lag: 2s",
+                               testing::MariaDbReplica().port)));
+  auto run = StartRun();
+  ASSERT_TRUE(WaitStatus(
+      [](const json& s) { return s["throttle"]["state"]["copy"]["reason"] == "replica_lag"; }, 30s))
+      << StatusJson().dump();
+  json held = StatusJson();
+  EXPECT_TRUE(std::regex_search(
+      held["throttle"]["state"]["copy"]["detail"].get<std::string>(),
+      std::regex(R"(^replica 127\.0\.0\.1:\d+ lags \d+ s > throttle\.max_replica_lag 2 s$)")))
+      << held.dump();
+  const int64_t copied = RowsCopied(held);
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(RowsCopied(StatusJson()), copied) << "rows were copied while the replica lagged";
+  Ctl("set throttle.max_replica_lag=1h --reason \"the replica is a delayed one\"");
+  EXPECT_TRUE(WaitStatus([&](const json& s) { return RowsCopied(s) > copied; }, 3s));
+  ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
+  runtest::StopRun(*run);
+}
+
 TEST_F(CtlTest, BadInputGetsExactErrorsAndExitTwo) {
   ASSERT_NO_FATAL_FAILURE(WriteCtlSpec(""));
   const std::string ctl = "ctl " + spec_.string() + " ";
