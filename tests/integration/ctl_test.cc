@@ -123,7 +123,12 @@ class CtlTest : public runtest::WorkloadPairTest {
   bool WaitStatus(Done done, std::chrono::seconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-      if (done(StatusJson())) return true;
+      // Quietly: the run may not have made its state store yet.
+      auto [code, output] = Cutover("status " + spec_.string() + " --json");
+      json status = json::parse(output, nullptr, false);
+      if (code == 0 && status.is_object() && status.contains("throttle") && done(status)) {
+        return true;
+      }
       std::this_thread::sleep_for(200ms);
     }
     return false;
