@@ -132,7 +132,8 @@ std::vector<ErrorCase> Cases() {
        "ever waits for apply; hold the copy back by the source's load instead "
        "(throttle.max_load.threads_running, throttle.replicas with throttle.max_replica_lag; "
        "docs/operations.md)"},
-      {"BadReplica", Valid("throttle: {replicas: [\"db7\"]}\n"), "throttle.replicas[0]: "},
+      {"BadReplica", Valid("throttle: {replicas: [\"db7\"]}\n"),
+       "throttle.replicas[0]: 'db7' has no port; write host:port, e.g. 10.0.0.7:3306"},
       {"NegativeThrottle", Valid("throttle: {copy_rows_per_second: -5}\n"),
        "throttle.copy_rows_per_second: -5 is out of range; allowed 0 or more"},
       {"BadSize", Valid("change_log: {segment_size: 64MB}\n"),
