@@ -150,7 +150,7 @@ TEST_F(WebPageTest, ShowsTheMigrationAndSteersIt) {
 
   // Pause held the copy back (once the chunks read before it were written); resume continued it.
   const json& pause = report["pause"];
-  EXPECT_EQ(pause["state_text"], "paused");
+  EXPECT_EQ(pause["state_text"], "paused: from the web page");
   EXPECT_EQ(pause["paused_after"], pause["paused_at"]) << pause;
   EXPECT_GT(pause["resumed"].get<int64_t>(), pause["paused_after"].get<int64_t>()) << pause;
   EXPECT_GE(report["reload"]["points_after"].get<int>(),
@@ -187,6 +187,16 @@ TEST_F(WebPageTest, ShowsTheMigrationAndSteersIt) {
         << table << " " << counts;
   }
   EXPECT_EQ(end["audit"].size(), 3u) << end;
+  // The live controls' audit, newest first: the resume, then the pause, both from the page.
+  ASSERT_EQ(end["controls"].size(), 2u) << end;
+  EXPECT_NE(end["controls"][0].get<std::string>().find(
+                ": resume copy: paused → running by api 127.0.0.1: from the web page"),
+            std::string::npos)
+      << end["controls"];
+  EXPECT_NE(end["controls"][1].get<std::string>().find(
+                ": pause copy: running → paused by api 127.0.0.1: from the web page"),
+            std::string::npos)
+      << end["controls"];
   EXPECT_TRUE(std::filesystem::file_size(artifacts_ / "page-end.png") > 10000);
   runtest::StopRun(*run_);
 }

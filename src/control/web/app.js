@@ -355,8 +355,8 @@ async function moveStage(box, stage) {
 
 // --- throttle and live controls (GET/POST /v1/ctl) ------------------------------------------
 
-function stateText(paused, held) {
-  if (paused) return 'paused';
+function stateText(paused, reason, held) {
+  if (paused) return reason ? 'paused: ' + reason : 'paused';
   if (held && held.held) return 'held back: ' + (held.detail || held.reason);
   return 'running';
 }
@@ -364,8 +364,9 @@ function stateText(paused, held) {
 function renderControls(ctl, throttle) {
   const state = (throttle && throttle.state) || {};
   const paused = (ctl && ctl.paused) || {};
-  $('#copy-state').textContent = stateText(paused.copy, state.copy);
-  $('#apply-state').textContent = stateText(paused.apply, state.apply);
+  const reasons = (ctl && ctl.pause_reasons) || {};
+  $('#copy-state').textContent = stateText(paused.copy, reasons.copy, state.copy);
+  $('#apply-state').textContent = stateText(paused.apply, reasons.apply, state.apply);
   document.body.dataset.copy = paused.copy ? 'paused' : 'running';
   document.body.dataset.apply = paused.apply ? 'paused' : 'running';
   const why = [];
@@ -390,8 +391,20 @@ function renderControls(ctl, throttle) {
     const setting = ctl.settings[key];
     const row = keyedRow(tbody, key, 3);
     row.cells[0].textContent = key;
-    row.cells[1].textContent = String(setting.value);
-    row.cells[2].textContent = setting.source;
+    row.cells[1].textContent = setting.text !== undefined ? setting.text : String(setting.value);
+    row.cells[2].textContent = setting.source +
+        (setting.source === 'live' && setting.spec !== undefined ? ' (spec: ' + setting.spec + ')' :
+                                                                   '');
+  }
+  const audit = $('#ctl-history');
+  audit.textContent = '';
+  for (const change of (ctl.history || []).slice(-8).reverse()) {
+    const item = document.createElement('li');
+    item.textContent = '#' + change.sequence + ' ' + time(change.at_ms) + ': ' + change.action +
+        (change.what ? ' ' + change.what : '') + (change.key ? ' ' + change.key : '') + ': ' +
+        change.from + ' → ' + change.to + ' by ' + change.by +
+        (change.reason ? ': ' + change.reason : '');
+    audit.appendChild(item);
   }
   const select = $('#set-key');
   if (select.options.length !== keys.length) {

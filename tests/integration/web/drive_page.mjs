@@ -260,14 +260,16 @@ async function scenario(page, args, report) {
   await page.waitFor('applied changes per table',
                      'document.querySelectorAll("#applied tbody tr").length >= 2');
   await page.click('.group[data-group="default"] details summary');
-  await page.waitFor('the audit', 'document.querySelectorAll(".audit li").length >= 3');
+  const kAudit = '.group[data-group="default"] .audit li';
+  await page.waitFor('the audit', 'document.querySelectorAll(\'' + kAudit + '\').length >= 3');
   report.end = {
     stage: await page.evaluate(kStage('default')),
     fences: await page.evaluate('document.querySelectorAll("#fences tbody tr").length'),
     applied: await page.evaluate(
         'Object.fromEntries([...document.querySelectorAll("#applied tbody tr")].map(row => ' +
         '[row.dataset.key, [...row.cells].slice(1).map(cell => Number(cell.textContent.replace(/,/g, "")))]))'),
-    audit: await page.evaluate('[...document.querySelectorAll(".audit li")].map(item => item.textContent)'),
+    audit: await page.evaluate('[...document.querySelectorAll(\'' + kAudit + '\')].map(item => item.textContent)'),
+    controls: await page.evaluate('[...document.querySelectorAll("#ctl-history li")].map(item => item.textContent)'),
   };
   report.screenshot_end = await page.screenshot(join(args.out, 'page-end.png'));
 }
