@@ -190,11 +190,11 @@ TEST_F(WebPageTest, ShowsTheMigrationAndSteersIt) {
   // The live controls' audit, newest first: the resume, then the pause, both from the page.
   ASSERT_EQ(end["controls"].size(), 2u) << end;
   EXPECT_NE(end["controls"][0].get<std::string>().find(
-                ": resume copy: paused → running by api 127.0.0.1: from the web page"),
+                ": resume copy: paused → running by api 127.0.0.1 (web page): from the web page"),
             std::string::npos)
       << end["controls"];
   EXPECT_NE(end["controls"][1].get<std::string>().find(
-                ": pause copy: running → paused by api 127.0.0.1: from the web page"),
+                ": pause copy: running → paused by api 127.0.0.1 (web page): from the web page"),
             std::string::npos)
       << end["controls"];
   EXPECT_TRUE(std::filesystem::file_size(artifacts_ / "page-end.png") > 10000);

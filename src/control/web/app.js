@@ -413,9 +413,10 @@ function renderControls(ctl, throttle) {
   }
 }
 
+// POST /v1/ctl, audited as the page's (`by`: "api <address> (web page)").
 async function control(body, done) {
   try {
-    await api('POST', '/v1/ctl', body);
+    await api('POST', '/v1/ctl', Object.assign({by: 'web page'}, body));
     showMessage(done);
     await poll(false);
   } catch (error) {
