@@ -183,19 +183,27 @@ function renderHistory(history) {
   if (samples.length === 0) return;
   const seconds = samples.map(sample => [sample[0], sample[1]]);
   const records = samples.map(sample => [sample[0], sample[2]]);
-  const rates = [];
-  for (let index = 1; index < samples.length; ++index) {
-    const elapsed = (samples[index][0] - samples[index - 1][0]) / 1000;
-    const applied = samples[index][3] - samples[index - 1][3];
-    if (elapsed > 0 && applied >= 0) rates.push([samples[index][0], applied / elapsed]);
-  }
+  // Per second between samples: changes applied (field 3) and rows copied (field 4).
+  const perSecond = field => {
+    const out = [];
+    for (let index = 1; index < samples.length; ++index) {
+      const elapsed = (samples[index][0] - samples[index - 1][0]) / 1000;
+      const grown = samples[index][field] - samples[index - 1][field];
+      if (elapsed > 0 && grown >= 0) out.push([samples[index][0], grown / elapsed]);
+    }
+    return out;
+  };
+  const rates = perSecond(3);
+  const copied = perSecond(4);
   $('#lag-seconds-line').setAttribute('points', line(seconds, 600, 160));
   $('#lag-records-line').setAttribute('points', line(records, 600, 160));
   $('#apply-rate-line').setAttribute('points', rates.length ? line(rates, 600, 160) : '');
+  $('#copy-rate-line').setAttribute('points', copied.length ? line(copied, 600, 160) : '');
   const maxOf = list => Math.max(0, ...list.map(point => point[1]));
   $('#plot-max').textContent = 'max ' + maxOf(seconds).toFixed(1) + ' s · ' +
-      number(maxOf(records)) + ' records · ' + number(Math.round(maxOf(rates))) +
-      ' changes/s; from ' + time(samples[0][0]) + ' to ' + time(samples[samples.length - 1][0]);
+      number(maxOf(records)) + ' records · ' + number(Math.round(maxOf(rates))) + ' changes/s · ' +
+      number(Math.round(maxOf(copied))) + ' rows copied/s; from ' + time(samples[0][0]) + ' to ' +
+      time(samples[samples.length - 1][0]);
   $('#history-span').textContent =
       duration((samples[samples.length - 1][0] - samples[0][0]) / 1000);
   // The apply rate now: over the last five samples.
