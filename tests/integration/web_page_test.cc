@@ -5,7 +5,8 @@
 // lag plot, pausing copy from the page stops the progress and resuming continues it, the plot's
 // past survives a reload, a stage move the guard rails refuse shows why, a verify and a fence
 // run from the page meet the guard rails, and the changes applied show per table. Screenshots
-// are kept in the build tree (web_page_test/page.png, page-end.png).
+// are kept in the build tree (web_page_test/page.png, page-end.png). POST /v1/verify runs one
+// verify at a time.
 //
 // tests/integration/web/drive_page.mjs clicks through the page and reports what it showed;
 // this test starts everything and asserts on the report.
@@ -124,6 +125,42 @@ void ExpectActionsRefusedWithoutToken(int port) {
   EXPECT_EQ(flag["stage"], "source_only");
 }
 
+// POST /v1/verify takes {} only and runs one verify at a time; GET /v1/verify says how it
+// ended; GET /v1/history holds the samples the plot showed.
+void ExpectVerifyEndpoints(int port) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_bearer_token_auth(kToken);
+  httplib::Result bad = client.Post("/v1/verify", R"({"tables": "x.*"})", "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(json::parse(bad->body)["error"],
+            "POST /v1/verify takes an empty object ({}): it verifies every table");
+  httplib::Result first = client.Post("/v1/verify", "{}", "application/json");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(json::parse(first->body)["running"], true);
+  httplib::Result second = client.Post("/v1/verify", "{}", "application/json");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 409);
+  EXPECT_EQ(json::parse(second->body)["error"],
+            "a verify started here is still running; wait for it (GET /v1/verify shows when it "
+            "ends)");
+  json verify;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    verify = json::parse(client.Get("/v1/verify")->body);
+  } while (verify["running"] == true && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(verify["running"], false);
+  EXPECT_EQ(verify["error"], nullptr);
+  EXPECT_EQ(verify["report"]["complete"], true);
+  EXPECT_EQ(verify["report"]["differences"], 0);
+  json history = json::parse(client.Get("/v1/history")->body);
+  EXPECT_EQ(history["fields"], json::parse(R"(["at_ms", "lag_seconds", "lag_records",
+                                               "applied_changes_total", "rows_copied"])"));
+  EXPECT_GE(history["samples"].size(), 20u);
+}
+
 TEST_F(WebPageTest, ShowsTheMigrationAndSteersIt) {
   int port = StartRun();
   ASSERT_GT(port, 0);
@@ -198,6 +235,7 @@ TEST_F(WebPageTest, ShowsTheMigrationAndSteersIt) {
             std::string::npos)
       << end["controls"];
   EXPECT_TRUE(std::filesystem::file_size(artifacts_ / "page-end.png") > 10000);
+  ExpectVerifyEndpoints(port);
   runtest::StopRun(*run_);
 }
 
