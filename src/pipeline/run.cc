@@ -681,6 +681,11 @@ Status RunApplier(const Spec& spec, const RunOptions& options) {
   // Held tables and columns not carried are recorded where `cutover status` reads them.
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, StateStore::Open(spec.state_dir));
   apply.state = state.get();
+  // The live controls (docs/operations.md): a pause, the hand throttle and the live apply rate
+  // hold this applier as they hold `cutover run`'s.
+  pipeline::LiveControl live(spec, state.get(), options.stop);
+  live.Start();
+  apply.throttler = &live.throttler();
   pipeline::ApplyStats stats;
   std::atomic<bool> done{false};
   std::thread monitor([&] {

@@ -217,6 +217,13 @@ TEST_F(CtlTest, PauseResumeAndSetTakeEffectWithinASecondUnderAWorkload) {
   EXPECT_GT(Cdc(after, "captured_changes_total"), Cdc(before, "captured_changes_total"))
       << "capture stopped too";
   EXPECT_EQ(after["throttle"]["state"]["apply"]["reason"], "paused") << after.dump();
+  // A fence would wait for an apply that is held: refused at once, saying how to go on.
+  auto [fence_code, fence_text] = Cutover("fence " + spec_.string());
+  EXPECT_EQ(fence_code, 2);  // as every fence that cannot run
+  EXPECT_EQ(fence_text,
+            "cutover fence: FailedPrecondition: the apply is paused by `cutover ctl`, "
+            "so a fence cannot pass: cutover ctl " +
+                spec_.string() + " resume apply first\n");
   Ctl("resume apply --reason \"apply resume test\"");
   ASSERT_TRUE(WaitStatus(
       [&](const json& s) {
