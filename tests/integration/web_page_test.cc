@@ -2,9 +2,10 @@
 // MariaDB, the copy throttled to 200 rows/s so it can be watched, a write workload on the
 // source): without the token the page asks for one and every data and action request is
 // refused (401); with it the page shows each table's copy progress with rows/s and ETA and the
-// lag plot, pausing copy from the page stops the progress and resuming continues it, the plot's
-// past survives a reload, a stage move the guard rails refuse shows why, a verify and a fence
-// run from the page meet the guard rails, and the changes applied show per table. Screenshots
+// lag plot, pausing copy from the page stops the progress and resuming continues it, a throttle
+// by hand shows as a hold with its reason, the plot's past survives a reload, a stage move the
+// guard rails refuse shows why, a verify and a fence run from the page meet the guard rails, and
+// the changes applied show per table. Screenshots
 // are kept in the build tree (web_page_test/page.png, page-end.png). POST /v1/verify runs one
 // verify at a time.
 //
@@ -190,6 +191,14 @@ TEST_F(WebPageTest, ShowsTheMigrationAndSteersIt) {
   EXPECT_EQ(pause["state_text"], "paused: from the web page");
   EXPECT_EQ(pause["paused_after"], pause["paused_at"]) << pause;
   EXPECT_GT(pause["resumed"].get<int64_t>(), pause["paused_after"].get<int64_t>()) << pause;
+  // Throttled by hand from the page: held, and why.
+  const std::string held = report["throttle"]["copy_state"];
+  EXPECT_EQ(held.rfind("held back: ", 0), 0u) << report["throttle"];
+  EXPECT_NE(held.find("from the web page"), std::string::npos) << report["throttle"];
+  EXPECT_NE(
+      report["throttle"]["why"].get<std::string>().find("throttled by hand: from the web page"),
+      std::string::npos)
+      << report["throttle"];
   EXPECT_GE(report["reload"]["points_after"].get<int>(),
             report["reload"]["points_before"].get<int>())
       << report["reload"];
@@ -224,16 +233,17 @@ TEST_F(WebPageTest, ShowsTheMigrationAndSteersIt) {
         << table << " " << counts;
   }
   EXPECT_EQ(end["audit"].size(), 3u) << end;
-  // The live controls' audit, newest first: the resume, then the pause, both from the page.
-  ASSERT_EQ(end["controls"].size(), 2u) << end;
-  EXPECT_NE(end["controls"][0].get<std::string>().find(
-                ": resume copy: paused → running by api 127.0.0.1 (web page): from the web page"),
-            std::string::npos)
-      << end["controls"];
-  EXPECT_NE(end["controls"][1].get<std::string>().find(
-                ": pause copy: running → paused by api 127.0.0.1 (web page): from the web page"),
-            std::string::npos)
-      << end["controls"];
+  // The live controls' audit, newest first: the throttle off and on, the resume, the pause,
+  // each from the page.
+  ASSERT_EQ(end["controls"].size(), 4u) << end;
+  const char* kControls[] = {
+      ": throttle: ", ": throttle: ", ": resume copy: paused → running by api 127.0.0.1 (web page)",
+      ": pause copy: running → paused by api 127.0.0.1 (web page)"};
+  for (size_t index = 0; index < 4; ++index) {
+    const std::string control = end["controls"][index];
+    EXPECT_NE(control.find(kControls[index]), std::string::npos) << control;
+    EXPECT_NE(control.find("(web page): from the web page"), std::string::npos) << control;
+  }
   EXPECT_TRUE(std::filesystem::file_size(artifacts_ / "page-end.png") > 10000);
   ExpectVerifyEndpoints(port);
   runtest::StopRun(*run_);

@@ -369,8 +369,10 @@ function stateText(paused, reason, held) {
   return 'running';
 }
 
-function renderControls(ctl, throttle) {
-  const state = (throttle && throttle.state) || {};
+// `holds`: GET /v1/status `throttle` (what holds copy and apply now, from a running run only);
+// `throttle`: the run's status record's (time waited on rate limits, target throttling).
+function renderControls(ctl, holds, throttle) {
+  const state = (holds && holds.state) || {};
   const paused = (ctl && ctl.paused) || {};
   const reasons = (ctl && ctl.pause_reasons) || {};
   $('#copy-state').textContent = stateText(paused.copy, reasons.copy, state.copy);
@@ -511,7 +513,7 @@ async function poll(slow) {
     renderTables(status.tables || []);
     renderHistory(history);
     renderApplied(cdc.applied_by_table);
-    renderControls(ctl, cdc.throttle);
+    renderControls(ctl, status.throttle, cdc.throttle);
     renderGroups(status.flags || [], status.guards);
     renderFences(status.fence_history);
     if (slow) {

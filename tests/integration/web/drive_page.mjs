@@ -211,6 +211,16 @@ async function scenario(page, args, report) {
   const resumed = sum(await page.evaluate(kTableRows));
   Object.assign(report.pause, {paused_at, paused_after, resumed});
 
+  // Throttle by hand from the page: the run holds the copy and the page says why.
+  await page.click('[data-action="throttle-on"]');
+  await page.waitFor('the copy held by hand', kText('#copy-state') + '.startsWith("held back: ")');
+  report.throttle = {
+    copy_state: await page.evaluate(kText('#copy-state')),
+    why: await page.evaluate(kText('#throttle-why')),
+  };
+  await page.click('[data-action="throttle-off"]');
+  await page.waitFor('the copy running again', kText('#copy-state') + ' === "running"');
+
   // 4. A reload keeps the lag plot's past (it comes from the server).
   const points_before = await page.evaluate(kPlotPoints);
   await page.navigate(base);
