@@ -4,8 +4,10 @@
 // API of `cutover serve` and that of `cutover run` all see and change the same ones.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -76,6 +78,34 @@ Result<std::vector<StageChange>> StageHistory(const Spec& spec, StateStore& stat
 // (sequence 0 when none). InvalidArgument for a force without a reason.
 Result<StageChange> SetStage(const Spec& spec, StateStore& state, const StageRequest& request);
 
+// Live controls of a running migration (docs/operations.md): pause and resume the copy and the
+// apply, hold both by hand (gh-ost's throttle), and live values of throttle settings that
+// override the spec's until reset. Kept in the state store (works with or without the API, from
+// any process); the running `cutover run` applies a change within a second. Every change is
+// audited (who, when, reason, old -> new).
+struct CtlRequest {
+  std::string action;  // "pause", "resume", "set", "reset" or "throttle"
+  std::string what;    // pause/resume: "copy", "apply" or "all" (empty: all)
+  std::string key;     // set/reset: a live setting (throttle.copy_rows_per_second, ...)
+  std::string value;   // set: the value as written; empty: back to the spec's, as reset
+  bool on = true;      // throttle: hold (true, needs a reason) or release
+  std::string reason;
+  std::string by;  // "cli <user>", "api <address>"
+};
+
+// Applies `request` and audits it, in one state store transaction; a request that changes
+// nothing (pausing what is paused) records nothing. InvalidArgument naming the field and the
+// allowed values for bad input (an unknown action, key or value; throttle without a reason).
+// Returns the controls as CtlJson shows them.
+Result<nlohmann::json> ApplyCtl(const Spec& spec, StateStore& state, const CtlRequest& request);
+// {"paused": {"copy", "apply"}, "throttled_by_hand": {"on", "reason"}, "pause_reasons":
+// {"copy", "apply"}, "settings": {key: {"value", "text", "source": "spec"|"live", "spec"}},
+// "history": [the last 100 changes, oldest first]}.
+Result<nlohmann::json> CtlJson(const Spec& spec, StateStore& state);
+// `cutover ctl show` and `cutover ctl history` as text, from CtlJson's answer.
+std::string FormatCtl(const nlohmann::json& ctl);
+std::string FormatCtlHistory(const nlohmann::json& ctl);
+
 // The state store of `spec`, opened for reading and writing by a process that does not run the
 // migration (`cutover flags`, `cutover serve`): it must coexist with a running `cutover run`.
 Result<std::unique_ptr<StateStore>> OpenControlState(const Spec& spec);
@@ -83,6 +113,10 @@ Result<std::unique_ptr<StateStore>> OpenControlState(const Spec& spec);
 struct ControlServerOptions {
   // Where the server says where it listens and logs refused requests; null: nowhere.
   FILE* log = nullptr;
+  // Runs a whole verify of the spec (as `cutover verify SPEC` does, its report stored in the
+  // state store's meta "verify.report"), stopping early once *stop is set. POST /v1/verify
+  // runs it on a thread of its own, one at a time. Null: POST /v1/verify answers 501.
+  std::function<Status(const std::atomic<bool>* stop)> verify;
 };
 
 // The HTTP control API on spec.control.listen, answering on its own threads until Stop() or

@@ -42,6 +42,12 @@ struct CopyOptions {
   // opened them (not owned; thread-safe). Null: RunCopy opens them (OpenTarget, StateStore::Open).
   const Target* target = nullptr;
   StateStore* state = nullptr;
+  // Live holds and pacing (`cutover run`: docs/operations.md). `hold`, when set, is called by
+  // each worker before it reads a chunk and returns when the copy may go on (or it is
+  // stopping); `pace`, when set, replaces throttle.copy_rows_per_second: called with each
+  // chunk's rows after the read, it returns when they may be written.
+  std::function<void()> hold;
+  std::function<void(int64_t rows)> pace;
 };
 
 struct TableCopyReport {

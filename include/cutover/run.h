@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -75,5 +76,12 @@ Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options);
 // What `cutover status` prints: the phase, the copy per table, and the last CDC status the
 // running (or last) `cutover run` recorded: as text, or as one JSON object.
 Result<std::string> FormatStatus(const Spec& spec, bool json);
+
+// `cutover status --watch` (docs/operations.md): one gh-ost-style line from the JSON of two
+// FormatStatus calls `seconds` apart (`before`: null the first time): phase; rows copied of the
+// estimate with % and an ETA at the rate between the two; CDC lag; changes applied per second;
+// what is paused or held, and why.
+std::string FormatWatchLine(const nlohmann::json& now, const nlohmann::json* before,
+                            double seconds);
 
 }  // namespace cutover

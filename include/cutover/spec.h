@@ -153,7 +153,17 @@ struct ParallelismSpec {
 struct ThrottleSpec {
   int64_t copy_rows_per_second = 0;   // 0: unlimited
   int64_t apply_rows_per_second = 0;  // 0: unlimited
-  std::chrono::seconds max_lag{0};    // pause copy while CDC lag exceeds it; 0: never
+  // Load-aware throttling (docs/operations.md); each is live-settable with `cutover ctl set`.
+  // The copy is held while the source's running threads (MariaDB/MySQL Threads_running;
+  // PostgreSQL: active backends) exceed this; 0: never.
+  int64_t max_load_threads_running = 0;
+  // MariaDB/MySQL replicas of the source ("host:port", the source's user and password) whose
+  // Seconds_Behind_Master above max_replica_lag holds the copy.
+  std::vector<std::string> replicas;
+  std::chrono::milliseconds max_replica_lag{10000};
+  // SQL targets: copy and apply are held while the target's running threads (or active
+  // backends) exceed this; 0: never.
+  int64_t target_max_load = 0;
 };
 
 // A named group of tables whose flag stage moves on its own (docs/control-api.md); the tables

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include "control/router_reports.h"
+#include "pipeline/live_settings.h"
 #include "state/fence_record.h"
+#include "state/live_controls.h"
 #include "state/run_status.h"
 #include "state/table_ddl.h"
 #include "state/verify_report.h"
@@ -110,13 +112,48 @@ void WriteCdc(const state::RunStatus& status, int64_t now_ms, Writer& out) {
   }
 }
 
-void WriteThrottle(const Spec& spec, const state::RunStatus& status, Writer& out) {
+// Whether each stage is held and why, and the seconds held per reason (docs/operations.md).
+void WriteHolds(const state::RunThrottle& throttle, bool running, Writer& out) {
+  out.Family("cutover_throttle_held", "gauge",
+             "1 while the stage (copy, apply) is held back, labelled with why (paused, "
+             "throttled_by_hand, source_load, replica_lag, target_load).");
+  for (const auto& [stage, hold] :
+       {std::pair{"copy", &throttle.copy}, std::pair{"apply", &throttle.apply}}) {
+    const bool held = running && hold->held;
+    out.Sample("cutover_throttle_held",
+               Label("stage", stage) + "," + Label("reason", held ? hold->reason : "none"),
+               held ? 1 : 0);
+  }
+  out.Family("cutover_throttle_held_seconds_total", "counter",
+             "Seconds the stage was held back, by reason, since `cutover run` started.");
+  for (const auto& [stage, reasons] : throttle.held_seconds) {
+    for (const auto& [reason, seconds] : reasons) {
+      out.Sample("cutover_throttle_held_seconds_total",
+                 Label("stage", stage) + "," + Label("reason", reason), seconds);
+    }
+  }
+  out.Family("cutover_throttle_probe_errors", "gauge",
+             "Load probes that failed at their last try (they hold nothing; `cutover status` "
+             "says which).");
+  out.Sample("cutover_throttle_probe_errors", "",
+             running ? static_cast<double>(throttle.probe_errors.size()) : 0);
+}
+
+Status WriteThrottle(const Spec& spec, StateStore& state, const state::RunStatus& status,
+                     bool running, Writer& out) {
+  CUTOVER_ASSIGN_OR_RETURN(state::LiveControls controls, state::ReadLiveControls(state));
   out.Family("cutover_throttle_rows_per_second", "gauge",
-             "Configured rate limits (throttle in the spec); 0: unlimited.");
-  out.Sample("cutover_throttle_rows_per_second", Label("stage", "copy"),
-             static_cast<double>(spec.throttle.copy_rows_per_second));
-  out.Sample("cutover_throttle_rows_per_second", Label("stage", "apply"),
-             static_cast<double>(spec.throttle.apply_rows_per_second));
+             "Rate limits in force (the spec's, or a live `cutover ctl set`); 0: unlimited.");
+  out.Sample(
+      "cutover_throttle_rows_per_second", Label("stage", "copy"),
+      static_cast<double>(pipeline::EffectiveSetting(spec, controls, state::kCopyRowsPerSecond)));
+  out.Sample(
+      "cutover_throttle_rows_per_second", Label("stage", "apply"),
+      static_cast<double>(pipeline::EffectiveSetting(spec, controls, state::kApplyRowsPerSecond)));
+  out.Family("cutover_paused", "gauge", "1 while `cutover ctl pause` holds the stage.");
+  out.Sample("cutover_paused", Label("stage", "copy"), controls.copy_paused ? 1 : 0);
+  out.Sample("cutover_paused", Label("stage", "apply"), controls.apply_paused ? 1 : 0);
+  WriteHolds(status.throttle, running, out);
   // What throttling cost the running `cutover run` (its status record's "throttle").
   const state::RunThrottle& throttle = status.throttle;
   out.Family("cutover_throttle_wait_seconds_total", "counter",
@@ -131,6 +168,7 @@ void WriteThrottle(const Spec& spec, const state::RunStatus& status, Writer& out
              "ThrottlingException, RequestLimitExceeded), each retried with backoff, since "
              "`cutover run` started.");
   out.Sample("cutover_target_throttled_total", "", static_cast<double>(throttle.target_throttled));
+  return Status::Ok();
 }
 
 Status WriteVerify(StateStore& state, Writer& out) {
@@ -237,7 +275,8 @@ Result<std::string> RenderMetrics(const Spec& spec, StateStore& state, int64_t n
   CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> run_status, state::ReadRunStatus(state));
   state::RunStatus status = run_status.value_or(state::RunStatus{});
   WriteCdc(status, now_ms, out);
-  WriteThrottle(spec, status, out);
+  CUTOVER_RETURN_IF_ERROR(
+      WriteThrottle(spec, state, status, run_status && run_status->FreshAt(now_ms), out));
   CUTOVER_RETURN_IF_ERROR(WriteVerify(state, out));
   CUTOVER_RETURN_IF_ERROR(WriteSchemaChanges(state, out));
   CUTOVER_RETURN_IF_ERROR(WriteStages(spec, state, out));

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "control/router_reports.h"
+#include "state/live_controls.h"
+#include "state/run_status.h"
 #include "state/table_ddl.h"
 #include "state/test_support.h"
 
@@ -114,6 +116,37 @@ TEST_F(MetricsTest, ValuesComeFromTheStateStore) {
            "cutover_fence_timestamp_seconds 1700000000.5\n",
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << "missing:\n" << line << "\nin:\n" << text;
+  }
+}
+
+TEST_F(MetricsTest, HoldsTheirReasonsAndTheLiveRatesOfARunningRun) {
+  state::RunStatus status;
+  status.updated_at_ms = 1'000'000'000'000 - 500;  // fresh at Render's now
+  status.throttle.copy = {true, "source_load", "source Threads_running 9 > 4"};
+  status.throttle.held_seconds["copy"]["source_load"] = 12.5;
+  status.throttle.held_seconds["apply"]["paused"] = 3;
+  status.throttle.probe_errors = {"replica r:1: refused"};
+  ASSERT_TRUE(state::WriteRunStatus(*state_, status).ok());
+  state::LiveControls controls;
+  controls.apply_paused = true;
+  controls.settings[state::kCopyRowsPerSecond] = 500;
+  state::LiveControlChange change;
+  ASSERT_TRUE(state::WriteLiveControls(*state_, controls, change).ok());
+  std::string text = Render();
+  for (const char* line : {
+           "# TYPE cutover_throttle_held gauge\n",
+           "cutover_throttle_held{stage=\"copy\",reason=\"source_load\"} 1\n",
+           "cutover_throttle_held{stage=\"apply\",reason=\"none\"} 0\n",
+           "# TYPE cutover_throttle_held_seconds_total counter\n",
+           "cutover_throttle_held_seconds_total{stage=\"copy\",reason=\"source_load\"} 12.5\n",
+           "cutover_throttle_held_seconds_total{stage=\"apply\",reason=\"paused\"} 3\n",
+           "cutover_throttle_probe_errors 1\n",
+           "cutover_paused{stage=\"copy\"} 0\n",
+           "cutover_paused{stage=\"apply\"} 1\n",
+           "cutover_throttle_rows_per_second{stage=\"copy\"} 500\n",
+           "cutover_throttle_rows_per_second{stage=\"apply\"} 2000\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
 }
 

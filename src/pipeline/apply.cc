@@ -23,6 +23,7 @@
 #include "pipeline/rate_limiter.h"
 #include "pipeline/router.h"
 #include "pipeline/test_hooks.h"
+#include "pipeline/throttler.h"
 #include "pipeline/touched_keys.h"
 #include "state/table_ddl.h"
 
@@ -172,7 +173,14 @@ class Lane {
   }
 
   bool Flush(std::span<const LoggedChange> batch, uint64_t checkpoint) {
-    shared_.limiter.Acquire(static_cast<int64_t>(batch.size()));
+    if (Throttler* throttler = shared_.options.throttler; throttler != nullptr) {
+      // Between batches: a held apply writes nothing more, and its batch waits whole.
+      if (!batch.empty()) throttler->HoldApply();
+      if (shared_.Stopping()) return false;
+      throttler->PaceApply(static_cast<int64_t>(batch.size()));
+    } else {
+      shared_.limiter.Acquire(static_cast<int64_t>(batch.size()));
+    }
     if (!batch.empty()) TEST_PausePoint("apply_before");
     Status status = ApplyWithRetry(shared_.appliers, index_, shared_.lanes, &applier_, batch,
                                    checkpoint, [this] { return shared_.Stopping(); });
@@ -184,6 +192,7 @@ class Lane {
     applied_ = checkpoint;
     if (checkpoint > passed_.load()) passed_ = checkpoint;
     shared_.stats->applied_changes.fetch_add(batch.size(), std::memory_order_relaxed);
+    shared_.stats->applied_by_table.Note(batch);
     if (shared_.stats->touched != nullptr) shared_.stats->touched->Note(batch);
     return true;
   }

@@ -25,9 +25,12 @@
 #include "cutover/status.h"
 
 #include "log/change_log.h"
+#include "pipeline/applied_counts.h"
 #include "pipeline/apply_plans.h"
 
 namespace cutover::pipeline {
+
+class Throttler;  // pipeline/throttler.h
 
 struct ApplyOptions {
   int lanes = 8;              // per partition of a log that LanesPerPartition splits
@@ -36,6 +39,9 @@ struct ApplyOptions {
   // An idle lane records how far the reader has passed at most this often.
   std::chrono::milliseconds idle_checkpoint{1000};
   int64_t max_rows_per_second = 0;  // 0: unlimited
+  // The live holds and rate (`cutover run`, docs/operations.md): each lane waits in HoldApply
+  // before a batch and paces it there instead of max_rows_per_second. Not owned; may be null.
+  Throttler* throttler = nullptr;
   // Set (from any thread or a signal handler) to stop after the batches being applied.
   const std::atomic<bool>* stop = nullptr;
   // A member of the appliers' group (commits progress); false for a replay into another target.
@@ -74,6 +80,7 @@ struct ApplyStats {
   std::atomic<uint64_t> lag_records{0};       // records durable and not yet applied
   std::atomic<bool> at_end{false};            // every record durable has been read
   std::atomic<int> held_tables{0};            // tables a schema change stopped (docs/ddl.md)
+  AppliedCounts applied_by_table;             // row changes committed, per table and kind
   // Told every applied batch, for a continuous verify; null: nobody asks.
   TouchedKeys* touched = nullptr;
 };

@@ -18,6 +18,7 @@
 #include "pipeline/state_options.h"
 #include "source/mysql/snapshot_schema.h"
 #include "state/fence_record.h"
+#include "state/live_controls.h"
 #include "state/run_status.h"
 #include "state/table_ddl.h"
 
@@ -293,6 +294,14 @@ Status CheckRunApplying(const Spec& spec, StateStore& state, std::string_view co
         "{} is stopped by a schema change ({}); its changes are not applied, so {} cannot "
         "pass: cutover ddl resume {} {} [--recopy] first",
         table.table, table.reason, command, spec.file.string(), table.table));
+  }
+  // An apply held by the operator (docs/operations.md) applies nothing: the fence would wait.
+  CUTOVER_ASSIGN_OR_RETURN(state::LiveControls controls, state::ReadLiveControls(state));
+  if (controls.apply_paused || controls.throttled_by_hand) {
+    return Status::FailedPrecondition(
+        fmt::format("the apply is {} by `cutover ctl`, so {} cannot pass: cutover ctl {} {} first",
+                    controls.apply_paused ? "paused" : "throttled by hand", command,
+                    spec.file.string(), controls.apply_paused ? "resume apply" : "throttle off"));
   }
   return Status::Ok();
 }

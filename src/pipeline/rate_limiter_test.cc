@@ -2,6 +2,8 @@
 // /metrics shows as cutover_throttle_wait_seconds_total).
 #include "pipeline/rate_limiter.h"
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 namespace cutover::pipeline {
@@ -27,6 +29,21 @@ TEST(RateLimiterTest, UnlimitedNeverWaits) {
   RateLimiter limiter(0, &waited_us);
   for (int i = 0; i < 1000; ++i) limiter.Acquire(1'000'000);
   EXPECT_EQ(waited_us.load(), 0);
+}
+
+TEST(RateLimiterTest, ANewRateEndsAWaitAtTheOldOne) {
+  RateLimiter limiter(100);
+  limiter.Acquire(100);  // the burst
+  Clock::time_point start = Clock::now();
+  std::thread waiter([&] { limiter.Acquire(1000); });  // 10 s at 100 rows/s
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  limiter.SetRate(0);
+  waiter.join();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(1));
+  limiter.SetRate(1'000'000);
+  start = Clock::now();
+  limiter.Acquire(1000);
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(100));
 }
 
 }  // namespace

@@ -33,10 +33,14 @@
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence_marks.h"
 #include "pipeline/followed_shapes.h"
+#include "pipeline/live_control.h"
+#include "pipeline/live_settings.h"
 #include "pipeline/router.h"
 #include "pipeline/state_options.h"
 #include "pipeline/touched_keys.h"
+#include "state/live_controls.h"
 #include "state/run_status.h"
+#include "state/status_history.h"
 #include "state/stop_request.h"
 #include "state/table_ddl.h"
 
@@ -111,7 +115,11 @@ class Migration {
                              StateStore::Open(spec_.state_dir, pipeline::StateOptionsFor(spec_)));
     CUTOVER_ASSIGN_OR_RETURN(Phase phase, state_->GetPhase());
     if (phase == Phase::kFinished) CUTOVER_RETURN_IF_ERROR(ContinueAfterFinish(spec_));
+    // Pauses, the hand throttle, live settings and the load probes (docs/operations.md).
+    live_ = std::make_unique<pipeline::LiveControl>(spec_, state_.get(), &halt_);
+    live_->Start();
     CUTOVER_RETURN_IF_ERROR(LoadTotals());
+    history_.Load(*state_);
     // A stop request left from before this run (a finish that gave up) must not stop it.
     CUTOVER_RETURN_IF_ERROR(state::DeleteStopRequest(*state_));
     fences_ = std::make_unique<pipeline::FenceMarks>(state_.get());
@@ -154,6 +162,8 @@ class Migration {
     copy.target = target_.get();
     copy.state = state_.get();
     copy.on_start_position = [this](const Position& start) { return StartCapture(start); };
+    copy.hold = [this] { live_->throttler().HoldCopy(); };
+    copy.pace = [this](int64_t rows) { live_->throttler().PaceCopy(rows); };
     Result<CopyReport> report = RunCopy(spec_, copy);
     if (!report.ok()) {
       if (report.status().code() == StatusCode::kCancelled && halt_) return false;
@@ -188,6 +198,7 @@ class Migration {
     pipeline::ApplyOptions apply;
     apply.lanes = spec_.parallelism.apply_lanes;
     apply.max_rows_per_second = spec_.throttle.apply_rows_per_second;
+    apply.throttler = &live_->throttler();
     apply.stop = &halt_;
     apply.state = state_.get();
     apply.replan = [this](const TableId& table) { return Replan(table); };
@@ -278,6 +289,7 @@ class Migration {
     halt_ = true;
     capture_stop_ = true;
     if (capture_.joinable()) capture_.join();
+    if (live_) live_->Stop();
     done_ = true;
     monitor_.join();
     retention_thread_.join();
@@ -379,11 +391,14 @@ class Migration {
     state::RunStatus status = CurrentStatus();
     std::fprintf(options_.progress,
                  "cdc: %s, lag %.1f s / %llu records, %.0f changes/s applied, %llu captured "
-                 "transactions\n",
+                 "transactions%s\n",
                  status.phase.c_str(), status.lag_seconds,
                  static_cast<unsigned long long>(status.lag_records),
                  static_cast<double>(applied - last_applied_) / seconds,
-                 static_cast<unsigned long long>(capture_stats_.transactions.load()));
+                 static_cast<unsigned long long>(capture_stats_.transactions.load()),
+                 status.throttle.apply.held
+                     ? (", apply held: " + status.throttle.apply.detail).c_str()
+                     : "");
     std::fflush(options_.progress);
     last_applied_ = applied;
     last_line_ = Clock::now();
@@ -450,6 +465,7 @@ class Migration {
     if (!*last) return Status::Ok();
     captured_before_ = (*last)->captured_changes_total;
     applied_before_ = (*last)->applied_changes_total;
+    applied_by_table_before_ = (*last)->applied_by_table;
     return Status::Ok();
   }
 
@@ -505,11 +521,19 @@ class Migration {
     status.captured_changes_total = captured_before_ + capture_stats_.changes.load();
     status.applied_changes_total = applied_before_ + apply_stats_.applied_changes.load();
     status.last_event_ms = capture_stats_.last_event_ms.load();
+    status.applied_by_table = applied_by_table_before_;
+    for (const auto& [table, counts] : apply_stats_.applied_by_table.Snapshot()) {
+      state::TableApplied& total = status.applied_by_table[table];
+      total.inserts += counts.inserts;
+      total.updates += counts.updates;
+      total.deletes += counts.deletes;
+    }
     // What throttling cost since this process started (core/throttle_stats.h).
     const ThrottleStats& throttle = ProcessThrottleStats();
-    status.throttle = {static_cast<double>(throttle.copy_wait_us.load()) / 1e6,
-                       static_cast<double>(throttle.apply_wait_us.load()) / 1e6,
-                       throttle.target_throttled.load()};
+    status.throttle.copy_wait_seconds = static_cast<double>(throttle.copy_wait_us.load()) / 1e6;
+    status.throttle.apply_wait_seconds = static_cast<double>(throttle.apply_wait_us.load()) / 1e6;
+    status.throttle.target_throttled = throttle.target_throttled.load();
+    if (live_) live_->Report(status.throttle);
     std::lock_guard lock(mutex_);
     status.source_retention = retention_;
     return status;
@@ -539,7 +563,18 @@ class Migration {
       if (phase.ok() && *phase == Phase::kCatchUp) state_->SetPhase(Phase::kCdc).IgnoreError();
       status.phase = "cdc";
     }
-    state::WriteRunStatus(*state_, status).IgnoreError();  // status is best effort
+    // Status is best effort; with it, a sample for the web page's lag plot (docs/web.md).
+    history_.Record(*state_, status, RowsCopied()).IgnoreError();
+  }
+
+  // The rows the full load has copied, summed over the tables (0 when it cannot be read).
+  uint64_t RowsCopied() {
+    Result<std::vector<TableProgress>> tables = state_->ListTables();
+    uint64_t rows = 0;
+    if (tables.ok()) {
+      for (const TableProgress& table : *tables) rows += table.rows_copied;
+    }
+    return rows;
   }
 
   const Spec& spec_;
@@ -572,12 +607,16 @@ class Migration {
   std::atomic<bool> drained_on_request_{false};
   uint64_t captured_before_ = 0;  // changes captured and applied by earlier runs
   uint64_t applied_before_ = 0;
+  std::map<std::string, state::TableApplied> applied_by_table_before_;
+  state::StatusHistory history_;                // the monitor thread's (WriteStatus)
   Clock::time_point last_line_ = Clock::now();  // the monitor's status line
   uint64_t last_applied_ = 0;
   std::atomic<bool> done_{false};
   std::mutex mutex_;
   Status first_error_;  // guarded by mutex_
   std::optional<state::RunRetention> retention_;  // guarded by mutex_
+  // Controls and load probes; the holds. Last: its threads end before the members they use.
+  std::unique_ptr<pipeline::LiveControl> live_;
 };
 
 }  // namespace
@@ -642,6 +681,11 @@ Status RunApplier(const Spec& spec, const RunOptions& options) {
   // Held tables and columns not carried are recorded where `cutover status` reads them.
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, StateStore::Open(spec.state_dir));
   apply.state = state.get();
+  // The live controls (docs/operations.md): a pause, the hand throttle and the live apply rate
+  // hold this applier as they hold `cutover run`'s.
+  pipeline::LiveControl live(spec, state.get(), options.stop);
+  live.Start();
+  apply.throttler = &live.throttler();
   pipeline::ApplyStats stats;
   std::atomic<bool> done{false};
   std::thread monitor([&] {
@@ -668,73 +712,6 @@ Status RunApplier(const Spec& spec, const RunOptions& options) {
   done = true;
   monitor.join();
   return status;
-}
-
-Result<std::string> FormatStatus(const Spec& spec, bool json) {
-  StateStoreOptions options;
-  options.read_only = true;
-  CUTOVER_ASSIGN_OR_RETURN(auto state, StateStore::Open(spec.state_dir, options));
-  CUTOVER_ASSIGN_OR_RETURN(Phase phase, state->GetPhase());
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<Position> start,
-                           state->GetPosition(pipeline::kStartPosition));
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<TableProgress> tables, state->ListTables());
-  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::RunStatus> run, state::ReadRunStatus(*state));
-  nlohmann::json out;
-  out["migration"] = spec.name;
-  out["phase"] = std::string(PhaseName(phase));
-  out["start_position"] = start ? start->Encode() : "";
-  out["tables"] = nlohmann::json::array();
-  for (const TableProgress& table : tables) {
-    out["tables"].push_back({{"table", table.name},
-                             {"state", std::string(TableStateName(table.state))},
-                             {"rows_copied", table.rows_copied},
-                             {"rows_estimate", table.rows_total_estimate}});
-  }
-  if (run) out["cdc"] = run->ToJson();
-  CUTOVER_ASSIGN_OR_RETURN(std::vector<state::TableDdl> ddl, state::LoadTableDdl(*state));
-  if (!ddl.empty()) {
-    out["schema_changes"] = nlohmann::json::array();
-    for (const state::TableDdl& record : ddl) out["schema_changes"].push_back(record.ToJson());
-  }
-  if (json) return out.dump(2) + "\n";
-  std::string text = fmt::format("migration {}: phase {}\nstart position (P0): {}\n", spec.name,
-                                 PhaseName(phase), start ? start->Encode() : "not taken yet");
-  for (const TableProgress& table : tables) {
-    text += fmt::format("  {:<40} {:<16} {:>12} / ~{} rows\n", table.name,
-                        TableStateName(table.state), table.rows_copied, table.rows_total_estimate);
-  }
-  if (run) {
-    double age = static_cast<double>(NowMs() - run->updated_at_ms) / 1000.0;
-    text += fmt::format(
-        "cdc: {}, lag {:.1f} s / {} records, {} changes applied and {} transactions captured by "
-        "the last run (status of {:.0f} s ago)\n",
-        run->phase.empty() ? "?" : run->phase, run->lag_seconds, run->lag_records,
-        run->applied_changes, run->captured_transactions, age);
-    if (const std::optional<state::RunRetention>& kept = run->source_retention) {
-      text += fmt::format("{}source: the {} keeps {:.1f} MiB of WAL (wal_status {}{})\n",
-                          kept->warning ? "WARNING " : "", kept->what,
-                          static_cast<double>(kept->retained_bytes) / (1 << 20), kept->state,
-                          kept->headroom_bytes
-                              ? fmt::format(", {:.1f} MiB before the source drops it",
-                                            static_cast<double>(*kept->headroom_bytes) / (1 << 20))
-                              : "");
-    }
-  }
-  // docs/ddl.md: never silent about a table that stopped or a column the target does not get.
-  for (const state::TableDdl& record : ddl) {
-    if (record.held && record.is_new && record.resume == "recopy") {
-      text += fmt::format("COPYING {}: {}\n", record.table, record.reason);
-    } else if (record.held) {
-      text += fmt::format("STOPPED {}: {}{}\n  then: cutover ddl resume {} {} [--recopy]\n",
-                          record.table, record.reason,
-                          record.resume.empty() ? "" : " (resume asked: " + record.resume + ")",
-                          spec.file.string(), record.table);
-    }
-    for (const auto& [column, why] : record.not_carried) {
-      text += fmt::format("not carried: {}.{}: {}\n", record.table, column, why);
-    }
-  }
-  return text;
 }
 
 }  // namespace cutover

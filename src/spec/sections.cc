@@ -222,7 +222,31 @@ void ParseThrottle(Fields& root, ThrottleSpec* out) {
   Fields throttle = root.Section("throttle");
   throttle.ReadInt("copy_rows_per_second", 0, kUnlimited, &out->copy_rows_per_second);
   throttle.ReadInt("apply_rows_per_second", 0, kUnlimited, &out->apply_rows_per_second);
-  throttle.ReadSeconds("max_lag", seconds(0), seconds::max(), &out->max_lag);
+  // Removed: `cutover run` applies only after its copy, so a copy never waits for apply
+  // (docs/design.md, "Load-aware throttling").
+  if (throttle.Has("max_lag")) {
+    throttle.Report("max_lag",
+                    "removed: `cutover run` applies changes only after its copy, so no copy ever "
+                    "waits for apply; hold the copy back by the source's load instead "
+                    "(throttle.max_load.threads_running, throttle.replicas with "
+                    "throttle.max_replica_lag; docs/operations.md)");
+  }
+  Fields max_load = throttle.Section("max_load");
+  max_load.ReadInt("threads_running", 0, kUnlimited, &out->max_load_threads_running);
+  max_load.ReportUnknown();
+  if (throttle.ReadStringList("replicas", &out->replicas)) {
+    const YAML::Node& list = *throttle.Get("replicas");
+    for (size_t index = 0; index < out->replicas.size(); ++index) {
+      if (std::optional<std::string> problem =
+              HostPortProblem(out->replicas[index], false, "10.0.0.7:3306")) {
+        throttle.diag().Add(PlaceOf(list[index]), IndexPath(throttle.PathOf("replicas"), index),
+                            *problem);
+      }
+    }
+  }
+  throttle.ReadMillis("max_replica_lag", milliseconds(0), milliseconds(86400000),
+                      &out->max_replica_lag);
+  throttle.ReadInt("target_max_load", 0, kUnlimited, &out->target_max_load);
   throttle.ReportUnknown();
 }
 

@@ -127,6 +127,13 @@ std::vector<ErrorCase> Cases() {
        "source.port: 70000 is out of range; allowed 1..65535"},
       {"WorkersOutOfRange", Valid("parallelism: {copy_workers: 0}\n"),
        "parallelism.copy_workers: 0 is out of range; allowed 1..256"},
+      {"RemovedMaxLag", Valid("throttle: {max_lag: 30s}\n"),
+       "throttle.max_lag: removed: `cutover run` applies changes only after its copy, so no copy "
+       "ever waits for apply; hold the copy back by the source's load instead "
+       "(throttle.max_load.threads_running, throttle.replicas with throttle.max_replica_lag; "
+       "docs/operations.md)"},
+      {"BadReplica", Valid("throttle: {replicas: [\"db7\"]}\n"),
+       "throttle.replicas[0]: 'db7' has no port; write host:port, e.g. 10.0.0.7:3306"},
       {"NegativeThrottle", Valid("throttle: {copy_rows_per_second: -5}\n"),
        "throttle.copy_rows_per_second: -5 is out of range; allowed 0 or more"},
       {"BadSize", Valid("change_log: {segment_size: 64MB}\n"),

@@ -111,7 +111,7 @@ TEST(SpecTest, MinimalSpecGetsEveryDefault) {
   EXPECT_EQ(spec.parallelism.index_builders, 2);
   EXPECT_EQ(spec.throttle.copy_rows_per_second, 0);
   EXPECT_EQ(spec.throttle.apply_rows_per_second, 0);
-  EXPECT_EQ(spec.throttle.max_lag, seconds(0));
+  EXPECT_EQ(spec.throttle.max_load_threads_running, 0);
   EXPECT_EQ(spec.state_dir, "/specs/.cutover/shop");
   EXPECT_TRUE(spec.control.enabled);
   EXPECT_EQ(spec.control.listen, "127.0.0.1:7878");
@@ -220,7 +220,7 @@ parallelism:
   chunk_time: 2s
   apply_lanes: 32
   index_builders: 8
-throttle: {copy_rows_per_second: 1000, apply_rows_per_second: 2000, max_lag: 1m30s}
+throttle: {copy_rows_per_second: 1000, apply_rows_per_second: 2000, max_load: {threads_running: 25}, replicas: ["10.0.0.7:3306"], max_replica_lag: 1500ms, target_max_load: 40}
 state_dir: ../state
 control: {enabled: false, listen: "[::1]:9000", token_env: CUTOVER_CONTROL_TOKEN}
 )");
@@ -275,7 +275,10 @@ control: {enabled: false, listen: "[::1]:9000", token_env: CUTOVER_CONTROL_TOKEN
   EXPECT_EQ(spec.parallelism.index_builders, 8);
   EXPECT_EQ(spec.throttle.copy_rows_per_second, 1000);
   EXPECT_EQ(spec.throttle.apply_rows_per_second, 2000);
-  EXPECT_EQ(spec.throttle.max_lag, seconds(90));
+  EXPECT_EQ(spec.throttle.max_load_threads_running, 25);
+  EXPECT_EQ(spec.throttle.replicas, std::vector<std::string>{"10.0.0.7:3306"});
+  EXPECT_EQ(spec.throttle.max_replica_lag, milliseconds(1500));
+  EXPECT_EQ(spec.throttle.target_max_load, 40);
   EXPECT_EQ(spec.state_dir, base.parent_path() / "state");
   EXPECT_FALSE(spec.control.enabled);
   EXPECT_EQ(spec.control.listen, "[::1]:9000");
@@ -521,7 +524,7 @@ TEST(SpecTest, DocsFullExampleParsesWithTheValuesItStates) {
   EXPECT_EQ(spec.mapping, "/srv/specs/shop.mapping.yaml");
   EXPECT_EQ(spec.change_log.segment_bytes, 128ull << 20);
   EXPECT_EQ(spec.parallelism.index_builders, 4);
-  EXPECT_EQ(spec.throttle.max_lag, seconds(60));
+  EXPECT_EQ(spec.throttle.max_load_threads_running, 25);
   EXPECT_EQ(spec.control.token.value, "control-token");
 }
 
@@ -629,10 +632,10 @@ TEST(UnitsTest, ParsesDurations) {
 TEST(UnitsTest, SpecAcceptsPlainBytesAndCompoundDurations) {
   Spec spec = MustParse(std::string(kMinimal) +
                         "change_log: {segment_size: 1048576, retention_age: 1h30m}\n"
-                        "throttle: {max_lag: 0}\n");
+                        "throttle: {max_replica_lag: 0}\n");
   EXPECT_EQ(spec.change_log.segment_bytes, 1u << 20);
   EXPECT_EQ(spec.change_log.retention_age, seconds(5400));
-  EXPECT_EQ(spec.throttle.max_lag, seconds(0));
+  EXPECT_EQ(spec.throttle.max_replica_lag, milliseconds(0));
 }
 
 TEST(NamesTest, EnumNames) {

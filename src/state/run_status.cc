@@ -4,26 +4,53 @@
 #include "state/json_fields.h"
 
 namespace cutover::state {
+namespace {
+
+nlohmann::json HoldJson(const RunHold& hold) {
+  return {{"held", hold.held}, {"reason", hold.reason}, {"detail", hold.detail}};
+}
+
+void ReadHold(JsonFields& state, std::string_view stage, RunHold* out) {
+  state.ReadObject(stage, [&](JsonFields& hold) {
+    hold.Read("held", &out->held);
+    hold.Read("reason", &out->reason);
+    hold.Read("detail", &out->detail);
+  });
+}
+
+}  // namespace
 
 nlohmann::json RunStatus::ToJson() const {
-  nlohmann::json json = {{"phase", phase},
-                         {"lag_seconds", lag_seconds},
-                         {"lag_records", lag_records},
-                         {"applied_changes", applied_changes},
-                         {"captured_transactions", captured_transactions},
-                         {"captured_changes", captured_changes},
-                         {"captured_changes_total", captured_changes_total},
-                         {"applied_changes_total", applied_changes_total},
-                         {"applied_through_ms", applied_through_ms},
-                         {"last_event_ms", last_event_ms},
-                         {"updated_at_ms", updated_at_ms},
-                         {"throttle",
-                          {{"copy_wait_seconds", throttle.copy_wait_seconds},
-                           {"apply_wait_seconds", throttle.apply_wait_seconds},
-                           {"target_throttled", throttle.target_throttled}}}};
+  nlohmann::json json = {
+      {"phase", phase},
+      {"lag_seconds", lag_seconds},
+      {"lag_records", lag_records},
+      {"applied_changes", applied_changes},
+      {"captured_transactions", captured_transactions},
+      {"captured_changes", captured_changes},
+      {"captured_changes_total", captured_changes_total},
+      {"applied_changes_total", applied_changes_total},
+      {"applied_through_ms", applied_through_ms},
+      {"last_event_ms", last_event_ms},
+      {"updated_at_ms", updated_at_ms},
+      {"throttle",
+       {{"copy_wait_seconds", throttle.copy_wait_seconds},
+        {"apply_wait_seconds", throttle.apply_wait_seconds},
+        {"target_throttled", throttle.target_throttled},
+        {"state", {{"copy", HoldJson(throttle.copy)}, {"apply", HoldJson(throttle.apply)}}},
+        {"held_seconds", throttle.held_seconds},
+        {"probe_errors", throttle.probe_errors}}}};
   if (!change_log.empty()) json["change_log"] = change_log;
   if (log_durable_offset) json["log_durable_offset"] = *log_durable_offset;
   if (applied_offset) json["applied_offset"] = *applied_offset;
+  if (!applied_by_table.empty()) {
+    nlohmann::json tables = nlohmann::json::object();
+    for (const auto& [table, counts] : applied_by_table) {
+      tables[table] = {
+          {"inserts", counts.inserts}, {"updates", counts.updates}, {"deletes", counts.deletes}};
+    }
+    json["applied_by_table"] = std::move(tables);
+  }
   if (source_retention) {
     nlohmann::json retention = {{"what", source_retention->what},
                                 {"retained_bytes", source_retention->retained_bytes},
@@ -56,6 +83,20 @@ Result<RunStatus> RunStatus::FromJson(std::string_view text) {
     throttle.Read("copy_wait_seconds", &status.throttle.copy_wait_seconds);
     throttle.Read("apply_wait_seconds", &status.throttle.apply_wait_seconds);
     throttle.Read("target_throttled", &status.throttle.target_throttled);
+    throttle.ReadObject("state", [&](JsonFields& state) {
+      ReadHold(state, "copy", &status.throttle.copy);
+      ReadHold(state, "apply", &status.throttle.apply);
+    });
+    throttle.ReadObject("held_seconds", [&](JsonFields& stages) {
+      for (const std::string& stage : stages.Names()) {
+        stages.ReadObject(stage, [&](JsonFields& reasons) {
+          for (const std::string& reason : reasons.Names()) {
+            reasons.Read(reason, &status.throttle.held_seconds[stage][reason]);
+          }
+        });
+      }
+    });
+    throttle.Read("probe_errors", &status.throttle.probe_errors);
   });
   fields.Read("log_durable_offset", &status.log_durable_offset);
   fields.Read("applied_offset", &status.applied_offset);
@@ -66,6 +107,16 @@ Result<RunStatus> RunStatus::FromJson(std::string_view text) {
     retention.Read("state", &out.state);
     retention.Read("headroom_bytes", &out.headroom_bytes);
     retention.Read("warning", &out.warning);
+  });
+  fields.ReadObject("applied_by_table", [&](JsonFields& tables) {
+    for (const std::string& table : tables.Names()) {
+      tables.ReadObject(table, [&](JsonFields& counts) {
+        TableApplied& out = status.applied_by_table[table];
+        counts.Read("inserts", &out.inserts);
+        counts.Read("updates", &out.updates);
+        counts.Read("deletes", &out.deletes);
+      });
+    }
   });
   CUTOVER_RETURN_IF_ERROR(fields.status());
   return status;

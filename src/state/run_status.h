@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cutover/state_store.h"
 #include "cutover/status.h"
@@ -19,11 +21,28 @@ inline constexpr char kRunStatusKey[] = "run.status";
 // A status record older than this means no `cutover run` is running (it writes one a second).
 inline constexpr int64_t kRunStatusFreshMs = 5000;
 
-// What throttling cost the running process (core/throttle_stats.h), stored as "throttle".
+// Whether a stage (copy, apply) is held back now, and why (docs/operations.md, "Why it is
+// held"): `reason` is a code (paused, throttled_by_hand, source_load, replica_lag, target_load),
+// `detail` the sentence for people ("source Threads_running 7 > throttle.max_load...").
+struct RunHold {
+  bool held = false;
+  std::string reason;  // empty when not held
+  std::string detail;
+};
+
+// What throttling cost the running process (core/throttle_stats.h), and the holds of the live
+// controls and load probes now, stored as "throttle".
 struct RunThrottle {
   double copy_wait_seconds = 0;
   double apply_wait_seconds = 0;
   uint64_t target_throttled = 0;
+  RunHold copy;  // "state": {"copy": {...}, "apply": {...}}
+  RunHold apply;
+  // Seconds held by stage and reason since the process started: {"copy": {"source_load": 3.2}}.
+  std::map<std::string, std::map<std::string, double>> held_seconds;
+  // Load probes that failed at their last try ("replica 10.0.0.7:3306: ..."): reported, never
+  // holding anything.
+  std::vector<std::string> probe_errors;
 };
 
 // What the source keeps back for the migration (cutover/source.h SourceRetention), and whether
@@ -34,6 +53,14 @@ struct RunRetention {
   std::string state;
   std::optional<int64_t> headroom_bytes;
   bool warning = false;  // past source.retained_wal_warn, or the source's state is unreserved/lost
+};
+
+// Row changes applied to one table ("schema.table" of the source), by every run.
+struct TableApplied {
+  uint64_t inserts = 0;
+  uint64_t updates = 0;
+  uint64_t deletes = 0;
+  bool operator==(const TableApplied&) const = default;
 };
 
 struct RunStatus {
@@ -58,6 +85,10 @@ struct RunStatus {
   // capture`); absent in records of older runs with Kafka.
   std::optional<uint64_t> log_durable_offset;
   std::optional<uint64_t> applied_offset;
+  // Per source table, by every run (each run continues its predecessor's counts); stored as
+  // "applied_by_table": {"shop.orders": {"inserts", "updates", "deletes"}}; empty in records
+  // of older runs.
+  std::map<std::string, TableApplied> applied_by_table;
   // Absent for sources that keep nothing of their own for the migration (MariaDB/MySQL).
   std::optional<RunRetention> source_retention;
 

@@ -22,7 +22,12 @@ RunStatus LocalStatus() {
   status.applied_through_ms = 1700000000100;
   status.last_event_ms = 1700000000050;
   status.updated_at_ms = 1700000000200;
-  status.throttle = {1.5, 0.25, 3};
+  status.throttle.copy_wait_seconds = 1.5;
+  status.throttle.apply_wait_seconds = 0.25;
+  status.throttle.target_throttled = 3;
+  status.throttle.copy = {true, "source_load", "source Threads_running 9 > 4"};
+  status.throttle.held_seconds["copy"]["source_load"] = 2.5;
+  status.throttle.probe_errors = {"replica r:1: refused"};
   status.log_durable_offset = 4096;
   status.applied_offset = 4000;
   return status;
@@ -57,7 +62,12 @@ TEST(RunStatusTest, TheFormatIsTheDocumentedOne) {
       "captured_changes_total": 90000, "applied_changes_total": 89990,
       "applied_through_ms": 1700000000100, "last_event_ms": 1700000000050,
       "updated_at_ms": 1700000000200,
-      "throttle": {"copy_wait_seconds": 1.5, "apply_wait_seconds": 0.25, "target_throttled": 3},
+      "throttle": {"copy_wait_seconds": 1.5, "apply_wait_seconds": 0.25, "target_throttled": 3,
+                   "state": {"copy": {"held": true, "reason": "source_load",
+                                      "detail": "source Threads_running 9 > 4"},
+                             "apply": {"held": false, "reason": "", "detail": ""}},
+                   "held_seconds": {"copy": {"source_load": 2.5}},
+                   "probe_errors": ["replica r:1: refused"]},
       "log_durable_offset": 4096, "applied_offset": 4000})");
   EXPECT_EQ(LocalStatus().ToJson(), local);
   // Kafka: the log is named and the local offsets are left out.
@@ -70,6 +80,23 @@ TEST(RunStatusTest, TheFormatIsTheDocumentedOne) {
   EXPECT_FALSE(json.contains("log_durable_offset"));
   EXPECT_FALSE(json.contains("applied_offset"));
   ExpectEqual(RunStatus::FromJson(json.dump()).value(), kafka);
+}
+
+TEST(RunStatusTest, ChangesAppliedPerTableRoundTrip) {
+  RunStatus status = LocalStatus();
+  status.applied_by_table["shop.orders"] = {10, 4, 1};
+  status.applied_by_table["shop.items"] = {0, 0, 7};
+  nlohmann::json json = status.ToJson();
+  EXPECT_EQ(json["applied_by_table"]["shop.orders"],
+            nlohmann::json::parse(R"({"inserts": 10, "updates": 4, "deletes": 1})"));
+  RunStatus read = RunStatus::FromJson(json.dump()).value();
+  EXPECT_EQ(read.applied_by_table, status.applied_by_table);
+  // Records of older runs have none.
+  EXPECT_FALSE(LocalStatus().ToJson().contains("applied_by_table"));
+  json["applied_by_table"]["shop.orders"]["deletes"] = "many";
+  EXPECT_EQ(RunStatus::FromJson(json.dump()).status().message(),
+            "state meta \"run.status\": applied_by_table.shop.orders.deletes: expected an "
+            "integer of 0 or more, found \"many\"");
 }
 
 TEST(RunStatusTest, APostgresSlotsRetentionIsRecorded) {

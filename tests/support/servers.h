@@ -49,7 +49,7 @@ inline ServerInfo Make(const char* name, const char* port_variable, int default_
 // True for the names scripts/servers knows, so nothing else ever reaches the shell.
 inline bool IsKnownServer(const std::string& name) {
   for (const char* known : {"mariadb-source", "mariadb-target", "mariadb-misconfigured",
-                            "postgres-source", "postgres-target", "dynalite"}) {
+                            "mariadb-replica", "postgres-source", "postgres-target", "dynalite"}) {
     if (name == known) return true;
   }
   return false;
@@ -87,6 +87,12 @@ inline ServerInfo MariaDbTarget() {
 inline ServerInfo MariaDbMisconfigured() {
   return servers_internal::Make("mariadb-misconfigured", "CUTOVER_TEST_MARIADB_MISCONFIGURED_PORT",
                                 13308, servers_internal::kDatabase);
+}
+
+// No binary log of its own; replication starts only when a test (or benchmark) sets it up.
+inline ServerInfo MariaDbReplica() {
+  return servers_internal::Make("mariadb-replica", "CUTOVER_TEST_MARIADB_REPLICA_PORT", 13309,
+                                servers_internal::kDatabase);
 }
 
 inline ServerInfo PostgresSource() {

@@ -53,14 +53,6 @@ std::string ChangeText(const StageChange& change) {
          change.by + (change.reason.empty() ? "" : ": " + change.reason) + "\n";
 }
 
-// Who runs the command, for the audit: $USER, else the effective user's name, else its id.
-std::string UserName() {
-  const char* user = std::getenv("USER");
-  if (user != nullptr && *user != '\0') return user;
-  if (const passwd* entry = getpwuid(geteuid()); entry != nullptr) return entry->pw_name;
-  return "uid " + std::to_string(geteuid());
-}
-
 // Loads the spec and opens the state store; prints the problem and returns false on failure.
 bool Open(const char* command, const FlagsArgs& args, Spec* spec,
           std::unique_ptr<StateStore>* state, int* exit_code) {
@@ -166,6 +158,13 @@ int RunHistory(const FlagsArgs& args) {
 }
 
 }  // namespace
+
+std::string UserName() {
+  const char* user = std::getenv("USER");
+  if (user != nullptr && *user != '\0') return user;
+  if (const passwd* entry = getpwuid(geteuid()); entry != nullptr) return entry->pw_name;
+  return "uid " + std::to_string(geteuid());
+}
 
 void AddFlagsCommand(CLI::App& app, int* exit_code) {
   CLI::App* flags = app.add_subcommand(

@@ -1,9 +1,13 @@
 // `cutover run SPEC`: the whole migration in one process (copy with capture, then continuous
-// CDC) until SIGINT/SIGTERM; `cutover status SPEC [--json]` reads its state from anywhere
-// (docs/run.md).
+// CDC) until SIGINT/SIGTERM; `cutover status SPEC [--json|--watch]` reads its state from
+// anywhere (docs/run.md, docs/operations.md).
+#include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +27,8 @@ struct RunArgs {
   std::string spec_file;
   int status_seconds = 10;
   bool json = false;
+  bool watch = false;         // status --watch
+  int watch_every_ms = 1000;  // status --every
 };
 
 // The copies of new tables, each on its own thread, joined when the run ends (a stop request
@@ -67,6 +73,19 @@ class NewTableCopies {
   std::set<std::string> running_;  // tables being copied
 };
 
+// "1s", "500ms", "2m" or "2" (seconds) in ms; 0 when malformed.
+int ParseEvery(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 6) return 0;
+  const int count = std::stoi(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  if (unit.empty() || unit == "s") return count * 1000;
+  if (unit == "ms") return count;
+  if (unit == "m") return count * 60000;
+  return 0;
+}
+
 int ExitCodeFor(const char* command, const Status& status) {
   std::fprintf(stderr, "cutover %s: %s\n", command, status.ToString().c_str());
   return status.code() == StatusCode::kInvalidArgument ? kExitBadInput : kExitFailed;
@@ -83,9 +102,8 @@ int RunRunCommand(const RunArgs& args) {
   // without a token it does not start, and the migration runs without it.
   std::unique_ptr<ControlServer> control;
   if (spec->control.present && spec->control.enabled) {
-    ControlServerOptions control_options;
-    control_options.log = stdout;
-    Result<std::unique_ptr<ControlServer>> started = ControlServer::Start(*spec, control_options);
+    Result<std::unique_ptr<ControlServer>> started =
+        ControlServer::Start(*spec, ServeOptions(*spec));
     if (started.ok()) {
       control = std::move(*started);
     } else {
@@ -131,9 +149,33 @@ int RunCaptureCommand(const RunArgs& args) {
   return kExitOk;
 }
 
+// `cutover status --watch`: a line every interval until Ctrl-C (docs/operations.md).
+int WatchStatus(const Spec& spec, const RunArgs& args) {
+  const std::atomic<bool>* stop = InstallStopHandlers();
+  std::optional<nlohmann::json> before;
+  auto before_at = std::chrono::steady_clock::now();
+  const auto every = std::chrono::milliseconds(std::max(args.watch_every_ms, 100));
+  while (!stop->load()) {
+    Result<std::string> text = FormatStatus(spec, /*json=*/true);
+    if (!text.ok()) return ExitCodeFor("status", text.status());
+    nlohmann::json now = nlohmann::json::parse(*text);
+    const auto now_at = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now_at - before_at).count();
+    std::printf("%s\n", FormatWatchLine(now, before ? &*before : nullptr, seconds).c_str());
+    std::fflush(stdout);
+    before = std::move(now);
+    before_at = now_at;
+    for (auto until = now_at + every; std::chrono::steady_clock::now() < until && !stop->load();) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  return kExitOk;
+}
+
 int RunStatusCommand(const RunArgs& args) {
   Result<Spec> spec = LoadSpec(args.spec_file);
   if (!spec.ok()) return ExitCodeFor("status", spec.status());
+  if (args.watch) return WatchStatus(*spec, args);
   Result<std::string> text = FormatStatus(*spec, args.json);
   if (!text.ok()) return ExitCodeFor("status", text.status());
   std::fputs(text->c_str(), stdout);
@@ -177,6 +219,19 @@ void AddStatusCommand(CLI::App& app, int* exit_code) {
       app.add_subcommand("status", "Show a migration's phase, copy progress and CDC lag");
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
   command->add_flag("--json", args->json, "one JSON object instead of text");
+  command->add_flag("--watch", args->watch,
+                    "a one-line status (progress, ETA, lag, apply rate, holds) every --every");
+  command->add_option_function<std::string>(
+      "--every",
+      [args](const std::string& text) {
+        args->watch_every_ms = ParseEvery(text);
+        if (args->watch_every_ms <= 0) {
+          throw CLI::ValidationError("--every", "'" + text +
+                                                    "' is not a duration; write e.g. 1s, "
+                                                    "500ms or 2 (seconds)");
+        }
+      },
+      "interval of --watch (default 1s)");
   command->callback([args, exit_code] { *exit_code = RunStatusCommand(*args); });
 }
 

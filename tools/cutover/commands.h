@@ -4,6 +4,10 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <string>
+
+#include "cutover/control.h"
+#include "cutover/spec.h"
 
 namespace cutover::cli {
 
@@ -40,9 +44,17 @@ void AddFenceCommand(CLI::App& app, int* exit_code);
 void AddFinishCommand(CLI::App& app, int* exit_code);
 // Registers `cutover ddl resume` (docs/ddl.md).
 void AddDdlCommand(CLI::App& app, int* exit_code);
+// The control API's options for `cutover serve` and `cutover run`: log to stdout, and POST
+// /v1/verify runs a whole verify of `spec` (which must outlive the server).
+ControlServerOptions ServeOptions(const Spec& spec);
 // Registers `cutover serve` (docs/control-api.md).
 void AddServeCommand(CLI::App& app, int* exit_code);
 // Registers `cutover flags get|set|history` (docs/control-api.md).
 void AddFlagsCommand(CLI::App& app, int* exit_code);
+// Registers `cutover ctl SPEC pause|resume|set|reset|throttle|show|history` (docs/operations.md).
+void AddCtlCommand(CLI::App& app, int* exit_code);
+
+// Who runs the command, for an audit: $USER, else the effective user's name, else its id.
+std::string UserName();
 
 }  // namespace cutover::cli

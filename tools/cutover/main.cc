@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   cutover::cli::AddDdlCommand(app, &exit_code);
   cutover::cli::AddServeCommand(app, &exit_code);
   cutover::cli::AddFlagsCommand(app, &exit_code);
+  cutover::cli::AddCtlCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
