@@ -400,7 +400,8 @@ TEST_F(CtlTest, BadInputGetsExactErrorsAndExitTwo) {
       {"set throttle.copy_rows=5",
        "cutover ctl: InvalidArgument: unknown setting 'throttle.copy_rows'; the live settings "
        "are throttle.copy_rows_per_second, throttle.apply_rows_per_second, "
-       "throttle.max_load.threads_running, throttle.max_replica_lag, throttle.target_max_load\n"},
+       "throttle.max_load.threads_running, throttle.max_replica_lag, throttle.target_max_load, "
+       "throttle.target_max_commit_latency\n"},
       {"set throttle.copy_rows_per_second=fast",
        "cutover ctl: InvalidArgument: throttle.copy_rows_per_second: 'fast' is not an integer "
        ">= 0 (rows per second; 0: unlimited)\n"},
@@ -434,6 +435,7 @@ TEST_F(CtlTest, BadInputGetsExactErrorsAndExitTwo) {
             "throttle.copy_rows_per_second = 1000 (spec)\n"
             "throttle.max_load.threads_running = 0 (spec)\n"
             "throttle.max_replica_lag = 10s (spec)\n"
+            "throttle.target_max_commit_latency = 0s (spec)\n"
             "throttle.target_max_load = 0 (spec)\n");
   json shown = json::parse(Ctl("show --json"));
   EXPECT_EQ(shown["throttled_by_hand"], (json{{"on", true}, {"reason", "backup running"}}));
