@@ -8,7 +8,10 @@
 # up to the same end LSN, one run each: cutover (bench/pgoutput_decode_bench: replication
 # protocol, pgoutput, transaction assembly, typed changes), `pg_recvlogical --endpos` with
 # test_decoding and with wal2json (format 2) writing to /dev/null. Prints seconds, CPU seconds and
-# row changes/s for each. Figures and the command: docs/benchmarks.md.
+# row changes/s for each. cutover runs twice, with text and with binary values (source.value_format),
+# and pg_recvlogical reads pgoutput itself too, writing its messages to /dev/null undecoded: the
+# walsender's cost of pgoutput, which no pgoutput client can go below (its wall time is the
+# ceiling of every pgoutput reader's speed here). Figures and the command: docs/benchmarks.md.
 #   bench/pg_decode.sh [BUILD_DIR]   (BUILD_DIR default <checkout>/build; -DCUTOVER_BUILD_BENCH=ON)
 set -euo pipefail
 
@@ -22,7 +25,8 @@ export PGPASSWORD=cutover-test
 "$root/scripts/servers" start postgres-source >/dev/null
 
 psql_() { psql -h 127.0.0.1 -p "$port" -U cutover -d cutover_test -qAtX -v ON_ERROR_STOP=1 "$@"; }
-slots=(bench_decode_cutover bench_decode_test_decoding bench_decode_wal2json)
+slots=(bench_decode_cutover bench_decode_cutover_binary bench_decode_pgoutput bench_decode_test_decoding
+  bench_decode_wal2json)
 cleanup() {
   for slot in "${slots[@]}"; do
     psql_ -c "SELECT pg_drop_replication_slot('$slot') FROM pg_replication_slots
@@ -33,11 +37,29 @@ cleanup() {
 }
 trap cleanup EXIT
 cleanup
-psql_ -c "CREATE SCHEMA bench_decode;
-  CREATE TABLE bench_decode.sbtest1 (id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0,
-    c char(120) NOT NULL DEFAULT '', pad char(60) NOT NULL DEFAULT '');
+# CUTOVER_BENCH_SHAPE: the table's columns: sysbench (default: id, k, c char(120), pad char(60)),
+# typed (bigint, integer, numeric(12,2), double, timestamptz, date, uuid, boolean) or bytea
+# (integer, integer, 512 bytes of bytea).
+case "${CUTOVER_BENCH_SHAPE:-sysbench}" in
+  sysbench)
+    columns="id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0, c char(120) NOT NULL DEFAULT '',
+      pad char(60) NOT NULL DEFAULT ''"
+    values="i, i % 100000, md5(i::text) || repeat('c', 88), repeat('p', 60)" ;;
+  typed)
+    columns="id bigint PRIMARY KEY, k integer NOT NULL DEFAULT 0, amount numeric(12,2),
+      price double precision, at timestamptz, day date, ref uuid, flag boolean"
+    values="i, i % 100000, (i * 1.37)::numeric(12,2), i / 7.0, timestamptz '2024-01-01' +
+      i * interval '1 second', date '2024-01-01' + (i % 1000), md5(i::text)::uuid, i % 2 = 0" ;;
+  bytea)
+    columns="id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0, b bytea"
+    values="i, i % 100000, decode(repeat(md5(i::text), 32), 'hex')" ;;
+  *) echo "CUTOVER_BENCH_SHAPE must be sysbench, typed or bytea" >&2; exit 2 ;;
+esac
+psql_ -c "CREATE SCHEMA bench_decode; CREATE TABLE bench_decode.sbtest1 ($columns);
   CREATE PUBLICATION bench_decode FOR TABLE bench_decode.sbtest1"
-psql_ -c "SELECT pg_create_logical_replication_slot('bench_decode_cutover', 'pgoutput')" >/dev/null
+for slot in bench_decode_cutover bench_decode_cutover_binary bench_decode_pgoutput; do
+  psql_ -c "SELECT pg_create_logical_replication_slot('$slot', 'pgoutput')" >/dev/null
+done
 psql_ -c "SELECT pg_create_logical_replication_slot('bench_decode_test_decoding', 'test_decoding')" >/dev/null
 psql_ -c "SELECT pg_create_logical_replication_slot('bench_decode_wal2json', 'wal2json')" >/dev/null
 
@@ -46,8 +68,7 @@ updates=$((rows - inserts))
 echo "writing $inserts inserts and $updates updates" >&2
 for ((first = 1; first <= inserts; first += 10000)); do
   last=$((first + 9999 > inserts ? inserts : first + 9999))
-  echo "INSERT INTO bench_decode.sbtest1 SELECT i, i % 100000, md5(i::text) || repeat('c', 88),
-        repeat('p', 60) FROM generate_series($first, $last) i;"
+  echo "INSERT INTO bench_decode.sbtest1 SELECT $values FROM generate_series($first, $last) i;"
 done | psql_
 for ((first = 1; first <= updates; first += 1000)); do
   echo "UPDATE bench_decode.sbtest1 SET k = k + 1 WHERE id BETWEEN $first AND $((first + 999));"
@@ -89,6 +110,14 @@ read -r seconds cpu server < <(measure "$bench" --port "$port" --slot bench_deco
   --publication bench_decode --end "$end")
 grep -o 'rows=[0-9]*' "$root/.run/pg_decode.out" >&2
 report "cutover (pgoutput, typed changes)" "$seconds" "$cpu" "$server"
+read -r seconds cpu server < <(measure "$bench" --port "$port" --slot bench_decode_cutover_binary \
+  --publication bench_decode --end "$end" --binary)
+grep -o 'rows=[0-9]*' "$root/.run/pg_decode.out" >&2
+report "cutover (pgoutput binary, typed)" "$seconds" "$cpu" "$server"
+read -r seconds cpu server < <(measure pg_recvlogical -h 127.0.0.1 -p "$port" -U cutover -d cutover_test \
+  --slot bench_decode_pgoutput --start --endpos "$end" -o proto_version=1 \
+  -o publication_names=bench_decode -f /dev/null --no-loop)
+report "pg_recvlogical pgoutput (undecoded)" "$seconds" "$cpu" "$server"
 read -r seconds cpu server < <(measure pg_recvlogical -h 127.0.0.1 -p "$port" -U cutover -d cutover_test \
   --slot bench_decode_test_decoding --start --endpos "$end" -f /dev/null --no-loop)
 report "pg_recvlogical test_decoding" "$seconds" "$cpu" "$server"

@@ -3,16 +3,17 @@
 // with typed values, exactly the path `cutover run` takes (without a change log). Reads the slot
 // from its confirmed position until `--end` (an LSN) and prints
 //   rows=<row changes> transactions=<n> seconds=<wall> cpu=<process CPU s> rows_per_s=<...>
+// With --binary the values come in their binary send form (source.value_format: binary).
 // bench/pg_decode.sh runs it next to pg_recvlogical (test_decoding, wal2json) on the same WAL.
-#include <sys/resource.h>
-
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <string>
 
-#include <CLI/CLI.hpp>
+#include <sys/resource.h>
 
 #include "db/postgres/connection.h"
+#include "source/postgres/binary_values.h"
 #include "source/postgres/pg_changes.h"
 #include "source/postgres/pgoutput.h"
 #include "source/postgres/replication_stream.h"
@@ -31,7 +32,7 @@ double CpuSeconds() {
 }
 
 int Run(const ConnectionSpec& spec, const std::string& slot, const std::string& publication,
-        Lsn end) {
+        Lsn end, bool binary) {
   auto fail = [](const Status& status) {
     std::fprintf(stderr, "pgoutput_decode_bench: %s\n", status.ToString().c_str());
     return 1;
@@ -57,11 +58,13 @@ int Run(const ConnectionSpec& spec, const std::string& slot, const std::string& 
     return postgres::LoadExistingRows(**catalog, table, column);
   };
   postgres::PgChangeBuilder builder(std::move(tables), postgres::ParsePostgresText, nullptr);
+  if (binary) builder.ReadBinaryWith(postgres::ParsePostgresBinary);
   const auto started = std::chrono::steady_clock::now();
   const double cpu_started = CpuSeconds();
   postgres::ReplicationOptions options;
   options.slot = slot;
   options.publication = publication;
+  options.binary = binary;
   Result<std::unique_ptr<postgres::ReplicationStream>> stream =
       postgres::ReplicationStream::Start(**connection, options);
   if (!stream.ok()) return fail(stream.status());
@@ -110,12 +113,14 @@ int main(int argc, char** argv) {
   std::string slot;
   std::string publication;
   std::string end;
+  bool binary = false;
   app.add_option("--port", spec.port);
   app.add_option("--database", spec.database);
   app.add_option("--slot", slot)->required();
   app.add_option("--publication", publication)->required();
   app.add_option("--end", end, "stop at the first transaction ending at or after this LSN")
       ->required();
+  app.add_flag("--binary", binary, "ask for binary values");
   CLI11_PARSE(app, argc, argv);
   const char* password = std::getenv("PGPASSWORD");
   spec.password = cutover::Secret{"PGPASSWORD", password ? password : ""};
@@ -124,5 +129,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--end: %s\n", lsn.status().ToString().c_str());
     return 2;
   }
-  return Run(spec, slot, publication, *lsn);
+  return Run(spec, slot, publication, *lsn, binary);
 }

@@ -4,8 +4,10 @@
 // API of `cutover serve` and that of `cutover run` all see and change the same ones.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -111,6 +113,10 @@ Result<std::unique_ptr<StateStore>> OpenControlState(const Spec& spec);
 struct ControlServerOptions {
   // Where the server says where it listens and logs refused requests; null: nowhere.
   FILE* log = nullptr;
+  // Runs a whole verify of the spec (as `cutover verify SPEC` does, its report stored in the
+  // state store's meta "verify.report"), stopping early once *stop is set. POST /v1/verify
+  // runs it on a thread of its own, one at a time. Null: POST /v1/verify answers 501.
+  std::function<Status(const std::atomic<bool>* stop)> verify;
 };
 
 // The HTTP control API on spec.control.listen, answering on its own threads until Stop() or

@@ -66,6 +66,11 @@ struct SourceSpec {
   std::string publication;
   // PostgreSQL: `cutover run` warns (log, status, metrics) when the slot keeps more WAL than this.
   uint64_t retained_wal_warn_bytes = uint64_t{10} << 30;
+  // PostgreSQL: the form pgoutput sends column values in (docs/postgres-source.md "Value
+  // format"). kAuto: binary while every column read has a binary reader, else text; kBinary:
+  // binary, and a column without a binary reader is an error; kText: text.
+  enum class ValueFormat : uint8_t { kAuto, kBinary, kText };
+  ValueFormat value_format = ValueFormat::kAuto;
 };
 
 struct DynamoDbSpec {

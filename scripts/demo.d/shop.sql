@@ -149,3 +149,16 @@ JOIN products p ON p.id = 1 + (o.seq * 7 + l.seq * 13) % 100;
 UPDATE orders o SET total = (SELECT SUM(quantity * unit_price) FROM order_items i
                              WHERE i.order_id = o.id),
                     updated_at = updated_at;
+
+-- The orders of the example application (examples/orders: orders_service, which reads and
+-- writes them through cutover::Router while the demo moves the flag stage; its own shape, as
+-- the service expects it): 200 orders.
+CREATE TABLE service_orders (
+  id BIGINT NOT NULL PRIMARY KEY,
+  customer VARCHAR(40) NOT NULL,
+  status VARCHAR(20) NOT NULL,
+  total_cents BIGINT NOT NULL,
+  version BIGINT NOT NULL
+) ENGINE=InnoDB;
+INSERT INTO service_orders
+SELECT seq, CONCAT('customer ', seq % 17), 'new', seq * 100, 1 FROM seq_1_to_200;

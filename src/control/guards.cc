@@ -111,6 +111,36 @@ Result<std::vector<std::string>> ForwardProblems(const Spec& spec, StateStore& s
   return problems;
 }
 
+Result<std::vector<GuardCheck>> NextStageChecks(const Spec& spec, StateStore& state,
+                                                const StageState& current) {
+  std::vector<GuardCheck> checks;
+  auto add = [&](std::string name, std::string needs, const auto& find) -> Status {
+    GuardCheck check{std::move(name), std::move(needs), false, {}};
+    CUTOVER_RETURN_IF_ERROR(find(&check.problems));
+    check.met = check.problems.empty();
+    checks.push_back(std::move(check));
+    return Status::Ok();
+  };
+  if (current.stage == Stage::kShadow) {
+    CUTOVER_RETURN_IF_ERROR(
+        add("verify", "a complete verify of every table, started in this stage, with 0 differences",
+            [&](std::vector<std::string>* out) {
+              return AddVerifyProblems(spec, state, current, out);
+            }));
+    CUTOVER_RETURN_IF_ERROR(
+        add("lag",
+            fmt::format("a running `cutover run` with a lag of at most {:g} s",
+                        static_cast<double>(spec.control.max_lag.count()) / 1000.0),
+            [&](std::vector<std::string>* out) { return AddLagProblems(spec, state, out); }));
+  } else if (current.stage == Stage::kTargetReads) {
+    CUTOVER_RETURN_IF_ERROR(add("fence", "a fence passed since the group entered this stage",
+                                [&](std::vector<std::string>* out) {
+                                  return AddFenceProblems(spec, state, current, out);
+                                }));
+  }
+  return checks;
+}
+
 Status CheckForward(const Spec& spec, StateStore& state, const StageState& current, Stage to) {
   CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> problems,
                            ForwardProblems(spec, state, current, to));

@@ -14,6 +14,17 @@ namespace cutover::control {
 // empty when nothing does.
 Result<std::vector<std::string>> ForwardProblems(const Spec& spec, StateStore& state,
                                                  const StageState& current, Stage to);
+// One guard rail of the next stage, as the web page's checklist shows it (docs/web.md).
+struct GuardCheck {
+  std::string name;   // "verify", "lag", "fence"
+  std::string needs;  // what the next stage needs, in words
+  bool met = false;
+  std::vector<std::string> problems;  // as ForwardProblems words them; empty when met
+};
+// The guard rails of moving `current` one stage forward, each met or not; empty at the last
+// stage and where the next stage has none.
+Result<std::vector<GuardCheck>> NextStageChecks(const Spec& spec, StateStore& state,
+                                                const StageState& current);
 // OK, or FailedPrecondition listing ForwardProblems and how to force the change.
 Status CheckForward(const Spec& spec, StateStore& state, const StageState& current, Stage to);
 

@@ -82,6 +82,11 @@ void WriteCdc(const state::RunStatus& status, int64_t now_ms, Writer& out) {
   out.Sample("cutover_lag_seconds", "", status.lag_seconds);
   out.Family("cutover_lag_records", "gauge", "Change log records not yet applied.");
   out.Sample("cutover_lag_records", "", static_cast<double>(status.lag_records));
+  out.Family("cutover_capture_last_event_timestamp_seconds", "gauge",
+             "When capture last saw a change of a selected table (Unix seconds; when the run "
+             "started, until it sees one; 0: no run recorded its status).");
+  out.Sample("cutover_capture_last_event_timestamp_seconds", "",
+             static_cast<double>(status.last_event_ms) / 1000.0);
   double updated = static_cast<double>(status.updated_at_ms);
   out.Family("cutover_run_status_age_seconds", "gauge",
              "Seconds since `cutover run` last recorded its status (-1: never); above 5 it is "

@@ -49,6 +49,7 @@ TEST_F(MetricsTest, ANewMigrationHasEveryFamilyAtZero) {
            "cutover_applied_changes_total 0\n",
            "cutover_lag_seconds 0\n",
            "cutover_run_status_age_seconds -1\n",
+           "cutover_capture_last_event_timestamp_seconds 0\n",
            "cutover_throttle_rows_per_second{stage=\"copy\"} 0\n",
            "cutover_throttle_rows_per_second{stage=\"apply\"} 2000\n",
            "# TYPE cutover_throttle_wait_seconds_total counter\n",
@@ -75,6 +76,7 @@ TEST_F(MetricsTest, ValuesComeFromTheStateStore) {
       {"lag_seconds", 1.5},
       {"lag_records", 3},
       {"updated_at_ms", 999'999'998'000},
+      {"last_event_ms", 999'999'990'500},
       {"throttle",
        {{"copy_wait_seconds", 0.25}, {"apply_wait_seconds", 12.5}, {"target_throttled", 9}}}};
   ASSERT_TRUE(state_->SetMeta("run.status", status.dump()).ok());
@@ -101,6 +103,7 @@ TEST_F(MetricsTest, ValuesComeFromTheStateStore) {
            "cutover_lag_seconds 1.5\n",
            "cutover_lag_records 3\n",
            "cutover_run_status_age_seconds 2\n",
+           "cutover_capture_last_event_timestamp_seconds 999999990.5\n",
            "cutover_throttle_wait_seconds_total{stage=\"copy\"} 0.25\n",
            "cutover_throttle_wait_seconds_total{stage=\"apply\"} 12.5\n",
            "cutover_target_throttled_total 9\n",

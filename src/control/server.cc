@@ -10,11 +10,16 @@
 #include "cutover/fence.h"
 #include "cutover/run.h"
 
+#include "control/background_verify.h"
 #include "control/ctl.h"
+#include "control/guards.h"
 #include "control/metrics.h"
+#include "control/ofrep.h"
 #include "control/router_reports.h"
+#include "control/web_assets.h"
 #include "pipeline/clock.h"
 #include "state/fence_record.h"
+#include "state/status_history.h"
 #include "state/verify_report.h"
 
 namespace cutover {
@@ -110,7 +115,7 @@ class HttpControlServer final : public ControlServer {
  public:
   HttpControlServer(const Spec& spec, std::unique_ptr<StateStore> state,
                     const ControlServerOptions& options)
-      : spec_(spec), state_(std::move(state)), options_(options) {}
+      : spec_(spec), state_(std::move(state)), options_(options), verify_(options.verify) {}
   ~HttpControlServer() override { Stop(); }
 
   Status Bind() {
@@ -139,6 +144,9 @@ class HttpControlServer final : public ControlServer {
     if (options_.log != nullptr) {
       std::fprintf(options_.log, "control API listening on http://%s (docs/control-api.md)\n",
                    address().c_str());
+      // The token is not printed: logs are read by more people than should hold it.
+      std::fprintf(options_.log, "web page: http://%s/#token=<the control token> (docs/web.md)\n",
+                   address().c_str());
       std::fflush(options_.log);
     }
     return Status::Ok();
@@ -152,15 +160,21 @@ class HttpControlServer final : public ControlServer {
   void Stop() override {
     server_.stop();
     if (thread_.joinable()) thread_.join();
+    verify_.Stop();
   }
 
  private:
   void Route() {
     server_.set_pre_routing_handler(
         [this](const httplib::Request& request, httplib::Response& response) {
+          // The page itself carries no data: it asks for the token and sends it with each call.
+          if (request.method == "GET" && FindAsset(request.path) != nullptr) {
+            return httplib::Server::HandlerResponse::Unhandled;
+          }
           return Authorized(request, response) ? httplib::Server::HandlerResponse::Unhandled
                                                : httplib::Server::HandlerResponse::Handled;
         });
+    RouteWeb();
     server_.Get("/v1/status", [this](const auto& request, auto& response) {
       Reply(request, response, [this] { return StatusBody(); });
     });
@@ -217,6 +231,12 @@ class HttpControlServer final : public ControlServer {
         return json{{"ok", true}, {"ignored", ignored}};
       });
     });
+    control::AddOfrepRoutes(server_, [this]() -> Result<control::OfrepFlags> {
+      control::OfrepFlags flags;
+      CUTOVER_ASSIGN_OR_RETURN(flags.stages, ListStages(spec_, *state_));
+      CUTOVER_ASSIGN_OR_RETURN(flags.finished, Finished());
+      return flags;
+    });
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
       Result<std::string> text = control::RenderMetrics(spec_, *state_, pipeline::NowMs());
       if (!text.ok()) return SendStatus(response, text.status());
@@ -230,12 +250,88 @@ class HttpControlServer final : public ControlServer {
     });
   }
 
+  // The web page (docs/web.md) and what only it needs: the status history, the verify run
+  // from the page.
+  void RouteWeb() {
+    for (const control::WebAsset& asset : control::WebAssets()) {
+      server_.Get(std::string(asset.path), [&asset](const httplib::Request&, auto& response) {
+        response.set_header("Cache-Control", "no-cache");
+        response.set_header("Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+        response.set_content(std::string(asset.body), std::string(asset.content_type));
+      });
+    }
+    server_.Get("/v1/history", [this](const auto& request, auto& response) {
+      Reply(request, response, [this] { return state::ReadStatusHistory(*state_); });
+    });
+    server_.Get("/v1/verify", [this](const auto& request, auto& response) {
+      Reply(request, response, [this]() -> Result<json> {
+        json out = verify_.State();
+        CUTOVER_ASSIGN_OR_RETURN(std::optional<state::VerifyReportRecord> report,
+                                 state::ReadVerifyReport(*state_));
+        out["report"] = report ? report->ToJson() : json();
+        return out;
+      });
+    });
+    server_.Post("/v1/verify", [this](const auto& request, auto& response) {
+      Reply(request, response, [this, &request]() -> Result<json> {
+        CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
+        if (!body.empty()) {
+          return Status::InvalidArgument(
+              "POST /v1/verify takes an empty object ({}): it verifies every table");
+        }
+        CUTOVER_RETURN_IF_ERROR(verify_.Start(pipeline::NowMs()));
+        if (options_.log != nullptr) {
+          std::fprintf(options_.log, "control API: verify started by %s\n",
+                       request.remote_addr.c_str());
+          std::fflush(options_.log);
+        }
+        return verify_.State();
+      });
+    });
+  }
+
+  static const control::WebAsset* FindAsset(std::string_view path) {
+    for (const control::WebAsset& asset : control::WebAssets()) {
+      if (asset.path == path) return &asset;
+    }
+    return nullptr;
+  }
+
+  // Each group's next stage and its guard rails, met or not.
+  Result<json> GuardsJson(const std::vector<StageState>& stages) {
+    json out = json::array();
+    for (const StageState& stage : stages) {
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<control::GuardCheck> checks,
+                               control::NextStageChecks(spec_, *state_, stage));
+      json items = json::array();
+      for (const control::GuardCheck& check : checks) {
+        items.push_back({{"name", check.name},
+                         {"needs", check.needs},
+                         {"met", check.met},
+                         {"problems", check.problems}});
+      }
+      bool last = stage.stage == Stage::kTargetOnly;
+      out.push_back(
+          {{"group", stage.group},
+           {"next",
+            last ? json() : json(StageName(static_cast<Stage>(static_cast<int>(stage.stage) + 1)))},
+           {"checks", items}});
+    }
+    return out;
+  }
+
   bool Authorized(const httplib::Request& request, httplib::Response& response) {
     constexpr std::string_view kBearer = "Bearer ";
     std::string header = request.get_header_value("Authorization");
     bool has_bearer = header.compare(0, kBearer.size(), kBearer) == 0;
     if (has_bearer &&
         TokenEquals(std::string_view(header).substr(kBearer.size()), spec_.control.token.value)) {
+      return true;
+    }
+    // OFREP's other authentication scheme (docs/control-api.md, "Flags through OpenFeature").
+    if (request.path.rfind("/ofrep/", 0) == 0 && request.has_header("X-API-Key") &&
+        TokenEquals(request.get_header_value("X-API-Key"), spec_.control.token.value)) {
       return true;
     }
     response.set_header("WWW-Authenticate", "Bearer");
@@ -284,6 +380,11 @@ class HttpControlServer final : public ControlServer {
     out["fence"] = fence ? fence->ToJson() : json();
     CUTOVER_ASSIGN_OR_RETURN(control::RouterTotals totals, control::ReadRouterTotals(*state_));
     out["router"] = totals;
+    CUTOVER_ASSIGN_OR_RETURN(out["guards"], GuardsJson(stages));
+    CUTOVER_ASSIGN_OR_RETURN(std::vector<state::LastFence> fences,
+                             state::ReadFenceHistory(*state_));
+    out["fence_history"] = json::array();
+    for (const state::LastFence& passed : fences) out["fence_history"].push_back(passed.ToJson());
     return out;
   }
 
@@ -335,6 +436,7 @@ class HttpControlServer final : public ControlServer {
   const std::unique_ptr<StateStore> state_;  // thread-safe; shared by the handler threads
   const ControlServerOptions options_;
 
+  control::BackgroundVerify verify_;  // POST /v1/verify; thread-safe
   httplib::Server server_;  // thread-safe; its own pool runs the handlers
   std::string host_;
   int port_ = -1;

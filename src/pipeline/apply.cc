@@ -192,6 +192,7 @@ class Lane {
     applied_ = checkpoint;
     if (checkpoint > passed_.load()) passed_ = checkpoint;
     shared_.stats->applied_changes.fetch_add(batch.size(), std::memory_order_relaxed);
+    shared_.stats->applied_by_table.Note(batch);
     if (shared_.stats->touched != nullptr) shared_.stats->touched->Note(batch);
     return true;
   }

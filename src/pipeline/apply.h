@@ -25,6 +25,7 @@
 #include "cutover/status.h"
 
 #include "log/change_log.h"
+#include "pipeline/applied_counts.h"
 #include "pipeline/apply_plans.h"
 
 namespace cutover::pipeline {
@@ -79,6 +80,7 @@ struct ApplyStats {
   std::atomic<uint64_t> lag_records{0};       // records durable and not yet applied
   std::atomic<bool> at_end{false};            // every record durable has been read
   std::atomic<int> held_tables{0};            // tables a schema change stopped (docs/ddl.md)
+  AppliedCounts applied_by_table;             // row changes committed, per table and kind
   // Told every applied batch, for a continuous verify; null: nobody asks.
   TouchedKeys* touched = nullptr;
 };

@@ -95,7 +95,6 @@ Status Copier::ReadRange(RangeJob& job, std::unique_ptr<ChunkReader>& reader, Ch
     }
     if (!rows.ok()) return rows.status().WithContext("reading from the source");
     TEST_PausePoint("after_read");
-    int64_t read_ns = Nanos(std::chrono::steady_clock::now() - began);
     bool last = static_cast<int64_t>(rows->rows.size()) < limit;
     PendingChunk chunk;
     chunk.bounds.lower = lower;
@@ -107,10 +106,15 @@ Status Copier::ReadRange(RangeJob& job, std::unique_ptr<ChunkReader>& reader, Ch
     } else {
       limiter_.Acquire(static_cast<int64_t>(chunk.rows.size()));
     }
+    // The wait for the rate limit counts as the chunk's time: under a copy rate limit a chunk
+    // then stays about chunk_time long (instead of doubling each time its quick read allows),
+    // so progress moves in small steps and a pause or a new rate takes effect within about
+    // chunk_time rather than after one huge paced chunk.
+    int64_t paced_ns = Nanos(std::chrono::steady_clock::now() - began);
     lower = chunk.bounds.upper;
     int64_t chunk_bytes = chunk.bytes;
     if (!queue.Push(std::move(chunk)) || last) break;
-    auto elapsed = std::chrono::nanoseconds(std::max(read_ns, last_write_ns.load()));
+    auto elapsed = std::chrono::nanoseconds(std::max(paced_ns, last_write_ns.load()));
     limit =
         NextChunkRows(limit, elapsed, spec_.parallelism.chunk_time, chunk_bytes, kMaxChunkBytes);
   }

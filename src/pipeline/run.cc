@@ -40,6 +40,7 @@
 #include "pipeline/touched_keys.h"
 #include "state/live_controls.h"
 #include "state/run_status.h"
+#include "state/status_history.h"
 #include "state/stop_request.h"
 #include "state/table_ddl.h"
 
@@ -118,6 +119,7 @@ class Migration {
     live_ = std::make_unique<pipeline::LiveControl>(spec_, state_.get(), &halt_);
     live_->Start();
     CUTOVER_RETURN_IF_ERROR(LoadTotals());
+    history_.Load(*state_);
     // A stop request left from before this run (a finish that gave up) must not stop it.
     CUTOVER_RETURN_IF_ERROR(state::DeleteStopRequest(*state_));
     fences_ = std::make_unique<pipeline::FenceMarks>(state_.get());
@@ -463,6 +465,7 @@ class Migration {
     if (!*last) return Status::Ok();
     captured_before_ = (*last)->captured_changes_total;
     applied_before_ = (*last)->applied_changes_total;
+    applied_by_table_before_ = (*last)->applied_by_table;
     return Status::Ok();
   }
 
@@ -518,6 +521,13 @@ class Migration {
     status.captured_changes_total = captured_before_ + capture_stats_.changes.load();
     status.applied_changes_total = applied_before_ + apply_stats_.applied_changes.load();
     status.last_event_ms = capture_stats_.last_event_ms.load();
+    status.applied_by_table = applied_by_table_before_;
+    for (const auto& [table, counts] : apply_stats_.applied_by_table.Snapshot()) {
+      state::TableApplied& total = status.applied_by_table[table];
+      total.inserts += counts.inserts;
+      total.updates += counts.updates;
+      total.deletes += counts.deletes;
+    }
     // What throttling cost since this process started (core/throttle_stats.h).
     const ThrottleStats& throttle = ProcessThrottleStats();
     status.throttle.copy_wait_seconds = static_cast<double>(throttle.copy_wait_us.load()) / 1e6;
@@ -553,7 +563,18 @@ class Migration {
       if (phase.ok() && *phase == Phase::kCatchUp) state_->SetPhase(Phase::kCdc).IgnoreError();
       status.phase = "cdc";
     }
-    state::WriteRunStatus(*state_, status).IgnoreError();  // status is best effort
+    // Status is best effort; with it, a sample for the web page's lag plot (docs/web.md).
+    history_.Record(*state_, status, RowsCopied()).IgnoreError();
+  }
+
+  // The rows the full load has copied, summed over the tables (0 when it cannot be read).
+  uint64_t RowsCopied() {
+    Result<std::vector<TableProgress>> tables = state_->ListTables();
+    uint64_t rows = 0;
+    if (tables.ok()) {
+      for (const TableProgress& table : *tables) rows += table.rows_copied;
+    }
+    return rows;
   }
 
   const Spec& spec_;
@@ -586,6 +607,8 @@ class Migration {
   std::atomic<bool> drained_on_request_{false};
   uint64_t captured_before_ = 0;  // changes captured and applied by earlier runs
   uint64_t applied_before_ = 0;
+  std::map<std::string, state::TableApplied> applied_by_table_before_;
+  state::StatusHistory history_;                // the monitor thread's (WriteStatus)
   Clock::time_point last_line_ = Clock::now();  // the monitor's status line
   uint64_t last_applied_ = 0;
   std::atomic<bool> done_{false};

@@ -103,6 +103,10 @@ Status TailPostgres(const Spec& spec, const TailOptions& options, JsonLinesSink*
   stream.slot = fmt::format("cutover_tail_{}", getpid());
   stream.publication = spec.source.publication;
   stream.temporary_slot = true;
+  // A temporary slot cannot go back: switching to text mid-stream (kAuto) would skip changes.
+  stream.value_format = spec.source.value_format == SourceSpec::ValueFormat::kAuto
+                            ? SourceSpec::ValueFormat::kText
+                            : spec.source.value_format;
   stream.stream.stop = options.stop;
   std::string pattern = options.tables;
   stream.stream.table_filter = [&spec, pattern](const TableId& id) {

@@ -56,6 +56,14 @@ void ParseReplication(Fields& fields, std::optional<SourceKind> kind, SourceSpec
       out->retained_wal_warn_bytes = warn;
     }
   }
+  SourceSpec::ValueFormat format = SourceSpec::ValueFormat::kAuto;
+  if (fields.ReadEnum("value_format", kValueFormats, &format)) {
+    if (kind && IsMySqlFamily(*kind)) {
+      fields.Report("value_format", "only used by postgres sources; remove it");
+    } else {
+      out->value_format = format;
+    }
+  }
 }
 
 std::string KindSettingsHint(TargetKind kind) {

@@ -29,6 +29,12 @@ inline constexpr std::array<EnumName<TargetKind>, 5> kTargetKinds = {{
     {"kafka", TargetKind::kKafka},
 }};
 
+inline constexpr std::array<EnumName<SourceSpec::ValueFormat>, 3> kValueFormats = {{
+    {"auto", SourceSpec::ValueFormat::kAuto},
+    {"binary", SourceSpec::ValueFormat::kBinary},
+    {"text", SourceSpec::ValueFormat::kText},
+}};
+
 inline constexpr std::array<EnumName<TlsSpec::Mode>, 5> kTlsModes = {{
     {"disable", TlsSpec::Mode::kDisable},
     {"prefer", TlsSpec::Mode::kPrefer},

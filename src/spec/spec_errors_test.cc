@@ -85,7 +85,7 @@ std::vector<ErrorCase> Cases() {
            "source: {kind: mariadb, user: cutover, flavor: galera}\n",
        "source.flavor: unknown field; allowed fields are kind, host, port, user, password_env, "
        "password_file, database, tls, connect_timeout, server_id, slot, publication, "
-       "retained_wal_warn"},
+       "retained_wal_warn, value_format"},
       {"MissingName", std::string(kSource) + kTarget + kTables,
        "name: missing required field; name the migration, e.g. name: shop-to-dynamo (state, "
        "slots and topics are named after it)"},
@@ -312,6 +312,12 @@ std::vector<ErrorCase> Cases() {
        "source.server_id: only used by mariadb and mysql sources; remove it"},
       {"SlotOnMariaDb", base + "source: {kind: mariadb, user: cutover, slot: my_slot}\n",
        "source.slot: only used by postgres sources; remove it"},
+      {"ValueFormatOnMariaDb",
+       base + "source: {kind: mariadb, user: cutover, value_format: text}\n",
+       "source.value_format: only used by postgres sources; remove it"},
+      {"BadValueFormat",
+       base + "source: {kind: postgres, user: cutover, database: app, value_format: hex}\n",
+       "source.value_format: unknown value 'hex'; allowed values are auto, binary, text"},
       {"BadSlotName",
        base + "source: {kind: postgres, user: cutover, database: app, slot: My-Slot}\n",
        "source.slot: 'My-Slot' is not a valid name; use 1 to 63 characters from a-z, 0-9 and '_'"},

@@ -127,6 +127,7 @@ TEST(SpecTest, PostgresSourceDefaultsSlotAndPublicationFromName) {
   EXPECT_EQ(spec.source.connection.port, 5432);
   EXPECT_EQ(spec.source.slot, "cutover_app_to_maria");
   EXPECT_EQ(spec.source.publication, "cutover_app_to_maria");
+  EXPECT_EQ(spec.source.value_format, SourceSpec::ValueFormat::kAuto);
   EXPECT_EQ(spec.source.server_id, 0u);
   EXPECT_EQ(spec.target.connection.port, 3306);
   ASSERT_EQ(spec.tables.size(), 1u);
@@ -334,7 +335,8 @@ TEST(SpecTest, ReadsEveryFieldOfKafka) {
   dir.Write("ca.pem", "ca");
   std::filesystem::path file = dir.Write("spec.yaml", R"(
 name: to-kafka
-source: {kind: postgres, user: cutover, database: app, slot: my_slot, publication: my_pub}
+source: {kind: postgres, user: cutover, database: app, slot: my_slot, publication: my_pub,
+         value_format: text}
 target:
   kind: kafka
   kafka:
@@ -351,6 +353,7 @@ tables: [{match: public.*}]
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->source.slot, "my_slot");
   EXPECT_EQ(spec->source.publication, "my_pub");
+  EXPECT_EQ(spec->source.value_format, SourceSpec::ValueFormat::kText);
   const KafkaSpec& kafka = spec->target.kafka;
   EXPECT_EQ(kafka.brokers, "k1:9092,k2:9092");
   EXPECT_EQ(kafka.topic, "app.changes");

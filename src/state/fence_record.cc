@@ -92,7 +92,35 @@ Result<std::optional<LastFence>> ReadLastFence(StateStore& state) {
 }
 
 Status WriteLastFence(StateStore& state, const LastFence& fence) {
-  return state.SetMeta(kLastFenceKey, fence.ToJson().dump());
+  CUTOVER_ASSIGN_OR_RETURN(StateStore::Transaction transaction, state.Begin());
+  CUTOVER_RETURN_IF_ERROR(state.SetMeta(kLastFenceKey, fence.ToJson().dump()));
+  // The history is informative: one that cannot be decoded starts again.
+  Result<std::vector<LastFence>> read = ReadFenceHistory(state);
+  std::vector<LastFence> history = read.ok() ? *std::move(read) : std::vector<LastFence>();
+  history.push_back(fence);
+  size_t drop = history.size() > kFenceHistoryLength ? history.size() - kFenceHistoryLength : 0;
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t index = drop; index < history.size(); ++index) {
+    out.push_back(history[index].ToJson());
+  }
+  CUTOVER_RETURN_IF_ERROR(state.SetMeta(kFenceHistoryKey, out.dump()));
+  return transaction.Commit();
+}
+
+Result<std::vector<LastFence>> ReadFenceHistory(StateStore& state) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta(kFenceHistoryKey));
+  std::vector<LastFence> history;
+  if (!text) return history;
+  nlohmann::json json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_array()) {
+    return Status::DataLoss(
+        fmt::format("state meta \"{}\": expected an array of fences", kFenceHistoryKey));
+  }
+  for (const nlohmann::json& entry : json) {
+    CUTOVER_ASSIGN_OR_RETURN(LastFence fence, LastFence::FromJson(entry.dump()));
+    history.push_back(std::move(fence));
+  }
+  return history;
 }
 
 }  // namespace cutover::state

@@ -1,6 +1,7 @@
 // Fence records (docs/cutover.md): the record of one fence in flight (meta "fence/<id>"),
 // completed step by step by the three processes that take part, and the last fence that
-// passed (meta "fence.last"), which the guard rail into target_primary and /metrics read.
+// passed (meta "fence.last", and the last few in "fence.history"), which the guard rail into
+// target_primary and /metrics read.
 //
 // "fence/<id>": `cutover fence` writes {id, requested_at_ms} before it writes its marker row;
 // capture adds where it saw the marker (seen_ms, last_event_ms, and end_offsets: the change
@@ -24,6 +25,10 @@ namespace cutover::state {
 
 inline constexpr char kFencePrefix[] = "fence/";
 inline constexpr char kLastFenceKey[] = "fence.last";
+// The last kFenceHistoryLength fences that passed, oldest first (a JSON array of LastFence),
+// written with "fence.last"; the web page's fence history (docs/web.md).
+inline constexpr char kFenceHistoryKey[] = "fence.history";
+inline constexpr size_t kFenceHistoryLength = 20;
 std::string FenceKey(std::string_view id);  // "fence/<id>"
 
 struct FenceRecord {
@@ -68,6 +73,9 @@ struct LastFence {
 };
 
 Result<std::optional<LastFence>> ReadLastFence(StateStore& state);
+// Writes "fence.last" and adds the fence to "fence.history", in one transaction.
 Status WriteLastFence(StateStore& state, const LastFence& fence);
+// Oldest first; empty when no fence has passed since the history was kept.
+Result<std::vector<LastFence>> ReadFenceHistory(StateStore& state);
 
 }  // namespace cutover::state

@@ -108,5 +108,24 @@ TEST_F(FenceRecordTest, TheLastFenceReadsWithFieldsMissing) {
                 R"(state meta "fence.last": written_at_ms: expected an integer, found true)"));
 }
 
+TEST_F(FenceRecordTest, TheLastFencesAreKeptInTheHistory) {
+  EXPECT_TRUE(ReadFenceHistory(*state_).value().empty());
+  for (int number = 1; number <= static_cast<int>(kFenceHistoryLength) + 2; ++number) {
+    LastFence fence{"f" + std::to_string(number), number * 1000, number * 1000 + 10, 0.01, true};
+    ASSERT_TRUE(WriteLastFence(*state_, fence).ok());
+  }
+  std::vector<LastFence> history = ReadFenceHistory(*state_).value();
+  ASSERT_EQ(history.size(), kFenceHistoryLength);
+  EXPECT_EQ(history.front().id, "f3");
+  EXPECT_EQ(history.back().id, "f22");
+  EXPECT_EQ(ReadLastFence(*state_).value()->id, "f22");
+  ASSERT_TRUE(state_->SetMeta(kFenceHistoryKey, "{}").ok());
+  EXPECT_EQ(ReadFenceHistory(*state_).status().message(),
+            R"(state meta "fence.history": expected an array of fences)");
+  // A history that cannot be read starts again rather than failing the fence.
+  ASSERT_TRUE(WriteLastFence(*state_, {"f23", 1, 2, 0.001, true}).ok());
+  EXPECT_EQ(ReadFenceHistory(*state_).value().size(), 1u);
+}
+
 }  // namespace
 }  // namespace cutover::state

@@ -43,6 +43,14 @@ nlohmann::json RunStatus::ToJson() const {
   if (!change_log.empty()) json["change_log"] = change_log;
   if (log_durable_offset) json["log_durable_offset"] = *log_durable_offset;
   if (applied_offset) json["applied_offset"] = *applied_offset;
+  if (!applied_by_table.empty()) {
+    nlohmann::json tables = nlohmann::json::object();
+    for (const auto& [table, counts] : applied_by_table) {
+      tables[table] = {
+          {"inserts", counts.inserts}, {"updates", counts.updates}, {"deletes", counts.deletes}};
+    }
+    json["applied_by_table"] = std::move(tables);
+  }
   if (source_retention) {
     nlohmann::json retention = {{"what", source_retention->what},
                                 {"retained_bytes", source_retention->retained_bytes},
@@ -99,6 +107,16 @@ Result<RunStatus> RunStatus::FromJson(std::string_view text) {
     retention.Read("state", &out.state);
     retention.Read("headroom_bytes", &out.headroom_bytes);
     retention.Read("warning", &out.warning);
+  });
+  fields.ReadObject("applied_by_table", [&](JsonFields& tables) {
+    for (const std::string& table : tables.Names()) {
+      tables.ReadObject(table, [&](JsonFields& counts) {
+        TableApplied& out = status.applied_by_table[table];
+        counts.Read("inserts", &out.inserts);
+        counts.Read("updates", &out.updates);
+        counts.Read("deletes", &out.deletes);
+      });
+    }
   });
   CUTOVER_RETURN_IF_ERROR(fields.status());
   return status;

@@ -55,6 +55,14 @@ struct RunRetention {
   bool warning = false;  // past source.retained_wal_warn, or the source's state is unreserved/lost
 };
 
+// Row changes applied to one table ("schema.table" of the source), by every run.
+struct TableApplied {
+  uint64_t inserts = 0;
+  uint64_t updates = 0;
+  uint64_t deletes = 0;
+  bool operator==(const TableApplied&) const = default;
+};
+
 struct RunStatus {
   std::string phase;  // "copy", "catch_up" or "cdc"
   // The change log's kind ("local", "kafka"); empty (not stored) in records of older runs,
@@ -77,6 +85,10 @@ struct RunStatus {
   // capture`); absent in records of older runs with Kafka.
   std::optional<uint64_t> log_durable_offset;
   std::optional<uint64_t> applied_offset;
+  // Per source table, by every run (each run continues its predecessor's counts); stored as
+  // "applied_by_table": {"shop.orders": {"inserts", "updates", "deletes"}}; empty in records
+  // of older runs.
+  std::map<std::string, TableApplied> applied_by_table;
   // Absent for sources that keep nothing of their own for the migration (MariaDB/MySQL).
   std::optional<RunRetention> source_retention;
 

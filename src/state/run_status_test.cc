@@ -82,6 +82,23 @@ TEST(RunStatusTest, TheFormatIsTheDocumentedOne) {
   ExpectEqual(RunStatus::FromJson(json.dump()).value(), kafka);
 }
 
+TEST(RunStatusTest, ChangesAppliedPerTableRoundTrip) {
+  RunStatus status = LocalStatus();
+  status.applied_by_table["shop.orders"] = {10, 4, 1};
+  status.applied_by_table["shop.items"] = {0, 0, 7};
+  nlohmann::json json = status.ToJson();
+  EXPECT_EQ(json["applied_by_table"]["shop.orders"],
+            nlohmann::json::parse(R"({"inserts": 10, "updates": 4, "deletes": 1})"));
+  RunStatus read = RunStatus::FromJson(json.dump()).value();
+  EXPECT_EQ(read.applied_by_table, status.applied_by_table);
+  // Records of older runs have none.
+  EXPECT_FALSE(LocalStatus().ToJson().contains("applied_by_table"));
+  json["applied_by_table"]["shop.orders"]["deletes"] = "many";
+  EXPECT_EQ(RunStatus::FromJson(json.dump()).status().message(),
+            "state meta \"run.status\": applied_by_table.shop.orders.deletes: expected an "
+            "integer of 0 or more, found \"many\"");
+}
+
 TEST(RunStatusTest, APostgresSlotsRetentionIsRecorded) {
   RunStatus status = LocalStatus();
   status.source_retention =

@@ -379,11 +379,49 @@ TEST_F(CheckTest, PostgresSourceAndTargetPass) {
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   std::map<std::string, std::string> outcomes = TextOutcomes(run.out);
   for (const auto& [id, outcome] : outcomes) EXPECT_EQ(outcome, "PASS") << id << "\n" << run.out;
-  EXPECT_EQ(outcomes.size(), 19u) << run.out;
+  EXPECT_EQ(outcomes.size(), 20u) << run.out;
   EXPECT_EQ(outcomes["source.slot_wal_keep"], "PASS");  // scripts/servers sets 10GB
   EXPECT_EQ(outcomes["target.writable"], "PASS");
   EXPECT_EQ(outcomes["source.replica_identity"], "PASS");
+  EXPECT_TRUE(EndsWith(LineOf(run.out, "source.value_format"),
+                       "  binary: every selected column has a binary reader"))
+      << run.out;
   Postgres(source, "DROP TABLE check_ok_orders");
+}
+
+TEST_F(CheckTest, PostgresBinaryValuesNameTheColumnsWithoutABinaryReader) {
+  ASSERT_TRUE(testing::EnsureServer("postgres-source"));
+  ASSERT_TRUE(testing::EnsureServer("postgres-target"));
+  ServerInfo source = testing::PostgresSource();
+  Postgres(source,
+           "DROP TABLE IF EXISTS check_bin_hosts; "
+           "CREATE TABLE check_bin_hosts (id bigint PRIMARY KEY, addr inet, tags text[])");
+  std::string spec = "name: check-test\n" +
+                     Endpoint("source", "postgres", source, kSourcePasswordEnv) +
+                     Endpoint("target", "postgres", testing::PostgresTarget(), kTargetPasswordEnv) +
+                     "tables:\n  - match: \"public.check_bin_*\"\n";
+  // auto: text, and why.
+  CheckRun run = RunOnSpec(spec, false);
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_TRUE(EndsWith(LineOf(run.out, "source.value_format"),
+                       "  text: public.check_bin_hosts.addr (inet), public.check_bin_hosts.tags "
+                       "(text[]) have no binary reader"))
+      << run.out;
+  // binary: a failure with the way out.
+  std::string binary = spec;
+  binary.insert(binary.find("target:"), "  value_format: binary\n");
+  run = RunOnSpec(binary, false);
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(LineOf(run.out, "source.value_format").starts_with("FAIL  ")) << run.out;
+  EXPECT_NE(run.out.find("source.value_format is binary, but public.check_bin_hosts.addr (inet), "
+                         "public.check_bin_hosts.tags (text[]) have no binary reader"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("set source.value_format to auto (binary where it can be, text "
+                         "otherwise) or text"),
+            std::string::npos)
+      << run.out;
+  Postgres(source, "DROP TABLE check_bin_hosts");
 }
 
 TEST_F(CheckTest, PostgresTableWithoutKeyFailsReplicaIdentity) {

@@ -13,7 +13,7 @@
 
 #include "cutover/state_store.h"
 
-#include "run_support.h"
+#include "serve_support.h"
 
 namespace cutover {
 namespace {
@@ -98,21 +98,7 @@ class ControlApiTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Starts `cutover serve` and returns the port it reports.
-  int Serve() {
-    server_ = std::make_unique<CutoverProcess>("serve " + spec_.string(),
-                                               std::string("CUTOVER_CONTROL_TOKEN=") + kToken,
-                                               dir_ / "serve.out");
-    std::regex listening(R"(control API listening on http://127\.0\.0\.1:(\d+))");
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch match;
-      std::string output = server_->Output();
-      if (std::regex_search(output, match, listening)) return std::stoi(match[1]);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ADD_FAILURE() << "cutover serve did not start: " << server_->Output();
-    return 0;
-  }
+  int Serve() { return runtest::StartServe(spec_, kToken, dir_ / "serve.out", &server_); }
   httplib::Client Client(int port, const std::string& token = kToken) {
     httplib::Client client("127.0.0.1", port);
     if (!token.empty()) client.set_bearer_token_auth(token.c_str());

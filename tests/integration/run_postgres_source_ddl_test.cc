@@ -116,6 +116,13 @@ class PostgresSourceDdlTest : public PostgresSourceTest {
     PgExec(*source_, "UPDATE " + s + ".extra SET note = 'n' || id WHERE id % 3 = 0");
     PgExec(*source_, "TRUNCATE " + s + ".keyed");
     PgExec(*source_, "INSERT INTO " + s + ".keyed VALUES (1, 1, 1)");
+    // NOT NULL dropped, then a NULL written: dropped on the target too. SET NOT NULL: the
+    // target's column stays nullable (its values are the source's either way).
+    PgExec(*source_, "ALTER TABLE " + s + ".keyed ALTER COLUMN v DROP NOT NULL");
+    PgExec(*source_, "INSERT INTO " + s + ".keyed VALUES (2, 2, NULL)");
+    PgExec(*source_, "UPDATE " + s + ".keyed SET v = NULL WHERE id = 1");
+    PgExec(*source_, "ALTER TABLE " + s + ".extra ALTER COLUMN b SET NOT NULL");
+    PgExec(*source_, "UPDATE " + s + ".extra SET b = 'set' WHERE id = 4");
     std::this_thread::sleep_for(2s);
     workload.Stop();
     EXPECT_GT(workload.transactions(), 100);
@@ -124,7 +131,8 @@ class PostgresSourceDdlTest : public PostgresSourceTest {
     EXPECT_TRUE(Converges("lines", "order_id, line, sku, qty", 60s)) << run->Output();
     EXPECT_TRUE(Converges("extra", "id, a, b, note", 60s)) << run->Output();
     EXPECT_TRUE(Converges("keyed", "id, part, v", 60s)) << run->Output();
-    EXPECT_EQ(TargetRows("keyed", "id, part, v"), std::vector<std::string>{"1\t1\t1"});
+    EXPECT_EQ(TargetRows("keyed", "id, part, v"),
+              (std::vector<std::string>{"1\t1\tNULL", "2\t2\tNULL"}));
     // The rows that were there before tier came have 9 on the source (and so on the target).
     EXPECT_EQ(PgLines(*source_, "SELECT count(*) > 500 FROM " + s + ".docs WHERE tier = 9"),
               std::vector<std::string>{"t"});
@@ -136,8 +144,71 @@ class PostgresSourceDdlTest : public PostgresSourceTest {
     runtest::StopRun(*run);
   }
 
+  // A table the spec's patterns select, created during the run with rows, then written while
+  // the rest of the workload runs: made on the target, copied and followed.
+  void ANewTableIsMadeCopiedAndFollowed() {
+    PgWorkload workload(testing::PostgresSource(), schema_);
+    auto run = StartRun();
+    ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
+    workload.Start(5ms);
+    const std::string s = schema_;
+    // Created with rows in one transaction: only the copy can bring these.
+    PgExec(*source_, "BEGIN; CREATE TABLE " + s +
+                         ".fresh (id integer PRIMARY KEY, v text NOT NULL, day date); "
+                         "INSERT INTO " +
+                         s +
+                         ".fresh SELECT i, 'v' || i, date '2026-01-01' + i FROM "
+                         "generate_series(1, 700) i; COMMIT");
+    // Made on the target (information_schema answers alike on both engines).
+    const std::string made =
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + s +
+        "' AND table_name = 'fresh'";
+    for (int attempt = 0; attempt < 120; ++attempt) {
+      std::vector<std::string> count =
+          pg_target_ ? PgLines(*pg_target_, made) : Lines(*maria_target_, made);
+      if (count == std::vector<std::string>{"1"}) break;
+      std::this_thread::sleep_for(500ms);
+    }
+    EXPECT_TRUE(Converges("fresh", "id, v, day", 60s)) << run->Output();
+    // Then changed: followed.
+    PgExec(*source_, "UPDATE " + s + ".fresh SET v = v || '!' WHERE id % 7 = 0");
+    PgExec(*source_, "DELETE FROM " + s + ".fresh WHERE id % 11 = 0");
+    PgExec(*source_, "INSERT INTO " + s + ".fresh VALUES (5000, 'late', NULL)");
+    std::this_thread::sleep_for(1s);
+    workload.Stop();
+    EXPECT_EQ(workload.failures(), 0);
+    EXPECT_TRUE(Converges("fresh", "id, v, day", 60s)) << run->Output();
+    EXPECT_TRUE(Converges("docs", "id, title, md5(body), n, price", 60s)) << run->Output();
+    EXPECT_NE(run->Output().find("source: new table " + s +
+                                 ".fresh matches the spec's tables: added to publication"),
+              std::string::npos)
+        << run->Output();
+    // The copy's end: the table is followed like the others (no longer held).
+    int code = 0;
+    std::string status;
+    for (int attempt = 0; attempt < 120; ++attempt) {
+      status = Cutover("status " + spec_.string(), &code);
+      if (status.find("being copied") == std::string::npos) break;
+      std::this_thread::sleep_for(500ms);
+    }
+    EXPECT_EQ(status.find("being copied"), std::string::npos) << status;
+    std::string verify = Cutover("verify " + spec_.string(), &code);
+    EXPECT_EQ(code, 0) << verify;
+    runtest::StopRun(*run);
+  }
+
   int calls_ = 0;
 };
+
+TEST_F(PostgresSourceDdlTest, ANewTableIsMadeCopiedAndFollowedIntoPostgres) {
+  ASSERT_NO_FATAL_FAILURE(UsePostgresTarget(kSettings));
+  ANewTableIsMadeCopiedAndFollowed();
+}
+
+TEST_F(PostgresSourceDdlTest, ANewTableIsMadeCopiedAndFollowedIntoMariaDb) {
+  ASSERT_NO_FATAL_FAILURE(UseMariaDbTarget(kSettings));
+  ANewTableIsMadeCopiedAndFollowed();
+}
 
 TEST_F(PostgresSourceDdlTest, AddWidenAndTruncateAreFollowedIntoPostgres) {
   ASSERT_NO_FATAL_FAILURE(UsePostgresTarget(kSettings));

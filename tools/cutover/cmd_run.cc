@@ -102,9 +102,8 @@ int RunRunCommand(const RunArgs& args) {
   // without a token it does not start, and the migration runs without it.
   std::unique_ptr<ControlServer> control;
   if (spec->control.present && spec->control.enabled) {
-    ControlServerOptions control_options;
-    control_options.log = stdout;
-    Result<std::unique_ptr<ControlServer>> started = ControlServer::Start(*spec, control_options);
+    Result<std::unique_ptr<ControlServer>> started =
+        ControlServer::Start(*spec, ServeOptions(*spec));
     if (started.ok()) {
       control = std::move(*started);
     } else {

@@ -8,10 +8,33 @@
 
 #include "cutover/control.h"
 #include "cutover/spec.h"
+#include "cutover/verify.h"
 
 #include "commands.h"
 
 namespace cutover::cli {
+namespace {}  // namespace
+
+ControlServerOptions ServeOptions(const Spec& spec) {
+  ControlServerOptions options;
+  options.log = stdout;
+  options.verify = [&spec](const std::atomic<bool>* stop) {
+    VerifyOptions verify;
+    verify.stop = stop;
+    Result<VerifyReport> report = RunVerify(spec, verify);
+    if (report.ok()) {
+      std::fprintf(stdout, "control API: verify ended: %s, %lld differences\n",
+                   report->complete ? "complete" : "stopped",
+                   static_cast<long long>(report->differences()));
+    } else {
+      std::fprintf(stdout, "control API: verify failed: %s\n", report.status().ToString().c_str());
+    }
+    std::fflush(stdout);
+    return report.status();
+  };
+  return options;
+}
+
 namespace {
 
 int RunServeCommand(const std::string& spec_file) {
@@ -21,9 +44,7 @@ int RunServeCommand(const std::string& spec_file) {
     return kExitBadInput;
   }
   const std::atomic<bool>* stop = InstallStopHandlers();
-  ControlServerOptions options;
-  options.log = stdout;
-  Result<std::unique_ptr<ControlServer>> server = ControlServer::Start(*spec, options);
+  Result<std::unique_ptr<ControlServer>> server = ControlServer::Start(*spec, ServeOptions(*spec));
   if (!server.ok()) {
     std::fprintf(stderr, "cutover serve: %s\n", server.status().ToString().c_str());
     return server.status().code() == StatusCode::kUnavailable ? kExitFailed : kExitBadInput;

@@ -6,6 +6,9 @@
 #include <atomic>
 #include <string>
 
+#include "cutover/control.h"
+#include "cutover/spec.h"
+
 namespace cutover::cli {
 
 // Exit codes shared by every subcommand.
@@ -41,6 +44,9 @@ void AddFenceCommand(CLI::App& app, int* exit_code);
 void AddFinishCommand(CLI::App& app, int* exit_code);
 // Registers `cutover ddl resume` (docs/ddl.md).
 void AddDdlCommand(CLI::App& app, int* exit_code);
+// The control API's options for `cutover serve` and `cutover run`: log to stdout, and POST
+// /v1/verify runs a whole verify of `spec` (which must outlive the server).
+ControlServerOptions ServeOptions(const Spec& spec);
 // Registers `cutover serve` (docs/control-api.md).
 void AddServeCommand(CLI::App& app, int* exit_code);
 // Registers `cutover flags get|set|history` (docs/control-api.md).

@@ -669,14 +669,22 @@ class PostgresAppliersImpl : public Appliers {
       return result;
     }
     Result<std::optional<std::string>> sql = WidenColumnSql(plan.target, *from, *to);
-    if (sql.ok() && !sql->has_value()) return result;  // the same PostgreSQL type
-    if (!sql.ok() || (*sql)->empty()) {
+    if (!sql.ok() || (sql->has_value() && (*sql)->empty())) {
       result.refusal = fmt::format(
           "column {} of {} became {} on the source, which is not a widening of its PostgreSQL "
           "type (every value kept as it is): {}", name, source, to->type.source_name, way_out);
       return result;
     }
-    CUTOVER_RETURN_IF_ERROR(connection.Execute(**sql).status());
+    if (sql->has_value()) CUTOVER_RETURN_IF_ERROR(connection.Execute(**sql).status());
+    // NOT NULL dropped on the source (a NULL arrived): dropped here too. (SET NOT NULL is not
+    // followed: the target stays as permissive as it was.)
+    if (to->nullable && !from->nullable) {
+      CUTOVER_RETURN_IF_ERROR(
+          connection
+              .Execute(fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", table,
+                                   QuoteIdentifier(name)))
+              .status());
+    }
     return result;
   }
 

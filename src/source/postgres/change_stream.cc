@@ -2,12 +2,16 @@
 #include "source/postgres/change_stream.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "db/postgres/connection.h"
+#include "source/postgres/binary_values.h"
 #include "source/postgres/pg_changes.h"
 #include "source/postgres/pgoutput.h"
 #include "source/postgres/replication_stream.h"
@@ -32,8 +36,10 @@ class PgoutputChangeStream : public ChangeStream {
  public:
   explicit PgoutputChangeStream(PgStreamOptions options)
       : options_(std::move(options)),
-        builder_(Catalog(), ParsePostgresText, options_.stream.table_filter) {
+        builder_(Catalog(), ParsePostgresText, options_.stream.table_filter),
+        binary_(options_.value_format != SourceSpec::ValueFormat::kText) {
     if (options_.stream.start.has_lsn()) delivered_ = options_.stream.start.lsn();
+    if (binary_) builder_.ReadBinaryWith(ParsePostgresBinary);
   }
 
   Status Run(ChangeEventSink* sink) override {
@@ -43,6 +49,10 @@ class PgoutputChangeStream : public ChangeStream {
       bool sink_failed = false;
       Status status = RunOnce(sink, &streamed, &sink_failed);
       if (status.ok() || sink_failed || !status.IsRetryable()) return status;
+      if (switch_to_text_) {  // not a failure: read on at once, in text
+        switch_to_text_ = false;
+        continue;
+      }
       if (streamed) backoff.Reset();
       const std::chrono::milliseconds delay = backoff.Next();
       if (options_.max_attempts > 0 && backoff.attempt() > options_.max_attempts) {
@@ -100,9 +110,12 @@ class PgoutputChangeStream : public ChangeStream {
     start.slot = options_.slot;
     start.publication = options_.publication;
     start.start = delivered_;
+    start.binary = binary_;
     Result<std::unique_ptr<ReplicationStream>> stream =
         ReplicationStream::Start(*connection, start);
     if (!stream.ok()) return WhySlotUnreadable(stream.status());
+    spdlog::info("replication stream: reading slot {} from {} with {} values", options_.slot,
+                 delivered_.ToString(), binary_ ? "binary" : "text");
     PgoutputAssembler assembler;
     last_confirm_ = {};
     while (!Stopping()) {
@@ -111,22 +124,83 @@ class PgoutputChangeStream : public ChangeStream {
       if (!*message) {
         if (Status idle = sink->OnIdle(); !idle.ok()) return SinkFailed(idle, sink_failed);
         CUTOVER_RETURN_IF_ERROR(Feedback(**stream, *sink, assembler, false));
+        Poll();
         continue;
       }
       *streamed = true;
       CUTOVER_ASSIGN_OR_RETURN(std::vector<PgTransaction> done, assembler.Feed((*message)->data));
       for (const PgMessage& loose : assembler.TakeLoose()) {
+        CUTOVER_RETURN_IF_ERROR(CheckValueFormat(loose));
         CUTOVER_RETURN_IF_ERROR(builder_.Take(loose));
       }
       for (const PgTransaction& transaction : done) {
+        for (const PgMessage& part : transaction.messages) {
+          CUTOVER_RETURN_IF_ERROR(CheckValueFormat(part));
+        }
         CUTOVER_RETURN_IF_ERROR(Deliver(transaction, sink, sink_failed));
       }
       CUTOVER_RETURN_IF_ERROR(Feedback(**stream, *sink, assembler, false));
+      Poll();
     }
     // Stopped: what was delivered made durable and confirmed, so the slot keeps no more WAL than
     // it must while the migration is stopped.
     if (Status idle = sink->OnIdle(); !idle.ok()) return SinkFailed(idle, sink_failed);
     return Feedback(**stream, *sink, assembler, true);
+  }
+
+  // In binary mode, a Relation of a selected table with a column whose type has no binary reader:
+  // with kAuto this session ends (Unavailable, read on at once from the last transaction
+  // delivered, in text: nothing of the transaction has reached the sink); with kBinary it is an
+  // error naming the column.
+  Status CheckValueFormat(const PgMessage& message) {
+    if (!binary_ || message.type != PgMessage::Type::kRelation) return Status::Ok();
+    const PgRelation& relation = message.relation;
+    const TableId table{relation.schema.empty() ? "pg_catalog" : relation.schema, relation.name};
+    if (options_.stream.table_filter && !options_.stream.table_filter(table)) return Status::Ok();
+    for (const PgRelationColumn& column : relation.columns) {
+      auto known = binary_readable_.find({column.type_oid, column.type_modifier});
+      if (known == binary_readable_.end()) {
+        if (catalog_ == nullptr) return Status::Unavailable("no catalog session");
+        Result<ColumnType> type = LoadColumnType(*catalog_, column.type_oid, column.type_modifier);
+        if (!type.ok()) {
+          return type.status().WithContext(
+              fmt::format("{} column {}", table.ToString(), column.name));
+        }
+        std::optional<std::string> unreadable;
+        if (!HasBinaryReader(*type)) unreadable = type->source_name;
+        known =
+            binary_readable_
+                .emplace(std::pair{column.type_oid, column.type_modifier}, std::move(unreadable))
+                .first;
+      }
+      if (!known->second) continue;
+      const std::string what =
+          fmt::format("column {}.{} ({})", table.ToString(), column.name, *known->second);
+      if (options_.value_format == SourceSpec::ValueFormat::kBinary) {
+        return Status::FailedPrecondition(
+            fmt::format("source.value_format is binary, but {} has no binary reader; set "
+                        "source.value_format to auto or text",
+                        what));
+      }
+      spdlog::info("replication stream: {} has no binary reader; reading text values from {} on",
+                   what, delivered_.ToString());
+      binary_ = false;
+      switch_to_text_ = true;
+      return Status::Unavailable("switching to text values");
+    }
+    return Status::Ok();
+  }
+
+  // The source's poll, every options_.poll_every; a failure is logged at most once a minute.
+  void Poll() {
+    if (!options_.poll || catalog_ == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_poll_ < options_.poll_every) return;
+    last_poll_ = now;
+    Status status = options_.poll(*catalog_);
+    if (status.ok() || now - last_poll_warning_ < std::chrono::minutes(1)) return;
+    last_poll_warning_ = now;
+    spdlog::warn("replication stream: {}", status.ToString());
   }
 
   Status CreateTemporarySlot(Connection& connection) {
@@ -205,7 +279,13 @@ class PgoutputChangeStream : public ChangeStream {
   PgChangeBuilder builder_;  // kept across reconnects: it knows each table's last shape
   std::unique_ptr<Connection> catalog_;
   Lsn delivered_;  // the end of the last transaction delivered to the sink
+  bool binary_;    // whether the next session asks for binary values
+  bool switch_to_text_ = false;
+  // Each column type met in binary mode: nullopt when it has a binary reader, else its name.
+  std::map<std::pair<uint32_t, int32_t>, std::optional<std::string>> binary_readable_;
   std::chrono::steady_clock::time_point last_confirm_{};
+  std::chrono::steady_clock::time_point last_poll_{};
+  std::chrono::steady_clock::time_point last_poll_warning_{};
 };
 
 }  // namespace

@@ -1,9 +1,12 @@
 // pgoutput transactions -> Changes (pg_changes.h).
 #include "source/postgres/pg_changes.h"
 
+#include <algorithm>
+#include <charconv>
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cutover/spec.h"
 
@@ -73,6 +76,95 @@ Change FenceMarker(const std::string& id, const Position& position) {
   return change;
 }
 
+// "<bytes of the schema>:<schema><name>": any names, unambiguously.
+std::string NewTableMessage(const TableId& table) {
+  return fmt::format("{}:{}{}", table.schema.size(), table.schema, table.name);
+}
+
+namespace {
+
+std::optional<TableId> NewTableOf(std::string_view content) {
+  const size_t colon = content.find(':');
+  size_t length = 0;
+  if (colon == std::string_view::npos ||
+      std::from_chars(content.data(), content.data() + colon, length).ptr !=
+          content.data() + colon ||
+      colon + 1 + length >= content.size()) {
+    return std::nullopt;
+  }
+  return TableId{std::string(content.substr(colon + 1, length)),
+                 std::string(content.substr(colon + 1 + length))};
+}
+
+// `name` as a MySQL identifier (the dialect of the statements the apply reads).
+std::string Backticked(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    out += c;
+    if (c == '`') out += c;
+  }
+  return out + "`";
+}
+
+}  // namespace
+
+Change NewTableChange(const TableId& table, const Position& position) {
+  Change change;
+  change.table = table;
+  change.op = ChangeOp::kDdl;
+  change.position = position;
+  change.statement =
+      fmt::format("CREATE TABLE {}.{}", Backticked(table.schema), Backticked(table.name));
+  auto shape = std::make_shared<TableSchema>();  // as the binlog's: no columns known
+  shape->id = table;
+  change.schema = std::move(shape);
+  return change;
+}
+
+Status PgChangeBuilder::RelaxNotNull(uint32_t oid, const PgMessage& message,
+                                     const Position& position,
+                                     const std::function<Status(const Change&)>& emit) {
+  Table& table = tables_.at(oid);
+  const std::vector<Column>& columns = table.schema->columns;
+  std::vector<size_t> relaxed;
+  auto scan = [&](const std::optional<PgTuple>& tuple) {
+    if (!tuple) return;
+    for (size_t index = 0; index < tuple->size() && index < columns.size(); ++index) {
+      if ((*tuple)[index].kind == PgColumnValue::Kind::kNull && !columns[index].nullable &&
+          std::find(relaxed.begin(), relaxed.end(), index) == relaxed.end()) {
+        relaxed.push_back(index);
+      }
+    }
+  };
+  scan(message.new_tuple);
+  if (message.old_kind == 'O') scan(message.old_tuple);
+  if (relaxed.empty()) return Status::Ok();
+  auto shape = std::make_shared<TableSchema>(*table.schema);
+  std::vector<std::string> names;
+  for (size_t index : relaxed) {
+    shape->columns[index].nullable = true;
+    names.push_back(shape->columns[index].name);
+  }
+  table.schema = shape;
+  last_shapes_[table.id] = shape;
+  Change change;
+  change.table = table.id;
+  change.op = ChangeOp::kSchema;
+  change.position = position;
+  change.schema = shape;
+  change.after = Row{std::vector<Value>(shape->columns.size()),
+                     std::vector<bool>(shape->columns.size(), false)};
+  change.statement = fmt::format("NOT NULL dropped from {} on the source (a NULL arrived); {}",
+                                 fmt::join(names, ", "), DescribeShape(*shape));
+  return emit(change);
+}
+
+Status PgChangeBuilder::AnnounceNewTable(const TableId& table, const Position& position,
+                                         const std::function<Status(const Change&)>& emit) {
+  if (!announced_.insert(table).second) return Status::Ok();
+  return emit(NewTableChange(table, position));
+}
+
 std::string WatermarkMessage(std::string_view phase, std::string_view id) {
   return fmt::format("{} {}", phase, id);
 }
@@ -136,7 +228,10 @@ Status PgChangeBuilder::OnRelation(const PgRelation& relation) {
       types.push_back(found->second);
     }
     auto& last = last_shapes_[table.id];
-    if (!last && catalog_.shape_before) last = catalog_.shape_before(table.id);
+    if (!last && catalog_.shape_before) {
+      last = catalog_.shape_before(table.id);
+      table.is_new = !last;
+    }
     CUTOVER_ASSIGN_OR_RETURN(TableSchema shape,
                              RelationShape(relation, types, catalog, last.get()));
     if (last && last->columns != shape.columns) {
@@ -186,6 +281,10 @@ Result<const PgChangeBuilder::Table*> PgChangeBuilder::TableOf(
         "pgoutput sent a change of relation OID {} before that relation's Relation message", oid));
   }
   Table& table = it->second;
+  if (table.selected && table.is_new) {
+    CUTOVER_RETURN_IF_ERROR(AnnounceNewTable(table.id, position, emit));
+    table.is_new = false;
+  }
   if (table.selected && table.shape_changed) {
     Change schema_change;
     schema_change.table = table.id;
@@ -222,8 +321,15 @@ Result<Row> PgChangeBuilder::ToRow(const TableSchema& schema, const PgTuple& tup
         }
         row.present[i] = false;
         break;
-      case PgColumnValue::Kind::kText: {
-        Result<Value> parsed = parse_(column.type, value.bytes);
+      case PgColumnValue::Kind::kText:
+      case PgColumnValue::Kind::kBinary: {
+        const bool binary = value.kind == PgColumnValue::Kind::kBinary;
+        if (binary && !parse_binary_) {
+          return Status::DataLoss(
+              fmt::format("{}.{}: a binary-format value where the stream asked for text values",
+                          schema.id.ToString(), column.name));
+        }
+        Result<Value> parsed = (binary ? parse_binary_ : parse_)(column.type, value.bytes);
         if (!parsed.ok()) {
           return parsed.status().WithContext(fmt::format("{}.{} ({})", schema.id.ToString(),
                                                          column.name, column.type.source_name));
@@ -231,10 +337,6 @@ Result<Row> PgChangeBuilder::ToRow(const TableSchema& schema, const PgTuple& tup
         row.values[i] = std::move(*parsed);
         break;
       }
-      case PgColumnValue::Kind::kBinary:
-        return Status::DataLoss(
-            fmt::format("{}.{}: a binary-format value; cutover asks pgoutput for text values only",
-                        schema.id.ToString(), column.name));
     }
   }
   if (key_only) {
@@ -287,6 +389,12 @@ Status PgChangeBuilder::Build(const PgTransaction& transaction, const Position& 
         if (message.transactional && message.prefix == kFenceTable) {
           CUTOVER_RETURN_IF_ERROR(emit(FenceMarker(message.content, position)));
         }
+        if (message.transactional && message.prefix == kNewTablePrefix) {
+          std::optional<TableId> table = NewTableOf(message.content);
+          if (table && (!selected_ || selected_(*table))) {
+            CUTOVER_RETURN_IF_ERROR(AnnounceNewTable(*table, position, emit));
+          }
+        }
         if (message.transactional && message.prefix == kWatermarkTable) {
           std::optional<Change> watermark = WatermarkMarker(message.content, position);
           if (watermark) CUTOVER_RETURN_IF_ERROR(emit(*watermark));
@@ -296,6 +404,7 @@ Status PgChangeBuilder::Build(const PgTransaction& transaction, const Position& 
     }
     CUTOVER_ASSIGN_OR_RETURN(const Table* table, TableOf(message.relation.oid, position, emit));
     if (!table->selected) continue;
+    CUTOVER_RETURN_IF_ERROR(RelaxNotNull(message.relation.oid, message, position, emit));
     const TableSchema& schema = *table->schema;
     Change& change = change_;
     change.table = table->id;

@@ -12,7 +12,8 @@
 // the value the rows that existed then hold on the source (present only where the catalog can
 // tell it, NULL included), and its `statement` describes the change.
 //
-// Values: text-format columns are parsed by the ValueParser for the column's type; NULL is NULL;
+// Values: text-format columns are parsed by the ValueParser for the column's type, binary-format
+// ones (pgoutput's binary mode) by the binary one (ReadBinaryWith); NULL is NULL;
 // an unchanged TOAST value ('u') is ABSENT from the image (Row::present), never NULL: the
 // appliers leave it as it is on the target. A key-only old tuple ('K') gives a before image with
 // only the key columns present; an update without an old tuple (the key did not change, identity
@@ -26,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,7 +54,7 @@ struct PgCatalog {
   // The shape a table had before the stream (ChangeStreamOptions::shape_before); may be null.
   std::function<std::shared_ptr<const TableSchema>(const TableId& table)> shape_before;
 };
-// A column's value from its text form.
+// A column's value from its text form (or, for the binary parser, its binary send form).
 using ValueParser = std::function<Result<Value>(const ColumnType& type, std::string_view text)>;
 
 class PgChangeBuilder {
@@ -61,6 +63,10 @@ class PgChangeBuilder {
   // a catalog lookup.
   PgChangeBuilder(PgCatalog catalog, ValueParser parse,
                   std::function<bool(const TableId&)> selected);
+
+  // Reads binary-format values with `parse_binary`; without one they are DataLoss (the stream
+  // asked for text).
+  void ReadBinaryWith(ValueParser parse_binary) { parse_binary_ = std::move(parse_binary); }
 
   // Emits the changes of `transaction` in order, each stamped with `position`. A Relation inside
   // it is taken as it comes (the stream sends a table's Relation before its first change).
@@ -79,6 +85,7 @@ class PgChangeBuilder {
     bool shape_changed = false;                 // a kSchema change is due before its next change
     Row added_values;                           // the kSchema change's `after` (above)
     std::string statement;                      // the kSchema change's description
+    bool is_new = false;  // not known when the stream started: announced before its next change
   };
 
   Status OnRelation(const PgRelation& relation);
@@ -87,14 +94,36 @@ class PgChangeBuilder {
   Result<const Table*> TableOf(uint32_t oid, const Position& position,
                                const std::function<Status(const Change&)>& emit);
   Result<Row> ToRow(const TableSchema& schema, const PgTuple& tuple, bool key_only) const;
+  // A NULL, in `message`'s new row or whole old row, of a column the table's shape says NOT
+  // NULL: the source dropped the NOT NULL (the Relation carries no nullability), so the column
+  // is nullable from here on: a kSchema change before this change.
+  Status RelaxNotNull(uint32_t oid, const PgMessage& message, const Position& position,
+                      const std::function<Status(const Change&)>& emit);
+  // Emits NewTableChange(table) once per table.
+  Status AnnounceNewTable(const TableId& table, const Position& position,
+                          const std::function<Status(const Change&)>& emit);
 
   PgCatalog catalog_;
   ValueParser parse_;
+  ValueParser parse_binary_;
   std::function<bool(const TableId&)> selected_;
   std::map<uint32_t, Table> tables_;                                   // by relation OID
   std::map<TableId, std::shared_ptr<const TableSchema>> last_shapes_;  // by table
+  std::set<TableId> announced_;                                        // new tables announced
   Change change_;                                                      // reused
 };
+
+// A table the spec selects that the stream did not know when it started (created on the source
+// since, and added to the publication by the source's poll, which announces it with a
+// transactional logical message of prefix kNewTablePrefix and content NewTableMessage(table)): a
+// kDdl change "CREATE TABLE `schema`.`name`" (the statement the binlog would carry, in the
+// dialect the apply's new-table rule reads) before its first change, or at that message,
+// whichever comes first; the apply then makes the table on the target and copies it while CDC
+// runs (docs/ddl.md). Known by the builder when PgCatalog::shape_before is set and has no shape
+// for the table.
+inline constexpr std::string_view kNewTablePrefix = "cutover_new_table";
+std::string NewTableMessage(const TableId& table);
+Change NewTableChange(const TableId& table, const Position& position);
 
 // A fence marker (`cutover fence` on a PostgreSQL source writes a transactional logical message
 // with prefix cutover_fence and the fence's id as content) as the change capture knows a marker

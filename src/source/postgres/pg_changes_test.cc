@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,12 @@ class PgChangeBuilderTest : public ::testing::Test {
       if (found != existing_.end()) return found->second;
       return ExistingRows{false, std::nullopt, "column " + column + ": DEFAULT random()"};
     };
+    if (known_at_start_) {
+      catalog.shape_before = [this](const TableId& table) {
+        return known_at_start_->contains(table) ? std::make_shared<const TableSchema>(catalog_)
+                                                : std::shared_ptr<const TableSchema>();
+      };
+    }
     return PgChangeBuilder(
         std::move(catalog),
         [](const ColumnType& type, std::string_view text) -> Result<Value> {
@@ -143,7 +150,23 @@ class PgChangeBuilderTest : public ::testing::Test {
     return out;
   }
 
+  // The changes of one transaction of `messages` (none after an error, which fails the test).
+  std::vector<Change> BuildChanges(PgChangeBuilder& builder, std::vector<PgMessage> messages) {
+    PgTransaction transaction;
+    transaction.messages = std::move(messages);
+    std::vector<Change> changes;
+    Status status =
+        builder.Build(transaction, Position::FromLsn(Lsn(0x100)), [&](const Change& change) {
+          changes.push_back(change);
+          return Status::Ok();
+        });
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return changes;
+  }
+
   TableSchema catalog_ = Docs();
+  // The tables the stream knew when it started (PgCatalog::shape_before); unset: none given.
+  std::optional<std::set<TableId>> known_at_start_;
   std::map<std::string, ExistingRows> existing_;  // by column; others: not known
   int loads_ = 0;
 };
@@ -396,6 +419,116 @@ TEST_F(PgChangeBuilderTest, AChangeBeforeItsRelationIsDataLoss) {
       Build(builder, {Data(PgMessage::Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")})}),
       (std::vector<std::string>{"error: pgoutput sent a change of relation OID 16384 "
                                 "before that relation's Relation message"}));
+}
+
+PgMessage NewTableAnnounced(const TableId& table) {
+  PgMessage message;
+  message.type = PgMessage::Type::kMessage;
+  message.transactional = true;
+  message.prefix = std::string(kNewTablePrefix);
+  message.content = NewTableMessage(table);
+  return message;
+}
+
+TEST_F(PgChangeBuilderTest, ATableTheStreamDidNotKnowIsANewTableBeforeItsFirstChange) {
+  known_at_start_.emplace();  // docs was created since
+  PgChangeBuilder builder = Builder();
+  using Type = PgMessage::Type;
+  EXPECT_EQ(Build(builder, {Relation(DocsRelation()),
+                            Data(Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")}),
+                            Data(Type::kInsert, 16384, PgTuple{T("2"), T("a"), T("b")})}),
+            (std::vector<std::string>{
+                "ddl public.docs none -> none",
+                "insert public.docs none -> 1,a,b",
+                "insert public.docs none -> 2,a,b",
+            }));
+  // Announced once: the poll's message that comes later is nothing more.
+  EXPECT_EQ(Build(builder, {NewTableAnnounced(TableId{"public", "docs"})}),
+            std::vector<std::string>{});
+}
+
+TEST_F(PgChangeBuilderTest, ANewTablesAnnouncementIsANewTableWithoutAnyChange) {
+  known_at_start_.emplace();
+  PgChangeBuilder builder = Builder();
+  std::vector<Change> changes =
+      BuildChanges(builder, {NewTableAnnounced(TableId{"public", "docs"}),
+                             NewTableAnnounced(TableId{"public", "other"})});  // not selected
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].op, ChangeOp::kDdl);
+  EXPECT_EQ(changes[0].table, (TableId{"public", "docs"}));
+  EXPECT_EQ(changes[0].statement, "CREATE TABLE `public`.`docs`");
+  ASSERT_NE(changes[0].schema, nullptr);  // the change log keeps every change with a shape
+  EXPECT_EQ(changes[0].schema->id, (TableId{"public", "docs"}));
+  // A table known at the start is no new table.
+  known_at_start_ = std::set<TableId>{TableId{"public", "docs"}};
+  PgChangeBuilder known = Builder();
+  EXPECT_EQ(Build(known, {Relation(DocsRelation()),
+                          Data(PgMessage::Type::kInsert, 16384, PgTuple{T("1"), T("a"), T("b")})}),
+            std::vector<std::string>{"insert public.docs none -> 1,a,b"});
+}
+
+TEST_F(PgChangeBuilderTest, ANullInANotNullColumnMakesItNullableBeforeTheChange) {
+  catalog_.columns[1].nullable = false;  // title NOT NULL when the stream started
+  PgChangeBuilder builder = Builder();
+  using Type = PgMessage::Type;
+  std::vector<Change> changes =
+      BuildChanges(builder, {Relation(DocsRelation()),
+                             Data(Type::kInsert, 16384, PgTuple{T("1"), T("a"), kNull}),
+                             Data(Type::kInsert, 16384, PgTuple{T("2"), kNull, T("b")}),
+                             Data(Type::kUpdate, 16384, PgTuple{T("2"), kNull, T("c")})});
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_EQ(changes[0].op, ChangeOp::kInsert);
+  EXPECT_FALSE(changes[0].schema->columns[1].nullable);
+  // The source dropped NOT NULL: said once, before the first NULL.
+  EXPECT_EQ(changes[1].op, ChangeOp::kSchema);
+  EXPECT_TRUE(changes[1].schema->columns[1].nullable);
+  EXPECT_EQ(changes[1].statement,
+            "NOT NULL dropped from title on the source (a NULL arrived); public.docs now has "
+            "columns (id integer, title text, body text)");
+  EXPECT_EQ(changes[2].op, ChangeOp::kInsert);
+  EXPECT_EQ(changes[2].schema, changes[1].schema);
+  EXPECT_EQ(changes[3].op, ChangeOp::kUpdate);
+  EXPECT_EQ(changes[3].schema, changes[1].schema);
+}
+
+TEST(NewTableMessageTest, NamesAnyTableUnambiguously) {
+  EXPECT_EQ(NewTableMessage(TableId{"a:b", "c`d"}), "3:a:bc`d");
+  EXPECT_EQ(NewTableChange(TableId{"a:b", "c`d"}, Position()).statement,
+            "CREATE TABLE `a:b`.`c``d`");
+}
+
+PgColumnValue B(std::string bytes) { return {PgColumnValue::Kind::kBinary, std::move(bytes)}; }
+
+TEST_F(PgChangeBuilderTest, BinaryValuesAreReadByTheBinaryParserTextOnesByTheTextParser) {
+  PgChangeBuilder builder = Builder();
+  using Type = PgMessage::Type;
+  // Without a binary parser a binary value is refused, never guessed.
+  EXPECT_EQ(Build(builder, {Relation(DocsRelation()),
+                            Data(Type::kInsert, 16384,
+                                 PgTuple{B(std::string("\0\0\0\x07", 4)), T("a"), T("b")})}),
+            (std::vector<std::string>{"error: public.docs.id: a binary-format value where the "
+                                      "stream asked for text values"}));
+  // int4's send form is 4 big-endian bytes; a type without a send function still comes as text.
+  builder.ReadBinaryWith([](const ColumnType& type, std::string_view bytes) -> Result<Value> {
+    if (type.type != SqlType::kInt || bytes.size() != 4) {
+      return Status::InvalidArgument("cannot read binary as " + type.source_name);
+    }
+    uint32_t number = 0;
+    for (char byte : bytes) number = number << 8 | static_cast<uint8_t>(byte);
+    return Value::Int(static_cast<int32_t>(number));
+  });
+  EXPECT_EQ(
+      Build(
+          builder,
+          {Data(Type::kInsert, 16384,
+                PgTuple{B(std::string("\xff\xff\xff\xfe", 4)), T("a"), kNull}),
+           Data(Type::kUpdate, 16384, PgTuple{B(std::string("\0\0\0\x07", 4)), T("b"), kUnchanged}),
+           Data(Type::kInsert, 16384, PgTuple{B(std::string("\0\x07", 2)), T("c"), T("d")})}),
+      (std::vector<std::string>{
+          "insert public.docs none -> -2,a,null",
+          "update public.docs none -> 7,b,-",
+          "error: public.docs.id (integer): cannot read binary as integer",
+      }));
 }
 
 }  // namespace

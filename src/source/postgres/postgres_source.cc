@@ -122,6 +122,20 @@ class PostgresSource : public Source {
     stream.connection = spec_.source.connection;
     stream.slot = spec_.source.slot;
     stream.publication = spec_.source.publication;
+    stream.value_format = spec_.source.value_format;
+    // Tables the spec selects that were created since: published and announced, so that the
+    // run makes and copies them as the binlog's CREATE TABLE (docs/ddl.md).
+    stream.poll = [spec = spec_](Connection& catalog) -> Status {
+      CUTOVER_ASSIGN_OR_RETURN(std::vector<TableId> selected, SelectedTableIds(catalog, spec));
+      CUTOVER_ASSIGN_OR_RETURN(
+          std::vector<TableId> added,
+          PublishNewTables(catalog, spec.source.publication, selected, spec.name));
+      for (const TableId& table : added) {
+        spdlog::info("source: new table {} matches the spec's tables: added to publication {}",
+                     table.ToString(), spec.source.publication);
+      }
+      return Status::Ok();
+    };
     stream.stream = std::move(options);
     return OpenPgoutputStream(std::move(stream));
   }

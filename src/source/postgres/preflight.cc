@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "source/postgres/binary_values.h"
 #include "source/postgres/slot.h"
+#include "source/postgres/source_schema.h"
 
 namespace cutover::postgres {
 namespace {
@@ -280,6 +282,39 @@ CheckResult CheckPublication(Connection& connection, const std::string& publicat
                            "as a superuser or the tables' owner: " + create);
 }
 
+// Which form pgoutput will send values in (source.value_format): binary needs a binary reader
+// for every column of every selected table (pgoutput sends them all so).
+CheckResult CheckValueFormat(Connection& connection, const Spec& spec,
+                             const std::vector<SourceTable>& tables) {
+  const char* id = "source.value_format";
+  const char* title = "change values readable in the chosen form";
+  using Format = SourceSpec::ValueFormat;
+  if (spec.source.value_format == Format::kText) {
+    return CheckResult::Pass(id, title, "text (source.value_format: text)");
+  }
+  std::vector<std::string> unreadable;
+  for (const SourceTable& table : tables) {
+    Result<TableSchema> schema = LoadTableSchema(connection, TableId{table.schema, table.table});
+    if (!schema.ok()) return CouldNotCheck(id, title, schema.status());
+    for (const Column& column : schema->columns) {
+      if (HasBinaryReader(column.type)) continue;
+      unreadable.push_back(
+          fmt::format("{}.{} ({})", table.Name(), column.name, column.type.source_name));
+    }
+  }
+  if (unreadable.empty()) {
+    return CheckResult::Pass(id, title, "binary: every selected column has a binary reader");
+  }
+  const std::string which = fmt::format("{} {} no binary reader", ListNames(unreadable),
+                                        unreadable.size() == 1 ? "has" : "have");
+  if (spec.source.value_format == Format::kAuto) {
+    return CheckResult::Pass(id, title, fmt::format("text: {}", which));
+  }
+  return CheckResult::Fail(id, title, fmt::format("source.value_format is binary, but {}", which),
+                           "set source.value_format to auto (binary where it can be, text "
+                           "otherwise) or text");
+}
+
 void CheckTables(Connection& connection, const Spec& spec, bool superuser,
                  std::vector<CheckResult>* results) {
   auto tables = ListSelectedTables(connection, spec);
@@ -297,6 +332,7 @@ void CheckTables(Connection& connection, const Spec& spec, bool superuser,
   results->push_back(CheckReplicaIdentity(*tables));
   results->push_back(
       CheckPublication(connection, PublicationName(spec), spec.name, *tables, superuser));
+  results->push_back(CheckValueFormat(connection, spec, *tables));
 }
 
 }  // namespace
@@ -335,6 +371,7 @@ const std::vector<CheckDefinition>& SourceCheckDefinitions() {
       {"source.select_privilege", "SELECT on selected tables"},
       {"source.replica_identity", "updates and deletes identifiable"},
       {"source.publication", "publication exists or can be created"},
+      {"source.value_format", "change values readable in the chosen form"},
   };
   return kDefinitions;
 }

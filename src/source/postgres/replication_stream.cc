@@ -40,6 +40,7 @@ std::string StartReplicationStatement(const ReplicationOptions& options) {
                   QuoteLiteral(QuoteIdentifier(options.publication)));
   if (options.messages) statement += ", messages 'true'";
   if (options.streaming && options.proto_version >= 2) statement += ", streaming 'on'";
+  if (options.binary) statement += ", binary 'true'";
   return statement + ")";
 }
 

@@ -29,6 +29,7 @@ struct ReplicationOptions {
   int proto_version = 2;    // 2: large in-progress transactions are streamed
   bool streaming = true;    // protocol 2 only
   bool messages = true;     // pg_logical_emit_message (the fence's markers, heartbeats)
+  bool binary = false;      // values in their types' binary send form (where a type has one)
 };
 
 // The START_REPLICATION statement for `options` (identifiers and values quoted).

@@ -20,6 +20,10 @@ TEST(ReplicationStreamTest, TheStartStatementQuotesSlotAndPublication) {
   EXPECT_EQ(StartReplicationStatement(options),
             "START_REPLICATION SLOT \"cutover_orders\" LOGICAL 16/B374D848 (proto_version '1', "
             "publication_names '\"Orders \"\"pub\"\"\"')");
+  options.binary = true;
+  EXPECT_EQ(StartReplicationStatement(options),
+            "START_REPLICATION SLOT \"cutover_orders\" LOGICAL 16/B374D848 (proto_version '1', "
+            "publication_names '\"Orders \"\"pub\"\"\"', binary 'true')");
 }
 
 TEST(ReplicationStreamTest, AStatusUpdateReportsTheConfirmedLsnThrice) {

@@ -1,9 +1,12 @@
 // The migration's publication and slot on a PostgreSQL source (slot.h).
 #include "source/postgres/slot.h"
 
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
+
+#include "source/postgres/pg_changes.h"
 
 namespace cutover::postgres {
 
@@ -65,6 +68,43 @@ Status EnsurePublication(Connection& connection, const std::string& name,
         name));
   }
   return Status::Ok();
+}
+
+Result<std::vector<TableId>> PublishNewTables(Connection& connection, const std::string& name,
+                                              const std::vector<TableId>& selected,
+                                              const std::string& migration) {
+  CUTOVER_ASSIGN_OR_RETURN(
+      QueryResult published,
+      connection.Query("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1",
+                       {name}));
+  std::set<TableId> have;
+  for (const SqlRow& row : published.rows) have.insert(TableId{*row[0], *row[1]});
+  std::vector<TableId> missing;
+  for (const TableId& table : selected) {
+    if (!have.contains(table)) missing.push_back(table);
+  }
+  if (missing.empty()) return missing;
+  CUTOVER_ASSIGN_OR_RETURN(FoundPublication found, FindPublication(connection, name));
+  if (!found.exists || found.comment != PublicationComment(migration)) {
+    return Status::FailedPrecondition(fmt::format(
+        "the publication {} is not the one cutover made for migration {}: new tables are not "
+        "added to it",
+        name, migration));
+  }
+  std::string statement = "BEGIN; ";
+  for (const TableId& table : missing) {
+    statement += fmt::format("ALTER PUBLICATION {} ADD TABLE {}; ", QuoteIdentifier(name),
+                             QuoteQualified(table.schema, table.name));
+    statement += fmt::format("SELECT pg_logical_emit_message(true, {}, {}); ",
+                             QuoteLiteral(kNewTablePrefix), QuoteLiteral(NewTableMessage(table)));
+  }
+  statement += "COMMIT";
+  Status status = connection.Execute(statement).status();
+  if (!status.ok()) {
+    (void)connection.Execute("ROLLBACK");
+    return status.WithContext(fmt::format("adding new tables to the publication {}", name));
+  }
+  return missing;
 }
 
 Result<bool> DropPublication(Connection& connection, const std::string& name,

@@ -25,6 +25,16 @@ namespace cutover::postgres {
 Status EnsurePublication(Connection& connection, const std::string& name,
                          const std::vector<TableId>& tables, const std::string& migration);
 
+// Adds to the publication `name` (made by cutover for `migration`) those of `selected` it does
+// not publish yet (tables created on the source since, that the spec's patterns select), and in
+// the same transaction announces each with a transactional logical message (kNewTablePrefix,
+// NewTableMessage): the stream turns it into the table's kDdl "CREATE TABLE" change, and every
+// change of the table committed after it is in the stream. Returns the tables added (none when
+// nothing is missing). FailedPrecondition for a publication cutover did not make.
+Result<std::vector<TableId>> PublishNewTables(Connection& connection, const std::string& name,
+                                              const std::vector<TableId>& selected,
+                                              const std::string& migration);
+
 // The comment that marks a publication as made by cutover for `migration`.
 std::string PublicationComment(const std::string& migration);
 

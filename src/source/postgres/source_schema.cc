@@ -339,4 +339,15 @@ Result<std::vector<SourceTable>> LoadSelectedTables(Connection& connection, cons
   return selected;
 }
 
+Result<std::vector<TableId>> SelectedTableIds(Connection& connection, const Spec& spec) {
+  CUTOVER_ASSIGN_OR_RETURN(std::vector<ListedTable> listed, ListTables(connection));
+  std::vector<TableId> selected;
+  for (ListedTable& table : listed) {
+    if (table.logged && SelectTable(spec, table.id.schema, table.id.name) != nullptr) {
+      selected.push_back(std::move(table.id));
+    }
+  }
+  return selected;
+}
+
 }  // namespace cutover::postgres

@@ -30,6 +30,10 @@ namespace cutover::postgres {
 // InvalidArgument for a rule column a table does not have.
 Result<std::vector<SourceTable>> LoadSelectedTables(Connection& connection, const Spec& spec);
 
+// The names of the logged tables the spec selects now, as LoadSelectedTables picks them (one
+// query, no schemas): what the running stream compares its publication with.
+Result<std::vector<TableId>> SelectedTableIds(Connection& connection, const Spec& spec);
+
 // The schema of one table; NotFound when it does not exist. Columns in attnum order, dropped
 // and generated columns left out (pgoutput does not send generated columns in PostgreSQL 15,
 // so the copy leaves them out too); types by ColumnTypeOf (types.h) after resolving domains to
