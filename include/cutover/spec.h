@@ -164,6 +164,9 @@ struct ThrottleSpec {
   // SQL targets: copy and apply are held while the target's running threads (or active
   // backends) exceed this; 0: never.
   int64_t target_max_load = 0;
+  // SQL targets: copy and apply are held while their COMMITs took longer than this on average
+  // over the last second; 0: never.
+  std::chrono::milliseconds target_max_commit_latency{0};
 };
 
 // A named group of tables whose flag stage moves on its own (docs/control-api.md); the tables

@@ -132,7 +132,7 @@ TEST_F(CtlTest, BadInputIsRefusedAndNothingIsRecorded) {
             "unknown setting 'throttle.max_lag'; the live settings are "
             "throttle.copy_rows_per_second, throttle.apply_rows_per_second, "
             "throttle.max_load.threads_running, throttle.max_replica_lag, "
-            "throttle.target_max_load");
+            "throttle.target_max_load, throttle.target_max_commit_latency");
   EXPECT_EQ(Do(Make("set", "", "throttle.target_max_load", "-3", true, "")).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_TRUE(History().empty());

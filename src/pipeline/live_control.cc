@@ -29,6 +29,7 @@ LiveControl::LiveControl(const Spec& spec, StateStore* state, const std::atomic<
   limits_.source_threads_running = spec.throttle.max_load_threads_running;
   limits_.max_replica_lag_ms = spec.throttle.max_replica_lag.count();
   limits_.target_threads_running = spec.throttle.target_max_load;
+  limits_.target_commit_latency_ms = spec.throttle.target_max_commit_latency.count();
 }
 
 LiveControl::~LiveControl() { Stop(); }
@@ -77,10 +78,16 @@ void LiveControl::ReadControls() {
       EffectiveSetting(spec_, *controls, state::kMaxLoadThreadsRunning);
   limits_.max_replica_lag_ms = EffectiveSetting(spec_, *controls, state::kMaxReplicaLag);
   limits_.target_threads_running = EffectiveSetting(spec_, *controls, state::kTargetMaxLoad);
+  limits_.target_commit_latency_ms =
+      EffectiveSetting(spec_, *controls, state::kTargetMaxCommitLatency);
 }
 
 void LiveControl::Probe() {
   LoadProbes probes(spec_);
+  const ThrottleStats& stats = ProcessThrottleStats();
+  int64_t commit_us = stats.target_commit_us.load();
+  int64_t commits = stats.target_commits.load();
+  auto commits_at = std::chrono::steady_clock::now();
   auto next = std::chrono::steady_clock::now();
   while (!Ended(done_, stop_)) {
     std::this_thread::sleep_for(kTick);
@@ -91,7 +98,20 @@ void LiveControl::Probe() {
       std::lock_guard lock(mutex_);
       limits = limits_;
     }
-    throttler_.SetLoad(probes.Round(limits));
+    LoadVerdicts verdicts = probes.Round(limits);
+    // The target's COMMITs of the last round (copy chunks and apply batches of this process).
+    const int64_t commit_us_now = stats.target_commit_us.load();
+    const int64_t commits_now = stats.target_commits.load();
+    const auto now = std::chrono::steady_clock::now();
+    if (verdicts.target_load.empty()) {
+      verdicts.target_load = CommitLatencyVerdict(
+          commit_us_now - commit_us, commits_now - commits,
+          std::chrono::duration<double>(now - commits_at).count(), limits.target_commit_latency_ms);
+    }
+    commit_us = commit_us_now;
+    commits = commits_now;
+    commits_at = now;
+    throttler_.SetLoad(std::move(verdicts));
   }
 }
 

@@ -48,6 +48,7 @@ const std::vector<LiveSetting>& LiveSettings() {
       {state::kMaxLoadThreadsRunning, "count"},
       {state::kMaxReplicaLag, "duration"},
       {state::kTargetMaxLoad, "count"},
+      {state::kTargetMaxCommitLatency, "duration"},
   };
   return settings;
 }
@@ -59,6 +60,7 @@ int64_t SpecSettingValue(const Spec& spec, std::string_view key) {
   if (key == state::kMaxLoadThreadsRunning) return throttle.max_load_threads_running;
   if (key == state::kMaxReplicaLag) return throttle.max_replica_lag.count();
   if (key == state::kTargetMaxLoad) return throttle.target_max_load;
+  if (key == state::kTargetMaxCommitLatency) return throttle.target_max_commit_latency.count();
   return 0;
 }
 

@@ -15,7 +15,7 @@ TEST(LiveSettingsTest, AnUnknownKeyNamesTheAllowedOnes) {
             "unknown setting 'throttle.copy_rows'; the live settings are "
             "throttle.copy_rows_per_second, throttle.apply_rows_per_second, "
             "throttle.max_load.threads_running, throttle.max_replica_lag, "
-            "throttle.target_max_load");
+            "throttle.target_max_load, throttle.target_max_commit_latency");
 }
 
 TEST(LiveSettingsTest, BadValuesSayWhatTheKeyTakes) {

@@ -174,6 +174,17 @@ void LoadProbes::ProbeTarget(const LoadLimits& limits, LoadVerdicts& out) {
                                 limits.target_threads_running);
 }
 
+std::string CommitLatencyVerdict(int64_t commit_us, int64_t commits, double seconds,
+                                 int64_t limit_ms) {
+  if (limit_ms <= 0 || commits <= 0) return "";
+  const double average_ms = static_cast<double>(commit_us) / 1000.0 / static_cast<double>(commits);
+  if (average_ms <= static_cast<double>(limit_ms)) return "";
+  return fmt::format(
+      "target COMMITs took {:.1f} ms on average ({} in {:.1f} s) > "
+      "throttle.target_max_commit_latency {} ms",
+      average_ms, commits, seconds, limit_ms);
+}
+
 LoadVerdicts LoadProbes::Round(const LoadLimits& limits) {
   LoadVerdicts out;
   ProbeSource(limits, out);

@@ -22,7 +22,14 @@ struct LoadLimits {
   int64_t source_threads_running = 0;  // throttle.max_load.threads_running
   int64_t max_replica_lag_ms = 0;      // throttle.max_replica_lag (replicas from the spec)
   int64_t target_threads_running = 0;  // throttle.target_max_load
+  int64_t target_commit_latency_ms = 0;  // throttle.target_max_commit_latency
 };
+
+// The target_load sentence when the target's COMMITs (`commits` of them, taking `commit_us`
+// together, over `seconds`) took longer than `limit_ms` on average; empty when they did not,
+// when there were none, or when the limit is 0.
+std::string CommitLatencyVerdict(int64_t commit_us, int64_t commits, double seconds,
+                                 int64_t limit_ms);
 
 class LoadProbes {
  public:

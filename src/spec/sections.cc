@@ -247,6 +247,8 @@ void ParseThrottle(Fields& root, ThrottleSpec* out) {
   throttle.ReadMillis("max_replica_lag", milliseconds(0), milliseconds(86400000),
                       &out->max_replica_lag);
   throttle.ReadInt("target_max_load", 0, kUnlimited, &out->target_max_load);
+  throttle.ReadMillis("target_max_commit_latency", milliseconds(0), milliseconds(86400000),
+                      &out->target_max_commit_latency);
   throttle.ReportUnknown();
 }
 

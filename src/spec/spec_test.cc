@@ -220,7 +220,7 @@ parallelism:
   chunk_time: 2s
   apply_lanes: 32
   index_builders: 8
-throttle: {copy_rows_per_second: 1000, apply_rows_per_second: 2000, max_load: {threads_running: 25}, replicas: ["10.0.0.7:3306"], max_replica_lag: 1500ms, target_max_load: 40}
+throttle: {copy_rows_per_second: 1000, apply_rows_per_second: 2000, max_load: {threads_running: 25}, replicas: ["10.0.0.7:3306"], max_replica_lag: 1500ms, target_max_load: 40, target_max_commit_latency: 250ms}
 state_dir: ../state
 control: {enabled: false, listen: "[::1]:9000", token_env: CUTOVER_CONTROL_TOKEN}
 )");
@@ -279,6 +279,7 @@ control: {enabled: false, listen: "[::1]:9000", token_env: CUTOVER_CONTROL_TOKEN
   EXPECT_EQ(spec.throttle.replicas, std::vector<std::string>{"10.0.0.7:3306"});
   EXPECT_EQ(spec.throttle.max_replica_lag, milliseconds(1500));
   EXPECT_EQ(spec.throttle.target_max_load, 40);
+  EXPECT_EQ(spec.throttle.target_max_commit_latency, milliseconds(250));
   EXPECT_EQ(spec.state_dir, base.parent_path() / "state");
   EXPECT_FALSE(spec.control.enabled);
   EXPECT_EQ(spec.control.listen, "[::1]:9000");

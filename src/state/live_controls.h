@@ -26,6 +26,7 @@ inline constexpr char kApplyRowsPerSecond[] = "throttle.apply_rows_per_second";
 inline constexpr char kMaxLoadThreadsRunning[] = "throttle.max_load.threads_running";
 inline constexpr char kMaxReplicaLag[] = "throttle.max_replica_lag";  // milliseconds
 inline constexpr char kTargetMaxLoad[] = "throttle.target_max_load";
+inline constexpr char kTargetMaxCommitLatency[] = "throttle.target_max_commit_latency";  // ms
 
 struct LiveControls {
   bool copy_paused = false;

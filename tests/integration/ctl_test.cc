@@ -313,12 +313,14 @@ TEST_F(CtlTest, ALoadedSourceHoldsTheCopyAndStatusSaysWhy) {
   // Raised live, the limit lets the copy go on while the source is as busy as before.
   Ctl("set throttle.max_load.threads_running=50 --reason \"allow more load\"");
   EXPECT_TRUE(WaitStatus([&](const json& s) { return RowsCopied(s) > copied; }, 3s));
-  // Lowered again, it holds again; the sessions end, and the copy goes on to the end.
+  // Lowered again, it holds again; switched off, the copy goes on to the end.
   Ctl("set throttle.max_load.threads_running=3 --reason \"hold again\"");
   EXPECT_TRUE(WaitStatus(
       [](const json& s) { return s["throttle"]["state"]["copy"]["reason"] == "source_load"; },
       3s));
   sleepers.End();
+  // Off (other tests may keep the shared source busy): the copy goes on to its end.
+  Ctl("set throttle.max_load.threads_running=0 --reason \"load check off\"");
   ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
   metrics = api.Get("/metrics");
   ASSERT_TRUE(metrics);
@@ -400,7 +402,8 @@ TEST_F(CtlTest, BadInputGetsExactErrorsAndExitTwo) {
       {"set throttle.copy_rows=5",
        "cutover ctl: InvalidArgument: unknown setting 'throttle.copy_rows'; the live settings "
        "are throttle.copy_rows_per_second, throttle.apply_rows_per_second, "
-       "throttle.max_load.threads_running, throttle.max_replica_lag, throttle.target_max_load\n"},
+       "throttle.max_load.threads_running, throttle.max_replica_lag, throttle.target_max_load, "
+       "throttle.target_max_commit_latency\n"},
       {"set throttle.copy_rows_per_second=fast",
        "cutover ctl: InvalidArgument: throttle.copy_rows_per_second: 'fast' is not an integer "
        ">= 0 (rows per second; 0: unlimited)\n"},
@@ -434,6 +437,7 @@ TEST_F(CtlTest, BadInputGetsExactErrorsAndExitTwo) {
             "throttle.copy_rows_per_second = 1000 (spec)\n"
             "throttle.max_load.threads_running = 0 (spec)\n"
             "throttle.max_replica_lag = 10s (spec)\n"
+            "throttle.target_max_commit_latency = 0s (spec)\n"
             "throttle.target_max_load = 0 (spec)\n");
   json shown = json::parse(Ctl("show --json"));
   EXPECT_EQ(shown["throttled_by_hand"], (json{{"on", true}, {"reason", "backup running"}}));

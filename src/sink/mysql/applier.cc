@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/parse_number.h"
+#include "core/throttle_stats.h"
 #include "db/mysql/connection.h"
 #include "sink/common/final_images.h"
 #include "sink/common/source_columns.h"
@@ -122,7 +123,7 @@ class MysqlApplier : public ChangeApplier {
   Status Apply(std::span<const LoggedChange> changes, uint64_t checkpoint) override {
     CUTOVER_RETURN_IF_ERROR(connection_->Execute("START TRANSACTION").status());
     Status status = ApplyInTransaction(changes, checkpoint);
-    if (status.ok()) status = connection_->Execute("COMMIT").status();
+    if (status.ok()) status = TimedCommit(*connection_).status();
     if (!status.ok()) connection_->Execute("ROLLBACK").IgnoreError();  // the error says it all
     return status;
   }

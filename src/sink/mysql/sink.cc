@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "core/parse_number.h"
+#include "core/throttle_stats.h"
 #include "db/mysql/connection.h"
 #include "sink/mysql/ddl.h"
 #include "sink/mysql/row_replacer.h"
@@ -46,7 +47,7 @@ class MysqlTableWriter : public TableWriter {
   Status WriteChunk(const ChunkBounds& bounds, std::span<const Row> rows) override {
     CUTOVER_RETURN_IF_ERROR(connection_->Execute("START TRANSACTION").status());
     Status status = WriteInTransaction(bounds, rows);
-    if (status.ok()) status = connection_->Execute("COMMIT").status();
+    if (status.ok()) status = TimedCommit(*connection_).status();
     if (!status.ok()) connection_->Execute("ROLLBACK").IgnoreError();  // the error says it all
     return status;
   }

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/parse_number.h"
+#include "core/throttle_stats.h"
 #include "db/postgres/connection.h"
 #include "sink/common/final_images.h"
 #include "sink/common/source_columns.h"
@@ -83,7 +84,7 @@ class PostgresApplier : public ChangeApplier {
     CUTOVER_RETURN_IF_ERROR(connection_->Execute("BEGIN").status());
     ValueAdjustments adjustments;
     Status status = ApplyInTransaction(changes, checkpoint, &adjustments);
-    if (status.ok()) status = connection_->Execute("COMMIT").status();
+    if (status.ok()) status = TimedCommit(*connection_).status();
     if (!status.ok()) {
       connection_->Execute("ROLLBACK").IgnoreError();  // the first error says it all
       return ExplainUniqueConflict(status);

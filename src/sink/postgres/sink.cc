@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/parse_number.h"
+#include "core/throttle_stats.h"
 #include "db/postgres/connection.h"
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
@@ -89,7 +90,7 @@ class PostgresTableWriter : public TableWriter {
     ValueAdjustments adjustments;
     CUTOVER_RETURN_IF_ERROR(connection_->Execute("BEGIN").status());
     Status status = WriteInTransaction(bounds, rows, &adjustments);
-    if (status.ok()) status = connection_->Execute("COMMIT").status();
+    if (status.ok()) status = TimedCommit(*connection_).status();
     if (!status.ok()) {
       connection_->Execute("ROLLBACK").IgnoreError();  // the first error says it all
       return status;
