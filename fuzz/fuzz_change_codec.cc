@@ -20,7 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       static_cast<void>(cutover::log::EncodeChangeRecord(change, 1));  // what was read re-encodes
     }
     static_cast<void>(cutover::log::ChangeRecordShape(record));
-    static_cast<void>(cutover::log::ChangeRecordPosition(record));
+    // Found, not yet fixed (docs/fuzzing.md; fuzz/crashes/fuzz_change_codec/): on a 5-byte
+    // change record (type and shape id, no op byte) ChangeRecordPosition removes 6 bytes from
+    // the view and reads past the record's end. Such records are not given to it, so the
+    // fuzzer goes on to find other bugs; remove this when the codec is fixed.
+    if (record.size() >= 6) static_cast<void>(cutover::log::ChangeRecordPosition(record));
     static_cast<void>(cutover::log::SchemaFromJson(record));
   }
   return 0;
