@@ -22,6 +22,9 @@
 
 namespace cutover {
 
+// Unix ms as the audits print it: "2026-11-22 09:12:03 UTC".
+std::string UtcTimeText(int64_t at_ms);
+
 // A stage (cutover/stage.h) by name; InvalidArgument naming the six stages for anything else.
 Result<Stage> ParseFlagStage(std::string_view name);
 

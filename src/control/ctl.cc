@@ -108,7 +108,9 @@ json ChangesJson(const std::vector<state::LiveControlChange>& changes) {
   return out;
 }
 
-std::string TimeText(int64_t at_ms) {
+}  // namespace
+
+std::string UtcTimeText(int64_t at_ms) {
   std::time_t seconds = static_cast<std::time_t>(at_ms / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
@@ -116,8 +118,6 @@ std::string TimeText(int64_t at_ms) {
   std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S UTC", &utc);
   return text;
 }
-
-}  // namespace
 
 Result<nlohmann::json> ApplyCtl(const Spec& spec, StateStore& state, const CtlRequest& request) {
   // The write lock from the read to the commit: two changes never interleave.
@@ -179,7 +179,7 @@ std::string FormatCtlHistory(const nlohmann::json& ctl) {
     std::string what = change["what"].get<std::string>();
     std::string reason = change["reason"].get<std::string>();
     text += fmt::format("#{} {} {}{}: {} -> {} by {}{}\n", change["sequence"].get<int64_t>(),
-                        TimeText(change["at_ms"].get<int64_t>()),
+                        UtcTimeText(change["at_ms"].get<int64_t>()),
                         change["action"].get<std::string>(), what.empty() ? "" : " " + what,
                         change["from"].get<std::string>(), change["to"].get<std::string>(),
                         change["by"].get<std::string>(), reason.empty() ? "" : ": " + reason);

@@ -36,15 +36,7 @@ int Fail(const char* command, const Status& status) {
   }
 }
 
-std::string TimeText(int64_t at_ms) {
-  if (at_ms == 0) return "never";
-  std::time_t seconds = static_cast<std::time_t>(at_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S UTC", &utc);
-  return text;
-}
+std::string TimeText(int64_t at_ms) { return at_ms == 0 ? "never" : UtcTimeText(at_ms); }
 
 std::string ChangeText(const StageChange& change) {
   return std::string("#") + std::to_string(change.sequence) + " " + TimeText(change.at_ms) + " " +
