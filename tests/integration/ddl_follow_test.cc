@@ -80,14 +80,9 @@ class DdlTest : public runtest::WorkloadPairTest {
 
   // Polls `cutover status` until it says `text`.
   bool StatusSays(const std::string& text, std::chrono::seconds timeout, std::string* last) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      int code = 0;
-      *last = Cutover("status " + spec_.string(), &code);
-      if (last->find(text) != std::string::npos) return true;
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(500ms);
-    }
+    int code = 0;
+    return runtest::OutputSays([&] { return Cutover("status " + spec_.string(), &code); }, text,
+                               timeout, last);
   }
 
   int calls_ = 0;

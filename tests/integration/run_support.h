@@ -90,6 +90,20 @@ inline bool WaitForCdc(const Process& run,
   return true;
 }
 
+// Runs `command` every 500 ms until its output contains `text` (true) or `timeout` passes
+// (false); `last` keeps the last output. For polling `cutover status` until it says something.
+template <typename Command>
+bool OutputSays(Command command, const std::string& text, std::chrono::seconds timeout,
+                std::string* last) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    *last = command();
+    if (last->find(text) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
 // `cutover <args>` (the CUTOVER_BIN executable) in the background with `env` ("NAME=value
 // ..."), the test servers' password in COPY_TEST_PASSWORD.
 class CutoverProcess : public Process {
