@@ -31,11 +31,8 @@ dst() { mariadb -h127.0.0.1 -P"$dst_port" -ucutover -p"$PW" --batch --skip-colum
 pg() { psql -h127.0.0.1 -p"$pg_port" -Ucutover -d cutover_test -qAt "$@"; }
 # CPU seconds a server has used so far: its own and that of its children that ended (PostgreSQL
 # runs a process per connection; the postmaster collects their time when they exit).
-server_cpu() {
-  local pid; pid="$(cat "$root/.run/$1/pid")"
-  awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / t }' \
-    "/proc/$pid/stat"
-}
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 timed() {  # timed NAME SOURCE TARGET COMMAND...: prints wall s, peak RSS MiB, CPU s of tool and servers
   local name="$1" source="$2" target="$3"; shift 3
   local s0 t0; s0="$(server_cpu "$source")"; t0="$(server_cpu "$target")"

@@ -10,6 +10,30 @@ median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 # CPU seconds a process has used so far (user + system, its threads included).
 cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13) / t }' "/proc/$1/stat"; }
 
+# CPU seconds a test server (scripts/servers NAME) and its children have used so far.
+server_cpu() {
+  local pid; pid="$(cat "$root/.run/$1/pid")"
+  awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / t }' \
+    "/proc/$pid/stat"
+}
+
+# pg_sbtest DB ROWS [index]: makes database DB on the PostgreSQL source (the sourcing script's
+# `src`) with four sysbench-shaped tables sbtest1..4 of ROWS rows each (with the secondary index
+# on k when the third argument is "index"), then VACUUM ANALYZE.
+pg_sbtest() {
+  local db="$1" rows="$2" index="${3:-}" table
+  src -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+  src -d postgres -c "CREATE DATABASE $db"
+  for table in 1 2 3 4; do
+    src -d "$db" -c "CREATE TABLE sbtest$table (id integer PRIMARY KEY, k integer NOT NULL,
+        c char(120) NOT NULL, pad char(60) NOT NULL);
+      INSERT INTO sbtest$table SELECT i, (i * 7919) % $rows, md5(i::text) || repeat('c', 88),
+        repeat('p', 60) FROM generate_series(1, $rows) i;"
+    [[ "$index" != index ]] || src -d "$db" -c "CREATE INDEX k_$table ON sbtest$table (k)"
+  done
+  src -d "$db" -c "VACUUM ANALYZE"
+}
+
 # wait_for_fence SPEC RUN_PID: returns once `cutover fence SPEC` passes, i.e. every change
 # captured before its marker is applied. Until the run's status record exists a fence fails at
 # once, saying no run is running, and is asked again every 0.1 s; any other failure (or the run

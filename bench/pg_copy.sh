@@ -25,11 +25,8 @@ trap 'rm -rf "$work"' EXIT
 
 src() { psql -h127.0.0.1 -p"$src_port" -Ucutover -qAtX -v ON_ERROR_STOP=1 "$@"; }
 dst() { psql -h127.0.0.1 -p"$dst_port" -Ucutover -qAtX -v ON_ERROR_STOP=1 "$@"; }
-server_cpu() {
-  local pid; pid="$(cat "$root/.run/$1/pid")"
-  awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / t }' \
-    "/proc/$pid/stat"
-}
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 timed() {  # timed NAME COMMAND...: wall s, peak RSS, CPU s of the tool and of both servers
   local name="$1"; shift
   local s0 t0 started finished
@@ -46,16 +43,7 @@ timed() {  # timed NAME COMMAND...: wall s, peak RSS, CPU s of the tool and of b
 }
 
 # --- the dataset ---------------------------------------------------------------------------------
-src -d postgres -c "DROP DATABASE IF EXISTS bench_copy WITH (FORCE)"
-src -d postgres -c "CREATE DATABASE bench_copy"
-for table in 1 2 3 4; do
-  src -d bench_copy -c "CREATE TABLE sbtest$table (id integer PRIMARY KEY, k integer NOT NULL,
-      c char(120) NOT NULL, pad char(60) NOT NULL);
-    INSERT INTO sbtest$table SELECT i, (i * 7919) % $rows, md5(i::text) || repeat('c', 88),
-      repeat('p', 60) FROM generate_series(1, $rows) i;
-    CREATE INDEX k_$table ON sbtest$table (k);"
-done
-src -d bench_copy -c "VACUUM ANALYZE"
+pg_sbtest bench_copy "$rows" index
 echo "dataset: 4 x $rows rows, $(src -d bench_copy -c "SELECT pg_size_pretty(pg_database_size('bench_copy'))")" >&2
 
 for database in bench_copy_cutover bench_copy_pgcopydb; do

@@ -75,11 +75,8 @@ part postgres && servers+=(postgres-target)
 "$root/scripts/servers" start "${servers[@]}" >/dev/null
 
 # CPU seconds a server has used so far: its own and that of its children that ended.
-server_cpu() {
-  local pid; pid="$(cat "$root/.run/$1/pid")"
-  awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / t }' \
-    "/proc/$pid/stat"
-}
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 timed() {  # timed NAME SOURCE TARGET COMMAND...: prints wall s, peak RSS MiB, CPU s of tool and servers
   local name="$1" source="$2" target="$3"; shift 3
   local s0 t0 s1 t1; s0="$(server_cpu "$source")"; t0="$(server_cpu "$target")"

@@ -40,11 +40,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-server_cpu() {
-  local pid; pid="$(cat "$root/.run/$1/pid")"
-  awk -v t="$(getconf CLK_TCK)" '{ sub(/^[^)]*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / t }' \
-    "/proc/$pid/stat"
-}
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 timed() {  # timed NAME TARGET_SERVER COMMAND...: wall s, rows/s, CPU s of the tool and servers
   local name="$1" target="$2"; shift 2
   local s0 t0 started finished wall
@@ -63,15 +60,7 @@ timed() {  # timed NAME TARGET_SERVER COMMAND...: wall s, rows/s, CPU s of the t
 }
 
 # --- the dataset and the two copies ----------------------------------------------------------------
-src -d postgres -c "DROP DATABASE IF EXISTS bench_pgverify WITH (FORCE)"
-src -d postgres -c "CREATE DATABASE bench_pgverify"
-for table in 1 2 3 4; do
-  src -d bench_pgverify -c "CREATE TABLE sbtest$table (id integer PRIMARY KEY, k integer NOT NULL,
-      c char(120) NOT NULL, pad char(60) NOT NULL);
-    INSERT INTO sbtest$table SELECT i, (i * 7919) % $rows, md5(i::text) || repeat('c', 88),
-      repeat('p', 60) FROM generate_series(1, $rows) i;"
-done
-src -d bench_pgverify -c "VACUUM ANALYZE sbtest1, sbtest2, sbtest3, sbtest4"
+pg_sbtest bench_pgverify "$rows"
 pgt -d postgres -c "DROP DATABASE IF EXISTS bench_pgverify WITH (FORCE)"
 pgt -d postgres -c "CREATE DATABASE bench_pgverify"
 maria -e "DROP DATABASE IF EXISTS bench_pgverify"
