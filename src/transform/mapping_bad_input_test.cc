@@ -208,12 +208,27 @@ TEST(MappingBadInputTest, UnreadableFilesNameThePathAndTheReason) {
   const std::filesystem::path missing = "/nonexistent/cutover/m.yaml";
   EXPECT_EQ(Mapping::Load(missing).status().ToString(),
             "InvalidArgument: cannot read mapping file /nonexistent/cutover/m.yaml: No such file "
-            "or directory; fix the spec's mapping: path (relative to the spec file's directory)");
+            "or directory; check the path (a spec's mapping: path is relative to the spec file's "
+            "directory)");
   const std::filesystem::path directory = std::filesystem::temp_directory_path();
   EXPECT_EQ(Mapping::Load(directory).status().ToString(),
             "InvalidArgument: cannot read mapping file " + directory.string() +
-                ": it is a directory; fix the spec's mapping: path (relative to the spec file's "
-                "directory)");
+                ": it is a directory; check the path (a spec's mapping: path is relative to the "
+                "spec file's directory)");
+}
+
+TEST(MappingBadInputTest, SampleRowsFilesThatAreNotRowsSayWhatToWrite) {
+  EXPECT_EQ(LoadSampleRows("/nonexistent/rows.json").status().ToString(),
+            "InvalidArgument: cannot read sample rows file /nonexistent/rows.json: No such file or "
+            "directory; check the path");
+  EXPECT_EQ(LoadSampleRows("/").status().ToString(),
+            "InvalidArgument: cannot read sample rows file /: it is a directory; check the path");
+  EXPECT_EQ(ParseSampleRows("{\"table\": ", "rows.json").status().ToString(),
+            "InvalidArgument: rows.json: not valid JSON; write one object {\"table\": ..., "
+            "\"columns\": {...}, \"rows\": [...]} (docs/mapping.md)");
+  EXPECT_EQ(ParseSampleRows("[1]", "rows.json").status().ToString(),
+            "InvalidArgument: rows.json: not a JSON object; write one object {\"table\": ..., "
+            "\"columns\": {...}, \"rows\": [...]} (docs/mapping.md)");
 }
 
 }  // namespace

@@ -419,21 +419,34 @@ Result<Mapping> Mapping::Parse(std::string_view yaml, const std::filesystem::pat
 }
 
 Result<Mapping> Mapping::Load(const std::filesystem::path& file) {
-  const std::string fix = "; fix the spec's mapping: path (relative to the spec file's directory)";
+  CUTOVER_ASSIGN_OR_RETURN(
+      std::string text, transform::ReadWholeFile(
+                            file, "mapping file",
+                            " (a spec's mapping: path is relative to the spec file's directory)"));
+  return Parse(text, file);
+}
+
+namespace transform {
+
+Result<std::string> ReadWholeFile(const std::filesystem::path& file, const std::string& what,
+                                  const std::string& hint) {
+  const std::string fix = "; check the path" + hint;
   std::error_code error;
   if (std::filesystem::is_directory(file, error)) {
-    return Status::InvalidArgument("cannot read mapping file " + file.string() +
+    return Status::InvalidArgument("cannot read " + what + " " + file.string() +
                                    ": it is a directory" + fix);
   }
   errno = 0;
-  std::ifstream in(file);
+  std::ifstream in(file, std::ios::binary);
   if (!in) {
-    return Status::InvalidArgument("cannot read mapping file " + file.string() + ": " +
+    return Status::InvalidArgument("cannot read " + what + " " + file.string() + ": " +
                                    std::strerror(errno) + fix);
   }
   std::stringstream text;
   text << in.rdbuf();
-  return Parse(text.str(), file);
+  return text.str();
 }
+
+}  // namespace transform
 
 }  // namespace cutover
