@@ -373,6 +373,55 @@ TEST_F(ControlApiBadInputTest, EveryMalformedRequestIsRefusedAndTheServerKeepsSe
   std::cout << cases.size() << " malformed requests refused\n";
 }
 
+// OFREP's endpoints answer malformed evaluations with OFREP's {"key", "errorCode",
+// "errorDetails"} (docs/control-api.md, "Flags through OpenFeature").
+TEST_F(ControlApiBadInputTest, OfrepRefusesMalformedEvaluationsInItsOwnFormat) {
+  int port = runtest::StartServe(spec_, kToken, dir_ / "serve.out", &server_);
+  ASSERT_GT(port, 0);
+  const std::string flags =
+      "the flags are cutover.stage, cutover.stage.default, cutover.stage.orders";
+  struct OfrepCase {
+    std::string path;
+    std::string body;
+    int status;
+    std::string code;
+    std::string details;
+  };
+  const std::vector<OfrepCase> cases = {
+      {"/ofrep/v1/evaluate/flags/cutover.stage", "not json", 400, "PARSE_ERROR",
+       "the request body must be a JSON object: {\"context\": {...}}"},
+      {"/ofrep/v1/evaluate/flags/cutover.stage", "[1]", 400, "PARSE_ERROR",
+       "the request body must be a JSON object: {\"context\": {...}}"},
+      {"/ofrep/v1/evaluate/flags/cutover.stage", R"({"context": 5})", 400, "INVALID_CONTEXT",
+       "context: expected an object, e.g. {\"targetingKey\": \"orders-api\", \"group\": "
+       "\"orders\"}"},
+      {"/ofrep/v1/evaluate/flags/cutover.stage", R"({"context": {"group": 5}})", 400,
+       "INVALID_CONTEXT", "context.group: expected the name of a flag group"},
+      {"/ofrep/v1/evaluate/flags/cutover.stage", R"({"context": {"group": "payments"}})", 400,
+       "INVALID_CONTEXT",
+       "context.group: no flag group 'payments'; the spec defines default, orders "
+       "(control.groups adds groups)"},
+      {"/ofrep/v1/evaluate/flags/cutover.stages", "{}", 404, "FLAG_NOT_FOUND",
+       "no flag 'cutover.stages'; " + flags},
+      {"/ofrep/v1/evaluate/flags/%FF", "{}", 404, "FLAG_NOT_FOUND",
+       "no flag '\xef\xbf\xbd'; " + flags},
+      {"/ofrep/v1/evaluate/flags", R"({"context": []})", 400, "INVALID_CONTEXT",
+       "context: expected an object, e.g. {\"targetingKey\": \"orders-api\", \"group\": "
+       "\"orders\"}"},
+  };
+  for (const OfrepCase& ofrep : cases) {
+    SCOPED_TRACE(ofrep.path + " " + ofrep.body);
+    Answer answer = SendRaw(port, Request("POST", ofrep.path, ofrep.body));
+    EXPECT_EQ(answer.status, ofrep.status) << answer.headers << answer.body;
+    json body = json::parse(answer.body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << answer.headers << answer.body;
+    EXPECT_EQ(body.value("errorCode", ""), ofrep.code);
+    EXPECT_EQ(body.value("errorDetails", ""), ofrep.details);
+  }
+  Answer flags_answer = SendRaw(port, Request("GET", "/v1/flags/default", ""));
+  EXPECT_EQ(flags_answer.status, 200);
+}
+
 // Query parameters are ignored (no endpoint takes any); the web page's files are served without
 // the token and only at their exact paths.
 TEST_F(ControlApiBadInputTest, QueryParametersAreIgnoredAndAssetsServedOnlyAtTheirPaths) {
