@@ -180,6 +180,8 @@ class Cases {
         "99999999999999999999999 is out of range; " + range);
     Add(field, "NegativeOverflow", wrap(key + ": -99999999999999999999999"), path,
         "-99999999999999999999999 is out of range; " + range);
+    Add(field, "TenThousandDigits", wrap(key + ": " + std::string(10000, '9')), path,
+        std::string(60, '9') + "... is out of range; " + range);
   }
 
   void Boolean(const std::string& field, Wrap wrap, const std::string& key,

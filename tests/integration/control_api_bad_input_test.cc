@@ -422,6 +422,22 @@ TEST_F(ControlApiBadInputTest, OfrepRefusesMalformedEvaluationsInItsOwnFormat) {
   EXPECT_EQ(flags_answer.status, 200);
 }
 
+// Router counters add up to at most 2^64-1 instead of wrapping around to a small number.
+TEST_F(ControlApiBadInputTest, RouterCountersSaturateInsteadOfWrapping) {
+  int port = runtest::StartServe(spec_, kToken, dir_ / "serve.out", &server_);
+  ASSERT_GT(port, 0);
+  for (int report = 0; report < 2; ++report) {
+    Answer answer = SendRaw(port, Request("POST", "/v1/router-reports",
+                                          R"({"shadow_comparisons": 18446744073709551615})"));
+    EXPECT_EQ(answer.status, 200) << answer.body;
+  }
+  Answer status = SendRaw(port, Request("GET", "/v1/status", ""));
+  json body = json::parse(status.body, nullptr, false);
+  EXPECT_EQ(body["router"]["default"]["shadow_comparisons"].get<uint64_t>(),
+            18446744073709551615ull)
+      << status.body;
+}
+
 // Query parameters are ignored (no endpoint takes any); the web page's files are served without
 // the token and only at their exact paths.
 TEST_F(ControlApiBadInputTest, QueryParametersAreIgnoredAndAssetsServedOnlyAtTheirPaths) {
