@@ -410,6 +410,24 @@ TEST_F(CliBadInputTest, HelpAndVersionExitZero) {
   EXPECT_EQ(help.err, "");
 }
 
+// Every command with --json that runs without servers prints one JSON document on stdout, also
+// when it fails (check: the servers cannot be reached) and logs.
+TEST_F(CliBadInputTest, JsonOutputsAreJsonAlone) {
+  const std::vector<std::pair<std::vector<std::string>, int>> commands = {
+      {{"check", "ok.yaml", "--json"}, 1},
+      {{"flags", "get", "ok.yaml", "--json"}, 0},
+      {{"flags", "history", "ok.yaml", "--json"}, 0},
+      {{"ctl", "ok.yaml", "show", "--json"}, 0},
+      {{"ctl", "ok.yaml", "history", "--json"}, 0},
+  };
+  for (const auto& [args, exit_code] : commands) {
+    SCOPED_TRACE(Joined(args));
+    CliRun run = RunCli(dir_, args);
+    EXPECT_EQ(run.exit_code, exit_code) << run.err;
+    EXPECT_FALSE(nlohmann::json::parse(run.out, nullptr, false).is_discarded()) << run.out;
+  }
+}
+
 // `tail` prints changes as JSON lines on stdout; its reconnect warnings (an unreachable source)
 // go to stderr, so stdout stays parseable.
 TEST_F(CliBadInputTest, TailLogsToStderrNotIntoItsJsonLines) {
