@@ -887,6 +887,22 @@ INSTANTIATE_TEST_SUITE_P(EveryField, SpecBadInputTest, ::testing::ValuesIn(AllCa
                            return TestName(param.param) + "_" + std::to_string(param.index);
                          });
 
+TEST(SpecBadInputFileTest, AnEndlessFileIsRefusedNotReadForever) {
+  Result<Spec> spec = LoadSpec("/dev/zero", LoadOptions{&FakeEnv});
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.status().message(),
+            "/dev/zero: cannot read the spec file: larger than 16MiB, more than a spec, a secret "
+            "or a certificate file holds; check the path");
+  Result<Spec> secret =
+      ParseSpec(Source("password_file: /dev/urandom"), kOrigin, LoadOptions{&FakeEnv});
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.status().message(),
+            std::string(kOrigin) +
+                ": source.password_file: cannot read /dev/urandom: larger than 16MiB, more than "
+                "a spec, a secret or a certificate file holds; create the file or fix the path "
+                "(a relative path starts at the spec file's directory)");
+}
+
 // ---- docs/spec.md's field tables ----
 
 // The fields of docs/spec.md's "## Fields" tables as "<section>.<field>" ("source.port",

@@ -170,11 +170,14 @@ std::vector<BadMapping> Cases() {
        "sources.a.b.include: is required with shared: true, so a delete knows which attributes "
        "are this table's"},
       {"LuaMissingFile", Source("lua: no_such_hook.lua"),
-       "sources.a.b.lua: cannot read Lua file 'no_such_hook.lua': No such file or directory; "
-       "fix the path (relative to the mapping file's directory)"},
+       "sources.a.b.lua: cannot read Lua file no_such_hook.lua: No such file or directory; check "
+       "the path (relative to the mapping file's directory)"},
       {"LuaDirectory", Source("lua: ."),
-       "sources.a.b.lua: cannot read Lua file '.': it is a directory; fix the path (relative to "
+       "sources.a.b.lua: cannot read Lua file .: it is a directory; check the path (relative to "
        "the mapping file's directory)"},
+      {"LuaEndless", Source("lua: /dev/zero"),
+       "sources.a.b.lua: cannot read Lua file /dev/zero: larger than 16MiB; check the path "
+       "(relative to the mapping file's directory)"},
       {"LuaList", Source("lua: [a]"), "sources.a.b.lua: must be a non-empty string"},
   };
 }
@@ -215,6 +218,12 @@ TEST(MappingBadInputTest, UnreadableFilesNameThePathAndTheReason) {
             "InvalidArgument: cannot read mapping file " + directory.string() +
                 ": it is a directory; check the path (a spec's mapping: path is relative to the "
                 "spec file's directory)");
+}
+
+TEST(MappingBadInputTest, AnEndlessFileIsRefusedNotReadForever) {
+  EXPECT_EQ(Mapping::Load("/dev/zero").status().ToString(),
+            "InvalidArgument: cannot read mapping file /dev/zero: larger than 16MiB; check the "
+            "path (a spec's mapping: path is relative to the spec file's directory)");
 }
 
 TEST(MappingBadInputTest, SampleRowsFilesThatAreNotRowsSayWhatToWrite) {

@@ -225,22 +225,11 @@ Status ParseLua(const Reader& reader, const YAML::Node& node, const std::string&
   std::filesystem::path file = std::filesystem::path(reader.origin()).parent_path();
   CUTOVER_ASSIGN_OR_RETURN(std::string name, reader.String(node, path));
   file /= name;
-  const std::string fix = "; fix the path (relative to the mapping file's directory)";
-  std::error_code error;
-  if (std::filesystem::is_directory(file, error)) {
-    return reader.Error(path,
-                        "cannot read Lua file '" + file.string() + "': it is a directory" + fix);
-  }
-  errno = 0;
-  std::ifstream in(file);
-  if (!in) {
-    return reader.Error(
-        path, "cannot read Lua file '" + file.string() + "': " + std::strerror(errno) + fix);
-  }
-  std::stringstream script;
-  script << in.rdbuf();
+  Result<std::string> script =
+      transform::ReadWholeFile(file, "Lua file", " (relative to the mapping file's directory)");
+  if (!script.ok()) return reader.Error(path, std::string(script.status().message()));
   Result<std::shared_ptr<transform::LuaHook>> hook =
-      transform::LuaHook::Create(script.str(), file.string());
+      transform::LuaHook::Create(*script, file.string());
   if (!hook.ok()) return reader.Error(path, std::string(hook.status().message()));
   rule->lua = std::move(hook).value();
   return Status::Ok();
@@ -442,9 +431,18 @@ Result<std::string> ReadWholeFile(const std::filesystem::path& file, const std::
     return Status::InvalidArgument("cannot read " + what + " " + file.string() + ": " +
                                    std::strerror(errno) + fix);
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  // Bounded: /dev/zero given by mistake would otherwise be read forever.
+  constexpr size_t kMaxFile = 16 << 20;
+  std::string text;
+  char buffer[65536];
+  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxFile) {
+      return Status::InvalidArgument("cannot read " + what + " " + file.string() +
+                                     ": larger than 16MiB" + fix);
+    }
+  }
+  return text;
 }
 
 }  // namespace transform

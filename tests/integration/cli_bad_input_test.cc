@@ -182,6 +182,18 @@ std::vector<CliCase> Cases() {
          std::string("cutover ") + command + ": The following argument was not expected: extra"});
   }
   const std::vector<CliCase> values = {
+      {{"check", "/dev/zero"},
+       2,
+       "cutover check: /dev/zero: cannot read the spec file: larger than 16MiB, more than a spec, "
+       "a secret or a certificate file holds; check the path"},
+      {{"run", "/dev/urandom"},
+       2,
+       "cutover run: InvalidArgument: /dev/urandom: cannot read the spec file: larger than 16MiB, "
+       "more than a spec, a secret or a certificate file holds; check the path"},
+      {{"mapping", "test", "/dev/zero", "rows.json"},
+       2,
+       "cutover mapping test: cannot read mapping file /dev/zero: larger than 16MiB; check the "
+       "path (a spec's mapping: path is relative to the spec file's directory)"},
       {{"copy", "ok.yaml", "--progress-every", "-5"},
        2,
        "cutover copy: --progress-every: '-5' is not a whole number of 1 or more"},
