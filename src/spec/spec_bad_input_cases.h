@@ -185,48 +185,22 @@ class Cases {
   // A size field; `below`/`above` are out of range (empty: no such value).
   void Size(const std::string& field, Wrap wrap, const std::string& key, const std::string& path,
             const std::string& below, const std::string& above, const std::string& range) {
-    const std::string help =
-        "use a byte count or a whole number with B, KiB, MiB, GiB or TiB, e.g. 64MiB";
-    for (const char* value : {"64MB", "1.5GiB", "-1", "MiB", "12 parsecs", "0x100"}) {
-      Add(field, std::string("NotASize_") + value, wrap(key + ": \"" + value + "\""), path,
-          std::string("'") + value + "' is not a size; " + help);
-    }
-    Add(field, "Overflow", wrap(key + ": 99999999999TiB"), path,
-        "'99999999999TiB' is not a size; " + help);
-    Add(field, "OverflowDigits", wrap(key + ": 99999999999999999999999"), path,
-        "'99999999999999999999999' is not a size; " + help);
-    Add(field, "List", wrap(key + ": [1]"), path, "expected a size, got a list; " + help);
-    Add(field, "Null", wrap(key + ": ~"), path, "expected a size, got null; " + help);
-    if (!below.empty()) {
-      Add(field, "Below", wrap(key + ": " + below), path, below + " is out of range; " + range);
-    }
-    if (!above.empty()) {
-      Add(field, "Above", wrap(key + ": " + above), path, above + " is out of range; " + range);
-    }
+    Unit unit{"size",
+              "use a byte count or a whole number with B, KiB, MiB, GiB or TiB, e.g. 64MiB",
+              {"64MB", "1.5GiB", "-1", "MiB", "12 parsecs", "0x100", "99999999999TiB",
+               "99999999999999999999999"}};
+    Measured(field, wrap, key, path, unit, below, above, range);
   }
 
   // A duration field; `seconds`: it counts whole seconds.
   void Duration(const std::string& field, Wrap wrap, const std::string& key,
                 const std::string& path, const std::string& below, const std::string& above,
                 const std::string& range, bool seconds) {
-    const std::string help =
-        "use whole numbers with ms, s, m or h, e.g. 500ms, 30s, 5m, 24h or 1h30m";
-    for (const char* value : {"500", "1.5s", "-1s", "5d", "1 hour", "s", "10s garbage"}) {
-      Add(field, std::string("NotADuration_") + value, wrap(key + ": \"" + value + "\""), path,
-          std::string("'") + value + "' is not a duration; " + help);
-    }
-    Add(field, "Overflow", wrap(key + ": 99999999999999999999h"), path,
-        "'99999999999999999999h' is not a duration; " + help);
-    Add(field, "OverflowSum", wrap(key + ": 2562047788015h2562047788015h"), path,
-        "'2562047788015h2562047788015h' is not a duration; " + help);
-    Add(field, "List", wrap(key + ": [1s]"), path, "expected a duration, got a list; " + help);
-    Add(field, "Null", wrap(key + ": ~"), path, "expected a duration, got null; " + help);
-    if (!below.empty()) {
-      Add(field, "Below", wrap(key + ": " + below), path, below + " is out of range; " + range);
-    }
-    if (!above.empty()) {
-      Add(field, "Above", wrap(key + ": " + above), path, above + " is out of range; " + range);
-    }
+    Unit unit{"duration",
+              "use whole numbers with ms, s, m or h, e.g. 500ms, 30s, 5m, 24h or 1h30m",
+              {"500", "1.5s", "-1s", "5d", "1 hour", "s", "10s garbage", "99999999999999999999h",
+               "2562047788015h2562047788015h"}};
+    Measured(field, wrap, key, path, unit, below, above, range);
     if (seconds) {
       Add(field, "NotWholeSeconds", wrap(key + ": 2500ms"), path,
           "2500ms is not a whole number of seconds; use s, m or h, e.g. 30s or 2m");
@@ -342,6 +316,34 @@ class Cases {
   std::vector<BadInput> Take() { return std::move(cases_); }
 
  private:
+  // A size or a duration: its noun, the help its messages end with, and texts that are not one
+  // (wrong units, fractions, signs, overflow).
+  struct Unit {
+    std::string noun;
+    std::string help;
+    std::vector<std::string> not_one;
+  };
+
+  void Measured(const std::string& field, Wrap wrap, const std::string& key,
+                const std::string& path, const Unit& unit, const std::string& below,
+                const std::string& above, const std::string& range) {
+    for (size_t index = 0; index < unit.not_one.size(); ++index) {
+      const std::string& value = unit.not_one[index];
+      Add(field, "Not_" + std::to_string(index), wrap(key + ": \"" + value + "\""), path,
+          "'" + value + "' is not a " + unit.noun + "; " + unit.help);
+    }
+    Add(field, "List", wrap(key + ": [1]"), path,
+        "expected a " + unit.noun + ", got a list; " + unit.help);
+    Add(field, "Null", wrap(key + ": ~"), path,
+        "expected a " + unit.noun + ", got null; " + unit.help);
+    if (!below.empty()) {
+      Add(field, "Below", wrap(key + ": " + below), path, below + " is out of range; " + range);
+    }
+    if (!above.empty()) {
+      Add(field, "Above", wrap(key + ": " + above), path, above + " is out of range; " + range);
+    }
+  }
+
   std::vector<BadInput> cases_;
 };
 
