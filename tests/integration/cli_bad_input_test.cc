@@ -483,6 +483,14 @@ TEST(CliJsonOutputTest, VerifyJsonStaysJsonWhileVerifyWarns) {
       << run.err;
   ASSERT_FALSE(run.report.is_discarded()) << "stdout is not JSON:\n" << run.out;
   EXPECT_EQ(run.report["differences"], 0) << run.out;
+  // A --tables that selects nothing is an error, not "0 differences".
+  verifytest::VerifyRun none =
+      verifytest::Verify(dir, spec.string() + " --json --tables 'nosuch.*'");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_EQ(none.err.substr(0, none.err.find('\n')),
+            "cutover verify: InvalidArgument: no selected source table matches --tables "
+            "'nosuch.*'");
+  EXPECT_EQ(none.out, "");
   copytest::Exec(*source, "DROP DATABASE IF EXISTS " + db);
   copytest::Exec(*target, "DROP DATABASE IF EXISTS " + db + "_t");
   std::filesystem::remove_all(dir);
