@@ -210,7 +210,9 @@ Result<CtlRequest> CtlRequestFromJson(const nlohmann::json& body) {
   CUTOVER_RETURN_IF_ERROR(string_field("reason", &request.reason));
   if (body.contains("value")) {
     const json& value = body["value"];
-    if (value.is_number_integer()) {
+    if (value.is_number_unsigned()) {  // above INT64_MAX too: the key's range judges it
+      request.value = std::to_string(value.get<uint64_t>());
+    } else if (value.is_number_integer()) {
       request.value = std::to_string(value.get<int64_t>());
     } else if (value.is_string()) {
       request.value = value.get<std::string>();

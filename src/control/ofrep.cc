@@ -134,7 +134,11 @@ bool IfNoneMatchNames(std::string_view header, std::string_view etag) {
 void Send(httplib::Response& response, const OfrepReply& reply) {
   response.status = reply.http_status;
   if (!reply.etag.empty()) response.set_header("ETag", reply.etag);
-  if (!reply.body.is_null()) response.set_content(reply.body.dump() + "\n", "application/json");
+  // A key from the URL may hold bytes that are not UTF-8: shown as U+FFFD, dump() never throws.
+  if (!reply.body.is_null()) {
+    response.set_content(reply.body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                         "application/json");
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "control/router_reports.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -70,7 +71,12 @@ Result<std::vector<std::string>> AddRouterReport(const Spec& spec, StateStore& s
   // several serving processes) add up instead of overwriting each other.
   CUTOVER_ASSIGN_OR_RETURN(StateStore::Transaction transaction, state.Begin());
   CUTOVER_ASSIGN_OR_RETURN(RouterTotals totals, ReadRouterTotals(state));
-  for (const auto& [name, count] : counts) totals[group][name] += count;
+  for (const auto& [name, count] : counts) {
+    uint64_t& total = totals[group][name];  // saturates: a wrapped counter would look like 0
+    total = count > std::numeric_limits<uint64_t>::max() - total
+                ? std::numeric_limits<uint64_t>::max()
+                : total + count;
+  }
   CUTOVER_RETURN_IF_ERROR(state.SetMeta(kRouterTotalsKey, nlohmann::json(totals).dump()));
   CUTOVER_RETURN_IF_ERROR(transaction.Commit());
   return ignored;

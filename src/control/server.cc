@@ -1,9 +1,12 @@
 // ControlServer: the HTTP control API (docs/control-api.md) on cpp-httplib: bearer-token check
 // before routing, JSON in and out, errors as {"error", "code"}; the state lives in the store.
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <httplib.h>
 
 #include "cutover/control.h"
@@ -55,9 +58,15 @@ int HttpStatusFor(StatusCode code) {
   }
 }
 
+// The most a request body may hold: every body the API takes is a small JSON object.
+constexpr size_t kMaxBody = 1 << 20;
+
 void SendJson(httplib::Response& response, int http_status, const json& body) {
   response.status = http_status;
-  response.set_content(body.dump() + "\n", "application/json");
+  // A group named in the URL may hold bytes that are not UTF-8; they are shown as U+FFFD
+  // rather than make dump() throw.
+  response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                       "application/json");
 }
 
 void SendError(httplib::Response& response, int http_status, StatusCode code,
@@ -93,6 +102,24 @@ Result<json> BodyObject(const httplib::Request& request) {
     return Status::InvalidArgument("the request body must be a JSON object");
   }
   return body;
+}
+
+// InvalidArgument naming the first field of `body` that is not in `allowed` (a misspelt
+// "forse" would otherwise be ignored), or a `by` that is not a string.
+Status CheckFields(const json& body, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::string names;
+      for (std::string_view name : allowed)
+        names += (names.empty() ? "" : ", ") + std::string(name);
+      return Status::InvalidArgument(
+          fmt::format("{}: unknown field; allowed fields are {}", key, names));
+    }
+  }
+  if (body.contains("by") && !body["by"].is_string()) {
+    return Status::InvalidArgument("by: expected a string");
+  }
+  return Status::Ok();
 }
 
 // Who asked, for an audit: "api <address>", plus " (<by>)" when the body names someone.
@@ -215,6 +242,8 @@ class HttpControlServer final : public ControlServer {
     server_.Post("/v1/ctl", [this](const auto& request, auto& response) {
       Reply(request, response, [this, &request]() -> Result<json> {
         CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
+        CUTOVER_RETURN_IF_ERROR(
+            CheckFields(body, {"action", "what", "key", "value", "reason", "on", "by"}));
         CUTOVER_ASSIGN_OR_RETURN(CtlRequest ctl, control::CtlRequestFromJson(body));
         ctl.by = ApiBy(request, body);
         return ApplyCtl(spec_, *state_, ctl);
@@ -242,11 +271,45 @@ class HttpControlServer final : public ControlServer {
       if (!text.ok()) return SendStatus(response, text.status());
       response.set_content(*text, "text/plain; version=0.0.4; charset=utf-8");
     });
+    server_.set_payload_max_length(kMaxBody);
     server_.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
-      if (response.status != 404 || !response.body.empty()) return;
-      SendError(response, 404, StatusCode::kNotFound,
-                fmt::format("no such endpoint: {} {}; see docs/control-api.md", request.method,
-                            request.path));
+      if (!response.body.empty()) return;
+      switch (response.status) {
+        case 404:
+          return SendError(response, 404, StatusCode::kNotFound,
+                           fmt::format("no such endpoint: {} {}; see docs/control-api.md",
+                                       request.method, request.path));
+        case 413:
+          return SendError(response, 413, StatusCode::kInvalidArgument,
+                           "the request body is larger than 1MiB, the most the control API reads");
+        case 414:
+          return SendError(response, 414, StatusCode::kInvalidArgument,
+                           "the request line is longer than 8192 bytes; see docs/control-api.md");
+        case 400:
+          if ((request.method == "POST" || request.method == "PUT") &&
+              !request.has_header("Content-Length")) {
+            return SendError(response, 400, StatusCode::kInvalidArgument,
+                             "a " + request.method +
+                                 " needs a body with a Content-Length header; send {} for none");
+          }
+          return SendError(response, 400, StatusCode::kInvalidArgument,
+                           "not an HTTP request the control API reads; see docs/control-api.md");
+        default: return;
+      }
+    });
+    // A handler that throws (it should return a Status) answers 500 with what, and the server
+    // goes on serving.
+    server_.set_exception_handler([](const httplib::Request& request, httplib::Response& response,
+                                     std::exception_ptr error) {
+      std::string what = "an unknown exception";
+      try {
+        if (error) std::rethrow_exception(error);
+      } catch (const std::exception& exception) {
+        what = exception.what();
+      } catch (...) {
+      }
+      SendError(response, 500, StatusCode::kInternal,
+                fmt::format("{} {} failed: {}; report this", request.method, request.path, what));
     });
   }
 
@@ -322,9 +385,13 @@ class HttpControlServer final : public ControlServer {
   }
 
   bool Authorized(const httplib::Request& request, httplib::Response& response) {
-    constexpr std::string_view kBearer = "Bearer ";
+    constexpr std::string_view kBearer = "bearer ";
     std::string header = request.get_header_value("Authorization");
-    bool has_bearer = header.compare(0, kBearer.size(), kBearer) == 0;
+    // The scheme is case-insensitive (RFC 9110); the token is compared as sent.
+    bool has_bearer =
+        header.size() > kBearer.size() &&
+        std::equal(kBearer.begin(), kBearer.end(), header.begin(),
+                   [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
     if (has_bearer &&
         TokenEquals(std::string_view(header).substr(kBearer.size()), spec_.control.token.value)) {
       return true;
@@ -336,9 +403,11 @@ class HttpControlServer final : public ControlServer {
     }
     response.set_header("WWW-Authenticate", "Bearer");
     SendError(response, 401, StatusCode::kFailedPrecondition,
-              has_bearer ? "wrong bearer token"
-                         : "missing `Authorization: Bearer <token>` header; the token is the "
-                           "value of the spec's control.token_env (or token_file)");
+              has_bearer       ? "wrong bearer token"
+              : header.empty() ? "missing `Authorization: Bearer <token>` header; the token is "
+                                 "the value of the spec's control.token_env (or token_file)"
+                               : "the Authorization header is not `Bearer <token>`; the token is "
+                                 "the value of the spec's control.token_env (or token_file)");
     if (options_.log != nullptr) {
       std::fprintf(options_.log, "control API: refused %s %s from %s: %s\n", request.method.c_str(),
                    request.path.c_str(), request.remote_addr.c_str(),
@@ -390,9 +459,15 @@ class HttpControlServer final : public ControlServer {
 
   Result<json> PutFlag(const std::string& group, const httplib::Request& request) {
     CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
-    if (!body.contains("stage") || !body["stage"].is_string()) {
+    CUTOVER_RETURN_IF_ERROR(CheckFields(body, {"stage", "reason", "force", "by"}));
+    if (!body.contains("stage")) {
       return Status::InvalidArgument(
           "stage: missing; send {\"stage\": \"dual_write\", \"reason\": \"...\"}");
+    }
+    if (!body["stage"].is_string()) {
+      return Status::InvalidArgument(fmt::format(
+          "stage: expected a string such as \"dual_write\"; the stages are, in order: {}",
+          fmt::join(kStageNames, ", ")));
     }
     StageRequest change;
     change.group = group;
@@ -416,12 +491,16 @@ class HttpControlServer final : public ControlServer {
 
   Result<json> Fence(const httplib::Request& request) {
     CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
+    CUTOVER_RETURN_IF_ERROR(CheckFields(body, {"timeout_seconds"}));
     FenceOptions options;
     if (body.contains("timeout_seconds")) {
-      if (!body["timeout_seconds"].is_number_unsigned()) {
-        return Status::InvalidArgument("timeout_seconds: expected a whole number of seconds");
+      const json& timeout = body["timeout_seconds"];
+      if (!timeout.is_number_unsigned() || timeout.get<uint64_t>() < 1 ||
+          timeout.get<uint64_t>() > 86400) {
+        return Status::InvalidArgument(
+            "timeout_seconds: expected a whole number of seconds, 1 to 86400");
       }
-      options.timeout = std::chrono::seconds(body["timeout_seconds"].get<int64_t>());
+      options.timeout = std::chrono::seconds(timeout.get<uint64_t>());
     }
     CUTOVER_ASSIGN_OR_RETURN(FenceResult fence, RunFence(spec_, options));
     return json{{"id", fence.id},

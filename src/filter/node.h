@@ -35,6 +35,7 @@ struct Node {
   NodeKind kind = NodeKind::kNull;
   std::string text;
   std::vector<NodePtr> children;
+  size_t depth = 1;  // nodes on the longest path down from this one, this one included
 };
 
 // The checks that need no table: known functions with their argument counts, valid DATE and

@@ -36,6 +36,13 @@ Result<std::vector<Token>> Tokenize(std::string_view text) {
       ++at;
       continue;
     }
+    // SQL's comments would silently change the condition: MySQL reads `a = 1 -- x` as a = 1,
+    // the arithmetic below as a = 1 - (-x).
+    const std::string_view rest = text.substr(at);
+    if (rest.starts_with("/*") || rest == "--" ||
+        (rest.starts_with("--") && std::isspace(static_cast<unsigned char>(rest[2])))) {
+      return error(at, "comments are not supported in a filter; remove the comment");
+    }
     Token token;
     token.at = at + 1;
     if (std::isdigit(static_cast<unsigned char>(c)) ||
@@ -128,12 +135,18 @@ Result<std::vector<Token>> Tokenize(std::string_view text) {
   return tokens;
 }
 
+// The deepest a filter may nest (parentheses, NOT, chained AND/OR and arithmetic). Parsing,
+// rendering, checking, evaluating and freeing a filter recurse once per level, so a deeper one
+// (a generated `x = 1 OR x = 2 OR ...` of thousands of terms) would overflow the stack.
+constexpr size_t kMaxDepth = 500;
+
 class Parser {
  public:
   explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
 
   Result<NodePtr> Parse() {
     CUTOVER_ASSIGN_OR_RETURN(NodePtr root, Or());
+    CUTOVER_RETURN_IF_ERROR(CheckDepth());
     if (Peek().kind != TokenKind::kEnd) return Expected("an operator or the end");
     return root;
   }
@@ -155,15 +168,42 @@ class Parser {
     return Status::InvalidArgument(fmt::format("at {}: expected {}, found {}", token.at, what, found));
   }
 
-  static NodePtr Make(NodeKind kind, std::string text, std::vector<NodePtr> children) {
+  NodePtr Make(NodeKind kind, std::string text, std::vector<NodePtr> children) {
     auto node = std::make_shared<Node>();
     node->kind = kind;
     node->text = std::move(text);
     node->children = std::move(children);
+    for (const NodePtr& child : node->children) {
+      node->depth = std::max(node->depth, child->depth + 1);
+    }
+    deepest_ = std::max(deepest_, node->depth);
     return node;
   }
 
+  // Counts one level of the parser's recursion while it lives.
+  class Nested {
+   public:
+    explicit Nested(Parser& parser) : parser_(parser) { ++parser_.nesting_; }
+    ~Nested() { --parser_.nesting_; }
+    Nested(const Nested&) = delete;
+    Nested& operator=(const Nested&) = delete;
+
+   private:
+    Parser& parser_;
+  };
+  // An error once the filter nests deeper than kMaxDepth; checked before every level more.
+  Status CheckDepth() const {
+    if (nesting_ <= kMaxDepth && deepest_ <= kMaxDepth) return Status::Ok();
+    return Status::InvalidArgument(fmt::format(
+        "at {}: the filter nests more than {} levels deep (parentheses, NOT, chained AND, OR "
+        "and arithmetic); write it flatter, e.g. x IN (1, 2, 3) instead of x = 1 OR x = 2 OR "
+        "x = 3",
+        Peek().at, kMaxDepth));
+  }
+
   Result<NodePtr> Or() {
+    Nested nested(*this);
+    CUTOVER_RETURN_IF_ERROR(CheckDepth());
     CUTOVER_ASSIGN_OR_RETURN(NodePtr left, And());
     while (IsKeyword("OR")) {
       ++next_;
@@ -186,6 +226,8 @@ class Parser {
   Result<NodePtr> Not() {
     if (IsKeyword("NOT")) {
       ++next_;
+      Nested nested(*this);
+      CUTOVER_RETURN_IF_ERROR(CheckDepth());
       CUTOVER_ASSIGN_OR_RETURN(NodePtr operand, Not());
       return Make(NodeKind::kNot, "NOT", {operand});
     }
@@ -277,6 +319,8 @@ class Parser {
   Result<NodePtr> Unary() {
     if (IsSymbol("-")) {
       ++next_;
+      Nested nested(*this);
+      CUTOVER_RETURN_IF_ERROR(CheckDepth());
       CUTOVER_ASSIGN_OR_RETURN(NodePtr operand, Unary());
       if (operand->kind == NodeKind::kNumber && !operand->text.starts_with("-")) {
         operand->text = "-" + operand->text;
@@ -288,6 +332,7 @@ class Parser {
   }
 
   Result<NodePtr> Primary() {
+    CUTOVER_RETURN_IF_ERROR(CheckDepth());
     const Token token = Peek();
     switch (token.kind) {
       case TokenKind::kNumber: ++next_; return Make(NodeKind::kNumber, token.text, {});
@@ -345,6 +390,8 @@ class Parser {
 
   std::vector<Token> tokens_;
   size_t next_ = 0;
+  size_t nesting_ = 0;  // levels of Or, NOT and unary minus being parsed
+  size_t deepest_ = 0;  // the greatest depth of a node made so far
 };
 
 void CollectColumns(const Node& node, std::vector<std::string>* columns) {

@@ -62,6 +62,13 @@ std::string Trimmed(std::string_view text) {
   return std::string(text);
 }
 
+// `text` cut to kMaxShownValue characters ("123...") for a message: a value of 10,000 digits
+// would otherwise be the whole message.
+std::string Shortened(const std::string& text) {
+  if (text.size() <= kMaxShownValue) return text;
+  return text.substr(0, kMaxShownValue) + "...";
+}
+
 }  // namespace
 
 Place PlaceOf(const YAML::Node& node) {
@@ -266,7 +273,7 @@ bool Fields::ReadInt(std::string_view key, int64_t min, int64_t max, int64_t* ou
   const char* end = text->data() + text->size();
   auto [ptr, error] = std::from_chars(text->data(), end, value);
   if (error == std::errc::result_out_of_range) {
-    Report(key, *text + " is out of range; " + RangeHelp(min, max));
+    Report(key, Shortened(*text) + " is out of range; " + RangeHelp(min, max));
     return false;
   }
   if (error != std::errc() || ptr != end) {
@@ -274,7 +281,7 @@ bool Fields::ReadInt(std::string_view key, int64_t min, int64_t max, int64_t* ou
     return false;
   }
   if (value < min || value > max) {
-    Report(key, *text + " is out of range; " + RangeHelp(min, max));
+    Report(key, Shortened(*text) + " is out of range; " + RangeHelp(min, max));
     return false;
   }
   *out = value;
@@ -312,7 +319,7 @@ bool Fields::ReadSize(std::string_view key, uint64_t min, uint64_t max, uint64_t
     return false;
   }
   if (*bytes < min || *bytes > max) {
-    Report(key, Trimmed(*text) + " is out of range; " + SizeRangeHelp(min, max));
+    Report(key, Shortened(Trimmed(*text)) + " is out of range; " + SizeRangeHelp(min, max));
     return false;
   }
   *out = *bytes;
@@ -329,7 +336,7 @@ bool Fields::ReadMillis(std::string_view key, std::chrono::milliseconds min,
     return false;
   }
   if (*duration < min || *duration > max) {
-    Report(key, Trimmed(*text) + " is out of range; " + DurationRangeHelp(min, max));
+    Report(key, Shortened(Trimmed(*text)) + " is out of range; " + DurationRangeHelp(min, max));
     return false;
   }
   *out = *duration;

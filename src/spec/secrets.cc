@@ -79,13 +79,22 @@ bool ReadTextFile(const std::filesystem::path& path, std::string* out, std::stri
     *reason = std::error_code(errno, std::generic_category()).message();
     return false;
   }
-  std::ostringstream contents;
-  contents << in.rdbuf();
+  // Bounded: /dev/zero or /dev/urandom given by mistake would otherwise be read forever.
+  constexpr size_t kMaxFile = 16 << 20;
+  std::string contents;
+  char buffer[65536];
+  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
+    contents.append(buffer, static_cast<size_t>(in.gcount()));
+    if (contents.size() > kMaxFile) {
+      *reason = "larger than 16MiB, more than a spec, a secret or a certificate file holds";
+      return false;
+    }
+  }
   if (in.bad()) {
     *reason = "read error";
     return false;
   }
-  *out = contents.str();
+  *out = std::move(contents);
   return true;
 }
 

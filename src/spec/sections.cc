@@ -223,8 +223,9 @@ void ParseThrottle(Fields& root, ThrottleSpec* out) {
   throttle.ReadInt("copy_rows_per_second", 0, kUnlimited, &out->copy_rows_per_second);
   throttle.ReadInt("apply_rows_per_second", 0, kUnlimited, &out->apply_rows_per_second);
   // Removed: `cutover run` applies only after its copy, so a copy never waits for apply
-  // (docs/design.md, "Load-aware throttling").
-  if (throttle.Has("max_lag")) {
+  // (docs/design.md, "Load-aware throttling"). Looked up hidden: an unknown field's message must
+  // not list it as allowed.
+  if (throttle.GetHidden("max_lag") != nullptr) {
     throttle.Report("max_lag",
                     "removed: `cutover run` applies changes only after its copy, so no copy ever "
                     "waits for apply; hold the copy back by the source's load instead "

@@ -6,6 +6,8 @@
 
 #include "cutover/spec.h"
 
+#include "spec/spec_test_support.h"
+
 namespace cutover {
 namespace {
 
@@ -40,19 +42,6 @@ struct ErrorCase {
 
 // Names the case in gtest's failure output instead of dumping its bytes.
 void PrintTo(const ErrorCase& error_case, std::ostream* out) { *out << error_case.name; }
-
-std::string WithOrigin(const std::string& lines) {
-  std::string result;
-  size_t start = 0;
-  while (start <= lines.size()) {
-    size_t end = lines.find('\n', start);
-    if (end == std::string::npos) end = lines.size();
-    if (!result.empty()) result += '\n';
-    result += std::string(kOrigin) + ": " + lines.substr(start, end - start);
-    start = end + 1;
-  }
-  return result;
-}
 
 std::vector<ErrorCase> Cases() {
   const std::string base = std::string(kName) + kTarget + kTables;
@@ -357,7 +346,8 @@ TEST_P(SpecErrorTest, ReportsExactText) {
   Result<Spec> spec = ParseSpec(error_case.yaml, kOrigin, LoadOptions{&FakeEnv});
   ASSERT_FALSE(spec.ok()) << error_case.yaml;
   EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(std::string(spec.status().message()), WithOrigin(error_case.expected));
+  EXPECT_EQ(std::string(spec.status().message()),
+            testing::WithOrigin(kOrigin, error_case.expected));
   EXPECT_EQ(std::string(spec.status().message()).find(kSecretValue), std::string::npos);
 }
 

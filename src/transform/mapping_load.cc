@@ -1,5 +1,8 @@
 // Mapping loading: YAML mapping file -> validated rules, with errors naming file, path and fix.
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -26,10 +29,12 @@ class Reader {
   const std::string& origin() const { return origin_; }
 
   Status CheckFields(const YAML::Node& node, const std::string& path,
-                     const std::set<std::string>& allowed) const {
-    if (!node.IsMap()) return Error(path, "must be a mapping");
+                     const std::set<std::string>& allowed,
+                     const std::string& not_a_mapping = "must be a mapping") const {
+    if (!node.IsMap()) return Error(path.empty() ? "top level" : path, not_a_mapping);
+    CUTOVER_RETURN_IF_ERROR(CheckKeys(node, path, "a field name"));
     for (const auto& entry : node) {
-      std::string name = entry.first.as<std::string>();
+      std::string name = entry.first.Scalar();
       if (allowed.count(name)) continue;
       std::string list;
       for (const std::string& field : allowed) list += (list.empty() ? "" : ", ") + field;
@@ -37,10 +42,46 @@ class Reader {
     }
     return Status::Ok();
   }
+  // Every key of the mapping `node` is plain text (`what`: "a column name") and written once: a
+  // second entry would otherwise be dropped silently.
+  Status CheckKeys(const YAML::Node& node, const std::string& path, const std::string& what) const {
+    std::map<std::string, int> first_line;
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar()) {
+        return Error(path.empty() ? "top level" : path, what + " must be plain text");
+      }
+      const std::string& name = entry.first.Scalar();
+      auto [found, added] = first_line.emplace(name, entry.first.Mark().line + 1);
+      if (!added) {
+        return Error(Join(path, name), "duplicate field (first on line " +
+                                           std::to_string(found->second) + "); keep only one");
+      }
+    }
+    return Status::Ok();
+  }
+  // The scalar text of an enum-like `node`, or an error listing `allowed`.
+  Result<std::string> Choice(const YAML::Node& node, const std::string& path,
+                             const std::string& allowed) const {
+    if (!node.IsScalar()) return Error(path, "must be a single value; allowed: " + allowed);
+    return node.Scalar();
+  }
+  Result<bool> Bool(const YAML::Node& node, const std::string& path) const {
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+      const std::string got = node.IsScalar()     ? "'" + node.Scalar() + "'"
+                              : node.IsSequence() ? "a list"
+                              : node.IsMap()      ? "a mapping"
+                                                  : "nothing";
+      return Error(path, "expected true or false, got " + got);
+    }
+    return value;
+  }
   static std::string Join(const std::string& path, const std::string& name) {
     return path.empty() ? name : path + "." + name;
   }
   Result<std::string> String(const YAML::Node& node, const std::string& path) const {
+    // An absent key of a const node is an invalid node: every query but IsDefined throws.
+    if (!node.IsDefined()) return Error(path, "is required");
     if (!node.IsScalar() || node.Scalar().empty()) return Error(path, "must be a non-empty string");
     return node.Scalar();
   }
@@ -96,11 +137,13 @@ Result<Template> ParseTemplate(const Reader& reader, const YAML::Node& node,
 Result<KeyAttribute> ParseKeyAttribute(const Reader& reader, const YAML::Node& node,
                                        const std::string& path) {
   KeyAttribute key;
+  if (!node.IsDefined()) return reader.Error(path, "is required");
   if (node.IsScalar()) {
     CUTOVER_ASSIGN_OR_RETURN(key.name, reader.String(node, path));
     return key;
   }
-  CUTOVER_RETURN_IF_ERROR(reader.CheckFields(node, path, {"name", "type"}));
+  CUTOVER_RETURN_IF_ERROR(reader.CheckFields(
+      node, path, {"name", "type"}, "must be an attribute name or {name: ..., type: S|N|B}"));
   CUTOVER_ASSIGN_OR_RETURN(key.name, reader.String(node["name"], path + ".name"));
   if (node["type"]) {
     CUTOVER_ASSIGN_OR_RETURN(key.type, reader.String(node["type"], path + ".type"));
@@ -117,7 +160,8 @@ Result<DynamoIndex> ParseIndex(const Reader& reader, const YAML::Node& node,
       reader.CheckFields(node, path, {"name", "partition_key", "sort_key", "build"}));
   DynamoIndex index;
   if (node["build"]) {
-    std::string build = node["build"].IsScalar() ? node["build"].Scalar() : "";
+    CUTOVER_ASSIGN_OR_RETURN(
+        std::string build, reader.Choice(node["build"], path + ".build", "after_load, with_table"));
     if (build != "after_load" && build != "with_table") {
       return reader.Error(path + ".build",
                           "'" + build + "' is not allowed; allowed: after_load, with_table");
@@ -162,8 +206,9 @@ Result<DynamoTable> ParseTable(const Reader& reader, const YAML::Node& node,
 Status ParseTypes(const Reader& reader, const YAML::Node& node, const std::string& path,
                   SourceRule* rule) {
   if (!node.IsMap()) return reader.Error(path, "must map column names to type rules");
+  CUTOVER_RETURN_IF_ERROR(reader.CheckKeys(node, path, "a column name"));
   for (const auto& entry : node) {
-    std::string column = entry.first.as<std::string>();
+    std::string column = entry.first.Scalar();
     std::string name = entry.second.IsScalar() ? entry.second.Scalar() : "";
     std::optional<TypeRule> type = transform::TypeRuleFromName(name);
     if (!type) {
@@ -180,12 +225,11 @@ Status ParseLua(const Reader& reader, const YAML::Node& node, const std::string&
   std::filesystem::path file = std::filesystem::path(reader.origin()).parent_path();
   CUTOVER_ASSIGN_OR_RETURN(std::string name, reader.String(node, path));
   file /= name;
-  std::ifstream in(file);
-  if (!in) return reader.Error(path, "cannot read Lua file '" + file.string() + "'");
-  std::stringstream script;
-  script << in.rdbuf();
+  Result<std::string> script =
+      transform::ReadWholeFile(file, "Lua file", " (relative to the mapping file's directory)");
+  if (!script.ok()) return reader.Error(path, std::string(script.status().message()));
   Result<std::shared_ptr<transform::LuaHook>> hook =
-      transform::LuaHook::Create(script.str(), file.string());
+      transform::LuaHook::Create(*script, file.string());
   if (!hook.ok()) return reader.Error(path, std::string(hook.status().message()));
   rule->lua = std::move(hook).value();
   return Status::Ok();
@@ -201,17 +245,19 @@ Status ParseSourceOptions(const Reader& reader, const YAML::Node& node, const st
   }
   if (node["rename"]) {
     if (!node["rename"].IsMap()) return reader.Error(path + ".rename", "must map columns to names");
+    CUTOVER_RETURN_IF_ERROR(reader.CheckKeys(node["rename"], path + ".rename", "a column name"));
     for (const auto& entry : node["rename"]) {
       CUTOVER_ASSIGN_OR_RETURN(
-          std::string name,
-          reader.String(entry.second, path + ".rename." + entry.first.as<std::string>()));
-      rule->rename[entry.first.as<std::string>()] = name;
+          std::string name, reader.String(entry.second, path + ".rename." + entry.first.Scalar()));
+      rule->rename[entry.first.Scalar()] = name;
     }
   }
   if (node["types"])
     CUTOVER_RETURN_IF_ERROR(ParseTypes(reader, node["types"], path + ".types", rule));
   if (node["temporal"]) {
-    std::string name = node["temporal"].IsScalar() ? node["temporal"].Scalar() : "";
+    CUTOVER_ASSIGN_OR_RETURN(std::string name,
+                             reader.Choice(node["temporal"], path + ".temporal",
+                                           "iso8601, epoch_seconds, epoch_millis"));
     std::optional<TypeRule> type = transform::TypeRuleFromName(name);
     if (type != TypeRule::kIso8601 && type != TypeRule::kEpochSeconds &&
         type != TypeRule::kEpochMillis) {
@@ -222,7 +268,8 @@ Status ParseSourceOptions(const Reader& reader, const YAML::Node& node, const st
     rule->temporal = *type;
   }
   if (node["nulls"]) {
-    std::string nulls = node["nulls"].IsScalar() ? node["nulls"].Scalar() : "";
+    CUTOVER_ASSIGN_OR_RETURN(std::string nulls,
+                             reader.Choice(node["nulls"], path + ".nulls", "omit, null"));
     if (nulls != "omit" && nulls != "null") {
       return reader.Error(path + ".nulls", "'" + nulls + "' is not allowed; allowed: omit, null");
     }
@@ -232,14 +279,18 @@ Status ParseSourceOptions(const Reader& reader, const YAML::Node& node, const st
     if (!node["computed"].IsMap()) {
       return reader.Error(path + ".computed", "must map attribute names to templates");
     }
+    CUTOVER_RETURN_IF_ERROR(
+        reader.CheckKeys(node["computed"], path + ".computed", "an attribute name"));
     for (const auto& entry : node["computed"]) {
-      std::string name = entry.first.as<std::string>();
+      std::string name = entry.first.Scalar();
       CUTOVER_ASSIGN_OR_RETURN(Template value,
                                ParseTemplate(reader, entry.second, path + ".computed." + name));
       rule->computed.emplace_back(name, std::move(value));
     }
   }
-  if (node["shared"]) rule->shared = node["shared"].as<bool>(false);
+  if (node["shared"]) {
+    CUTOVER_ASSIGN_OR_RETURN(rule->shared, reader.Bool(node["shared"], path + ".shared"));
+  }
   if (rule->shared && rule->include.empty()) {
     return reader.Error(path + ".include",
                         "is required with shared: true, so a delete knows which attributes are "
@@ -298,10 +349,13 @@ void CollectSharedAttributes(Mapping::Impl* impl) {
 }
 
 Result<std::shared_ptr<Mapping::Impl>> ParseDocument(const Reader& reader, const YAML::Node& root) {
-  CUTOVER_RETURN_IF_ERROR(reader.CheckFields(root, "", {"version", "tables", "sources"}));
-  if (root["version"] && root["version"].as<std::string>("") != "1") {
-    return reader.Error("version", fmt::format("'{}' is not supported; allowed: 1",
-                                               root["version"].as<std::string>("")));
+  CUTOVER_RETURN_IF_ERROR(reader.CheckFields(root, "", {"version", "tables", "sources"},
+                                             "must be a mapping with tables and sources"));
+  if (root["version"]) {
+    CUTOVER_ASSIGN_OR_RETURN(std::string version, reader.Choice(root["version"], "version", "1"));
+    if (version != "1") {
+      return reader.Error("version", fmt::format("'{}' is not supported; allowed: 1", version));
+    }
   }
   auto impl = std::make_shared<Mapping::Impl>();
   impl->origin = reader.origin();
@@ -312,13 +366,19 @@ Result<std::shared_ptr<Mapping::Impl>> ParseDocument(const Reader& reader, const
     CUTOVER_ASSIGN_OR_RETURN(
         DynamoTable table,
         ParseTable(reader, root["tables"][table_idx], "tables[" + std::to_string(table_idx) + "]"));
+    for (const DynamoTable& earlier : impl->tables) {
+      if (earlier.name != table.name) continue;
+      return reader.Error("tables[" + std::to_string(table_idx) + "].name",
+                          "'" + table.name + "' is declared twice; give each table one entry");
+    }
     impl->tables.push_back(std::move(table));
   }
   if (!root["sources"] || !root["sources"].IsMap() || root["sources"].size() == 0) {
     return reader.Error("sources", "must map at least one source table 'schema.table'");
   }
+  CUTOVER_RETURN_IF_ERROR(reader.CheckKeys(root["sources"], "sources", "a field name"));
   for (const auto& entry : root["sources"]) {
-    std::string name = entry.first.as<std::string>();
+    std::string name = entry.first.Scalar();
     CUTOVER_ASSIGN_OR_RETURN(SourceRule rule, ParseSource(reader, name, entry.second, *impl));
     impl->sources.emplace(name, std::move(rule));
   }
@@ -334,8 +394,9 @@ Result<Mapping> Mapping::Parse(std::string_view yaml, const std::filesystem::pat
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(origin.string() + ":" + std::to_string(e.mark.line + 1) +
-                                   ": invalid YAML: " + e.msg);
+    return Status::InvalidArgument(origin.string() + ": line " + std::to_string(e.mark.line + 1) +
+                                   ": invalid YAML: " + e.msg +
+                                   "; fix the YAML at that point (indentation, quotes, brackets)");
   }
   try {
     CUTOVER_ASSIGN_OR_RETURN(std::shared_ptr<Impl> impl, ParseDocument(reader, root));
@@ -347,11 +408,43 @@ Result<Mapping> Mapping::Parse(std::string_view yaml, const std::filesystem::pat
 }
 
 Result<Mapping> Mapping::Load(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return Status::InvalidArgument("cannot read mapping file " + file.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), file);
+  CUTOVER_ASSIGN_OR_RETURN(
+      std::string text, transform::ReadWholeFile(
+                            file, "mapping file",
+                            " (a spec's mapping: path is relative to the spec file's directory)"));
+  return Parse(text, file);
 }
+
+namespace transform {
+
+Result<std::string> ReadWholeFile(const std::filesystem::path& file, const std::string& what,
+                                  const std::string& hint) {
+  const std::string fix = "; check the path" + hint;
+  std::error_code error;
+  if (std::filesystem::is_directory(file, error)) {
+    return Status::InvalidArgument("cannot read " + what + " " + file.string() +
+                                   ": it is a directory" + fix);
+  }
+  errno = 0;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return Status::InvalidArgument("cannot read " + what + " " + file.string() + ": " +
+                                   std::strerror(errno) + fix);
+  }
+  // Bounded: /dev/zero given by mistake would otherwise be read forever.
+  constexpr size_t kMaxFile = 16 << 20;
+  std::string text;
+  char buffer[65536];
+  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxFile) {
+      return Status::InvalidArgument("cannot read " + what + " " + file.string() +
+                                     ": larger than 16MiB" + fix);
+    }
+  }
+  return text;
+}
+
+}  // namespace transform
 
 }  // namespace cutover

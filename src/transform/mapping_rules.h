@@ -1,6 +1,7 @@
 // Mapping rules: the validated, internal form of a mapping file (what Mapping::Impl holds).
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -59,6 +60,11 @@ struct SourceRule {
   bool shared = false;           // contributes its attributes to items other sources share
   std::shared_ptr<LuaHook> lua;  // optional hook that replaces the rules above
 };
+
+// The whole of `file`, or InvalidArgument "cannot read <what> <file>: <reason>; check the
+// path<hint>" (a directory, a missing or unreadable file).
+Result<std::string> ReadWholeFile(const std::filesystem::path& file, const std::string& what,
+                                  const std::string& hint);
 
 }  // namespace cutover::transform
 

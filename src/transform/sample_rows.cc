@@ -6,6 +6,7 @@
 #include "cutover/mapping.h"
 
 #include "core/parse_number.h"
+#include "transform/mapping_rules.h"
 
 namespace cutover {
 namespace {
@@ -94,8 +95,15 @@ Status ParseKey(const OrderedJson& doc, const std::string& origin, TableSchema* 
 
 Result<SampleRows> ParseSampleRows(std::string_view json, const std::string& origin) {
   OrderedJson doc = OrderedJson::parse(json, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    return Status::InvalidArgument(origin + ": not a JSON object");
+  if (doc.is_discarded()) {
+    return Status::InvalidArgument(origin +
+                                   ": not valid JSON; write one object {\"table\": ..., "
+                                   "\"columns\": {...}, \"rows\": [...]} (docs/mapping.md)");
+  }
+  if (!doc.is_object()) {
+    return Status::InvalidArgument(origin +
+                                   ": not a JSON object; write one object {\"table\": ..., "
+                                   "\"columns\": {...}, \"rows\": [...]} (docs/mapping.md)");
   }
   SampleRows sample;
   std::string table = doc.value("table", "");
@@ -134,11 +142,9 @@ Result<SampleRows> ParseSampleRows(std::string_view json, const std::string& ori
 }
 
 Result<SampleRows> LoadSampleRows(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return Status::InvalidArgument("cannot read " + file.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseSampleRows(text.str(), file.string());
+  CUTOVER_ASSIGN_OR_RETURN(std::string text,
+                           transform::ReadWholeFile(file, "sample rows file", ""));
+  return ParseSampleRows(text, file.string());
 }
 
 }  // namespace cutover

@@ -53,8 +53,10 @@ void AddCopyCommand(CLI::App& app, int* exit_code) {
   CLI::App* command = app.add_subcommand(
       "copy", "Copy the selected tables into the target (full load); rerun to resume");
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
-  command->add_option("--progress-every", args->progress_seconds,
-                      "seconds between progress lines when stdout is not a terminal");
+  command
+      ->add_option("--progress-every", args->progress_seconds,
+                   "seconds between progress lines when stdout is not a terminal")
+      ->check(AtLeast(1));
   command->add_flag("--quiet", args->quiet, "print only the final summary");
   command->callback([args, exit_code] { *exit_code = RunCopyCommand(*args); });
 }

@@ -189,7 +189,8 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   CLI::App* command = app.add_subcommand(
       "run", "Migrate: full load with binlog capture, then continuous CDC until stopped");
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
-  command->add_option("--status-every", args->status_seconds, "seconds between CDC status lines");
+  command->add_option("--status-every", args->status_seconds, "seconds between CDC status lines")
+      ->check(AtLeast(1));
   command->callback([args, exit_code] { *exit_code = RunRunCommand(*args); });
 }
 
@@ -198,7 +199,8 @@ void AddApplyCommand(CLI::App& app, int* exit_code) {
   CLI::App* command = app.add_subcommand(
       "apply", "One more applier of a Kafka change log, sharing its partitions with the others");
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
-  command->add_option("--status-every", args->status_seconds, "seconds between status lines");
+  command->add_option("--status-every", args->status_seconds, "seconds between status lines")
+      ->check(AtLeast(1));
   command->callback([args, exit_code] { *exit_code = RunApplyCommand(*args); });
 }
 
@@ -209,7 +211,8 @@ void AddCaptureCommand(CLI::App& app, int* exit_code) {
       "The full load and capture into a Kafka change log, without applying: `cutover apply` "
       "processes apply it");
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
-  command->add_option("--status-every", args->status_seconds, "seconds between status lines");
+  command->add_option("--status-every", args->status_seconds, "seconds between status lines")
+      ->check(AtLeast(1));
   command->callback([args, exit_code] { *exit_code = RunCaptureCommand(*args); });
 }
 

@@ -59,7 +59,8 @@ void AddTailCommand(CLI::App& app, int* exit_code) {
       ->excludes(from_now);
   command->add_option("--tables", args->tables,
                       "glob on db.table, within the spec's tables (e.g. 'shop.order*')");
-  command->add_option("--limit", args->limit, "stop after N row changes (0: until Ctrl-C)");
+  command->add_option("--limit", args->limit, "stop after N row changes (0: until Ctrl-C)")
+      ->check(AtLeast(0));
   command->callback([args, exit_code] { *exit_code = RunTail(*args); });
 }
 

@@ -104,15 +104,17 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0.0001, 1.0))
       ->needs(continuous);
   command->add_option("--for", args->for_seconds, "with --continuous: stop after this many seconds")
-      ->check(CLI::PositiveNumber)
+      ->check(AtLeast(1))
       ->needs(continuous);
   command
       ->add_option("--report-every", args->report_every,
                    "with --continuous: a progress line on stderr every N seconds (default 10)")
-      ->check(CLI::PositiveNumber)
+      ->check(AtLeast(1))
       ->needs(continuous);
-  command->add_option("--chunk-rows", args->chunk_rows,
-                      "source rows per chunk (default: the spec's parallelism.chunk_rows)");
+  command
+      ->add_option("--chunk-rows", args->chunk_rows,
+                   "source rows per chunk (default: the spec's parallelism.chunk_rows)")
+      ->check(AtLeast(0));
   command
       ->add_option("--chunk-time", args->chunk_time,
                    "SQL targets: grow checksum chunks from --chunk-rows until one takes about "

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "cutover/control.h"
@@ -15,6 +16,10 @@ namespace cutover::cli {
 inline constexpr int kExitOk = 0;        // success: all checks pass, no differences
 inline constexpr int kExitFailed = 1;    // a result the user must act on (a check failed, ...)
 inline constexpr int kExitBadInput = 2;  // bad spec or arguments, or could not check
+
+// An option check: a whole number of at least `min`, else "--name: '<text>' is not a whole
+// number of <min> or more" (CLI::PositiveNumber's message spells out its range up to DBL_MAX).
+CLI::Validator AtLeast(int64_t min);
 
 // Makes SIGINT and SIGTERM set the returned flag (instead of ending the process), so a
 // long-running command stops cleanly at its next checkpoint.
