@@ -53,6 +53,7 @@ class Finisher {
 
   Result<FinishReport> Run() {
     CUTOVER_ASSIGN_OR_RETURN(pipeline::FenceOutcome drained, WaitDrained());
+    CUTOVER_RETURN_IF_ERROR(state_.DeleteMeta(state::kFinishRemovedKey));
     nlohmann::json record = {{"fence", FenceToJson(drained.result)},
                              {"quiet_seconds", quiet_seconds_}};
     CUTOVER_RETURN_IF_ERROR(state_.SetMeta(kFinishDrainedKey, record.dump()));
@@ -70,6 +71,14 @@ class Finisher {
     Progress("completing the finish that was interrupted after fence " +
              drained["fence"].value("id", std::string("?")) + "\n");
     quiet_seconds_ = drained.value("quiet_seconds", 0.0);
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> removed,
+                             state_.GetMeta(state::kFinishRemovedKey));
+    nlohmann::json list = nlohmann::json::parse(removed.value_or("[]"), nullptr, false);
+    if (list.is_array()) {
+      for (const nlohmann::json& what : list) {
+        if (what.is_string()) removed_.push_back(what.get<std::string>());
+      }
+    }
     CUTOVER_RETURN_IF_ERROR(WaitStopped());
     return Complete(FenceFromJson(drained["fence"]));
   }
@@ -216,7 +225,6 @@ class Finisher {
                              mysql::LoadSelectedTables(*source, spec_));
     std::set<std::string> schemas;
     for (const mysql::SelectedTable& table : selected) schemas.insert(table.schema.id.schema);
-    std::vector<std::string> removed;
     for (const std::string& schema : schemas) {
       for (std::string_view table : {kFenceTable, kWatermarkTable}) {
         CUTOVER_ASSIGN_OR_RETURN(
@@ -227,28 +235,37 @@ class Finisher {
         if (found.rows.empty()) continue;
         std::string name = mysql::QuoteQualified(schema, table);
         CUTOVER_RETURN_IF_ERROR(source->Execute("DROP TABLE IF EXISTS " + name).status());
-        removed.push_back(name);
-        pipeline::TEST_PausePoint("finish_table_dropped");
+        CUTOVER_RETURN_IF_ERROR(NoteRemoved(name));
       }
     }
-    return removed;
+    return removed_;
+  }
+
+  // Adds `what` to the list of what finish removed, kept in the state store as it goes so that
+  // a finish completed after an interruption reports what the interrupted one removed too.
+  Status NoteRemoved(const std::string& what) {
+    if (std::find(removed_.begin(), removed_.end(), what) == removed_.end()) {
+      removed_.push_back(what);
+    }
+    CUTOVER_RETURN_IF_ERROR(
+        state_.SetMeta(state::kFinishRemovedKey, nlohmann::json(removed_).dump()));
+    pipeline::TEST_PausePoint("finish_table_dropped");
+    return Status::Ok();
   }
 
   Result<std::vector<std::string>> RemoveSlotAndPublication() {
     CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> source,
                              postgres::Connection::Open(spec_.source.connection));
-    std::vector<std::string> removed;
     CUTOVER_ASSIGN_OR_RETURN(std::optional<postgres::SlotState> slot,
                              postgres::ReadSlot(*source, spec_.source.slot));
     if (slot) {
       CUTOVER_RETURN_IF_ERROR(postgres::DropSlot(*source, spec_.source.slot));
-      removed.push_back("replication slot " + spec_.source.slot);
-      pipeline::TEST_PausePoint("finish_table_dropped");
+      CUTOVER_RETURN_IF_ERROR(NoteRemoved("replication slot " + spec_.source.slot));
     }
     CUTOVER_ASSIGN_OR_RETURN(
         bool dropped, postgres::DropPublication(*source, spec_.source.publication, spec_.name));
-    if (dropped) removed.push_back("publication " + spec_.source.publication);
-    return removed;
+    if (dropped) CUTOVER_RETURN_IF_ERROR(NoteRemoved("publication " + spec_.source.publication));
+    return removed_;
   }
 
   Result<FinishReport> Report(const FenceResult& fence, std::vector<std::string> removed) {
@@ -292,6 +309,7 @@ class Finisher {
   StateStore& state_;
   const FinishOptions& options_;
   double quiet_seconds_ = 0;
+  std::vector<std::string> removed_;  // what this finish (and an interrupted one) removed
 };
 
 std::string FormatStageChange(const nlohmann::json& change) {

@@ -123,6 +123,7 @@ class Migration {
     // A stop request left from before this run (a finish that gave up) must not stop it.
     CUTOVER_RETURN_IF_ERROR(state::DeleteStopRequest(*state_));
     CUTOVER_RETURN_IF_ERROR(state_->DeleteMeta(state::kFinishDrainedKey));
+    CUTOVER_RETURN_IF_ERROR(state_->DeleteMeta(state::kFinishRemovedKey));
     fences_ = std::make_unique<pipeline::FenceMarks>(state_.get());
     log::OpenLogOptions log_options;
     log_options.state = state_.get();

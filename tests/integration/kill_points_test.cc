@@ -219,6 +219,11 @@ void KillPointTest::KillFinish() {
   verifytest::VerifyRun again = Cli(finish);
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_NE(again.out.find("migration kill-points finished at"), std::string::npos) << again.out;
+  // What the interrupted finish removed is reported too (cutover_watermarks: the copy's start
+  // watermark made it).
+  const std::string removed =
+      "removed from the source: `" + db_ + "`.`cutover_fence` `" + db_ + "`.`cutover_watermarks`\n";
+  EXPECT_NE(again.out.find(removed), std::string::npos) << again.out;
   EXPECT_EQ(copytest::Lines(*source_,
                             "SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
                             "TABLE_SCHEMA = '" +
@@ -230,8 +235,7 @@ void KillPointTest::KillFinish() {
   // Finish again: the same report, nothing else happens.
   verifytest::VerifyRun repeated = Cli(finish);
   EXPECT_EQ(repeated.exit_code, 0) << repeated.out << repeated.err;
-  EXPECT_NE(repeated.out.find("migration kill-points finished at"), std::string::npos)
-      << repeated.out;
+  EXPECT_NE(repeated.out.find(removed), std::string::npos) << repeated.out;
 }
 
 void KillPointTest::KillStage() {
