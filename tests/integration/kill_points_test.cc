@@ -8,8 +8,10 @@
 // `cutover_*` table left on the source) and again when repeated; a stage move is recorded once,
 // with its audit, or not at all (docs/reliability-kills.md).
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "run_support.h"
 #include "verify_support.h"
@@ -30,12 +32,14 @@ enum class Killed {
   kFence,         // `cutover fence`
   kFinish,        // `cutover finish`
   kStage,         // `cutover flags set`
+  kStageApi,      // `cutover run`, serving PUT /v1/flags/default
 };
 
 struct KillCase {
   const char* point;
   int n;  // killed the n-th time the point is passed
   Killed killed;
+  const char* name = nullptr;  // the case's name when not the point's
 };
 
 // Every named point of test_hooks.h.
@@ -60,7 +64,11 @@ const KillCase kCases[] = {
     {"finish_removed", 1, Killed::kFinish},
     {"stage_written", 1, Killed::kStage},
     {"stage_audited", 1, Killed::kStage},
+    {"stage_written", 1, Killed::kStageApi, "stage_written_api"},
+    {"stage_audited", 1, Killed::kStageApi, "stage_audited_api"},
 };
+
+constexpr char kToken[] = "kill-points-token-5d21";
 
 class KillPointTest : public runtest::WorkloadPairTest,
                       public ::testing::WithParamInterface<KillCase> {
@@ -70,6 +78,11 @@ class KillPointTest : public runtest::WorkloadPairTest,
     WriteSpec("kill-points",
               "parallelism: {copy_workers: 2, chunk_rows: 100, apply_lanes: 2}\n"
               "change_log: {segment_size: 16KiB}\n");
+  }
+
+  void TearDown() override {
+    ::unsetenv("CUTOVER_CONTROL_TOKEN");  // set by the control API cases
+    runtest::WorkloadPairTest::TearDown();
   }
 
   std::string KillEnv() const {
@@ -114,6 +127,7 @@ class KillPointTest : public runtest::WorkloadPairTest,
   void KillFence();
   void KillFinish();
   void KillStage();
+  void KillStageApi();
 };
 
 void KillPointTest::KillRun() {
@@ -260,6 +274,65 @@ void KillPointTest::KillStage() {
             std::string::npos);
 }
 
+// The stage moved through the control API of the running `cutover run`, which dies inside the
+// move: the run started again shows neither the stage nor an audit record; the move made again
+// is recorded once; the migration goes on to equal.
+void KillPointTest::KillStageApi() {
+  WriteSpec("kill-points",
+            "parallelism: {copy_workers: 2, chunk_rows: 100, apply_lanes: 2}\n"
+            "control:\n  listen: 127.0.0.1:0\n  token_env: CUTOVER_CONTROL_TOKEN\n");
+  // Every cutover command of this case reads the spec, which names the token's variable.
+  ::setenv("CUTOVER_CONTROL_TOKEN", kToken, 1);
+  // The port the run's last start reported.
+  auto control_port = [](const runtest::Process& run) {
+    const std::regex listening(R"(control API listening on http://127\.0\.0\.1:(\d+))");
+    std::string output = run.Output();
+    int port = 0;
+    for (auto match = std::sregex_iterator(output.begin(), output.end(), listening);
+         match != std::sregex_iterator(); ++match) {
+      port = std::stoi((*match)[1]);
+    }
+    return port;
+  };
+  auto put_stage = [](int port) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_bearer_token_auth(kToken);
+    return client.Put("/v1/flags/default", R"({"stage": "dual_write", "reason": "kill test"})",
+                      "application/json");
+  };
+  runtest::Workload workload(testing::MariaDbSource(), db_, kRows);
+  workload.Start(5ms);
+  {
+    auto killed = StartRun(KillEnv());
+    ASSERT_TRUE(runtest::WaitForCdc(*killed)) << killed->Output();
+    int port = control_port(*killed);
+    ASSERT_NE(port, 0) << killed->Output();
+    EXPECT_FALSE(put_stage(port)) << "the run answered the move it was killed in";
+    int code = 0;
+    ASSERT_TRUE(killed->WaitFor(30s, &code)) << killed->Output();
+    ASSERT_EQ(code, -SIGKILL) << killed->Output();
+  }
+  std::filesystem::remove(dir_ / "run.out");  // the next start's port only
+  auto run = StartRun();
+  ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
+  const std::string history = "flags history " + spec_.string() + " default --json";
+  verifytest::VerifyRun before = Cli(history);
+  EXPECT_EQ(json::parse(before.out, nullptr, false), json::array()) << before.out << before.err;
+  int port = control_port(*run);
+  ASSERT_NE(port, 0) << run->Output();
+  httplib::Result moved = put_stage(port);
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(moved->status, 200) << moved->body;
+  verifytest::VerifyRun after = Cli(history);
+  json audit = json::parse(after.out, nullptr, false);
+  ASSERT_TRUE(audit.is_array() && audit.size() == 1u) << after.out << after.err;
+  EXPECT_EQ(audit[0]["to"], "dual_write");
+  workload.Stop();
+  EXPECT_EQ(workload.failures(), 0);
+  ExpectEqualEnd();
+  runtest::StopRun(*run);
+}
+
 TEST_P(KillPointTest, RerunAfterKillEndsEqual) {
   switch (GetParam().killed) {
     case Killed::kRun: KillRun(); break;
@@ -268,12 +341,14 @@ TEST_P(KillPointTest, RerunAfterKillEndsEqual) {
     case Killed::kFence: KillFence(); break;
     case Killed::kFinish: KillFinish(); break;
     case Killed::kStage: KillStage(); break;
+    case Killed::kStageApi: KillStageApi(); break;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryPoint, KillPointTest, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<KillCase>& param_info) {
-                           return std::string(param_info.param.point);
+                           const KillCase& param = param_info.param;
+                           return std::string(param.name ? param.name : param.point);
                          });
 
 }  // namespace
