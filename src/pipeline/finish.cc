@@ -325,8 +325,6 @@ std::string FormatStageChange(const nlohmann::json& change) {
   return text + "\n";
 }
 
-}  // namespace
-
 // The drained record of a finish that was interrupted after asking the run to stop (the stop
 // request is there), or after the run stopped (the phase is finished and no run is there);
 // nullopt when there is none: a finish from the start.
@@ -346,6 +344,8 @@ Result<std::optional<nlohmann::json>> InterruptedFinish(const Spec& spec, StateS
   if (!lock.ok()) return std::optional<nlohmann::json>();
   return std::optional<nlohmann::json>(drained);
 }
+
+}  // namespace
 
 Result<FinishReport> FinishMigration(const Spec& spec, const FinishOptions& options) {
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, pipeline::OpenStateForFence(spec));
