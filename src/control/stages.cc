@@ -11,6 +11,7 @@
 #include "core/parse_number.h"
 #include "pipeline/clock.h"
 #include "pipeline/state_options.h"
+#include "pipeline/test_hooks.h"
 
 namespace cutover {
 namespace {
@@ -157,9 +158,11 @@ Result<StageChange> SetStage(const Spec& spec, StateStore& state, const StageReq
   change.by = request.by;
   nlohmann::json stage = {{"stage", StageName(change.to)}, {"since_ms", change.at_ms}};
   CUTOVER_RETURN_IF_ERROR(state.SetMeta(CurrentKey(change.group), stage.dump()));
+  pipeline::TEST_PausePoint("stage_written");
   CUTOVER_RETURN_IF_ERROR(
       state.SetMeta(fmt::format("{}{:012d}", HistoryPrefix(change.group), change.sequence),
                     ChangeToJson(change)));
+  pipeline::TEST_PausePoint("stage_audited");
   CUTOVER_RETURN_IF_ERROR(transaction.Commit());
   return change;
 }

@@ -27,24 +27,43 @@ std::filesystem::path CopyDonePath(const std::filesystem::path& dir) {
   return dir.parent_path() / (dir.filename().string() + ".copy-done");
 }
 
-// Writes `text` to `path` atomically (a temporary file renamed over it).
+// Writes `text` to `path` atomically and durably: a temporary file written and synced, renamed
+// over `path`, the directory synced (a crash leaves the old content or the new, never an empty
+// file). On a full disk `path` keeps its old content.
 Status WriteFileAtomically(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::path temporary = path;
   temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      return Status::Unavailable(fmt::format("writing {} failed", temporary.string()));
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return FileError("cannot create", temporary, errno);
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    ssize_t written = ::write(fd, rest.data(), rest.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) {
+      Status failed = FileError("cannot write", temporary, written < 0 ? errno : ENOSPC);
+      ::close(fd);
+      return failed;
     }
+    rest.remove_prefix(static_cast<size_t>(written));
   }
+  if (::fsync(fd) != 0) {
+    Status failed = FileError("cannot sync", temporary, errno);
+    ::close(fd);
+    return failed;
+  }
+  if (::close(fd) != 0) return FileError("cannot close", temporary, errno);
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
   if (error) {
     return Status::Unavailable(
         fmt::format("renaming {} to {}: {}", temporary.string(), path.string(), error.message()));
   }
-  return Status::Ok();
+  int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return FileError("cannot open", path.parent_path(), errno);
+  int synced = ::fsync(dir);
+  int sync_error = errno;
+  ::close(dir);
+  return synced == 0 ? Status::Ok() : FileError("cannot sync", path.parent_path(), sync_error);
 }
 
 Result<std::optional<uint64_t>> ReadProgress(const std::filesystem::path& path) {

@@ -12,9 +12,17 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "core/disk_full.h"
 #include "core/parse_number.h"
 
 namespace cutover::log {
+
+Status FileError(std::string_view what, const std::filesystem::path& path, int error) {
+  std::string text = std::string(what) + " " + path.string() + ": ";
+  if (error == ENOSPC) return Status::Unavailable(text + DiskFullFix(path.parent_path()));
+  return Status::Unavailable(text + std::strerror(error));
+}
+
 namespace {
 
 constexpr size_t kFrameHeader = 8;  // body length, CRC32 of the body
@@ -33,7 +41,7 @@ uint64_t GetLe(const char* p, int bytes) {
 }
 
 Status Errno(std::string_view what, const std::filesystem::path& path) {
-  return Status::Unavailable(std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+  return FileError(what, path, errno);
 }
 
 std::filesystem::path SegmentPath(const std::filesystem::path& dir, uint64_t first_offset) {

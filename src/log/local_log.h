@@ -23,6 +23,10 @@
 
 namespace cutover::log {
 
+// Unavailable: "<what> <path>: <strerror(error)>"; for ENOSPC the text of DiskFullFix (the
+// directory, "No space left on device" and what to do).
+Status FileError(std::string_view what, const std::filesystem::path& path, int error);
+
 struct LocalLogOptions {
   std::filesystem::path dir;
   uint64_t segment_bytes = 64ull << 20;  // a new segment starts past this size

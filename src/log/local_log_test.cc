@@ -2,6 +2,7 @@
 // torn tail, corruption, segments, lookups by time and position, retention.
 #include "log/local_log.h"
 
+#include <cerrno>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -491,6 +492,20 @@ TEST(LocalLogTest, AnEmptyLastSegmentWhereTheLogEndsIsWhereAppendsGoOn) {
   ASSERT_TRUE((*log)->Sync().ok());
   EXPECT_GT(std::filesystem::file_size(dir.path() / "log" / "00000000000000000003.log"), 0u);
   EXPECT_EQ(ReadAll(**log, 0), (std::vector<std::string>{"r0", "r1", "r2", "r3", "r4"}));
+}
+
+// A write that finds the disk full names the directory, says so and says what to do; another
+// errno keeps the system's text.
+TEST(LocalLogTest, FileErrorOnAFullDiskSaysWhatToDo) {
+  Status full = FileError("cannot write", "/srv/state/log/00000000000000000000.log", ENOSPC);
+  EXPECT_EQ(full.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(full.message(),
+            "cannot write /srv/state/log/00000000000000000000.log: No space left on device in "
+            "/srv/state/log: make room there (delete other files, grow the file system, or lower "
+            "change_log.retention_size so applied segments are removed), then start `cutover run` "
+            "again if it stopped; nothing written before was lost");
+  EXPECT_EQ(FileError("cannot sync", "/srv/state/log", EIO).message(),
+            "cannot sync /srv/state/log: Input/output error");
 }
 
 }  // namespace

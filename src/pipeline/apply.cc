@@ -34,6 +34,7 @@ using Clock = std::chrono::steady_clock;
 
 // How often the reader commits the partitions' progress and refreshes the counters.
 constexpr std::chrono::milliseconds kProgressEvery{100};
+constexpr std::chrono::seconds kRepeatWarningEvery{10};  // the same failure said again
 // While the reader is far behind the log's durable end (a backlog), a lane whose queue runs dry
 // waits for more up to this long before applying a batch that is not full: each batch is one
 // target transaction, so a backlog then goes in a few large ones rather than many small ones.
@@ -429,6 +430,19 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     partition.threads.clear();
   }
 
+  // A progress commit that failed (tried again at the next one): said once, then again only
+  // every kRepeatWarningEvery while it keeps failing the same way (a full disk).
+  void WarnProgress(const Status& failed) {
+    std::string text = failed.ToString();
+    Clock::time_point now = Clock::now();
+    if (text == last_progress_warning_ && now - last_progress_warning_at_ < kRepeatWarningEvery) {
+      return;
+    }
+    spdlog::warn("apply: {} (tried again until it succeeds)", text);
+    last_progress_warning_ = std::move(text);
+    last_progress_warning_at_ = now;
+  }
+
   // Every kProgressEvery: progress committed (a failed commit is tried again next time) and
   // the counters.
   void Progress() {
@@ -440,7 +454,7 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
     bool at_end = true;
     for (auto& [index, partition] : partitions_) {
       Status committed = CommitProgress(*partition);
-      if (!committed.ok()) spdlog::warn("apply: {}", committed.ToString());
+      if (!committed.ok()) WarnProgress(committed);
       uint64_t partition_applied = Applied(*partition);
       Result<uint64_t> end = consumer_->DurableEnd(index);
       uint64_t partition_end = end.ok() ? std::max(*end, partition->next) : partition->next;
@@ -857,6 +871,8 @@ class Engine : public log::PartitionListener, public TableChangeHandler {
   bool restart_ = false;
   std::vector<TableId> recopy_;
   Clock::time_point last_poll_{};
+  std::string last_progress_warning_;  // WarnProgress's last text, and when it was said
+  Clock::time_point last_progress_warning_at_{};
   const Partition* current_ = nullptr;  // the record being routed
   uint64_t current_offset_ = 0;
   std::vector<uint64_t> firsts_;

@@ -14,4 +14,12 @@ inline int64_t NowMs() {
       .count();
 }
 
+// The lag of a change logged at `oldest_ms` (0: nothing pending) at `now_ms`, in seconds; never
+// negative: after the wall clock stepped back (an NTP step) a change logged before the step
+// looks logged in the future, and is shown as no lag rather than a negative one.
+inline double LagSeconds(int64_t now_ms, int64_t oldest_ms) {
+  if (oldest_ms <= 0 || now_ms <= oldest_ms) return 0.0;
+  return static_cast<double>(now_ms - oldest_ms) / 1000.0;
+}
+
 }  // namespace cutover::pipeline

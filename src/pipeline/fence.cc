@@ -16,6 +16,7 @@
 #include "pipeline/clock.h"
 #include "pipeline/fence.h"
 #include "pipeline/state_options.h"
+#include "pipeline/test_hooks.h"
 #include "source/mysql/snapshot_schema.h"
 #include "state/fence_record.h"
 #include "state/live_controls.h"
@@ -154,7 +155,9 @@ class Fence {
     int64_t written_at = NowMs();
     marker_written_ = true;  // from here the row may exist: the destructor removes it
     CUTOVER_RETURN_IF_ERROR(marker_->Write(id_));
+    TEST_PausePoint("fence_marked");
     CUTOVER_ASSIGN_OR_RETURN(state::FenceRecord passed, WaitPassed());
+    TEST_PausePoint("fence_passed");
     FenceOutcome outcome;
     outcome.result.id = id_;
     outcome.result.written_at_ms = written_at;

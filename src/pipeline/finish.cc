@@ -17,6 +17,7 @@
 #include "pipeline/clock.h"
 #include "pipeline/dir_lock.h"
 #include "pipeline/fence.h"
+#include "pipeline/test_hooks.h"
 #include "source/mysql/snapshot_schema.h"
 #include "source/postgres/slot.h"
 #include "state/run_status.h"
@@ -30,6 +31,8 @@ using Clock = std::chrono::steady_clock;
 using pipeline::NowMs;
 
 constexpr char kFinishReportKey[] = "finish.report";
+using state::kFinishDrainedKey;  // {"fence": {...}, "quiet_seconds": q}
+constexpr char kFinishBy[] = "cutover finish";
 constexpr char kStageHistoryPrefix[] = "flags.history/";
 // After a passed fence little is left to apply; a run that takes longer to stop is stuck.
 constexpr auto kStopWait = std::chrono::seconds(120);
@@ -50,16 +53,66 @@ class Finisher {
 
   Result<FinishReport> Run() {
     CUTOVER_ASSIGN_OR_RETURN(pipeline::FenceOutcome drained, WaitDrained());
-    CUTOVER_RETURN_IF_ERROR(StopRun(drained.result.id));
+    CUTOVER_RETURN_IF_ERROR(state_.DeleteMeta(state::kFinishRemovedKey));
+    nlohmann::json record = {{"fence", FenceToJson(drained.result)},
+                             {"quiet_seconds", quiet_seconds_}};
+    CUTOVER_RETURN_IF_ERROR(state_.SetMeta(kFinishDrainedKey, record.dump()));
+    state::StopRequest request{NowMs(), kFinishBy, drained.result.id, std::nullopt};
+    CUTOVER_RETURN_IF_ERROR(state::WriteStopRequest(state_, request));
+    pipeline::TEST_PausePoint("finish_stop_written");
+    CUTOVER_RETURN_IF_ERROR(WaitStopped());
+    return Complete(drained.result);
+  }
+
+  // A finish that was interrupted (killed, or the connection lost) after the stream had
+  // drained: waits for the run to stop if it has not yet, then completes. `drained` is the
+  // record kFinishDrainedKey.
+  Result<FinishReport> Resume(const nlohmann::json& drained) {
+    Progress("completing the finish that was interrupted after fence " +
+             drained["fence"].value("id", std::string("?")) + "\n");
+    quiet_seconds_ = drained.value("quiet_seconds", 0.0);
+    CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> removed,
+                             state_.GetMeta(state::kFinishRemovedKey));
+    nlohmann::json list = nlohmann::json::parse(removed.value_or("[]"), nullptr, false);
+    if (list.is_array()) {
+      for (const nlohmann::json& what : list) {
+        if (what.is_string()) removed_.push_back(what.get<std::string>());
+      }
+    }
+    CUTOVER_RETURN_IF_ERROR(WaitStopped());
+    return Complete(FenceFromJson(drained["fence"]));
+  }
+
+ private:
+  // The steps after the run stopped, each one safe to do again: the phase, the source's
+  // clean-up (what is already gone is skipped), the report.
+  Result<FinishReport> Complete(const FenceResult& fence) {
+    pipeline::TEST_PausePoint("finish_stopped");
     CUTOVER_RETURN_IF_ERROR(NoteOtherAppliers());
     CUTOVER_RETURN_IF_ERROR(state_.SetPhase(Phase::kFinished));
+    pipeline::TEST_PausePoint("finish_phase_recorded");
     CUTOVER_ASSIGN_OR_RETURN(std::vector<std::string> removed, RemoveSourceTables());
-    CUTOVER_ASSIGN_OR_RETURN(FinishReport report, Report(drained, std::move(removed)));
+    pipeline::TEST_PausePoint("finish_removed");
+    CUTOVER_ASSIGN_OR_RETURN(FinishReport report, Report(fence, std::move(removed)));
     CUTOVER_RETURN_IF_ERROR(state_.SetMeta(kFinishReportKey, FinishReportToJson(report).dump()));
     return report;
   }
 
- private:
+  static nlohmann::json FenceToJson(const FenceResult& fence) {
+    return {{"id", fence.id},
+            {"written_at_ms", fence.written_at_ms},
+            {"applied_at_ms", fence.applied_at_ms},
+            {"lag_seconds", fence.lag_seconds}};
+  }
+  static FenceResult FenceFromJson(const nlohmann::json& json) {
+    FenceResult fence;
+    fence.id = json.value("id", std::string());
+    fence.written_at_ms = json.value("written_at_ms", int64_t{0});
+    fence.applied_at_ms = json.value("applied_at_ms", int64_t{0});
+    fence.lag_seconds = json.value("lag_seconds", 0.0);
+    return fence;
+  }
+
   // Fences until one passes with no change captured for options_.quiet before it.
   Result<pipeline::FenceOutcome> WaitDrained() {
     const auto deadline = Clock::now() + options_.timeout;
@@ -127,10 +180,8 @@ class Finisher {
     return Status::Ok();
   }
 
-  // Asks the run to stop and waits until it confirmed (everything captured applied) and exited.
-  Status StopRun(const std::string& fence_id) {
-    state::StopRequest request{NowMs(), "cutover finish", fence_id, std::nullopt};
-    CUTOVER_RETURN_IF_ERROR(state::WriteStopRequest(state_, request));
+  // Waits until the run confirmed the stop request (everything captured applied) and exited.
+  Status WaitStopped() {
     Progress("stopping `cutover run`: capture first, then apply once it applied the rest\n");
     const auto deadline = Clock::now() + kStopWait;
     while (Clock::now() < deadline) {
@@ -174,7 +225,6 @@ class Finisher {
                              mysql::LoadSelectedTables(*source, spec_));
     std::set<std::string> schemas;
     for (const mysql::SelectedTable& table : selected) schemas.insert(table.schema.id.schema);
-    std::vector<std::string> removed;
     for (const std::string& schema : schemas) {
       for (std::string_view table : {kFenceTable, kWatermarkTable}) {
         CUTOVER_ASSIGN_OR_RETURN(
@@ -185,33 +235,43 @@ class Finisher {
         if (found.rows.empty()) continue;
         std::string name = mysql::QuoteQualified(schema, table);
         CUTOVER_RETURN_IF_ERROR(source->Execute("DROP TABLE IF EXISTS " + name).status());
-        removed.push_back(name);
+        CUTOVER_RETURN_IF_ERROR(NoteRemoved(name));
       }
     }
-    return removed;
+    return removed_;
+  }
+
+  // Adds `what` to the list of what finish removed, kept in the state store as it goes so that
+  // a finish completed after an interruption reports what the interrupted one removed too.
+  Status NoteRemoved(const std::string& what) {
+    if (std::find(removed_.begin(), removed_.end(), what) == removed_.end()) {
+      removed_.push_back(what);
+    }
+    CUTOVER_RETURN_IF_ERROR(
+        state_.SetMeta(state::kFinishRemovedKey, nlohmann::json(removed_).dump()));
+    pipeline::TEST_PausePoint("finish_table_dropped");
+    return Status::Ok();
   }
 
   Result<std::vector<std::string>> RemoveSlotAndPublication() {
     CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> source,
                              postgres::Connection::Open(spec_.source.connection));
-    std::vector<std::string> removed;
     CUTOVER_ASSIGN_OR_RETURN(std::optional<postgres::SlotState> slot,
                              postgres::ReadSlot(*source, spec_.source.slot));
     if (slot) {
       CUTOVER_RETURN_IF_ERROR(postgres::DropSlot(*source, spec_.source.slot));
-      removed.push_back("replication slot " + spec_.source.slot);
+      CUTOVER_RETURN_IF_ERROR(NoteRemoved("replication slot " + spec_.source.slot));
     }
     CUTOVER_ASSIGN_OR_RETURN(
         bool dropped, postgres::DropPublication(*source, spec_.source.publication, spec_.name));
-    if (dropped) removed.push_back("publication " + spec_.source.publication);
-    return removed;
+    if (dropped) CUTOVER_RETURN_IF_ERROR(NoteRemoved("publication " + spec_.source.publication));
+    return removed_;
   }
 
-  Result<FinishReport> Report(const pipeline::FenceOutcome& drained,
-                              std::vector<std::string> removed) {
+  Result<FinishReport> Report(const FenceResult& fence, std::vector<std::string> removed) {
     FinishReport report;
     report.migration = spec_.name;
-    report.fence = drained.result;
+    report.fence = fence;
     report.quiet_seconds = quiet_seconds_;
     report.removed = std::move(removed);
     report.finished_at_ms = NowMs();
@@ -249,6 +309,7 @@ class Finisher {
   StateStore& state_;
   const FinishOptions& options_;
   double quiet_seconds_ = 0;
+  std::vector<std::string> removed_;  // what this finish (and an interrupted one) removed
 };
 
 std::string FormatStageChange(const nlohmann::json& change) {
@@ -264,10 +325,33 @@ std::string FormatStageChange(const nlohmann::json& change) {
   return text + "\n";
 }
 
+// The drained record of a finish that was interrupted after asking the run to stop (the stop
+// request is there), or after the run stopped (the phase is finished and no run is there);
+// nullopt when there is none: a finish from the start.
+Result<std::optional<nlohmann::json>> InterruptedFinish(const Spec& spec, StateStore& state) {
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text, state.GetMeta(kFinishDrainedKey));
+  if (!text) return std::optional<nlohmann::json>();
+  nlohmann::json drained = nlohmann::json::parse(*text, nullptr, false);
+  if (!drained.is_object() || !drained.contains("fence")) return std::optional<nlohmann::json>();
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<state::StopRequest> request,
+                           state::ReadStopRequest(state));
+  if (request && request->by == kFinishBy) return std::optional<nlohmann::json>(drained);
+  // A run started after the stop deletes the request: only a finished phase with no run since
+  // (the state directory's lock free) means the finish got past the stop.
+  CUTOVER_ASSIGN_OR_RETURN(Phase phase, state.GetPhase());
+  if (phase != Phase::kFinished) return std::optional<nlohmann::json>();
+  Result<std::unique_ptr<pipeline::DirLock>> lock = pipeline::DirLock::Acquire(spec.state_dir);
+  if (!lock.ok()) return std::optional<nlohmann::json>();
+  return std::optional<nlohmann::json>(drained);
+}
+
 }  // namespace
 
 Result<FinishReport> FinishMigration(const Spec& spec, const FinishOptions& options) {
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, pipeline::OpenStateForFence(spec));
+  CUTOVER_ASSIGN_OR_RETURN(std::optional<nlohmann::json> interrupted,
+                           InterruptedFinish(spec, *state));
+  if (interrupted) return Finisher(spec, *state, options).Resume(*interrupted);
   CUTOVER_RETURN_IF_ERROR(pipeline::CheckRunApplying(spec, *state, "`cutover finish`"));
   return Finisher(spec, *state, options).Run();
 }

@@ -12,6 +12,7 @@
 #include "core/coding.h"
 #include "log/change_codec.h"
 #include "pipeline/clock.h"
+#include "pipeline/test_hooks.h"
 
 namespace cutover::pipeline {
 namespace {
@@ -93,12 +94,17 @@ Result<bool> RepairWindows::OnChange(const Change& change, std::vector<Change>* 
   std::string phase = change.after->values[*phase_column].ToText();
   if (phase == "low") {
     open_[id];
+    TEST_PausePoint("repair_window_open");
     return true;
   }
   if (phase != "high") return true;
   auto window = open_.find(id);
+  // Without its low watermark (capture resumed inside the window: the keys changed before the
+  // resume position are not known) no stored row is known to be current: all are left to CDC
+  // and the repair's verify that follows.
+  const bool known = window != open_.end();
   std::set<std::string> changed;
-  if (window != open_.end()) {
+  if (known) {
     changed = std::move(window->second);
     open_.erase(window);
   }
@@ -108,10 +114,14 @@ Result<bool> RepairWindows::OnChange(const Change& change, std::vector<Change>* 
     return true;
   }
   CUTOVER_ASSIGN_OR_RETURN(std::vector<Change> rows, DecodeRepairRows(*stored));
+  if (!known) {
+    spdlog::warn("repair {}: capture resumed inside its window: its {} rows are left to CDC", id,
+                 rows.size());
+  }
   int64_t dropped = 0;
   for (Change& row : rows) {
     const Row& image = row.after ? *row.after : *row.before;
-    if (changed.contains(WindowKey(row.table, KeyOf(*row.schema, image)))) {
+    if (!known || changed.contains(WindowKey(row.table, KeyOf(*row.schema, image)))) {
       ++dropped;  // changed inside the window: the log has a newer image
       continue;
     }
@@ -123,6 +133,7 @@ Result<bool> RepairWindows::OnChange(const Change& change, std::vector<Change>* 
                          {"dropped", dropped},
                          {"position", change.position.Encode()}};
   CUTOVER_RETURN_IF_ERROR(state_->SetMeta(RepairEmittedKey(id), emitted.dump()));
+  TEST_PausePoint("repair_emitted");
   spdlog::info("repair {}: {} rows re-sent, {} left to CDC (changed while selected)", id,
                emit->size(), dropped);
   return true;

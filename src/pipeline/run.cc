@@ -122,6 +122,8 @@ class Migration {
     history_.Load(*state_);
     // A stop request left from before this run (a finish that gave up) must not stop it.
     CUTOVER_RETURN_IF_ERROR(state::DeleteStopRequest(*state_));
+    CUTOVER_RETURN_IF_ERROR(state_->DeleteMeta(state::kFinishDrainedKey));
+    CUTOVER_RETURN_IF_ERROR(state_->DeleteMeta(state::kFinishRemovedKey));
     fences_ = std::make_unique<pipeline::FenceMarks>(state_.get());
     log::OpenLogOptions log_options;
     log_options.state = state_.get();
@@ -509,7 +511,7 @@ class Migration {
       status.log_durable_offset = apply_stats_.durable_offset.load();
       status.applied_offset = applying ? apply_stats_.applied_offset.load() : 0;
       status.lag_records = applying ? apply_stats_.lag_records.load() : 0;
-      status.lag_seconds = oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0;
+      status.lag_seconds = pipeline::LagSeconds(NowMs(), oldest);
     } else {
       LogLag(status);
     }
@@ -700,7 +702,7 @@ Status RunApplier(const Spec& spec, const RunOptions& options) {
       uint64_t applied = stats.applied_changes.load();
       int64_t oldest = stats.oldest_pending_ms.load();
       std::fprintf(options.progress, "apply: lag %.1f s / %llu records, %.0f changes/s applied\n",
-                   oldest > 0 ? static_cast<double>(NowMs() - oldest) / 1000.0 : 0.0,
+                   pipeline::LagSeconds(NowMs(), oldest),
                    static_cast<unsigned long long>(stats.lag_records.load()),
                    static_cast<double>(applied - last_applied) / seconds);
       std::fflush(options.progress);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/disk_full.h"
+
 namespace cutover::state {
 
 Status SqliteStatus(int rc, std::string_view message) {
@@ -144,6 +146,10 @@ Status SqliteDb::Error(int rc) const {
   // The connection's message describes the last failure; a bind error has none of its own.
   bool same = (sqlite3_extended_errcode(db_) & 0xff) == (rc & 0xff);
   std::string_view detail = same ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  if ((rc & 0xff) == SQLITE_FULL) {
+    return SqliteStatus(rc, fmt::format("state store {}: {}; {}", path_.string(), detail,
+                                        DiskFullFix(path_.parent_path())));
+  }
   return SqliteStatus(rc, fmt::format("state store {}: {}", path_.string(), detail));
 }
 

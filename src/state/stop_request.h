@@ -17,6 +17,12 @@
 namespace cutover::state {
 
 inline constexpr char kStopRequestKey[] = "run.stop_request";
+// What `cutover finish` records before it asks the run to stop (the fence that proved the
+// stream drained): a finish run again after an interruption completes from it. A run that
+// starts deletes it with the stop request: the stream it drained goes on.
+inline constexpr char kFinishDrainedKey[] = "finish.drained";
+// What that finish removed from the source so far (a JSON array of names).
+inline constexpr char kFinishRemovedKey[] = "finish.removed";
 
 struct StopRequest {
   int64_t requested_at_ms = 0;

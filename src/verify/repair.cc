@@ -24,6 +24,7 @@
 #include "log/change_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/repair_windows.h"
+#include "pipeline/test_hooks.h"
 #include "sink/dynamodb/client.h"
 #include "sink/dynamodb/operations.h"
 #include "sink/postgres/copy_text.h"
@@ -205,6 +206,14 @@ class Repairer {
     return result_;
   }
 
+  // The requests' rows and capture's notes go once the repair ends, however it ends.
+  ~Repairer() {
+    for (const std::string& id : requests_) {
+      state_.DeleteMeta(pipeline::RepairRowsKey(id)).IgnoreError();
+      state_.DeleteMeta(pipeline::RepairEmittedKey(id)).IgnoreError();
+    }
+  }
+
  private:
   // One range: low watermark, the rows, high watermark; waits for capture to take it.
   Result<int64_t> RepairOne(const RepairRange& range) {
@@ -319,12 +328,14 @@ class Repairer {
   // the request, and returns the time capture logged its rows at.
   Result<int64_t> Submit(const TableId& table, const std::string& id, const TableSchema& full,
                          const std::vector<Change>& changes, int64_t resent, int64_t deletes) {
+    // The rows stay until the repair ends, not only until capture took them: a capture killed
+    // before its log held them resumes before the high watermark and emits them again.
+    requests_.push_back(id);
     CUTOVER_RETURN_IF_ERROR(
         state_.SetMeta(pipeline::RepairRowsKey(id), pipeline::EncodeRepairRows(full, changes)));
+    pipeline::TEST_PausePoint("repair_rows_stored");
     CUTOVER_RETURN_IF_ERROR(watermarks_->Mark(table, id, "high"));
     CUTOVER_ASSIGN_OR_RETURN(nlohmann::json emitted, WaitEmitted(id));
-    CUTOVER_RETURN_IF_ERROR(state_.DeleteMeta(pipeline::RepairRowsKey(id)));
-    CUTOVER_RETURN_IF_ERROR(state_.DeleteMeta(pipeline::RepairEmittedKey(id)));
     CUTOVER_RETURN_IF_ERROR(watermarks_->Forget(table, id));
     int64_t dropped = emitted.value("dropped", int64_t{0});
     result_.left_to_cdc += dropped;
@@ -383,7 +394,14 @@ class Repairer {
     log_options.read_only = true;
     Result<std::unique_ptr<log::ChangeLog>> log = log::OpenChangeLog(spec_, log_options);
     if (log.ok() && !(*log)->shared_by_processes()) {
-      return WaitApplied(last_emitted_ms + kAppliedMarginMs);
+      // A capture that restarted before its log held a request's rows emitted them again, later:
+      // waited for too, until no request's time moves.
+      for (int64_t waited = 0; last_emitted_ms > waited;) {
+        waited = last_emitted_ms;
+        CUTOVER_RETURN_IF_ERROR(WaitApplied(waited + kAppliedMarginMs));
+        CUTOVER_ASSIGN_OR_RETURN(last_emitted_ms, LastEmittedMs());
+      }
+      return Status::Ok();
     }
     FenceOptions fence;
     fence.timeout = options_.timeout;
@@ -391,6 +409,19 @@ class Repairer {
     Result<FenceResult> passed = RunFence(spec_, fence);
     if (!passed.ok()) return passed.status().WithContext("repair: the re-sent rows");
     return Status::Ok();
+  }
+
+  // The latest time capture logged a request's rows at, as recorded now.
+  Result<int64_t> LastEmittedMs() {
+    int64_t last = 0;
+    for (const std::string& id : requests_) {
+      CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> text,
+                               state_.GetMeta(pipeline::RepairEmittedKey(id)));
+      if (!text) continue;
+      nlohmann::json emitted = nlohmann::json::parse(*text, nullptr, false);
+      if (emitted.is_object()) last = std::max(last, emitted.value("time_ms", int64_t{0}));
+    }
+    return last;
   }
 
   Status WaitApplied(int64_t time_ms) {
@@ -626,6 +657,7 @@ class Repairer {
   std::unique_ptr<postgres::Connection> postgres_target_;  // PostgreSQL targets (delete_extra)
   std::unique_ptr<dynamodb::Client> dynamodb_;             // DynamoDB targets, for the extra items
   RepairResult result_;
+  std::vector<std::string> requests_;  // the ids submitted: their state keys go at the end
 };
 
 }  // namespace

@@ -203,6 +203,40 @@ inline std::string RowsDiff(const std::vector<std::string>& source_rows,
   return out;
 }
 
+// The workload tables' rows in `db`, in key order, one text line each.
+inline std::vector<std::string> WorkloadRows(mysql::Connection& sql, const std::string& db,
+                                             const std::string& table) {
+  std::string order = table == "accounts" ? "id" : "order_id, line";
+  return copytest::Lines(sql, "SELECT * FROM " + db + ".`" + table + "` ORDER BY " + order);
+}
+
+// Polls until both workload tables are equal in the source's `db` and the target's `target_db`
+// (the workload has stopped), at most `timeout`; then asserts they are, row by row. Returns the
+// rows compared.
+inline size_t ExpectTargetCatchesUp(mysql::Connection& source, const std::string& db,
+                                    mysql::Connection& target, const std::string& target_db,
+                                    std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    bool equal = true;
+    for (const char* table : {"accounts", "lines"}) {
+      equal = equal && WorkloadRows(source, db, table) == WorkloadRows(target, target_db, table);
+    }
+    if (equal || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  size_t compared = 0;
+  for (const char* table : {"accounts", "lines"}) {
+    std::vector<std::string> source_rows = WorkloadRows(source, db, table);
+    std::vector<std::string> target_rows = WorkloadRows(target, target_db, table);
+    EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
+    EXPECT_TRUE(target_rows == source_rows) << table << " differs:\n"
+                                            << RowsDiff(source_rows, target_rows);
+    compared += source_rows.size();
+  }
+  return compared;
+}
+
 // `db`.people: 200 rows (id, a unique e-mail, a counter).
 inline void CreatePeople(mysql::Connection& sql, const std::string& db) {
   copytest::Exec(sql, "CREATE TABLE " + db +

@@ -34,34 +34,11 @@ class RunTest : public runtest::WorkloadPairTest {
                                                      env, dir_ / "run.out");
   }
 
-  std::vector<std::string> Rows(mysql::Connection& sql, const std::string& db,
-                                const std::string& table) {
-    std::string order = table == "accounts" ? "id" : "order_id, line";
-    return Lines(sql, "SELECT * FROM " + db + ".`" + table + "` ORDER BY " + order);
-  }
-
   // Polls until both tables are equal on source and target (the workload has stopped), at most
   // `timeout`; then asserts they are.
   void ExpectTargetCatchesUp(std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      bool equal = true;
-      for (const char* table : {"accounts", "lines"}) {
-        equal = equal && Rows(*source_, db_, table) == Rows(*target_, target_db_, table);
-      }
-      if (equal || std::chrono::steady_clock::now() > deadline) break;
-      std::this_thread::sleep_for(500ms);
-    }
-    for (const char* table : {"accounts", "lines"}) {
-      std::vector<std::string> source_rows = Rows(*source_, db_, table);
-      std::vector<std::string> target_rows = Rows(*target_, target_db_, table);
-      EXPECT_EQ(target_rows.size(), source_rows.size()) << table;
-      EXPECT_TRUE(target_rows == source_rows) << table << " differs:\n"
-                                              << runtest::RowsDiff(source_rows, target_rows);
-    }
+    runtest::ExpectTargetCatchesUp(*source_, db_, *target_, target_db_, timeout);
   }
-
-
 };
 
 TEST_F(RunTest, LiveWorkloadThroughCopyAndCdcEndsEqual) {
@@ -294,16 +271,17 @@ TEST_F(RunTest, RowFilterHoldsThroughCdc) {
     return Lines(*source_, "SELECT * FROM " + db_ + ".accounts WHERE " + filter + " ORDER BY id");
   };
   auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (Rows(*target_, target_db_, "accounts") != filtered() &&
+  while (runtest::WorkloadRows(*target_, target_db_, "accounts") != filtered() &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(500ms);
   }
   std::vector<std::string> expected = filtered();
-  std::vector<std::string> target_rows = Rows(*target_, target_db_, "accounts");
+  std::vector<std::string> target_rows = runtest::WorkloadRows(*target_, target_db_, "accounts");
   EXPECT_GT(expected.size(), 100u);
-  EXPECT_LT(expected.size(), Rows(*source_, db_, "accounts").size());
+  EXPECT_LT(expected.size(), runtest::WorkloadRows(*source_, db_, "accounts").size());
   EXPECT_TRUE(target_rows == expected) << runtest::RowsDiff(expected, target_rows);
-  EXPECT_TRUE(Rows(*target_, target_db_, "lines") == Rows(*source_, db_, "lines"));
+  EXPECT_TRUE(runtest::WorkloadRows(*target_, target_db_, "lines") ==
+              runtest::WorkloadRows(*source_, db_, "lines"));
   runtest::StopRun(*run);
 }
 
@@ -366,9 +344,9 @@ TEST_F(RunTest, ReplayIntoAnEmptySecondTarget) {
   EXPECT_NE(replay.Output().find("replayed log offsets 0 to "), std::string::npos)
       << replay.Output();
   for (const char* table : {"accounts", "lines"}) {
-    std::vector<std::string> source_rows = Rows(*source_, db_, table);
+    std::vector<std::string> source_rows = runtest::WorkloadRows(*source_, db_, table);
     EXPECT_GT(source_rows.size(), 50u) << table;
-    EXPECT_TRUE(Rows(*target_, second_db, table) == source_rows) << table;
+    EXPECT_TRUE(runtest::WorkloadRows(*target_, second_db, table) == source_rows) << table;
   }
   // The second target has the source's secondary index too.
   EXPECT_EQ(Lines(*target_,
@@ -384,7 +362,8 @@ TEST_F(RunTest, ReplayIntoAnEmptySecondTarget) {
         "replay " + spec_.string() + " --from " + from + " --target " + second.string(), "",
         dir_ / "replay2.out");
     ASSERT_EQ(again.Wait(), 0) << again.Output();
-    EXPECT_TRUE(Rows(*target_, second_db, "accounts") == Rows(*source_, db_, "accounts"));
+    EXPECT_TRUE(runtest::WorkloadRows(*target_, second_db, "accounts") ==
+                runtest::WorkloadRows(*source_, db_, "accounts"));
   }
   // A bad --from names the accepted forms.
   runtest::CutoverProcess bad("replay " + spec_.string() + " --from yesterday", "",
