@@ -343,10 +343,11 @@ TEST_F(CheckTest, UnreachablePortFailsReachableAndSkipsTheRest) {
   EXPECT_TRUE(EndsWith(run.out, "\n6 passed, 1 failed, 0 warnings, 18 skipped\n")) << run.out;
 }
 
+// mariadb-target and postgres-target serve no TLS (docs/servers.md "TLS").
 TEST_F(CheckTest, RequiredTlsOnAServerWithoutTlsFailsReachable) {
-  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
   ASSERT_TRUE(testing::EnsureServer("postgres-target"));
-  ServerInfo source = testing::MariaDbSource();
+  ServerInfo source = testing::MariaDbTarget();
   ServerInfo target = testing::PostgresTarget();
   std::string spec =
       "name: check-test\n" + Endpoint("source", "mariadb", source, kSourcePasswordEnv) +

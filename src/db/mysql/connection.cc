@@ -112,9 +112,31 @@ Status Configure(MYSQL* handle, const ConnectionSpec& spec, const ConnectOptions
   return SetOption(handle, MYSQL_OPT_LOCAL_INFILE, &local_infile, "local infile");
 }
 
+// A failed TLS handshake (error 2026) as the spec field, the cause and the fix. libmariadb 3.3
+// words a chain that does not lead to ca_file as OpenSSL does ("self-signed certificate in
+// certificate chain", "unable to get local issuer certificate") and a certificate that does not
+// name the host as "Validation of SSL server certificate failed".
+Status TlsError(MYSQL* handle, const ConnectionSpec& spec) {
+  std::string_view message = mysql_error(handle);
+  auto says = [&](std::string_view part) { return message.find(part) != std::string_view::npos; };
+  TlsFailure failure = TlsFailure::kOther;
+  if (says("Validation of SSL server certificate failed")) {
+    failure = TlsFailure::kHostMismatch;
+  } else if (says("certificate chain") || says("issuer certificate") ||
+             says("self-signed certificate") || says("self signed certificate") ||
+             says("certificate verify failed")) {
+    failure = TlsFailure::kUntrusted;
+  }
+  std::string detail = fmt::format("{} (MySQL error {})", message, mysql_errno(handle));
+  return Status::FailedPrecondition(fmt::format(
+      "cannot connect to {}:{} as user '{}': {}", spec.host, spec.port == 0 ? 3306 : spec.port,
+      spec.user, TlsFailureText(spec.tls, spec.host, failure, detail)));
+}
+
 // The connect failure, with what a person needs to fix it when it is about the login.
 Status ConnectError(MYSQL* handle, const ConnectionSpec& spec) {
   unsigned code = mysql_errno(handle);
+  if (code == CR_SSL_CONNECTION_ERROR) return TlsError(handle, spec);
   std::string context = fmt::format("cannot connect to {}:{} as user '{}'", spec.host,
                                     spec.port == 0 ? 3306 : spec.port, spec.user);
   Status status = MapMysqlError(code, mysql_sqlstate(handle), mysql_error(handle), context);
