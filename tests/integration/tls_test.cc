@@ -248,6 +248,7 @@ TEST_F(TlsTest, MariaDbWrongCaStopsRunEarly) {
 }
 
 TEST_F(TlsTest, MariaDbWrongHostFailsNamingTargetTls) {
+  if (!testing::TlsWrongHostServed()) GTEST_SKIP() << "no IPv6 loopback: nothing listens on ::1";
   testing::ServerInfo server = testing::MariaDbSource();
   testing::ServerInfo source = testing::MariaDbTarget();  // plain: only the target is in question
   std::filesystem::path spec =
@@ -286,6 +287,11 @@ TEST_F(TlsTest, MariaDbRequirePreferDisable) {
             std::string::npos)
       << out;
   EXPECT_TRUE(EndsWith(LineOf(out, "source.credentials"), "logged in as 'cutover_tls_only'"))
+      << out;
+  // require does not use ca_file with MariaDB Connector/C: another CA's file changes nothing.
+  out = CheckMariaDb(TlsBlock("require", testing::TlsOtherCaFile()), TlsBlock("disable"));
+  EXPECT_NE(LineOf(out, "source.reachable").find("connected to " + source + " (TLS TLS_"),
+            std::string::npos)
       << out;
   out = CheckMariaDb(TlsBlock("disable"), TlsBlock("disable"));
   EXPECT_TRUE(
@@ -403,6 +409,7 @@ TEST_F(PostgresTlsTest, WrongCaFailsNamingTargetTls) {
 }
 
 TEST_F(PostgresTlsTest, WrongHostFailsNamingSourceTls) {
+  if (!testing::TlsWrongHostServed()) GTEST_SKIP() << "no IPv6 loopback: nothing listens on ::1";
   testing::ServerInfo source = testing::PostgresSource();
   std::filesystem::path spec =
       Spec("tls-pg-wrong-host",
@@ -444,6 +451,14 @@ TEST_F(PostgresTlsTest, RequirePreferDisable) {
       EndsWith(LineOf(out, "source.reachable"), "connected to " + source + " (without TLS)"))
       << out;
   EXPECT_TRUE(EndsWith(LineOf(out, "target.reachable"), "connected to " + source + " (TLS)"))
+      << out;
+  // libpq's own rule: require with a CA file checks the chain, as verify_ca does.
+  out = CheckPostgres(TlsBlock("require", testing::TlsOtherCaFile()), testing::PostgresTarget(),
+                      "127.0.0.1", TlsBlock("disable"));
+  EXPECT_NE(LineOf(out, "source.reachable")
+                .find("source.tls: the server's certificate is not trusted: no CA in "
+                      "source.tls.ca_file"),
+            std::string::npos)
       << out;
 }
 

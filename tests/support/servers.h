@@ -8,6 +8,7 @@
 #define CUTOVER_TESTS_SUPPORT_SERVERS_H_
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "support/paths.h"
@@ -132,6 +133,16 @@ inline std::string TlsServerKeyFile() { return TlsFile("server.key"); }
 // An address of the TLS servers that their certificate does not name (the wrong-host tests):
 // they also listen on ::1 when the machine has IPv6 loopback.
 inline constexpr char kTlsWrongHost[] = "::1";
+// True when the machine has IPv6 loopback, so that the TLS servers listen on kTlsWrongHost.
+inline bool TlsWrongHostServed() {
+  std::ifstream interfaces("/proc/net/if_inet6");
+  std::string address;
+  while (interfaces >> address) {
+    if (address == "00000000000000000000000000000001") return true;
+    std::getline(interfaces, address);  // the rest of the line
+  }
+  return false;
+}
 
 // Runs `<source dir>/scripts/servers start <name>` (idempotent: a running server is left as is);
 // true when the server is ready. An unknown name returns false without running anything.
