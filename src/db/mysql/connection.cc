@@ -128,9 +128,12 @@ Status TlsError(MYSQL* handle, const ConnectionSpec& spec) {
     failure = TlsFailure::kUntrusted;
   }
   std::string detail = fmt::format("{} (MySQL error {})", message, mysql_errno(handle));
-  return Status::FailedPrecondition(fmt::format(
-      "cannot connect to {}:{} as user '{}': {}", spec.host, spec.port == 0 ? 3306 : spec.port,
-      spec.user, TlsFailureText(spec.tls, spec.host, failure, detail)));
+  // A certificate a person must change never passes on a retry; another failure may.
+  return Status(
+      failure == TlsFailure::kOther ? StatusCode::kUnavailable : StatusCode::kFailedPrecondition,
+      fmt::format("cannot connect to {}:{} as user '{}': {}", spec.host,
+                  spec.port == 0 ? 3306 : spec.port, spec.user,
+                  TlsFailureText(spec.tls, spec.host, failure, detail)));
 }
 
 // The connect failure, with what a person needs to fix it when it is about the login.

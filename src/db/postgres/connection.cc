@@ -222,9 +222,13 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionSpec& spec,
   std::string context = fmt::format("cannot connect to {}:{} database '{}' as user '{}'", spec.host,
                                     Port(spec), database, spec.user);
   if (std::optional<TlsFailure> failure = TlsFailureOf(PQerrorMessage(handle))) {
-    return Status::FailedPrecondition(fmt::format(
-        "{}: {}", context,
-        TlsFailureText(spec.tls, spec.host, *failure, OneLine(PQerrorMessage(handle)))));
+    // A certificate a person must change never passes on a retry; another failure (a server
+    // gone mid-handshake) may.
+    return Status(
+        *failure == TlsFailure::kOther ? StatusCode::kUnavailable : StatusCode::kFailedPrecondition,
+        fmt::format(
+            "{}: {}", context,
+            TlsFailureText(spec.tls, spec.host, *failure, OneLine(PQerrorMessage(handle)))));
   }
   Status status = MapConnectFailure(PQerrorMessage(handle), context);
   if (status.code() != StatusCode::kFailedPrecondition) return status;
