@@ -67,6 +67,48 @@ bool EndsWith(const std::string& text, const std::string& end) {
   return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
 }
 
+// The control API's bearer token in the tests that serve it.
+constexpr char kToken[] = "tls-test-token-0123456789abcdef";
+
+// Waits up to 20 s for `control API listening on https://127.0.0.1:PORT` from `process`: the
+// port, or 0 when it ended first (*exit_code then gets its exit code) or never said so.
+int HttpsPort(runtest::Process& process, int* exit_code) {
+  std::regex listening(R"(control API listening on https://127\.0\.0\.1:(\d+))");
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::smatch match;
+    std::string text = process.Output();
+    if (std::regex_search(text, match, listening)) return std::stoi(match[1]);
+    if (process.WaitFor(50ms, exit_code)) return 0;
+  }
+  return 0;
+}
+
+struct CurlResult {
+  int exit_code = -1;     // curl's own: 0, or 7 (refused), 35 (handshake), 52, 56, 60 (untrusted)
+  std::string http_code;  // "000" when no HTTP answer came
+  std::string body;
+};
+
+// curl `args` `url`, its files in `dir`: its exit code, the HTTP code and the body.
+CurlResult Curl(const std::filesystem::path& dir, const std::string& args, const std::string& url) {
+  std::filesystem::path body = dir / "curl.body";
+  std::filesystem::path code = dir / "curl.code";
+  std::filesystem::remove(body);
+  std::string command = "curl -sS -m 10 -o " + body.string() + " -w '%{http_code}' " + args + " '" +
+                        url + "' > " + code.string() + " 2>/dev/null";
+  int status = std::system(command.c_str());
+  CurlResult out;
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream code_in(code);
+  std::getline(code_in, out.http_code);
+  std::ifstream body_in(body);
+  std::stringstream text;
+  text << body_in.rdbuf();
+  out.body = text.str();
+  return out;
+}
+
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -89,17 +131,21 @@ class TlsTest : public ::testing::Test {
 
   // `cutover <args>`: its output; *code gets the exit code.
   std::string Cli(const std::string& args, int* code) {
-    runtest::CutoverProcess process(args, "", dir_ / ("cli" + std::to_string(++calls_) + ".out"));
+    runtest::CutoverProcess process(args, std::string("CUTOVER_CONTROL_TOKEN=") + kToken,
+                                    dir_ / ("cli" + std::to_string(++calls_) + ".out"));
     *code = process.Wait();
     return process.Output();
   }
 
-  // Writes a spec of migration `name` (source block, target block, every table of `match`).
+  // Writes a spec of migration `name` (source block, target block, every table of `match`,
+  // then `extra`).
   std::filesystem::path Spec(const std::string& name, const std::string& source,
-                             const std::string& target, const std::string& match) {
+                             const std::string& target, const std::string& match,
+                             const std::string& extra = "") {
     std::filesystem::path path = dir_ / (name + ".yaml");
     copytest::WriteFile(path, "name: " + name + "\n" + source + target + "tables:\n  - match: \"" +
-                                  match + "\"\nstate_dir: " + (dir_ / name).string() + "\n");
+                                  match + "\"\nstate_dir: " + (dir_ / name).string() + "\n" +
+                                  extra);
     return path;
   }
 
@@ -172,7 +218,10 @@ TEST_F(TlsTest, MariaDbVerifyFullCheckRunAndVerify) {
   const std::string tls = TlsBlock("verify_full", testing::TlsCaFile());
   std::filesystem::path spec = Spec(
       "tls-mariadb", Endpoint("source", "mariadb", server, "127.0.0.1", kTlsOnlyUser, "", tls),
-      Endpoint("target", "mariadb", server, "127.0.0.1", kTlsOnlyUser, target_db, tls), db + ".*");
+      Endpoint("target", "mariadb", server, "127.0.0.1", kTlsOnlyUser, target_db, tls), db + ".*",
+      "control:\n  listen: \"127.0.0.1:0\"\n  token_env: CUTOVER_CONTROL_TOKEN\n"
+      "  tls_cert_file: " +
+          testing::TlsServerCertFile() + "\n  tls_key_file: " + testing::TlsServerKeyFile() + "\n");
   int code = 0;
   std::string check = Cli("check " + spec.string(), &code);
   EXPECT_EQ(code, 0) << check;
@@ -182,8 +231,18 @@ TEST_F(TlsTest, MariaDbVerifyFullCheckRunAndVerify) {
         << check;
   }
 
-  runtest::CutoverProcess run("run " + spec.string() + " --status-every 1", "", dir_ / "run.out");
+  runtest::CutoverProcess run("run " + spec.string() + " --status-every 1",
+                              std::string("CUTOVER_CONTROL_TOKEN=") + kToken, dir_ / "run.out");
+  int run_exit = 0;
+  int port = HttpsPort(run, &run_exit);
+  ASSERT_NE(port, 0) << run.Output();
   ASSERT_TRUE(runtest::WaitForCdc(run, 60s)) << run.Output();
+  // `cutover run` serves its control API over HTTPS too.
+  CurlResult status =
+      Curl(dir_, "--cacert " + testing::TlsCaFile() + " -H 'Authorization: Bearer " + kToken + "'",
+           "https://127.0.0.1:" + std::to_string(port) + "/v1/status");
+  EXPECT_EQ(status.http_code, "200") << status.exit_code << " " << status.body;
+  EXPECT_NE(status.body.find("\"migration\":\"tls-mariadb\""), std::string::npos) << status.body;
   Exec(*admin, "INSERT INTO " + db + ".items VALUES (1001, 'new', 1), (1002, 'newer', 2)");
   Exec(*admin, "UPDATE " + db + ".items SET n = n + 1 WHERE id <= 20");
   Exec(*admin, "DELETE FROM " + db + ".items WHERE id BETWEEN 50 AND 59");
@@ -468,12 +527,6 @@ TEST_F(PostgresTlsTest, RequirePreferDisable) {
 
 // --- The control API over HTTPS -----------------------------------------------------------------
 
-struct CurlResult {
-  int exit_code = -1;     // curl's own: 0, or 7 (refused), 35 (handshake), 52, 56, 60 (untrusted)
-  std::string http_code;  // "000" when no HTTP answer came
-  std::string body;
-};
-
 class ControlHttpsTest : public TlsTest {
  protected:
   // `cutover serve` of a spec whose control block serves `cert` and `key`; the port, or 0.
@@ -492,37 +545,9 @@ class ControlHttpsTest : public TlsTest {
     serve_ = std::make_unique<runtest::CutoverProcess>(
         "serve " + spec.string(), std::string("CUTOVER_CONTROL_TOKEN=") + kToken,
         dir_ / (name + ".out"));
-    std::regex listening(R"(control API listening on https://127\.0\.0\.1:(\d+))");
-    auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch match;
-      std::string text = serve_->Output();
-      if (std::regex_search(text, match, listening)) return std::stoi(match[1]);
-      if (serve_->WaitFor(50ms, &serve_exit_)) return 0;
-    }
-    return 0;
+    return HttpsPort(*serve_, &serve_exit_);
   }
 
-  // curl `args` URL: its exit code, the HTTP code and the body.
-  CurlResult Curl(const std::string& args, const std::string& url) {
-    std::filesystem::path body = dir_ / "curl.body";
-    std::filesystem::path code = dir_ / "curl.code";
-    std::filesystem::remove(body);
-    std::string command = "curl -sS -m 10 -o " + body.string() + " -w '%{http_code}' " + args +
-                          " '" + url + "' > " + code.string() + " 2>/dev/null";
-    int status = std::system(command.c_str());
-    CurlResult out;
-    out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream code_in(code);
-    std::getline(code_in, out.http_code);
-    std::ifstream body_in(body);
-    std::stringstream text;
-    text << body_in.rdbuf();
-    out.body = text.str();
-    return out;
-  }
-
-  static constexpr char kToken[] = "tls-test-token-0123456789abcdef";
   std::unique_ptr<runtest::CutoverProcess> serve_;
   int serve_exit_ = -1;  // its exit code once Serve saw it end
 };
@@ -532,23 +557,23 @@ TEST_F(ControlHttpsTest, ServesHttpsWithTheTokenAndRefusesPlainHttpAndOtherCas) 
   ASSERT_NE(port, 0) << serve_->Output();
   const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/v1/status";
   const std::string bearer = std::string("-H 'Authorization: Bearer ") + kToken + "'";
-  CurlResult ok = Curl("--cacert " + testing::TlsCaFile() + " " + bearer, url);
+  CurlResult ok = Curl(dir_, "--cacert " + testing::TlsCaFile() + " " + bearer, url);
   EXPECT_EQ(ok.exit_code, 0);
   EXPECT_EQ(ok.http_code, "200") << ok.body;
   EXPECT_NE(ok.body.find("\"migration\":\"tls-https\""), std::string::npos) << ok.body;
   // localhost is in the certificate too.
-  CurlResult by_name = Curl("--cacert " + testing::TlsCaFile() + " " + bearer,
+  CurlResult by_name = Curl(dir_, "--cacert " + testing::TlsCaFile() + " " + bearer,
                             "https://localhost:" + std::to_string(port) + "/v1/status");
   EXPECT_EQ(by_name.http_code, "200") << by_name.exit_code;
   // The token rules are those of plain HTTP.
-  CurlResult no_token = Curl("--cacert " + testing::TlsCaFile(), url);
+  CurlResult no_token = Curl(dir_, "--cacert " + testing::TlsCaFile(), url);
   EXPECT_EQ(no_token.http_code, "401");
   // Plain HTTP to the HTTPS port gets no HTTP answer.
-  CurlResult plain = Curl(bearer, "http://127.0.0.1:" + std::to_string(port) + "/v1/status");
+  CurlResult plain = Curl(dir_, bearer, "http://127.0.0.1:" + std::to_string(port) + "/v1/status");
   EXPECT_NE(plain.exit_code, 0);
   EXPECT_EQ(plain.http_code, "000");
   // A CA that did not sign the server's certificate: curl refuses it (60: not trusted).
-  CurlResult other = Curl("--cacert " + testing::TlsOtherCaFile() + " " + bearer, url);
+  CurlResult other = Curl(dir_, "--cacert " + testing::TlsOtherCaFile() + " " + bearer, url);
   EXPECT_EQ(other.exit_code, 60);
   EXPECT_EQ(other.http_code, "000");
   serve_->Signal(SIGTERM);
@@ -561,7 +586,7 @@ TEST_F(ControlHttpsTest, ServesHttpsWithTheTokenAndRefusesPlainHttpAndOtherCas) 
 TEST_F(ControlHttpsTest, CertificateForAnotherNameIsRefusedByTheClient) {
   int port = Serve(testing::TlsWrongHostCertFile(), testing::TlsWrongHostKeyFile(), "tls-host");
   ASSERT_NE(port, 0) << serve_->Output();
-  CurlResult result = Curl("--cacert " + testing::TlsCaFile(),
+  CurlResult result = Curl(dir_, "--cacert " + testing::TlsCaFile(),
                            "https://127.0.0.1:" + std::to_string(port) + "/v1/status");
   EXPECT_EQ(result.exit_code, 60);
 }
