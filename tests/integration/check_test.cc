@@ -357,8 +357,9 @@ TEST_F(CheckTest, RequiredTlsOnAServerWithoutTlsFailsReachable) {
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   EXPECT_TRUE(EndsWith(LineOf(run.out, "source.reachable"),
                        "  cutover@127.0.0.1:" + std::to_string(source.port) +
-                           ": tls.mode is require but the server does not offer TLS; configure "
-                           "ssl_cert and ssl_key on the server or lower tls.mode"))
+                           ": source.tls.mode is require but the server does not offer TLS; "
+                           "configure ssl_cert and ssl_key on the server or lower "
+                           "source.tls.mode"))
       << run.out;
   EXPECT_NE(LineOf(run.out, "target.reachable")
                 .find("server does not support SSL, but SSL was "

@@ -82,9 +82,10 @@ Status SetTls(MYSQL* handle, const TlsSpec& tls) {
   if (tls.mode == Mode::kDisable) return Status::Ok();
   bool verify = tls.mode == Mode::kVerifyCa || tls.mode == Mode::kVerifyFull;
   if (verify && tls.ca_file.empty()) {
-    return Status::InvalidArgument(fmt::format(
-        "tls.mode {} needs tls.ca_file, the CA bundle that signed the server certificate",
-        TlsModeName(tls.mode)));
+    return Status::InvalidArgument(
+        fmt::format("{0}.mode {1} needs {0}.ca_file, the CA bundle that signed the server "
+                    "certificate",
+                    tls.field, TlsModeName(tls.mode)));
   }
   if (verify) {
     CUTOVER_RETURN_IF_ERROR(
@@ -196,10 +197,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionSpec& spec,
   bool needs_tls =
       spec.tls.mode != TlsSpec::Mode::kDisable && spec.tls.mode != TlsSpec::Mode::kPrefer;
   if (needs_tls && connection->TlsCipher().empty()) {
-    return Status::FailedPrecondition(fmt::format(
-        "{}: tls.mode is {} but the server does not offer TLS; configure ssl_cert and ssl_key on "
-        "the server or lower tls.mode",
-        connection->Describe(), TlsModeName(spec.tls.mode)));
+    return Status::FailedPrecondition(
+        fmt::format("{0}: {1}.mode is {2} but the server does not offer TLS; configure ssl_cert "
+                    "and ssl_key on the server or lower {1}.mode",
+                    connection->Describe(), spec.tls.field, TlsModeName(spec.tls.mode)));
   }
   return connection;
 }
