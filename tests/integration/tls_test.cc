@@ -15,6 +15,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "cutover/router.h"
+
 #include "db/postgres/connection.h"
 #include "postgres_source_support.h"
 #include "run_support.h"
@@ -580,6 +582,28 @@ TEST_F(ControlHttpsTest, ServesHttpsWithTheTokenAndRefusesPlainHttpAndOtherCas) 
   int code = 0;
   EXPECT_TRUE(serve_->WaitFor(20s, &code)) << serve_->Output();
   EXPECT_EQ(code, 0) << serve_->Output();
+}
+
+// cutover::Router follows the stage over HTTPS, trusting RouterOptions::ca_file; with another
+// CA it never gets the stage.
+TEST_F(ControlHttpsTest, RouterFollowsTheStageOverHttpsWithItsCaFile) {
+  int port = Serve(testing::TlsServerCertFile(), testing::TlsServerKeyFile(), "tls-router");
+  ASSERT_NE(port, 0) << serve_->Output();
+  RouterOptions options;
+  options.control_url = "https://127.0.0.1:" + std::to_string(port);
+  options.token = kToken;
+  options.refresh = 200ms;
+  options.ca_file = testing::TlsCaFile();
+  {
+    RouterCore router(options);
+    EXPECT_TRUE(router.WaitForStage(10s));
+    EXPECT_EQ(router.stage(), Stage::kSourceOnly);
+    EXPECT_EQ(router.counters().stage_fetch_failures, 0);
+  }
+  options.ca_file = testing::TlsOtherCaFile();
+  RouterCore untrusting(options);
+  EXPECT_FALSE(untrusting.WaitForStage(1500ms));
+  EXPECT_GT(untrusting.counters().stage_fetch_failures, 0);
 }
 
 // A certificate for another name: a client that checks the name refuses it.
