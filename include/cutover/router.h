@@ -40,6 +40,9 @@ namespace cutover {
 struct RouterOptions {
   std::string control_url = "http://127.0.0.1:8470";  // the control API (`cutover serve`/`run`)
   std::string token;                                  // its bearer token
+  // An https:// control_url (control.tls_cert_file in the spec): the PEM bundle of the CAs to
+  // trust for its certificate, whose name must match the URL's host. Empty: the system's store.
+  std::string ca_file;
   std::string group = "default";                      // the flag group this application follows
   std::chrono::milliseconds refresh{1000};            // stage and applied_through_ms polled
   Stage fallback = Stage::kSourceOnly;                // while the stage has never been fetched

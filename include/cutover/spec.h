@@ -41,8 +41,20 @@ struct TlsSpec {
   std::string ca_file;    // PEM bundle used to verify the server (verify_ca, verify_full)
   std::string cert_file;  // client certificate (optional)
   std::string key_file;   // client key (optional)
+  std::string field = "tls";  // where it is in the spec ("source.tls"), for messages
 };
 std::string_view TlsModeName(TlsSpec::Mode mode);  // "disable", "prefer", ...
+
+// Why a TLS handshake failed: the server's certificate is not signed by a CA of ca_file, does
+// not name the host connected to, or something else went wrong.
+enum class TlsFailure { kUntrusted, kHostMismatch, kOther };
+// The message for such a failure with the client library's own words (`detail`): the spec field
+// (tls.field), the cause and the fix, e.g. "source.tls: the server's certificate is not
+// trusted: ...; set source.tls.ca_file to the CA bundle that signed it".
+std::string TlsFailureText(const TlsSpec& tls, std::string_view host, TlsFailure failure,
+                           std::string_view detail);
+// The fix `cutover check` shows beside such a message; `side`: "source" or "target".
+std::string TlsHandshakeFix(std::string_view side);
 
 // A database server connection (MariaDB, MySQL or PostgreSQL).
 struct ConnectionSpec {
@@ -181,6 +193,10 @@ struct ControlSpec {
   // Bearer token; required when listen is not a loopback address. The API refuses to start
   // without one (`cutover serve`); `cutover run` then runs without the API.
   Secret token;
+  // HTTPS: the server's certificate (PEM, its chain after it) and private key, both or neither;
+  // both readable when the spec is loaded. Empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   bool enabled = true;
   bool present = false;  // the spec has a `control` section: `cutover run` serves the API
   std::vector<ControlGroupSpec> groups;  // in spec order, names unique

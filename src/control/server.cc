@@ -1,5 +1,6 @@
-// ControlServer: the HTTP control API (docs/control-api.md) on cpp-httplib: bearer-token check
-// before routing, JSON in and out, errors as {"error", "code"}; the state lives in the store.
+// ControlServer: the HTTP control API (docs/control-api.md) on cpp-httplib, over HTTPS when the
+// spec gives control.tls_cert_file and tls_key_file: bearer-token check before routing, JSON in
+// and out, errors as {"error", "code"}; the state lives in the store.
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <httplib.h>
+#include <openssl/err.h>
 
 #include "cutover/control.h"
 #include "cutover/fence.h"
@@ -138,11 +140,32 @@ std::pair<std::string, int> SplitListen(std::string_view listen) {
   return {host, std::atoi(std::string(listen.substr(colon + 1)).c_str())};
 }
 
+// The HTTP server, or with the spec's certificate and key the HTTPS one. cpp-httplib (Debian's
+// build has CPPHTTPLIB_OPENSSL_SUPPORT) loads both with OpenSSL and checks that they match.
+Result<std::unique_ptr<httplib::Server>> MakeServer(const ControlSpec& control) {
+  if (control.tls_cert_file.empty()) return std::make_unique<httplib::Server>();
+  ERR_clear_error();
+  auto server = std::make_unique<httplib::SSLServer>(control.tls_cert_file.c_str(),
+                                                     control.tls_key_file.c_str());
+  if (server->is_valid()) return std::unique_ptr<httplib::Server>(std::move(server));
+  char reason[256] = "unknown error";
+  if (unsigned long code = ERR_get_error()) ERR_error_string_n(code, reason, sizeof reason);
+  return Status::InvalidArgument(fmt::format(
+      "control.tls_cert_file {} and control.tls_key_file {}: cannot serve HTTPS with them "
+      "(OpenSSL: {}); give a PEM certificate and the PEM private key that belongs to it",
+      control.tls_cert_file, control.tls_key_file, reason));
+}
+
 class HttpControlServer final : public ControlServer {
  public:
   HttpControlServer(const Spec& spec, std::unique_ptr<StateStore> state,
-                    const ControlServerOptions& options)
-      : spec_(spec), state_(std::move(state)), options_(options), verify_(options.verify) {}
+                    const ControlServerOptions& options, std::unique_ptr<httplib::Server> server)
+      : spec_(spec),
+        state_(std::move(state)),
+        options_(options),
+        verify_(options.verify),
+        server_holder_(std::move(server)),
+        server_(*server_holder_) {}
   ~HttpControlServer() override { Stop(); }
 
   Status Bind() {
@@ -169,11 +192,12 @@ class HttpControlServer final : public ControlServer {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     if (options_.log != nullptr) {
-      std::fprintf(options_.log, "control API listening on http://%s (docs/control-api.md)\n",
+      const char* scheme = spec_.control.tls_cert_file.empty() ? "http" : "https";
+      std::fprintf(options_.log, "control API listening on %s://%s (docs/control-api.md)\n", scheme,
                    address().c_str());
       // The token is not printed: logs are read by more people than should hold it.
-      std::fprintf(options_.log, "web page: http://%s/#token=<the control token> (docs/web.md)\n",
-                   address().c_str());
+      std::fprintf(options_.log, "web page: %s://%s/#token=<the control token> (docs/web.md)\n",
+                   scheme, address().c_str());
       std::fflush(options_.log);
     }
     return Status::Ok();
@@ -516,7 +540,8 @@ class HttpControlServer final : public ControlServer {
   const ControlServerOptions options_;
 
   control::BackgroundVerify verify_;  // POST /v1/verify; thread-safe
-  httplib::Server server_;  // thread-safe; its own pool runs the handlers
+  const std::unique_ptr<httplib::Server> server_holder_;  // HTTP, or HTTPS (an SSLServer)
+  httplib::Server& server_;  // *server_holder_; thread-safe; its own pool runs the handlers
   std::string host_;
   int port_ = -1;
   std::thread thread_;  // runs listen_after_bind until Stop
@@ -531,8 +556,10 @@ Result<std::unique_ptr<ControlServer>> ControlServer::Start(const Spec& spec,
         "control: the API never runs without a bearer token; set control.token_env (e.g. "
         "CUTOVER_CONTROL_TOKEN, exported with a long random value) or control.token_file");
   }
+  CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<httplib::Server> http, MakeServer(spec.control));
   CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, OpenControlState(spec));
-  auto server = std::make_unique<HttpControlServer>(spec, std::move(state), options);
+  auto server =
+      std::make_unique<HttpControlServer>(spec, std::move(state), options, std::move(http));
   CUTOVER_RETURN_IF_ERROR(server->Bind());
   return std::unique_ptr<ControlServer>(std::move(server));
 }

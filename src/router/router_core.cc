@@ -45,6 +45,7 @@ struct RouterCore::Impl {
   explicit Impl(RouterOptions router_options)
       : options(std::move(router_options)), client(options.control_url) {
     client.set_bearer_token_auth(options.token.c_str());
+    if (!options.ca_file.empty()) client.set_ca_cert_path(options.ca_file.c_str());
     client.set_connection_timeout(std::chrono::seconds(1));
     client.set_read_timeout(std::chrono::seconds(2));
     client.set_write_timeout(std::chrono::seconds(2));

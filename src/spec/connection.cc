@@ -106,6 +106,7 @@ void ParseTargetServices(Fields& fields, const ParseContext& context,
 
 void ParseTls(Fields& parent, const ParseContext& context, TlsSpec* out) {
   Fields tls = parent.Section("tls");
+  out->field = tls.path();
   tls.ReadEnum("mode", kTlsModes, &out->mode);
   std::filesystem::path path;
   const std::array<std::pair<std::string_view, std::string*>, 3> files = {

@@ -171,6 +171,20 @@ void ParseControlGroups(Fields& control, std::vector<ControlGroupSpec>* out) {
   groups.ReportUnknown();
 }
 
+// tls_cert_file and tls_key_file: HTTPS for the control API, both or neither.
+void ParseControlTls(Fields& control, const ParseContext& context, ControlSpec* out) {
+  std::filesystem::path path;
+  if (ReadPath(control, "tls_cert_file", context, true, &path)) out->tls_cert_file = path.string();
+  if (ReadPath(control, "tls_key_file", context, true, &path)) out->tls_key_file = path.string();
+  if (control.Has("tls_cert_file") != control.Has("tls_key_file")) {
+    const bool cert = control.Has("tls_cert_file");
+    control.Report(cert ? "tls_cert_file" : "tls_key_file",
+                   std::string("set without ") + (cert ? "tls_key_file" : "tls_cert_file") +
+                       "; HTTPS needs both the certificate (tls_cert_file) and its private key "
+                       "(tls_key_file), or neither for plain HTTP");
+  }
+}
+
 }  // namespace
 
 void ParseTables(Fields& root, std::vector<TableRule>* out) {
@@ -268,6 +282,7 @@ void ParseControl(Fields& root, const ParseContext& context, ControlSpec* out) {
   }
   out->present = root.Has("control");  // `control:` alone too: the API with every default
   out->token = ReadSecret(control, "token", context);
+  ParseControlTls(control, context, out);
   ParseControlGroups(control, &out->groups);
   Fields guards = control.Section("guards");
   guards.ReadMillis("max_lag", milliseconds(0), milliseconds(86400000), &out->max_lag);

@@ -343,10 +343,11 @@ TEST_F(CheckTest, UnreachablePortFailsReachableAndSkipsTheRest) {
   EXPECT_TRUE(EndsWith(run.out, "\n6 passed, 1 failed, 0 warnings, 18 skipped\n")) << run.out;
 }
 
+// mariadb-target and postgres-target serve no TLS (docs/servers.md "TLS").
 TEST_F(CheckTest, RequiredTlsOnAServerWithoutTlsFailsReachable) {
-  ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
   ASSERT_TRUE(testing::EnsureServer("postgres-target"));
-  ServerInfo source = testing::MariaDbSource();
+  ServerInfo source = testing::MariaDbTarget();
   ServerInfo target = testing::PostgresTarget();
   std::string spec =
       "name: check-test\n" + Endpoint("source", "mariadb", source, kSourcePasswordEnv) +
@@ -356,8 +357,9 @@ TEST_F(CheckTest, RequiredTlsOnAServerWithoutTlsFailsReachable) {
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   EXPECT_TRUE(EndsWith(LineOf(run.out, "source.reachable"),
                        "  cutover@127.0.0.1:" + std::to_string(source.port) +
-                           ": tls.mode is require but the server does not offer TLS; configure "
-                           "ssl_cert and ssl_key on the server or lower tls.mode"))
+                           ": source.tls.mode is require but the server does not offer TLS; "
+                           "configure ssl_cert and ssl_key on the server or lower "
+                           "source.tls.mode"))
       << run.out;
   EXPECT_NE(LineOf(run.out, "target.reachable")
                 .find("server does not support SSL, but SSL was "

@@ -8,6 +8,7 @@
 #define CUTOVER_TESTS_SUPPORT_SERVERS_H_
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "support/paths.h"
@@ -113,6 +114,34 @@ inline ServerInfo Dynalite() {
 inline ServerInfo Limited(ServerInfo s) {
   s.user = servers_internal::kLimitedUser;
   return s;
+}
+
+// TLS (docs/servers.md "TLS"): mariadb-source and postgres-source serve server.pem, signed by the
+// throw-away test CA ca.pem and naming 127.0.0.1 and localhost; the other servers serve no TLS.
+// The files are made by the first `scripts/servers start` of a TLS server.
+inline std::string TlsFile(const std::string& name) { return SourceDir() + "/.run/tls/" + name; }
+// The CA that signed the servers' certificate.
+inline std::string TlsCaFile() { return TlsFile("ca.pem"); }
+// A CA that signed nothing a server serves: verifying against it fails (the wrong-CA tests).
+inline std::string TlsOtherCaFile() { return TlsFile("other-ca.pem"); }
+// A certificate and key the test CA signed for the name wrong-host.invalid only.
+inline std::string TlsWrongHostCertFile() { return TlsFile("wrong-host.pem"); }
+inline std::string TlsWrongHostKeyFile() { return TlsFile("wrong-host.key"); }
+// The certificate and key the TLS servers serve (127.0.0.1 and localhost).
+inline std::string TlsServerCertFile() { return TlsFile("server.pem"); }
+inline std::string TlsServerKeyFile() { return TlsFile("server.key"); }
+// An address of the TLS servers that their certificate does not name (the wrong-host tests):
+// they also listen on ::1 when the machine has IPv6 loopback.
+inline constexpr char kTlsWrongHost[] = "::1";
+// True when the machine has IPv6 loopback, so that the TLS servers listen on kTlsWrongHost.
+inline bool TlsWrongHostServed() {
+  std::ifstream interfaces("/proc/net/if_inet6");
+  std::string address;
+  while (interfaces >> address) {
+    if (address == "00000000000000000000000000000001") return true;
+    std::getline(interfaces, address);  // the rest of the line
+  }
+  return false;
 }
 
 // Runs `<source dir>/scripts/servers start <name>` (idempotent: a running server is left as is);

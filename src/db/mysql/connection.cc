@@ -82,9 +82,10 @@ Status SetTls(MYSQL* handle, const TlsSpec& tls) {
   if (tls.mode == Mode::kDisable) return Status::Ok();
   bool verify = tls.mode == Mode::kVerifyCa || tls.mode == Mode::kVerifyFull;
   if (verify && tls.ca_file.empty()) {
-    return Status::InvalidArgument(fmt::format(
-        "tls.mode {} needs tls.ca_file, the CA bundle that signed the server certificate",
-        TlsModeName(tls.mode)));
+    return Status::InvalidArgument(
+        fmt::format("{0}.mode {1} needs {0}.ca_file, the CA bundle that signed the server "
+                    "certificate",
+                    tls.field, TlsModeName(tls.mode)));
   }
   if (verify) {
     CUTOVER_RETURN_IF_ERROR(
@@ -112,9 +113,34 @@ Status Configure(MYSQL* handle, const ConnectionSpec& spec, const ConnectOptions
   return SetOption(handle, MYSQL_OPT_LOCAL_INFILE, &local_infile, "local infile");
 }
 
+// A failed TLS handshake (error 2026) as the spec field, the cause and the fix. libmariadb 3.3
+// words a chain that does not lead to ca_file as OpenSSL does ("self-signed certificate in
+// certificate chain", "unable to get local issuer certificate") and a certificate that does not
+// name the host as "Validation of SSL server certificate failed".
+Status TlsError(MYSQL* handle, const ConnectionSpec& spec) {
+  std::string_view message = mysql_error(handle);
+  auto says = [&](std::string_view part) { return message.find(part) != std::string_view::npos; };
+  TlsFailure failure = TlsFailure::kOther;
+  if (says("Validation of SSL server certificate failed")) {
+    failure = TlsFailure::kHostMismatch;
+  } else if (says("certificate chain") || says("issuer certificate") ||
+             says("self-signed certificate") || says("self signed certificate") ||
+             says("certificate verify failed")) {
+    failure = TlsFailure::kUntrusted;
+  }
+  std::string detail = fmt::format("{} (MySQL error {})", message, mysql_errno(handle));
+  // A certificate a person must change never passes on a retry; another failure may.
+  return Status(
+      failure == TlsFailure::kOther ? StatusCode::kUnavailable : StatusCode::kFailedPrecondition,
+      fmt::format("cannot connect to {}:{} as user '{}': {}", spec.host,
+                  spec.port == 0 ? 3306 : spec.port, spec.user,
+                  TlsFailureText(spec.tls, spec.host, failure, detail)));
+}
+
 // The connect failure, with what a person needs to fix it when it is about the login.
 Status ConnectError(MYSQL* handle, const ConnectionSpec& spec) {
   unsigned code = mysql_errno(handle);
+  if (code == CR_SSL_CONNECTION_ERROR) return TlsError(handle, spec);
   std::string context = fmt::format("cannot connect to {}:{} as user '{}'", spec.host,
                                     spec.port == 0 ? 3306 : spec.port, spec.user);
   Status status = MapMysqlError(code, mysql_sqlstate(handle), mysql_error(handle), context);
@@ -171,10 +197,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionSpec& spec,
   bool needs_tls =
       spec.tls.mode != TlsSpec::Mode::kDisable && spec.tls.mode != TlsSpec::Mode::kPrefer;
   if (needs_tls && connection->TlsCipher().empty()) {
-    return Status::FailedPrecondition(fmt::format(
-        "{}: tls.mode is {} but the server does not offer TLS; configure ssl_cert and ssl_key on "
-        "the server or lower tls.mode",
-        connection->Describe(), TlsModeName(spec.tls.mode)));
+    return Status::FailedPrecondition(
+        fmt::format("{0}: {1}.mode is {2} but the server does not offer TLS; configure ssl_cert "
+                    "and ssl_key on the server or lower {1}.mode",
+                    connection->Describe(), spec.tls.field, TlsModeName(spec.tls.mode)));
   }
   return connection;
 }

@@ -68,6 +68,11 @@ std::unique_ptr<Connection> ConnectForCheck(std::string_view side, const Connect
   }
   const Status& status = opened.status();
   std::string message(status.message());
+  if (message.find(spec.tls.field + ": ") != std::string::npos) {  // a failed TLS handshake
+    results->push_back(
+        CheckResult::Fail(reachable, "server is reachable", message, TlsHandshakeFix(side)));
+    return nullptr;
+  }
   if (message.find("tls.") != std::string::npos) {
     results->push_back(CheckResult::Fail(
         reachable, "server is reachable", message,

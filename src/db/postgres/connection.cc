@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -76,6 +77,17 @@ std::string OneLine(std::string_view message) {
 void IgnoreNotice(void* /*arg*/, const char* /*message*/) {}
 
 int Port(const ConnectionSpec& spec) { return spec.port == 0 ? 5432 : spec.port; }
+
+// A failed TLS handshake in libpq's words: "SSL error: certificate verify failed" for a chain
+// that does not lead to sslrootcert, "server certificate for "x" does not match host name "y""
+// for a certificate that does not name the host, other "SSL error: ..." for the rest. Not one
+// when TLS was never tried ("server does not support SSL, but SSL was required").
+std::optional<TlsFailure> TlsFailureOf(std::string_view message) {
+  if (Contains(message, "does not match host name")) return TlsFailure::kHostMismatch;
+  if (Contains(message, "certificate verify failed")) return TlsFailure::kUntrusted;
+  if (Contains(message, "SSL error")) return TlsFailure::kOther;
+  return std::nullopt;
+}
 
 // Runs `sql`: with PQexec (the simple query protocol, the only one a replication connection
 // accepts; several statements may be sent at once, the last one's rows are returned) when there
@@ -207,9 +219,18 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionSpec& spec,
     PQsetNoticeProcessor(handle, IgnoreNotice, nullptr);
     return connection;
   }
-  Status status = MapConnectFailure(
-      PQerrorMessage(handle), fmt::format("cannot connect to {}:{} database '{}' as user '{}'",
-                                          spec.host, Port(spec), database, spec.user));
+  std::string context = fmt::format("cannot connect to {}:{} database '{}' as user '{}'", spec.host,
+                                    Port(spec), database, spec.user);
+  if (std::optional<TlsFailure> failure = TlsFailureOf(PQerrorMessage(handle))) {
+    // A certificate a person must change never passes on a retry; another failure (a server
+    // gone mid-handshake) may.
+    return Status(
+        *failure == TlsFailure::kOther ? StatusCode::kUnavailable : StatusCode::kFailedPrecondition,
+        fmt::format(
+            "{}: {}", context,
+            TlsFailureText(spec.tls, spec.host, *failure, OneLine(PQerrorMessage(handle)))));
+  }
+  Status status = MapConnectFailure(PQerrorMessage(handle), context);
   if (status.code() != StatusCode::kFailedPrecondition) return status;
   std::string hint = spec.password.empty()
                          ? "no password was configured (password_env or password_file)"

@@ -31,6 +31,11 @@ std::unique_ptr<Connection> ConnectForCheck(std::string_view side, const Connect
   }
   const Status& status = opened.status();
   std::string message(status.message());
+  if (message.find(spec.tls.field + ": ") != std::string::npos) {  // a failed TLS handshake
+    results->push_back(CheckResult::Fail(prefix + ".reachable", "server is reachable", message,
+                                         TlsHandshakeFix(prefix)));
+    return nullptr;
+  }
   if (status.code() == StatusCode::kFailedPrecondition || status.code() == StatusCode::kNotFound) {
     results->push_back(CheckResult::Pass(prefix + ".reachable", "server is reachable",
                                          fmt::format("{} answered", Address(spec))));
