@@ -441,7 +441,9 @@ class Scenario {
       KeepRunning();
       runtest::StopRun(*run_);
     }
-    if (::testing::Test::HasFailure()) Say("[fault] run output:\n{}", run_ ? run_->Output() : "");
+    if (::testing::Test::HasFailure() || std::getenv("CUTOVER_FAULT_SHOW_RUN") != nullptr) {
+      Say("[fault] run output:\n{}", run_ ? run_->Output() : "");
+    }
     Say("{}", result_.SummaryLine());
     return result_;
   }
