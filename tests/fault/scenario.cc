@@ -269,7 +269,7 @@ class Scenario {
   // Starts `cutover run` again when it ended by itself (as a supervisor would): counted.
   void KeepRunning() {
     int code = 0;
-    if (!run_->WaitFor(0ms, &code)) return;
+    if (!run_->WaitFor(1ms, &code)) return;  // one look (0 ms would not look at all)
     ++result_.run_exits;
     Say("[fault] t={:.2f}s cutover run exited with {}; started again", Elapsed(), code);
     StartRun();
