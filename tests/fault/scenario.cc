@@ -119,6 +119,11 @@ class Scenario {
         options_.restarts ? " CUTOVER_FAULT_RESTARTS=1" : "");
     std::vector<Fault> schedule = DrawSchedule(options_.seed, options_.restarts);
     schedule.insert(schedule.end(), options_.forced.begin(), options_.forced.end());
+    for (Fault& fault : schedule) {
+      // dynalite keeps its tables in memory: restarting it loses the target's data, which is
+      // no fault of cutover's. Its source is restarted instead.
+      if (fault.kind == "restart" && pair_ == Pair::kMariaDbToDynamoDb) fault.link = "source";
+    }
     std::stable_sort(schedule.begin(), schedule.end(), [](const Fault& a, const Fault& b) {
       return std::tie(a.phase, a.at_ms) < std::tie(b.phase, b.at_ms);  // "cdc" < "copy"
     });
@@ -128,8 +133,8 @@ class Scenario {
     StartRun();
     Inject(schedule, "copy", start_);
     if (!WaitForCdc()) return Finish();
-    Inject(schedule, "cdc", Clock::now());
-    std::this_thread::sleep_for(2s);
+    // Every fault's window closed (a stall, slow or refuse lasts a while), then 2 s more.
+    SleepUntil(Inject(schedule, "cdc", Clock::now()) + 2s);
     load_->Stop();
     Say("[fault] t={:.2f}s load stopped (sysbench started again {} times)", Elapsed(),
         load_->restarts());
@@ -282,16 +287,23 @@ class Scenario {
     }
   }
 
-  void Inject(const std::vector<Fault>& schedule, const std::string& phase,
-              Clock::time_point base) {
+  // Injects the faults of `phase` at their times after `base`; returns when the last one's
+  // window closes.
+  Clock::time_point Inject(const std::vector<Fault>& schedule, const std::string& phase,
+                           Clock::time_point base) {
+    Clock::time_point quiet = Clock::now();
     for (const Fault& fault : schedule) {
       if (fault.phase != phase) continue;
       SleepUntil(base + std::chrono::milliseconds(fault.at_ms));
+      if (fault.kind == "stall" || fault.kind == "slow" || fault.kind == "refuse") {
+        quiet = std::max(quiet, Clock::now() + std::chrono::milliseconds(fault.duration_ms));
+      }
       Say("[fault] t={:.2f}s seed {} {} phase: {}", Elapsed(), options_.seed, phase,
           fault.Describe());
       ++result_.faults[fault.kind];
       Apply(fault);
     }
+    return quiet;
   }
 
   void Apply(const Fault& fault) {
