@@ -55,7 +55,7 @@ while (($(date +%s) < end)); do
 done
 
 # Totals over every scenario's summary line.
-grep -h '^FAULT-SUMMARY' "$logs"/seed-*.log | awk -v scenarios="$scenarios" '
+{ grep -h '^FAULT-SUMMARY' "$logs"/seed-*.log 2>/dev/null || true; } | awk -v scenarios="$scenarios" '
   {
     for (field = 2; field <= NF; ++field) {
       split($field, pair, "=")
@@ -66,8 +66,8 @@ grep -h '^FAULT-SUMMARY' "$logs"/seed-*.log | awk -v scenarios="$scenarios" '
     different += value["rows_different"]; exits += value["run_exits"]
     count = split(value["faults"], kinds, ",")
     for (kind_idx = 1; kind_idx <= count; ++kind_idx) {
-      split(kinds[kind_idx], kind, "=")
-      if (kind[2] != "") { faults[kind[1]] += kind[2]; total += kind[2] }
+      split(kinds[kind_idx], part, "=")
+      if (part[2] != "") { faults[part[1]] += part[2]; total += part[2] }
     }
   }
   END {
