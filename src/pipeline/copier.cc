@@ -346,9 +346,20 @@ Status Copier::EnqueueIndexes(TableJob& table) {
 
 // BuildIndex succeeds when the index exists already, so a crash between the build and the
 // record below only repeats a cheap check.
+// A target unreachable for a moment (a dropped or refused connection: Unavailable) is tried
+// again with backoff, as a chunk's write is, rather than ending the copy.
 Status Copier::BuildIndex(TableJob& table, const Index& index) {
+  constexpr int kAttempts = 10;
   if (Stopping()) return Status::Ok();
-  CUTOVER_RETURN_IF_ERROR(sink_->BuildIndex(table.plan, index));
+  Status built;
+  for (int attempt = 0;; ++attempt) {
+    built = sink_->BuildIndex(table.plan, index);
+    if (built.code() != StatusCode::kUnavailable || attempt + 1 >= kAttempts || Stopping()) break;
+    spdlog::warn("{}: building index {} failed, retrying: {}", table.name, index.name,
+                 built.ToString());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 << std::min(attempt, 5)));
+  }
+  CUTOVER_RETURN_IF_ERROR(built);
   TEST_PausePoint("after_index");
   CUTOVER_RETURN_IF_ERROR(
       state_->SetMeta(IndexMetaKey(table.source.schema.id, index.name), "built"));

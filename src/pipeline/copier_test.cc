@@ -93,6 +93,9 @@ struct TargetRows {
   std::atomic<bool>* stop = nullptr;
   bool can_empty = true;
   int emptied = 0;
+  std::vector<Index> deferred;  // the indexes each table's plan builds after its rows
+  int index_failures = 0;       // BuildIndex calls still to fail as an unreachable target
+  int indexes_built = 0;
 };
 
 class FakeWriter : public TableWriter {
@@ -122,12 +125,21 @@ class FakeSink : public Sink {
     plan.source = plan.target = source.id;
     plan.schema = source;
     plan.rule = &rule;
+    plan.deferred = target_->deferred;
     return plan;
   }
   Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan&) override {
     return std::unique_ptr<TableWriter>(std::make_unique<FakeWriter>(target_));
   }
-  Status BuildIndex(const TargetTablePlan&, const Index&) override { return Status::Ok(); }
+  Status BuildIndex(const TargetTablePlan&, const Index&) override {
+    std::lock_guard lock(target_->mutex);
+    if (target_->index_failures > 0) {
+      --target_->index_failures;
+      return Status::Unavailable("cannot connect to the target: connection refused");
+    }
+    ++target_->indexes_built;
+    return Status::Ok();
+  }
   Result<uint64_t> CountRows(const TableId&, bool) override { return target_->rows.size(); }
   Status EmptyTable(const TargetTablePlan&) override {
     if (!target_->can_empty) return Status::Unimplemented("the fake target cannot be emptied");
@@ -355,6 +367,19 @@ TEST_F(ResumedCopyTest, AViewLostMidCopyIsResumedInANewViewByItself) {
   EXPECT_EQ(data_.read_lowers[3], std::nullopt);  // the resumed copy's first read
   EXPECT_EQ(written_.rows.size(), 300u);
   EXPECT_EQ(CopiedAsOf(), std::optional<std::string>("lsn:0/5000"));
+}
+
+// The target refusing connections for a moment while an index is built (found by the fault
+// harness, docs/reliability.md): the build is tried again and the copy ends well.
+TEST_F(ResumedCopyTest, AnIndexBuildThatCannotReachTheTargetIsTriedAgain) {
+  written_.stop_after = 0;
+  written_.deferred = {Index{"by_text", {"text"}, false, false, ""}};
+  written_.index_failures = 2;
+  Result<CopyReport> report = RunCopy(spec_, options_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(written_.index_failures, 0);
+  EXPECT_EQ(written_.indexes_built, 1);
+  EXPECT_EQ(written_.rows.size(), 300u);
 }
 
 TEST_F(ResumedCopyTest, AFinishedCopyRunAgainOpensNoNewView) {

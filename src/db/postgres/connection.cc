@@ -89,20 +89,75 @@ std::optional<TlsFailure> TlsFailureOf(std::string_view message) {
   return std::nullopt;
 }
 
-// Runs `sql`: with PQexec (the simple query protocol, the only one a replication connection
-// accepts; several statements may be sent at once, the last one's rows are returned) when there
-// are no parameters, else with PQexecParams in text format.
+// Waits (at most `timeout`) until the reply of the statement sent on `handle` is whole; false
+// when it did not come in time. Unavailable when the connection failed meanwhile.
+Result<bool> AwaitReply(PGconn* handle, const std::string& description,
+                        std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (PQflush(handle) == 1 || PQisBusy(handle)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd wait{PQsocket(handle), POLLIN, 0};
+    if (::poll(&wait, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+      return Status::Unavailable(
+          fmt::format("{}: waiting for the server: {}", description, std::strerror(errno)));
+    }
+    if (PQconsumeInput(handle) != 1)
+      return MapPostgresError("", PQerrorMessage(handle), description);
+  }
+  return true;
+}
+
+// Runs `sql`: with the simple query protocol (the only one a replication connection accepts;
+// several statements may be sent at once, the last one's rows are returned) when there are no
+// parameters, else with parameters in text format. With a `timeout`, the reply is awaited at
+// most that long (*abandoned set when it did not come); without one, as long as it takes.
 Result<ResultPtr> Exec(PGconn* handle, const std::string& description, std::string_view sql,
-                       const Params& params) {
+                       const Params& params, std::chrono::milliseconds timeout, bool* abandoned) {
+  if (*abandoned) {
+    return Status::Unavailable(
+        fmt::format("{}: the session was abandoned after a statement got no reply; open a new one",
+                    description));
+  }
   std::string statement(sql);
+  std::vector<const char*> values;
+  for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
   ResultPtr result;
-  if (params.empty()) {
-    result.reset(PQexec(handle, statement.c_str()));
+  if (timeout.count() == 0) {
+    result.reset(params.empty()
+                     ? PQexec(handle, statement.c_str())
+                     : PQexecParams(handle, statement.c_str(), static_cast<int>(values.size()),
+                                    nullptr, values.data(), nullptr, nullptr, 0));
   } else {
-    std::vector<const char*> values;
-    for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
-    result.reset(PQexecParams(handle, statement.c_str(), static_cast<int>(values.size()), nullptr,
-                              values.data(), nullptr, nullptr, 0));
+    const int sent = params.empty() ? PQsendQuery(handle, statement.c_str())
+                                    : PQsendQueryParams(handle, statement.c_str(),
+                                                        static_cast<int>(values.size()), nullptr,
+                                                        values.data(), nullptr, nullptr, 0);
+    if (sent != 1) return ResultError(handle, nullptr, description);
+    // As PQexec: the last result, or the first error.
+    while (true) {
+      CUTOVER_ASSIGN_OR_RETURN(bool whole, AwaitReply(handle, description, timeout));
+      if (!whole) {
+        *abandoned = true;
+        return Status::Unavailable(fmt::format(
+            "{}: no reply from the server within {} ms; the connection is taken as lost",
+            description, timeout.count()));
+      }
+      PGresult* next = PQgetResult(handle);
+      if (next == nullptr) break;
+      const ExecStatusType next_state = PQresultStatus(next);
+      const bool failed = result && PQresultStatus(result.get()) == PGRES_FATAL_ERROR;
+      if (failed) {
+        PQclear(next);
+      } else {
+        result.reset(next);
+      }
+      if (next_state == PGRES_COPY_IN || next_state == PGRES_COPY_OUT ||
+          next_state == PGRES_COPY_BOTH) {
+        break;
+      }
+    }
   }
   ExecStatusType state = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (state == PGRES_TUPLES_OK || state == PGRES_COMMAND_OK) return result;
@@ -215,6 +270,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionSpec& spec,
   PGconn* handle = PQconnectdb(BuildConnInfo(spec, options).c_str());
   if (handle == nullptr) return Status::ResourceExhausted("libpq: out of memory");
   std::unique_ptr<Connection> connection(new Connection(handle, description));
+  connection->read_timeout_ = options.read_timeout;
   if (PQstatus(handle) == CONNECTION_OK) {
     PQsetNoticeProcessor(handle, IgnoreNotice, nullptr);
     return connection;
@@ -246,13 +302,15 @@ Connection::Connection(pg_conn* handle, std::string description)
 Connection::~Connection() { PQfinish(handle_); }
 
 Result<QueryResult> Connection::Query(std::string_view sql, const Params& params) {
-  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params));
+  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result,
+                           Exec(handle_, description_, sql, params, read_timeout_, &abandoned_));
   return ReadRows(result.get());
 }
 
 Result<size_t> Connection::QueryEach(std::string_view sql, const Params& params,
                                      const RowVisitor& visit) {
-  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params));
+  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result,
+                           Exec(handle_, description_, sql, params, read_timeout_, &abandoned_));
   const PGresult* rows = result.get();
   const int column_count = PQnfields(rows);
   const int row_count = PQntuples(rows);
@@ -273,7 +331,8 @@ Result<size_t> Connection::QueryEach(std::string_view sql, const Params& params,
 }
 
 Result<uint64_t> Connection::Execute(std::string_view sql, const Params& params) {
-  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result, Exec(handle_, description_, sql, params));
+  CUTOVER_ASSIGN_OR_RETURN(ResultPtr result,
+                           Exec(handle_, description_, sql, params, read_timeout_, &abandoned_));
   std::string_view text = PQcmdTuples(result.get());
   uint64_t affected = 0;
   std::from_chars(text.data(), text.data() + text.size(), affected);
@@ -385,6 +444,8 @@ Status Connection::WriteCopyData(std::string_view bytes) {
   }
   return Status::Ok();
 }
+
+int Connection::BackendPid() const { return PQbackendPID(handle_); }
 
 int Connection::ServerVersionNumber() const { return PQserverVersion(handle_); }
 

@@ -40,6 +40,13 @@ struct ConnectOptions {
   std::string database_override;
   // Open a logical replication connection (replication=database).
   bool replication = false;
+  // How long Query, QueryEach and Execute wait for the server's reply: 0 (the default) as long
+  // as it takes, as libpq does. Past it the statement is abandoned with Unavailable ("no reply
+  // ... within") and the session with it: every later statement fails at once, the caller opens
+  // a new one. This is how a server that vanished without closing the connection (half-open:
+  // no FIN, no RST, as behind a dead NAT or firewall) is noticed; TCP keepalives do not help
+  // while a middlebox still answers for it.
+  std::chrono::milliseconds read_timeout{0};
 };
 
 // Maps a SQLSTATE to a Status with retry guidance, by class:
@@ -117,6 +124,8 @@ class Connection {
   // message of a server that ended the session, means it is not fit for reuse). Never waits.
   bool IdleAndOpen() const;
 
+  // The process id of the server's backend (or walsender) serving this session.
+  int BackendPid() const;
   // The server version as a number, e.g. 150004 for 15.4.
   int ServerVersionNumber() const;
   // True when the session is encrypted with TLS.
@@ -131,6 +140,8 @@ class Connection {
 
   pg_conn* handle_;  // owned; closed by the destructor
   std::string description_;
+  std::chrono::milliseconds read_timeout_{0};  // ConnectOptions::read_timeout
+  bool abandoned_ = false;  // a statement's reply did not come within read_timeout_
 };
 
 }  // namespace cutover::postgres

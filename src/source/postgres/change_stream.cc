@@ -98,12 +98,18 @@ class PgoutputChangeStream : public ChangeStream {
 
   // One replication session: connect, stream until stopped or failed.
   Status RunOnce(ChangeEventSink* sink, bool* streamed, bool* sink_failed) {
-    CUTOVER_ASSIGN_OR_RETURN(catalog_, Connection::Open(options_.connection));
+    // Catalog lookups are small: a reply that takes longer than a lost stream would is taken
+    // as a lost (half-open) connection, not waited for forever.
+    ConnectOptions catalog;
+    catalog.read_timeout = ReplicationOptions{}.lost_after;
+    CUTOVER_ASSIGN_OR_RETURN(catalog_, Connection::Open(options_.connection, catalog));
     CUTOVER_RETURN_IF_ERROR(ApplySessionSettings(*catalog_));
     ConnectOptions replication;
     replication.replication = true;
+    EndOwnLostSession();
     CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
                              Connection::Open(options_.connection, replication));
+    replication_pid_ = connection->BackendPid();
     CUTOVER_RETURN_IF_ERROR(ApplySessionSettings(*connection));
     if (options_.temporary_slot) CUTOVER_RETURN_IF_ERROR(CreateTemporarySlot(*connection));
     ReplicationOptions start;
@@ -266,7 +272,31 @@ class PgoutputChangeStream : public ChangeStream {
 
   // A failed START_REPLICATION or read: a slot that is gone or lost is DataLoss (nothing to
   // retry); anything else as it is.
+  // A previous session of this stream that was taken as lost (half-open) may still hold the slot
+  // on the server until its wal_sender_timeout: that walsender, and only it (its process id
+  // recorded when it connected), is ended so that the slot is free at once.
+  void EndOwnLostSession() {
+    if (replication_pid_ == 0 || catalog_ == nullptr) return;
+    const std::string pid = std::to_string(replication_pid_);
+    replication_pid_ = 0;
+    Result<QueryResult> ended = catalog_->Query(
+        "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 "
+        "AND active_pid = $2::int",
+        {options_.slot, pid});
+    if (!ended.ok()) {
+      spdlog::warn("replication stream: ending the earlier session (pid {}) that holds slot {}: {}",
+                   pid, options_.slot, ended.status().ToString());
+    } else if (!ended->rows.empty()) {
+      spdlog::info("replication stream: ended the earlier session (pid {}) still holding slot {}",
+                   pid, options_.slot);
+    }
+  }
+
   Status WhySlotUnreadable(Status status) {
+    // Another session still streams the slot (one the server has not yet found lost): retried.
+    if (status.message().find("is active for PID") != std::string_view::npos) {
+      return Status::Unavailable(status.message());
+    }
     if (status.code() == StatusCode::kUnavailable || catalog_ == nullptr) return status;
     Result<std::optional<SlotState>> slot = ReadSlot(*catalog_, options_.slot);
     if (!slot.ok()) return status;
@@ -278,6 +308,7 @@ class PgoutputChangeStream : public ChangeStream {
   PgStreamOptions options_;
   PgChangeBuilder builder_;  // kept across reconnects: it knows each table's last shape
   std::unique_ptr<Connection> catalog_;
+  int replication_pid_ = 0;  // the server process of the last replication session opened
   Lsn delivered_;  // the end of the last transaction delivered to the sink
   bool binary_;    // whether the next session asks for binary values
   bool switch_to_text_ = false;

@@ -143,7 +143,11 @@ class PostgresSource : public Source {
   Result<std::optional<SourceRetention>> Retention() override {
     std::lock_guard<std::mutex> lock(retention_mutex_);
     if (retention_session_ == nullptr) {
-      CUTOVER_ASSIGN_OR_RETURN(retention_session_, Connection::Open(spec_.source.connection));
+      // A small query: a session that does not answer within a lost stream's time is lost.
+      ConnectOptions options;
+      options.read_timeout = ReplicationOptions{}.lost_after;
+      CUTOVER_ASSIGN_OR_RETURN(retention_session_,
+                               Connection::Open(spec_.source.connection, options));
     }
     Result<std::optional<SlotState>> slot = ReadSlot(*retention_session_, spec_.source.slot);
     if (!slot.ok()) {

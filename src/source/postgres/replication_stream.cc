@@ -44,11 +44,11 @@ std::string StartReplicationStatement(const ReplicationOptions& options) {
   return statement + ")";
 }
 
-std::string StandbyStatusUpdate(Lsn flushed, int64_t now_us) {
+std::string StandbyStatusUpdate(Lsn flushed, int64_t now_us, bool reply_requested) {
   std::string out = "r";
   for (int i = 0; i < 3; ++i) PutBe(flushed.value(), 8, &out);  // written, flushed, applied
   PutBe(static_cast<uint64_t>(now_us), 8, &out);
-  out.push_back('\0');  // no reply asked
+  out.push_back(reply_requested ? '\1' : '\0');
   return out;
 }
 
@@ -104,15 +104,16 @@ Result<CreatedSlot> CreateSlotWithSnapshot(Connection& connection, const std::st
 Result<std::unique_ptr<ReplicationStream>> ReplicationStream::Start(
     Connection& connection, const ReplicationOptions& options) {
   CUTOVER_RETURN_IF_ERROR(connection.StartCopyBoth(StartReplicationStatement(options)));
-  std::unique_ptr<ReplicationStream> stream(new ReplicationStream(connection));
+  std::unique_ptr<ReplicationStream> stream(new ReplicationStream(connection, options.lost_after));
   stream->confirmed_ = options.start;
   stream->last_status_ = std::chrono::steady_clock::now();
   return stream;
 }
 
-Status ReplicationStream::SendStatus() {
+Status ReplicationStream::SendStatus(bool reply_requested) {
   last_status_ = std::chrono::steady_clock::now();
-  return connection_.WriteCopyData(StandbyStatusUpdate(confirmed_, NowPostgresUs()));
+  return connection_.WriteCopyData(
+      StandbyStatusUpdate(confirmed_, NowPostgresUs(), reply_requested));
 }
 
 Status ReplicationStream::Confirm(Lsn flushed) {
@@ -122,15 +123,33 @@ Status ReplicationStream::Confirm(Lsn flushed) {
 
 Result<std::optional<WalMessage>> ReplicationStream::Next(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto ask_every = lost_after_ / 5;
   while (true) {
-    if (std::chrono::steady_clock::now() - last_status_ >= kStatusEvery) {
+    // Silence counts only while waiting here: a caller busy elsewhere leaves messages unread.
+    if (silent_ >= lost_after_) {
+      return Status::Unavailable(
+          fmt::format("{}: nothing from the server for {} s, not even a keepalive asked for; the "
+                      "connection is taken as lost",
+                      connection_.Describe(),
+                      std::chrono::duration_cast<std::chrono::seconds>(silent_).count()));
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (silent_ >= ask_every && now - last_status_ >= ask_every) {
+      CUTOVER_RETURN_IF_ERROR(SendStatus(/*reply_requested=*/true));
+    } else if (now - last_status_ >= kStatusEvery) {
       CUTOVER_RETURN_IF_ERROR(SendStatus());
     }
     const auto left = std::max(std::chrono::milliseconds(0),
                                std::chrono::duration_cast<std::chrono::milliseconds>(
                                    deadline - std::chrono::steady_clock::now()));
+    const auto wait_start = std::chrono::steady_clock::now();
     CUTOVER_ASSIGN_OR_RETURN(std::optional<std::string> raw, connection_.ReadCopyData(left));
-    if (!raw) return std::optional<WalMessage>();
+    if (!raw) {
+      silent_ += std::chrono::steady_clock::now() - wait_start;
+      if (silent_ >= lost_after_) continue;  // reported above
+      return std::optional<WalMessage>();
+    }
+    silent_ = {};
     CUTOVER_ASSIGN_OR_RETURN(ServerMessage message, ParseServerMessage(*raw));
     server_end_ = std::max(server_end_, message.end);
     if (message.type == 'w') {

@@ -30,6 +30,10 @@ struct ReplicationOptions {
   bool streaming = true;    // protocol 2 only
   bool messages = true;     // pg_logical_emit_message (the fence's markers, heartbeats)
   bool binary = false;      // values in their types' binary send form (where a type has one)
+  // Nothing at all from the server for this long (no data, no keepalive, though the stream asks
+  // for one after a fifth of it): Next() fails with Unavailable, the connection taken as lost.
+  // A server that vanished without closing the connection (half-open) is noticed so.
+  std::chrono::milliseconds lost_after{15000};
 };
 
 // The START_REPLICATION statement for `options` (identifiers and values quoted).
@@ -49,7 +53,9 @@ class ReplicationStream {
                                                           const ReplicationOptions& options);
 
   // The next pgoutput message, waiting up to `timeout` (nullopt when none came). Answers the
-  // server's keepalives that ask for a reply, and sends a status update at least every 10 s.
+  // server's keepalives that ask for a reply, and sends a status update at least every 10 s;
+  // after a fifth of lost_after without a message, one that asks the server for a keepalive.
+  // Unavailable when the server sent nothing for lost_after.
   Result<std::optional<WalMessage>> Next(std::chrono::milliseconds timeout);
 
   // Reports every transaction ending at or before `flushed` as durable: the slot may advance
@@ -60,13 +66,17 @@ class ReplicationStream {
   Lsn server_end() const { return server_end_; }
 
  private:
-  explicit ReplicationStream(Connection& connection) : connection_(connection) {}
-  Status SendStatus();
+  ReplicationStream(Connection& connection, std::chrono::milliseconds lost_after)
+      : connection_(connection), lost_after_(lost_after) {}
+  Status SendStatus(bool reply_requested = false);
 
   Connection& connection_;
   Lsn confirmed_;
   Lsn server_end_;
+  const std::chrono::milliseconds lost_after_;
   std::chrono::steady_clock::time_point last_status_;
+  // Time spent waiting in Next() since the server's last message.
+  std::chrono::steady_clock::duration silent_{};
 };
 
 // A logical slot made for a consistent start: created over the replication connection with
@@ -85,9 +95,9 @@ Result<CreatedSlot> CreateSlotWithSnapshot(Connection& connection, const std::st
                                            bool temporary = false);
 
 // The streaming replication protocol's messages, exposed for tests: a Standby Status Update
-// ('r': written, flushed and applied LSN, the client's clock in us since 2000-01-01, no reply
-// asked), and the parsing of what the server sends ('w' XLogData, 'k' keepalive).
-std::string StandbyStatusUpdate(Lsn flushed, int64_t now_us);
+// ('r': written, flushed and applied LSN, the client's clock in us since 2000-01-01, whether a
+// reply is asked), and the parsing of what the server sends ('w' XLogData, 'k' keepalive).
+std::string StandbyStatusUpdate(Lsn flushed, int64_t now_us, bool reply_requested = false);
 struct ServerMessage {
   char type = 0;  // 'w' or 'k'
   Lsn start;      // 'w'

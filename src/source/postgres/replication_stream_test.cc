@@ -35,6 +35,8 @@ TEST(ReplicationStreamTest, AStatusUpdateReportsTheConfirmedLsnThrice) {
   }
   EXPECT_EQ(update.substr(25, 8), std::string("\x11\x12\x13\x14\x15\x16\x17\x18", 8));
   EXPECT_EQ(update[33], '\0');
+  // Asking for a reply (a keepalive back at once) sets the last byte.
+  EXPECT_EQ(StandbyStatusUpdate(Lsn(1), 0, /*reply_requested=*/true)[33], '\1');
 }
 
 TEST(ReplicationStreamTest, ParsesXLogDataAndKeepalives) {

@@ -1,0 +1,96 @@
+// Seeded fault scenarios (scenario.h): a fixed set of seeds for CI, the half-open source link
+// during CDC on MariaDB and PostgreSQL, and any seed from the environment (bench/chaos.sh):
+//   CUTOVER_FAULT_SEED=N [CUTOVER_FAULT_RESTARTS=1] fault_scenario_test --gtest_filter='*BySeed*'
+#include <cstdlib>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "scenario.h"
+
+namespace cutover::fault {
+namespace {
+
+ScenarioOptions Fixed(Pair pair, uint64_t seed) {
+  ScenarioOptions options;
+  options.seed = seed;
+  options.pair_from_seed = false;
+  options.pair = pair;
+  return options;
+}
+
+Fault HalfOpenSource(int64_t at_ms) {
+  Fault fault;
+  fault.phase = "cdc";
+  fault.at_ms = at_ms;
+  fault.kind = "half_open";
+  fault.link = "source";
+  return fault;
+}
+
+TEST(FaultScenario, MariaDbToMariaDb) { RunScenario(Fixed(Pair::kMariaDbToMariaDb, 101)); }
+
+TEST(FaultScenario, MariaDbToDynamoDb) { RunScenario(Fixed(Pair::kMariaDbToDynamoDb, 202)); }
+
+TEST(FaultScenario, PostgresToPostgres) { RunScenario(Fixed(Pair::kPostgresToPostgres, 303)); }
+
+// Every connection to the source stops answering and is never closed (a peer gone without a
+// FIN or RST): the binlog connection's read timeout must end it, and the run read on through a
+// new connection.
+TEST(FaultScenario, HalfOpenMariaDbSourceDuringCdc) {
+  ScenarioOptions options = Fixed(Pair::kMariaDbToMariaDb, 404);
+  options.forced.push_back(HalfOpenSource(500));
+  RunScenario(options);
+}
+
+// The same on PostgreSQL: the replication connection's silence must end it.
+TEST(FaultScenario, HalfOpenPostgresSourceDuringCdc) {
+  ScenarioOptions options = Fixed(Pair::kPostgresToPostgres, 505);
+  options.forced.push_back(HalfOpenSource(500));
+  RunScenario(options);
+}
+
+// Server restarts: run alone (RUN_SERIAL), as fault_restart_test.
+TEST(FaultRestart, SourceAndTargetRestarted) {
+  ScenarioOptions options = Fixed(Pair::kMariaDbToMariaDb, 606);
+  options.restarts = true;
+  Fault source;
+  source.phase = "cdc";
+  source.at_ms = 1000;
+  source.kind = "restart";
+  source.link = "source";
+  source.duration_ms = 2000;
+  Fault target = source;
+  target.at_ms = 6000;
+  target.link = "target";
+  options.forced = {source, target};
+  RunScenario(options);
+}
+
+TEST(FaultRestart, PostgresSourceRestarted) {
+  ScenarioOptions options = Fixed(Pair::kPostgresToPostgres, 707);
+  options.restarts = true;
+  Fault source;
+  source.phase = "cdc";
+  source.at_ms = 1500;
+  source.kind = "restart";
+  source.link = "source";
+  source.duration_ms = 2000;
+  options.forced = {source};
+  RunScenario(options);
+}
+
+// The scenario of CUTOVER_FAULT_SEED (skipped without it): its pair and schedule drawn from the
+// seed; CUTOVER_FAULT_RESTARTS=1 lets the schedule restart servers.
+TEST(FaultChaos, BySeed) {
+  const char* seed = std::getenv("CUTOVER_FAULT_SEED");
+  if (seed == nullptr) GTEST_SKIP() << "CUTOVER_FAULT_SEED is not set";
+  ScenarioOptions options;
+  options.seed = std::strtoull(seed, nullptr, 10);
+  const char* restarts = std::getenv("CUTOVER_FAULT_RESTARTS");
+  options.restarts = restarts != nullptr && std::string(restarts) == "1";
+  RunScenario(options);
+}
+
+}  // namespace
+}  // namespace cutover::fault

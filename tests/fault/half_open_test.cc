@@ -1,0 +1,129 @@
+// A PostgreSQL server that stops answering without closing the connection (half-open, through
+// FaultProxy): a statement with a read timeout fails instead of waiting forever, and the
+// replication stream notices the silence; a healthy idle stream never does.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "db/postgres/connection.h"
+#include "fault_proxy.h"
+#include "source/postgres/replication_stream.h"
+#include "support/connection_spec.h"
+#include "support/servers.h"
+
+namespace cutover::fault {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+class HalfOpenTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::EnsureServer("postgres-source"));
+    const testing::ServerInfo server = testing::PostgresSource();
+    Result<std::unique_ptr<FaultProxy>> proxy = FaultProxy::Start(server.host, server.port);
+    ASSERT_TRUE(proxy.ok()) << proxy.status().ToString();
+    proxy_ = *std::move(proxy);
+    direct_ = Open(server.port, {});
+    ASSERT_NE(direct_, nullptr);
+  }
+  void TearDown() override {
+    proxy_.reset();  // closes the half-open sessions: their walsenders end
+    if (!slot_.empty() && direct_) {
+      for (int attempt = 0; attempt < 50; ++attempt) {
+        if (direct_->Execute("SELECT pg_drop_replication_slot('" + slot_ + "')").ok()) {
+          break;
+        }
+        std::this_thread::sleep_for(100ms);
+      }
+      (void)direct_->Execute("DROP PUBLICATION IF EXISTS " + slot_);
+    }
+  }
+
+  std::unique_ptr<postgres::Connection> Open(int port, const postgres::ConnectOptions& options) {
+    testing::ServerInfo server = testing::PostgresSource();
+    server.port = port;
+    Result<std::unique_ptr<postgres::Connection>> opened =
+        postgres::Connection::Open(testing::ConnectionFor(server, server.database), options);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    return opened.ok() ? *std::move(opened) : nullptr;
+  }
+
+  std::unique_ptr<FaultProxy> proxy_;
+  std::unique_ptr<postgres::Connection> direct_;
+  std::string slot_;
+};
+
+TEST_F(HalfOpenTest, AStatementWithAReadTimeoutFailsAndTheSessionIsAbandoned) {
+  postgres::ConnectOptions options;
+  options.read_timeout = 1s;
+  std::unique_ptr<postgres::Connection> session = Open(proxy_->port(), options);
+  ASSERT_NE(session, nullptr);
+  ASSERT_TRUE(session->Query("SELECT 1").ok());
+  proxy_->HalfOpen();
+  const auto start = Clock::now();
+  Result<postgres::QueryResult> lost = session->Query("SELECT 2");
+  EXPECT_LT(Clock::now() - start, 5s);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(lost.status().message().find(
+                "no reply from the server within 1000 ms; the connection is taken as lost"),
+            std::string_view::npos)
+      << lost.status().ToString();
+  Result<uint64_t> later = session->Execute("SELECT 3");
+  ASSERT_FALSE(later.ok());
+  EXPECT_NE(later.status().message().find("the session was abandoned"), std::string_view::npos)
+      << later.status().ToString();
+  // A session through the same proxy opened now works (new connections are forwarded).
+  std::unique_ptr<postgres::Connection> fresh = Open(proxy_->port(), options);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_TRUE(fresh->Query("SELECT 4").ok());
+}
+
+TEST_F(HalfOpenTest, ReplicationStreamNoticesSilenceButNotAnIdleServer) {
+  const std::string schema = "half_open_" + std::to_string(getpid());
+  slot_ = schema;
+  ASSERT_TRUE(direct_
+                  ->Execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " +
+                            schema + "; CREATE TABLE " + schema + ".t (id int PRIMARY KEY)")
+                  .ok());
+  ASSERT_TRUE(direct_->Execute("CREATE PUBLICATION " + slot_ + " FOR TABLE " + schema + ".t").ok());
+  ASSERT_TRUE(
+      direct_->Execute("SELECT pg_create_logical_replication_slot('" + slot_ + "', 'pgoutput')")
+          .ok());
+  postgres::ConnectOptions replication;
+  replication.replication = true;
+  std::unique_ptr<postgres::Connection> connection = Open(proxy_->port(), replication);
+  ASSERT_NE(connection, nullptr);
+  postgres::ReplicationOptions options;
+  options.slot = slot_;
+  options.publication = slot_;
+  options.lost_after = 2s;
+  Result<std::unique_ptr<postgres::ReplicationStream>> stream =
+      postgres::ReplicationStream::Start(*connection, options);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  // Idle for twice lost_after: the keepalives it asks for keep it alive.
+  for (auto until = Clock::now() + 4s; Clock::now() < until;) {
+    Result<std::optional<postgres::WalMessage>> message = (*stream)->Next(300ms);
+    ASSERT_TRUE(message.ok()) << message.status().ToString();
+  }
+  proxy_->HalfOpen();
+  const auto start = Clock::now();
+  Status lost;
+  while (lost.ok() && Clock::now() - start < 20s) lost = (*stream)->Next(300ms).status();
+  EXPECT_LT(Clock::now() - start, 4s);
+  EXPECT_EQ(lost.code(), StatusCode::kUnavailable);
+  EXPECT_NE(lost.message().find("nothing from the server for 2 s, not even a keepalive asked "
+                                "for; the connection is taken as lost"),
+            std::string_view::npos)
+      << lost.ToString();
+  (void)direct_->Execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+}
+
+}  // namespace
+}  // namespace cutover::fault
