@@ -42,13 +42,20 @@ void PutRow(const Row& row, std::string* out) {
 }
 
 Status GetRow(std::string_view* in, Row* row) {
-  uint32_t count = 0;
-  if (!GetU32(in, &count) || in->empty()) return Malformed("row header");
+  uint32_t stored_count = 0;
+  if (!GetU32(in, &stored_count) || in->empty()) return Malformed("row header");
   const bool has_present = (*in)[0] != 0;
   in->remove_prefix(1);
+  // Every value takes at least its kind byte: a larger count is corrupt, and is refused before
+  // it sizes the bitmap or the values.
+  const size_t count = stored_count;
+  if (count > in->size()) {
+    return Malformed("row of " + std::to_string(count) + " values but only " +
+                     std::to_string(in->size()) + " bytes left");
+  }
   row->present.clear();
   if (has_present) {
-    size_t bytes = (count + 7) / 8;
+    const size_t bytes = (count + 7) / 8;
     if (in->size() < bytes) return Malformed("present bitmap");
     row->present.resize(count);
     for (size_t i = 0; i < count; ++i) {
@@ -58,7 +65,7 @@ Status GetRow(std::string_view* in, Row* row) {
   }
   row->values.clear();
   row->values.reserve(count);
-  for (uint32_t i = 0; i < count; ++i) {
+  for (size_t i = 0; i < count; ++i) {
     Result<Value> value = Value::DecodeFrom(in);
     if (!value.ok()) return value.status();
     row->values.push_back(std::move(*value));
@@ -237,6 +244,7 @@ Result<uint32_t> ChangeRecordShape(std::string_view record) {
 
 Result<Position> ChangeRecordPosition(std::string_view record) {
   CUTOVER_RETURN_IF_ERROR(ChangeRecordShape(record).status());
+  if (record.size() < 6) return Malformed("op");
   record.remove_prefix(6);  // type, shape id, op
   uint32_t position_size = 0;
   if (!GetU32(&record, &position_size) || record.size() < position_size) {
