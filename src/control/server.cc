@@ -15,6 +15,7 @@
 #include "control/guards.h"
 #include "control/metrics.h"
 #include "control/ofrep.h"
+#include "control/requests.h"
 #include "control/router_reports.h"
 #include "control/web_assets.h"
 #include "pipeline/clock.h"
@@ -85,22 +86,13 @@ json StageJson(const Spec& spec, const StageState& stage, bool finished) {
           {"finished", finished}};
 }
 
-// The body as a JSON object (an empty body is {}); InvalidArgument otherwise.
+// The request's body as a JSON object (control::ParseBodyObject).
 Result<json> BodyObject(const httplib::Request& request) {
-  if (request.body.empty()) return json::object();
-  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (!body.is_object()) {
-    return Status::InvalidArgument("the request body must be a JSON object");
-  }
-  return body;
+  return control::ParseBodyObject(request.body);
 }
 
-// Who asked, for an audit: "api <address>", plus " (<by>)" when the body names someone.
 std::string ApiBy(const httplib::Request& request, const json& body) {
-  std::string by =
-      body.contains("by") && body["by"].is_string() ? body["by"].get<std::string>() : std::string();
-  return by.empty() ? fmt::format("api {}", request.remote_addr)
-                    : fmt::format("api {} ({})", request.remote_addr, by);
+  return control::ApiBy(request.remote_addr, body);
 }
 
 // "host:port" or "[v6]:port" (validated by the spec) into its parts.
@@ -276,10 +268,7 @@ class HttpControlServer final : public ControlServer {
     server_.Post("/v1/verify", [this](const auto& request, auto& response) {
       Reply(request, response, [this, &request]() -> Result<json> {
         CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
-        if (!body.empty()) {
-          return Status::InvalidArgument(
-              "POST /v1/verify takes an empty object ({}): it verifies every table");
-        }
+        CUTOVER_RETURN_IF_ERROR(control::CheckVerifyBody(body));
         CUTOVER_RETURN_IF_ERROR(verify_.Start(pipeline::NowMs()));
         if (options_.log != nullptr) {
           std::fprintf(options_.log, "control API: verify started by %s\n",
@@ -390,21 +379,7 @@ class HttpControlServer final : public ControlServer {
 
   Result<json> PutFlag(const std::string& group, const httplib::Request& request) {
     CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
-    if (!body.contains("stage") || !body["stage"].is_string()) {
-      return Status::InvalidArgument(
-          "stage: missing; send {\"stage\": \"dual_write\", \"reason\": \"...\"}");
-    }
-    StageRequest change;
-    change.group = group;
-    CUTOVER_ASSIGN_OR_RETURN(change.to, ParseFlagStage(body["stage"].get<std::string>()));
-    if (body.contains("reason") && !body["reason"].is_string()) {
-      return Status::InvalidArgument("reason: expected a string");
-    }
-    if (body.contains("force") && !body["force"].is_boolean()) {
-      return Status::InvalidArgument("force: expected true or false");
-    }
-    change.reason = body.value("reason", std::string());
-    change.force = body.value("force", false);
+    CUTOVER_ASSIGN_OR_RETURN(StageRequest change, control::FlagRequestFromJson(group, body));
     change.by = ApiBy(request, body);
     CUTOVER_ASSIGN_OR_RETURN(StageChange done, SetStage(spec_, *state_, change));
     CUTOVER_ASSIGN_OR_RETURN(StageState now, GetStage(spec_, *state_, group));
@@ -416,13 +391,7 @@ class HttpControlServer final : public ControlServer {
 
   Result<json> Fence(const httplib::Request& request) {
     CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
-    FenceOptions options;
-    if (body.contains("timeout_seconds")) {
-      if (!body["timeout_seconds"].is_number_unsigned()) {
-        return Status::InvalidArgument("timeout_seconds: expected a whole number of seconds");
-      }
-      options.timeout = std::chrono::seconds(body["timeout_seconds"].get<int64_t>());
-    }
+    CUTOVER_ASSIGN_OR_RETURN(FenceOptions options, control::FenceOptionsFromJson(body));
     CUTOVER_ASSIGN_OR_RETURN(FenceResult fence, RunFence(spec_, options));
     return json{{"id", fence.id},
                 {"written_at_ms", fence.written_at_ms},

@@ -1,0 +1,32 @@
+// Requests: the control API's reading of request bodies (docs/control-api.md) into what its
+// handlers act on, apart from HTTP, so that each is unit-tested and fuzzed (fuzz/fuzz_control.cc).
+// POST /v1/ctl is control::CtlRequestFromJson (ctl.h); the OFREP bodies are read by
+// EvaluateOfrepFlag(s) (ofrep.h).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "cutover/control.h"
+#include "cutover/fence.h"
+
+namespace cutover::control {
+
+// The body as a JSON object (an empty body is {}); InvalidArgument otherwise.
+Result<nlohmann::json> ParseBodyObject(std::string_view body);
+
+// Who asked, for an audit: "api <address>", plus " (<by>)" when the body names someone.
+std::string ApiBy(std::string_view remote_addr, const nlohmann::json& body);
+
+// PUT /v1/flags/<group>: {"stage": "dual_write", "reason": "...", "force": false}, `stage`
+// required; InvalidArgument naming the field otherwise. `by` is left empty.
+Result<StageRequest> FlagRequestFromJson(std::string_view group, const nlohmann::json& body);
+
+// POST /v1/fence: {"timeout_seconds": n} (optional, a whole number); InvalidArgument otherwise.
+Result<FenceOptions> FenceOptionsFromJson(const nlohmann::json& body);
+
+// POST /v1/verify takes {} only: it verifies every table.
+Status CheckVerifyBody(const nlohmann::json& body);
+
+}  // namespace cutover::control

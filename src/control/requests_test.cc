@@ -1,0 +1,70 @@
+// Tests of the control API's request bodies read apart from HTTP: exact errors naming the field.
+#include "control/requests.h"
+
+#include <gtest/gtest.h>
+
+namespace cutover::control {
+namespace {
+
+using nlohmann::json;
+
+TEST(RequestsTest, ABodyIsAJsonObjectOrEmpty) {
+  EXPECT_EQ(*ParseBodyObject(""), json::object());
+  EXPECT_EQ(*ParseBodyObject(R"({"a": 1})"), (json{{"a", 1}}));
+  for (std::string_view body : {"[1]", "1", "{", "nul", " "}) {
+    EXPECT_EQ(ParseBodyObject(body).status().ToString(),
+              "InvalidArgument: the request body must be a JSON object")
+        << body;
+  }
+}
+
+TEST(RequestsTest, ApiByNamesTheAddressAndWhoTheBodyNames) {
+  EXPECT_EQ(ApiBy("10.0.0.7", json::object()), "api 10.0.0.7");
+  EXPECT_EQ(ApiBy("10.0.0.7", json{{"by", "ana"}}), "api 10.0.0.7 (ana)");
+  EXPECT_EQ(ApiBy("10.0.0.7", json{{"by", 7}}), "api 10.0.0.7");
+}
+
+TEST(RequestsTest, AFlagRequestNeedsAStageAndTypedFields) {
+  Result<StageRequest> change = FlagRequestFromJson(
+      "orders", json{{"stage", "dual_write"}, {"reason", "go"}, {"force", true}});
+  ASSERT_TRUE(change.ok()) << change.status().ToString();
+  EXPECT_EQ(change->group, "orders");
+  EXPECT_EQ(change->to, Stage::kDualWrite);
+  EXPECT_EQ(change->reason, "go");
+  EXPECT_TRUE(change->force);
+  EXPECT_EQ(change->by, "");
+  EXPECT_EQ(FlagRequestFromJson("default", json{{"stage", 2}}).status().ToString(),
+            "InvalidArgument: stage: missing; send {\"stage\": \"dual_write\", \"reason\": "
+            "\"...\"}");
+  EXPECT_EQ(FlagRequestFromJson("default", json{{"stage", "dual_write"}, {"reason", 1}})
+                .status()
+                .ToString(),
+            "InvalidArgument: reason: expected a string");
+  EXPECT_EQ(FlagRequestFromJson("default", json{{"stage", "dual_write"}, {"force", "yes"}})
+                .status()
+                .ToString(),
+            "InvalidArgument: force: expected true or false");
+  EXPECT_EQ(FlagRequestFromJson("default", json{{"stage", "sideways"}}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(RequestsTest, AFenceTimeoutIsAWholeNumberOfSeconds) {
+  EXPECT_EQ(FenceOptionsFromJson(json::object())->timeout, std::chrono::seconds(300));
+  EXPECT_EQ(FenceOptionsFromJson(json::parse(R"({"timeout_seconds": 5})"))->timeout,
+            std::chrono::seconds(5));
+  for (const json& bad : {json(-1), json(1.5), json("5")}) {
+    EXPECT_EQ(FenceOptionsFromJson(json{{"timeout_seconds", bad}}).status().ToString(),
+              "InvalidArgument: timeout_seconds: expected a whole number of seconds")
+        << bad.dump();
+  }
+}
+
+TEST(RequestsTest, VerifyTakesAnEmptyObjectOnly) {
+  EXPECT_TRUE(CheckVerifyBody(json::object()).ok());
+  EXPECT_EQ(CheckVerifyBody(json{{"tables", json::array()}}).ToString(),
+            "InvalidArgument: POST /v1/verify takes an empty object ({}): it verifies every "
+            "table");
+}
+
+}  // namespace
+}  // namespace cutover::control
