@@ -29,13 +29,13 @@ using nlohmann::json;
 
 // What the server's SendStatus/SendJson write.
 void Send(const cutover::Status& status) {
-  static_cast<void>(json({{"error", std::string(status.message())},
-                          {"code", std::string(cutover::StatusCodeName(status.code()))}})
-                        .dump());
+  static_cast<void>(
+      cutover::control::JsonText({{"error", std::string(status.message())},
+                                  {"code", std::string(cutover::StatusCodeName(status.code()))}}));
 }
 
 void Send(const cutover::control::OfrepReply& reply) {
-  if (!reply.body.is_null()) static_cast<void>(reply.body.dump());
+  if (!reply.body.is_null()) static_cast<void>(cutover::control::JsonText(reply.body));
 }
 
 const cutover::control::OfrepFlags& Flags() {

@@ -7,6 +7,10 @@ namespace cutover::control {
 
 using nlohmann::json;
 
+std::string JsonText(const json& body) {
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 Result<json> ParseBodyObject(std::string_view body) {
   if (body.empty()) return json::object();
   json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);

@@ -13,6 +13,10 @@
 
 namespace cutover::control {
 
+// An answer's JSON text as the API sends it: a byte that is not UTF-8 (a group or flag key from
+// the request's path, echoed in a message) becomes U+FFFD, so that answering never throws.
+std::string JsonText(const nlohmann::json& body);
+
 // The body as a JSON object (an empty body is {}); InvalidArgument otherwise.
 Result<nlohmann::json> ParseBodyObject(std::string_view body);
 

@@ -3,10 +3,29 @@
 
 #include <gtest/gtest.h>
 
+#include "control/ofrep.h"
+
 namespace cutover::control {
 namespace {
 
 using nlohmann::json;
+
+// Fuzz finding 8 (docs/fuzzing.md; fuzz/crashes/fuzz_control/crash-c133a37e...): a flag key that
+// is not UTF-8 (from the request's path) was echoed in the OFREP answer, whose serialization
+// threw instead of answering.
+TEST(RequestsTest, AnAnswerEchoingBytesThatAreNotUtf8IsStillSent) {
+  OfrepFlags flags;
+  flags.stages = {{"default", Stage::kDualWrite, 1}};
+  OfrepReply reply = EvaluateOfrepFlag(flags, "{\"timeu\x80\xff", "");
+  EXPECT_EQ(reply.http_status, 404);
+  EXPECT_EQ(JsonText(reply.body),
+            "{\"errorCode\":\"FLAG_NOT_FOUND\",\"errorDetails\":\"no flag "
+            "'{\\\"timeu\xEF\xBF\xBD\xEF\xBF\xBD'; "
+            "the flags are cutover.stage, "
+            "cutover.stage.default\",\"key\":\"{\\\"timeu\xEF\xBF\xBD\xEF\xBF\xBD\"}");
+  EXPECT_EQ(JsonText(json{{"error", "no group 'a\x80'"}}),
+            "{\"error\":\"no group 'a\xef\xbf\xbd'\"}");
+}
 
 TEST(RequestsTest, ABodyIsAJsonObjectOrEmpty) {
   EXPECT_EQ(*ParseBodyObject(""), json::object());

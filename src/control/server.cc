@@ -58,7 +58,7 @@ int HttpStatusFor(StatusCode code) {
 
 void SendJson(httplib::Response& response, int http_status, const json& body) {
   response.status = http_status;
-  response.set_content(body.dump() + "\n", "application/json");
+  response.set_content(control::JsonText(body) + "\n", "application/json");
 }
 
 void SendError(httplib::Response& response, int http_status, StatusCode code,
