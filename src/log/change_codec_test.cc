@@ -1,6 +1,8 @@
 // Unit tests of the change log's record codec: every value kind, partial images, shapes.
 #include "log/change_codec.h"
 
+#include <nlohmann/json.hpp>
+
 #include <gtest/gtest.h>
 
 namespace cutover::log {
@@ -121,6 +123,37 @@ TEST(ChangeCodecTest, AChangeWithoutASchemaIsRefused) {
   Result<int> encoded = encoder.Encode(change, &records);
   ASSERT_FALSE(encoded.ok());
   EXPECT_EQ(encoded.status().message(), "change of shop.orders has no schema");
+}
+
+// Fuzz finding 9 (docs/fuzzing.md; fuzz/crashes/fuzz_change_codec/crash-1ca8b9b3...): a schema
+// record's number fields were converted with get<int>, undefined behaviour for 1e119.
+TEST(ChangeCodecTest, ASchemaNumberOutOfRangeIsDataLoss) {
+  const nlohmann::json good = nlohmann::json::parse(SchemaToJson(*Shape("orders")));
+  auto with = [&](const char* field, const nlohmann::json& value) {
+    nlohmann::json doc = good;
+    if (std::string_view(field) == "key") {
+      doc["key"] = value;
+    } else {
+      doc["columns"][0][field] = value;
+    }
+    return SchemaFromJson(doc.dump()).status().ToString();
+  };
+  EXPECT_EQ(with("type", 1.1e119),
+            "DataLoss: change log record malformed: schema: type: expected a whole number in "
+            "range");
+  EXPECT_EQ(with("length", -1),
+            "DataLoss: change log record malformed: schema: length: expected a whole number in "
+            "range");
+  EXPECT_EQ(with("fsp", 256),
+            "DataLoss: change log record malformed: schema: fsp: expected a whole number in "
+            "range");
+  EXPECT_EQ(with("key", nlohmann::json::array({0.5})),
+            "DataLoss: change log record malformed: schema: key: expected a whole number in "
+            "range");
+  EXPECT_EQ(with("key", 0),
+            "DataLoss: change log record malformed: schema: key: expected an array of column "
+            "indexes");
+  EXPECT_TRUE(SchemaFromJson(good.dump()).ok());
 }
 
 // Fuzz findings 3, 4 and 6 (docs/fuzzing.md; fuzz/crashes/fuzz_change_codec/): corrupt records
