@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/utf8.h"
 #include "transform/lua_hook.h"
 #include "transform/mapping_rules.h"
 
@@ -330,18 +331,16 @@ Result<std::shared_ptr<Mapping::Impl>> ParseDocument(const Reader& reader, const
 // Text that is not UTF-8 would reach the items (a key template, an attribute name), which
 // DynamoDB's JSON cannot carry: refused here, naming where.
 Status CheckUtf8(std::string_view yaml, const std::filesystem::path& origin) {
-  const std::string valid = ToUtf8(yaml, Charset::kUtf8);  // invalid bytes replaced
-  if (valid == yaml) return Status::Ok();
-  size_t at = 0;
-  while (at < yaml.size() && at < valid.size() && yaml[at] == valid[at]) ++at;
-  const std::string_view before = yaml.substr(0, at);
+  const std::optional<size_t> at = FirstInvalidUtf8(yaml);
+  if (!at) return Status::Ok();
+  const std::string_view before = yaml.substr(0, *at);
   const size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
   const size_t line_start =
       before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
   return Status::InvalidArgument(fmt::format(
       "{}:{}: invalid YAML: byte 0x{:02x} at column {} is not UTF-8; save the mapping file as "
       "UTF-8",
-      origin.string(), line, static_cast<unsigned char>(yaml[at]), at - line_start + 1));
+      origin.string(), line, static_cast<unsigned char>(yaml[*at]), *at - line_start + 1));
 }
 
 }  // namespace
