@@ -52,7 +52,15 @@ Result<FenceOptions> FenceOptionsFromJson(const json& body) {
     if (!body["timeout_seconds"].is_number_unsigned()) {
       return Status::InvalidArgument("timeout_seconds: expected a whole number of seconds");
     }
-    options.timeout = std::chrono::seconds(body["timeout_seconds"].get<int64_t>());
+    // The fence adds the timeout to the clock's nanoseconds: more than a day is no real wait
+    // and past about 292 years it overflows.
+    const auto seconds = body["timeout_seconds"].get<uint64_t>();
+    if (seconds > kMaxFenceTimeoutSeconds) {
+      return Status::InvalidArgument(
+          fmt::format("timeout_seconds: {} is more than a day; send at most {}", seconds,
+                      kMaxFenceTimeoutSeconds));
+    }
+    options.timeout = std::chrono::seconds(static_cast<int64_t>(seconds));
   }
   return options;
 }

@@ -4,6 +4,7 @@
 // EvaluateOfrepFlag(s) (ofrep.h).
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -27,7 +28,10 @@ std::string ApiBy(std::string_view remote_addr, const nlohmann::json& body);
 // required; InvalidArgument naming the field otherwise. `by` is left empty.
 Result<StageRequest> FlagRequestFromJson(std::string_view group, const nlohmann::json& body);
 
-// POST /v1/fence: {"timeout_seconds": n} (optional, a whole number); InvalidArgument otherwise.
+inline constexpr uint64_t kMaxFenceTimeoutSeconds = 86400;
+
+// POST /v1/fence: {"timeout_seconds": n} (optional, a whole number up to
+// kMaxFenceTimeoutSeconds); InvalidArgument otherwise.
 Result<FenceOptions> FenceOptionsFromJson(const nlohmann::json& body);
 
 // POST /v1/verify takes {} only: it verifies every table.

@@ -78,6 +78,20 @@ TEST(RequestsTest, AFenceTimeoutIsAWholeNumberOfSeconds) {
   }
 }
 
+// Finding 11 (docs/fuzzing.md; fuzz/crashes/fuzz_control/fence-timeout-overflow): the fence
+// adds the timeout to the clock's nanoseconds, a signed overflow for 99999999999 seconds.
+TEST(RequestsTest, AFenceTimeoutIsAtMostADay) {
+  EXPECT_EQ(FenceOptionsFromJson(json::parse(R"({"timeout_seconds": 86400})"))->timeout,
+            std::chrono::seconds(86400));
+  EXPECT_EQ(
+      FenceOptionsFromJson(json::parse(R"({"timeout_seconds": 99999999999})")).status().ToString(),
+      "InvalidArgument: timeout_seconds: 99999999999 is more than a day; send at most 86400");
+  EXPECT_EQ(FenceOptionsFromJson(json::parse(R"({"timeout_seconds": 18446744073709551615})"))
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(RequestsTest, VerifyTakesAnEmptyObjectOnly) {
   EXPECT_TRUE(CheckVerifyBody(json::object()).ok());
   EXPECT_EQ(CheckVerifyBody(json{{"tables", json::array()}}).ToString(),
