@@ -189,5 +189,27 @@ TEST(FilterTest, NonAsciiTextUnderACaseInsensitiveCollationIsNotGuessed) {
   EXPECT_TRUE(tag.Matches(Orders(), Order(1, std::string("x"), "1", "2024-01-01", "a", "straße")).value());
 }
 
+// Fuzz finding 12 (docs/fuzzing.md; fuzz/crashes/fuzz_filter/crash-42c36262...): 512 unary
+// minus signs made a tree whose evaluation exhausted the stack.
+TEST(FilterTest, AFilterNestedTooDeepIsRefused) {
+  EXPECT_EQ(
+      ParseError(std::string(512, '-') + "1"),
+      "at 202: the filter nests deeper than 200 levels (parentheses, NOT, operators); write it "
+      "with fewer levels, e.g. a list of values as IN (...)");
+  EXPECT_EQ(
+      ParseError(std::string(300, '(') + "1" + std::string(300, ')')),
+      "at 202: the filter nests deeper than 200 levels (parentheses, NOT, operators); write it "
+      "with fewer levels, e.g. a list of values as IN (...)");
+  std::string chain = "id = 0";
+  for (int term = 1; term <= 250; ++term) chain += " or id = " + std::to_string(term);
+  EXPECT_EQ(
+      ParseError(chain),
+      "at 2288: the filter nests deeper than 200 levels (parentheses, NOT, operators); write it "
+      "with fewer levels, e.g. a list of values as IN (...)");
+  std::string shorter = "id = 0";
+  for (int term = 1; term < 150; ++term) shorter += " or id = " + std::to_string(term);
+  EXPECT_TRUE(Passes(shorter, Order(7, "paid", "1.00", "2024-01-01")));
+}
+
 }  // namespace
 }  // namespace cutover::filter

@@ -1,6 +1,8 @@
 // The filter language's tokenizer and recursive-descent parser, and its SQL rendering.
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -134,11 +136,33 @@ class Parser {
 
   Result<NodePtr> Parse() {
     CUTOVER_ASSIGN_OR_RETURN(NodePtr root, Or());
+    if (too_deep_at_) return TooDeep(*too_deep_at_);
     if (Peek().kind != TokenKind::kEnd) return Expected("an operator or the end");
     return root;
   }
 
  private:
+  // Parentheses, NOT, a unary minus and each operator of a chain (a OR b OR c) deepen the tree
+  // that the parser, Check, ToSql and Matches walk recursively: past kMaxDepth levels the filter
+  // is refused, before any of them could exhaust the stack.
+  static constexpr size_t kMaxDepth = 200;
+
+  static Status TooDeep(size_t at) {
+    return Status::InvalidArgument(fmt::format(
+        "at {}: the filter nests deeper than {} levels (parentheses, NOT, operators); write it "
+        "with fewer levels, e.g. a list of values as IN (...)",
+        at, kMaxDepth));
+  }
+
+  // Runs `parse` one level deeper.
+  Result<NodePtr> Nested(Result<NodePtr> (Parser::*parse)()) {
+    if (nesting_ >= kMaxDepth) return TooDeep(Peek().at);
+    ++nesting_;
+    Result<NodePtr> node = (this->*parse)();
+    --nesting_;
+    return node;
+  }
+
   const Token& Peek(size_t ahead = 0) const {
     return tokens_[std::min(next_ + ahead, tokens_.size() - 1)];
   }
@@ -155,11 +179,18 @@ class Parser {
     return Status::InvalidArgument(fmt::format("at {}: expected {}, found {}", token.at, what, found));
   }
 
-  static NodePtr Make(NodeKind kind, std::string text, std::vector<NodePtr> children) {
+  NodePtr Make(NodeKind kind, std::string text, std::vector<NodePtr> children) {
     auto node = std::make_shared<Node>();
     node->kind = kind;
     node->text = std::move(text);
     node->children = std::move(children);
+    size_t depth = 1;
+    for (const NodePtr& child : node->children) {
+      auto found = depth_.find(child.get());
+      depth = std::max(depth, 1 + (found == depth_.end() ? 1 : found->second));
+    }
+    depth_[node.get()] = depth;
+    if (depth > kMaxDepth && !too_deep_at_) too_deep_at_ = Peek().at;
     return node;
   }
 
@@ -186,7 +217,7 @@ class Parser {
   Result<NodePtr> Not() {
     if (IsKeyword("NOT")) {
       ++next_;
-      CUTOVER_ASSIGN_OR_RETURN(NodePtr operand, Not());
+      CUTOVER_ASSIGN_OR_RETURN(NodePtr operand, Nested(&Parser::Not));
       return Make(NodeKind::kNot, "NOT", {operand});
     }
     return Predicate();
@@ -277,7 +308,7 @@ class Parser {
   Result<NodePtr> Unary() {
     if (IsSymbol("-")) {
       ++next_;
-      CUTOVER_ASSIGN_OR_RETURN(NodePtr operand, Unary());
+      CUTOVER_ASSIGN_OR_RETURN(NodePtr operand, Nested(&Parser::Unary));
       if (operand->kind == NodeKind::kNumber && !operand->text.starts_with("-")) {
         operand->text = "-" + operand->text;
         return operand;
@@ -296,7 +327,7 @@ class Parser {
       case TokenKind::kSymbol:
         if (token.text == "(") {
           ++next_;
-          CUTOVER_ASSIGN_OR_RETURN(NodePtr inner, Or());
+          CUTOVER_ASSIGN_OR_RETURN(NodePtr inner, Nested(&Parser::Or));
           if (!IsSymbol(")")) return Expected("')'");
           ++next_;
           return inner;
@@ -320,7 +351,7 @@ class Parser {
       std::vector<NodePtr> arguments;
       if (!IsSymbol(")")) {
         while (true) {
-          CUTOVER_ASSIGN_OR_RETURN(NodePtr argument, Or());
+          CUTOVER_ASSIGN_OR_RETURN(NodePtr argument, Nested(&Parser::Or));
           arguments.push_back(argument);
           if (IsSymbol(",")) {
             ++next_;
@@ -345,6 +376,9 @@ class Parser {
 
   std::vector<Token> tokens_;
   size_t next_ = 0;
+  size_t nesting_ = 0;                             // Nested calls in progress
+  std::unordered_map<const Node*, size_t> depth_;  // each node's depth (a leaf: 1)
+  std::optional<size_t> too_deep_at_;              // where a node first went past kMaxDepth
 };
 
 void CollectColumns(const Node& node, std::vector<std::string>* columns) {
