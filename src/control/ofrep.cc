@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "control/requests.h"
+
 namespace cutover::control {
 namespace {
 
@@ -134,11 +136,7 @@ bool IfNoneMatchNames(std::string_view header, std::string_view etag) {
 void Send(httplib::Response& response, const OfrepReply& reply) {
   response.status = reply.http_status;
   if (!reply.etag.empty()) response.set_header("ETag", reply.etag);
-  // A key from the URL may hold bytes that are not UTF-8: shown as U+FFFD, dump() never throws.
-  if (!reply.body.is_null()) {
-    response.set_content(reply.body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
-                         "application/json");
-  }
+  if (!reply.body.is_null()) response.set_content(JsonText(reply.body) + "\n", "application/json");
 }
 
 }  // namespace
@@ -182,7 +180,7 @@ void AddOfrepRoutes(httplib::Server& server, std::function<Result<OfrepFlags>()>
     Result<OfrepFlags> flags = read();
     if (!flags.ok()) {
       response.status = 500;
-      response.set_content(json{{"errorDetails", flags.status().ToString()}}.dump() + "\n",
+      response.set_content(JsonText(json{{"errorDetails", flags.status().ToString()}}) + "\n",
                            "application/json");
       return;
     }

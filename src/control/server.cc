@@ -20,6 +20,7 @@
 #include "control/guards.h"
 #include "control/metrics.h"
 #include "control/ofrep.h"
+#include "control/requests.h"
 #include "control/router_reports.h"
 #include "control/web_assets.h"
 #include "pipeline/clock.h"
@@ -65,10 +66,7 @@ constexpr size_t kMaxBody = 1 << 20;
 
 void SendJson(httplib::Response& response, int http_status, const json& body) {
   response.status = http_status;
-  // A group named in the URL may hold bytes that are not UTF-8; they are shown as U+FFFD
-  // rather than make dump() throw.
-  response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
-                       "application/json");
+  response.set_content(control::JsonText(body) + "\n", "application/json");
 }
 
 void SendError(httplib::Response& response, int http_status, StatusCode code,
@@ -96,40 +94,14 @@ json StageJson(const Spec& spec, const StageState& stage, bool finished) {
           {"finished", finished}};
 }
 
-// The body as a JSON object (an empty body is {}); InvalidArgument otherwise.
+// The request's body as a JSON object (control::ParseBodyObject).
 Result<json> BodyObject(const httplib::Request& request) {
-  if (request.body.empty()) return json::object();
-  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (!body.is_object()) {
-    return Status::InvalidArgument("the request body must be a JSON object");
-  }
-  return body;
-}
-
-// InvalidArgument naming the first field of `body` that is not in `allowed` (a misspelt
-// "forse" would otherwise be ignored), or a `by` that is not a string.
-Status CheckFields(const json& body, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [key, value] : body.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      std::string names;
-      for (std::string_view name : allowed)
-        names += (names.empty() ? "" : ", ") + std::string(name);
-      return Status::InvalidArgument(
-          fmt::format("{}: unknown field; allowed fields are {}", key, names));
-    }
-  }
-  if (body.contains("by") && !body["by"].is_string()) {
-    return Status::InvalidArgument("by: expected a string");
-  }
-  return Status::Ok();
+  return control::ParseBodyObject(request.body);
 }
 
 // Who asked, for an audit: "api <address>", plus " (<by>)" when the body names someone.
 std::string ApiBy(const httplib::Request& request, const json& body) {
-  std::string by =
-      body.contains("by") && body["by"].is_string() ? body["by"].get<std::string>() : std::string();
-  return by.empty() ? fmt::format("api {}", request.remote_addr)
-                    : fmt::format("api {} ({})", request.remote_addr, by);
+  return control::ApiBy(request.remote_addr, body);
 }
 
 // "host:port" or "[v6]:port" (validated by the spec) into its parts.
@@ -267,7 +239,7 @@ class HttpControlServer final : public ControlServer {
       Reply(request, response, [this, &request]() -> Result<json> {
         CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
         CUTOVER_RETURN_IF_ERROR(
-            CheckFields(body, {"action", "what", "key", "value", "reason", "on", "by"}));
+            control::CheckFields(body, {"action", "what", "key", "value", "reason", "on", "by"}));
         CUTOVER_ASSIGN_OR_RETURN(CtlRequest ctl, control::CtlRequestFromJson(body));
         ctl.by = ApiBy(request, body);
         return ApplyCtl(spec_, *state_, ctl);
@@ -363,10 +335,7 @@ class HttpControlServer final : public ControlServer {
     server_.Post("/v1/verify", [this](const auto& request, auto& response) {
       Reply(request, response, [this, &request]() -> Result<json> {
         CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
-        if (!body.empty()) {
-          return Status::InvalidArgument(
-              "POST /v1/verify takes an empty object ({}): it verifies every table");
-        }
+        CUTOVER_RETURN_IF_ERROR(control::CheckVerifyBody(body));
         CUTOVER_RETURN_IF_ERROR(verify_.Start(pipeline::NowMs()));
         if (options_.log != nullptr) {
           std::fprintf(options_.log, "control API: verify started by %s\n",
@@ -483,27 +452,7 @@ class HttpControlServer final : public ControlServer {
 
   Result<json> PutFlag(const std::string& group, const httplib::Request& request) {
     CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
-    CUTOVER_RETURN_IF_ERROR(CheckFields(body, {"stage", "reason", "force", "by"}));
-    if (!body.contains("stage")) {
-      return Status::InvalidArgument(
-          "stage: missing; send {\"stage\": \"dual_write\", \"reason\": \"...\"}");
-    }
-    if (!body["stage"].is_string()) {
-      return Status::InvalidArgument(fmt::format(
-          "stage: expected a string such as \"dual_write\"; the stages are, in order: {}",
-          fmt::join(kStageNames, ", ")));
-    }
-    StageRequest change;
-    change.group = group;
-    CUTOVER_ASSIGN_OR_RETURN(change.to, ParseFlagStage(body["stage"].get<std::string>()));
-    if (body.contains("reason") && !body["reason"].is_string()) {
-      return Status::InvalidArgument("reason: expected a string");
-    }
-    if (body.contains("force") && !body["force"].is_boolean()) {
-      return Status::InvalidArgument("force: expected true or false");
-    }
-    change.reason = body.value("reason", std::string());
-    change.force = body.value("force", false);
+    CUTOVER_ASSIGN_OR_RETURN(StageRequest change, control::FlagRequestFromJson(group, body));
     change.by = ApiBy(request, body);
     CUTOVER_ASSIGN_OR_RETURN(StageChange done, SetStage(spec_, *state_, change));
     CUTOVER_ASSIGN_OR_RETURN(StageState now, GetStage(spec_, *state_, group));
@@ -515,17 +464,7 @@ class HttpControlServer final : public ControlServer {
 
   Result<json> Fence(const httplib::Request& request) {
     CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
-    CUTOVER_RETURN_IF_ERROR(CheckFields(body, {"timeout_seconds"}));
-    FenceOptions options;
-    if (body.contains("timeout_seconds")) {
-      const json& timeout = body["timeout_seconds"];
-      if (!timeout.is_number_unsigned() || timeout.get<uint64_t>() < 1 ||
-          timeout.get<uint64_t>() > 86400) {
-        return Status::InvalidArgument(
-            "timeout_seconds: expected a whole number of seconds, 1 to 86400");
-      }
-      options.timeout = std::chrono::seconds(timeout.get<uint64_t>());
-    }
+    CUTOVER_ASSIGN_OR_RETURN(FenceOptions options, control::FenceOptionsFromJson(body));
     CUTOVER_ASSIGN_OR_RETURN(FenceResult fence, RunFence(spec_, options));
     return json{{"id", fence.id},
                 {"written_at_ms", fence.written_at_ms},

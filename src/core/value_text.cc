@@ -4,6 +4,8 @@
 
 #include "cutover/value.h"
 
+#include "core/utf8.h"
+
 namespace cutover {
 namespace {
 
@@ -165,6 +167,15 @@ std::string Shortest(T v) {
 }
 
 }  // namespace
+
+std::optional<size_t> FirstInvalidUtf8(std::string_view text) {
+  for (size_t at = 0; at < text.size();) {
+    const size_t length = ValidUtf8Length(text.substr(at));
+    if (length == 0) return at;
+    at += length;
+  }
+  return std::nullopt;
+}
 
 std::string_view CharsetName(Charset charset) {
   switch (charset) {

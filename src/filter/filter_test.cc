@@ -189,5 +189,21 @@ TEST(FilterTest, NonAsciiTextUnderACaseInsensitiveCollationIsNotGuessed) {
   EXPECT_TRUE(tag.Matches(Orders(), Order(1, std::string("x"), "1", "2024-01-01", "a", "straße")).value());
 }
 
+// Fuzz finding 12 (docs/fuzzing.md; fuzz/crashes/fuzz_filter/crash-42c36262...): 512 unary
+// minus signs made a tree whose evaluation exhausted the stack.
+TEST(FilterTest, AFilterNestedTooDeepIsRefused) {
+  const std::string too_deep =
+      ": the filter nests more than 200 levels deep (parentheses, NOT, chained AND, OR and "
+      "arithmetic); write it flatter, e.g. x IN (1, 2, 3) instead of x = 1 OR x = 2 OR x = 3";
+  EXPECT_EQ(ParseError(std::string(512, '-') + "1"), "at 201" + too_deep);
+  EXPECT_EQ(ParseError(std::string(300, '(') + "1" + std::string(300, ')')), "at 201" + too_deep);
+  std::string chain = "id = 0";
+  for (int term = 1; term <= 250; ++term) chain += " or id = " + std::to_string(term);
+  EXPECT_EQ(ParseError(chain), "at 2291" + too_deep);
+  std::string shorter = "id = 0";
+  for (int term = 1; term < 150; ++term) shorter += " or id = " + std::to_string(term);
+  EXPECT_TRUE(Passes(shorter, Order(7, "paid", "1.00", "2024-01-01")));
+}
+
 }  // namespace
 }  // namespace cutover::filter

@@ -138,7 +138,7 @@ Result<std::vector<Token>> Tokenize(std::string_view text) {
 // The deepest a filter may nest (parentheses, NOT, chained AND/OR and arithmetic). Parsing,
 // rendering, checking, evaluating and freeing a filter recurse once per level, so a deeper one
 // (a generated `x = 1 OR x = 2 OR ...` of thousands of terms) would overflow the stack.
-constexpr size_t kMaxDepth = 500;
+constexpr size_t kMaxDepth = 200;
 
 class Parser {
  public:

@@ -2,6 +2,7 @@
 #include "log/change_codec.h"
 
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace cutover::log {
@@ -42,13 +43,20 @@ void PutRow(const Row& row, std::string* out) {
 }
 
 Status GetRow(std::string_view* in, Row* row) {
-  uint32_t count = 0;
-  if (!GetU32(in, &count) || in->empty()) return Malformed("row header");
+  uint32_t stored_count = 0;
+  if (!GetU32(in, &stored_count) || in->empty()) return Malformed("row header");
   const bool has_present = (*in)[0] != 0;
   in->remove_prefix(1);
+  // Every value takes at least its kind byte: a larger count is corrupt, and is refused before
+  // it sizes the bitmap or the values.
+  const size_t count = stored_count;
+  if (count > in->size()) {
+    return Malformed("row of " + std::to_string(count) + " values but only " +
+                     std::to_string(in->size()) + " bytes left");
+  }
   row->present.clear();
   if (has_present) {
-    size_t bytes = (count + 7) / 8;
+    const size_t bytes = (count + 7) / 8;
     if (in->size() < bytes) return Malformed("present bitmap");
     row->present.resize(count);
     for (size_t i = 0; i < count; ++i) {
@@ -58,7 +66,7 @@ Status GetRow(std::string_view* in, Row* row) {
   }
   row->values.clear();
   row->values.reserve(count);
-  for (uint32_t i = 0; i < count; ++i) {
+  for (size_t i = 0; i < count; ++i) {
     Result<Value> value = Value::DecodeFrom(in);
     if (!value.ok()) return value.status();
     row->values.push_back(std::move(*value));
@@ -101,6 +109,21 @@ Status DecodeChangeBody(std::string_view record, std::shared_ptr<const TableSche
   }
   if (!record.empty()) return Malformed("trailing bytes");
   return Status::Ok();
+}
+
+// Thrown by WholeNumber inside SchemaFromJson, which returns it as DataLoss.
+struct NotAWholeNumber {
+  std::string field;
+};
+
+// `value` (the schema field `field`) as a T: a non-negative integer within T's range. A float or
+// a larger number would be undefined behaviour to convert.
+template <typename T>
+T WholeNumber(const nlohmann::json& value, std::string_view field) {
+  if (value.is_number_unsigned() && value.get<uint64_t>() <= std::numeric_limits<T>::max()) {
+    return static_cast<T>(value.get<uint64_t>());
+  }
+  throw NotAWholeNumber{std::string(field)};
 }
 
 }  // namespace
@@ -150,13 +173,13 @@ Result<TableSchema> SchemaFromJson(std::string_view json) {
       column.name = c.at("name").get<std::string>();
       column.nullable = c.at("nullable").get<bool>();
       ColumnType& t = column.type;
-      t.type = static_cast<SqlType>(c.at("type").get<int>());
+      t.type = static_cast<SqlType>(WholeNumber<uint8_t>(c.at("type"), "type"));
       t.is_unsigned = c.at("unsigned").get<bool>();
-      t.length = c.at("length").get<uint32_t>();
-      t.precision = c.at("precision").get<uint32_t>();
-      t.scale = c.at("scale").get<uint32_t>();
-      t.fsp = c.at("fsp").get<uint8_t>();
-      t.charset = static_cast<Charset>(c.at("charset").get<int>());
+      t.length = WholeNumber<uint32_t>(c.at("length"), "length");
+      t.precision = WholeNumber<uint32_t>(c.at("precision"), "precision");
+      t.scale = WholeNumber<uint32_t>(c.at("scale"), "scale");
+      t.fsp = WholeNumber<uint8_t>(c.at("fsp"), "fsp");
+      t.charset = static_cast<Charset>(WholeNumber<uint8_t>(c.at("charset"), "charset"));
       t.collation = c.at("collation").get<std::string>();
       t.elements = c.at("elements").get<std::vector<std::string>>();
       t.source_name = c.at("source_name").get<std::string>();
@@ -164,7 +187,9 @@ Result<TableSchema> SchemaFromJson(std::string_view json) {
       t.postgres = c.value("postgres", false);  // absent in records written before it existed
       schema.columns.push_back(std::move(column));
     }
-    schema.key = doc.at("key").get<std::vector<size_t>>();
+    const nlohmann::json& key = doc.at("key");
+    if (!key.is_array()) return Malformed("schema: key: expected an array of column indexes");
+    for (const nlohmann::json& k : key) schema.key.push_back(WholeNumber<size_t>(k, "key"));
     for (size_t k : schema.key) {
       if (k >= schema.columns.size()) return Malformed("schema key beyond its columns");
     }
@@ -179,6 +204,8 @@ Result<TableSchema> SchemaFromJson(std::string_view json) {
     return schema;
   } catch (const nlohmann::json::exception& e) {
     return Malformed(std::string("schema: ") + e.what());
+  } catch (const NotAWholeNumber& e) {
+    return Malformed("schema: " + e.field + ": expected a whole number in range");
   }
 }
 
@@ -237,6 +264,7 @@ Result<uint32_t> ChangeRecordShape(std::string_view record) {
 
 Result<Position> ChangeRecordPosition(std::string_view record) {
   CUTOVER_RETURN_IF_ERROR(ChangeRecordShape(record).status());
+  if (record.size() < 6) return Malformed("op");
   record.remove_prefix(6);  // type, shape id, op
   uint32_t position_size = 0;
   if (!GetU32(&record, &position_size) || record.size() < position_size) {

@@ -1,6 +1,8 @@
 // Unit tests of the change log's record codec: every value kind, partial images, shapes.
 #include "log/change_codec.h"
 
+#include <nlohmann/json.hpp>
+
 #include <gtest/gtest.h>
 
 namespace cutover::log {
@@ -121,6 +123,103 @@ TEST(ChangeCodecTest, AChangeWithoutASchemaIsRefused) {
   Result<int> encoded = encoder.Encode(change, &records);
   ASSERT_FALSE(encoded.ok());
   EXPECT_EQ(encoded.status().message(), "change of shop.orders has no schema");
+}
+
+// Fuzz finding 9 (docs/fuzzing.md; fuzz/crashes/fuzz_change_codec/crash-1ca8b9b3...): a schema
+// record's number fields were converted with get<int>, undefined behaviour for 1e119.
+TEST(ChangeCodecTest, ASchemaNumberOutOfRangeIsDataLoss) {
+  const nlohmann::json good = nlohmann::json::parse(SchemaToJson(*Shape("orders")));
+  auto with = [&](const char* field, const nlohmann::json& value) {
+    nlohmann::json doc = good;
+    if (std::string_view(field) == "key") {
+      doc["key"] = value;
+    } else {
+      doc["columns"][0][field] = value;
+    }
+    return SchemaFromJson(doc.dump()).status().ToString();
+  };
+  EXPECT_EQ(with("type", 1.1e119),
+            "DataLoss: change log record malformed: schema: type: expected a whole number in "
+            "range");
+  EXPECT_EQ(with("length", -1),
+            "DataLoss: change log record malformed: schema: length: expected a whole number in "
+            "range");
+  EXPECT_EQ(with("fsp", 256),
+            "DataLoss: change log record malformed: schema: fsp: expected a whole number in "
+            "range");
+  EXPECT_EQ(with("key", nlohmann::json::array({0.5})),
+            "DataLoss: change log record malformed: schema: key: expected a whole number in "
+            "range");
+  EXPECT_EQ(with("key", 0),
+            "DataLoss: change log record malformed: schema: key: expected an array of column "
+            "indexes");
+  EXPECT_TRUE(SchemaFromJson(good.dump()).ok());
+}
+
+// Fuzz findings 3, 4 and 6 (docs/fuzzing.md; fuzz/crashes/fuzz_change_codec/): corrupt records
+// read back from the log are DataLoss, never a read past the record or a huge allocation.
+class CorruptChangeRecord : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto orders = Shape("orders");
+    Change insert;
+    insert.table = orders->id;
+    insert.schema = orders;
+    insert.position = Position::FromFile(*BinlogFilePosition::Make("binlog.000003", 4711));
+    insert.after = Row{{Value::UInt(1), Value::Null(), Value::Null()}, {}};
+    std::vector<std::string> records;
+    ASSERT_TRUE(encoder_.Encode(insert, &records).ok());
+    ASSERT_TRUE(decoder_.Decode(records[0], &out_).ok());  // the shape
+    change_ = records[1];
+  }
+
+  // The change record with its after image's value count (type, shape id, op, position size,
+  // position, images byte, then the count) set to `count` and its present flag to `present`.
+  std::string WithRowCount(uint32_t count, bool present) const {
+    std::string record = change_;
+    const size_t at = 10 + static_cast<size_t>(static_cast<uint8_t>(record[6])) + 1;
+    for (size_t i = 0; i < 4; ++i) record[at + i] = static_cast<char>((count >> (8 * i)) & 0xFF);
+    record[at + 4] = present ? 1 : 0;
+    return record;
+  }
+
+  std::string change_;
+  ChangeEncoder encoder_;
+  ChangeDecoder decoder_;
+  Change out_;
+};
+
+TEST_F(CorruptChangeRecord, TheUnchangedRecordDecodes) {
+  ASSERT_TRUE(decoder_.Decode(WithRowCount(3, false), &out_).ok());
+  EXPECT_EQ(out_.after->values.size(), 3u);
+}
+
+// Finding 3 (crash-ad3d9ada...): a change record of type and shape id only.
+TEST_F(CorruptChangeRecord, ARecordCutBeforeItsOpHasNoPosition) {
+  EXPECT_EQ(ChangeRecordPosition(change_.substr(0, 5)).status().ToString(),
+            "DataLoss: change log record malformed: op");
+  EXPECT_EQ(ChangeRecordPosition(change_.substr(0, 6)).status().ToString(),
+            "DataLoss: change log record malformed: position");
+  Result<Position> whole = ChangeRecordPosition(change_);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  EXPECT_EQ(whole->Encode(),
+            Position::FromFile(*BinlogFilePosition::Make("binlog.000003", 4711)).Encode());
+}
+
+// Finding 4 (oom-9747120a...): a count of 4G values was reserved before anything checked it.
+TEST_F(CorruptChangeRecord, AValueCountLargerThanTheRecordIsDataLoss) {
+  EXPECT_EQ(decoder_.Decode(WithRowCount(0xFFFFFF00u, false), &out_).status().ToString(),
+            "DataLoss: change log record malformed: row of 4294967040 values but only 4 bytes "
+            "left");
+  EXPECT_EQ(decoder_.Decode(WithRowCount(5, false), &out_).status().ToString(),
+            "DataLoss: change log record malformed: row of 5 values but only 4 bytes left");
+}
+
+// Finding 6 (crash-f5858868...): (count + 7) / 8 wrapped in 32 bits to a bitmap of 0 bytes.
+TEST_F(CorruptChangeRecord, AValueCountWhoseBitmapSizeWouldWrapIsDataLoss) {
+  EXPECT_EQ(decoder_.Decode(WithRowCount(0xFFFFFFF9u, true), &out_).status().ToString(),
+            "DataLoss: change log record malformed: row of 4294967289 values but only 4 bytes "
+            "left");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "spec/fields.h"
 #include "spec/rules.h"
 #include "spec/sections.h"
+#include "spec/yaml_guard.h"
 
 namespace cutover {
 namespace {
@@ -71,6 +72,14 @@ void ReportSyntaxError(const YAML::Exception& error, std::string_view yaml, Diag
 
 // The single document of `yaml`, or nullopt after reporting why there is none.
 std::optional<YAML::Node> LoadDocument(std::string_view yaml, Diagnostics& diag) {
+  if (std::optional<spec_internal::StuckPoint> stuck = spec_internal::FindEndlessDocuments(yaml)) {
+    diag.Add(
+        {stuck->line, stuck->column},
+        "line " + std::to_string(stuck->line + 1) + ", column " + std::to_string(stuck->column + 1),
+        std::string("YAML syntax error: a value cannot start with '") + stuck->token +
+            "' outside [ ] or { }; quote the text that starts with it or remove it");
+    return std::nullopt;
+  }
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(std::string(yaml));

@@ -139,8 +139,8 @@ std::vector<BadInput> AllCases() {
         "unknown field; allowed fields are copy_rows_per_second, apply_rows_per_second, "
         "max_load, replicas, max_replica_lag, target_max_load, target_max_commit_latency");
   c.Add("control", "UnknownField", Section("control", "zzzzzzzzzzzz: 1"), "control.zzzzzzzzzzzz",
-        "unknown field; allowed fields are enabled, listen, token_env, token_file, groups, "
-        "guards");
+        "unknown field; allowed fields are enabled, listen, token_env, token_file, "
+        "tls_cert_file, tls_key_file, groups, guards");
   c.Add("top level", "UnknownField", TopLevel("zzzzzzzzzzzz: 1"), "zzzzzzzzzzzz",
         "unknown field; allowed fields are name, source, target, tables, mapping, change_log, "
         "parallelism, throttle, state_dir, control");
@@ -510,6 +510,18 @@ std::vector<BadInput> AllCases() {
         "10.1.2.3:7878 is not a loopback address and no token is set; set control.token_env or "
         "control.token_file, or listen on 127.0.0.1");
   c.Secret("control.", WrapControl, "token", "control.token");
+  c.ReadableFile("control.tls_cert_file", WrapControl, "tls_cert_file", "control.tls_cert_file",
+                 "tls_key_file");
+  c.ReadableFile("control.tls_key_file", WrapControl, "tls_key_file", "control.tls_key_file",
+                 "tls_cert_file");
+  c.Add("control.tls_cert_file", "WithoutKey", WrapControl("tls_cert_file: /etc/hostname"),
+        "control.tls_cert_file",
+        "set without tls_key_file; HTTPS needs both the certificate (tls_cert_file) and its "
+        "private key (tls_key_file), or neither for plain HTTP");
+  c.Add("control.tls_key_file", "WithoutCert", WrapControl("tls_key_file: /etc/hostname"),
+        "control.tls_key_file",
+        "set without tls_cert_file; HTTPS needs both the certificate (tls_cert_file) and its "
+        "private key (tls_key_file), or neither for plain HTTP");
   c.Add("control.groups", "Scalar", WrapControl("groups: orders"), "control.groups",
         "expected a mapping, got 'orders'; write groups: {orders: [\"shop.orders\"]}");
   c.Add("control.groups", "ListValue", WrapControl("groups: {orders: shop.orders}"),

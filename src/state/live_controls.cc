@@ -28,10 +28,10 @@ Result<LiveControls> LiveControls::FromJson(std::string_view text) {
   fields.Read("apply_pause_reason", &controls.apply_pause_reason);
   fields.Read("throttled_by_hand", &controls.throttled_by_hand);
   fields.Read("throttle_reason", &controls.throttle_reason);
-  fields.ReadObject("settings", [&](JsonFields& settings) {
-    for (const std::string& key : settings.Names()) {
+  fields.ReadObject("settings", [&](JsonFields& setting_fields) {
+    for (const std::string& key : setting_fields.Names()) {
       int64_t value = 0;
-      settings.Read(key, &value);
+      setting_fields.Read(key, &value);
       controls.settings[key] = value;
     }
   });

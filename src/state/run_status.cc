@@ -79,15 +79,15 @@ Result<RunStatus> RunStatus::FromJson(std::string_view text) {
   fields.Read("applied_through_ms", &status.applied_through_ms);
   fields.Read("last_event_ms", &status.last_event_ms);
   fields.Read("updated_at_ms", &status.updated_at_ms);
-  fields.ReadObject("throttle", [&](JsonFields& throttle) {
-    throttle.Read("copy_wait_seconds", &status.throttle.copy_wait_seconds);
-    throttle.Read("apply_wait_seconds", &status.throttle.apply_wait_seconds);
-    throttle.Read("target_throttled", &status.throttle.target_throttled);
-    throttle.ReadObject("state", [&](JsonFields& state) {
+  fields.ReadObject("throttle", [&](JsonFields& throttle_fields) {
+    throttle_fields.Read("copy_wait_seconds", &status.throttle.copy_wait_seconds);
+    throttle_fields.Read("apply_wait_seconds", &status.throttle.apply_wait_seconds);
+    throttle_fields.Read("target_throttled", &status.throttle.target_throttled);
+    throttle_fields.ReadObject("state", [&](JsonFields& state) {
       ReadHold(state, "copy", &status.throttle.copy);
       ReadHold(state, "apply", &status.throttle.apply);
     });
-    throttle.ReadObject("held_seconds", [&](JsonFields& stages) {
+    throttle_fields.ReadObject("held_seconds", [&](JsonFields& stages) {
       for (const std::string& stage : stages.Names()) {
         stages.ReadObject(stage, [&](JsonFields& reasons) {
           for (const std::string& reason : reasons.Names()) {
@@ -96,7 +96,7 @@ Result<RunStatus> RunStatus::FromJson(std::string_view text) {
         });
       }
     });
-    throttle.Read("probe_errors", &status.throttle.probe_errors);
+    throttle_fields.Read("probe_errors", &status.throttle.probe_errors);
   });
   fields.Read("log_durable_offset", &status.log_durable_offset);
   fields.Read("applied_offset", &status.applied_offset);

@@ -115,13 +115,13 @@ Result<VerifyReportRecord> VerifyReportRecord::FromJson(std::string_view text) {
                      [&](JsonFields& table) { report.tables.push_back(ReadTable(table)); });
   fields.Read("seconds", &report.seconds);
   fields.Read("keys_dropped", &report.keys_dropped);
-  fields.ReadObject("repair", [&](JsonFields& repair) {
+  fields.ReadObject("repair", [&](JsonFields& repair_fields) {
     VerifyRepairRecord& out = report.repair.emplace();
-    repair.Read("ranges", &out.ranges);
-    repair.Read("resent", &out.resent);
-    repair.Read("deleted", &out.deleted);
-    repair.Read("left_to_cdc", &out.left_to_cdc);
-    repair.Read("differences_before", &out.differences_before);
+    repair_fields.Read("ranges", &out.ranges);
+    repair_fields.Read("resent", &out.resent);
+    repair_fields.Read("deleted", &out.deleted);
+    repair_fields.Read("left_to_cdc", &out.left_to_cdc);
+    repair_fields.Read("differences_before", &out.differences_before);
   });
   CUTOVER_RETURN_IF_ERROR(fields.status());
   return report;

@@ -1,4 +1,5 @@
 // Mapping loading: YAML mapping file -> validated rules, with errors naming file, path and fix.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/utf8.h"
 #include "transform/lua_hook.h"
 #include "transform/mapping_rules.h"
 
@@ -386,9 +388,25 @@ Result<std::shared_ptr<Mapping::Impl>> ParseDocument(const Reader& reader, const
   return impl;
 }
 
+// Text that is not UTF-8 would reach the items (a key template, an attribute name), which
+// DynamoDB's JSON cannot carry: refused here, naming where.
+Status CheckUtf8(std::string_view yaml, const std::filesystem::path& origin) {
+  const std::optional<size_t> at = FirstInvalidUtf8(yaml);
+  if (!at) return Status::Ok();
+  const std::string_view before = yaml.substr(0, *at);
+  const size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+  const size_t line_start =
+      before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
+  return Status::InvalidArgument(fmt::format(
+      "{}:{}: invalid YAML: byte 0x{:02x} at column {} is not UTF-8; save the mapping file as "
+      "UTF-8",
+      origin.string(), line, static_cast<unsigned char>(yaml[*at]), *at - line_start + 1));
+}
+
 }  // namespace
 
 Result<Mapping> Mapping::Parse(std::string_view yaml, const std::filesystem::path& origin) {
+  CUTOVER_RETURN_IF_ERROR(CheckUtf8(yaml, origin));
   Reader reader(origin.string());
   YAML::Node root;
   try {

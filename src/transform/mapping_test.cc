@@ -132,6 +132,34 @@ TEST(MappingTest, FileErrorsNamePathAndFix) {
             "delete knows which attributes are this table's");
 }
 
+// Fuzz finding 7 (docs/fuzzing.md; fuzz/crashes/fuzz_mapping/crash-0f1e8d82...): a byte that is
+// not UTF-8 in a key template reached the item key, whose JSON the DynamoDB writer could not
+// serialize (an exception out of the sink).
+TEST(MappingTest, TextThatIsNotUtf8IsRefusedNamingWhere) {
+  EXPECT_EQ(Mapping::Parse("tables: [{name: t, partition_key: pk}]\nsources:\n  a.b: {table: t, "
+                           "pk: \"ORDER\xdc{id}\"}\n",
+                           "m.yaml")
+                .status()
+                .ToString(),
+            "InvalidArgument: m.yaml:3: invalid YAML: byte 0xdc at column 29 is not UTF-8; save "
+            "the mapping file as UTF-8");
+  EXPECT_EQ(Mapping::Parse("# caf\xe9 (Latin-1)\ntables: []\n", "m.yaml").status().ToString(),
+            "InvalidArgument: m.yaml:1: invalid YAML: byte 0xe9 at column 6 is not UTF-8; save "
+            "the mapping file as UTF-8");
+  // Finding 10 (crash-55df2a59...): the first check read past a text ending in a cut sequence.
+  EXPECT_EQ(Mapping::Parse("\xef", "m.yaml").status().ToString(),
+            "InvalidArgument: m.yaml:1: invalid YAML: byte 0xef at column 1 is not UTF-8; save "
+            "the mapping file as UTF-8");
+  EXPECT_EQ(Mapping::Parse("a: 1\nb: \xef\xbfx", "m.yaml").status().ToString(),
+            "InvalidArgument: m.yaml:2: invalid YAML: byte 0xef at column 4 is not UTF-8; save "
+            "the mapping file as UTF-8");
+  Result<Mapping> utf8 = Mapping::Parse(
+      "# caf\xc3\xa9\ntables: [{name: t, partition_key: pk}]\nsources:\n  a.b: {table: t, pk: "
+      "\"ORDER\xc3\x9c{id}\"}\n",
+      "m.yaml");
+  EXPECT_TRUE(utf8.ok()) << utf8.status().ToString();
+}
+
 TEST(MappingTest, NumericKeyNeedsSingleNumericColumn) {
   Mapping mapping = Load(
       "tables: [{name: t, partition_key: {name: id, type: N}}]\n"

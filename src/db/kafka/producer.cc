@@ -63,6 +63,10 @@ Status Producer::Produce(const std::string& topic, int partition, std::string_vi
     // librdkafka's RD_KAFKA_V_* macros are C casts.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
+#if defined(__clang__)
+    // RD_KAFKA_V_* are ({ ... }) statement expressions, which clang names (GCC does not).
+#pragma clang diagnostic ignored "-Wgnu-statement-expression"
+#endif
     rd_kafka_resp_err_t err = rd_kafka_producev(
         handle_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key_data, key.size()),

@@ -375,9 +375,18 @@ Status BinlogDecoder::EmitRows(const TableEntry& entry, const EventContext& ctx,
   ByteReader in(rows.rows);
   Status status;
   while (status.ok() && !in.empty()) {
+    const size_t row_start = in.position();
     if (has_before) status = DecodeRowImage(map, rows.present, &in, &*change_.before);
     if (status.ok() && has_after) status = DecodeRowImage(map, after_present, &in, &*change_.after);
     if (!status.ok()) break;
+    if (in.position() == row_start) {
+      // Only a bitmap marking no column present makes a row of no bytes; the loop would never
+      // end on it.
+      status = Status::DataLoss("rows event of " + entry.id.ToString() +
+                                " marks no column present, so its rows take no bytes: the event "
+                                "is corrupt");
+      break;
+    }
     ++stats_.row_changes;
     status = sink->OnChange(change_);
   }

@@ -23,13 +23,25 @@ struct Version {
   int major = 0, minor = 0, patch = 0;
 };
 
-Version ParseVersion(std::string_view text) {
+// The largest number one part of a server version may be ("10.11.6-MariaDB"): more is not a
+// version but a corrupt event, and would overflow the int.
+constexpr int kMaxVersionPart = 65535;
+
+// The leading "major.minor.patch" of a FORMAT_DESCRIPTION_EVENT's server version; DataLoss for a
+// part over kMaxVersionPart.
+Result<Version> ParseVersion(std::string_view text) {
   Version v;
   int* parts[] = {&v.major, &v.minor, &v.patch};
   size_t part_idx = 0;
   for (char c : text) {
     if (c >= '0' && c <= '9') {
-      *parts[part_idx] = *parts[part_idx] * 10 + (c - '0');
+      int& part = *parts[part_idx];
+      part = part * 10 + (c - '0');
+      if (part > kMaxVersionPart) {
+        return Status::DataLoss("FORMAT_DESCRIPTION_EVENT server version '" + std::string(text) +
+                                "' has a number over " + std::to_string(kMaxVersionPart) +
+                                ": the event is corrupt");
+      }
     } else if (c == '.' && part_idx < 2) {
       ++part_idx;
     } else {
@@ -47,8 +59,8 @@ bool AtLeast(const Version& v, int major, int minor, int patch) {
 
 // Servers from MySQL 5.6.1 and MariaDB 5.3 on write the checksum algorithm (and a checksum)
 // at the end of their FORMAT_DESCRIPTION_EVENT.
-bool HasChecksumInfo(const FormatDescription& fd) {
-  Version v = ParseVersion(fd.server_version);
+Result<bool> HasChecksumInfo(const FormatDescription& fd) {
+  CUTOVER_ASSIGN_OR_RETURN(Version v, ParseVersion(fd.server_version));
   return AtLeast(v, 5, 6, 1) || (fd.is_mariadb && AtLeast(v, 5, 3, 0));
 }
 
@@ -127,7 +139,8 @@ Result<FormatDescription> ParseFormatDescription(std::string_view event) {
                                  "-byte header (cutover reads version 4)");
   }
   std::string_view lengths = in.rest();
-  if (HasChecksumInfo(fd)) {
+  CUTOVER_ASSIGN_OR_RETURN(bool has_checksum_info, HasChecksumInfo(fd));
+  if (has_checksum_info) {
     if (lengths.size() < 1 + kChecksumSize) {
       return Status::DataLoss("FORMAT_DESCRIPTION_EVENT without its checksum algorithm byte");
     }

@@ -58,9 +58,8 @@ TEST(FormatDescription, ReadsTheMariaDbFixture) {
 
 // A MySQL 8 FORMAT_DESCRIPTION_EVENT: binlog v4, "8.0.36", header 19, post-header lengths for
 // types 1..41, checksum CRC32.
-std::string MysqlFormatDescription() {
+std::string MysqlFormatDescription(std::string version = "8.0.36") {
   std::string payload = Hex("0400");  // binlog version 4
-  std::string version = "8.0.36";
   version.resize(50, '\0');
   payload += version;
   payload += Hex("00000000 13");  // create time, header length 19
@@ -85,6 +84,17 @@ TEST(FormatDescription, ReadsAMysql8Description) {
   EXPECT_EQ(fd->post_header_lengths.size(), 41u);
   EXPECT_EQ(fd->PostHeaderLength(static_cast<uint8_t>(EventType::kWriteRowsV2), 0), 10);
   EXPECT_EQ(fd->PostHeaderLength(200, 7), 7);
+}
+
+// Fuzz finding 1 (docs/fuzzing.md; fuzz/crashes/fuzz_binlog/crash-e06c6ca6...): a run of ten or
+// more digits in the server version overflowed an int (undefined behaviour).
+TEST(FormatDescription, RejectsAServerVersionNumberTooLargeToBeOne) {
+  EXPECT_EQ(ParseFormatDescription(MysqlFormatDescription("5.1111111111111.1")).status().ToString(),
+            "DataLoss: FORMAT_DESCRIPTION_EVENT server version '5.1111111111111.1' has a number "
+            "over 65535: the event is corrupt");
+  EXPECT_EQ(ParseFormatDescription(MysqlFormatDescription(std::string(50, '1'))).status().code(),
+            StatusCode::kDataLoss);
+  EXPECT_TRUE(ParseFormatDescription(MysqlFormatDescription("65535.0.0")).ok());
 }
 
 TEST(FormatDescription, AcceptsTheInUseFlagOfTheFileBeingWritten) {

@@ -153,5 +153,35 @@ TEST(Truncation, FlippedBytesNeverCrashTheRowDecoder) {
   EXPECT_GT(failures, 100u);
 }
 
+// Fuzz finding 2 (docs/fuzzing.md; fuzz/crashes/fuzz_binlog/timeout-93936ec5...): a rows event
+// whose columns-present bitmap marks no column has rows of no bytes, and the decoder handed the
+// sink the same change forever. Here the fixture's first WRITE_ROWS event with its bitmap zeroed.
+TEST(Corruption, ARowsEventWithNoColumnPresentIsDataLossNotALoop) {
+  std::vector<std::string> events = FixtureEvents();
+  BinlogDecoder decoder(DecoderOptions{});
+  RecordingSink sink;
+  for (const std::string& event : events) {
+    auto header = ParseEventHeader(event);
+    ASSERT_TRUE(header.ok());
+    if (header->type != 23) {  // WRITE_ROWS_EVENT_V1: table id (6), flags (2), column count
+      ASSERT_TRUE(decoder.Decode(event, &sink).ok());
+      continue;
+    }
+    std::string body = event.substr(kEventHeaderSize, event.size() - kEventHeaderSize - 4);
+    const auto columns = static_cast<uint8_t>(body[8]);
+    ASSERT_LT(columns, 251);  // a one-byte packed count
+    for (size_t byte = 0; byte < (columns + 7u) / 8u; ++byte) body[9 + byte] = 0;
+    const size_t before = sink.changes.size();
+    Status status = decoder.Decode(
+        testing::MakeEvent(header->type, body, true, header->log_pos, header->flags), &sink);
+    EXPECT_EQ(status.ToString(),
+              "DataLoss: WRITE_ROWS_EVENT_V1 at offset 6574: rows event of fx.t_int marks no "
+              "column present, so its rows take no bytes: the event is corrupt");
+    EXPECT_EQ(sink.changes.size(), before);
+    return;
+  }
+  FAIL() << "the fixture has no WRITE_ROWS_EVENT_V1";
+}
+
 }  // namespace
 }  // namespace cutover::binlog
