@@ -4,7 +4,7 @@
 // stop with an error that names the directory, says "No space left on device" and what to do,
 // lose nothing, and once space is made (the tmpfs remounted bigger, the file removed) a rerun
 // resumes and ends with the target equal to the source (`cutover verify` 0 and row by row).
-// Needs root (mount); skipped otherwise (docs/reliability-kills.md).
+// Needs root (mount); skipped otherwise (docs/reliability.md).
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>

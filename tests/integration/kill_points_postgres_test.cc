@@ -1,5 +1,5 @@
 // kill -9 of `cutover finish` from a PostgreSQL source at the points where the run can no longer
-// be started again (docs/reliability-kills.md): after the replication slot was dropped
+// be started again (docs/reliability.md): after the replication slot was dropped
 // (finish_table_dropped:1, the publication still there) and after both were dropped
 // (finish_removed). `cutover run` is then refused, so only finish itself can complete: run
 // again, without a run, it exits 0, drops what is left, and reports everything removed, the

@@ -6,7 +6,7 @@
 // rerun succeeds, the target equals the source row by row and `cutover verify` finds 0
 // differences; a fence passes; finish completes once (the run stopped, the phase finished, no
 // `cutover_*` table left on the source) and again when repeated; a stage move is recorded once,
-// with its audit, or not at all (docs/reliability-kills.md).
+// with its audit, or not at all (docs/reliability.md).
 #include <nlohmann/json.hpp>
 #include <regex>
 
