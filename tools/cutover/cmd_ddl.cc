@@ -69,7 +69,7 @@ void AddDdlCommand(CLI::App& app, int* exit_code) {
                    "make the target table anew and copy it again from the source while CDC "
                    "runs (needs a running `cutover run`)");
   resume->add_option("--timeout", args->timeout_seconds, "seconds to wait (default 600)")
-      ->check(AtLeast(1));
+      ->check(Seconds(1));
   resume->callback([args, exit_code] { *exit_code = RunDdlResume(*args); });
 }
 

@@ -66,7 +66,7 @@ void AddFenceCommand(CLI::App& app, int* exit_code) {
       "fence", "Write a marker on the source and wait until the running `cutover run` applied it");
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
   command->add_option("--timeout", args->timeout_seconds, "seconds to wait (default 300)")
-      ->check(AtLeast(1));
+      ->check(Seconds(1));
   command->callback([args, exit_code] { *exit_code = RunFenceCommand(*args); });
 }
 
@@ -80,11 +80,11 @@ void AddFinishCommand(CLI::App& app, int* exit_code) {
       ->add_option("--quiet-seconds", args->quiet_seconds,
                    "seconds without a change of a selected table before a passed fence (default "
                    "10)")
-      ->check(AtLeast(0));
+      ->check(Seconds(0));
   command
       ->add_option("--timeout", args->timeout_seconds,
                    "seconds to wait for the stream to drain before refusing (default 300)")
-      ->check(AtLeast(1));
+      ->check(Seconds(1));
   command->add_flag("--json", args->json, "print the report as JSON");
   command->callback([args, exit_code] { *exit_code = RunFinishCommand(*args); });
 }

@@ -19,6 +19,11 @@ inline constexpr int kExitBadInput = 2;  // bad spec or arguments, or could not 
 
 // An option check: a whole number of at least `min`, else "--name: '<text>' is not a whole
 // number of <min> or more" (CLI::PositiveNumber's message spells out its range up to DBL_MAX).
+// The longest a command waits (a day), as the control API's fence: a larger wait added to the
+// clock's nanoseconds would overflow.
+inline constexpr int64_t kMaxWaitSeconds = 86400;
+// A whole number of seconds from `min` to kMaxWaitSeconds.
+CLI::Validator Seconds(int64_t min);
 CLI::Validator AtLeast(int64_t min);
 
 // Makes SIGINT and SIGTERM set the returned flag (instead of ending the process), so a

@@ -1,22 +1,41 @@
 // Validators: the checks of the CLI's numeric options, with messages that say what is allowed.
 #include <charconv>
+#include <limits>
 #include <string>
 
 #include "commands.h"
 
 namespace cutover::cli {
 
-CLI::Validator AtLeast(int64_t min) {
-  const std::string allowed = "a whole number of " + std::to_string(min) + " or more";
+namespace {
+
+CLI::Validator WholeNumber(int64_t min, int64_t max, const std::string& allowed,
+                           const std::string& description) {
   return CLI::Validator(
-      [min, allowed](std::string& text) -> std::string {
+      [min, max, allowed](std::string& text) -> std::string {
         int64_t value = 0;
         const char* end = text.data() + text.size();
         auto [ptr, error] = std::from_chars(text.data(), end, value);
-        if (error == std::errc() && ptr == end && value >= min) return "";
+        if (error == std::errc() && ptr == end && value >= min && value <= max) return "";
         return "'" + text + "' is not " + allowed;
       },
-      min == 0 ? "INT>=0" : "INT>=" + std::to_string(min));
+      description);
+}
+
+}  // namespace
+
+CLI::Validator AtLeast(int64_t min) {
+  return WholeNumber(min, std::numeric_limits<int64_t>::max(),
+                     "a whole number of " + std::to_string(min) + " or more",
+                     min == 0 ? "INT>=0" : "INT>=" + std::to_string(min));
+}
+
+CLI::Validator Seconds(int64_t min) {
+  return WholeNumber(
+      min, kMaxWaitSeconds,
+      "a whole number of seconds, " + std::to_string(min) + " to " +
+          std::to_string(kMaxWaitSeconds),
+      "INT in [" + std::to_string(min) + ", " + std::to_string(kMaxWaitSeconds) + "]");
 }
 
 }  // namespace cutover::cli
