@@ -64,6 +64,7 @@ done
     by_pair[value["scenario"]]++
     compared += value["rows_compared"]; lost += value["rows_lost"]
     different += value["rows_different"]; exits += value["run_exits"]
+    cdc_exits += value["cdc_run_exits"]
     count = split(value["faults"], kinds, ",")
     for (kind_idx = 1; kind_idx <= count; ++kind_idx) {
       split(kinds[kind_idx], part, "=")
@@ -76,7 +77,7 @@ done
     printf ")\nfaults injected: %d (", total
     sep = ""; for (kind in faults) { printf "%s%s %d", sep, kind, faults[kind]; sep = ", " }
     printf ")\nrows compared: %d\nrows lost: %d\nrows different: %d\n", compared, lost, different
-    printf "cutover run exits (started again): %d\n", exits
+    printf "cutover run exits (started again): %d, of them after reaching CDC (failures): %d\n", exits, cdc_exits
   }'
 echo "failures: ${#failures[@]}"
 for failure in "${failures[@]}"; do

@@ -55,6 +55,8 @@ struct ScenarioResult {
   int64_t rows_lost = 0;       // source rows the target does not have
   int64_t rows_different = 0;  // rows both have with different values, or only the target has
   int run_exits = 0;           // times `cutover run` ended by itself and was started again
+  int cdc_run_exits = 0;       // of those, a run that had reached CDC (a failure: it must ride
+                               // out every fault there, reconnecting)
   int verify_exit = -1;
   std::string SummaryLine() const;  // one line, "FAULT-SUMMARY ..."
 };

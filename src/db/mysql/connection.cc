@@ -27,9 +27,13 @@ bool IsOneOf(unsigned code, std::initializer_list<unsigned> codes) {
 }
 
 StatusCode CodeForError(unsigned code, std::string_view sqlstate) {
+  // CR_SSL_CONNECTION_ERROR on a connection that is up is its TLS layer reading the connection's
+  // end ("TLS/SSL error: unexpected eof while reading"): lost as CR_SERVER_LOST is in plain text.
+  // (A failed handshake at connect is told apart by ConnectError: a certificate a person must fix
+  // is FailedPrecondition there.)
   if (IsOneOf(code, {CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_UNKNOWN_HOST, CR_SERVER_GONE_ERROR,
                      CR_SERVER_LOST, CR_SERVER_LOST_EXTENDED, ER_SERVER_SHUTDOWN,
-                     ER_CONNECTION_KILLED})) {
+                     ER_CONNECTION_KILLED, CR_SSL_CONNECTION_ERROR})) {
     return StatusCode::kUnavailable;
   }
   if (code == ER_CON_COUNT_ERROR) return StatusCode::kResourceExhausted;

@@ -14,6 +14,18 @@ TEST(MapMysqlErrorTest, ServerGoneOrUnreachableIsUnavailable) {
   }
 }
 
+// Found by bench/chaos.sh once the test sources served TLS: a dropped link under TLS is error
+// 2026 ("TLS/SSL error: unexpected eof while reading"), which ended `cutover run` as Internal
+// instead of reconnecting.
+TEST(MapMysqlErrorTest, ATlsConnectionCutMidStreamIsUnavailable) {
+  Status status = MapMysqlError(2026, "HY000", "TLS/SSL error: unexpected eof while reading",
+                                "reading the binlog");
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(status.ToString(),
+            "Unavailable: reading the binlog: TLS/SSL error: unexpected eof while reading (MySQL "
+            "error 2026)");
+}
+
 TEST(MapMysqlErrorTest, AccessDeniedNeedsAPerson) {
   Status status =
       MapMysqlError(1045, "28000", "Access denied for user 'app'@'10.0.0.5' (using password: YES)",
