@@ -19,14 +19,19 @@ ScenarioOptions Fixed(Pair pair, uint64_t seed) {
   return options;
 }
 
-Fault HalfOpenSource(int64_t at_ms) {
+// A forced fault of `kind` on `link` during CDC, `at_ms` after it began.
+Fault InCdc(const std::string& kind, const std::string& link, int64_t at_ms,
+            int64_t duration_ms = 0) {
   Fault fault;
   fault.phase = "cdc";
   fault.at_ms = at_ms;
-  fault.kind = "half_open";
-  fault.link = "source";
+  fault.kind = kind;
+  fault.link = link;
+  fault.duration_ms = duration_ms;
   return fault;
 }
+
+Fault HalfOpenSource(int64_t at_ms) { return InCdc("half_open", "source", at_ms); }
 
 TEST(FaultScenario, MariaDbToMariaDb) { RunScenario(Fixed(Pair::kMariaDbToMariaDb, 101)); }
 
@@ -54,29 +59,14 @@ TEST(FaultScenario, HalfOpenPostgresSourceDuringCdc) {
 TEST(FaultRestart, SourceAndTargetRestarted) {
   ScenarioOptions options = Fixed(Pair::kMariaDbToMariaDb, 606);
   options.restarts = true;
-  Fault source;
-  source.phase = "cdc";
-  source.at_ms = 1000;
-  source.kind = "restart";
-  source.link = "source";
-  source.duration_ms = 2000;
-  Fault target = source;
-  target.at_ms = 6000;
-  target.link = "target";
-  options.forced = {source, target};
+  options.forced = {InCdc("restart", "source", 1000, 2000), InCdc("restart", "target", 6000, 2000)};
   RunScenario(options);
 }
 
 TEST(FaultRestart, PostgresSourceRestarted) {
   ScenarioOptions options = Fixed(Pair::kPostgresToPostgres, 707);
   options.restarts = true;
-  Fault source;
-  source.phase = "cdc";
-  source.at_ms = 1500;
-  source.kind = "restart";
-  source.link = "source";
-  source.duration_ms = 2000;
-  options.forced = {source};
+  options.forced = {InCdc("restart", "source", 1500, 2000)};
   RunScenario(options);
 }
 
