@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "control/requests.h"
 #include "pipeline/clock.h"
 #include "pipeline/live_settings.h"
 #include "state/live_controls.h"
@@ -190,6 +191,8 @@ std::string FormatCtlHistory(const nlohmann::json& ctl) {
 namespace control {
 
 Result<CtlRequest> CtlRequestFromJson(const nlohmann::json& body) {
+  CUTOVER_RETURN_IF_ERROR(
+      CheckFields(body, {"action", "what", "key", "value", "reason", "on", "by"}));
   CtlRequest request;
   auto string_field = [&](const char* field, std::string* out) -> Status {
     if (!body.contains(field)) return Status::Ok();

@@ -9,7 +9,8 @@ namespace cutover::control {
 
 // {"action": "pause"|"resume", "what": "copy"|"apply"|"all", "reason"}, {"action": "set", "key",
 // "value" (string or number), "reason"}, {"action": "reset", "key", "reason"}, {"action":
-// "throttle", "on": bool, "reason"}; InvalidArgument naming the field otherwise.
+// "throttle", "on": bool, "reason"}, each may carry "by"; InvalidArgument naming the field (an
+// unknown one too) otherwise.
 Result<CtlRequest> CtlRequestFromJson(const nlohmann::json& body);
 
 }  // namespace cutover::control

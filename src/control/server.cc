@@ -238,8 +238,6 @@ class HttpControlServer final : public ControlServer {
     server_.Post("/v1/ctl", [this](const auto& request, auto& response) {
       Reply(request, response, [this, &request]() -> Result<json> {
         CUTOVER_ASSIGN_OR_RETURN(json body, BodyObject(request));
-        CUTOVER_RETURN_IF_ERROR(
-            control::CheckFields(body, {"action", "what", "key", "value", "reason", "on", "by"}));
         CUTOVER_ASSIGN_OR_RETURN(CtlRequest ctl, control::CtlRequestFromJson(body));
         ctl.by = ApiBy(request, body);
         return ApplyCtl(spec_, *state_, ctl);
