@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "db/kafka/tls_check.h"
+
 namespace cutover::kafka {
 
 Status KafkaError(std::string_view what, rd_kafka_resp_err_t err) {
@@ -73,6 +75,12 @@ Status EnsureKafkaTopic(rd_kafka_t* handle, const std::string& topic, int partit
 
 Result<rd_kafka_conf_t*> KafkaConfig(const KafkaSpec& kafka,
                                      const std::map<std::string, std::string>& extra) {
+  CUTOVER_RETURN_IF_ERROR(CheckKafkaTls(kafka));
+  return KafkaConfigWithoutTlsCheck(kafka, extra);
+}
+
+Result<rd_kafka_conf_t*> KafkaConfigWithoutTlsCheck(
+    const KafkaSpec& kafka, const std::map<std::string, std::string>& extra) {
   std::map<std::string, std::string> settings;
   settings["bootstrap.servers"] = kafka.brokers;
   const bool tls = kafka.tls.mode == TlsSpec::Mode::kRequire ||

@@ -25,8 +25,14 @@ inline constexpr std::chrono::seconds kKafkaAdminTimeout{30};
 
 // A librdkafka configuration for `kafka` (brokers, TLS, SASL) plus `extra` settings.
 // InvalidArgument naming the setting librdkafka refused. The caller owns the result.
+// With TLS (require, verify_ca, verify_full) it first checks, once per process, that a handshake
+// with the brokers does not fail (CheckKafkaTls in tls_check.h): FailedPrecondition naming
+// kafka.tls.field, the cause and the fix when it does.
 Result<rd_kafka_conf_t*> KafkaConfig(const KafkaSpec& kafka,
                                      const std::map<std::string, std::string>& extra);
+// The same configuration without that check (the check's own client).
+Result<rd_kafka_conf_t*> KafkaConfigWithoutTlsCheck(
+    const KafkaSpec& kafka, const std::map<std::string, std::string>& extra);
 
 // A client of `type` that owns `conf` (destroyed on failure too).
 Result<rd_kafka_t*> NewKafkaHandle(rd_kafka_type_t type, rd_kafka_conf_t* conf);

@@ -1,0 +1,33 @@
+// CheckKafkaTls: one TLS handshake with the brokers before a Kafka client is used, so that a
+// certificate a person must fix stops cutover at once with the spec field, the cause and the fix,
+// instead of librdkafka retrying the handshake unseen until a request times out.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "cutover/spec.h"
+#include "cutover/status.h"
+
+namespace cutover::kafka {
+
+// How long CheckKafkaTls waits for a broker to answer or a handshake to fail.
+inline constexpr std::chrono::seconds kKafkaTlsCheckTimeout{10};
+
+// With `kafka.tls.mode` require, verify_ca or verify_full: connects to the brokers and waits (at
+// most kKafkaTlsCheckTimeout) until one answers a metadata request (Ok) or a TLS handshake fails:
+// FailedPrecondition "kafka: cannot connect to broker HOST:PORT: <field>: <cause> (librdkafka:
+// <its words>); <fix>", the field being kafka.tls.field (e.g. target.kafka.tls) and the cause
+// told apart by a handshake of our own with the same CA and host name (an untrusted chain, a
+// certificate that does not name the broker, or anything else). Brokers that neither answer nor
+// fail a handshake in time are Ok here: the caller's own requests time out and retry as usual.
+// Without TLS (disable, prefer): Ok at once. A success is remembered for the process.
+Status CheckKafkaTls(const KafkaSpec& kafka);
+
+// The message of a failed handshake with the broker `host`:`port` of `kafka` (the cause is one
+// of TlsFailure's; `detail`: librdkafka's words).
+std::string KafkaTlsFailureText(const KafkaSpec& kafka, std::string_view host, int port,
+                                TlsFailure failure, std::string_view detail);
+
+}  // namespace cutover::kafka
