@@ -14,7 +14,9 @@
 // Prints "ready <bootstrap servers>" (or "error <why>" and exits 1), then reads commands from
 // stdin, one a line, and answers each with one line:
 //   topic NAME PARTITIONS REPLICATION  -> "ok" or "error <why>"
-//   stats                              -> "handshakes H failed F plain P"
+//   stats                              -> "handshakes H failed F plain P aborted A"
+// (H: completed handshakes; F: handshakes the client refused with an alert; P: connections that
+// did not start with a TLS handshake record; A: handshakes the client left without a word).
 // Exits at the end of stdin.
 #include <atomic>
 #include <cerrno>
@@ -207,7 +209,7 @@ class Front {
 
   std::string Stats() const {
     return "handshakes " + std::to_string(handshakes_) + " failed " + std::to_string(failed_) +
-           " plain " + std::to_string(plain_);
+           " plain " + std::to_string(plain_) + " aborted " + std::to_string(aborted_);
   }
 
  private:
@@ -235,7 +237,11 @@ class Front {
     SSL* ssl = SSL_new(context_);
     SSL_set_fd(ssl, client);
     if (SSL_accept(ssl) != 1) {
-      ++failed_;
+      // A client that refuses the certificate says so with an alert ("tlsv1 alert unknown ca");
+      // one that merely went away (a client closed mid-handshake) does not.
+      const char* reason = ERR_reason_error_string(ERR_peek_last_error());
+      ++(reason != nullptr && std::strstr(reason, "alert") != nullptr ? failed_ : aborted_);
+      ERR_clear_error();
       SSL_free(ssl);
       close(client);
       return;
@@ -280,6 +286,7 @@ class Front {
   std::atomic<int> handshakes_{0};
   std::atomic<int> failed_{0};
   std::atomic<int> plain_{0};
+  std::atomic<int> aborted_{0};
 };
 
 std::vector<int> Ports(const std::string& bootstraps) {

@@ -11,6 +11,7 @@
 // - require connects through TLS without checking the certificate; prefer and disable speak
 //   plain text (the front counts the plain connections and no handshake).
 #include <cstdio>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kafka_support.h"
 #include "run_support.h"
 
 namespace cutover {
@@ -61,7 +63,7 @@ class TlsKafka {
 
   struct Counts {
     int handshakes = -1;  // TLS handshakes that completed
-    int failed = -1;      // TLS handshakes that failed (the client refused the certificate)
+    int failed = -1;      // TLS handshakes the client refused (with an alert: the certificate)
     int plain = -1;       // connections that did not start with a TLS handshake record
   };
   Counts counts() {
@@ -146,10 +148,24 @@ class KafkaTlsTest : public runtest::WorkloadPairTest {
     ASSERT_FALSE(kafka_->bootstraps().empty());
   }
 
+  // A plain-text cluster (librdkafka's mock as it is, in this process) instead of the front; one
+  // broker, so that its closed handshake is every bootstrap broker's.
+  void StartPlainKafka() {
+    plain_ = std::make_unique<testing::MockKafka>(1);
+    kafka_ = nullptr;
+  }
+
+  std::string Bootstraps() const {
+    return plain_ != nullptr ? plain_->bootstraps() : kafka_->bootstraps();
+  }
+
   // MariaDB -> MariaDB with the change log on the Kafka brokers.
-  void WriteLogSpec(const std::string& mode, const std::string& ca_file) {
-    kafka_->CreateTopic("cutover.kafka-tls-log.log", kPartitions, 3);
-    kafka_->CreateTopic("cutover.kafka-tls-log.log.control", 1, 3);
+  void WriteLogSpec(const std::string& mode, const std::string& ca_file,
+                    bool create_topics = true) {
+    if (create_topics) {
+      kafka_->CreateTopic("cutover.kafka-tls-log.log", kPartitions, 3);
+      kafka_->CreateTopic("cutover.kafka-tls-log.log.control", 1, 3);
+    }
     WriteSpec("kafka-tls-log",
               "change_log:\n  kind: kafka\n" + KafkaBlock(kafka_->bootstraps(), mode, ca_file));
   }
@@ -158,14 +174,19 @@ class KafkaTlsTest : public runtest::WorkloadPairTest {
   void WriteTargetSpec(const std::string& mode, const std::string& ca_file,
                        bool create_topics = true) {
     for (const char* table : {"accounts", "lines"}) {
-      if (create_topics)
-        kafka_->CreateTopic("kafka-tls-target." + db_ + "." + table, kPartitions, 3);
+      const std::string topic = "kafka-tls-target." + db_ + "." + table;
+      if (!create_topics) continue;
+      if (plain_ != nullptr) {
+        plain_->CreateTopic(topic, kPartitions, 1);
+      } else {
+        kafka_->CreateTopic(topic, kPartitions, 3);
+      }
     }
     copytest::WriteFile(
-        spec_, copytest::CopySpec(
-                   "kafka-tls-target", testing::MariaDbSource(),
-                   "target:\n  kind: kafka\n" + KafkaBlock(kafka_->bootstraps(), mode, ca_file),
-                   "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(), ""));
+        spec_,
+        copytest::CopySpec("kafka-tls-target", testing::MariaDbSource(),
+                           "target:\n  kind: kafka\n" + KafkaBlock(Bootstraps(), mode, ca_file),
+                           "  - match: \"" + db_ + ".*\"\n", (dir_ / "state").string(), ""));
   }
 
   std::unique_ptr<runtest::CutoverProcess> Start(const std::string& command, const char* output) {
@@ -203,7 +224,19 @@ class KafkaTlsTest : public runtest::WorkloadPairTest {
     return run->Output();
   }
 
+  // The broker ("127.0.0.1:PORT") a failure message names: one of ours.
+  std::string FailedBroker(const std::string& output) {
+    std::smatch match;
+    static const std::regex broker(R"(cannot connect to broker (127\.0\.0\.1:[0-9]+): )");
+    if (!std::regex_search(output, match, broker)) return "<none>";
+    EXPECT_NE(("," + kafka_->bootstraps() + ",").find("," + match[1].str() + ","),
+              std::string::npos)
+        << match[1] << " is not one of " << kafka_->bootstraps();
+    return match[1];
+  }
+
   std::unique_ptr<TlsKafka> kafka_;
+  std::unique_ptr<testing::MockKafka> plain_;
 };
 
 TEST_F(KafkaTlsTest, ChangeLogVerifyFullRunEndsEqual) {
@@ -235,34 +268,44 @@ TEST_F(KafkaTlsTest, WrongCaStopsRunNamingTheField) {
   ASSERT_NO_FATAL_FAILURE(StartKafka());
   WriteTargetSpec("verify_full", testing::TlsOtherCaFile());
   std::string output = RunFails(20s);
-  EXPECT_NE(output.find("target.kafka.tls: the broker's certificate is not trusted: no CA in "
-                        "target.kafka.tls.ca_file (" +
-                        testing::TlsOtherCaFile() + ") signed it (librdkafka: ssl://127.0.0.1:"),
-            std::string::npos)
-      << output;
-  EXPECT_NE(output.find("certificate verify failed"), std::string::npos) << output;
-  EXPECT_NE(output.find("; set target.kafka.tls.ca_file to the CA bundle that signed the brokers' "
-                        "certificates"),
-            std::string::npos)
+  const std::string broker = FailedBroker(output);
+  EXPECT_NE(
+      output.find("cutover run: FailedPrecondition: kafka: cannot connect to broker " + broker +
+                  ": target.kafka.tls: the broker's certificate is not trusted: no CA in "
+                  "target.kafka.tls.ca_file (" +
+                  testing::TlsOtherCaFile() +
+                  ") signed it (librdkafka: error:0A000086:SSL routines::certificate "
+                  "verify failed; OpenSSL: unable to get local issuer "
+                  "certificate); set target.kafka.tls.ca_file to the CA bundle that signed "
+                  "the brokers' certificates\n"),
+      std::string::npos)
       << output;
   EXPECT_GT(kafka_->counts().failed, 0);
   EXPECT_EQ(kafka_->counts().plain, 0);
 }
 
-TEST_F(KafkaTlsTest, WrongHostStopsRunNamingTheField) {
+TEST_F(KafkaTlsTest, WrongHostStopsRunNamingTheFieldAndVerifyCaPasses) {
   ASSERT_NO_FATAL_FAILURE(StartKafka(/*wrong_host=*/true));
   WriteLogSpec("verify_full", testing::TlsCaFile());
   std::string output = RunFails(20s);
-  EXPECT_NE(output.find("change_log.kafka.tls: host name mismatch: the broker's certificate does "
-                        "not name '127.0.0.1' (librdkafka: ssl://127.0.0.1:"),
-            std::string::npos)
-      << output;
-  EXPECT_NE(output.find("; list the brokers in change_log.kafka.brokers by names their "
-                        "certificates list (their advertised listeners too), or use "
-                        "change_log.kafka.tls.mode verify_ca to check the CA alone"),
-            std::string::npos)
+  const std::string broker = FailedBroker(output);
+  EXPECT_NE(
+      output.find("cutover run: FailedPrecondition: kafka: cannot connect to broker " + broker +
+                  ": change_log.kafka.tls: host name mismatch: the broker's certificate "
+                  "does not name '127.0.0.1' (librdkafka: error:0A000086:SSL "
+                  "routines::certificate verify failed; OpenSSL: IP address mismatch); list the "
+                  "brokers in change_log.kafka.brokers by "
+                  "names their certificates list (their advertised listeners too), or use "
+                  "change_log.kafka.tls.mode verify_ca to check the CA alone\n"),
+      std::string::npos)
       << output;
   EXPECT_GT(kafka_->counts().failed, 0);
+  // The fix the message offers: verify_ca checks the chain alone, and the rows arrive.
+  WriteLogSpec("verify_ca", testing::TlsCaFile(), /*create_topics=*/false);
+  auto run = Start("run", "verify-ca.out");
+  ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
+  runtest::ExpectTargetCatchesUp(*source_, db_, *target_, target_db_, 30s);
+  runtest::StopRun(*run);
 }
 
 // require: TLS, certificate unchecked (another CA's file and a certificate for another name
@@ -290,6 +333,24 @@ TEST_F(KafkaTlsTest, RequirePreferDisable) {
     run->Signal(SIGKILL);
     run->Wait();
   }
+}
+
+// require against brokers that serve plain text only: stopped within seconds, not retried.
+TEST_F(KafkaTlsTest, RequireAgainstPlainTextBrokersStopsRun) {
+  StartPlainKafka();
+  WriteTargetSpec("require", "");
+  std::string output = RunFails(20s);
+  EXPECT_NE(output.find(": target.kafka.tls: the broker does not speak TLS on this port: it closed "
+                        "the connection during the TLS handshake (librdkafka: connecting to a "
+                        "PLAINTEXT broker listener?); list the brokers' TLS listeners in "
+                        "target.kafka.brokers, or set target.kafka.tls.mode disable for plain "
+                        "text\n"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(
+      output.find("cutover run: FailedPrecondition: kafka: cannot connect to broker 127.0.0.1:"),
+      std::string::npos)
+      << output;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // becomes a message naming the spec field, the cause and the fix.
 #include "db/kafka/tls_check.h"
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -25,16 +26,32 @@ bool UsesTls(const TlsSpec& tls) {
          tls.mode == TlsSpec::Mode::kVerifyFull;
 }
 
-// The first TLS handshake failure librdkafka reported through its error callback.
+// What librdkafka reported through its error callback while connecting. Guarded by mutex.
 struct HandshakeErrors {
   std::mutex mutex;
-  std::string failure;  // guarded by mutex; "" until one is reported
+  std::string failure;          // the first failed TLS handshake; "" until one is reported
+  std::set<std::string> plain;  // brokers that closed the connection during the handshake
+  std::string plain_reason;     // the first of those errors
 };
 
+// librdkafka's hint when a broker closes the connection during the TLS handshake, as a
+// plain-text listener does on reading a TLS ClientHello.
+constexpr std::string_view kPlainListenerHint = "connecting to a PLAINTEXT broker listener?";
+
+// librdkafka 2.0 reports a handshake that fails in its first step (SSL_connect) as a transport
+// error with OpenSSL's words ("error:0A000086:SSL routines::certificate verify failed"), a later
+// step as an SSL error ("SSL handshake failed: ...").
 void OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
-  if (err != RD_KAFKA_RESP_ERR__SSL) return;
+  const std::string_view words = reason;
   auto* errors = static_cast<HandshakeErrors*>(opaque);
   std::lock_guard lock(errors->mutex);
+  if (err == RD_KAFKA_RESP_ERR__TRANSPORT && words.find(kPlainListenerHint) != words.npos) {
+    if (errors->plain_reason.empty()) errors->plain_reason = reason;
+    errors->plain.insert(std::string(words.substr(0, words.find(": "))));
+    return;
+  }
+  const bool tls_words = words.find("SSL routines") != std::string_view::npos;
+  if (err != RD_KAFKA_RESP_ERR__SSL && !(err == RD_KAFKA_RESP_ERR__TRANSPORT && tls_words)) return;
   if (errors->failure.empty()) errors->failure = reason;
 }
 
@@ -73,12 +90,16 @@ int ConnectTcp(const std::string& host, int port) {
   return fd;
 }
 
-// Why a handshake with `host`:`port` fails with the spec's CA and host name check, asked of
-// OpenSSL directly: librdkafka words an untrusted chain and a wrong host name alike
-// ("certificate verify failed").
-TlsFailure Diagnose(const TlsSpec& tls, const std::string& host, int port) {
+// What OpenSSL says of a handshake with `host`:`port` with the spec's CA and host name check:
+// librdkafka words an untrusted chain and a wrong host name alike ("certificate verify failed").
+struct Diagnosis {
+  TlsFailure failure = TlsFailure::kOther;
+  std::string verify_result;  // OpenSSL's words for the certificate check; "" when it passed
+};
+
+Diagnosis Diagnose(const TlsSpec& tls, const std::string& host, int port) {
   int fd = ConnectTcp(host, port);
-  if (fd < 0) return TlsFailure::kOther;
+  if (fd < 0) return {};
   std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> context(SSL_CTX_new(TLS_client_method()),
                                                        SSL_CTX_free);
   if (tls.ca_file.empty()) {
@@ -93,22 +114,53 @@ TlsFailure Diagnose(const TlsSpec& tls, const std::string& host, int port) {
   SSL_connect(ssl.get());
   const long result = SSL_get_verify_result(ssl.get());
   close(fd);
+  Diagnosis out;
+  if (result != X509_V_OK) out.verify_result = X509_verify_cert_error_string(result);
   switch (result) {
     case X509_V_ERR_HOSTNAME_MISMATCH:
-    case X509_V_ERR_IP_ADDRESS_MISMATCH: return TlsFailure::kHostMismatch;
+    case X509_V_ERR_IP_ADDRESS_MISMATCH: out.failure = TlsFailure::kHostMismatch; break;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_CERT_UNTRUSTED: return TlsFailure::kUntrusted;
-    default: return TlsFailure::kOther;
+    case X509_V_ERR_CERT_UNTRUSTED: out.failure = TlsFailure::kUntrusted; break;
+    default: break;
   }
+  return out;
 }
 
-// Connects with `kafka`'s settings until a broker answers (""), a handshake fails (librdkafka's
-// words) or the time is up ("").
-Result<std::string> FirstHandshakeFailure(const KafkaSpec& kafka) {
+// "target.kafka.tls" -> "target.kafka": the block whose brokers the message names.
+std::string ParentOf(const std::string& field) {
+  return field.ends_with(".tls") ? field.substr(0, field.size() - 4) : std::string("kafka");
+}
+
+// librdkafka's words for a failed handshake without the broker's name in front, the step that
+// failed, its hint about its own settings (ssl.ca.location, which the spec sets as ca_file) and
+// the time it took: "error:0A000086:SSL routines::certificate verify failed".
+std::string HandshakeWords(std::string_view reason) {
+  // "ssl://host:port/bootstrap: " or "ssl://host:port/<id>: " first.
+  if (size_t start = reason.find(": "); start != std::string_view::npos) {
+    reason.remove_prefix(start + 2);
+  }
+  if (reason.starts_with("SSL handshake failed: ")) reason.remove_prefix(22);
+  for (std::string_view tail : {": broker certificate could not be verified", " (after "}) {
+    size_t cut = reason.find(tail);
+    if (cut != std::string_view::npos) reason = reason.substr(0, cut);
+  }
+  return std::string(reason);
+}
+
+// How connecting with `kafka`'s settings ended: a broker answered or the time was up (both
+// empty), a handshake failed, or brokers closed the connection during their handshakes.
+struct Outcome {
+  std::string failure;       // librdkafka's words for the failed handshake
+  std::string plain_reason;  // librdkafka's words for a closed handshake
+};
+
+// Connects until a broker answers, a handshake fails, or every bootstrap broker closed the
+// connection during its handshake; at the deadline, a closed handshake still counts.
+Result<Outcome> Connect(const KafkaSpec& kafka) {
   HandshakeErrors errors;
   CUTOVER_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf,
                            KafkaConfigWithoutTlsCheck(kafka, {{"client.id", "cutover-tls-check"}}));
@@ -116,18 +168,22 @@ Result<std::string> FirstHandshakeFailure(const KafkaSpec& kafka) {
   rd_kafka_conf_set_opaque(conf, &errors);
   CUTOVER_ASSIGN_OR_RETURN(rd_kafka_t * handle, NewKafkaHandle(RD_KAFKA_PRODUCER, conf));
   std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> owner(handle, rd_kafka_destroy);
+  const size_t bootstraps =
+      1 + static_cast<size_t>(std::count(kafka.brokers.begin(), kafka.brokers.end(), ','));
   const auto deadline = std::chrono::steady_clock::now() + kKafkaTlsCheckTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
     const struct rd_kafka_metadata* metadata = nullptr;
     if (rd_kafka_metadata(handle, 0, nullptr, &metadata, 200) == RD_KAFKA_RESP_ERR_NO_ERROR) {
       rd_kafka_metadata_destroy(metadata);
-      return std::string();
+      return Outcome{};
     }
     rd_kafka_poll(handle, 50);  // serves OnError
     std::lock_guard lock(errors.mutex);
-    if (!errors.failure.empty()) return errors.failure;
+    if (!errors.failure.empty()) return Outcome{errors.failure, ""};
+    if (errors.plain.size() >= bootstraps) return Outcome{"", errors.plain_reason};
   }
-  return std::string();
+  std::lock_guard lock(errors.mutex);
+  return Outcome{"", errors.plain_reason};
 }
 
 }  // namespace
@@ -135,12 +191,10 @@ Result<std::string> FirstHandshakeFailure(const KafkaSpec& kafka) {
 std::string KafkaTlsFailureText(const KafkaSpec& kafka, std::string_view host, int port,
                                 TlsFailure failure, std::string_view detail) {
   const std::string& field = kafka.tls.field;
-  // "target.kafka.tls" -> "target.kafka": the block whose brokers the certificates must name.
-  const std::string parent =
-      field.ends_with(".tls") ? field.substr(0, field.size() - 4) : std::string("kafka");
+  const std::string parent = ParentOf(field);
   const std::string head =
       fmt::format("kafka: cannot connect to broker {}:{}: {}: ", host, port, field);
-  const std::string said = fmt::format(" (librdkafka: {})", detail);
+  const std::string said = fmt::format(" ({})", detail);
   switch (failure) {
     case TlsFailure::kUntrusted: {
       const std::string store =
@@ -166,6 +220,15 @@ std::string KafkaTlsFailureText(const KafkaSpec& kafka, std::string_view host, i
       head, said, parent, field);
 }
 
+std::string KafkaPlainListenerText(const KafkaSpec& kafka, std::string_view host, int port) {
+  const std::string& field = kafka.tls.field;
+  return fmt::format(
+      "kafka: cannot connect to broker {}:{}: {}: the broker does not speak TLS on this port: it "
+      "closed the connection during the TLS handshake (librdkafka: {}); list the brokers' TLS "
+      "listeners in {}.brokers, or set {}.mode disable for plain text",
+      host, port, field, kPlainListenerHint, ParentOf(field), field);
+}
+
 Status CheckKafkaTls(const KafkaSpec& kafka) {
   if (!UsesTls(kafka.tls)) return Status::Ok();
   static std::mutex checked_mutex;
@@ -176,17 +239,25 @@ Status CheckKafkaTls(const KafkaSpec& kafka) {
     std::lock_guard lock(checked_mutex);
     if (checked.contains(key)) return Status::Ok();
   }
-  CUTOVER_ASSIGN_OR_RETURN(std::string failure, FirstHandshakeFailure(kafka));
-  if (failure.empty()) {
+  CUTOVER_ASSIGN_OR_RETURN(Outcome outcome, Connect(kafka));
+  if (!outcome.plain_reason.empty()) {
+    auto [host, port] = BrokerOf(outcome.plain_reason);
+    return Status::FailedPrecondition(KafkaPlainListenerText(kafka, host, port));
+  }
+  if (outcome.failure.empty()) {
     std::lock_guard lock(checked_mutex);
     checked.insert(key);
     return Status::Ok();
   }
+  const std::string& failure = outcome.failure;
   auto [host, port] = BrokerOf(failure);
+  const Diagnosis diagnosis = Diagnose(kafka.tls, host, port);
+  std::string detail = "librdkafka: " + HandshakeWords(failure);
+  if (!diagnosis.verify_result.empty()) detail += "; OpenSSL: " + diagnosis.verify_result;
   // A failed handshake (librdkafka's SSL error, not a lost connection) fails the same way on
   // every retry: a person must change the certificate or the spec.
-  const TlsFailure cause = Diagnose(kafka.tls, host, port);
-  return Status::FailedPrecondition(KafkaTlsFailureText(kafka, host, port, cause, failure));
+  return Status::FailedPrecondition(
+      KafkaTlsFailureText(kafka, host, port, diagnosis.failure, detail));
 }
 
 }  // namespace cutover::kafka

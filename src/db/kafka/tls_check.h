@@ -18,16 +18,20 @@ inline constexpr std::chrono::seconds kKafkaTlsCheckTimeout{10};
 // With `kafka.tls.mode` require, verify_ca or verify_full: connects to the brokers and waits (at
 // most kKafkaTlsCheckTimeout) until one answers a metadata request (Ok) or a TLS handshake fails:
 // FailedPrecondition "kafka: cannot connect to broker HOST:PORT: <field>: <cause> (librdkafka:
-// <its words>); <fix>", the field being kafka.tls.field (e.g. target.kafka.tls) and the cause
-// told apart by a handshake of our own with the same CA and host name (an untrusted chain, a
-// certificate that does not name the broker, or anything else). Brokers that neither answer nor
-// fail a handshake in time are Ok here: the caller's own requests time out and retry as usual.
-// Without TLS (disable, prefer): Ok at once. A success is remembered for the process.
+// <its words>; OpenSSL: <its verify result>); <fix>", the field being kafka.tls.field (e.g.
+// target.kafka.tls) and the cause told apart by a handshake of our own with the same CA and host
+// name (an untrusted chain, a certificate that does not name the broker, or anything else). Brokers
+// that neither answer nor fail a handshake in time are Ok here: the caller's own requests time out
+// and retry as usual. Without TLS (disable, prefer): Ok at once. A success is remembered for the
+// process.
 Status CheckKafkaTls(const KafkaSpec& kafka);
 
 // The message of a failed handshake with the broker `host`:`port` of `kafka` (the cause is one
-// of TlsFailure's; `detail`: librdkafka's words).
+// of TlsFailure's; `detail`: the libraries' words, put in parentheses).
 std::string KafkaTlsFailureText(const KafkaSpec& kafka, std::string_view host, int port,
                                 TlsFailure failure, std::string_view detail);
+
+// The message of a broker `host`:`port` that closed the connection during the TLS handshake.
+std::string KafkaPlainListenerText(const KafkaSpec& kafka, std::string_view host, int port);
 
 }  // namespace cutover::kafka
