@@ -264,24 +264,31 @@ TEST_F(KafkaTlsTest, TargetVerifyFullRunAndVerify) {
   ExpectOnlyTls();
 }
 
-TEST_F(KafkaTlsTest, WrongCaStopsRunNamingTheField) {
+// ... and `cutover verify`, which reads the topics, stops with it too (exit code 2).
+TEST_F(KafkaTlsTest, WrongCaStopsRunAndVerifyNamingTheField) {
   ASSERT_NO_FATAL_FAILURE(StartKafka());
   WriteTargetSpec("verify_full", testing::TlsOtherCaFile());
   std::string output = RunFails(20s);
-  const std::string broker = FailedBroker(output);
-  EXPECT_NE(
-      output.find("cutover run: FailedPrecondition: kafka: cannot connect to broker " + broker +
-                  ": target.kafka.tls: the broker's certificate is not trusted: no CA in "
-                  "target.kafka.tls.ca_file (" +
-                  testing::TlsOtherCaFile() +
-                  ") signed it (librdkafka: error:0A000086:SSL routines::certificate "
-                  "verify failed; OpenSSL: unable to get local issuer "
-                  "certificate); set target.kafka.tls.ca_file to the CA bundle that signed "
-                  "the brokers' certificates\n"),
-      std::string::npos)
-      << output;
+  const std::string message =
+      "FailedPrecondition: kafka: cannot connect to broker " + FailedBroker(output) +
+      ": target.kafka.tls: the broker's certificate is not trusted: no CA in "
+      "target.kafka.tls.ca_file (" +
+      testing::TlsOtherCaFile() +
+      ") signed it (librdkafka: error:0A000086:SSL routines::certificate verify failed; OpenSSL: "
+      "unable to get local issuer certificate); set target.kafka.tls.ca_file to the CA bundle "
+      "that signed the brokers' certificates\n";
+  EXPECT_NE(output.find("cutover run: " + message), std::string::npos) << output;
   EXPECT_GT(kafka_->counts().failed, 0);
   EXPECT_EQ(kafka_->counts().plain, 0);
+  runtest::CutoverProcess verify("verify " + spec_.string(), "", dir_ / "verify.out");
+  EXPECT_EQ(verify.Wait(), 2) << verify.Output();
+  EXPECT_NE(verify.Output().find("cutover verify: FailedPrecondition: kafka: cannot connect to "
+                                 "broker 127.0.0.1:"),
+            std::string::npos)
+      << verify.Output();
+  EXPECT_NE(verify.Output().find(message.substr(message.find(": target.kafka.tls: "))),
+            std::string::npos)
+      << verify.Output();
 }
 
 TEST_F(KafkaTlsTest, WrongHostStopsRunNamingTheFieldAndVerifyCaPasses) {
