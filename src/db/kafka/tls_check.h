@@ -20,8 +20,11 @@ inline constexpr std::chrono::seconds kKafkaTlsCheckTimeout{10};
 // FailedPrecondition "kafka: cannot connect to broker HOST:PORT: <field>: <cause> (librdkafka:
 // <its words>; OpenSSL: <its verify result>); <fix>", the field being kafka.tls.field (e.g.
 // target.kafka.tls) and the cause told apart by a handshake of our own with the same CA and host
-// name (an untrusted chain, a certificate that does not name the broker, or anything else). Brokers
-// that neither answer nor fail a handshake in time are Ok here: the caller's own requests time out
+// name (an untrusted chain, a certificate that does not name the broker, or anything else).
+// FailedPrecondition too (KafkaPlainListenerText) when every bootstrap broker closed the
+// connection during its handshake (plain-text listeners), or one did and none answered by the
+// deadline. Ok when a login is refused after a handshake (the caller's requests say so), and for
+// brokers that neither answer nor refuse a handshake in time: the caller's own requests time out
 // and retry as usual. Without TLS (disable, prefer): Ok at once. A success is remembered for the
 // process.
 Status CheckKafkaTls(const KafkaSpec& kafka);
