@@ -7,9 +7,11 @@
 //   the test CA: the rows arrive (target equal to the source row by row; `cutover verify` 0
 //   differences), and the front counted TLS handshakes and not one plain-text connection.
 // - A CA that did not sign the brokers' certificate and a certificate that does not name
-//   127.0.0.1 stop `cutover run` within seconds with the exact message (field, cause, fix).
+//   127.0.0.1 stop `cutover run` (and `cutover verify`) within seconds with the exact message
+//   (field, cause, fix); verify_ca, the fix offered for the second, carries the rows.
 // - require connects through TLS without checking the certificate; prefer and disable speak
-//   plain text (the front counts the plain connections and no handshake).
+//   plain text (the front counts the plain connections and no handshake); require against the
+//   plain-text mock cluster stops `cutover run` with its message.
 #include <cstdio>
 #include <regex>
 #include <sstream>
@@ -174,8 +176,8 @@ class KafkaTlsTest : public runtest::WorkloadPairTest {
   void WriteTargetSpec(const std::string& mode, const std::string& ca_file,
                        bool create_topics = true) {
     for (const char* table : {"accounts", "lines"}) {
+      if (!create_topics) break;
       const std::string topic = "kafka-tls-target." + db_ + "." + table;
-      if (!create_topics) continue;
       if (plain_ != nullptr) {
         plain_->CreateTopic(topic, kPartitions, 1);
       } else {
