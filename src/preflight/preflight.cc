@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "db/postgres/connection.h"
+#include "preflight/dynamodb_checks.h"
+#include "preflight/kafka_checks.h"
 #include "sink/mysql/postgres_columns.h"
 #include "sink/mysql/preflight.h"
 #include "sink/postgres/preflight.h"
@@ -23,22 +25,13 @@ std::vector<CheckResult> CheckSource(const Spec& spec) {
   return {};
 }
 
-// DynamoDB and Kafka clients arrive later; until then say plainly that nothing was checked.
-CheckResult NotAvailableYet(TargetKind kind) {
-  std::string name(TargetKindName(kind));
-  return CheckResult::Skip(
-      fmt::format("target.{}", name), fmt::format("{} target", name),
-      fmt::format("the target check for {} is not available yet; this target was not checked",
-                  name));
-}
-
 std::vector<CheckResult> CheckTarget(const Spec& spec) {
   switch (spec.target.kind) {
     case TargetKind::kMariaDB:
     case TargetKind::kMySQL: return mysql::CheckTarget(spec);
     case TargetKind::kPostgres: return postgres::CheckTarget(spec);
-    case TargetKind::kDynamoDB:
-    case TargetKind::kKafka: return {NotAvailableYet(spec.target.kind)};
+    case TargetKind::kDynamoDB: return CheckDynamoDbTarget(spec.target.dynamodb);
+    case TargetKind::kKafka: return {CheckKafkaBrokers(spec.target.kafka, "target.kafka")};
   }
   return {};
 }
@@ -81,6 +74,9 @@ PreflightReport RunPreflight(const Spec& spec) {
     target.push_back(CheckPostgresColumnTypes(spec));
   }
   report.checks.insert(report.checks.end(), target.begin(), target.end());
+  if (spec.change_log.kind == ChangeLogSpec::Kind::kKafka) {
+    report.checks.push_back(CheckKafkaBrokers(spec.change_log.kafka, "change_log.kafka"));
+  }
   return report;
 }
 

@@ -145,6 +145,11 @@ std::string LineOf(const std::string& text, const std::string& id) {
   return "";
 }
 
+// `line` with its column padding (runs of spaces) as two spaces, as the tests write it.
+std::string Squeezed(const std::string& line) {
+  return std::regex_replace(line, std::regex("   +"), "  ");
+}
+
 bool EndsWith(const std::string& text, const std::string& tail) {
   return text.size() >= tail.size() &&
          text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
@@ -441,21 +446,64 @@ TEST_F(CheckTest, PostgresTableWithoutKeyFailsReplicaIdentity) {
   Postgres(source, "DROP TABLE check_nokey_log");
 }
 
-TEST_F(CheckTest, MariaDbSourceToDynamoDbSaysTheTargetIsNotChecked) {
+// A DynamoDB target: the credentials chain, then one signed ListTables to the endpoint.
+TEST_F(CheckTest, MariaDbSourceToDynamoDbAsksTheEndpoint) {
   ASSERT_TRUE(testing::EnsureServer("mariadb-source"));
+  ASSERT_TRUE(testing::EnsureServer("dynalite"));
   ServerInfo source = testing::MariaDbSource();
   MySql(source, "CREATE TABLE IF NOT EXISTS check_ok_orders (id BIGINT PRIMARY KEY)");
-  std::string spec = "name: check-test\n" +
-                     Endpoint("source", "mariadb", source, kSourcePasswordEnv) +
-                     "target:\n  kind: dynamodb\n  dynamodb:\n    endpoint: http://127.0.0.1:1\n"
-                     "tables:\n  - match: \"cutover_test.check_ok_*\"\n";
-  CheckRun run = RunOnSpec(spec, false);
+  auto spec_for = [&](const std::string& endpoint, const std::string& keys) {
+    return "name: check-test\n" + Endpoint("source", "mariadb", source, kSourcePasswordEnv) +
+           "target:\n  kind: dynamodb\n  dynamodb:\n    endpoint: " + endpoint + "\n" + keys +
+           "tables:\n  - match: \"cutover_test.check_ok_*\"\n";
+  };
+  const std::string keys =
+      "    access_key_id_env: CHECK_DYN_KEY\n    secret_access_key_env: CHECK_DYN_SECRET\n";
+  setenv("CHECK_DYN_KEY", "check-key", 1);
+  setenv("CHECK_DYN_SECRET", "check-secret-never-shown", 1);
+  const ServerInfo dynalite = testing::Dynalite();
+  const std::string good = "http://" + dynalite.host + ":" + std::to_string(dynalite.port);
+  CheckRun run = RunOnSpec(spec_for(good, keys), false);
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
-  EXPECT_TRUE(EndsWith(LineOf(run.out, "target.dynamodb"),
-                       "  the target check for dynamodb is not available yet; this target was "
-                       "not checked"))
-      << run.out << run.err;
-  EXPECT_TRUE(LineOf(run.out, "target.dynamodb").starts_with("SKIP  "));
+  EXPECT_EQ(Squeezed(LineOf(run.out, "target.credentials")),
+            "PASS  target.credentials  AWS credentials are found  found (the key itself is not "
+            "shown)")
+      << run.out;
+  EXPECT_EQ(Squeezed(LineOf(run.out, "target.reachable")),
+            "PASS  target.reachable  the DynamoDB endpoint answers a signed request  " + good +
+                " answered ListTables")
+      << run.out;
+  EXPECT_EQ(run.out.find("check-secret-never-shown"), std::string::npos) << run.out;
+
+  // Nothing listens on port 1: FAIL within seconds, with the endpoint and the fix.
+  run = RunOnSpec(spec_for("http://127.0.0.1:1", keys), false);
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(Squeezed(LineOf(run.out, "target.reachable"))
+                  .starts_with("FAIL  target.reachable  the DynamoDB endpoint answers a signed "
+                               "request  http://127.0.0.1:1: "))
+      << run.out;
+  EXPECT_NE(run.out.find("      fix: check target.dynamodb.endpoint and region, that the "
+                         "endpoint is reachable from here, and that the key may call "
+                         "dynamodb:ListTables\n"),
+            std::string::npos)
+      << run.out;
+
+  // No key anywhere: the credentials fail and the endpoint is not asked.
+  const char* had_key = std::getenv("AWS_ACCESS_KEY_ID");
+  const std::string saved_key = had_key != nullptr ? had_key : "";
+  unsetenv("AWS_ACCESS_KEY_ID");
+  setenv("AWS_SHARED_CREDENTIALS_FILE", (dir_ / "no-such-credentials").c_str(), 1);
+  run = RunOnSpec(spec_for(good, ""), false);
+  unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+  if (had_key != nullptr) setenv("AWS_ACCESS_KEY_ID", saved_key.c_str(), 1);
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(
+      Squeezed(LineOf(run.out, "target.credentials")).starts_with("FAIL  target.credentials  "))
+      << run.out;
+  EXPECT_EQ(Squeezed(LineOf(run.out, "target.reachable")),
+            "SKIP  target.reachable  the DynamoDB endpoint answers a signed request  not checked: "
+            "target.credentials failed")
+      << run.out;
   MySql(source, "DROP TABLE check_ok_orders");
 }
 

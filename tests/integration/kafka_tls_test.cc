@@ -9,6 +9,7 @@
 // - A CA that did not sign the brokers' certificate and a certificate that does not name
 //   127.0.0.1 stop `cutover run` (and `cutover verify`) within seconds with the exact message
 //   (field, cause, fix); verify_ca, the fix offered for the second, carries the rows.
+// - `cutover check` asks the brokers with the spec's TLS settings (target and change log).
 // - require connects through TLS without checking the certificate; prefer and disable speak
 //   plain text (the front counts the plain connections and no handshake); require against the
 //   plain-text mock cluster stops `cutover run` with its message.
@@ -315,6 +316,46 @@ TEST_F(KafkaTlsTest, WrongHostStopsRunNamingTheFieldAndVerifyCaPasses) {
   ASSERT_TRUE(runtest::WaitForCdc(*run)) << run->Output();
   runtest::ExpectTargetCatchesUp(*source_, db_, *target_, target_db_, 30s);
   runtest::StopRun(*run);
+}
+
+// `cutover check` asks the brokers too: a target and a change log with the right CA pass, a CA
+// that did not sign the brokers' certificate fails with the field, cause and fix (exit 1).
+TEST_F(KafkaTlsTest, CheckAsksTheBrokersWithTheSpecsTls) {
+  ASSERT_NO_FATAL_FAILURE(StartKafka());
+  auto check = [&](const char* output) {
+    runtest::CutoverProcess process("check " + spec_.string(), "", dir_ / output);
+    int code = process.Wait();
+    // The report's column padding as two spaces.
+    return std::make_pair(code, std::regex_replace(process.Output(), std::regex("   +"), "  "));
+  };
+  WriteTargetSpec("verify_full", testing::TlsCaFile(), /*create_topics=*/false);
+  auto [code, output] = check("check-target.out");
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_NE(output.find("PASS  target.kafka.brokers  the Kafka brokers answer  3 brokers in the "
+                        "cluster\n"),
+            std::string::npos)
+      << output;
+  WriteLogSpec("verify_full", testing::TlsCaFile(), /*create_topics=*/false);
+  std::tie(code, output) = check("check-log.out");
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_NE(output.find("PASS  change_log.kafka.brokers  the Kafka brokers answer  3 brokers in "
+                        "the cluster\n"),
+            std::string::npos)
+      << output;
+  WriteTargetSpec("verify_full", testing::TlsOtherCaFile(), /*create_topics=*/false);
+  std::tie(code, output) = check("check-wrong-ca.out");
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_NE(output.find("FAIL  target.kafka.brokers  the Kafka brokers answer  kafka: cannot "
+                        "connect to broker 127.0.0.1:"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find(": target.kafka.tls: the broker's certificate is not trusted: no CA in "
+                        "target.kafka.tls.ca_file (" +
+                        testing::TlsOtherCaFile() + ") signed it"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("\n  fix: change target.kafka as the message says\n"), std::string::npos)
+      << output;
 }
 
 // require: TLS, certificate unchecked (another CA's file and a certificate for another name
