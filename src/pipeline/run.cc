@@ -524,6 +524,9 @@ class Migration {
     status.applied_changes = apply_stats_.applied_changes.load();
     status.captured_transactions = capture_stats_.transactions.load();
     status.updated_at_ms = NowMs();
+    const state::BootClock boot = state::BootClock::Now();
+    status.updated_at_boot_ms = boot.ms;
+    status.boot_id = boot.boot_id;
     status.applied_through_ms = AppliedThrough(oldest, apply_stats_.at_end.load());
     status.captured_changes = capture_stats_.changes.load();
     status.captured_changes_total = captured_before_ + capture_stats_.changes.load();
