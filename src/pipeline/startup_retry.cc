@@ -19,7 +19,7 @@ std::string StartupRetryLine(std::string_view what, const Status& error,
                              std::chrono::milliseconds wait, int attempt,
                              std::chrono::milliseconds left) {
   return fmt::format(
-      "{}: {}; a server unreachable at startup is waited for: trying again in {} (attempt {} "
+      "{}: {}; startup waits out Unavailable errors: trying again in {} (attempt {} "
       "failed; {} of retries left)",
       what, error.ToString(), Seconds(wait), attempt, Seconds(left));
 }

@@ -107,8 +107,8 @@ TEST(StartupRetryTest, AStopDuringAWaitEndsTheRunWithoutError) {
 TEST(StartupRetryTest, TheLogLineSaysWhatFailedAndWhenItIsTriedAgain) {
   EXPECT_EQ(StartupRetryLine("cutover run", kRefused, milliseconds(2000), 2, milliseconds(57000)),
             "cutover run: Unavailable: cannot connect to 127.0.0.1:3307 as user 'cutover': Can't "
-            "connect to server on '127.0.0.1' (115) (MySQL error 2002); a server unreachable at "
-            "startup is waited for: trying again in 2 s (attempt 2 failed; 57 s of retries left)");
+            "connect to server on '127.0.0.1' (115) (MySQL error 2002); startup waits out "
+            "Unavailable errors: trying again in 2 s (attempt 2 failed; 57 s of retries left)");
 }
 
 }  // namespace

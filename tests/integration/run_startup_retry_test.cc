@@ -90,7 +90,7 @@ TEST_F(StartupRetryTest, ATargetDownAtStartIsWaitedForAndTheRunEndsEqual) {
   EXPECT_NE(first.find("[warning] cutover run: Unavailable: " + Refused()), std::string::npos)
       << run.Output();
   EXPECT_TRUE(
-      first.ends_with("; a server unreachable at startup is waited for: trying again in "
+      first.ends_with("; startup waits out Unavailable errors: trying again in "
                       "1 s (attempt 1 failed; 59 s of retries left)"))
       << run.Output();
   EXPECT_NE(run.Output().find("trying again in 2 s (attempt 2 failed; 57 s of retries left)"),
