@@ -32,6 +32,9 @@ struct CopyOptions {
   // any row is read: `cutover run` starts capturing the binlog from there, so the source keeps
   // every change the copy may miss. An error stops the copy with it. May be empty.
   std::function<Status(const Position& start)> on_start_position;
+  // Called once the target tables are ready, just before the workers read the first chunk (also
+  // when nothing is left to copy): `cutover run`'s startup ends there. May be empty.
+  std::function<void()> on_chunks_start;
   // The source to copy from, when the caller has opened it already (`cutover run` opens it
   // once for copy, capture and apply). Not owned. While RunCopy runs, only it calls the
   // source's main-session methods (cutover/source.h: not thread-safe); its workers and the

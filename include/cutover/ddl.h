@@ -33,7 +33,8 @@ struct DdlResumeReport {
   int64_t left_to_cdc = 0;    // --recopy: rows that changed meanwhile (CDC applied them)
 };
 
-// Resumes `table` ("schema.table"). FailedPrecondition when the table is not held (naming what
+// Resumes `table` ("schema.table"; InvalidArgument, before anything is opened, when it is not of
+// that form). FailedPrecondition when the table is not held (naming what
 // `cutover status` shows) or, for --recopy, when no `cutover run` is running (the rows travel
 // through its capture); DeadlineExceeded when the run does not take the request in time.
 Result<DdlResumeReport> ResumeTable(const Spec& spec, std::string_view table,

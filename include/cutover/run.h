@@ -12,6 +12,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cutover/spec.h"
@@ -30,6 +31,12 @@ struct RunOptions {
   // apply follows it; this copies its rows (the CLI runs `cutover ddl resume TABLE --recopy`
   // on a thread of its own). Null: the table stays stopped, saying so, until that command runs.
   std::function<void(const std::string& table)> on_new_table;
+  // A source or target unreachable (Unavailable: connection refused or dropped) before the
+  // copy's chunks begin (opening the servers, P0, the target tables) starts the run again with
+  // backoff (1 s, doubling up to 8 s), a warning per attempt, while the waits add up to at most
+  // this; then that error ends it. 0: the first error ends it. Any other error (bad credentials,
+  // a missing table) ends it at once; so does one after startup (docs/run.md, "Startup").
+  std::chrono::milliseconds startup_retry{60000};
 };
 
 // Runs (or resumes) the migration of `spec` until options.stop is set (OK) or an error that
@@ -66,6 +73,11 @@ struct ReplayReport {
   uint64_t changes = 0;       // changes applied
   double seconds = 0;
 };
+
+// Checks a replay's --from without opening anything: OK when it is a log offset, a source
+// position or a UTC time as ReplayOptions::from describes, else InvalidArgument saying which
+// forms are allowed (the text does not name the option).
+Status CheckReplayFrom(std::string_view from);
 
 // Applies the change log of `spec` from options.from up to its end (as it is when the replay
 // starts) to the target, through the same applier as `cutover run`, then returns. The log must

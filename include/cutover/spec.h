@@ -243,6 +243,9 @@ inline constexpr std::string_view kFenceTable = "cutover_fence";
 const TableRule* SelectTable(const Spec& spec, std::string_view schema, std::string_view table);
 // Glob match: '*' matches any run of characters (also empty), '?' exactly one. Case-sensitive.
 bool GlobMatch(std::string_view pattern, std::string_view text);
+// OK when `pattern` is a table glob as the spec's tables take one (on schema.table, with * and ?
+// only); else InvalidArgument saying what is wrong with it (quoting it) and what to write.
+Status CheckGlob(std::string_view pattern);
 
 // A size as written in a spec: "4096" (bytes), "512KiB", "64MiB", "1GiB", "2TiB" (binary units,
 // case-insensitive, optional space before the unit). InvalidArgument when malformed.

@@ -276,7 +276,8 @@ Result<std::string> RenderMetrics(const Spec& spec, StateStore& state, int64_t n
   state::RunStatus status = run_status.value_or(state::RunStatus{});
   WriteCdc(status, now_ms, out);
   CUTOVER_RETURN_IF_ERROR(
-      WriteThrottle(spec, state, status, run_status && run_status->FreshAt(now_ms), out));
+      WriteThrottle(spec, state, status,
+                    run_status && run_status->FreshAt(now_ms, state::BootClock::Now()), out));
   CUTOVER_RETURN_IF_ERROR(WriteVerify(state, out));
   CUTOVER_RETURN_IF_ERROR(WriteSchemaChanges(state, out));
   CUTOVER_RETURN_IF_ERROR(WriteStages(spec, state, out));

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -194,8 +196,9 @@ class HttpControlServer final : public ControlServer {
           if (request.method == "GET" && FindAsset(request.path) != nullptr) {
             return httplib::Server::HandlerResponse::Unhandled;
           }
-          return Authorized(request, response) ? httplib::Server::HandlerResponse::Unhandled
-                                               : httplib::Server::HandlerResponse::Handled;
+          if (!Authorized(request, response)) return httplib::Server::HandlerResponse::Handled;
+          return Refused(request, response) ? httplib::Server::HandlerResponse::Handled
+                                            : httplib::Server::HandlerResponse::Unhandled;
         });
     RouteWeb();
     server_.Get("/v1/status", [this](const auto& request, auto& response) {
@@ -280,12 +283,6 @@ class HttpControlServer final : public ControlServer {
           return SendError(response, 414, StatusCode::kInvalidArgument,
                            "the request line is longer than 8192 bytes; see docs/control-api.md");
         case 400:
-          if ((request.method == "POST" || request.method == "PUT") &&
-              !request.has_header("Content-Length")) {
-            return SendError(response, 400, StatusCode::kInvalidArgument,
-                             "a " + request.method +
-                                 " needs a body with a Content-Length header; send {} for none");
-          }
           return SendError(response, 400, StatusCode::kInvalidArgument,
                            "not an HTTP request the control API reads; see docs/control-api.md");
         default: return;
@@ -406,6 +403,33 @@ class HttpControlServer final : public ControlServer {
       std::fflush(options_.log);
     }
     return false;
+  }
+
+  // Answers, before the body is read, a request the API refuses whatever its path: a body
+  // without a length (httplib would read it until its 5 s read timeout: 411 at once instead), or
+  // query parameters (no endpoint takes any: 400 naming them rather than ignoring them).
+  bool Refused(const httplib::Request& request, httplib::Response& response) {
+    const bool has_body =
+        request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+    std::string encoding = request.get_header_value("Transfer-Encoding");
+    std::transform(encoding.begin(), encoding.end(), encoding.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (has_body && !request.has_header("Content-Length") && encoding != "chunked") {
+      SendError(
+          response, 411, StatusCode::kInvalidArgument,
+          "a " + request.method + " needs a body with a Content-Length header; send {} for none");
+      return true;
+    }
+    if (request.params.empty()) return false;
+    std::vector<std::string> names;
+    for (const auto& [name, value] : request.params) {
+      if (names.empty() || names.back() != name) names.push_back(name);
+    }
+    SendError(response, 400, StatusCode::kInvalidArgument,
+              fmt::format("unknown query parameter{} '{}'; no endpoint takes query parameters: "
+                          "send the request's fields in its JSON body (docs/control-api.md)",
+                          names.size() > 1 ? "s" : "", fmt::join(names, "', '")));
+    return true;
   }
 
   template <typename Handler>

@@ -46,30 +46,42 @@ Result<std::unique_ptr<ChangeLog>> OpenChangeLog(const Spec& spec, const OpenLog
   return OpenLocalChangeLog(local, options.create, options.read_only);
 }
 
-Result<std::vector<uint64_t>> ResolveReplayFrom(ChangeLog& log, std::string_view from) {
+Result<ReplayFrom> ParseReplayFrom(std::string_view from) {
   if (from.empty()) {
-    return Status::InvalidArgument("--from: give a log offset, a source position or a UTC time");
+    return Status::InvalidArgument("give a log offset, a source position or a UTC time");
   }
+  ReplayFrom parsed;
   if (std::all_of(from.begin(), from.end(), [](unsigned char c) { return std::isdigit(c); })) {
     uint64_t offset = 0;
     auto [end, error] = std::from_chars(from.data(), from.data() + from.size(), offset);
     if (error != std::errc() || end != from.data() + from.size()) {
-      return Status::InvalidArgument(fmt::format(
-          "--from {}: too large for a log offset (at most {})", from, UINT64_MAX));
+      return Status::InvalidArgument(
+          fmt::format("'{}' is too large for a log offset (at most {})", from, UINT64_MAX));
     }
-    return std::vector<uint64_t>(static_cast<size_t>(log.partitions()), offset);
+    parsed.offset = offset;
+    return parsed;
   }
-  if (std::optional<int64_t> time_ms = ParseUtcTime(std::string(from))) {
-    return log.OffsetsAtTime(*time_ms);
-  }
+  parsed.time_ms = ParseUtcTime(std::string(from));
+  if (parsed.time_ms) return parsed;
   Result<Position> position = Position::Parse(from);
   if (!position.ok()) {
     return Status::InvalidArgument(fmt::format(
-        "--from {}: not a log offset, a time (\"2026-11-21 20:00:00\", UTC) or a source "
-        "position: {}",
+        "'{}' is not a log offset, a time (\"2026-11-21 20:00:00\", UTC) or a source position: "
+        "{}",
         from, position.status().message()));
   }
-  return log.OffsetsAtPosition(*position);
+  parsed.position = *position;
+  return parsed;
+}
+
+Result<std::vector<uint64_t>> ResolveReplayFrom(ChangeLog& log, std::string_view from) {
+  Result<ReplayFrom> parsed = ParseReplayFrom(from);
+  if (!parsed.ok()) return parsed.status().WithContext("--from");
+  if (parsed->offset) {
+    return std::vector<uint64_t>(static_cast<size_t>(log.partitions()), *parsed->offset);
+  }
+  if (parsed->time_ms) return log.OffsetsAtTime(*parsed->time_ms);
+  return log.OffsetsAtPosition(*parsed->position);
 }
 
 }  // namespace cutover::log

@@ -160,9 +160,19 @@ struct OpenLogOptions {
 // Opens the change log spec.change_log describes (local: <state_dir>/log).
 Result<std::unique_ptr<ChangeLog>> OpenChangeLog(const Spec& spec, const OpenLogOptions& options);
 
-// Parses a replay's --from: a log offset (digits, the same on every partition), a UTC time
-// ("2026-11-21 20:00:00", "2026-11-21T20:00:00Z") or a source position, resolved to an offset per
-// partition. InvalidArgument naming the text when it is none of them.
+// A replay's --from as written: exactly one of the three is set.
+struct ReplayFrom {
+  std::optional<uint64_t> offset;    // a log offset (digits), the same on every partition
+  std::optional<int64_t> time_ms;    // a UTC time, as Unix milliseconds
+  std::optional<Position> position;  // a source position (Position::Parse)
+};
+
+// Reads a replay's --from without a log: a log offset, a UTC time ("2026-11-21 20:00:00",
+// "2026-11-21T20:00:00Z") or a source position. InvalidArgument naming the text (without the
+// option's name) when it is none of them.
+Result<ReplayFrom> ParseReplayFrom(std::string_view from);
+
+// ParseReplayFrom, resolved to an offset per partition of `log`. Its errors start "--from: ".
 Result<std::vector<uint64_t>> ResolveReplayFrom(ChangeLog& log, std::string_view from);
 
 }  // namespace cutover::log

@@ -65,6 +65,7 @@ Result<CopyReport> Copier::Run() {
     return Status::Cancelled("copy stopped on request; run again to resume");
   }
   if (resumed_ && !ranges_.empty()) CUTOVER_RETURN_IF_ERROR(BeginResumedCopy());
+  if (options_.on_chunks_start) options_.on_chunks_start();
   Status copied = RunWorkers();
   source_->EndCopyReads();
   CUTOVER_RETURN_IF_ERROR(copied);

@@ -34,8 +34,11 @@ Status ReadyTargetTables(const Spec& target, const Target& opened,
 
 }  // namespace
 
+Status CheckReplayFrom(std::string_view from) { return log::ParseReplayFrom(from).status(); }
+
 Result<ReplayReport> ReplayLog(const Spec& spec, const ReplayOptions& options) {
   auto began = std::chrono::steady_clock::now();
+  CUTOVER_RETURN_IF_ERROR(CheckReplayFrom(options.from).WithContext("--from"));
   Spec target = spec;
   if (!options.target_spec.empty()) {
     CUTOVER_ASSIGN_OR_RETURN(Spec other, LoadSpec(options.target_spec));

@@ -36,6 +36,7 @@
 #include "pipeline/live_control.h"
 #include "pipeline/live_settings.h"
 #include "pipeline/router.h"
+#include "pipeline/startup_retry.h"
 #include "pipeline/state_options.h"
 #include "pipeline/touched_keys.h"
 #include "state/live_controls.h"
@@ -103,6 +104,9 @@ class Migration {
     return Finish(Phases());
   }
 
+  // The copy's chunks began (or it had finished): an error from now on is not startup's.
+  bool past_startup() const { return past_startup_; }
+
  private:
   // Everything the parts need, built once.
   Status Open() {
@@ -164,6 +168,7 @@ class Migration {
     copy.target = target_.get();
     copy.state = state_.get();
     copy.on_start_position = [this](const Position& start) { return StartCapture(start); };
+    copy.on_chunks_start = [this] { past_startup_ = true; };
     copy.hold = [this] { live_->throttler().HoldCopy(); };
     copy.pace = [this](int64_t rows) { live_->throttler().PaceCopy(rows); };
     Result<CopyReport> report = RunCopy(spec_, copy);
@@ -171,6 +176,7 @@ class Migration {
       if (report.status().code() == StatusCode::kCancelled && halt_) return false;
       return report.status();
     }
+    past_startup_ = true;
     if (options_.progress != nullptr && !report->tables.empty()) {
       std::fputs(FormatCopySummary(*report).c_str(), options_.progress);
     }
@@ -518,6 +524,9 @@ class Migration {
     status.applied_changes = apply_stats_.applied_changes.load();
     status.captured_transactions = capture_stats_.transactions.load();
     status.updated_at_ms = NowMs();
+    const state::BootClock boot = state::BootClock::Now();
+    status.updated_at_boot_ms = boot.ms;
+    status.boot_id = boot.boot_id;
     status.applied_through_ms = AppliedThrough(oldest, apply_stats_.at_end.load());
     status.captured_changes = capture_stats_.changes.load();
     status.captured_changes_total = captured_before_ + capture_stats_.changes.load();
@@ -600,6 +609,7 @@ class Migration {
   pipeline::ApplyStats apply_stats_;
   pipeline::TouchedKeys touched_;  // for a continuous verify (apply_stats_.touched)
   std::atomic<RunPhase> phase_{RunPhase::kOpening};
+  std::atomic<bool> past_startup_{false};
   std::atomic<bool> halt_{false};
   std::atomic<bool> capture_stop_{false};  // set with halt_, or alone by a stop request
   std::atomic<bool> capture_done_{false};  // the capture thread has ended
@@ -621,16 +631,35 @@ class Migration {
   std::unique_ptr<pipeline::LiveControl> live_;
 };
 
+// The migration, started again from scratch (as a supervisor would restart the process, which
+// resumes from the state store) while its startup finds a server unreachable.
+Status RunWithStartupRetry(const Spec& spec, const RunOptions& options, bool apply) {
+  pipeline::StartupRetryPolicy policy;
+  policy.budget = options.startup_retry;
+  auto attempt = [&spec, &options, apply] {
+    Migration migration(spec, options, apply);
+    Status status = migration.Run();
+    return pipeline::StartupAttempt{status, migration.past_startup()};
+  };
+  auto sleep = [&options](std::chrono::milliseconds wait) {
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < until) {
+      if (options.stop != nullptr && options.stop->load()) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return options.stop == nullptr || !options.stop->load();
+  };
+  return pipeline::RetryStartup(policy, apply ? "cutover run" : "cutover capture", attempt, sleep);
+}
+
 }  // namespace
 
 Status RunMigration(const Spec& spec, const RunOptions& options) {
-  Migration migration(spec, options, /*apply=*/true);
-  return migration.Run();
+  return RunWithStartupRetry(spec, options, /*apply=*/true);
 }
 
 Status RunCaptureOnly(const Spec& spec, const RunOptions& options) {
-  Migration migration(spec, options, /*apply=*/false);
-  return migration.Run();
+  return RunWithStartupRetry(spec, options, /*apply=*/false);
 }
 
 Status RunApplier(const Spec& spec, const RunOptions& options) {

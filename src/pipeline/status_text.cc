@@ -26,7 +26,7 @@ namespace {
 // "apply": ...}, "held_seconds", "probe_errors"}); nothing held when none runs.
 nlohmann::json ThrottleJson(const std::optional<state::RunStatus>& run, int64_t now_ms) {
   state::RunStatus shown;
-  const bool running = run && run->FreshAt(now_ms);
+  const bool running = run && run->FreshAt(now_ms, state::BootClock::Now());
   if (running) shown.throttle = run->throttle;
   nlohmann::json out = shown.ToJson()["throttle"];
   for (const char* field : {"copy_wait_seconds", "apply_wait_seconds", "target_throttled"}) {

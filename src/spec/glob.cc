@@ -48,6 +48,11 @@ const TableRule* SelectTable(const Spec& spec, std::string_view schema, std::str
   return nullptr;
 }
 
+Status CheckGlob(std::string_view pattern) {
+  std::optional<std::string> problem = spec_internal::GlobProblem(pattern);
+  return problem ? Status::InvalidArgument(*problem) : Status::Ok();
+}
+
 }  // namespace cutover
 
 namespace cutover::spec_internal {

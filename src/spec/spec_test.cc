@@ -590,6 +590,22 @@ TEST(GlobMatchTest, StarAndQuestionMark) {
   EXPECT_FALSE(GlobMatch("?", ""));
 }
 
+// The check of a glob given outside a spec (`tail --tables`, `verify --tables`): the spec's
+// texts, without a field path.
+TEST(GlobMatchTest, CheckGlobSaysWhatIsWrongAndWhatToWrite) {
+  EXPECT_TRUE(CheckGlob("shop.*").ok());
+  EXPECT_TRUE(CheckGlob("*orders").ok());
+  EXPECT_EQ(CheckGlob("[x").ToString(),
+            "InvalidArgument: '[x' uses '[', which is not supported; use * (any run of "
+            "characters) and ? (one character)");
+  EXPECT_EQ(CheckGlob("orders").ToString(),
+            "InvalidArgument: 'orders' has no '.'; a pattern matches schema.table, e.g. "
+            "*.orders or shop.orders");
+  EXPECT_EQ(CheckGlob("").ToString(),
+            "InvalidArgument: empty pattern; write a glob on schema.table such as shop.* or "
+            "*.orders");
+}
+
 TEST(UnitsTest, ParsesSizes) {
   EXPECT_EQ(*ParseSize("0"), 0u);
   EXPECT_EQ(*ParseSize("4096"), 4096u);

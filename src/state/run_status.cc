@@ -1,6 +1,9 @@
 // RunStatus: the run's status record and its JSON.
 #include "state/run_status.h"
 
+#include <ctime>
+#include <fstream>
+
 #include "state/json_fields.h"
 
 namespace cutover::state {
@@ -19,6 +22,26 @@ void ReadHold(JsonFields& state, std::string_view stage, RunHold* out) {
 }
 
 }  // namespace
+
+BootClock BootClock::Now() {
+  static const std::string boot_id = [] {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    std::getline(in, id);
+    return id;
+  }();
+  timespec now{};
+  clock_gettime(CLOCK_BOOTTIME, &now);
+  return BootClock{boot_id, int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1000000};
+}
+
+bool RunStatus::FreshAt(int64_t now_ms, const BootClock& boot) const {
+  if (boot_id.empty() || boot_id != boot.boot_id || updated_at_boot_ms <= 0) {
+    return FreshAt(now_ms);
+  }
+  const int64_t age = boot.ms - updated_at_boot_ms;
+  return age >= 0 && age <= kRunStatusFreshMs;
+}
 
 nlohmann::json RunStatus::ToJson() const {
   nlohmann::json json = {
@@ -41,6 +64,10 @@ nlohmann::json RunStatus::ToJson() const {
         {"held_seconds", throttle.held_seconds},
         {"probe_errors", throttle.probe_errors}}}};
   if (!change_log.empty()) json["change_log"] = change_log;
+  if (!boot_id.empty()) {
+    json["updated_at_boot_ms"] = updated_at_boot_ms;
+    json["boot_id"] = boot_id;
+  }
   if (log_durable_offset) json["log_durable_offset"] = *log_durable_offset;
   if (applied_offset) json["applied_offset"] = *applied_offset;
   if (!applied_by_table.empty()) {
@@ -79,6 +106,8 @@ Result<RunStatus> RunStatus::FromJson(std::string_view text) {
   fields.Read("applied_through_ms", &status.applied_through_ms);
   fields.Read("last_event_ms", &status.last_event_ms);
   fields.Read("updated_at_ms", &status.updated_at_ms);
+  fields.Read("updated_at_boot_ms", &status.updated_at_boot_ms);
+  fields.Read("boot_id", &status.boot_id);
   fields.ReadObject("throttle", [&](JsonFields& throttle_fields) {
     throttle_fields.Read("copy_wait_seconds", &status.throttle.copy_wait_seconds);
     throttle_fields.Read("apply_wait_seconds", &status.throttle.apply_wait_seconds);
@@ -131,7 +160,7 @@ Result<std::optional<RunStatus>> ReadRunStatus(StateStore& state) {
 
 Result<std::optional<RunStatus>> ReadFreshRunStatus(StateStore& state, int64_t now_ms) {
   CUTOVER_ASSIGN_OR_RETURN(std::optional<RunStatus> status, ReadRunStatus(state));
-  if (!status || !status->FreshAt(now_ms)) return std::optional<RunStatus>();
+  if (!status || !status->FreshAt(now_ms, BootClock::Now())) return std::optional<RunStatus>();
   return status;
 }
 

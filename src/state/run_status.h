@@ -18,6 +18,15 @@
 namespace cutover::state {
 
 inline constexpr char kRunStatusKey[] = "run.status";
+
+// The machine's boot clock: CLOCK_BOOTTIME in ms (every process of the machine reads the same
+// one; wall-clock steps do not move it) and the boot's id (/proc/sys/kernel/random/boot_id; ""
+// when unreadable), which tells whether a reading of another process is comparable.
+struct BootClock {
+  std::string boot_id;
+  int64_t ms = 0;
+  static BootClock Now();
+};
 // A status record older than this means no `cutover run` is running (it writes one a second).
 inline constexpr int64_t kRunStatusFreshMs = 5000;
 
@@ -80,6 +89,10 @@ struct RunStatus {
   // When capture last saw a change of a selected table (when it started, until it sees one).
   int64_t last_event_ms = 0;
   int64_t updated_at_ms = 0;  // when the run wrote this record
+  // The same moment on the machine's boot clock (CLOCK_BOOTTIME, ms; never stepped), and that
+  // boot's id; 0 and "" in records of older runs.
+  int64_t updated_at_boot_ms = 0;
+  std::string boot_id;
   RunThrottle throttle;
   // Summed over the change log's partitions (the process's own, or every one for `cutover
   // capture`); absent in records of older runs with Kafka.
@@ -92,7 +105,12 @@ struct RunStatus {
   // Absent for sources that keep nothing of their own for the migration (MariaDB/MySQL).
   std::optional<RunRetention> source_retention;
 
-  // Whether the record shows a running `cutover run` at `now_ms` (Unix ms).
+  // Whether the record shows a running `cutover run` at `now_ms` (Unix ms) and `boot` (the
+  // reader's BootClock::Now()): by the boot clock when the record was written in this boot, so
+  // that a step of the wall clock (NTP, by hand) neither hides a running run nor shows a stopped
+  // one; by the wall clock otherwise (records of older runs).
+  bool FreshAt(int64_t now_ms, const BootClock& boot) const;
+  // By the wall clock alone.
   bool FreshAt(int64_t now_ms) const { return now_ms - updated_at_ms <= kRunStatusFreshMs; }
 
   nlohmann::json ToJson() const;

@@ -185,5 +185,39 @@ TEST(RunStatusTest, OnlyARecentRecordShowsARunningRun) {
   EXPECT_FALSE(status.FreshAt(10'001 + kRunStatusFreshMs));
 }
 
+// A wall-clock step (NTP, by hand) changes nothing: a record of this boot is judged by the boot
+// clock, which steps do not move; one of another boot (or an older run's, without boot fields)
+// by the wall clock.
+TEST(RunStatusTest, FreshnessFollowsTheBootClockNotAWallClockStep) {
+  RunStatus status = LocalStatus();
+  status.updated_at_ms = 10'000;
+  status.updated_at_boot_ms = 500'000;
+  status.boot_id = "boot-a";
+  const int64_t hour_ms = 3'600'000;
+  // The wall clock stepped +1 h a moment after the record: the run is still running.
+  EXPECT_TRUE(status.FreshAt(10'500 + hour_ms, BootClock{"boot-a", 500'500}));
+  // Stepped -1 h: a record 6 s old on the boot clock is a stopped run, though the wall says -1 h.
+  EXPECT_FALSE(status.FreshAt(16'000 - hour_ms, BootClock{"boot-a", 506'001}));
+  EXPECT_TRUE(status.FreshAt(16'000 - hour_ms, BootClock{"boot-a", 500'000 + kRunStatusFreshMs}));
+  // Another boot: the boot clock started again, so the wall clock decides.
+  EXPECT_TRUE(status.FreshAt(12'000, BootClock{"boot-b", 1'000}));
+  EXPECT_FALSE(status.FreshAt(10'001 + kRunStatusFreshMs, BootClock{"boot-b", 500'500}));
+  // An older run's record (no boot fields): the wall clock.
+  RunStatus older = LocalStatus();
+  older.updated_at_ms = 10'000;
+  EXPECT_FALSE(older.FreshAt(10'500 + hour_ms, BootClock{"boot-a", 500'500}));
+  // Both survive the store.
+  RunStatus read = RunStatus::FromJson(status.ToJson().dump()).value();
+  EXPECT_EQ(read.updated_at_boot_ms, 500'000);
+  EXPECT_EQ(read.boot_id, "boot-a");
+}
+
+TEST(RunStatusTest, TheBootClockIsReadable) {
+  BootClock first = BootClock::Now();
+  EXPECT_EQ(first.boot_id.size(), 36u) << first.boot_id;  // a UUID
+  EXPECT_GT(first.ms, 0);
+  EXPECT_GE(BootClock::Now().ms, first.ms);
+}
+
 }  // namespace
 }  // namespace cutover::state

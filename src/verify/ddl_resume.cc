@@ -91,6 +91,13 @@ Result<std::vector<Key>> RecopyBoundaries(const Spec& spec, verify::SourceReads&
 
 Result<DdlResumeReport> ResumeTable(const Spec& spec, std::string_view table,
                                     const DdlResumeOptions& options) {
+  const size_t dot = table.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == table.size()) {
+    return Status::InvalidArgument(
+        fmt::format("TABLE '{}' is not schema.table; name the stopped table with its schema, e.g. "
+                    "shop.orders (cutover status lists the stopped tables)",
+                    table));
+  }
   DdlResumeReport report;
   report.table = std::string(table);
   report.recopied = options.recopy;
@@ -128,10 +135,6 @@ Result<DdlResumeReport> ResumeTable(const Spec& spec, std::string_view table,
         "spec (it must be running while the table is copied again), then resume again");
   }
   // Which table: by its name as the spec selects it.
-  const auto dot = table.find('.');
-  if (dot == std::string_view::npos) {
-    return Status::InvalidArgument(fmt::format("'{}': name the table as schema.table", table));
-  }
   const TableId id{std::string(table.substr(0, dot)), std::string(table.substr(dot + 1))};
   if (record->resume != "recopy" || !record->recopy_ready) {
     record->resume = "recopy";

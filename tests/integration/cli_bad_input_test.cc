@@ -152,8 +152,7 @@ std::vector<CliCase> Cases() {
       args.insert(args.end(), extra.begin(), extra.end());
       return args;
     };
-    const std::string prefix =
-        "cutover " + command + ": " + (command == "check" ? "" : "InvalidArgument: ");
+    const std::string prefix = "cutover " + command + ": InvalidArgument: ";
     cases.push_back({words, 2, "cutover " + command + ": SPEC is required"});
     cases.push_back({with("nosuch.yaml"), 2,
                      prefix + "nosuch.yaml: cannot read the spec file: No such file or "
@@ -184,7 +183,8 @@ std::vector<CliCase> Cases() {
   const std::vector<CliCase> values = {
       {{"check", "/dev/zero"},
        2,
-       "cutover check: /dev/zero: cannot read the spec file: larger than 16MiB, more than a spec, "
+       "cutover check: InvalidArgument: /dev/zero: cannot read the spec file: larger than 16MiB, "
+       "more than a spec, "
        "a secret or a certificate file holds; check the path"},
       {{"run", "/dev/urandom"},
        2,
@@ -192,7 +192,8 @@ std::vector<CliCase> Cases() {
        "more than a spec, a secret or a certificate file holds; check the path"},
       {{"mapping", "test", "/dev/zero", "rows.json"},
        2,
-       "cutover mapping test: cannot read mapping file /dev/zero: larger than 16MiB; check the "
+       "cutover mapping test: InvalidArgument: cannot read mapping file /dev/zero: larger than "
+       "16MiB; check the "
        "path (a spec's mapping: path is relative to the spec file's directory)"},
       {{"copy", "ok.yaml", "--progress-every", "-5"},
        2,
@@ -206,6 +207,12 @@ std::vector<CliCase> Cases() {
       {{"run", "ok.yaml", "--status-every", "0"},
        2,
        "cutover run: --status-every: '0' is not a whole number of 1 or more"},
+      {{"run", "ok.yaml", "--startup-retry", "-1"},
+       2,
+       "cutover run: --startup-retry: '-1' is not a whole number of seconds, 0 to 86400"},
+      {{"capture", "ok.yaml", "--startup-retry", "1m"},
+       2,
+       "cutover capture: --startup-retry: '1m' is not a whole number of seconds, 0 to 86400"},
       {{"capture", "ok.yaml", "--status-every", "-1"},
        2,
        "cutover capture: --status-every: '-1' is not a whole number of 1 or more"},
@@ -218,6 +225,18 @@ std::vector<CliCase> Cases() {
       {{"tail", "ok.yaml", "--from-now", "--from", "1"},
        2,
        "cutover tail: --from-now excludes --from"},
+      {{"tail", "ok.yaml", "--tables", "[x"},
+       2,
+       "cutover tail: --tables: '[x' uses '[', which is not supported; use * (any run of "
+       "characters) and ? (one character)"},
+      {{"tail", "ok.yaml", "--tables", "orders"},
+       2,
+       "cutover tail: --tables: 'orders' has no '.'; a pattern matches schema.table, e.g. "
+       "*.orders or shop.orders"},
+      {{"verify", "ok.yaml", "--tables", "shop.{a,b}"},
+       2,
+       "cutover verify: --tables: 'shop.{a,b}' uses '{', which is not supported; use * (any run "
+       "of characters) and ? (one character)"},
       {{"tail", "ok.yaml", "--from", "garbage"},
        2,
        "cutover tail: InvalidArgument: --from: cannot read position \"garbage\": expected a GTID "
@@ -230,6 +249,17 @@ std::vector<CliCase> Cases() {
        2,
        "cutover status: --every: 'soon' is not a duration; write e.g. 1s, 500ms or 2 (seconds)"},
       {{"replay", "ok.yaml"}, 2, "cutover replay: --from is required"},
+      // Checked before the change log is looked for (there is none here).
+      {{"replay", "ok.yaml", "--from", "garbage"},
+       2,
+       "cutover replay: --from: 'garbage' is not a log offset, a time (\"2026-11-21 20:00:00\", "
+       "UTC) or a source position: cannot read position \"garbage\": expected a GTID position "
+       "(0-1-42,1-2-7), a MySQL GTID set (3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5), a binlog "
+       "file position (mysql-bin.000042:1234) or a PostgreSQL LSN (16/B374D848)"},
+      {{"replay", "ok.yaml", "--from", "99999999999999999999"},
+       2,
+       "cutover replay: --from: '99999999999999999999' is too large for a log offset (at most "
+       "18446744073709551615)"},
       {{"replay", "ok.yaml", "--from", "0", "--target", "nosuch.yaml"},
        2,
        "cutover replay: InvalidArgument: nosuch.yaml: cannot read the spec file: No such file or "
@@ -272,6 +302,15 @@ std::vector<CliCase> Cases() {
        2,
        "cutover finish: --timeout: '0' is not a whole number of seconds, 1 to 86400"},
       {{"ddl", "resume", "ok.yaml"}, 2, "cutover ddl resume: TABLE is required"},
+      {{"ddl", "resume", "ok.yaml", "nodot"},
+       2,
+       "cutover ddl resume: InvalidArgument: TABLE 'nodot' is not schema.table; name the stopped "
+       "table with its schema, e.g. shop.orders (cutover status lists the stopped tables)"},
+      {{"ddl", "resume", "ok.yaml", ".orders"},
+       2,
+       "cutover ddl resume: InvalidArgument: TABLE '.orders' is not schema.table; name the "
+       "stopped table with its schema, e.g. shop.orders (cutover status lists the stopped "
+       "tables)"},
       {{"ddl", "resume", "ok.yaml", "shop.t", "--timeout", "0"},
        2,
        "cutover ddl resume: --timeout: '0' is not a whole number of seconds, 1 to 86400"},
@@ -342,30 +381,37 @@ std::vector<CliCase> Cases() {
       {{"mapping", "test", "m.yaml"}, 2, "cutover mapping test: ROWS is required"},
       {{"mapping", "test", "nosuch.yaml", "rows.json"},
        2,
-       "cutover mapping test: cannot read mapping file nosuch.yaml: No such file or directory; "
+       "cutover mapping test: InvalidArgument: cannot read mapping file nosuch.yaml: No such file "
+       "or directory; "
        "check the path (a spec's mapping: path is relative to the spec file's directory)"},
       {{"mapping", "test", "dir.yaml", "rows.json"},
        2,
-       "cutover mapping test: cannot read mapping file dir.yaml: it is a directory; check the "
+       "cutover mapping test: InvalidArgument: cannot read mapping file dir.yaml: it is a "
+       "directory; check the "
        "path (a spec's mapping: path is relative to the spec file's directory)"},
       {{"mapping", "test", "bad.yaml", "rows.json"},
        2,
-       "cutover mapping test: bad.yaml: line 2: invalid YAML: end of sequence flow not found; "
+       "cutover mapping test: InvalidArgument: bad.yaml: line 2: invalid YAML: end of sequence "
+       "flow not found; "
        "fix the YAML at that point (indentation, quotes, brackets)"},
       {{"mapping", "test", "empty.yaml", "rows.json"},
        2,
-       "cutover mapping test: empty.yaml: top level: must be a mapping with tables and sources"},
+       "cutover mapping test: InvalidArgument: empty.yaml: top level: must be a mapping with "
+       "tables and sources"},
       {{"mapping", "test", "m.yaml", "nosuch.json"},
        2,
-       "cutover mapping test: cannot read sample rows file nosuch.json: No such file or "
+       "cutover mapping test: InvalidArgument: cannot read sample rows file nosuch.json: No such "
+       "file or "
        "directory; check the path"},
       {{"mapping", "test", "m.yaml", "dir.yaml"},
        2,
-       "cutover mapping test: cannot read sample rows file dir.yaml: it is a directory; check "
+       "cutover mapping test: InvalidArgument: cannot read sample rows file dir.yaml: it is a "
+       "directory; check "
        "the path"},
       {{"mapping", "test", "m.yaml", "bad.yaml"},
        2,
-       "cutover mapping test: bad.yaml: not valid JSON; write one object {\"table\": ..., "
+       "cutover mapping test: InvalidArgument: bad.yaml: not valid JSON; write one object "
+       "{\"table\": ..., "
        "\"columns\": {...}, \"rows\": [...]} (docs/mapping.md)"},
       {{"mapping", "test", "m.yaml", "rows.json", "extra"},
        2,

@@ -1,10 +1,11 @@
 // The wall clock stepped (an NTP step) under `cutover run`: libfaketime (LD_PRELOAD, the
 // faketime package) moves CLOCK_REALTIME by what a file says, read on every call, and leaves the
-// monotonic clock alone (FAKETIME_DONT_FAKE_MONOTONIC=1). Every cutover process of the test
-// reads the same file, as every process of a machine sees its clock step. The clock steps +1 h
-// during the copy, then -1 h and -1 h again during CDC, under a write workload; after each step
-// settles `cutover status` shows a lag under a minute and never a negative one, the run keeps
-// applying (no throttle or timeout stuck), a fence passes, and the end is equal row by row with
+// monotonic and boot clocks alone (FAKETIME_DONT_FAKE_MONOTONIC=1). Every cutover process of the
+// test reads the same file, as every process of a machine sees its clock step. The clock steps
+// +1 h during the copy, then -1 h and -1 h again during CDC, under a write workload; after each
+// step settles `cutover status` shows a lag under a minute and never a negative one, the run
+// keeps applying (no throttle or timeout stuck); a fence run right after a last +1 h step passes
+// (the run's liveness is judged by the boot clock), and the end is equal row by row with
 // `cutover verify` 0. Skipped when libfaketime is not installed (scripts/setup installs it).
 #include <nlohmann/json.hpp>
 
@@ -99,6 +100,9 @@ TEST_F(ClockStepTest, StepsDuringCopyAndCdcEndEqual) {
   ExpectSaneStatus("-1 h in CDC", &captured);
   Step(-1);  // -1 h again: behind the source's clock
   ExpectSaneStatus("-1 h again in CDC", &captured);
+  // +1 h, and a fence at once: the run's last status record is an hour old by the wall clock
+  // until it writes the next one, but the fence judges it by the boot clock: the run is running.
+  Step(0);
   verifytest::VerifyRun fence = Cli("fence " + spec_.string() + " --timeout 30");
   EXPECT_EQ(fence.exit_code, 0) << fence.out << fence.err << run.Output();
   workload.Stop();
@@ -110,7 +114,7 @@ TEST_F(ClockStepTest, StepsDuringCopyAndCdcEndEqual) {
   runtest::StopRun(run);
   // The run's own status lines ("cdc: cdc, lag X s / ...", one a second) through the steps:
   // never negative; an hour only in a line written while a change logged before a +1 h step was
-  // still pending.
+  // still pending (at most one per +1 h step in CDC; the one in the copy shows none).
   std::istringstream lines(run.Output());
   int shown = 0;
   int hour_sized = 0;
@@ -122,7 +126,7 @@ TEST_F(ClockStepTest, StepsDuringCopyAndCdcEndEqual) {
     EXPECT_GE(lag, 0.0) << line;
     if (lag >= 60.0) ++hour_sized;
   }
-  EXPECT_LE(hour_sized, 1) << run.Output();
+  EXPECT_LE(hour_sized, 2) << run.Output();
   std::printf("%d status lines, %d with an hour-sized lag\n", shown, hour_sized);
 }
 

@@ -102,7 +102,7 @@ TEST(MappingCliTest, BadMappingFileExitsTwo) {
       Write("any.json", R"({"table":"shop.orders","columns":{"id":"int"},"rows":[]})");
   CliRun run = Cutover("mapping test " + mapping + " " + rows);
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(run.output, "cutover mapping test: " + mapping +
+  EXPECT_EQ(run.output, "cutover mapping test: InvalidArgument: " + mapping +
                             ": sources.shop.orders.lua_note: unknown field; allowed: computed, "
                             "exclude, include, lua, nulls, pk, rename, shared, sk, table, "
                             "temporal, types\n");

@@ -369,7 +369,8 @@ TEST_F(RunTest, ReplayIntoAnEmptySecondTarget) {
   runtest::CutoverProcess bad("replay " + spec_.string() + " --from yesterday", "",
                               dir_ / "bad.out");
   EXPECT_EQ(bad.Wait(), 2);
-  EXPECT_NE(bad.Output().find("--from yesterday: not a log offset, a time"), std::string::npos)
+  EXPECT_NE(bad.Output().find("cutover replay: --from: 'yesterday' is not a log offset, a time"),
+            std::string::npos)
       << bad.Output();
   copytest::Exec(*target_, "DROP DATABASE IF EXISTS " + second_db);
 }

@@ -18,7 +18,7 @@ struct CheckArgs {
 int RunCheck(const CheckArgs& args) {
   Result<Spec> spec = LoadSpec(args.spec_file);
   if (!spec.ok()) {
-    std::fprintf(stderr, "cutover check: %s\n", std::string(spec.status().message()).c_str());
+    std::fprintf(stderr, "cutover check: %s\n", spec.status().ToString().c_str());
     return kExitBadInput;
   }
   PreflightReport report = RunPreflight(*spec);

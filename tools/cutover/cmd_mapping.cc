@@ -18,16 +18,16 @@ struct MappingTestArgs {
 int RunMappingTest(const MappingTestArgs& args) {
   Result<Mapping> mapping = Mapping::Load(args.mapping);
   if (!mapping.ok()) {
-    std::cerr << "cutover mapping test: " << mapping.status().message() << "\n";
+    std::cerr << "cutover mapping test: " << mapping.status().ToString() << "\n";
     return kExitBadInput;
   }
   Result<SampleRows> sample = LoadSampleRows(args.rows);
   if (!sample.ok()) {
-    std::cerr << "cutover mapping test: " << sample.status().message() << "\n";
+    std::cerr << "cutover mapping test: " << sample.status().ToString() << "\n";
     return kExitBadInput;
   }
   if (Status check = mapping->Check(sample->schema); !check.ok()) {
-    std::cerr << "cutover mapping test: " << check.message() << "\n";
+    std::cerr << "cutover mapping test: " << check.ToString() << "\n";
     return kExitBadInput;
   }
   nlohmann::json out = nlohmann::json::array();

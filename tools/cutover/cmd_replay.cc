@@ -49,7 +49,8 @@ void AddReplayCommand(CLI::App& app, int* exit_code) {
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
   command
       ->add_option("--from", args->from, "log offset, source position (GTID, file:pos) or UTC time")
-      ->required();
+      ->required()
+      ->check(ReplayStart());
   command->add_option("--target", args->target_spec,
                       "a spec whose target receives the replay (default: the migration's)");
   command->callback([args, exit_code] { *exit_code = RunReplayCommand(*args); });

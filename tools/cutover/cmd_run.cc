@@ -26,6 +26,7 @@ namespace {
 struct RunArgs {
   std::string spec_file;
   int status_seconds = 10;
+  int64_t startup_retry_seconds = 60;  // run, capture: RunOptions::startup_retry
   bool json = false;
   bool watch = false;         // status --watch
   int watch_every_ms = 1000;  // status --every
@@ -98,6 +99,7 @@ int RunRunCommand(const RunArgs& args) {
   options.stop = InstallStopHandlers();
   options.progress = stdout;
   options.status_interval = std::chrono::seconds(std::max(args.status_seconds, 1));
+  options.startup_retry = std::chrono::seconds(args.startup_retry_seconds);
   // The control API runs beside the migration when the spec asks for it (docs/control-api.md);
   // without a token it does not start, and the migration runs without it.
   std::unique_ptr<ControlServer> control;
@@ -143,6 +145,7 @@ int RunCaptureCommand(const RunArgs& args) {
   options.stop = InstallStopHandlers();
   options.progress = stdout;
   options.status_interval = std::chrono::seconds(std::max(args.status_seconds, 1));
+  options.startup_retry = std::chrono::seconds(args.startup_retry_seconds);
   Status status = RunCaptureOnly(*spec, options);
   if (!status.ok()) return ExitCodeFor("capture", status);
   std::fprintf(stdout, "cutover capture: stopped; run the same command again to continue\n");
@@ -182,6 +185,15 @@ int RunStatusCommand(const RunArgs& args) {
   return kExitOk;
 }
 
+// run, capture: how long a server unreachable at startup is waited for (docs/run.md, "Startup").
+void AddStartupRetryOption(CLI::App* command, RunArgs* args) {
+  command
+      ->add_option("--startup-retry", args->startup_retry_seconds,
+                   "seconds of waits for a source or target unreachable at startup, before the "
+                   "copy's chunks (default 60; 0: fail at once)")
+      ->check(Seconds(0));
+}
+
 }  // namespace
 
 void AddRunCommand(CLI::App& app, int* exit_code) {
@@ -191,6 +203,7 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
   command->add_option("--status-every", args->status_seconds, "seconds between CDC status lines")
       ->check(AtLeast(1));
+  AddStartupRetryOption(command, args.get());
   command->callback([args, exit_code] { *exit_code = RunRunCommand(*args); });
 }
 
@@ -213,6 +226,7 @@ void AddCaptureCommand(CLI::App& app, int* exit_code) {
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
   command->add_option("--status-every", args->status_seconds, "seconds between status lines")
       ->check(AtLeast(1));
+  AddStartupRetryOption(command, args.get());
   command->callback([args, exit_code] { *exit_code = RunCaptureCommand(*args); });
 }
 

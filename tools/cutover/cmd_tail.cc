@@ -57,8 +57,10 @@ void AddTailCommand(CLI::App& app, int* exit_code) {
       ->add_option("--from", args->from,
                    "start after this position: GTID (0-1-42), binlog file:pos, or a printed pos")
       ->excludes(from_now);
-  command->add_option("--tables", args->tables,
-                      "glob on db.table, within the spec's tables (e.g. 'shop.order*')");
+  command
+      ->add_option("--tables", args->tables,
+                   "glob on db.table, within the spec's tables (e.g. 'shop.order*')")
+      ->check(TableGlob());
   command->add_option("--limit", args->limit, "stop after N row changes (0: until Ctrl-C)")
       ->check(AtLeast(0));
   command->callback([args, exit_code] { *exit_code = RunTail(*args); });

@@ -75,8 +75,10 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
   CLI::App* command = app.add_subcommand(
       "verify", "Compare the target with the transformed source; rerun a stopped one to continue");
   command->add_option("SPEC", args->spec_file, "the migration spec (YAML)")->required();
-  command->add_option("--tables", args->tables,
-                      "verify only the selected tables matching this glob (schema.table)");
+  command
+      ->add_option("--tables", args->tables,
+                   "verify only the selected tables matching this glob (schema.table)")
+      ->check(TableGlob());
   command->add_flag("--json", args->json, "print the report as JSON");
   command->add_flag("--restart", args->restart,
                     "start over instead of continuing a stopped verify");

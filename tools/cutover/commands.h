@@ -25,6 +25,12 @@ inline constexpr int64_t kMaxWaitSeconds = 86400;
 // A whole number of seconds from `min` to kMaxWaitSeconds.
 CLI::Validator Seconds(int64_t min);
 CLI::Validator AtLeast(int64_t min);
+// A glob on schema.table (`--tables`), as the spec's tables take: "'[x' uses '[', which is not
+// supported; ..." otherwise.
+CLI::Validator TableGlob();
+// A replay start (`replay --from`): a log offset, a source position or a UTC time, checked before
+// the change log is opened.
+CLI::Validator ReplayStart();
 
 // Makes SIGINT and SIGTERM set the returned flag (instead of ending the process), so a
 // long-running command stops cleanly at its next checkpoint.

@@ -3,6 +3,9 @@
 #include <limits>
 #include <string>
 
+#include "cutover/run.h"
+#include "cutover/spec.h"
+
 #include "commands.h"
 
 namespace cutover::cli {
@@ -22,7 +25,21 @@ CLI::Validator WholeNumber(int64_t min, int64_t max, const std::string& allowed,
       description);
 }
 
+// A validator from a check returning Status: its message, without the code, when not OK.
+CLI::Validator FromCheck(Status (*check)(std::string_view), const std::string& description) {
+  return CLI::Validator(
+      [check](std::string& text) -> std::string {
+        Status status = check(text);
+        return status.ok() ? "" : std::string(status.message());
+      },
+      description);
+}
+
 }  // namespace
+
+CLI::Validator TableGlob() { return FromCheck(&CheckGlob, "GLOB"); }
+
+CLI::Validator ReplayStart() { return FromCheck(&CheckReplayFrom, "OFFSET|POSITION|TIME"); }
 
 CLI::Validator AtLeast(int64_t min) {
   return WholeNumber(min, std::numeric_limits<int64_t>::max(),
