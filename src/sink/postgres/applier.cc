@@ -368,10 +368,10 @@ Result<std::unique_ptr<Connection>> OpenSession(const Spec& spec) {
 
 // A lane's session: its statements wait at most kWriteReadTimeout for a reply (a half-open
 // link abandons the session; the batch is applied again on a new one). The server ends a
-// statement a few seconds sooner (statement_timeout: 57014, DeadlineExceeded, retried on the
-// same session), so a statement that is merely slow, such as one waiting for a lock a user
+// statement a few seconds sooner (statement_timeout: 57014, DeadlineExceeded, the batch retried
+// with backoff), so a statement that is merely slow, such as one waiting for a lock a user
 // holds, is cancelled by the server rather than abandoned by the client, and no abandoned
-// backend piles up behind the lock.
+// backend piles up behind the lock. kWriteSessionSettings end what a lost session left behind.
 constexpr std::chrono::milliseconds kLaneStatementTimeout{12000};
 static_assert(kLaneStatementTimeout < kWriteReadTimeout);
 
@@ -381,7 +381,7 @@ Result<std::unique_ptr<Connection>> OpenLaneSession(const Spec& spec) {
   CUTOVER_ASSIGN_OR_RETURN(auto connection, Connection::Open(spec.target.connection, options));
   CUTOVER_RETURN_IF_ERROR(
       connection
-          ->Execute(fmt::format("SET TIME ZONE 'UTC'; SET statement_timeout = {}",
+          ->Execute(fmt::format("{}; SET statement_timeout = {}", kWriteSessionSettings,
                                 kLaneStatementTimeout.count()))
           .status());
   return connection;

@@ -48,7 +48,12 @@ class WriterSessions {
       ConnectOptions options;
       options.read_timeout = kWriteReadTimeout;
       CUTOVER_ASSIGN_OR_RETURN(connection, Connection::Open(spec_, options));
-      CUTOVER_RETURN_IF_ERROR(connection->Execute("SET TIME ZONE 'UTC'").status());
+      CUTOVER_RETURN_IF_ERROR(connection->Execute(kWriteSessionSettings).status());
+    } else if (read_timeout.count() == 0) {
+      // A session about to wait without limit must answer first: one whose link went
+      // half-open while it sat idle here would hang the statement forever.
+      connection->SetReadTimeout(kWriteReadTimeout);
+      CUTOVER_RETURN_IF_ERROR(connection->Execute("SELECT 1").status());
     }
     connection->SetReadTimeout(read_timeout);
     return connection;
@@ -59,6 +64,15 @@ class WriterSessions {
     if (!connection->IdleAndOpen()) return;
     std::lock_guard<std::mutex> lock(mutex_);
     idle_.push_back(std::move(connection));
+  }
+
+  // Closes the idle sessions: after one was lost (Unavailable), those opened over the same path
+  // may be gone too, and behind a link gone half-open each would cost kWriteReadTimeout to
+  // find out.
+  void DropIdle() {
+    std::vector<std::unique_ptr<Connection>> dropped;
+    std::lock_guard<std::mutex> lock(mutex_);
+    dropped.swap(idle_);
   }
 
  private:
@@ -98,6 +112,7 @@ class PostgresTableWriter : public TableWriter {
     if (status.ok()) status = TimedCommit(*connection_).status();
     if (!status.ok()) {
       connection_->Execute("ROLLBACK").IgnoreError();  // the first error says it all
+      if (status.code() == StatusCode::kUnavailable) sessions_->DropIdle();
       return status;
     }
     reusable_ = true;

@@ -22,6 +22,16 @@ namespace cutover::postgres {
 // the host is gone, docs/postgres-target.md).
 inline constexpr std::chrono::seconds kWriteReadTimeout{15};
 
+// The settings of those sessions: UTC; and for the server's side of a session this process
+// abandoned, or lost with its host: an abandoned transaction (between statements, holding the
+// row locks of what it wrote) is ended by the server after 30 s idle instead of blocking the
+// retried batch for ever, and the server's TCP keepalives (as libpq's, BuildConnInfo) end a
+// backend whose client host is gone within about a minute instead of the kernel's two hours.
+inline constexpr char kWriteSessionSettings[] =
+    "SET TIME ZONE 'UTC'; SET idle_in_transaction_session_timeout = 30000; "
+    "SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; "
+    "SET tcp_keepalives_count = 3";
+
 // Opens the sink for spec.target (kind PostgreSQL); connects once to check the target is
 // reachable. Each writer and each index build uses its own session. A source table
 // `schema.table` goes to the PostgreSQL schema of the same name (created when missing) in
