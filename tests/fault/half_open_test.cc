@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "db/mysql/connection.h"
 #include "db/postgres/connection.h"
 #include "fault_proxy.h"
 #include "source/postgres/replication_stream.h"
@@ -195,6 +196,51 @@ TEST_F(HalfOpenTest, ReplicationStreamNoticesSilenceButNotAnIdleServer) {
             std::string_view::npos)
       << lost.ToString();
   (void)direct_->Execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+}
+
+// A MariaDB session (libmariadb) with the apply lanes' timeouts: a statement larger than the
+// socket buffers, sent into a link gone half-open, fails by the write timeout; a small one by the
+// read timeout. Neither blocks.
+TEST(HalfOpenMariaDbTest, ReadAndWriteTimeoutsEndAStatementOnAHalfOpenLink) {
+  ASSERT_TRUE(testing::EnsureServer("mariadb-target"));
+  const testing::ServerInfo server = testing::MariaDbTarget();
+  Result<std::unique_ptr<FaultProxy>> proxy = FaultProxy::Start(server.host, server.port);
+  ASSERT_TRUE(proxy.ok()) << proxy.status().ToString();
+  testing::ServerInfo through = server;
+  through.port = (*proxy)->port();
+  mysql::ConnectOptions options;
+  options.read_timeout = 2s;
+  options.write_timeout = 2s;
+  options.use_database = false;
+  auto open = [&] {
+    Result<std::unique_ptr<mysql::Connection>> opened =
+        mysql::Connection::Open(testing::ConnectionFor(through), options);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    return opened.ok() ? *std::move(opened) : nullptr;
+  };
+  std::unique_ptr<mysql::Connection> large = open();
+  std::unique_ptr<mysql::Connection> small = open();
+  ASSERT_NE(large, nullptr);
+  ASSERT_NE(small, nullptr);
+  ASSERT_TRUE(large->Query("SELECT 1").ok());
+  ASSERT_TRUE(small->Query("SELECT 1").ok());
+  (*proxy)->HalfOpen();
+
+  auto start = Clock::now();
+  Result<mysql::QueryResult> sent =
+      large->Query("SELECT LENGTH('" + std::string(12 << 20, 'x') + "')");
+  EXPECT_GE(Clock::now() - start, 1500ms);  // the timeout, not a refusal before sending
+  EXPECT_LT(Clock::now() - start, 8s);
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.status().code(), StatusCode::kUnavailable) << sent.status().ToString();
+
+  start = Clock::now();
+  Result<mysql::QueryResult> answered = small->Query("SELECT 2");
+  EXPECT_LT(Clock::now() - start, 8s);
+  ASSERT_FALSE(answered.ok());
+  EXPECT_EQ(answered.status().code(), StatusCode::kUnavailable) << answered.status().ToString();
+  EXPECT_NE(answered.status().message().find("Lost connection"), std::string_view::npos)
+      << answered.status().ToString();
 }
 
 }  // namespace
