@@ -56,7 +56,9 @@ class LoadProbes::Session {
   Result<Rows> QueryOnce(const std::string& sql) {
     if (postgres_) {
       if (!pg_) {
-        CUTOVER_ASSIGN_OR_RETURN(pg_, postgres::Connection::Open(connection_));
+        postgres::ConnectOptions options;
+        options.read_timeout = std::chrono::seconds(5);  // as the MySQL probe's
+        CUTOVER_ASSIGN_OR_RETURN(pg_, postgres::Connection::Open(connection_, options));
       }
       CUTOVER_ASSIGN_OR_RETURN(postgres::QueryResult result, pg_->Query(sql));
       return Rows{std::move(result.columns), std::move(result.rows)};

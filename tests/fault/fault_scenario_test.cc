@@ -1,5 +1,6 @@
 // Seeded fault scenarios (scenario.h): a fixed set of seeds for CI, the half-open source link
-// during CDC on MariaDB and PostgreSQL, and any seed from the environment (bench/chaos.sh):
+// during CDC on MariaDB and PostgreSQL, the half-open target link of each pair (PostgreSQL's in
+// the copy too), and any seed from the environment (bench/chaos.sh):
 //   CUTOVER_FAULT_SEED=N [CUTOVER_FAULT_RESTARTS=1] fault_scenario_test --gtest_filter='*BySeed*'
 #include <cstdlib>
 #include <string>
@@ -53,6 +54,43 @@ TEST(FaultScenario, HalfOpenPostgresSourceDuringCdc) {
   ScenarioOptions options = Fixed(Pair::kPostgresToPostgres, 505);
   options.forced.push_back(HalfOpenSource(500));
   RunScenario(options);
+}
+
+// The target stops answering without closing any connection (half-open), only that fault, none
+// drawn: the sessions writing to it must give up by their own timeouts (15 s: a statement's
+// reply, COPY data the socket does not take, an HTTP request that moves no byte) and the run go
+// on through new connections, ending equal without exiting. The expected text is the timeout's,
+// so the fault met a connection in use.
+ScenarioOptions HalfOpenTarget(Pair pair, uint64_t seed, const std::string& phase, int64_t at_ms,
+                               const std::string& timeout_text) {
+  ScenarioOptions options = Fixed(pair, seed);
+  options.draw = false;
+  Fault fault = InCdc("half_open", "target", at_ms);
+  fault.phase = phase;
+  options.forced.push_back(fault);
+  options.expect_in_run_output = timeout_text;
+  return options;
+}
+
+constexpr char kPostgresLost[] = "within 15000 ms; the connection is taken as lost";
+
+TEST(FaultScenario, HalfOpenPostgresTargetDuringCdc) {
+  RunScenario(HalfOpenTarget(Pair::kPostgresToPostgres, 808, "cdc", 500, kPostgresLost));
+}
+
+// During the copy: a chunk's COPY (or its DELETE, or its COMMIT) on a session gone half-open.
+TEST(FaultScenario, HalfOpenPostgresTargetDuringCopy) {
+  RunScenario(HalfOpenTarget(Pair::kPostgresToPostgres, 909, "copy", 1500, kPostgresLost));
+}
+
+// libmariadb's read timeout of the apply lane's session.
+TEST(FaultScenario, HalfOpenMariaDbTargetDuringCdc) {
+  RunScenario(HalfOpenTarget(Pair::kMariaDbToMariaDb, 1001, "cdc", 500, "Lost connection"));
+}
+
+// curl's low-speed limit: no byte for 15 s.
+TEST(FaultScenario, HalfOpenDynamoDbTargetOfMariaDbDuringCdc) {
+  RunScenario(HalfOpenTarget(Pair::kMariaDbToDynamoDb, 1102, "cdc", 500, "Timeout was reached"));
 }
 
 // Server restarts: run alone (RUN_SERIAL), as fault_restart_test.

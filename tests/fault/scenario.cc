@@ -101,6 +101,39 @@ class SysbenchLoad {
   std::thread thread_;
 };
 
+// The scenario's `cutover run`, killed by its PID and reaped on every way out of the scenario:
+// the normal end, a failed assertion's early return, an exception; and, as it dies with the
+// thread that started it (the test's main thread), the test process killed by ctest's timeout.
+class RunGuard {
+ public:
+  RunGuard() = default;
+  ~RunGuard() { Kill(); }
+  RunGuard(const RunGuard&) = delete;
+  RunGuard& operator=(const RunGuard&) = delete;
+
+  // Starts `cutover <args>`, ending the one before if it still runs.
+  void Start(const std::string& args, const std::string& env, const std::filesystem::path& out) {
+    Kill();
+    run_ = std::make_unique<runtest::CutoverProcess>(args, env, out, /*die_with_parent=*/true);
+  }
+  // SIGKILL to the run unless it ended already, then reaps it.
+  void Kill() {
+    if (!run_) return;
+    int code = 0;
+    if (!run_->WaitFor(1ms, &code)) {
+      ::kill(run_->pid(), SIGKILL);
+      run_->Wait();
+    }
+    run_.reset();
+  }
+  explicit operator bool() const { return run_ != nullptr; }
+  runtest::CutoverProcess* operator->() const { return run_.get(); }
+  runtest::CutoverProcess& operator*() const { return *run_; }
+
+ private:
+  std::unique_ptr<runtest::CutoverProcess> run_;
+};
+
 class Scenario {
  public:
   explicit Scenario(const ScenarioOptions& options)
@@ -117,7 +150,8 @@ class Scenario {
     Say("[fault] scenario {} seed {}{} (rerun: CUTOVER_FAULT_SEED={}{})", PairName(pair_),
         options_.seed, options_.restarts ? " with restarts" : "", options_.seed,
         options_.restarts ? " CUTOVER_FAULT_RESTARTS=1" : "");
-    std::vector<Fault> schedule = DrawSchedule(options_.seed, options_.restarts);
+    std::vector<Fault> schedule;
+    if (options_.draw) schedule = DrawSchedule(options_.seed, options_.restarts);
     schedule.insert(schedule.end(), options_.forced.begin(), options_.forced.end());
     for (Fault& fault : schedule) {
       // dynalite keeps its tables in memory: restarting it loses the target's data, which is
@@ -267,8 +301,7 @@ class Scenario {
   double Elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
   void StartRun() {
-    run_ = std::make_unique<runtest::CutoverProcess>("run " + spec_.string() + " --status-every 1",
-                                                     Env(), dir_ / "run.out");
+    run_.Start("run " + spec_.string() + " --status-every 1", Env(), dir_ / "run.out");
   }
 
   // Starts `cutover run` again when it ended by itself (as a supervisor would): counted.
@@ -462,6 +495,9 @@ class Scenario {
     if (run_) {
       KeepRunning();
       runtest::StopRun(*run_);
+      const std::string& expected = options_.expect_in_run_output;
+      EXPECT_TRUE(expected.empty() || run_->Output().find(expected) != std::string::npos)
+          << "cutover run's output does not say \"" << expected << "\"";
     }
     if (::testing::Test::HasFailure() || std::getenv("CUTOVER_FAULT_SHOW_RUN") != nullptr) {
       Say("[fault] run output:\n{}", run_ ? run_->Output() : "");
@@ -485,7 +521,7 @@ class Scenario {
 
   void Cleanup() {
     if (load_) load_->Stop();
-    run_.reset();
+    run_.Kill();
     if (::testing::Test::HasFailure() && std::getenv("CUTOVER_TEST_KEEP") != nullptr) return;
     source_proxy_.reset();
     target_proxy_.reset();
@@ -511,7 +547,7 @@ class Scenario {
   std::unique_ptr<postgres::Connection> pg_target_;
   std::unique_ptr<dynamodb::Client> dynamo_;
   std::unique_ptr<SysbenchLoad> load_;
-  std::unique_ptr<runtest::CutoverProcess> run_;
+  RunGuard run_;
 };
 
 Fault DrawFault(std::mt19937& random, const std::string& phase, bool restarts) {
@@ -523,7 +559,6 @@ Fault DrawFault(std::mt19937& random, const std::string& phase, bool restarts) {
   const unsigned kinds = phase == "copy" ? 5 : (restarts ? 7 : 6);
   fault.kind = kKinds[random() % kinds];
   fault.link = random() % 2 ? "source" : "target";
-  if (fault.kind == "half_open") fault.link = "source";
   fault.duration_ms = 300 + random() % 3000;
   if (fault.kind == "slow") {
     fault.bytes_per_second = 2000 + random() % 50000;

@@ -18,8 +18,9 @@ enum class Pair { kMariaDbToMariaDb, kMariaDbToDynamoDb, kPostgresToPostgres };
 const char* PairName(Pair pair);
 
 // One fault of a schedule. `phase` "copy": `at_ms` after the run started; "cdc": after the run
-// reported CDC. `kind`: drop, stall, slow, reset, refuse, half_open (source links, CDC only) or
-// restart (the server stopped for `duration_ms`, then started; only with restarts allowed).
+// reported CDC. `kind`: drop, stall, slow, reset, refuse, half_open (drawn in CDC only; a test
+// may force it in the copy) or restart (the server stopped for `duration_ms`, then started;
+// only with restarts allowed).
 struct Fault {
   std::string phase;
   int64_t at_ms = 0;
@@ -39,6 +40,11 @@ struct ScenarioOptions {
   bool restarts = false;  // the schedule may restart servers (the test must run alone)
   // Faults added to the drawn ones (a test that must cover one kind).
   std::vector<Fault> forced;
+  // False: only the forced faults, none drawn (a short test of one fault).
+  bool draw = true;
+  // Text `cutover run`'s output must hold at the end (e.g. the message of the timeout a forced
+  // fault must trip, so the test shows the fault met a connection in use); empty: none.
+  std::string expect_in_run_output;
   int rows_per_table = 2000;
   int rate = 40;  // sysbench transactions per second
 };

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,13 +25,22 @@
 namespace cutover::runtest {
 
 // A program started in the background with `/bin/sh -c "exec <command>"`, stdout and stderr
-// appended to a file; killed (SIGKILL) when destroyed before it was waited for.
+// appended to a file; killed (SIGKILL) when destroyed before it was waited for. With
+// `die_with_parent`, also killed when the thread that started it ends (PR_SET_PDEATHSIG), so a
+// test process killed by ctest's timeout or a crash leaves no program behind: only for programs
+// started by a thread that outlives them (the test's main thread).
 class Process {
  public:
-  Process(const std::string& command, const std::filesystem::path& output) : output_(output) {
+  Process(const std::string& command, const std::filesystem::path& output,
+          bool die_with_parent = false)
+      : output_(output) {
     std::string line = "exec " + command + " >> " + output.string() + " 2>&1";
+    const pid_t parent = getpid();
     pid_ = fork();
     if (pid_ == 0) {
+      if (die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)) {
+        _exit(127);
+      }
       execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
@@ -44,6 +54,7 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   void Signal(int signal) { kill(pid_, signal); }
+  pid_t pid() const { return pid_; }
   // Waits for the end: the exit code, or -signal when a signal ended it.
   int Wait() {
     int status = 0;
@@ -109,8 +120,9 @@ bool OutputSays(Command command, const std::string& text, std::chrono::seconds t
 class CutoverProcess : public Process {
  public:
   CutoverProcess(const std::string& args, const std::string& env,
-                 const std::filesystem::path& output)
-      : Process("env COPY_TEST_PASSWORD=cutover-test " + env + " " + Bin() + " " + args, output) {}
+                 const std::filesystem::path& output, bool die_with_parent = false)
+      : Process("env COPY_TEST_PASSWORD=cutover-test " + env + " " + Bin() + " " + args, output,
+                die_with_parent) {}
 
  private:
   static std::string Bin() {

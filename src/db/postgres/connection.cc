@@ -13,6 +13,17 @@
 namespace cutover::postgres {
 namespace {
 
+// TCP keepalives on every session (BuildConnInfo): an idle or long-running session to a host
+// that is gone (power loss, a dropped route: no FIN, no RST) is closed by the kernel after
+// about idle + interval * count = 60 s; a server that is up answers the probes, however long
+// its statement runs. tcp_user_timeout: data the peer has not acknowledged (or a window it
+// kept shut) for 60 s closes the connection too, so a write to a dead peer cannot block for
+// the kernel's default of about 15 minutes.
+constexpr std::chrono::seconds kKeepaliveIdle{30};
+constexpr std::chrono::seconds kKeepaliveInterval{10};
+constexpr int kKeepaliveCount = 3;
+constexpr std::chrono::milliseconds kTcpUserTimeout{60000};
+
 struct ResultDeleter {
   void operator()(PGresult* result) const { PQclear(result); }
 };
@@ -90,15 +101,20 @@ std::optional<TlsFailure> TlsFailureOf(std::string_view message) {
 }
 
 // Waits (at most `timeout`) until the reply of the statement sent on `handle` is whole; false
-// when it did not come in time. Unavailable when the connection failed meanwhile.
+// when it did not come in time. Unavailable when the connection failed meanwhile. A session
+// with a read timeout is in nonblocking mode, so what is still unsent (a long statement) goes
+// out here too, as the socket takes it.
 Result<bool> AwaitReply(PGconn* handle, const std::string& description,
                         std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (PQflush(handle) == 1 || PQisBusy(handle)) {
+  while (true) {
+    const int unsent = PQflush(handle);
+    if (unsent < 0) return MapPostgresError("", PQerrorMessage(handle), description);
+    if (unsent == 0 && !PQisBusy(handle)) return true;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    pollfd wait{PQsocket(handle), POLLIN, 0};
+    pollfd wait{PQsocket(handle), static_cast<short>(POLLIN | (unsent == 1 ? POLLOUT : 0)), 0};
     if (::poll(&wait, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
       return Status::Unavailable(
           fmt::format("{}: waiting for the server: {}", description, std::strerror(errno)));
@@ -106,15 +122,23 @@ Result<bool> AwaitReply(PGconn* handle, const std::string& description,
     if (PQconsumeInput(handle) != 1)
       return MapPostgresError("", PQerrorMessage(handle), description);
   }
-  return true;
+}
+
+Status NoReply(const std::string& description, std::chrono::milliseconds timeout) {
+  return Status::Unavailable(
+      fmt::format("{}: no reply from the server within {} ms; the connection is taken as lost",
+                  description, timeout.count()));
 }
 
 // Runs `sql`: with the simple query protocol (the only one a replication connection accepts;
 // several statements may be sent at once, the last one's rows are returned) when there are no
 // parameters, else with parameters in text format. With a `timeout`, the reply is awaited at
 // most that long (*abandoned set when it did not come); without one, as long as it takes.
+// `also_ok`: a result state accepted besides rows and command completion (PGRES_COPY_IN for a
+// COPY ... FROM STDIN).
 Result<ResultPtr> Exec(PGconn* handle, const std::string& description, std::string_view sql,
-                       const Params& params, std::chrono::milliseconds timeout, bool* abandoned) {
+                       const Params& params, std::chrono::milliseconds timeout, bool* abandoned,
+                       ExecStatusType also_ok = PGRES_COMMAND_OK) {
   if (*abandoned) {
     return Status::Unavailable(
         fmt::format("{}: the session was abandoned after a statement got no reply; open a new one",
@@ -140,9 +164,7 @@ Result<ResultPtr> Exec(PGconn* handle, const std::string& description, std::stri
       CUTOVER_ASSIGN_OR_RETURN(bool whole, AwaitReply(handle, description, timeout));
       if (!whole) {
         *abandoned = true;
-        return Status::Unavailable(fmt::format(
-            "{}: no reply from the server within {} ms; the connection is taken as lost",
-            description, timeout.count()));
+        return NoReply(description, timeout);
       }
       PGresult* next = PQgetResult(handle);
       if (next == nullptr) break;
@@ -160,7 +182,7 @@ Result<ResultPtr> Exec(PGconn* handle, const std::string& description, std::stri
     }
   }
   ExecStatusType state = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-  if (state == PGRES_TUPLES_OK || state == PGRES_COMMAND_OK) return result;
+  if (state == PGRES_TUPLES_OK || state == PGRES_COMMAND_OK || state == also_ok) return result;
   return ResultError(handle, result.get(), description);
 }
 
@@ -251,9 +273,12 @@ std::string BuildConnInfo(const ConnectionSpec& spec, const ConnectOptions& opti
   std::string database =
       options.database_override.empty() ? spec.database : options.database_override;
   std::string info = fmt::format(
-      "host={} port={} dbname={} user={} sslmode={} connect_timeout={} application_name=cutover",
+      "host={} port={} dbname={} user={} sslmode={} connect_timeout={} application_name=cutover "
+      "keepalives=1 keepalives_idle={} keepalives_interval={} keepalives_count={} "
+      "tcp_user_timeout={}",
       ConnInfoValue(spec.host), Port(spec), ConnInfoValue(database), ConnInfoValue(spec.user),
-      SslMode(spec.tls.mode), spec.connect_timeout.count());
+      SslMode(spec.tls.mode), spec.connect_timeout.count(), kKeepaliveIdle.count(),
+      kKeepaliveInterval.count(), kKeepaliveCount, kTcpUserTimeout.count());
   if (!spec.password.empty()) info += " password=" + ConnInfoValue(spec.password.value);
   if (!spec.tls.ca_file.empty()) info += " sslrootcert=" + ConnInfoValue(spec.tls.ca_file);
   if (!spec.tls.cert_file.empty()) info += " sslcert=" + ConnInfoValue(spec.tls.cert_file);
@@ -270,9 +295,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionSpec& spec,
   PGconn* handle = PQconnectdb(BuildConnInfo(spec, options).c_str());
   if (handle == nullptr) return Status::ResourceExhausted("libpq: out of memory");
   std::unique_ptr<Connection> connection(new Connection(handle, description));
-  connection->read_timeout_ = options.read_timeout;
   if (PQstatus(handle) == CONNECTION_OK) {
     PQsetNoticeProcessor(handle, IgnoreNotice, nullptr);
+    connection->SetReadTimeout(options.read_timeout);
     return connection;
   }
   std::string context = fmt::format("cannot connect to {}:{} database '{}' as user '{}'", spec.host,
@@ -339,20 +364,25 @@ Result<uint64_t> Connection::Execute(std::string_view sql, const Params& params)
   return affected;
 }
 
+void Connection::SetReadTimeout(std::chrono::milliseconds timeout) {
+  read_timeout_ = timeout;
+  // With a timeout nothing may block in libpq: a statement or COPY data larger than the socket
+  // buffers would wait in send() forever for a server that stopped reading.
+  PQsetnonblocking(handle_, timeout.count() > 0 ? 1 : 0);
+}
+
 Result<uint64_t> Connection::CopyIn(std::string_view copy_sql, const PieceSource& next) {
-  std::string statement(copy_sql);
-  ResultPtr start(PQexec(handle_, statement.c_str()));
-  if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) {
-    if (start && PQresultStatus(start.get()) == PGRES_COMMAND_OK) {
-      return Status::InvalidArgument("CopyIn needs a COPY ... FROM STDIN statement");
-    }
-    return ResultError(handle_, start.get(), description_);
+  CUTOVER_ASSIGN_OR_RETURN(ResultPtr start, Exec(handle_, description_, copy_sql, {}, read_timeout_,
+                                                 &abandoned_, PGRES_COPY_IN));
+  if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
+    return Status::InvalidArgument("CopyIn needs a COPY ... FROM STDIN statement");
   }
   Status produced = SendCopyData(next);
+  if (abandoned_) return produced;
   const char* abort_reason = produced.ok() ? nullptr : "cutover: the row source failed";
-  if (PQputCopyEnd(handle_, abort_reason) != 1 && produced.ok()) {
-    produced = MapPostgresError("", PQerrorMessage(handle_), description_);
-  }
+  Status ended = PutWithin([&] { return PQputCopyEnd(handle_, abort_reason); });
+  if (abandoned_) return ended;
+  if (!ended.ok() && produced.ok()) produced = ended;
   Result<uint64_t> finished = FinishCopy();
   if (!produced.ok()) return produced;
   return finished;
@@ -363,7 +393,45 @@ Status Connection::SendCopyData(const PieceSource& next) {
   while (true) {
     CUTOVER_RETURN_IF_ERROR(next(&piece));
     if (piece.empty()) return Status::Ok();
-    if (PQputCopyData(handle_, piece.data(), static_cast<int>(piece.size())) != 1) {
+    CUTOVER_RETURN_IF_ERROR(PutWithin(
+        [&] { return PQputCopyData(handle_, piece.data(), static_cast<int>(piece.size())); }));
+  }
+}
+
+// Without a read timeout `put` blocks until libpq took the data, as libpq does. With one (the
+// session is nonblocking) `put` queues the data and the queue is sent while the socket takes
+// it: a socket that takes nothing for read_timeout_ (a server that stopped reading, or a link
+// gone half-open) abandons the session.
+Status Connection::PutWithin(const std::function<int()>& put) {
+  while (true) {
+    const int queued = put();
+    if (queued < 0) return MapPostgresError("", PQerrorMessage(handle_), description_);
+    CUTOVER_RETURN_IF_ERROR(FlushWithin());
+    if (queued == 1) return Status::Ok();
+  }
+}
+
+Status Connection::FlushWithin() {
+  if (read_timeout_.count() == 0) return Status::Ok();  // blocking: libpq sent it already
+  while (true) {
+    const int unsent = PQflush(handle_);
+    if (unsent < 0) return MapPostgresError("", PQerrorMessage(handle_), description_);
+    if (unsent == 0) return Status::Ok();
+    pollfd wait{PQsocket(handle_), POLLIN | POLLOUT, 0};
+    const int ready = ::poll(&wait, 1, static_cast<int>(read_timeout_.count()));
+    if (ready < 0 && errno != EINTR) {
+      return Status::Unavailable(
+          fmt::format("{}: sending to the server: {}", description_, std::strerror(errno)));
+    }
+    if (ready == 0) {
+      abandoned_ = true;
+      return Status::Unavailable(
+          fmt::format("{}: the server took no data within {} ms; the connection is taken as lost",
+                      description_, read_timeout_.count()));
+    }
+    // The server may have answered meanwhile (an error ends a COPY early): read it so that
+    // libpq sees it.
+    if ((wait.revents & POLLIN) != 0 && PQconsumeInput(handle_) != 1) {
       return MapPostgresError("", PQerrorMessage(handle_), description_);
     }
   }
@@ -373,7 +441,16 @@ Status Connection::SendCopyData(const PieceSource& next) {
 Result<uint64_t> Connection::FinishCopy() {
   Status status;
   uint64_t copied = 0;
-  while (PGresult* raw = PQgetResult(handle_)) {
+  while (true) {
+    if (read_timeout_.count() > 0) {
+      CUTOVER_ASSIGN_OR_RETURN(bool whole, AwaitReply(handle_, description_, read_timeout_));
+      if (!whole) {
+        abandoned_ = true;
+        return NoReply(description_, read_timeout_);
+      }
+    }
+    PGresult* raw = PQgetResult(handle_);
+    if (raw == nullptr) break;
     ResultPtr result(raw);
     if (PQresultStatus(raw) == PGRES_COMMAND_OK) {
       std::string_view text = PQcmdTuples(raw);
@@ -430,7 +507,8 @@ Result<std::optional<std::string>> Connection::ReadCopyData(std::chrono::millise
 }
 
 bool Connection::IdleAndOpen() const {
-  if (PQstatus(handle_) != CONNECTION_OK || PQtransactionStatus(handle_) != PQTRANS_IDLE) {
+  if (abandoned_ || PQstatus(handle_) != CONNECTION_OK ||
+      PQtransactionStatus(handle_) != PQTRANS_IDLE) {
     return false;
   }
   pollfd unread{PQsocket(handle_), POLLIN, 0};

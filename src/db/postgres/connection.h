@@ -40,12 +40,13 @@ struct ConnectOptions {
   std::string database_override;
   // Open a logical replication connection (replication=database).
   bool replication = false;
-  // How long Query, QueryEach and Execute wait for the server's reply: 0 (the default) as long
-  // as it takes, as libpq does. Past it the statement is abandoned with Unavailable ("no reply
-  // ... within") and the session with it: every later statement fails at once, the caller opens
-  // a new one. This is how a server that vanished without closing the connection (half-open:
-  // no FIN, no RST, as behind a dead NAT or firewall) is noticed; TCP keepalives do not help
-  // while a middlebox still answers for it.
+  // How long Query, QueryEach, Execute and CopyIn wait for the server's reply, and CopyIn (or a
+  // long statement) for the socket to take more data: 0 (the default) as long as it takes, as
+  // libpq does. Past it the statement is abandoned with Unavailable ("no reply ... within",
+  // "the server took no data within") and the session with it: every later statement fails at
+  // once, the caller opens a new one. This is how a server that vanished without closing the
+  // connection (half-open: no FIN, no RST, as behind a dead NAT or firewall) is noticed; TCP
+  // keepalives do not help while a middlebox still answers for it.
   std::chrono::milliseconds read_timeout{0};
 };
 
@@ -78,8 +79,10 @@ std::string QuoteQualified(std::string_view schema, std::string_view table);
 std::string ConnInfoValue(std::string_view value);
 
 // The libpq conninfo string for `spec`: host, port, dbname, user, password, sslmode (from the
-// TLS mode), sslrootcert, sslcert, sslkey, connect_timeout, application_name=cutover. It holds
-// the password: never log or print it.
+// TLS mode), sslrootcert, sslcert, sslkey, connect_timeout, application_name=cutover, and TCP
+// keepalives (30 s idle, 10 s apart, 3 unanswered end the connection) with tcp_user_timeout
+// 60 s, so a session to a host that vanished ends within about a minute. It holds the
+// password: never log or print it.
 std::string BuildConnInfo(const ConnectionSpec& spec, const ConnectOptions& options = {});
 
 class Connection {
@@ -108,7 +111,8 @@ class Connection {
   // the stream. A failure aborts the COPY and is returned as is.
   using PieceSource = std::function<Status(std::string* piece)>;
   // Runs `COPY ... FROM STDIN` with the data taken piece by piece from `next`, so no whole
-  // file is ever built. Returns the number of rows copied.
+  // file is ever built. Returns the number of rows copied. With a read timeout, a server that
+  // takes no data or sends no reply for that long abandons the session (Unavailable).
   Result<uint64_t> CopyIn(std::string_view copy_sql, const PieceSource& next);
 
   // A replication connection's START_REPLICATION (COPY BOTH): starts the stream; then
@@ -119,9 +123,14 @@ class Connection {
   Result<std::optional<std::string>> ReadCopyData(std::chrono::milliseconds timeout);
   Status WriteCopyData(std::string_view bytes);
 
-  // True when the session is open, outside any transaction and has nothing unread from the
-  // server (a session idle between statements is sent nothing, so anything there, such as the
-  // message of a server that ended the session, means it is not fit for reuse). Never waits.
+  // Changes ConnectOptions::read_timeout for the statements from now on (0: wait as long as it
+  // takes, e.g. for an index build that may run for hours).
+  void SetReadTimeout(std::chrono::milliseconds timeout);
+
+  // True when the session is open, not abandoned, outside any transaction and has nothing
+  // unread from the server (a session idle between statements is sent nothing, so anything
+  // there, such as the message of a server that ended the session, means it is not fit for
+  // reuse). Never waits.
   bool IdleAndOpen() const;
 
   // The process id of the server's backend (or walsender) serving this session.
@@ -136,6 +145,8 @@ class Connection {
  private:
   Connection(pg_conn* handle, std::string description);
   Status SendCopyData(const PieceSource& next);
+  Status PutWithin(const std::function<int()>& put);
+  Status FlushWithin();
   Result<uint64_t> FinishCopy();
 
   pg_conn* handle_;  // owned; closed by the destructor

@@ -72,7 +72,8 @@ TEST(BuildConnInfoTest, EveryFieldEscapedAndTlsMapped) {
   spec.connect_timeout = std::chrono::seconds(7);
   EXPECT_EQ(BuildConnInfo(spec),
             "host='db.example' port=6543 dbname='shop db' user='o\\'neil' sslmode=verify-full "
-            "connect_timeout=7 application_name=cutover password='p w\\'d' "
+            "connect_timeout=7 application_name=cutover keepalives=1 keepalives_idle=30 "
+            "keepalives_interval=10 keepalives_count=3 tcp_user_timeout=60000 password='p w\\'d' "
             "sslrootcert='/etc/ca.pem'");
   spec.tls.mode = TlsSpec::Mode::kVerifyCa;
   spec.password = Secret{};
@@ -81,7 +82,9 @@ TEST(BuildConnInfoTest, EveryFieldEscapedAndTlsMapped) {
   options.replication = true;
   EXPECT_EQ(BuildConnInfo(spec, options),
             "host='db.example' port=6543 dbname='postgres' user='o\\'neil' sslmode=verify-ca "
-            "connect_timeout=7 application_name=cutover sslrootcert='/etc/ca.pem' "
+            "connect_timeout=7 application_name=cutover keepalives=1 keepalives_idle=30 "
+            "keepalives_interval=10 keepalives_count=3 tcp_user_timeout=60000 "
+            "sslrootcert='/etc/ca.pem' "
             "replication=database");
 }
 

@@ -4,6 +4,8 @@
 #include <random>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "core/throttle_stats.h"
 #include "sink/dynamodb/credentials.h"
 
@@ -86,6 +88,12 @@ void Client::ReturnConnection(std::unique_ptr<HttpConnection> connection) {
   idle_.push_back(std::move(connection));
 }
 
+void Client::DropIdleConnections() {
+  std::vector<std::unique_ptr<HttpConnection>> dropped;
+  std::lock_guard lock(pool_mutex_);
+  dropped.swap(idle_);
+}
+
 void Client::Backoff(int attempt) const {
   thread_local std::mt19937_64 random{std::random_device{}()};
   int64_t cap = options_.base_backoff.count() << std::min(attempt, 20);
@@ -123,8 +131,14 @@ Result<Json> Client::CallOnce(std::string_view action, const std::string& body, 
     ProcessThrottleStats().target_throttled.fetch_add(1, std::memory_order_relaxed);
   }
   if (failure.code() == StatusCode::kUnavailable) stats_.server_errors++;
-  // A failed transfer may leave the connection in an unknown state: drop it.
-  if (response.ok()) ReturnConnection(std::move(connection));
+  // A failed transfer may leave the connection in an unknown state: drop it, and the idle
+  // ones too, opened over the same path: behind a link gone half-open each would cost a
+  // request timeout to find out.
+  if (response.ok()) {
+    ReturnConnection(std::move(connection));
+  } else {
+    DropIdleConnections();
+  }
   if (!failure.ok()) return failure;
   Json json = Json::parse(response->body, nullptr, false);
   if (json.is_discarded()) return Status::Unavailable("DynamoDB answered with invalid JSON");
@@ -153,6 +167,11 @@ Result<Json> Client::CallBody(std::string_view action, const std::string& body) 
       return result;
     }
     last = result.status();
+    // A lost connection, a timeout or a 5xx is worth a line (throttling, counted in the stats,
+    // is not): once per call, as the attempts that follow usually get through.
+    if (!throttled && attempt == 0) {
+      spdlog::warn("DynamoDB {} failed, retrying: {}", action, last.ToString());
+    }
   }
   return last.WithContext(std::string(action) + " after " + std::to_string(options_.max_attempts) +
                           " attempts");

@@ -30,6 +30,7 @@ struct ClientOptions {
   int max_attempts = 12;     // per call, for throttling, 5xx and connection errors
   std::chrono::milliseconds base_backoff{25};
   std::chrono::milliseconds max_backoff{5000};
+  // A request's whole time; one that moves no byte for 15 s ends sooner (HttpConnection).
   std::chrono::milliseconds request_timeout{30000};
 };
 
@@ -67,6 +68,7 @@ class Client {
   Result<Json> CallOnce(std::string_view action, const std::string& body, bool* throttled);
   std::unique_ptr<HttpConnection> TakeConnection();
   void ReturnConnection(std::unique_ptr<HttpConnection> connection);
+  void DropIdleConnections();
 
   // Constant after construction
   const ClientOptions options_;

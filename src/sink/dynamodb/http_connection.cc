@@ -13,6 +13,12 @@ size_t AppendBody(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// A request that moves no byte either way for this long is abandoned (Unavailable, retried
+// with backoff): a link gone half-open (the endpoint stopped answering without closing the
+// connection) is noticed as soon as on the SQL targets (15 s), while a large request on a slow
+// link that still moves is bound only by the request timeout.
+constexpr long kStalledSeconds = 15;
+
 void GlobalInitOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -48,6 +54,8 @@ Result<HttpResponse> HttpConnection::Post(
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kStalledSeconds);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(list);

@@ -23,8 +23,9 @@ class HttpConnection {
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
-  // POSTs `body` to `url`. Unavailable when the connection fails or times out (the caller
-  // retries); any HTTP status is a successful exchange.
+  // POSTs `body` to `url`. Unavailable when the connection fails, the request takes longer
+  // than `timeout`, or no byte moves either way for 15 s (a link gone half-open); the caller
+  // retries. Any HTTP status is a successful exchange.
   Result<HttpResponse> Post(const std::string& url,
                             const std::vector<std::pair<std::string, std::string>>& headers,
                             const std::string& body);

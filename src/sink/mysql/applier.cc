@@ -35,6 +35,17 @@ constexpr char kApplierSession[] =
     "SET SESSION foreign_key_checks = 0, time_zone = '+00:00', "
     "sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', max_error_count = 65535";
 
+// A lane's session gives up on a read or write that waits longer than this (libmariadb's
+// read and write timeouts; the batch is applied again on a new session, with backoff): a
+// target that stops answering without closing the connection (a half-open link) is noticed
+// within 15 s, as on a PostgreSQL target, instead of the 60 s of other sessions. Its lock waits
+// end sooner (kLaneLockWaits: error 1205, Aborted, the batch is tried again), so a statement
+// merely waiting for a lock a user holds is ended by the server rather than abandoned by the
+// client, which would leave its thread waiting behind the lock.
+constexpr std::chrono::seconds kLaneIoTimeout{15};
+constexpr char kLaneLockWaits[] =
+    "SET SESSION innodb_lock_wait_timeout = 10, lock_wait_timeout = 10";
+
 // The key of `row` as SQL literals, each ended by '\x1f' (which no literal holds: text and
 // bytes are written in hex): equal keys give equal strings, and the string is the DELETE's
 // condition material as well (KeyCondition).
@@ -330,8 +341,11 @@ Result<std::unique_ptr<ChangeApplier>> OpenMysqlApplier(const Spec& spec,
   ConnectOptions options;
   options.local_infile = true;
   options.use_database = false;
+  options.read_timeout = kLaneIoTimeout;
+  options.write_timeout = kLaneIoTimeout;
   CUTOVER_ASSIGN_OR_RETURN(auto connection, Connection::Open(spec.target.connection, options));
   CUTOVER_RETURN_IF_ERROR(connection->Execute(kApplierSession).status());
+  CUTOVER_RETURN_IF_ERROR(connection->Execute(kLaneLockWaits).status());
   // READ COMMITTED: no gap locks, so lanes writing neighbouring keys do not block each other.
   CUTOVER_RETURN_IF_ERROR(
       connection->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").status());

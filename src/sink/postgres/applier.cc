@@ -21,6 +21,7 @@
 #include "sink/postgres/copy_text.h"
 #include "sink/postgres/ddl.h"
 #include "sink/postgres/schema_change.h"
+#include "sink/postgres/sink.h"
 #include "sink/postgres/type_mapping.h"
 
 namespace cutover::postgres {
@@ -365,6 +366,27 @@ Result<std::unique_ptr<Connection>> OpenSession(const Spec& spec) {
   return connection;
 }
 
+// A lane's session: its statements wait at most kWriteReadTimeout for a reply (a half-open
+// link abandons the session; the batch is applied again on a new one). The server ends a
+// statement a few seconds sooner (statement_timeout: 57014, DeadlineExceeded, the batch retried
+// with backoff), so a statement that is merely slow, such as one waiting for a lock a user
+// holds, is cancelled by the server rather than abandoned by the client, and no abandoned
+// backend piles up behind the lock. kWriteSessionSettings end what a lost session left behind.
+constexpr std::chrono::milliseconds kLaneStatementTimeout{12000};
+static_assert(kLaneStatementTimeout < kWriteReadTimeout);
+
+Result<std::unique_ptr<Connection>> OpenLaneSession(const Spec& spec) {
+  ConnectOptions options;
+  options.read_timeout = kWriteReadTimeout;
+  CUTOVER_ASSIGN_OR_RETURN(auto connection, Connection::Open(spec.target.connection, options));
+  CUTOVER_RETURN_IF_ERROR(
+      connection
+          ->Execute(fmt::format("{}; SET statement_timeout = {}", kWriteSessionSettings,
+                                kLaneStatementTimeout.count()))
+          .status());
+  return connection;
+}
+
 }  // namespace
 
 size_t UpsertRowsPerStatement(const TableSchema& schema) {
@@ -475,7 +497,7 @@ class PostgresAppliersImpl : public Appliers {
       : spec_(spec), plans_(plans) {}
 
   Result<std::unique_ptr<ChangeApplier>> OpenLane(int lane, int lanes) const override {
-    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, OpenSession(spec_));
+    CUTOVER_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, OpenLaneSession(spec_));
     CUTOVER_RETURN_IF_ERROR(CreateCheckpointTable(*connection));
     return std::unique_ptr<ChangeApplier>(
         std::make_unique<PostgresApplier>(spec_, plans_, lane, lanes, std::move(connection)));

@@ -39,13 +39,23 @@ class WriterSessions {
  public:
   explicit WriterSessions(const ConnectionSpec& spec) : spec_(spec) {}
 
-  // An idle session the server has not ended meanwhile, else a new one.
-  Result<std::unique_ptr<Connection>> Take() {
-    while (std::unique_ptr<Connection> connection = TakeIdle()) {
-      if (connection->IdleAndOpen()) return connection;
+  // An idle session the server has not ended meanwhile, else a new one; its statements wait
+  // at most `read_timeout` for a reply (0: as long as they take).
+  Result<std::unique_ptr<Connection>> Take(std::chrono::milliseconds read_timeout) {
+    std::unique_ptr<Connection> connection = TakeIdle();
+    while (connection != nullptr && !connection->IdleAndOpen()) connection = TakeIdle();
+    if (connection == nullptr) {
+      ConnectOptions options;
+      options.read_timeout = kWriteReadTimeout;
+      CUTOVER_ASSIGN_OR_RETURN(connection, Connection::Open(spec_, options));
+      CUTOVER_RETURN_IF_ERROR(connection->Execute(kWriteSessionSettings).status());
+    } else if (read_timeout.count() == 0) {
+      // A session about to wait without limit must answer first: one whose link went
+      // half-open while it sat idle here would hang the statement forever.
+      connection->SetReadTimeout(kWriteReadTimeout);
+      CUTOVER_RETURN_IF_ERROR(connection->Execute("SELECT 1").status());
     }
-    CUTOVER_ASSIGN_OR_RETURN(auto connection, Connection::Open(spec_));
-    CUTOVER_RETURN_IF_ERROR(connection->Execute("SET TIME ZONE 'UTC'").status());
+    connection->SetReadTimeout(read_timeout);
     return connection;
   }
 
@@ -54,6 +64,15 @@ class WriterSessions {
     if (!connection->IdleAndOpen()) return;
     std::lock_guard<std::mutex> lock(mutex_);
     idle_.push_back(std::move(connection));
+  }
+
+  // Closes the idle sessions: after one was lost (Unavailable), those opened over the same path
+  // may be gone too, and behind a link gone half-open each would cost kWriteReadTimeout to
+  // find out.
+  void DropIdle() {
+    std::vector<std::unique_ptr<Connection>> dropped;
+    std::lock_guard<std::mutex> lock(mutex_);
+    dropped.swap(idle_);
   }
 
  private:
@@ -93,6 +112,7 @@ class PostgresTableWriter : public TableWriter {
     if (status.ok()) status = TimedCommit(*connection_).status();
     if (!status.ok()) {
       connection_->Execute("ROLLBACK").IgnoreError();  // the first error says it all
+      if (status.code() == StatusCode::kUnavailable) sessions_->DropIdle();
       return status;
     }
     reusable_ = true;
@@ -178,14 +198,15 @@ class PostgresSink : public Sink {
   }
 
   Result<std::unique_ptr<TableWriter>> OpenWriter(const TargetTablePlan& plan) override {
-    CUTOVER_ASSIGN_OR_RETURN(auto connection, writer_sessions_->Take());
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, writer_sessions_->Take(kWriteReadTimeout));
     return std::unique_ptr<TableWriter>(
         new PostgresTableWriter(plan, writer_sessions_, std::move(connection)));
   }
 
-  // On a shared writer session (WriterSessions), given back when the build succeeded.
+  // On a shared writer session (WriterSessions), given back when the build succeeded. No read
+  // timeout: a build on a large table runs for a long time without a reply.
   Status BuildIndex(const TargetTablePlan& plan, const Index& index) override {
-    CUTOVER_ASSIGN_OR_RETURN(auto connection, writer_sessions_->Take());
+    CUTOVER_ASSIGN_OR_RETURN(auto connection, writer_sessions_->Take(std::chrono::seconds(0)));
     Status built = index.primary ? EnsurePrimaryKey(*connection, plan.target, index)
                                  : connection->Execute(CreateIndexSql(plan.target, index)).status();
     if (built.ok()) writer_sessions_->Give(std::move(connection));
