@@ -42,8 +42,13 @@ size_t ValidUtf8Length(std::string_view s) {
   auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
   unsigned char b0 = byte(0);
   if (b0 < 0x80) return 1;
-  size_t len = b0 >= 0xF0 && b0 <= 0xF4 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC2 && b0 < 0xE0 ? 2 : 0;
-  if (len == 0 || len > 4 || s.size() < len) return 0;
+  // Lead bytes (Unicode table 3-7): C2-DF two bytes, E0-EF three, F0-F4 four; C0, C1 and F5-FF
+  // never start a sequence.
+  size_t len = b0 >= 0xC2 && b0 <= 0xDF   ? 2
+               : b0 >= 0xE0 && b0 <= 0xEF ? 3
+               : b0 >= 0xF0 && b0 <= 0xF4 ? 4
+                                          : 0;
+  if (len == 0 || s.size() < len) return 0;
   for (size_t i = 1; i < len; ++i) {
     if ((byte(i) & 0xC0) != 0x80) return 0;
   }

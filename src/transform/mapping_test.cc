@@ -153,6 +153,15 @@ TEST(MappingTest, TextThatIsNotUtf8IsRefusedNamingWhere) {
   EXPECT_EQ(Mapping::Parse("a: 1\nb: \xef\xbfx", "m.yaml").status().ToString(),
             "InvalidArgument: m.yaml:2: invalid YAML: byte 0xef at column 4 is not UTF-8; save "
             "the mapping file as UTF-8");
+  // Finding 13 (crash-b467ddd7...): lead bytes 0xf5-0xff were read as three-byte leads, so a key
+  // template holding one passed and nlohmann::json threw printing the item's key.
+  EXPECT_EQ(Mapping::Parse("tables: [{name: t, partition_key: pk}]\nsources:\n  a.b: {table: t, "
+                           "pk: \"X\xf5\x8e\x90{id}\"}\n",
+                           "m.yaml")
+                .status()
+                .ToString(),
+            "InvalidArgument: m.yaml:3: invalid YAML: byte 0xf5 at column 25 is not UTF-8; save "
+            "the mapping file as UTF-8");
   Result<Mapping> utf8 = Mapping::Parse(
       "# caf\xc3\xa9\ntables: [{name: t, partition_key: pk}]\nsources:\n  a.b: {table: t, pk: "
       "\"ORDER\xc3\x9c{id}\"}\n",
