@@ -1,9 +1,13 @@
-// Tests for the preflight report: text layout, JSON, skip handling and not-yet-available targets.
+// Tests for the preflight report: text layout, JSON, skip handling, and the DynamoDB and Kafka
+// target checks against endpoints where nothing listens.
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
 #include "cutover/preflight.h"
+
+#include "preflight/kafka_checks.h"
 
 namespace cutover {
 namespace {
@@ -91,26 +95,62 @@ Spec UnreachableSpec(TargetKind target) {
   return spec;
 }
 
+// A DynamoDB target at a port where nothing listens: refused at once, two tries.
+Spec UnreachableDynamoDbSpec() {
+  Spec spec = UnreachableSpec(TargetKind::kDynamoDB);
+  spec.target.dynamodb.endpoint = "http://127.0.0.1:1";
+  spec.target.dynamodb.access_key_id = Secret{"unit-key", "unit"};
+  spec.target.dynamodb.secret_access_key = Secret{"unit-secret", "unit"};
+  return spec;
+}
+
 TEST(RunPreflightTest, UnreachableSourceFailsOnceAndSkipsTheRest) {
-  PreflightReport report = RunPreflight(UnreachableSpec(TargetKind::kKafka));
+  PreflightReport report = RunPreflight(UnreachableDynamoDbSpec());
   ASSERT_FALSE(report.checks.empty());
   EXPECT_EQ(report.checks[0].id, "source.reachable");
   EXPECT_EQ(report.checks[0].outcome, CheckOutcome::kFail);
-  EXPECT_EQ(report.Count(CheckOutcome::kFail), 1);
-  EXPECT_EQ(report.Count(CheckOutcome::kPass), 0);
+  int source_failures = 0;
+  for (const CheckResult& check : report.checks) {
+    if (check.id.starts_with("source.") && check.outcome == CheckOutcome::kFail) ++source_failures;
+    if (check.id.starts_with("source.")) {
+      EXPECT_NE(check.outcome, CheckOutcome::kPass) << check.id;
+    }
+  }
+  EXPECT_EQ(source_failures, 1);
   EXPECT_EQ(report.checks[1].observed, "not checked: source.reachable failed");
 }
 
-TEST(RunPreflightTest, DynamoDbAndKafkaTargetsSaySoPlainly) {
-  for (TargetKind kind : {TargetKind::kDynamoDB, TargetKind::kKafka}) {
-    PreflightReport report = RunPreflight(UnreachableSpec(kind));
-    const CheckResult& last = report.checks.back();
-    std::string name(TargetKindName(kind));
-    EXPECT_EQ(last.id, "target." + name);
-    EXPECT_EQ(last.outcome, CheckOutcome::kSkip);
-    EXPECT_EQ(last.observed, "the target check for " + name +
-                                 " is not available yet; this target was not checked");
-  }
+// A DynamoDB target: its key is found (never shown), the endpoint refuses: FAIL naming it.
+TEST(RunPreflightTest, AnUnreachableDynamoDbEndpointFailsNamingIt) {
+  PreflightReport report = RunPreflight(UnreachableDynamoDbSpec());
+  ASSERT_GE(report.checks.size(), 2u);
+  const CheckResult& credentials = report.checks[report.checks.size() - 2];
+  const CheckResult& reachable = report.checks.back();
+  EXPECT_EQ(credentials.id, "target.credentials");
+  EXPECT_EQ(credentials.outcome, CheckOutcome::kPass);
+  EXPECT_EQ(credentials.observed.find("unit-"), std::string::npos) << credentials.observed;
+  EXPECT_EQ(reachable.id, "target.reachable");
+  EXPECT_EQ(reachable.outcome, CheckOutcome::kFail);
+  EXPECT_TRUE(reachable.observed.starts_with("http://127.0.0.1:1: ")) << reachable.observed;
+}
+
+// Kafka brokers where nothing listens: FAIL as soon as librdkafka says every broker is down,
+// not after the 10 s wait.
+TEST(RunPreflightTest, KafkaBrokersThatRefuseFailAtOnce) {
+  Spec spec = UnreachableSpec(TargetKind::kKafka);
+  spec.target.kafka.brokers = "127.0.0.1:1";
+  const auto start = std::chrono::steady_clock::now();
+  PreflightReport report = RunPreflight(spec);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kKafkaCheckTimeout);
+  const CheckResult& last = report.checks.back();
+  EXPECT_EQ(last.id, "target.kafka.brokers");
+  EXPECT_EQ(last.outcome, CheckOutcome::kFail);
+  EXPECT_TRUE(
+      last.observed.starts_with("no broker of target.kafka.brokers (127.0.0.1:1) can be reached: "))
+      << last.observed;
+  EXPECT_EQ(last.fix,
+            "check that the brokers are up and reachable from here, and target.kafka.brokers, "
+            "target.kafka.tls and target.kafka.sasl_mechanism against the brokers' listeners");
 }
 
 }  // namespace
