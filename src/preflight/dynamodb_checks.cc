@@ -32,8 +32,7 @@ std::vector<CheckResult> CheckDynamoDbTarget(const DynamoDbSpec& dynamodb) {
   options.request_timeout = std::chrono::seconds(10);
   dynamodb::Client client(std::move(options));
   const std::string endpoint =
-      dynamodb.endpoint.empty() ? fmt::format("https://dynamodb.{}.amazonaws.com", dynamodb.region)
-                                : dynamodb.endpoint;
+      dynamodb.endpoint.empty() ? dynamodb::DefaultEndpoint(dynamodb.region) : dynamodb.endpoint;
   Result<dynamodb::Json> answer = client.Call("ListTables", {{"Limit", 1}});
   if (!answer.ok()) {
     out.push_back(CheckResult::Fail(

@@ -79,13 +79,16 @@ Result<rd_kafka_conf_t*> KafkaConfig(const KafkaSpec& kafka,
   return KafkaConfigWithoutTlsCheck(kafka, extra);
 }
 
+bool KafkaUsesTls(const TlsSpec& tls) {
+  return tls.mode == TlsSpec::Mode::kRequire || tls.mode == TlsSpec::Mode::kVerifyCa ||
+         tls.mode == TlsSpec::Mode::kVerifyFull;
+}
+
 Result<rd_kafka_conf_t*> KafkaConfigWithoutTlsCheck(
     const KafkaSpec& kafka, const std::map<std::string, std::string>& extra) {
   std::map<std::string, std::string> settings;
   settings["bootstrap.servers"] = kafka.brokers;
-  const bool tls = kafka.tls.mode == TlsSpec::Mode::kRequire ||
-                   kafka.tls.mode == TlsSpec::Mode::kVerifyCa ||
-                   kafka.tls.mode == TlsSpec::Mode::kVerifyFull;
+  const bool tls = KafkaUsesTls(kafka.tls);
   const bool sasl = !kafka.sasl_mechanism.empty();
   // Kafka has no opportunistic TLS: `prefer` (the default) and `disable` connect in plain text.
   settings["security.protocol"] =

@@ -23,6 +23,10 @@ namespace cutover::kafka {
 // How long an admin request (metadata, topic creation, watermarks) may take.
 inline constexpr std::chrono::seconds kKafkaAdminTimeout{30};
 
+// Whether `tls` makes a Kafka client speak TLS: require, verify_ca, verify_full (Kafka has no
+// opportunistic TLS: prefer and disable are plain text).
+bool KafkaUsesTls(const TlsSpec& tls);
+
 // A librdkafka configuration for `kafka` (brokers, TLS, SASL) plus `extra` settings.
 // InvalidArgument naming the setting librdkafka refused. The caller owns the result.
 // With TLS (require, verify_ca, verify_full) it first checks, once per process, that a handshake

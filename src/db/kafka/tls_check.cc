@@ -20,11 +20,6 @@
 namespace cutover::kafka {
 namespace {
 
-bool UsesTls(const TlsSpec& tls) {
-  return tls.mode == TlsSpec::Mode::kRequire || tls.mode == TlsSpec::Mode::kVerifyCa ||
-         tls.mode == TlsSpec::Mode::kVerifyFull;
-}
-
 // What librdkafka reported through its error callback while connecting. Guarded by mutex.
 struct HandshakeErrors {
   std::mutex mutex;
@@ -234,7 +229,7 @@ std::string KafkaPlainListenerText(const KafkaSpec& kafka, std::string_view host
 }
 
 Status CheckKafkaTls(const KafkaSpec& kafka) {
-  if (!UsesTls(kafka.tls)) return Status::Ok();
+  if (!KafkaUsesTls(kafka.tls)) return Status::Ok();
   static std::mutex checked_mutex;
   static std::set<std::string> checked;  // guarded by checked_mutex: brokers and TLS settings
   const std::string key = fmt::format("{}|{}|{}|{}", kafka.brokers, TlsModeName(kafka.tls.mode),

@@ -59,10 +59,13 @@ Status ClassifyError(long http_status, const std::string& body) {
   return Status::InvalidArgument(text);
 }
 
+std::string DefaultEndpoint(const std::string& region) {
+  return "https://dynamodb." + region + ".amazonaws.com";
+}
+
 Client::Client(ClientOptions options)
     : options_(std::move(options)), limiter_(options_.max_concurrency) {
-  url_ = options_.endpoint.empty() ? "https://dynamodb." + options_.region + ".amazonaws.com/"
-                                   : options_.endpoint;
+  url_ = options_.endpoint.empty() ? DefaultEndpoint(options_.region) : options_.endpoint;
   if (url_.back() != '/') url_ += '/';
   host_ = HostOf(url_);
 }

@@ -41,6 +41,9 @@ struct ClientStats {
   std::atomic<uint64_t> server_errors{0};  // 5xx and connection failures
 };
 
+// The endpoint of `region` when the spec names none: https://dynamodb.<region>.amazonaws.com.
+std::string DefaultEndpoint(const std::string& region);
+
 class Client {
  public:
   explicit Client(ClientOptions options);
